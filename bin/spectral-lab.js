@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The package's `bin`: runs the built CLI when present (out/main/cli.js), else the TypeScript sources through tsx.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const built = join(root, 'out', 'main', 'cli.js');
+if (existsSync(built)) {
+  await import(pathToFileURL(built).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(pathToFileURL(join(root, 'src', 'main', 'cli', 'index.ts')).href);
+}

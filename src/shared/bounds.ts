@@ -1,0 +1,144 @@
+/**
+ * The bounds contract: what every spectral-norm method returns, in the words of the papers.
+ * Pure types and checks — no Node, no tfjs, no DOM — so the engine, the store, the CLI and the
+ * renderer all speak about a bound the same way.
+ */
+
+/** What a number is with respect to the true spectral norm of the layer's Jacobian. */
+export type BoundKind = 'upper bound' | 'exact' | 'estimate (lower)';
+
+/** The padding a value is valid for. 'any' = every n and every padding (e.g. the Fantastic Four bound). */
+export type PaddingMode = 'circular' | 'zero-same' | 'zero-valid' | 'zero' | 'any';
+
+export interface BoundValidity {
+  padding: PaddingMode;
+  stride: number;
+  /** Spatial input size the value was computed at, where the method depends on it. */
+  n?: number | [number, number];
+}
+
+export type BoundMethod =
+  | 'f4' // Singla & Feizi 2021, Theorem 1: sqrt(hw) * min(||R||, ||S||, ||T||, ||U||)
+  | 'f4-polyphase' // the same on the space-to-depth kernel, for strided convolutions
+  | 'sedghi-exact' // Sedghi, Gupta & Long 2019: max over DFT frequencies of the per-frequency sigma_max
+  | 'gram-iteration' // Delattre et al. ICML 2023
+  | 'operator-power' // power iteration on conv and its transpose, as the layer really runs
+  | 'toeplitz-norm2toep' // Delattre et al. 2024, bound for zero padding (every n)
+  | 'miyato-t' // sqrt(hw) * ||T||, Miyato et al.'s heuristic reshape
+  | 'dense-exact'; // a dense layer's exact sigma_max
+
+export interface BoundResult {
+  method: BoundMethod;
+  value: number;
+  kind: BoundKind;
+  validFor: BoundValidity;
+  /** Iterations the method ran (power or Gram iterations); 0 for closed-form or SVD. */
+  iterations: number;
+  /** Wall time of the computation, milliseconds. */
+  timeMs: number;
+}
+
+/** The paper's four reshapes of L[o,i,k,l] (Section 3, Theorem 1). */
+export type F4Matrix = 'R' | 'S' | 'T' | 'U';
+export const F4_MATRICES: readonly F4Matrix[] = ['R', 'S', 'T', 'U'] as const;
+
+export interface F4Report extends BoundResult {
+  method: 'f4' | 'f4-polyphase';
+  /** Spectral norms of R, S, T, U (not multiplied by sqrt(hw)). */
+  matrixNorms: Record<F4Matrix, number>;
+  /** sqrt(h*w) of the (possibly polyphase) kernel. */
+  sqrtHW: number;
+  /** sqrt(hw) * min over the four norms; equals `value`. */
+  minBound: number;
+  argmin: F4Matrix;
+}
+
+/**
+ * A kernel on the host, in the tfjs layout HWIO: data[((k*w + l)*cin + i)*cout + o] = W[k][l][i][o].
+ * The paper's tensor is L[o][i][k][l] = W[k][l][i][o].
+ */
+export interface KernelHWIO {
+  shape: [number, number, number, number];
+  data: Float64Array | Float32Array;
+}
+
+export class KernelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KernelError';
+  }
+}
+
+/** Reject what no bound can be computed for, naming the problem and what to do next. */
+export function validateKernel(k: KernelHWIO, label = 'kernel'): void {
+  const s = k.shape as unknown as number[];
+  if (!Array.isArray(s) || s.length !== 4) {
+    throw new KernelError(
+      `${label}: expected a 4-D kernel [h, w, c_in, c_out] (HWIO), got shape [${String(s)}]. ` +
+        'Reshape it to HWIO (a dense layer is [1, 1, in, out]).',
+    );
+  }
+  for (const d of s) {
+    if (!Number.isInteger(d) || d < 1) {
+      throw new KernelError(`${label}: every dimension must be a positive integer, got shape [${s.join(', ')}].`);
+    }
+  }
+  const size = s[0] * s[1] * s[2] * s[3];
+  if (k.data.length !== size) {
+    throw new KernelError(
+      `${label}: shape [${s.join(', ')}] needs ${size} weights but ${k.data.length} were given.`,
+    );
+  }
+  for (let j = 0; j < k.data.length; j++) {
+    const v = k.data[j];
+    if (!Number.isFinite(v)) {
+      const [h, w, ci, co] = s;
+      const o = j % co;
+      const i = Math.floor(j / co) % ci;
+      const l = Math.floor(j / (co * ci)) % w;
+      const kk = Math.floor(j / (co * ci * w)) % h;
+      throw new KernelError(
+        `${label}: weight W[${kk}][${l}][${i}][${o}] is ${v}; bounds need finite weights. ` +
+          'Check the checkpoint or the training run that produced it (a diverged run yields NaN/Inf).',
+      );
+    }
+  }
+}
+
+/** n must cover the kernel for a circular or zero-padded operator of size n x n. */
+export function validateInputSize(k: KernelHWIO, n: number, label = 'kernel'): void {
+  if (!Number.isInteger(n) || n < 1) throw new KernelError(`${label}: input size n must be a positive integer, got ${n}.`);
+  const [h, w] = k.shape;
+  if (n < h || n < w) {
+    throw new KernelError(
+      `${label}: input size n=${n} is smaller than the ${h}x${w} kernel; use n >= ${Math.max(h, w)}.`,
+    );
+  }
+}
+
+/** How a conv layer really runs, so each bound can say whether it applies. */
+export interface LayerGeometry {
+  /** Spatial input size (square n or [height, width]). */
+  n: number | [number, number];
+  stride: number;
+  padding: 'same' | 'valid' | 'circular';
+}
+
+/** Every bound of one layer, side by side: what the CLI table, the trainer's evaluation and the store share. */
+export interface LayerBoundsReport {
+  name: string;
+  shapeHWIO: [number, number, number, number];
+  geometry: LayerGeometry;
+  f4: F4Report;
+  /** F4 on the polyphase kernel, for strided layers. */
+  f4Polyphase?: F4Report;
+  /** Sedghi's exact norm of the stride-1 circular convolution at n (an upper bound for the strided one). */
+  exactCircular?: BoundResult;
+  gram?: BoundResult;
+  toeplitz?: BoundResult;
+  /** Power iteration on the layer as it runs (its padding and stride): a lower estimate. */
+  operator?: BoundResult;
+  /** Whether every upper bound is >= every exact value it bounds (false raises an alarm in the UI). */
+  consistent: boolean;
+  violations: string[];
+}
