@@ -1,0 +1,125 @@
+/**
+ * Certified-radius formulas and certified-accuracy curves, shared by the engine (which computes them)
+ * and the renderer (which plots them). Pure TS: no Node, no tfjs, no DOM.
+ *
+ * Every radius here is an l2 radius in input space: no perturbation of l2 norm below it can change the
+ * predicted class. A misclassified point has radius 0 and is never counted as certified.
+ */
+
+export class CertifyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CertifyError';
+  }
+}
+
+/** Radii are only meaningful for eps > 0: eps = 0 is clean accuracy, which every report lists separately. */
+export function validateEpsilons(epsilons: readonly number[], label = 'epsilons'): void {
+  if (!Array.isArray(epsilons) || epsilons.length === 0) {
+    throw new CertifyError(`${label}: expected a non-empty list of l2 radii, e.g. [36/255, 72/255, 108/255].`);
+  }
+  epsilons.forEach((e, i) => {
+    if (typeof e !== 'number' || !Number.isFinite(e) || e <= 0) {
+      throw new CertifyError(
+        `${label}[${i}] is ${String(e)}; every radius must be a finite number > 0 ` +
+          '(clean accuracy, i.e. eps = 0, is reported separately as cleanAccuracy).',
+      );
+    }
+  });
+}
+
+/** A Lipschitz constant (or any operator-norm bound) must be a finite number >= 0. */
+export function validateBound(value: number, label: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new CertifyError(
+      `${label} is ${String(value)}; a Lipschitz bound must be a finite number >= 0. ` +
+        'A NaN/Infinity usually comes from a diverged run or an unnormalised layer: recompute the bound from finite weights.',
+    );
+  }
+}
+
+/**
+ * Tsuzuku, Sato & Sugiyama 2018 (Lipschitz-margin training, Prop. 1): if the logit map is L-Lipschitz in l2,
+ * then z_y - z_j changes by at most sqrt(2) * L * ||delta|| (the difference e_y - e_j has norm sqrt(2)),
+ * so the prediction is stable for ||delta|| < margin / (sqrt(2) L), margin = z_y - max_{j != y} z_j.
+ */
+export function lipschitzMarginRadius(margin: number, lipschitz: number): number {
+  if (!(margin > 0)) return 0;
+  if (lipschitz === 0) return Infinity;
+  return margin / (Math.SQRT2 * lipschitz);
+}
+
+/**
+ * The last-layer (pairwise) form (Leino, Wang & Fredrikson, GloRo nets, ICML 2021; Singla, Singla &
+ * Feizi, ICLR 2022, last-layer certificate): with logits z = W^T phi(x) + b and phi Lip_rest-Lipschitz, z_y - z_j is
+ * (||w_y - w_j||_2 * Lip_rest)-Lipschitz, so the radius against class j is
+ * (z_y - z_j) / (||w_y - w_j|| Lip_rest). The bias cancels in the difference.
+ */
+export function pairwiseMarginRadius(logitDiff: number, weightDiffNorm: number, lipschitzBefore: number): number {
+  if (!(logitDiff > 0)) return 0;
+  const slope = weightDiffNorm * lipschitzBefore;
+  if (slope === 0) return Infinity;
+  return logitDiff / slope;
+}
+
+/**
+ * Second-order certificate (Singla & Feizi, ICML 2020, Sec. 4; the closed form of the authors' fast
+ * certificate): if lambda_min(Hessian of f = z_y - z_t) >= -K everywhere, Taylor's theorem gives
+ *   f(x + delta) >= f(x) - g ||delta|| - (K/2) ||delta||^2,   g = ||grad_x f(x)||,
+ * so f stays positive while m - g r - K r^2 / 2 > 0, i.e. for r below the positive root
+ *   r = (-g + sqrt(g^2 + 2 K m)) / K     (K > 0),   r = m / g  (K = 0, the linear certificate).
+ * The root is computed as 2m / (g + sqrt(g^2 + 2Km)) to avoid cancellation when K m << g^2.
+ */
+export function curvatureCertifiedRadius(margin: number, gradNorm: number, curvature: number): number {
+  if (!(margin > 0)) return 0;
+  if (!(gradNorm >= 0) || !(curvature >= 0)) {
+    throw new CertifyError(
+      `curvatureCertifiedRadius: gradient norm (${gradNorm}) and curvature bound (${curvature}) must be >= 0 and finite.`,
+    );
+  }
+  const denom = gradNorm + Math.sqrt(gradNorm * gradNorm + 2 * curvature * margin);
+  if (denom === 0) return Infinity; // f is constant (no gradient, no curvature): never crosses zero
+  return (2 * margin) / denom;
+}
+
+/** Fraction of points whose radius is >= eps, for each eps (radius 0 = misclassified, never counted). */
+export function certifiedAccuracyCurve(radii: ArrayLike<number>, epsilons: readonly number[]): number[] {
+  validateEpsilons(epsilons);
+  const n = radii.length;
+  if (n === 0) return epsilons.map(() => 0);
+  return epsilons.map((eps) => {
+    let c = 0;
+    for (let i = 0; i < n; i++) if (radii[i] >= eps) c++;
+    return c / n;
+  });
+}
+
+export interface RadiusHistogram {
+  /** bins + 1 edges from 0 to max; the last bin also holds radii > max (and Infinity). */
+  edges: number[];
+  counts: number[];
+  /** Points with radius 0 (misclassified or zero margin), kept out of the bins. */
+  uncertified: number;
+}
+
+/** Histogram of certified radii for the renderer (radius-0 points are counted apart, not in bin 0). */
+export function radiusHistogram(radii: ArrayLike<number>, bins = 20, max?: number): RadiusHistogram {
+  if (!Number.isInteger(bins) || bins < 1) throw new CertifyError(`radiusHistogram: bins must be a positive integer, got ${bins}.`);
+  let top = max ?? 0;
+  if (max === undefined) {
+    for (let i = 0; i < radii.length; i++) if (Number.isFinite(radii[i]) && radii[i] > top) top = radii[i];
+  }
+  if (!(top > 0)) top = 1;
+  const edges = Array.from({ length: bins + 1 }, (_, b) => (top * b) / bins);
+  const counts = new Array<number>(bins).fill(0);
+  let uncertified = 0;
+  for (let i = 0; i < radii.length; i++) {
+    const r = radii[i];
+    if (!(r > 0)) {
+      uncertified++;
+      continue;
+    }
+    counts[Math.min(bins - 1, Math.floor((r / top) * bins))]++;
+  }
+  return { edges, counts, uncertified };
+}
