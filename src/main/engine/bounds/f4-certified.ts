@@ -1,0 +1,185 @@
+/**
+ * The certified Fantastic Four value for reports (Singla & Feizi 2021, Theorem 1): each ||X||_2 of R, S, T, U is a
+ * guaranteed float64 upper bound including every rounding error (linalg64.normFromGram), so the reported value
+ * is never below the true F4 value, hence never below the layer's spectral norm for any padding.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { F4Matrix, F4Report, KernelHWIO } from '../../../shared/bounds.js';
+import { F4_MATRICES, KernelError, validateKernel } from '../../../shared/bounds.js';
+import { kernelToHost } from './host-kernel.js';
+import { normFromGram, partialTrace, powerOfTwoScale, scaledGram, type ScaledGram } from './linalg64.js';
+import { dilateKernel, f4MatrixShape, f4ReshapeHost, polyphaseKernelHost, splitGroups } from './reshapes.js';
+
+export interface F4BoundOptions {
+  /** Stride of the layer (default 1). With stride > 1 the polyphase bound is computed too. */
+  stride?: number;
+  /** Dilation of the layer (default 1). */
+  dilation?: number;
+  /** Groups (PyTorch semantics; kernel [h, w, c_in/groups, c_out]). */
+  groups?: number;
+}
+
+export interface F4BoundReport extends F4Report {
+  /** F4 of the polyphase kernel (stride > 1 only): valid for that stride, usually tighter. */
+  polyphase?: F4Report;
+  /** Per-group F4 values when groups > 1 (the report is that of the largest). */
+  groupBounds?: number[];
+}
+
+/**
+ * The certified F4 value: each ||X||_2 is a guaranteed float64 upper bound (never below the true norm), so
+ * `value` is an upper bound on the layer's spectral norm for every padding and the given stride.
+ *
+ * Dilation: the bound is that of the undilated kernel. The zero-inserted kernel's R, S, T, U are the undilated
+ * ones plus zero rows/columns (same norms), and in Theorem 1's proof J = sum_{k,l} P_{kl} (x) L_{kl} only the
+ * nonzero taps' shifts enter, so sqrt(hw) counts the original h x w taps, not the dilated extent.
+ */
+export function f4Bound(kernel: KernelHWIO | tf.Tensor4D, opts: F4BoundOptions = {}): F4BoundReport {
+  const t0 = performance.now();
+  const { host, stride, dilation, groups } = prepare(kernel, opts, 'f4Bound');
+  const parts = splitGroupsOrSelf(host, groups).map((k) => certifiedF4(k));
+  const worst = parts.reduce((a, b) => (b.minBound > a.minBound ? b : a));
+  const report: F4BoundReport = {
+    ...worst,
+    method: 'f4',
+    validFor: { padding: 'any', stride },
+    timeMs: 0,
+  };
+  if (groups > 1) report.groupBounds = parts.map((p) => p.minBound);
+  if (stride > 1) report.polyphase = f4PolyphaseBound(host, stride, { dilation, groups });
+  report.timeMs = performance.now() - t0 - (report.polyphase?.timeMs ?? 0);
+  return report;
+}
+
+/**
+ * F4 of the space-to-depth kernel for stride s (reshapes.polyphaseKernelHost): a stride-s convolution is a
+ * stride-1 convolution of the s^2 input phases with L', so Theorem 1 applied to L' bounds it, with
+ * sqrt(ceil(h/s) ceil(w/s)) in place of sqrt(hw) (for T this is the LMT stride factor).
+ */
+export function f4PolyphaseBound(
+  kernel: KernelHWIO | tf.Tensor4D,
+  stride: number,
+  opts: { dilation?: number; groups?: number } = {},
+): F4Report {
+  const t0 = performance.now();
+  const { host, dilation, groups } = prepare(kernel, { ...opts, stride }, 'f4PolyphaseBound');
+  const dilated = dilation > 1 ? dilateKernel(host, dilation) : host;
+  const parts = splitGroupsOrSelf(dilated, groups).map((k) => certifiedF4(polyphaseKernelHost(k, stride)));
+  const worst = parts.reduce((a, b) => (b.minBound > a.minBound ? b : a));
+  return { ...worst, method: 'f4-polyphase', validFor: { padding: 'any', stride }, timeMs: performance.now() - t0 };
+}
+
+/** The four certified norms of one (already transformed) kernel. */
+function certifiedF4(k: KernelHWIO): F4Report {
+  const [h, w] = k.shape;
+  const sqrtHW = Math.sqrt(h * w);
+  const { norms: matrixNorms, iterations } = certifiedMatrixNorms(k);
+  let argmin: F4Matrix = 'R';
+  for (const X of F4_MATRICES) if (matrixNorms[X] < matrixNorms[argmin]) argmin = X;
+  // The norms carry a relative upward margin of ~1e-10, far above the 1-ulp rounding of this product.
+  const minBound = sqrtHW * matrixNorms[argmin];
+  return {
+    method: 'f4',
+    value: minBound,
+    kind: 'upper bound',
+    validFor: { padding: 'any', stride: 1 },
+    iterations,
+    timeMs: 0,
+    matrixNorms,
+    sqrtHW,
+    minBound,
+    argmin,
+  };
+}
+
+type Side = 'rows' | 'cols';
+/** The Gram of R or S on a side, traced over its inner spatial index, is T T^T (rows) or U^T U (cols). */
+const DERIVES: Record<'R' | 'S', Record<Side, { X: 'T' | 'U'; inner: (h: number, w: number) => number }>> = {
+  R: { rows: { X: 'T', inner: (h) => h }, cols: { X: 'U', inner: (_h, w) => w } },
+  S: { rows: { X: 'T', inner: (_h, w) => w }, cols: { X: 'U', inner: (h) => h } },
+};
+
+/**
+ * Guaranteed upper bounds on ||R||, ||S||, ||T||, ||U|| (linalg64.normFromGram). The Grams dominate the cost
+ * (n^2 m / 2), so the sides of R and S are chosen so that their partial traces give T T^T and U^T U for free
+ * when that is cheaper than forming them: for a 3x3x512x512 kernel, two 1536-Grams instead of four Grams.
+ */
+function certifiedMatrixNorms(k: KernelHWIO): { norms: Record<F4Matrix, number>; iterations: number } {
+  const [h, w] = k.shape;
+  const scale = powerOfTwoScale(k.data);
+  const dims = (X: F4Matrix, side: Side) => {
+    const [r, c] = f4MatrixShape(X, k.shape);
+    return side === 'rows' ? [r, c] : [c, r];
+  };
+  const solve = (n: number) => n ** 3 / 6 + 100 * n * n; // Cholesky + Lanczos
+  const direct = (X: F4Matrix) => {
+    const [n, m] = dims(X, 'rows');
+    const side: Side = n <= m ? 'rows' : 'cols';
+    const [a, b] = dims(X, side);
+    return { side, cost: (a * a * b) / 2 + solve(a) };
+  };
+  let best: { cost: number; R: Side; S: Side; T: 'R' | 'S' | null; U: 'R' | 'S' | null } | null = null;
+  for (const R of ['rows', 'cols'] as Side[]) {
+    for (const S of ['rows', 'cols'] as Side[]) {
+      const [nr, mr] = dims('R', R);
+      const [ns, ms] = dims('S', S);
+      let cost = (nr * nr * mr) / 2 + solve(nr) + (ns * ns * ms) / 2 + solve(ns);
+      const from: { T: 'R' | 'S' | null; U: 'R' | 'S' | null } = { T: null, U: null };
+      for (const Y of ['T', 'U'] as const) {
+        let c = direct(Y).cost;
+        for (const [src, side] of [['R', R], ['S', S]] as const) {
+          const d = DERIVES[src][side];
+          if (d.X !== Y) continue;
+          const cd = solve(dims(src, side)[0] / d.inner(h, w));
+          if (cd < c) {
+            c = cd;
+            from[Y] = src;
+          }
+        }
+        cost += c;
+      }
+      if (!best || cost < best.cost) best = { cost, R, S, ...from };
+    }
+  }
+  const plan = best!;
+  const norms = {} as Record<F4Matrix, number>;
+  const grams: Partial<Record<'R' | 'S', ScaledGram>> = {};
+  let iterations = 0;
+  const record = (X: F4Matrix, g: ScaledGram) => {
+    const r = normFromGram(g);
+    norms[X] = r.upper;
+    iterations = Math.max(iterations, r.lanczosIterations);
+  };
+  for (const X of ['R', 'S'] as const) {
+    const M = f4ReshapeHost(k, X);
+    grams[X] = scaledGram(M.data, M.rows, M.cols, plan[X], scale);
+    record(X, grams[X]!);
+  }
+  for (const Y of ['T', 'U'] as const) {
+    const src = plan[Y];
+    if (src) record(Y, partialTrace(grams[src]!, DERIVES[src][plan[src]].inner(h, w)));
+    else {
+      const M = f4ReshapeHost(k, Y);
+      record(Y, scaledGram(M.data, M.rows, M.cols, direct(Y).side, scale));
+    }
+  }
+  return { norms, iterations };
+}
+
+function prepare(kernel: KernelHWIO | tf.Tensor4D, opts: F4BoundOptions, label: string) {
+  const host = kernelToHost(kernel);
+  validateKernel(host, label);
+  const stride = opts.stride ?? 1;
+  const dilation = opts.dilation ?? 1;
+  const groups = opts.groups ?? 1;
+  for (const [name, x] of [['stride', stride], ['dilation', dilation], ['groups', groups]] as const) {
+    if (!Number.isInteger(x) || x < 1) {
+      throw new KernelError(`${label}: ${name} must be a positive integer, got ${x}; use 1 for an ordinary convolution.`);
+    }
+  }
+  return { host, stride, dilation, groups };
+}
+
+function splitGroupsOrSelf(k: KernelHWIO, groups: number): KernelHWIO[] {
+  return groups > 1 ? splitGroups(k, groups) : [k];
+}

@@ -1,0 +1,254 @@
+/**
+ * The host engine of F4's power iteration: all four reshapes advanced in two fused passes over the kernel.
+ *
+ * Why: on the tfjs CPU and WASM backends the kernel lives in host memory anyway, and their matrix-vector
+ * products are slow except for one layout (WASM: row vector x matrix), so eight products per iteration cost
+ * ~50 ms for a 3x3x256x256 kernel. Here each weight W[k,l,i,o] is loaded once per pass and feeds all four
+ * products: ~0.5 ms per iteration with the WebAssembly SIMD passes (f4-simd.ts, c_out % 4 == 0, float32),
+ * ~3 ms with the JS passes below (any shape, float64 accumulation).
+ *
+ * Vector layouts are those of the block view (reshapes.f4BlockView), so both engines agree index for index:
+ *   R: u (k,o), v (l,i)     S: u (l,o), v (k,i)     T: u o, v (k,l,i)     U: u (k,l,o), v i.
+ */
+import type { F4Matrix } from '../../../shared/bounds.js';
+import { F4_MATRICES } from '../../../shared/bounds.js';
+import { applyFor, f4SimdPasses, simdHeap, type F4SimdPasses } from './f4-simd.js';
+import { randomUnitVector } from './linalg64.js';
+import type { Shape4 } from './reshapes.js';
+
+type Vecs = Record<F4Matrix, Float64Array>;
+
+export interface F4HostVectors {
+  u: Vecs;
+  v: Vecs;
+  /** ||X^T u|| after the last iteration (= u^T X v for the stored u, v and that kernel). */
+  sigma: Record<F4Matrix, number>;
+}
+
+/** Lengths of u and v for each reshape. */
+export function hostVectorLengths([h, w, ci, co]: Shape4): { u: Record<F4Matrix, number>; v: Record<F4Matrix, number> } {
+  return {
+    u: { R: h * co, S: w * co, T: co, U: h * w * co },
+    v: { R: w * ci, S: h * ci, T: h * w * ci, U: ci },
+  };
+}
+
+export function createHostVectors(shape: Shape4, seed: number): F4HostVectors {
+  const len = hostVectorLengths(shape);
+  const u = {} as Vecs;
+  const v = {} as Vecs;
+  F4_MATRICES.forEach((X, j) => {
+    u[X] = randomUnitVector(len.u[X], seed * 8 + 2 * j + 1);
+    v[X] = randomUnitVector(len.v[X], seed * 8 + 2 * j + 2);
+  });
+  return { u, v, sigma: { R: 0, S: 0, T: 0, U: 0 } };
+}
+
+type Weights = ArrayLike<number>;
+
+/** out_X = X v_X for all four reshapes, one pass over W (rows i blocked by 4). */
+export function applyAll(W: Weights, [h, w, ci, co]: Shape4, v: Vecs, out: Vecs): void {
+  const yT = out.T, yR = out.R, yS = out.S, yU = out.U;
+  const vT = v.T, vR = v.R, vS = v.S, vU = v.U;
+  for (const X of F4_MATRICES) out[X].fill(0);
+  for (let k = 0; k < h; k++) {
+    for (let l = 0; l < w; l++) {
+      const kl = k * w + l, rk = k * co, sl = l * co, ukl = kl * co;
+      let i = 0;
+      for (; i + 4 <= ci; i += 4) {
+        const t = kl * ci + i, r = l * ci + i, s = k * ci + i;
+        const aT0 = vT[t], aT1 = vT[t + 1], aT2 = vT[t + 2], aT3 = vT[t + 3];
+        const aR0 = vR[r], aR1 = vR[r + 1], aR2 = vR[r + 2], aR3 = vR[r + 3];
+        const aS0 = vS[s], aS1 = vS[s + 1], aS2 = vS[s + 2], aS3 = vS[s + 3];
+        const aU0 = vU[i], aU1 = vU[i + 1], aU2 = vU[i + 2], aU3 = vU[i + 3];
+        const b0 = t * co, b1 = b0 + co, b2 = b1 + co, b3 = b2 + co;
+        for (let o = 0; o < co; o++) {
+          const x0 = W[b0 + o], x1 = W[b1 + o], x2 = W[b2 + o], x3 = W[b3 + o];
+          yT[o] += aT0 * x0 + aT1 * x1 + aT2 * x2 + aT3 * x3;
+          yR[rk + o] += aR0 * x0 + aR1 * x1 + aR2 * x2 + aR3 * x3;
+          yS[sl + o] += aS0 * x0 + aS1 * x1 + aS2 * x2 + aS3 * x3;
+          yU[ukl + o] += aU0 * x0 + aU1 * x1 + aU2 * x2 + aU3 * x3;
+        }
+      }
+      for (; i < ci; i++) {
+        const t = kl * ci + i;
+        const aT = vT[t], aR = vR[l * ci + i], aS = vS[k * ci + i], aU = vU[i];
+        const b = t * co;
+        for (let o = 0; o < co; o++) {
+          const x = W[b + o];
+          yT[o] += aT * x;
+          yR[rk + o] += aR * x;
+          yS[sl + o] += aS * x;
+          yU[ukl + o] += aU * x;
+        }
+      }
+    }
+  }
+}
+
+/** out_X = X^T u_X for all four reshapes, one pass over W (rows i blocked by 2, sharing the u loads). */
+export function applyTAll(W: Weights, [h, w, ci, co]: Shape4, u: Vecs, out: Vecs): void {
+  const uT = u.T, uR = u.R, uS = u.S, uU = u.U;
+  const zT = out.T, zR = out.R, zS = out.S, zU = out.U;
+  zR.fill(0);
+  zS.fill(0);
+  zU.fill(0);
+  for (let k = 0; k < h; k++) {
+    for (let l = 0; l < w; l++) {
+      const kl = k * w + l, rk = k * co, sl = l * co, ukl = kl * co;
+      let i = 0;
+      for (; i + 2 <= ci; i += 2) {
+        const b0 = (kl * ci + i) * co, b1 = b0 + co;
+        let t0 = 0, r0 = 0, s0 = 0, q0 = 0, t1 = 0, r1 = 0, s1 = 0, q1 = 0;
+        for (let o = 0; o < co; o++) {
+          const x0 = W[b0 + o], x1 = W[b1 + o];
+          const a = uT[o], b = uR[rk + o], c = uS[sl + o], d = uU[ukl + o];
+          t0 += x0 * a; r0 += x0 * b; s0 += x0 * c; q0 += x0 * d;
+          t1 += x1 * a; r1 += x1 * b; s1 += x1 * c; q1 += x1 * d;
+        }
+        zT[kl * ci + i] = t0; zR[l * ci + i] += r0; zS[k * ci + i] += s0; zU[i] += q0;
+        zT[kl * ci + i + 1] = t1; zR[l * ci + i + 1] += r1; zS[k * ci + i + 1] += s1; zU[i + 1] += q1;
+      }
+      for (; i < ci; i++) {
+        const b = (kl * ci + i) * co;
+        let t = 0, r = 0, s = 0, q = 0;
+        for (let o = 0; o < co; o++) {
+          const x = W[b + o];
+          t += x * uT[o]; r += x * uR[rk + o]; s += x * uS[sl + o]; q += x * uU[ukl + o];
+        }
+        zT[kl * ci + i] = t; zR[l * ci + i] += r; zS[k * ci + i] += s; zU[i] += q;
+      }
+    }
+  }
+}
+
+function norm2(x: Float64Array): number {
+  let s = 0;
+  for (let j = 0; j < x.length; j++) s += x[j] * x[j];
+  return Math.sqrt(s);
+}
+
+/** Overwrite `dst` with x / ||x||, unless ||x|| is 0 (zero kernel): then the previous direction is kept. */
+function normalizeInto(x: Float64Array, dst: Float64Array): number {
+  const n = norm2(x);
+  if (n > 0) for (let j = 0; j < x.length; j++) dst[j] = x[j] / n;
+  return n;
+}
+
+/**
+ * u <- X v / ||X v||, v <- X^T u / ||X^T u|| for all four reshapes, `iterations` times: in WebAssembly SIMD when
+ * c_out % 4 == 0 (f4-simd.ts), else in JS.
+ */
+export function hostPowerIterate(W: Weights, shape: Shape4, vecs: F4HostVectors, iterations: number): void {
+  const simd = shape[3] % 4 === 0 ? f4SimdPasses() : null;
+  if (simd) simdPowerIterate(simd, W, shape, vecs, iterations);
+  else jsPowerIterate(W, shape, vecs, iterations);
+}
+
+export function jsPowerIterate(W: Weights, shape: Shape4, vecs: F4HostVectors, iterations: number): void {
+  const len = hostVectorLengths(shape);
+  const xs = {} as Vecs;
+  const zs = {} as Vecs;
+  for (const X of F4_MATRICES) {
+    xs[X] = new Float64Array(len.u[X]);
+    zs[X] = new Float64Array(len.v[X]);
+  }
+  for (let t = 0; t < iterations; t++) {
+    applyAll(W, shape, vecs.v, xs);
+    for (const X of F4_MATRICES) normalizeInto(xs[X], vecs.u[X]);
+    applyTAll(W, shape, vecs.u, zs);
+    for (const X of F4_MATRICES) vecs.sigma[X] = normalizeInto(zs[X], vecs.v[X]);
+  }
+}
+
+/**
+ * The same iteration with the SIMD passes, in float32 inside the module's memory: W is copied in once per call,
+ * each vector lives in one region (v is apply's input and applyT's output), and only the normalisations run in JS.
+ * A zero output (zero kernel) restores the vector the call started with, as the JS path keeps its previous one.
+ */
+export function simdPowerIterate(p: F4SimdPasses, W: Weights, shape: Shape4, vecs: F4HostVectors, iterations: number): void {
+  const [h, w, ci, co] = shape;
+  const apply = applyFor(p, co);
+  const len = hostVectorLengths(shape);
+  let top = 0;
+  const alloc = (n: number) => {
+    const at = top;
+    top += Math.ceil(n / 4) * 4; // 16-byte aligned regions
+    return at;
+  };
+  const wAt = alloc(h * w * ci * co);
+  const vAt = {} as Record<F4Matrix, number>;
+  const uAt = {} as Record<F4Matrix, number>;
+  for (const X of F4_MATRICES) {
+    vAt[X] = alloc(len.v[X]);
+    uAt[X] = alloc(len.u[X]);
+  }
+  const heap = simdHeap(p, top * 4);
+  heap.set(W, wAt);
+  for (const X of F4_MATRICES) {
+    heap.set(vecs.v[X], vAt[X]);
+    heap.set(vecs.u[X], uAt[X]);
+  }
+  // The module's parameter order: W h w ci co, then T R S U inputs, then T R S U outputs (byte offsets).
+  const order: F4Matrix[] = ['T', 'R', 'S', 'U'];
+  const args = (from: Record<F4Matrix, number>, to: Record<F4Matrix, number>) =>
+    [wAt, h, w, ci, co, ...order.map((X) => from[X]), ...order.map((X) => to[X])].map((x, j) => (j === 0 || j > 4 ? 4 * x : x));
+  const applyArgs = args(vAt, uAt);
+  const applyTArgs = args(uAt, vAt);
+  const normalize = (at: number, n: number, fallback: Float64Array): number => {
+    let s = 0;
+    for (let j = at; j < at + n; j++) s += heap[j] * heap[j];
+    s = Math.sqrt(s);
+    if (s > 0) for (let j = at; j < at + n; j++) heap[j] /= s;
+    else heap.set(fallback, at);
+    return s;
+  };
+  for (let t = 0; t < iterations; t++) {
+    for (const X of F4_MATRICES) heap.fill(0, uAt[X], uAt[X] + len.u[X]);
+    apply(...applyArgs);
+    for (const X of F4_MATRICES) normalize(uAt[X], len.u[X], vecs.u[X]);
+    for (const X of F4_MATRICES) heap.fill(0, vAt[X], vAt[X] + len.v[X]);
+    p.applyT(...applyTArgs);
+    for (const X of F4_MATRICES) vecs.sigma[X] = normalize(vAt[X], len.v[X], vecs.v[X]);
+  }
+  for (const X of F4_MATRICES) {
+    vecs.u[X].set(heap.subarray(uAt[X], uAt[X] + len.u[X]));
+    vecs.v[X].set(heap.subarray(vAt[X], vAt[X] + len.v[X]));
+  }
+}
+
+/** u_X^T X v_X for all four reshapes with the stored vectors (one fused pass). */
+export function hostSigmas(W: Weights, shape: Shape4, vecs: F4HostVectors): Record<F4Matrix, number> {
+  const len = hostVectorLengths(shape);
+  const zs = {} as Vecs;
+  for (const X of F4_MATRICES) zs[X] = new Float64Array(len.v[X]);
+  applyTAll(W, shape, vecs.u, zs);
+  const out = {} as Record<F4Matrix, number>;
+  for (const X of F4_MATRICES) {
+    let s = 0;
+    for (let j = 0; j < zs[X].length; j++) s += zs[X][j] * vecs.v[X][j];
+    out[X] = s;
+  }
+  return out;
+}
+
+/** d(scale * u_X^T X v_X)/dW = scale * u_X v_X^T, laid out as the HWIO kernel. */
+export function hostSigmaGradient(shape: Shape4, vecs: F4HostVectors, X: F4Matrix, scale: number): Float32Array {
+  const [h, w, ci, co] = shape;
+  const u = vecs.u[X];
+  const v = vecs.v[X];
+  const G = new Float32Array(h * w * ci * co);
+  for (let k = 0; k < h; k++) {
+    for (let l = 0; l < w; l++) {
+      const kl = k * w + l;
+      const rowOff = X === 'T' ? 0 : X === 'R' ? k * co : X === 'S' ? l * co : kl * co;
+      for (let i = 0; i < ci; i++) {
+        const col = X === 'T' ? kl * ci + i : X === 'R' ? l * ci + i : X === 'S' ? k * ci + i : i;
+        const a = scale * v[col];
+        const b = (kl * ci + i) * co;
+        for (let o = 0; o < co; o++) G[b + o] = a * u[rowOff + o];
+      }
+    }
+  }
+  return G;
+}

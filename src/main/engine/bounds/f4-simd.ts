@@ -1,0 +1,219 @@
+/**
+ * The fused F4 passes of f4-host.ts as a tiny WebAssembly SIMD module (f32x4), assembled here from readable
+ * instructions. Why: V8 compiles the JS passes to scalar code (~1.5 GMAC/s); 4-wide float32 lanes do the same
+ * four products several times faster, which decides whether 50 power iterations over ResNet-18 keep pace with a
+ * BLAS (PyTorch) implementation. Used for c_out % 4 == 0 (every ResNet/VGG layer); otherwise the JS passes run.
+ *
+ * Layout and index conventions are exactly those of f4-host.ts (vectors of the block view), in float32:
+ *   apply (v -> y):  y_T[o] += v_T[k,l,i] W, y_R[k,o] += v_R[l,i] W, y_S[l,o] += v_S[k,i] W, y_U[k,l,o] += v_U[i] W
+ *   applyT (u -> z): z_T[k,l,i] = W . u_T, z_R[l,i] += W . u_R[k], z_S[k,i] += W . u_S[l], z_U[i] += W . u_U[k,l]
+ * with W = W[k,l,i,:] a row of c_out weights, the inner loops over o in steps of 4.
+ */
+
+// --- a minimal WebAssembly encoder -------------------------------------------------------------------------
+type Bytes = number[];
+const uleb = (n: number): Bytes => {
+  const out: Bytes = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+};
+const sleb = (n: number): Bytes => {
+  const out: Bytes = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) return [...out, b];
+    out.push(b | 0x80);
+  }
+};
+const vec = (items: Bytes[]): Bytes => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: Bytes): Bytes => [id, ...uleb(body.length), ...body];
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+const get = (i: number): Bytes => [0x20, ...uleb(i)];
+const set = (i: number): Bytes => [0x21, ...uleb(i)];
+const i32 = (v: number): Bytes => [0x41, ...sleb(v)];
+const ADD = [0x6a];
+const MUL = [0x6c];
+const F32_ADD = [0x92];
+const f32Load: Bytes = [0x2a, 2, 0];
+const f32Store: Bytes = [0x38, 2, 0];
+const vLoadAt = (offset: number): Bytes => [0xfd, 0x00, 4, ...uleb(offset)];
+const vStoreAt = (offset: number): Bytes => [0xfd, 0x0b, 4, ...uleb(offset)];
+const SPLAT = [0xfd, 0x13];
+const V_ADD = [0xfd, 0xe4, 0x01];
+const V_MUL = [0xfd, 0xe6, 0x01];
+const lane = (j: number): Bytes => [0xfd, 0x1f, j];
+const ZERO4: Bytes = [0x43, 0, 0, 0, 0, ...SPLAT];
+
+/** for (x = 0; x < limit; x += step) body — limit and step are instruction sequences pushing an i32. */
+const forUp = (x: number, limit: Bytes, step: Bytes, body: Bytes): Bytes => [
+  ...i32(0), ...set(x),
+  0x02, 0x40, 0x03, 0x40, // block, loop
+  ...get(x), ...limit, 0x4f, 0x0d, 1, // br_if (x >= limit) out of the block
+  ...body,
+  ...get(x), ...step, ...ADD, ...set(x),
+  0x0c, 0, 0x0b, 0x0b, // br loop; end loop; end block
+];
+const add = (...terms: Bytes[]): Bytes => terms.reduce((a, t, j) => (j ? [...a, ...t, ...ADD] : t), [] as Bytes);
+const mul = (a: Bytes, b: Bytes): Bytes => [...a, ...b, ...MUL];
+const hsum = (acc: number): Bytes => [...get(acc), ...lane(0), ...[1, 2, 3].flatMap((j) => [...get(acc), ...lane(j), ...F32_ADD])];
+
+// Parameters (byte offsets and sizes): W h w ci co, in_T in_R in_S in_U, out_T out_R out_S out_U.
+const [W, H, WD, CI, CO, IT, IR, IS, IU, OT, OR, OS, OU] = Array.from({ length: 13 }, (_, j) => j);
+// Locals: i32 loop state and pointers, then v128 registers.
+const [K, L, I, OFF, ROW, KL, T, WP, PR, PS, PU] = Array.from({ length: 11 }, (_, j) => 13 + j);
+const V0 = 24;
+const V128_LOCALS = 8;
+/**
+ * apply's unroll factors over o (U vectors of 4 per loop turn; the largest dividing c_out / 4 is used).
+ * Measured in V8 on 3x3x512x512: apply 1.15 ms at U = 1, 0.89 at U = 4; applyT gains nothing from unrolling
+ * (its 4U accumulators spill the sixteen vector registers) nor from sharing u loads across rows: both passes
+ * then stream W at the core's ~10 GB/s.
+ */
+export const UNROLLS = [4, 2, 1] as const;
+type Unroll = (typeof UNROLLS)[number];
+
+/** Shared loop nest over (k, l, i): ROW = 4 c_out bytes, WP = row W[k,l,i,:], and the R, S, U row pointers. */
+function overTaps(base: [number, number, number], inner: Bytes): Bytes {
+  return [
+    ...mul(get(CO), i32(4)), ...set(ROW),
+    ...forUp(K, get(H), i32(1), forUp(L, get(WD), i32(1), [
+      ...add(mul(get(K), get(WD)), get(L)), ...set(KL),
+      ...add(get(base[0]), mul(get(K), get(ROW))), ...set(PR),
+      ...add(get(base[1]), mul(get(L), get(ROW))), ...set(PS),
+      ...add(get(base[2]), mul(get(KL), get(ROW))), ...set(PU),
+      ...forUp(I, get(CI), i32(1), [
+        ...add(mul(get(KL), get(CI)), get(I)), ...set(T),
+        ...add(get(W), mul(get(T), get(ROW))), ...set(WP),
+        ...inner,
+      ]),
+    ])),
+  ];
+}
+
+const scalarAt = (base: number, index: Bytes): Bytes => add(get(base), mul(index, i32(4)));
+const colR = add(mul(get(L), get(CI)), get(I));
+const colS = add(mul(get(K), get(CI)), get(I));
+
+/** apply: y_X[row + o] += a_X * W[k,l,i,o] for the four reshapes, a_X = v_X[col] splatted. */
+function applyBody(U: Unroll): Bytes {
+  const a = [V0, V0 + 1, V0 + 2, V0 + 3];
+  const x = (j: number) => V0 + 4 + j;
+  const ptrs = [OT, PR, PS, PU];
+  const axpy = (ptr: number, coef: number, j: number): Bytes => [
+    ...add(get(ptr), get(OFF)),
+    ...add(get(ptr), get(OFF)), ...vLoadAt(16 * j), ...get(coef), ...get(x(j)), ...V_MUL, ...V_ADD,
+    ...vStoreAt(16 * j),
+  ];
+  return overTaps([OR, OS, OU], [
+    ...scalarAt(IT, get(T)), ...f32Load, ...SPLAT, ...set(a[0]),
+    ...scalarAt(IR, colR), ...f32Load, ...SPLAT, ...set(a[1]),
+    ...scalarAt(IS, colS), ...f32Load, ...SPLAT, ...set(a[2]),
+    ...scalarAt(IU, get(I)), ...f32Load, ...SPLAT, ...set(a[3]),
+    ...forUp(OFF, get(ROW), i32(16 * U), [
+      ...Array.from({ length: U }, (_, j) => [...add(get(WP), get(OFF)), ...vLoadAt(16 * j), ...set(x(j))]).flat(),
+      ...Array.from({ length: U }, (_, j) => ptrs.flatMap((p, t) => axpy(p, a[t], j))).flat(),
+    ]),
+  ]);
+}
+
+/** applyT: z_T[col] = W[k,l,i,:] . u_T, and z_X[col] += W[k,l,i,:] . u_X[row + :] for R, S, U. */
+function applyTBody(): Bytes {
+  const acc = [V0, V0 + 1, V0 + 2, V0 + 3];
+  const x = V0 + 4;
+  const ptrs = [IT, PR, PS, PU];
+  const accumulateTo = (ptr: Bytes, t: number): Bytes => [...ptr, ...ptr, ...f32Load, ...hsum(acc[t]), ...F32_ADD, ...f32Store];
+  return overTaps([IR, IS, IU], [
+    ...acc.flatMap((r) => [...ZERO4, ...set(r)]),
+    ...forUp(OFF, get(ROW), i32(16), [
+      ...add(get(WP), get(OFF)), ...vLoadAt(0), ...set(x),
+      ...ptrs.flatMap((p, t) => [
+        ...get(acc[t]), ...get(x), ...add(get(p), get(OFF)), ...vLoadAt(0), ...V_MUL, ...V_ADD, ...set(acc[t]),
+      ]),
+    ]),
+    ...scalarAt(OT, get(T)), ...hsum(acc[0]), ...f32Store,
+    ...accumulateTo(scalarAt(OR, colR), 1),
+    ...accumulateTo(scalarAt(OS, colS), 2),
+    ...accumulateTo(scalarAt(OU, get(I)), 3),
+  ]);
+}
+
+function moduleBytes(): Uint8Array {
+  const fnType = [0x60, ...vec(Array.from({ length: 13 }, () => [I32])), 0];
+  const body = (code: Bytes): Bytes => {
+    const b = [...vec([[...uleb(11), I32], [...uleb(V128_LOCALS), V128]]), ...code, 0x0b];
+    return [...uleb(b.length), ...b];
+  };
+  const name = (s: string): Bytes => vec([...s].map((c) => [c.charCodeAt(0)]));
+  const bodies = [...UNROLLS.map((U) => body(applyBody(U))), body(applyTBody())];
+  const exports = [
+    ...UNROLLS.map((U, j) => [...name(`apply${U}`), 0x00, j]),
+    [...name('applyT'), 0x00, UNROLLS.length],
+    [...name('mem'), 0x02, 0],
+  ];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([fnType])),
+    ...section(3, vec(bodies.map(() => [0]))),
+    ...section(5, vec([[0x00, ...uleb(1)]])),
+    ...section(7, vec(exports)),
+    ...section(10, vec(bodies)),
+  ]);
+}
+
+// --- the runtime ---------------------------------------------------------------------------------------------
+type Pass = (...args: number[]) => void;
+/** The slice of the WebAssembly API used here (the project's TS lib has no DOM typings). */
+interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
+}
+
+export interface F4SimdPasses {
+  /** apply by unroll factor (see UNROLLS and applyFor). */
+  apply: Record<Unroll, Pass>;
+  applyT: Pass;
+  memory: WasmMemory;
+}
+
+let passes: F4SimdPasses | null | undefined;
+
+/** The compiled passes, or null where WebAssembly SIMD is unavailable (then the JS passes are used). */
+export function f4SimdPasses(): F4SimdPasses | null {
+  if (passes !== undefined) return passes;
+  try {
+    const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+    const bytes = moduleBytes();
+    if (!wasm || !wasm.validate(bytes)) return (passes = null);
+    const ex = new wasm.Instance(new wasm.Module(bytes)).exports;
+    const apply = Object.fromEntries(UNROLLS.map((U) => [U, ex[`apply${U}`] as Pass])) as Record<Unroll, Pass>;
+    passes = { apply, applyT: ex.applyT as Pass, memory: ex.mem as WasmMemory };
+  } catch {
+    passes = null;
+  }
+  return passes;
+}
+
+/** apply with the largest unroll whose 4U floats divide c_out (c_out must be a multiple of 4). */
+export function applyFor(p: F4SimdPasses, co: number): Pass {
+  return p.apply[UNROLLS.find((U) => co % (4 * U) === 0) ?? 1];
+}
+
+/** Grow the module's memory to at least `bytes` and return a float32 view of all of it. */
+export function simdHeap(p: F4SimdPasses, bytes: number): Float32Array {
+  const have = p.memory.buffer.byteLength;
+  if (have < bytes) p.memory.grow(Math.ceil((bytes - have) / 65536));
+  return new Float32Array(p.memory.buffer);
+}

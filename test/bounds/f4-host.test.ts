@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { F4_MATRICES } from '../../src/shared/bounds.js';
+import { createHostVectors, jsPowerIterate, simdPowerIterate } from '../../src/main/engine/bounds/f4-host.js';
+import { f4SimdPasses } from '../../src/main/engine/bounds/f4-simd.js';
+import type { Shape4 } from '../../src/main/engine/bounds/reshapes.js';
+
+function weights(shape: Shape4, seed: number): Float32Array {
+  const n = shape.reduce((a, b) => a * b);
+  return Float32Array.from({ length: n }, (_, j) => Math.sin(j * 0.731 + seed) * 0.2);
+}
+
+describe('host engine: WebAssembly SIMD passes', () => {
+  const simd = f4SimdPasses();
+
+  it('compiles and validates under Node (the benchmark relies on it)', () => {
+    expect(simd).not.toBeNull();
+  });
+
+  // c_out 16 / 8 / 4 select the unroll factors 4 / 2 / 1; odd c_in and 1x1 / non-square taps included.
+  it.each([
+    [[3, 3, 5, 16]],
+    [[3, 3, 4, 8]],
+    [[2, 3, 3, 4]],
+    [[1, 1, 7, 32]],
+    [[5, 1, 2, 12]],
+  ] as [Shape4][])('agree with the JS passes for %j', (shape) => {
+    const W = weights(shape, shape[3]);
+    const a = createHostVectors(shape, 3);
+    const b = createHostVectors(shape, 3);
+    jsPowerIterate(W, shape, a, 25);
+    simdPowerIterate(simd!, W, shape, b, 25);
+    for (const X of F4_MATRICES) {
+      expect(Math.abs(a.sigma[X] - b.sigma[X]) / a.sigma[X], X).toBeLessThan(1e-5);
+      let dot = 0;
+      for (let j = 0; j < a.u[X].length; j++) dot += a.u[X][j] * b.u[X][j];
+      expect(dot, X).toBeGreaterThan(1 - 1e-4);
+    }
+  });
+
+  it('a zero kernel gives sigma 0 and keeps finite unit vectors', () => {
+    const shape: Shape4 = [3, 3, 2, 8];
+    const vecs = createHostVectors(shape, 1);
+    const before = vecs.u.R.slice();
+    simdPowerIterate(simd!, new Float32Array(3 * 3 * 2 * 8), shape, vecs, 3);
+    for (const X of F4_MATRICES) expect(vecs.sigma[X]).toBe(0);
+    // The vectors the call started with (up to their float32 rounding inside the module).
+    before.forEach((x, j) => expect(vecs.u.R[j]).toBeCloseTo(x, 6));
+  });
+});
