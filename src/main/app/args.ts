@@ -1,0 +1,104 @@
+/**
+ * Argument checks for every LabApi method, applied in the main process / server before the service
+ * sees a call: the UI is untrusted input like any other. One schema per method; the `satisfies`
+ * makes a method without a schema a compile error.
+ */
+import { z } from 'zod';
+import { LabError, type LabArgs, type LabMethod } from '../../shared/api.js';
+
+const runId = z.string().min(1).max(200);
+const runIds = z.array(runId).min(1).max(64);
+const config = z.record(z.string(), z.unknown());
+const STATUSES = ['queued', 'running', 'paused', 'finished', 'failed', 'cancelled', 'interrupted'] as const;
+const BOUND_METHODS = [
+  'f4',
+  'f4-polyphase',
+  'sedghi-exact',
+  'gram-iteration',
+  'operator-power',
+  'toeplitz-norm2toep',
+  'miyato-t',
+  'dense-exact',
+] as const;
+
+const none = z.tuple([]);
+
+export const ARG_SCHEMAS = {
+  getInfo: none,
+  getConfigSchema: none,
+  getPresets: none,
+  validateConfig: z.tuple([z.unknown()]),
+  startRun: z.tuple([
+    config,
+    z
+      .strictObject({
+        queue: z.boolean().optional(),
+        name: z.string().min(1).max(200).optional(),
+        tags: z.array(z.string().min(1).max(64)).max(32).optional(),
+      })
+      .optional(),
+  ]),
+  pauseRun: z.tuple([runId]),
+  resumeRun: z.tuple([runId]),
+  cancelRun: z.tuple([runId]),
+  listRuns: z.tuple([
+    z
+      .strictObject({
+        status: z.array(z.enum(STATUSES)).optional(),
+        tags: z.array(z.string()).optional(),
+        search: z.string().max(200).optional(),
+        dataset: z.string().optional(),
+        limit: z.number().int().min(1).max(10_000).optional(),
+        offset: z.number().int().min(0).optional(),
+      })
+      .optional(),
+  ]),
+  getRun: z.tuple([runId]),
+  getSeries: z.tuple([
+    z.strictObject({
+      runIds,
+      names: z.array(z.string().min(1)).min(1).max(256),
+      budget: z.number().int().min(2).max(100_000).optional(),
+      xAxis: z.enum(['step', 'epoch', 'time']).optional(),
+    }),
+  ]),
+  getLayerBounds: z.tuple([
+    runId,
+    z
+      .strictObject({
+        step: z.union([z.number().int().min(0), z.literal('latest')]).optional(),
+        methods: z.array(z.enum(BOUND_METHODS)).optional(),
+      })
+      .optional(),
+  ]),
+  diffConfigs: z.tuple([runIds, z.strictObject({ all: z.boolean().optional() }).optional()]),
+  runSummaries: z.tuple([runIds]),
+  setTags: z.tuple([runId, z.array(z.string().trim().min(1).max(64)).max(32)]),
+  setNotes: z.tuple([runId, z.string().max(100_000)]),
+} satisfies Record<LabMethod, z.ZodType>;
+
+/** Parse positional args of `method`; a LabError 'bad-request' naming each bad argument otherwise. */
+export function parseArgs<M extends LabMethod>(method: M, args: unknown): LabArgs<M> {
+  if (!Array.isArray(args)) {
+    throw new LabError('bad-request', `${method}: arguments must be a JSON array, got ${typeof args}.`, 'Send {"args": [...]} with the positional arguments.');
+  }
+  const schema = ARG_SCHEMAS[method] as z.ZodType;
+  // Trailing nulls stand for omitted optional arguments (JSON has no undefined).
+  const trimmed = [...args];
+  while (trimmed.length > 0 && trimmed[trimmed.length - 1] === null) trimmed.pop();
+  const r = schema.safeParse(trimmed);
+  if (r.success) return r.data as LabArgs<M>;
+  const problems = r.error.issues.map((i) => `${argPath(i.path)}: ${i.message}`);
+  throw new LabError(
+    'bad-request',
+    `${method}: invalid arguments — ${problems.join('; ')}.`,
+    'Check the argument types against LabApi in src/shared/api.ts.',
+    problems,
+  );
+}
+
+function argPath(p: PropertyKey[]): string {
+  const [first, ...rest] = p;
+  if (first === undefined) return 'args';
+  return `args[${String(first)}]` + rest.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('');
+}

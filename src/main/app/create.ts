@@ -1,0 +1,55 @@
+/**
+ * Assembling the lab for a shell: open the store of a data folder, attach the engine, and build the
+ * LabService. Shared by the Electron main process and `spectral-lab serve`, so both behave the same.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { safeParseRunConfig } from '../../shared/config.js';
+import type { LabInfo } from '../../shared/api.js';
+import { openStore, storePaths } from '../store/index.js';
+import { hostEngine } from './engine-adapter.js';
+import { detectMissing, findProjectRoot, packageVersion } from './info.js';
+import { loadPresets } from './presets.js';
+import { LabService } from './service.js';
+import { SqliteStorePort } from './store-adapter.js';
+
+export interface CreateLabOptions {
+  dataDir: string;
+  shell: LabInfo['shell'];
+  versions?: { electron: string | null; chrome: string | null };
+  /** Runs that may train at the same time when started "now" (default 1: each run uses the CPU fully). */
+  maxConcurrent?: number;
+  /** Worker entry for the engine (default: the built worker.js, or the engine's own default under tsx). */
+  workerUrl?: URL;
+  /** Folder of preset experiment files (default: resources/experiments of the project). */
+  presetsDir?: string | null;
+  log?: (message: string) => void;
+}
+
+export async function createLab(opts: CreateLabOptions): Promise<LabService> {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const root = findProjectRoot(here) ?? process.cwd();
+  const log = opts.log ?? ((m: string) => console.error(m));
+  const store = await openStore({
+    dataDir: opts.dataDir,
+    validateConfig: (c: unknown) => {
+      const r = safeParseRunConfig(c);
+      return r.success ? { ok: true, value: r.data } : { ok: false, error: r.error.message };
+    },
+    onError: (err) => log(`store: ${err.message}`),
+  });
+  for (const r of store.recoveredRuns) log(`run ${r.id} was left running by a process that stopped; marked as interrupted.`);
+  const presetsDir = opts.presetsDir === undefined ? path.join(root, 'resources', 'experiments') : opts.presetsDir;
+  return new LabService({
+    engine: hostEngine({ checkpointRoot: storePaths(opts.dataDir).checkpoints, workerUrl: opts.workerUrl }),
+    store: new SqliteStorePort(store, opts.shell),
+    dataDir: store.paths.dataDir,
+    shell: opts.shell,
+    version: packageVersion(root),
+    versions: opts.versions,
+    maxConcurrent: opts.maxConcurrent ?? 1,
+    presets: () => loadPresets(presetsDir, (m) => log(m)),
+    missing: () => detectMissing(root, opts.shell),
+    log,
+  });
+}

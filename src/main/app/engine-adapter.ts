@@ -1,0 +1,49 @@
+/**
+ * The EnginePort over the engine host (src/main/engine/host.ts): one worker thread per run, checkpoints
+ * in the data folder. The backend report for getInfo probes without activating anything, so asking
+ * does not load a backend into the main process.
+ */
+import path from 'node:path';
+import { describeBackendSelection, type BackendAttempt, type BackendReport } from '../../shared/backend.js';
+import type { RunConfig } from '../../shared/config.js';
+import { startRun } from '../engine/host.js';
+import type { EnginePort, EngineRun } from './ports.js';
+
+export interface HostEngineOptions {
+  /** Checkpoints of run X go to <checkpointRoot>/<X>. */
+  checkpointRoot: string;
+  /** Worker entry; default: the engine host's own (worker.js of the build, or worker.ts under tsx). */
+  workerUrl?: URL;
+}
+
+export function hostEngine(opts: HostEngineOptions): EnginePort {
+  const workerUrl = opts.workerUrl;
+  return {
+    start(runId: string, config: RunConfig): EngineRun {
+      const h = startRun(config, { runId, checkpointDir: path.join(opts.checkpointRoot, runId), ...(workerUrl ? { workerUrl } : {}) });
+      return {
+        onEvent: (l) => h.on(l),
+        pause: () => h.pause(),
+        resume: () => h.resume(),
+        cancel: (reason) => h.cancel(reason),
+        done: h.done,
+      };
+    },
+    probeBackend,
+  };
+}
+
+/** Which backend 'auto' would pick, and why the better ones are unavailable (no activation). */
+export async function probeBackend(): Promise<BackendReport> {
+  const { DEFAULT_PROBES } = await import('../engine/backends/index.js');
+  const tried: BackendAttempt[] = [];
+  let chosen: BackendAttempt | null = null;
+  for (const p of DEFAULT_PROBES) {
+    const reason = await p.unavailableReason().catch((e: unknown) => `probe failed: ${e instanceof Error ? e.message : String(e)}`);
+    const attempt: BackendAttempt = reason === null ? { name: p.name, available: true } : { name: p.name, available: false, reason };
+    tried.push(attempt);
+    if (reason === null && !chosen) chosen = attempt;
+  }
+  const name = chosen?.name ?? 'cpu';
+  return { name, requested: 'auto', tried, versions: {}, summary: describeBackendSelection(name, tried) };
+}

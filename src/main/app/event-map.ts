@@ -1,0 +1,87 @@
+/**
+ * Engine events (the worker protocol, src/shared/events.ts) as the UI sees them (LabEvent, the
+ * contract). Metric values (from live-metrics.ts) are keyed by the stored series names, so a live
+ * chart extends what getSeries loaded.
+ */
+import type { LabEvent, RunProgress, RunStatus } from '../../shared/api.js';
+import type { EngineEvent } from '../../shared/events.js';
+import type { MetricGroup } from './live-metrics.js';
+
+/** The status a run has after an engine event, or null when the event does not change it. */
+export function statusAfter(event: EngineEvent): RunStatus | null {
+  switch (event.type) {
+    case 'started':
+    case 'resumed':
+      return 'running';
+    case 'paused':
+      return 'paused';
+    case 'finished':
+      return event.status === 'completed' ? 'finished' : event.status;
+    default:
+      return null;
+  }
+}
+
+export interface RunLiveState {
+  status: RunStatus;
+  progress: RunProgress | null;
+  stepsPerEpoch: number | null;
+  backend: string | null;
+}
+
+/**
+ * LabEvents for one engine event; also advances the run's live state (status, progress) the
+ * service overlays on what the store returns.
+ */
+export function toLabEvents(runId: string, event: EngineEvent, live: RunLiveState, metrics: MetricGroup[], at = Date.now()): LabEvent[] {
+  const out: LabEvent[] = [];
+  const next = statusAfter(event);
+  if (next !== null && next !== live.status) {
+    const message = event.type === 'finished' ? (event.reason ?? null) : null;
+    out.push({ kind: 'run-status', runId, at, status: next, previous: live.status, message });
+    live.status = next;
+  }
+  switch (event.type) {
+    case 'started': {
+      live.stepsPerEpoch = event.stepsPerEpoch;
+      live.backend = event.backend.name;
+      live.progress = progressOf(0, event.totalSteps, 0, event.stepsPerEpoch, null);
+      out.push({ kind: 'log', runId, at, level: 'info', message: `training on ${event.backend.summary}: ${event.model.arch}, ${event.dataset.name} (${event.dataset.train} train / ${event.dataset.test} test), ${event.totalSteps} steps` });
+      out.push({ kind: 'run-started', runId, at, backend: event.backend.name, backendSummary: event.backend.summary, totalSteps: event.totalSteps });
+      out.push({ kind: 'progress', runId, at, progress: live.progress });
+      break;
+    }
+    case 'step':
+    case 'eval':
+      for (const g of metrics) out.push({ kind: 'metrics', runId, at, phase: g.phase, step: g.step, epoch: g.epoch, values: g.values });
+      if (event.type === 'eval' && event.layers.length > 0) out.push({ kind: 'layer-bounds', runId, at, step: event.step });
+      break;
+    case 'progress':
+      live.progress = progressOf(event.step, event.totalSteps, event.epoch, live.stepsPerEpoch, event.etaSeconds);
+      out.push({ kind: 'progress', runId, at, progress: live.progress });
+      break;
+    case 'checkpoint':
+      out.push({ kind: 'checkpoint', runId, at, checkpoint: { step: event.step, epoch: event.epoch, at } });
+      break;
+    case 'log':
+      out.push({ kind: 'log', runId, at, level: event.level, message: event.message });
+      break;
+    case 'finished':
+      if (event.reason) out.push({ kind: 'log', runId, at, level: event.status === 'failed' ? 'error' : 'info', message: event.reason });
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+function progressOf(step: number, totalSteps: number, epoch: number, stepsPerEpoch: number | null, etaSeconds: number | null): RunProgress {
+  return {
+    step,
+    totalSteps,
+    epoch,
+    totalEpochs: stepsPerEpoch ? totalSteps / stepsPerEpoch : null,
+    fraction: totalSteps > 0 ? Math.min(1, step / totalSteps) : null,
+    etaMs: etaSeconds === null ? null : etaSeconds * 1000,
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The run queue. Two ways to start: now (alongside active runs, up to `maxConcurrent` — each run is a
+ * worker thread and the machine may have two cores) or queued (runs one at a time once nothing is
+ * active, in submission order). Paused runs still hold their worker, so they count as active.
+ */
+import { LabError, type QueueState } from '../../shared/api.js';
+
+export class RunQueue {
+  private readonly active = new Set<string>();
+  private readonly waiting: string[] = [];
+
+  constructor(
+    readonly maxConcurrent: number,
+    /** Starts a run; must not throw (report failures through the run's status instead). */
+    private readonly launch: (runId: string) => void,
+    private readonly onChange: (state: QueueState) => void = () => {},
+  ) {
+    if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
+      throw new Error(`maxConcurrent must be a positive integer, got ${maxConcurrent}`);
+    }
+  }
+
+  /** Check before creating the run record, so a refused start leaves nothing behind. */
+  assertCanStartNow(): void {
+    if (this.active.size >= this.maxConcurrent) {
+      throw new LabError(
+        'busy',
+        `${this.active.size} run(s) are already active (the limit is ${this.maxConcurrent}).`,
+        'Queue the run instead (it starts when the active runs end), or cancel an active run.',
+      );
+    }
+  }
+
+  submit(runId: string, queue: boolean): { status: 'running' | 'queued'; queuePosition: number | null } {
+    if (!queue) {
+      this.assertCanStartNow();
+      this.active.add(runId);
+      this.launch(runId);
+      this.onChange(this.state());
+      return { status: 'running', queuePosition: null };
+    }
+    this.waiting.push(runId);
+    this.drain();
+    this.onChange(this.state());
+    const pos = this.position(runId);
+    return pos === null ? { status: 'running', queuePosition: null } : { status: 'queued', queuePosition: pos };
+  }
+
+  /** A run ended (any final status): free its slot and start the next queued one. */
+  release(runId: string): void {
+    const had = this.active.delete(runId);
+    const idx = this.waiting.indexOf(runId);
+    if (idx >= 0) this.waiting.splice(idx, 1);
+    if (had || idx >= 0) {
+      this.drain();
+      this.onChange(this.state());
+    }
+  }
+
+  /** Take a queued run out of the queue (cancel before start). False if it is not waiting. */
+  withdraw(runId: string): boolean {
+    const idx = this.waiting.indexOf(runId);
+    if (idx < 0) return false;
+    this.waiting.splice(idx, 1);
+    this.onChange(this.state());
+    return true;
+  }
+
+  isActive(runId: string): boolean {
+    return this.active.has(runId);
+  }
+
+  /** 1-based place in the queue, or null when not waiting. */
+  position(runId: string): number | null {
+    const idx = this.waiting.indexOf(runId);
+    return idx < 0 ? null : idx + 1;
+  }
+
+  state(): QueueState {
+    return { running: [...this.active], queued: [...this.waiting], maxConcurrent: this.maxConcurrent };
+  }
+
+  private drain(): void {
+    while (this.active.size === 0 && this.waiting.length > 0) {
+      const next = this.waiting.shift() as string;
+      this.active.add(next);
+      this.launch(next);
+    }
+  }
+}

@@ -1,0 +1,389 @@
+/**
+ * LabService: the LabApi over an engine and a store. Validates configs, keeps the run queue, forwards
+ * every engine event to the store (in order, per run) and to subscribers (as LabEvents), and overlays
+ * live state (status, progress, queue position) on what the store returns.
+ */
+import { z } from 'zod';
+import {
+  FINAL_RUN_STATUSES,
+  LAB_API_VERSION,
+  LabError,
+  type ConfigSchemaInfo,
+  type JsonObject,
+  type LabApi,
+  type LabEvent,
+  type LabEventListener,
+  type LabInfo,
+  type LayerBoundsQuery,
+  type MissingPiece,
+  type Preset,
+  type RunControlResult,
+  type RunDetail,
+  type RunFilter,
+  type RunList,
+  type RunStatus,
+  type SeriesQuery,
+  type StartRunOptions,
+  type StartRunResult,
+  type ValidationResult,
+} from '../../shared/api.js';
+import type { BackendReport as EngineBackendReport } from '../../shared/backend.js';
+import { RunConfigObjectSchema, safeParseRunConfig, type RunConfig } from '../../shared/config.js';
+import type { EngineEvent } from '../../shared/events.js';
+import { toLabEvents, type RunLiveState } from './event-map.js';
+import { liveMetrics } from './live-metrics.js';
+import type { EnginePort, EngineRun, StorePort } from './ports.js';
+import { RunQueue } from './queue.js';
+
+export interface LabServiceOptions {
+  engine: EnginePort;
+  store: StorePort;
+  dataDir: string;
+  shell: LabInfo['shell'];
+  version: string;
+  versions?: { electron: string | null; chrome: string | null };
+  maxConcurrent?: number;
+  presets?: () => Preset[];
+  missing?: () => MissingPiece[];
+  /** Wait this long for pause/resume/cancel to take effect before answering (ms). */
+  controlWaitMs?: number;
+  log?: (message: string) => void;
+}
+
+interface LiveRun extends RunLiveState {
+  config: RunConfig;
+  handle: EngineRun | null;
+  /** Store writes of this run, chained to keep their order. */
+  writes: Promise<void>;
+  /** Engine events of this run being translated and pushed, in order. */
+  events: Promise<void>;
+}
+
+export class LabService implements LabApi {
+  private readonly listeners = new Set<LabEventListener>();
+  private readonly live = new Map<string, LiveRun>();
+  private readonly queue: RunQueue;
+  private backendProbe: Promise<EngineBackendReport | null> | null = null;
+  private closed = false;
+
+  constructor(private readonly opts: LabServiceOptions) {
+    this.queue = new RunQueue(
+      opts.maxConcurrent ?? 1,
+      (runId) => this.launch(runId),
+      (queue) => this.emit({ kind: 'queue', at: Date.now(), queue }),
+    );
+  }
+
+  // ------------------------------------------------------------ info & config
+
+  async getInfo(): Promise<LabInfo> {
+    const report = await this.probeBackend();
+    return {
+      app: 'spectral-lab',
+      version: this.opts.version,
+      apiVersion: LAB_API_VERSION,
+      shell: this.opts.shell,
+      dataDir: this.opts.dataDir,
+      platform: `${process.platform}-${process.arch}`,
+      versions: { node: process.versions.node, electron: this.opts.versions?.electron ?? null, chrome: this.opts.versions?.chrome ?? null },
+      backend: report
+        ? { active: report.name, candidates: report.tried.map((t) => ({ name: t.name, available: t.available, note: t.reason ?? (t.name === report.name ? 'in use' : 'available') })) }
+        : { active: null, candidates: [] },
+      missing: this.opts.missing?.() ?? [],
+      queue: this.queue.state(),
+    };
+  }
+
+  async getConfigSchema(): Promise<ConfigSchemaInfo> {
+    const jsonSchema = z.toJSONSchema(RunConfigObjectSchema, { io: 'input', unrepresentable: 'any' }) as JsonObject;
+    const parsed = safeParseRunConfig({});
+    if (!parsed.success) throw new LabError('internal', `The default run config is invalid: ${parsed.error.message}`, 'Fix the defaults in src/shared/config.ts.');
+    return { jsonSchema, defaults: parsed.data as unknown as Record<string, unknown> };
+  }
+
+  async getPresets(): Promise<Preset[]> {
+    return this.opts.presets?.() ?? [];
+  }
+
+  async validateConfig(config: unknown): Promise<ValidationResult> {
+    const r = safeParseRunConfig(config);
+    return r.success ? { ok: true, errors: [], config: r.data as unknown as Record<string, unknown> } : { ok: false, errors: r.error.issues };
+  }
+
+  // ------------------------------------------------------------ run control
+
+  async startRun(config: Record<string, unknown>, options: StartRunOptions = {}): Promise<StartRunResult> {
+    this.assertOpen();
+    const r = safeParseRunConfig(config);
+    if (!r.success) {
+      throw new LabError('invalid-config', r.error.message, 'Fix the fields listed (details has one entry per field) and start again.', r.error.issues);
+    }
+    const queue = options.queue === true;
+    if (!queue) this.queue.assertCanStartNow();
+    const name = options.name ?? r.data.name;
+    const runId = await this.opts.store.createRun({ name, config: r.data, tags: options.tags ?? [], status: 'queued' });
+    this.live.set(runId, { config: r.data, handle: null, writes: Promise.resolve(), events: Promise.resolve(), status: 'queued', progress: null, stepsPerEpoch: null, backend: null });
+    this.emit({ kind: 'run-status', runId, at: Date.now(), status: 'queued', previous: null, message: null });
+    try {
+      const placed = this.queue.submit(runId, queue);
+      return { runId, ...placed };
+    } catch (err) {
+      // Lost a race for the last slot between the check and the submit: leave no half-started run.
+      await this.finalize(runId, 'cancelled', 'not started: no free slot');
+      throw err;
+    }
+  }
+
+  async pauseRun(runId: string): Promise<RunControlResult> {
+    const run = await this.activeRun(runId, 'pause');
+    if (run.status === 'paused') return { runId, status: 'paused' };
+    run.handle?.pause();
+    return { runId, status: await this.waitForStatus(runId, ['paused', ...FINAL_RUN_STATUSES]) };
+  }
+
+  async resumeRun(runId: string): Promise<RunControlResult> {
+    const run = await this.activeRun(runId, 'resume');
+    if (run.status === 'running') return { runId, status: 'running' };
+    run.handle?.resume();
+    return { runId, status: await this.waitForStatus(runId, ['running', ...FINAL_RUN_STATUSES]) };
+  }
+
+  async cancelRun(runId: string): Promise<RunControlResult> {
+    const run = this.live.get(runId);
+    if (run && this.queue.withdraw(runId)) {
+      await this.finalize(runId, 'cancelled', 'cancelled while queued');
+      return { runId, status: 'cancelled' };
+    }
+    if (!run) {
+      const stored = await this.requireRun(runId);
+      if (stored.status === 'cancelled') return { runId, status: 'cancelled' };
+      throw new LabError('conflict', `Run ${runId} is ${stored.status}; only running, paused or queued runs can be cancelled.`, 'Nothing to do: the run has already ended.');
+    }
+    run.handle?.cancel('cancelled by the user');
+    return { runId, status: await this.waitForStatus(runId, FINAL_RUN_STATUSES) };
+  }
+
+  // ------------------------------------------------------------ reading
+
+  async listRuns(filter: RunFilter = {}): Promise<RunList> {
+    const list = await this.opts.store.listRuns(filter);
+    return { ...list, runs: list.runs.map((r) => ({ ...r, status: this.live.get(r.id)?.status ?? r.status })) };
+  }
+
+  async getRun(runId: string): Promise<RunDetail> {
+    const stored = await this.requireRun(runId);
+    const run = this.live.get(runId);
+    if (!run) return stored;
+    return { ...stored, status: run.status, progress: run.progress ?? stored.progress, queuePosition: this.queue.position(runId), backend: run.backend ?? stored.backend };
+  }
+
+  getSeries(query: SeriesQuery) {
+    return this.opts.store.getSeries(query);
+  }
+
+  async getLayerBounds(runId: string, query: LayerBoundsQuery = {}) {
+    await this.requireRun(runId);
+    return this.opts.store.getLayerBounds(runId, query);
+  }
+
+  async diffConfigs(runIds: string[], options: { all?: boolean } = {}) {
+    for (const id of runIds) await this.requireRun(id);
+    return this.opts.store.diffConfigs(runIds, options.all === true);
+  }
+
+  async runSummaries(runIds: string[]) {
+    for (const id of runIds) await this.requireRun(id);
+    const sums = await this.opts.store.runSummaries(runIds);
+    return sums.map((s) => ({ ...s, status: this.live.get(s.runId)?.status ?? s.status }));
+  }
+
+  async setTags(runId: string, tags: string[]) {
+    await this.requireRun(runId);
+    const unique = [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
+    return { runId, tags: await this.opts.store.setTags(runId, unique) };
+  }
+
+  async setNotes(runId: string, notes: string) {
+    await this.requireRun(runId);
+    return { runId, notes: await this.opts.store.setNotes(runId, notes) };
+  }
+
+  subscribe(listener: LabEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Events that do not come from a run (e.g. the Electron menu). */
+  publish(event: LabEvent): void {
+    this.emit(event);
+  }
+
+  /** Cancel active runs (they become 'interrupted'), wait for their workers, close the store. */
+  async close(timeoutMs = 10_000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const id of this.queue.state().queued) {
+      this.queue.withdraw(id);
+      await this.finalize(id, 'interrupted', 'the lab closed before the run started');
+    }
+    const active = [...this.live.entries()].filter(([, r]) => r.handle);
+    for (const [, r] of active) r.handle?.cancel('the lab is closing');
+    await Promise.race([Promise.allSettled(active.map(([, r]) => r.handle?.done)), delay(timeoutMs)]);
+    for (const [id, r] of active) if (!FINAL_RUN_STATUSES.includes(r.status)) await this.finalize(id, 'interrupted', 'the lab closed while the run was active');
+    await Promise.allSettled([...this.live.values()].map((r) => r.writes));
+    await this.opts.store.close();
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private launch(runId: string): void {
+    const run = this.live.get(runId);
+    if (!run) return;
+    // The slot is taken from now on; the worker needs a moment (backend, data) before its 'started'.
+    run.status = 'running';
+    void this.write(run, runId, () => this.opts.store.setStatus(runId, 'running'));
+    this.emit({ kind: 'run-status', runId, at: Date.now(), status: 'running', previous: 'queued', message: null });
+    try {
+      const handle = this.opts.engine.start(runId, run.config);
+      run.handle = handle;
+      handle.onEvent((e) => this.onEngineEvent(runId, e));
+      // Judge the end only after every event already received has been processed.
+      const ended = (message: string) =>
+        void run.events.then(() => {
+          if (!FINAL_RUN_STATUSES.includes(run.status)) void this.finalize(runId, 'failed', message);
+        });
+      handle.done.then(
+        () => ended('the training worker ended without reporting a result'),
+        (err: unknown) => ended(`the training worker crashed: ${errorText(err)}`),
+      );
+    } catch (err) {
+      void this.finalize(runId, 'failed', `could not start the training worker: ${errorText(err)}`);
+    }
+  }
+
+  private onEngineEvent(runId: string, event: EngineEvent): void {
+    const run = this.live.get(runId);
+    if (!run) return;
+    // One chain per run: events are translated, stored and pushed strictly in arrival order.
+    run.events = run.events.then(async () => {
+      const metrics = await liveMetrics(event).catch((err: unknown) => {
+        this.opts.log?.(`[${runId}] could not read the metrics of a ${event.type} event: ${errorText(err)}`);
+        return [];
+      });
+      const before = run.status;
+      const events = toLabEvents(runId, event, run, metrics);
+      this.write(run, runId, () => this.opts.store.record(runId, event));
+      if (run.status !== before) {
+        const reason = event.type === 'finished' ? (event.reason ?? null) : null;
+        const status = run.status;
+        this.write(run, runId, () => this.opts.store.setStatus(runId, status, reason));
+      }
+      for (const e of events) {
+        // The UI answers 'layer-bounds' with getLayerBounds: announce it once the bounds are readable.
+        if (e.kind === 'layer-bounds') void this.write(run, runId, async () => this.opts.store.flush?.()).then(() => this.emit(e));
+        else this.emit(e);
+      }
+      if (FINAL_RUN_STATUSES.includes(run.status)) this.retire(runId);
+    });
+  }
+
+  private write(run: LiveRun, runId: string, fn: () => Promise<void>): Promise<void> {
+    run.writes = run.writes.then(fn).catch((err: unknown) => this.storeFailed(runId, err));
+    return run.writes;
+  }
+
+  /** Move a run to a final status that did not come from its engine (cancelled in queue, crash, close). */
+  private async finalize(runId: string, status: RunStatus, message: string): Promise<void> {
+    const run = this.live.get(runId);
+    const previous = run?.status ?? null;
+    if (run) {
+      run.status = status;
+      await this.write(run, runId, () => this.opts.store.setStatus(runId, status, message));
+    } else {
+      await this.opts.store.setStatus(runId, status, message).catch((err: unknown) => this.storeFailed(runId, err));
+    }
+    this.emit({ kind: 'run-status', runId, at: Date.now(), status, previous, message });
+    this.retire(runId);
+  }
+
+  private retire(runId: string): void {
+    const run = this.live.get(runId);
+    this.queue.release(runId);
+    // Keep the entry until pending writes land, so reads overlay the final status meanwhile.
+    void run?.writes.then(() => {
+      if (this.live.get(runId) === run) this.live.delete(runId);
+    });
+  }
+
+  private storeFailed(runId: string, err: unknown): void {
+    const message = `could not save to the store: ${errorText(err)} (the run continues; check disk space and the data folder ${this.opts.dataDir})`;
+    this.opts.log?.(`[${runId}] ${message}`);
+    this.emit({ kind: 'log', runId, at: Date.now(), level: 'error', message });
+  }
+
+  private emit(event: LabEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(event);
+      } catch (err) {
+        this.opts.log?.(`event listener failed: ${errorText(err)}`);
+      }
+    }
+  }
+
+  private async waitForStatus(runId: string, targets: readonly RunStatus[]): Promise<RunStatus> {
+    const current = () => this.live.get(runId)?.status;
+    const now = current();
+    if (now === undefined) return (await this.requireRun(runId)).status;
+    if (targets.includes(now)) return now;
+    return new Promise<RunStatus>((resolve) => {
+      const timer = setTimeout(() => finish(current() ?? now), this.opts.controlWaitMs ?? 3000);
+      const off = this.subscribe((e) => {
+        if (e.kind === 'run-status' && e.runId === runId && targets.includes(e.status)) finish(e.status);
+      });
+      function finish(s: RunStatus) {
+        clearTimeout(timer);
+        off();
+        resolve(s);
+      }
+    });
+  }
+
+  private async activeRun(runId: string, verb: string): Promise<LiveRun> {
+    const run = this.live.get(runId);
+    if (run?.handle && !FINAL_RUN_STATUSES.includes(run.status)) return run;
+    const status = run?.status ?? (await this.requireRun(runId)).status;
+    const hint = status === 'queued' ? 'It has not started yet; cancel it or wait until it runs.' : 'Only an active run can be paused or resumed.';
+    throw new LabError('conflict', `Cannot ${verb} run ${runId}: it is ${status}.`, hint);
+  }
+
+  private async requireRun(runId: string): Promise<RunDetail> {
+    const run = await this.opts.store.getRun(runId);
+    if (!run) throw new LabError('not-found', `No run with id '${runId}'.`, 'Pick a run from listRuns (the Runs view); it may have been deleted.');
+    return run;
+  }
+
+  private probeBackend(): Promise<EngineBackendReport | null> {
+    if (!this.backendProbe) {
+      this.backendProbe = this.opts.engine.probeBackend
+        ? this.opts.engine.probeBackend().catch((err: unknown) => {
+            this.opts.log?.(`backend probe failed: ${errorText(err)}`);
+            return null;
+          })
+        : Promise.resolve(null);
+    }
+    return this.backendProbe;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new LabError('unavailable', 'The lab is shutting down.', 'Restart it to start new runs.');
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref?.());
+}

@@ -1,0 +1,222 @@
+/**
+ * The StorePort over the SQLite run store (src/main/store): engine events are recorded with the
+ * store's own recordEngineEvent (one writer per run), records are translated to the UI contract.
+ */
+import path from 'node:path';
+import { LabError, type LayerBoundsQuery, type RunDetail, type RunFilter, type RunList, type RunStatus, type SeriesQuery, type SeriesResult, type Series } from '../../shared/api.js';
+import type { EngineEvent } from '../../shared/events.js';
+import type { RunSummary as StoreSummary } from '../../shared/records.js';
+import { isStoreError, recordEngineEvent, type Store, type StoreWriter } from '../store/index.js';
+import { LayerMetaStore } from './layer-meta.js';
+import type { NewRun, StorePort } from './ports.js';
+import { certifiedSeriesName, configDiffOf, layerBoundsOf, listItemOf, parseCertifiedSeries, statusesToStore, statusToStore, summaryOf } from './store-mapping.js';
+
+/** Store errors carry problem + hint already; give them the contract's codes. */
+export function labErrorOf(err: unknown): unknown {
+  if (!isStoreError(err)) return err;
+  const code = err.code === 'not-found' ? 'not-found' : err.code === 'conflict' ? 'conflict' : err.code === 'invalid-config' ? 'invalid-config' : err.code === 'invalid-input' ? 'bad-request' : 'unavailable';
+  return new LabError(code, err.problem, err.hint);
+}
+
+async function translate<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw labErrorOf(err);
+  }
+}
+
+export class SqliteStorePort implements StorePort {
+  private readonly writers = new Map<string, Promise<StoreWriter>>();
+  readonly layers: LayerMetaStore;
+
+  constructor(private readonly store: Store, private readonly shell: string) {
+    this.layers = new LayerMetaStore(path.join(store.paths.dataDir, 'run-layers'));
+  }
+
+  createRun(run: NewRun): Promise<string> {
+    return translate(async () => {
+      const rec = await this.store.createRun({ name: run.name, config: run.config, tags: run.tags, status: 'queued', environment: { extra: { shell: this.shell } } });
+      return rec.id;
+    });
+  }
+
+  setStatus(runId: string, status: RunStatus, error?: string | null): Promise<void> {
+    return translate(async () => {
+      const to = statusToStore(status);
+      if (to === null) return;
+      const current = await this.store.getRun(runId);
+      if (current.status === to) return; // the writer already moved it (engine 'started' / 'finished')
+      const failing = to === 'failed' || to === 'crashed';
+      // A run that never started cannot crash: the store only lets queued runs become cancelled or failed.
+      const target = current.status === 'queued' && to === 'crashed' ? 'cancelled' : to;
+      await this.store.setStatus(runId, { status: target, ...(failing ? { error: error ?? null } : {}), reason: error ?? null });
+      if (target !== 'running' && target !== 'queued') await this.closeWriter(runId);
+    });
+  }
+
+  record(runId: string, event: EngineEvent): Promise<void> {
+    return translate(async () => {
+      this.layers.observe(runId, event);
+      const writer = await this.writer(runId);
+      await recordEngineEvent({ writer, addCheckpoint: (step, file, sha256) => this.store.addCheckpoint(runId, { step, path: file, sha256 }) }, event);
+      if (event.type === 'finished') await this.closeWriter(runId);
+    });
+  }
+
+  private writer(runId: string): Promise<StoreWriter> {
+    let w = this.writers.get(runId);
+    if (!w) {
+      w = this.store.writer(runId);
+      this.writers.set(runId, w);
+      w.catch(() => this.writers.delete(runId));
+    }
+    return w;
+  }
+
+  private async closeWriter(runId: string): Promise<void> {
+    const w = this.writers.get(runId);
+    if (!w) return;
+    this.writers.delete(runId);
+    await (await w).close();
+  }
+
+  listRuns(filter: RunFilter): Promise<RunList> {
+    return translate(async () => {
+      const list = await this.store.listRuns({
+        status: statusesToStore(filter.status),
+        tags: filter.tags,
+        search: filter.search,
+        dataset: filter.dataset,
+        // The store pages at most 1000 runs per query; `total` tells the UI there is more.
+        limit: filter.limit === undefined ? undefined : Math.min(filter.limit, 1000),
+        offset: filter.offset,
+      });
+      const sums = await this.summaries(list.runs.map((r) => r.id));
+      return { total: list.total, runs: list.runs.map((r) => listItemOf(r, sums.get(r.id))) };
+    });
+  }
+
+  private async summaries(ids: string[]): Promise<Map<string, StoreSummary>> {
+    if (ids.length === 0) return new Map();
+    return new Map((await this.store.runSummaries(ids)).map((s) => [s.run.id, s]));
+  }
+
+  async getRun(runId: string): Promise<RunDetail | null> {
+    let rec;
+    try {
+      rec = await this.store.getRun(runId);
+    } catch (err) {
+      if (isStoreError(err, 'not-found')) return null;
+      throw labErrorOf(err);
+    }
+    return translate(async () => {
+      const [sums, series, curves, checkpoints] = await Promise.all([
+        this.summaries([runId]),
+        this.store.listSeries(runId),
+        this.store.certifiedCurves([runId]),
+        this.store.listCheckpoints(runId),
+      ]);
+      const epsilons = [...new Set(curves[0]?.points.map((p) => p.eps) ?? [])];
+      const hasPairwise = curves[0]?.points.some((p) => p.pairwise !== null) ?? false;
+      const epochAt = await this.epochLookup(runId, checkpoints.length > 0);
+      return {
+        ...listItemOf(rec, sums.get(runId)),
+        config: rec.config,
+        error: rec.error ?? (rec.status === 'failed' || rec.status === 'crashed' ? rec.reason : null),
+        seriesNames: [
+          ...series.map((s) => s.name),
+          ...epsilons.map((e) => certifiedSeriesName(e)),
+          ...(hasPairwise ? epsilons.map((e) => certifiedSeriesName(e, true)) : []),
+        ],
+        checkpoints: checkpoints.map((c) => ({ step: c.step, epoch: epochAt(c.step), at: c.createdAt })),
+        progress: null,
+        queuePosition: null,
+        backend: rec.backend,
+      };
+    });
+  }
+
+  /** Epoch of a step from the run's step -> epoch series (monotone, so interpolation is exact enough). */
+  private async epochLookup(runId: string, needed: boolean): Promise<(step: number) => number> {
+    if (!needed) return () => 0;
+    const [s] = (await this.store.getSeries({ runIds: [runId], names: ['epoch'], budget: 4000 })).series;
+    if (!s || s.steps.length === 0) return () => 0;
+    return (step) => {
+      let i = s.steps.findIndex((x) => x >= step);
+      if (i < 0) i = s.steps.length - 1;
+      return s.y[i];
+    };
+  }
+
+  getSeries(query: SeriesQuery): Promise<SeriesResult> {
+    return translate(async () => {
+      const cert = query.names.filter((n) => parseCertifiedSeries(n));
+      const plain = query.names.filter((n) => !parseCertifiedSeries(n));
+      const out: Series[] = [];
+      if (plain.length > 0) {
+        const r = await this.store.getSeries({ runIds: query.runIds, names: plain, budget: query.budget, xAxis: query.xAxis });
+        for (const s of r.series) out.push({ runId: s.runId, name: s.name, xAxis: s.xAxis, x: s.x, y: s.y, totalPoints: s.totalPoints, downsampled: s.downsampled });
+      }
+      if (cert.length > 0) out.push(...(await this.certifiedSeries(query, cert)));
+      return { series: out };
+    });
+  }
+
+  /** Certified accuracy lives in its own table (a few points per evaluation); x is the step (or epoch). */
+  private async certifiedSeries(query: SeriesQuery, names: string[]): Promise<Series[]> {
+    const curves = await this.store.certifiedCurves(query.runIds);
+    const xAxis = query.xAxis === 'epoch' ? 'epoch' : 'step';
+    const out: Series[] = [];
+    for (const curve of curves) {
+      const epochAt = xAxis === 'epoch' ? await this.epochLookup(curve.runId, true) : (s: number) => s;
+      for (const name of names) {
+        const want = parseCertifiedSeries(name) as { eps: number; pairwise: boolean };
+        const pts = curve.points.filter((p) => p.eps === want.eps && (!want.pairwise || p.pairwise !== null));
+        out.push({
+          runId: curve.runId,
+          name,
+          xAxis,
+          x: pts.map((p) => epochAt(p.step)),
+          y: pts.map((p) => (want.pairwise ? (p.pairwise as number) : p.accuracy)),
+          totalPoints: pts.length,
+          downsampled: false,
+        });
+      }
+    }
+    return out;
+  }
+
+  getLayerBounds(runId: string, query: LayerBoundsQuery) {
+    return translate(async () => layerBoundsOf(await this.store.layerBounds(runId, query.step ?? 'latest'), this.layers.get(runId), query.methods));
+  }
+
+  diffConfigs(runIds: string[], all: boolean) {
+    return translate(async () => configDiffOf(await this.store.diffConfigs(runIds, { all })));
+  }
+
+  runSummaries(runIds: string[]) {
+    return translate(async () => {
+      const sums = await this.summaries(runIds);
+      return runIds.map((id) => summaryOf(sums.get(id) as StoreSummary));
+    });
+  }
+
+  setTags(runId: string, tags: string[]) {
+    return translate(async () => (await this.store.setTags(runId, tags)).tags);
+  }
+
+  setNotes(runId: string, notes: string) {
+    return translate(async () => (await this.store.setNotes(runId, notes)).notes);
+  }
+
+  async flush(): Promise<void> {
+    await translate(() => this.store.flush());
+  }
+
+  async close(): Promise<void> {
+    for (const id of [...this.writers.keys()]) await this.closeWriter(id).catch(() => undefined);
+    await this.store.close();
+  }
+}
+

@@ -1,0 +1,167 @@
+/**
+ * From the store's records (src/shared/records.ts) to the UI contract (src/shared/api.ts). The store
+ * knows runs as queued/running/completed/failed/cancelled/crashed; the UI adds 'paused' (live only)
+ * and says 'finished' and 'interrupted' for completed and crashed.
+ */
+import type {
+  ConfigDiff,
+  LayerBounds,
+  LayerBoundsRow,
+  RunListItem,
+  RunStatus,
+  RunSummary,
+} from '../../shared/api.js';
+import type { BoundKind, BoundMethod, BoundValidity, F4Matrix } from '../../shared/bounds.js';
+import type * as rec from '../../shared/records.js';
+import type { LayerMeta } from './layer-meta.js';
+
+export function statusFromStore(s: rec.RunStatus): RunStatus {
+  return s === 'completed' ? 'finished' : s === 'crashed' ? 'interrupted' : s;
+}
+
+/** null: the status has no store counterpart (paused runs stay 'running' in the store). */
+export function statusToStore(s: RunStatus): rec.RunStatus | null {
+  switch (s) {
+    case 'finished':
+      return 'completed';
+    case 'interrupted':
+      return 'crashed';
+    case 'paused':
+      return null;
+    default:
+      return s;
+  }
+}
+
+export function statusesToStore(list: RunStatus[] | undefined): rec.RunStatus[] | undefined {
+  if (!list) return undefined;
+  const out = new Set<rec.RunStatus>();
+  for (const s of list) out.add(statusToStore(s) ?? 'running');
+  return [...out];
+}
+
+/** Series name of certified accuracy at radius eps, as the live events and getSeries call it. */
+export const certifiedSeriesName = (eps: number, pairwise = false): string => `${pairwise ? 'certified_pairwise' : 'certified'}/${eps}`;
+
+export function parseCertifiedSeries(name: string): { eps: number; pairwise: boolean } | null {
+  const m = /^(certified|certified_pairwise)\/(.+)$/.exec(name);
+  if (!m) return null;
+  const eps = Number(m[2]);
+  return Number.isFinite(eps) ? { eps, pairwise: m[1] === 'certified_pairwise' } : null;
+}
+
+export function headlineOf(s: rec.RunSummary | undefined): Record<string, number | null> {
+  if (!s) return {};
+  const h: Record<string, number | null> = {};
+  if (s.accuracy) h[s.accuracy.name] = s.accuracy.last;
+  const lip = s.metrics.find((m) => m.name === 'eval/lipschitz');
+  if (lip) h['eval/lipschitz'] = lip.last;
+  for (const c of s.certified) h[certifiedSeriesName(c.eps)] = c.accuracy;
+  return h;
+}
+
+export function listItemOf(r: rec.RunRecord, summary?: rec.RunSummary): RunListItem {
+  return {
+    id: r.id,
+    name: r.name,
+    status: statusFromStore(r.status),
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.endedAt,
+    dataset: r.dataset ?? '',
+    model: r.model ?? '',
+    regulariser: r.regulariser ?? 'none',
+    tags: r.tags,
+    notes: r.notes,
+    step: r.lastStep,
+    headline: headlineOf(summary),
+  };
+}
+
+export function summaryOf(s: rec.RunSummary, now = Date.now()): RunSummary {
+  const r = s.run;
+  return {
+    runId: r.id,
+    name: r.name,
+    status: statusFromStore(r.status),
+    dataset: r.dataset ?? '',
+    model: r.model ?? '',
+    regulariser: r.regulariser ?? 'none',
+    steps: r.lastStep,
+    durationMs: r.startedAt === null ? null : (r.endedAt ?? now) - r.startedAt,
+    metrics: s.metrics.map((m) => ({ name: m.name, final: m.last, best: m.best, bestStep: m.bestStep, goal: m.goal })),
+  };
+}
+
+export function configDiffOf(d: rec.ConfigDiff): ConfigDiff {
+  return { runIds: d.runIds, rows: d.rows.map((row) => ({ path: row.path, differs: row.differs, values: row.cells.map((c) => (c.present ? c.value : null)) })) };
+}
+
+const KIND: Record<rec.LayerBoundKind, BoundKind> = { upper: 'upper bound', exact: 'exact', estimate: 'estimate (lower)' };
+const METHOD: Record<string, BoundMethod> = {
+  f4: 'f4',
+  'f4-polyphase': 'f4-polyphase',
+  'sedghi-exact': 'sedghi-exact',
+  'gram-iteration': 'gram-iteration',
+  'operator-power': 'operator-power',
+  'toeplitz-norm2toep': 'toeplitz-norm2toep',
+  'miyato-t': 'miyato-t',
+  'dense-exact': 'dense-exact',
+};
+const RESHAPE = /^f4-([RSTU])$/;
+
+/** What a stored value is valid for, from the method and the layer (Singla & Feizi Thm 1 holds for any padding and n). */
+function validity(method: BoundMethod, meta: LayerMeta | undefined): BoundValidity {
+  const n = meta?.inputSize ? (meta.inputSize[0] === meta.inputSize[1] ? meta.inputSize[0] : meta.inputSize) : undefined;
+  const stride = meta?.stride ?? 1;
+  switch (method) {
+    case 'f4':
+    case 'miyato-t':
+    case 'dense-exact':
+      return { padding: 'any', stride: 1 };
+    case 'f4-polyphase':
+      return { padding: 'any', stride };
+    case 'operator-power':
+      return { padding: meta?.padding === 'valid' ? 'zero-valid' : 'zero-same', stride, ...(n !== undefined ? { n } : {}) };
+    case 'toeplitz-norm2toep':
+      return { padding: 'zero', stride: 1 };
+    default:
+      return { padding: 'circular', stride: 1, ...(n !== undefined ? { n } : {}) };
+  }
+}
+
+/**
+ * One row per layer. The store keeps value and kind per (layer, method); the F4 reshapes (stored as
+ * sqrt(hw)*||M||) become f4Matrices (||M|| alone) when the kernel shape is known. 'certified' (the
+ * tightest of the others) is left out: it repeats one of them. Iterations and time are not stored: 0.
+ */
+export function layerBoundsOf(at: { runId: string; step: number | null; availableSteps: number[]; bounds: rec.FinalLayerBound[] }, metas: LayerMeta[], methods?: BoundMethod[]): LayerBounds {
+  const metaOf = new Map(metas.map((m) => [m.name, m]));
+  const order = new Map(metas.map((m, i) => [m.name, i]));
+  const rows = new Map<string, LayerBoundsRow>();
+  for (const b of at.bounds) {
+    const meta = metaOf.get(b.layer);
+    let row = rows.get(b.layer);
+    if (!row) {
+      row = { layer: b.layer, index: order.get(b.layer) ?? -1, kernelShape: meta?.shape ?? [], bounds: [] };
+      rows.set(b.layer, row);
+    }
+    const reshape = RESHAPE.exec(b.method);
+    if (reshape) {
+      if (meta && meta.shape.length === 4) {
+        row.f4Matrices ??= { R: Number.NaN, S: Number.NaN, T: Number.NaN, U: Number.NaN };
+        row.f4Matrices[reshape[1] as F4Matrix] = b.value / Math.sqrt(meta.shape[0] * meta.shape[1]);
+      }
+      continue;
+    }
+    const method = METHOD[b.method];
+    if (!method || (methods && !methods.includes(method))) continue;
+    row.bounds.push({ method, value: b.value, kind: KIND[b.kind], validFor: validity(method, meta), iterations: 0, timeMs: 0 });
+  }
+  const rank = (r: LayerBoundsRow) => (r.index < 0 ? Number.MAX_SAFE_INTEGER : r.index);
+  const layers = [...rows.values()].sort((a, b) => rank(a) - rank(b) || a.layer.localeCompare(b.layer, undefined, { numeric: true }));
+  layers.forEach((l, i) => {
+    if (l.index < 0) l.index = i;
+  });
+  return { runId: at.runId, step: at.step, availableSteps: at.availableSteps, layers };
+}

@@ -1,0 +1,121 @@
+/**
+ * `spectral-lab serve`: the workbench in a browser, for machines without Electron (or over SSH with a
+ * port forward). Binds 127.0.0.1 and prints a link with a fresh token, as Jupyter does.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { findRendererDir } from '../app/static-files.js';
+import { defaultDataDir } from '../store/index.js';
+
+const DEFAULT_PORT = 8787;
+/** Tried in turn when the default port is taken (only when no --port was given). */
+const PORT_ATTEMPTS = 10;
+
+const HELP = `Usage: spectral-lab serve [options]
+
+Serve the Spectral Lab workbench to a browser on this machine.
+
+Options:
+  --port N          port to listen on (default ${DEFAULT_PORT}, or the next free one; 0 = any free port)
+  --host ADDR       address to bind (default 127.0.0.1; anything else exposes the lab to the network)
+  --data DIR        data folder with the run store (default ${defaultDataDir()})
+  --max-concurrent N  runs that may train at once when started "now" (default 1)
+  --no-open         do not open a browser
+  -h, --help        this text
+
+Every request needs the token in the printed link; the browser keeps it in a cookie for this port.`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string', default: '127.0.0.1' },
+        data: { type: 'string' },
+        'max-concurrent': { type: 'string', default: '1' },
+        'no-open': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    console.error(`serve: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const port = values.port === undefined ? null : Number(values.port);
+  if (port !== null && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    console.error(`serve: --port must be an integer 0..65535, got '${values.port}'.`);
+    return 2;
+  }
+  const maxConcurrent = Number(values['max-concurrent']);
+  if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
+    console.error(`serve: --max-concurrent must be a positive integer, got '${values['max-concurrent']}'.`);
+    return 2;
+  }
+  const dataDir = path.resolve(values.data ?? defaultDataDir());
+
+  // Loaded here, not at the top: `--help` and argument errors must not open SQLite or load the engine.
+  const { createLab } = await import('../app/create.js');
+  const { startServer } = await import('../serve/server.js');
+  const lab = await createLab({ dataDir, shell: 'serve', maxConcurrent, log: (m) => console.error(m) });
+  const rendererDir = findRendererDir(path.dirname(fileURLToPath(import.meta.url)));
+
+  let server;
+  const ports = port !== null ? [port] : Array.from({ length: PORT_ATTEMPTS }, (_, i) => DEFAULT_PORT + i);
+  for (const p of ports) {
+    try {
+      server = await startServer({ service: lab, host: values.host, port: p, rendererDir, log: (m) => console.error(m) });
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' && p !== ports[ports.length - 1]) continue;
+      await lab.close();
+      const hint = code === 'EADDRINUSE' ? 'Choose another with --port N (or --port 0 for any free port).' : code === 'EADDRNOTAVAIL' ? 'Use an address of this machine, e.g. --host 127.0.0.1.' : '';
+      console.error(`serve: cannot listen on ${values.host}:${p}: ${(err as Error).message}. ${hint}`);
+      return 1;
+    }
+  }
+  if (!server) return 1;
+
+  console.log(`Spectral Lab is serving the workbench at:\n\n    ${server.url}\n`);
+  console.log(`Data folder: ${dataDir}`);
+  if (!rendererDir) console.log('The UI is not built (no out/renderer): run `npm run build`; the API works meanwhile.');
+  console.log('Press Ctrl+C to stop (active runs are stopped and marked interrupted).');
+  if (!values['no-open']) openBrowser(server.url);
+  // Probe the training backends now, so the page's first getInfo answers at once.
+  void lab.getInfo().catch(() => undefined);
+
+  const running = server;
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`\n${signal}: stopping…`);
+      void Promise.allSettled([running.close(), lab.close()]).then(() => resolve(0));
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+/** Best effort: no browser (a server, no display) is fine, the link is printed. */
+function openBrowser(url: string): void {
+  const cmd = process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '""', url] : ['xdg-open', url];
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return;
+  try {
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: 'ignore', detached: true });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // The printed link is enough.
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Electron entry (out/main/index.js): hands the Electron API to the shell. The data folder is Electron's
+ * userData, the same place `spectral-lab` commands use by default, so the app and the CLI share runs.
+ * 'electron' is imported by a non-literal specifier because its package (and types) are optional;
+ * the shell types what it uses in app/electron-like.ts.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ElectronLike } from './app/electron-like.js';
+import { runElectronApp } from './app/electron-shell.js';
+import { findRendererDir } from './app/static-files.js';
+
+const ELECTRON = 'electron';
+const electron = (await import(ELECTRON)) as ElectronLike & { default?: ElectronLike };
+const api: ElectronLike = electron.app ? electron : (electron.default as ElectronLike);
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+runElectronApp(api, {
+  preloadPath: path.join(here, '../preload/index.cjs'),
+  rendererDir: findRendererDir(here),
+  devServerUrl: process.env.ELECTRON_RENDERER_URL,
+  async createLab(dataDir) {
+    const { createLab } = await import('./app/create.js');
+    return createLab({
+      dataDir,
+      shell: 'electron',
+      versions: { electron: process.versions.electron ?? null, chrome: process.versions.chrome ?? null },
+    });
+  },
+});

@@ -1,0 +1,147 @@
+/**
+ * Test doubles for the service ports: an engine whose runs the test drives event by event, and an
+ * in-memory store. They implement the same ports as the real adapters, so LabService, the handler
+ * table and the server are exercised exactly as in the app.
+ */
+import type { LayerBounds, RunDetail, RunStatus, SeriesResult } from '../../src/shared/api.js';
+import type { RunConfig } from '../../src/shared/config.js';
+import type { EngineEvent } from '../../src/shared/events.js';
+import type { EnginePort, EngineRun, NewRun, StorePort } from '../../src/main/app/ports.js';
+
+export class FakeRun implements EngineRun {
+  readonly commands: string[] = [];
+  private readonly listeners = new Set<(e: EngineEvent) => void>();
+  private settle!: () => void;
+  private fail!: (e: unknown) => void;
+  readonly done = new Promise<unknown>((res, rej) => {
+    this.settle = () => res(undefined);
+    this.fail = rej;
+  });
+  constructor(
+    readonly runId: string,
+    readonly config: RunConfig,
+    /** React to pause/resume/cancel like the worker does (acknowledge with the event). */
+    private readonly autoAck = true,
+  ) {}
+  onEvent(l: (e: EngineEvent) => void) {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  emit(e: EngineEvent) {
+    for (const l of this.listeners) l(e);
+    if (e.type === 'finished') this.settle();
+  }
+  crash(err: Error) {
+    this.fail(err);
+  }
+  pause() {
+    this.commands.push('pause');
+    if (this.autoAck) queueMicrotask(() => this.emit({ type: 'paused', v: 1, step: 3 }));
+  }
+  resume() {
+    this.commands.push('resume');
+    if (this.autoAck) queueMicrotask(() => this.emit({ type: 'resumed', v: 1, step: 3 }));
+  }
+  cancel(reason?: string) {
+    this.commands.push('cancel');
+    if (this.autoAck) queueMicrotask(() => this.emit(finished('cancelled', reason)));
+  }
+}
+
+export function finished(status: 'completed' | 'failed' | 'cancelled', reason?: string): EngineEvent {
+  return {
+    type: 'finished',
+    v: 1,
+    status,
+    reason,
+    summary: { steps: 3, epochs: 1, durationMs: 10, finalLoss: 0.5, trainAcc: 0.9, valAcc: null, testAcc: 0.88, lipschitz: 12, certified: [], backend: 'cpu', imagesPerSecond: 100 },
+  };
+}
+
+export class FakeEngine implements EnginePort {
+  readonly runs: FakeRun[] = [];
+  constructor(private readonly autoAck = true) {}
+  start(runId: string, config: RunConfig): EngineRun {
+    const r = new FakeRun(runId, config, this.autoAck);
+    this.runs.push(r);
+    return r;
+  }
+  run(runId: string): FakeRun {
+    const r = this.runs.find((x) => x.runId === runId);
+    if (!r) throw new Error(`engine never started ${runId}`);
+    return r;
+  }
+  async probeBackend() {
+    return { name: 'cpu' as const, requested: 'auto' as const, tried: [{ name: 'cpu' as const, available: true }], versions: {}, summary: 'cpu' };
+  }
+}
+
+export class MemoryStore implements StorePort {
+  readonly runs = new Map<string, RunDetail>();
+  readonly events = new Map<string, EngineEvent[]>();
+  readonly statusLog: [string, RunStatus][] = [];
+  private next = 1;
+  closed = false;
+  async createRun(r: NewRun): Promise<string> {
+    const id = `run-${this.next++}`;
+    this.runs.set(id, {
+      id, name: r.name, status: r.status, createdAt: Date.now(), startedAt: null, finishedAt: null,
+      dataset: r.config.dataset.name, model: r.config.model.arch, regulariser: r.config.regularizer.kind,
+      tags: r.tags, notes: '', step: 0, headline: {}, config: r.config as unknown as Record<string, unknown>, error: null,
+      seriesNames: [], checkpoints: [], progress: null, queuePosition: null, backend: null,
+    });
+    return id;
+  }
+  async setStatus(id: string, status: RunStatus, error?: string | null) {
+    const r = this.runs.get(id);
+    if (!r) throw new Error(`no run ${id}`);
+    r.status = status;
+    r.error = error ?? null;
+    this.statusLog.push([id, status]);
+  }
+  async record(id: string, e: EngineEvent) {
+    this.events.set(id, [...(this.events.get(id) ?? []), e]);
+    if (e.type === 'step') {
+      const r = this.runs.get(id);
+      if (r) r.step = e.points[e.points.length - 1].step;
+    }
+  }
+  async listRuns() {
+    return { runs: [...this.runs.values()], total: this.runs.size };
+  }
+  async getRun(id: string) {
+    return this.runs.get(id) ?? null;
+  }
+  async getSeries(q: { runIds: string[]; names: string[] }): Promise<SeriesResult> {
+    const series = q.runIds.flatMap((runId) =>
+      q.names.map((name) => {
+        const pts = (this.events.get(runId) ?? []).flatMap((e) => (e.type === 'step' ? e.points : []));
+        return { runId, name, xAxis: 'step' as const, x: pts.map((p) => p.step), y: pts.map((p) => p.loss), totalPoints: pts.length, downsampled: false };
+      }),
+    );
+    return { series };
+  }
+  async getLayerBounds(runId: string): Promise<LayerBounds> {
+    return { runId, step: null, availableSteps: [], layers: [] };
+  }
+  async diffConfigs(runIds: string[]) {
+    return { runIds, rows: [] };
+  }
+  async runSummaries(runIds: string[]) {
+    return runIds.map((id) => {
+      const r = this.runs.get(id) as RunDetail;
+      return { runId: id, name: r.name, status: r.status, dataset: r.dataset, model: r.model, regulariser: r.regulariser, steps: r.step, durationMs: null, metrics: [] };
+    });
+  }
+  async setTags(id: string, tags: string[]) {
+    (this.runs.get(id) as RunDetail).tags = tags;
+    return tags;
+  }
+  async setNotes(id: string, notes: string) {
+    (this.runs.get(id) as RunDetail).notes = notes;
+    return notes;
+  }
+  async close() {
+    this.closed = true;
+  }
+}
