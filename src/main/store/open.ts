@@ -1,0 +1,158 @@
+/**
+ * Opening a data folder: lock it, look at the database file without touching it, open two
+ * connections (one writer, one reader: in WAL mode readers never block the writer), upgrade the
+ * schema, and mark runs of dead processes as crashed.
+ */
+import fs from 'node:fs';
+import { BatchWriter, type FlushStats } from './batch.js';
+import { defaultDataDir, storePaths, type StorePaths } from './data-dir.js';
+import { StoreError } from './errors.js';
+import { defaultFacets, type FacetExtractor } from './facets.js';
+import { corruptDatabase, inspectDatabaseFile } from './inspect.js';
+import { acquireLock, type HeldLock } from './lock.js';
+import { migrate, type MigrationReport } from './migrate.js';
+import { recoverCrashedRuns, type RecoveredRun } from './recovery.js';
+import type { ConfigValidator } from './runs.js';
+import { LATEST_VERSION } from './schema.js';
+import { SqliteDb } from './sqlite.js';
+
+export interface OpenStoreOptions {
+  /** Data folder (Electron userData, or --data). Default: defaultDataDir(). */
+  dataDir?: string;
+  /** Read only: no lock, no migration, no recovery (another process may be writing). */
+  readonly?: boolean;
+  /** Refuses a config that does not validate before anything is written (e.g. the RunConfig schema). */
+  validateConfig?: ConfigValidator;
+  facets?: FacetExtractor;
+  /** Batch interval of the writer (default 250 ms). */
+  flushIntervalMs?: number;
+  /** Flush early when this many rows wait (default 50,000). */
+  maxBatchRows?: number;
+  /** Heartbeat refresh of live runs (default 1000 ms). */
+  heartbeatIntervalMs?: number;
+  /** A running run whose heartbeat is older is considered crashed (default 60 s). */
+  staleAfterMs?: number;
+  busyTimeoutMs?: number;
+  onFlush?: (stats: FlushStats) => void;
+  /** Errors of background flushes (rows are kept and retried). */
+  onError?: (err: Error) => void;
+}
+
+export interface OpenedStore {
+  paths: StorePaths;
+  readonly: boolean;
+  lock: HeldLock | null;
+  wdb: SqliteDb | null;
+  rdb: SqliteDb;
+  batch: BatchWriter | null;
+  migration: MigrationReport | null;
+  recovered: RecoveredRun[];
+  validateConfig: ConfigValidator | null;
+  facets: FacetExtractor;
+  staleAfterMs: number;
+}
+
+async function configure(db: SqliteDb, busyTimeoutMs: number, writer: boolean): Promise<void> {
+  db.configureBusyTimeout(busyTimeoutMs);
+  await db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000;`);
+  if (writer) {
+    await db.get('PRAGMA journal_mode = WAL');
+    // NORMAL in WAL mode: a committed transaction survives a process crash; only a power cut may lose the last ones.
+    await db.exec('PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+  } else {
+    await db.exec('PRAGMA query_only = ON;');
+  }
+}
+
+/** Points are sent as m * 2^e and rebuilt with pow(); a build without the math functions cannot store them exactly. */
+async function requireMathFunctions(db: SqliteDb): Promise<void> {
+  try {
+    await db.get('SELECT pow(2.0, -1) AS x');
+  } catch (err) {
+    throw new StoreError('invalid-input', `The SQLite library of the sqlite3 package lacks the math functions (${(err as Error).message}).`, 'Reinstall the sqlite3 package (npm rebuild sqlite3); its build enables SQLITE_ENABLE_MATH_FUNCTIONS.');
+  }
+}
+
+async function quickCheck(db: SqliteDb, file: string): Promise<void> {
+  const rows = await db.all<{ quick_check: string }>('PRAGMA quick_check');
+  if (rows.length !== 1 || rows[0].quick_check !== 'ok') {
+    throw corruptDatabase(file, new Error(rows.slice(0, 3).map((r) => r.quick_check).join('; ')));
+  }
+}
+
+export async function openDataFolder(options: OpenStoreOptions = {}): Promise<OpenedStore> {
+  const paths = storePaths(options.dataDir ?? defaultDataDir());
+  const readonly = options.readonly === true;
+  const busy = options.busyTimeoutMs ?? 5000;
+  const staleAfterMs = options.staleAfterMs ?? 60_000;
+  if (readonly && !fs.existsSync(paths.database)) {
+    throw new StoreError('not-found', `There is no run store in ${paths.dataDir} (no ${paths.database}).`, 'Check the --data folder, or run something first to create the store.');
+  }
+  let lock: HeldLock | null = null;
+  if (!readonly) {
+    try {
+      fs.mkdirSync(paths.dataDir, { recursive: true });
+      lock = acquireLock(paths.lock);
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(
+        'invalid-input',
+        `The data folder ${paths.dataDir} cannot be used: ${(err as Error).message}.`,
+        'Pass --data <a folder you can write to> (it is created if missing).',
+        { cause: err },
+      );
+    }
+  }
+  let wdb: SqliteDb | null = null;
+  let rdb: SqliteDb | null = null;
+  try {
+    const state = await inspectDatabaseFile(paths.database);
+    if (readonly && (state.kind !== 'store' || state.version < LATEST_VERSION)) {
+      throw new StoreError(
+        'read-only',
+        `${paths.database} ${state.kind === 'store' ? `has schema version ${state.version} and needs an upgrade to ${LATEST_VERSION}` : 'is empty'}, which a read-only open cannot do.`,
+        'Open the folder once without read-only (start the app or a CLI command on it), then try again.',
+      );
+    }
+    let migration: MigrationReport | null = null;
+    let recovered: RecoveredRun[] = [];
+    if (!readonly) {
+      wdb = await SqliteDb.open(paths.database, 'create');
+      await configure(wdb, busy, true);
+      await requireMathFunctions(wdb);
+      // The last session was killed: make sure its file is sound before writing to it.
+      if (lock?.tookOverFrom && state.kind === 'store') await quickCheck(wdb, paths.database);
+      migration = await migrate(wdb, paths.database);
+      recovered = await recoverCrashedRuns(wdb, staleAfterMs);
+    }
+    rdb = await SqliteDb.open(paths.database, readonly ? 'readonly' : 'readwrite');
+    await configure(rdb, busy, false);
+    const batch = wdb
+      ? new BatchWriter(wdb, {
+          flushIntervalMs: options.flushIntervalMs ?? 250,
+          maxBatchRows: options.maxBatchRows ?? 50_000,
+          heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
+          onFlush: options.onFlush,
+          onError: options.onError,
+        })
+      : null;
+    return {
+      paths,
+      readonly,
+      lock,
+      wdb,
+      rdb,
+      batch,
+      migration,
+      recovered,
+      validateConfig: options.validateConfig ?? null,
+      facets: options.facets ?? defaultFacets,
+      staleAfterMs,
+    };
+  } catch (err) {
+    await rdb?.close().catch(() => undefined);
+    await wdb?.close().catch(() => undefined);
+    lock?.release();
+    throw err;
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The run store of one data folder: the public face over the modules next to it. Reads go to the
+ * reader connection, changes to the single writer; a closed or read-only store refuses changes with
+ * a clear error, and SQLite corruption met on the way is reported as such.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ConfigDiff, CheckpointRecord, CreateRunInput, RunFilter, RunList, RunRecord, RunSummary, SeriesInfo, SeriesQuery, SeriesResult, SpectrumRecord, StatusChange } from '../../shared/records.js';
+import * as artifacts from './artifacts.js';
+import type { FlushStats } from './batch.js';
+import type { EngineEventSink } from './engine-events.js';
+import type { StorePaths } from './data-dir.js';
+import { StoreError } from './errors.js';
+import { corruptDatabase } from './inspect.js';
+import { listRuns } from './list.js';
+import type { MigrationReport } from './migrate.js';
+import { openDataFolder, type OpenedStore, type OpenStoreOptions } from './open.js';
+import type { RecoveredRun } from './recovery.js';
+import { loadRunRow, recordsOf } from './run-rows.js';
+import * as runs from './runs.js';
+import { getSeries, listSeries } from './series-query.js';
+import { sqliteCode } from './sqlite.js';
+import * as summary from './summary.js';
+import { StoreWriter } from './writer.js';
+
+export class Store {
+  private closed = false;
+  private readonly writers = new Set<StoreWriter>();
+
+  private constructor(private readonly o: OpenedStore) {}
+
+  static async open(options: OpenStoreOptions = {}): Promise<Store> {
+    return new Store(await openDataFolder(options));
+  }
+
+  get paths(): StorePaths {
+    return this.o.paths;
+  }
+  get readonly(): boolean {
+    return this.o.readonly;
+  }
+  /** What the open did to the schema (null when read-only). */
+  get migration(): MigrationReport | null {
+    return this.o.migration;
+  }
+  /** Runs found 'running' with a dead owner at open, now 'crashed'. */
+  get recoveredRuns(): readonly RecoveredRun[] {
+    return this.o.recovered;
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreError('closed', `The run store ${this.o.paths.database} is closed.`, 'Open it again with openStore().');
+    try {
+      return await fn();
+    } catch (err) {
+      const code = sqliteCode(err);
+      if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') throw corruptDatabase(this.o.paths.database, err);
+      throw err;
+    }
+  }
+
+  private get w(): runs.WriteContext {
+    if (!this.o.wdb || !this.o.batch) {
+      throw new StoreError('read-only', `The run store ${this.o.paths.database} was opened read-only.`, 'Open it without { readonly: true } to change it (only one Spectral Lab may write at a time).');
+    }
+    return { wdb: this.o.wdb, batch: this.o.batch, validateConfig: this.o.validateConfig, facets: this.o.facets };
+  }
+
+  // ------------------------------------------------------------------ runs
+
+  /** Validates the config (nothing is written if it is refused) and records a new run. */
+  createRun(input: CreateRunInput): Promise<RunRecord> {
+    return this.guard(async () => this.getRun(await runs.createRun(this.w, input)));
+  }
+
+  getRun(runId: string): Promise<RunRecord> {
+    return this.guard(async () => (await recordsOf(this.o.rdb, [await loadRunRow(this.o.rdb, runId)]))[0]);
+  }
+
+  listRuns(filter?: RunFilter): Promise<RunList> {
+    return this.guard(() => listRuns(this.o.rdb, filter));
+  }
+
+  setStatus(runId: string, change: StatusChange): Promise<RunRecord> {
+    return this.guard(async () => {
+      await runs.setStatus(this.w, runId, change);
+      return this.getRun(runId);
+    });
+  }
+
+  /** The writer the engine appends points to; appends are batched into one transaction per interval. */
+  writer(runId: string): Promise<StoreWriter> {
+    return this.guard(async () => {
+      const ctx = this.w;
+      const row = await loadRunRow(this.o.rdb, runId);
+      const writer = new StoreWriter({ batch: ctx.batch, setStatus: (id, c) => this.setStatus(id, c) }, runId, row.rid, row.created_at);
+      this.writers.add(writer);
+      return writer;
+    });
+  }
+
+  /** For recordEngineEvent: the writer plus checkpoint recording (hash checked against the engine's). */
+  eventSink(writer: StoreWriter): EngineEventSink {
+    return { writer, addCheckpoint: (step, file, sha256) => this.addCheckpoint(writer.runId, { step, path: file, sha256 }) };
+  }
+
+  addTag(runId: string, tag: string): Promise<RunRecord> {
+    return this.guard(async () => (await runs.updateTags(this.w, runId, { add: [tag] }), this.getRun(runId)));
+  }
+  removeTag(runId: string, tag: string): Promise<RunRecord> {
+    return this.guard(async () => (await runs.updateTags(this.w, runId, { remove: [tag] }), this.getRun(runId)));
+  }
+  setTags(runId: string, tags: string[]): Promise<RunRecord> {
+    return this.guard(async () => (await runs.updateTags(this.w, runId, { set: tags }), this.getRun(runId)));
+  }
+  setNotes(runId: string, notes: string): Promise<RunRecord> {
+    return this.guard(async () => (await runs.updateRunText(this.w, runId, 'notes', notes), this.getRun(runId)));
+  }
+  renameRun(runId: string, name: string): Promise<RunRecord> {
+    return this.guard(async () => (await runs.updateRunText(this.w, runId, 'name', name), this.getRun(runId)));
+  }
+
+  /**
+   * Delete a run and all it recorded. Checkpoint files inside the data folder are deleted too
+   * (unless deleteCheckpointFiles is false); files elsewhere are never touched.
+   */
+  deleteRun(runId: string, options: { deleteCheckpointFiles?: boolean } = {}): Promise<{ deletedFiles: string[] }> {
+    return this.guard(async () => {
+      const { checkpointPaths } = await runs.deleteRunRows(this.w, runId, this.o.staleAfterMs);
+      const deletedFiles: string[] = [];
+      if (options.deleteCheckpointFiles !== false) {
+        for (const stored of checkpointPaths) {
+          if (path.isAbsolute(stored)) continue;
+          const file = artifacts.absolutePath(this.o.paths.dataDir, stored);
+          if (fs.existsSync(file)) {
+            fs.rmSync(file, { force: true });
+            deletedFiles.push(file);
+          }
+        }
+      }
+      return { deletedFiles };
+    });
+  }
+
+  // ------------------------------------------------------------------ series & comparison
+
+  /** Series of several runs, each downsampled to the budget keeping every bucket's min and max. */
+  getSeries(query: SeriesQuery): Promise<SeriesResult> {
+    return this.guard(() => getSeries(this.o.rdb, query));
+  }
+  listSeries(runId: string): Promise<SeriesInfo[]> {
+    return this.guard(() => listSeries(this.o.rdb, runId));
+  }
+  diffConfigs(runIds: string[], options?: { all?: boolean }): Promise<ConfigDiff> {
+    return this.guard(() => summary.diffConfigs(this.o.rdb, runIds, options));
+  }
+  runSummaries(runIds: string[]): Promise<RunSummary[]> {
+    return this.guard(() => summary.runSummaries(this.o.rdb, runIds));
+  }
+  layerBounds(runId: string, step?: number | 'latest'): Promise<summary.LayerBoundsAt> {
+    return this.guard(() => summary.layerBoundsAt(this.o.rdb, runId, step));
+  }
+  certifiedCurves(runIds: string[]): Promise<summary.CertCurve[]> {
+    return this.guard(() => summary.certifiedCurves(this.o.rdb, runIds));
+  }
+
+  // ------------------------------------------------------------------ files & blobs
+
+  addCheckpoint(runId: string, input: artifacts.AddCheckpointInput): Promise<CheckpointRecord> {
+    return this.guard(() => artifacts.addCheckpoint(this.w.wdb, this.o.paths.dataDir, runId, input));
+  }
+  listCheckpoints(runId: string): Promise<CheckpointRecord[]> {
+    return this.guard(() => artifacts.listCheckpoints(this.o.rdb, this.o.paths.dataDir, runId));
+  }
+  verifyCheckpoint(cp: CheckpointRecord): Promise<{ ok: boolean; problem: string | null }> {
+    return artifacts.verifyCheckpoint(cp);
+  }
+  getSpectrum(runId: string, query: { layer: string; step?: number; method?: string }): Promise<SpectrumRecord | null> {
+    return this.guard(() => artifacts.getSpectrum(this.o.rdb, runId, query));
+  }
+  listSpectra(runId: string): Promise<{ layer: string; method: string; step: number; count: number }[]> {
+    return this.guard(() => artifacts.listSpectra(this.o.rdb, runId));
+  }
+
+  // ------------------------------------------------------------------ maintenance
+
+  /** Write everything appended so far (null when read-only). */
+  flush(): Promise<FlushStats | null> {
+    return this.guard(async () => (this.o.batch ? this.o.batch.flush() : null));
+  }
+
+  /** PRAGMA integrity_check (a full scan: seconds on large stores). */
+  checkIntegrity(): Promise<{ ok: boolean; messages: string[] }> {
+    return this.guard(async () => {
+      const rows = await this.o.rdb.all<{ integrity_check: string }>('PRAGMA integrity_check');
+      const messages = rows.map((r) => r.integrity_check);
+      return { ok: messages.length === 1 && messages[0] === 'ok', messages };
+    });
+  }
+
+  /** Flush, close the writers and both connections, free the data folder. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      for (const w of this.writers) await w.close().catch(() => undefined);
+      await this.o.batch?.close();
+    } finally {
+      this.closed = true;
+      await this.o.rdb.close().catch(() => undefined);
+      await this.o.wdb?.close().catch(() => undefined);
+      this.o.lock?.release();
+    }
+  }
+}
+
+/** Open (and lock, create or upgrade) the run store of a data folder. */
+export function openStore(options: OpenStoreOptions = {}): Promise<Store> {
+  return Store.open(options);
+}

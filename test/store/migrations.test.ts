@@ -1,0 +1,135 @@
+/**
+ * Schema migrations: every step from an empty database, and from each older version holding data
+ * (a backup copy is made first and the data survives the upgrade); a failing migration rolls back.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { MinMaxBuckets } from '../../src/shared/downsample.js';
+import { APPLICATION_ID, LATEST_VERSION, openStore, StoreError } from '../../src/main/store/index.js';
+import { migrate, schemaVersion } from '../../src/main/store/migrate.js';
+import { MIGRATIONS } from '../../src/main/store/schema.js';
+import { planBuckets } from '../../src/main/store/series-read.js';
+import { SqliteDb } from '../../src/main/store/sqlite.js';
+import { sampleConfig, tempDir } from './helpers.js';
+
+const TABLES_AT: Record<number, string[]> = {
+  1: ['cert', 'checkpoints', 'points', 'runs', 'series', 'spectra', 'sqlite_sequence', 'tags'],
+  2: ['cert', 'checkpoints', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
+  3: ['cert', 'checkpoints', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
+};
+
+async function tables(db: SqliteDb): Promise<string[]> {
+  const rows = await db.all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
+  return rows.map((r) => r.name);
+}
+
+const N = 50_000;
+const value = (s: number): number => (s === 31_337 ? 99 : Math.cos(s / 300));
+
+/** A store at `version` holding one run with a 50,000-point series, written with that version's SQL. */
+async function storeAt(version: number): Promise<{ dir: string; file: string }> {
+  const dir = tempDir(`v${version}`);
+  const file = path.join(dir, 'runs.sqlite');
+  const db = await SqliteDb.open(file, 'create');
+  await db.get('PRAGMA journal_mode = WAL');
+  await migrate(db, file, { target: 1 });
+  await db.transaction(async () => {
+    await db.run(
+      `INSERT INTO runs (id, name, status, config, config_hash, created_at, started_at, ended_at, notes)
+       VALUES ('old-run', 'old', 'completed', ?, 'h', 1000, 1000, 2000, 'from v1')`,
+      [JSON.stringify(sampleConfig({ regularizer: { kind: 'f4-min', beta: 0.1 } }))],
+    );
+    await db.run("INSERT INTO series (rid, name) VALUES (1, 'train/loss')");
+    // Values bound as parameters: the exact doubles an old version would have stored.
+    const CHUNK = 500;
+    const st = await db.prepare(`INSERT INTO points (series_id, step, value, t) VALUES ${Array(CHUNK).fill('(1, ?, ?, 0)').join(', ')}`);
+    for (let s0 = 0; s0 < N; s0 += CHUNK) await st.run(Array.from({ length: CHUNK }, (_, k) => [s0 + k, value(s0 + k)]).flat());
+    await st.finalize();
+    await db.run("INSERT INTO tags (rid, tag) VALUES (1, 'legacy')");
+    await db.run('INSERT INTO cert (rid, step, eps, accuracy) VALUES (1, 10, 0.5, 0.25)');
+  });
+  if (version > 1) await migrate(db, file, { target: version });
+  expect(await schemaVersion(db)).toBe(version);
+  await db.close();
+  return { dir, file };
+}
+
+describe('from an empty database', () => {
+  test('each migration in turn, then the whole chain through openStore', async () => {
+    const file = path.join(tempDir('empty'), 'runs.sqlite');
+    const db = await SqliteDb.open(file, 'create');
+    for (const m of MIGRATIONS) {
+      const r = await migrate(db, file, { target: m.version });
+      expect(r.applied.map((a) => a.version)).toEqual([m.version]);
+      expect(await schemaVersion(db)).toBe(m.version);
+      expect(await tables(db)).toEqual(TABLES_AT[m.version]);
+      const runColumns = (await db.all<{ name: string }>('PRAGMA table_info(runs)')).map((c) => c.name);
+      expect(runColumns.includes('regulariser')).toBe(m.version >= 3);
+      // A brand-new file needs no copy; a file that already has a schema gets one before each upgrade.
+      if (m.version === 1) expect(r.backup).toBeNull();
+      else expect(fs.existsSync(r.backup as string)).toBe(true);
+    }
+    expect((await db.get<{ application_id: number }>('PRAGMA application_id'))?.application_id).toBe(APPLICATION_ID);
+    await db.close();
+
+    const dir = tempDir('empty');
+    const s = await openStore({ dataDir: dir });
+    expect(s.migration).toMatchObject({ from: 0, to: LATEST_VERSION, backup: null });
+    expect(s.migration?.applied.map((a) => a.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    await s.close();
+    const again = await openStore({ dataDir: dir });
+    expect(again.migration).toMatchObject({ from: LATEST_VERSION, to: LATEST_VERSION, applied: [], backup: null });
+    await again.close();
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.bak-'))).toEqual([]);
+  });
+});
+
+describe.each([1, 2])('from version %i with data', (version) => {
+  test('backs up, upgrades, and keeps every point, tag and certified row', async () => {
+    const { dir, file } = await storeAt(version);
+    const s = await openStore({ dataDir: dir });
+    expect(s.migration?.from).toBe(version);
+    expect(s.migration?.to).toBe(LATEST_VERSION);
+    const backup = s.migration?.backup as string;
+    expect(path.basename(backup)).toMatch(new RegExp(`^runs\\.sqlite\\.bak-v${version}-\\d{8}T\\d{6}Z$`));
+
+    const run = await s.getRun('old-run');
+    expect(run).toMatchObject({ notes: 'from v1', tags: ['legacy'], dataset: 'mnist', model: 'mnist-cnn', regulariser: 'f4-min', lastStep: N - 1 });
+    expect((await s.listRuns({ regulariser: 'f4-min' })).total).toBe(1);
+    const raw = (await s.getSeries({ runIds: ['old-run'], names: ['train/loss'], budget: 1_000_000 })).series[0];
+    expect(raw.steps.length).toBe(N);
+    expect(raw.y.every((v, i) => v === value(i))).toBe(true);
+    // The rollup was built from the old points: downsampled reads equal the buckets of the raw points.
+    const ds = (await s.getSeries({ runIds: ['old-run'], names: ['train/loss'], budget: 400 })).series[0];
+    const ref = new MinMaxBuckets(planBuckets(0, N - 1, 400).width);
+    for (let i = 0; i < N; i++) ref.add(i, value(i));
+    expect({ steps: ds.steps, values: ds.y }).toEqual(ref.result());
+    expect(ds.steps).toContain(31_337);
+    expect((await s.runSummaries(['old-run']))[0].certified).toEqual([{ step: 10, eps: 0.5, accuracy: 0.25, pairwise: null }]);
+    await s.close();
+
+    // The backup is a complete, openable copy of the old version.
+    const b = await SqliteDb.open(backup, 'readonly');
+    expect(await schemaVersion(b)).toBe(version);
+    expect((await b.get<{ n: number }>('SELECT count(*) AS n FROM points'))?.n).toBe(N);
+    await b.close();
+    expect(fs.existsSync(file)).toBe(true);
+  });
+});
+
+test('a failing migration rolls back to the last good version and says where the backup is', async () => {
+  const { file } = await storeAt(1);
+  const db = await SqliteDb.open(file, 'readwrite');
+  const broken = [
+    ...MIGRATIONS.slice(0, 2),
+    { version: 3, name: 'broken on purpose', up: async (d: SqliteDb) => d.exec('CREATE TABLE half_done (x); SELECT * FROM no_such_table;') },
+  ];
+  const err = await migrate(db, file, { migrations: broken }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(StoreError);
+  expect((err as StoreError).code).toBe('migration-failed');
+  expect((err as StoreError).message).toMatch(/to schema version 3 \(broken on purpose\) failed: .*no_such_table.*stays at version 2.*bak-v1-/);
+  expect(await schemaVersion(db)).toBe(2);
+  expect(await tables(db)).toEqual(TABLES_AT[2]);
+  await db.close();
+});
