@@ -1,0 +1,53 @@
+/**
+ * The kernels Spectral Lab adds to TensorFlow.js's WASM backend so that convolutional networks
+ * train on it (4.22.0 ships no filter gradient for convolutions), train fast (native kernels
+ * that take a scalar path for training shapes are re-routed to XNNPACK), and run the FFT-based
+ * spectral bounds (complex64 + FFT).
+ */
+import { BatchMatMul, getKernel, registerKernel, _FusedMatMul, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { conv2DBackpropInputKernel, CONV2D_BACKPROP_INPUT } from './conv2d-backprop-input.js';
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
+import { complexConfigs } from './complex.js';
+import { fftConfigs } from './fft.js';
+import { batchMatMul, fusedMatMul } from './batch-matmul.js';
+import { overrideWasmKernel } from './override.js';
+
+/** Kernels WASM lacks. */
+const ADDED: readonly KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  depthwiseBackpropFilterConfig,
+  depthwiseBackpropInputConfig,
+  unsortedSegmentSumConfig,
+  ...complexConfigs,
+  ...fftConfigs,
+];
+
+/** Native kernels replaced by faster compositions (the native one stays as fallback). */
+const OVERRIDDEN: ReadonlyArray<[string, KernelFunc]> = [
+  [CONV2D_BACKPROP_INPUT, conv2DBackpropInputKernel],
+  [BatchMatMul, batchMatMul],
+  [_FusedMatMul, fusedMatMul],
+];
+
+export const WASM_KERNELS_ADDED: readonly string[] = ADDED.map((k) => k.kernelName);
+export const WASM_KERNELS_OVERRIDDEN: readonly string[] = OVERRIDDEN.map(([name]) => name);
+
+/**
+ * Registers the kernels WASM lacks and the faster replacements. Idempotent; a kernel a newer
+ * tfjs-backend-wasm already provides is left alone. Returns the names this call changed.
+ * Call before the first kernel runs on 'wasm' (selectBackend does).
+ */
+export function registerWasmKernels(): string[] {
+  const changed: string[] = [];
+  for (const config of ADDED) {
+    if (getKernel(config.kernelName, 'wasm')) continue;
+    registerKernel(config);
+    changed.push(config.kernelName);
+  }
+  for (const [name, func] of OVERRIDDEN) if (overrideWasmKernel(name, func)) changed.push(name);
+  return changed;
+}
+
+export { enableComplexStorage } from './complex.js';
