@@ -1,0 +1,176 @@
+/**
+ * Evaluation at a checkpoint: accuracies, every conv/dense layer's bounds at its real geometry, the network's
+ * Lipschitz bound, and the robustness certificates. Everything heavy runs in eval mode (BatchNorm running
+ * statistics) and on the host in float64 where the bounds module certifies it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BoundResult, LayerBoundsReport } from '../../../shared/bounds.js';
+import type { RunConfig } from '../../../shared/config.js';
+import type { CertifiedPoint, EvalEvent, LayerEval } from '../../../shared/events.js';
+import { ENGINE_PROTOCOL_VERSION } from '../../../shared/events.js';
+import { computeLayerBounds, type LayerBoundMethod } from '../bounds/layer-report.js';
+import { certifiedAccuracy, networkLipschitz } from '../certify/index.js';
+import type { Split } from '../data/types.js';
+import type { LayerBoundMap, LinearLayer, LipschitzNode, Network } from '../models/index.js';
+import { hostKernel } from './layer-kernel.js';
+import { robustnessExtras } from './robustness.js';
+
+export interface EvalData {
+  /** Images used for the train accuracy (a subset of the training split). */
+  trainEval: Split;
+  validation: Split | null;
+  test: Split;
+}
+
+export interface Predictions {
+  logits: Float32Array;
+  labels: Uint8Array;
+  accuracy: number;
+  meanLoss: number;
+}
+
+const EVAL_BATCH = 500;
+
+/** Logits of the whole split in eval mode, plus accuracy and mean cross-entropy (computed on the host). */
+export async function predict(model: Network, split: Split, batchSize = EVAL_BATCH): Promise<Predictions> {
+  const n = split.count;
+  const C = 10;
+  const logits = new Float32Array(n * C);
+  for (let start = 0; start < n; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
+    const b = split.batch(idx);
+    const z = tf.tidy(() => model.forward(tf.tensor4d(b.x, b.shape), 'eval'));
+    logits.set(await z.data(), start * C);
+    z.dispose();
+  }
+  let correct = 0;
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const row = logits.subarray(i * C, (i + 1) * C);
+    let best = 0;
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) if (row[c] > max) [max, best] = [row[c], c];
+    let s = 0;
+    for (let c = 0; c < C; c++) s += Math.exp(row[c] - max);
+    loss += Math.log(s) + max - row[split.labels[i]];
+    if (best === split.labels[i]) correct++;
+  }
+  return { logits, labels: split.labels, accuracy: n ? correct / n : NaN, meanLoss: n ? loss / n : NaN };
+}
+
+/**
+ * The smallest value among the report's certified upper bounds that holds for this layer as it runs:
+ * F4 (every padding, Theorem 1) and its polyphase form (the layer's stride) always; a bound tied to a padding
+ * only when that is the layer's zero padding; one computed for stride 1 also for larger strides (striding
+ * keeps a subset of the output rows). Exact circular norms and Gram iteration (circular padding) do not
+ * bound a zero-padded layer, so they are reported but never used here.
+ */
+export function certifiedUpperBound(r: LayerBoundsReport, layer: LinearLayer): { value: number; method: string } {
+  const zeroModes = layer.padding === 'same' ? ['zero', 'zero-same'] : ['zero', 'zero-valid'];
+  const candidates: (BoundResult | undefined)[] = [r.f4, r.f4Polyphase, r.toeplitz, r.gram, r.exactCircular];
+  let best: { value: number; method: string } = { value: r.f4.value, method: r.f4.method };
+  for (const c of candidates) {
+    if (!c || c.kind !== 'upper bound' || !Number.isFinite(c.value)) continue;
+    const padOk = c.validFor.padding === 'any' || zeroModes.includes(c.validFor.padding);
+    const strideOk = c.validFor.stride === layer.stride || c.validFor.stride === 1;
+    if (padOk && strideOk && c.value < best.value) best = { value: c.value, method: c.method };
+  }
+  return best;
+}
+
+export function layerBounds(layer: LinearLayer, ev: RunConfig['evaluation']): { report: LayerBoundsReport; eval: LayerEval } {
+  const kernel = hostKernel(layer);
+  const methods: LayerBoundMethod[] = ['operator'];
+  if (layer.kind === 'conv') {
+    methods.push('toeplitz');
+    if (ev.exactNorm) methods.push('exact');
+    if (ev.gramIterations > 0) methods.push('gram');
+  }
+  const n = layer.inputSize[0] === layer.inputSize[1] ? layer.inputSize[0] : layer.inputSize;
+  const report = computeLayerBounds(layer.name, kernel, { n, stride: layer.stride, padding: layer.padding }, {
+    methods,
+    gramIterations: ev.gramIterations,
+    operatorIterations: ev.operatorIterations,
+  });
+  const m = report.f4.matrixNorms;
+  const s = report.f4.sqrtHW;
+  const upper = certifiedUpperBound(report, layer);
+  return {
+    report,
+    eval: {
+      name: layer.name,
+      kind: layer.kind,
+      shape: [...kernel.shape],
+      stride: layer.stride,
+      padding: layer.padding,
+      inputSize: [...layer.inputSize],
+      f4: { R: s * m.R, S: s * m.S, T: s * m.T, U: s * m.U, min: report.f4.minBound, argmin: report.f4.argmin },
+      certifiedUpper: upper.value,
+      certifiedBy: upper.method,
+      ...(report.exactCircular ? { exactCircular: report.exactCircular.value } : {}),
+      ...(report.operator ? { operatorEstimate: report.operator.value } : {}),
+      ...(report.gram ? { gram: report.gram.value } : {}),
+    },
+  };
+}
+
+/** The tree without its last dense layer: Lip_rest of the pairwise last-layer certificate. */
+export function treeBeforeLast(tree: LipschitzNode, lastName: string): LipschitzNode | null {
+  if (tree.kind !== 'seq' || tree.nodes.length === 0) return null;
+  const last = tree.nodes[tree.nodes.length - 1];
+  if (last.kind !== 'layer' || last.name !== lastName) return null;
+  return { kind: 'seq', nodes: tree.nodes.slice(0, -1) };
+}
+
+export interface EvaluateArgs {
+  model: Network;
+  data: EvalData;
+  config: RunConfig;
+  step: number;
+  epoch: number;
+  log: (level: 'info' | 'warn', message: string) => void;
+}
+
+export async function evaluate(a: EvaluateArgs): Promise<EvalEvent> {
+  const t0 = performance.now();
+  const { model, data, config } = a;
+  const train = await predict(model, data.trainEval);
+  const val = data.validation ? await predict(model, data.validation) : null;
+  const test = await predict(model, data.test);
+
+  const layers: LayerEval[] = model.linear.map((l) => layerBounds(l, config.evaluation).eval);
+  const bounds: LayerBoundMap = Object.fromEntries(layers.map((l) => [l.name, l.certifiedUpper]));
+  const tree = model.lipschitzTree(bounds);
+  const lipschitz = networkLipschitz(tree);
+  const epsilons = config.certification.epsilons;
+  const last = model.linear[model.linear.length - 1];
+  const before = treeBeforeLast(tree, last.name);
+  const cert = await certifiedAccuracy(
+    test.logits,
+    test.labels,
+    lipschitz,
+    epsilons,
+    before && last.kind === 'dense' ? { kernel: last.kernel as tf.Tensor2D, lipschitzBefore: networkLipschitz(before) } : undefined,
+  );
+  const certified: CertifiedPoint[] = epsilons.map((eps, i) => ({
+    eps,
+    acc: cert.standard.accuracy[i],
+    accPairwise: cert.pairwise ? cert.pairwise.accuracy[i] : cert.standard.accuracy[i],
+  }));
+  const extras = await robustnessExtras({ model, test: data.test, config, layers, log: a.log });
+  return {
+    type: 'eval',
+    v: ENGINE_PROTOCOL_VERSION,
+    step: a.step,
+    epoch: a.epoch,
+    trainAcc: train.accuracy,
+    valAcc: val ? val.accuracy : null,
+    testAcc: test.accuracy,
+    testLoss: test.meanLoss,
+    layers,
+    lipschitz,
+    certified,
+    ...extras,
+    evalMs: performance.now() - t0,
+  };
+}
