@@ -46,7 +46,12 @@ export interface ValidationResult {
 
 // ---------------------------------------------------------------- runs
 
-export type RunStatus = 'queued' | 'running' | 'paused' | 'finished' | 'failed' | 'cancelled' | 'interrupted';
+/**
+ * queued -> running -> completed | failed | cancelled | crashed, as the run store records them
+ * (crashed: the process running it stopped without finishing it). 'paused' is live only: the store
+ * keeps a paused run as running.
+ */
+export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'crashed';
 
 export interface StartRunOptions {
   /**
@@ -127,7 +132,7 @@ export interface CheckpointInfo {
 export interface RunDetail extends RunListItem {
   /** The full config the run was started with (defaults applied). */
   config: RunConfigJson;
-  /** Why it failed / was interrupted, with what to do next; null otherwise. */
+  /** Why it failed or crashed, with what to do next; null otherwise. */
   error: string | null;
   /** Series names recorded for this run (the `names` getSeries accepts). */
   seriesNames: string[];

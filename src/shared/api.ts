@@ -34,11 +34,14 @@ import type {
 
 export type * from './api-types.js';
 
-/** Bumped on an incompatible change; additive changes keep it. */
-export const LAB_API_VERSION = 1;
+/** Bumped on an incompatible change; additive changes keep it. 2: run states named as the store names them (completed, crashed). */
+export const LAB_API_VERSION = 2;
+
+/** Every run state, in lifecycle order. */
+export const RUN_STATUS_NAMES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'crashed'] as const satisfies readonly RunStatus[];
 
 /** Statuses after which a run never changes again. */
-export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['finished', 'failed', 'cancelled', 'interrupted'];
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'crashed'];
 
 // ---------------------------------------------------------------- pushed events
 

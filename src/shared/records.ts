@@ -122,6 +122,41 @@ export interface LayerBoundPoint {
   step: number;
   value: number;
   wall?: number;
+  /** Power or Gram iterations the method ran (0 for closed forms), when the engine reported it. */
+  iterations?: number;
+  /** Wall time of the computation in milliseconds, when the engine reported it. */
+  timeMs?: number;
+}
+
+/** Padding of a layer as it runs; 'circular' for layers studied under circular padding (Sedghi et al.). */
+export type LayerPadding = 'same' | 'valid' | 'circular';
+
+/**
+ * What a bound is computed for: one conv or dense layer of a run's model. A dense layer [in, out] is
+ * the 1x1 convolution [1, 1, in, out], so every kernel shape is HWIO.
+ */
+export interface LayerInput {
+  name: string;
+  kind: 'conv' | 'dense';
+  /** HWIO [h, w, c_in, c_out]. */
+  kernelShape: number[];
+  stride: number;
+  padding: LayerPadding;
+  /** Spatial input size [h, w] the layer sees (the bounds' n); null while unknown (it is kept once known). */
+  inputSize: [number, number] | null;
+  /** Position among the model's conv and dense layers (0-based); absent: keep the known one, else append. */
+  index?: number;
+}
+
+export interface LayerRecord {
+  runId: string;
+  index: number;
+  name: string;
+  kind: 'conv' | 'dense';
+  kernelShape: [number, number, number, number];
+  stride: number;
+  padding: LayerPadding;
+  inputSize: [number, number] | null;
 }
 
 /** One point of a certified-accuracy curve: accuracy certified at l2 radius eps. */
@@ -273,6 +308,12 @@ export interface FinalLayerBound {
   kind: LayerBoundKind;
   step: number;
   value: number;
+}
+
+/** A layer bound at one step with how it was computed; iterations and timeMs are absent when not recorded. */
+export interface LayerBoundRecord extends FinalLayerBound {
+  iterations?: number;
+  timeMs?: number;
 }
 
 export interface RunSummary {

@@ -47,7 +47,7 @@ describe('LabService', () => {
     engine.run(a.runId).emit(finished('completed'));
     await tick();
     expect(engine.runs.map((r) => r.runId)).toEqual(['run-1', 'run-2']);
-    expect((await service.getRun('run-1')).status).toBe('finished');
+    expect((await service.getRun('run-1')).status).toBe('completed');
     expect((await service.getRun('run-2')).status).toBe('running');
     expect((await service.getInfo()).queue).toEqual({ running: ['run-2'], queued: [], maxConcurrent: 1 });
   });
@@ -68,7 +68,7 @@ describe('LabService', () => {
     expect(m && m.kind === 'metrics' && m.values['train/loss']).toBe(2.3);
     const p = events.find((e) => e.kind === 'progress');
     expect(p && p.kind === 'progress' && p.progress.fraction).toBe(0.25);
-    expect(store.statusLog).toEqual([[runId, 'running'], [runId, 'finished']]);
+    expect(store.statusLog).toEqual([[runId, 'running'], [runId, 'completed']]);
   });
 
   it('pauses, resumes and cancels through the engine, answering with the acknowledged status', async () => {
@@ -112,11 +112,13 @@ describe('LabService', () => {
     expect(await service.setNotes(runId, 'hello')).toEqual({ runId, notes: 'hello' });
   });
 
-  it('close() interrupts active runs and closes the store', async () => {
+  it('close() cancels queued runs, marks runs that do not stop in time crashed, and closes the store', async () => {
     const { service, store } = setup({ autoAck: false });
     const { runId } = await service.startRun(tiny);
+    const queued = await service.startRun(tiny, { queue: true });
     await service.close(50);
-    expect(store.runs.get(runId)?.status).toBe('interrupted');
+    expect(store.runs.get(runId)?.status).toBe('crashed');
+    expect(store.runs.get(queued.runId)?.status).toBe('cancelled');
     expect(store.closed).toBe(true);
     expect(((await service.startRun(tiny).catch((e: unknown) => e)) as LabError).code).toBe('unavailable');
   });

@@ -3,7 +3,7 @@
  * after a run — series under the live event names, layer bounds with shapes, summaries, diffs.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,19 +16,38 @@ import { FakeEngine, finished } from './fakes.js';
 
 const v = 1;
 const layer = { name: 'conv1', kind: 'conv' as const, shape: [3, 3, 1, 4], stride: 1, padding: 'same' as const, inputSize: [28, 28] as [number, number] };
+const fc = { name: 'fc', kind: 'dense' as const, shape: [1, 1, 3136, 10], stride: 1, padding: 'same' as const, inputSize: [1, 1] as [number, number] };
+const validFor = { padding: 'any' as const, stride: 1 };
 
 function script(ckpt: string, sha256: string): EngineEvent[] {
   return [
     {
       type: 'started', v, runId: 'x',
       backend: { name: 'cpu', requested: 'auto', tried: [{ name: 'cpu', available: true }], versions: {}, summary: 'cpu' },
-      model: { arch: 'mnist-cnn', inputShape: [28, 28, 1], layers: [{ name: 'conv1', kind: 'conv', shape: [3, 3, 1, 4], outputShape: [28, 28, 4], params: 40, stride: 1, padding: 'same' }], totalParams: 40 },
+      model: {
+        arch: 'mnist-cnn', inputShape: [28, 28, 1], totalParams: 31418,
+        layers: [
+          { name: 'conv1', kind: 'conv', shape: [3, 3, 1, 4], outputShape: [28, 28, 4], params: 40, stride: 1, padding: 'same' },
+          { name: 'bn1', kind: 'batchnorm', shape: [4], outputShape: [28, 28, 4], params: 8 },
+          { name: 'fc', kind: 'dense', shape: [3136, 10], outputShape: [10], params: 31370 },
+        ],
+      },
       dataset: { name: 'mnist', train: 64, validation: 0, test: 32, source: 'test' }, totalSteps: 2, stepsPerEpoch: 2,
     },
     { type: 'step', v, points: [1, 2].map((s) => ({ step: s, epoch: s / 2, loss: 2 / s, ce: 2 / s, reg: 0, acc: 0.2 * s, lr: 0.1, stepMs: 4 })) },
     {
       type: 'eval', v, step: 2, epoch: 1, trainAcc: 0.5, valAcc: null, testAcc: 0.45, testLoss: 1.2, lipschitz: 7.5, evalMs: 3,
-      layers: [{ ...layer, f4: { R: 3, S: 4.5, T: 6, U: 6, min: 3, argmin: 'R' }, certifiedUpper: 2.9, certifiedBy: 'sedghi-exact', exactCircular: 2.9, operatorEstimate: 2.7 }],
+      // The evaluation lists fc first: rows still come in model order.
+      layers: [
+        { ...fc, f4: { R: 1, S: 1, T: 1, U: 1, min: 1, argmin: 'R' }, certifiedUpper: 1, certifiedBy: 'f4' },
+        {
+          ...layer, f4: { R: 3, S: 4.5, T: 6, U: 6, min: 3, argmin: 'R' }, certifiedUpper: 2.9, certifiedBy: 'sedghi-exact', exactCircular: 2.9, operatorEstimate: 2.7,
+          bounds: [
+            { method: 'sedghi-exact', value: 2.9, kind: 'exact', validFor, iterations: 0, timeMs: 1.25 },
+            { method: 'operator-power', value: 2.7, kind: 'estimate (lower)', validFor, iterations: 50, timeMs: 3.5 },
+          ],
+        },
+      ],
       certified: [{ eps: 1.58, acc: 0.1, accPairwise: 0.12 }],
     },
     { type: 'checkpoint', v, step: 2, epoch: 1, path: ckpt, sha256 },
@@ -62,7 +81,7 @@ describe('LabService over the SQLite store', () => {
     const run = engine.run(runId);
     for (const e of script(ckpt, sha)) run.emit(e);
     await new Promise<void>((res) => {
-      const off = lab.subscribe((e) => e.kind === 'run-status' && e.status === 'finished' && (off(), res()));
+      const off = lab.subscribe((e) => e.kind === 'run-status' && e.status === 'completed' && (off(), res()));
     });
     await pending;
     await lab.close(); // flushes the store
@@ -75,11 +94,11 @@ describe('LabService over the SQLite store', () => {
 
   it('keeps the run with its status, tags, checkpoint and series names', async () => {
     const run = await lab.getRun(runId);
-    expect(run).toMatchObject({ name: 'scripted', status: 'finished', dataset: 'mnist', model: 'mnist-cnn', tags: ['t1'], step: 2, backend: 'cpu' });
+    expect(run).toMatchObject({ name: 'scripted', status: 'completed', dataset: 'mnist', model: 'mnist-cnn', tags: ['t1'], step: 2, backend: 'cpu' });
     expect(run.checkpoints).toEqual([expect.objectContaining({ step: 2, epoch: 1 })]);
     expect(run.seriesNames).toEqual(expect.arrayContaining(['train/loss', 'eval/test_acc', 'bound/f4/conv1', 'certified/1.58', 'certified_pairwise/1.58']));
     expect(run.headline['eval/test_acc']).toBe(0.45);
-    const list = await lab.listRuns({ status: ['finished'], limit: 5000 });
+    const list = await lab.listRuns({ status: ['completed'], limit: 5000 });
     expect(list.runs.map((r) => r.id)).toEqual([runId]);
   });
 
@@ -99,20 +118,23 @@ describe('LabService over the SQLite store', () => {
     expect(events.find((e) => e.kind === 'run-started')).toMatchObject({ runId, backend: 'cpu', totalSteps: 2 });
     const announced = events.find((e) => e.kind === 'layer-bounds');
     expect(announced).toMatchObject({ runId, step: 2 });
-    expect(layersAtAnnouncement).toEqual(['conv1']);
+    expect(layersAtAnnouncement).toEqual(['conv1', 'fc']);
   });
 
-  it('gives per-layer bounds with the kernel shape and the four reshape norms', async () => {
+  it('gives per-layer bounds in model order with the kernel shape, the four reshape norms, iterations and time', async () => {
     const lb = await lab.getLayerBounds(runId);
     expect(lb.step).toBe(2);
-    expect(lb.layers).toHaveLength(1);
+    expect(lb.layers.map((l) => [l.index, l.layer, l.kernelShape])).toEqual([[0, 'conv1', [3, 3, 1, 4]], [1, 'fc', [1, 1, 3136, 10]]]);
     const row = lb.layers[0];
-    expect(row.kernelShape).toEqual([3, 3, 1, 4]);
     expect(row.f4Matrices).toEqual({ R: 1, S: 1.5, T: 2, U: 2 }); // stored sqrt(hw)*||M|| divided by sqrt(9)
     const byMethod = Object.fromEntries(row.bounds.map((b) => [b.method, b]));
     expect(byMethod.f4).toMatchObject({ value: 3, kind: 'upper bound', validFor: { padding: 'any' } });
-    expect(byMethod['sedghi-exact']).toMatchObject({ value: 2.9, kind: 'exact', validFor: { padding: 'circular', n: 28 } });
-    expect(byMethod['operator-power']).toMatchObject({ kind: 'estimate (lower)', validFor: { padding: 'zero-same' } });
+    expect(byMethod['sedghi-exact']).toMatchObject({ value: 2.9, kind: 'exact', validFor: { padding: 'circular', n: 28 }, iterations: 0, timeMs: 1.25 });
+    expect(byMethod['operator-power']).toMatchObject({ kind: 'estimate (lower)', validFor: { padding: 'zero-same' }, iterations: 50, timeMs: 3.5 });
+    // Not reported by the engine for this value: 0, as the contract has no "unknown".
+    expect(byMethod.f4).toMatchObject({ iterations: 0, timeMs: 0 });
+    // Everything is in the store: no side files next to it.
+    expect(existsSync(path.join(dir, 'run-layers'))).toBe(false);
     expect((await lab.getLayerBounds(runId, { methods: ['f4'] })).layers[0].bounds.map((b) => b.method)).toEqual(['f4']);
   });
 

@@ -1,6 +1,7 @@
 /**
  * Schema migrations: every step from an empty database, and from each older version holding data
- * (a backup copy is made first and the data survives the upgrade); a failing migration rolls back.
+ * (a backup copy is made first and the data survives the upgrade, layer side files written by the app
+ * before version 4 move into the store); a failing migration rolls back.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,7 @@ const TABLES_AT: Record<number, string[]> = {
   1: ['cert', 'checkpoints', 'points', 'runs', 'series', 'spectra', 'sqlite_sequence', 'tags'],
   2: ['cert', 'checkpoints', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
   3: ['cert', 'checkpoints', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
+  4: ['bound_details', 'cert', 'checkpoints', 'layers', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
 };
 
 async function tables(db: SqliteDb): Promise<string[]> {
@@ -48,12 +50,33 @@ async function storeAt(version: number): Promise<{ dir: string; file: string }> 
     await st.finalize();
     await db.run("INSERT INTO tags (rid, tag) VALUES (1, 'legacy')");
     await db.run('INSERT INTO cert (rid, step, eps, accuracy) VALUES (1, 10, 0.5, 0.25)');
+    await db.run("INSERT INTO series (rid, name, layer, method, bound_kind) VALUES (1, 'bound/f4/conv1', 'conv1', 'f4', 'upper')");
+    await db.run('INSERT INTO points (series_id, step, value, t) VALUES (2, 10, 2.5, 0)');
   });
   if (version > 1) await migrate(db, file, { target: version });
   expect(await schemaVersion(db)).toBe(version);
   await db.close();
+  writeLayerSideFiles(dir);
   return { dir, file };
 }
+
+/** What the app kept outside the store before version 4: <dataDir>/run-layers/<runId>.json. */
+function writeLayerSideFiles(dir: string): void {
+  const side = path.join(dir, 'run-layers');
+  fs.mkdirSync(side);
+  const layers = [
+    { name: 'conv1', kind: 'conv', shape: [3, 3, 1, 8], stride: 1, padding: 'same', inputSize: [28, 28] },
+    { name: 'fc', kind: 'dense', shape: [1, 1, 6272, 10], stride: 1, padding: 'same', inputSize: null },
+  ];
+  fs.writeFileSync(path.join(side, 'old-run.json'), JSON.stringify({ runId: 'old-run', layers }));
+  fs.writeFileSync(path.join(side, 'deleted-run.json'), JSON.stringify({ runId: 'deleted-run', layers }));
+  fs.writeFileSync(path.join(side, 'torn.json'), '{"runId": "old-ru');
+}
+
+const IMPORTED_LAYERS = [
+  { runId: 'old-run', index: 0, name: 'conv1', kind: 'conv', kernelShape: [3, 3, 1, 8], stride: 1, padding: 'same', inputSize: [28, 28] },
+  { runId: 'old-run', index: 1, name: 'fc', kind: 'dense', kernelShape: [1, 1, 6272, 10], stride: 1, padding: 'same', inputSize: null },
+];
 
 describe('from an empty database', () => {
   test('each migration in turn, then the whole chain through openStore', async () => {
@@ -85,8 +108,8 @@ describe('from an empty database', () => {
   });
 });
 
-describe.each([1, 2])('from version %i with data', (version) => {
-  test('backs up, upgrades, and keeps every point, tag and certified row', async () => {
+describe.each([1, 2, 3])('from version %i with data', (version) => {
+  test('backs up, upgrades, keeps every point, tag and certified row, and moves the layer side files in', async () => {
     const { dir, file } = await storeAt(version);
     const s = await openStore({ dataDir: dir });
     expect(s.migration?.from).toBe(version);
@@ -107,12 +130,22 @@ describe.each([1, 2])('from version %i with data', (version) => {
     expect({ steps: ds.steps, values: ds.y }).toEqual(ref.result());
     expect(ds.steps).toContain(31_337);
     expect((await s.runSummaries(['old-run']))[0].certified).toEqual([{ step: 10, eps: 0.5, accuracy: 0.25, pairwise: null }]);
+
+    // Version 4: the side files are rows now (the torn one and the one of a deleted run are dropped) ...
+    expect(await s.layers('old-run')).toEqual(IMPORTED_LAYERS);
+    expect(fs.existsSync(path.join(dir, 'run-layers'))).toBe(false);
+    // ... old bounds read without details, new ones keep theirs.
+    expect((await s.layerBounds('old-run')).bounds).toEqual([{ layer: 'conv1', method: 'f4', kind: 'upper', step: 10, value: 2.5 }]);
+    const w = await s.writer('old-run');
+    w.bound({ layer: 'conv1', method: 'gram-iteration', kind: 'upper', step: 10, value: 2.4, iterations: 6, timeMs: 1.5 });
+    await w.close();
+    expect((await s.layerBounds('old-run')).bounds.find((b) => b.method === 'gram-iteration')).toMatchObject({ iterations: 6, timeMs: 1.5 });
     await s.close();
 
     // The backup is a complete, openable copy of the old version.
     const b = await SqliteDb.open(backup, 'readonly');
     expect(await schemaVersion(b)).toBe(version);
-    expect((await b.get<{ n: number }>('SELECT count(*) AS n FROM points'))?.n).toBe(N);
+    expect((await b.get<{ n: number }>('SELECT count(*) AS n FROM points WHERE series_id = 1'))?.n).toBe(N);
     await b.close();
     expect(fs.existsSync(file)).toBe(true);
   });
@@ -132,4 +165,17 @@ test('a failing migration rolls back to the last good version and says where the
   expect(await schemaVersion(db)).toBe(2);
   expect(await tables(db)).toEqual(TABLES_AT[2]);
   await db.close();
+});
+
+test('a failing version 4 leaves version 3 and the layer side files as they were', async () => {
+  const { dir, file } = await storeAt(3);
+  const db = await SqliteDb.open(file, 'readwrite');
+  const v4 = MIGRATIONS[3];
+  const broken = [...MIGRATIONS.slice(0, 3), { ...v4, up: async (d: SqliteDb, f: string) => (await v4.up(d, f), d.exec('SELECT * FROM no_such_table')) }];
+  const err = await migrate(db, file, { migrations: broken }).catch((e: unknown) => e);
+  expect((err as StoreError).message).toMatch(/to schema version 4 .* failed: .*no_such_table.*stays at version 3/);
+  expect(await schemaVersion(db)).toBe(3);
+  expect(await tables(db)).toEqual(TABLES_AT[3]);
+  await db.close();
+  expect(fs.readdirSync(path.join(dir, 'run-layers')).sort()).toEqual(['deleted-run.json', 'old-run.json', 'torn.json']);
 });

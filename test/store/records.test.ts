@@ -195,11 +195,11 @@ test('engine events become series, bounds, certified accuracy and status', async
   const w = await s.writer(run.id);
   const sink = s.eventSink(w);
   const ev = (e: unknown): Promise<void> => recordEngineEvent(sink, e as EngineEvent);
-  await ev({ type: 'started', v: 1, runId: run.id, backend: { name: 'wasm' } });
+  await ev({ type: 'started', v: 1, runId: run.id, backend: { name: 'wasm' }, model: { layers: [{ name: 'conv1', kind: 'conv', shape: [3, 3, 1, 8], stride: 1, padding: 'same' }] } });
   await ev({ type: 'step', v: 1, points: [{ step: 1, epoch: 0.5, loss: 2, ce: 1.9, reg: 1, acc: 0.3, lr: 0.1, stepMs: 12 }] });
   await ev({
     type: 'eval', v: 1, step: 1, epoch: 0.5, trainAcc: 0.4, valAcc: null, testAcc: 0.35, testLoss: 1.8, lipschitz: 40,
-    layers: [{ name: 'conv1', f4: { R: 3, S: 4, T: 5, U: 6, min: 3, argmin: 'R' }, certifiedUpper: 2.5, certifiedBy: 'gram', exactCircular: 2.2 }],
+    layers: [{ name: 'conv1', kind: 'conv', shape: [3, 3, 1, 8], stride: 1, padding: 'same', inputSize: [28, 28], f4: { R: 3, S: 4, T: 5, U: 6, min: 3, argmin: 'R' }, certifiedUpper: 2.5, certifiedBy: 'gram', exactCircular: 2.2 }],
     certified: [{ eps: 1.58, acc: 0.1, accPairwise: 0.12 }], evalMs: 5,
   });
   const weights = path.join(s.paths.checkpoints, 'w1.bin');

@@ -4,12 +4,11 @@
  * makes a method without a schema a compile error.
  */
 import { z } from 'zod';
-import { LabError, type LabArgs, type LabMethod } from '../../shared/api.js';
+import { LabError, RUN_STATUS_NAMES, type LabArgs, type LabMethod } from '../../shared/api.js';
 
 const runId = z.string().min(1).max(200);
 const runIds = z.array(runId).min(1).max(64);
 const config = z.record(z.string(), z.unknown());
-const STATUSES = ['queued', 'running', 'paused', 'finished', 'failed', 'cancelled', 'interrupted'] as const;
 const BOUND_METHODS = [
   'f4',
   'f4-polyphase',
@@ -44,7 +43,7 @@ export const ARG_SCHEMAS = {
   listRuns: z.tuple([
     z
       .strictObject({
-        status: z.array(z.enum(STATUSES)).optional(),
+        status: z.array(z.enum(RUN_STATUS_NAMES)).optional(),
         tags: z.array(z.string()).optional(),
         search: z.string().max(200).optional(),
         dataset: z.string().optional(),

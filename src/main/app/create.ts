@@ -38,7 +38,7 @@ export async function createLab(opts: CreateLabOptions): Promise<LabService> {
     },
     onError: (err) => log(`store: ${err.message}`),
   });
-  for (const r of store.recoveredRuns) log(`run ${r.id} was left running by a process that stopped; marked as interrupted.`);
+  for (const r of store.recoveredRuns) log(`run ${r.id} was left running by a process that stopped; marked as crashed.`);
   const presetsDir = opts.presetsDir === undefined ? path.join(root, 'resources', 'experiments') : opts.presetsDir;
   return new LabService({
     engine: hostEngine({ checkpointRoot: storePaths(opts.dataDir).checkpoints, workerUrl: opts.workerUrl }),

@@ -83,7 +83,7 @@ export function runElectronApp(electron: ElectronLike, opts: ShellOptions): Shel
   let closing = false;
   app.on('before-quit', (e) => {
     if (!lab || closing) return;
-    // Stop active runs cleanly (they are marked interrupted) and flush the store, then quit for real.
+    // Stop active runs cleanly (cancelled, or crashed if they do not stop in time) and flush the store, then quit for real.
     e.preventDefault();
     closing = true;
     const l = lab;

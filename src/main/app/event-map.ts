@@ -16,7 +16,7 @@ export function statusAfter(event: EngineEvent): RunStatus | null {
     case 'paused':
       return 'paused';
     case 'finished':
-      return event.status === 'completed' ? 'finished' : event.status;
+      return event.status;
     default:
       return null;
   }

@@ -40,6 +40,7 @@ class CollectingWriter {
     g.values[certifiedSeriesName(p.eps)] = p.accuracy;
     if (p.pairwise !== null && p.pairwise !== undefined) g.values[certifiedSeriesName(p.eps, true)] = p.pairwise;
   }
+  async layers(): Promise<void> {}
   async start(): Promise<void> {}
   async finish(): Promise<void> {}
   async flush(): Promise<void> {}

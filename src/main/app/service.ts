@@ -218,18 +218,18 @@ export class LabService implements LabApi {
     this.emit(event);
   }
 
-  /** Cancel active runs (they become 'interrupted'), wait for their workers, close the store. */
+  /** Cancel queued and active runs, wait for the workers; runs that do not stop in time become 'crashed'. Then close the store. */
   async close(timeoutMs = 10_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const id of this.queue.state().queued) {
       this.queue.withdraw(id);
-      await this.finalize(id, 'interrupted', 'the lab closed before the run started');
+      await this.finalize(id, 'cancelled', 'the lab closed before the run started');
     }
     const active = [...this.live.entries()].filter(([, r]) => r.handle);
     for (const [, r] of active) r.handle?.cancel('the lab is closing');
     await Promise.race([Promise.allSettled(active.map(([, r]) => r.handle?.done)), delay(timeoutMs)]);
-    for (const [id, r] of active) if (!FINAL_RUN_STATUSES.includes(r.status)) await this.finalize(id, 'interrupted', 'the lab closed while the run was active');
+    for (const [id, r] of active) if (!FINAL_RUN_STATUSES.includes(r.status)) await this.finalize(id, 'crashed', 'the lab closed while the run was active');
     await Promise.allSettled([...this.live.values()].map((r) => r.writes));
     await this.opts.store.close();
   }

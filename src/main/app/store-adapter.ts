@@ -1,13 +1,12 @@
 /**
  * The StorePort over the SQLite run store (src/main/store): engine events are recorded with the
- * store's own recordEngineEvent (one writer per run), records are translated to the UI contract.
+ * store's own recordEngineEvent (one writer per run; it also keeps the model's layers), records are
+ * translated to the UI contract.
  */
-import path from 'node:path';
 import { LabError, type LayerBoundsQuery, type RunDetail, type RunFilter, type RunList, type RunStatus, type SeriesQuery, type SeriesResult, type Series } from '../../shared/api.js';
 import type { EngineEvent } from '../../shared/events.js';
 import type { RunSummary as StoreSummary } from '../../shared/records.js';
 import { isStoreError, recordEngineEvent, type Store, type StoreWriter } from '../store/index.js';
-import { LayerMetaStore } from './layer-meta.js';
 import type { NewRun, StorePort } from './ports.js';
 import { certifiedSeriesName, configDiffOf, layerBoundsOf, listItemOf, parseCertifiedSeries, statusesToStore, statusToStore, summaryOf } from './store-mapping.js';
 
@@ -28,11 +27,8 @@ async function translate<T>(fn: () => Promise<T>): Promise<T> {
 
 export class SqliteStorePort implements StorePort {
   private readonly writers = new Map<string, Promise<StoreWriter>>();
-  readonly layers: LayerMetaStore;
 
-  constructor(private readonly store: Store, private readonly shell: string) {
-    this.layers = new LayerMetaStore(path.join(store.paths.dataDir, 'run-layers'));
-  }
+  constructor(private readonly store: Store, private readonly shell: string) {}
 
   createRun(run: NewRun): Promise<string> {
     return translate(async () => {
@@ -57,7 +53,6 @@ export class SqliteStorePort implements StorePort {
 
   record(runId: string, event: EngineEvent): Promise<void> {
     return translate(async () => {
-      this.layers.observe(runId, event);
       const writer = await this.writer(runId);
       await recordEngineEvent({ writer, addCheckpoint: (step, file, sha256) => this.store.addCheckpoint(runId, { step, path: file, sha256 }) }, event);
       if (event.type === 'finished') await this.closeWriter(runId);
@@ -188,7 +183,10 @@ export class SqliteStorePort implements StorePort {
   }
 
   getLayerBounds(runId: string, query: LayerBoundsQuery) {
-    return translate(async () => layerBoundsOf(await this.store.layerBounds(runId, query.step ?? 'latest'), this.layers.get(runId), query.methods));
+    return translate(async () => {
+      const [at, layers] = await Promise.all([this.store.layerBounds(runId, query.step ?? 'latest'), this.store.layers(runId)]);
+      return layerBoundsOf(at, layers, query.methods);
+    });
   }
 
   diffConfigs(runIds: string[], all: boolean) {

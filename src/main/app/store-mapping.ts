@@ -1,7 +1,7 @@
 /**
- * From the store's records (src/shared/records.ts) to the UI contract (src/shared/api.ts). The store
- * knows runs as queued/running/completed/failed/cancelled/crashed; the UI adds 'paused' (live only)
- * and says 'finished' and 'interrupted' for completed and crashed.
+ * From the store's records (src/shared/records.ts) to the UI contract (src/shared/api.ts). Both name
+ * run states alike (queued -> running -> completed | failed | cancelled | crashed); the UI adds 'paused',
+ * a live state the store keeps as 'running'.
  */
 import type {
   ConfigDiff,
@@ -13,24 +13,14 @@ import type {
 } from '../../shared/api.js';
 import type { BoundKind, BoundMethod, BoundValidity, F4Matrix } from '../../shared/bounds.js';
 import type * as rec from '../../shared/records.js';
-import type { LayerMeta } from './layer-meta.js';
 
 export function statusFromStore(s: rec.RunStatus): RunStatus {
-  return s === 'completed' ? 'finished' : s === 'crashed' ? 'interrupted' : s;
+  return s;
 }
 
 /** null: the status has no store counterpart (paused runs stay 'running' in the store). */
 export function statusToStore(s: RunStatus): rec.RunStatus | null {
-  switch (s) {
-    case 'finished':
-      return 'completed';
-    case 'interrupted':
-      return 'crashed';
-    case 'paused':
-      return null;
-    default:
-      return s;
-  }
+  return s === 'paused' ? null : s;
 }
 
 export function statusesToStore(list: RunStatus[] | undefined): rec.RunStatus[] | undefined {
@@ -111,7 +101,7 @@ const METHOD: Record<string, BoundMethod> = {
 const RESHAPE = /^f4-([RSTU])$/;
 
 /** What a stored value is valid for, from the method and the layer (Singla & Feizi Thm 1 holds for any padding and n). */
-function validity(method: BoundMethod, meta: LayerMeta | undefined): BoundValidity {
+function validity(method: BoundMethod, meta: rec.LayerRecord | undefined): BoundValidity {
   const n = meta?.inputSize ? (meta.inputSize[0] === meta.inputSize[1] ? meta.inputSize[0] : meta.inputSize) : undefined;
   const stride = meta?.stride ?? 1;
   switch (method) {
@@ -122,7 +112,7 @@ function validity(method: BoundMethod, meta: LayerMeta | undefined): BoundValidi
     case 'f4-polyphase':
       return { padding: 'any', stride };
     case 'operator-power':
-      return { padding: meta?.padding === 'valid' ? 'zero-valid' : 'zero-same', stride, ...(n !== undefined ? { n } : {}) };
+      return { padding: meta?.padding === 'valid' ? 'zero-valid' : meta?.padding === 'circular' ? 'circular' : 'zero-same', stride, ...(n !== undefined ? { n } : {}) };
     case 'toeplitz-norm2toep':
       return { padding: 'zero', stride: 1 };
     default:
@@ -131,32 +121,32 @@ function validity(method: BoundMethod, meta: LayerMeta | undefined): BoundValidi
 }
 
 /**
- * One row per layer. The store keeps value and kind per (layer, method); the F4 reshapes (stored as
- * sqrt(hw)*||M||) become f4Matrices (||M|| alone) when the kernel shape is known. 'certified' (the
- * tightest of the others) is left out: it repeats one of them. Iterations and time are not stored: 0.
+ * One row per layer, in model order. The store keeps value and kind per (layer, method) and the layers'
+ * kernel shapes; the F4 reshapes (stored as sqrt(hw)*||M||) become f4Matrices (||M|| alone) when the
+ * shape is known. 'certified' (the tightest of the others) is left out: it repeats one of them.
+ * Iterations and time not recorded (runs from older workers) read as 0.
  */
-export function layerBoundsOf(at: { runId: string; step: number | null; availableSteps: number[]; bounds: rec.FinalLayerBound[] }, metas: LayerMeta[], methods?: BoundMethod[]): LayerBounds {
-  const metaOf = new Map(metas.map((m) => [m.name, m]));
-  const order = new Map(metas.map((m, i) => [m.name, i]));
+export function layerBoundsOf(at: { runId: string; step: number | null; availableSteps: number[]; bounds: rec.LayerBoundRecord[] }, known: rec.LayerRecord[], methods?: BoundMethod[]): LayerBounds {
+  const metaOf = new Map(known.map((m) => [m.name, m]));
   const rows = new Map<string, LayerBoundsRow>();
   for (const b of at.bounds) {
     const meta = metaOf.get(b.layer);
     let row = rows.get(b.layer);
     if (!row) {
-      row = { layer: b.layer, index: order.get(b.layer) ?? -1, kernelShape: meta?.shape ?? [], bounds: [] };
+      row = { layer: b.layer, index: meta?.index ?? -1, kernelShape: meta ? [...meta.kernelShape] : [], bounds: [] };
       rows.set(b.layer, row);
     }
     const reshape = RESHAPE.exec(b.method);
     if (reshape) {
-      if (meta && meta.shape.length === 4) {
+      if (meta) {
         row.f4Matrices ??= { R: Number.NaN, S: Number.NaN, T: Number.NaN, U: Number.NaN };
-        row.f4Matrices[reshape[1] as F4Matrix] = b.value / Math.sqrt(meta.shape[0] * meta.shape[1]);
+        row.f4Matrices[reshape[1] as F4Matrix] = b.value / Math.sqrt(meta.kernelShape[0] * meta.kernelShape[1]);
       }
       continue;
     }
     const method = METHOD[b.method];
     if (!method || (methods && !methods.includes(method))) continue;
-    row.bounds.push({ method, value: b.value, kind: KIND[b.kind], validFor: validity(method, meta), iterations: 0, timeMs: 0 });
+    row.bounds.push({ method, value: b.value, kind: KIND[b.kind], validFor: validity(method, meta), iterations: b.iterations ?? 0, timeMs: b.timeMs ?? 0 });
   }
   const rank = (r: LayerBoundsRow) => (r.index < 0 ? Number.MAX_SAFE_INTEGER : r.index);
   const layers = [...rows.values()].sort((a, b) => rank(a) - rank(b) || a.layer.localeCompare(b.layer, undefined, { numeric: true }));

@@ -88,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`Spectral Lab is serving the workbench at:\n\n    ${server.url}\n`);
   console.log(`Data folder: ${dataDir}`);
   if (!rendererDir) console.log('The UI is not built (no out/renderer): run `npm run build`; the API works meanwhile.');
-  console.log('Press Ctrl+C to stop (active runs are stopped and marked interrupted).');
+  console.log('Press Ctrl+C to stop (active runs are cancelled; a run that does not stop in time is marked crashed).');
   if (!values['no-open']) openBrowser(server.url);
   // Probe the training backends now, so the page's first getInfo answers at once.
   void lab.getInfo().catch(() => undefined);

@@ -6,6 +6,19 @@
  */
 import { splitDouble, sqlDouble } from './exact-double.js';
 import { aggregateBlocks, MERGE_ROLLUP_SQL, rebuildRollup, rollupJson } from './rollup.js';
+import {
+  dropSideRows,
+  emptySideRows,
+  INSERT_CERT_SQL,
+  INSERT_DETAILS_SQL,
+  restoreSideRows,
+  sideRowCount,
+  writeSideRows,
+  type BoundDetailRow,
+  type CertRow,
+  type SideRows,
+  type SpectrumRow,
+} from './side-rows.js';
 import type { SqliteDb, Statement } from './sqlite.js';
 
 export interface SeriesBuffer {
@@ -19,24 +32,6 @@ export interface SeriesBuffer {
   steps: number[];
   values: number[];
   walls: number[];
-}
-
-export interface CertRow {
-  rid: number;
-  step: number;
-  eps: number;
-  accuracy: number;
-  pairwise: number | null;
-}
-
-export interface SpectrumRow {
-  rid: number;
-  layer: string;
-  method: string;
-  step: number;
-  count: number;
-  dtype: 'f32' | 'f64';
-  data: Buffer;
 }
 
 export interface FlushStats {
@@ -65,13 +60,10 @@ const INSERT_POINTS_SQL = `INSERT OR REPLACE INTO points (series_id, step, value
 /** Consecutive steps (the usual per-step series): the step is ?3 + the row's index, not sent per row. */
 const INSERT_RUN_SQL = `INSERT OR REPLACE INTO points (series_id, step, value, t)
   SELECT ?1, ?3 + key, ${sqlDouble(0)}, value->>2 FROM jsonb_each(?2)`;
-const INSERT_CERT_SQL = `INSERT OR REPLACE INTO cert (rid, step, eps, accuracy, pairwise)
-  SELECT value->>0, value->>1, ${sqlDouble(2)}, ${sqlDouble(4)}, ${sqlDouble(6)} FROM jsonb_each(?1)`;
 
 export class BatchWriter {
   private readonly buffers = new Map<string, SeriesBuffer>();
-  private cert: CertRow[] = [];
-  private spectra: SpectrumRow[] = [];
+  private side: SideRows = emptySideRows();
   private pending = 0;
   /** Series id and last stored step, valid only while no flush has rolled back. */
   private readonly seriesCache = new Map<string, { id: number; lastStep: number }>();
@@ -82,7 +74,7 @@ export class BatchWriter {
   private inFlight: Promise<FlushStats> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastHeartbeat = 0;
-  private statements: { points: Statement; run: Statement; rollup: Statement; cert: Statement } | null = null;
+  private statements: { points: Statement; run: Statement; rollup: Statement; cert: Statement; details: Statement } | null = null;
   private lastError: Error | null = null;
   private closed = false;
   private readonly onBeforeExit = (): void => {
@@ -119,12 +111,17 @@ export class BatchWriter {
   }
 
   addCert(row: CertRow): void {
-    this.cert.push(row);
+    this.side.cert.push(row);
     this.added(1);
   }
 
   addSpectrum(row: SpectrumRow): void {
-    this.spectra.push(row);
+    this.side.spectra.push(row);
+    this.added(1);
+  }
+
+  addBoundDetail(row: BoundDetailRow): void {
+    this.side.details.push(row);
     this.added(1);
   }
 
@@ -142,9 +139,7 @@ export class BatchWriter {
         this.seriesCache.delete(key);
       }
     }
-    this.pending -= this.cert.filter((r) => r.rid === rid).length + this.spectra.filter((r) => r.rid === rid).length;
-    this.cert = this.cert.filter((r) => r.rid !== rid);
-    this.spectra = this.spectra.filter((r) => r.rid !== rid);
+    this.pending -= dropSideRows(this.side, rid);
     this.live.delete(rid);
     this.deleted.add(rid);
   }
@@ -187,6 +182,7 @@ export class BatchWriter {
         run: await this.db.prepare(INSERT_RUN_SQL),
         rollup: await this.db.prepare(MERGE_ROLLUP_SQL),
         cert: await this.db.prepare(INSERT_CERT_SQL),
+        details: await this.db.prepare(INSERT_DETAILS_SQL),
       };
     }
     return this.statements;
@@ -201,15 +197,13 @@ export class BatchWriter {
       b.values = [];
       b.walls = [];
     }
-    const cert = this.cert;
-    const spectra = this.spectra;
-    this.cert = [];
-    this.spectra = [];
+    const side = this.side;
+    this.side = emptySideRows();
     const taken = this.pending;
     this.pending = 0;
-    const stats: FlushStats = { points: 0, certRows: cert.length, spectra: spectra.length, lastSteps: new Map(), ms: 0, at };
+    const stats: FlushStats = { points: 0, certRows: side.cert.length, spectra: side.spectra.length, lastSteps: new Map(), ms: 0, at };
     const heartbeat = [...this.live];
-    if (batch.length === 0 && cert.length === 0 && spectra.length === 0 && heartbeat.length === 0) return stats;
+    if (batch.length === 0 && sideRowCount(side) === 0 && heartbeat.length === 0) return stats;
 
     try {
       const st = await this.prepared();
@@ -226,18 +220,7 @@ export class BatchWriter {
         }
         const failed = (await Promise.allSettled(inflight)).find((r) => r.status === 'rejected');
         if (failed) throw (failed as PromiseRejectedResult).reason;
-        const certRows = cert.filter((r) => !this.deleted.has(r.rid));
-        if (certRows.length > 0) {
-          const rows = certRows.map((r) => [r.rid, r.step, ...splitDouble(r.eps), ...splitDouble(r.accuracy), ...splitDouble(r.pairwise ?? NaN)]);
-          await st.cert.run([JSON.stringify(rows)]);
-        }
-        for (const s of spectra) {
-          if (this.deleted.has(s.rid)) continue;
-          await this.db.run(
-            'INSERT OR REPLACE INTO spectra (rid, layer, method, step, count, dtype, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
-            [s.rid, s.layer, s.method, s.step, s.count, s.dtype, s.data],
-          );
-        }
+        await writeSideRows(this.db, st, side, this.deleted);
         const rids = new Set<number>([...heartbeat, ...stats.lastSteps.keys()]);
         for (const rid of rids) {
           if (this.deleted.has(rid)) continue;
@@ -257,8 +240,7 @@ export class BatchWriter {
         b.values = values.concat(b.values);
         b.walls = walls.concat(b.walls);
       }
-      this.cert = cert.concat(this.cert);
-      this.spectra = spectra.concat(this.spectra);
+      restoreSideRows(this.side, side);
       this.pending += taken;
       this.lastError = err as Error;
       throw err;

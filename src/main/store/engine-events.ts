@@ -6,10 +6,14 @@
  *   eval/pgd_acc@<eps>, eval/curvature_bound, eval/curvature_acc@<eps>       (every evaluation)
  *   bound/<method>/<layer>: f4 (Theorem 1 min), f4-R .. f4-U (each reshape, also an upper bound),
  *   certified (tightest certified upper bound), sedghi-exact, operator-power (lower estimate), gram-iteration
- * plus certified-accuracy rows (eps, accuracy, pairwise) and checkpoints.
+ *   and any other method the engine reports in LayerEval.bounds (f4-polyphase, toeplitz-norm2toep ...),
+ *   each with its iterations and time when reported,
+ * plus certified-accuracy rows (eps, accuracy, pairwise), checkpoints, and the model's conv and dense
+ * layers (kernel shape, stride, padding; input size from the evaluations) in the `layers` table.
  */
-import type { EngineEvent, EvalEvent, LayerEval } from '../../shared/events.js';
-import type { LayerBoundPoint } from '../../shared/records.js';
+import type { BoundKind, BoundResult } from '../../shared/bounds.js';
+import type { EngineEvent, EvalEvent, LayerEval, LayerSummary } from '../../shared/events.js';
+import type { LayerBoundKind, LayerBoundPoint, LayerInput } from '../../shared/records.js';
 import type { StoreWriter } from './writer.js';
 
 export interface EngineEventSink {
@@ -18,22 +22,53 @@ export interface EngineEventSink {
   addCheckpoint(step: number, path: string, sha256: string): Promise<unknown>;
 }
 
+const KIND_OF: Record<BoundKind, LayerBoundKind> = { 'upper bound': 'upper', exact: 'exact', 'estimate (lower)': 'estimate' };
+
+/** A dense layer [in, out] is the 1x1 convolution [1, 1, in, out]: every stored kernel shape is HWIO. */
+const hwio = (kind: 'conv' | 'dense', shape: number[]): number[] => (kind === 'dense' && shape.length === 2 ? [1, 1, shape[0], shape[1]] : shape);
+
+/** The model's conv and dense layers in order (batch norm has no spectral-norm bound); input size comes with the first evaluation. */
+export function layersOfModel(layers: readonly LayerSummary[]): LayerInput[] {
+  return layers
+    .filter((l): l is LayerSummary & { kind: 'conv' | 'dense' } => l.kind === 'conv' || l.kind === 'dense')
+    .map((l, index) => ({ name: l.name, kind: l.kind, kernelShape: hwio(l.kind, l.shape), stride: l.stride ?? 1, padding: l.padding ?? 'same', inputSize: null, index }));
+}
+
+export function layerOfEval(l: LayerEval): LayerInput {
+  return { name: l.name, kind: l.kind, kernelShape: hwio(l.kind, l.shape), stride: l.stride, padding: l.padding, inputSize: [l.inputSize[0], l.inputSize[1]] };
+}
+
+function withDetail(p: LayerBoundPoint, r: BoundResult | undefined): LayerBoundPoint {
+  return r ? { ...p, iterations: r.iterations, timeMs: r.timeMs } : p;
+}
+
 function layerBounds(step: number, l: LayerEval, wall: number): LayerBoundPoint[] {
+  const results = new Map((l.bounds ?? []).map((r) => [r.method as string, r]));
   const out: LayerBoundPoint[] = [
-    { layer: l.name, method: 'f4', kind: 'upper', step, value: l.f4.min, wall },
+    withDetail({ layer: l.name, method: 'f4', kind: 'upper', step, value: l.f4.min, wall }, results.get('f4')),
     { layer: l.name, method: 'f4-R', kind: 'upper', step, value: l.f4.R, wall },
     { layer: l.name, method: 'f4-S', kind: 'upper', step, value: l.f4.S, wall },
     { layer: l.name, method: 'f4-T', kind: 'upper', step, value: l.f4.T, wall },
     { layer: l.name, method: 'f4-U', kind: 'upper', step, value: l.f4.U, wall },
     { layer: l.name, method: 'certified', kind: 'upper', step, value: l.certifiedUpper, wall },
   ];
-  if (l.exactCircular !== undefined) out.push({ layer: l.name, method: 'sedghi-exact', kind: 'exact', step, value: l.exactCircular, wall });
-  if (l.operatorEstimate !== undefined) out.push({ layer: l.name, method: 'operator-power', kind: 'estimate', step, value: l.operatorEstimate, wall });
-  if (l.gram !== undefined) out.push({ layer: l.name, method: 'gram-iteration', kind: 'upper', step, value: l.gram, wall });
+  const named: [string, LayerBoundKind, number | undefined][] = [
+    ['sedghi-exact', 'exact', l.exactCircular],
+    ['operator-power', 'estimate', l.operatorEstimate],
+    ['gram-iteration', 'upper', l.gram],
+  ];
+  for (const [method, kind, value] of named) {
+    if (value !== undefined) out.push(withDetail({ layer: l.name, method, kind, step, value, wall }, results.get(method)));
+  }
+  // Methods without a field of their own (polyphase F4, Toeplitz ...) are kept as the engine computed them.
+  const recorded = new Set(out.map((p) => p.method));
+  for (const r of l.bounds ?? []) {
+    if (!recorded.has(r.method)) out.push(withDetail({ layer: l.name, method: r.method, kind: KIND_OF[r.kind], step, value: r.value, wall }, r));
+  }
   return out;
 }
 
-function recordEval(w: StoreWriter, e: EvalEvent): void {
+async function recordEval(w: StoreWriter, e: EvalEvent): Promise<void> {
   const wall = Date.now();
   const put = (name: string, v: number | null | undefined): void => {
     if (v !== null && v !== undefined) w.scalar(name, e.step, v, e.epoch, wall);
@@ -48,6 +83,8 @@ function recordEval(w: StoreWriter, e: EvalEvent): void {
   for (const p of e.pgd ?? []) put(`eval/pgd_acc@${p.eps}`, p.acc);
   for (const l of e.layers) w.bounds(layerBounds(e.step, l, wall));
   for (const c of e.certified) w.cert({ step: e.step, eps: c.eps, accuracy: c.acc, pairwise: c.accPairwise });
+  // After the values: a malformed layer description is reported without losing the evaluation.
+  if (e.layers.length > 0) await w.layers(e.layers.map(layerOfEval));
 }
 
 /** Record one engine event. Appends are batched; status changes flush first. */
@@ -56,6 +93,7 @@ export async function recordEngineEvent(sink: EngineEventSink, event: EngineEven
   switch (event.type) {
     case 'started':
       await w.start(event.backend.name);
+      await w.layers(layersOfModel(event.model.layers));
       return;
     case 'step': {
       const wall = Date.now();
@@ -70,7 +108,7 @@ export async function recordEngineEvent(sink: EngineEventSink, event: EngineEven
       return;
     }
     case 'eval':
-      recordEval(w, event);
+      await recordEval(w, event);
       return;
     case 'checkpoint':
       await sink.addCheckpoint(event.step, event.path, event.sha256);

@@ -6,9 +6,11 @@
  *   const w = await store.writer(run.id);
  *   await w.start('wasm');
  *   w.scalar('train/loss', step, loss, epoch);                // batched, ~250 ms per transaction
- *   w.bound({ layer: 'conv1', method: 'f4', kind: 'upper', step, value });
+ *   await w.layers([{ name: 'conv1', kind: 'conv', kernelShape: [3, 3, 1, 16], stride: 1, padding: 'same', inputSize: [28, 28] }]);
+ *   w.bound({ layer: 'conv1', method: 'f4', kind: 'upper', step, value, iterations, timeMs });
  *   await w.finish('completed');
  *   await store.getSeries({ runIds: [run.id], names: ['train/loss'], budget: 2000 });
+ *   await store.layers(run.id);  await store.layerBounds(run.id, 'latest');
  *   await store.close();
  */
 export { openStore, Store } from './store.js';

@@ -56,7 +56,7 @@ export async function migrate(
   for (const m of pending) {
     try {
       await db.transaction(async () => {
-        await m.up(db);
+        await m.up(db, file);
         await db.run(`PRAGMA user_version = ${m.version}`);
       });
     } catch (err) {
@@ -70,6 +70,11 @@ export async function migrate(
     }
     report.applied.push({ version: m.version, name: m.name });
     report.to = m.version;
+    try {
+      m.afterCommit?.(file);
+    } catch {
+      // only tidying: the upgrade itself is committed
+    }
   }
   return report;
 }

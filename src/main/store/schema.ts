@@ -8,6 +8,7 @@
  * A point's epoch is the value of the run's "epoch" series at its step; `t` is milliseconds since
  * the run was created. Values are REAL; NULL means NaN.
  */
+import { importLegacyLayerFiles, removeLegacyLayerFiles } from './legacy-layer-files.js';
 import { rebuildRollup } from './rollup.js';
 import type { SqliteDb } from './sqlite.js';
 
@@ -17,7 +18,10 @@ export const APPLICATION_ID = 0x53704c62;
 export interface Migration {
   version: number;
   name: string;
-  up(db: SqliteDb): Promise<void>;
+  /** Runs inside the migration's transaction; `file` is the store file being upgraded. */
+  up(db: SqliteDb, file: string): Promise<void>;
+  /** Tidying outside the database once the migration has committed (its failure changes nothing). */
+  afterCommit?(file: string): void;
 }
 
 const V1_CORE = `
@@ -136,6 +140,40 @@ CREATE INDEX runs_config_hash ON runs (config_hash);
 CREATE INDEX series_layer ON series (rid, layer, method) WHERE layer IS NOT NULL;
 `;
 
+/**
+ * What each layer bound is valid for and how it was computed. `layers`: the conv and dense layers of a
+ * run (kernel HWIO, stride, padding, input size n = input_h x input_w, NULL until an evaluation tells).
+ * `bound_details`: iterations and time of a bound value, keyed like the point of its series
+ * "bound/<method>/<layer>" at that step (a side table: scalar points stay ~15 bytes).
+ */
+const V4_LAYERS = `
+CREATE TABLE layers (
+  rid INTEGER NOT NULL REFERENCES runs (rid) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('conv', 'dense')),
+  kernel_h INTEGER NOT NULL CHECK (kernel_h >= 1),
+  kernel_w INTEGER NOT NULL CHECK (kernel_w >= 1),
+  c_in INTEGER NOT NULL CHECK (c_in >= 1),
+  c_out INTEGER NOT NULL CHECK (c_out >= 1),
+  stride INTEGER NOT NULL DEFAULT 1 CHECK (stride >= 1),
+  padding TEXT NOT NULL CHECK (padding IN ('same', 'valid', 'circular')),
+  input_h INTEGER CHECK (input_h >= 1),
+  input_w INTEGER CHECK (input_w >= 1),
+  PRIMARY KEY (rid, name)
+) WITHOUT ROWID;
+
+CREATE TABLE bound_details (
+  rid INTEGER NOT NULL REFERENCES runs (rid) ON DELETE CASCADE,
+  layer TEXT NOT NULL,
+  method TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  iterations INTEGER CHECK (iterations >= 0),
+  time_ms REAL CHECK (time_ms >= 0),
+  PRIMARY KEY (rid, layer, method, step)
+) WITHOUT ROWID;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -162,6 +200,15 @@ export const MIGRATIONS: readonly Migration[] = [
     up: async (db) => {
       await db.exec(V3_FACETS);
     },
+  },
+  {
+    version: 4,
+    name: 'layers (kernel shape, stride, padding, input size) and bound details (iterations, time)',
+    up: async (db, file) => {
+      await db.exec(V4_LAYERS);
+      await importLegacyLayerFiles(db, file);
+    },
+    afterCommit: removeLegacyLayerFiles,
   },
 ];
 

@@ -5,13 +5,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ConfigDiff, CheckpointRecord, CreateRunInput, RunFilter, RunList, RunRecord, RunSummary, SeriesInfo, SeriesQuery, SeriesResult, SpectrumRecord, StatusChange } from '../../shared/records.js';
+import type { ConfigDiff, CheckpointRecord, CreateRunInput, LayerRecord, RunFilter, RunList, RunRecord, RunSummary, SeriesInfo, SeriesQuery, SeriesResult, SpectrumRecord, StatusChange } from '../../shared/records.js';
 import * as artifacts from './artifacts.js';
 import type { FlushStats } from './batch.js';
 import type { EngineEventSink } from './engine-events.js';
 import type { StorePaths } from './data-dir.js';
 import { StoreError } from './errors.js';
 import { corruptDatabase } from './inspect.js';
+import { listLayers, upsertLayers } from './layers.js';
 import { listRuns } from './list.js';
 import type { MigrationReport } from './migrate.js';
 import { openDataFolder, type OpenedStore, type OpenStoreOptions } from './open.js';
@@ -93,7 +94,12 @@ export class Store {
     return this.guard(async () => {
       const ctx = this.w;
       const row = await loadRunRow(this.o.rdb, runId);
-      const writer = new StoreWriter({ batch: ctx.batch, setStatus: (id, c) => this.setStatus(id, c) }, runId, row.rid, row.created_at);
+      const writer = new StoreWriter(
+        { batch: ctx.batch, setStatus: (id, c) => this.setStatus(id, c), upsertLayers: (rid, layers) => this.guard(() => upsertLayers(this.w.wdb, rid, layers)) },
+        runId,
+        row.rid,
+        row.created_at,
+      );
       this.writers.add(writer);
       return writer;
     });
@@ -157,8 +163,13 @@ export class Store {
   runSummaries(runIds: string[]): Promise<RunSummary[]> {
     return this.guard(() => summary.runSummaries(this.o.rdb, runIds));
   }
+  /** Every layer bound at a step ('latest' by default), with iterations and time where recorded. */
   layerBounds(runId: string, step?: number | 'latest'): Promise<summary.LayerBoundsAt> {
     return this.guard(() => summary.layerBoundsAt(this.o.rdb, runId, step));
+  }
+  /** The conv and dense layers of a run in model order: kernel shape (HWIO), stride, padding, input size. */
+  layers(runId: string): Promise<LayerRecord[]> {
+    return this.guard(() => listLayers(this.o.rdb, runId));
   }
   certifiedCurves(runIds: string[]): Promise<summary.CertCurve[]> {
     return this.guard(() => summary.certifiedCurves(this.o.rdb, runIds));

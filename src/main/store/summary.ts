@@ -4,7 +4,7 @@
  * and the certified-accuracy curve at the last certified step. Also the config diff of runs.
  */
 import { diffConfigValues } from '../../shared/config-diff.js';
-import type { ConfigDiff, FinalLayerBound, LayerBoundKind, MetricSummary, RunSummary } from '../../shared/records.js';
+import type { ConfigDiff, FinalLayerBound, LayerBoundKind, LayerBoundRecord, MetricSummary, RunSummary } from '../../shared/records.js';
 import { loadRunRows, recordsOf } from './run-rows.js';
 import { ROLLUP_LEVELS } from './rollup.js';
 import type { SqliteDb } from './sqlite.js';
@@ -134,7 +134,8 @@ export interface LayerBoundsAt {
   /** The step asked for, or the last step with bounds; null when the run has none. */
   step: number | null;
   availableSteps: number[];
-  bounds: FinalLayerBound[];
+  /** With iterations and timeMs where the engine reported them. */
+  bounds: LayerBoundRecord[];
 }
 
 /** Every layer bound at one step ('latest' = the last step that has any bound). */
@@ -148,16 +149,26 @@ export async function layerBoundsAt(db: SqliteDb, runId: string, step: number | 
   ).map((r) => r.step);
   const at = step === 'latest' ? (steps.length > 0 ? steps[steps.length - 1] : null) : step;
   if (at === null) return { runId, step: null, availableSteps: steps, bounds: [] };
-  const rows = await db.all<{ layer: string; method: string; kind: LayerBoundKind; value: number | null }>(
-    `SELECT s.layer, s.method, s.bound_kind AS kind, p.value FROM series s JOIN points p ON p.series_id = s.id AND p.step = ?
-     WHERE s.rid = ? AND s.layer IS NOT NULL ORDER BY s.layer, s.method`,
+  const rows = await db.all<{ layer: string; method: string; kind: LayerBoundKind; value: number | null; iterations: number | null; time_ms: number | null }>(
+    `SELECT s.layer, s.method, s.bound_kind AS kind, p.value, d.iterations, d.time_ms FROM series s
+     JOIN points p ON p.series_id = s.id AND p.step = ?1
+     LEFT JOIN bound_details d ON d.rid = s.rid AND d.layer = s.layer AND d.method = s.method AND d.step = ?1
+     WHERE s.rid = ?2 AND s.layer IS NOT NULL ORDER BY s.layer, s.method`,
     [at, run.rid],
   );
   return {
     runId,
     step: at,
     availableSteps: steps,
-    bounds: rows.map((r) => ({ layer: r.layer, method: r.method, kind: r.kind, step: at, value: r.value ?? Number.NaN })),
+    bounds: rows.map((r) => ({
+      layer: r.layer,
+      method: r.method,
+      kind: r.kind,
+      step: at,
+      value: r.value ?? Number.NaN,
+      ...(r.iterations !== null ? { iterations: r.iterations } : {}),
+      ...(r.time_ms !== null ? { timeMs: r.time_ms } : {}),
+    })),
   };
 }
 

@@ -4,14 +4,17 @@
  * states after flushing, so a finished run never has points still in flight.
  */
 import zlib from 'node:zlib';
-import type { CertPoint, LayerBoundKind, LayerBoundPoint, RunRecord, RunStatus, ScalarPoint, SpectrumInput, StatusChange } from '../../shared/records.js';
+import type { CertPoint, LayerBoundKind, LayerBoundPoint, LayerInput, RunRecord, RunStatus, ScalarPoint, SpectrumInput, StatusChange } from '../../shared/records.js';
 import type { BatchWriter, FlushStats, SeriesBuffer } from './batch.js';
 import { StoreError } from './errors.js';
+import { checkLayerInput } from './layers.js';
 
 /** What the writer needs from the store (kept narrow so it can be tested and reasoned about alone). */
 export interface WriterHost {
   batch: BatchWriter;
   setStatus(runId: string, change: StatusChange): Promise<RunRecord>;
+  /** Insert or update layers of the run (internal id), in one transaction. */
+  upsertLayers(rid: number, layers: readonly LayerInput[]): Promise<void>;
 }
 
 export const EPOCH_SERIES = 'epoch';
@@ -37,8 +40,23 @@ function checkName(name: string, what: string): void {
   }
 }
 
+/** Iterations and time of a bound, checked; null when the point carries neither. */
+function boundDetail(p: LayerBoundPoint): { iterations: number | null; timeMs: number | null } | null {
+  if (p.iterations === undefined && p.timeMs === undefined) return null;
+  const what = `layer bound ${p.method} of ${p.layer} at step ${p.step}`;
+  if (p.iterations !== undefined && !(Number.isSafeInteger(p.iterations) && p.iterations >= 0)) {
+    throw bad(`${what}: iterations ${String(p.iterations)} is not a non-negative integer.`, 'Pass the iterations the method ran (0 for a closed form), or leave it out.');
+  }
+  if (p.timeMs !== undefined && !(typeof p.timeMs === 'number' && p.timeMs >= 0 && Number.isFinite(p.timeMs))) {
+    throw bad(`${what}: timeMs ${String(p.timeMs)} is not a finite non-negative number.`, 'Pass the wall time of the computation in milliseconds, or leave it out.');
+  }
+  return { iterations: p.iterations ?? null, timeMs: p.timeMs ?? null };
+}
+
 export class StoreWriter {
   private readonly buffers = new Map<string, SeriesBuffer>();
+  /** Layers as last written, so an evaluation repeating them costs no transaction. */
+  private readonly layersWritten = new Map<string, string>();
   private lastEpochStep = -1;
   private closed = false;
 
@@ -103,14 +121,29 @@ export class StoreWriter {
     if (!BOUND_KINDS.includes(p.kind)) throw bad(`layer bound: kind "${String(p.kind)}" is not one of ${BOUND_KINDS.join(', ')}.`, 'Say whether the value is an upper bound, exact, or an estimate.');
     checkStep(p.step, `bound ${p.method} of ${p.layer}`);
     const b = this.buf(boundSeriesName(p.method, p.layer), { layer: p.layer, method: p.method, kind: p.kind });
+    const detail = boundDetail(p);
     b.steps.push(p.step);
     b.values.push(p.value);
     b.walls.push(p.wall ?? Date.now());
     this.host.batch.added(1);
+    if (detail) this.host.batch.addBoundDetail({ rid: this.rid, layer: p.layer, method: p.method, step: p.step, ...detail });
   }
 
   bounds(points: readonly LayerBoundPoint[]): void {
     for (const p of points) this.bound(p);
+  }
+
+  /**
+   * The conv and dense layers the bounds are computed for (kernel HWIO, stride, padding, input size):
+   * written at once (not batched), skipping layers unchanged since the last call.
+   */
+  async layers(layers: readonly LayerInput[]): Promise<void> {
+    this.ensureOpen();
+    for (const l of layers) checkLayerInput(l);
+    const changed = layers.filter((l) => this.layersWritten.get(l.name) !== JSON.stringify(l));
+    if (changed.length === 0) return;
+    await this.host.upsertLayers(this.rid, changed);
+    for (const l of changed) this.layersWritten.set(l.name, JSON.stringify(l));
   }
 
   cert(p: CertPoint): void {
