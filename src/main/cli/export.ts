@@ -1,0 +1,220 @@
+/**
+ * `spectral-lab export`: runs of the store as CSV (long format), JSON, or the paper tables in
+ * Markdown / LaTeX / a self-contained HTML report. The store is opened read-only: an export never
+ * changes it and can run while another process trains.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultDataDir, isStoreError, openStore, storePaths, type Store } from '../store/index.js';
+import {
+  collectReportData, csvFiles, ExportError, HTML_DEFAULT_SERIES, htmlReport, isoTime, jsonExport, latexReport, listAllRuns,
+  markdownReport, resolveRuns, seriesCsv, type ReportData, type RunSelection,
+} from '../report/index.js';
+import { planOutput, prepareOutput, writeFileAtomic, type OutputTarget } from '../report/output.js';
+import { ProgressBar } from './progress.js';
+
+export const EXPORT_FORMATS = ['csv', 'json', 'markdown', 'latex', 'html'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+const ALIASES: Record<string, ExportFormat> = { md: 'markdown', tex: 'latex', htm: 'html' };
+const EXTENSIONS: Record<ExportFormat, string> = { csv: 'csv', json: 'json', markdown: 'md', latex: 'tex', html: 'html' };
+const FULL_BUDGET = 1_000_000;
+const HTML_BUDGET = 1000;
+
+const HELP = `Usage: spectral-lab export [options]
+
+Export runs of the run store: CSV or JSON for analysis, or paper-ready tables (summary per run,
+per-layer bounds at the last evaluation) as Markdown, LaTeX (booktabs) or one self-contained HTML
+report with charts. The store is only read, never changed.
+
+Options:
+  --data DIR        data folder with the run store (default ${defaultDataDir()})
+  --runs ID,ID      runs to export, by id (or unique name)
+  --all             every run (the default without --runs / --filter)
+  --filter TEXT     runs whose id, name, notes or config contain TEXT
+  --format F        csv | json | markdown | latex | html (default: from the --out extension)
+  --out PATH        output file, or a folder (created if missing); default: stdout.
+                    csv into a folder writes series.csv, layer_bounds.csv, certified.csv, summary.csv
+  --series NAMES    comma-separated series names, "*" as wildcard (e.g. "train/loss,eval/*").
+                    Default: every scalar series (csv, json); ${HTML_DEFAULT_SERIES.join(', ')} (html)
+  --budget N        max points per series, min/max downsampled beyond it
+                    (default: ${FULL_BUDGET} for csv/json = every point; ${HTML_BUDGET} for html charts)
+  --standalone      latex: a complete document instead of tables to \\input
+  --list            list the runs of the store and exit
+  -h, --help        this text`;
+
+export interface ExportIo {
+  stdout: { write(s: string): unknown };
+  stderr: NodeJS.WriteStream;
+}
+
+function parseFormat(format: string | undefined, out: string | undefined): ExportFormat {
+  let f = format?.trim().toLowerCase();
+  if (f === undefined && out !== undefined) f = path.extname(out).slice(1).toLowerCase() || undefined;
+  if (f === undefined) throw new ExportError(`Which format? Pass --format ${EXPORT_FORMATS.join('|')} (or an --out file ending in .csv, .json, .md, .tex or .html).`);
+  const resolved = ALIASES[f] ?? ((EXPORT_FORMATS as readonly string[]).includes(f) ? (f as ExportFormat) : null);
+  if (!resolved) {
+    const what = format !== undefined ? `Unknown format '${format}'` : `Cannot tell the format from --out ${out}`;
+    throw new ExportError(`${what}; choose one of ${EXPORT_FORMATS.join(', ')} with --format.`);
+  }
+  return resolved;
+}
+
+function parseBudget(s: string | undefined, format: ExportFormat): number {
+  if (s === undefined) return format === 'html' ? HTML_BUDGET : FULL_BUDGET;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 4 || n > FULL_BUDGET) throw new ExportError(`--budget must be an integer from 4 to ${FULL_BUDGET}, got '${s}'.`);
+  return n;
+}
+
+function parseSelection(v: { runs?: string; all?: boolean; filter?: string }): RunSelection {
+  const given = [v.runs !== undefined, v.all === true, v.filter !== undefined].filter(Boolean).length;
+  if (given > 1) throw new ExportError('Pass only one of --runs, --all and --filter.');
+  if (v.runs !== undefined) {
+    const ids = v.runs.split(',').map((s) => s.trim()).filter(Boolean);
+    if (ids.length === 0) throw new ExportError('--runs needs at least one run id (comma-separated); `spectral-lab export --list` prints them.');
+    return { kind: 'ids', ids };
+  }
+  if (v.filter !== undefined) {
+    if (!v.filter.trim()) throw new ExportError('--filter needs a text to search for.');
+    return { kind: 'filter', text: v.filter.trim() };
+  }
+  return { kind: 'all' };
+}
+
+async function openReadOnly(dataDir: string): Promise<Store> {
+  const db = storePaths(dataDir).database;
+  if (!fs.existsSync(db)) {
+    throw new ExportError(`No runs database at ${db}; run \`spectral-lab train …\` first or pass --data DIR (the folder that holds runs.sqlite).`, 1);
+  }
+  try {
+    return await openStore({ dataDir, readonly: true });
+  } catch (err) {
+    if (isStoreError(err)) throw new ExportError(err.message, 1);
+    throw err;
+  }
+}
+
+async function listRunsText(store: Store): Promise<string> {
+  const runs = await listAllRuns(store);
+  if (runs.length === 0) return `No runs in ${store.paths.dataDir} yet.\n`;
+  const rows = runs.map((r) => [r.id, r.status, isoTime(r.createdAt).slice(0, 19).replace('T', ' '), [r.dataset, r.model, r.regulariser].filter(Boolean).join('/'), r.name]);
+  const widths = [0, 1, 2, 3].map((j) => Math.max(...rows.map((r) => r[j].length)));
+  return `${rows.map((r) => r.map((c, j) => (j < 4 ? c.padEnd(widths[j]) : c)).join('  ')).join('\n')}\n`;
+}
+
+function render(format: ExportFormat, data: ReportData, target: OutputTarget, standalone: boolean): Record<string, string> | string {
+  switch (format) {
+    case 'csv':
+      return target.kind === 'folder' ? csvFiles(data) : seriesCsv(data);
+    case 'json':
+      return jsonExport(data);
+    case 'markdown':
+      return markdownReport(data);
+    case 'latex':
+      return latexReport(data, { standalone });
+    case 'html':
+      return htmlReport(data);
+  }
+}
+
+/** The command; `io` is for tests (default: the process streams). */
+export async function run(argv: string[], io: ExportIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  try {
+    return await exportCommand(argv, io);
+  } catch (err) {
+    if (err instanceof ExportError) {
+      io.stderr.write(`export: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}
+
+async function exportCommand(argv: string[], io: ExportIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string' },
+        runs: { type: 'string' },
+        all: { type: 'boolean' },
+        filter: { type: 'string' },
+        format: { type: 'string' },
+        out: { type: 'string' },
+        series: { type: 'string' },
+        budget: { type: 'string' },
+        standalone: { type: 'boolean' },
+        list: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new ExportError(`${(err as Error).message}\n\n${HELP}`);
+  }
+  if (values.help) {
+    io.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const dataDir = path.resolve(values.data ?? defaultDataDir());
+  if (values.list) {
+    const store = await openReadOnly(dataDir);
+    try {
+      io.stdout.write(await listRunsText(store));
+    } finally {
+      await store.close();
+    }
+    return 0;
+  }
+  const format = parseFormat(values.format, values.out);
+  const budget = parseBudget(values.budget, format);
+  const selection = parseSelection(values);
+  const series = values.series?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (values.series !== undefined && !series?.length) throw new ExportError('--series needs at least one name (comma-separated, "*" as wildcard).');
+  const target = planOutput(values.out, format === 'csv', `spectral-lab-${format === 'json' ? 'export' : 'report'}.${EXTENSIONS[format]}`);
+  prepareOutput(target);
+
+  const store = await openReadOnly(dataDir);
+  let data: ReportData;
+  try {
+    const ids = await resolveRuns(store, selection);
+    let bar: ProgressBar | null = null;
+    data = await collectReportData(store, ids, {
+      // Markdown and LaTeX tables need only summaries and the last layer bounds.
+      series: format === 'markdown' || format === 'latex' ? [] : series ?? (format === 'html' ? HTML_DEFAULT_SERIES : null),
+      optionalSeries: series === undefined,
+      budget,
+      // HTML draws curves against the step; only the data formats carry epoch and wall time.
+      times: format === 'csv' || format === 'json',
+      warnDownsampled: format === 'csv' || format === 'json',
+      boundHistory: format === 'json' || target.kind === 'folder',
+      onProgress: (done, total, detail) => {
+        // A log or pipe gets the bar only for exports long enough to wait for; a terminal always.
+        if (!io.stderr.isTTY && total < 50) return;
+        bar ??= new ProgressBar({ total, label: 'export', stream: io.stderr });
+        if (done >= total) bar.finish(detail);
+        else bar.update(done, detail);
+      },
+    });
+  } finally {
+    await store.close();
+  }
+  for (const w of data.warnings) io.stderr.write(`export: warning: ${w}\n`);
+
+  const output = render(format, data, target, values.standalone === true);
+  const runs = `${data.runs.length} run${data.runs.length === 1 ? '' : 's'}`;
+  if (target.kind === 'stdout') {
+    io.stdout.write(typeof output === 'string' ? output : Object.values(output).join('\n'));
+  } else if (target.kind === 'folder') {
+    const files = output as Record<string, string>;
+    for (const [name, content] of Object.entries(files)) writeFileAtomic(path.join(target.path, name), content);
+    io.stderr.write(`export: wrote ${Object.keys(files).join(', ')} to ${target.path} (${runs})\n`);
+  } else {
+    writeFileAtomic(target.path, output as string);
+    io.stderr.write(`export: wrote ${target.path} (${format}, ${runs})\n`);
+  }
+  return 0;
+}

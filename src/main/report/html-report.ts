@@ -1,0 +1,135 @@
+/**
+ * The HTML report: the summary table, training curves, certified accuracy against the radius, and the
+ * per-layer bounds of every run as chart and table; one file with inline SVG, no script.
+ */
+import type { ReportData } from './data.js';
+import { escapeHtml } from './escape.js';
+import { formatEps, isoTime } from './format.js';
+import { htmlPage, tableToHtml, type HtmlSection } from './html.js';
+import { layerRows } from './model.js';
+import { DASHES, lineChartSvg, PALETTE, type ChartSeries } from './svg-chart.js';
+import { REPORT_TITLE, reportTables } from './documents.js';
+import { displayNames } from './tables.js';
+
+/** Series drawn when --series is not given (those a run lacks are skipped). */
+export const HTML_DEFAULT_SERIES = ['train/loss', 'train/acc', 'eval/test_acc', 'eval/val_acc', 'eval/lipschitz'];
+
+const CHART_TITLES: Record<string, { title: string; logY?: boolean }> = {
+  'train/loss': { title: 'Training loss' },
+  'train/ce': { title: 'Cross-entropy' },
+  'train/reg': { title: 'Regulariser penalty (before β)' },
+  'train/acc': { title: 'Training accuracy (batch)' },
+  'eval/test_acc': { title: 'Clean test accuracy' },
+  'eval/val_acc': { title: 'Validation accuracy' },
+  'eval/train_acc': { title: 'Training accuracy (evaluation)' },
+  'eval/lipschitz': { title: 'Network Lipschitz bound', logY: true },
+};
+
+const figure = (svg: string, caption: string): string => `<figure>${svg}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+
+function runStyle(k: number): { color: string; dash: string } {
+  return { color: PALETTE[k % PALETTE.length], dash: DASHES[k % DASHES.length] };
+}
+
+function curvesSection(data: ReportData, names: Map<string, string>): HtmlSection | null {
+  const seriesNames: string[] = [];
+  for (const r of data.runs) for (const s of r.series) if (!seriesNames.includes(s.name)) seriesNames.push(s.name);
+  if (seriesNames.length === 0) return null;
+  const charts = seriesNames.map((name) => {
+    const lines: ChartSeries[] = [];
+    data.runs.forEach((r, k) => {
+      const s = r.series.find((x) => x.name === name);
+      if (s && s.steps.length > 0) lines.push({ name: names.get(r.record.id) ?? r.record.name, x: s.steps, y: s.values, ...runStyle(k) });
+    });
+    const info = CHART_TITLES[name] ?? { title: name };
+    const downsampled = data.runs.some((r) => r.series.find((x) => x.name === name)?.downsampled);
+    const svg = lineChartSvg({ title: info.title, xLabel: 'step', yLabel: name, series: lines, logY: info.logY, width: 560, height: 240 });
+    return figure(svg, `${name} against the training step${downsampled ? ' (min/max downsampled: every spike kept)' : ''}.`);
+  });
+  return { heading: 'Training curves', body: `<div class="charts">${charts.join('\n')}</div>` };
+}
+
+function certifiedSection(data: ReportData, names: Map<string, string>): HtmlSection | null {
+  const lines: ChartSeries[] = [];
+  const eps = new Map<string, number>();
+  data.runs.forEach((r, k) => {
+    const last = r.summary.certified;
+    if (last.length === 0) return;
+    const name = names.get(r.record.id) ?? r.record.name;
+    const { color, dash } = runStyle(k);
+    for (const c of last) eps.set(formatEps(c.eps), c.eps);
+    lines.push({ name: `${name} (step ${last[0].step})`, x: last.map((c) => c.eps), y: last.map((c) => c.accuracy * 100), color, dash, markers: true });
+    if (last.some((c) => c.pairwise !== null)) {
+      lines.push({ name: `${name}, pairwise bound`, x: last.map((c) => c.eps), y: last.map((c) => (c.pairwise === null ? Number.NaN : c.pairwise * 100)), color, dash: '2 3', markers: true });
+    }
+  });
+  if (lines.length === 0) return null;
+  const xTicks = [...eps.entries()].sort((a, b) => a[1] - b[1]).map(([label, value]) => ({ value, label }));
+  const svg = lineChartSvg({ title: 'Certified accuracy against the radius', xLabel: 'ℓ2 radius ε', yLabel: 'certified accuracy (%)', series: lines, yRange: [0, 100], xTicks, width: 640, height: 260 });
+  return {
+    heading: 'Certified accuracy',
+    body: figure(svg, 'Certified accuracy at each ℓ2 radius at the last certified step of each run (dotted: with the tighter pairwise last-layer bound).'),
+  };
+}
+
+function layersSection(data: ReportData, names: Map<string, string>): HtmlSection {
+  const { layers } = reportTables(data);
+  const withBounds = data.runs.filter((r) => r.layers.bounds.length > 0);
+  const parts = withBounds.map((r, i) => {
+    const rows = layerRows(r.layers, r.modelLayers);
+    const x = rows.map((_, j) => j);
+    const pick = (f: (l: (typeof rows)[number]) => number | null): number[] => rows.map((l) => f(l) ?? Number.NaN);
+    const series: ChartSeries[] = [
+      { name: 'F4 (Theorem 1)', x, y: pick((l) => l.f4), color: PALETTE[0], dash: '' },
+      { name: 'exact (circular)', x, y: pick((l) => l.exact), color: PALETTE[1], dash: '6 3' },
+      { name: 'operator estimate', x, y: pick((l) => l.operator), color: PALETTE[2], dash: '2 3' },
+      { name: 'certified upper', x, y: pick((l) => l.certified), color: PALETTE[3], dash: '8 3 2 3' },
+    ].filter((s) => s.y.some((v) => Number.isFinite(v)));
+    const name = names.get(r.record.id) ?? r.record.name;
+    const svg = lineChartSvg({
+      title: `Per-layer spectral norms: ${name}`,
+      xLabel: 'layer',
+      yLabel: 'spectral norm (log)',
+      series,
+      logY: true,
+      xTicks: rows.map((l, j) => ({ value: j, label: l.layer })),
+      width: 760,
+      height: 240,
+    });
+    return `<h3>${escapeHtml(name)}</h3>\n${figure(svg, `Bounds of every layer at step ${r.layers.step}.`)}\n<div class="scroll">${tableToHtml(layers[i])}</div>`;
+  });
+  const none = data.runs.filter((r) => r.layers.bounds.length === 0).map((r) => names.get(r.record.id) ?? r.record.name);
+  if (none.length) parts.push(`<p class="meta">No per-layer bounds recorded for: ${escapeHtml(none.join(', '))}.</p>`);
+  return { heading: 'Per-layer bounds', body: parts.join('\n') };
+}
+
+function runsSection(data: ReportData): HtmlSection {
+  const rows = data.runs.map((r) => {
+    const rec = r.record;
+    const env = rec.environment;
+    const cells = [rec.id, rec.name, rec.status, isoTime(rec.createdAt), rec.backend ?? '', env?.gitCommit?.slice(0, 12) ?? '', env?.node ?? '', env?.tfjs ?? '', rec.configHash.slice(0, 12)];
+    return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+  });
+  const head = ['id', 'name', 'status', 'created', 'backend', 'commit', 'Node', 'tfjs', 'config'].map((h) => `<th>${h}</th>`).join('');
+  const configs = data.runs.map(
+    (r) => `<details><summary>Config of ${escapeHtml(r.record.name)} (${escapeHtml(r.record.id)})</summary><pre>${escapeHtml(JSON.stringify(r.record.config, null, 2))}</pre></details>`,
+  );
+  return { heading: 'Runs', body: `<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>\n${configs.join('\n')}` };
+}
+
+export function htmlReport(data: ReportData): string {
+  const names = displayNames(data.runs.map((r) => r.record));
+  const { summary } = reportTables(data);
+  const sections: HtmlSection[] = [{ heading: 'Summary', body: `<div class="scroll">${tableToHtml(summary)}</div>` }];
+  const curves = curvesSection(data, names);
+  if (curves) sections.push(curves);
+  const cert = certifiedSection(data, names);
+  if (cert) sections.push(cert);
+  sections.push(layersSection(data, names), runsSection(data));
+  return htmlPage({
+    title: REPORT_TITLE,
+    meta: [`Exported ${isoTime(data.exportedAt)} from ${data.dataDir}; ${data.runs.length} run${data.runs.length === 1 ? '' : 's'}.`],
+    warnings: data.warnings,
+    sections,
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * Where an export goes (stdout, a file, or a folder of files) and writing it safely: the target is
+ * checked before any data is read (no minutes of work for an unwritable path), and each file is
+ * written to a temporary name and renamed, so a failed export never leaves half a file behind.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ExportError } from './errors.js';
+
+export type OutputTarget = { kind: 'stdout' } | { kind: 'file'; path: string } | { kind: 'folder'; path: string };
+
+/** A path names a folder when it exists as one or ends with a separator ("out/"). */
+export function looksLikeFolder(p: string): boolean {
+  if (/[\\/]$/.test(p)) return true;
+  try {
+    return fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false; // e.g. ENOTDIR: a part of the path is a file; prepareOutput reports it
+  }
+}
+
+/**
+ * The target of --out. `folderFiles`: whether the format writes several files into a folder (CSV);
+ * other formats given a folder write `defaultName` inside it.
+ */
+export function planOutput(out: string | undefined, folderFiles: boolean, defaultName: string): OutputTarget {
+  if (out === undefined || out === '-') return { kind: 'stdout' };
+  const abs = path.resolve(out);
+  if (looksLikeFolder(out)) return folderFiles ? { kind: 'folder', path: abs } : { kind: 'file', path: path.join(abs, defaultName) };
+  return { kind: 'file', path: abs };
+}
+
+function unwritable(p: string, reason: string): ExportError {
+  return new ExportError(`Cannot write --out ${p}: ${reason}. Choose a path in a folder you can write to (or leave out --out to print to stdout).`, 1);
+}
+
+function reasonOf(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EACCES' || e.code === 'EPERM') return 'permission denied';
+  if (e.code === 'ENOTDIR') return 'a part of the path is a file, not a folder';
+  if (e.code === 'EROFS') return 'the file system is read-only';
+  return e.message ?? String(err);
+}
+
+/** Creates the folder (or the file's folder) if missing and checks it can be written to. */
+export function prepareOutput(target: OutputTarget): void {
+  if (target.kind === 'stdout') return;
+  const dir = target.kind === 'folder' ? target.path : path.dirname(target.path);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    if (!fs.statSync(dir).isDirectory()) throw unwritable(dir, 'it is a file, not a folder');
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    if (err instanceof ExportError) throw err;
+    throw unwritable(target.path, reasonOf(err));
+  }
+  if (target.kind === 'file') {
+    const st = fs.statSync(target.path, { throwIfNoEntry: false });
+    if (st?.isDirectory()) throw unwritable(target.path, 'it is a folder');
+    if (st) {
+      try {
+        fs.accessSync(target.path, fs.constants.W_OK);
+      } catch (err) {
+        throw unwritable(target.path, reasonOf(err));
+      }
+    }
+  }
+}
+
+/** Writes through a temporary file in the same folder and renames it over the target. */
+export function writeFileAtomic(file: string, content: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, content, 'utf8');
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw unwritable(file, reasonOf(err));
+  }
+}
