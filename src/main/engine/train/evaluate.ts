@@ -110,8 +110,16 @@ export function layerBounds(layer: LinearLayer, ev: RunConfig['evaluation']): { 
       ...(report.exactCircular ? { exactCircular: report.exactCircular.value } : {}),
       ...(report.operator ? { operatorEstimate: report.operator.value } : {}),
       ...(report.gram ? { gram: report.gram.value } : {}),
+      bounds: [report.f4, report.f4Polyphase, report.exactCircular, report.gram, report.toeplitz, report.operator]
+        .filter((b): b is BoundResult => b !== undefined)
+        .map(plainBound),
     },
   };
+}
+
+/** Only the BoundResult fields travel to the store (the F4 report's matrix norms are already in `f4`). */
+function plainBound(b: BoundResult): BoundResult {
+  return { method: b.method, value: b.value, kind: b.kind, validFor: b.validFor, iterations: b.iterations, timeMs: b.timeMs };
 }
 
 /** The tree without its last dense layer: Lip_rest of the pairwise last-layer certificate. */
