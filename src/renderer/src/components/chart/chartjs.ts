@@ -1,0 +1,98 @@
+/**
+ * Chart.js, registered once with only what the workbench draws (line charts on linear / log axes,
+ * filled bands, legend, tooltip), and the mapping from plotted datasets (lib/plot.ts) to Chart.js
+ * datasets in the colours of the current theme.
+ */
+import {
+  Chart,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  Tooltip,
+  type ChartDataset,
+  type ChartOptions,
+} from 'chart.js';
+import { cssVar, paletteColor } from '../../theme';
+import type { PlottedDataset } from '../../lib/plot';
+import { fmtNumber } from '../../lib/format';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, Legend, Tooltip);
+
+export { Chart };
+
+/** #rgb / #rrggbb / rgb() with an alpha; other colour syntaxes are returned unchanged. */
+export function withAlpha(color: string, alpha: number): string {
+  if (alpha >= 1) return color;
+  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color.trim());
+  if (hex) {
+    let h = hex[1];
+    if (h.length === 3) h = h.split('').map((c) => c + c).join('');
+    const n = parseInt(h, 16);
+    return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+  }
+  const rgb = /^rgba?\(([^)]+)\)$/i.exec(color.trim());
+  if (rgb) {
+    const [r, g, b] = rgb[1].split(/[ ,/]+/);
+    return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+  }
+  return color;
+}
+
+export type LineDataset = ChartDataset<'line', { x: number; y: number }[]>;
+
+export function toChartDatasets(plotted: readonly PlottedDataset[], hidden: ReadonlySet<string>): LineDataset[] {
+  return plotted.map((d) => {
+    const color = paletteColor(d.colorIndex);
+    const isBand = d.role === 'band-lo' || d.role === 'band-hi';
+    return {
+      label: d.label,
+      data: d.x.map((x, i) => ({ x, y: d.y[i] })),
+      borderColor: withAlpha(color, isBand ? 0 : d.opacity),
+      backgroundColor: withAlpha(color, isBand ? d.opacity : 1),
+      borderWidth: isBand ? 0 : d.role === 'raw' ? 1 : 1.8,
+      borderDash: d.dashed ? [6, 4] : [],
+      pointRadius: d.showPoints ? 2.5 : 0,
+      pointHoverRadius: d.showPoints ? 4 : 2,
+      // The lower envelope fills up to the upper one, pushed right after it.
+      fill: d.role === 'band-lo' ? '+1' : false,
+      hidden: hidden.has(d.seriesId),
+      spanGaps: false,
+      order: isBand ? 3 : d.role === 'raw' ? 2 : 1,
+    };
+  });
+}
+
+export function baseOptions(xLabel: string, yLabel: string, inLegend: (label: string) => boolean, onLegendClick: (label: string) => void): ChartOptions<'line'> {
+  const text = cssVar('--text-muted', '#666');
+  const grid = cssVar('--grid', 'rgba(0,0,0,0.1)');
+  return {
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    parsing: false,
+    normalized: true,
+    interaction: { mode: 'nearest', intersect: false, axis: 'x' },
+    scales: {
+      x: { type: 'linear', title: { display: true, text: xLabel, color: text }, ticks: { color: text, maxRotation: 0 }, grid: { color: grid } },
+      y: { type: 'linear', title: { display: !!yLabel, text: yLabel, color: text }, ticks: { color: text }, grid: { color: grid } },
+    },
+    plugins: {
+      legend: {
+        position: 'bottom',
+        labels: { color: text, boxWidth: 14, boxHeight: 2, filter: (item) => inLegend(item.text) },
+        onClick: (_e, item) => onLegendClick(item.text),
+      },
+      tooltip: {
+        filter: (item) => inLegend(item.dataset.label ?? ''),
+        callbacks: {
+          title: (items) => (items.length ? `${xLabel} ${fmtNumber(items[0].parsed.x ?? Number.NaN, 6)}` : ''),
+          label: (item) => `${item.dataset.label}: ${fmtNumber(item.parsed.y ?? Number.NaN, 5)}`,
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * What a series name means. Names come from the lab (src/main/app/event-map.ts): "train/loss",
+ * "eval/test_acc", "certified/<eps>", per-layer bounds "bound/<layer>/<method>". The store documents
+ * "bound/<method>/<layer>" as well, so both orders are recognised by their method token.
+ */
+
+/** Method tokens of per-layer bound series, and what each one is with respect to the true norm. */
+export const BOUND_METHOD_INFO: Record<string, { label: string; kind: 'upper' | 'exact' | 'estimate'; order: number }> = {
+  f4: { label: 'F4 min (Thm 1)', kind: 'upper', order: 0 },
+  'f4-R': { label: '√hw·‖R‖', kind: 'upper', order: 1 },
+  'f4-S': { label: '√hw·‖S‖', kind: 'upper', order: 2 },
+  'f4-T': { label: '√hw·‖T‖', kind: 'upper', order: 3 },
+  'f4-U': { label: '√hw·‖U‖', kind: 'upper', order: 4 },
+  certified: { label: 'certified upper', kind: 'upper', order: 5 },
+  gram: { label: 'Gram iteration', kind: 'upper', order: 6 },
+  'gram-iteration': { label: 'Gram iteration', kind: 'upper', order: 6 },
+  'f4-polyphase': { label: 'F4 polyphase', kind: 'upper', order: 7 },
+  'toeplitz-norm2toep': { label: 'Toeplitz bound', kind: 'upper', order: 8 },
+  'miyato-t': { label: '√hw·‖T‖ (Miyato)', kind: 'upper', order: 9 },
+  sedghi_exact: { label: 'exact (Sedghi)', kind: 'exact', order: 10 },
+  'sedghi-exact': { label: 'exact (Sedghi)', kind: 'exact', order: 10 },
+  'dense-exact': { label: 'exact (dense)', kind: 'exact', order: 10 },
+  operator_power: { label: 'operator estimate', kind: 'estimate', order: 11 },
+  'operator-power': { label: 'operator estimate', kind: 'estimate', order: 11 },
+};
+
+/** Canonical method token: both spellings of a method (snake_case series, kebab-case BoundMethod) map to one. */
+export function canonicalMethod(m: string): string {
+  const map: Record<string, string> = { sedghi_exact: 'sedghi-exact', operator_power: 'operator-power', gram: 'gram-iteration', f4_R: 'f4-R', f4_S: 'f4-S', f4_T: 'f4-T', f4_U: 'f4-U' };
+  return map[m] ?? m;
+}
+
+export interface BoundSeriesName {
+  name: string;
+  layer: string;
+  method: string;
+}
+
+export function parseBoundSeries(name: string): BoundSeriesName | null {
+  const m = /^bound\/([^/]+)\/([^/]+)$/.exec(name);
+  if (!m) return null;
+  const [, a, b] = m;
+  const isMethod = (s: string) => Object.prototype.hasOwnProperty.call(BOUND_METHOD_INFO, s) || Object.prototype.hasOwnProperty.call(BOUND_METHOD_INFO, canonicalMethod(s));
+  if (isMethod(b)) return { name, layer: a, method: canonicalMethod(b) };
+  if (isMethod(a)) return { name, layer: b, method: canonicalMethod(a) };
+  return { name, layer: a, method: b };
+}
+
+export function methodLabel(method: string): string {
+  return BOUND_METHOD_INFO[method]?.label ?? method;
+}
+
+export function methodKind(method: string): 'upper' | 'exact' | 'estimate' | 'unknown' {
+  return BOUND_METHOD_INFO[method]?.kind ?? 'unknown';
+}
+
+/** Layers that have bound series, in model order as far as names tell (conv1 < conv2 < conv10). */
+export function boundLayers(names: readonly string[]): string[] {
+  const layers = new Set<string>();
+  for (const n of names) {
+    const p = parseBoundSeries(n);
+    if (p) layers.add(p.layer);
+  }
+  return [...layers].sort((x, y) => x.localeCompare(y, undefined, { numeric: true }));
+}
+
+export function boundSeriesOf(names: readonly string[], layer: string): BoundSeriesName[] {
+  return names
+    .map(parseBoundSeries)
+    .filter((p): p is BoundSeriesName => p !== null && p.layer === layer)
+    .sort((x, y) => (BOUND_METHOD_INFO[x.method]?.order ?? 99) - (BOUND_METHOD_INFO[y.method]?.order ?? 99));
+}
+
+/** "certified/0.1412" -> 0.1412 (plain certificates only, not the pairwise ones). */
+export function certifiedEps(name: string): number | null {
+  const m = /^certified\/([0-9.eE+-]+)$/.exec(name);
+  if (!m) return null;
+  const v = Number(m[1]);
+  return Number.isFinite(v) ? v : null;
+}
+
+export const LOSS_SERIES = ['train/loss', 'train/ce', 'train/reg', 'eval/test_loss'];
+export const ACCURACY_SERIES = ['train/acc', 'eval/train_acc', 'eval/val_acc', 'eval/test_acc'];
+export const LIPSCHITZ_SERIES = 'eval/lipschitz';
+export const CURVATURE_SERIES = 'eval/curvature_bound';
+export const isCurvatureSeries = (n: string): boolean => n === CURVATURE_SERIES || n === 'eval/curvature';
+
+/** The four reshape bounds √hw·‖R‖ … √hw·‖U‖ of Theorem 1 (drawn dashed under their minimum). */
+export function isReshapeBound(name: string): boolean {
+  return /^f4-[RSTU]$/.test(parseBoundSeries(name)?.method ?? '');
+}
+
+const SERIES_LABELS: Record<string, string> = {
+  'train/loss': 'total loss',
+  'train/ce': 'cross-entropy',
+  'train/reg': 'regulariser (before β)',
+  'eval/test_loss': 'test cross-entropy',
+  'train/acc': 'batch accuracy',
+  'eval/train_acc': 'train accuracy',
+  'eval/val_acc': 'validation accuracy',
+  'eval/test_acc': 'test accuracy',
+  'eval/lipschitz': 'Lipschitz bound',
+  'eval/curvature': 'curvature bound',
+  'eval/curvature_bound': 'curvature bound',
+};
+
+export function seriesLabel(name: string): string {
+  const b = parseBoundSeries(name);
+  if (b) return `${b.layer} ${methodLabel(b.method)}`;
+  const eps = certifiedEps(name);
+  if (eps !== null) return `certified @ ε=${eps}`;
+  const at = /^eval\/(pgd_acc|curvature_acc)@(.+)$/.exec(name);
+  if (at) return `${at[1] === 'pgd_acc' ? 'PGD accuracy' : 'curvature-certified'} @ ε=${at[2]}`;
+  return SERIES_LABELS[name] ?? name;
+}
+
+/** Headline accuracy of a run list item (test accuracy, else validation, else any accuracy). */
+export function headlineAccuracy(headline: Record<string, number | null>): number | null {
+  for (const k of ['eval/test_acc', 'eval/accuracy', 'eval/val_acc']) if (typeof headline[k] === 'number') return headline[k];
+  const any = Object.keys(headline).find((k) => /acc/.test(k) && !k.startsWith('certified') && typeof headline[k] === 'number');
+  return any ? headline[any] : null;
+}
+
+/** Certified accuracy at the smallest radius recorded in a headline, with the radius. */
+export function headlineCertified(headline: Record<string, number | null>): { eps: number; acc: number } | null {
+  let best: { eps: number; acc: number } | null = null;
+  for (const [k, v] of Object.entries(headline)) {
+    const eps = certifiedEps(k);
+    if (eps !== null && typeof v === 'number' && (!best || eps < best.eps)) best = { eps, acc: v };
+  }
+  return best;
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { aggregateSeries, groupBySeed, interpolateAt } from '../../src/renderer/src/lib/seed-groups.js';
+import { rowAlarms, seriesAlarms, tightnessGrid } from '../../src/renderer/src/lib/tightness.js';
+import { boundLayers, parseBoundSeries, headlineCertified } from '../../src/renderer/src/lib/series-names.js';
+import { curveOf, curvesAtLatest } from '../../src/renderer/src/lib/certified.js';
+import { matchesFilter, sortRuns, visibleWindow } from '../../src/renderer/src/lib/runs-table.js';
+import { layerTableRows } from '../../src/renderer/src/lib/layer-rows.js';
+import type { LayerBoundsRow, RunListItem } from '../../src/shared/api.js';
+
+describe('seed groups', () => {
+  it('groups runs that differ only in seed and name', () => {
+    const g = groupBySeed([
+      { id: 'a', name: 'x', config: { seed: 0, lr: 0.1 } },
+      { id: 'b', name: 'y', config: { seed: 1, lr: 0.1 } },
+      { id: 'c', name: 'z', config: { seed: 0, lr: 0.2 } },
+    ]);
+    expect(g.map((x) => x.runIds)).toEqual([['a', 'b'], ['c']]);
+    expect(g[0].label).toBe('x (2 seeds)');
+  });
+  it('averages members on a common grid with ± sd', () => {
+    expect(interpolateAt([0, 2], [0, 4], 1)).toBe(2);
+    expect(interpolateAt([0, 2], [0, 4], 3)).toBeNull();
+    const a = aggregateSeries([{ x: [0, 1, 2], y: [1, 2, 3] }, { x: [0, 1, 2], y: [3, 4, 5] }]);
+    expect(a.mean).toEqual([2, 3, 4]);
+    expect(a.lo).toEqual([1, 2, 3]);
+    expect(a.hi).toEqual([3, 4, 5]);
+  });
+});
+
+describe('bound tightness and alarms', () => {
+  const byLayer = new Map([
+    ['conv1', [{ method: 'f4', x: [10, 20], y: [3, 2] }, { method: 'sedghi-exact', x: [10, 20], y: [2, 2.5] }, { method: 'operator-power', x: [10, 20], y: [1.9, 1.8] }]],
+  ]);
+  it('computes bound / exact per layer and step', () => {
+    const g = tightnessGrid(byLayer, 'f4');
+    expect(g.steps).toEqual([10, 20]);
+    expect(g.ratio[0]).toEqual([1.5, 0.8]);
+  });
+  it('raises an alarm where an upper bound falls below the exact norm, not elsewhere', () => {
+    const alarms = seriesAlarms(byLayer);
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]).toMatchObject({ layer: 'conv1', step: 20, method: 'f4', against: 'sedghi-exact' });
+    const rows: LayerBoundsRow[] = [{ layer: 'c', index: 0, kernelShape: [3, 3, 1, 1], bounds: [
+      { method: 'f4', value: 1, kind: 'upper bound', validFor: { padding: 'any', stride: 1 }, iterations: 0, timeMs: 0 },
+      { method: 'toeplitz-norm2toep', value: 0.5, kind: 'upper bound', validFor: { padding: 'zero', stride: 1 }, iterations: 0, timeMs: 0 },
+      { method: 'sedghi-exact', value: 0.9, kind: 'exact', validFor: { padding: 'circular', stride: 1 }, iterations: 0, timeMs: 0 },
+    ] }];
+    // The Toeplitz bound holds for zero padding, which may lie below the circular norm: no alarm.
+    expect(rowAlarms(rows, 5)).toEqual([]);
+  });
+  it('tabulates the four reshapes with their minimum and the ratio', () => {
+    const rows = layerTableRows([{ layer: 'c', index: 0, kernelShape: [3, 3, 2, 4], f4Matrices: { R: 1, S: 0.5, T: 2, U: 1 }, bounds: [
+      { method: 'sedghi-exact', value: 1, kind: 'exact', validFor: { padding: 'circular', stride: 1 }, iterations: 0, timeMs: 0 },
+    ] }]);
+    expect(rows[0]).toMatchObject({ argmin: 'S', f4: 1.5, exact: 1, ratio: 1.5, shape: '3×3×2×4' });
+  });
+});
+
+describe('series names', () => {
+  it('reads bound series in either order', () => {
+    expect(parseBoundSeries('bound/f4/conv1')).toMatchObject({ layer: 'conv1', method: 'f4' });
+    expect(parseBoundSeries('bound/conv2/sedghi_exact')).toMatchObject({ layer: 'conv2', method: 'sedghi-exact' });
+    expect(boundLayers(['bound/f4/conv10', 'bound/f4/conv2', 'train/loss'])).toEqual(['conv2', 'conv10']);
+  });
+  it('reads certified-accuracy curves at the latest evaluation', () => {
+    expect(curveOf('eval/pgd_acc@0.5')).toEqual({ kind: 'pgd', eps: 0.5 });
+    const c = curvesAtLatest(['certified/0.5', 'certified/0.1', 'train/loss'], (n) => (n === 'certified/0.1' ? 0.9 : 0.4));
+    expect(c.get('certified')).toEqual({ x: [0.1, 0.5], y: [0.9, 0.4] });
+    expect(headlineCertified({ 'certified/1.58': 0.3, 'eval/test_acc': 0.9 })).toEqual({ eps: 1.58, acc: 0.3 });
+  });
+});
+
+describe('runs table', () => {
+  const run = (id: string, over: Partial<RunListItem>): RunListItem => ({ id, name: id, status: 'completed', createdAt: 0, startedAt: null, finishedAt: null, dataset: 'mnist', model: 'm', regulariser: 'none', tags: [], notes: '', step: 0, headline: {}, ...over });
+  it('filters by words, status and dataset; sorts with missing values last', () => {
+    const runs = [run('a', { tags: ['paper'], headline: { 'eval/test_acc': 0.5 } }), run('b', { dataset: 'cifar10', headline: { 'eval/test_acc': 0.9 } }), run('c', { status: 'failed' })];
+    expect(runs.filter((r) => matchesFilter(r, { text: 'paper', status: '', dataset: '' })).map((r) => r.id)).toEqual(['a']);
+    expect(runs.filter((r) => matchesFilter(r, { text: '', status: 'failed', dataset: '' })).map((r) => r.id)).toEqual(['c']);
+    expect(sortRuns(runs, 'accuracy', 'desc', () => null).map((r) => r.id)).toEqual(['b', 'a', 'c']);
+    expect(sortRuns(runs, 'accuracy', 'asc', () => null).map((r) => r.id)).toEqual(['a', 'b', 'c']);
+  });
+  it('renders only the rows on screen', () => {
+    expect(visibleWindow(34 * 1000, 340, 34, 5000, 5)).toEqual({ start: 995, end: 1015 });
+  });
+});
