@@ -141,4 +141,6 @@ export interface LayerBoundsReport {
   /** Whether every upper bound is >= every exact value it bounds (false raises an alarm in the UI). */
   consistent: boolean;
   violations: string[];
+  /** Methods that refused this layer (e.g. a memory or time budget), with their reason. */
+  skipped: { method: string; reason: string }[];
 }

@@ -1,0 +1,152 @@
+/**
+ * `npm run bench:bounds`: F4 and the exact circular norm on the 17 conv layers of ResNet-18, against PyTorch and
+ * Sedghi's published numpy method run in the same invocation on the same weights. Prints ratios and targets.
+ *
+ * Targets (issue 2): F4 with 50 power iterations over all layers no slower than PyTorch; F4's per-step cost
+ * (1 iteration + gradient) below PyTorch's; the exact circular norm (to 1e-5) >= 20x faster than Sedghi's method.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { selectBackend } from '../src/main/engine/backends/index.js';
+import { createF4State, disposeF4State, f4BoundTensor, f4PowerIterate } from '../src/main/engine/bounds/f4.js';
+import { sedghiExactNorm } from '../src/main/engine/bounds/sedghi.js';
+import { heNormalKernel, resnet18Stack } from '../src/main/cli/resnet18-stack.js';
+import { renderTable } from '../src/main/cli/bounds-format.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const PYTHON = process.env.SPECTRAL_LAB_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+
+function best(fn: () => void, repeats: number): number {
+  let b = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    fn();
+    b = Math.min(b, performance.now() - t0);
+  }
+  return b / 1000;
+}
+
+async function main(): Promise<void> {
+  const backend = await selectBackend((process.env.SPECTRAL_LAB_BACKEND as never) ?? 'auto');
+  const stack = resnet18Stack();
+  const kernels = stack.map((l, j) => heNormalKernel(l.shapeHWIO, j));
+  const dir = mkdtempSync(join(tmpdir(), 'bench-bounds-'));
+  const manifest = {
+    layers: stack.map((l, j) => {
+      const file = `k${j}.f32`;
+      writeFileSync(join(dir, file), Buffer.from(new Float32Array(kernels[j].data).buffer));
+      return { name: l.name, shape_hwio: l.shapeHWIO, n: l.geometry.n, file };
+    }),
+  };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+
+  // --- tfjs: F4 with 50 power iterations over all 17 layers (fresh state each repeat, as at the start of training).
+  const tensors = kernels.map((k) => tf.tensor4d(new Float32Array(k.data), k.shape));
+  const f4Values: number[] = [];
+  const f4All = () => {
+    f4Values.length = 0;
+    for (const t of tensors) {
+      const st = createF4State(t.shape as [number, number, number, number], { seed: 1 });
+      f4PowerIterate(t, st, 50);
+      const b = tf.tidy(() => f4BoundTensor(t, st, 'min'));
+      f4Values.push(b.dataSync()[0]);
+      b.dispose();
+      disposeF4State(st);
+    }
+  };
+  f4All();
+  const tF4 = best(f4All, REPEATS);
+
+  // --- tfjs: one training step's worth of F4: 1 iteration + the gradient of the summed bound.
+  const vars = tensors.map((t) => tf.variable(t));
+  const states = vars.map((v) => {
+    const st = createF4State(v.shape as [number, number, number, number], { seed: 1 });
+    f4PowerIterate(v, st, 50);
+    return st;
+  });
+  const step = () => {
+    vars.forEach((v, j) => f4PowerIterate(v, states[j], 1));
+    const { value, grads } = tf.variableGrads(() => tf.addN(vars.map((v, j) => f4BoundTensor(v, states[j], 'min'))) as tf.Scalar, vars);
+    // Force the computation to finish, as an optimiser would when it reads the gradients.
+    value.dataSync();
+    Object.values(grads).forEach((g) => g.dataSync());
+    value.dispose();
+    tf.dispose(grads);
+  };
+  step();
+  const tStep = best(step, Math.max(REPEATS, 5));
+
+  // --- tfjs: Sedghi's exact circular norm at each layer's real feature-map size.
+  const exact = stack.map((l, j) => {
+    const r = sedghiExactNorm(kernels[j], l.geometry.n);
+    return { value: r.value, seconds: r.timeMs / 1000 };
+  });
+
+  // --- the references, same weights, same invocation.
+  const py = spawnSync(PYTHON, [join(here, 'reference', 'bounds_reference.py'), dir, String(REPEATS)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  rmSync(dir, { recursive: true, force: true });
+  if (py.status !== 0) {
+    console.error(py.stderr);
+    throw new Error(
+      `the PyTorch reference failed (${PYTHON}). Install Debian's python3-torch python3-numpy python3-scipy, ` +
+        'or set SPECTRAL_LAB_PYTHON to a Python that has torch and numpy.',
+    );
+  }
+  const ref = JSON.parse(py.stdout.trim().split('\n').pop()!);
+
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`bench:bounds — ${cpu}, ${cpus().length} cores; tfjs ${tf.version.tfjs} on ${backend.name}; ` +
+    `PyTorch ${ref.torch} (${ref.threads} threads); numpy ${ref.numpy}\n`);
+
+  const rows = stack.map((l, j) => {
+    const relErr = Math.abs(exact[j].value - ref.sedghi_values[j]) / ref.sedghi_values[j];
+    return [
+      l.name,
+      `${l.shapeHWIO[0]}x${l.shapeHWIO[1]} ${l.shapeHWIO[2]}→${l.shapeHWIO[3]}`,
+      String(l.geometry.n),
+      exact[j].value.toFixed(6),
+      ref.sedghi_values[j].toFixed(6),
+      relErr.toExponential(1),
+      (exact[j].seconds * 1000).toFixed(1),
+      (ref.sedghi_seconds[j] * 1000).toFixed(1),
+      (ref.sedghi_seconds[j] / exact[j].seconds).toFixed(1) + '×',
+    ];
+  });
+  console.log('Exact circular norm (Sedghi et al. 2019) per layer');
+  console.log(renderTable(['layer', 'kernel', 'n', 'ours', 'numpy SVD', 'rel err', 'ours ms', 'numpy ms', 'speed-up'], rows, 2));
+  const totOurs = exact.reduce((a, e) => a + e.seconds, 0);
+  const totRef = ref.sedghi_seconds.reduce((a: number, s: number) => a + s, 0);
+  const maxErr = Math.max(...exact.map((e, j) => Math.abs(e.value - ref.sedghi_values[j]) / ref.sedghi_values[j]));
+  const f4Err = Math.max(...f4Values.map((v, j) => Math.abs(v - ref.f4_values[j]) / ref.f4_values[j]));
+
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log('\nSummary (best of repeats; ratio > 1 means Spectral Lab is faster)');
+  console.log(
+    renderTable(
+      ['measure', 'Spectral Lab', 'reference', 'ratio', 'target', 'status'],
+      [
+        ['F4, 50 power iterations, 17 layers', `${(tF4 * 1000).toFixed(1)} ms`, `${(ref.f4_50_seconds * 1000).toFixed(1)} ms (PyTorch)`, (ref.f4_50_seconds / tF4).toFixed(2), '≥ 1', verdict(tF4 <= ref.f4_50_seconds)],
+        ['F4 per step (1 iteration + gradient)', `${(tStep * 1000).toFixed(1)} ms`, `${(ref.f4_step_seconds * 1000).toFixed(1)} ms (PyTorch)`, (ref.f4_step_seconds / tStep).toFixed(2), '> 1', verdict(tStep < ref.f4_step_seconds)],
+        ['exact circular norm, 17 layers', `${(totOurs * 1000).toFixed(0)} ms`, `${(totRef * 1000).toFixed(0)} ms (numpy SVD)`, (totRef / totOurs).toFixed(1), '≥ 20', verdict(totRef / totOurs >= 20)],
+        ['exact norm max rel. error vs numpy', maxErr.toExponential(2), '', '', '≤ 1e-5', verdict(maxErr <= 1e-5)],
+        ['F4 (power it.) max rel. diff vs PyTorch', f4Err.toExponential(2), '', '', 'info', ''],
+      ],
+      1,
+    ),
+  );
+  tf.dispose([...tensors, ...vars]);
+  states.forEach(disposeF4State);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});

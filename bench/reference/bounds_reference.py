@@ -1,0 +1,124 @@
+"""Reference timings for `npm run bench:bounds`, run by the benchmark in the same invocation.
+
+Reads the same kernels the TypeScript side used (raw float32 HWIO files + manifest.json), then times, in PyTorch:
+  * F4 (Singla & Feizi 2021): 50 power iterations on the four reshapes R, S, T, U of all layers;
+  * F4's per-step cost in training: 1 power iteration + sigma = u^T M v and its gradient (backward);
+and with numpy, Sedghi, Gupta & Long (2019)'s published method for the exact circular norm:
+  transforms = np.fft.fft2(kernel, (n, n), axes=[0, 1]); np.linalg.svd(transforms, compute_uv=False)
+at each layer's real feature-map size. Prints one JSON object on stdout.
+"""
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+
+
+def reshapes(L):
+    """L[o,i,k,l] -> R (o,k)x(i,l), S (o,l)x(i,k), T o x (i,k,l), U (o,k,l) x i (the paper's Section 3)."""
+    co, ci, h, w = L.shape
+    R = L.permute(0, 2, 1, 3).reshape(co * h, ci * w)
+    S = L.permute(0, 3, 1, 2).reshape(co * w, ci * h)
+    T = L.reshape(co, ci * h * w)
+    U = L.permute(0, 2, 3, 1).reshape(co * h * w, ci)
+    return [R, S, T, U]
+
+
+def power_iterate(M, u, v, iters):
+    with torch.no_grad():
+        for _ in range(iters):
+            v = M.t() @ u
+            v = v / v.norm()
+            u = M @ v
+            u = u / u.norm()
+    return u, v
+
+
+def f4_bound(L, uv, iters):
+    h, w = L.shape[2], L.shape[3]
+    sig = []
+    for j, M in enumerate(reshapes(L)):
+        u, v = power_iterate(M, *uv[j], iters)
+        uv[j] = (u, v)
+        sig.append(u @ (M @ v))
+    return (h * w) ** 0.5 * torch.min(torch.stack(sig)), sig
+
+
+def timeit(fn, repeats):
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main():
+    folder = sys.argv[1]
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    torch.manual_seed(0)
+    manifest = json.load(open(f"{folder}/manifest.json"))
+    layers = []
+    for m in manifest["layers"]:
+        h, w, ci, co = m["shape_hwio"]
+        W = np.fromfile(f"{folder}/{m['file']}", dtype=np.float32).reshape(h, w, ci, co)
+        L = torch.from_numpy(np.ascontiguousarray(W.transpose(3, 2, 0, 1)))
+        uv = [(torch.randn(M.shape[0]), torch.randn(M.shape[1])) for M in reshapes(L)]
+        uv = [(u / u.norm(), v / v.norm()) for u, v in uv]
+        layers.append({"name": m["name"], "W": W, "L": L, "uv": uv, "n": m["n"]})
+
+    def f4_50():
+        out = []
+        for layer in layers:
+            b, _ = f4_bound(layer["L"], [(u.clone(), v.clone()) for u, v in layer["uv"]], 50)
+            out.append(float(b))
+        return out
+
+    f4_values = f4_50()
+    t_f4_50 = timeit(f4_50, repeats)
+
+    params = [layer["L"].clone().requires_grad_(True) for layer in layers]
+    states = [[(u.clone(), v.clone()) for u, v in layer["uv"]] for layer in layers]
+    for P, st in zip(params, states):
+        f4_bound(P.detach(), st, 50)
+
+    def f4_step():
+        total = 0
+        for P, st in zip(params, states):
+            b, _ = f4_bound(P, st, 1)
+            total = total + b
+        total.backward()
+        for P in params:
+            P.grad = None
+
+    f4_step()
+    t_f4_step = timeit(f4_step, max(repeats, 5))
+
+    sedghi_values, sedghi_times = [], []
+    for layer in layers:
+        n = layer["n"]
+
+        def sedghi():
+            transforms = np.fft.fft2(layer["W"].astype(np.float64), (n, n), axes=[0, 1])
+            return np.linalg.svd(transforms, compute_uv=False)
+
+        t0 = time.perf_counter()
+        sv = sedghi()
+        sedghi_times.append(time.perf_counter() - t0)
+        sedghi_values.append(float(sv.max()))
+
+    print(json.dumps({
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "threads": torch.get_num_threads(),
+        "f4_50_seconds": t_f4_50,
+        "f4_values": f4_values,
+        "f4_step_seconds": t_f4_step,
+        "sedghi_seconds": sedghi_times,
+        "sedghi_values": sedghi_values,
+    }))
+
+
+if __name__ == "__main__":
+    main()

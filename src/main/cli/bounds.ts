@@ -1,0 +1,121 @@
+/**
+ * `spectral-lab bounds`: per-layer spectral-norm bounds, side by side with the exact value and the time each
+ * took. Without --kernels it bounds a freshly initialised ResNet-18 stack (the README's first example).
+ */
+import { parseArgs } from 'node:util';
+import type { LayerBoundsReport } from '../../shared/bounds.js';
+import { KernelError } from '../../shared/bounds.js';
+import type { BackendChoice } from '../../shared/backend.js';
+import { selectBackend } from '../engine/backends/index.js';
+import { computeLayerBounds, type LayerBoundMethod } from '../engine/bounds/layer-report.js';
+import { f4PolyphaseBound } from '../engine/bounds/f4.js';
+import { gramIterationBound } from '../engine/bounds/gram-iteration.js';
+import { readKernelFile } from './kernel-file.js';
+import { heNormalKernel, resnet18Stack } from './resnet18-stack.js';
+import { ProgressBar } from './progress.js';
+import { formatLayerTables, kernelCasesJson } from './bounds-format.js';
+
+const HELP = `Usage: spectral-lab bounds [options]
+
+Per-layer spectral-norm bounds: the four Fantastic Four norms ||R||, ||S||, ||T||, ||U||, the F4 bound
+sqrt(hw)*min, Sedghi's exact circular norm, Gram iteration, the Toeplitz bound, the operator power-iteration
+estimate (the layer as it runs: zero padding, its stride), the ratio F4/exact and the time of each.
+
+Without --kernels: a randomly initialised (He-normal, --seed) ResNet-18 stack of 17 conv layers at 224x224.
+
+Options:
+  --kernels FILE        kernels in the format of bounds-vectors.json (cases[].id, cases[].weights_hwio,
+                        cases[].evaluations[].n)
+  --n LIST              input sizes for --kernels cases without evaluations (default 8,16,32)
+  --format table|json   output format (default table)
+  --methods LIST        subset of exact,gram,toeplitz,operator (F4 always runs; default: all)
+  --operator-iters N    power iterations for the operator estimate (default 100 with --kernels, 30 for ResNet-18)
+  --seed N              seed of the random ResNet-18 weights (default 0)
+  --backend NAME        auto|tensorflow-gpu|tensorflow|wasm|cpu (default auto)
+  -h, --help            this text`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kernels: { type: 'string' },
+      n: { type: 'string' },
+      format: { type: 'string', default: 'table' },
+      methods: { type: 'string' },
+      'operator-iters': { type: 'string' },
+      seed: { type: 'string', default: '0' },
+      backend: { type: 'string', default: 'auto' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const format = values.format;
+  if (format !== 'table' && format !== 'json') throw new KernelError(`--format must be 'table' or 'json', got '${format}'.`);
+  const methods = parseMethods(values.methods);
+  const opIters = values['operator-iters'] !== undefined ? positiveInt(values['operator-iters'], '--operator-iters') : undefined;
+  const backend = await selectBackend(values.backend as BackendChoice);
+  console.error(`backend: ${backend.summary}`);
+
+  if (values.kernels) {
+    const cases = readKernelFile(values.kernels);
+    const defaultNs = values.n ? values.n.split(',').map((s) => positiveInt(s, '--n')) : [8, 16, 32];
+    const work = cases.flatMap((c) => (c.ns.length ? c.ns : defaultNs).map((n) => ({ c, n })));
+    const bar = new ProgressBar({ total: work.length, label: 'bounds' });
+    const reports = new Map<string, LayerBoundsReport[]>();
+    // The reference file keys Gram iteration by t; compute every t it lists so outputs compare field by field.
+    const gramByT = new Map<string, Record<string, number>>();
+    work.forEach(({ c, n }, j) => {
+      const r = computeLayerBounds(c.id, c.kernel, { n, stride: 1, padding: 'same' }, { methods, operatorIterations: opIters ?? 100 });
+      reports.set(c.id, [...(reports.get(c.id) ?? []), r]);
+      if (format === 'json' && (!methods || methods.includes('gram'))) {
+        const ts = c.gramIterations.length ? c.gramIterations : [6];
+        gramByT.set(`${c.id}@${n}`, Object.fromEntries(ts.map((t) => [String(t), gramIterationBound(c.kernel, n, t).value])));
+      }
+      bar.update(j + 1, `${c.id} n=${n}`);
+    });
+    bar.finish();
+    if (format === 'json') {
+      const polyphase = new Map(cases.map((c) => [c.id, f4PolyphaseBound(c.kernel, 2)]));
+      console.log(JSON.stringify(kernelCasesJson(cases, reports, polyphase, gramByT), null, 2));
+    } else console.log(formatLayerTables([...reports.values()].flat()));
+    return [...reports.values()].flat().every((r) => r.consistent) ? 0 : 3;
+  }
+
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) throw new KernelError(`--seed must be an integer, got '${values.seed}'.`);
+  const stack = resnet18Stack();
+  const bar = new ProgressBar({ total: stack.length, label: 'ResNet-18' });
+  const reports = stack.map((layer, j) => {
+    const kernel = heNormalKernel(layer.shapeHWIO, seed * 1000 + j);
+    const r = computeLayerBounds(layer.name, kernel, layer.geometry, { methods, operatorIterations: opIters ?? 30 });
+    bar.update(j + 1, layer.name);
+    return r;
+  });
+  bar.finish();
+  if (format === 'json') console.log(JSON.stringify(reports, null, 2));
+  else {
+    console.log(`ResNet-18 conv stack, He-normal init (seed ${seed}), input 224x224, backend ${backend.name}\n`);
+    console.log(formatLayerTables(reports));
+  }
+  return reports.every((r) => r.consistent) ? 0 : 3;
+}
+
+function parseMethods(s: string | undefined): LayerBoundMethod[] | undefined {
+  if (!s) return undefined;
+  const all: LayerBoundMethod[] = ['exact', 'gram', 'toeplitz', 'operator'];
+  const list = s.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const m of list) {
+    if (!all.includes(m as LayerBoundMethod)) throw new KernelError(`--methods: unknown method '${m}'; choose from ${all.join(', ')}.`);
+  }
+  return list as LayerBoundMethod[];
+}
+
+function positiveInt(s: string, flag: string): number {
+  const v = Number(s);
+  if (!Number.isInteger(v) || v < 1) throw new KernelError(`${flag} must be a positive integer, got '${s}'.`);
+  return v;
+}

@@ -1,0 +1,318 @@
+/**
+ * The per-frequency matrices of a circular convolution (Sedghi, Gupta & Long 2019, Theorem 6): on n_h x n_w
+ * inputs with circular padding, the layer is block-diagonalised by the 2-D DFT, and frequency (u, v) carries the
+ * c_in x c_out matrix K(u,v) = sum_{k,l} W[k,l,:,:] exp(-2 pi i (u k / n_h + v l / n_w)).
+ *
+ * A real kernel has K(-u,-v) = conj(K(u,v)), whose singular values are the same, so only one frequency of each
+ * conjugate pair is computed (`multiplicity` says whether its partner exists). Each matrix is stored with the
+ * smaller channel side as rows, so every method iterates on the smaller Gram matrix K K^H.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { KernelHWIO } from '../../../shared/bounds.js';
+import { KernelError, validateInputSize } from '../../../shared/bounds.js';
+
+export type InputSize = number | [number, number];
+
+/** Checks n against the kernel (both sides for a rectangular input) and returns [n_h, n_w]. */
+export function resolveInputSize(kernel: KernelHWIO, n: InputSize, label = 'kernel'): [number, number] {
+  if (typeof n === 'number') {
+    validateInputSize(kernel, n, label);
+    return [n, n];
+  }
+  if (!Array.isArray(n) || n.length !== 2) {
+    throw new KernelError(`${label}: input size must be a number or [height, width], got ${JSON.stringify(n)}.`);
+  }
+  const [nh, nw] = n;
+  for (const d of [nh, nw]) {
+    if (!Number.isInteger(d) || d < 1) throw new KernelError(`${label}: input size must be positive integers, got [${nh}, ${nw}].`);
+  }
+  const [h, w] = kernel.shape;
+  if (nh < h || nw < w) {
+    throw new KernelError(
+      `${label}: input size ${nh}x${nw} is smaller than the ${h}x${w} kernel; use at least ${Math.max(nh, h)}x${Math.max(nw, w)}.`,
+    );
+  }
+  return [nh, nw];
+}
+
+export interface FrequencySet {
+  u: Int32Array;
+  v: Int32Array;
+  /** 2 if (-u,-v) is a different frequency with the same singular values, 1 if (u,v) is its own conjugate. */
+  multiplicity: Uint8Array;
+}
+
+/** One frequency of each conjugate pair {(u,v), (-u mod n_h, -v mod n_w)}: about n_h n_w / 2 of them. */
+export function halfSpectrumFrequencies(nh: number, nw: number): FrequencySet {
+  const u: number[] = [];
+  const v: number[] = [];
+  const m: number[] = [];
+  for (let a = 0; a < nh; a++) {
+    for (let b = 0; b < nw; b++) {
+      const ca = (nh - a) % nh;
+      const cb = (nw - b) % nw;
+      const self = a * nw + b;
+      const partner = ca * nw + cb;
+      if (partner < self) continue;
+      u.push(a);
+      v.push(b);
+      m.push(partner === self ? 1 : 2);
+    }
+  }
+  return { u: Int32Array.from(u), v: Int32Array.from(v), multiplicity: Uint8Array.from(m) };
+}
+
+/**
+ * Frequency matrices on the host, float64. Frequency f's matrix M_f (rows x cols, rows = min(c_in, c_out)) is
+ * stored split: real part at data[f*2*rows*cols + r*cols + c], imaginary part `rows*cols` further on.
+ */
+export interface FrequencyMatrices extends FrequencySet {
+  nh: number;
+  nw: number;
+  rows: number;
+  cols: number;
+  /** true when rows are output channels (c_in > c_out): M_f = K(u,v)^T, same singular values. */
+  transposed: boolean;
+  count: number;
+  data: Float64Array;
+}
+
+/**
+ * The DFT is done separably (along w for the needed v, then along h per frequency), which costs
+ * O(count * h * c_in * c_out) — about the size of the output, like an FFT for these small kernels. The channel
+ * pairs are processed in blocks small enough to stay in cache, and both stages are fused per block. If `out` is
+ * large enough, the matrices are written into it (and alias it).
+ */
+export function frequencyMatrices(kernel: KernelHWIO, nh: number, nw: number, freqs?: FrequencySet, out?: Float64Array): FrequencyMatrices {
+  const [h, w, ci, co] = kernel.shape;
+  const set = freqs ?? halfSpectrumFrequencies(nh, nw);
+  const count = set.u.length;
+  const transposed = ci > co;
+  const rows = Math.min(ci, co);
+  const cols = Math.max(ci, co);
+  const m = ci * co;
+  // With the small side as rows, the channel index j = row * cols + col is the same in kernel and output.
+  const W = transposed ? transposeChannels(kernel) : kernel.data;
+
+  const vIndex = new Int32Array(nw).fill(-1);
+  const vList: number[] = [];
+  for (let f = 0; f < count; f++) {
+    if (vIndex[set.v[f]] < 0) {
+      vIndex[set.v[f]] = vList.length;
+      vList.push(set.v[f]);
+    }
+  }
+  const nv = vList.length;
+  const cosV = new Float64Array(nv * w);
+  const sinV = new Float64Array(nv * w);
+  for (let vi = 0; vi < nv; vi++) {
+    for (let l = 0; l < w; l++) {
+      const phi = (2 * Math.PI * ((vList[vi] * l) % nw)) / nw;
+      cosV[vi * w + l] = Math.cos(phi);
+      sinV[vi * w + l] = -Math.sin(phi);
+    }
+  }
+  const cosU = new Float64Array(count * h);
+  const sinU = new Float64Array(count * h);
+  for (let f = 0; f < count; f++) {
+    for (let k = 0; k < h; k++) {
+      const phi = (2 * Math.PI * ((set.u[f] * k) % nh)) / nh;
+      cosU[f * h + k] = Math.cos(phi);
+      sinU[f * h + k] = -Math.sin(phi);
+    }
+  }
+
+  // partner[f]: the index of (-u, v) when it is in the set and is another frequency, else -1.
+  const index = new Map<number, number>();
+  for (let f = 0; f < count; f++) index.set(set.u[f] * nw + set.v[f], f);
+  const partner = new Int32Array(count).fill(-1);
+  for (let f = 0; f < count; f++) {
+    const g = index.get(((nh - set.u[f]) % nh) * nw + set.v[f]);
+    if (g !== undefined && g !== f) partner[f] = g;
+  }
+
+  const B = Math.max(64, Math.min(512, Math.floor(16384 / (h * nv))));
+  const cs = new Float64Array(h);
+  const sn = new Float64Array(h);
+  const Tre = new Float64Array(h * nv * B);
+  const Tim = new Float64Array(h * nv * B);
+  const block = 2 * rows * cols;
+  // Every entry is assigned below, so a reused buffer (`out`, e.g. a caller's scratch) needs no clearing; a
+  // reused buffer also skips the page faults of first touch (~1 ms per MB here).
+  const data = out && out.length >= count * block ? out.subarray(0, count * block) : new Float64Array(count * block);
+  for (let j0 = 0; j0 < m; j0 += B) {
+    const jb = Math.min(B, m - j0);
+    // Stage 1: T[k][v] = sum_l W[k,l] e^{-2 pi i v l / n_w} for this block of channel pairs.
+    Tre.fill(0);
+    Tim.fill(0);
+    for (let k = 0; k < h; k++) {
+      for (let vi = 0; vi < nv; vi++) {
+        const t = (k * nv + vi) * B;
+        for (let l = 0; l < w; l++) {
+          const c = cosV[vi * w + l];
+          const s = sinV[vi * w + l];
+          const src = (k * w + l) * m + j0;
+          for (let jj = 0; jj < jb; jj++) {
+            const x = W[src + jj];
+            Tre[t + jj] += c * x;
+            Tim[t + jj] += s * x;
+          }
+        }
+      }
+    }
+    // Stage 2: K(u,v) = sum_k T[k][v] e^{-2 pi i u k / n_h}. (u,v) and (-u,v) share the products of T with
+    // cos and sin: with P = sum a cos, Q = sum b sin, R = sum b cos, S = sum a sin (T = a + ib),
+    // K(u,v) = (P + Q) + i(R - S) and K(-u,v) = (P - Q) + i(R + S); the sums over k stay in registers.
+    for (let f = 0; f < count; f++) {
+      const g = partner[f];
+      if (g >= 0 && g < f) continue;
+      const vi = vIndex[set.v[f]];
+      for (let k = 0; k < h; k++) {
+        cs[k] = cosU[f * h + k];
+        sn[k] = -sinU[f * h + k];
+      }
+      const t0 = vi * B;
+      const tStep = nv * B;
+      const oRe = f * block + j0;
+      const oIm = oRe + rows * cols;
+      const gRe = g >= 0 ? g * block + j0 : -1;
+      const gIm = gRe + rows * cols;
+      for (let jj = 0; jj < jb; jj++) {
+        let P = 0;
+        let Q = 0;
+        let R = 0;
+        let S = 0;
+        for (let k = 0, t = t0 + jj; k < h; k++, t += tStep) {
+          const a = Tre[t];
+          const b = Tim[t];
+          P += a * cs[k];
+          Q += b * sn[k];
+          R += b * cs[k];
+          S += a * sn[k];
+        }
+        data[oRe + jj] = P + Q;
+        data[oIm + jj] = R - S;
+        if (gRe >= 0) {
+          data[gRe + jj] = P - Q;
+          data[gIm + jj] = R + S;
+        }
+      }
+    }
+  }
+  return { ...set, nh, nw, rows, cols, transposed, count, data };
+}
+
+/**
+ * The Gram matrix of frequency f as a full Hermitian matrix (re, im row-major): side 'rows' gives M M^H
+ * (rows x rows, the smaller one), side 'cols' gives M^H M (cols x cols).
+ */
+export function frequencyGram(fm: FrequencyMatrices, f: number, side: 'rows' | 'cols', re: Float64Array, im: Float64Array): void {
+  const { rows: R, cols: C, data } = fm;
+  const off = f * 2 * R * C;
+  const offIm = off + R * C;
+  if (side === 'rows') {
+    rowGram(data, off, offIm, R, C, re, im);
+    return;
+  }
+  re.fill(0, 0, C * C);
+  im.fill(0, 0, C * C);
+  for (let r = 0; r < R; r++) {
+    const pr = off + r * C;
+    const pi = offIm + r * C;
+    for (let c1 = 0; c1 < C; c1++) {
+      const a = data[pr + c1];
+      const b = data[pi + c1];
+      const g = c1 * C;
+      for (let c2 = c1; c2 < C; c2++) {
+        const x = data[pr + c2];
+        const y = data[pi + c2];
+        re[g + c2] += a * x + b * y;
+        im[g + c2] += a * y - b * x;
+      }
+    }
+  }
+  for (let c1 = 0; c1 < C; c1++) {
+    for (let c2 = 0; c2 < c1; c2++) {
+      re[c1 * C + c2] = re[c2 * C + c1];
+      im[c1 * C + c2] = -im[c2 * C + c1];
+    }
+  }
+}
+
+/**
+ * A A^H (R x R, full Hermitian) of the complex R x C matrix A stored split in `data` (real part at offRe,
+ * imaginary part at offIm, both row-major): entry (a, b) is the dot product of row a with conj(row b).
+ */
+export function rowGram(data: Float64Array, offRe: number, offIm: number, R: number, C: number, re: Float64Array, im: Float64Array): void {
+  for (let a = 0; a < R; a++) {
+    const pa = a * C;
+    for (let b = 0; b <= a; b++) {
+      let sr = 0;
+      let si = 0;
+      const pb = b * C;
+      for (let c = 0; c < C; c++) {
+        const xr = data[offRe + pa + c];
+        const xi = data[offIm + pa + c];
+        const yr = data[offRe + pb + c];
+        const yi = data[offIm + pb + c];
+        sr += xr * yr + xi * yi;
+        si += xi * yr - xr * yi;
+      }
+      re[a * R + b] = sr;
+      im[a * R + b] = si;
+      re[b * R + a] = sr;
+      im[b * R + a] = -si;
+    }
+  }
+}
+
+/** W[k,l,i,o] -> W'[k,l,o,i], so that the smaller channel side comes first. */
+function transposeChannels(kernel: KernelHWIO): Float64Array {
+  const [h, w, ci, co] = kernel.shape;
+  const out = new Float64Array(kernel.data.length);
+  for (let p = 0; p < h * w; p++) {
+    const base = p * ci * co;
+    for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[base + o * ci + i] = kernel.data[base + i * co + o];
+  }
+  return out;
+}
+
+/** Real DFT matrices C[u,k] = cos(2 pi u k / n), S[u,k] = sin(2 pi u k / n) for u < nFreq, k < size. */
+function dftMatrices(nFreq: number, size: number, n: number): [tf.Tensor2D, tf.Tensor2D] {
+  const c = new Float32Array(nFreq * size);
+  const s = new Float32Array(nFreq * size);
+  for (let u = 0; u < nFreq; u++) {
+    for (let k = 0; k < size; k++) {
+      const phi = (2 * Math.PI * ((u * k) % n)) / n;
+      c[u * size + k] = Math.cos(phi);
+      s[u * size + k] = Math.sin(phi);
+    }
+  }
+  return [tf.tensor2d(c, [nFreq, size]), tf.tensor2d(s, [nFreq, size])];
+}
+
+/**
+ * The same matrices as tfjs tensors [F, rows, cols] (real, imaginary), built from matMuls with real DFT
+ * matrices so that gradients flow back to the kernel (tfjs 4.22 registers no gradient for FFT/RFFT, Real,
+ * Imag or Complex). Frequencies: all u, and v = 0 .. floor(n_w/2) — every conjugate pair at least once.
+ */
+export function frequencyMatricesTensor(kernel: tf.Tensor4D, nh: number, nw: number): { re: tf.Tensor3D; im: tf.Tensor3D } {
+  const [h, w, ci, co] = kernel.shape;
+  const nv = Math.floor(nw / 2) + 1;
+  const m = ci * co;
+  return tf.tidy(() => {
+    const [Cw, Sw] = dftMatrices(nv, w, nw);
+    const [Ch, Sh] = dftMatrices(nh, h, nh);
+    // Along w: [w, h*m] -> [nv, h*m]
+    const byW = tf.transpose(tf.reshape(kernel, [h, w, m]), [1, 0, 2]).reshape([w, h * m]);
+    const tc = tf.matMul(Cw, byW).reshape([nv, h, m]).transpose([1, 0, 2]).reshape([h, nv * m]);
+    const ts = tf.matMul(Sw, byW).reshape([nv, h, m]).transpose([1, 0, 2]).reshape([h, nv * m]);
+    // e^{-i(a+b)} = (cos a cos b - sin a sin b) - i (sin a cos b + cos a sin b)
+    const re = tf.sub(tf.matMul(Ch, tc), tf.matMul(Sh, ts));
+    const im = tf.neg(tf.add(tf.matMul(Sh, tc), tf.matMul(Ch, ts)));
+    const shape: [number, number, number] = [nh * nv, ci, co];
+    const orient = (x: tf.Tensor): tf.Tensor3D =>
+      ci > co ? (tf.transpose(x.reshape(shape), [0, 2, 1]) as tf.Tensor3D) : (x.reshape(shape) as tf.Tensor3D);
+    return { re: orient(re), im: orient(im) };
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * All bounds of one layer side by side, with the consistency check that makes the project's central promise
+ * testable at run time: no upper bound may ever fall below a value it bounds (exact or lower estimate).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { BoundResult, KernelHWIO, LayerBoundsReport, LayerGeometry } from '../../../shared/bounds.js';
+import { KernelError, validateKernel } from '../../../shared/bounds.js';
+import { f4Bound, f4PolyphaseBound } from './f4.js';
+import { sedghiExactNorm } from './sedghi.js';
+import { gramIterationBound } from './gram-iteration.js';
+import { toeplitzBound } from './toeplitz.js';
+import { operatorNormEstimate } from './operator-power.js';
+import { kernelToHost } from './host-kernel.js';
+
+export type LayerBoundMethod = 'exact' | 'gram' | 'toeplitz' | 'operator';
+
+export interface LayerBoundsOptions {
+  /** Which methods beyond F4 to run (F4 always runs). Default: all. */
+  methods?: LayerBoundMethod[];
+  gramIterations?: number;
+  toeplitzIterations?: number;
+  operatorIterations?: number;
+  /** Relative slack for float32 methods when checking upper >= exact. */
+  tolerance?: number;
+}
+
+const ALL_METHODS: LayerBoundMethod[] = ['exact', 'gram', 'toeplitz', 'operator'];
+
+export function computeLayerBounds(
+  name: string,
+  kernel: KernelHWIO | tf.Tensor4D,
+  geometry: LayerGeometry,
+  opts: LayerBoundsOptions = {},
+): LayerBoundsReport {
+  const host = kernelToHost(kernel);
+  validateKernel(host, name);
+  const methods = new Set(opts.methods ?? ALL_METHODS);
+  const n = geometry.n;
+  const report: LayerBoundsReport = {
+    name,
+    shapeHWIO: [...host.shape] as LayerBoundsReport['shapeHWIO'],
+    geometry,
+    f4: f4Bound(host),
+    consistent: true,
+    violations: [],
+    skipped: [],
+  };
+  if (geometry.stride > 1) report.f4Polyphase = f4PolyphaseBound(host, geometry.stride);
+  // Optional methods never sink the whole report: a method that refuses (e.g. too much memory) is listed as skipped.
+  const attempt = <T>(method: string, f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      report.skipped.push({ method, reason: e.message });
+      return undefined;
+    }
+  };
+  if (methods.has('exact')) report.exactCircular = attempt('exact', () => sedghiExactNorm(host, n));
+  if (methods.has('gram')) report.gram = attempt('gram', () => gramIterationBound(host, n, opts.gramIterations ?? 6));
+  if (methods.has('toeplitz') && geometry.stride === 1) {
+    const t = opts.toeplitzIterations ?? affordableToeplitzIterations(host.shape, 4);
+    report.toeplitz = attempt('toeplitz', () => toeplitzBound(host, t));
+  }
+  if (methods.has('operator')) {
+    report.operator = attempt('operator', () =>
+      operatorNormEstimate(host, {
+        n,
+        padding: geometry.padding,
+        stride: geometry.stride,
+        iterations: opts.operatorIterations ?? 100,
+      }),
+    );
+  }
+  checkConsistency(report, opts.tolerance ?? 1e-5);
+  return report;
+}
+
+/**
+ * The Toeplitz bound's t-th self-correlation has (2^t(k-1)+1)^2 taps of P x P channels (P = max channels) and costs
+ * ~ taps/2 * P^3 complex multiply-adds (4 real flops each): keep t as large as requested while that stays within a few seconds of float64 work.
+ */
+export function affordableToeplitzIterations(shape: readonly number[], wanted: number, flopBudget = 1e9): number {
+  const [h, w, ci, co] = shape;
+  const P = Math.max(ci, co);
+  let t = 1;
+  while (t < wanted) {
+    const taps = (2 ** (t + 1) * (h - 1) + 1) * (2 ** (t + 1) * (w - 1) + 1);
+    if ((taps / 2) * 4 * P ** 3 > flopBudget) break;
+    t++;
+  }
+  return t;
+}
+
+/**
+ * Which values each upper bound must dominate. F4 (Theorem 1) bounds every padding and stride; Gram iteration
+ * bounds the circular norm at the same n (not the zero-padded one: e.g. a [1, -1] kernel at n = 3 has circular
+ * norm sqrt(3) but zero-padded norm 1.80); the Toeplitz bound covers every n and zero or circular padding at
+ * stride 1; all of them bound the operator's lower estimate, since striding only removes output rows.
+ */
+function checkConsistency(r: LayerBoundsReport, tol: number): void {
+  const lowers: BoundResult[] = [];
+  if (r.exactCircular) lowers.push(r.exactCircular);
+  if (r.operator) lowers.push(r.operator);
+  const uppers: [string, BoundResult | undefined, BoundResult[]][] = [
+    ['F4', r.f4, lowers],
+    ['F4 polyphase', r.f4Polyphase, r.operator ? [r.operator] : []],
+    // Gram iteration bounds the circular operator at the same n only: a zero-padded operator at that n can be larger.
+    ['Gram iteration', r.gram, r.exactCircular ? [r.exactCircular] : []],
+    ['Toeplitz', r.toeplitz, lowers],
+  ];
+  for (const [label, upper, below] of uppers) {
+    if (!upper) continue;
+    for (const low of below) {
+      if (upper.value < low.value * (1 - tol)) {
+        r.violations.push(
+          `${label} upper bound ${upper.value.toPrecision(7)} is below the ${low.method} ${low.kind} ${low.value.toPrecision(7)}`,
+        );
+      }
+    }
+  }
+  r.consistent = r.violations.length === 0;
+}

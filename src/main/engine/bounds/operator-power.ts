@@ -1,0 +1,294 @@
+/**
+ * The norm of the layer as it really runs — zero padding ('same' with TensorFlow's split, 'valid', explicit or
+ * PyTorch-style symmetric pads), circular padding, any stride — by Krylov iteration on A^T A with A = tf.conv2d
+ * and A^T its adjoint (the transposed convolution with the same pads). Circular padding is made explicit by
+ * wrapping, so its adjoint is conv2dTranspose followed by folding the wrapped borders back.
+ *
+ * Default: Lanczos (products in float32 on the active tfjs backend, recurrence in float64 with full
+ * reorthogonalisation); `method: 'power'` runs plain power iteration (power-iteration.ts). Either way the value
+ * is a Rayleigh quotient of A^T A, so it never exceeds ||A||_2 (up to float32 rounding): a lower estimate
+ * (kind 'estimate (lower)') that converges to the norm.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BoundResult, KernelHWIO, PaddingMode } from '../../../shared/bounds.js';
+import { KernelError, validateKernel } from '../../../shared/bounds.js';
+import { kernelToHost } from './host-kernel.js';
+import { resolveInputSize } from './fft2.js';
+import { createPowerVectors, disposePowerVectors, powerIterate, type PowerOperator } from './power-iteration.js';
+import { topRitz } from './hermitian-eig.js';
+import { mulberry32 } from '../data/rng.js';
+
+export interface ExplicitPadding {
+  top: number;
+  left: number;
+  bottom: number;
+  right: number;
+}
+
+export type OperatorPadding = 'same' | 'valid' | 'circular' | ExplicitPadding;
+
+export interface OperatorNormOptions {
+  n: number | [number, number];
+  padding: OperatorPadding;
+  stride?: number;
+  /** Maximum iterations: Lanczos steps (default 300) or power iterations (default 3000). */
+  iterations?: number;
+  /**
+   * Relative tolerance on sigma (default 1e-6). Lanczos stops when the Ritz residual says sigma is within tol;
+   * power iteration when the estimate changes by less than tol per iteration.
+   */
+  tol?: number;
+  seed?: number;
+  /**
+   * 'lanczos' (default): Lanczos on A^T A with the products done by tf.conv2d / conv2dTranspose in float32 and
+   * the recurrence in float64 with full reorthogonalisation — the same Krylov space as power iteration, but the
+   * optimal polynomial in it, so tens instead of thousands of products. 'power': plain power iteration
+   * (power-iteration.ts), as in spectral normalisation.
+   */
+  method?: 'lanczos' | 'power';
+}
+
+export type OperatorNormResult = BoundResult & {
+  /** Output spatial size of the layer. */
+  outputSize: [number, number];
+  /** Pads used [top, left, bottom, right]. */
+  pads: [number, number, number, number];
+  converged: boolean;
+};
+
+/** Power iterations between convergence checks (each check reads one number back from the device). */
+const CHECK_EVERY = 10;
+
+/** [top, bottom] pads of one spatial dimension and its output size. */
+function padsFor(padding: OperatorPadding, dim: 0 | 1, n: number, k: number, s: number): [number, number] {
+  if (padding === 'valid') return [0, 0];
+  if (padding === 'same') {
+    // TensorFlow 'SAME': out = ceil(n/s), pad_total = max((out-1) s + k - n, 0), the extra pad at the end.
+    const out = Math.ceil(n / s);
+    const total = Math.max((out - 1) * s + k - n, 0);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  }
+  if (padding === 'circular') {
+    // Indices mod n: the stride-1 output is n x n; a stride keeps every s-th output (out = ceil(n/s)).
+    const before = Math.floor((k - 1) / 2);
+    return [before, k - 1 - before];
+  }
+  const pair: [number, number] = dim === 0 ? [padding.top, padding.bottom] : [padding.left, padding.right];
+  for (const p of pair) {
+    if (!Number.isInteger(p) || p < 0) {
+      throw new KernelError(`operatorNormEstimate: explicit pads must be integers >= 0, got ${JSON.stringify(padding)}.`);
+    }
+  }
+  return pair;
+}
+
+/** Wrap-pad rows (axis 1) or columns (axis 2) of an NHWC tensor. */
+function wrapPad(x: tf.Tensor4D, axis: 1 | 2, before: number, after: number): tf.Tensor4D {
+  const n = x.shape[axis];
+  const parts: tf.Tensor4D[] = [];
+  const slice = (start: number, size: number) => {
+    const begin = [0, 0, 0, 0];
+    const sz = [-1, -1, -1, -1];
+    begin[axis] = start;
+    sz[axis] = size;
+    return tf.slice(x, begin, sz) as tf.Tensor4D;
+  };
+  if (before > 0) parts.push(slice(n - before, before));
+  parts.push(x);
+  if (after > 0) parts.push(slice(0, after));
+  return parts.length === 1 ? x : (tf.concat(parts, axis) as tf.Tensor4D);
+}
+
+/** Adjoint of wrapPad: the wrapped borders are added back onto the rows they were copied from. */
+function wrapFold(g: tf.Tensor4D, axis: 1 | 2, before: number, after: number): tf.Tensor4D {
+  const n = g.shape[axis] - before - after;
+  const slice = (start: number, size: number) => {
+    const begin = [0, 0, 0, 0];
+    const sz = [-1, -1, -1, -1];
+    begin[axis] = start;
+    sz[axis] = size;
+    return tf.slice(g, begin, sz) as tf.Tensor4D;
+  };
+  const padAxis = (t: tf.Tensor4D, lo: number, hi: number) => {
+    const p: [number, number][] = [[0, 0], [0, 0], [0, 0], [0, 0]];
+    p[axis] = [lo, hi];
+    return tf.pad(t, p);
+  };
+  let out: tf.Tensor4D = slice(before, n);
+  if (before > 0) out = tf.add(out, padAxis(slice(0, before), n - before, 0));
+  if (after > 0) out = tf.add(out, padAxis(slice(before + n, after), 0, n - after));
+  return out;
+}
+
+export function operatorNormEstimate(kernel: KernelHWIO | tf.Tensor4D, opts: OperatorNormOptions): OperatorNormResult {
+  const t0 = performance.now();
+  const host = kernelToHost(kernel);
+  validateKernel(host, 'operatorNormEstimate');
+  const [nh, nw] = resolveInputSize(host, opts.n, 'operatorNormEstimate');
+  const stride = opts.stride ?? 1;
+  if (!Number.isInteger(stride) || stride < 1) {
+    throw new KernelError(`operatorNormEstimate: stride must be a positive integer, got ${stride}.`);
+  }
+  const maxIter = opts.iterations;
+  const tol = opts.tol ?? 1e-6;
+  if (maxIter !== undefined && (!Number.isInteger(maxIter) || maxIter < 1)) {
+    throw new KernelError(`operatorNormEstimate: iterations must be a positive integer, got ${maxIter}.`);
+  }
+  const [h, w, ci, co] = host.shape;
+  const padding = opts.padding;
+  if (typeof padding === 'string' ? !['same', 'valid', 'circular'].includes(padding) : typeof padding !== 'object' || padding === null) {
+    throw new KernelError(
+      `operatorNormEstimate: padding must be 'same', 'valid', 'circular' or {top, left, bottom, right}, got ${JSON.stringify(padding)}.`,
+    );
+  }
+  const circular = padding === 'circular';
+  if (circular && (nh % stride !== 0 || nw % stride !== 0)) {
+    throw new KernelError(`operatorNormEstimate: circular padding with stride ${stride} needs n divisible by ${stride}, got ${nh}x${nw}.`);
+  }
+  const [pt, pb] = padsFor(padding, 0, nh, h, stride);
+  const [pl, pr] = padsFor(padding, 1, nw, w, stride);
+  const ph = nh + pt + pb;
+  const pw = nw + pl + pr;
+  if (ph < h || pw < w) {
+    throw new KernelError(`operatorNormEstimate: the padded input ${ph}x${pw} is smaller than the ${h}x${w} kernel; pad more or use a larger n.`);
+  }
+  const oh = Math.floor((ph - h) / stride) + 1;
+  const ow = Math.floor((pw - w) / stride) + 1;
+
+  const W = tf.tensor4d(Float32Array.from(host.data), [h, w, ci, co]);
+  const zeroPads: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [pt, pb], [pl, pr], [0, 0]];
+  const op: PowerOperator = circular
+    ? {
+        apply: (v) => tf.tidy(() => tf.conv2d(wrapPad(wrapPad(v as tf.Tensor4D, 1, pt, pb), 2, pl, pr), W, stride, 'valid')),
+        applyT: (u) =>
+          tf.tidy(() => {
+            const g = tf.conv2dTranspose(u as tf.Tensor4D, W, [1, ph, pw, ci], stride, 'valid');
+            return wrapFold(wrapFold(g, 1, pt, pb), 2, pl, pr);
+          }),
+      }
+    : {
+        // Zero padding: tfjs takes the explicit pads, and conv2dTranspose with the same pads is the exact adjoint.
+        apply: (v) => tf.conv2d(v as tf.Tensor4D, W, stride, zeroPads),
+        applyT: (u) => tf.conv2dTranspose(u as tf.Tensor4D, W, [1, nh, nw, ci], stride, zeroPads),
+      };
+  const method = opts.method ?? 'lanczos';
+  let run: { sigma: number; iterations: number; converged: boolean };
+  try {
+    run = method === 'power'
+      ? powerRun(op, [1, oh, ow, co], [1, nh, nw, ci], maxIter ?? 3000, tol, opts.seed ?? 17)
+      : lanczosRun(op, [1, nh, nw, ci], maxIter ?? 300, tol, opts.seed ?? 17);
+  } finally {
+    W.dispose();
+  }
+  const validPadding: PaddingMode = circular ? 'circular' : padding === 'same' ? 'zero-same' : padding === 'valid' ? 'zero-valid' : 'zero';
+  return {
+    method: 'operator-power',
+    value: run.sigma,
+    kind: 'estimate (lower)',
+    validFor: { padding: validPadding, stride, n: opts.n },
+    iterations: run.iterations,
+    timeMs: performance.now() - t0,
+    outputSize: [oh, ow],
+    pads: [pt, pl, pb, pr],
+    converged: run.converged,
+  };
+}
+
+function powerRun(op: PowerOperator, uShape: number[], vShape: number[], maxIter: number, tol: number, seed: number) {
+  const vecs = createPowerVectors(uShape, vShape, { seed });
+  let sigma = 0;
+  let iterations = 0;
+  let converged = false;
+  try {
+    while (iterations < maxIter) {
+      const step = Math.min(CHECK_EVERY, maxIter - iterations);
+      powerIterate(op, vecs, step);
+      iterations += step;
+      const next = vecs.sigma.dataSync()[0];
+      // The estimate increases monotonically in exact arithmetic; stop when it has stalled over `step` iterations.
+      converged = Math.abs(next - sigma) <= tol * next * step;
+      sigma = next;
+      if (converged) break;
+    }
+  } finally {
+    disposePowerVectors(vecs);
+  }
+  return { sigma, iterations, converged };
+}
+
+/**
+ * Lanczos on A^T A from a random start. sqrt of the top Ritz value is a Rayleigh quotient (a lower estimate);
+ * stop when theta + rho (rho = beta_{k+1} |z_k|, the Ritz residual) is within tol of theta, when the Krylov
+ * space is invariant, or when float32 products stop the Ritz value from moving.
+ */
+function lanczosRun(op: PowerOperator, vShape: number[], maxIter: number, tol: number, seed: number) {
+  const dim = vShape.reduce((a, b) => a * b, 1);
+  const kmax = Math.min(dim, maxIter);
+  const Q: Float64Array[] = [randomUnit(dim, seed)];
+  const alpha = new Float64Array(kmax + 1);
+  const beta = new Float64Array(kmax + 2);
+  const work = { d: new Float64Array(kmax + 1), e: new Float64Array(kmax + 1), z: new Float64Array(kmax + 1) };
+  let theta = 0;
+  let previous = -1;
+  let stalledSteps = 0;
+  let converged = false;
+  let k = 0;
+  while (k < kmax) {
+    const q = Q[k];
+    const product = tf.tidy(() => op.applyT(op.apply(tf.tensor(Float32Array.from(q), vShape))));
+    const w = Float64Array.from(product.dataSync() as Float32Array);
+    product.dispose();
+    let a = 0;
+    for (let i = 0; i < dim; i++) a += q[i] * w[i];
+    alpha[k] = a;
+    // Full reorthogonalisation against every Lanczos vector, repeated only if it removed most of w
+    // (Daniel-Gragg-Kaufman-Stewart criterion).
+    let before = 0;
+    for (let i = 0; i < dim; i++) before += w[i] * w[i];
+    for (let pass = 0; pass < 2; pass++) {
+      for (const p of Q) {
+        let dot = 0;
+        for (let i = 0; i < dim; i++) dot += p[i] * w[i];
+        for (let i = 0; i < dim; i++) w[i] -= dot * p[i];
+      }
+      let after = 0;
+      for (let i = 0; i < dim; i++) after += w[i] * w[i];
+      if (after > 0.5 * before) break;
+      before = after;
+    }
+    let b = 0;
+    for (let i = 0; i < dim; i++) b += w[i] * w[i];
+    b = Math.sqrt(b);
+    k++;
+    beta[k] = b;
+    const rz = topRitz(alpha, beta, k, work);
+    theta = Math.max(rz.theta1, 0);
+    const rho = b * Math.abs(rz.lastComponent);
+    const invariant = b <= 1e-7 * Math.max(theta, Number.MIN_VALUE);
+    // float32 products put a floor (~1e-6 relative) under rho: accept a Ritz value that stopped moving once
+    // the residual is small, rather than iterating on rounding noise.
+    stalledSteps = Math.abs(theta - previous) <= 1e-9 * theta && rho <= 1e-4 * theta ? stalledSteps + 1 : 0;
+    if (invariant || theta + rho <= theta * (1 + tol) ** 2 || stalledSteps >= 3) {
+      converged = true;
+      break;
+    }
+    previous = theta;
+    const next = new Float64Array(dim);
+    for (let i = 0; i < dim; i++) next[i] = w[i] / b;
+    Q.push(next);
+  }
+  return { sigma: Math.sqrt(theta), iterations: k, converged };
+}
+
+function randomUnit(n: number, seed: number): Float64Array {
+  const rng = mulberry32(seed);
+  const x = new Float64Array(n);
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    x[i] = rng() - 0.5;
+    s += x[i] * x[i];
+  }
+  s = Math.sqrt(s);
+  for (let i = 0; i < n; i++) x[i] /= s;
+  return x;
+}

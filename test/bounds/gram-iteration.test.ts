@@ -1,0 +1,99 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { KernelError, type KernelHWIO } from '../../src/shared/bounds.js';
+import { gramIterationBound, gramIterationBoundTensor } from '../../src/main/engine/bounds/gram-iteration.js';
+import { caseKernel, loadSpectralCases, relErr } from './spectral-vectors.js';
+
+const cases = loadSpectralCases();
+const T = ['1', '2', '4', '6'] as const;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('gramIterationBound against the reference (every case, every n, t = 1, 2, 4, 6)', () => {
+  for (const c of cases) {
+    it(`${c.id}`, () => {
+      const k = caseKernel(c);
+      for (const e of c.evaluations) {
+        const r = gramIterationBound(k, e.n, 6);
+        expect(r.kind).toBe('upper bound');
+        expect(r.validFor).toEqual({ padding: 'circular', stride: 1, n: e.n });
+        expect(r.value).toBe(r.perIteration[5]);
+        for (const t of T) {
+          const ours = r.perIteration[Number(t) - 1];
+          expect(Number.isFinite(ours)).toBe(true);
+          expect(relErr(ours, e.gram_iteration_circular_s1[t]), `n=${e.n} t=${t}`).toBeLessThan(1e-5);
+          // An upper bound on the circular norm at the same n (float64 rounding allowance only).
+          expect(ours).toBeGreaterThanOrEqual(e.circular_s1_exact_fft * (1 - 1e-12));
+        }
+        for (let t = 1; t < 6; t++) expect(r.perIteration[t]).toBeLessThanOrEqual(r.perIteration[t - 1] * (1 + 1e-12));
+        // Asking for t iterations gives the t-th value directly.
+        expect(relErr(gramIterationBound(k, e.n, 2).value, e.gram_iteration_circular_s1['2'])).toBeLessThan(1e-5);
+      }
+    });
+  }
+
+  it('gives 0 for a zero kernel and handles zero frequencies (difference kernel DC) without NaN', () => {
+    const zero: KernelHWIO = { shape: [3, 3, 2, 2], data: new Float64Array(36) };
+    expect(gramIterationBound(zero, 8).value).toBe(0);
+    const diff = cases.find((c) => c.id === 'diff_1x2_ci1_co1')!;
+    const r = gramIterationBound(caseKernel(diff), 4, 6);
+    expect(r.perIteration.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('gramIterationBoundTensor (differentiable, float32)', () => {
+  it('matches the float64 bound and the reference', () => {
+    for (const c of cases) {
+      const e = c.evaluations[0];
+      const t = tf.tensor4d(Float32Array.from(caseKernel(c).data), c.shape_hwio);
+      const b = gramIterationBoundTensor(t, e.n, 4);
+      expect(relErr(b.dataSync()[0], e.gram_iteration_circular_s1['4']), c.id).toBeLessThan(1e-5);
+      tf.dispose([t, b]);
+    }
+  });
+
+  it('has a finite gradient that matches a finite difference', () => {
+    const c = cases[0];
+    const w = tf.tensor4d(Float32Array.from(caseKernel(c).data), c.shape_hwio);
+    const f = (x: tf.Tensor) => gramIterationBoundTensor(x as tf.Tensor4D, 8, 4);
+    const g = tf.grad(f)(w);
+    expect(g.isFinite().all().dataSync()[0]).toBe(1);
+    // Directional derivative along the gradient vs a central difference (float32: loose tolerance).
+    const dir = tf.div(g, g.norm());
+    const h = 1e-2;
+    const fd = (f(tf.add(w, tf.mul(dir, h))).dataSync()[0] - f(tf.sub(w, tf.mul(dir, h))).dataSync()[0]) / (2 * h);
+    expect(relErr(fd, g.norm().dataSync()[0])).toBeLessThan(2e-2);
+    tf.dispose([w, g, dir]);
+  });
+
+  it('stays finite (value and gradient) with zero frequencies and a zero kernel', () => {
+    const diff = cases.find((c) => c.id === 'diff_1x2_ci1_co1')!;
+    for (const data of [Float32Array.from(caseKernel(diff).data), new Float32Array(2)]) {
+      const w = tf.tensor4d(data, [1, 2, 1, 1]);
+      const value = gramIterationBoundTensor(w, 4, 6);
+      const g = tf.grad((x: tf.Tensor) => gramIterationBoundTensor(x as tf.Tensor4D, 4, 6))(w);
+      expect(Number.isFinite(value.dataSync()[0])).toBe(true);
+      expect(g.isFinite().all().dataSync()[0]).toBe(1);
+      tf.dispose([w, value, g]);
+    }
+  });
+});
+
+describe('gram iteration rejects bad input with a KernelError', () => {
+  const k = caseKernel(cases[0]);
+  it('n smaller than the kernel, NaN weights, non-4-D kernels, bad iteration counts', () => {
+    expect(() => gramIterationBound(k, 2)).toThrow(/smaller than the 3x3 kernel/);
+    const bad = { shape: k.shape, data: Float64Array.from(k.data) } as KernelHWIO;
+    bad.data[0] = NaN;
+    expect(() => gramIterationBound(bad, 8)).toThrow(/finite weights/);
+    expect(() => gramIterationBound({ shape: [3, 3, 3], data: new Float64Array(27) } as unknown as KernelHWIO, 8)).toThrow(/4-D kernel/);
+    expect(() => gramIterationBound(k, 8, 0)).toThrow(KernelError);
+    const t3 = tf.zeros([3, 3, 3]);
+    expect(() => gramIterationBoundTensor(t3 as unknown as tf.Tensor4D, 8)).toThrow(/4-D kernel/);
+    const t = tf.zeros([3, 3, 2, 2]) as tf.Tensor4D;
+    expect(() => gramIterationBoundTensor(t, 2)).toThrow(/smaller than the 3x3 kernel/);
+    tf.dispose([t3, t]);
+  });
+});
