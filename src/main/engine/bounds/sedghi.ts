@@ -7,6 +7,11 @@
  * (conjugate symmetry of a real kernel), Lanczos on the smaller Gram matrix, and racing across frequencies
  * (frequency-lanczos.ts) so most frequencies stop after a few steps. `spectrum: true` instead computes every
  * singular value (dense Hermitian eigenvalues of each Gram matrix) for histograms.
+ *
+ * What 'exact' means here: `value` is a Rayleigh quotient, so it never exceeds the true norm, and it is within
+ * `tol` of the Ritz-residual upper estimate (`bracket`) — the convergence test ARPACK uses, which is also how the
+ * reference vectors were made for large operators. frequency-lanczos.ts says what that estimate does and does
+ * not guarantee; the dense algorithm (and small channel counts, where 'auto' picks it) has no such caveat.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BoundResult, KernelHWIO } from '../../../shared/bounds.js';
