@@ -63,6 +63,7 @@ export interface ElectronLike {
     exit(code?: number): void;
     whenReady(): Promise<void>;
     getPath(name: 'userData'): string;
+    setPath(name: 'userData', path: string): void;
     getVersion(): string;
     isPackaged: boolean;
     enableSandbox(): void;
