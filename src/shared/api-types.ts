@@ -3,6 +3,9 @@
  * Pure types: every value is plain JSON, times are epoch milliseconds.
  */
 import type { BoundMethod, BoundResult, F4Matrix } from './bounds.js';
+import type { SpectrumHistogram } from './spectrum.js';
+
+export type { SpectrumHistogram } from './spectrum.js';
 
 // ---------------------------------------------------------------- JSON & config
 
@@ -200,6 +203,28 @@ export interface LayerBounds {
   /** Steps at which per-layer bounds exist for this run. */
   availableSteps: number[];
   layers: LayerBoundsRow[];
+}
+
+// ---------------------------------------------------------------- spectra
+
+export interface SpectrumQuery {
+  /** Layer name as in the model, e.g. "conv1". */
+  layer: string;
+  /** A step with a recorded spectrum, or "latest" (default). */
+  step?: number | 'latest';
+}
+
+/** A conv layer's singular-value distribution at one evaluation (circular padding, Sedghi et al.). */
+export interface LayerSpectrum {
+  runId: string;
+  layer: string;
+  /** Step the histogram belongs to; null when none is recorded for the layer (or at the step asked for). */
+  step: number | null;
+  /** Steps at which this layer has a spectrum. */
+  availableSteps: number[];
+  histogram: SpectrumHistogram | null;
+  /** The exact circular spectral norm: the histogram's max. */
+  exactNorm: number | null;
 }
 
 // ---------------------------------------------------------------- comparison

@@ -15,6 +15,7 @@ import type {
   LabInfo,
   LayerBounds,
   LayerBoundsQuery,
+  LayerSpectrum,
   Preset,
   QueueState,
   RunConfigJson,
@@ -27,6 +28,7 @@ import type {
   RunSummary,
   SeriesQuery,
   SeriesResult,
+  SpectrumQuery,
   StartRunOptions,
   StartRunResult,
   ValidationResult,
@@ -93,6 +95,8 @@ export interface LabApi {
   getRun(runId: string): Promise<RunDetail>;
   getSeries(query: SeriesQuery): Promise<SeriesResult>;
   getLayerBounds(runId: string, query?: LayerBoundsQuery): Promise<LayerBounds>;
+  /** A conv layer's singular-value histogram at a step (default latest), with the steps that have one. */
+  getSpectrum(runId: string, query: SpectrumQuery): Promise<LayerSpectrum>;
   diffConfigs(runIds: string[], options?: { all?: boolean }): Promise<ConfigDiff>;
   runSummaries(runIds: string[]): Promise<RunSummary[]>;
   setTags(runId: string, tags: string[]): Promise<{ runId: string; tags: string[] }>;
@@ -129,6 +133,7 @@ export const LAB_METHODS = {
   getRun: { params: ['runId'], required: 1, mutates: false, summary: 'one run with config, status and series names' },
   getSeries: { params: ['query'], required: 1, mutates: false, summary: 'metric series of runs, downsampled to a budget' },
   getLayerBounds: { params: ['runId', 'query'], required: 1, mutates: false, summary: 'per-layer spectral-norm bounds at a step' },
+  getSpectrum: { params: ['runId', 'query'], required: 2, mutates: false, summary: 'singular-value histogram of a conv layer at a step' },
   diffConfigs: { params: ['runIds', 'options'], required: 1, mutates: false, summary: 'config fields that differ between runs' },
   runSummaries: { params: ['runIds'], required: 1, mutates: false, summary: 'final and best metrics of runs' },
   setTags: { params: ['runId', 'tags'], required: 2, mutates: true, summary: 'replace the tags of a run' },

@@ -138,6 +138,8 @@ export interface LayerBoundsReport {
   toeplitz?: BoundResult;
   /** Power iteration on the layer as it runs (its padding and stride): a lower estimate. */
   operator?: BoundResult;
+  /** Every singular value of the circular operator (only when asked for with `spectrum: true` and exact ran). */
+  spectrum?: Float64Array;
   /** Whether every upper bound is >= every exact value it bounds (false raises an alarm in the UI). */
   consistent: boolean;
   violations: string[];

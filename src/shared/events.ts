@@ -6,6 +6,7 @@
 import type { BackendReport } from './backend.js';
 import type { BoundResult, F4Matrix } from './bounds.js';
 import type { RunConfig } from './config.js';
+import type { SpectrumHistogram } from './spectrum.js';
 
 /** Bumped on an incompatible change of any message below. */
 export const ENGINE_PROTOCOL_VERSION = 1;
@@ -92,6 +93,11 @@ export interface LayerEval {
    * store keeps how each value was obtained. Optional (additive): the fields above stay the values.
    */
   bounds?: BoundResult[];
+  /**
+   * Histogram of every singular value of the circular operator at the input size (Sedghi et al.), from the
+   * same computation as exactCircular (its max). Conv layers with evaluation.exactNorm only. Optional (additive).
+   */
+  spectrum?: SpectrumHistogram;
 }
 
 export interface CertifiedPoint {

@@ -214,6 +214,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () =>
       expect(Number(await page.getAttribute('[data-testid=tightness-heatmap]', 'data-cells'))).toBeGreaterThan(0);
       expect(await page.getAttribute('[data-testid=bound-alarms]', 'data-count')).toBe('0');
       await expect.poll(() => page.locator('[data-testid^=layer-row-]').count()).toBeGreaterThan(1);
+      // The first conv layer's singular-value histogram (64 bars drawn as an outline) and its exact-norm marker.
+      expect(await waitForPoints(page, 'chart-spectrum', 64 * 3, 30_000)).toBeGreaterThanOrEqual(64 * 3 + 2);
       await screenshot(page, 'bound-explorer');
     });
 

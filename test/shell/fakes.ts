@@ -3,7 +3,7 @@
  * in-memory store. They implement the same ports as the real adapters, so LabService, the handler
  * table and the server are exercised exactly as in the app.
  */
-import type { LayerBounds, RunDetail, RunStatus, SeriesResult } from '../../src/shared/api.js';
+import type { LayerBounds, LayerSpectrum, RunDetail, RunStatus, SeriesResult, SpectrumQuery } from '../../src/shared/api.js';
 import type { RunConfig } from '../../src/shared/config.js';
 import type { EngineEvent } from '../../src/shared/events.js';
 import type { EnginePort, EngineRun, NewRun, StorePort } from '../../src/main/app/ports.js';
@@ -123,6 +123,9 @@ export class MemoryStore implements StorePort {
   }
   async getLayerBounds(runId: string): Promise<LayerBounds> {
     return { runId, step: null, availableSteps: [], layers: [] };
+  }
+  async getSpectrum(runId: string, query: SpectrumQuery): Promise<LayerSpectrum> {
+    return { runId, layer: query.layer, step: null, availableSteps: [], histogram: null, exactNorm: null };
   }
   async diffConfigs(runIds: string[]) {
     return { runIds, rows: [] };

@@ -13,11 +13,15 @@ import { LabService } from '../../src/main/app/service.js';
 import { SqliteStorePort } from '../../src/main/app/store-adapter.js';
 import { openStore } from '../../src/main/store/index.js';
 import { FakeEngine, finished } from './fakes.js';
+import { spectrumHistogram } from '../../src/shared/spectrum.js';
+import { parseArgs } from '../../src/main/app/args.js';
 
 const v = 1;
 const layer = { name: 'conv1', kind: 'conv' as const, shape: [3, 3, 1, 4], stride: 1, padding: 'same' as const, inputSize: [28, 28] as [number, number] };
 const fc = { name: 'fc', kind: 'dense' as const, shape: [1, 1, 3136, 10], stride: 1, padding: 'same' as const, inputSize: [1, 1] as [number, number] };
 const validFor = { padding: 'any' as const, stride: 1 };
+/** conv1's 28 * 28 * min(1, 4) singular values, the largest being the exact norm 2.9. */
+const convSpectrum = spectrumHistogram(Array.from({ length: 784 }, (_, i) => 2.9 * Math.sqrt((i + 1) / 784)));
 
 function script(ckpt: string, sha256: string): EngineEvent[] {
   return [
@@ -41,7 +45,7 @@ function script(ckpt: string, sha256: string): EngineEvent[] {
       layers: [
         { ...fc, f4: { R: 1, S: 1, T: 1, U: 1, min: 1, argmin: 'R' }, certifiedUpper: 1, certifiedBy: 'f4' },
         {
-          ...layer, f4: { R: 3, S: 4.5, T: 6, U: 6, min: 3, argmin: 'R' }, certifiedUpper: 2.9, certifiedBy: 'sedghi-exact', exactCircular: 2.9, operatorEstimate: 2.7,
+          ...layer, f4: { R: 3, S: 4.5, T: 6, U: 6, min: 3, argmin: 'R' }, certifiedUpper: 2.9, certifiedBy: 'sedghi-exact', exactCircular: 2.9, operatorEstimate: 2.7, spectrum: convSpectrum,
           bounds: [
             { method: 'sedghi-exact', value: 2.9, kind: 'exact', validFor, iterations: 0, timeMs: 1.25 },
             { method: 'operator-power', value: 2.7, kind: 'estimate (lower)', validFor, iterations: 50, timeMs: 3.5 },
@@ -136,6 +140,19 @@ describe('LabService over the SQLite store', () => {
     // Everything is in the store: no side files next to it.
     expect(existsSync(path.join(dir, 'run-layers'))).toBe(false);
     expect((await lab.getLayerBounds(runId, { methods: ['f4'] })).layers[0].bounds.map((b) => b.method)).toEqual(['f4']);
+  });
+
+  it('serves the spectrum histogram of a conv layer with its steps, and says when there is none', async () => {
+    const sp = await lab.getSpectrum(runId, { layer: 'conv1' });
+    expect(sp).toEqual({ runId, layer: 'conv1', step: 2, availableSteps: [2], histogram: convSpectrum, exactNorm: 2.9 });
+    expect(sp.histogram!.counts.reduce((a, b) => a + b, 0)).toBe(784);
+    expect(await lab.getSpectrum(runId, { layer: 'conv1', step: 2 })).toEqual(sp);
+    expect(await lab.getSpectrum(runId, { layer: 'conv1', step: 1 })).toMatchObject({ step: null, availableSteps: [2], histogram: null, exactNorm: null });
+    expect(await lab.getSpectrum(runId, { layer: 'fc' })).toMatchObject({ step: null, availableSteps: [], histogram: null });
+    await expect(lab.getSpectrum(runId, { layer: 'conv9' })).rejects.toMatchObject({ code: 'not-found', hint: 'Pick one of: conv1, fc.' });
+    await expect(lab.getSpectrum('no-such-run', { layer: 'conv1' })).rejects.toMatchObject({ code: 'not-found' });
+    expect(parseArgs('getSpectrum', [runId, { layer: 'conv1', step: 'latest' }])).toEqual([runId, { layer: 'conv1', step: 'latest' }]);
+    expect(() => parseArgs('getSpectrum', [runId, { step: 2 }])).toThrow(/args\[1\]\.layer/);
   });
 
   it('summarises and diffs runs', async () => {

@@ -81,7 +81,13 @@ describe('engine in a worker thread', () => {
       expect(l.f4.min).toBeCloseTo(Math.min(l.f4.R, l.f4.S, l.f4.T, l.f4.U), 10);
       // No upper bound below the power-iteration estimate of the layer as it runs.
       expect(l.certifiedUpper).toBeGreaterThanOrEqual(l.operatorEstimate! * (1 - 1e-4));
-      if (l.kind === 'conv') expect(l.exactCircular).toBeGreaterThan(0);
+      if (l.kind === 'conv') {
+        expect(l.exactCircular).toBeGreaterThan(0);
+        // The histogram of every singular value, from the same run as the exact norm (its max).
+        expect(l.spectrum!.max).toBe(l.exactCircular);
+        expect(l.spectrum!.count).toBe(l.inputSize[0] * l.inputSize[1] * Math.min(l.shape[2], l.shape[3]));
+        expect(l.spectrum!.counts.reduce((a, b) => a + b, 0)).toBe(l.spectrum!.count);
+      } else expect(l.spectrum).toBeUndefined();
     }
     const product = e.layers.reduce((p, l) => p * l.certifiedUpper, 1);
     expect(e.lipschitz).toBeCloseTo(product, 6);

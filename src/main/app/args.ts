@@ -70,6 +70,13 @@ export const ARG_SCHEMAS = {
       })
       .optional(),
   ]),
+  getSpectrum: z.tuple([
+    runId,
+    z.strictObject({
+      layer: z.string().min(1).max(200),
+      step: z.union([z.number().int().min(0), z.literal('latest')]).optional(),
+    }),
+  ]),
   diffConfigs: z.tuple([runIds, z.strictObject({ all: z.boolean().optional() }).optional()]),
   runSummaries: z.tuple([runIds]),
   setTags: z.tuple([runId, z.array(z.string().trim().min(1).max(64)).max(32)]),

@@ -40,6 +40,8 @@ class CollectingWriter {
     g.values[certifiedSeriesName(p.eps)] = p.accuracy;
     if (p.pairwise !== null && p.pairwise !== undefined) g.values[certifiedSeriesName(p.eps, true)] = p.pairwise;
   }
+  /** Spectrum histograms are read with getSpectrum when 'layer-bounds' is announced, not streamed as metrics. */
+  spectrum(): void {}
   async layers(): Promise<void> {}
   async start(): Promise<void> {}
   async finish(): Promise<void> {}

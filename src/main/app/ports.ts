@@ -8,6 +8,7 @@ import type {
   ConfigDiff,
   LayerBounds,
   LayerBoundsQuery,
+  LayerSpectrum,
   RunDetail,
   RunFilter,
   RunList,
@@ -15,6 +16,7 @@ import type {
   RunSummary,
   SeriesQuery,
   SeriesResult,
+  SpectrumQuery,
 } from '../../shared/api.js';
 import type { BackendReport as EngineBackendReport } from '../../shared/backend.js';
 import type { RunConfig } from '../../shared/config.js';
@@ -53,6 +55,7 @@ export interface StorePort {
   getRun(runId: string): Promise<RunDetail | null>;
   getSeries(query: SeriesQuery): Promise<SeriesResult>;
   getLayerBounds(runId: string, query: LayerBoundsQuery): Promise<LayerBounds>;
+  getSpectrum(runId: string, query: SpectrumQuery): Promise<LayerSpectrum>;
   diffConfigs(runIds: string[], all: boolean): Promise<ConfigDiff>;
   runSummaries(runIds: string[]): Promise<RunSummary[]>;
   setTags(runId: string, tags: string[]): Promise<string[]>;

@@ -15,6 +15,7 @@ import {
   type LabEventListener,
   type LabInfo,
   type LayerBoundsQuery,
+  type SpectrumQuery,
   type MissingPiece,
   type Preset,
   type RunControlResult,
@@ -184,6 +185,11 @@ export class LabService implements LabApi {
   async getLayerBounds(runId: string, query: LayerBoundsQuery = {}) {
     await this.requireRun(runId);
     return this.opts.store.getLayerBounds(runId, query);
+  }
+
+  async getSpectrum(runId: string, query: SpectrumQuery) {
+    await this.requireRun(runId);
+    return this.opts.store.getSpectrum(runId, query);
   }
 
   async diffConfigs(runIds: string[], options: { all?: boolean } = {}) {

@@ -3,9 +3,10 @@
  * store's own recordEngineEvent (one writer per run; it also keeps the model's layers), records are
  * translated to the UI contract.
  */
-import { LabError, type LayerBoundsQuery, type RunDetail, type RunFilter, type RunList, type RunStatus, type SeriesQuery, type SeriesResult, type Series } from '../../shared/api.js';
+import { LabError, type LayerBoundsQuery, type LayerSpectrum, type SpectrumQuery, type RunDetail, type RunFilter, type RunList, type RunStatus, type SeriesQuery, type SeriesResult, type Series } from '../../shared/api.js';
 import type { EngineEvent } from '../../shared/events.js';
 import type { RunSummary as StoreSummary } from '../../shared/records.js';
+import { SPECTRUM_HISTOGRAM_METHOD, unpackSpectrumHistogram } from '../../shared/spectrum.js';
 import { isStoreError, recordEngineEvent, type Store, type StoreWriter } from '../store/index.js';
 import type { NewRun, StorePort } from './ports.js';
 import { certifiedSeriesName, configDiffOf, layerBoundsOf, listItemOf, parseCertifiedSeries, statusesToStore, statusToStore, summaryOf } from './store-mapping.js';
@@ -186,6 +187,24 @@ export class SqliteStorePort implements StorePort {
     return translate(async () => {
       const [at, layers] = await Promise.all([this.store.layerBounds(runId, query.step ?? 'latest'), this.store.layers(runId)]);
       return layerBoundsOf(at, layers, query.methods);
+    });
+  }
+
+  /** Histograms are rows of the spectra table under SPECTRUM_HISTOGRAM_METHOD (recordEngineEvent packs them). */
+  getSpectrum(runId: string, query: SpectrumQuery): Promise<LayerSpectrum> {
+    return translate(async () => {
+      const [all, layers] = await Promise.all([this.store.listSpectra(runId), this.store.layers(runId)]);
+      if (layers.length > 0 && !layers.some((l) => l.name === query.layer)) {
+        throw new LabError('not-found', `Run ${runId} has no layer named ${JSON.stringify(query.layer)}.`, `Pick one of: ${layers.map((l) => l.name).join(', ')}.`);
+      }
+      const availableSteps = all.filter((s) => s.layer === query.layer && s.method === SPECTRUM_HISTOGRAM_METHOD).map((s) => s.step);
+      const none: LayerSpectrum = { runId, layer: query.layer, step: null, availableSteps, histogram: null, exactNorm: null };
+      const step = query.step === undefined || query.step === 'latest' ? availableSteps[availableSteps.length - 1] : query.step;
+      if (step === undefined || !availableSteps.includes(step)) return none;
+      const rec = await this.store.getSpectrum(runId, { layer: query.layer, step, method: SPECTRUM_HISTOGRAM_METHOD });
+      if (!rec) return none;
+      const histogram = unpackSpectrumHistogram(rec.values);
+      return { ...none, step, histogram, exactNorm: histogram.count > 0 ? histogram.max : null };
     });
   }
 

@@ -8,12 +8,14 @@
  *   certified (tightest certified upper bound), sedghi-exact, operator-power (lower estimate), gram-iteration
  *   and any other method the engine reports in LayerEval.bounds (f4-polyphase, toeplitz-norm2toep ...),
  *   each with its iterations and time when reported,
- * plus certified-accuracy rows (eps, accuracy, pairwise), checkpoints, and the model's conv and dense
+ * plus certified-accuracy rows (eps, accuracy, pairwise), each conv layer's spectrum histogram (spectra table,
+ * method SPECTRUM_HISTOGRAM_METHOD, packed by packSpectrumHistogram), checkpoints, and the model's conv and dense
  * layers (kernel shape, stride, padding; input size from the evaluations) in the `layers` table.
  */
 import type { BoundKind, BoundResult } from '../../shared/bounds.js';
 import type { EngineEvent, EvalEvent, LayerEval, LayerSummary } from '../../shared/events.js';
 import type { LayerBoundKind, LayerBoundPoint, LayerInput } from '../../shared/records.js';
+import { packSpectrumHistogram, SPECTRUM_HISTOGRAM_METHOD } from '../../shared/spectrum.js';
 import type { StoreWriter } from './writer.js';
 
 export interface EngineEventSink {
@@ -82,6 +84,10 @@ async function recordEval(w: StoreWriter, e: EvalEvent): Promise<void> {
   for (const c of e.curvature?.certified ?? []) put(`eval/curvature_acc@${c.eps}`, c.acc);
   for (const p of e.pgd ?? []) put(`eval/pgd_acc@${p.eps}`, p.acc);
   for (const l of e.layers) w.bounds(layerBounds(e.step, l, wall));
+  // The histogram, packed into the spectra table's number array (SPECTRUM_HISTOGRAM_METHOD tells it from raw values).
+  for (const l of e.layers) {
+    if (l.spectrum) w.spectrum({ layer: l.name, step: e.step, method: SPECTRUM_HISTOGRAM_METHOD, values: packSpectrumHistogram(l.spectrum) });
+  }
   for (const c of e.certified) w.cert({ step: e.step, eps: c.eps, accuracy: c.acc, pairwise: c.accPairwise });
   // After the values: a malformed layer description is reported without losing the evaluation.
   if (e.layers.length > 0) await w.layers(e.layers.map(layerOfEval));

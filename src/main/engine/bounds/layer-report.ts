@@ -69,7 +69,7 @@ export function computeLayerBounds(
         method: 'spectrum',
         reason:
           `every singular value of a ${host.shape.join('x')} kernel at n = ${Array.isArray(n) ? n.join('x') : n} needs a dense eigen-solve per frequency ` +
-          '(several times the exact norm alone); only the norm was computed. `spectral-lab bounds` on a checkpoint can still take the spectrum.',
+          '(several times the exact norm alone), so only the norm was computed. sedghiExactNorm(kernel, n, { spectrum: true }) takes it offline.',
       });
     }
     const exact = attempt('exact', () => sedghiExactNorm(host, n, { spectrum }));

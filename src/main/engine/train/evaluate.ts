@@ -8,6 +8,7 @@ import type { BoundResult, LayerBoundsReport } from '../../../shared/bounds.js';
 import type { RunConfig } from '../../../shared/config.js';
 import type { CertifiedPoint, EvalEvent, LayerEval } from '../../../shared/events.js';
 import { ENGINE_PROTOCOL_VERSION } from '../../../shared/events.js';
+import { spectrumHistogram } from '../../../shared/spectrum.js';
 import { computeLayerBounds, type LayerBoundMethod } from '../bounds/layer-report.js';
 import { certifiedAccuracy, networkLipschitz } from '../certify/index.js';
 import type { Split } from '../data/types.js';
@@ -91,6 +92,7 @@ export function layerBounds(layer: LinearLayer, ev: RunConfig['evaluation']): { 
     methods,
     gramIterations: ev.gramIterations,
     operatorIterations: ev.operatorIterations,
+    spectrum: methods.includes('exact'),
   });
   const m = report.f4.matrixNorms;
   const s = report.f4.sqrtHW;
@@ -110,6 +112,8 @@ export function layerBounds(layer: LinearLayer, ev: RunConfig['evaluation']): { 
       ...(report.exactCircular ? { exactCircular: report.exactCircular.value } : {}),
       ...(report.operator ? { operatorEstimate: report.operator.value } : {}),
       ...(report.gram ? { gram: report.gram.value } : {}),
+      // Always the fixed histogram, never the raw values: a wide layer has millions of singular values.
+      ...(report.spectrum ? { spectrum: spectrumHistogram(report.spectrum) } : {}),
       bounds: [report.f4, report.f4Polyphase, report.exactCircular, report.gram, report.toeplitz, report.operator]
         .filter((b): b is BoundResult => b !== undefined)
         .map(plainBound),

@@ -1,34 +1,40 @@
 /**
- * Singular-value spectra of a layer. The LabApi has no spectrum method yet (the store keeps spectra:
- * SpectrumRecord in src/shared/records.ts); this adapter uses one as soon as the lab offers
- * `getSpectrum(runId, layer, step)`, and the view says plainly that it is not offered until then.
+ * Singular-value spectra of a layer, as the lab serves them (LabApi.getSpectrum: a fixed-bin histogram of
+ * src/shared/spectrum.ts, whose max is the exact circular norm), turned into what a line chart draws: the
+ * histogram's bar outline and a vertical marker at the exact norm. Pure TS.
  */
-import type { LabApi } from '../../../shared/api';
+import type { LabApi, LayerSpectrum, SpectrumHistogram } from '../../../shared/api';
+import type { PlotSeries } from './plot';
 
-export interface SpectrumAnswer {
-  layer: string;
-  step: number;
-  method?: string;
-  values: number[];
+export type SpectrumFetcher = (runId: string, layer: string, step: number | 'latest') => Promise<LayerSpectrum>;
+
+export function spectrumFetcher(api: LabApi): SpectrumFetcher {
+  return (runId, layer, step) => api.getSpectrum(runId, { layer, step });
 }
 
-export type SpectrumFetcher = (runId: string, layer: string, step: number | 'latest') => Promise<SpectrumAnswer>;
-
-export function spectrumFetcher(api: LabApi): SpectrumFetcher | null {
-  const fn = (api as unknown as Record<string, unknown>).getSpectrum;
-  if (typeof fn !== 'function') return null;
-  return (runId, layer, step) => (fn as (...a: unknown[]) => Promise<SpectrumAnswer>).call(api, runId, layer, step);
+/** Bars as a closed outline (x up each edge and across each bin), so a line chart draws a histogram. */
+export function histogramOutline(h: SpectrumHistogram): { x: number[]; y: number[] } {
+  const x: number[] = [];
+  const y: number[] = [];
+  if (h.count === 0) return { x, y };
+  for (let i = 0; i < h.counts.length; i++) {
+    x.push(h.edges[i], h.edges[i], h.edges[i + 1]);
+    y.push(i === 0 ? 0 : h.counts[i - 1], h.counts[i], h.counts[i]);
+  }
+  x.push(h.edges[h.edges.length - 1]);
+  y.push(0);
+  return { x, y };
 }
 
-/** Equal-width histogram: bin centres and counts. */
-export function histogram(values: readonly number[], bins: number): { x: number[]; y: number[]; width: number } {
-  const finite = values.filter(Number.isFinite);
-  if (finite.length === 0) return { x: [], y: [], width: 0 };
-  const lo = Math.min(...finite);
-  const hi = Math.max(...finite);
-  const n = Math.max(1, bins);
-  const width = hi > lo ? (hi - lo) / n : 1;
-  const y = new Array<number>(n).fill(0);
-  for (const v of finite) y[Math.min(n - 1, Math.floor((v - lo) / width))]++;
-  return { x: y.map((_, i) => lo + (i + 0.5) * width), y, width };
+/** The chart's series: the histogram and the exact norm as a dashed vertical line as tall as the tallest bar. */
+export function spectrumSeries(s: LayerSpectrum): PlotSeries[] {
+  const h = s.histogram;
+  if (!h || h.count === 0) return [];
+  const o = histogramOutline(h);
+  const top = Math.max(...h.counts);
+  const out: PlotSeries[] = [{ id: 'spectrum', label: `${s.layer} singular values (${h.count}, step ${s.step})`, x: o.x, y: o.y, colorIndex: 0 }];
+  if (s.exactNorm !== null) {
+    out.push({ id: 'exact-norm', label: `exact norm ${s.exactNorm.toPrecision(6)}`, x: [s.exactNorm, s.exactNorm], y: [0, top], colorIndex: 1, dashed: true });
+  }
+  return out;
 }
