@@ -37,6 +37,39 @@ describe('host engine: WebAssembly SIMD passes', () => {
     }
   });
 
+  // The c_out split of f4-parallel.ts: both halves on this thread, then the second on the helper thread.
+  it.each([
+    [[3, 3, 5, 16], false],
+    [[2, 3, 3, 12], false],
+    [[3, 3, 6, 64], true],
+    [[1, 1, 7, 12], true],
+  ] as [Shape4, boolean][])('split into two c_out blocks agrees with the JS passes for %j (threads %s)', (shape, threads) => {
+    const W = weights(shape, 2);
+    const a = createHostVectors(shape, 5);
+    const b = createHostVectors(shape, 5);
+    jsPowerIterate(W, shape, a, 20);
+    simdPowerIterate(simd!, W, shape, b, 20, { split: true, threads });
+    for (const X of F4_MATRICES) {
+      expect(Math.abs(a.sigma[X] - b.sigma[X]) / a.sigma[X], X).toBeLessThan(1e-5);
+      for (const side of ['u', 'v'] as const) {
+        let dot = 0;
+        for (let j = 0; j < a[side][X].length; j++) dot += a[side][X][j] * b[side][X][j];
+        expect(dot, `${side} ${X}`).toBeGreaterThan(1 - 1e-4);
+      }
+    }
+  });
+
+  it.each([false, true])('a zero kernel split into c_out blocks (threads %s) gives sigma 0 and the start vectors', (threads) => {
+    const shape: Shape4 = [3, 3, 2, 16];
+    const vecs = createHostVectors(shape, 1);
+    const u = vecs.u.U.slice();
+    const v = vecs.v.T.slice();
+    simdPowerIterate(simd!, new Float32Array(3 * 3 * 2 * 16), shape, vecs, 3, { split: true, threads });
+    for (const X of F4_MATRICES) expect(vecs.sigma[X]).toBe(0);
+    u.forEach((x, j) => expect(vecs.u.U[j]).toBeCloseTo(x, 6));
+    v.forEach((x, j) => expect(vecs.v.T[j]).toBeCloseTo(x, 6));
+  });
+
   it('a zero kernel gives sigma 0 and keeps finite unit vectors', () => {
     const shape: Shape4 = [3, 3, 2, 8];
     const vecs = createHostVectors(shape, 1);

@@ -5,14 +5,16 @@
  * products are slow except for one layout (WASM: row vector x matrix), so eight products per iteration cost
  * ~50 ms for a 3x3x256x256 kernel. Here each weight W[k,l,i,o] is loaded once per pass and feeds all four
  * products: ~0.5 ms per iteration with the WebAssembly SIMD passes (f4-simd.ts, c_out % 4 == 0, float32),
- * ~3 ms with the JS passes below (any shape, float64 accumulation).
+ * ~3 ms with the JS passes below (any shape, float64 accumulation). Kernels of 2 MB and more, iterated 8 times or
+ * more, are split into two c_out halves, the second run by a helper thread (f4-parallel.ts).
  *
  * Vector layouts are those of the block view (reshapes.f4BlockView), so both engines agree index for index:
  *   R: u (k,o), v (l,i)     S: u (l,o), v (k,i)     T: u o, v (k,l,i)     U: u (k,l,o), v i.
  */
 import type { F4Matrix } from '../../../shared/bounds.js';
 import { F4_MATRICES } from '../../../shared/bounds.js';
-import { applyFor, f4SimdPasses, simdHeap, type F4SimdPasses } from './f4-simd.js';
+import { f4Helper, f4HelperAvailable, type F4Helper, type HelperJob } from './f4-parallel.js';
+import { applyFor, f4SimdPasses, simdHeap, UNROLLS, type F4SimdPasses } from './f4-simd.js';
 import { randomUnitVector } from './linalg64.js';
 import type { Shape4 } from './reshapes.js';
 
@@ -162,13 +164,70 @@ export function jsPowerIterate(W: Weights, shape: Shape4, vecs: F4HostVectors, i
 }
 
 /**
- * The same iteration with the SIMD passes, in float32 inside the module's memory: W is copied in once per call,
- * each vector lives in one region (v is apply's input and applyT's output), and only the normalisations run in JS.
- * A zero output (zero kernel) restores the vector the call started with, as the JS path keeps its previous one.
+ * From this kernel size and iteration count on, the SIMD path splits the kernel between two threads
+ * (f4-parallel.ts): below, an iteration (< 0.5 ms) is too short to repay the per-iteration hand-over, and a
+ * single iteration (a training step) could not repay the copy of half the kernel to the helper.
  */
-export function simdPowerIterate(p: F4SimdPasses, W: Weights, shape: Shape4, vecs: F4HostVectors, iterations: number): void {
+export const PARALLEL_MIN_BYTES = 2 * 1024 * 1024;
+export const PARALLEL_MIN_ITERATIONS = 8;
+
+/** c_out columns of the first block: all of them, or about half (a multiple of 4, of 16 when c_out >= 64). */
+export function simdBlockWidth(co: number, split: boolean): number {
+  if (!split || co < 8) return co;
+  const q = co >= 64 ? 16 : 4;
+  return Math.ceil(co / 2 / q) * q;
+}
+
+/**
+ * full[p * co + o] <-> blocked[n_p * o0 + p * bw + (o - o0)] for c_out blocks [o0, o0 + bw) of width `width`:
+ * the layout of the kernel (n_p = h w c_in) and of every u (n_p = its length / c_out) on the blocked SIMD path.
+ */
+function copyBlocked(full: ArrayLike<number>, blocked: Float32Array, at: number, co: number, width: number, toBlocked: boolean): void {
+  const np = full.length / co;
+  const out = full as Float64Array;
+  const rows = full as Float32Array;
+  if (toBlocked && typeof rows.subarray === 'function') {
+    // Typed input (the kernel from dataSync): one native copy per row of a block.
+    for (let o0 = 0, b = at; o0 < co; o0 += width) {
+      const bw = Math.min(width, co - o0);
+      for (let f = o0; f < full.length; f += co, b += bw) blocked.set(rows.subarray(f, f + bw), b);
+    }
+    return;
+  }
+  for (let o0 = 0; o0 < co; o0 += width) {
+    const bw = Math.min(width, co - o0);
+    let b = at + np * o0;
+    for (let p = 0; p < np; p++) {
+      const f = p * co + o0;
+      if (toBlocked) for (let j = 0; j < bw; j++) blocked[b + j] = full[f + j];
+      else for (let j = 0; j < bw; j++) out[f + j] = blocked[b + j];
+      b += bw;
+    }
+  }
+}
+
+/**
+ * The same iteration with the SIMD passes, in float32 inside the module's memory. W is copied in once per call,
+ * split into c_out blocks (simdBlockWidth) that are contiguous HWIO kernels of c_out = bw; every u is indexed by
+ * (.., o), so block b alone gives u's block b: y_b = X_b v, then at once (W_b still in cache) z += X_b^T y_b.
+ * The power step is scale-invariant, so z = ||y|| X^T u with u = y / ||y||, hence sigma = ||z|| / ||y||.
+ * A zero y (v in X's null space, or a zero kernel) takes u from the call's start, as the JS path keeps its previous
+ * one, and redoes applyT for that step; a zero z restores the start v likewise.
+ */
+export function simdPowerIterate(
+  p: F4SimdPasses,
+  W: Weights,
+  shape: Shape4,
+  vecs: F4HostVectors,
+  iterations: number,
+  opts: { split?: boolean; threads?: boolean } = {},
+): void {
   const [h, w, ci, co] = shape;
-  const apply = applyFor(p, co);
+  const hwci = h * w * ci;
+  const split =
+    opts.split ??
+    (4 * hwci * co >= PARALLEL_MIN_BYTES && iterations >= PARALLEL_MIN_ITERATIONS && opts.threads !== false && f4HelperAvailable(p));
+  const width = simdBlockWidth(co, split);
   const len = hostVectorLengths(shape);
   let top = 0;
   const alloc = (n: number) => {
@@ -176,44 +235,123 @@ export function simdPowerIterate(p: F4SimdPasses, W: Weights, shape: Shape4, vec
     top += Math.ceil(n / 4) * 4; // 16-byte aligned regions
     return at;
   };
-  const wAt = alloc(h * w * ci * co);
-  const vAt = {} as Record<F4Matrix, number>;
+  const wAt = alloc(hwci * co);
   const uAt = {} as Record<F4Matrix, number>;
+  const vAt: [Record<F4Matrix, number>, Record<F4Matrix, number>] = [{} as Record<F4Matrix, number>, {} as Record<F4Matrix, number>];
   for (const X of F4_MATRICES) {
-    vAt[X] = alloc(len.v[X]);
     uAt[X] = alloc(len.u[X]);
+    vAt[0][X] = alloc(len.v[X]);
+    vAt[1][X] = alloc(len.v[X]);
   }
   const heap = simdHeap(p, top * 4);
-  heap.set(W, wAt);
+  if (width === co) heap.set(W, wAt);
+  else copyBlocked(W, heap, wAt, co, width, true);
+  const u0 = {} as Vecs;
   for (const X of F4_MATRICES) {
-    heap.set(vecs.v[X], vAt[X]);
-    heap.set(vecs.u[X], uAt[X]);
+    heap.set(vecs.v[X], vAt[0][X]);
+    u0[X] = new Float64Array(len.u[X]);
+    copyBlocked(vecs.u[X], heap, uAt[X], co, width, true);
+    u0[X].set(heap.subarray(uAt[X], uAt[X] + len.u[X]));
   }
   // The module's parameter order: W h w ci co, then T R S U inputs, then T R S U outputs (byte offsets).
   const order: F4Matrix[] = ['T', 'R', 'S', 'U'];
-  const args = (from: Record<F4Matrix, number>, to: Record<F4Matrix, number>) =>
-    [wAt, h, w, ci, co, ...order.map((X) => from[X]), ...order.map((X) => to[X])].map((x, j) => (j === 0 || j > 4 ? 4 * x : x));
-  const applyArgs = args(vAt, uAt);
-  const applyTArgs = args(uAt, vAt);
-  const normalize = (at: number, n: number, fallback: Float64Array): number => {
+  const blocks: Array<{ apply: (...a: number[]) => void; args: [number[], number[]][] }> = [];
+  for (let o0 = 0; o0 < co; o0 += width) {
+    const bw = Math.min(width, co - o0);
+    const uB = order.map((X) => 4 * (uAt[X] + (len.u[X] / co) * o0));
+    const head = [4 * (wAt + hwci * o0), h, w, ci, bw];
+    const args = vAt.map((vIn, s) => {
+      const vOut = vAt[1 - s];
+      return [[...head, ...order.map((X) => 4 * vIn[X]), ...uB], [...head, ...uB, ...order.map((X) => 4 * vOut[X])]];
+    }) as [number[], number[]][];
+    blocks.push({ apply: applyFor(p, bw), args });
+  }
+  let helper: F4Helper | null = null;
+  if (blocks.length === 2 && opts.threads !== false) {
+    const u1 = (X: F4Matrix) => [uAt[X] + (len.u[X] / co) * width, (len.u[X] / co) * (co - width)] as const;
+    const name = `apply${UNROLLS.find((U) => (co - width) % (4 * U) === 0) ?? 1}`;
+    const parity = [0, 1] as const;
+    try {
+      helper = f4Helper(p, {
+        heapBytes: top * 4,
+        kernel: heap.slice(wAt + hwci * width, wAt + hwci * co),
+        kernelAt: wAt + hwci * width,
+        inputs: parity.map((s) => order.map((X) => [vAt[s][X], len.v[X]])) as HelperJob['inputs'],
+        calls: parity.map((s) => [[name, blocks[1].args[s][0]], ['applyT', blocks[1].args[s][1]]]) as HelperJob['calls'],
+        outputs: parity.map((s) => [
+          ...order.map((X) => [...u1(X), false]),
+          ...order.map((X) => [vAt[1 - s][X], len.v[X], true]),
+        ]) as HelperJob['outputs'],
+      });
+    } catch {
+      helper = null;
+    }
+  }
+  let mine = helper ? blocks.slice(0, 1) : blocks;
+  // On a loaded machine the helper may wait for a core: once the main thread has spent more time waiting for it
+  // than computing its own half, it runs both halves itself for the rest of the call.
+  let worked = 0, waited = 0;
+  const sumSq = (at: number, n: number): number => {
     let s = 0;
     for (let j = at; j < at + n; j++) s += heap[j] * heap[j];
-    s = Math.sqrt(s);
-    if (s > 0) for (let j = at; j < at + n; j++) heap[j] /= s;
-    else heap.set(fallback, at);
-    return s;
+    return Math.sqrt(s);
   };
+  const yNorm = {} as Record<F4Matrix, number>;
+  let s = 0; // v is in vAt[s]
   for (let t = 0; t < iterations; t++) {
-    for (const X of F4_MATRICES) heap.fill(0, uAt[X], uAt[X] + len.u[X]);
-    apply(...applyArgs);
-    for (const X of F4_MATRICES) normalize(uAt[X], len.u[X], vecs.u[X]);
-    for (const X of F4_MATRICES) heap.fill(0, vAt[X], vAt[X] + len.v[X]);
-    p.applyT(...applyTArgs);
-    for (const X of F4_MATRICES) vecs.sigma[X] = normalize(vAt[X], len.v[X], vecs.v[X]);
+    const vOut = vAt[1 - s];
+    for (const X of F4_MATRICES) {
+      heap.fill(0, uAt[X], uAt[X] + len.u[X]);
+      heap.fill(0, vOut[X], vOut[X] + len.v[X]);
+    }
+    const t0 = performance.now();
+    helper?.start(s as 0 | 1, heap);
+    for (const b of mine) {
+      b.apply(...b.args[s][0]);
+      p.applyT(...b.args[s][1]);
+    }
+    if (helper) {
+      const t1 = performance.now();
+      try {
+        helper.finish(s as 0 | 1, heap);
+      } catch {
+        // The helper stalled or failed: start over on this thread (vecs.u, vecs.v are only written at the end).
+        return simdPowerIterate(p, W, shape, vecs, iterations, { split, threads: false });
+      }
+      worked += t1 - t0;
+      waited += performance.now() - t1;
+      if (t >= 2 && waited > worked && !opts.threads) {
+        helper = null;
+        mine = blocks;
+      }
+    }
+    let dead = false;
+    for (const X of F4_MATRICES) {
+      yNorm[X] = sumSq(uAt[X], len.u[X]);
+      if (yNorm[X] === 0) {
+        heap.set(u0[X], uAt[X]);
+        yNorm[X] = 1;
+        dead = true;
+      }
+    }
+    if (dead) {
+      for (const X of F4_MATRICES) heap.fill(0, vOut[X], vOut[X] + len.v[X]);
+      for (const b of blocks) p.applyT(...b.args[s][1]);
+    }
+    for (const X of F4_MATRICES) {
+      const at = vOut[X], n = len.v[X];
+      const z = sumSq(at, n);
+      vecs.sigma[X] = z / yNorm[X];
+      if (z > 0) for (let j = at; j < at + n; j++) heap[j] /= z;
+      else heap.set(vecs.v[X], at);
+    }
+    s = 1 - s;
   }
   for (const X of F4_MATRICES) {
-    vecs.u[X].set(heap.subarray(uAt[X], uAt[X] + len.u[X]));
-    vecs.v[X].set(heap.subarray(vAt[X], vAt[X] + len.v[X]));
+    const at = uAt[X], n = len.u[X];
+    for (let j = at; j < at + n; j++) heap[j] /= yNorm[X];
+    copyBlocked(vecs.u[X], heap, at, co, width, false);
+    vecs.v[X].set(heap.subarray(vAt[s][X], vAt[s][X] + len.v[X]));
   }
 }
 

@@ -6,64 +6,14 @@
  *
  * Layout and index conventions are exactly those of f4-host.ts (vectors of the block view), in float32:
  *   apply (v -> y):  y_T[o] += v_T[k,l,i] W, y_R[k,o] += v_R[l,i] W, y_S[l,o] += v_S[k,i] W, y_U[k,l,o] += v_U[i] W
- *   applyT (u -> z): z_T[k,l,i] = W . u_T, z_R[l,i] += W . u_R[k], z_S[k,i] += W . u_S[l], z_U[i] += W . u_U[k,l]
+ *   applyT (u -> z): z_T[k,l,i] += W . u_T, z_R[l,i] += W . u_R[k], z_S[k,i] += W . u_S[l], z_U[i] += W . u_U[k,l]
  * with W = W[k,l,i,:] a row of c_out weights, the inner loops over o in steps of 4.
  */
 
-// --- a minimal WebAssembly encoder -------------------------------------------------------------------------
-type Bytes = number[];
-const uleb = (n: number): Bytes => {
-  const out: Bytes = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-const sleb = (n: number): Bytes => {
-  const out: Bytes = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) return [...out, b];
-    out.push(b | 0x80);
-  }
-};
-const vec = (items: Bytes[]): Bytes => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: Bytes): Bytes => [id, ...uleb(body.length), ...body];
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-const get = (i: number): Bytes => [0x20, ...uleb(i)];
-const set = (i: number): Bytes => [0x21, ...uleb(i)];
-const i32 = (v: number): Bytes => [0x41, ...sleb(v)];
-const ADD = [0x6a];
-const MUL = [0x6c];
-const F32_ADD = [0x92];
-const f32Load: Bytes = [0x2a, 2, 0];
-const f32Store: Bytes = [0x38, 2, 0];
-const vLoadAt = (offset: number): Bytes => [0xfd, 0x00, 4, ...uleb(offset)];
-const vStoreAt = (offset: number): Bytes => [0xfd, 0x0b, 4, ...uleb(offset)];
-const SPLAT = [0xfd, 0x13];
-const V_ADD = [0xfd, 0xe4, 0x01];
-const V_MUL = [0xfd, 0xe6, 0x01];
-const lane = (j: number): Bytes => [0xfd, 0x1f, j];
-const ZERO4: Bytes = [0x43, 0, 0, 0, 0, ...SPLAT];
-
-/** for (x = 0; x < limit; x += step) body — limit and step are instruction sequences pushing an i32. */
-const forUp = (x: number, limit: Bytes, step: Bytes, body: Bytes): Bytes => [
-  ...i32(0), ...set(x),
-  0x02, 0x40, 0x03, 0x40, // block, loop
-  ...get(x), ...limit, 0x4f, 0x0d, 1, // br_if (x >= limit) out of the block
-  ...body,
-  ...get(x), ...step, ...ADD, ...set(x),
-  0x0c, 0, 0x0b, 0x0b, // br loop; end loop; end block
-];
-const add = (...terms: Bytes[]): Bytes => terms.reduce((a, t, j) => (j ? [...a, ...t, ...ADD] : t), [] as Bytes);
-const mul = (a: Bytes, b: Bytes): Bytes => [...a, ...b, ...MUL];
-const hsum = (acc: number): Bytes => [...get(acc), ...lane(0), ...[1, 2, 3].flatMap((j) => [...get(acc), ...lane(j), ...F32_ADD])];
+import {
+  type Bytes, uleb, vec, section, I32, V128, get, set, i32, F32_ADD, f32Load, f32Store, vLoadAt, vStoreAt, SPLAT, V_ADD,
+  V_MUL, ZERO4, forUp, add, mul, hsum,
+} from './wasm-simd-encoder.js';
 
 // Parameters (byte offsets and sizes): W h w ci co, in_T in_R in_S in_U, out_T out_R out_S out_U.
 const [W, H, WD, CI, CO, IT, IR, IS, IU, OT, OR, OS, OU] = Array.from({ length: 13 }, (_, j) => j);
@@ -138,7 +88,8 @@ function applyTBody(): Bytes {
         ...get(acc[t]), ...get(x), ...add(get(p), get(OFF)), ...vLoadAt(0), ...V_MUL, ...V_ADD, ...set(acc[t]),
       ]),
     ]),
-    ...scalarAt(OT, get(T)), ...hsum(acc[0]), ...f32Store,
+    // T accumulates too, so a kernel split into c_out blocks (f4-host.ts) sums its partial products in place.
+    ...accumulateTo(scalarAt(OT, get(T)), 0),
     ...accumulateTo(scalarAt(OR, colR), 1),
     ...accumulateTo(scalarAt(OS, colS), 2),
     ...accumulateTo(scalarAt(OU, get(I)), 3),
@@ -186,6 +137,8 @@ export interface F4SimdPasses {
   apply: Record<Unroll, Pass>;
   applyT: Pass;
   memory: WasmMemory;
+  /** The compiled module, for instances in other threads (f4-parallel.ts). */
+  module: object;
 }
 
 let passes: F4SimdPasses | null | undefined;
@@ -197,9 +150,10 @@ export function f4SimdPasses(): F4SimdPasses | null {
     const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
     const bytes = moduleBytes();
     if (!wasm || !wasm.validate(bytes)) return (passes = null);
-    const ex = new wasm.Instance(new wasm.Module(bytes)).exports;
+    const module = new wasm.Module(bytes);
+    const ex = new wasm.Instance(module).exports;
     const apply = Object.fromEntries(UNROLLS.map((U) => [U, ex[`apply${U}`] as Pass])) as Record<Unroll, Pass>;
-    passes = { apply, applyT: ex.applyT as Pass, memory: ex.mem as WasmMemory };
+    passes = { apply, applyT: ex.applyT as Pass, memory: ex.mem as WasmMemory, module };
   } catch {
     passes = null;
   }

@@ -84,6 +84,43 @@ export interface FrequencyMatrices extends FrequencySet {
  * large enough, the matrices are written into it (and alias it).
  */
 export function frequencyMatrices(kernel: KernelHWIO, nh: number, nw: number, freqs?: FrequencySet, out?: Float64Array): FrequencyMatrices {
+  return fillFrequencyMatrices(kernel, nh, nw, freqs, (n) => (out && out.length >= n ? out.subarray(0, n) : new Float64Array(n)));
+}
+
+/**
+ * Stage 2 of the DFT in a WebAssembly heap (frequency-simd.ts): `heap` is the float32 view of the module's memory,
+ * the matrices go to byte offset `data`, the stage-1 buffers and twiddles to `scratch` (dftScratchFloats(h, n_w)
+ * floats), and `combine` does the loop over channel pairs with the same operands as the JS loop, in bytes.
+ */
+export interface HeapDft {
+  heap: Float32Array;
+  data: number;
+  scratch: number;
+  combine: (tRe: number, tIm: number, tStep: number, cs: number, sn: number, h: number,
+    oRe: number, oIm: number, gRe: number, gIm: number, jb: number) => void;
+}
+
+/** Floats of stage-1 scratch that frequencyMatrices32 needs (an upper bound over the block sizes it picks). */
+export function dftScratchFloats(h: number, nw: number): number {
+  return 2 * Math.max(64 * h * nw, DFT_BLOCK) + 2 * h + 16;
+}
+const DFT_BLOCK = 65536;
+
+/** The same matrices rounded to float32, computed and stored in a WebAssembly heap (`dft`), see sedghi.ts. */
+export function frequencyMatrices32(kernel: KernelHWIO, nh: number, nw: number, dft: HeapDft): FrequencyMatrices32 {
+  if (dft.data % 16 || dft.scratch % 16) throw new KernelError('frequencyMatrices32: heap offsets must be 16-byte aligned.');
+  return fillFrequencyMatrices(kernel, nh, nw, undefined, (n) => dft.heap.subarray(dft.data / 4, dft.data / 4 + n), dft);
+}
+
+export type FrequencyMatrices32 = Omit<FrequencyMatrices, 'data'> & { data: Float32Array };
+
+/** At least the number of half-spectrum frequencies of an n_h x n_w input (for sizing buffers). */
+export function frequencyMatrixCount(nh: number, nw: number): number {
+  return Math.floor((nh * nw) / 2) + 2;
+}
+
+function fillFrequencyMatrices<D extends Float64Array | Float32Array>(kernel: KernelHWIO, nh: number, nw: number, freqs: FrequencySet | undefined,
+  alloc: (n: number) => D, dft?: HeapDft): Omit<FrequencyMatrices, 'data'> & { data: D } {
   const [h, w, ci, co] = kernel.shape;
   const set = freqs ?? halfSpectrumFrequencies(nh, nw);
   const count = set.u.length;
@@ -131,15 +168,22 @@ export function frequencyMatrices(kernel: KernelHWIO, nh: number, nw: number, fr
     if (g !== undefined && g !== f) partner[f] = g;
   }
 
-  const B = Math.max(64, Math.min(512, Math.floor(16384 / (h * nv))));
-  const cs = new Float64Array(h);
-  const sn = new Float64Array(h);
-  const Tre = new Float64Array(h * nv * B);
-  const Tim = new Float64Array(h * nv * B);
+  // A multiple of 4 so that the SIMD stage 2 (dft) sees whole f32x4 lanes (m is then a multiple of 4 too).
+  // The SIMD stage 2 is one call per (frequency, block): larger blocks (T up to 256 KB per part) amortise it.
+  const B = 4 * Math.floor(Math.max(64, Math.min(dft ? 2048 : 512, Math.floor((dft ? DFT_BLOCK : 16384) / (h * nv)))) / 4);
+  const tSize = h * nv * B;
+  const s4 = dft ? dft.scratch / 4 : 0;
+  if (dft && (m % 4 || 2 * tSize + 2 * h > dftScratchFloats(h, nw))) {
+    throw new KernelError('frequencyMatrices32: needs c_in * c_out divisible by 4 and dftScratchFloats() of scratch.');
+  }
+  const cs = dft ? dft.heap.subarray(s4 + 2 * tSize, s4 + 2 * tSize + h) : new Float64Array(h);
+  const sn = dft ? dft.heap.subarray(s4 + 2 * tSize + h, s4 + 2 * tSize + 2 * h) : new Float64Array(h);
+  const Tre = dft ? dft.heap.subarray(s4, s4 + tSize) : new Float64Array(tSize);
+  const Tim = dft ? dft.heap.subarray(s4 + tSize, s4 + 2 * tSize) : new Float64Array(tSize);
   const block = 2 * rows * cols;
   // Every entry is assigned below, so a reused buffer (`out`, e.g. a caller's scratch) needs no clearing; a
   // reused buffer also skips the page faults of first touch (~1 ms per MB here).
-  const data = out && out.length >= count * block ? out.subarray(0, count * block) : new Float64Array(count * block);
+  const data = alloc(count * block);
   for (let j0 = 0; j0 < m; j0 += B) {
     const jb = Math.min(B, m - j0);
     // Stage 1: T[k][v] = sum_l W[k,l] e^{-2 pi i v l / n_w} for this block of channel pairs.
@@ -177,6 +221,12 @@ export function frequencyMatrices(kernel: KernelHWIO, nh: number, nw: number, fr
       const oIm = oRe + rows * cols;
       const gRe = g >= 0 ? g * block + j0 : -1;
       const gIm = gRe + rows * cols;
+      if (dft) {
+        const at = (i: number) => dft.data + 4 * i;
+        dft.combine(dft.scratch + 4 * t0, dft.scratch + 4 * (tSize + t0), 4 * tStep, dft.scratch + 8 * tSize,
+          dft.scratch + 8 * tSize + 4 * h, h, at(oRe), at(oIm), gRe >= 0 ? at(gRe) : -1, gRe >= 0 ? at(gIm) : -1, jb);
+        continue;
+      }
       for (let jj = 0; jj < jb; jj++) {
         let P = 0;
         let Q = 0;

@@ -30,6 +30,24 @@ export interface RacingOptions {
   minSteps?: number;
   /** Safety factor on the Ritz residual in the upper estimate theta + kappa * rho. */
   kappa?: number;
+  /**
+   * w = M_f M_f^H q for q = (qr, qi)[qo .. qo + rows), replacing the float64 loop over `fm.data` — e.g. the
+   * float32 SIMD kernel (frequency-simd.ts) for screening.
+   */
+  product?: (f: number, qr: Float64Array, qi: Float64Array, qo: number, wr: Float64Array, wi: Float64Array) => void;
+  /**
+   * Relative slack on lambda = sigma^2 before a frequency is ruled out (upper * (1 + margin) < best lower):
+   * covers the rounding of a float32 screening, whose survivors are then confirmed in float64. Default 0.
+   */
+  margin?: number;
+  /**
+   * 'full' (default): every step is re-orthogonalised against the whole basis. 'local': against the last two
+   * vectors only (the three-term recurrence, applied as Gram-Schmidt): for a screening phase, where the few
+   * steps per frequency (~10-30) keep the loss of orthogonality near float64 rounding (Paige: it grows only
+   * along Ritz vectors that have converged to that level), so the Ritz values and residuals are as accurate
+   * as the margin needs, at O(R) instead of O(k R) per step.
+   */
+  reorthogonalize?: 'full' | 'local';
 }
 
 export interface RacingResult {
@@ -44,6 +62,8 @@ export interface RacingResult {
   /** Products M_f M_f^H q over all frequencies (the cost unit). */
   products: number;
   converged: boolean;
+  /** Indices of the frequencies not ruled out (within `margin` of the best), best first. */
+  survivors: number[];
 }
 
 interface State {
@@ -146,7 +166,7 @@ function gramProduct(D: Float64Array, off: number, R: number, C: number, qr: Flo
   }
 }
 
-export function raceTopSingularValue(fm: FrequencyMatrices, opts: RacingOptions): RacingResult {
+export function raceTopSingularValue(fm: Pick<FrequencyMatrices, 'rows' | 'cols' | 'count'> & { data?: Float64Array }, opts: RacingOptions): RacingResult {
   const R = fm.rows;
   const C = fm.cols;
   const D = fm.data;
@@ -162,13 +182,20 @@ export function raceTopSingularValue(fm: FrequencyMatrices, opts: RacingOptions)
   const lam = (1 + opts.tol) ** 2;
   const kappa = opts.kappa ?? 3;
   const minSteps = Math.min(R, opts.minSteps ?? 6);
+  const slack = 1 + (opts.margin ?? 0);
+  const local = opts.reorthogonalize === 'local';
+  const product = opts.product ?? ((f: number, qr: Float64Array, qi: Float64Array, qo: number, wr: Float64Array, wi: Float64Array) => {
+    if (!D) throw new Error('raceTopSingularValue: frequency matrices or a product function are required.');
+    gramProduct(D, f * block, R, C, qr, qi, qo, yr, yi, wr, wi);
+  });
   let products = 0;
 
   const states: State[] = [];
   for (let f = 0; f < fm.count; f++) {
     const st: State = {
       f, k: 0, steps: 0,
-      Qr: new Float64Array((minSteps + 1) * R), Qi: new Float64Array((minSteps + 1) * R),
+      // Room for the screening steps and the first extra chunk, which most frequencies need.
+      Qr: new Float64Array(Math.min(kmax + 1, minSteps + 4) * R), Qi: new Float64Array(Math.min(kmax + 1, minSteps + 4) * R),
       alpha: new Float64Array(kmax), beta: new Float64Array(kmax + 1),
       theta: 0, upper: Infinity, exhausted: false, done: false, scale: 0,
     };
@@ -190,15 +217,16 @@ export function raceTopSingularValue(fm: FrequencyMatrices, opts: RacingOptions)
   const step = (st: State): void => {
     const k = st.k;
     const { Qr, Qi } = st;
-    gramProduct(D, st.f * block, R, C, Qr, Qi, k * R, yr, yi, wr, wi);
+    product(st.f, Qr, Qi, k * R, wr, wi);
     products++;
     let a = 0;
     for (let r = 0; r < R; r++) a += Qr[k * R + r] * wr[r] + Qi[k * R + r] * wi[r];
     st.alpha[k] = a;
     let before = 0;
-    for (let r = 0; r < R; r++) before += wr[r] ** 2 + wi[r] ** 2;
+    if (!local) for (let r = 0; r < R; r++) before += wr[r] ** 2 + wi[r] ** 2;
+    const j0 = local ? Math.max(0, k - 1) : 0;
     for (let pass = 0; pass < 2; pass++) {
-      for (let j = 0; j <= k; j++) {
+      for (let j = j0; j <= k; j++) {
         const o = j * R;
         let hr = 0;
         let hi = 0;
@@ -211,6 +239,7 @@ export function raceTopSingularValue(fm: FrequencyMatrices, opts: RacingOptions)
           wi[r] -= hr * Qi[o + r] + hi * Qr[o + r];
         }
       }
+      if (local) break;
       let after = 0;
       for (let r = 0; r < R; r++) after += wr[r] ** 2 + wi[r] ** 2;
       if (after > 0.5 * before) break;
@@ -319,7 +348,7 @@ export function raceTopSingularValue(fm: FrequencyMatrices, opts: RacingOptions)
         best = st.f;
       }
     }
-    active = active.filter((st) => st.upper >= lower || st.f === best);
+    active = active.filter((st) => st.upper * slack >= lower || st.f === best);
     upper = 0;
     for (const st of active) upper = Math.max(upper, st.upper);
     if (upper <= lower * lam || active.every((st) => st.done || st.exhausted)) break;
@@ -332,5 +361,6 @@ export function raceTopSingularValue(fm: FrequencyMatrices, opts: RacingOptions)
     maxSteps: states.reduce((m, s) => Math.max(m, s.steps), 0),
     products,
     converged: upper <= lower * lam,
+    survivors: active.filter((st) => st.upper * slack >= lower).sort((a, b) => b.theta - a.theta).map((st) => st.f),
   };
 }

@@ -1,0 +1,57 @@
+/**
+ * A minimal WebAssembly encoder shared by the SIMD kernels (f4-simd.ts, frequency-simd.ts): readable
+ * instruction helpers that assemble a module's bytes in TypeScript, so no .wasm build step or binary asset.
+ */
+export type Bytes = number[];
+export const uleb = (n: number): Bytes => {
+  const out: Bytes = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+};
+export const sleb = (n: number): Bytes => {
+  const out: Bytes = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) return [...out, b];
+    out.push(b | 0x80);
+  }
+};
+export const vec = (items: Bytes[]): Bytes => [...uleb(items.length), ...items.flat()];
+export const section = (id: number, body: Bytes): Bytes => [id, ...uleb(body.length), ...body];
+export const I32 = 0x7f;
+export const V128 = 0x7b;
+
+export const get = (i: number): Bytes => [0x20, ...uleb(i)];
+export const set = (i: number): Bytes => [0x21, ...uleb(i)];
+export const i32 = (v: number): Bytes => [0x41, ...sleb(v)];
+export const ADD = [0x6a];
+export const MUL = [0x6c];
+export const F32_ADD = [0x92];
+export const f32Load: Bytes = [0x2a, 2, 0];
+export const f32Store: Bytes = [0x38, 2, 0];
+export const vLoadAt = (offset: number): Bytes => [0xfd, 0x00, 4, ...uleb(offset)];
+export const vStoreAt = (offset: number): Bytes => [0xfd, 0x0b, 4, ...uleb(offset)];
+export const SPLAT = [0xfd, 0x13];
+export const V_ADD = [0xfd, 0xe4, 0x01];
+export const V_MUL = [0xfd, 0xe6, 0x01];
+export const lane = (j: number): Bytes => [0xfd, 0x1f, j];
+export const ZERO4: Bytes = [0x43, 0, 0, 0, 0, ...SPLAT];
+
+/** for (x = 0; x < limit; x += step) body — limit and step are instruction sequences pushing an i32. */
+export const forUp = (x: number, limit: Bytes, step: Bytes, body: Bytes): Bytes => [
+  ...i32(0), ...set(x),
+  0x02, 0x40, 0x03, 0x40, // block, loop
+  ...get(x), ...limit, 0x4f, 0x0d, 1, // br_if (x >= limit) out of the block
+  ...body,
+  ...get(x), ...step, ...ADD, ...set(x),
+  0x0c, 0, 0x0b, 0x0b, // br loop; end loop; end block
+];
+export const add = (...terms: Bytes[]): Bytes => terms.reduce((a, t, j) => (j ? [...a, ...t, ...ADD] : t), [] as Bytes);
+export const mul = (a: Bytes, b: Bytes): Bytes => [...a, ...b, ...MUL];
+export const hsum = (acc: number): Bytes => [...get(acc), ...lane(0), ...[1, 2, 3].flatMap((j) => [...get(acc), ...lane(j), ...F32_ADD])];
