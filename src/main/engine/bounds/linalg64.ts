@@ -12,6 +12,7 @@
  */
 
 import { choleskyInPlace, gram64, transpose64 } from './blas64.js';
+import { tridiagonalEigen } from './hermitian-eig.js';
 
 export { gram64, transpose64 } from './blas64.js';
 
@@ -22,53 +23,14 @@ const UNDERFLOW_SLACK = 1e-280;
 
 /**
  * Eigenvalues (ascending) of the symmetric tridiagonal matrix with diagonal `diag` and off-diagonal `off`
- * (off[j] couples j and j+1): implicit QL with Wilkinson shifts (Numerical Recipes tqli).
+ * (off[j] couples j and j+1): the shared implicit QL of hermitian-eig.ts, sorted.
  */
 export function tridiagonalEigenvalues(diag: ArrayLike<number>, off: ArrayLike<number>): Float64Array {
   const n = diag.length;
   const d = Float64Array.from(diag);
   const e = new Float64Array(n);
   for (let j = 0; j + 1 < n; j++) e[j] = off[j];
-  for (let l = 0; l < n; l++) {
-    let iter = 0;
-    let m: number;
-    do {
-      for (m = l; m < n - 1; m++) {
-        const dd = Math.abs(d[m]) + Math.abs(d[m + 1]);
-        if (Math.abs(e[m]) <= Number.EPSILON * dd) break;
-      }
-      if (m !== l) {
-        if (iter++ === 100) throw new Error('tridiagonalEigenvalues: QL did not converge in 100 iterations.');
-        let g = (d[l + 1] - d[l]) / (2 * e[l]);
-        let r = Math.hypot(g, 1);
-        g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
-        let s = 1, c = 1, p = 0;
-        let i: number;
-        for (i = m - 1; i >= l; i--) {
-          const f = s * e[i];
-          const b = c * e[i];
-          r = Math.hypot(f, g);
-          e[i + 1] = r;
-          if (r === 0) {
-            d[i + 1] -= p;
-            e[m] = 0;
-            break;
-          }
-          s = f / r;
-          c = g / r;
-          g = d[i + 1] - p;
-          r = (d[i] - g) * s + 2 * c * b;
-          p = s * r;
-          d[i + 1] = g + p;
-          g = c * r - b;
-        }
-        if (r === 0 && i >= l) continue;
-        d[l] -= p;
-        e[l] = g;
-        e[m] = 0;
-      }
-    } while (m !== l);
-  }
+  tridiagonalEigen(d, e, n);
   return d.sort();
 }
 
