@@ -13,6 +13,8 @@
 import {
   type Bytes, uleb, vec, section, I32, V128, get, set, i32, F32_ADD, f32Load, f32Store, vLoadAt, vStoreAt, SPLAT, V_ADD,
   V_MUL, ZERO4, forUp, add, mul, hsum,
+  instantiateSimd,
+  type WasmMemory,
 } from './wasm-simd-encoder.js';
 
 // Parameters (byte offsets and sizes): W h w ci co, in_T in_R in_S in_U, out_T out_R out_S out_U.
@@ -122,16 +124,6 @@ function moduleBytes(): Uint8Array {
 // --- the runtime ---------------------------------------------------------------------------------------------
 type Pass = (...args: number[]) => void;
 /** The slice of the WebAssembly API used here (the project's TS lib has no DOM typings). */
-interface WasmMemory {
-  buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-}
-
 export interface F4SimdPasses {
   /** apply by unroll factor (see UNROLLS and applyFor). */
   apply: Record<Unroll, Pass>;
@@ -146,18 +138,11 @@ let passes: F4SimdPasses | null | undefined;
 /** The compiled passes, or null where WebAssembly SIMD is unavailable (then the JS passes are used). */
 export function f4SimdPasses(): F4SimdPasses | null {
   if (passes !== undefined) return passes;
-  try {
-    const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-    const bytes = moduleBytes();
-    if (!wasm || !wasm.validate(bytes)) return (passes = null);
-    const module = new wasm.Module(bytes);
-    const ex = new wasm.Instance(module).exports;
-    const apply = Object.fromEntries(UNROLLS.map((U) => [U, ex[`apply${U}`] as Pass])) as Record<Unroll, Pass>;
-    passes = { apply, applyT: ex.applyT as Pass, memory: ex.mem as WasmMemory, module };
-  } catch {
-    passes = null;
-  }
-  return passes;
+  const wasm = instantiateSimd(moduleBytes());
+  if (!wasm) return (passes = null);
+  const ex = wasm.exports;
+  const apply = Object.fromEntries(UNROLLS.map((U) => [U, ex[`apply${U}`] as Pass])) as Record<Unroll, Pass>;
+  return (passes = { apply, applyT: ex.applyT as Pass, memory: ex.mem as WasmMemory, module: wasm.module });
 }
 
 /** apply with the largest unroll whose 4U floats divide c_out (c_out must be a multiple of 4). */

@@ -11,6 +11,8 @@
 import {
   type Bytes, uleb, vec, section, I32, V128, get, set, i32, f32Load, f32Store, vLoadAt, vStoreAt,
   SPLAT, V_ADD, V_MUL, ZERO4, forUp, add, mul, hsum,
+  instantiateSimd,
+  type WasmMemory,
 } from './wasm-simd-encoder.js';
 import type { HeapDft } from './fft2.js';
 
@@ -120,16 +122,6 @@ function moduleBytes(): Uint8Array {
   ]);
 }
 
-interface WasmMemory {
-  buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-}
-
 export interface GramSimd {
   /** gram(m, R, C, q, y, w): byte offsets as in the header comment. */
   gram: (m: number, R: number, C: number, q: number, y: number, w: number) => void;
@@ -143,16 +135,10 @@ let kernel: GramSimd | null | undefined;
 /** The compiled kernel, or null where WebAssembly SIMD is unavailable (then the float64 JS path is used). */
 export function gramSimd(): GramSimd | null {
   if (kernel !== undefined) return kernel;
-  try {
-    const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-    const bytes = moduleBytes();
-    if (!wasm || !wasm.validate(bytes)) return (kernel = null);
-    const ex = new wasm.Instance(new wasm.Module(bytes)).exports;
-    kernel = { gram: ex.gram as GramSimd['gram'], combine: ex.combine as GramSimd['combine'], memory: ex.mem as WasmMemory };
-  } catch {
-    kernel = null;
-  }
-  return kernel;
+  const wasm = instantiateSimd(moduleBytes());
+  if (!wasm) return (kernel = null);
+  const ex = wasm.exports;
+  return (kernel = { gram: ex.gram as GramSimd['gram'], combine: ex.combine as GramSimd['combine'], memory: ex.mem as WasmMemory });
 }
 
 /** Grow the module's memory to at least `bytes` and return a float32 view of all of it. */

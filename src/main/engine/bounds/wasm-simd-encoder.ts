@@ -55,3 +55,28 @@ export const forUp = (x: number, limit: Bytes, step: Bytes, body: Bytes): Bytes 
 export const add = (...terms: Bytes[]): Bytes => terms.reduce((a, t, j) => (j ? [...a, ...t, ...ADD] : t), [] as Bytes);
 export const mul = (a: Bytes, b: Bytes): Bytes => [...a, ...b, ...MUL];
 export const hsum = (acc: number): Bytes => [...get(acc), ...lane(0), ...[1, 2, 3].flatMap((j) => [...get(acc), ...lane(j), ...F32_ADD])];
+
+export interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
+}
+
+/**
+ * Compile and instantiate a SIMD module assembled here, or null where WebAssembly or SIMD is unavailable (callers
+ * then take their plain JavaScript path). The compiled module is returned too, for instances in other threads.
+ */
+export function instantiateSimd(bytes: Uint8Array): { module: object; exports: Record<string, unknown> } | null {
+  try {
+    const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+    if (!wasm || !wasm.validate(bytes)) return null;
+    const module = new wasm.Module(bytes);
+    return { module, exports: new wasm.Instance(module).exports };
+  } catch {
+    return null;
+  }
+}
