@@ -102,6 +102,8 @@ export interface RunListItem {
   model: string;
   /** e.g. "none", "f4", "sedghi" — the regulariser of the config, "none" when off. */
   regulariser: string;
+  /** Its weight β (config regularizer.beta); 0 when the regulariser is off, null when the config has none. */
+  beta: number | null;
   tags: string[];
   notes: string;
   /** Latest recorded step (0 before the first step). */
@@ -158,6 +160,13 @@ export interface SeriesQuery {
   names: string[];
   /** Max points per series; longer series are downsampled keeping their shape (extremes kept). */
   budget?: number;
+  /**
+   * Only points with fromStep <= step <= toStep (inclusive; either end may be left open). A zoomed chart
+   * asks for its visible range, so the budget is spent there: the range comes back at full resolution
+   * when it holds no more than `budget` points. Steps, whatever the x axis (see Series.steps).
+   */
+  fromStep?: number;
+  toStep?: number;
   xAxis?: XAxis;
 }
 
@@ -167,7 +176,12 @@ export interface Series {
   xAxis: XAxis;
   x: number[];
   y: number[];
-  /** Points stored for the series before downsampling. */
+  /**
+   * The training step of each point, when the x axis is not 'step' (x is then the epoch or the time, both
+   * non-decreasing in the step): a zoom maps its x range back to steps with it. Absent on the step axis (x is the step).
+   */
+  steps?: number[];
+  /** Points stored for the series before downsampling (the whole series, also for a step range). */
   totalPoints: number;
   downsampled: boolean;
 }

@@ -234,6 +234,7 @@ export interface SeriesQuery {
   names: string[];
   /** Max points per series (default 2000, min 4); longer ranges keep each bucket's min and max. */
   budget?: number;
+  /** Inclusive step range (either end may be open); the budget then applies to the points inside it. */
   fromStep?: number;
   toStep?: number;
   xAxis?: XAxis;

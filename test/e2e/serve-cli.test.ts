@@ -1,50 +1,32 @@
 /**
  * The `serve` command exactly as a user on a headless box runs it: a child process serving the built renderer
- * (out/renderer, built by `pretest`), a printed link with a token, a browser that opens it, and refusals without
- * the token or from another origin.
+ * (out/renderer, built by `pretest`, or here when it is older than its sources), a printed link with a token,
+ * a browser that opens it, and refusals without the token or from another origin.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { HAVE_CHROMIUM, launchBrowser, screenshot } from './support/browser.js';
+import { ensureRenderer } from './support/renderer-build.js';
+import { spawnServe, type ServeProcess } from './support/serve-process.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const built = existsSync(join(root, 'out/renderer/index.html'));
-
-describe.skipIf(!HAVE_CHROMIUM || !built)('spectral-lab serve (child process, built renderer)', () => {
-  let child: ChildProcess;
+describe.skipIf(!HAVE_CHROMIUM)('spectral-lab serve (child process, built renderer)', () => {
+  let serve: ServeProcess | undefined;
   let link: URL;
   const dataDir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
 
   beforeAll(async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main/cli/index.ts'), 'serve', '--port', '0', '--no-open', '--data', dataDir], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    link = await new Promise<URL>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`serve printed no link in 60 s:\n${out}`)), 60_000);
-      const onData = (b: Buffer) => {
-        out += b.toString();
-        const m = out.match(/http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/);
-        if (m) {
-          clearTimeout(timer);
-          ok(new URL(m[0]));
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.on('exit', (code) => fail(new Error(`serve exited with ${code}:\n${out}`)));
-    });
-  }, 90_000);
+    await ensureRenderer();
+    serve = await spawnServe({ dataDir });
+    link = serve.link;
+  }, 240_000);
 
   afterAll(async () => {
-    child?.kill('SIGINT');
-    await new Promise((r) => setTimeout(r, 500));
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    const early = serve?.exited() != null;
+    await serve?.stop(5000);
     rmSync(dataDir, { recursive: true, force: true });
+    if (early) serve?.assertAlive();
   });
 
   it('binds the loopback address and prints a tokenised link', () => {

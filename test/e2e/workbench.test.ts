@@ -1,11 +1,12 @@
 /**
- * The workbench in a real browser against a real lab: `serve` (createLab + startServer, as the
- * `spectral-lab serve` command assembles them: SQLite store, engine worker threads) and the built
- * renderer, driven by headless Chromium. One lab and one browser for the whole file; the tests run in
- * order (later ones look at the runs earlier ones made). Screenshots go to test-results/screenshots/.
+ * The workbench in a real browser against a real lab: the `spectral-lab serve` command run as a child
+ * process, as a user runs it (SQLite store, engine worker threads, the built renderer in out/renderer),
+ * driven by headless Chromium; the test checks the lab's state through the same token-guarded HTTP API
+ * the page uses. One lab and one browser for the whole file; the tests run in order (later ones look at
+ * the runs earlier ones made). Screenshots go to test-results/screenshots/.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HAVE_CHROMIUM, CHROMIUM, launchBrowser, pointCount, screenshot, waitForPoints, type Browser } from './support/browser.js';
 import { fieldError, fillForm, quickMnist } from './support/form.js';
@@ -26,8 +27,8 @@ if (!HAVE_CHROMIUM) console.warn(`e2e: skipped, no browser at ${CHROMIUM} (apt i
 
 describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () => {
   beforeAll(async () => {
-    const dir = await ensureRenderer();
-    lab = await startLabServer(dir);
+    await ensureRenderer();
+    lab = await startLabServer();
     browser = await launchBrowser();
     page = browser.page;
     await page.goto(lab.url);
@@ -35,7 +36,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () =>
     // The optional-pieces notice (no Electron here) is dismissed once so screenshots show the views.
     await page.waitForSelector('[data-testid=lab-backend]', { timeout: 60_000 });
     if (await page.isVisible('[data-testid=missing-dismiss]')) await page.click('[data-testid=missing-dismiss]');
-  }, 90_000);
+  }, 240_000);
+
+  // A server that died mid-file fails the test that saw it, with the server's output.
+  afterEach(() => lab?.assertAlive());
 
   afterAll(async () => {
     await browser?.close();
@@ -83,7 +87,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () =>
       await page.click('[data-testid=btn-reset]');
       await fillForm(page, { 'regularizer.kind': 'f4-min', 'regularizer.beta': '0' });
       await expect.poll(() => fieldError(page, 'regularizer.beta').textContent(), { timeout: 5000 }).toMatch(/beta > 0/);
-      expect((await lab.service.listRuns({})).total).toBe(0);
+      expect((await lab.api('listRuns', {})).total).toBe(0);
     });
 
     it('creates a quick MNIST run from a preset and the form; loss and bound charts receive points; pause and resume', async () => {
@@ -135,14 +139,14 @@ describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () =>
       await page.click('[data-testid=btn-cancel-confirm]');
       await waitStatus(page, 'cancelled');
       expect(await status(page)).toBe('cancelled');
-      expect((await lab.service.getRun(runIds[1])).status).toBe('cancelled');
+      expect((await lab.api('getRun', runIds[1])).status).toBe('cancelled');
     }, 120_000);
   });
 
   describe('runs, compare, exports, bounds', () => {
     it('lists, filters and multi-selects runs, then compares them with a config diff', async () => {
       // The first run is paused from here on, so the charts hold still for the exact export checks.
-      expect((await lab.service.pauseRun(runIds[0])).status).toBe('paused');
+      expect((await lab.api('pauseRun', runIds[0])).status).toBe('paused');
       await page.keyboard.press('r');
       await page.waitForSelector(`[data-testid=run-row-${runIds[1]}]`);
       await page.fill('[data-testid=runs-filter]', 'cancel');

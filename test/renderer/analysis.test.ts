@@ -71,13 +71,17 @@ describe('series names', () => {
 });
 
 describe('runs table', () => {
-  const run = (id: string, over: Partial<RunListItem>): RunListItem => ({ id, name: id, status: 'completed', createdAt: 0, startedAt: null, finishedAt: null, dataset: 'mnist', model: 'm', regulariser: 'none', tags: [], notes: '', step: 0, headline: {}, ...over });
+  const run = (id: string, over: Partial<RunListItem>): RunListItem => ({ id, name: id, status: 'completed', createdAt: 0, startedAt: null, finishedAt: null, dataset: 'mnist', model: 'm', regulariser: 'none', beta: 0, tags: [], notes: '', step: 0, headline: {}, ...over });
   it('filters by words, status and dataset; sorts with missing values last', () => {
     const runs = [run('a', { tags: ['paper'], headline: { 'eval/test_acc': 0.5 } }), run('b', { dataset: 'cifar10', headline: { 'eval/test_acc': 0.9 } }), run('c', { status: 'failed' })];
     expect(runs.filter((r) => matchesFilter(r, { text: 'paper', status: '', dataset: '' })).map((r) => r.id)).toEqual(['a']);
     expect(runs.filter((r) => matchesFilter(r, { text: '', status: 'failed', dataset: '' })).map((r) => r.id)).toEqual(['c']);
-    expect(sortRuns(runs, 'accuracy', 'desc', () => null).map((r) => r.id)).toEqual(['b', 'a', 'c']);
-    expect(sortRuns(runs, 'accuracy', 'asc', () => null).map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect(sortRuns(runs, 'accuracy', 'desc').map((r) => r.id)).toEqual(['b', 'a', 'c']);
+    expect(sortRuns(runs, 'accuracy', 'asc').map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    // β comes with every list item, so the whole list sorts by it (no per-row config fetch).
+    const betas = [run('x', { beta: 0.1 }), run('y', { beta: null }), run('z', { beta: 0.01 })];
+    expect(sortRuns(betas, 'beta', 'asc').map((r) => r.id)).toEqual(['z', 'x', 'y']);
+    expect(sortRuns(betas, 'beta', 'desc').map((r) => r.id)).toEqual(['x', 'z', 'y']);
   });
   it('renders only the rows on screen', () => {
     expect(visibleWindow(34 * 1000, 340, 34, 5000, 5)).toEqual({ start: 995, end: 1015 });

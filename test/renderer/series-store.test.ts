@@ -8,8 +8,11 @@ import type { LabEvent, LabEventListener, SeriesQuery } from '../../src/shared/a
 import { minMaxDownsample } from '../../src/shared/downsample.js';
 
 const listeners = new Set<LabEventListener>();
+/** x = steps; on the epoch axis the scripted lab answers epoch = step / 100, with the steps. */
 const stored = new Map<string, { x: number[]; y: number[] }>();
 const queries: SeriesQuery[] = [];
+/** A lab that sends no steps for epoch points (what a zoom must survive by reading whole series). */
+let sendSteps = true;
 
 vi.mock('../../src/renderer/src/lab.js', () => ({
   lab: {
@@ -24,8 +27,11 @@ vi.mock('../../src/renderer/src/lab.js', () => ({
           q.names.flatMap((name) => {
             const s = stored.get(name);
             if (!s) return [];
-            const d = minMaxDownsample(s.x, s.y, q.budget ?? 2000);
-            return [{ runId, name, xAxis: 'step', x: d.steps, y: d.values, totalPoints: s.x.length, downsampled: d.downsampled }];
+            const keep = s.x.map((step, i) => i).filter((i) => s.x[i] >= (q.fromStep ?? -Infinity) && s.x[i] <= (q.toStep ?? Infinity));
+            const d = minMaxDownsample(keep.map((i) => s.x[i]), keep.map((i) => s.y[i]), q.budget ?? 2000);
+            const base = { runId, name, y: d.values, totalPoints: s.x.length, downsampled: d.downsampled };
+            if (q.xAxis === 'epoch') return [{ ...base, xAxis: 'epoch', x: d.steps.map((st) => st / 100), ...(sendSteps ? { steps: d.steps } : {}) }];
+            return [{ ...base, xAxis: 'step', x: d.steps }];
           }),
         ),
       };
@@ -48,6 +54,7 @@ describe('series store', () => {
   beforeEach(() => {
     stored.clear();
     queries.length = 0;
+    sendSteps = true;
   });
 
   it('loads downsampled series and reads full resolution for a zoom', async () => {
@@ -62,6 +69,46 @@ describe('series store', () => {
     const full = await store.fullResolution('r1', ['train/loss']);
     expect(full?.[0].x.length).toBe(1000);
     expect(queries.at(-1)?.budget).toBe(1000);
+  });
+
+  it('reads only the visible step range of a zoom, at full resolution', async () => {
+    const x = Array.from({ length: 10_000 }, (_, i) => i + 1);
+    stored.set('train/loss', { x, y: x.map((v) => Math.sin(v)) });
+    const store = inScope(() => useSeriesStore({ runIds: () => ['r1'], names: () => ['train/loss'], xAxis: ref('step'), budget: 100 }));
+    await store.reload();
+    const zoomed = await store.fullResolution('r1', ['train/loss'], [2500.4, 2700.6]);
+    expect(queries.at(-1)).toMatchObject({ fromStep: 2500, toStep: 2701, xAxis: 'step' });
+    expect(zoomed?.[0].downsampled).toBe(false);
+    expect(zoomed?.[0].x).toEqual(x.slice(2499, 2701));
+    expect(zoomed?.[0].y).toEqual(x.slice(2499, 2701).map((v) => Math.sin(v)));
+  });
+
+  it('maps a zoom on the epoch axis to the steps that bracket it (epoch grows with the step)', async () => {
+    const x = Array.from({ length: 10_000 }, (_, i) => i + 1);
+    stored.set('train/loss', { x, y: x.map((v) => Math.cos(v)) });
+    const store = inScope(() => useSeriesStore({ runIds: () => ['r1'], names: () => ['train/loss'], xAxis: ref('epoch'), budget: 100 }));
+    await store.reload();
+    const zoomed = await store.fullResolution('r1', ['train/loss'], [25, 27]);
+    const q = queries.at(-1) as SeriesQuery;
+    // Loaded points are ~200 steps apart (10,000 points to 100): the range is widened by at most that.
+    expect(q.fromStep).toBeLessThanOrEqual(2500);
+    expect(q.fromStep).toBeGreaterThan(2500 - 250);
+    expect(q.toStep).toBeGreaterThanOrEqual(2700);
+    expect(q.toStep).toBeLessThan(2700 + 250);
+    const inRange = (zoomed?.[0].x ?? []).filter((e) => e >= 25 && e <= 27);
+    expect(inRange).toEqual(x.slice(2499, 2700).map((s) => s / 100));
+  });
+
+  it('reads whole series for a zoom it cannot map to steps (no steps sent for epoch points)', async () => {
+    sendSteps = false;
+    const x = Array.from({ length: 1000 }, (_, i) => i + 1);
+    stored.set('train/loss', { x, y: x.map((v) => 1 / v) });
+    const store = inScope(() => useSeriesStore({ runIds: () => ['r1'], names: () => ['train/loss'], xAxis: ref('epoch'), budget: 100 }));
+    await store.reload();
+    const zoomed = await store.fullResolution('r1', ['train/loss'], [2, 3]);
+    expect(queries.at(-1)?.fromStep).toBeUndefined();
+    expect(queries.at(-1)?.toStep).toBeUndefined();
+    expect(zoomed?.[0].x.length).toBe(1000);
   });
 
   it('needs no second query for a zoom when everything is loaded', async () => {
@@ -82,7 +129,7 @@ describe('series store', () => {
     expect(store.knownNames.value.has('bound/f4/conv1')).toBe(true);
     push(20, { 'bound/f4/conv1': 4.5 }); // the same point again: not appended twice
     push(30, { 'bound/f4/conv1': 4.2, 'train/loss': 1 });
-    expect(store.get('r1', 'bound/f4/conv1')).toMatchObject({ x: [10, 20, 30], y: [5, 4.5, 4.2] });
+    expect(store.get('r1', 'bound/f4/conv1')).toMatchObject({ x: [10, 20, 30], steps: [10, 20, 30], y: [5, 4.5, 4.2] });
     expect(store.get('r1', 'train/loss')).toBeUndefined();
   });
 });

@@ -86,7 +86,7 @@ export class MemoryStore implements StorePort {
     const id = `run-${this.next++}`;
     this.runs.set(id, {
       id, name: r.name, status: r.status, createdAt: Date.now(), startedAt: null, finishedAt: null,
-      dataset: r.config.dataset.name, model: r.config.model.arch, regulariser: r.config.regularizer.kind,
+      dataset: r.config.dataset.name, model: r.config.model.arch, regulariser: r.config.regularizer.kind, beta: r.config.regularizer.kind === 'none' ? 0 : r.config.regularizer.beta,
       tags: r.tags, notes: '', step: 0, headline: {}, config: r.config as unknown as Record<string, unknown>, error: null,
       seriesNames: [], checkpoints: [], progress: null, queuePosition: null, backend: null,
     });

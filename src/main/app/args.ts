@@ -54,12 +54,19 @@ export const ARG_SCHEMAS = {
   ]),
   getRun: z.tuple([runId]),
   getSeries: z.tuple([
-    z.strictObject({
-      runIds,
-      names: z.array(z.string().min(1)).min(1).max(256),
-      budget: z.number().int().min(2).max(100_000).optional(),
-      xAxis: z.enum(['step', 'epoch', 'time']).optional(),
-    }),
+    z
+      .strictObject({
+        runIds,
+        names: z.array(z.string().min(1)).min(1).max(256),
+        budget: z.number().int().min(2).max(100_000).optional(),
+        fromStep: z.number().optional(),
+        toStep: z.number().optional(),
+        xAxis: z.enum(['step', 'epoch', 'time']).optional(),
+      })
+      .refine((q) => q.fromStep === undefined || q.toStep === undefined || q.fromStep <= q.toStep, {
+        message: 'fromStep must not be after toStep (give the step range low end first)',
+        path: ['fromStep'],
+      }),
   ]),
   getLayerBounds: z.tuple([
     runId,

@@ -151,8 +151,12 @@ export class SqliteStorePort implements StorePort {
       const plain = query.names.filter((n) => !parseCertifiedSeries(n));
       const out: Series[] = [];
       if (plain.length > 0) {
-        const r = await this.store.getSeries({ runIds: query.runIds, names: plain, budget: query.budget, xAxis: query.xAxis });
-        for (const s of r.series) out.push({ runId: s.runId, name: s.name, xAxis: s.xAxis, x: s.x, y: s.y, totalPoints: s.totalPoints, downsampled: s.downsampled });
+        const r = await this.store.getSeries({ runIds: query.runIds, names: plain, budget: query.budget, fromStep: query.fromStep, toStep: query.toStep, xAxis: query.xAxis });
+        for (const s of r.series) {
+          const item: Series = { runId: s.runId, name: s.name, xAxis: s.xAxis, x: s.x, y: s.y, totalPoints: s.totalPoints, downsampled: s.downsampled };
+          if (s.xAxis !== 'step') item.steps = s.steps;
+          out.push(item);
+        }
       }
       if (cert.length > 0) out.push(...(await this.certifiedSeries(query, cert)));
       return { series: out };
@@ -168,16 +172,19 @@ export class SqliteStorePort implements StorePort {
       const epochAt = xAxis === 'epoch' ? await this.epochLookup(curve.runId, true) : (s: number) => s;
       for (const name of names) {
         const want = parseCertifiedSeries(name) as { eps: number; pairwise: boolean };
-        const pts = curve.points.filter((p) => p.eps === want.eps && (!want.pairwise || p.pairwise !== null));
-        out.push({
+        const all = curve.points.filter((p) => p.eps === want.eps && (!want.pairwise || p.pairwise !== null));
+        const pts = all.filter((p) => p.step >= (query.fromStep ?? -Infinity) && p.step <= (query.toStep ?? Infinity));
+        const item: Series = {
           runId: curve.runId,
           name,
           xAxis,
           x: pts.map((p) => epochAt(p.step)),
           y: pts.map((p) => (want.pairwise ? (p.pairwise as number) : p.accuracy)),
-          totalPoints: pts.length,
+          totalPoints: all.length,
           downsampled: false,
-        });
+        };
+        if (xAxis !== 'step') item.steps = pts.map((p) => p.step);
+        out.push(item);
       }
     }
     return out;

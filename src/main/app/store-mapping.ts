@@ -50,6 +50,15 @@ export function headlineOf(s: rec.RunSummary | undefined): Record<string, number
   return h;
 }
 
+/** β of the config's regulariser (the store keeps configs opaque): 0 when it is off, null when unknown. */
+export function regulariserBeta(config: rec.RunRecord['config']): number | null {
+  const reg = config.regularizer ?? config.regulariser;
+  if (!reg || typeof reg !== 'object' || Array.isArray(reg)) return null;
+  const { kind, beta } = reg as { kind?: unknown; beta?: unknown };
+  if (kind === 'none') return 0;
+  return typeof beta === 'number' ? beta : null;
+}
+
 export function listItemOf(r: rec.RunRecord, summary?: rec.RunSummary): RunListItem {
   return {
     id: r.id,
@@ -61,6 +70,7 @@ export function listItemOf(r: rec.RunRecord, summary?: rec.RunSummary): RunListI
     dataset: r.dataset ?? '',
     model: r.model ?? '',
     regulariser: r.regulariser ?? 'none',
+    beta: regulariserBeta(r.config),
     tags: r.tags,
     notes: r.notes,
     step: r.lastStep,

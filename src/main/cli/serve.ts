@@ -85,16 +85,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!server) return 1;
 
-  console.log(`Spectral Lab is serving the workbench at:\n\n    ${server.url}\n`);
-  console.log(`Data folder: ${dataDir}`);
-  if (!rendererDir) console.log('The UI is not built (no out/renderer): run `npm run build`; the API works meanwhile.');
-  console.log('Press Ctrl+C to stop (active runs are cancelled; a run that does not stop in time is marked crashed).');
-  if (!values['no-open']) openBrowser(server.url);
-  // Probe the training backends now, so the page's first getInfo answers at once.
-  void lab.getInfo().catch(() => undefined);
-
+  // The stop handlers go in before the link is printed: a Ctrl+C (or a test's SIGINT) that follows the link at
+  // once must shut down cleanly, not kill the process with the store open.
   const running = server;
-  return new Promise<number>((resolve) => {
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -105,6 +99,15 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+
+  console.log(`Spectral Lab is serving the workbench at:\n\n    ${server.url}\n`);
+  console.log(`Data folder: ${dataDir}`);
+  if (!rendererDir) console.log('The UI is not built (no out/renderer): run `npm run build`; the API works meanwhile.');
+  console.log('Press Ctrl+C to stop (active runs are cancelled; a run that does not stop in time is marked crashed).');
+  if (!values['no-open']) openBrowser(server.url);
+  // Probe the training backends now, so the page's first getInfo answers at once.
+  void lab.getInfo().catch(() => undefined);
+  return stopped;
 }
 
 /** Best effort: no browser (a server, no display) is fine, the link is printed. */

@@ -10,6 +10,18 @@ import { EPOCH_SERIES } from './writer.js';
 export const DEFAULT_BUDGET = 2000;
 const XAXES: readonly XAxis[] = ['step', 'epoch', 'time'];
 
+function checkStepRange(q: SeriesQuery): void {
+  for (const key of ['fromStep', 'toStep'] as const) {
+    const v = q[key];
+    if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v))) {
+      throw new StoreError('invalid-input', `${key} ${String(v)} is not a number.`, 'Give steps as numbers (e.g. { fromStep: 100, toStep: 500 }), or leave the end open.');
+    }
+  }
+  if (q.fromStep !== undefined && q.toStep !== undefined && q.fromStep > q.toStep) {
+    throw new StoreError('invalid-input', `fromStep ${q.fromStep} is after toStep ${q.toStep}.`, 'Give the range low end first (fromStep <= toStep).');
+  }
+}
+
 function checkQuery(q: SeriesQuery): { budget: number; xAxis: XAxis } {
   if (!q || !Array.isArray(q.runIds) || !Array.isArray(q.names) || q.names.some((n) => typeof n !== 'string')) {
     throw new StoreError('invalid-input', 'A series query needs runIds: string[] and names: string[].', 'Example: { runIds: ["20250101-120000-abc123"], names: ["train/loss"] }.');
@@ -18,6 +30,7 @@ function checkQuery(q: SeriesQuery): { budget: number; xAxis: XAxis } {
   if (!Number.isInteger(budget) || budget < 4 || budget > 1_000_000) {
     throw new StoreError('invalid-input', `Point budget ${String(q.budget)} is not an integer between 4 and 1,000,000.`, 'Ask for about as many points as the chart is wide in pixels (e.g. 2000).');
   }
+  checkStepRange(q);
   const xAxis = q.xAxis ?? 'step';
   if (!XAXES.includes(xAxis)) throw new StoreError('invalid-input', `x axis "${String(xAxis)}" is unknown.`, `Use one of ${XAXES.join(', ')}.`);
   return { budget, xAxis };

@@ -1,45 +1,65 @@
 /**
- * A real lab behind `serve` for the e2e tests: the same createLab (SQLite store + engine worker) and
- * startServer the `spectral-lab serve` command uses, on a free port, with a fresh data folder.
+ * A real lab for the e2e tests, started exactly as a user starts one: the `spectral-lab serve` command as a
+ * child process (SQLite store, engine worker threads, the built renderer in out/renderer) on a free port,
+ * with a fresh data folder and two runs allowed to train at once. The test talks to it like the page does:
+ * POST /api/<method> {"args": [...]} with the printed token.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLab } from '../../../src/main/app/create.js';
-import { startServer, type RunningServer } from '../../../src/main/serve/server.js';
-import type { LabService } from '../../../src/main/app/service.js';
+import { unwrapReply, type LabArgs, type LabMethod, type LabResult } from '../../../src/shared/api.js';
+import { spawnServe, type ServeProcess } from './serve-process.js';
 
 export interface LabServer {
+  /** The printed link (with ?token=). */
   url: string;
   origin: string;
   token: string;
   dataDir: string;
-  service: LabService;
-  server: RunningServer;
-  log: string[];
+  process: ServeProcess;
+  /** One API call over HTTP with the token; a refusal or error reply rejects with its LabError. */
+  api<M extends LabMethod>(method: M, ...args: LabArgs<M>): Promise<LabResult<M>>;
+  /** Throws with the server's output when it has died. */
+  assertAlive(): void;
+  /** Stops the child (SIGINT, SIGKILL after a grace period) and removes the data folder. */
   close(): Promise<void>;
 }
 
-export async function startLabServer(rendererDir: string, port = 0): Promise<LabServer> {
+export async function startLabServer(): Promise<LabServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lab-e2e-'));
-  const log: string[] = [];
-  const service = await createLab({ dataDir, shell: 'serve', maxConcurrent: 2, log: (m) => log.push(m) });
-  const server = await startServer({ service, port, rendererDir, log: (m) => log.push(m) });
+  let serve: ServeProcess;
+  try {
+    serve = await spawnServe({ dataDir, maxConcurrent: 2 });
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const diedBeforeClose = () => serve.exited() !== null;
   return {
-    url: server.url,
-    origin: server.origin,
-    token: server.token,
+    url: serve.link.href,
+    origin: serve.origin,
+    token: serve.token,
     dataDir,
-    service,
-    server,
-    log,
+    process: serve,
+    async api(method, ...args) {
+      serve.assertAlive();
+      const res = await fetch(`${serve.origin}/api/${method}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${serve.token}` },
+        body: JSON.stringify({ args }),
+      });
+      return unwrapReply(await res.json());
+    },
+    assertAlive: () => serve.assertAlive(),
     async close() {
+      const early = diedBeforeClose();
       try {
-        await server.close();
-        await service.close(5000);
+        // Runs still training are cancelled by serve itself on SIGINT; a slow store close gets SIGKILL.
+        await serve.stop(15_000);
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
       }
+      if (early) serve.assertAlive();
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Every run, loaded page by page (thousands are fine: the table is virtualised), kept current from
- * pushed run-status events; β of each run read lazily from its config for the rows on screen.
+ * pushed run-status events. Each list item carries what the table shows (β included), so sorting
+ * and filtering need no further calls.
  */
 import { ref, shallowRef } from 'vue';
 import { lab } from '../lab';
@@ -16,8 +17,6 @@ export function useRunList() {
   const total = ref(0);
   const loading = ref(false);
   const error = shallowRef<UiError | null>(null);
-  const betas = shallowRef(new Map<string, number | null>());
-  const asked = new Set<string>();
 
   async function reload(): Promise<void> {
     loading.value = true;
@@ -57,44 +56,5 @@ export function useRunList() {
     runs.value = next;
   });
 
-  /** β of a run: from the list item when the lab sends it, else from the run's config (fetched once). */
-  function betaOf(run: RunListItem): number | null | undefined {
-    const direct = (run as RunListItem & { beta?: number | null }).beta;
-    if (direct !== undefined) return direct;
-    return betas.value.get(run.id);
-  }
-
-  let inFlight = 0;
-  const queue: string[] = [];
-  function pump(): void {
-    while (inFlight < 4 && queue.length) {
-      const id = queue.shift() as string;
-      if (asked.has(id)) continue;
-      asked.add(id);
-      inFlight++;
-      lab
-        .getRun(id)
-        .then((d) => {
-          const reg = (d.config as { regularizer?: { beta?: unknown; kind?: unknown } }).regularizer;
-          const beta = reg && reg.kind !== 'none' && typeof reg.beta === 'number' ? reg.beta : reg?.kind === 'none' ? 0 : null;
-          betas.value = new Map(betas.value).set(id, beta);
-        })
-        .catch(() => {
-          betas.value = new Map(betas.value).set(id, null);
-        })
-        .finally(() => {
-          inFlight--;
-          pump();
-        });
-    }
-  }
-
-  /** Rows scrolled past are dropped from the queue: only what is on screen is fetched. */
-  function wantBetas(visible: readonly RunListItem[]): void {
-    queue.length = 0;
-    for (const r of visible) if (!asked.has(r.id) && betaOf(r) === undefined) queue.push(r.id);
-    pump();
-  }
-
-  return { runs, total, loading, error, reload, betaOf, wantBetas, betas };
+  return { runs, total, loading, error, reload };
 }

@@ -2,6 +2,7 @@
  * Series of one or more runs for charts: loaded with getSeries (downsampled to a budget by the lab),
  * then extended point by point from pushed 'metrics' events, whose keys are the same series names.
  * Points live in plain arrays; `version` ticks (throttled) when they change, so charts recompute.
+ * A zoom reads only its range again (fromStep/toStep), at full resolution as far as the budget allows.
  */
 import { onScopeDispose, ref, shallowRef, watch, type Ref } from 'vue';
 import { lab } from '../lab';
@@ -9,9 +10,12 @@ import type { LabEvent, Series, XAxis } from '../../../shared/api';
 import { toUiError, type UiError } from '../lib/errors';
 import { throttle, useLabEvents } from './useLabEvents';
 import { livePoints, liveSeriesNames, type LivePoint } from './liveLog';
+import { stepRangeOf, type StepRange } from '../lib/zoom-range';
 
 export interface StoredSeries {
   x: number[];
+  /** The step of each point (= x on the step axis): maps a zoomed epoch or time range to steps. */
+  steps: number[];
   y: number[];
   totalPoints: number;
   downsampled: boolean;
@@ -35,6 +39,12 @@ const key = (runId: string, name: string) => `${runId}\u0000${name}`;
 const NAME_CHUNK = 200;
 /** The most points getSeries returns per series (full resolution for a zoom). */
 export const MAX_QUERY_BUDGET = 100_000;
+/**
+ * Points one zoom may read over all its series: a chart of a few curves gets every point of any range
+ * holding up to MAX_QUERY_BUDGET; one with many (all layers' bounds) gets min/max buckets, finer than
+ * the overview, until a narrower zoom reaches the raw points.
+ */
+export const ZOOM_POINTS = 200_000;
 
 export function useSeriesStore(opts: SeriesStoreOptions) {
   const data = new Map<string, StoredSeries>();
@@ -50,10 +60,10 @@ export function useSeriesStore(opts: SeriesStoreOptions) {
     if (!knownNames.value.has(name)) knownNames.value = new Set([...knownNames.value, name]);
   }
 
-  async function query(runIds: string[], names: string[], xAxis: XAxis, budget: number): Promise<Series[]> {
+  async function query(runIds: string[], names: string[], xAxis: XAxis, budget: number, span: StepRange = {}): Promise<Series[]> {
     const out: Series[] = [];
     for (let i = 0; i < names.length; i += NAME_CHUNK) {
-      const res = await lab.getSeries({ runIds, names: names.slice(i, i + NAME_CHUNK), xAxis, budget });
+      const res = await lab.getSeries({ runIds, names: names.slice(i, i + NAME_CHUNK), xAxis, budget, ...span });
       out.push(...res.series);
     }
     return out;
@@ -71,7 +81,8 @@ export function useSeriesStore(opts: SeriesStoreOptions) {
       if (gen !== generation) return;
       data.clear();
       for (const s of series) {
-        data.set(key(s.runId, s.name), { x: s.x.slice(), y: s.y.map((v) => (v === null ? Number.NaN : v)), totalPoints: s.totalPoints, downsampled: s.downsampled });
+        const steps = s.steps ?? (s.xAxis === 'step' ? s.x : []);
+        data.set(key(s.runId, s.name), { x: s.x.slice(), steps: steps.slice(), y: s.y.map((v) => (v === null ? Number.NaN : v)), totalPoints: s.totalPoints, downsampled: s.downsampled });
         noteName(s.name);
       }
       if (opts.live) for (const runId of runIds) mergeLive(runId, names);
@@ -96,16 +107,17 @@ export function useSeriesStore(opts: SeriesStoreOptions) {
   }
 
   /** Append a point unless the series already reaches that far (loaded, or pushed twice). */
-  function append(runId: string, name: string, x: number, value: number): boolean {
+  function append(runId: string, name: string, x: number, step: number, value: number): boolean {
     if (!Number.isFinite(x)) return false;
     const k = key(runId, name);
     let s = data.get(k);
     if (!s) {
-      s = { x: [], y: [], totalPoints: 0, downsampled: false };
+      s = { x: [], steps: [], y: [], totalPoints: 0, downsampled: false };
       data.set(k, s);
     }
     if (s.x.length && x <= s.x[s.x.length - 1]) return false;
     s.x.push(x);
+    s.steps.push(step);
     s.y.push(value);
     s.totalPoints++;
     noteName(name);
@@ -117,7 +129,7 @@ export function useSeriesStore(opts: SeriesStoreOptions) {
     const wanted = new Set(loaded);
     for (const name of liveSeriesNames(runId)) {
       if (!(wanted.has(name) || opts.accept?.(name))) continue;
-      for (const p of livePoints(runId, name) as LivePoint[]) append(runId, name, xOf(runId, p), p.value);
+      for (const p of livePoints(runId, name) as LivePoint[]) append(runId, name, xOf(runId, p), p.step, p.value);
     }
   }
 
@@ -128,19 +140,26 @@ export function useSeriesStore(opts: SeriesStoreOptions) {
     const wanted = new Set(opts.names());
     for (const [name, value] of Object.entries(e.values)) {
       if (!(opts.accept ? opts.accept(name) : wanted.has(name))) continue;
-      append(e.runId, name, x, value === null ? Number.NaN : value);
+      append(e.runId, name, x, e.step, value === null ? Number.NaN : value);
     }
     bump();
   }
 
   if (opts.live) useLabEvents(apply);
 
-  /** Full-resolution points of `names` (for a zoomed chart), or null when what is loaded is already complete. */
-  async function fullResolution(runId: string, names: string[]): Promise<Series[] | null> {
+  /**
+   * Full-resolution points of `names` for a zoomed chart showing x in `range` (the whole series without
+   * one), or null when what is loaded is already complete. Only the range's steps are read; when the
+   * range cannot be mapped to steps (points without steps) the whole series is read as before.
+   */
+  async function fullResolution(runId: string, names: string[], range?: [number, number]): Promise<Series[] | null> {
     const stored = names.map((n) => data.get(key(runId, n)));
     if (stored.every((s) => !s || !s.downsampled)) return null;
-    const budget = Math.min(MAX_QUERY_BUDGET, Math.max(4, ...stored.map((s) => s?.totalPoints ?? 0)));
-    return query([runId], names, opts.xAxis.value, budget);
+    const most = Math.max(4, ...stored.map((s) => s?.totalPoints ?? 0));
+    const span = range ? stepRangeOf(stored.filter((s): s is StoredSeries => !!s), range, opts.xAxis.value) : null;
+    if (!span) return query([runId], names, opts.xAxis.value, Math.min(MAX_QUERY_BUDGET, most));
+    const perSeries = Math.max(opts.budget ?? 2000, Math.floor(ZOOM_POINTS / Math.max(1, names.length)));
+    return query([runId], names, opts.xAxis.value, Math.min(MAX_QUERY_BUDGET, most, perSeries), span);
   }
 
   watch(opts.xAxis, () => void reload());

@@ -10,12 +10,10 @@ export interface RunFilterState {
   dataset: string;
 }
 
-export type BetaOf = (run: RunListItem) => number | null | undefined;
-
-export function sortValue(run: RunListItem, key: SortKey, betaOf: BetaOf): string | number | null {
+export function sortValue(run: RunListItem, key: SortKey): string | number | null {
   switch (key) {
     case 'beta':
-      return betaOf(run) ?? null;
+      return run.beta;
     case 'accuracy':
       return headlineAccuracy(run.headline);
     case 'certified':
@@ -38,10 +36,10 @@ export function matchesFilter(run: RunListItem, f: RunFilterState): boolean {
 }
 
 /** Missing values sort last in both directions. */
-export function sortRuns(runs: readonly RunListItem[], key: SortKey, dir: 'asc' | 'desc', betaOf: BetaOf): RunListItem[] {
+export function sortRuns(runs: readonly RunListItem[], key: SortKey, dir: 'asc' | 'desc'): RunListItem[] {
   const sign = dir === 'asc' ? 1 : -1;
   return runs
-    .map((r, i) => ({ r, i, v: sortValue(r, key, betaOf) }))
+    .map((r, i) => ({ r, i, v: sortValue(r, key) }))
     .sort((a, b) => {
       if (a.v === null && b.v === null) return a.i - b.i;
       if (a.v === null) return 1;
