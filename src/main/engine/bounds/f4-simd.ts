@@ -12,7 +12,7 @@
 
 import {
   type Bytes, uleb, vec, section, I32, V128, get, set, i32, F32_ADD, f32Load, f32Store, vLoadAt, vStoreAt, SPLAT, V_ADD,
-  V_MUL, ZERO4, forUp, add, mul, hsum,
+  V_MUL, ZERO4, forUp, add, mul, hsum, ADD,
   instantiateSimd,
   type WasmMemory,
 } from './wasm-simd-encoder.js';
@@ -20,20 +20,24 @@ import {
 // Parameters (byte offsets and sizes): W h w ci co, in_T in_R in_S in_U, out_T out_R out_S out_U.
 const [W, H, WD, CI, CO, IT, IR, IS, IU, OT, OR, OS, OU] = Array.from({ length: 13 }, (_, j) => j);
 // Locals: i32 loop state and pointers, then v128 registers.
-const [K, L, I, OFF, ROW, KL, T, WP, PR, PS, PU] = Array.from({ length: 11 }, (_, j) => 13 + j);
-const V0 = 24;
-const V128_LOCALS = 8;
+const [K, L, I, OFF, ROW, KL, T, WP, PR, PS, PU, PT, END] = Array.from({ length: 13 }, (_, j) => 13 + j);
+const I32_LOCALS = 13;
+const V0 = 13 + I32_LOCALS;
+const V128_LOCALS = 11;
 /**
  * apply's unroll factors over o (U vectors of 4 per loop turn; the largest dividing c_out / 4 is used).
  * Measured in V8 on 3x3x512x512: apply 1.15 ms at U = 1, 0.89 at U = 4; applyT gains nothing from unrolling
- * (its 4U accumulators spill the sixteen vector registers) nor from sharing u loads across rows: both passes
- * then stream W at the core's ~10 GB/s.
+ * (its 4U accumulators spill the sixteen vector registers), but it does from taking two rows at a time, each u
+ * vector load feeding both (applyTRows): 10-40% on 3x3x512x{256,512}. Keeping apply's outputs in registers
+ * across rows instead (columns outer, rows inner) was slower for power-of-two c_out: rows 2^k bytes apart fall
+ * into a few L1 sets.
  */
 export const UNROLLS = [4, 2, 1] as const;
 type Unroll = (typeof UNROLLS)[number];
+const SUB = [0x6b];
 
-/** Shared loop nest over (k, l, i): ROW = 4 c_out bytes, WP = row W[k,l,i,:], and the R, S, U row pointers. */
-function overTaps(base: [number, number, number], inner: Bytes): Bytes {
+/** Loop nest over (k, l): ROW = 4 c_out bytes, KL = k w + l, and the R, S, U row pointers of `base`. */
+function overKL(base: [number, number, number], inner: Bytes): Bytes {
   return [
     ...mul(get(CO), i32(4)), ...set(ROW),
     ...forUp(K, get(H), i32(1), forUp(L, get(WD), i32(1), [
@@ -41,13 +45,18 @@ function overTaps(base: [number, number, number], inner: Bytes): Bytes {
       ...add(get(base[0]), mul(get(K), get(ROW))), ...set(PR),
       ...add(get(base[1]), mul(get(L), get(ROW))), ...set(PS),
       ...add(get(base[2]), mul(get(KL), get(ROW))), ...set(PU),
-      ...forUp(I, get(CI), i32(1), [
-        ...add(mul(get(KL), get(CI)), get(I)), ...set(T),
-        ...add(get(W), mul(get(T), get(ROW))), ...set(WP),
-        ...inner,
-      ]),
+      ...inner,
     ])),
   ];
+}
+
+/** overKL with an inner loop over rows i: T = kl ci + i, WP = row W[k,l,i,:]. */
+function overTaps(base: [number, number, number], inner: Bytes): Bytes {
+  return overKL(base, forUp(I, get(CI), i32(1), [
+    ...add(mul(get(KL), get(CI)), get(I)), ...set(T),
+    ...add(get(W), mul(get(T), get(ROW))), ...set(WP),
+    ...inner,
+  ]));
 }
 
 const scalarAt = (base: number, index: Bytes): Bytes => add(get(base), mul(index, i32(4)));
@@ -76,32 +85,58 @@ function applyBody(U: Unroll): Bytes {
   ]);
 }
 
-/** applyT: z_T[col] = W[k,l,i,:] . u_T, and z_X[col] += W[k,l,i,:] . u_X[row + :] for R, S, U. */
-function applyTBody(): Bytes {
-  const acc = [V0, V0 + 1, V0 + 2, V0 + 3];
-  const x = V0 + 4;
-  const ptrs = [IT, PR, PS, PU];
-  const accumulateTo = (ptr: Bytes, t: number): Bytes => [...ptr, ...ptr, ...f32Load, ...hsum(acc[t]), ...F32_ADD, ...f32Store];
-  return overTaps([IR, IS, IU], [
-    ...acc.flatMap((r) => [...ZERO4, ...set(r)]),
+/**
+ * applyT: z_T[col] += W[k,l,i,:] . u_T, z_R[l ci + i] += W[k,l,i,:] . u_R[k,:], z_S[k ci + i] += . u_S[l,:],
+ * z_U[i] += . u_U[k,l,:], two rows i at a time (R rows: 1 or 2), each u vector loaded once for both rows.
+ * T accumulates too, so a kernel split into c_out blocks (f4-host.ts) sums its partial products in place.
+ */
+function applyTRows(R: 1 | 2): Bytes {
+  const acc = (t: number, r: number) => V0 + 4 * r + t;
+  const x = (r: number) => V0 + 8 + r;
+  const a = V0 + 10;
+  const uRow = [IT, PR, PS, PU];
+  const accumulateTo = (ptr: Bytes, t: number, r: number): Bytes => [
+    ...ptr, ...ptr, ...f32Load, ...hsum(acc(t, r)), ...F32_ADD, ...f32Store,
+  ];
+  const target = (t: number, r: number): Bytes => {
+    const i = r ? add(get(I), i32(1)) : get(I);
+    const col = [add(mul(get(KL), get(CI)), i), add(mul(get(L), get(CI)), i), add(mul(get(K), get(CI)), i), i][t];
+    return scalarAt([OT, OR, OS, OU][t], col);
+  };
+  return [
+    ...Array.from({ length: 4 * R }, (_, j) => [...ZERO4, ...set(V0 + j)]).flat(),
+    ...add(get(W), mul(add(mul(get(KL), get(CI)), get(I)), get(ROW))), ...set(WP),
+    ...add(get(WP), get(ROW)), ...set(PT),
     ...forUp(OFF, get(ROW), i32(16), [
-      ...add(get(WP), get(OFF)), ...vLoadAt(0), ...set(x),
-      ...ptrs.flatMap((p, t) => [
-        ...get(acc[t]), ...get(x), ...add(get(p), get(OFF)), ...vLoadAt(0), ...V_MUL, ...V_ADD, ...set(acc[t]),
+      ...Array.from({ length: R }, (_, r) => [...add(get([WP, PT][r]), get(OFF)), ...vLoadAt(0), ...set(x(r))]).flat(),
+      ...uRow.flatMap((p, t) => [
+        ...add(get(p), get(OFF)), ...vLoadAt(0), ...set(a),
+        ...Array.from({ length: R }, (_, r) => [...get(acc(t, r)), ...get(a), ...get(x(r)), ...V_MUL, ...V_ADD, ...set(acc(t, r))]).flat(),
       ]),
     ]),
-    // T accumulates too, so a kernel split into c_out blocks (f4-host.ts) sums its partial products in place.
-    ...accumulateTo(scalarAt(OT, get(T)), 0),
-    ...accumulateTo(scalarAt(OR, colR), 1),
-    ...accumulateTo(scalarAt(OS, colS), 2),
-    ...accumulateTo(scalarAt(OU, get(I)), 3),
-  ]);
+    ...Array.from({ length: R }, (_, r) => [0, 1, 2, 3].flatMap((t) => accumulateTo(target(t, r), t, r))).flat(),
+  ];
 }
 
+function applyTBody(): Bytes {
+  return overKL([IR, IS, IU], [
+    // Pairs of rows, then the odd last one.
+    ...i32(0), ...set(I),
+    ...get(CI), ...i32(1), ...SUB, ...set(END),
+    0x02, 0x40, 0x03, 0x40,
+    ...get(I), ...get(END), 0x4e, 0x0d, 1, // br_if (i >= ci - 1): no pair left
+    ...applyTRows(2),
+    ...get(I), ...i32(2), ...ADD, ...set(I),
+    0x0c, 0, 0x0b, 0x0b,
+    ...get(I), ...get(CI), 0x48, 0x04, 0x40, // if (i < ci): the last row alone
+    ...applyTRows(1),
+    0x0b,
+  ]);
+}
 function moduleBytes(): Uint8Array {
   const fnType = [0x60, ...vec(Array.from({ length: 13 }, () => [I32])), 0];
   const body = (code: Bytes): Bytes => {
-    const b = [...vec([[...uleb(11), I32], [...uleb(V128_LOCALS), V128]]), ...code, 0x0b];
+    const b = [...vec([[...uleb(I32_LOCALS), I32], [...uleb(V128_LOCALS), V128]]), ...code, 0x0b];
     return [...uleb(b.length), ...b];
   };
   const name = (s: string): Bytes => vec([...s].map((c) => [c.charCodeAt(0)]));
