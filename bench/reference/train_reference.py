@@ -10,11 +10,20 @@ Inputs (written by the TypeScript bench into --dir):
 import argparse
 import json
 import os
+import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+# A thread count must reach OpenMP/oneDNN before torch starts its pools: torch.set_num_threads(1)
+# alone left a second busy thread here (CPU time ~2x wall time in the "1 thread" run).
+if '--threads' in sys.argv:
+    _n = sys.argv[sys.argv.index('--threads') + 1]
+    if _n.isdigit() and int(_n) > 0:
+        for _var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS'):
+            os.environ[_var] = _n
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 
 def load(d):
@@ -61,6 +70,7 @@ def main():
     a = ap.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
+        torch.set_num_interop_threads(a.threads)
     spec, w, x, y = load(a.dir)
     model = MnistCnn(w)
     opt = torch.optim.SGD(model.parameters(), lr=spec['lr'], momentum=spec['momentum'], weight_decay=spec['weight_decay'])

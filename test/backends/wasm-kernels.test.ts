@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { onBackend, randomTensor, relativeErrors } from './helpers.js';
-import { WASM_KERNELS_ADDED, WASM_KERNELS_OVERRIDDEN, registerWasmKernels } from '../../src/main/engine/backends/index.js';
+import { onBackend, randomArray, randomTensor, relativeErrors } from './helpers.js';
+import { im2colTransposed } from '../../src/main/engine/backends/wasm-kernels/im2col.js';
+import { WASM_KERNELS_ADDED, WASM_KERNELS_OVERRIDDEN, registerWasmKernels, startWasmBackend } from '../../src/main/engine/backends/index.js';
 
 const TOL = 1e-4;
 
@@ -40,6 +41,17 @@ const CONV_CASES: ConvCase[] = [
   { x: [2, 9, 8, 3], f: [3, 2, 3, 2], s: [1, 2], pad: [[0, 0], [2, 1], [0, 3], [0, 0]] },
   { x: [2, 6, 6, 2], f: [1, 1, 2, 3], s: [2, 2], pad: 'valid' }, // filter smaller than stride
   { x: [2, 8, 7, 3], f: [3, 3, 3, 4], s: [2, 2], pad: 'same', nchw: true },
+  // Stride 1 keeping the width: the filter gradient's shifted-plane im2col (odd and even filters,
+  // one input channel read in place, asymmetric SAME padding, channels-first).
+  { x: [3, 6, 5, 1], f: [3, 3, 1, 4], s: [1, 1], pad: 'same' },
+  // kh*kw*Ci <= 32 rows and Co a multiple of 16: the filter gradient's short-rows SIMD GEMM (odd row counts).
+  { x: [3, 6, 5, 1], f: [3, 3, 1, 16], s: [1, 1], pad: 'same' },
+  { x: [2, 7, 6, 3], f: [3, 3, 3, 32], s: [2, 2], pad: 'valid' },
+  { x: [2, 5, 5, 2], f: [2, 2, 2, 16], s: [1, 1], pad: 'valid' },
+  { x: [2, 7, 6, 2], f: [4, 2, 2, 3], s: [1, 1], pad: 'same' },
+  { x: [2, 6, 7, 3], f: [5, 3, 3, 2], s: [1, 1], pad: [[0, 0], [3, 1], [1, 1], [0, 0]] },
+  { x: [2, 5, 6, 1], f: [3, 3, 1, 2], s: [1, 1], pad: 'same', nchw: true },
+  { x: [2, 9, 6, 2], f: [3, 1, 2, 3], s: [2, 1], pad: 'same' }, // stride only along rows: the gather path
 ];
 
 function convAttrs(c: ConvCase) {
@@ -134,6 +146,114 @@ describe('WASM kernels match the CPU backend', () => {
           out.push(tf.matMul(a3, b, ta, tb)); // b broadcast over the batch
           out.push(tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias: randomTensor([n], 25), activation: 'relu' }));
         }
+      }
+      return out;
+    });
+  });
+
+  it.each([
+    { batch: 2, inH: 5, inW: 6, inC: 3, outH: 5, outW: 6, kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1 },
+    { batch: 2, inH: 6, inW: 5, inC: 2, outH: 6, outW: 5, kh: 4, kw: 2, strideH: 1, strideW: 1, padTop: 1, padLeft: 0 },
+    { batch: 3, inH: 7, inW: 7, inC: 1, outH: 3, outW: 3, kh: 3, kw: 3, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 },
+    { batch: 1, inH: 8, inW: 9, inC: 2, outH: 4, outW: 3, kh: 2, kw: 4, strideH: 2, strideW: 3, padTop: 1, padLeft: 2 },
+  ])('JavaScript im2col fallback matches its definition %#', (g) => {
+    const xT = randomArray(g.inC * g.batch * g.inH * g.inW, 101);
+    const cols = new Float32Array(g.kh * g.kw * g.inC * g.batch * g.outH * g.outW).fill(NaN);
+    im2colTransposed(xT, cols, g);
+    const want: number[] = [];
+    for (let a = 0; a < g.kh; a++) for (let b = 0; b < g.kw; b++) for (let i = 0; i < g.inC; i++)
+      for (let n = 0; n < g.batch; n++) for (let p = 0; p < g.outH; p++) for (let q = 0; q < g.outW; q++) {
+        const ih = p * g.strideH + a - g.padTop, iw = q * g.strideW + b - g.padLeft;
+        const inside = ih >= 0 && ih < g.inH && iw >= 0 && iw < g.inW;
+        want.push(inside ? xT[((i * g.batch + n) * g.inH + ih) * g.inW + iw] : 0);
+      }
+    expect(Array.from(cols)).toEqual(want);
+  });
+
+  it('Sum over leading axes (bias gradients) and every other reduction', async () => {
+    await expectSameOnWasm(() => {
+      // Shifted so that the sums cancel partly, as bias gradients do.
+      const x = tf.add(randomTensor([9, 8, 7, 5], 51), 0.05);
+      const m = randomTensor([130, 10], 52);
+      return [
+        tf.sum(x, [0, 1, 2]),
+        tf.sum(x, [0, 1, 2], true),
+        tf.sum(x, [0, 1]),
+        tf.sum(x, [-4, -3, -2]),
+        tf.sum(m, 0),
+        tf.sum(m, [0], true),
+        tf.sum(x, [1, 2]), // not leading: native
+        tf.sum(x, 0), // 9 rows: native
+        tf.sum(x),
+        tf.cast(tf.sum(tf.cast(tf.mul(x, 100), 'int32'), [0, 1, 2]), 'float32'),
+        tf.mean(x, [0, 1, 2]),
+      ];
+    });
+  });
+
+  it('Equal: same-shape float32 on the heap SIMD module (NaN, signed zeros, infinities, ragged tail)', async () => {
+    await expectSameOnWasm(() => {
+      const special = [NaN, 0, -0, Infinity, -Infinity, 1, 1, 2.5];
+      const a = tf.tensor([...special, ...randomArray(45, 81)], [53]);
+      const b = tf.tensor([NaN, -0, 0, Infinity, Infinity, 1, 2, 2.5, ...randomArray(45, 81).map((v, i) => (i % 3 ? v : -v))], [53]);
+      const x = tf.round(tf.mul(randomTensor([3, 5, 7, 4], 82), 2));
+      const y = tf.round(tf.mul(randomTensor([3, 5, 7, 4], 83), 2));
+      const eq = (p: tf.Tensor, q: tf.Tensor) => tf.cast(tf.equal(p, q), 'float32');
+      return [eq(a, b), eq(x, y), eq(x, tf.round(randomTensor([4], 84))), eq(tf.cast(x, 'int32'), tf.cast(y, 'int32'))];
+    });
+  });
+
+  it.each([
+    [[2, 3, 5, 8], [6, 10], false, false],
+    [[2, 4, 4, 4], [8, 8], true, false],
+    [[1, 5, 3, 8], [7, 8], false, true],
+    [[2, 6, 7, 4], [4, 3], true, false], // downsampling
+    [[2, 4, 3, 3], [8, 6], false, false], // 3 channels: native kernel
+  ] as const)('ResizeNearestNeighbor %j -> %j (alignCorners %s, halfPixelCenters %s)', async (shape, size, align, half) => {
+    await expectSameOnWasm(() => tf.image.resizeNearestNeighbor(randomTensor([...shape], 91) as tf.Tensor4D, [...size], align, half));
+  });
+
+  it('Add: a bias along the last axis on the heap SIMD module, both operand orders; other broadcasts native', async () => {
+    await expectSameOnWasm(() => {
+      const x = randomTensor([3, 5, 7, 8], 95);
+      const v = randomTensor([8], 96);
+      const odd = randomTensor([2, 3, 6], 97);
+      return [
+        tf.add(x, v),
+        tf.add(v, x),
+        tf.add(tf.reshape(x, [105, 8]), v),
+        tf.add(odd, randomTensor([6], 98)), // 6 columns: native
+        tf.add(x, randomTensor([7, 8], 99)), // 2-D broadcast: native
+        tf.add(x, x),
+      ];
+    });
+  });
+
+  it('Identity and same-dtype Cast share the buffer: each copy outlives the other', async () => {
+    await startWasmBackend();
+    const before = tf.engine().backend.numDataIds();
+    const x = randomTensor([4, 5], 61, 10);
+    const want = Float32Array.from(x.dataSync());
+    const c = tf.clone(x);
+    const f = tf.cast(x, 'float32');
+    const i = tf.cast(x, 'int32');
+    x.dispose();
+    expect(Array.from(c.dataSync())).toEqual(Array.from(want));
+    c.dispose();
+    expect(Array.from(f.dataSync())).toEqual(Array.from(want));
+    expect(Array.from(i.dataSync())).toEqual(Array.from(want, (v) => Math.trunc(v) | 0));
+    tf.dispose([f, i]);
+    expect(tf.engine().backend.numDataIds()).toBe(before);
+  });
+
+  it('BatchMatMul computed transposed when that packs less (dense-layer gradients)', async () => {
+    await expectSameOnWasm(() => {
+      const out: tf.Tensor[] = [];
+      const [m, k, n] = [40, 36, 300];
+      for (const [ta, tb] of [[false, true], [true, true], [true, false]]) {
+        const a = randomTensor(ta ? [k, m] : [m, k], 71);
+        const b = randomTensor(tb ? [n, k] : [k, n], 72);
+        out.push(tf.matMul(a, b, ta, tb), tf.matMul(tf.expandDims(a, 0), tf.expandDims(b, 0), ta, tb));
       }
       return out;
     });

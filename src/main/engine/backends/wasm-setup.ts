@@ -31,7 +31,10 @@ export interface WasmStart {
  * Threads wanted: SPECTRAL_LAB_WASM_THREADS (1-8) if set, else 1. Single-threaded is the default
  * because a thread pool on a busy machine waits for its slowest thread: on this 2-vCPU machine
  * shared with other jobs, 2 threads took ~5x the wall time of their CPU time per training step.
- * On a machine with idle cores set it to the core count (bench/wasm-kernels.bench.ts measures both).
+ * Measured again with the faster kernels (mnist-cnn engine step, load ~2.3 from other jobs, three
+ * alternating runs each): 2 threads 83 / 135 / 166 ms median vs 1 thread 118 / 133 / 101 ms; 65 ms
+ * at best when the second core happened to be free. Faster only on idle cores, so not the default:
+ * on a machine with idle cores set it to the core count (bench/wasm-kernels.bench.ts measures both).
  */
 export function wantedWasmThreads(): number {
   const env = Number(process.env.SPECTRAL_LAB_WASM_THREADS);

@@ -7,6 +7,11 @@
  * the operand explicitly (a memory pass, cheap next to the GEMM) and split batches into single
  * products; tiny products stay on the native kernel, where the split's overhead would dominate.
  * It also works around a wrong result of the native _FusedMatMul with transposes and a bias.
+ *
+ * XNNPACK packs the right operand (GEMM weights) on every call, since a training step's operands are
+ * new tensors: measured ~2-3x a transpose per element. So a single product may be computed transposed,
+ * C = (op(B)^T op(A)^T)^T, when that packs a smaller operand: the dense layer's input gradient
+ * dy · W^T then packs dy^T [units, batch] instead of W^T [units, inputs] (see productCost).
  */
 import { type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -30,7 +35,27 @@ function swapLastTwo(backend: BackendWasm, t: TensorInfo): TensorInfo {
   return transpose(backend, t, perm);
 }
 
+/** Relative cost per element of packing GEMM weights vs transposing (bench/wasm-kernels.bench.ts). */
+const PACK_COST = 2;
+
+/**
+ * Estimated memory passes of C[m,n] = op(A)[m,k] · op(B)[k,n] computed directly ('direct') or as the
+ * transpose of op(B)^T · op(A)^T ('swapped'): transposes to materialise the operands, packing of the
+ * right operand, and for 'swapped' the transpose of the result.
+ */
+export function productCost(m: number, k: number, n: number, transposeA: boolean, transposeB: boolean) {
+  return {
+    direct: (transposeA ? m * k : 0) + (transposeB ? k * n : 0) + PACK_COST * k * n,
+    swapped: (transposeB ? 0 : k * n) + (transposeA ? 0 : m * k) + PACK_COST * k * m + m * n,
+  };
+}
+
 const batchOf = (t: TensorInfo) => t.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+
+/** The [rows, cols] matrix of a single product as a rank-3 tensor (the native kernel's layout). */
+function reshape3(backend: BackendWasm, t: TensorInfo, keep: (t: TensorInfo) => TensorInfo): TensorInfo {
+  return keep(reshape(backend, t, [1, t.shape[t.shape.length - 2], t.shape[t.shape.length - 1]]));
+}
 
 /** Runs `name` (BatchMatMul or _FusedMatMul) with untransposed, per-product operands. */
 function matMulViaXnnpack(name: string, { inputs, backend, attrs }: MatMulArgs): TensorInfo {
@@ -50,6 +75,16 @@ function matMulViaXnnpack(name: string, { inputs, backend, attrs }: MatMulArgs):
   const rewrite = name === '_FusedMatMul' ? transposed || (big && batchA > 1) : big && (transposed || batchA > 1);
   if (!rewrite) return nativeCall(inputs, attrs);
   const plain = { ...attrs, transposeA: false, transposeB: false };
+  const cost = productCost(m, k, n, transposeA, transposeB);
+  if (name === 'BatchMatMul' && big && batchA === 1 && batchB === 1 && cost.swapped < cost.direct) {
+    return withIntermediates(backend, (keep) => {
+      const bT = transposeB ? b : keep(swapLastTwo(backend, b)); // op(B)^T [n, k]
+      const aT = transposeA ? a : keep(swapLastTwo(backend, a)); // op(A)^T [k, m]
+      const cT = keep(nativeCall({ a: reshape3(backend, bT, keep), b: reshape3(backend, aT, keep) }, plain));
+      const c = keep(swapLastTwo(backend, cT));
+      return reshape(backend, c, [...(a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2), m, n]);
+    });
+  }
   return withIntermediates(backend, (keep) => {
     const a2 = transposeA ? keep(swapLastTwo(backend, a)) : a;
     const b2 = transposeB ? keep(swapLastTwo(backend, b)) : b;

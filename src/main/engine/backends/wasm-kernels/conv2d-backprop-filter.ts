@@ -2,17 +2,29 @@
  * Conv2DBackpropFilter for WASM (the backend has none; without it no conv net trains on WASM).
  *
  * dW[a,b,i,o] = sum_{n,p,q} x[n, p*s_h + a - pad_t, q*s_w + b - pad_l, i] * dy[n,p,q,o]
- * is itself a convolution: batch n plays the input-channel role, x's channels i play the batch
- * role, dy is the filter (taps p,q) and the forward stride becomes the dilation. So
- *   dW = transpose( Conv2D( x^T[i,h,w,n], dy^T[p,q,n,o], stride 1, dilation s ), [1,2,0,3] )
- * runs on XNNPACK's SIMD (and threaded) convolution. Measured alternatives, all slower here:
- * im2col + BatchMatMul (building the patches costs more than the transposes), and splitting the
- * batch into cache-sized groups (more transposes and calls than the cache saves).
+ * is one GEMM of the transposed patch matrix with dy: dW[kh*kw*Ci, Co] = cols(x)[kh*kw*Ci, N*Ho*Wo] ·
+ * dy[N*Ho*Wo, Co] (im2col.ts), both operands untransposed, so it runs on XNNPACK's SIMD GEMM (or, for
+ * few rows, heap-simd.ts's, see MAX_SHORT_ROWS).
+ * Measured (bench/wasm-kernels.bench.ts, fresh inputs, CPU ms) against the previous formulation as a
+ * dilated XNNPACK convolution of x^T with dy^T, whose "filter" is the whole of dy: mnist-cnn layer 1
+ * (Ci = 1) ~20 -> ~4, the brief's stride-2 layer 101 -> 69, mnist-cnn layer 2 ~21 -> ~16-22 (XNNPACK
+ * still repacks dy as GEMM weights on every call: a fixed cost of this and the old formulation alike).
+ * Splitting the batch into cache-sized blocks of images was measured ~2x slower (each GEMM call
+ * creates and packs a new XNNPACK operator).
  */
 import { Conv2DBackpropFilter, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { runWasmKernel, withIntermediates } from './kernel-call.js';
-import { conv2dInfo, filterGradAxis, slice, toNHWC, transpose, type ConvPad, type DataFormat } from './conv-layout.js';
+import { heapF32, runWasmKernel, withIntermediates } from './kernel-call.js';
+import { conv2dInfo, reshape, toNHWC, transpose, type ConvPad, type DataFormat } from './conv-layout.js';
+import { im2colTransposed, validRange, type PatchGeometry } from './im2col.js';
+import { heapOffset, heapSimd } from './heap-simd.js';
+
+/**
+ * Up to this many rows (kh*kw*Ci: first layers, e.g. 3x3x1) the GEMM runs on the heap SIMD module:
+ * XNNPACK would repack all of dy [N*Ho*Wo, Co] as weights for a product of only this many rows
+ * (measured: ~2x slower for the MNIST CNN's first layer).
+ */
+const MAX_SHORT_ROWS = 32;
 
 interface Args {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -29,29 +41,53 @@ interface Args {
 export function conv2DBackpropFilter({ inputs, backend, attrs }: Args): TensorInfo {
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
   const info = conv2dInfo(inputs.x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, dataFormat);
-  const [kh, kw, ci] = filterShape;
+  const [kh, kw, ci, co] = filterShape;
+  const { batchSize: n, outHeight: ho, outWidth: wo } = info;
   return withIntermediates(backend, (keep) => {
-    let x = toNHWC(backend, inputs.x, dataFormat, keep);
+    // Channel-major x: [Ci, N, H, W] (for Ci = 1 that is x itself).
+    const xT =
+      ci === 1
+        ? inputs.x
+        : keep(transpose(backend, inputs.x, dataFormat === 'NCHW' ? [1, 0, 2, 3] : [3, 0, 1, 2]));
     const dy = toNHWC(backend, inputs.dy, dataFormat, keep);
-    const rows = filterGradAxis(info.inHeight, info.outHeight, kh, info.strideHeight, info.padInfo.top);
-    const cols = filterGradAxis(info.inWidth, info.outWidth, kw, info.strideWidth, info.padInfo.left);
-    if (rows.cropEnd > 0 || cols.cropEnd > 0) {
-      x = keep(slice(backend, x, [0, 0, 0, 0], [info.batchSize, info.inHeight - rows.cropEnd, info.inWidth - cols.cropEnd, ci]));
+    const cols = keep(backend.makeOutput([1, kh * kw * ci, n * ho * wo], 'float32') as TensorInfo);
+    const geometry: PatchGeometry = {
+      batch: n,
+      inH: info.inHeight,
+      inW: info.inWidth,
+      inC: ci,
+      outH: ho,
+      outW: wo,
+      kh,
+      kw,
+      strideH: info.strideHeight,
+      strideW: info.strideWidth,
+      padTop: info.padInfo.top,
+      padLeft: info.padInfo.left,
+    };
+    const simd = heapSimd(backend);
+    if (simd) {
+      const g = geometry;
+      const ranges = keep(backend.makeOutput([2 * kw], 'int32') as TensorInfo);
+      (backend.typedArrayFromHeap(ranges) as Int32Array).set(
+        Array.from({ length: kw }, (_, b) => validRange(wo, g.strideW, b - g.padLeft, g.inW)).flat(),
+      );
+      simd.im2colT(
+        heapOffset(backend, xT.dataId), heapOffset(backend, cols.dataId), heapOffset(backend, ranges.dataId),
+        n, g.inH, g.inW, ci, ho, wo, kh, kw, g.strideH, g.strideW, g.padTop, g.padLeft,
+      );
+    } else {
+      im2colTransposed(heapF32(backend, xT), heapF32(backend, cols), geometry);
     }
-    // x -> [Ci, H, W, N] (batch as channels), dy -> [Ho, Wo, N, Co] (the filter).
-    const xT = keep(transpose(backend, x, [3, 1, 2, 0]));
-    const dyT = keep(transpose(backend, dy, [1, 2, 0, 3]));
-    const corr = keep(
-      runWasmKernel('Conv2D', backend, { x: xT, filter: dyT }, {
-        strides: [1, 1],
-        pad: [[0, 0], [rows.before, rows.after], [cols.before, cols.after], [0, 0]],
-        dataFormat: 'NHWC',
-        dilations: [info.strideHeight, info.strideWidth],
-        dimRoundingMode: undefined,
-      }),
-    );
-    // [Ci, kh, kw, Co] -> [kh, kw, Ci, Co]
-    return transpose(backend, corr, [1, 2, 0, 3]);
+    const rows = kh * kw * ci;
+    if (simd && rows <= MAX_SHORT_ROWS && co % 16 === 0) {
+      const dW = backend.makeOutput([...filterShape], 'float32') as TensorInfo;
+      simd.gemmShortRows(heapOffset(backend, cols.dataId), heapOffset(backend, dy.dataId), heapOffset(backend, dW.dataId), rows, n * ho * wo, co);
+      return dW;
+    }
+    const dy3 = keep(reshape(backend, dy, [1, n * ho * wo, co]));
+    const dW = keep(runWasmKernel('BatchMatMul', backend, { a: cols, b: dy3 }, { transposeA: false, transposeB: false }));
+    return reshape(backend, dW, filterShape);
   });
 }
 

@@ -1,10 +1,24 @@
 /**
  * The kernels Spectral Lab adds to TensorFlow.js's WASM backend so that convolutional networks
  * train on it (4.22.0 ships no filter gradient for convolutions), train fast (native kernels
- * that take a scalar path for training shapes are re-routed to XNNPACK), and run the FFT-based
- * spectral bounds (complex64 + FFT).
+ * that take a scalar or per-element-index path for training shapes are re-routed to XNNPACK or to
+ * heap-simd.ts; Identity and same-dtype Cast stop copying), and run the FFT-based spectral bounds
+ * (complex64 + FFT).
  */
-import { BatchMatMul, getKernel, registerKernel, _FusedMatMul, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
+import {
+  Add,
+  BatchMatMul,
+  Cast,
+  Equal,
+  getKernel,
+  Identity,
+  registerKernel,
+  ResizeNearestNeighbor,
+  Sum,
+  _FusedMatMul,
+  type KernelConfig,
+  type KernelFunc,
+} from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputKernel, CONV2D_BACKPROP_INPUT } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
@@ -13,6 +27,11 @@ import { complexConfigs } from './complex.js';
 import { fftConfigs } from './fft.js';
 import { batchMatMul, fusedMatMul } from './batch-matmul.js';
 import { overrideWasmKernel } from './override.js';
+import { cast, identity } from './identity.js';
+import { sum } from './sum.js';
+import { equal } from './equal.js';
+import { add } from './add.js';
+import { resizeNearestNeighbor } from './resize-nearest.js';
 
 /** Kernels WASM lacks. */
 const ADDED: readonly KernelConfig[] = [
@@ -29,6 +48,12 @@ const OVERRIDDEN: ReadonlyArray<[string, KernelFunc]> = [
   [CONV2D_BACKPROP_INPUT, conv2DBackpropInputKernel],
   [BatchMatMul, batchMatMul],
   [_FusedMatMul, fusedMatMul],
+  [Identity, identity],
+  [Cast, cast],
+  [Sum, sum],
+  [Equal, equal],
+  [Add, add],
+  [ResizeNearestNeighbor, resizeNearestNeighbor],
 ];
 
 export const WASM_KERNELS_ADDED: readonly string[] = ADDED.map((k) => k.kernelName);
