@@ -9,5 +9,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     fileParallelism: true,
     maxWorkers: 2,
+    // Two test files run at once on the 2-core CI machine: a WASM thread pool per file would oversubscribe the
+    // cores (a pool waits for its slowest thread). The threaded build has its own test (test/backends/select).
+    env: { SPECTRAL_LAB_WASM_THREADS: process.env.SPECTRAL_LAB_WASM_THREADS ?? '1' },
   },
 });

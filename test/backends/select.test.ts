@@ -1,4 +1,5 @@
 /** Backend selection: preference order, reasons for passing a backend over, explicit choices. */
+import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -119,6 +120,51 @@ describe('WASM threads', () => {
     });
     return JSON.parse(out.trim().split('\n').pop()!) as { threads: number; tried: { reason?: string }[] };
   };
+
+  it('uses one thread per core up to 4 when SPECTRAL_LAB_WASM_THREADS is unset', async () => {
+    const { wantedWasmThreads } = await import('../../src/main/engine/backends/wasm-setup.js');
+    const saved = process.env.SPECTRAL_LAB_WASM_THREADS;
+    try {
+      delete process.env.SPECTRAL_LAB_WASM_THREADS;
+      expect(wantedWasmThreads()).toBe(Math.max(1, Math.min(4, os.availableParallelism())));
+      process.env.SPECTRAL_LAB_WASM_THREADS = '3';
+      expect(wantedWasmThreads()).toBe(3);
+    } finally {
+      if (saved === undefined) delete process.env.SPECTRAL_LAB_WASM_THREADS;
+      else process.env.SPECTRAL_LAB_WASM_THREADS = saved;
+    }
+  });
+
+  it('the threaded build computes the gradients of a conv net as the single-threaded one does', () => {
+    // Conv (stride 2, SAME) -> relu -> dense -> softmax cross-entropy, fixed weights and batch: every gradient.
+    const code = `import('./src/main/engine/backends/index.ts').then(async (m) => {
+      const r = await m.selectBackend('wasm');
+      const tf = await import('@tensorflow/tfjs');
+      const rnd = (shape, seed) => tf.randomNormal(shape, 0, 0.3, 'float32', seed);
+      const x = rnd([16, 12, 12, 3], 1), w1 = rnd([3, 3, 3, 8], 2), w2 = rnd([6 * 6 * 8, 10], 3);
+      const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5], 'int32'), 10);
+      const g = tf.grads((a, b) => tf.losses.softmaxCrossEntropy(y, tf.matMul(tf.reshape(tf.relu(tf.conv2d(x, a, 2, 'same')), [16, -1]), b)));
+      const [ga, gb] = g([w1, w2]);
+      console.log(JSON.stringify({ threads: r.threads, ga: Array.from(ga.dataSync()), gb: Array.from(gb.dataSync()) }));
+    })`;
+    const run = (threads: string) =>
+      JSON.parse(
+        execFileSync(process.execPath, ['--import', 'tsx', '-e', code], {
+          cwd: process.cwd(),
+          env: { ...process.env, SPECTRAL_LAB_WASM_THREADS: threads },
+          encoding: 'utf8',
+          timeout: 60_000,
+        }).trim().split('\n').pop()!,
+      ) as { threads: number; ga: number[]; gb: number[] };
+    const one = run('1');
+    const two = run('2');
+    expect([one.threads, two.threads]).toEqual([1, 2]);
+    for (const k of ['ga', 'gb'] as const) {
+      const scale = Math.max(...one[k].map(Math.abs));
+      expect(scale).toBeGreaterThan(0);
+      two[k].forEach((v, j) => expect(Math.abs(v - one[k][j])).toBeLessThanOrEqual(1e-4 * scale));
+    }
+  });
 
   it('SPECTRAL_LAB_WASM_THREADS=1 runs the single-threaded build; 2 starts the threaded one under Node and the process exits', () => {
     expect(report('1').threads).toBe(1);

@@ -3,10 +3,11 @@
  *
  * Under Node the .wasm binaries are read from the package's dist folder on disk (the default
  * location logic assumes a browser bundle). tfjs starts only the single-threaded SIMD build under
- * Node; wasm-threads.ts bridges what the threaded build lacks there (opt-in, see
+ * Node; wasm-threads.ts bridges what the threaded build lacks there (threads: see
  * wantedWasmThreads), and we fall back to the single-threaded build if it still does not start.
  */
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount, setWasmPaths, version_wasm, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -28,17 +29,18 @@ export interface WasmStart {
 }
 
 /**
- * Threads wanted: SPECTRAL_LAB_WASM_THREADS (1-8) if set, else 1. Single-threaded is the default
- * because a thread pool on a busy machine waits for its slowest thread: on this 2-vCPU machine
- * shared with other jobs, 2 threads took ~5x the wall time of their CPU time per training step.
- * Measured again with the faster kernels (mnist-cnn engine step, load ~2.3 from other jobs, three
- * alternating runs each): 2 threads 83 / 135 / 166 ms median vs 1 thread 118 / 133 / 101 ms; 65 ms
- * at best when the second core happened to be free. Faster only on idle cores, so not the default:
- * on a machine with idle cores set it to the core count (bench/wasm-kernels.bench.ts measures both).
+ * Threads wanted: SPECTRAL_LAB_WASM_THREADS (1-8) if set, else one per core up to 4, as PyTorch does.
+ * Why this default: on the idle 2-core machine the mnist-cnn engine step takes 65-68 ms with 2 threads
+ * vs 88 ms with 1 (bench:train), which is 0.76-0.79x PyTorch at its default 2 threads; the pool only
+ * loses where other jobs hold the cores (a pool waits for its slowest thread: under a load of ~2.3,
+ * 2 threads took 83-166 ms vs 101-133 ms for 1), so on a shared box, or with several runs training at
+ * once, set SPECTRAL_LAB_WASM_THREADS=1. Beyond 4, XNNPACK's small-batch kernels gain little.
  */
 export function wantedWasmThreads(): number {
   const env = Number(process.env.SPECTRAL_LAB_WASM_THREADS);
-  return Number.isInteger(env) && env >= 1 ? Math.min(env, 8) : 1;
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, 8);
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(4, cores));
 }
 
 let started: Promise<WasmStart> | null = null;
