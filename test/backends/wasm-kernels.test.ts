@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { onBackend, randomArray, randomTensor, relativeErrors } from './helpers.js';
+import { maxPool2x2 } from '../../src/main/engine/models/pooling.js';
+import { MAX_POOL_2X2_GRAD } from '../../src/main/engine/kernel-names.js';
 import { im2colTransposed } from '../../src/main/engine/backends/wasm-kernels/im2col.js';
 import { WASM_KERNELS_ADDED, WASM_KERNELS_OVERRIDDEN, registerWasmKernels, startWasmBackend } from '../../src/main/engine/backends/index.js';
 
@@ -227,6 +229,28 @@ describe('WASM kernels match the CPU backend', () => {
         tf.add(x, x),
       ];
     });
+  });
+
+  it('the fused 2x2 max-pool gradient (own kernel) equals the composite on CPU: odd sizes, ties, c % 4 != 0', async () => {
+    for (const shape of [[2, 6, 6, 8], [2, 7, 5, 8], [1, 5, 4, 3], [3, 4, 4, 16]] as [number, number, number, number][]) {
+      const f = () => {
+        // ReLU makes all-zero windows (ties at the maximum); a negative shift makes all-negative windows.
+        const x = tf.relu(tf.sub(randomTensor(shape, shape[1] * 7 + shape[3]), 0.3)) as tf.Tensor4D;
+        const xn = tf.sub(randomTensor(shape, 5), 2) as tf.Tensor4D;
+        const dyShape = [shape[0], Math.floor(shape[1] / 2), Math.floor(shape[2] / 2), shape[3]];
+        const dy = randomTensor(dyShape, 11);
+        const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(maxPool2x2(a as tf.Tensor4D), dy)));
+        return [g(x), g(xn)];
+      };
+      await expectSameOnWasm(f);
+    }
+    await startWasmBackend();
+    expect(tf.getKernel(MAX_POOL_2X2_GRAD, 'wasm')).toBeDefined();
+    // Tie-free inputs: the same as tfjs' own MaxPool gradient on CPU.
+    const x = randomTensor([2, 6, 6, 4], 3) as tf.Tensor4D;
+    const ours = await onBackend('wasm', () => tf.grad((a: tf.Tensor) => tf.sum(tf.square(maxPool2x2(a as tf.Tensor4D))))(x));
+    const theirs = await onBackend('cpu', () => tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'))))(x));
+    expect(relativeErrors(ours, theirs)[0]).toBeLessThan(TOL);
   });
 
   it('Identity and same-dtype Cast share the buffer: each copy outlives the other', async () => {

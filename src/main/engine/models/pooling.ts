@@ -10,6 +10,7 @@
  * have probability zero for real-valued activations.
  */
 import * as tf from '@tensorflow/tfjs';
+import { MAX_POOL_2X2_GRAD } from '../kernel-names.js';
 
 const maxPool2x2Op = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   const y = tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid');
@@ -18,6 +19,10 @@ const maxPool2x2Op = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     value: y,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ys] = saved as [tf.Tensor4D, tf.Tensor4D];
+      // One fused kernel where the backend has it (WASM: backends/wasm-kernels/max-pool-grad.ts).
+      if (tf.getKernel(MAX_POOL_2X2_GRAD, tf.getBackend())) {
+        return tf.engine().runKernel(MAX_POOL_2X2_GRAD, { x: xs, y: ys, dy } as unknown as tf.NamedTensorMap) as tf.Tensor;
+      }
       const [, h, w] = xs.shape;
       // 'valid' pooling of an odd size drops the last row/column: pad the upsampled maps back with zeros
       // (dy is 0 there, so those inputs get no gradient, as in the kernel).

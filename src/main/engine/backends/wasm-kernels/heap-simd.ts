@@ -40,6 +40,12 @@ export interface HeapSimd {
   gemmShortRows(a: number, b: number, out: number, m: number, p: number, n: number): void;
   /** out[r, c] = x[r, c] + v[c] for x [rows, cols] (cols a multiple of 4): a bias added to every row. */
   addRows(x: number, v: number, out: number, rows: number, cols: number): void;
+  /**
+   * The 2x2 / stride-2 max-pooling gradient on NHWC float32 maps with channels a multiple of 4: for every
+   * window, dx = (x == y) & dy elementwise (IEEE equality as a mask, so dy passes where x is the maximum).
+   * Writes every dx element inside the 2 outH x 2 outW windows; odd last rows/columns are the caller's.
+   */
+  maxPoolGrad2x2(x: number, y: number, dy: number, out: number, batch: number, outH: number, outW: number, inH: number, inW: number, channels: number): void;
 }
 
 const name = (s: string): Bytes => vec([...s].map((ch) => [ch.charCodeAt(0)]));
@@ -188,6 +194,39 @@ function addRowsBody(): Bytes {
   return [...vec([[3, I32]]), ...body, 0x0b];
 }
 
+function maxPoolGradBody(): Bytes {
+  const [x, y, dy, out, batch, outH, outW, inH, inW, ch] = Array.from({ length: 10 }, (_, j) => j);
+  const [b, i, j, c, yOff, xOff, rowBytes, at] = Array.from({ length: 8 }, (_, k) => 10 + k);
+  const [yv, dyv] = [18, 19];
+  const pixBytes = [...get(ch), ...i32(2), ...op.shl];
+  // Tap (a, e) of the window: `at` is its top-left pixel's byte offset plus the channel offset c.
+  const tap = (a: number, e: number): Bytes => {
+    const offset = sum(get(at), ...(a ? [get(rowBytes)] : []), ...(e ? [pixBytes] : []));
+    return [
+      ...sum(get(out), offset),
+      ...sum(get(x), offset), ...op.vLoad(0), ...get(yv), ...op.f32x4Eq, ...get(dyv), ...op.vAnd,
+      ...op.vStore(0),
+    ];
+  };
+  const perChannel = [
+    ...sum(get(y), get(yOff), get(c)), ...op.vLoad(0), ...set(yv),
+    ...sum(get(dy), get(yOff), get(c)), ...op.vLoad(0), ...set(dyv),
+    ...sum(get(xOff), get(c)), ...set(at),
+    ...tap(0, 0), ...tap(0, 1), ...tap(1, 0), ...tap(1, 1),
+  ];
+  // y / dy pixel (b, i, j) at ((b outH + i) outW + j) 4 ch; its window's top-left ((b inH + 2i) inW + 2j) 4 ch.
+  const perWindow = [
+    ...times(sum(times(sum(times(get(b), get(outH)), get(i)), get(outW)), get(j)), pixBytes), ...set(yOff),
+    ...times(sum(times(sum(times(get(b), get(inH)), [...get(i), ...i32(1), ...op.shl]), get(inW)), [...get(j), ...i32(1), ...op.shl]), pixBytes), ...set(xOff),
+    ...forUp(c, pixBytes, i32(16), perChannel),
+  ];
+  const body = [
+    ...times(get(inW), pixBytes), ...set(rowBytes),
+    ...forUp(b, get(batch), i32(1), forUp(i, get(outH), i32(1), forUp(j, get(outW), i32(1), perWindow))),
+  ];
+  return [...vec([[8, I32], [2, V128]]), ...body, 0x0b];
+}
+
 /** `shared`: the threaded build's memory, which a module can import only as shared (with a maximum). */
 function moduleBytes(shared: boolean): Uint8Array {
   const fnType = (params: number): Bytes => [0x60, ...vec(Array.from({ length: params }, () => [I32])), 0];
@@ -196,9 +235,9 @@ function moduleBytes(shared: boolean): Uint8Array {
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([fnType(4), fnType(10), fnType(15), fnType(6), fnType(5)])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...(shared ? [0x03, 0x00, ...uleb(65536)] : [0x00, 0x00])]])),
-    ...section(3, vec([[0], [1], [2], [3], [4]])),
-    ...section(7, vec([[...name('equalF32'), 0x00, 0], [...name('resizeNearest'), 0x00, 1], [...name('im2colT'), 0x00, 2], [...name('gemmShortRows'), 0x00, 3], [...name('addRows'), 0x00, 4]])),
-    ...section(10, vec([code(equalBody()), code(resizeBody()), code(im2colBody()), code(gemmShortRowsBody()), code(addRowsBody())])),
+    ...section(3, vec([[0], [1], [2], [3], [4], [1]])),
+    ...section(7, vec([[...name('equalF32'), 0x00, 0], [...name('resizeNearest'), 0x00, 1], [...name('im2colT'), 0x00, 2], [...name('gemmShortRows'), 0x00, 3], [...name('addRows'), 0x00, 4], [...name('maxPoolGrad2x2'), 0x00, 5]])),
+    ...section(10, vec([code(equalBody()), code(resizeBody()), code(im2colBody()), code(gemmShortRowsBody()), code(addRowsBody()), code(maxPoolGradBody())])),
   ]);
 }
 

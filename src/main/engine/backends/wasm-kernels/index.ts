@@ -32,8 +32,9 @@ import { sum } from './sum.js';
 import { equal } from './equal.js';
 import { add } from './add.js';
 import { resizeNearestNeighbor } from './resize-nearest.js';
+import { maxPool2x2GradConfig } from './max-pool-grad.js';
 
-/** Kernels WASM lacks. */
+/** Kernels WASM lacks, and Spectral Lab's own (kernel-names.ts). */
 const ADDED: readonly KernelConfig[] = [
   conv2DBackpropFilterConfig,
   depthwiseBackpropFilterConfig,
@@ -41,6 +42,7 @@ const ADDED: readonly KernelConfig[] = [
   unsortedSegmentSumConfig,
   ...complexConfigs,
   ...fftConfigs,
+  maxPool2x2GradConfig,
 ];
 
 /** Native kernels replaced by faster compositions (the native one stays as fallback). */
