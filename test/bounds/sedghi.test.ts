@@ -2,19 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { KernelError, type KernelHWIO } from '../../src/shared/bounds.js';
 import { sedghiExactNorm } from '../../src/main/engine/bounds/sedghi.js';
-import { caseKernel, loadSpectralCases, relErr } from './spectral-vectors.js';
+import { caseKernel, loadSpectralCases, randomKernel, relErr } from './spectral-vectors.js';
 
 const cases = loadSpectralCases();
-
-function randomKernel(shape: [number, number, number, number], seed: number): KernelHWIO {
-  let a = seed >>> 0;
-  const data = new Float64Array(shape.reduce((x, y) => x * y, 1));
-  for (let i = 0; i < data.length; i++) {
-    a = (Math.imul(a, 1664525) + 1013904223) >>> 0;
-    data[i] = a / 2 ** 32 - 0.5;
-  }
-  return { shape, data };
-}
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

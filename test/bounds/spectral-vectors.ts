@@ -2,6 +2,7 @@
  * The reference fields the spectral methods check (Gram iteration, Toeplitz bound, zero-padding pads), on top
  * of the shared loader in f4-vectors.ts. The JSON is read in place from ../shared/.
  */
+import type { KernelHWIO } from '../../src/shared/bounds.js';
 import { loadVectorCases, type Evaluation, type VectorCase } from './f4-vectors.js';
 
 export { caseKernel } from './f4-vectors.js';
@@ -33,3 +34,14 @@ export function exactValues(c: SpectralCase): number[] {
 }
 
 export const relErr = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
+
+/** A reproducible kernel with entries uniform in [-0.5, 0.5) (an LCG, so every test file sees the same one). */
+export function randomKernel(shape: [number, number, number, number], seed: number): KernelHWIO {
+  let a = seed >>> 0;
+  const data = new Float64Array(shape.reduce((x, y) => x * y, 1));
+  for (let i = 0; i < data.length; i++) {
+    a = (Math.imul(a, 1664525) + 1013904223) >>> 0;
+    data[i] = a / 2 ** 32 - 0.5;
+  }
+  return { shape, data };
+}

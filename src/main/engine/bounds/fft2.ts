@@ -42,21 +42,23 @@ export interface FrequencySet {
   multiplicity: Uint8Array;
 }
 
-/** One frequency of each conjugate pair {(u,v), (-u mod n_h, -v mod n_w)}: about n_h n_w / 2 of them. */
+/**
+ * One frequency of each conjugate pair {(u,v), (-u mod n_h, -v mod n_w)}: about n_h n_w / 2 of them. Chosen by
+ * column: every u for 0 < v < n_w / 2, and half of the self-conjugate columns v = 0 (and v = n_w / 2), so the
+ * separable DFT's first stage (along w) runs for only floor(n_w / 2) + 1 values of v.
+ */
 export function halfSpectrumFrequencies(nh: number, nw: number): FrequencySet {
   const u: number[] = [];
   const v: number[] = [];
   const m: number[] = [];
   for (let a = 0; a < nh; a++) {
-    for (let b = 0; b < nw; b++) {
+    for (let b = 0; 2 * b <= nw; b++) {
       const ca = (nh - a) % nh;
       const cb = (nw - b) % nw;
-      const self = a * nw + b;
-      const partner = ca * nw + cb;
-      if (partner < self) continue;
+      if (cb === b && ca < a) continue;
       u.push(a);
       v.push(b);
-      m.push(partner === self ? 1 : 2);
+      m.push(ca === a && cb === b ? 1 : 2);
     }
   }
   return { u: Int32Array.from(u), v: Int32Array.from(v), multiplicity: Uint8Array.from(m) };
@@ -98,10 +100,20 @@ export interface HeapDft {
   scratch: number;
   combine: (tRe: number, tIm: number, tStep: number, cs: number, sn: number, h: number,
     oRe: number, oIm: number, gRe: number, gIm: number, jb: number) => void;
+  /** Stage 1 over `n` bytes of lanes: tre += c x, tim += s x (the kernel is copied to the scratch as float32). */
+  taps: (x: number, c: number, s: number, tre: number, tim: number, n: number) => void;
 }
 
-/** Floats of stage-1 scratch that frequencyMatrices32 needs (an upper bound over the block sizes it picks). */
-export function dftScratchFloats(h: number, nw: number): number {
+/**
+ * Floats of scratch that frequencyMatrices32 needs for an h x w x c_in x c_out kernel on n_w columns: stage-1
+ * buffers (an upper bound over the block sizes it picks), twiddles, and a float32 copy of the kernel.
+ */
+export function dftScratchFloats(shape: readonly number[], nw: number): number {
+  const [h, w, ci, co] = shape;
+  return kernelCopyAt(h, nw) + h * w * ci * co;
+}
+/** Where (in floats from `scratch`) the kernel copy starts: after T (re, im) and the twiddles, 16-byte aligned. */
+function kernelCopyAt(h: number, nw: number): number {
   return 2 * Math.max(64 * h * nw, DFT_BLOCK) + 2 * h + 16;
 }
 const DFT_BLOCK = 65536;
@@ -131,14 +143,7 @@ function fillFrequencyMatrices<D extends Float64Array | Float32Array>(kernel: Ke
   // With the small side as rows, the channel index j = row * cols + col is the same in kernel and output.
   const W = transposed ? transposeChannels(kernel) : kernel.data;
 
-  const vIndex = new Int32Array(nw).fill(-1);
-  const vList: number[] = [];
-  for (let f = 0; f < count; f++) {
-    if (vIndex[set.v[f]] < 0) {
-      vIndex[set.v[f]] = vList.length;
-      vList.push(set.v[f]);
-    }
-  }
+  const { vIndex, vList } = distinctColumns(set, nw);
   const nv = vList.length;
   const cosV = new Float64Array(nv * w);
   const sinV = new Float64Array(nv * w);
@@ -173,7 +178,7 @@ function fillFrequencyMatrices<D extends Float64Array | Float32Array>(kernel: Ke
   const B = 4 * Math.floor(Math.max(64, Math.min(dft ? 2048 : 512, Math.floor((dft ? DFT_BLOCK : 16384) / (h * nv)))) / 4);
   const tSize = h * nv * B;
   const s4 = dft ? dft.scratch / 4 : 0;
-  if (dft && (m % 4 || 2 * tSize + 2 * h > dftScratchFloats(h, nw))) {
+  if (dft && (m % 4 || 2 * tSize + 2 * h > kernelCopyAt(h, nw))) {
     throw new KernelError('frequencyMatrices32: needs c_in * c_out divisible by 4 and dftScratchFloats() of scratch.');
   }
   const cs = dft ? dft.heap.subarray(s4 + 2 * tSize, s4 + 2 * tSize + h) : new Float64Array(h);
@@ -184,12 +189,24 @@ function fillFrequencyMatrices<D extends Float64Array | Float32Array>(kernel: Ke
   // Every entry is assigned below, so a reused buffer (`out`, e.g. a caller's scratch) needs no clearing; a
   // reused buffer also skips the page faults of first touch (~1 ms per MB here).
   const data = alloc(count * block);
+  const wAt = s4 + kernelCopyAt(h, nw);
+  if (dft) dft.heap.set(W, wAt);
   for (let j0 = 0; j0 < m; j0 += B) {
     const jb = Math.min(B, m - j0);
     // Stage 1: T[k][v] = sum_l W[k,l] e^{-2 pi i v l / n_w} for this block of channel pairs.
     Tre.fill(0);
     Tim.fill(0);
-    for (let k = 0; k < h; k++) {
+    if (dft) {
+      for (let k = 0; k < h; k++) {
+        for (let vi = 0; vi < nv; vi++) {
+          const t = 4 * (s4 + (k * nv + vi) * B);
+          for (let l = 0; l < w; l++) {
+            dft.taps(4 * (wAt + (k * w + l) * m + j0), cosV[vi * w + l], sinV[vi * w + l], t, t + 4 * tSize, 4 * jb);
+          }
+        }
+      }
+    }
+    for (let k = 0; k < (dft ? 0 : h); k++) {
       for (let vi = 0; vi < nv; vi++) {
         const t = (k * nv + vi) * B;
         for (let l = 0; l < w; l++) {
@@ -222,9 +239,10 @@ function fillFrequencyMatrices<D extends Float64Array | Float32Array>(kernel: Ke
       const gRe = g >= 0 ? g * block + j0 : -1;
       const gIm = gRe + rows * cols;
       if (dft) {
-        const at = (i: number) => dft.data + 4 * i;
+        // (No closure here: esbuild's keepNames wraps every closure created in this hot loop.)
+        const d0 = dft.data;
         dft.combine(dft.scratch + 4 * t0, dft.scratch + 4 * (tSize + t0), 4 * tStep, dft.scratch + 8 * tSize,
-          dft.scratch + 8 * tSize + 4 * h, h, at(oRe), at(oIm), gRe >= 0 ? at(gRe) : -1, gRe >= 0 ? at(gIm) : -1, jb);
+          dft.scratch + 8 * tSize + 4 * h, h, d0 + 4 * oRe, d0 + 4 * oIm, gRe >= 0 ? d0 + 4 * gRe : -1, gRe >= 0 ? d0 + 4 * gIm : -1, jb);
         continue;
       }
       for (let jj = 0; jj < jb; jj++) {
@@ -365,4 +383,17 @@ export function frequencyMatricesTensor(kernel: tf.Tensor4D, nh: number, nw: num
       ci > co ? (tf.transpose(x.reshape(shape), [0, 2, 1]) as tf.Tensor3D) : (x.reshape(shape) as tf.Tensor3D);
     return { re: orient(re), im: orient(im) };
   });
+}
+
+/** The distinct columns v of a frequency set, in first-seen order, and each column's place in that list. */
+export function distinctColumns(set: FrequencySet, nw: number): { vIndex: Int32Array; vList: number[] } {
+  const vIndex = new Int32Array(nw).fill(-1);
+  const vList: number[] = [];
+  for (let f = 0; f < set.v.length; f++) {
+    if (vIndex[set.v[f]] < 0) {
+      vIndex[set.v[f]] = vList.length;
+      vList.push(set.v[f]);
+    }
+  }
+  return { vIndex, vList };
 }

@@ -48,6 +48,14 @@ export interface RacingOptions {
    * as the margin needs, at O(R) instead of O(k R) per step.
    */
   reorthogonalize?: 'full' | 'local';
+  /**
+   * Start vectors (re[rows] then im[rows]) per frequency instead of random ones: sedghi.ts starts the float64
+   * confirmation from the top Ritz vectors of a float32 race (which itself started at random), so it only has
+   * to polish them.
+   */
+  startVectors?: Float64Array[];
+  /** Return the top Ritz vector of every frequency (`ritz`), e.g. as start vectors of a later race. */
+  ritzVectors?: boolean;
 }
 
 export interface RacingResult {
@@ -64,6 +72,8 @@ export interface RacingResult {
   converged: boolean;
   /** Indices of the frequencies not ruled out (within `margin` of the best), best first. */
   survivors: number[];
+  /** With `ritzVectors`: per frequency, its top Ritz vector (re then im, unit norm). */
+  ritz?: Float64Array[];
 }
 
 interface State {
@@ -200,9 +210,10 @@ export function raceTopSingularValue(fm: Pick<FrequencyMatrices, 'rows' | 'cols'
       theta: 0, upper: Infinity, exhausted: false, done: false, scale: 0,
     };
     let nrm = 0;
+    const x0 = opts.startVectors?.[f];
     for (let r = 0; r < R; r++) {
-      st.Qr[r] = rng() - 0.5;
-      st.Qi[r] = rng() - 0.5;
+      st.Qr[r] = x0 ? x0[r] : rng() - 0.5;
+      st.Qi[r] = x0 ? x0[R + r] : rng() - 0.5;
       nrm += st.Qr[r] ** 2 + st.Qi[r] ** 2;
     }
     nrm = Math.sqrt(nrm);
@@ -277,23 +288,11 @@ export function raceTopSingularValue(fm: Pick<FrequencyMatrices, 'rows' | 'cols'
   };
 
   const analyse = (st: State): void => {
-    const rz = topRitz(st.alpha, st.beta, st.k, work);
-    st.theta = Math.max(rz.theta1, 0);
-    if (st.exhausted) {
-      st.upper = st.theta;
-      return;
-    }
-    const rho = st.beta[st.k] * Math.abs(rz.lastComponent);
-    let err = kappa * rho;
-    // Once a frequency has run twice the screening length and its top Ritz value stands clear of the next one,
-    // the eigenvalue error is second order in the residual (Temple: rho^2 / gap); kappa still multiplies it.
-    const gap = rz.theta1 - rz.theta2;
-    if (st.steps >= 2 * minSteps && gap > kappa * rho) err = Math.min(err, (kappa * rho * rho) / gap);
-    st.upper = st.theta + err;
+    [st.theta, st.upper] = ritzBracket(st.alpha, st.beta, st.k, st.steps, st.exhausted, minSteps, kappa, work);
   };
 
-  /** Explicit restart from the top Ritz vector (rare: only when kmax steps did not converge). */
-  const restart = (st: State): void => {
+  /** The top Ritz vector y = Q_k z_1 of a state (unit norm), re then im. */
+  const ritzVector = (st: State): Float64Array => {
     const k = st.k;
     const d = Float64Array.from(st.alpha.subarray(0, k));
     const e = new Float64Array(k);
@@ -303,24 +302,28 @@ export function raceTopSingularValue(fm: Pick<FrequencyMatrices, 'rows' | 'cols'
     tridiagonalEigen(d, e, k, z, k);
     let i1 = 0;
     for (let i = 1; i < k; i++) if (d[i] > d[i1]) i1 = i;
-    const xr = new Float64Array(R);
-    const xi = new Float64Array(R);
+    const x = new Float64Array(2 * R);
     for (let j = 0; j < k; j++) {
       const c = z[j * k + i1];
       for (let r = 0; r < R; r++) {
-        xr[r] += c * st.Qr[j * R + r];
-        xi[r] += c * st.Qi[j * R + r];
+        x[r] += c * st.Qr[j * R + r];
+        x[R + r] += c * st.Qi[j * R + r];
       }
     }
     let nrm = 0;
-    for (let r = 0; r < R; r++) nrm += xr[r] ** 2 + xi[r] ** 2;
+    for (let r = 0; r < 2 * R; r++) nrm += x[r] * x[r];
     nrm = Math.sqrt(nrm);
+    for (let r = 0; r < 2 * R; r++) x[r] /= nrm;
+    return x;
+  };
+
+  /** Explicit restart from the top Ritz vector (rare: only when kmax steps did not converge). */
+  const restart = (st: State): void => {
+    const x = ritzVector(st);
     st.Qr.fill(0);
     st.Qi.fill(0);
-    for (let r = 0; r < R; r++) {
-      st.Qr[r] = xr[r] / nrm;
-      st.Qi[r] = xi[r] / nrm;
-    }
+    st.Qr.set(x.subarray(0, R));
+    st.Qi.set(x.subarray(R));
     st.k = 0;
   };
 
@@ -362,5 +365,23 @@ export function raceTopSingularValue(fm: Pick<FrequencyMatrices, 'rows' | 'cols'
     products,
     converged: upper <= lower * lam,
     survivors: active.filter((st) => st.upper * slack >= lower).sort((a, b) => b.theta - a.theta).map((st) => st.f),
+    ...(opts.ritzVectors ? { ritz: states.map(ritzVector) } : {}),
   };
+}
+
+/**
+ * [theta, upper] for a Lanczos run of k steps (alpha_0..k-1, beta_1..k; `steps` counted since the start, across
+ * restarts): theta = the top Ritz value, upper = theta + kappa rho with rho = beta_k |z_k|, or Temple's
+ * kappa rho^2 / gap once steps >= 2 minSteps and the top Ritz value stands clear of the next one (see the header).
+ */
+export function ritzBracket(alpha: Float64Array, beta: Float64Array, k: number, steps: number, exhausted: boolean, minSteps: number,
+  kappa: number, work: { d: Float64Array; e: Float64Array; z: Float64Array }, aOff = 0, bOff = 0): [number, number] {
+  const rz = topRitz(alpha, beta, k, work, aOff, bOff);
+  const theta = Math.max(rz.theta1, 0);
+  if (exhausted) return [theta, theta];
+  const rho = beta[bOff + k] * Math.abs(rz.lastComponent);
+  let err = kappa * rho;
+  const gap = rz.theta1 - rz.theta2;
+  if (steps >= 2 * minSteps && gap > kappa * rho) err = Math.min(err, (kappa * rho * rho) / gap);
+  return [theta, theta + err];
 }

@@ -25,7 +25,7 @@ export function tridiagonalEigen(d: Float64Array, e: Float64Array, n: number, z?
       if (m === l) break;
       if (++iter > 80) throw new Error('tridiagonalEigen: QL did not converge in 80 iterations (non-finite input?).');
       let g = (d[l + 1] - d[l]) / (2 * e[l]);
-      let r = Math.hypot(g, 1);
+      let r = pythag(g, 1);
       g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
       let s = 1;
       let c = 1;
@@ -35,7 +35,7 @@ export function tridiagonalEigen(d: Float64Array, e: Float64Array, n: number, z?
       for (; i >= l; i--) {
         const f = s * e[i];
         const b = c * e[i];
-        r = Math.hypot(f, g);
+        r = pythag(f, g);
         e[i + 1] = r;
         if (r === 0) {
           d[i + 1] -= p;
@@ -67,6 +67,15 @@ export function tridiagonalEigen(d: Float64Array, e: Float64Array, n: number, z?
   }
 }
 
+/**
+ * sqrt(a^2 + b^2): Math.hypot only where the squares could overflow or underflow — V8's Math.hypot (variadic,
+ * scaled) cost more than the rest of QL for the small Lanczos matrices analysed thousands of times per call.
+ */
+function pythag(a: number, b: number): number {
+  const s = a * a + b * b;
+  return s > 1e-290 && s < 1e290 ? Math.sqrt(s) : Math.hypot(a, b);
+}
+
 /** Largest and second-largest eigenvalue of T_k, and the last component of the top eigenvector. */
 export interface RitzSummary {
   theta1: number;
@@ -75,11 +84,13 @@ export interface RitzSummary {
   index: number;
 }
 
-export function topRitz(alpha: Float64Array, beta: Float64Array, k: number, work: { d: Float64Array; e: Float64Array; z: Float64Array }): RitzSummary {
+/** alpha and beta may be read from offsets aOff, bOff of larger arrays (one block per frequency). */
+export function topRitz(alpha: Float64Array, beta: Float64Array, k: number, work: { d: Float64Array; e: Float64Array; z: Float64Array },
+  aOff = 0, bOff = 0): RitzSummary {
   const { d, e, z } = work;
   for (let i = 0; i < k; i++) {
-    d[i] = alpha[i];
-    e[i] = i + 1 < k ? beta[i + 1] : 0;
+    d[i] = alpha[aOff + i];
+    e[i] = i + 1 < k ? beta[bOff + i + 1] : 0;
     z[i] = i === k - 1 ? 1 : 0;
   }
   tridiagonalEigen(d, e, k, z, 1);

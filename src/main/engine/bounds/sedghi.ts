@@ -7,9 +7,11 @@
  * (conjugate symmetry of a real kernel), Lanczos on the smaller Gram matrix, and racing across frequencies
  * (frequency-lanczos.ts) so most frequencies stop after a few steps. Where WebAssembly SIMD is available (and the
  * larger channel side is a multiple of 4), the DFT and the race first run in float32 over all frequencies
- * (frequency-simd.ts), and only the frequencies within SCREEN_MARGIN of the best are recomputed and raced in
- * float64 — the float64 phase alone gives `value` and `bracket`. `spectrum: true` instead computes every
- * singular value (dense Hermitian eigenvalues of each Gram matrix) for histograms.
+ * (frequency-simd.ts, frequency-screen.ts), and only the frequencies within SCREEN_MARGIN of the best are
+ * recomputed and raced in float64, started from their float32 top Ritz vectors — the float64 phase alone gives
+ * `value` and `bracket`. Few channels on the smaller side (the dense algorithm) take the Gram matrices straight
+ * from the kernel's cross-correlations (correlation-gram.ts). `spectrum: true` instead computes every singular
+ * value (dense Hermitian eigenvalues of each Gram matrix) for histograms.
  *
  * What 'exact' means here: `value` is a Rayleigh quotient, so it never exceeds the true norm, and it is within
  * `tol` of the Ritz-residual upper estimate (`bracket`) — the convergence test ARPACK uses, which is also how the
@@ -21,10 +23,13 @@ import type { BoundResult, KernelHWIO } from '../../../shared/bounds.js';
 import { KernelError, validateKernel } from '../../../shared/bounds.js';
 import { kernelToHost } from './host-kernel.js';
 import {
-  dftScratchFloats, frequencyGram, frequencyMatrices, frequencyMatrices32, frequencyMatrixCount, resolveInputSize, type FrequencyMatrices, type InputSize,
+  dftScratchFloats, frequencyGram, frequencyMatrices, frequencyMatrices32, frequencyMatrixCount, halfSpectrumFrequencies, resolveInputSize, type InputSize,
 } from './fft2.js';
-import { raceTopSingularValue, type RacingResult } from './frequency-lanczos.js';
+import { correlationGramCost, correlationTaps, formGramCost, forEachCorrelationGram } from './correlation-gram.js';
+import { raceTopSingularValue, type RacingOptions, type RacingResult } from './frequency-lanczos.js';
 import { gramHeap, gramSimd, type GramSimd } from './frequency-simd.js';
+import { screenRace, screenVectorFloats } from './frequency-screen.js';
+import { subsetFrequencyMatrices } from './frequency-subset.js';
 import { hermitianEigenvalues } from './hermitian-eig.js';
 
 export interface SedghiOptions {
@@ -80,15 +85,14 @@ export function sedghiExactNorm(kernel: KernelHWIO | tf.Tensor4D, n: InputSize, 
   let spectrum: Float64Array | undefined;
   const algorithm = opts.algorithm ?? 'auto';
   const dense = opts.spectrum || algorithm === 'dense' || (algorithm === 'auto' && rows <= DENSE_MAX_SIDE);
-  const simd = !dense && cols % 4 === 0 && heapBytes(rows, cols, host.shape[0], nh, nw) <= SIMD_MAX_BYTES ? gramSimd() : null;
+  const simd = !dense && cols % 4 === 0 && heapBytes(rows, cols, host.shape, nh, nw) <= SIMD_MAX_BYTES ? gramSimd() : null;
   let frequency: [number, number];
   if (dense) {
-    const fm = frequencyMatrices(host, nh, nw, undefined, scratchFor(host, nh, nw));
-    const full = denseSpectrum(fm, opts.spectrum === true);
+    const full = denseSpectrum(host, nh, nw, opts.spectrum === true);
     spectrum = full.values;
     value = full.max;
     bracket = [value, value];
-    frequency = [fm.u[full.argmax], fm.v[full.argmax]];
+    frequency = full.frequency;
     iterations = 0;
   } else {
     const seed = opts.seed ?? 0x5ed6;
@@ -127,16 +131,19 @@ const SCREEN_MARGIN = 1e-4;
 /** The WebAssembly heap (kept between calls, like `scratch`) is used up to this size; beyond, float64 JS. */
 const SIMD_MAX_BYTES = 2 ** 30;
 
-/** Heap layout: q (2R floats), y (2C), w (2R), the DFT's stage-1 scratch, then the matrices, 64-byte aligned. */
-function heapLayout(R: number, C: number, h: number, nw: number): { q: number; y: number; w: number; t: number; m: number } {
+/**
+ * Heap layout (bytes): y (2C floats, the product's scratch), w (2R) and the step's [alpha, |w|^2], the DFT's
+ * scratch (fft2.ts), the screening's Lanczos vectors (frequency-screen.ts), then the matrices, 64-byte aligned.
+ */
+function heapLayout(R: number, C: number, shape: readonly number[], nh: number, nw: number): { y: number; w: number; t: number; v: number; m: number } {
   const up = (x: number, a: number) => Math.ceil(x / a) * a;
-  const y = up(8 * R, 16);
-  const w = y + 8 * C;
-  const t = up(w + 8 * R, 64);
-  return { q: 0, y, w, t, m: up(t + 4 * dftScratchFloats(h, nw), 64) };
+  const w = 8 * C;
+  const t = up(w + 8 * R + 16, 64);
+  const v = up(t + 4 * dftScratchFloats(shape, nw), 64);
+  return { y: 0, w, t, v, m: up(v + 4 * screenVectorFloats(R, frequencyMatrixCount(nh, nw)), 64) };
 }
-function heapBytes(R: number, C: number, h: number, nh: number, nw: number): number {
-  return heapLayout(R, C, h, nw).m + frequencyMatrixCount(nh, nw) * 8 * R * C;
+function heapBytes(R: number, C: number, shape: readonly number[], nh: number, nw: number): number {
+  return heapLayout(R, C, shape, nh, nw).m + frequencyMatrixCount(nh, nw) * 8 * R * C;
 }
 
 /** screenedRace, or null when the heap cannot grow (the caller then runs the float64 race in JS). */
@@ -151,39 +158,68 @@ function tryScreenedRace(...args: Parameters<typeof screenedRace>): ReturnType<t
 
 /**
  * Racing in two phases: all frequencies in float32 SIMD (frequency-simd.ts), ruling out only those whose upper
- * estimate is below the best lower value by more than SCREEN_MARGIN; then the survivors (usually a handful)
+ * estimate is below the best lower value by more than SCREEN_MARGIN; then the survivors (usually one or two)
  * race again on float64 matrices, which give `value` and `bracket`.
  */
 function screenedRace(host: KernelHWIO, nh: number, nw: number, simd: GramSimd, tol: number, seed: number): { race: RacingResult; frequency: [number, number] } {
   const [, , ci, co] = host.shape;
   const R = Math.min(ci, co);
   const C = Math.max(ci, co);
-  const h = host.shape[0];
-  const L = heapLayout(R, C, h, nw);
-  const heap = gramHeap(simd, heapBytes(R, C, h, nh, nw));
-  const fm32 = frequencyMatrices32(host, nh, nw, { heap, data: L.m, scratch: L.t, combine: simd.combine });
+  const L = heapLayout(R, C, host.shape, nh, nw);
+  const heap = gramHeap(simd, heapBytes(R, C, host.shape, nh, nw));
+  const fm32 = frequencyMatrices32(host, nh, nw, { heap, data: L.m, scratch: L.t, combine: simd.combine, taps: simd.taps });
   const block = 8 * R * C;
-  const [q4, w4] = [L.q / 4, L.w / 4];
-  const product = (f: number, qr: Float64Array, qi: Float64Array, qo: number, wr: Float64Array, wi: Float64Array): void => {
+  const screen = screenRace(
+    {
+      rows: R, count: fm32.count, heap, vectors: L.v, w: L.w, out: L.w + 8 * R,
+      product: (f, q, w) => simd.gram(L.m + f * block, R, C, q, L.y, w),
+      ...(R % 4 === 0 ? { fusedStep: (f: number, qc: number, qp: number, first: boolean) => simd.step(L.m + f * block, R, C, qc, qp, L.y, L.w, first ? 1 : 0, L.w + 8 * R) } : {}),
+    },
+    { tol, seed, margin: SCREEN_MARGIN },
+  );
+  const keep = screen.survivors;
+  // Top Ritz vectors of the survivors in float32 (a random-start race with the full basis, as the float64 one
+  // would run), so that the float64 race only polishes them: ~6 float64 products instead of ~25 at R = 512.
+  const [q4, w4] = [L.v / 4, L.w / 4];
+  const product = (i: number, qr: Float64Array, qi: Float64Array, qo: number, wr: Float64Array, wi: Float64Array): void => {
     for (let r = 0; r < R; r++) {
       heap[q4 + r] = qr[qo + r];
       heap[q4 + R + r] = qi[qo + r];
     }
-    simd.gram(L.m + f * block, R, C, L.q, L.y, L.w);
+    simd.gram(L.m + keep[i] * block, R, C, L.v, L.y, L.w);
     for (let r = 0; r < R; r++) {
       wr[r] = heap[w4 + r];
       wi[r] = heap[w4 + R + r];
     }
   };
-  const screen = raceTopSingularValue({ rows: R, cols: C, count: fm32.count }, { tol, seed, product, margin: SCREEN_MARGIN, reorthogonalize: 'local' });
-  const keep = screen.survivors;
+  const warm = raceTopSingularValue({ rows: R, cols: C, count: keep.length }, { tol, seed, product, margin: SCREEN_MARGIN, ritzVectors: true });
   const subset = {
     u: Int32Array.from(keep, (f) => fm32.u[f]),
     v: Int32Array.from(keep, (f) => fm32.v[f]),
     multiplicity: Uint8Array.from(keep, (f) => fm32.multiplicity[f]),
   };
-  const fm = frequencyMatrices(host, nh, nw, subset);
-  const race = raceTopSingularValue(fm, { tol, seed });
+  // The float64 matrices of the survivors go where the float32 ones were (no longer needed) when they fit, so
+  // the float64 products run as f64x2 SIMD (gram64) — the same sums in another order, still float64.
+  const need64 = keep.length * 2 * R * C + 4 * R + 2 * C;
+  const fits = need64 * 8 <= fm32.count * block;
+  const heap64 = fits ? new Float64Array(heap.buffer, L.m, need64) : undefined;
+  const fm = subsetFrequencyMatrices(host, nh, nw, subset, heap64);
+  let product64: RacingOptions['product'];
+  if (heap64) {
+    const [q8, y8, w8] = [keep.length * 2 * R * C, keep.length * 2 * R * C + 2 * R, keep.length * 2 * R * C + 2 * R + 2 * C];
+    product64 = (i, qr, qi, qo, wr, wi) => {
+      for (let r = 0; r < R; r++) {
+        heap64[q8 + r] = qr[qo + r];
+        heap64[q8 + R + r] = qi[qo + r];
+      }
+      simd.gram64(L.m + i * 16 * R * C, R, C, L.m + 8 * q8, L.m + 8 * y8, L.m + 8 * w8);
+      for (let r = 0; r < R; r++) {
+        wr[r] = heap64[w8 + r];
+        wi[r] = heap64[w8 + R + r];
+      }
+    };
+  }
+  const race = raceTopSingularValue(fm, { tol, seed, startVectors: warm.ritz, ...(product64 ? { product: product64 } : {}) });
   return { race, frequency: [fm.u[race.argmax], fm.v[race.argmax]] };
 }
 
@@ -204,22 +240,24 @@ function scratchFor(k: KernelHWIO, nh: number, nw: number): Float64Array | undef
 }
 
 /**
- * Every singular value: eigenvalues of G_f = M_f M_f^H per frequency (copied to the conjugate partner when
- * `keep`), and the largest.
+ * Every singular value: eigenvalues of G_f = M_f M_f^H per frequency of the half spectrum (copied to the conjugate
+ * partner when `keep`), and the largest. G_f comes from the kernel's cross-correlations (correlation-gram.ts) when
+ * that is cheaper — few channels on the smaller side, e.g. the 3-channel stem conv — else from M_f.
  */
-function denseSpectrum(fm: FrequencyMatrices, keep: boolean): { values?: Float64Array; max: number; argmax: number } {
-  const { rows: R, nh, nw } = fm;
+function denseSpectrum(host: KernelHWIO, nh: number, nw: number, keep: boolean): { values?: Float64Array; max: number; frequency: [number, number] } {
+  const set = halfSpectrumFrequencies(nh, nw);
+  const R = Math.min(host.shape[2], host.shape[3]);
   const values = keep ? new Float64Array(nh * nw * R) : undefined;
-  const gr = new Float64Array(R * R);
-  const gi = new Float64Array(R * R);
   let max = 0;
   let argmax = 0;
-  for (let f = 0; f < fm.count; f++) {
-    frequencyGram(fm, f, 'rows', gr, gi);
+  const visit = (f: number, gr: Float64Array, gi: Float64Array): void => {
+    // Only the norm wanted: Gershgorin, lambda_max(G) <= max_a sum_b |G_ab|, skips the eigenvalues of every
+    // frequency that cannot beat the best so far (G is Hermitian PSD).
+    if (!values && max > 0 && gershgorin(gr, gi, R) < max * max) return;
     const ev = hermitianEigenvalues(gr, gi, R);
     if (values) {
-      const u = fm.u[f];
-      const v = fm.v[f];
+      const u = set.u[f];
+      const v = set.v[f];
       const targets = [u * nw + v, ((nh - u) % nh) * nw + ((nw - v) % nw)];
       for (let j = 0; j < R; j++) {
         const s = Math.sqrt(Math.max(ev[j], 0));
@@ -232,6 +270,27 @@ function denseSpectrum(fm: FrequencyMatrices, keep: boolean): { values?: Float64
       max = top;
       argmax = f;
     }
+  };
+  if (correlationGramCost(host.shape, set.u.length) < formGramCost(host.shape, set.u.length)) {
+    forEachCorrelationGram(correlationTaps(host), nh, nw, set, visit);
+  } else {
+    const fm = frequencyMatrices(host, nh, nw, set, scratchFor(host, nh, nw));
+    const gr = new Float64Array(R * R);
+    const gi = new Float64Array(R * R);
+    for (let f = 0; f < fm.count; f++) {
+      frequencyGram(fm, f, 'rows', gr, gi);
+      visit(f, gr, gi);
+    }
   }
-  return { values, max, argmax };
+  return { values, max, frequency: [set.u[argmax], set.v[argmax]] };
+}
+
+function gershgorin(re: Float64Array, im: Float64Array, R: number): number {
+  let bound = 0;
+  for (let a = 0; a < R; a++) {
+    let s = 0;
+    for (let b = 0; b < R; b++) s += Math.hypot(re[a * R + b], im[a * R + b]);
+    bound = Math.max(bound, s);
+  }
+  return bound;
 }

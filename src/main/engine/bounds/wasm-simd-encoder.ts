@@ -26,6 +26,7 @@ export const vec = (items: Bytes[]): Bytes => [...uleb(items.length), ...items.f
 export const section = (id: number, body: Bytes): Bytes => [id, ...uleb(body.length), ...body];
 export const I32 = 0x7f;
 export const V128 = 0x7b;
+export const F32 = 0x7d;
 
 export const get = (i: number): Bytes => [0x20, ...uleb(i)];
 export const set = (i: number): Bytes => [0x21, ...uleb(i)];

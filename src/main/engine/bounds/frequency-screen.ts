@@ -1,0 +1,187 @@
+/**
+ * The float32 screening phase of the exact circular norm (sedghi.ts): the race of frequency-lanczos.ts — same
+ * bracket (ritzBracket), same rule (minSteps for everyone before anything is ruled out), later rounds in smaller
+ * chunks — but with its Lanczos vectors kept in the WebAssembly heap beside the float32 frequency matrices, so
+ * the SIMD Gram product (or the fused step, frequency-simd.ts) reads q and writes w in place.
+ *
+ * Why a separate loop: with R = 64 the product takes ~5 us, and the generic race spent as much again per step on
+ * copying vectors between JS and the heap and on a 10-vector basis per frequency (16 MB of fresh memory for the
+ * 1570 frequencies of a 56x56 input). Screening needs only the three-term recurrence (reorthogonalize 'local',
+ * see frequency-lanczos.ts), so each frequency keeps two vectors: q_{k-1} and q_k. No restarts: a frequency that
+ * has not settled after `maxSteps` simply survives the screen and is decided in float64. With the fused step the
+ * vectors and their dot products are float32 too: rounding of ~1e-7 sqrt(R) relative, far below the screening
+ * margin (1e-4 on sigma^2). By Paige's analysis of finite-precision Lanczos the Ritz values stay inside the
+ * spectrum up to that rounding and the residual estimates beta_k |z_k| stay accurate until a Ritz value has
+ * converged to that level, which is far finer than anything the margin has to resolve.
+ */
+import { mulberry32 } from '../data/rng.js';
+import { ritzBracket } from './frequency-lanczos.js';
+
+export interface ScreenProblem {
+  rows: number;
+  count: number;
+  /** float32 view of the heap. */
+  heap: Float32Array;
+  /** Byte offset of 2 * count * 2 * rows floats for the vectors (16-byte aligned), and of 2 * rows for w. */
+  vectors: number;
+  w: number;
+  /** w (at byte offset `w`) = M_f M_f^H q for q at byte offset `q` (rows real parts, then rows imaginary parts). */
+  product: (f: number, q: number, w: number) => void;
+  /**
+   * Optional: the whole step in one call (frequency-simd.ts stepBody) — product, alpha, the two projections,
+   * [alpha, |w|^2] written as float32 at byte offset `out`, and w / |w| written over q_{k-1}.
+   */
+  fusedStep?: (f: number, qc: number, qp: number, first: boolean) => void;
+  out?: number;
+}
+
+export interface ScreenOptions {
+  seed: number;
+  /** Relative slack on lambda = sigma^2 before a frequency is ruled out: upper * (1 + margin) < best lower. */
+  margin: number;
+  /** Stop refining once upper / lower - 1 < tol on sigma (as the race). */
+  tol: number;
+  kappa?: number;
+  minSteps?: number;
+  maxSteps?: number;
+}
+
+export interface ScreenResult {
+  /** Frequencies whose upper estimate is within the margin of the best lower value, best first. */
+  survivors: number[];
+  /** sqrt of the best Ritz value (float32 data). */
+  lower: number;
+  products: number;
+  maxSteps: number;
+}
+
+/** Heap floats screenRace needs at `vectors` for `count` frequencies of `rows` rows. */
+export function screenVectorFloats(rows: number, count: number): number {
+  return 4 * rows * count;
+}
+
+export function screenRace(pb: ScreenProblem, opts: ScreenOptions): ScreenResult {
+  const { rows: R, count, heap } = pb;
+  const kappa = opts.kappa ?? 3;
+  const minSteps = Math.min(R, opts.minSteps ?? 6);
+  const K = Math.max(minSteps, Math.min(R, opts.maxSteps ?? 40));
+  const slack = 1 + opts.margin;
+  const lam = (1 + opts.tol) ** 2;
+  const v0 = pb.vectors / 4;
+  const w0 = pb.w / 4;
+  const out4 = (pb.out ?? 0) / 4;
+  // Frequency f's two slots start at v0 + f * 4R; cur[f] says which holds q_k (the other holds q_{k-1}).
+  const cur = new Uint8Array(count);
+  const steps = new Int32Array(count);
+  const exhausted = new Uint8Array(count);
+  const alpha = new Float64Array(count * K);
+  const beta = new Float64Array(count * (K + 1));
+  const scale = new Float64Array(count);
+  const theta = new Float64Array(count);
+  const upper = new Float64Array(count).fill(Infinity);
+  const work = { d: new Float64Array(K), e: new Float64Array(K), z: new Float64Array(K) };
+  const rng = mulberry32(opts.seed);
+  for (let f = 0; f < count; f++) {
+    const o = v0 + f * 4 * R;
+    let nrm = 0;
+    const x = new Float64Array(2 * R);
+    for (let r = 0; r < R; r++) {
+      x[r] = rng() - 0.5;
+      x[R + r] = rng() - 0.5;
+      nrm += x[r] * x[r] + x[R + r] * x[R + r];
+    }
+    nrm = Math.sqrt(nrm);
+    for (let j = 0; j < 2 * R; j++) heap[o + j] = x[j] / nrm;
+  }
+  let products = 0;
+
+  /** One Lanczos step: w = G q_k, alpha_k = Re q_k^H w, w -= (q_{k-1}^H w) q_{k-1} + (q_k^H w) q_k, q_{k+1} = w / |w|. */
+  const step = (f: number): void => {
+    const k = steps[f];
+    const qc = v0 + f * 4 * R + cur[f] * 2 * R;
+    const qp = v0 + f * 4 * R + (1 - cur[f]) * 2 * R;
+    products++;
+    if (pb.fusedStep) {
+      pb.fusedStep(f, 4 * qc, 4 * qp, k === 0);
+      const a = heap[out4];
+      const b = Math.sqrt(heap[out4 + 1]);
+      alpha[f * K + k] = a;
+      steps[f] = k + 1;
+      beta[f * (K + 1) + k + 1] = b;
+      scale[f] = Math.max(scale[f], Math.abs(a), b);
+      if (b <= 1e-12 * scale[f] || k + 1 >= R) exhausted[f] = 1;
+      else cur[f] = 1 - cur[f];
+      return;
+    }
+    pb.product(f, 4 * qc, pb.w);
+    let a = 0;
+    for (let r = 0; r < R; r++) a += heap[qc + r] * heap[w0 + r] + heap[qc + R + r] * heap[w0 + R + r];
+    alpha[f * K + k] = a;
+    for (let j = k > 0 ? 0 : 1; j < 2; j++) {
+      const q = j === 0 ? qp : qc;
+      let hr = 0;
+      let hi = 0;
+      for (let r = 0; r < R; r++) {
+        const xr = heap[q + r];
+        const xi = heap[q + R + r];
+        hr += xr * heap[w0 + r] + xi * heap[w0 + R + r];
+        hi += xr * heap[w0 + R + r] - xi * heap[w0 + r];
+      }
+      for (let r = 0; r < R; r++) {
+        const xr = heap[q + r];
+        const xi = heap[q + R + r];
+        heap[w0 + r] -= hr * xr - hi * xi;
+        heap[w0 + R + r] -= hr * xi + hi * xr;
+      }
+    }
+    let b = 0;
+    for (let r = 0; r < 2 * R; r++) b += heap[w0 + r] * heap[w0 + r];
+    b = Math.sqrt(b);
+    steps[f] = k + 1;
+    beta[f * (K + 1) + k + 1] = b;
+    scale[f] = Math.max(scale[f], Math.abs(a), b);
+    if (b <= 1e-12 * scale[f] || k + 1 >= R) {
+      exhausted[f] = 1;
+      return;
+    }
+    // q_{k+1} overwrites q_{k-1}.
+    for (let r = 0; r < 2 * R; r++) heap[qp + r] = heap[w0 + r] / b;
+    cur[f] = 1 - cur[f];
+  };
+
+  let active = Array.from({ length: count }, (_, f) => f);
+  const done = new Uint8Array(count);
+  let chunk = minSteps;
+  let lower = 0;
+  let best = 0;
+  for (;;) {
+    for (const f of active) {
+      if (done[f] || exhausted[f]) continue;
+      for (let s = 0; s < chunk && !exhausted[f] && steps[f] < K; s++) step(f);
+      [theta[f], upper[f]] = ritzBracket(alpha, beta, steps[f], steps[f], exhausted[f] === 1, minSteps, kappa, work, f * K, f * (K + 1));
+      if (upper[f] <= theta[f] * lam || steps[f] >= K) done[f] = 1;
+    }
+    for (const f of active) {
+      if (theta[f] > lower) {
+        lower = theta[f];
+        best = f;
+      }
+    }
+    active = active.filter((f) => upper[f] * slack >= lower || f === best);
+    if (active.every((f) => done[f] || exhausted[f])) break;
+    let up = 0;
+    for (const f of active) up = Math.max(up, upper[f]);
+    if (up <= lower * lam) break;
+    // Later rounds in small chunks rule frequencies out sooner (chunks of 1 instead of 3 save ~4% of the products
+    // at R >= 128, ~11% at R = 64); at R = 64 a product costs about as much as the analysis, so 2 there.
+    chunk = R >= 128 ? 1 : 2;
+  }
+  let maxSteps = 0;
+  for (let f = 0; f < count; f++) maxSteps = Math.max(maxSteps, steps[f]);
+  return {
+    survivors: active.filter((f) => upper[f] * slack >= lower).sort((a, b) => theta[b] - theta[a]),
+    lower: Math.sqrt(lower),
+    products,
+    maxSteps,
+  };
+}
