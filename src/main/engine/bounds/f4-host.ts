@@ -168,6 +168,9 @@ export function jsPowerIterate(W: Weights, shape: Shape4, vecs: F4HostVectors, i
  * (f4-parallel.ts): below, an iteration (< 0.5 ms) is too short to repay the per-iteration hand-over, and a
  * single iteration (a training step) could not repay the copy of half the kernel to the helper.
  */
+/** Floats (80 bytes) between the SIMD path's heap regions; see simdPowerIterate. */
+const REGION_SKEW = 20;
+
 export const PARALLEL_MIN_BYTES = 2 * 1024 * 1024;
 export const PARALLEL_MIN_ITERATIONS = 8;
 
@@ -230,9 +233,12 @@ export function simdPowerIterate(
   const width = simdBlockWidth(co, split);
   const len = hostVectorLengths(shape);
   let top = 0;
+  // 16-byte aligned regions, each followed by REGION_SKEW floats: ResNet vector lengths are multiples of 512 floats,
+  // so unskewed regions (and the kernel before them) start at equal addresses mod 4096, and a load from one u row
+  // right after a store to another is falsely held back as if it read that store ("4K aliasing").
   const alloc = (n: number) => {
     const at = top;
-    top += Math.ceil(n / 4) * 4; // 16-byte aligned regions
+    top += Math.ceil(n / 4) * 4 + REGION_SKEW;
     return at;
   };
   const wAt = alloc(hwci * co);
