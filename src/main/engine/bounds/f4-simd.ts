@@ -20,10 +20,10 @@ import {
 // Parameters (byte offsets and sizes): W h w ci co, in_T in_R in_S in_U, out_T out_R out_S out_U.
 const [W, H, WD, CI, CO, IT, IR, IS, IU, OT, OR, OS, OU] = Array.from({ length: 13 }, (_, j) => j);
 // Locals: i32 loop state and pointers, then v128 registers.
-const [K, L, I, OFF, ROW, KL, T, WP, PR, PS, PU, PT, END] = Array.from({ length: 13 }, (_, j) => 13 + j);
-const I32_LOCALS = 13;
+const [K, L, I, OFF, ROW, KL, WP, PR, PS, PU, PT, END] = Array.from({ length: 12 }, (_, j) => 13 + j);
+const I32_LOCALS = 12;
 const V0 = 13 + I32_LOCALS;
-const V128_LOCALS = 11;
+const V128_LOCALS = 12;
 /**
  * apply's unroll factors over o (U vectors of 4 per loop turn; the largest dividing c_out / 4 is used).
  * Measured in V8 on 3x3x512x512: apply 1.15 ms at U = 1, 0.89 at U = 4; applyT gains nothing from unrolling
@@ -32,7 +32,7 @@ const V128_LOCALS = 11;
  * across rows instead (columns outer, rows inner) was slower for power-of-two c_out: rows 2^k bytes apart fall
  * into a few L1 sets.
  */
-export const UNROLLS = [4, 2, 1] as const;
+export const UNROLLS = [2, 1] as const;
 type Unroll = (typeof UNROLLS)[number];
 const SUB = [0x6b];
 
@@ -50,39 +50,67 @@ function overKL(base: [number, number, number], inner: Bytes): Bytes {
   ];
 }
 
-/** overKL with an inner loop over rows i: T = kl ci + i, WP = row W[k,l,i,:]. */
-function overTaps(base: [number, number, number], inner: Bytes): Bytes {
-  return overKL(base, forUp(I, get(CI), i32(1), [
-    ...add(mul(get(KL), get(CI)), get(I)), ...set(T),
-    ...add(get(W), mul(get(T), get(ROW))), ...set(WP),
-    ...inner,
-  ]));
+const scalarAt = (base: number, index: Bytes): Bytes => add(get(base), mul(index, i32(4)));
+
+/**
+ * The byte address of v_X[col] (t = T, R, S, U) for row i + r of the current (k, l): col = kl ci + i, l ci + i,
+ * k ci + i, i. applyT's outputs z_X have v_X's layout, so it passes its output bases.
+ */
+function coefAt(t: number, r: number, bases = [IT, IR, IS, IU]): Bytes {
+  const i = r ? add(get(I), i32(1)) : get(I);
+  const col = [add(mul(get(KL), get(CI)), i), add(mul(get(L), get(CI)), i), add(mul(get(K), get(CI)), i), i][t];
+  return scalarAt(bases[t], col);
 }
 
-const scalarAt = (base: number, index: Bytes): Bytes => add(get(base), mul(index, i32(4)));
-const colR = add(mul(get(L), get(CI)), get(I));
-const colS = add(mul(get(K), get(CI)), get(I));
+/** WP = row W[k,l,i,:], PT = row i + 1. */
+const rowPointers: Bytes = [
+  ...add(get(W), mul(add(mul(get(KL), get(CI)), get(I)), get(ROW))), ...set(WP),
+  ...add(get(WP), get(ROW)), ...set(PT),
+];
 
-/** apply: y_X[row + o] += a_X * W[k,l,i,o] for the four reshapes, a_X = v_X[col] splatted. */
-function applyBody(U: Unroll): Bytes {
-  const a = [V0, V0 + 1, V0 + 2, V0 + 3];
-  const x = (j: number) => V0 + 4 + j;
+/**
+ * apply: y_X[row + o] += a_X(i) W[k,l,i,o] (+ a_X(i+1) W[k,l,i+1,o]) for the four reshapes, R rows (1 or 2) and
+ * U vectors of o per turn, a_X = v_X[col] splatted: with two rows each y vector is loaded and stored once for both.
+ * The sum is taken in row order, as one row at a time would.
+ */
+function applyRows(R: 1 | 2, U: Unroll): Bytes {
+  const a = (t: number, r: number) => V0 + 4 * r + t;
+  const x = (r: number, j: number) => V0 + 8 + r * U + j;
   const ptrs = [OT, PR, PS, PU];
-  const axpy = (ptr: number, coef: number, j: number): Bytes => [
-    ...add(get(ptr), get(OFF)),
-    ...add(get(ptr), get(OFF)), ...vLoadAt(16 * j), ...get(coef), ...get(x(j)), ...V_MUL, ...V_ADD,
+  const update = (t: number, j: number): Bytes => [
+    ...add(get(ptrs[t]), get(OFF)),
+    ...add(get(ptrs[t]), get(OFF)), ...vLoadAt(16 * j),
+    ...Array.from({ length: R }, (_, r) => [...get(a(t, r)), ...get(x(r, j)), ...V_MUL, ...V_ADD]).flat(),
     ...vStoreAt(16 * j),
   ];
-  return overTaps([OR, OS, OU], [
-    ...scalarAt(IT, get(T)), ...f32Load, ...SPLAT, ...set(a[0]),
-    ...scalarAt(IR, colR), ...f32Load, ...SPLAT, ...set(a[1]),
-    ...scalarAt(IS, colS), ...f32Load, ...SPLAT, ...set(a[2]),
-    ...scalarAt(IU, get(I)), ...f32Load, ...SPLAT, ...set(a[3]),
+  return [
+    ...Array.from({ length: R }, (_, r) => [0, 1, 2, 3].flatMap((t) => [...coefAt(t, r), ...f32Load, ...SPLAT, ...set(a(t, r))])).flat(),
+    ...rowPointers,
     ...forUp(OFF, get(ROW), i32(16 * U), [
-      ...Array.from({ length: U }, (_, j) => [...add(get(WP), get(OFF)), ...vLoadAt(16 * j), ...set(x(j))]).flat(),
-      ...Array.from({ length: U }, (_, j) => ptrs.flatMap((p, t) => axpy(p, a[t], j))).flat(),
+      ...Array.from({ length: R }, (_, r) => Array.from({ length: U }, (_, j) => [...add(get([WP, PT][r]), get(OFF)), ...vLoadAt(16 * j), ...set(x(r, j))]).flat()).flat(),
+      ...Array.from({ length: U }, (_, j) => [0, 1, 2, 3].flatMap((t) => update(t, j))).flat(),
     ]),
+  ];
+}
+
+/** Over (k, l), rows i in pairs (`rows(2)`), then an odd last row (`rows(1)`). */
+function overRowPairs(base: [number, number, number], rows: (R: 1 | 2) => Bytes): Bytes {
+  return overKL(base, [
+    ...i32(0), ...set(I),
+    ...get(CI), ...i32(1), ...SUB, ...set(END),
+    0x02, 0x40, 0x03, 0x40,
+    ...get(I), ...get(END), 0x4e, 0x0d, 1, // br_if (i >= ci - 1): no pair left
+    ...rows(2),
+    ...get(I), ...i32(2), ...ADD, ...set(I),
+    0x0c, 0, 0x0b, 0x0b,
+    ...get(I), ...get(CI), 0x48, 0x04, 0x40, // if (i < ci): the last row alone
+    ...rows(1),
+    0x0b,
   ]);
+}
+
+function applyBody(U: Unroll): Bytes {
+  return overRowPairs([OR, OS, OU], (R) => applyRows(R, U));
 }
 
 /**
@@ -98,15 +126,10 @@ function applyTRows(R: 1 | 2): Bytes {
   const accumulateTo = (ptr: Bytes, t: number, r: number): Bytes => [
     ...ptr, ...ptr, ...f32Load, ...hsum(acc(t, r)), ...F32_ADD, ...f32Store,
   ];
-  const target = (t: number, r: number): Bytes => {
-    const i = r ? add(get(I), i32(1)) : get(I);
-    const col = [add(mul(get(KL), get(CI)), i), add(mul(get(L), get(CI)), i), add(mul(get(K), get(CI)), i), i][t];
-    return scalarAt([OT, OR, OS, OU][t], col);
-  };
+  const target = (t: number, r: number): Bytes => coefAt(t, r, [OT, OR, OS, OU]);
   return [
     ...Array.from({ length: 4 * R }, (_, j) => [...ZERO4, ...set(V0 + j)]).flat(),
-    ...add(get(W), mul(add(mul(get(KL), get(CI)), get(I)), get(ROW))), ...set(WP),
-    ...add(get(WP), get(ROW)), ...set(PT),
+    ...rowPointers,
     ...forUp(OFF, get(ROW), i32(16), [
       ...Array.from({ length: R }, (_, r) => [...add(get([WP, PT][r]), get(OFF)), ...vLoadAt(0), ...set(x(r))]).flat(),
       ...uRow.flatMap((p, t) => [
@@ -119,20 +142,9 @@ function applyTRows(R: 1 | 2): Bytes {
 }
 
 function applyTBody(): Bytes {
-  return overKL([IR, IS, IU], [
-    // Pairs of rows, then the odd last one.
-    ...i32(0), ...set(I),
-    ...get(CI), ...i32(1), ...SUB, ...set(END),
-    0x02, 0x40, 0x03, 0x40,
-    ...get(I), ...get(END), 0x4e, 0x0d, 1, // br_if (i >= ci - 1): no pair left
-    ...applyTRows(2),
-    ...get(I), ...i32(2), ...ADD, ...set(I),
-    0x0c, 0, 0x0b, 0x0b,
-    ...get(I), ...get(CI), 0x48, 0x04, 0x40, // if (i < ci): the last row alone
-    ...applyTRows(1),
-    0x0b,
-  ]);
+  return overRowPairs([IR, IS, IU], applyTRows);
 }
+
 function moduleBytes(): Uint8Array {
   const fnType = [0x60, ...vec(Array.from({ length: 13 }, () => [I32])), 0];
   const body = (code: Bytes): Bytes => {
