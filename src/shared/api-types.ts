@@ -4,6 +4,7 @@
  */
 import type { BoundMethod, BoundResult, F4Matrix } from './bounds.js';
 import type { SpectrumHistogram } from './spectrum.js';
+import type { XAxis } from './records.js';
 
 export type { SpectrumHistogram } from './spectrum.js';
 
@@ -151,24 +152,8 @@ export interface RunDetail extends RunListItem {
 
 // ---------------------------------------------------------------- series
 
-/** What the x values of a series are: training step, epoch (fractional), or seconds since the run started. */
-export type XAxis = 'step' | 'epoch' | 'time';
-
-export interface SeriesQuery {
-  runIds: string[];
-  /** Series names, e.g. "train/loss", "eval/accuracy", "bound/f4/conv1"; see RunDetail.seriesNames. */
-  names: string[];
-  /** Max points per series; longer series are downsampled keeping their shape (extremes kept). */
-  budget?: number;
-  /**
-   * Only points with fromStep <= step <= toStep (inclusive; either end may be left open). A zoomed chart
-   * asks for its visible range, so the budget is spent there: the range comes back at full resolution
-   * when it holds no more than `budget` points. Steps, whatever the x axis (see Series.steps).
-   */
-  fromStep?: number;
-  toStep?: number;
-  xAxis?: XAxis;
-}
+// XAxis and SeriesQuery are the store's own (records.ts): the API passes a query through unchanged.
+export type { SeriesQuery, XAxis } from './records.js';
 
 export interface Series {
   runId: string;

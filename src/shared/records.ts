@@ -223,6 +223,7 @@ export interface RunList {
   total: number;
 }
 
+/** What the x values of a series are: training step, epoch (fractional), or seconds since the run started. */
 export type XAxis = 'step' | 'epoch' | 'time';
 
 /**
@@ -234,7 +235,11 @@ export interface SeriesQuery {
   names: string[];
   /** Max points per series (default 2000, min 4); longer ranges keep each bucket's min and max. */
   budget?: number;
-  /** Inclusive step range (either end may be open); the budget then applies to the points inside it. */
+  /**
+   * Only points with fromStep <= step <= toStep (inclusive; either end may be left open). A zoomed chart asks for
+   * its visible range, so the budget is spent there: the range comes back at full resolution when it holds no more
+   * than `budget` points. Steps, whatever the x axis.
+   */
   fromStep?: number;
   toStep?: number;
   xAxis?: XAxis;

@@ -4,7 +4,7 @@
  * most the product, of a residual block at most branch + shortcut).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Architecture } from '../../../shared/config.js';
+import type { Activation, Architecture } from '../../../shared/config.js';
 import type { LayerSummary, ModelSummary } from '../../../shared/events.js';
 import { BatchNorm, Conv2D, Dense, type LinearLayer, type Mode, type NamedVariable } from './layers.js';
 
@@ -88,6 +88,16 @@ export abstract class Network {
     this.order.push(b);
     this.outShapes.set(b.name, outShape);
     return b;
+  }
+
+  /** A plain feed-forward chain: input normalization, then the named linear layers in order. */
+  protected chainTree(names: string[], bounds: LayerBoundMap): LipschitzNode {
+    return { kind: 'seq', nodes: [...this.normalizationNodes(), ...names.map((n) => this.linearNode(n, bounds))] };
+  }
+
+  /** The dense head of the small CNNs: flatten, fc1 with the activation, fc2 (logits). */
+  protected denseHead(y: tf.Tensor4D, fc1: Dense, fc2: Dense, act: Activation): tf.Tensor2D {
+    return fc2.apply(fc1.apply(tf.reshape(y, [y.shape[0], -1]) as tf.Tensor2D, act));
   }
 
   protected linearNode(name: string, bounds: LayerBoundMap): LipschitzNode {

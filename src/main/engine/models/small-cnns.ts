@@ -45,16 +45,12 @@ export class MnistCnn extends Network {
     y = maxPool2x2(y);
     y = this.conv2.apply(y, this.act);
     y = maxPool2x2(y);
-    const flat = tf.reshape(y, [y.shape[0], -1]) as tf.Tensor2D;
-    return this.fc2.apply(this.fc1.apply(flat, this.act));
+    return this.denseHead(y, this.fc1, this.fc2, this.act);
   }
 
   /** 2x2/2 max-pooling windows do not overlap, so pooling is 1-Lipschitz in l2 and drops out. */
   lipschitzTree(b: LayerBoundMap): LipschitzNode {
-    return {
-      kind: 'seq',
-      nodes: [...this.normalizationNodes(), ...['conv1', 'conv2', 'fc1', 'fc2'].map((n) => this.linearNode(n, b))],
-    };
+    return this.chainTree(['conv1', 'conv2', 'fc1', 'fc2'], b);
   }
 }
 
@@ -82,14 +78,10 @@ export class LipCnn extends Network {
   forward(x: tf.Tensor4D, _mode: Mode): tf.Tensor2D {
     let y = this.normalizeInput(x);
     for (const conv of this.convs) y = conv.apply(y, this.act);
-    const flat = tf.reshape(y, [y.shape[0], -1]) as tf.Tensor2D;
-    return this.fc2.apply(this.fc1.apply(flat, this.act));
+    return this.denseHead(y, this.fc1, this.fc2, this.act);
   }
 
   lipschitzTree(b: LayerBoundMap): LipschitzNode {
-    return {
-      kind: 'seq',
-      nodes: [...this.normalizationNodes(), ...['conv1', 'conv2', 'fc1', 'fc2'].map((n) => this.linearNode(n, b))],
-    };
+    return this.chainTree(['conv1', 'conv2', 'fc1', 'fc2'], b);
   }
 }

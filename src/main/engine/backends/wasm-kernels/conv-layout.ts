@@ -7,6 +7,14 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { runWasmKernel } from './kernel-call.js';
 
 export type DataFormat = 'NHWC' | 'NCHW';
+
+/** The attributes both convolution gradients take (tfjs-core's Conv2DBackpropFilter/InputAttrs, without the shape). */
+export interface ConvBackpropAttrs {
+  strides: number | [number, number];
+  pad: ConvPad;
+  dataFormat: DataFormat;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
 export type ConvPad = Parameters<typeof backend_util.computeConv2DInfo>[4];
 
 export const NCHW_TO_NHWC = [0, 2, 3, 1];

@@ -15,7 +15,7 @@
 import { Conv2DBackpropFilter, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapF32, runWasmKernel, withIntermediates } from './kernel-call.js';
-import { conv2dInfo, reshape, toNHWC, transpose, type ConvPad, type DataFormat } from './conv-layout.js';
+import { conv2dInfo, reshape, toNHWC, transpose, type ConvBackpropAttrs } from './conv-layout.js';
 import { im2colTransposed, validRange, type PatchGeometry } from './im2col.js';
 import { heapOffset, heapSimd } from './heap-simd.js';
 
@@ -29,13 +29,7 @@ const MAX_SHORT_ROWS = 32;
 interface Args {
   inputs: { x: TensorInfo; dy: TensorInfo };
   backend: BackendWasm;
-  attrs: {
-    strides: number | [number, number];
-    pad: ConvPad;
-    dataFormat: DataFormat;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    filterShape: [number, number, number, number];
-  };
+  attrs: ConvBackpropAttrs & { filterShape: [number, number, number, number] };
 }
 
 export function conv2DBackpropFilter({ inputs, backend, attrs }: Args): TensorInfo {

@@ -7,20 +7,14 @@
 import { Conv2DBackpropInput, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapF32, runWasmKernel, withIntermediates } from './kernel-call.js';
-import { conv2dInfo, NHWC_TO_NCHW, toNHWC, transpose, type ConvPad, type DataFormat } from './conv-layout.js';
+import { conv2dInfo, NHWC_TO_NCHW, toNHWC, transpose, type ConvBackpropAttrs } from './conv-layout.js';
 import { phaseAxis, transposedConvAxis, type AxisPlan } from './transposed-conv-plan.js';
 import { convAttrsForPlan, cropForPlan, interleavePhases } from './transposed-conv.js';
 
 interface Args {
   inputs: { dy: TensorInfo; filter: TensorInfo };
   backend: BackendWasm;
-  attrs: {
-    strides: number | [number, number];
-    pad: ConvPad;
-    dataFormat: DataFormat;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    inputShape: [number, number, number, number];
-  };
+  attrs: ConvBackpropAttrs & { inputShape: [number, number, number, number] };
 }
 
 /** G[mh, mw, o, (ph*Pw + pw)*Ci + i] = W[tapOf_h[ph][mh], tapOf_w[pw][mw], i, o] (0 where no tap). */
