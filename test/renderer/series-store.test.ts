@@ -4,40 +4,10 @@
  */
 import { effectScope, ref } from 'vue';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { LabEvent, LabEventListener, SeriesQuery } from '../../src/shared/api.js';
-import { minMaxDownsample } from '../../src/shared/downsample.js';
+import type { LabEvent, SeriesQuery } from '../../src/shared/api.js';
 
-const listeners = new Set<LabEventListener>();
-/** x = steps; on the epoch axis the scripted lab answers epoch = step / 100, with the steps. */
-const stored = new Map<string, { x: number[]; y: number[] }>();
-const queries: SeriesQuery[] = [];
-/** A lab that sends no steps for epoch points (what a zoom must survive by reading whole series). */
-let sendSteps = true;
-
-vi.mock('../../src/renderer/src/lab.js', () => ({
-  lab: {
-    subscribe: (l: LabEventListener) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    getSeries: async (q: SeriesQuery) => {
-      queries.push(q);
-      return {
-        series: q.runIds.flatMap((runId) =>
-          q.names.flatMap((name) => {
-            const s = stored.get(name);
-            if (!s) return [];
-            const keep = s.x.map((step, i) => i).filter((i) => s.x[i] >= (q.fromStep ?? -Infinity) && s.x[i] <= (q.toStep ?? Infinity));
-            const d = minMaxDownsample(keep.map((i) => s.x[i]), keep.map((i) => s.y[i]), q.budget ?? 2000);
-            const base = { runId, name, y: d.values, totalPoints: s.x.length, downsampled: d.downsampled };
-            if (q.xAxis === 'epoch') return [{ ...base, xAxis: 'epoch', x: d.steps.map((st) => st / 100), ...(sendSteps ? { steps: d.steps } : {}) }];
-            return [{ ...base, xAxis: 'step', x: d.steps }];
-          }),
-        ),
-      };
-    },
-  },
-}));
+vi.mock('../../src/renderer/src/lab.js', async () => ({ lab: (await import('./scripted-lab.js')).scriptedLab }));
+const { listeners, queries, script, stored } = await import('./scripted-lab.js');
 
 const { useSeriesStore } = await import('../../src/renderer/src/composables/useSeriesStore.js');
 const { startLiveLog } = await import('../../src/renderer/src/composables/liveLog.js');
@@ -54,7 +24,7 @@ describe('series store', () => {
   beforeEach(() => {
     stored.clear();
     queries.length = 0;
-    sendSteps = true;
+    script.sendSteps = true;
   });
 
   it('loads downsampled series and reads full resolution for a zoom', async () => {
@@ -100,7 +70,7 @@ describe('series store', () => {
   });
 
   it('reads whole series for a zoom it cannot map to steps (no steps sent for epoch points)', async () => {
-    sendSteps = false;
+    script.sendSteps = false;
     const x = Array.from({ length: 1000 }, (_, i) => i + 1);
     stored.set('train/loss', { x, y: x.map((v) => 1 / v) });
     const store = inScope(() => useSeriesStore({ runIds: () => ['r1'], names: () => ['train/loss'], xAxis: ref('epoch'), budget: 100 }));
