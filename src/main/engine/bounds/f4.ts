@@ -174,8 +174,24 @@ function tensorSigma(kernel: tf.Tensor4D, state: F4TensorState, X: F4Matrix): tf
 
 /** The kernel's values on the host, read once per kernel version (tfjs tensors are immutable per dataId). */
 function hostData(kernel: tf.Tensor4D, state: F4HostState): ArrayLike<number> {
-  if (state.cache?.dataId !== kernel.dataId) state.cache = { dataId: kernel.dataId, data: kernel.dataSync() };
+  if (state.cache?.dataId === kernel.dataId) return state.cache.data;
+  const view = wasmHeapView(kernel);
+  if (view) return view;
+  state.cache = { dataId: kernel.dataId, data: kernel.dataSync() };
   return state.cache.data;
+}
+
+/**
+ * On the WASM backend, the kernel's float32 values in place on tfjs's heap: dataSync would copy them first (a
+ * 9.4 MB copy per ResNet layer per call, on this machine's slow memory 3-10 ms). Never cached: the view detaches
+ * when tfjs's memory grows, so it is only read by the synchronous pass it is made for.
+ */
+function wasmHeapView(kernel: tf.Tensor4D): Float32Array | null {
+  if (tf.getBackend() !== 'wasm' || kernel.dtype !== 'float32') return null;
+  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: { dataId: object; shape: number[]; dtype: string }) => unknown };
+  if (typeof backend.typedArrayFromHeap !== 'function') return null;
+  const view = backend.typedArrayFromHeap({ dataId: kernel.dataId, shape: kernel.shape, dtype: kernel.dtype });
+  return view instanceof Float32Array && view.length === kernel.size ? view : null;
 }
 
 /**
