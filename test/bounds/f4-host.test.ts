@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { F4_MATRICES } from '../../src/shared/bounds.js';
-import { createHostVectors, jsPowerIterate, simdPowerIterate } from '../../src/main/engine/bounds/f4-host.js';
+import { createHostVectors, jsPowerIterate, simdBlockWidth, simdPowerIterate } from '../../src/main/engine/bounds/f4-host.js';
 import { f4SimdPasses } from '../../src/main/engine/bounds/f4-simd.js';
 import type { Shape4 } from '../../src/main/engine/bounds/reshapes.js';
 
@@ -37,13 +37,28 @@ describe('host engine: WebAssembly SIMD passes', () => {
     }
   });
 
+  it('blocks long runs into L2-sized c_out blocks that divide c_out; one block for a training step', () => {
+    expect(simdBlockWidth(512, false, 3 * 3 * 512, 50)).toBe(64); // 1.2 MB blocks, the 64-column floor
+    expect(simdBlockWidth(256, false, 3 * 3 * 256, 50)).toBe(64);
+    expect(simdBlockWidth(192, true, 5 * 5 * 100, 20)).toBe(96);
+    expect(simdBlockWidth(320, true, 3 * 3 * 400, 20)).toBe(64);
+    expect(simdBlockWidth(64, false, 3 * 3 * 64, 50)).toBe(64); // fits in L2 whole
+    expect(simdBlockWidth(64, true, 3 * 3 * 64, 50)).toBe(32); // split in two
+    expect(simdBlockWidth(512, false, 3 * 3 * 512, 1)).toBe(512); // one step: one piece
+  });
+
   // The c_out split of f4-parallel.ts: both halves on this thread, then the second on the helper thread.
   it.each([
     [[3, 3, 5, 16], false],
     [[2, 3, 3, 12], false],
     [[3, 3, 6, 64], true],
     [[1, 1, 7, 12], true],
-  ] as [Shape4, boolean][])('split into two c_out blocks agrees with the JS passes for %j (threads %s)', (shape, threads) => {
+    // L2-sized blocks (simdBlockWidth): 2 blocks of 96, 4 of 64 (two per thread), 5 of 64 (three and two).
+    [[5, 5, 100, 192], true],
+    [[3, 3, 256, 256], true],
+    [[3, 3, 256, 256], false],
+    [[3, 3, 400, 320], true],
+  ] as [Shape4, boolean][])('split into c_out blocks agrees with the JS passes for %j (threads %s)', (shape, threads) => {
     const W = weights(shape, 2);
     const a = createHostVectors(shape, 5);
     const b = createHostVectors(shape, 5);

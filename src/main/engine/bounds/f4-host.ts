@@ -5,8 +5,9 @@
  * products are slow except for one layout (WASM: row vector x matrix), so eight products per iteration cost
  * ~50 ms for a 3x3x256x256 kernel. Here each weight W[k,l,i,o] is loaded once per pass and feeds all four
  * products: ~0.5 ms per iteration with the WebAssembly SIMD passes (f4-simd.ts, c_out % 4 == 0, float32),
- * ~3 ms with the JS passes below (any shape, float64 accumulation). Kernels of 2 MB and more, iterated 8 times or
- * more, are split into two c_out halves, the second run by a helper thread (f4-parallel.ts).
+ * ~3 ms with the JS passes below (any shape, float64 accumulation). Long runs (8 iterations or more) take the
+ * kernel in L2-sized c_out blocks, and for kernels of 2 MB and more a helper thread runs the second half of the
+ * blocks (f4-blocks.ts, f4-parallel.ts).
  *
  * Vector layouts are those of the block view (reshapes.f4BlockView), so both engines agree index for index:
  *   R: u (k,o), v (l,i)     S: u (l,o), v (k,i)     T: u o, v (k,l,i)     U: u (k,l,o), v i.
@@ -15,8 +16,12 @@ import type { F4Matrix } from '../../../shared/bounds.js';
 import { F4_MATRICES } from '../../../shared/bounds.js';
 import { f4Helper, f4HelperAvailable, type F4Helper, type HelperJob } from './f4-parallel.js';
 import { applyFor, f4SimdPasses, simdHeap, UNROLLS, type F4SimdPasses } from './f4-simd.js';
+import { copyBlocked, PARALLEL_MIN_BYTES, PARALLEL_MIN_ITERATIONS, simdBlockWidth } from './f4-blocks.js';
+
 import { randomUnitVector } from './linalg64.js';
 import type { Shape4 } from './reshapes.js';
+
+export { PARALLEL_MIN_BYTES, PARALLEL_MIN_ITERATIONS, simdBlockWidth } from './f4-blocks.js';
 
 type Vecs = Record<F4Matrix, Float64Array>;
 
@@ -163,51 +168,8 @@ export function jsPowerIterate(W: Weights, shape: Shape4, vecs: F4HostVectors, i
   }
 }
 
-/**
- * From this kernel size and iteration count on, the SIMD path splits the kernel between two threads
- * (f4-parallel.ts): below, an iteration (< 0.5 ms) is too short to repay the per-iteration hand-over, and a
- * single iteration (a training step) could not repay the copy of half the kernel to the helper.
- */
 /** Floats (80 bytes) between the SIMD path's heap regions; see simdPowerIterate. */
 const REGION_SKEW = 20;
-
-export const PARALLEL_MIN_BYTES = 2 * 1024 * 1024;
-export const PARALLEL_MIN_ITERATIONS = 8;
-
-/** c_out columns of the first block: all of them, or about half (a multiple of 4, of 16 when c_out >= 64). */
-export function simdBlockWidth(co: number, split: boolean): number {
-  if (!split || co < 8) return co;
-  const q = co >= 64 ? 16 : 4;
-  return Math.ceil(co / 2 / q) * q;
-}
-
-/**
- * full[p * co + o] <-> blocked[n_p * o0 + p * bw + (o - o0)] for c_out blocks [o0, o0 + bw) of width `width`:
- * the layout of the kernel (n_p = h w c_in) and of every u (n_p = its length / c_out) on the blocked SIMD path.
- */
-function copyBlocked(full: ArrayLike<number>, blocked: Float32Array, at: number, co: number, width: number, toBlocked: boolean): void {
-  const np = full.length / co;
-  const out = full as Float64Array;
-  const rows = full as Float32Array;
-  if (toBlocked && typeof rows.subarray === 'function') {
-    // Typed input (the kernel from dataSync): one native copy per row of a block.
-    for (let o0 = 0, b = at; o0 < co; o0 += width) {
-      const bw = Math.min(width, co - o0);
-      for (let f = o0; f < full.length; f += co, b += bw) blocked.set(rows.subarray(f, f + bw), b);
-    }
-    return;
-  }
-  for (let o0 = 0; o0 < co; o0 += width) {
-    const bw = Math.min(width, co - o0);
-    let b = at + np * o0;
-    for (let p = 0; p < np; p++) {
-      const f = p * co + o0;
-      if (toBlocked) for (let j = 0; j < bw; j++) blocked[b + j] = full[f + j];
-      else for (let j = 0; j < bw; j++) out[f + j] = blocked[b + j];
-      b += bw;
-    }
-  }
-}
 
 /**
  * The same iteration with the SIMD passes, in float32 inside the module's memory. W is copied in once per call,
@@ -230,7 +192,7 @@ export function simdPowerIterate(
   const split =
     opts.split ??
     (4 * hwci * co >= PARALLEL_MIN_BYTES && iterations >= PARALLEL_MIN_ITERATIONS && opts.threads !== false && f4HelperAvailable(p));
-  const width = simdBlockWidth(co, split);
+  const width = simdBlockWidth(co, split, hwci, iterations);
   const len = hostVectorLengths(shape);
   let top = 0;
   // 16-byte aligned regions, each followed by REGION_SKEW floats: ResNet vector lengths are multiples of 512 floats,
@@ -261,7 +223,7 @@ export function simdPowerIterate(
   }
   // The module's parameter order: W h w ci co, then T R S U inputs, then T R S U outputs (byte offsets).
   const order: F4Matrix[] = ['T', 'R', 'S', 'U'];
-  const blocks: Array<{ apply: (...a: number[]) => void; args: [number[], number[]][] }> = [];
+  const blocks: Array<{ apply: (...a: number[]) => void; applyName: string; args: [number[], number[]][] }> = [];
   for (let o0 = 0; o0 < co; o0 += width) {
     const bw = Math.min(width, co - o0);
     const uB = order.map((X) => 4 * (uAt[X] + (len.u[X] / co) * o0));
@@ -270,20 +232,23 @@ export function simdPowerIterate(
       const vOut = vAt[1 - s];
       return [[...head, ...order.map((X) => 4 * vIn[X]), ...uB], [...head, ...uB, ...order.map((X) => 4 * vOut[X])]];
     }) as [number[], number[]][];
-    blocks.push({ apply: applyFor(p, bw), args });
+    blocks.push({ apply: applyFor(p, bw), applyName: `apply${UNROLLS.find((U) => bw % (4 * U) === 0) ?? 1}`, args });
   }
+  // Two threads: the main thread runs the first half of the blocks, a helper the rest (its kernel columns from oSplit).
+  const half = Math.ceil(blocks.length / 2);
+  const oSplit = half * width;
   let helper: F4Helper | null = null;
-  if (blocks.length === 2 && opts.threads !== false) {
-    const u1 = (X: F4Matrix) => [uAt[X] + (len.u[X] / co) * width, (len.u[X] / co) * (co - width)] as const;
-    const name = `apply${UNROLLS.find((U) => (co - width) % (4 * U) === 0) ?? 1}`;
+  if (split && blocks.length >= 2 && opts.threads !== false) {
+    const u1 = (X: F4Matrix) => [uAt[X] + (len.u[X] / co) * oSplit, (len.u[X] / co) * (co - oSplit)] as const;
     const parity = [0, 1] as const;
+    const theirs = blocks.slice(half);
     try {
       helper = f4Helper(p, {
         heapBytes: top * 4,
-        kernel: heap.slice(wAt + hwci * width, wAt + hwci * co),
-        kernelAt: wAt + hwci * width,
+        kernel: heap.slice(wAt + hwci * oSplit, wAt + hwci * co),
+        kernelAt: wAt + hwci * oSplit,
         inputs: parity.map((s) => order.map((X) => [vAt[s][X], len.v[X]])) as HelperJob['inputs'],
-        calls: parity.map((s) => [[name, blocks[1].args[s][0]], ['applyT', blocks[1].args[s][1]]]) as HelperJob['calls'],
+        calls: parity.map((s) => theirs.flatMap((b) => [[b.applyName, b.args[s][0]], ['applyT', b.args[s][1]]])) as HelperJob['calls'],
         outputs: parity.map((s) => [
           ...order.map((X) => [...u1(X), false]),
           ...order.map((X) => [vAt[1 - s][X], len.v[X], true]),
@@ -293,7 +258,7 @@ export function simdPowerIterate(
       helper = null;
     }
   }
-  let mine = helper ? blocks.slice(0, 1) : blocks;
+  let mine = helper ? blocks.slice(0, half) : blocks;
   // On a loaded machine the helper may wait for a core: once the main thread has spent more time waiting for it
   // than computing its own half, it runs both halves itself for the rest of the call.
   let worked = 0, waited = 0;
