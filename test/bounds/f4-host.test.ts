@@ -1,19 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import { F4_MATRICES } from '../../src/shared/bounds.js';
 import { createHostVectors, jsPowerIterate, simdBlockWidth, simdPowerIterate } from '../../src/main/engine/bounds/f4-host.js';
-import { f4SimdPasses } from '../../src/main/engine/bounds/f4-simd.js';
+import { createF4SimdPasses, f4SimdPasses, simdHeap } from '../../src/main/engine/bounds/f4-simd.js';
+import { relaxedSimdAvailable } from '../../src/main/engine/bounds/wasm-simd-encoder.js';
 import type { Shape4 } from '../../src/main/engine/bounds/reshapes.js';
+import { copyBlocked } from '../../src/main/engine/bounds/f4-blocks.js';
 
 function weights(shape: Shape4, seed: number): Float32Array {
   const n = shape.reduce((a, b) => a * b);
   return Float32Array.from({ length: n }, (_, j) => Math.sin(j * 0.731 + seed) * 0.2);
 }
 
-describe('host engine: WebAssembly SIMD passes', () => {
-  const simd = f4SimdPasses();
+it('the SIMD passes compile under Node with fused multiply-adds (relaxed SIMD; the benchmark relies on it)', () => {
+  expect(relaxedSimdAvailable()).toBe(true);
+  expect(f4SimdPasses()?.fma).toBe(true);
+});
 
-  it('compiles and validates under Node (the benchmark relies on it)', () => {
+// Every test runs on both modules: relaxed_madd rounds once per multiply-add where mul + add round twice.
+describe.each([
+  ['mul + add', false],
+  ['relaxed_madd', true],
+])('host engine: WebAssembly SIMD passes (%s)', (_, fma) => {
+  const simd = createF4SimdPasses(fma);
+
+  it('compiles and validates under Node', () => {
     expect(simd).not.toBeNull();
+  });
+
+  it.each([
+    [[7, 5, 3, 64], 64],
+    [[3, 3, 10, 200], 112], // the uneven last block of a c_out split
+    [[1, 1, 4, 12], 4],
+  ] as [Shape4, number][])('blockCopy lays out %j in blocks of %i as copyBlocked does', (shape, width) => {
+    const W = weights(shape, 1);
+    const n = W.length;
+    const heap = simdHeap(simd!, 8 * n + 64);
+    heap.set(W, n + 4);
+    simd!.blockCopy(4 * (n + 4), 0, n / shape[3], shape[3], width);
+    const expected = new Float32Array(n);
+    copyBlocked(W, expected, 0, shape[3], width, true);
+    expect(Array.from(heap.subarray(0, n))).toEqual(Array.from(expected));
   });
 
   // c_out 16 / 8 / 4 select the unroll factors 4 / 2 / 1; odd c_in and 1x1 / non-square taps included.

@@ -211,9 +211,13 @@ export function simdPowerIterate(
     vAt[0][X] = alloc(len.v[X]);
     vAt[1][X] = alloc(len.v[X]);
   }
-  const heap = simdHeap(p, top * 4);
+  // Blocks are laid out from a plain copy of the kernel placed after everything else (memcpy, then blockCopy).
+  const heap = simdHeap(p, (top + (width === co ? 0 : hwci * co)) * 4);
   if (width === co) heap.set(W, wAt);
-  else copyBlocked(W, heap, wAt, co, width, true);
+  else {
+    heap.set(W, top);
+    p.blockCopy(4 * top, 4 * wAt, hwci, co, width);
+  }
   const u0 = {} as Vecs;
   for (const X of F4_MATRICES) {
     heap.set(vecs.v[X], vAt[0][X]);

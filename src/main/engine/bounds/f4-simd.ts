@@ -12,18 +12,23 @@
 
 import {
   type Bytes, uleb, vec, section, I32, V128, get, set, i32, F32_ADD, f32Load, f32Store, vLoadAt, vStoreAt, SPLAT, V_ADD,
-  V_MUL, ZERO4, forUp, add, mul, hsum, ADD,
-  instantiateSimd,
+  V_MUL, V_MADD, ZERO4, forUp, add, mul, hsum, ADD,
+  instantiateSimd, relaxedSimdAvailable,
   type WasmMemory,
 } from './wasm-simd-encoder.js';
 
 // Parameters (byte offsets and sizes): W h w ci co, in_T in_R in_S in_U, out_T out_R out_S out_U.
-const [W, H, WD, CI, CO, IT, IR, IS, IU, OT, OR, OS, OU] = Array.from({ length: 13 }, (_, j) => j);
+// (A c_out block read in place from the whole kernel, rows 4 c_out bytes apart, was 1.7x slower on 3x3x512x512
+// than the contiguous copy that f4-host.ts makes: a 2 KB stride uses 1/32 of L2's sets.)
+const PARAMS = 13;
+const [W, H, WD, CI, CO, IT, IR, IS, IU, OT, OR, OS, OU] = Array.from({ length: PARAMS }, (_, j) => j);
 // Locals: i32 loop state and pointers, then v128 registers.
-const [K, L, I, OFF, ROW, KL, WP, PR, PS, PU, PT, END] = Array.from({ length: 12 }, (_, j) => 13 + j);
+const [K, L, I, OFF, ROW, KL, WP, PR, PS, PU, PT, END] = Array.from({ length: 12 }, (_, j) => PARAMS + j);
 const I32_LOCALS = 12;
-const V0 = 13 + I32_LOCALS;
-const V128_LOCALS = 12;
+const V0 = PARAMS + I32_LOCALS;
+const V128_LOCALS = 13;
+/** apply's running sum between rows when it multiply-adds with relaxed_madd (whose addend is on top). */
+const TMP = V0 + 12;
 /**
  * apply's unroll factors over o (U vectors of 4 per loop turn; the largest dividing c_out / 4 is used).
  * Measured in V8 on 3x3x512x512: apply 1.15 ms at U = 1, 0.89 at U = 4; applyT gains nothing from unrolling
@@ -73,16 +78,16 @@ const rowPointers: Bytes = [
  * U vectors of o per turn, a_X = v_X[col] splatted: with two rows each y vector is loaded and stored once for both.
  * The sum is taken in row order, as one row at a time would.
  */
-function applyRows(R: 1 | 2, U: Unroll): Bytes {
+function applyRows(R: 1 | 2, U: Unroll, fma: boolean): Bytes {
   const a = (t: number, r: number) => V0 + 4 * r + t;
   const x = (r: number, j: number) => V0 + 8 + r * U + j;
   const ptrs = [OT, PR, PS, PU];
-  const update = (t: number, j: number): Bytes => [
-    ...add(get(ptrs[t]), get(OFF)),
-    ...add(get(ptrs[t]), get(OFF)), ...vLoadAt(16 * j),
-    ...Array.from({ length: R }, (_, r) => [...get(a(t, r)), ...get(x(r, j)), ...V_MUL, ...V_ADD]).flat(),
-    ...vStoreAt(16 * j),
-  ];
+  const y = (t: number, j: number): Bytes => [...add(get(ptrs[t]), get(OFF)), ...vLoadAt(16 * j)];
+  const sum = (t: number, j: number): Bytes =>
+    fma
+      ? Array.from({ length: R }, (_, r) => [...(r ? set(TMP) : []), ...get(a(t, r)), ...get(x(r, j)), ...(r ? get(TMP) : y(t, j)), ...V_MADD]).flat()
+      : [...y(t, j), ...Array.from({ length: R }, (_, r) => [...get(a(t, r)), ...get(x(r, j)), ...V_MUL, ...V_ADD]).flat()];
+  const update = (t: number, j: number): Bytes => [...add(get(ptrs[t]), get(OFF)), ...sum(t, j), ...vStoreAt(16 * j)];
   return [
     ...Array.from({ length: R }, (_, r) => [0, 1, 2, 3].flatMap((t) => [...coefAt(t, r), ...f32Load, ...SPLAT, ...set(a(t, r))])).flat(),
     ...rowPointers,
@@ -109,8 +114,8 @@ function overRowPairs(base: [number, number, number], rows: (R: 1 | 2) => Bytes)
   ]);
 }
 
-function applyBody(U: Unroll): Bytes {
-  return overRowPairs([OR, OS, OU], (R) => applyRows(R, U));
+function applyBody(U: Unroll, fma: boolean): Bytes {
+  return overRowPairs([OR, OS, OU], (R) => applyRows(R, U, fma));
 }
 
 /**
@@ -118,7 +123,7 @@ function applyBody(U: Unroll): Bytes {
  * z_U[i] += . u_U[k,l,:], two rows i at a time (R rows: 1 or 2), each u vector loaded once for both rows.
  * T accumulates too, so a kernel split into c_out blocks (f4-host.ts) sums its partial products in place.
  */
-function applyTRows(R: 1 | 2): Bytes {
+function applyTRows(R: 1 | 2, fma: boolean): Bytes {
   const acc = (t: number, r: number) => V0 + 4 * r + t;
   const x = (r: number) => V0 + 8 + r;
   const a = V0 + 10;
@@ -134,37 +139,71 @@ function applyTRows(R: 1 | 2): Bytes {
       ...Array.from({ length: R }, (_, r) => [...add(get([WP, PT][r]), get(OFF)), ...vLoadAt(0), ...set(x(r))]).flat(),
       ...uRow.flatMap((p, t) => [
         ...add(get(p), get(OFF)), ...vLoadAt(0), ...set(a),
-        ...Array.from({ length: R }, (_, r) => [...get(acc(t, r)), ...get(a), ...get(x(r)), ...V_MUL, ...V_ADD, ...set(acc(t, r))]).flat(),
+        ...Array.from({ length: R }, (_, r) =>
+          fma
+            ? [...get(a), ...get(x(r)), ...get(acc(t, r)), ...V_MADD, ...set(acc(t, r))]
+            : [...get(acc(t, r)), ...get(a), ...get(x(r)), ...V_MUL, ...V_ADD, ...set(acc(t, r))],
+        ).flat(),
       ]),
     ]),
     ...Array.from({ length: R }, (_, r) => [0, 1, 2, 3].flatMap((t) => accumulateTo(target(t, r), t, r))).flat(),
   ];
 }
 
-function applyTBody(): Bytes {
-  return overRowPairs([IR, IS, IU], applyTRows);
+function applyTBody(fma: boolean): Bytes {
+  return overRowPairs([IR, IS, IU], (R) => applyTRows(R, fma));
 }
 
-function moduleBytes(): Uint8Array {
-  const fnType = [0x60, ...vec(Array.from({ length: 13 }, () => [I32])), 0];
+/**
+ * blockCopy(src, dst, np, co, bw): the kernel at byte src (np rows of co floats) into c_out blocks at byte dst, as
+ * f4-blocks.copyBlocked lays them out (block o0 at np o0 floats, its rows min(bw, co - o0) floats). Row by row with
+ * memory.copy: the source is read once in order, ~5x faster than the same copy from JavaScript.
+ */
+function blockCopyBody(): Bytes {
+  const [SRC, DST, NP, CO_, BW] = [0, 1, 2, 3, 4];
+  const [P, O0, N] = [5, 6, 7];
+  const MEMORY_COPY = [0xfc, 0x0a, 0x00, 0x00];
+  const SELECT = [0x1b];
+  const LT_S = [0x48];
+  const SUB_ = [0x6b];
+  const rest = [...get(CO_), ...get(O0), ...SUB_];
+  const b = [
+    ...vec([[...uleb(3), I32]]),
+    ...forUp(P, get(NP), i32(1), forUp(O0, get(CO_), get(BW), [
+      ...get(BW), ...rest, ...get(BW), ...rest, ...LT_S, ...SELECT, ...set(N),
+      ...add(get(DST), mul(add(mul(get(NP), get(O0)), mul(get(P), get(N))), i32(4))),
+      ...add(get(SRC), mul(add(mul(get(P), get(CO_)), get(O0)), i32(4))),
+      ...mul(get(N), i32(4)),
+      ...MEMORY_COPY,
+    ])),
+    0x0b,
+  ];
+  return [...uleb(b.length), ...b];
+}
+
+/** The module, its multiply-adds fused (relaxed_madd) where `fma`. */
+function moduleBytes(fma: boolean): Uint8Array {
+  const fnType = [0x60, ...vec(Array.from({ length: PARAMS }, () => [I32])), 0];
+  const copyType = [0x60, ...vec(Array.from({ length: 5 }, () => [I32])), 0];
   const body = (code: Bytes): Bytes => {
     const b = [...vec([[...uleb(I32_LOCALS), I32], [...uleb(V128_LOCALS), V128]]), ...code, 0x0b];
     return [...uleb(b.length), ...b];
   };
   const name = (s: string): Bytes => vec([...s].map((c) => [c.charCodeAt(0)]));
-  const bodies = [...UNROLLS.map((U) => body(applyBody(U))), body(applyTBody())];
+  const bodies = [...UNROLLS.map((U) => body(applyBody(U, fma))), body(applyTBody(fma))];
   const exports = [
     ...UNROLLS.map((U, j) => [...name(`apply${U}`), 0x00, j]),
     [...name('applyT'), 0x00, UNROLLS.length],
+    [...name('blockCopy'), 0x00, UNROLLS.length + 1],
     [...name('mem'), 0x02, 0],
   ];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([fnType])),
-    ...section(3, vec(bodies.map(() => [0]))),
+    ...section(1, vec([fnType, copyType])),
+    ...section(3, vec([...bodies.map(() => [0]), [1]])),
     ...section(5, vec([[0x00, ...uleb(1)]])),
     ...section(7, vec(exports)),
-    ...section(10, vec(bodies)),
+    ...section(10, vec([...bodies, blockCopyBody()])),
   ]);
 }
 
@@ -175,21 +214,35 @@ export interface F4SimdPasses {
   /** apply by unroll factor (see UNROLLS and applyFor). */
   apply: Record<Unroll, Pass>;
   applyT: Pass;
+  /** See blockCopyBody. */
+  blockCopy: (src: number, dst: number, np: number, co: number, bw: number) => void;
   memory: WasmMemory;
   /** The compiled module, for instances in other threads (f4-parallel.ts). */
   module: object;
+  /** Whether its multiply-adds are fused (relaxed SIMD; see relaxedSimdAvailable). */
+  fma: boolean;
 }
 
 let passes: F4SimdPasses | null | undefined;
 
-/** The compiled passes, or null where WebAssembly SIMD is unavailable (then the JS passes are used). */
-export function f4SimdPasses(): F4SimdPasses | null {
-  if (passes !== undefined) return passes;
-  const wasm = instantiateSimd(moduleBytes());
-  if (!wasm) return (passes = null);
+/** The passes compiled with (fma) or without fused multiply-adds; null where that module does not compile here. */
+export function createF4SimdPasses(fma: boolean): F4SimdPasses | null {
+  if (fma && !relaxedSimdAvailable()) return null;
+  const wasm = instantiateSimd(moduleBytes(fma));
+  if (!wasm) return null;
   const ex = wasm.exports;
   const apply = Object.fromEntries(UNROLLS.map((U) => [U, ex[`apply${U}`] as Pass])) as Record<Unroll, Pass>;
-  return (passes = { apply, applyT: ex.applyT as Pass, memory: ex.mem as WasmMemory, module: wasm.module });
+  const blockCopy = ex.blockCopy as F4SimdPasses['blockCopy'];
+  return { apply, applyT: ex.applyT as Pass, blockCopy, memory: ex.mem as WasmMemory, module: wasm.module, fma };
+}
+
+/**
+ * The compiled passes, fused where relaxed SIMD is available, or null where WebAssembly SIMD is unavailable (then
+ * the JS passes are used).
+ */
+export function f4SimdPasses(): F4SimdPasses | null {
+  if (passes !== undefined) return passes;
+  return (passes = createF4SimdPasses(true) ?? createF4SimdPasses(false));
 }
 
 /** apply with the largest unroll whose 4U floats divide c_out (c_out must be a multiple of 4). */

@@ -2,6 +2,8 @@
  * A minimal WebAssembly encoder shared by the SIMD kernels (f4-simd.ts, frequency-simd.ts): readable
  * instruction helpers that assemble a module's bytes in TypeScript, so no .wasm build step or binary asset.
  */
+import { setFlagsFromString } from 'node:v8';
+
 export type Bytes = number[];
 export const uleb = (n: number): Bytes => {
   const out: Bytes = [];
@@ -41,6 +43,8 @@ export const vStoreAt = (offset: number): Bytes => [0xfd, 0x0b, 4, ...uleb(offse
 export const SPLAT = [0xfd, 0x13];
 export const V_ADD = [0xfd, 0xe4, 0x01];
 export const V_MUL = [0xfd, 0xe6, 0x01];
+/** f32x4.relaxed_madd (a * b + c, c on top of the stack): one fused multiply-add where the CPU has FMA. */
+export const V_MADD = [0xfd, 0x85, 0x02];
 export const lane = (j: number): Bytes => [0xfd, 0x1f, j];
 export const ZERO4: Bytes = [0x43, 0, 0, 0, 0, ...SPLAT];
 
@@ -65,6 +69,50 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object) => { exports: Record<string, unknown> };
+}
+
+/** A module whose one function computes relaxed_madd on memory: validates only where relaxed SIMD is on. */
+function relaxedProbe(): Uint8Array {
+  const code = [...get(0), ...get(0), ...vLoadAt(0), ...get(0), ...vLoadAt(16), ...get(0), ...vLoadAt(32), ...V_MADD, ...vStoreAt(0), 0x0b];
+  const body = [0, ...code];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, 1, I32, 0]])),
+    ...section(3, vec([[0]])),
+    ...section(5, vec([[0x00, 1]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
+
+let relaxed: boolean | undefined;
+
+/**
+ * Whether modules may use relaxed SIMD (V_MADD). Why: WebAssembly's f32x4 mul + add is two instructions where
+ * relaxed_madd is one FMA, which lifts the multiply-add-bound loops (F4's passes) by about 1.4x. V8 ships relaxed
+ * SIMD from 11.4 (Electron 25+); Node 20's V8 11.3 has it behind --experimental-wasm-relaxed-simd, which is
+ * switched on here when the probe fails (a wasm feature flag, read when a module is compiled). Off with
+ * SPECTRAL_LAB_WASM_FMA=0.
+ */
+export function relaxedSimdAvailable(): boolean {
+  if (relaxed !== undefined) return relaxed;
+  const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (!wasm || env?.SPECTRAL_LAB_WASM_FMA === '0') return (relaxed = false);
+  const probe = relaxedProbe();
+  const valid = (): boolean => {
+    try {
+      return wasm.validate(probe);
+    } catch {
+      return false;
+    }
+  };
+  if (valid()) return (relaxed = true);
+  try {
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    // not Node, or the flag is unknown to this V8: plain SIMD
+  }
+  return (relaxed = valid());
 }
 
 /**
