@@ -136,16 +136,19 @@ describe('WASM threads', () => {
   });
 
   it('the threaded build computes the gradients of a conv net as the single-threaded one does', () => {
-    // Conv (stride 2, SAME) -> relu -> dense -> softmax cross-entropy, fixed weights and batch: every gradient.
+    // Conv (stride 2, SAME) -> relu -> conv (large enough for the filter gradient's helper thread, heap-helper.ts)
+    // -> relu -> dense -> softmax cross-entropy, fixed weights and batch: every gradient.
     const code = `import('./src/main/engine/backends/index.ts').then(async (m) => {
       const r = await m.selectBackend('wasm');
       const tf = await import('@tensorflow/tfjs');
+      const { heapHelperStats } = await import('./src/main/engine/backends/wasm-kernels/heap-helper.ts');
       const rnd = (shape, seed) => tf.randomNormal(shape, 0, 0.3, 'float32', seed);
-      const x = rnd([16, 12, 12, 3], 1), w1 = rnd([3, 3, 3, 8], 2), w2 = rnd([6 * 6 * 8, 10], 3);
+      const x = rnd([16, 32, 32, 3], 1), w1 = rnd([3, 3, 3, 8], 2), w2 = rnd([16 * 16 * 16, 10], 3), w3 = rnd([3, 3, 8, 16], 4);
       const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5], 'int32'), 10);
-      const g = tf.grads((a, b) => tf.losses.softmaxCrossEntropy(y, tf.matMul(tf.reshape(tf.relu(tf.conv2d(x, a, 2, 'same')), [16, -1]), b)));
-      const [ga, gb] = g([w1, w2]);
-      console.log(JSON.stringify({ threads: r.threads, ga: Array.from(ga.dataSync()), gb: Array.from(gb.dataSync()) }));
+      const net = (a, b, c) => tf.matMul(tf.reshape(tf.relu(tf.conv2d(tf.relu(tf.conv2d(x, a, 2, 'same')), c, 1, 'same')), [16, -1]), b);
+      const g = tf.grads((a, b, c) => tf.losses.softmaxCrossEntropy(y, net(a, b, c)));
+      const [ga, gb, gc] = g([w1, w2, w3]);
+      console.log(JSON.stringify({ threads: r.threads, helper: heapHelperStats(), ga: Array.from(ga.dataSync()), gb: Array.from(gb.dataSync()), gc: Array.from(gc.dataSync()) }));
     })`;
     const run = (threads: string) =>
       JSON.parse(
@@ -155,11 +158,13 @@ describe('WASM threads', () => {
           encoding: 'utf8',
           timeout: 60_000,
         }).trim().split('\n').pop()!,
-      ) as { threads: number; ga: number[]; gb: number[] };
+      ) as { threads: number; helper: { completed: number; failed: number }; ga: number[]; gb: number[]; gc: number[] };
     const one = run('1');
     const two = run('2');
     expect([one.threads, two.threads]).toEqual([1, 2]);
-    for (const k of ['ga', 'gb'] as const) {
+    expect(one.helper).toEqual({ completed: 0, failed: 0 }); // not shared memory: no helper
+    expect(two.helper).toEqual({ completed: 1, failed: 0 }); // w3's filter gradient, half the images each
+    for (const k of ['ga', 'gb', 'gc'] as const) {
       const scale = Math.max(...one[k].map(Math.abs));
       expect(scale).toBeGreaterThan(0);
       two[k].forEach((v, j) => expect(Math.abs(v - one[k][j])).toBeLessThanOrEqual(1e-4 * scale));

@@ -54,6 +54,15 @@ const CONV_CASES: ConvCase[] = [
   { x: [2, 6, 7, 3], f: [5, 3, 3, 2], s: [1, 1], pad: [[0, 0], [3, 1], [1, 1], [0, 0]] },
   { x: [2, 5, 6, 1], f: [3, 3, 1, 2], s: [1, 1], pad: 'same', nchw: true },
   { x: [2, 9, 6, 2], f: [3, 1, 2, 3], s: [2, 1], pad: 'same' }, // stride only along rows: the gather path
+  // c_out % 8 == 0: the direct filter gradient (filter-grad-simd.ts): row counts not a multiple of 4 (the repeated
+  // last row), several column tiles, padding on every side, strides, cropping, channels-first, x used in place.
+  { x: [2, 7, 9, 3], f: [3, 3, 3, 8], s: [1, 1], pad: 'same' },
+  { x: [3, 11, 10, 2], f: [3, 3, 2, 24], s: [2, 2], pad: 'valid' },
+  { x: [2, 9, 8, 3], f: [3, 2, 3, 16], s: [1, 2], pad: [[0, 0], [2, 1], [0, 3], [0, 0]] },
+  { x: [1, 12, 13, 5], f: [2, 4, 5, 8], s: [2, 3], pad: 'same' },
+  { x: [2, 8, 7, 3], f: [3, 3, 3, 8], s: [2, 2], pad: 'same', nchw: true },
+  { x: [2, 6, 6, 4], f: [3, 3, 4, 8], s: [1, 1], pad: 'valid' },
+  { x: [2, 6, 6, 2], f: [1, 1, 2, 40], s: [2, 2], pad: 'valid' },
 ];
 
 function convAttrs(c: ConvCase) {

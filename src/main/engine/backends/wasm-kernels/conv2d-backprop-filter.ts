@@ -17,7 +17,12 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapF32, runWasmKernel, withIntermediates } from './kernel-call.js';
 import { conv2dInfo, reshape, toNHWC, transpose, type ConvBackpropAttrs } from './conv-layout.js';
 import { im2colTransposed, validRange, type PatchGeometry } from './im2col.js';
-import { heapOffset, heapSimd } from './heap-simd.js';
+import { backendMemory, heapOffset, heapSimd } from './heap-simd.js';
+import { filterGradSimd, type FilterGradSimd } from './filter-grad-simd.js';
+import { heapHelper } from './heap-helper.js';
+
+/** Multiply-adds from which the direct filter gradient hands half the images to heap-helper.ts (~0.5 ms alone). */
+const HELPER_MIN_MACS = 4e6;
 
 /**
  * Up to this many rows (kh*kw*Ci: first layers, e.g. 3x3x1) the GEMM runs on the heap SIMD module:
@@ -37,6 +42,8 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: Args): TensorIn
   const info = conv2dInfo(inputs.x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, dataFormat);
   const [kh, kw, ci, co] = filterShape;
   const { batchSize: n, outHeight: ho, outWidth: wo } = info;
+  const direct = co % 8 === 0 ? filterGradSimd(backend) : null;
+  if (direct) return directFilterGrad(direct, inputs, backend, info, filterShape, dataFormat);
   return withIntermediates(backend, (keep) => {
     // Channel-major x: [Ci, N, H, W] (for Ci = 1 that is x itself).
     const xT =
@@ -82,6 +89,91 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: Args): TensorIn
     const dy3 = keep(reshape(backend, dy, [1, n * ho * wo, co]));
     const dW = keep(runWasmKernel('BatchMatMul', backend, { a: cols, b: dy3 }, { transposeA: false, transposeB: false }));
     return reshape(backend, dW, filterShape);
+  });
+}
+
+/**
+ * filter-grad-simd.ts's direct loop: x copied into a zero-padded NHWC buffer covering exactly the taps' reach
+ * ((Ho - 1) sh + kh rows, (Wo - 1) sw + kw columns), then one call.
+ */
+function directFilterGrad(
+  simd: FilterGradSimd,
+  inputs: Args['inputs'],
+  backend: BackendWasm,
+  info: ReturnType<typeof conv2dInfo>,
+  filterShape: [number, number, number, number],
+  dataFormat: ConvBackpropAttrs['dataFormat'],
+): TensorInfo {
+  const [kh, kw, ci, co] = filterShape;
+  const { batchSize: n, outHeight: ho, outWidth: wo, inHeight: h, inWidth: w, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const hp = (ho - 1) * sh + kh;
+  const wp = (wo - 1) * sw + kw;
+  return withIntermediates(backend, (keep) => {
+    const x = dataFormat === 'NCHW' ? keep(transpose(backend, inputs.x, [0, 2, 3, 1])) : inputs.x;
+    const dy = toNHWC(backend, inputs.dy, dataFormat, keep);
+    const samePlace = top === 0 && left === 0 && hp === h && wp === w;
+    const xPad = samePlace ? x : keep(backend.makeOutput([n, hp, wp, ci], 'float32') as TensorInfo);
+    const offsets = keep(backend.makeOutput([kh * kw * ci], 'int32') as TensorInfo);
+    const dW = backend.makeOutput([...filterShape], 'float32') as TensorInfo;
+    // Views after the last allocation (an allocation may grow the heap and detach earlier views).
+    const heap = new Float32Array(backendMemory(backend)!.buffer);
+    if (!samePlace) {
+      const src = heapOffset(backend, x.dataId) / 4;
+      const dst = heapOffset(backend, xPad.dataId) / 4;
+      heap.fill(0, dst, dst + n * hp * wp * ci);
+      const validRows = Math.min(h, hp - top);
+      const run = Math.min(w, wp - left) * ci;
+      for (let b = 0; b < n; b++) {
+        for (let y = 0; y < validRows; y++) {
+          const from = src + ((b * h + y) * w) * ci;
+          heap.copyWithin(dst + ((b * hp + y + top) * wp + left) * ci, from, from + run);
+        }
+      }
+    }
+    const table = backend.typedArrayFromHeap(offsets) as Int32Array;
+    for (let a = 0, r = 0; a < kh; a++) for (let b = 0; b < kw; b++) for (let i = 0; i < ci; i++) table[r++] = 4 * ((a * wp + b) * ci + i);
+    const rows = kh * kw * ci;
+    const img = 4 * hp * wp * ci;
+    const dyImg = 4 * ho * wo * co;
+    const at = { x: heapOffset(backend, xPad.dataId), dy: heapOffset(backend, dy.dataId), offsets: heapOffset(backend, offsets.dataId) };
+    const call = (dWAt: number, from: number, count: number): number[] => [
+      at.x + from * img, at.dy + from * dyImg, dWAt, at.offsets, count, img, ho, wo, 4 * sh * wp * ci, 4 * sw * ci, rows, co,
+    ];
+    // Two threads (threaded build): the helper sums the second half of the images into its own partial dW.
+    const memory = backendMemory(backend)!;
+    const helper = n >= 2 && rows * co * n * ho * wo >= HELPER_MIN_MACS ? heapHelper(memory) : null;
+    const half = helper ? Math.ceil(n / 2) : n;
+    const part = helper ? keep(backend.makeOutput([...filterShape], 'float32') as TensorInfo) : null;
+    const dWAt = heapOffset(backend, dW.dataId);
+    const heapNow = () => new Float32Array(memory.buffer);
+    heapNow().fill(0, dWAt / 4, dWAt / 4 + rows * co);
+    let helped = false;
+    if (helper && part) {
+      const partAt = heapOffset(backend, part.dataId);
+      heapNow().fill(0, partAt / 4, partAt / 4 + rows * co);
+      try {
+        helper.start(simd.module, 'filterGrad', call(partAt, half, n - half));
+        helped = true;
+      } catch {
+        helped = false;
+      }
+      simd.filterGrad(...(call(dWAt, 0, half) as Parameters<FilterGradSimd['filterGrad']>));
+      try {
+        if (helped) helper.finish();
+      } catch {
+        helped = false;
+      }
+      if (helped) {
+        const heapView = heapNow();
+        for (let j = 0; j < rows * co; j++) heapView[dWAt / 4 + j] += heapView[partAt / 4 + j];
+      } else {
+        simd.filterGrad(...(call(dWAt, half, n - half) as Parameters<FilterGradSimd['filterGrad']>));
+      }
+    } else {
+      simd.filterGrad(...(call(dWAt, 0, n) as Parameters<FilterGradSimd['filterGrad']>));
+    }
+    return dW;
   });
 }
 

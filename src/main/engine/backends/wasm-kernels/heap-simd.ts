@@ -242,7 +242,7 @@ function moduleBytes(shared: boolean): Uint8Array {
 }
 
 /** The parts of the WebAssembly API used here (the project's TypeScript lib has no WebAssembly types). */
-interface WasmMemoryLike {
+export interface WasmMemoryLike {
   buffer: ArrayBufferLike;
 }
 interface WasmApi {
@@ -252,22 +252,33 @@ interface WasmApi {
 
 const instances = new WeakMap<object, HeapSimd | null>();
 
+/** The WASM backend's memory: the single-threaded build exports it, the threaded one imports it (wasmMemory). */
+export function backendMemory(backend: BackendWasm): WasmMemoryLike | null {
+  const wasm = backend.wasm as unknown as { asm?: { memory?: WasmMemoryLike }; wasmMemory?: WasmMemoryLike };
+  return wasm.asm?.memory ?? wasm.wasmMemory ?? null;
+}
+
+/**
+ * Compile and instantiate a module that imports env.memory on that memory: its exports and the compiled module (for
+ * instances on other threads, heap-helper.ts), or null if it cannot run here.
+ */
+export function instantiateOnHeap(memory: WasmMemoryLike, bytes: Uint8Array): { exports: Record<string, unknown>; module: object } | null {
+  const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!wasmApi) return null;
+  try {
+    const module = new wasmApi.Module(bytes);
+    return { exports: new wasmApi.Instance(module, { env: { memory } }).exports, module };
+  } catch {
+    return null;
+  }
+}
+
 /** The module bound to `backend`'s heap, or null where it cannot run (then use the native kernels). */
 export function heapSimd(backend: BackendWasm): HeapSimd | null {
-  // The single-threaded build exports its memory; the threaded one imports it (wasmMemory).
-  const wasm = backend.wasm as unknown as { asm?: { memory?: WasmMemoryLike }; wasmMemory?: WasmMemoryLike };
-  const memory = wasm.asm?.memory ?? wasm.wasmMemory;
-  const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-  if (!memory || !wasmApi) return null;
+  const memory = backendMemory(backend);
+  if (!memory) return null;
   if (instances.has(memory)) return instances.get(memory) ?? null;
-  let api: HeapSimd | null = null;
-  try {
-    const bytes = moduleBytes(!(memory.buffer instanceof ArrayBuffer));
-    const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
-    api = instance.exports as unknown as HeapSimd;
-  } catch {
-    api = null;
-  }
+  const api = (instantiateOnHeap(memory, moduleBytes(!(memory.buffer instanceof ArrayBuffer)))?.exports ?? null) as unknown as HeapSimd | null;
   instances.set(memory, api);
   return api;
 }
