@@ -67,6 +67,9 @@ def main():
     ap.add_argument('--steps', type=int, default=30)
     ap.add_argument('--warmup', type=int, default=3)
     ap.add_argument('--threads', type=int, default=0, help='0 = PyTorch default')
+    ap.add_argument('--serve', action='store_true',
+                    help='after the warm-up, read step counts from stdin (one per line) and answer each with one '
+                         'JSON line of per-step times, so the caller can interleave blocks with its own')
     a = ap.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
@@ -87,6 +90,17 @@ def main():
     first = step()
     for _ in range(a.warmup - 1):
         step()
+    if a.serve:
+        print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'first_loss': first}), flush=True)
+        for line in sys.stdin:
+            times, cpu = [], []
+            for _ in range(int(line)):
+                t0, c0 = time.perf_counter(), time.process_time()
+                step()
+                times.append((time.perf_counter() - t0) * 1000)
+                cpu.append((time.process_time() - c0) * 1000)
+            print(json.dumps({'step_ms': times, 'cpu_ms': cpu}), flush=True)
+        return
     times, cpu = [], []
     for _ in range(a.steps):
         t0, c0 = time.perf_counter(), time.process_time()
