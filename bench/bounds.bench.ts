@@ -1,12 +1,15 @@
 /**
  * `npm run bench:bounds`: F4 and the exact circular norm on the 17 conv layers of ResNet-18, against PyTorch and
  * Sedghi's published numpy method run in the same invocation on the same weights. Prints ratios and targets.
+ * The reference process stays up (--serve) and each timed repeat runs ours, then its, in turn, so this shared
+ * machine's speed drifts (up to 2x within minutes) hit both alike.
  *
  * Targets (issue 2): F4 with 50 power iterations over all layers no slower than PyTorch; F4's per-step cost
  * (1 iteration + gradient) below PyTorch's; the exact circular norm (to 1e-5) >= 20x faster than Sedghi's method.
  */
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -20,15 +23,57 @@ import { renderTable } from '../src/main/cli/bounds-format.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = process.env.SPECTRAL_LAB_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+/** Pause after each reference command (see Reference.command). */
+const SETTLE_MS = 250;
 
-function best(fn: () => void, repeats: number): number {
-  let b = Infinity;
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    fn();
-    b = Math.min(b, performance.now() - t0);
-  }
-  return b / 1000;
+/** Seconds one call of fn takes. */
+function time(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return (performance.now() - t0) / 1000;
+}
+
+interface Reference {
+  hello: { torch: string; numpy: string; threads: number; f4_values: number[] };
+  command(cmd: 'f4_50' | 'f4_step' | 'sedghi'): Promise<unknown>;
+  close(): void;
+}
+
+/** bench/reference/bounds_reference.py in --serve mode on the kernels in `dir`. */
+async function startReference(dir: string): Promise<Reference> {
+  const child = spawn(PYTHON, [join(here, 'reference', 'bounds_reference.py'), dir, String(REPEATS), '--serve']);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const fail = (): Error => {
+    console.error(stderr);
+    return new Error(
+      `the PyTorch reference failed (${PYTHON}). Install Debian's python3-torch python3-numpy python3-scipy, ` +
+        'or set SPECTRAL_LAB_PYTHON to a Python that has torch and numpy.',
+    );
+  };
+  const next = async (): Promise<unknown> => {
+    const r = await new Promise<IteratorResult<string> | null>((resolve) => {
+      child.once('error', () => resolve(null));
+      void lines.next().then(resolve);
+    });
+    if (!r || r.done) throw fail();
+    return JSON.parse(r.value);
+  };
+  const hello = (await next()) as Reference['hello'];
+  return {
+    hello,
+    async command(cmd) {
+      child.stdin.write(`${cmd}\n`);
+      const out = await next();
+      // OpenBLAS's idle threads spin for a while after a call before they sleep: let them settle before ours run.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      return out;
+    },
+    close() {
+      child.stdin.end();
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -45,7 +90,10 @@ async function main(): Promise<void> {
   };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
 
-  // --- tfjs: F4 with 50 power iterations over all 17 layers (fresh state each repeat, as at the start of training).
+  // --- the reference process (PyTorch and numpy), same weights, kept up for interleaved timings.
+  const ref = await startReference(dir);
+
+  // --- F4 with 50 power iterations over all 17 layers (fresh state each repeat, as at the start of training).
   const tensors = kernels.map((k) => tf.tensor4d(new Float32Array(k.data), k.shape));
   const f4Values: number[] = [];
   const f4All = () => {
@@ -60,9 +108,14 @@ async function main(): Promise<void> {
     }
   };
   f4All();
-  const tF4 = best(f4All, REPEATS);
+  const f4Ours: number[] = [];
+  const f4Theirs: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    f4Ours.push(time(f4All));
+    f4Theirs.push(((await ref.command('f4_50')) as { seconds: number }).seconds);
+  }
 
-  // --- tfjs: one training step's worth of F4: 1 iteration + the gradient of the summed bound.
+  // --- one training step's worth of F4: 1 iteration + the gradient of the summed bound.
   const vars = tensors.map((t) => tf.variable(t));
   const states = vars.map((v) => {
     const st = createF4State(v.shape as [number, number, number, number], { seed: 1 });
@@ -79,53 +132,54 @@ async function main(): Promise<void> {
     tf.dispose(grads);
   };
   step();
-  const tStep = best(step, Math.max(REPEATS, 5));
+  const stepOurs: number[] = [];
+  const stepTheirs: number[] = [];
+  for (let r = 0; r < Math.max(REPEATS, 5); r++) {
+    stepOurs.push(time(step));
+    stepTheirs.push(((await ref.command('f4_step')) as { seconds: number }).seconds);
+  }
+  const tF4 = Math.min(...f4Ours);
+  const tStep = Math.min(...stepOurs);
 
-  // --- tfjs: Sedghi's exact circular norm at each layer's real feature-map size.
+  // --- Sedghi's exact circular norm at each layer's real feature-map size, ours then numpy's.
   const exact = stack.map((l, j) => {
     const r = sedghiExactNorm(kernels[j], l.geometry.n);
     return { value: r.value, seconds: r.timeMs / 1000 };
   });
-
-  // --- the references, same weights, same invocation.
-  const py = spawnSync(PYTHON, [join(here, 'reference', 'bounds_reference.py'), dir, String(REPEATS)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
+  const sedghi = (await ref.command('sedghi')) as { sedghi_seconds: number[]; sedghi_values: number[] };
+  ref.close();
   rmSync(dir, { recursive: true, force: true });
-  if (py.status !== 0) {
-    console.error(py.stderr);
-    throw new Error(
-      `the PyTorch reference failed (${PYTHON}). Install Debian's python3-torch python3-numpy python3-scipy, ` +
-        'or set SPECTRAL_LAB_PYTHON to a Python that has torch and numpy.',
-    );
-  }
-  const ref = JSON.parse(py.stdout.trim().split('\n').pop()!);
+  const refOut = {
+    ...ref.hello,
+    f4_50_seconds: Math.min(...f4Theirs),
+    f4_step_seconds: Math.min(...stepTheirs),
+    ...sedghi,
+  };
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`bench:bounds — ${cpu}, ${cpus().length} cores; tfjs ${tf.version.tfjs} on ${backend.name}; ` +
-    `PyTorch ${ref.torch} (${ref.threads} threads); numpy ${ref.numpy}\n`);
+    `PyTorch ${refOut.torch} (${refOut.threads} ATen thread${refOut.threads > 1 ? 's' : ''}, default BLAS threads); numpy ${refOut.numpy}\n`);
 
   const rows = stack.map((l, j) => {
-    const relErr = Math.abs(exact[j].value - ref.sedghi_values[j]) / ref.sedghi_values[j];
+    const relErr = Math.abs(exact[j].value - refOut.sedghi_values[j]) / refOut.sedghi_values[j];
     return [
       l.name,
       `${l.shapeHWIO[0]}x${l.shapeHWIO[1]} ${l.shapeHWIO[2]}→${l.shapeHWIO[3]}`,
       String(l.geometry.n),
       exact[j].value.toFixed(6),
-      ref.sedghi_values[j].toFixed(6),
+      refOut.sedghi_values[j].toFixed(6),
       relErr.toExponential(1),
       (exact[j].seconds * 1000).toFixed(1),
-      (ref.sedghi_seconds[j] * 1000).toFixed(1),
-      (ref.sedghi_seconds[j] / exact[j].seconds).toFixed(1) + '×',
+      (refOut.sedghi_seconds[j] * 1000).toFixed(1),
+      (refOut.sedghi_seconds[j] / exact[j].seconds).toFixed(1) + '×',
     ];
   });
   console.log('Exact circular norm (Sedghi et al. 2019) per layer');
   console.log(renderTable(['layer', 'kernel', 'n', 'ours', 'numpy SVD', 'rel err', 'ours ms', 'numpy ms', 'speed-up'], rows, 2));
   const totOurs = exact.reduce((a, e) => a + e.seconds, 0);
-  const totRef = ref.sedghi_seconds.reduce((a: number, s: number) => a + s, 0);
-  const maxErr = Math.max(...exact.map((e, j) => Math.abs(e.value - ref.sedghi_values[j]) / ref.sedghi_values[j]));
-  const f4Err = Math.max(...f4Values.map((v, j) => Math.abs(v - ref.f4_values[j]) / ref.f4_values[j]));
+  const totRef = refOut.sedghi_seconds.reduce((a: number, s: number) => a + s, 0);
+  const maxErr = Math.max(...exact.map((e, j) => Math.abs(e.value - refOut.sedghi_values[j]) / refOut.sedghi_values[j]));
+  const f4Err = Math.max(...f4Values.map((v, j) => Math.abs(v - refOut.f4_values[j]) / refOut.f4_values[j]));
 
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   console.log('\nSummary (best of repeats; ratio > 1 means Spectral Lab is faster)');
@@ -133,8 +187,8 @@ async function main(): Promise<void> {
     renderTable(
       ['measure', 'Spectral Lab', 'reference', 'ratio', 'target', 'status'],
       [
-        ['F4, 50 power iterations, 17 layers', `${(tF4 * 1000).toFixed(1)} ms`, `${(ref.f4_50_seconds * 1000).toFixed(1)} ms (PyTorch)`, (ref.f4_50_seconds / tF4).toFixed(2), '≥ 1', verdict(tF4 <= ref.f4_50_seconds)],
-        ['F4 per step (1 iteration + gradient)', `${(tStep * 1000).toFixed(1)} ms`, `${(ref.f4_step_seconds * 1000).toFixed(1)} ms (PyTorch)`, (ref.f4_step_seconds / tStep).toFixed(2), '> 1', verdict(tStep < ref.f4_step_seconds)],
+        ['F4, 50 power iterations, 17 layers', `${(tF4 * 1000).toFixed(1)} ms`, `${(refOut.f4_50_seconds * 1000).toFixed(1)} ms (PyTorch)`, (refOut.f4_50_seconds / tF4).toFixed(2), '≥ 1', verdict(tF4 <= refOut.f4_50_seconds)],
+        ['F4 per step (1 iteration + gradient)', `${(tStep * 1000).toFixed(1)} ms`, `${(refOut.f4_step_seconds * 1000).toFixed(1)} ms (PyTorch)`, (refOut.f4_step_seconds / tStep).toFixed(2), '> 1', verdict(tStep < refOut.f4_step_seconds)],
         ['exact circular norm, 17 layers', `${(totOurs * 1000).toFixed(0)} ms`, `${(totRef * 1000).toFixed(0)} ms (numpy SVD)`, (totRef / totOurs).toFixed(1), '≥ 20', verdict(totRef / totOurs >= 20)],
         ['exact norm max rel. error vs numpy', maxErr.toExponential(2), '', '', '≤ 1e-5', verdict(maxErr <= 1e-5)],
         ['F4 (power it.) max rel. diff vs PyTorch', f4Err.toExponential(2), '', '', 'info', ''],
@@ -142,6 +196,9 @@ async function main(): Promise<void> {
       1,
     ),
   );
+  const perRepeat = (ours: number[], theirs: number[]) => ours.map((t, r) => (theirs[r] / t).toFixed(2)).join(' ');
+  console.log(`\nPer repeat, PyTorch time / ours (each pair run back to back): F4 50 iterations ${perRepeat(f4Ours, f4Theirs)}; ` +
+    `F4 per step ${perRepeat(stepOurs, stepTheirs)}`);
   tf.dispose([...tensors, ...vars]);
   states.forEach(disposeF4State);
 }

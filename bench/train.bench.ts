@@ -112,6 +112,8 @@ async function startTorch(dir: string, threads: number): Promise<TorchServer | s
       child.stdin.write(`${k}\n`);
       const line = await next();
       if (line === null) throw new Error(`the PyTorch reference stopped: ${stderr.trim().split('\n').slice(-1)[0]}`);
+      // OpenBLAS's idle threads spin for a while after a call before they sleep: let them settle before ours run.
+      await new Promise((resolve) => setTimeout(resolve, 250));
       return JSON.parse(line) as { step_ms: number[]; cpu_ms: number[] };
     },
     close() {

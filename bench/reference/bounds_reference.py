@@ -6,6 +6,9 @@ Reads the same kernels the TypeScript side used (raw float32 HWIO files + manife
 and with numpy, Sedghi, Gupta & Long (2019)'s published method for the exact circular norm:
   transforms = np.fft.fft2(kernel, (n, n), axes=[0, 1]); np.linalg.svd(transforms, compute_uv=False)
 at each layer's real feature-map size. Prints one JSON object on stdout.
+
+With --serve it loads and warms up, prints one JSON line, then answers commands read from stdin (f4_50, f4_step,
+sedghi) with one JSON line each, so the benchmark can interleave its own timings with these.
 """
 import json
 import sys
@@ -55,8 +58,10 @@ def timeit(fn, repeats):
 
 
 def main():
-    folder = sys.argv[1]
-    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    serve = '--serve' in sys.argv
+    args = [a for a in sys.argv[1:] if a != '--serve']
+    folder = args[0]
+    repeats = int(args[1]) if len(args) > 1 else 3
     torch.manual_seed(0)
     manifest = json.load(open(f"{folder}/manifest.json"))
     layers = []
@@ -76,8 +81,28 @@ def main():
         return out
 
     f4_values = f4_50()
+    if serve:
+        return serve_loop(layers, f4_50, f4_values)
     t_f4_50 = timeit(f4_50, repeats)
 
+    f4_step = step_state(layers)
+    t_f4_step = timeit(f4_step, max(repeats, 5))
+
+    sedghi_values, sedghi_times = sedghi_all(layers)
+    print(json.dumps({
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "threads": torch.get_num_threads(),
+        "f4_50_seconds": t_f4_50,
+        "f4_values": f4_values,
+        "f4_step_seconds": t_f4_step,
+        "sedghi_seconds": sedghi_times,
+        "sedghi_values": sedghi_values,
+    }))
+
+
+def step_state(layers):
+    """Parameters and warm singular vectors (50 iterations) for the per-step measurement, and that step."""
     params = [layer["L"].clone().requires_grad_(True) for layer in layers]
     states = [[(u.clone(), v.clone()) for u, v in layer["uv"]] for layer in layers]
     for P, st in zip(params, states):
@@ -93,8 +118,27 @@ def main():
             P.grad = None
 
     f4_step()
-    t_f4_step = timeit(f4_step, max(repeats, 5))
+    return f4_step
 
+
+def serve_loop(layers, f4_50, f4_values):
+    """--serve: one JSON line per command read from stdin, so the caller can interleave its own timings."""
+    f4_step = step_state(layers)
+    print(json.dumps({"torch": torch.__version__, "numpy": np.__version__, "threads": torch.get_num_threads(),
+                      "f4_values": f4_values}), flush=True)
+    for line in sys.stdin:
+        cmd = line.strip()
+        if cmd in ("f4_50", "f4_step"):
+            fn = f4_50 if cmd == "f4_50" else f4_step
+            t0 = time.perf_counter()
+            fn()
+            print(json.dumps({"seconds": time.perf_counter() - t0}), flush=True)
+        elif cmd == "sedghi":
+            values, times = sedghi_all(layers)
+            print(json.dumps({"sedghi_seconds": times, "sedghi_values": values}), flush=True)
+
+
+def sedghi_all(layers):
     sedghi_values, sedghi_times = [], []
     for layer in layers:
         n = layer["n"]
@@ -107,17 +151,7 @@ def main():
         sv = sedghi()
         sedghi_times.append(time.perf_counter() - t0)
         sedghi_values.append(float(sv.max()))
-
-    print(json.dumps({
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "threads": torch.get_num_threads(),
-        "f4_50_seconds": t_f4_50,
-        "f4_values": f4_values,
-        "f4_step_seconds": t_f4_step,
-        "sedghi_seconds": sedghi_times,
-        "sedghi_values": sedghi_values,
-    }))
+    return sedghi_values, sedghi_times
 
 
 if __name__ == "__main__":
