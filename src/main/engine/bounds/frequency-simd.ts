@@ -10,8 +10,8 @@
  */
 import {
   type Bytes, uleb, vec, section, I32, F32, V128, get, set, i32, f32Load, f32Store, vLoadAt, vStoreAt,
-  SPLAT, V_ADD, V_MUL, ZERO4, forUp, add, mul, hsum,
-  instantiateSimd,
+  SPLAT, V_ADD, V_MUL, V_MADD, ZERO4, forUp, add, mul, hsum,
+  instantiateSimd, relaxedSimdAvailable,
   type WasmMemory,
 } from './wasm-simd-encoder.js';
 import type { HeapDft } from './fft2.js';
@@ -29,7 +29,19 @@ const V128_LOCALS = 18;
 const I32_LT_U = [0x49];
 
 const v = (ptr: Bytes, off: Bytes): Bytes => [...add(ptr, off), ...vLoadAt(0)];
-const fma = (acc: number, x: number, y: number, op: Bytes = V_ADD): Bytes => [...get(acc), ...get(x), ...get(y), ...V_MUL, ...op, ...set(acc)];
+const V_NMADD = [0xfd, 0x86, 0x02]; // f32x4.relaxed_nmadd: c - a * b
+
+/**
+ * Whether the module being assembled fuses its multiply-adds (relaxed SIMD, see wasm-simd-encoder.ts): set by
+ * moduleBytes for the duration of one build, read by the helpers below.
+ */
+let fused = false;
+
+/** acc (op)= x * y on float32 lanes (op: V_ADD or V_SUB). */
+const fma = (acc: number, x: number, y: number, op: Bytes = V_ADD): Bytes =>
+  fused
+    ? [...get(x), ...get(y), ...get(acc), ...(op === V_SUB ? V_NMADD : V_MADD), ...set(acc)]
+    : [...get(acc), ...get(x), ...get(y), ...V_MUL, ...op, ...set(acc)];
 
 /**
  * The lane type of the Gram product: float32 x 4 for the screening, float64 x 2 for the float64 confirmation
@@ -40,18 +52,28 @@ interface Lane {
   add: Bytes;
   sub: Bytes;
   mul: Bytes;
+  /** relaxed_madd (a * b + c) and relaxed_nmadd (c - a * b). */
+  madd: Bytes;
+  nmadd: Bytes;
   splat: Bytes;
   load: Bytes;
   store: Bytes;
   hsum: (acc: number) => Bytes;
 }
-const F32X4: Lane = { bytes: 4, add: V_ADD, sub: V_SUB, mul: V_MUL, splat: SPLAT, load: f32Load, store: f32Store, hsum };
+const F32X4: Lane = { bytes: 4, add: V_ADD, sub: V_SUB, mul: V_MUL, madd: V_MADD, nmadd: V_NMADD, splat: SPLAT, load: f32Load, store: f32Store, hsum };
 const F64X2: Lane = {
   bytes: 8, add: [0xfd, 0xf0, 0x01], sub: [0xfd, 0xf1, 0x01], mul: [0xfd, 0xf2, 0x01], splat: [0xfd, 0x14],
+  madd: [0xfd, 0x87, 0x02], nmadd: [0xfd, 0x88, 0x02],
   load: [0x2b, 3, 0], store: [0x39, 3, 0],
   hsum: (acc) => [...get(acc), 0xfd, 0x21, 0, ...get(acc), 0xfd, 0x21, 1, 0xa0],
 };
-const fmaL = (L: Lane, acc: number, x: number, y: number, sub = false): Bytes => [...get(acc), ...get(x), ...get(y), ...L.mul, ...(sub ? L.sub : L.add), ...set(acc)];
+const fmaL = (L: Lane, acc: number, x: number, y: number, sub = false): Bytes =>
+  fused
+    ? [...get(x), ...get(y), ...get(acc), ...(sub ? L.nmadd : L.madd), ...set(acc)]
+    : [...get(acc), ...get(x), ...get(y), ...L.mul, ...(sub ? L.sub : L.add), ...set(acc)];
+/** The value on the stack (op)= x * y, as fmaL does for a local (S is free during the sweeps that use it). */
+const fmaTop = (L: Lane, x: number, y: number, sub = false): Bytes =>
+  fused ? [...set(S), ...get(x), ...get(y), ...get(S), ...(sub ? L.nmadd : L.madd)] : [...get(x), ...get(y), ...L.mul, ...(sub ? L.sub : L.add)];
 const qAt = (L: Lane, row: Bytes): Bytes => [...add(get(Q), mul(row, i32(L.bytes))), ...L.load, ...L.splat];
 
 /** Row pointers of rows RR (and RR + 1): real part at P, imaginary part IM bytes further. */
@@ -71,9 +93,9 @@ function conjugateSweep(L: Lane): Bytes {
     ...rowPointers,
     ...columns((off) => [
       ...at(P0, off), ...set(XR0), ...at(I0, off), ...set(XI0),
-      ...add(get(Y), get(CC)), ...at(Y, off), ...get(XR0), ...get(A0), ...L.mul, ...L.add, ...get(XI0), ...get(B0), ...L.mul, ...L.add,
+      ...add(get(Y), get(CC)), ...at(Y, off), ...fmaTop(L, XR0, A0), ...fmaTop(L, XI0, B0),
       ...vStoreAt(off),
-      ...add(get(YIP), get(CC)), ...at(YIP, off), ...get(XR0), ...get(B0), ...L.mul, ...L.add, ...get(XI0), ...get(A0), ...L.mul, ...L.sub,
+      ...add(get(YIP), get(CC)), ...at(YIP, off), ...fmaTop(L, XR0, B0), ...fmaTop(L, XI0, A0, true),
       ...vStoreAt(off),
     ]),
   ];
@@ -163,10 +185,12 @@ function combineBody(): Bytes {
  * tap l of T[k][v] = sum_l W[k,l] e^{-2 pi i v l / n_w} for a block of channel pairs.
  */
 const [TX, TC, TSN, TRE, TIM, TN, TJ] = [0, 1, 2, 3, 4, 5, 6];
-const [VC, VS, VX] = [7, 8, 9];
+const [VC, VS, VX, VT] = [7, 8, 9, 10];
 function tapsBody(): Bytes {
   const rmw = (ptr: number, coef: number): Bytes => [
-    ...add(get(ptr), get(TJ)), ...v(get(ptr), get(TJ)), ...get(coef), ...get(VX), ...V_MUL, ...V_ADD, ...vStoreAt(0),
+    ...add(get(ptr), get(TJ)), ...v(get(ptr), get(TJ)),
+    ...(fused ? [...set(VT), ...get(coef), ...get(VX), ...get(VT), ...V_MADD] : [...get(coef), ...get(VX), ...V_MUL, ...V_ADD]),
+    ...vStoreAt(0),
   ];
   return [
     ...get(TC), ...SPLAT, ...set(VC),
@@ -221,7 +245,17 @@ function stepBody(): Bytes {
   ];
 }
 
-function moduleBytes(): Uint8Array {
+/** The module; its multiply-adds fused (relaxed_madd / relaxed_nmadd) where `fma`. */
+function moduleBytes(fma: boolean): Uint8Array {
+  fused = fma;
+  try {
+    return assemble();
+  } finally {
+    fused = false;
+  }
+}
+
+function assemble(): Uint8Array {
   const gramType = [0x60, ...vec(Array.from({ length: 6 }, () => [I32])), 0];
   const combineType = [0x60, ...vec(Array.from({ length: 11 }, () => [I32])), 0];
   const tapsType = [0x60, ...vec([[I32], [F32], [F32], [I32], [I32], [I32]]), 0];
@@ -237,7 +271,7 @@ function moduleBytes(): Uint8Array {
     ...section(3, vec([[0], [1], [2], [3], [0]])),
     ...section(5, vec([[0x00, ...uleb(1)]])),
     ...section(7, vec([[...name('gram'), 0x00, 0], [...name('combine'), 0x00, 1], [...name('taps'), 0x00, 2], [...name('step'), 0x00, 3], [...name('gram64'), 0x00, 4], [...name('mem'), 0x02, 0]])),
-    ...section(10, vec([fn(gramBody(F32X4), I32_LOCALS, V128_LOCALS), fn(combineBody(), 4, 8), fn(tapsBody(), 1, 3), fn(stepBody(), 2, 8),
+    ...section(10, vec([fn(gramBody(F32X4), I32_LOCALS, V128_LOCALS), fn(combineBody(), 4, 8), fn(tapsBody(), 1, 4), fn(stepBody(), 2, 8),
       fn(gramBody(F64X2), I32_LOCALS, V128_LOCALS)])),
   ]);
 }
@@ -261,7 +295,7 @@ let kernel: GramSimd | null | undefined;
 /** The compiled kernel, or null where WebAssembly SIMD is unavailable (then the float64 JS path is used). */
 export function gramSimd(): GramSimd | null {
   if (kernel !== undefined) return kernel;
-  const wasm = instantiateSimd(moduleBytes());
+  const wasm = (relaxedSimdAvailable() ? instantiateSimd(moduleBytes(true)) : null) ?? instantiateSimd(moduleBytes(false));
   if (!wasm) return (kernel = null);
   const ex = wasm.exports;
   kernel = {
