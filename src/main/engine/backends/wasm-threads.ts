@@ -14,6 +14,7 @@
  * --input-type are refused in workers), and are unref'd afterwards so that they do not keep a
  * finished process alive.
  */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,14 +33,32 @@ function writeScripts(wasmDist: string): { worker: string; main: string } {
   const { wasmWorkerContents } = require(path.join(out, 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string };
   const factory = require(path.join(out, 'tfjs-backend-wasm-threaded-simd.js')) as { default?: unknown } | ((...a: unknown[]) => unknown);
   const factoryFn = (typeof factory === 'function' ? factory : factory.default) as (...a: unknown[]) => unknown;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spectral-lab-wasm-'));
+  // One folder per content, shared by every process and reused: a fresh temporary folder per process was left
+  // behind whenever a process was killed (the exit hook never ran). Files are written under a unique name and
+  // renamed into place, so concurrent starts never see a half-written script.
+  const mainCode = `var WasmBackendModuleThreadedSimd = ${factoryFn.toString()}`;
+  // As tfjs does for its blob: the template literal turned "\n" escapes into real newlines.
+  const workerTail = wasmWorkerContents.replace(/\n/g, '\\n');
+  const digest = createHash('sha256').update(mainCode).update(workerTail).digest('hex').slice(0, 16);
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  let dir = path.join(os.tmpdir(), `spectral-lab-wasm-${uid}-${digest}`);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = fs.lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) {
+    // Not ours alone (another user could have planted code there): a private folder for this process instead.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spectral-lab-wasm-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
   const main = path.join(dir, 'tfjs-backend-wasm-threaded-simd.js');
   const worker = path.join(dir, 'tfjs-backend-wasm-threaded-simd.worker.js');
-  fs.writeFileSync(main, `var WasmBackendModuleThreadedSimd = ${factoryFn.toString()}`);
-  // As tfjs does for its blob: the template literal turned "\n" escapes into real newlines.
-  const workerCode = wasmWorkerContents.replace(/\n/g, '\\n');
-  fs.writeFileSync(worker, `URL.createObjectURL = () => ${JSON.stringify(main)}; URL.revokeObjectURL = () => {};\n${workerCode}`);
-  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const place = (file: string, code: string): void => {
+    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === code) return;
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    fs.writeFileSync(tmp, code);
+    fs.renameSync(tmp, file);
+  };
+  place(main, mainCode);
+  place(worker, `URL.createObjectURL = () => ${JSON.stringify(main)}; URL.revokeObjectURL = () => {};\n${workerTail}`);
   scriptFiles = { worker, main };
   return scriptFiles;
 }
