@@ -23,8 +23,12 @@ import { renderTable } from '../src/main/cli/bounds-format.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = process.env.SPECTRAL_LAB_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-/** Pause after each reference command (see Reference.command). */
-const SETTLE_MS = 250;
+/**
+ * A pause around every reference command, so each timed block, ours and the reference's, starts after one: thread
+ * pools (OpenBLAS's, XNNPACK's) spin for a while after their last task before they sleep, and would otherwise take
+ * CPU from the next block.
+ */
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 250));
 
 /** Seconds one call of fn takes. */
 function time(fn: () => void): number {
@@ -64,10 +68,10 @@ async function startReference(dir: string): Promise<Reference> {
   return {
     hello,
     async command(cmd) {
+      await settle();
       child.stdin.write(`${cmd}\n`);
       const out = await next();
-      // OpenBLAS's idle threads spin for a while after a call before they sleep: let them settle before ours run.
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      await settle();
       return out;
     },
     close() {

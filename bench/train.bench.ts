@@ -39,6 +39,12 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // Debian's python3-torch lives in the system interpreter; a pyenv/venv python3 first on PATH would not see it.
 const PYTHON = opt('python', existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
+/**
+ * A pause before every timed block, ours and the references' alike: thread pools (OpenBLAS's, XNNPACK's) spin for
+ * a while after their last task before they sleep, and would otherwise take CPU from the next block.
+ */
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 250));
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -112,8 +118,6 @@ async function startTorch(dir: string, threads: number): Promise<TorchServer | s
       child.stdin.write(`${k}\n`);
       const line = await next();
       if (line === null) throw new Error(`the PyTorch reference stopped: ${stderr.trim().split('\n').slice(-1)[0]}`);
-      // OpenBLAS's idle threads spin for a while after a call before they sleep: let them settle before ours run.
-      await new Promise((resolve) => setTimeout(resolve, 250));
       return JSON.parse(line) as { step_ms: number[]; cpu_ms: number[] };
     },
     close() {
@@ -160,12 +164,14 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       const block = Math.round(((r + 1) * STEPS) / ROUNDS) - Math.round((r * STEPS) / ROUNDS);
       const from = tPlain.length;
+      await settle();
       for (let i = 0; i < block; i++) {
         await timed(plain, step++, tPlain, cPlain);
         await timed(f4, fstep++, tF4, cF4);
       }
       const mine = median(tPlain.slice(from));
       for (const [j, server] of servers.entries()) {
+        await settle();
         const got = await server.steps(block);
         torchWall[j].push(...got.step_ms);
         torchCpu[j].push(...got.cpu_ms);
