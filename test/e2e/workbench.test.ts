@@ -94,7 +94,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () =>
       await page.click('[data-testid=btn-reset]');
       const preset = page.locator('[data-testid^=preset-mnist]').first();
       if ((await preset.count()) > 0) await preset.click();
-      await fillForm(page, quickMnist('e2e quick mnist', 2, 0.01));
+      // Long enough (40 epochs of 28 steps) that it is still training when the later tests pause and compare it,
+      // however fast the machine trains; closing the lab stops it.
+      await fillForm(page, quickMnist('e2e quick mnist', 40, 0.01));
       await expect.poll(() => page.textContent('[data-testid=form-status]')).toMatch(/valid/);
       await screenshot(page, 'new-experiment');
       await page.click('[data-testid=btn-start]');
