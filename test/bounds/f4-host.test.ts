@@ -5,11 +5,30 @@ import { createF4SimdPasses, f4SimdPasses, simdHeap } from '../../src/main/engin
 import { relaxedSimdAvailable } from '../../src/main/engine/bounds/wasm-simd-encoder.js';
 import type { Shape4 } from '../../src/main/engine/bounds/reshapes.js';
 import { copyBlocked } from '../../src/main/engine/bounds/f4-blocks.js';
+import { f4Helper } from '../../src/main/engine/bounds/f4-parallel.js';
 
 function weights(shape: Shape4, seed: number): Float32Array {
   const n = shape.reduce((a, b) => a * b);
   return Float32Array.from({ length: n }, (_, j) => Math.sin(j * 0.731 + seed) * 0.2);
 }
+
+it('the F4 helper thread starts, loads a job and runs module calls on it (no silent fallback to one thread)', () => {
+  const p = f4SimdPasses()!;
+  // Its kernel [1, 2, 3, 4] at float 0; the call copies it (blockCopy, one row of 4) to float 16, which comes back.
+  const helper = f4Helper(p, {
+    heapBytes: 1 << 16,
+    kernel: new Float32Array([1, 2, 3, 4]),
+    kernelAt: 0,
+    inputs: [[], []],
+    calls: [[['blockCopy', [0, 64, 1, 4, 4]]], [['blockCopy', [0, 64, 1, 4, 4]]]],
+    outputs: [[[16, 4, false]], [[16, 4, false]]],
+  });
+  expect(helper).not.toBeNull();
+  const heap = new Float32Array(32);
+  helper!.start(0, heap);
+  helper!.finish(0, heap);
+  expect(Array.from(heap.subarray(16, 20))).toEqual([1, 2, 3, 4]);
+});
 
 it('the SIMD passes compile under Node with fused multiply-adds (relaxed SIMD; the benchmark relies on it)', () => {
   expect(relaxedSimdAvailable()).toBe(true);

@@ -9,7 +9,7 @@
  * The helper mirrors the main thread's memory layout (same float offsets), so one description of the pass calls
  * serves both. It is an eval'd script without imports, so no extra bundle entry is needed.
  */
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../command-thread.js';
 import type { F4SimdPasses } from './f4-simd.js';
 
 /** [float offset in the module's memory, length]; outputs carry `add`: summed into (z) or copied over (u). */
@@ -35,92 +35,45 @@ export interface F4Helper {
   finish(s: 0 | 1, heap: Float32Array): void;
 }
 
-const WORKER_SOURCE = `
-const { workerData, receiveMessageOnPort } = require('node:worker_threads');
-const { module, ctrlBuf, port } = workerData;
-const ctrl = new Int32Array(ctrlBuf);
-const ex = new WebAssembly.Instance(module).exports;
-let job = null, heap = null, xch = null, seen = 0;
-for (;;) {
-  Atomics.wait(ctrl, 0, seen);
-  seen = Atomics.load(ctrl, 0);
-  try {
-    const cmd = Atomics.load(ctrl, 1);
-    if (cmd === 0) {
-      job = receiveMessageOnPort(port).message;
-      const have = ex.mem.buffer.byteLength;
-      if (have < job.heapBytes) ex.mem.grow(Math.ceil((job.heapBytes - have) / 65536));
-      heap = new Float32Array(ex.mem.buffer);
-      heap.set(job.kernel, job.kernelAt);
-      job.kernel = null;
-      xch = new Float32Array(job.exchange);
-    } else {
-      const s = cmd - 1;
-      let at = 0;
-      for (const [h, n] of job.inputs[s]) { heap.set(xch.subarray(at, at + n), h); at += n; }
-      for (const [h, n] of job.outputs[s]) heap.fill(0, h, h + n);
-      for (const [name, args] of job.calls[s]) ex[name](...args);
-      for (const [h, n] of job.outputs[s]) { xch.set(heap.subarray(h, h + n), at); at += n; }
-    }
-    Atomics.store(ctrl, 3, 0);
-  } catch (e) {
-    Atomics.store(ctrl, 3, 1);
-  }
-  Atomics.store(ctrl, 2, seen);
-  Atomics.notify(ctrl, 2);
+/** The helper's code (command-thread.ts): command 0 loads a job, command 1 + s runs parity s's passes. */
+const SETUP = `
+const ex = new WebAssembly.Instance(workerData.module).exports;
+let job = null, heap = null, xch = null;
+`;
+const BODY = `
+if (arg === 0) {
+  job = receiveMessageOnPort(port).message;
+  const have = ex.mem.buffer.byteLength;
+  if (have < job.heapBytes) ex.mem.grow(Math.ceil((job.heapBytes - have) / 65536));
+  heap = new Float32Array(ex.mem.buffer);
+  heap.set(job.kernel, job.kernelAt);
+  job.kernel = null;
+  xch = new Float32Array(job.exchange);
+} else {
+  const s = arg - 1;
+  let at = 0;
+  for (const [h, n] of job.inputs[s]) { heap.set(xch.subarray(at, at + n), h); at += n; }
+  for (const [h, n] of job.outputs[s]) heap.fill(0, h, h + n);
+  for (const [name, args] of job.calls[s]) ex[name](...args);
+  for (const [h, n] of job.outputs[s]) { xch.set(heap.subarray(h, h + n), at); at += n; }
 }
 `;
 
-/** ctrl: [0] command sequence, [1] command (0 setup, 1 + s iterate), [2] sequence done, [3] failed. */
-interface Thread {
-  worker: Worker;
-  port: MessagePort;
-  ctrl: Int32Array;
-  seq: number;
-}
-let thread: Thread | null | undefined;
+let thread: CommandThread | null | undefined;
 
 /** Off with SPECTRAL_LAB_F4_THREADS=1, or where threads or shared memory are unavailable. */
-function helperThread(p: F4SimdPasses): Thread | null {
+function helperThread(p: F4SimdPasses): CommandThread | null {
   if (thread !== undefined) return thread;
-  if (process.env.SPECTRAL_LAB_F4_THREADS === '1' || typeof SharedArrayBuffer === 'undefined') return (thread = null);
-  try {
-    const ctrlBuf = new SharedArrayBuffer(16);
-    const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { module: p.module, ctrlBuf, port: port2 },
-      transferList: [port2],
-    });
-    worker.unref();
-    worker.on('error', () => undefined); // a failure surfaces as a stalled or failed command: single-thread then
-    thread = { worker, port: port1, ctrl: new Int32Array(ctrlBuf), seq: 0 };
-  } catch {
-    thread = null;
-  }
-  return thread;
+  if (process.env.SPECTRAL_LAB_F4_THREADS === '1') return (thread = null);
+  return (thread = startCommandThread(SETUP, BODY, { module: p.module }));
 }
 
-function command(t: Thread, cmd: number): void {
-  Atomics.store(t.ctrl, 1, cmd);
-  Atomics.store(t.ctrl, 0, ++t.seq);
-  Atomics.notify(t.ctrl, 0);
-}
-
-function awaitDone(t: Thread, timeoutMs: number): void {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const done = Atomics.load(t.ctrl, 2);
-    if (done === t.seq) break;
-    const left = until - Date.now();
-    if (left <= 0 || Atomics.wait(t.ctrl, 2, done, left) === 'timed-out') {
-      // Never reuse a thread that may still be running a stale command.
-      void t.worker.terminate();
-      thread = null;
-      throw new Error('F4 helper thread stalled; continuing on one thread.');
-    }
-  }
-  if (Atomics.load(t.ctrl, 3) !== 0) throw new Error('F4 helper thread failed; continuing on one thread.');
+/** Wait for the helper; a stalled or failed helper is dropped (the caller then runs on one thread). */
+function awaitDone(t: CommandThread, timeoutMs: number): void {
+  const outcome = awaitCommand(t, timeoutMs);
+  if (outcome === 'done') return;
+  if (outcome === 'stalled') thread = null; // never reuse a thread that may still run a stale command
+  throw new Error(`F4 helper thread ${outcome}; continuing on one thread.`);
 }
 
 /** Whether a helper thread can run (starting it, once per process, if not yet started). */
@@ -136,7 +89,7 @@ export function f4Helper(p: F4SimdPasses, job: HelperJob): F4Helper | null {
   const xch = new Float32Array(new SharedArrayBuffer(4 * Math.max(size(0), size(1))));
   // The kernel block is moved, not cloned: the caller passes a copy made for the helper.
   t.port.postMessage({ ...job, exchange: xch.buffer }, [job.kernel.buffer as ArrayBuffer]);
-  command(t, 0);
+  sendCommand(t, 0);
   // The first command also waits for the thread to start (tens of ms; far more on a loaded machine).
   awaitDone(t, 30_000);
   return {
@@ -146,7 +99,7 @@ export function f4Helper(p: F4SimdPasses, job: HelperJob): F4Helper | null {
         xch.set(heap.subarray(h, h + n), at);
         at += n;
       }
-      command(t, 1 + s);
+      sendCommand(t, 1 + s);
     },
     finish(s, heap) {
       awaitDone(t, 10_000);

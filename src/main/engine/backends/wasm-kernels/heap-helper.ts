@@ -9,40 +9,23 @@
  * Unavailable (null) with the single-threaded build, whose memory is not shared, or with
  * SPECTRAL_LAB_WASM_HELPER=0.
  */
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
 import type { WasmMemoryLike } from './heap-simd.js';
 
-const WORKER_SOURCE = `
-const { workerData, receiveMessageOnPort } = require('node:worker_threads');
-const { memory, ctrlBuf, port } = workerData;
-const ctrl = new Int32Array(ctrlBuf);
+/** The helper's code (command-thread.ts): instantiate modules on the shared memory as they come, run a call. */
+const SETUP = `
+const memory = workerData.memory;
 const instances = new Map();
-let seen = 0;
-for (;;) {
-  Atomics.wait(ctrl, 0, seen);
-  seen = Atomics.load(ctrl, 0);
-  let failed = 0;
-  try {
-    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
-      const { key, module, fn, args } = m.message;
-      if (module) instances.set(key, new WebAssembly.Instance(module, { env: { memory } }).exports);
-      if (fn) instances.get(key)[fn](...args);
-    }
-  } catch (e) {
-    failed = 1;
-  }
-  Atomics.store(ctrl, 2, failed);
-  Atomics.store(ctrl, 1, seen);
-  Atomics.notify(ctrl, 1);
+`;
+const BODY = `
+for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+  const { key, module, fn, args } = m.message;
+  if (module) instances.set(key, new WebAssembly.Instance(module, { env: { memory } }).exports);
+  if (fn) instances.get(key)[fn](...args);
 }
 `;
 
-/** ctrl: [0] command sequence, [1] sequence done, [2] last command failed. */
-interface Thread {
-  worker: Worker;
-  port: MessagePort;
-  ctrl: Int32Array;
-  seq: number;
+interface Thread extends CommandThread {
   modules: WeakMap<object, number>;
   running: boolean;
 }
@@ -63,16 +46,8 @@ export interface HeapHelper {
 }
 
 function startThread(memory: WasmMemoryLike): Thread | null {
-  try {
-    const ctrlBuf = new SharedArrayBuffer(12);
-    const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, ctrlBuf, port: port2 }, transferList: [port2] });
-    worker.unref();
-    worker.on('error', () => undefined); // surfaces as a failed or stalled command
-    return { worker, port: port1, ctrl: new Int32Array(ctrlBuf), seq: 0, modules: new WeakMap(), running: false };
-  } catch {
-    return null;
-  }
+  const t = startCommandThread(SETUP, BODY, { memory });
+  return t && { ...t, modules: new WeakMap(), running: false };
 }
 
 /** The helper for `memory` (started on first use), or null where the memory is not shared or threads are off. */
@@ -99,19 +74,12 @@ export function heapHelper(memory: WasmMemoryLike): HeapHelper | null {
       }
       t.port.postMessage({ key, module: fresh ? module : undefined, fn, args });
       t.running = true;
-      Atomics.store(t.ctrl, 0, ++t.seq);
-      Atomics.notify(t.ctrl, 0);
+      sendCommand(t);
     },
     finish(timeoutMs = 30_000) {
       t.running = false;
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const done = Atomics.load(t.ctrl, 1);
-        if (done === t.seq) break;
-        const left = until - Date.now();
-        if (left <= 0 || Atomics.wait(t.ctrl, 1, done, left) === 'timed-out') retire('stalled');
-      }
-      if (Atomics.load(t.ctrl, 2) !== 0) retire('failed');
+      const outcome = awaitCommand(t, timeoutMs);
+      if (outcome !== 'done') retire(outcome);
       stats.completed++;
     },
   };
