@@ -105,12 +105,14 @@ describe('engine in a worker thread', () => {
     expect(events.at(-1)).toBe(fin);
   });
 
-  it('pauses, resumes and cancels between steps', async () => {
+  it('pauses, resumes and cancels between steps (in a worker given its own WASM thread count)', async () => {
     const h = startRun(
       { ...base, dataset: { ...base.dataset, limitTrain: 3000 }, batchSize: 32, maxSteps: 2000, evaluation: { everySteps: 5000 }, checkpoints: { enabled: false } },
-      { runId: 'ctl' },
+      { runId: 'ctl', wasmThreads: 2 },
     );
     const events = collect(h);
+    // The suite pins SPECTRAL_LAB_WASM_THREADS=1; this worker was started with 2 (engine-adapter.wasmThreadsPerRun).
+    expect(((await waitFor(h, (e) => e.type === 'started')) as EngineEventOf<'started'>).backend.threads).toBe(2);
     await waitFor(h, (e) => e.type === 'step');
     h.pause();
     const paused = (await waitFor(h, (e) => e.type === 'paused')) as EngineEventOf<'paused'>;

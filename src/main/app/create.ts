@@ -41,7 +41,7 @@ export async function createLab(opts: CreateLabOptions): Promise<LabService> {
   for (const r of store.recoveredRuns) log(`run ${r.id} was left running by a process that stopped; marked as crashed.`);
   const presetsDir = opts.presetsDir === undefined ? path.join(root, 'resources', 'experiments') : opts.presetsDir;
   return new LabService({
-    engine: hostEngine({ checkpointRoot: storePaths(opts.dataDir).checkpoints, workerUrl: opts.workerUrl }),
+    engine: hostEngine({ checkpointRoot: storePaths(opts.dataDir).checkpoints, workerUrl: opts.workerUrl, maxConcurrent: opts.maxConcurrent }),
     store: new SqliteStorePort(store, opts.shell),
     dataDir: store.paths.dataDir,
     shell: opts.shell,

@@ -3,6 +3,7 @@
  * in the data folder. The backend report for getInfo probes without activating anything, so asking
  * does not load a backend into the main process.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { describeBackendSelection, type BackendAttempt, type BackendReport } from '../../shared/backend.js';
 import type { RunConfig } from '../../shared/config.js';
@@ -14,13 +15,32 @@ export interface HostEngineOptions {
   checkpointRoot: string;
   /** Worker entry; default: the engine host's own (worker.js of the build, or worker.ts under tsx). */
   workerUrl?: URL;
+  /** Runs that may train at once: with more than one, each run's WASM thread pool gets its share of the cores. */
+  maxConcurrent?: number;
+}
+
+/**
+ * WASM threads per run when up to `maxConcurrent` runs train at once: the cores divided among them (at least 1, at
+ * most the default's 4), so that concurrent runs do not oversubscribe the machine (a thread pool waits for its
+ * slowest thread). Undefined, i.e. the process's own setting, for a single run or when SPECTRAL_LAB_WASM_THREADS is
+ * set explicitly.
+ */
+export function wasmThreadsPerRun(maxConcurrent: number, cores = os.availableParallelism(), env = process.env): number | undefined {
+  if (maxConcurrent <= 1 || env.SPECTRAL_LAB_WASM_THREADS) return undefined;
+  return Math.max(1, Math.min(4, Math.floor(cores / maxConcurrent)));
 }
 
 export function hostEngine(opts: HostEngineOptions): EnginePort {
   const workerUrl = opts.workerUrl;
+  const wasmThreads = wasmThreadsPerRun(opts.maxConcurrent ?? 1);
   return {
     start(runId: string, config: RunConfig): EngineRun {
-      const h = startRun(config, { runId, checkpointDir: path.join(opts.checkpointRoot, runId), ...(workerUrl ? { workerUrl } : {}) });
+      const h = startRun(config, {
+        runId,
+        checkpointDir: path.join(opts.checkpointRoot, runId),
+        ...(workerUrl ? { workerUrl } : {}),
+        ...(wasmThreads ? { wasmThreads } : {}),
+      });
       return {
         onEvent: (l) => h.on(l),
         pause: () => h.pause(),

@@ -21,7 +21,7 @@ Options:
   --port N          port to listen on (default ${DEFAULT_PORT}, or the next free one; 0 = any free port)
   --host ADDR       address to bind (default 127.0.0.1; anything else exposes the lab to the network)
   --data DIR        data folder with the run store (default ${defaultDataDir()})
-  --max-concurrent N  runs that may train at once when started "now" (default 1)
+  --max-concurrent N  runs that may train at once when started "now" (default 1); each gets cores/N WASM threads
   --no-open         do not open a browser
   -h, --help        this text
 

@@ -29,6 +29,11 @@ export interface StartRunOptions {
   checkpointDir?: string;
   /** Worker entry to spawn; default: worker.ts beside this file under tsx, worker.js in a build. */
   workerUrl?: URL | string;
+  /**
+   * WASM threads for this run (SPECTRAL_LAB_WASM_THREADS inside its worker), e.g. the cores divided among runs
+   * that train at once; default: the worker inherits the process's setting.
+   */
+  wasmThreads?: number;
 }
 
 export type FinishedEvent = EngineEventOf<'finished'>;
@@ -56,26 +61,27 @@ export interface EngineHandle {
  * hooks are not inherited by worker threads on Node 20, so a TS worker starts from a tiny bootstrap that
  * registers tsx in that thread first.
  */
-function spawnWorker(workerUrl?: URL | string): Worker {
-  if (workerUrl) return new Worker(workerUrl);
+function spawnWorker(workerUrl?: URL | string, wasmThreads?: number): Worker {
+  const options = wasmThreads ? { env: { ...process.env, SPECTRAL_LAB_WASM_THREADS: String(wasmThreads) } } : {};
+  if (workerUrl) return new Worker(workerUrl, options);
   if (!import.meta.url.endsWith('.ts')) {
     // The bundler may put this code in a chunk one folder below the entry (out/main/chunks/).
     const candidates = [new URL('./worker.js', import.meta.url), new URL('../worker.js', import.meta.url)];
-    return new Worker(candidates.find((u) => existsSync(fileURLToPath(u))) ?? candidates[0]);
+    return new Worker(candidates.find((u) => existsSync(fileURLToPath(u))) ?? candidates[0], options);
   }
   const target = new URL('./worker.ts', import.meta.url).href;
   // Resolved here, not in the thread: an eval'd worker resolves bare names from the working folder.
   const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
   const tsxApi = pathToFileURL(path.join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-  return new Worker(bootstrap, { eval: true });
+  return new Worker(bootstrap, { eval: true, ...options });
 }
 
 export function startRun(configInput: unknown, opts: StartRunOptions = {}): EngineHandle {
   // Validate on the host: a bad config fails here with every problem listed, before any thread starts.
   const config = parseRunConfig(configInput);
   const runId = opts.runId ?? randomUUID();
-  const worker = spawnWorker(opts.workerUrl);
+  const worker = spawnWorker(opts.workerUrl, opts.wasmThreads);
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   let finished: FinishedEvent | null = null;
