@@ -12,6 +12,7 @@
  */
 import type { KernelHWIO } from '../../../shared/bounds.js';
 import { distinctColumns, type FrequencySet } from './fft2.js';
+import { unitRoots } from './linalg64.js';
 
 /** g_ab[dk, dl] for a <= b (pair p = b(b+1)/2 + a), taps (dk + h - 1) * (2w - 1) + (dl + w - 1). */
 export interface CorrelationTaps {
@@ -93,6 +94,7 @@ export function forEachCorrelationGram(taps: CorrelationTaps, nh: number, nw: nu
   const count = set.u.length;
   const { vIndex, vList } = distinctColumns(set, nw);
   const nv = vList.length;
+  // Every phase is a unit root: the exponent u*d taken mod n as u*(d + n) mod n (no -0 or float modulo).
   const [cosW, sinW] = unitRoots(nw);
   const [cosH, sinH] = unitRoots(nh);
   // S[vi][dk][p] = sum_dl g_p[dk,dl] e^{-2 pi i v dl / n_w} (dl from -(w-1)); pairs innermost, so that stage 2
@@ -153,18 +155,4 @@ export function forEachCorrelationGram(taps: CorrelationTaps, nh: number, nw: nu
     }
     visit(f, re, im);
   }
-}
-
-/**
- * cos and sin of 2 pi j / n for j < n: every phase above is one of these, the exponent u*d taken mod n as
- * u*(d + n) mod n (non-negative integers, so no -0 or float modulo).
- */
-function unitRoots(n: number): [Float64Array, Float64Array] {
-  const c = new Float64Array(n);
-  const s = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    c[j] = Math.cos((2 * Math.PI * j) / n);
-    s[j] = Math.sin((2 * Math.PI * j) / n);
-  }
-  return [c, s];
 }

@@ -294,3 +294,14 @@ function certifyLambdaMax(G: Float64Array, n: number, lambdaHat: number, maxDiag
   }
   return { mu: rowMax * (1 + gamma(n + 1)), err: 0, attempts: 7 };
 }
+
+/** cos and sin of 2 pi j / n for j < n (the DFT's unit roots; callers reduce their exponents mod n). */
+export function unitRoots(n: number): [Float64Array, Float64Array] {
+  const c = new Float64Array(n);
+  const s = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    c[j] = Math.cos((2 * Math.PI * j) / n);
+    s[j] = Math.sin((2 * Math.PI * j) / n);
+  }
+  return [c, s];
+}

@@ -19,6 +19,7 @@ import type { BoundResult, KernelHWIO } from '../../../shared/bounds.js';
 import { KernelError, validateKernel } from '../../../shared/bounds.js';
 import { kernelToHost } from './host-kernel.js';
 import { frequencyGram, frequencyMatrices, type FrequencyMatrices } from './fft2.js';
+import { unitRoots } from './linalg64.js';
 
 /** Refuse work that would need more than this many bytes of spectra (the grid grows as 4^t). */
 const MAX_BYTES = 2 ** 31;
@@ -156,16 +157,6 @@ function selfCorrelation(fm: FrequencyMatrices): KernelHWIO {
   return { shape: [nh, nw, P, P], data: Z };
 }
 
-/** cos and sin of 2 pi r / n for r < n. */
-function unitRoots(n: number): [Float64Array, Float64Array] {
-  const c = new Float64Array(n);
-  const s = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    c[r] = Math.cos((2 * Math.PI * r) / n);
-    s[r] = Math.sin((2 * Math.PI * r) / n);
-  }
-  return [c, s];
-}
 
 function checkCost(k: KernelHWIO, t: number): void {
   const [h, w, ci, co] = k.shape;
