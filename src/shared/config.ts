@@ -248,17 +248,18 @@ function describeAt(path: PropertyKey[]): string | undefined {
   let s: z.ZodType | undefined = RunConfigObjectSchema;
   let found: string | undefined;
   for (const key of path) {
-    const inner: z.ZodType = unwrap(s);
+    const inner: z.ZodType = unwrapSchema(s);
     if (inner instanceof z.ZodObject && typeof key === 'string') s = (inner.shape as Record<string, z.ZodType>)[key];
     else if (inner instanceof z.ZodArray && typeof key === 'number') s = inner.element as z.ZodType;
     else break;
     if (!s) break;
-    found = s.description ?? unwrap(s).description ?? found;
+    found = s.description ?? unwrapSchema(s).description ?? found;
   }
   return found;
 }
 
-function unwrap(s: z.ZodType): z.ZodType {
+/** The schema inside default/optional/prefault/transform wrappers (to walk object shapes). */
+export function unwrapSchema(s: z.ZodType): z.ZodType {
   let cur: z.ZodType = s;
   for (let i = 0; i < 8; i++) {
     const def = (cur as unknown as { def: { innerType?: z.ZodType; in?: z.ZodType } }).def;
@@ -278,10 +279,10 @@ function issuesOf(error: z.ZodError): { path: string; message: string }[] {
   return error.issues.map((iss) => {
     let message = iss.message;
     if (iss.code === 'unrecognized_keys') {
-      const obj = unwrap(RunConfigObjectSchema as z.ZodType);
+      const obj = unwrapSchema(RunConfigObjectSchema as z.ZodType);
       let s: z.ZodType | undefined = obj;
-      for (const k of iss.path) s = s && unwrap(s) instanceof z.ZodObject ? (unwrap(s) as z.ZodObject).shape[String(k)] : undefined;
-      const known = s && unwrap(s) instanceof z.ZodObject ? Object.keys((unwrap(s) as z.ZodObject).shape) : [];
+      for (const k of iss.path) s = s && unwrapSchema(s) instanceof z.ZodObject ? (unwrapSchema(s) as z.ZodObject).shape[String(k)] : undefined;
+      const known = s && unwrapSchema(s) instanceof z.ZodObject ? Object.keys((unwrapSchema(s) as z.ZodObject).shape) : [];
       message = `unknown field(s) ${iss.keys.map((k) => `'${k}'`).join(', ')}: remove or fix the spelling` +
         (known.length ? ` (known fields: ${known.join(', ')})` : '');
     } else {
