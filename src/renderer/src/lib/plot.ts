@@ -19,6 +19,10 @@ export interface PlotSeries {
   band?: { lo: number[]; hi: number[] };
   /** Sparse series (evaluations): drawn with point markers and never smoothed. */
   sparse?: boolean;
+  /** A fixed colour (e.g. a bound method's, the same in every chart and export); default: the palette slot. */
+  color?: string;
+  /** 'y2': its own axis on the right (a quantity of another scale, e.g. the regulariser beside the loss). */
+  axis?: 'y' | 'y2';
 }
 
 export type DatasetRole = 'line' | 'raw' | 'band-lo' | 'band-hi';
@@ -33,6 +37,8 @@ export interface PlottedDataset {
   dashed: boolean;
   showPoints: boolean;
   inLegend: boolean;
+  color?: string;
+  axis: 'y' | 'y2';
   x: number[];
   y: number[];
 }
@@ -82,7 +88,7 @@ export function buildPlot(series: readonly PlotSeries[], opts: PlotOptions): Plo
   series.forEach((s, i) => {
     const colorIndex = s.colorIndex ?? i;
     const c = cut(s, opts);
-    const base = { seriesId: s.id, colorIndex, dashed: !!s.dashed, showPoints: !!s.sparse && c.x.length <= 200 };
+    const base = { seriesId: s.id, colorIndex, color: s.color, axis: s.axis ?? 'y', dashed: !!s.dashed, showPoints: !!s.sparse && c.x.length <= 200 };
     if (c.lo && c.hi) {
       const idx = downsampleIndices(c.y, opts.budget);
       out.push({ ...base, label: `${s.label} (mean − sd)`, role: 'band-lo', opacity: 0.18, showPoints: false, inLegend: false, x: pick(c.x, idx), y: pick(c.lo, idx) });

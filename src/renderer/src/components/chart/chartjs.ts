@@ -12,6 +12,7 @@ import {
   LineElement,
   LogarithmicScale,
   PointElement,
+  Title,
   Tooltip,
   type ChartDataset,
   type ChartOptions,
@@ -20,7 +21,7 @@ import { cssVar, paletteColor } from '../../theme';
 import type { PlottedDataset } from '../../lib/plot';
 import { fmtNumber } from '../../lib/format';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, Legend, Tooltip);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, Legend, Title, Tooltip);
 
 export { Chart };
 
@@ -44,9 +45,21 @@ export function withAlpha(color: string, alpha: number): string {
 
 export type LineDataset = ChartDataset<'line', { x: number; y: number }[]>;
 
-export function toChartDatasets(plotted: readonly PlottedDataset[], hidden: ReadonlySet<string>): LineDataset[] {
+/** The colours a chart is drawn in: the UI theme's on screen, the light paper style in exports. */
+export interface ChartStyle {
+  background: string;
+  text: string;
+  grid: string;
+  series: (i: number) => string;
+}
+
+export function themeStyle(): ChartStyle {
+  return { background: cssVar('--surface', '#fff'), text: cssVar('--text-muted', '#666'), grid: cssVar('--grid', 'rgba(0,0,0,0.1)'), series: paletteColor };
+}
+
+export function toChartDatasets(plotted: readonly PlottedDataset[], hidden: ReadonlySet<string>, style: ChartStyle = themeStyle()): LineDataset[] {
   return plotted.map((d) => {
-    const color = paletteColor(d.colorIndex);
+    const color = d.color ?? style.series(d.colorIndex);
     const isBand = d.role === 'band-lo' || d.role === 'band-hi';
     return {
       label: d.label,
@@ -60,15 +73,28 @@ export function toChartDatasets(plotted: readonly PlottedDataset[], hidden: Read
       // The lower envelope fills up to the upper one, pushed right after it.
       fill: d.role === 'band-lo' ? '+1' : false,
       hidden: hidden.has(d.seriesId),
+      yAxisID: d.axis,
       spanGaps: false,
       order: isBand ? 3 : d.role === 'raw' ? 2 : 1,
     };
   });
 }
 
-export function baseOptions(xLabel: string, yLabel: string, inLegend: (label: string) => boolean, onLegendClick: (label: string) => void): ChartOptions<'line'> {
-  const text = cssVar('--text-muted', '#666');
-  const grid = cssVar('--grid', 'rgba(0,0,0,0.1)');
+export interface AxisLabels {
+  x: string;
+  y: string;
+  /** Title of the right-hand axis; null = the chart has none. */
+  y2: string | null;
+}
+
+export function baseOptions(
+  labels: AxisLabels,
+  inLegend: (label: string) => boolean,
+  onLegendClick: (label: string) => void,
+  style: ChartStyle = themeStyle(),
+): ChartOptions<'line'> {
+  const { text, grid } = style;
+  const xLabel = labels.x;
   return {
     animation: false,
     responsive: true,
@@ -78,7 +104,11 @@ export function baseOptions(xLabel: string, yLabel: string, inLegend: (label: st
     interaction: { mode: 'nearest', intersect: false, axis: 'x' },
     scales: {
       x: { type: 'linear', title: { display: true, text: xLabel, color: text }, ticks: { color: text, maxRotation: 0 }, grid: { color: grid } },
-      y: { type: 'linear', title: { display: !!yLabel, text: yLabel, color: text }, ticks: { color: text }, grid: { color: grid } },
+      y: { type: 'linear', title: { display: !!labels.y, text: labels.y, color: text }, ticks: { color: text }, grid: { color: grid } },
+      // Its own scale on the right (no grid lines of its own: one grid per plot).
+      ...(labels.y2 !== null
+        ? { y2: { type: 'linear' as const, position: 'right' as const, title: { display: true, text: labels.y2, color: text }, ticks: { color: text }, grid: { drawOnChartArea: false } } }
+        : {}),
     },
     plugins: {
       legend: {
