@@ -197,3 +197,42 @@ export function expandSweep(input: unknown): ExpandedSweep {
   if (problems.length > 0) throw new SweepError(problems.length > 20 ? [...problems.slice(0, 20), `... and ${problems.length - 20} more runs refused`] : problems);
   return { name: spec.name, keys: [...gridKeys, ...randomKeys], items };
 }
+
+// ---------------------------------------------------------------- what the store tells about sweeps and the queue
+
+/** Who takes a queued run: a process on this machine, or BullMQ workers through Redis. */
+export type QueueTarget = 'local' | 'redis';
+
+export interface QueueEntry {
+  runId: string;
+  name: string;
+  /** 1-based place among the runs waiting for the same target. */
+  position: number;
+  target: QueueTarget;
+  sweepId: string | null;
+  attempt: number;
+  enqueuedAt: number;
+}
+
+export interface SweepRunInfo {
+  runId: string;
+  name: string;
+  status: string;
+  /** Which point of the sweep (0-based expansion index) and which try of it. */
+  item: number;
+  attempt: number;
+  assignment: Record<string, JsonValue>;
+}
+
+export interface SweepInfo {
+  id: string;
+  name: string;
+  keys: string[];
+  createdAt: number;
+  /** Points of the sweep (expanded configs). */
+  items: number;
+  /** Status of each point's latest attempt, counted. */
+  counts: Record<string, number>;
+  /** No point's latest attempt is queued or active any more (a crashed one counts as ended until retried). */
+  done: boolean;
+}

@@ -22,6 +22,7 @@ import * as runs from './runs.js';
 import { getSeries, listSeries } from './series-query.js';
 import { sqliteCode } from './sqlite.js';
 import * as summary from './summary.js';
+import { SweepStore } from './sweep-store.js';
 import { StoreWriter } from './writer.js';
 
 export class Store {
@@ -173,6 +174,11 @@ export class Store {
   }
   certifiedCurves(runIds: string[]): Promise<summary.CertCurve[]> {
     return this.guard(() => summary.certifiedCurves(this.o.rdb, runIds));
+  }
+
+  /** Sweeps and the persistent run queue (sweep-store.ts), over this store's connections. */
+  get sweeps(): SweepStore {
+    return new SweepStore(this, { read: () => this.o.rdb, write: () => this.w.wdb, guard: (fn) => this.guard(fn) });
   }
 
   // ------------------------------------------------------------------ files & blobs
