@@ -25,6 +25,11 @@ export interface StoreChartDisplay {
   yRange: [number, number] | null;
   logY: boolean;
   xAxisChoices?: XAxis[];
+  /** Runs named in exported figures (default: those the page provides) and the metric for their file names. */
+  runNames?: string[];
+  metric?: string;
+  /** Title of the right-hand axis of series with axis 'y2'. */
+  y2Label?: string;
 }
 
 export interface StoreChartOptions extends Pick<SeriesStoreOptions, 'runIds' | 'names' | 'accept' | 'startedAt'> {
@@ -70,6 +75,9 @@ export function useStoreChart(display: StoreChartDisplay, opts: StoreChartOption
     yRange: display.yRange,
     logY: display.logY,
     xAxisChoices: display.xAxisChoices ?? ALL_AXES,
+    runNames: display.runNames ?? [],
+    metric: display.metric ?? '',
+    y2Label: display.y2Label,
     series: series.value,
     xLabel: xAxis.value === 'time' ? 'time (s)' : xAxis.value,
     loadRange,
