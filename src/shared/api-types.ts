@@ -3,6 +3,7 @@
  * Pure types: every value is plain JSON, times are epoch milliseconds.
  */
 import type { BoundMethod, BoundResult, F4Matrix } from './bounds.js';
+import type { MethodGeometry } from './bound-methods.js';
 import type { SpectrumHistogram } from './spectrum.js';
 import type { XAxis } from './records.js';
 
@@ -124,6 +125,10 @@ export interface RunProgress {
   totalSteps: number | null;
   epoch: number;
   totalEpochs: number | null;
+  /** How the layer runs (padding, stride, input size), when the store knows it: which operator each value describes. */
+  geometry?: MethodGeometry;
+  /** The certified upper bound the run's Lipschitz bound used for this layer (the smallest valid one), when stored. */
+  certified?: number;
   /** 0..1, null when the total is unknown. */
   fraction: number | null;
   etaMs: number | null;

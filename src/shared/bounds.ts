@@ -4,8 +4,10 @@
  * renderer all speak about a bound the same way.
  */
 
-/** What a number is with respect to the true spectral norm of the layer's Jacobian. */
-export type BoundKind = 'upper bound' | 'exact' | 'estimate (lower)';
+import type { BoundKind, BoundMethod } from './bound-methods.js';
+
+/** What each method is (kind, validity, label, colour) lives in the one registry, bound-methods.ts. */
+export type { BoundKind, BoundMethod } from './bound-methods.js';
 
 /** The padding a value is valid for. 'any' = every n and every padding (e.g. the Fantastic Four bound). */
 export type PaddingMode = 'circular' | 'zero-same' | 'zero-valid' | 'zero' | 'any';
@@ -16,16 +18,6 @@ export interface BoundValidity {
   /** Spatial input size the value was computed at, where the method depends on it. */
   n?: number | [number, number];
 }
-
-export type BoundMethod =
-  | 'f4' // Singla & Feizi 2021, Theorem 1: sqrt(hw) * min(||R||, ||S||, ||T||, ||U||)
-  | 'f4-polyphase' // the same on the space-to-depth kernel, for strided convolutions
-  | 'sedghi-exact' // Sedghi, Gupta & Long 2019: max over DFT frequencies of the per-frequency sigma_max
-  | 'gram-iteration' // Delattre et al. ICML 2023
-  | 'operator-power' // power iteration on conv and its transpose, as the layer really runs
-  | 'toeplitz-norm2toep' // Delattre et al. 2024, bound for zero padding (every n)
-  | 'miyato-t' // sqrt(hw) * ||T||, Miyato et al.'s heuristic reshape
-  | 'dense-exact'; // a dense layer's exact sigma_max
 
 export interface BoundResult {
   method: BoundMethod;
@@ -143,6 +135,10 @@ export interface LayerGeometry {
   n: number | [number, number];
   stride: number;
   padding: 'same' | 'valid' | 'circular';
+  /** Default 1. */
+  dilation?: number;
+  /** Default 1. */
+  groups?: number;
 }
 
 /** Every bound of one layer, side by side: what the CLI table, the trainer's evaluation and the store share. */
@@ -161,9 +157,14 @@ export interface LayerBoundsReport {
   operator?: BoundResult;
   /** Every singular value of the circular operator (only when asked for with `spectrum: true` and exact ran). */
   spectrum?: Float64Array;
-  /** Whether every upper bound is >= every exact value it bounds (false raises an alarm in the UI). */
+  /** Whether every value is consistent with every other one of the same operator (boundViolations, bound-methods.ts). */
   consistent: boolean;
   violations: string[];
   /** Methods that refused this layer (e.g. a memory or time budget), with their reason. */
   skipped: { method: string; reason: string }[];
+}
+
+/** Every value of a report, in the registry's order of fields (F4 first, the operator estimate last). */
+export function reportResults(r: LayerBoundsReport): BoundResult[] {
+  return [r.f4, r.f4Polyphase, r.gram, r.toeplitz, r.exactCircular, r.operator].filter((b): b is BoundResult => b !== undefined);
 }

@@ -29,30 +29,40 @@ describe('seed groups', () => {
 
 describe('bound tightness and alarms', () => {
   const byLayer = new Map([
-    ['conv1', [{ method: 'f4', x: [10, 20], y: [3, 2] }, { method: 'sedghi-exact', x: [10, 20], y: [2, 2.5] }, { method: 'operator-power', x: [10, 20], y: [1.9, 1.8] }]],
+    ['conv1', [{ method: 'f4', x: [10, 20], y: [3, 2] }, { method: 'sedghi-exact', x: [10, 20], y: [2, 2.5] }, { method: 'operator-power', x: [10, 20], y: [1.5, 1.6] }]],
   ]);
-  it('computes bound / exact per layer and step', () => {
+  it('computes bound / best lower value of the same operator per layer and step', () => {
+    // Zero-padded (the default when the geometry is unknown): F4 is judged against the layer's operator estimate.
     const g = tightnessGrid(byLayer, 'f4');
     expect(g.steps).toEqual([10, 20]);
-    expect(g.ratio[0]).toEqual([1.5, 0.8]);
+    expect(g.ratio[0]).toEqual([2, 1.25]);
+    expect(g.reference[0]).toMatch(/operator estimate \(zero padding, stride 1\)/);
+    // A circular stride-1 layer: the exact circular norm is that layer's norm.
+    const c = tightnessGrid(byLayer, 'f4', new Map([['conv1', { padding: 'circular', stride: 1 }]]));
+    expect(c.ratio[0]).toEqual([1.5, 0.8]);
+    expect(c.alarm[0]).toEqual([false, true]);
   });
-  it('raises an alarm where an upper bound falls below the exact norm, not elsewhere', () => {
+  it('raises an alarm where an upper bound falls below a value of an operator it bounds, not elsewhere', () => {
     const alarms = seriesAlarms(byLayer);
     expect(alarms).toHaveLength(1);
     expect(alarms[0]).toMatchObject({ layer: 'conv1', step: 20, method: 'f4', against: 'sedghi-exact' });
-    const rows: LayerBoundsRow[] = [{ layer: 'c', index: 0, kernelShape: [3, 3, 1, 1], bounds: [
+    const rows: LayerBoundsRow[] = [{ layer: 'c', index: 0, kernelShape: [3, 3, 1, 1], geometry: { padding: 'same', stride: 2 }, certified: 0.5, bounds: [
       { method: 'f4', value: 1, kind: 'upper bound', validFor: { padding: 'any', stride: 1 }, iterations: 0, timeMs: 0 },
-      { method: 'toeplitz-norm2toep', value: 0.5, kind: 'upper bound', validFor: { padding: 'zero', stride: 1 }, iterations: 0, timeMs: 0 },
+      { method: 'f4-polyphase', value: 0.5, kind: 'upper bound', validFor: { padding: 'any', stride: 2 }, iterations: 0, timeMs: 0 },
       { method: 'sedghi-exact', value: 0.9, kind: 'exact', validFor: { padding: 'circular', stride: 1 }, iterations: 0, timeMs: 0 },
+      { method: 'operator-power', value: 0.45, kind: 'estimate (lower)', validFor: { padding: 'zero-same', stride: 2 }, iterations: 0, timeMs: 0 },
     ] }];
-    // The Toeplitz bound holds for zero padding, which may lie below the circular norm: no alarm.
+    // The polyphase and certified bounds hold for the strided layer, which lies below the circular stride-1 norm: no alarm.
     expect(rowAlarms(rows, 5)).toEqual([]);
+    rows[0].certified = 0.4;
+    expect(rowAlarms(rows, 5).map((a) => [a.method, a.against])).toEqual([['certified', 'operator-power']]);
   });
-  it('tabulates the four reshapes with their minimum and the ratio', () => {
+  it('tabulates the four reshapes with their minimum, one column per method and the ratio', () => {
     const rows = layerTableRows([{ layer: 'c', index: 0, kernelShape: [3, 3, 2, 4], f4Matrices: { R: 1, S: 0.5, T: 2, U: 1 }, bounds: [
       { method: 'sedghi-exact', value: 1, kind: 'exact', validFor: { padding: 'circular', stride: 1 }, iterations: 0, timeMs: 0 },
     ] }]);
-    expect(rows[0]).toMatchObject({ argmin: 'S', f4: 1.5, exact: 1, ratio: 1.5, shape: '3×3×2×4' });
+    expect(rows[0]).toMatchObject({ argmin: 'S', f4: 1.5, values: { 'sedghi-exact': 1 }, ratio: 1.5, shape: '3×3×2×4' });
+    expect(rows[0].reference).toMatch(/circular, stride 1/);
   });
 });
 

@@ -5,20 +5,16 @@
  */
 import { z } from 'zod';
 import { LabError, RUN_STATUS_NAMES, type LabArgs, type LabMethod } from '../../shared/api.js';
+import { BOUND_METHODS, type BoundMethodSpec } from '../../shared/bound-methods.js';
+
+/** The API's method enum: the registry's ids (a registry can be passed, as the tests do with a fake method). */
+export function boundMethodEnum(registry: readonly BoundMethodSpec[] = BOUND_METHODS) {
+  return z.enum(registry.map((m) => m.id) as [string, ...string[]]);
+}
 
 const runId = z.string().min(1).max(200);
 const runIds = z.array(runId).min(1).max(64);
 const config = z.record(z.string(), z.unknown());
-const BOUND_METHODS = [
-  'f4',
-  'f4-polyphase',
-  'sedghi-exact',
-  'gram-iteration',
-  'operator-power',
-  'toeplitz-norm2toep',
-  'miyato-t',
-  'dense-exact',
-] as const;
 
 const none = z.tuple([]);
 
@@ -73,7 +69,7 @@ export const ARG_SCHEMAS = {
     z
       .strictObject({
         step: z.union([z.number().int().min(0), z.literal('latest')]).optional(),
-        methods: z.array(z.enum(BOUND_METHODS)).optional(),
+        methods: z.array(boundMethodEnum()).optional(),
       })
       .optional(),
   ]),

@@ -11,7 +11,8 @@ import type {
   RunStatus,
   RunSummary,
 } from '../../shared/api.js';
-import type { BoundKind, BoundMethod, BoundValidity, F4Matrix } from '../../shared/bounds.js';
+import type { BoundKind, F4Matrix } from '../../shared/bounds.js';
+import { CERTIFIED_TOKEN, isBoundMethod, validityOf, type BoundMethod, type MethodGeometry } from '../../shared/bound-methods.js';
 import type * as rec from '../../shared/records.js';
 
 export function statusFromStore(s: rec.RunStatus): RunStatus {
@@ -98,42 +99,18 @@ export function configDiffOf(d: rec.ConfigDiff): ConfigDiff {
 }
 
 const KIND: Record<rec.LayerBoundKind, BoundKind> = { upper: 'upper bound', exact: 'exact', estimate: 'estimate (lower)' };
-const METHOD: Record<string, BoundMethod> = {
-  f4: 'f4',
-  'f4-polyphase': 'f4-polyphase',
-  'sedghi-exact': 'sedghi-exact',
-  'gram-iteration': 'gram-iteration',
-  'operator-power': 'operator-power',
-  'toeplitz-norm2toep': 'toeplitz-norm2toep',
-  'miyato-t': 'miyato-t',
-  'dense-exact': 'dense-exact',
-};
 const RESHAPE = /^f4-([RSTU])$/;
 
-/** What a stored value is valid for, from the method and the layer (Singla & Feizi Thm 1 holds for any padding and n). */
-function validity(method: BoundMethod, meta: rec.LayerRecord | undefined): BoundValidity {
-  const n = meta?.inputSize ? (meta.inputSize[0] === meta.inputSize[1] ? meta.inputSize[0] : meta.inputSize) : undefined;
-  const stride = meta?.stride ?? 1;
-  switch (method) {
-    case 'f4':
-    case 'miyato-t':
-    case 'dense-exact':
-      return { padding: 'any', stride: 1 };
-    case 'f4-polyphase':
-      return { padding: 'any', stride };
-    case 'operator-power':
-      return { padding: meta?.padding === 'valid' ? 'zero-valid' : meta?.padding === 'circular' ? 'circular' : 'zero-same', stride, ...(n !== undefined ? { n } : {}) };
-    case 'toeplitz-norm2toep':
-      return { padding: 'zero', stride: 1 };
-    default:
-      return { padding: 'circular', stride: 1, ...(n !== undefined ? { n } : {}) };
-  }
+/** How the stored layer runs, for the registry's validity (bound-methods.ts); stride 1 'same' when unknown. */
+function geometryOf(meta: rec.LayerRecord | undefined): MethodGeometry {
+  const n = meta?.inputSize ? (meta.inputSize[0] === meta.inputSize[1] ? meta.inputSize[0] : ([meta.inputSize[0], meta.inputSize[1]] as [number, number])) : undefined;
+  return { kind: meta?.kind ?? 'conv', padding: meta?.padding ?? 'same', stride: meta?.stride ?? 1, ...(n !== undefined ? { n } : {}) };
 }
 
 /**
  * One row per layer, in model order. The store keeps value and kind per (layer, method) and the layers'
  * kernel shapes; the F4 reshapes (stored as sqrt(hw)*||M||) become f4Matrices (||M|| alone) when the
- * shape is known. 'certified' (the tightest of the others) is left out: it repeats one of them.
+ * shape is known. 'certified' (the bound the Lipschitz bound used) becomes the row's `certified`.
  * Iterations and time not recorded (runs from older workers) read as 0.
  */
 export function layerBoundsOf(at: { runId: string; step: number | null; availableSteps: number[]; bounds: rec.LayerBoundRecord[] }, known: rec.LayerRecord[], methods?: BoundMethod[]): LayerBounds {
@@ -143,7 +120,7 @@ export function layerBoundsOf(at: { runId: string; step: number | null; availabl
     const meta = metaOf.get(b.layer);
     let row = rows.get(b.layer);
     if (!row) {
-      row = { layer: b.layer, index: meta?.index ?? -1, kernelShape: meta ? [...meta.kernelShape] : [], bounds: [] };
+      row = { layer: b.layer, index: meta?.index ?? -1, kernelShape: meta ? [...meta.kernelShape] : [], bounds: [], ...(meta ? { geometry: geometryOf(meta) } : {}) };
       rows.set(b.layer, row);
     }
     const reshape = RESHAPE.exec(b.method);
@@ -154,9 +131,13 @@ export function layerBoundsOf(at: { runId: string; step: number | null; availabl
       }
       continue;
     }
-    const method = METHOD[b.method];
-    if (!method || (methods && !methods.includes(method))) continue;
-    row.bounds.push({ method, value: b.value, kind: KIND[b.kind], validFor: validity(method, meta), iterations: b.iterations ?? 0, timeMs: b.timeMs ?? 0 });
+    if (b.method === CERTIFIED_TOKEN) {
+      row.certified = b.value;
+      continue;
+    }
+    const method = b.method;
+    if (!isBoundMethod(method) || (methods && !methods.includes(method))) continue;
+    row.bounds.push({ method, value: b.value, kind: KIND[b.kind], validFor: validityOf(method, row.geometry ?? geometryOf(meta)), iterations: b.iterations ?? 0, timeMs: b.timeMs ?? 0 });
   }
   const rank = (r: LayerBoundsRow) => (r.index < 0 ? Number.MAX_SAFE_INTEGER : r.index);
   const layers = [...rows.values()].sort((a, b) => rank(a) - rank(b) || a.layer.localeCompare(b.layer, undefined, { numeric: true }));

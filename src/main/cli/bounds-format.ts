@@ -1,5 +1,18 @@
 /** Output of `bounds`: aligned text tables for people, and JSON named like the reference vectors for machines. */
 import type { F4Report, LayerBoundsReport } from '../../shared/bounds.js';
+import { reportResults } from '../../shared/bounds.js';
+import {
+  BOUND_METHODS,
+  CERTIFIED_TOKEN,
+  certifiedChoice,
+  methodSpec,
+  operatorLabel,
+  RESHAPE_TOKENS,
+  seriesSpecs,
+  tightnessReference,
+  type BoundMethodSpec,
+  type MethodGeometry,
+} from '../../shared/bound-methods.js';
 import type { KernelCase } from './kernel-file.js';
 
 type Cell = string;
@@ -24,11 +37,26 @@ function nOf(r: LayerBoundsReport): string {
   return Array.isArray(n) ? `${n[0]}x${n[1]}` : String(n);
 }
 
-/** Two tables: the values (with F4/exact) and the time each method took. */
-export function formatLayerTables(reports: LayerBoundsReport[]): string {
+/** The methods a bounds table shows, in the registry's order: those the engine computes for one of these layers. */
+export function methodColumns(reports: readonly LayerBoundsReport[], registry: readonly BoundMethodSpec[] = BOUND_METHODS): BoundMethodSpec[] {
+  return seriesSpecs(registry).filter((m) => m.id !== 'f4' && !(RESHAPE_TOKENS as readonly string[]).includes(m.id) && m.computed && reports.some((r) => m.appliesTo(geometryOf(r))));
+}
+
+const geometryOf = (r: LayerBoundsReport): MethodGeometry => ({ kind: 'conv', ...r.geometry });
+
+/** The value of one column: a method's result, or the certified choice among them. */
+function columnValue(m: BoundMethodSpec, r: LayerBoundsReport, registry: readonly BoundMethodSpec[]): number | undefined {
+  const values = reportResults(r);
+  if (m.id === CERTIFIED_TOKEN) return certifiedChoice(values, geometryOf(r), registry)?.value;
+  return values.find((b) => b.method === m.id)?.value;
+}
+
+/** Two tables: the values (F4's four norms, every method, F4 against its reference) and the time each method took. */
+export function formatLayerTables(reports: LayerBoundsReport[], registry: readonly BoundMethodSpec[] = BOUND_METHODS): string {
+  const columns = methodColumns(reports, registry);
   const valueRows = reports.map((r) => {
     const f4: F4Report = r.f4;
-    const exact = r.exactCircular?.value;
+    const ref = tightnessReference('f4', reportResults(r), geometryOf(r), registry);
     return [
       r.name,
       shape(r),
@@ -39,39 +67,29 @@ export function formatLayerTables(reports: LayerBoundsReport[]): string {
       num(f4.matrixNorms.T),
       num(f4.matrixNorms.U),
       `${num(f4.minBound)} (${f4.argmin})`,
-      num(r.f4Polyphase?.minBound),
-      num(exact),
-      num(r.gram?.value),
-      num(r.toeplitz?.value),
-      num(r.operator?.value),
-      exact ? (f4.minBound / exact).toFixed(3) : '—',
+      ...columns.map((m) => num(columnValue(m, r, registry))),
+      ref ? (f4.minBound / ref.value).toFixed(3) : '—',
+      ref ? `${methodSpec(ref.method, registry)?.column ?? ref.method} (${operatorLabel(ref.operator, geometryOf(r))})` : '—',
       r.consistent ? 'ok' : 'VIOLATION',
     ];
   });
   const values = renderTable(
-    ['layer', 'kernel', 's', 'n', '‖R‖', '‖S‖', '‖T‖', '‖U‖', 'F4 (argmin)', 'F4 poly', 'exact circ', 'Gram', 'Toeplitz', 'operator est', 'F4/exact', 'check'],
+    ['layer', 'kernel', 's', 'n', '‖R‖', '‖S‖', '‖T‖', '‖U‖', 'F4 (argmin)', ...columns.map((m) => m.column), 'F4/ref', 'ref', 'check'],
     valueRows,
     2,
   );
-  const timeRows = reports.map((r) => [
-    r.name,
-    ms(r.f4.timeMs),
-    ms(r.f4Polyphase?.timeMs),
-    ms(r.exactCircular?.timeMs),
-    ms(r.gram?.timeMs),
-    ms(r.toeplitz?.timeMs),
-    ms(r.operator?.timeMs),
-    r.operator ? String(r.operator.iterations) : '—',
-    r.gram ? String(r.gram.iterations) : '—',
-    r.toeplitz ? String(r.toeplitz.iterations) : '—',
-  ]);
-  const times = renderTable(['layer', 'F4 ms', 'poly ms', 'exact ms', 'Gram ms', 'Toeplitz ms', 'operator ms', 'op iters', 'Gram t', 'Toeplitz t'], timeRows);
-  const legend = [
-    'F4 = sqrt(hw)·min(‖R‖,‖S‖,‖T‖,‖U‖) (Singla & Feizi 2021), an upper bound for every padding and stride;',
-    'F4 poly = F4 of the polyphase kernel (strided layers); exact circ = Sedghi et al. 2019, circular padding, stride 1;',
-    'Gram = Delattre et al. 2023 (upper bound, circular); Toeplitz = Delattre et al. 2024 (upper bound, any n, stride 1);',
-    'operator est = power iteration on the layer as it runs (zero padding, its stride): a lower estimate.',
-  ];
+  const timed = [seriesSpecs(registry).find((m) => m.id === 'f4'), ...columns].filter((m): m is BoundMethodSpec => m !== undefined && m.id !== CERTIFIED_TOKEN);
+  const timeRows = reports.map((r) => {
+    const values = reportResults(r);
+    return [r.name, ...timed.map((m) => {
+      const b = values.find((v) => v.method === m.id);
+      return b ? `${ms(b.timeMs)}${b.iterations > 0 ? ` (${b.iterations})` : ''}` : '—';
+    })];
+  });
+  const times = renderTable(['layer', ...timed.map((m) => `${m.column} ms (it)`)], timeRows);
+  const legend = [seriesSpecs(registry).find((m) => m.id === 'f4'), ...columns]
+    .filter((m): m is BoundMethodSpec => m !== undefined)
+    .map((m) => `${m.column} = ${m.label}, ${m.kind}: ${m.paper}.`);
   const violations = reports.flatMap((r) => r.violations.map((v) => `  ${r.name}: ${v}`));
   const skipped = reports.flatMap((r) => r.skipped.map((s) => `  ${r.name}: ${s.method} skipped — ${s.reason}`));
   return [
@@ -80,7 +98,8 @@ export function formatLayerTables(reports: LayerBoundsReport[]): string {
     times,
     '',
     ...legend,
-    'Gram t / Toeplitz t: iterations run; wide layers get fewer to bound the cost (each is still an upper bound).',
+    'F4/ref = F4 over the best lower value of the operator it is judged against (ref): the layer as it runs where known, never the stride-1 circular norm for a strided or zero-padded layer.',
+    '(it) = iterations run; wide layers get fewer Gram / Toeplitz steps to bound the cost (each is still an upper bound).',
     ...(skipped.length ? ['', 'Skipped:', ...skipped] : []),
     ...(violations.length ? ['', 'VIOLATIONS:', ...violations] : []),
   ].join('\n');

@@ -13,6 +13,7 @@
  * layers (kernel shape, stride, padding; input size from the evaluations) in the `layers` table.
  */
 import type { BoundKind, BoundResult } from '../../shared/bounds.js';
+import { methodSpec, type BoundMethod } from '../../shared/bound-methods.js';
 import type { EngineEvent, EvalEvent, LayerEval, LayerSummary } from '../../shared/events.js';
 import type { LayerBoundKind, LayerBoundPoint, LayerInput } from '../../shared/records.js';
 import { packSpectrumHistogram, SPECTRUM_HISTOGRAM_METHOD } from '../../shared/spectrum.js';
@@ -27,6 +28,8 @@ export interface EngineEventSink {
 const KIND_OF: Record<BoundKind, LayerBoundKind> = { 'upper bound': 'upper', exact: 'exact', 'estimate (lower)': 'estimate' };
 
 /** A dense layer [in, out] is the 1x1 convolution [1, 1, in, out]: every stored kernel shape is HWIO. */
+/** The stored kind of a method's value: the registry's (bound-methods.ts), else what the engine said. */
+const kindOf = (method: string, reported: BoundKind = 'estimate (lower)'): LayerBoundKind => KIND_OF[methodSpec(method)?.kind ?? reported];
 const hwio = (kind: 'conv' | 'dense', shape: number[]): number[] => (kind === 'dense' && shape.length === 2 ? [1, 1, shape[0], shape[1]] : shape);
 
 /** The model's conv and dense layers in order (batch norm has no spectral-norm bound); input size comes with the first evaluation. */
@@ -54,18 +57,18 @@ function layerBounds(step: number, l: LayerEval, wall: number): LayerBoundPoint[
     { layer: l.name, method: 'f4-U', kind: 'upper', step, value: l.f4.U, wall },
     { layer: l.name, method: 'certified', kind: 'upper', step, value: l.certifiedUpper, wall },
   ];
-  const named: [string, LayerBoundKind, number | undefined][] = [
-    ['sedghi-exact', 'exact', l.exactCircular],
-    ['operator-power', 'estimate', l.operatorEstimate],
-    ['gram-iteration', 'upper', l.gram],
+  // Fields of workers that predate LayerEval.bounds; the kind of every value is the registry's (bound-methods.ts).
+  const named: [BoundMethod, number | undefined][] = [
+    ['sedghi-exact', l.exactCircular],
+    ['operator-power', l.operatorEstimate],
+    ['gram-iteration', l.gram],
   ];
-  for (const [method, kind, value] of named) {
-    if (value !== undefined) out.push(withDetail({ layer: l.name, method, kind, step, value, wall }, results.get(method)));
+  for (const [method, value] of named) {
+    if (value !== undefined) out.push(withDetail({ layer: l.name, method, kind: kindOf(method), step, value, wall }, results.get(method)));
   }
-  // Methods without a field of their own (polyphase F4, Toeplitz ...) are kept as the engine computed them.
   const recorded = new Set(out.map((p) => p.method));
   for (const r of l.bounds ?? []) {
-    if (!recorded.has(r.method)) out.push(withDetail({ layer: l.name, method: r.method, kind: KIND_OF[r.kind], step, value: r.value, wall }, r));
+    if (!recorded.has(r.method)) out.push(withDetail({ layer: l.name, method: r.method, kind: kindOf(r.method, r.kind), step, value: r.value, wall }, r));
   }
   return out;
 }

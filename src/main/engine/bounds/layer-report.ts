@@ -3,8 +3,9 @@
  * testable at run time: no upper bound may ever fall below a value it bounds (exact or lower estimate).
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { BoundResult, KernelHWIO, LayerBoundsReport, LayerGeometry } from '../../../shared/bounds.js';
-import { KernelError, validateKernel } from '../../../shared/bounds.js';
+import type { KernelHWIO, LayerBoundsReport, LayerGeometry } from '../../../shared/bounds.js';
+import { KernelError, reportResults, validateKernel } from '../../../shared/bounds.js';
+import { BOUND_METHODS, boundViolations } from '../../../shared/bound-methods.js';
 import { f4Bound, f4PolyphaseBound } from './f4.js';
 import { sedghiExactNorm } from './sedghi.js';
 import { gramIterationBound } from './gram-iteration.js';
@@ -84,7 +85,7 @@ export function computeLayerBounds(
     const t = opts.gramIterations ?? affordableGramIterations(host.shape, n, 6);
     report.gram = attempt('gram', () => gramIterationBound(host, n, t));
   }
-  if (methods.has('toeplitz') && geometry.stride === 1) {
+  if (methods.has('toeplitz') && applies('toeplitz-norm2toep', geometry)) {
     const t = opts.toeplitzIterations ?? affordableToeplitzIterations(host.shape, 4);
     report.toeplitz = attempt('toeplitz', () => toeplitzBound(host, t));
   }
@@ -141,32 +142,18 @@ export function affordableToeplitzIterations(shape: readonly number[], wanted: n
   return t;
 }
 
+/** Whether the registry says a method describes this layer (e.g. the Toeplitz bound is for ungrouped convolutions). */
+function applies(id: (typeof BOUND_METHODS)[number]['id'], g: LayerGeometry): boolean {
+  return BOUND_METHODS.find((m) => m.id === id)?.appliesTo({ kind: 'conv', ...g }) ?? false;
+}
+
 /**
- * Which values each upper bound must dominate. F4 (Theorem 1) bounds every padding and stride; Gram iteration
- * bounds the circular norm at the same n (not the zero-padded one: e.g. a [1, -1] kernel at n = 3 has circular
- * norm sqrt(3) but zero-padded norm 1.80); the Toeplitz bound covers every n and zero or circular padding at
- * stride 1; all of them bound the operator's lower estimate, since striding only removes output rows.
+ * No value may contradict another of the same operator: the registry (bound-methods.ts) says which operators each
+ * method is at least / at most the norm of, so e.g. Gram iteration is checked against the circular stride-1 norm
+ * only and F4 polyphase against the strided layer's operator estimate only.
  */
 function checkConsistency(r: LayerBoundsReport, tol: number): void {
-  const lowers: BoundResult[] = [];
-  if (r.exactCircular) lowers.push(r.exactCircular);
-  if (r.operator) lowers.push(r.operator);
-  const uppers: [string, BoundResult | undefined, BoundResult[]][] = [
-    ['F4', r.f4, lowers],
-    ['F4 polyphase', r.f4Polyphase, r.operator ? [r.operator] : []],
-    // Gram iteration bounds the circular operator at the same n only: a zero-padded operator at that n can be larger.
-    ['Gram iteration', r.gram, r.exactCircular ? [r.exactCircular] : []],
-    ['Toeplitz', r.toeplitz, lowers],
-  ];
-  for (const [label, upper, below] of uppers) {
-    if (!upper) continue;
-    for (const low of below) {
-      if (upper.value < low.value * (1 - tol)) {
-        r.violations.push(
-          `${label} upper bound ${upper.value.toPrecision(7)} is below the ${low.method} ${low.kind} ${low.value.toPrecision(7)}`,
-        );
-      }
-    }
-  }
+  const g = { kind: 'conv' as const, ...r.geometry };
+  r.violations = boundViolations(reportResults(r), g, tol).map((v) => v.message);
   r.consistent = r.violations.length === 0;
 }

@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BoundResult, LayerBoundsReport } from '../../../shared/bounds.js';
+import { reportResults } from '../../../shared/bounds.js';
+import { certifiedChoice } from '../../../shared/bound-methods.js';
 import type { RunConfig } from '../../../shared/config.js';
 import type { CertifiedPoint, EvalEvent, LayerEval } from '../../../shared/events.js';
 import { ENGINE_PROTOCOL_VERSION } from '../../../shared/events.js';
@@ -35,12 +37,14 @@ const EVAL_BATCH = 500;
 /** Logits of the whole split in eval mode, plus accuracy and mean cross-entropy (computed on the host). */
 export async function predict(model: Network, split: Split, batchSize = EVAL_BATCH): Promise<Predictions> {
   const n = split.count;
-  const C = 10;
-  const logits = new Float32Array(n * C);
+  // The class count is the model's output width (the dataset's numClasses), read from the first batch's logits.
+  let C = 0;
+  let logits = new Float32Array(0);
   for (let start = 0; start < n; start += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
     const b = split.batch(idx);
     const z = tf.tidy(() => model.forward(tf.tensor4d(b.x, b.shape), 'eval'));
+    if (start === 0) [C, logits] = [z.shape[1], new Float32Array(n * z.shape[1])];
     logits.set(await z.data(), start * C);
     z.dispose();
   }
@@ -60,23 +64,13 @@ export async function predict(model: Network, split: Split, batchSize = EVAL_BAT
 }
 
 /**
- * The smallest value among the report's certified upper bounds that holds for this layer as it runs:
- * F4 (every padding, Theorem 1) and its polyphase form (the layer's stride) always; a bound tied to a padding
- * only when that is the layer's zero padding; one computed for stride 1 also for larger strides (striding
- * keeps a subset of the output rows). Exact circular norms and Gram iteration (circular padding) do not
- * bound a zero-padded layer, so they are reported but never used here.
+ * The smallest upper bound the registry (bound-methods.ts) proves for the layer as it runs: F4 (Theorem 1) and
+ * its polyphase form always, the Toeplitz bound at every padding and stride, Gram iteration only for circular
+ * layers. Exact circular norms are reported but never used for a zero-padded layer.
  */
 export function certifiedUpperBound(r: LayerBoundsReport, layer: LinearLayer): { value: number; method: string } {
-  const zeroModes = layer.padding === 'same' ? ['zero', 'zero-same'] : ['zero', 'zero-valid'];
-  const candidates: (BoundResult | undefined)[] = [r.f4, r.f4Polyphase, r.toeplitz, r.gram, r.exactCircular];
-  let best: { value: number; method: string } = { value: r.f4.value, method: r.f4.method };
-  for (const c of candidates) {
-    if (!c || c.kind !== 'upper bound' || !Number.isFinite(c.value)) continue;
-    const padOk = c.validFor.padding === 'any' || zeroModes.includes(c.validFor.padding);
-    const strideOk = c.validFor.stride === layer.stride || c.validFor.stride === 1;
-    if (padOk && strideOk && c.value < best.value) best = { value: c.value, method: c.method };
-  }
-  return best;
+  const g = { kind: layer.kind, padding: layer.padding, stride: layer.stride, ...(r.geometry.n !== undefined ? { n: r.geometry.n } : {}) };
+  return certifiedChoice(reportResults(r), g) ?? { value: r.f4.value, method: r.f4.method };
 }
 
 export function layerBounds(layer: LinearLayer, ev: RunConfig['evaluation']): { report: LayerBoundsReport; eval: LayerEval } {
@@ -114,9 +108,7 @@ export function layerBounds(layer: LinearLayer, ev: RunConfig['evaluation']): { 
       ...(report.gram ? { gram: report.gram.value } : {}),
       // Always the fixed histogram, never the raw values: a wide layer has millions of singular values.
       ...(report.spectrum ? { spectrum: spectrumHistogram(report.spectrum) } : {}),
-      bounds: [report.f4, report.f4Polyphase, report.exactCircular, report.gram, report.toeplitz, report.operator]
-        .filter((b): b is BoundResult => b !== undefined)
-        .map(plainBound),
+      bounds: reportResults(report).map(plainBound),
     },
   };
 }

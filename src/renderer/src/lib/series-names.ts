@@ -1,30 +1,36 @@
 /**
  * What a series name means. Names come from the lab (src/main/app/event-map.ts): "train/loss",
  * "eval/test_acc", "certified/<eps>", per-layer bounds "bound/<layer>/<method>". The store documents
- * "bound/<method>/<layer>" as well, so both orders are recognised by their method token.
+ * "bound/<method>/<layer>" as well, so both orders are recognised by their method token. What each method is
+ * comes from the one registry, src/shared/bound-methods.ts.
  */
+import type { BoundKind } from '../../../shared/bounds';
+import { BOUND_METHODS, seriesSpecs, type BoundMethodSpec } from '../../../shared/bound-methods';
 
-/** Method tokens of per-layer bound series, and what each one is with respect to the true norm. */
-export const BOUND_METHOD_INFO: Record<string, { label: string; kind: 'upper' | 'exact' | 'estimate'; order: number }> = {
-  f4: { label: 'F4 min (Thm 1)', kind: 'upper', order: 0 },
-  'f4-R': { label: '√hw·‖R‖', kind: 'upper', order: 1 },
-  'f4-S': { label: '√hw·‖S‖', kind: 'upper', order: 2 },
-  'f4-T': { label: '√hw·‖T‖', kind: 'upper', order: 3 },
-  'f4-U': { label: '√hw·‖U‖', kind: 'upper', order: 4 },
-  certified: { label: 'certified upper', kind: 'upper', order: 5 },
-  gram: { label: 'Gram iteration', kind: 'upper', order: 6 },
-  'gram-iteration': { label: 'Gram iteration', kind: 'upper', order: 6 },
-  'f4-polyphase': { label: 'F4 polyphase', kind: 'upper', order: 7 },
-  'toeplitz-norm2toep': { label: 'Toeplitz bound', kind: 'upper', order: 8 },
-  'miyato-t': { label: '√hw·‖T‖ (Miyato)', kind: 'upper', order: 9 },
-  sedghi_exact: { label: 'exact (Sedghi)', kind: 'exact', order: 10 },
-  'sedghi-exact': { label: 'exact (Sedghi)', kind: 'exact', order: 10 },
-  'dense-exact': { label: 'exact (dense)', kind: 'exact', order: 10 },
-  operator_power: { label: 'operator estimate', kind: 'estimate', order: 11 },
-  'operator-power': { label: 'operator estimate', kind: 'estimate', order: 11 },
-};
+type KindWord = 'upper' | 'exact' | 'estimate';
+const KIND_WORD: Record<BoundKind, KindWord> = { 'upper bound': 'upper', exact: 'exact', 'estimate (lower)': 'estimate' };
 
-/** Canonical method token: both spellings of a method (snake_case series, kebab-case BoundMethod) map to one. */
+export interface MethodInfo {
+  label: string;
+  kind: KindWord;
+  order: number;
+  color: string;
+}
+
+/** Label, kind, order and colour of every series token (methods, F4's four reshapes, 'certified'), from the registry. */
+export function methodInfos(registry: readonly BoundMethodSpec[] = BOUND_METHODS): Record<string, MethodInfo> {
+  return Object.fromEntries(seriesSpecs(registry).map((m) => [m.id, { label: m.label, kind: KIND_WORD[m.kind], order: m.order, color: m.color }]));
+}
+export const BOUND_METHOD_INFO: Record<string, MethodInfo> = methodInfos();
+
+/** The legend of bound charts: every method of the registry with its colour, in display order. */
+export function methodLegend(registry: readonly BoundMethodSpec[] = BOUND_METHODS): { id: string; label: string; color: string; kind: KindWord }[] {
+  return Object.entries(methodInfos(registry))
+    .filter(([id]) => !/^f4-[RSTU]$/.test(id))
+    .map(([id, m]) => ({ id, label: m.label, color: m.color, kind: m.kind }));
+}
+
+/** Canonical method token: series of older runs spelled some methods in snake_case. */
 export function canonicalMethod(m: string): string {
   const map: Record<string, string> = { sedghi_exact: 'sedghi-exact', operator_power: 'operator-power', gram: 'gram-iteration', f4_R: 'f4-R', f4_S: 'f4-S', f4_T: 'f4-T', f4_U: 'f4-U' };
   return map[m] ?? m;
@@ -40,18 +46,24 @@ export function parseBoundSeries(name: string): BoundSeriesName | null {
   const m = /^bound\/([^/]+)\/([^/]+)$/.exec(name);
   if (!m) return null;
   const [, a, b] = m;
-  const isMethod = (s: string) => Object.prototype.hasOwnProperty.call(BOUND_METHOD_INFO, s) || Object.prototype.hasOwnProperty.call(BOUND_METHOD_INFO, canonicalMethod(s));
+  const isMethod = (s: string) => Object.prototype.hasOwnProperty.call(BOUND_METHOD_INFO, canonicalMethod(s));
   if (isMethod(b)) return { name, layer: a, method: canonicalMethod(b) };
   if (isMethod(a)) return { name, layer: b, method: canonicalMethod(a) };
   return { name, layer: a, method: b };
 }
 
 export function methodLabel(method: string): string {
-  return BOUND_METHOD_INFO[method]?.label ?? method;
+  return BOUND_METHOD_INFO[canonicalMethod(method)]?.label ?? method;
 }
 
-export function methodKind(method: string): 'upper' | 'exact' | 'estimate' | 'unknown' {
-  return BOUND_METHOD_INFO[method]?.kind ?? 'unknown';
+export function methodKind(method: string): KindWord | 'unknown' {
+  return BOUND_METHOD_INFO[canonicalMethod(method)]?.kind ?? 'unknown';
+}
+
+/** The registry's colour of a bound series (the same in every chart and export); undefined for other series. */
+export function seriesColor(name: string): string | undefined {
+  const b = parseBoundSeries(name);
+  return b ? BOUND_METHOD_INFO[b.method]?.color : undefined;
 }
 
 /** Layers that have bound series, in model order as far as names tell (conv1 < conv2 < conv10). */

@@ -1,14 +1,19 @@
 /**
- * Tightness of the per-layer upper bounds against the exact norm, over training: ratio
- * upper / exact (1 = tight), and alarms wherever an upper bound falls below the exact value or
- * below the operator estimate (a lower estimate) — which Theorem 1 says cannot happen, so it means
- * a bug or a numerical problem. Pure TS.
+ * Tightness of the per-layer upper bounds over training, and alarms, by the one rule of the registry
+ * (src/shared/bound-methods.ts): an upper bound is judged against the best lower value of the same operator (the
+ * layer as it runs: its operator estimate, or an exact value of that operator), and a value is an alarm only when
+ * it falls below a value it is proved to dominate — which cannot happen, so it means a bug or a numerical problem.
+ * The stride-1 circular norm never judges a bound of a strided or zero-padded layer. Pure TS.
  */
 import type { LayerBoundsRow } from '../../../shared/api';
-import { canonicalMethod, methodKind, methodLabel } from './series-names';
+import { boundViolations, CERTIFIED_TOKEN, operatorLabel, tightnessReference, type MethodGeometry, type MethodValue } from '../../../shared/bound-methods';
+import { canonicalMethod, methodLabel } from './series-names';
 
 /** Relative slack for float round-off before a bound counts as violated. */
 export const ALARM_TOLERANCE = 1e-6;
+
+/** A layer whose geometry is not known yet is taken as zero-padded: then no circular value judges it. */
+export const UNKNOWN_GEOMETRY: MethodGeometry = { padding: 'same', stride: 1 };
 
 export interface MethodSeries {
   method: string;
@@ -19,8 +24,12 @@ export interface MethodSeries {
 export interface TightnessGrid {
   layers: string[];
   steps: number[];
-  /** ratio[layer][stepIndex]; NaN where either value is missing. */
+  /** ratio[layer][stepIndex] = upper / reference; NaN where either value is missing. */
   ratio: number[][];
+  /** alarm[layer][stepIndex]: some value of the layer at that step violates the registry's rule (seriesAlarms). */
+  alarm: boolean[][];
+  /** What each layer's ratio divides by, e.g. "operator estimate (zero padding, stride 2)". */
+  reference: string[];
 }
 
 export interface BoundAlarm {
@@ -33,93 +42,87 @@ export interface BoundAlarm {
   message: string;
 }
 
-function valueAt(s: MethodSeries | undefined, step: number): number {
-  if (!s) return Number.NaN;
+function valueAt(s: MethodSeries, step: number): number {
   const i = s.x.indexOf(step);
   return i >= 0 ? s.y[i] : Number.NaN;
 }
 
-export function tightnessGrid(byLayer: Map<string, MethodSeries[]>, upperMethod: string): TightnessGrid {
-  const layers = [...byLayer.keys()];
-  const stepSet = new Set<number>();
-  for (const list of byLayer.values()) for (const s of list) if (methodKind(s.method) === 'exact') s.x.forEach((x) => stepSet.add(x));
-  const steps = [...stepSet].sort((a, b) => a - b);
-  const ratio = layers.map((layer) => {
-    const list = byLayer.get(layer) ?? [];
-    const upper = list.find((s) => s.method === upperMethod);
-    const exact = list.find((s) => methodKind(s.method) === 'exact');
-    return steps.map((st) => valueAt(upper, st) / valueAt(exact, st));
-  });
-  return { layers, steps, ratio };
+/** Every method's value of one layer at one step. */
+function valuesAt(list: readonly MethodSeries[], step: number): MethodValue[] {
+  return list.map((s) => ({ method: canonicalMethod(s.method), value: valueAt(s, step) })).filter((v) => Number.isFinite(v.value));
 }
 
-/**
- * Which comparisons are theorems. Theorem 1's four reshapes bound the circular and the zero-padded
- * (strided) operator alike; Gram iteration bounds the circular one; the Toeplitz bound and the
- * "certified" minimum hold at the layer's real (zero) padding, which may lie below the circular norm.
- */
-const F4_FAMILY = ['f4', 'f4-R', 'f4-S', 'f4-T', 'f4-U', 'f4-polyphase', 'miyato-t'];
-const ABOVE_EXACT_CIRCULAR = new Set([...F4_FAMILY.filter((m) => m !== 'f4-polyphase'), 'gram-iteration']);
-const ABOVE_OPERATOR_ESTIMATE = new Set([...F4_FAMILY, 'certified', 'toeplitz-norm2toep']);
-
-function comparable(upper: string, ref: string): boolean {
-  return methodKind(ref) === 'exact' ? ABOVE_EXACT_CIRCULAR.has(upper) : ABOVE_OPERATOR_ESTIMATE.has(upper);
-}
-
-function check(layer: string, step: number | null, method: string, value: number, against: string, reference: number): BoundAlarm | null {
-  if (!Number.isFinite(value) || !Number.isFinite(reference)) return null;
-  if (value >= reference * (1 - ALARM_TOLERANCE)) return null;
-  const what = methodKind(against) === 'exact' ? 'the exact norm' : 'the operator estimate (a lower bound)';
-  return {
+function alarmsOf(layer: string, step: number | null, values: readonly MethodValue[], g: MethodGeometry): BoundAlarm[] {
+  return boundViolations(values, g, ALARM_TOLERANCE).map((v) => ({
     layer,
     step,
-    method,
-    value,
-    against,
-    reference,
-    message: `${layer}${step === null ? '' : ` at step ${step}`}: ${methodLabel(method)} = ${value.toPrecision(6)} is below ${what} ${reference.toPrecision(6)}`,
-  };
+    method: v.method,
+    value: v.value,
+    against: v.against,
+    reference: v.reference,
+    message: `${layer}${step === null ? '' : ` at step ${step}`}: ${methodLabel(v.method)} = ${v.value.toPrecision(6)} is below the ${methodLabel(v.against)} ${v.reference.toPrecision(6)} (${operatorLabel(v.operator, g)})`,
+  }));
 }
 
-/** Alarms over the series of every layer: each upper bound against exact and estimate at each step. */
-export function seriesAlarms(byLayer: Map<string, MethodSeries[]>): BoundAlarm[] {
+const geometryOf = (geometries: ReadonlyMap<string, MethodGeometry>, layer: string): MethodGeometry => geometries.get(layer) ?? UNKNOWN_GEOMETRY;
+
+/** Upper / reference per layer and step, with the cells the alarm rule flags; steps are those where any layer has a ratio or an alarm. */
+export function tightnessGrid(byLayer: Map<string, MethodSeries[]>, upperMethod: string, geometries: ReadonlyMap<string, MethodGeometry> = new Map()): TightnessGrid {
+  const layers = [...byLayer.keys()];
+  const stepSet = new Set<number>();
+  for (const list of byLayer.values()) for (const s of list) s.x.forEach((x) => stepSet.add(x));
+  const all = [...stepSet].sort((a, b) => a - b);
+  const reference: string[] = [];
+  const ratio: number[][] = [];
+  const alarm: boolean[][] = [];
+  for (const layer of layers) {
+    const list = byLayer.get(layer) ?? [];
+    const g = geometryOf(geometries, layer);
+    let refLabel = '';
+    ratio.push(
+      all.map((st) => {
+        const values = valuesAt(list, st);
+        const upper = values.find((v) => v.method === upperMethod);
+        const ref = upper ? tightnessReference(upperMethod, values, g) : null;
+        if (!upper || !ref) return Number.NaN;
+        refLabel ||= `${methodLabel(ref.method)} (${operatorLabel(ref.operator, g)})`;
+        return upper.value / ref.value;
+      }),
+    );
+    alarm.push(all.map((st) => alarmsOf(layer, st, valuesAt(list, st), g).length > 0));
+    reference.push(refLabel);
+  }
+  const keep = all.map((_, j) => layers.some((_, i) => Number.isFinite(ratio[i][j]) || alarm[i][j]));
+  const pick = <T>(row: T[]) => row.filter((_, j) => keep[j]);
+  return { layers, steps: pick(all), ratio: ratio.map(pick), alarm: alarm.map(pick), reference };
+}
+
+/** Alarms over the series of every layer, step by step. */
+export function seriesAlarms(byLayer: Map<string, MethodSeries[]>, geometries: ReadonlyMap<string, MethodGeometry> = new Map()): BoundAlarm[] {
   const alarms: BoundAlarm[] = [];
   for (const [layer, list] of byLayer) {
-    const refs = list.filter((s) => methodKind(s.method) === 'exact' || methodKind(s.method) === 'estimate');
-    for (const up of list.filter((s) => methodKind(s.method) === 'upper')) {
-      for (let i = 0; i < up.x.length; i++) {
-        for (const ref of refs) {
-          if (!comparable(up.method, ref.method)) continue;
-          const a = check(layer, up.x[i], up.method, up.y[i], ref.method, valueAt(ref, up.x[i]));
-          if (a) alarms.push(a);
-        }
-      }
-    }
+    const steps = [...new Set(list.flatMap((s) => [...s.x]))].sort((a, b) => a - b);
+    for (const st of steps) alarms.push(...alarmsOf(layer, st, valuesAt(list, st), geometryOf(geometries, layer)));
   }
   return alarms;
+}
+
+/** Every value of a getLayerBounds row, the stored certified bound included. */
+export function rowValues(row: LayerBoundsRow): MethodValue[] {
+  const values = row.bounds.map((b) => ({ method: canonicalMethod(b.method), value: b.value }));
+  return row.certified !== undefined ? [...values, { method: CERTIFIED_TOKEN, value: row.certified }] : values;
 }
 
 /** Alarms within one getLayerBounds answer (one step). */
 export function rowAlarms(rows: readonly LayerBoundsRow[], step: number | null): BoundAlarm[] {
-  const alarms: BoundAlarm[] = [];
-  for (const row of rows) {
-    const refs = row.bounds.filter((b) => b.kind === 'exact' || b.kind === 'estimate (lower)');
-    for (const up of row.bounds.filter((b) => b.kind === 'upper bound')) {
-      for (const ref of refs) {
-        if (!comparable(canonicalMethod(up.method), canonicalMethod(ref.method))) continue;
-        const a = check(row.layer, step, canonicalMethod(up.method), up.value, canonicalMethod(ref.method), ref.value);
-        if (a) alarms.push(a);
-      }
-    }
-  }
-  return alarms;
+  return rows.flatMap((row) => alarmsOf(row.layer, step, rowValues(row), row.geometry ?? UNKNOWN_GEOMETRY));
 }
 
-/** Colour of a tightness ratio: 1 (tight) green through amber to red at `worst`; below 1 = alarm. */
-export function ratioColor(r: number, worst: number, dark: boolean): string {
+/** Colour of a tightness ratio: 1 (tight) green through amber to red at `worst`; an alarm cell is magenta. */
+export function ratioColor(r: number, worst: number, dark: boolean, alarm = false): string {
+  if (alarm) return dark ? '#ff3df0' : '#c000b0';
   if (!Number.isFinite(r)) return dark ? '#2a2f3a' : '#e8eaef';
-  if (r < 1 - ALARM_TOLERANCE) return dark ? '#ff3df0' : '#c000b0';
-  const t = Math.min(1, Math.log(r) / Math.log(Math.max(worst, 1.0001)));
+  const t = Math.min(1, Math.log(Math.max(r, 1)) / Math.log(Math.max(worst, 1.0001)));
   const hue = 130 - 130 * t;
   return `hsl(${hue.toFixed(0)} ${dark ? 55 : 65}% ${dark ? 50 : 55}%)`;
 }
