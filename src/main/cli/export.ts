@@ -12,34 +12,38 @@ import {
   markdownReport, resolveRuns, seriesCsv, type ReportData, type RunSelection,
 } from '../report/index.js';
 import { planOutput, prepareOutput, writeFileAtomic, type OutputTarget } from '../report/output.js';
+import { chromiumPath, chromiumPrinter, type PdfPrinter } from '../report/pdf.js';
 import { ProgressBar } from './progress.js';
 
-export const EXPORT_FORMATS = ['csv', 'json', 'markdown', 'latex', 'html'] as const;
+export const EXPORT_FORMATS = ['csv', 'json', 'markdown', 'latex', 'html', 'pdf'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 const ALIASES: Record<string, ExportFormat> = { md: 'markdown', tex: 'latex', htm: 'html' };
-const EXTENSIONS: Record<ExportFormat, string> = { csv: 'csv', json: 'json', markdown: 'md', latex: 'tex', html: 'html' };
+const EXTENSIONS: Record<ExportFormat, string> = { csv: 'csv', json: 'json', markdown: 'md', latex: 'tex', html: 'html', pdf: 'pdf' };
+/** The formats that are the HTML report (PDF: printed by a headless Chromium). */
+const isReport = (f: ExportFormat): boolean => f === 'html' || f === 'pdf';
 const FULL_BUDGET = 1_000_000;
 const HTML_BUDGET = 1000;
 
 const HELP = `Usage: spectral-lab export [options]
 
 Export runs of the run store: CSV or JSON for analysis, or paper-ready tables (summary per run,
-per-layer bounds at the last evaluation) as Markdown, LaTeX (booktabs) or one self-contained HTML
-report with charts. The store is only read, never changed.
+per-layer bounds at the last evaluation) as Markdown, LaTeX (booktabs), one self-contained HTML
+report with charts, or that report as an A4 PDF (printed by the headless Chromium at
+${chromiumPath()}; SPECTRAL_LAB_CHROMIUM names another). The store is only read, never changed.
 
 Options:
   --data DIR        data folder with the run store (default ${defaultDataDir()})
   --runs ID,ID      runs to export, by id (or unique name)
   --all             every run (the default without --runs / --filter)
   --filter TEXT     runs whose id, name, notes or config contain TEXT
-  --format F        csv | json | markdown | latex | html (default: from the --out extension)
+  --format F        csv | json | markdown | latex | html | pdf (default: from the --out extension)
   --out PATH        output file, or a folder (created if missing); default: stdout.
                     csv into a folder writes series.csv, layer_bounds.csv, certified.csv, summary.csv
   --series NAMES    comma-separated series names, "*" as wildcard (e.g. "train/loss,eval/*").
-                    Default: every scalar series (csv, json); ${HTML_DEFAULT_SERIES.join(', ')} (html)
+                    Default: every scalar series (csv, json); ${HTML_DEFAULT_SERIES.join(', ')} (html, pdf)
   --budget N        max points per series, min/max downsampled beyond it
-                    (default: ${FULL_BUDGET} for csv/json = every point; ${HTML_BUDGET} for html charts)
+                    (default: ${FULL_BUDGET} for csv/json = every point; ${HTML_BUDGET} for html/pdf charts)
   --standalone      latex: a complete document instead of tables to \\input
   --list            list the runs of the store and exit
   -h, --help        this text`;
@@ -47,12 +51,14 @@ Options:
 export interface ExportIo {
   stdout: { write(s: string): unknown };
   stderr: NodeJS.WriteStream;
+  /** Prints the report to PDF (default: the headless Chromium). */
+  printPdf?: PdfPrinter;
 }
 
 function parseFormat(format: string | undefined, out: string | undefined): ExportFormat {
   let f = format?.trim().toLowerCase();
   if (f === undefined && out !== undefined) f = path.extname(out).slice(1).toLowerCase() || undefined;
-  if (f === undefined) throw new ExportError(`Which format? Pass --format ${EXPORT_FORMATS.join('|')} (or an --out file ending in .csv, .json, .md, .tex or .html).`);
+  if (f === undefined) throw new ExportError(`Which format? Pass --format ${EXPORT_FORMATS.join('|')} (or an --out file ending in .csv, .json, .md, .tex, .html or .pdf).`);
   const resolved = ALIASES[f] ?? ((EXPORT_FORMATS as readonly string[]).includes(f) ? (f as ExportFormat) : null);
   if (!resolved) {
     const what = format !== undefined ? `Unknown format '${format}'` : `Cannot tell the format from --out ${out}`;
@@ -62,7 +68,7 @@ function parseFormat(format: string | undefined, out: string | undefined): Expor
 }
 
 function parseBudget(s: string | undefined, format: ExportFormat): number {
-  if (s === undefined) return format === 'html' ? HTML_BUDGET : FULL_BUDGET;
+  if (s === undefined) return isReport(format) ? HTML_BUDGET : FULL_BUDGET;
   const n = Number(s);
   if (!Number.isInteger(n) || n < 4 || n > FULL_BUDGET) throw new ExportError(`--budget must be an integer from 4 to ${FULL_BUDGET}, got '${s}'.`);
   return n;
@@ -115,6 +121,7 @@ function render(format: ExportFormat, data: ReportData, target: OutputTarget, st
     case 'latex':
       return latexReport(data, { standalone });
     case 'html':
+    case 'pdf': // printed from the HTML report
       return htmlReport(data);
   }
 }
@@ -175,6 +182,7 @@ async function exportCommand(argv: string[], io: ExportIo): Promise<number> {
   const series = values.series?.split(',').map((s) => s.trim()).filter(Boolean);
   if (values.series !== undefined && !series?.length) throw new ExportError('--series needs at least one name (comma-separated, "*" as wildcard).');
   const target = planOutput(values.out, format === 'csv', `spectral-lab-${format === 'json' ? 'export' : 'report'}.${EXTENSIONS[format]}`);
+  if (format === 'pdf' && target.kind === 'stdout') throw new ExportError('A PDF is a binary file: pass --out FILE.pdf (or a folder) to write it.');
   prepareOutput(target);
 
   const store = await openReadOnly(dataDir);
@@ -184,7 +192,7 @@ async function exportCommand(argv: string[], io: ExportIo): Promise<number> {
     let bar: ProgressBar | null = null;
     data = await collectReportData(store, ids, {
       // Markdown and LaTeX tables need only summaries and the last layer bounds.
-      series: format === 'markdown' || format === 'latex' ? [] : series ?? (format === 'html' ? HTML_DEFAULT_SERIES : null),
+      series: format === 'markdown' || format === 'latex' ? [] : series ?? (isReport(format) ? HTML_DEFAULT_SERIES : null),
       optionalSeries: series === undefined,
       budget,
       // HTML draws curves against the step; only the data formats carry epoch and wall time.
@@ -204,16 +212,17 @@ async function exportCommand(argv: string[], io: ExportIo): Promise<number> {
   }
   for (const w of data.warnings) io.stderr.write(`export: warning: ${w}\n`);
 
-  const output = render(format, data, target, values.standalone === true);
+  const rendered = render(format, data, target, values.standalone === true);
+  const output = format === 'pdf' ? await (io.printPdf ?? chromiumPrinter())(rendered as string) : rendered;
   const runs = `${data.runs.length} run${data.runs.length === 1 ? '' : 's'}`;
   if (target.kind === 'stdout') {
-    io.stdout.write(typeof output === 'string' ? output : Object.values(output).join('\n'));
+    io.stdout.write(typeof output === 'string' ? output : Object.values(output as Record<string, string>).join('\n'));
   } else if (target.kind === 'folder') {
     const files = output as Record<string, string>;
     for (const [name, content] of Object.entries(files)) writeFileAtomic(path.join(target.path, name), content);
     io.stderr.write(`export: wrote ${Object.keys(files).join(', ')} to ${target.path} (${runs})\n`);
   } else {
-    writeFileAtomic(target.path, output as string);
+    writeFileAtomic(target.path, output as string | Uint8Array);
     io.stderr.write(`export: wrote ${target.path} (${format}, ${runs})\n`);
   }
   return 0;

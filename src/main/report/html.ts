@@ -42,13 +42,25 @@ figure { margin: 1rem 0; }
 figure svg { max-width: 100%; height: auto; }
 figcaption { font-size: 0.85rem; color: #444; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 0.5rem 1.5rem; }
+/* Printed (and PDF) on A4: nothing may be cut at the right edge, so tables take the page width and
+   their cells wrap anywhere rather than overflow; a table longer than a page breaks between rows. */
+@page { size: A4; margin: 14mm 12mm 16mm; }
 @media print {
-  body { margin: 0; max-width: none; font-size: 10pt; }
-  h2 { break-after: avoid; }
-  table, figure { break-inside: avoid; }
+  html { font-size: 9pt; }
+  body { margin: 0; max-width: none; font-size: 1rem; padding: 0; }
+  h1 { font-size: 15pt; }
+  h2 { font-size: 12pt; margin-top: 1.2rem; break-after: avoid; }
+  h3 { font-size: 10pt; break-after: avoid; }
   .scroll { overflow: visible; }
+  table { width: 100%; font-size: 7pt; margin: 0.4rem 0; }
+  th, td { padding: 1px 3px; overflow-wrap: break-word; }
+  tr, figure { break-inside: avoid; }
+  thead { display: table-header-group; }
+  tfoot td { max-width: none; font-size: 6.5pt; }
+  figure svg { width: 100%; height: auto; }
   .charts { display: block; }
-  @page { margin: 1.5cm; }
+  pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 6.5pt; }
+  details > summary { list-style: none; }
 }
 `;
 

@@ -68,10 +68,11 @@ export function prepareOutput(target: OutputTarget): void {
 }
 
 /** Writes through a temporary file in the same folder and renames it over the target. */
-export function writeFileAtomic(file: string, content: string): void {
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
-    fs.writeFileSync(tmp, content, 'utf8');
+    if (typeof content === 'string') fs.writeFileSync(tmp, content, 'utf8');
+    else fs.writeFileSync(tmp, content);
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
