@@ -1,0 +1,149 @@
+/**
+ * Every bound of one imported weight layer at its real geometry (input size, zero pads, stride, dilation,
+ * groups), from the bounds core. Which value is valid for such a layer:
+ *  - F4 (Singla & Feizi 2021, Thm 1) for every padding and stride; dilation and groups as in f4-certified.ts;
+ *  - F4 polyphase for the layer's stride (strided layers);
+ *  - the Toeplitz bound (Delattre et al. 2024) for zero padding at every n: it bounds the 'full' convolution,
+ *    of which any zero-padded, strided layer is a row subset;
+ *  - Gram iteration and Sedghi's exact norm are for circular padding: the exact circular norm is reported (stride
+ *    1) for comparison, Gram iteration is not a bound here and is left out with the reason.
+ * A grouped conv is block-diagonal over groups, so each group is run separately and the largest value taken.
+ */
+import { KernelError, type F4Report, type KernelHWIO } from '../../../../shared/bounds.js';
+import type { ImportedF4, ImportedLayer } from '../../../../shared/model-analysis.js';
+import { f4Bound } from '../../bounds/f4.js';
+import { sedghiExactNorm } from '../../bounds/sedghi.js';
+import { toeplitzBound } from '../../bounds/toeplitz.js';
+import { operatorNormEstimate } from '../../bounds/operator-power.js';
+import { dilateKernel, splitGroups } from '../../bounds/reshapes.js';
+import { spectralNorm64 } from '../../bounds/linalg64.js';
+import { affordableToeplitzIterations } from '../../bounds/layer-report.js';
+import type { ConvNode, DenseNode, Pads4 } from './graph.js';
+import type { ShapedGraph } from './shapes.js';
+
+export interface LayerBoundOptions {
+  /** Lanczos steps of the operator estimate (default 300, stops at tol 1e-6). */
+  operatorIterations?: number;
+  toeplitzIterations?: number;
+}
+
+const f4Json = (r: F4Report): ImportedF4 => ({ matrix_norms: r.matrixNorms, min_bound: r.minBound, argmin: r.argmin, constant_sqrt_hw: r.sqrtHW });
+
+function timed<T>(times: Record<string, number>, key: string, f: () => T): T {
+  const t0 = performance.now();
+  try {
+    return f();
+  } finally {
+    times[key] = performance.now() - t0;
+  }
+}
+
+/** The largest value over the groups (block-diagonal operator), or undefined with the reason recorded. */
+function perGroup(parts: KernelHWIO[], method: string, skipped: ImportedLayer['skipped'], f: (k: KernelHWIO) => number): number | undefined {
+  try {
+    return Math.max(...parts.map(f));
+  } catch (e) {
+    if (!(e instanceof KernelError)) throw e;
+    skipped.push({ method, reason: e.message });
+    return undefined;
+  }
+}
+
+export function convLayerBounds(node: ConvNode, sg: ShapedGraph, opts: LayerBoundOptions = {}): ImportedLayer {
+  const input = sg.shapes.get(node.inputs[0]) as number[];
+  const output = sg.shapes.get(node.output) as number[];
+  const pads = sg.pads.get(node.name) as Pads4;
+  const [sh, sw] = node.strides;
+  const [dh, dw] = node.dilations;
+  const n: [number, number] = [input[1], input[2]];
+  const times: Record<string, number> = {};
+  const skipped: ImportedLayer['skipped'] = [];
+  const square = sh === sw;
+  if (!square) skipped.push({ method: 'f4-polyphase, operator', reason: `stride ${sh}x${sw} differs per axis; the polyphase kernel and the operator estimate need one stride.` });
+  const f4 = timed(times, 'f4', () => f4Bound(node.kernel, { stride: square ? sh : 1, dilation: dh === dw ? dh : 1, groups: node.group }));
+  let parts: KernelHWIO[] = [];
+  if (dh === dw) {
+    const dilated = dh > 1 ? dilateKernel(node.kernel, dh) : node.kernel;
+    parts = node.group > 1 ? splitGroups(dilated, node.group) : [dilated];
+  } else skipped.push({ method: 'exact, toeplitz, operator', reason: `dilation ${dh}x${dw} differs per axis; only F4 (dilation-free) is computed.` });
+  const exact =
+    sh === 1 && sw === 1 && parts.length
+      ? timed(times, 'exact', () => perGroup(parts, 'exact', skipped, (k) => sedghiExactNorm(k, n).value))
+      : undefined;
+  const toeplitz = parts.length
+    ? timed(times, 'toeplitz', () =>
+        perGroup(parts, 'toeplitz', skipped, (k) => toeplitzBound(k, opts.toeplitzIterations ?? affordableToeplitzIterations(k.shape, 4)).value),
+      )
+    : undefined;
+  const padding = { top: pads[0], left: pads[1], bottom: pads[2], right: pads[3] };
+  const operator =
+    square && parts.length
+      ? timed(times, 'operator', () =>
+          perGroup(parts, 'operator', skipped, (k) => operatorNormEstimate(k, { n, padding, stride: sh, iterations: opts.operatorIterations, tol: 1e-6 }).value),
+        )
+      : undefined;
+  skipped.push({ method: 'gram', reason: 'Gram iteration (Delattre et al. 2023) bounds the circular convolution; this layer pads with zeros, where the Toeplitz bound applies instead.' });
+  const candidates: [string, number | undefined][] = [
+    ['f4', f4.minBound],
+    ['f4-polyphase', f4.polyphase?.minBound],
+    ['toeplitz', toeplitz],
+  ];
+  const [by, certified] = candidates.filter((c): c is [string, number] => c[1] !== undefined).reduce((a, b) => (b[1] < a[1] ? b : a));
+  return {
+    name: node.name,
+    op: node.op,
+    kind: 'conv',
+    weight_shape: node.weightShape,
+    stride: [sh, sw],
+    padding: pads,
+    dilation: [dh, dw],
+    groups: node.group,
+    input_shape: input,
+    output_shape: output,
+    operator_estimate: operator ?? null,
+    certified_upper_bound: certified,
+    certified_by: by,
+    f4: f4Json(f4),
+    ...(f4.polyphase ? { f4_polyphase: f4Json(f4.polyphase) } : {}),
+    ...(sh === 1 && sw === 1 ? { circular_s1_exact_fft: exact ?? null } : {}),
+    toeplitz_bound: toeplitz ?? null,
+    gram_iteration: null,
+    log_sigma: Math.log(certified),
+    times_ms: times,
+    skipped,
+    ...(node.foldedBatchNorm ? { folded_batchnorm: node.foldedBatchNorm } : {}),
+    violations: violations(certified, by, operator),
+  };
+}
+
+/** A dense layer's norm in float64: Lanczos estimate and the rounding-error-certified upper bound (linalg64). */
+export function denseLayerBounds(node: DenseNode, sg: ShapedGraph): ImportedLayer {
+  const times: Record<string, number> = {};
+  const s = timed(times, 'dense-exact', () => spectralNorm64(node.weight, node.outDim, node.inDim));
+  return {
+    name: node.name,
+    op: node.op,
+    kind: 'dense',
+    weight_shape: node.weightShape,
+    stride: [1, 1],
+    padding: [0, 0, 0, 0],
+    dilation: [1, 1],
+    groups: 1,
+    input_shape: sg.shapes.get(node.inputs[0]) as number[],
+    output_shape: sg.shapes.get(node.output) as number[],
+    operator_estimate: s.sigma,
+    certified_upper_bound: s.upper,
+    certified_by: 'dense-exact',
+    log_sigma: Math.log(s.upper),
+    times_ms: times,
+    skipped: [],
+    ...(node.foldedBatchNorm ? { folded_batchnorm: node.foldedBatchNorm } : {}),
+    violations: violations(s.upper, 'dense-exact', s.sigma),
+  };
+}
+
+/** The operator estimate is a Rayleigh quotient in float32: it may exceed the norm by rounding only (1e-5 relative). */
+function violations(upper: number, by: string, lower: number | undefined): string[] {
+  if (lower === undefined || upper >= lower * (1 - 1e-5)) return [];
+  return [`${by} upper bound ${upper.toPrecision(7)} is below the operator estimate ${lower.toPrecision(7)}`];
+}

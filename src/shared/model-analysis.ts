@@ -1,0 +1,100 @@
+/**
+ * The analysis of an imported network (ONNX or tfjs LayersModel): what `spectral-lab bounds --model FILE
+ * --format json` prints, what the Models view shows and what the store keeps. Plain JSON, snake_case like the
+ * reference vectors. Every value is an unscaled spectral norm of the layer's linear map (bias excluded).
+ */
+import type { F4Matrix } from './bounds.js';
+
+export interface ImportedF4 {
+  matrix_norms: Record<F4Matrix, number>;
+  min_bound: number;
+  argmin: F4Matrix;
+  /** sqrt(h*w) of the (undilated, or polyphase) kernel. */
+  constant_sqrt_hw: number;
+}
+
+export interface ImportedLayer {
+  name: string;
+  /** Operator as the file names it: "Conv", "Gemm", "MatMul" (ONNX) or "Conv2D", "DepthwiseConv2D", "Dense" (tfjs). */
+  op: string;
+  kind: 'conv' | 'dense';
+  /** As stored in the file: [out, in/groups, kh, kw] for an ONNX Conv, [out, in] for Gemm after transB, [in, out] for MatMul / Dense. */
+  weight_shape: number[];
+  /** [stride_h, stride_w] ([1, 1] for dense layers). */
+  stride: [number, number];
+  /** Resolved zero pads [top, left, bottom, right] at the layer's input size ([0, 0, 0, 0] for dense). */
+  padding: [number, number, number, number];
+  dilation: [number, number];
+  groups: number;
+  /** [C, H, W] or [D], no batch. */
+  input_shape: number[];
+  output_shape: number[];
+  /** Power iteration (Lanczos) on the layer as it runs, or the dense layer's float64 sigma_max: a lower estimate. */
+  operator_estimate: number | null;
+  /** The smallest valid upper bound below: what the network bound multiplies in. */
+  certified_upper_bound: number;
+  certified_by: string;
+  f4?: ImportedF4;
+  /** F4 of the space-to-depth kernel, for strided convs. */
+  f4_polyphase?: ImportedF4;
+  /** Sedghi et al.'s exact norm of the circular convolution at the real input size (stride-1 convs; not a bound for zero padding). */
+  circular_s1_exact_fft?: number | null;
+  /** Delattre et al. 2024 bound for zero padding (every n), on the dilated kernel. */
+  toeplitz_bound?: number | null;
+  /** Delattre et al. 2023: bounds the circular operator only, so null for zero-padded layers (reason in `skipped`). */
+  gram_iteration?: number | null;
+  /** ln of certified_upper_bound: the layer's share of ln L. */
+  log_sigma: number;
+  times_ms: Record<string, number>;
+  skipped: { method: string; reason: string }[];
+  /** A BatchNormalization folded into this layer's weights (the numbers are those of the folded layer). */
+  folded_batchnorm?: string;
+  /** Upper bounds found below the lower estimate (never expected: a bug alarm). */
+  violations: string[];
+}
+
+/** One node's step in the composition (the waterfall): ln of the bound before and after it. */
+export interface ImportedNodeStep {
+  name: string;
+  op: string;
+  lipschitz: number;
+  log_bound_in: number;
+  log_bound_out: number;
+}
+
+export interface ModelAnalysis {
+  model: {
+    file: string;
+    format: 'onnx' | 'tfjs';
+    opset?: number;
+    producer?: string;
+    input_name: string;
+    input_shape: number[];
+    output_name: string;
+  };
+  layers: ImportedLayer[];
+  nodes: ImportedNodeStep[];
+  /** Lipschitz upper bound of the whole network (from its input as stored), or null if an unsupported node is on the way. */
+  lipschitz_upper_bound: number | null;
+  lipschitz_covers: { complete: boolean; up_to: string; bound: number; description: string };
+  /** With --mean/--std: the bound w.r.t. pixels in [0, 1] (the normalisation's factor max 1/std multiplied in). */
+  input_normalization?: { mean: number[]; std: number[]; factor: number; pixel_lipschitz_upper_bound: number | null };
+  unsupported: { op: string; name: string; reason: string }[];
+  notes: string[];
+  total_time_ms: number;
+  certificates?: ModelCertificates;
+}
+
+export interface ModelCertificates {
+  dataset: string;
+  n: number;
+  clean_accuracy: number;
+  epsilons: number[];
+  /** Lipschitz-margin certificate (Tsuzuku et al. 2018): radius = margin / (sqrt(2) L), L in pixel space. */
+  standard: number[];
+  /** Pairwise last-layer certificate (Singla et al. 2022), when the network ends in a dense layer. */
+  pairwise: number[] | null;
+  /** PGD (l2, Madry et al.) robust accuracy at each eps: an empirical upper estimate. */
+  pgd: number[] | null;
+  lipschitz: number;
+}
