@@ -23,7 +23,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('checkpoints', () => {
   it('round-trips every variable (BatchNorm running stats included) and the layer geometry', async () => {
-    const opts = { inputShape: [16, 16, 3] as [number, number, number], activation: 'relu' as const, seed: 1, normalization: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } };
+    const opts = { inputShape: [16, 16, 3] as [number, number, number], activation: 'relu' as const, seed: 1, numClasses: 10, normalization: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } };
     const a = buildModel('resnet20', opts);
     const b = buildModel('resnet20', { ...opts, seed: 2 });
     try {
@@ -52,7 +52,7 @@ describe('checkpoints', () => {
   });
 
   it('refuses a changed, truncated or foreign file with a clear message', async () => {
-    const m = buildModel('lip-cnn', { inputShape: [28, 28, 1], activation: 'relu', seed: 1 });
+    const m = buildModel('lip-cnn', { inputShape: [28, 28, 1], activation: 'relu', seed: 1, numClasses: 10 });
     const saved = await saveCheckpoint(dir, m, { runId: 'r2', step: 1, epoch: 0 });
     m.dispose();
     const buf = readFileSync(saved.path);
@@ -64,7 +64,7 @@ describe('checkpoints', () => {
     writeFileSync(foreign, Buffer.from('PK\u0003\u0004 not a checkpoint'));
     await expect(loadCheckpoint(foreign)).rejects.toThrow(CheckpointError);
     await expect(loadCheckpoint(path.join(dir, 'missing.slw'))).rejects.toThrow(/cannot read \(ENOENT\)/);
-    const other = buildModel('mnist-cnn', { inputShape: [28, 28, 1], activation: 'relu', seed: 1 });
+    const other = buildModel('mnist-cnn', { inputShape: [28, 28, 1], activation: 'relu', seed: 1, numClasses: 10 });
     const ckpt = await loadCheckpoint(saved.path);
     try {
       expect(() => restoreCheckpoint(other, ckpt)).toThrow(/tensor 'conv1\/kernel' has shape \[4,4,1,16\] but the model needs \[3,3,1,16\]/);

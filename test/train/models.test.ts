@@ -51,11 +51,11 @@ describe('models', () => {
       ['resnet32', [32, 32, 3], 464_154], // 0.46M
     ] as const;
     for (const [arch, shape, params] of cases) {
-      const m = buildModel(arch, { inputShape: [...shape], activation: 'relu', seed: 0 });
+      const m = buildModel(arch, { inputShape: [...shape], activation: 'relu', seed: 0, numClasses: 10 });
       expect(m.summary().totalParams, arch).toBe(params);
       m.dispose();
     }
-    const r = buildModel('resnet20', { inputShape: [32, 32, 3], activation: 'relu', seed: 0 });
+    const r = buildModel('resnet20', { inputShape: [32, 32, 3], activation: 'relu', seed: 0, numClasses: 10 });
     const geo = Object.fromEntries(r.linear.map((l) => [l.name, [l.stride, l.inputSize[0]]]));
     expect(geo['conv1']).toEqual([1, 32]);
     expect(geo['layer2.0.conv1']).toEqual([2, 32]);
@@ -66,7 +66,7 @@ describe('models', () => {
   });
 
   it('option-A shortcut = stride-2 subsampling with zero channel padding', () => {
-    const m = buildModel('resnet20', { inputShape: [8, 8, 3], activation: 'relu', seed: 0 });
+    const m = buildModel('resnet20', { inputShape: [8, 8, 3], activation: 'relu', seed: 0, numClasses: 10 });
     // The constant kernel of the first downsampling block maps channel i to i + 8 of 32.
     const x = tf.randomNormal([1, 8, 8, 16], 0, 1, 'float32', 3) as tf.Tensor4D;
     const kernel = (m as unknown as { constants: tf.Tensor[] }).constants.find((c) => c.shape.join() === '1,1,16,32') as tf.Tensor4D;
@@ -78,7 +78,7 @@ describe('models', () => {
   });
 
   it('resnet20 tree: normalisation, BatchNorm, 9 residual blocks, pooling and fc, each with its own factor', () => {
-    const m = buildModel('resnet20', { inputShape: [32, 32, 3], activation: 'relu', seed: 1, normalization: { mean: [0, 0, 0], std: [0.25, 0.5, 0.2] } });
+    const m = buildModel('resnet20', { inputShape: [32, 32, 3], activation: 'relu', seed: 1, numClasses: 10, normalization: { mean: [0, 0, 0], std: [0.25, 0.5, 0.2] } });
     const bn = m.batchNorms.find((b) => b.name === 'layer1.1.bn1')!;
     bn.gamma.assign(tf.tensor1d(Array.from({ length: bn.channels }, (_, i) => (i === 3 ? -3 : 1))));
     bn.runningVar.assign(tf.fill([bn.channels], 4));
@@ -106,7 +106,7 @@ describe('models', () => {
     it(`${arch}: the Lipschitz tree bounds the local Jacobian norm`, () => {
       const shape: [number, number, number] = arch === 'resnet20' ? [16, 16, 3] : [28, 28, 1];
       const normalization = arch === 'resnet20' ? { mean: [0.4, 0.5, 0.6], std: [0.2, 0.3, 0.25] } : undefined;
-      const m = buildModel(arch, { inputShape: shape, activation: 'softplus', seed: 5, normalization });
+      const m = buildModel(arch, { inputShape: shape, activation: 'softplus', seed: 5, numClasses: 10, normalization });
       // Make BatchNorm non-trivial: gamma and running variance away from their initial 1.
       m.batchNorms.forEach((bn, i) => {
         tf.tidy(() => bn.gamma.assign(tf.randomUniform([bn.channels], 0.5, 1.5, 'float32', 100 + i)));

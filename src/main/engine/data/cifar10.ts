@@ -164,5 +164,5 @@ export async function loadCifar10(opts: LoadCifar10Options = {}): Promise<Datase
   const src = await resolveCifar10Source(opts.path);
   const { train, test } = src.kind === 'folder' ? await loadFromFolder(src.dir, perBatch, opts.limit) : await loadFromArchive(src.file, perBatch, opts.limit);
   const source = src.kind === 'folder' ? src.dir : src.file;
-  return { name: 'cifar10', imageShape: [32, 32, 3], numClasses: 10, classNames: [...CIFAR10_CLASS_NAMES], train, test, source };
+  return { name: 'cifar10', imageShape: [32, 32, 3], numClasses: CIFAR10_CLASS_NAMES.length, classNames: [...CIFAR10_CLASS_NAMES], train, test, source };
 }

@@ -18,5 +18,5 @@ const FASHION_REMEDY: Remedy = {
 export async function loadFashionMnist(opts: { path?: string; limit?: SplitLimit } = {}): Promise<Dataset> {
   const dir = opts.path ?? FASHION_MNIST_DEBIAN_DIR;
   const { train, test } = await loadIdxFolder(dir, { imageShape: [28, 28, 1], limit: opts.limit, remedy: FASHION_REMEDY });
-  return { name: 'fashion-mnist', imageShape: [28, 28, 1], numClasses: 10, classNames: [...FASHION_MNIST_CLASS_NAMES], train, test, source: dir };
+  return { name: 'fashion-mnist', imageShape: [28, 28, 1], numClasses: FASHION_MNIST_CLASS_NAMES.length, classNames: [...FASHION_MNIST_CLASS_NAMES], train, test, source: dir };
 }

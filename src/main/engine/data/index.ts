@@ -26,7 +26,7 @@ export async function loadDataset(opts: LoadDatasetOptions): Promise<Dataset> {
 }
 
 export * from './types.js';
-export { mulberry32, deriveSeed, permutation, shuffleInPlace, randInt } from './rng.js';
+export { mulberry32, deriveSeed, permutation, shuffleInPlace, randInt, streamSeed, SEED_STREAMS, type SeedStream } from './rng.js';
 export { ImageSplit, splitValidation } from './split.js';
 export { iterateBatches, epochOrder, numBatches, type BatchIteratorOptions, type IndexedBatch } from './batches.js';
 export { u8ToFloat, channelStats, checkNormalization } from './normalize.js';

@@ -29,5 +29,5 @@ export function mnistDataDir(): string {
 export async function loadMnist(opts: { path?: string; limit?: SplitLimit } = {}): Promise<Dataset> {
   const dir = opts.path ?? mnistDataDir();
   const { train, test } = await loadIdxFolder(dir, { imageShape: [28, 28, 1], limit: opts.limit, remedy: MNIST_REMEDY });
-  return { name: 'mnist', imageShape: [28, 28, 1], numClasses: 10, classNames: [...MNIST_CLASS_NAMES], train, test, source: dir };
+  return { name: 'mnist', imageShape: [28, 28, 1], numClasses: MNIST_CLASS_NAMES.length, classNames: [...MNIST_CLASS_NAMES], train, test, source: dir };
 }

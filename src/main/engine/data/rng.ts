@@ -24,6 +24,36 @@ export function deriveSeed(seed: number, stream: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/**
+ * Every random stream of a run, derived from its one seed (config.seed) and named here, in one place, so two
+ * uses never share a stream by accident. An indexed stream uses ids base .. base + count - 1; the ranges do not
+ * overlap (test/train/seed-streams.test.ts). The numbers are part of every stored run: changing one changes
+ * what a recorded config reproduces.
+ */
+export const SEED_STREAMS = {
+  /** The validation hold-out taken from the training split. */
+  validationSplit: { base: 1, count: 1 },
+  /** The order of the training images; each epoch derives its own permutation from it (data/batches.ts). */
+  batchOrder: { base: 2, count: 1 },
+  /** He-normal initial weights, one stream per parameter tensor (the layer's `stream` index). */
+  initialWeights: { base: 1000, count: 4000 },
+  /** Start vectors of the F4 regulariser's power iterations, one stream per penalised layer. */
+  regularizerVectors: { base: 5000, count: 95_000 },
+  /** Random crops and flips, one stream per epoch. */
+  augmentation: { base: 100_000, count: Number.MAX_SAFE_INTEGER },
+} as const satisfies Record<string, { base: number; count: number }>;
+
+export type SeedStream = keyof typeof SEED_STREAMS;
+
+/** The seed of stream `name` (index `index` of it) of a run seeded `seed`. */
+export function streamSeed(seed: number, name: SeedStream, index = 0): number {
+  const s = SEED_STREAMS[name];
+  if (!Number.isInteger(index) || index < 0 || index >= s.count) {
+    throw new RangeError(`seed stream '${name}' has indices 0..${s.count - 1}, got ${index}; widen its range in SEED_STREAMS.`);
+  }
+  return deriveSeed(seed, s.base + index);
+}
+
 /** Uniform integer in [0, n). */
 export function randInt(rng: Rng, n: number): number {
   return Math.floor(rng() * n);

@@ -59,7 +59,7 @@ export interface Split {
 export interface Dataset {
   name: DatasetName;
   imageShape: ImageShape;
-  numClasses: 10;
+  numClasses: number;
   classNames: string[];
   train: Split;
   test: Split;

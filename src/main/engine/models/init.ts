@@ -3,7 +3,7 @@
  * backend (tfjs' own seeded initialisers differ between backends).
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed, mulberry32 } from '../data/rng.js';
+import { mulberry32, streamSeed } from '../data/rng.js';
 import type { Rng } from '../data/types.js';
 
 /** Standard normal samples by Box–Muller. */
@@ -25,7 +25,7 @@ export function normalSamples(count: number, rng: Rng): Float32Array {
  */
 export function heNormal(shape: number[], fanIn: number, seed: number, stream: number): tf.Variable {
   const size = shape.reduce((a, b) => a * b, 1);
-  const data = normalSamples(size, mulberry32(deriveSeed(seed, 1000 + stream)));
+  const data = normalSamples(size, mulberry32(streamSeed(seed, 'initialWeights', stream)));
   const std = Math.sqrt(2 / fanIn);
   for (let i = 0; i < size; i++) data[i] *= std;
   return variableFrom(tf.tensor(data, shape, 'float32'), true);

@@ -70,7 +70,7 @@ export class CifarResNet extends Network {
       }
     }
     this.poolSize = size;
-    this.fc = this.addDense(new Dense('fc', [channels, o.numClasses ?? 10], o.seed, stream++));
+    this.fc = this.addDense(new Dense('fc', [channels, o.numClasses], o.seed, stream++));
   }
 
   forward(x: tf.Tensor4D, mode: Mode): tf.Tensor2D {

@@ -15,7 +15,8 @@ export interface ModelOptions {
   inputShape: [number, number, number];
   activation: Activation;
   seed: number;
-  numClasses?: number;
+  /** Outputs of the last layer: the dataset's class count (Dataset.numClasses). */
+  numClasses: number;
   normalization?: { mean: number[]; std: number[] };
 }
 
@@ -37,7 +38,7 @@ export class MnistCnn extends Network {
     this.conv2 = this.addConv(new Conv2D('conv2', [3, 3, 16, 32], p1, 1, 'same', true, o.seed, 1));
     const p2 = [Math.floor(p1[0] / 2), Math.floor(p1[1] / 2)];
     this.fc1 = this.addDense(new Dense('fc1', [p2[0] * p2[1] * 32, 128], o.seed, 2));
-    this.fc2 = this.addDense(new Dense('fc2', [128, o.numClasses ?? 10], o.seed, 3));
+    this.fc2 = this.addDense(new Dense('fc2', [128, o.numClasses], o.seed, 3));
   }
 
   forward(x: tf.Tensor4D, _mode: Mode): tf.Tensor2D {
@@ -71,7 +72,7 @@ export class LipCnn extends Network {
     this.convs = [conv1, conv2];
     const [oh, ow] = conv2.outputSize;
     this.fc1 = this.addDense(new Dense('fc1', [oh * ow * 32, 100], o.seed, 2));
-    this.fc2 = this.addDense(new Dense('fc2', [100, o.numClasses ?? 10], o.seed, 3));
+    this.fc2 = this.addDense(new Dense('fc2', [100, o.numClasses], o.seed, 3));
     this.plainFeedForward = !o.normalization;
   }
 

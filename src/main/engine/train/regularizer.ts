@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../../shared/config.js';
 import { createF4State, disposeF4State, f4BoundTensor, f4PowerIterate, type F4PowerState, type F4Which } from '../bounds/f4.js';
 import { gramIterationBoundTensor } from '../bounds/gram-iteration.js';
-import { deriveSeed } from '../data/rng.js';
+import { streamSeed } from '../data/rng.js';
 import type { LinearLayer, Network } from '../models/index.js';
 
 export interface Regularizer {
@@ -21,25 +21,33 @@ export interface Regularizer {
   dispose(): void;
 }
 
-const F4_KINDS: Record<string, F4Which> = {
-  'f4-min': 'min',
-  'f4-R': 'R',
-  'f4-S': 'S',
-  'f4-T': 'T',
-  'f4-U': 'U',
-  'miyato-t': 'miyato-t',
+type PenaltyKind = Exclude<RunConfig['regularizer']['kind'], 'none'>;
+type Factory = (layers: LinearLayer[], cfg: RunConfig['regularizer'], seed: number) => Regularizer;
+const f4 = (which: F4Which): Factory => (layers, cfg, seed) => new F4Regularizer(layers, which, cfg, seed);
+
+/** One entry per regulariser kind of the config schema: a kind added there without one here does not compile. */
+const FACTORIES: Record<PenaltyKind, Factory> = {
+  'f4-min': f4('min'),
+  'f4-R': f4('R'),
+  'f4-S': f4('S'),
+  'f4-T': f4('T'),
+  'f4-U': f4('U'),
+  'miyato-t': f4('miyato-t'),
+  'gram-iteration': (layers, cfg) => new GramRegularizer(layers, cfg),
 };
 
-/** null when the config has no regulariser (kind 'none' or beta 0). */
+/** null when the config has no regulariser (kind 'none' or beta 0); an unknown kind is an error, never a fallback. */
 export function createRegularizer(model: Network, cfg: RunConfig['regularizer'], seed: number): Regularizer | null {
   if (cfg.kind === 'none' || cfg.beta === 0) return null;
+  const make = Object.hasOwn(FACTORIES, cfg.kind) ? FACTORIES[cfg.kind as PenaltyKind] : undefined;
+  if (!make) {
+    throw new Error(`regularizer.kind '${String(cfg.kind)}' is unknown; use one of ${['none', ...Object.keys(FACTORIES)].join(', ')}.`);
+  }
   const layers = model.linear.filter((l) => l.kind === 'conv' || cfg.includeDense);
   if (layers.length === 0) {
     throw new Error(`regularizer '${cfg.kind}': model '${model.arch}' has no conv layers to penalise; set regularizer.includeDense true.`);
   }
-  const which = F4_KINDS[cfg.kind];
-  if (which) return new F4Regularizer(layers, which, cfg, seed);
-  return new GramRegularizer(layers, cfg);
+  return make(layers, cfg, seed);
 }
 
 /** Each layer's kernel in HWIO (dense [in,out] as [1,1,in,out]), released after `fn`. */
@@ -67,7 +75,7 @@ class F4Regularizer implements Regularizer {
   ) {
     this.states = layers.map((l, i) => {
       const shape = (l.kind === 'conv' ? l.shape : [1, 1, ...l.units]) as [number, number, number, number];
-      const state = createF4State(shape, { seed: deriveSeed(seed, 5000 + i) % 1_000_000 });
+      const state = createF4State(shape, { seed: streamSeed(seed, 'regularizerVectors', i) % 1_000_000 });
       withKernel(l, (k) => f4PowerIterate(k, state, cfg.powerIterInit));
       return state;
     });

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../../shared/config.js';
 import { planSteps } from '../../../shared/config.js';
 import type { StepPoint } from '../../../shared/events.js';
-import { channelStats, deriveSeed, loadDataset, mulberry32, splitValidation } from '../data/index.js';
+import { channelStats, loadDataset, mulberry32, splitValidation, streamSeed } from '../data/index.js';
 import type { Batch, Dataset, IndexedBatch, Split } from '../data/index.js';
 import { iterateBatches } from '../data/batches.js';
 import { buildModel, type Network } from '../models/index.js';
@@ -79,7 +79,7 @@ export class Trainer {
       if (d.validationSize >= train.count) {
         throw new Error(`dataset.validationSize is ${d.validationSize} but only ${train.count} training images are loaded; lower validationSize (or 0).`);
       }
-      ({ train, validation } = splitValidation(train, d.validationSize, deriveSeed(config.seed, 1)));
+      ({ train, validation } = splitValidation(train, d.validationSize, streamSeed(config.seed, 'validationSplit')));
     }
     // Standardisation belongs to the CIFAR ResNets' recipe; the small CNNs see [0,1] pixels so their
     // Lipschitz bound (and hence certified radii) are in pixel space with no extra factor.
@@ -113,9 +113,9 @@ export class Trainer {
     if (epoch !== this.batchEpoch || !this.batches) {
       this.batchEpoch = epoch;
       const augment = this.config.dataset.augment
-        ? { rng: mulberry32(deriveSeed(this.config.seed, 100_000 + epoch)), pad: 4, flip: true }
+        ? { rng: mulberry32(streamSeed(this.config.seed, 'augmentation', epoch)), pad: 4, flip: true }
         : undefined;
-      this.batches = iterateBatches(this.train, { batchSize: this.config.batchSize, seed: deriveSeed(this.config.seed, 2), epoch, augment });
+      this.batches = iterateBatches(this.train, { batchSize: this.config.batchSize, seed: streamSeed(this.config.seed, 'batchOrder'), epoch, augment });
     }
     const r = this.batches.next();
     if (r.done) {
