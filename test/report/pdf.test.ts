@@ -89,8 +89,9 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_POPPLER)('export --format pdf', () => {
       const page = await browser.newPage({ viewport: { width, height: 1000 } });
       await page.emulateMedia({ media: 'print' });
       await page.setContent(fs.readFileSync(html, 'utf8'), { waitUntil: 'load' });
-      const overflow = await page.evaluate(() =>
-        [...document.querySelectorAll('table, figure, pre')].map((e) => ({ tag: e.tagName, right: Math.ceil(e.getBoundingClientRect().right), scroll: e.scrollWidth - e.clientWidth })),
+      // A string, evaluated in the page (this file is typed without the DOM).
+      const overflow = await page.evaluate<{ tag: string; right: number; scroll: number }[]>(
+        `[...document.querySelectorAll('table, figure, pre')].map((e) => ({ tag: e.tagName, right: Math.ceil(e.getBoundingClientRect().right), scroll: e.scrollWidth - e.clientWidth }))`,
       );
       expect(overflow.length).toBeGreaterThan(4);
       for (const o of overflow) {
