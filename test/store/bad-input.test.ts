@@ -38,9 +38,9 @@ describe('files that are not a Spectral Lab store are refused and left byte for 
     expect(err.code).toBe('not-a-database');
     expect(err.message).toContain(database);
     expect(err.message).toMatch(/not changed/);
-    expect(err.hint).toMatch(/--data/);
+    expect(err.hint).toMatch(/--store/);
     expect(fs.readFileSync(database).equals(before)).toBe(true);
-    expect(fs.existsSync(storePaths(dir).lock), 'the lock is released after a refusal').toBe(false);
+    expect(fs.readdirSync(dir).sort(), 'nothing is left next to it after a refusal').toEqual(['runs.sqlite']);
   });
 
   test('a damaged SQLite file (valid header, garbage pages)', async () => {
@@ -119,26 +119,41 @@ describe('files that are not a Spectral Lab store are refused and left byte for 
   });
 });
 
-describe('one instance per data folder', () => {
-  test('a second open is refused while the first holds the lock; a dead owner\'s lock is taken over', async () => {
+describe('many processes share a store; one writer per run', () => {
+  test('two opens of one folder both write; a run has one writer, and a dead owner\'s run lock is taken over', async () => {
     const dir = tempDir('lock');
     const first = await openStore({ dataDir: dir });
-    const err = await refusal(openStore({ dataDir: dir }));
+    const second = await openStore({ dataDir: dir });
+    const a = await first.createRun({ config: sampleConfig() });
+    const b = await second.createRun({ config: sampleConfig() });
+    const wa = await first.writer(a.id);
+    const wb = await second.writer(b.id);
+    wa.scalar('train/loss', 0, 1);
+    wb.scalar('train/loss', 0, 2);
+    await Promise.all([first.flush(), second.flush()]);
+    // The same run cannot get a second writer, in this process or another.
+    const err = await refusal(second.writer(a.id));
     expect(err.code).toBe('locked');
-    expect(err.message).toContain(storePaths(dir).lock);
-    // A read-only open needs no lock and sees the writer's committed data.
-    const run = await first.createRun({ config: sampleConfig() });
+    expect(err.message).toContain(path.join(storePaths(dir).locks, `${a.id}.lock`));
+    expect(err.message).toMatch(/already has a writer in this process/);
+    // A read-only open sees both processes' committed data.
     const reader = await openStore({ dataDir: dir, readonly: true });
-    expect((await reader.getRun(run.id)).id).toBe(run.id);
+    expect((await reader.listRuns()).total).toBe(2);
     expect((await refusal(reader.createRun({ config: sampleConfig() }))).code).toBe('read-only');
     await reader.close();
+    await wa.close();
+    await wb.close();
+    expect(fs.readdirSync(storePaths(dir).locks), 'closing a writer frees its run').toEqual([]);
     await first.close();
-    expect(fs.existsSync(storePaths(dir).lock)).toBe(false);
+    await second.close();
 
     // pid 2^22+1 is above Linux's pid_max default; a lock naming it is stale.
-    fs.writeFileSync(storePaths(dir).lock, JSON.stringify({ app: 'spectral-lab', pid: 4_194_305, host: (await import('node:os')).hostname(), startedAt: 0 }));
     const again = await openStore({ dataDir: dir });
-    expect(JSON.parse(fs.readFileSync(storePaths(dir).lock, 'utf8')).pid).toBe(process.pid);
+    const lockFile = path.join(storePaths(dir).locks, `${a.id}.lock`);
+    fs.writeFileSync(lockFile, JSON.stringify({ app: 'spectral-lab', pid: 4_194_305, host: (await import('node:os')).hostname(), identity: null, startedAt: 0 }));
+    const w = await again.writer(a.id);
+    expect(JSON.parse(fs.readFileSync(lockFile, 'utf8')).pid).toBe(process.pid);
+    await w.close();
     await again.close();
   });
 
@@ -147,7 +162,7 @@ describe('one instance per data folder', () => {
     fs.writeFileSync(file, 'x');
     const err = await refusal(openStore({ dataDir: file }));
     expect(err.message).toContain(file);
-    expect(err.hint).toMatch(/--data/);
+    expect(err.hint).toMatch(/--store/);
   });
 
   test('a closed store refuses further calls', async () => {

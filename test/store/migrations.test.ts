@@ -19,6 +19,8 @@ const TABLES_AT: Record<number, string[]> = {
   2: ['cert', 'checkpoints', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
   3: ['cert', 'checkpoints', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
   4: ['bound_details', 'cert', 'checkpoints', 'layers', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
+  // 6: the runs' owner identity column only (many processes per store).
+  6: ['bound_details', 'cert', 'checkpoints', 'layers', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
 };
 
 async function tables(db: SqliteDb): Promise<string[]> {

@@ -8,6 +8,7 @@ import { safeParseRunConfig } from '../../shared/config.js';
 import type { LabInfo } from '../../shared/api.js';
 import { openStore, storePaths } from '../store/index.js';
 import { hostEngine } from './engine-adapter.js';
+import { watchExternalRuns } from './external-runs.js';
 import { detectMissing, findProjectRoot, packageVersion } from './info.js';
 import { loadPresets } from './presets.js';
 import { LabService } from './service.js';
@@ -38,9 +39,9 @@ export async function createLab(opts: CreateLabOptions): Promise<LabService> {
     },
     onError: (err) => log(`store: ${err.message}`),
   });
-  for (const r of store.recoveredRuns) log(`run ${r.id} was left running by a process that stopped; marked as crashed.`);
+  for (const r of store.recoveredRuns) log(`run ${r.id} was left ${r.status === 'cancelled' ? 'queued' : 'running'} by a process that stopped; marked as ${r.status}.`);
   const presetsDir = opts.presetsDir === undefined ? path.join(root, 'resources', 'experiments') : opts.presetsDir;
-  return new LabService({
+  const lab = new LabService({
     engine: hostEngine({ checkpointRoot: storePaths(opts.dataDir).checkpoints, workerUrl: opts.workerUrl, maxConcurrent: opts.maxConcurrent }),
     store: new SqliteStorePort(store, opts.shell),
     dataDir: store.paths.dataDir,
@@ -52,4 +53,7 @@ export async function createLab(opts: CreateLabOptions): Promise<LabService> {
     missing: () => detectMissing(root, opts.shell),
     log,
   });
+  // Runs that `train --store`, scripts or another app record into the same store appear live (within ~1 s).
+  watchExternalRuns(store, lab, { log });
+  return lab;
 }

@@ -4,10 +4,10 @@
  * does not load a backend into the main process.
  */
 import os from 'node:os';
-import path from 'node:path';
 import { describeBackendSelection, type BackendAttempt, type BackendReport } from '../../shared/backend.js';
 import type { RunConfig } from '../../shared/config.js';
 import { startRun } from '../engine/host.js';
+import { checkpointFolder } from '../engine/train/checkpoint-folder.js';
 import type { EnginePort, EngineRun } from './ports.js';
 
 export interface HostEngineOptions {
@@ -37,7 +37,8 @@ export function hostEngine(opts: HostEngineOptions): EnginePort {
     start(runId: string, config: RunConfig): EngineRun {
       const h = startRun(config, {
         runId,
-        checkpointDir: path.join(opts.checkpointRoot, runId),
+        // checkpoints.dir of the config is honoured; otherwise the store's checkpoints folder.
+        checkpointDir: checkpointFolder(config, runId, opts.checkpointRoot),
         ...(workerUrl ? { workerUrl } : {}),
         ...(wasmThreads ? { wasmThreads } : {}),
       });

@@ -21,7 +21,8 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
 export interface StorePaths {
   dataDir: string;
   database: string;
-  lock: string;
+  /** One lock file per run being written (lock.ts): many processes share the store. */
+  locks: string;
   checkpoints: string;
 }
 
@@ -30,7 +31,7 @@ export function storePaths(dataDir: string): StorePaths {
   return {
     dataDir: dir,
     database: path.join(dir, 'runs.sqlite'),
-    lock: path.join(dir, 'spectral-lab.lock'),
+    locks: path.join(dir, 'locks'),
     checkpoints: path.join(dir, 'checkpoints'),
   };
 }

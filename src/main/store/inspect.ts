@@ -23,7 +23,7 @@ export function notADatabase(file: string, why: string): StoreError {
   return new StoreError(
     'not-a-database',
     `${file} is not a Spectral Lab run store: ${why}. ${LEFT_ALONE}`,
-    'Move or rename it (Spectral Lab then creates a new store there), or open another data folder with --data <folder>.',
+    'Move or rename it (Spectral Lab then creates a new store there), or use another store folder with --store <folder>.',
   );
 }
 
@@ -38,7 +38,21 @@ export function corruptDatabase(file: string, cause: unknown): StoreError {
   );
 }
 
-export async function inspectDatabaseFile(file: string): Promise<FileState> {
+export interface InspectOptions {
+  /** Run PRAGMA quick_check too (before anything writes to the file): a damaged store is refused untouched. */
+  quickCheck?: boolean;
+  /** Open as immutable (read-only media: no -shm/-wal can be created; only a cleanly closed store). */
+  immutable?: boolean;
+}
+
+async function quickCheck(db: SqliteDb, file: string): Promise<void> {
+  const rows = await db.all<{ quick_check: string }>('PRAGMA quick_check');
+  if (rows.length !== 1 || rows[0].quick_check !== 'ok') {
+    throw corruptDatabase(file, new Error(`PRAGMA quick_check: ${rows.slice(0, 3).map((r) => r.quick_check).join('; ')}`));
+  }
+}
+
+export async function inspectDatabaseFile(file: string, options: InspectOptions = {}): Promise<FileState> {
   const st = fs.statSync(file, { throwIfNoEntry: false });
   if (!st) return { kind: 'missing' };
   if (!st.isFile()) throw notADatabase(file, 'it is a directory or a special file, not a regular file');
@@ -57,7 +71,7 @@ export async function inspectDatabaseFile(file: string): Promise<FileState> {
 
   let db: SqliteDb | undefined;
   try {
-    db = await SqliteDb.open(file, 'readonly');
+    db = await SqliteDb.open(file, options.immutable ? 'immutable' : 'readonly');
     const appId = (await db.get<{ application_id: number }>('PRAGMA application_id'))?.application_id ?? 0;
     const version = (await db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
     const objects = (await db.get<{ n: number }>('SELECT count(*) AS n FROM sqlite_schema'))?.n ?? 0;
@@ -66,9 +80,10 @@ export async function inspectDatabaseFile(file: string): Promise<FileState> {
         throw new StoreError(
           'newer-version',
           `${file} was written by a newer Spectral Lab (schema version ${version}; this one knows up to ${LATEST_VERSION}). ${LEFT_ALONE}`,
-          'Update Spectral Lab, or open another data folder with --data <folder>.',
+          'Update Spectral Lab, or use another store folder with --store <folder>.',
         );
       }
+      if (options.quickCheck) await quickCheck(db, file);
       return { kind: 'store', version };
     }
     if (appId === 0 && objects === 0) return { kind: 'empty' };
@@ -76,7 +91,7 @@ export async function inspectDatabaseFile(file: string): Promise<FileState> {
     throw new StoreError(
       'foreign-database',
       `${file} is an SQLite database of another application (${owner}, ${objects} tables/indexes), not a Spectral Lab run store. ${LEFT_ALONE}`,
-      'Point Spectral Lab at its own data folder with --data <folder>, or move that file away.',
+      'Point Spectral Lab at its own store folder with --store <folder>, or move that file away.',
     );
   } catch (err) {
     if (err instanceof StoreError) throw err;
@@ -86,7 +101,7 @@ export async function inspectDatabaseFile(file: string): Promise<FileState> {
       throw new StoreError(
         'invalid-input',
         `${file} cannot be opened (${(err as Error).message}). ${LEFT_ALONE}`,
-        'Check that you may read and write it and its folder, or open another data folder with --data <folder>.',
+        'Check that you may read and write it and its folder, or use another store folder with --store <folder>.',
         { cause: err },
       );
     }

@@ -56,6 +56,8 @@ export async function migrate(
   for (const m of pending) {
     try {
       await db.transaction(async () => {
+        // Another process sharing the store may have applied it since we looked (BEGIN IMMEDIATE serialises us).
+        if ((await schemaVersion(db)) >= m.version) return;
         await m.up(db, file);
         await db.run(`PRAGMA user_version = ${m.version}`);
       });

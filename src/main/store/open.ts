@@ -1,15 +1,15 @@
 /**
- * Opening a data folder: lock it, look at the database file without touching it, open two
- * connections (one writer, one reader: in WAL mode readers never block the writer), upgrade the
- * schema, and mark runs of dead processes as crashed.
+ * Opening a store folder: look at the database file without touching it (header, application id,
+ * PRAGMA quick_check), open two connections (one writer, one reader: in WAL mode readers never block
+ * the writer), upgrade the schema, and recover runs of processes that are gone. No folder lock: any
+ * number of processes share the store (WAL + busy timeout); each run is locked by its writer (lock.ts).
  */
 import fs from 'node:fs';
 import { BatchWriter, type FlushStats } from './batch.js';
 import { defaultDataDir, storePaths, type StorePaths } from './data-dir.js';
 import { StoreError } from './errors.js';
 import { defaultFacets, type FacetExtractor } from './facets.js';
-import { corruptDatabase, inspectDatabaseFile } from './inspect.js';
-import { acquireLock, type HeldLock } from './lock.js';
+import { inspectDatabaseFile } from './inspect.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { recoverCrashedRuns, type RecoveredRun } from './recovery.js';
 import type { ConfigValidator } from './runs.js';
@@ -17,9 +17,9 @@ import { LATEST_VERSION } from './schema.js';
 import { SqliteDb } from './sqlite.js';
 
 export interface OpenStoreOptions {
-  /** Data folder (Electron userData, or --data). Default: defaultDataDir(). */
+  /** Store folder (Electron userData, or --store). Default: defaultDataDir(). */
   dataDir?: string;
-  /** Read only: no lock, no migration, no recovery (another process may be writing). */
+  /** Read only: no migration, no recovery, nothing written (another process may be writing; read-only media work). */
   readonly?: boolean;
   /** Refuses a config that does not validate before anything is written (e.g. the RunConfig schema). */
   validateConfig?: ConfigValidator;
@@ -41,7 +41,6 @@ export interface OpenStoreOptions {
 export interface OpenedStore {
   paths: StorePaths;
   readonly: boolean;
-  lock: HeldLock | null;
   wdb: SqliteDb | null;
   rdb: SqliteDb;
   batch: BatchWriter | null;
@@ -73,40 +72,49 @@ async function requireMathFunctions(db: SqliteDb): Promise<void> {
   }
 }
 
-async function quickCheck(db: SqliteDb, file: string): Promise<void> {
-  const rows = await db.all<{ quick_check: string }>('PRAGMA quick_check');
-  if (rows.length !== 1 || rows[0].quick_check !== 'ok') {
-    throw corruptDatabase(file, new Error(rows.slice(0, 3).map((r) => r.quick_check).join('; ')));
+/** True when SQLite could create its -shm/-wal files next to the database (access(2) says EROFS on read-only media, even to root). */
+function folderWritable(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
+}
+
+function unusableFolder(dir: string, err: unknown): StoreError {
+  return new StoreError(
+    'invalid-input',
+    `The store folder ${dir} cannot be used: ${(err as Error).message}.`,
+    'Pass --store <a folder you can write to> (it is created if missing).',
+    { cause: err },
+  );
 }
 
 export async function openDataFolder(options: OpenStoreOptions = {}): Promise<OpenedStore> {
   const paths = storePaths(options.dataDir ?? defaultDataDir());
   const readonly = options.readonly === true;
-  const busy = options.busyTimeoutMs ?? 5000;
+  // Several processes write one store: a writer may wait for the others' transactions (each is short).
+  const busy = options.busyTimeoutMs ?? 15_000;
   const staleAfterMs = options.staleAfterMs ?? 60_000;
   if (readonly && !fs.existsSync(paths.database)) {
-    throw new StoreError('not-found', `There is no run store in ${paths.dataDir} (no ${paths.database}).`, 'Check the --data folder, or run something first to create the store.');
+    throw new StoreError('not-found', `There is no run store in ${paths.dataDir} (no ${paths.database}).`, 'Check the --store folder, or run something first to create the store.');
   }
-  let lock: HeldLock | null = null;
   if (!readonly) {
     try {
       fs.mkdirSync(paths.dataDir, { recursive: true });
-      lock = acquireLock(paths.lock);
     } catch (err) {
-      if (err instanceof StoreError) throw err;
-      throw new StoreError(
-        'invalid-input',
-        `The data folder ${paths.dataDir} cannot be used: ${(err as Error).message}.`,
-        'Pass --data <a folder you can write to> (it is created if missing).',
-        { cause: err },
-      );
+      throw unusableFolder(paths.dataDir, err);
     }
+    if (!folderWritable(paths.dataDir)) throw unusableFolder(paths.dataDir, new Error('it is not writable'));
   }
+  // Read-only media: no -shm/-wal can be created; a cleanly closed store (no -wal left) is read as immutable.
+  const immutable = readonly && !folderWritable(paths.dataDir) && !fs.existsSync(`${paths.database}-wal`);
   let wdb: SqliteDb | null = null;
   let rdb: SqliteDb | null = null;
   try {
-    const state = await inspectDatabaseFile(paths.database);
+    // quick_check before any write: a damaged file is refused byte for byte untouched.
+    const state = await inspectDatabaseFile(paths.database, { quickCheck: true, immutable });
     if (readonly && (state.kind !== 'store' || state.version < LATEST_VERSION)) {
       throw new StoreError(
         'read-only',
@@ -120,12 +128,10 @@ export async function openDataFolder(options: OpenStoreOptions = {}): Promise<Op
       wdb = await SqliteDb.open(paths.database, 'create');
       await configure(wdb, busy, true);
       await requireMathFunctions(wdb);
-      // The last session was killed: make sure its file is sound before writing to it.
-      if (lock?.tookOverFrom && state.kind === 'store') await quickCheck(wdb, paths.database);
       migration = await migrate(wdb, paths.database);
       recovered = await recoverCrashedRuns(wdb, staleAfterMs);
     }
-    rdb = await SqliteDb.open(paths.database, readonly ? 'readonly' : 'readwrite');
+    rdb = await SqliteDb.open(paths.database, readonly ? (immutable ? 'immutable' : 'readonly') : 'readwrite');
     await configure(rdb, busy, false);
     const batch = wdb
       ? new BatchWriter(wdb, {
@@ -139,7 +145,6 @@ export async function openDataFolder(options: OpenStoreOptions = {}): Promise<Op
     return {
       paths,
       readonly,
-      lock,
       wdb,
       rdb,
       batch,
@@ -152,7 +157,6 @@ export async function openDataFolder(options: OpenStoreOptions = {}): Promise<Op
   } catch (err) {
     await rdb?.close().catch(() => undefined);
     await wdb?.close().catch(() => undefined);
-    lock?.release();
     throw err;
   }
 }

@@ -11,6 +11,7 @@ import type { BatchWriter } from './batch.js';
 import { collectEnvironment } from './environment.js';
 import { StoreError } from './errors.js';
 import type { FacetExtractor } from './facets.js';
+import { processIdentity } from './process-identity.js';
 import { loadRunRow, type RunRow } from './run-rows.js';
 import type { SqliteDb } from './sqlite.js';
 
@@ -92,12 +93,13 @@ export async function createRun(ctx: WriteContext, input: CreateRunInput): Promi
     const clash = await ctx.wdb.get<{ rid: number }>('SELECT rid FROM runs WHERE id = ?', [id]);
     if (clash) throw new StoreError('conflict', `A run with id "${id}" already exists.`, 'Choose another id or leave it out to get a generated one.');
     const { lastID } = await ctx.wdb.run(
-      `INSERT INTO runs (id, name, status, backend, config, config_hash, created_at, started_at, heartbeat_at, pid, host,
+      `INSERT INTO runs (id, name, status, backend, config, config_hash, created_at, started_at, heartbeat_at, pid, host, owner,
                          environment, notes, dataset, model, regulariser)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
+        // The owner is recorded for queued runs too: recovery cancels those of a process that is gone.
         id, name, status, backend, JSON.stringify(config), configHash(config), now,
-        running ? now : null, running ? now : null, running ? process.pid : null, running ? os.hostname() : null,
+        running ? now : null, running ? now : null, process.pid, os.hostname(), processIdentity(),
         JSON.stringify(environment), notes, facets.dataset, facets.model, facets.regulariser,
       ],
     );
@@ -123,8 +125,8 @@ export async function setStatus(ctx: WriteContext, runId: string, change: Status
     const sets: string[] = ['status = ?'];
     const params: (string | number | null)[] = [to];
     if (to === 'running') {
-      sets.push('started_at = coalesce(started_at, ?)', 'heartbeat_at = ?', 'pid = ?', 'host = ?');
-      params.push(now, now, process.pid, os.hostname());
+      sets.push('started_at = coalesce(started_at, ?)', 'heartbeat_at = ?', 'pid = ?', 'host = ?', 'owner = ?');
+      params.push(now, now, process.pid, os.hostname(), processIdentity());
       ctx.batch.setLive(row.rid, true);
     } else if (to !== 'queued' && to !== row.status) {
       sets.push('ended_at = ?');

@@ -9,6 +9,7 @@
  * the run was created. Values are REAL; NULL means NaN.
  */
 import { importLegacyLayerFiles, removeLegacyLayerFiles } from './legacy-layer-files.js';
+import { MIGRATION_6 } from './migration-6.js';
 import { MIGRATION_8 } from './migration-8.js';
 import { rebuildRollup } from './rollup.js';
 import type { SqliteDb } from './sqlite.js';
@@ -211,6 +212,7 @@ export const MIGRATIONS: readonly Migration[] = [
     },
     afterCommit: removeLegacyLayerFiles,
   },
+  MIGRATION_6,
   MIGRATION_8,
 ];
 

@@ -8,7 +8,8 @@ import sqlite3 from 'sqlite3';
 export type SqlParam = number | string | bigint | Buffer | Uint8Array | null;
 export type SqlParams = SqlParam[] | Record<string, SqlParam>;
 
-export type OpenMode = 'readonly' | 'readwrite' | 'create';
+/** 'immutable': read-only media; SQLite creates no -shm/-wal and assumes nobody writes (only a cleanly closed store). */
+export type OpenMode = 'readonly' | 'immutable' | 'readwrite' | 'create';
 
 export interface RunInfo {
   changes: number;
@@ -68,11 +69,14 @@ export class SqliteDb {
     const flags =
       mode === 'readonly'
         ? sqlite3.OPEN_READONLY
-        : mode === 'readwrite'
-          ? sqlite3.OPEN_READWRITE
-          : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
+        : mode === 'immutable'
+          ? sqlite3.OPEN_READONLY | sqlite3.OPEN_URI
+          : mode === 'readwrite'
+            ? sqlite3.OPEN_READWRITE
+            : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
+    const name = mode === 'immutable' ? `file:${encodeURI(file).replace(/\?/g, '%3f').replace(/#/g, '%23')}?immutable=1` : file;
     return new Promise((resolve, reject) => {
-      const raw = new sqlite3.Database(file, flags, (err: Error | null) => {
+      const raw = new sqlite3.Database(name, flags, (err: Error | null) => {
         if (err) reject(err);
         else resolve(new SqliteDb(raw, file));
       });

@@ -14,14 +14,16 @@ import { StoreError } from './errors.js';
 import { corruptDatabase } from './inspect.js';
 import { listLayers, upsertLayers } from './layers.js';
 import { listRuns } from './list.js';
+import { acquireRunLock } from './lock.js';
 import type { MigrationReport } from './migrate.js';
 import { openDataFolder, type OpenedStore, type OpenStoreOptions } from './open.js';
-import type { RecoveredRun } from './recovery.js';
+import { recoverCrashedRuns, type RecoveredRun } from './recovery.js';
 import { loadRunRow, recordsOf } from './run-rows.js';
 import * as runs from './runs.js';
 import { getSeries, listSeries } from './series-query.js';
 import { sqliteCode } from './sqlite.js';
 import * as summary from './summary.js';
+import * as watch from './watch.js';
 import { SweepStore } from './sweep-store.js';
 import { StoreWriter } from './writer.js';
 
@@ -63,7 +65,7 @@ export class Store {
 
   private get w(): runs.WriteContext {
     if (!this.o.wdb || !this.o.batch) {
-      throw new StoreError('read-only', `The run store ${this.o.paths.database} was opened read-only.`, 'Open it without { readonly: true } to change it (only one Spectral Lab may write at a time).');
+      throw new StoreError('read-only', `The run store ${this.o.paths.database} was opened read-only.`, 'Open it without { readonly: true } to change it.');
     }
     return { wdb: this.o.wdb, batch: this.o.batch, validateConfig: this.o.validateConfig, facets: this.o.facets };
   }
@@ -95,8 +97,18 @@ export class Store {
     return this.guard(async () => {
       const ctx = this.w;
       const row = await loadRunRow(this.o.rdb, runId);
+      // One writer per run across every process sharing the store.
+      const lock = acquireRunLock(this.o.paths.locks, runId);
       const writer = new StoreWriter(
-        { batch: ctx.batch, setStatus: (id, c) => this.setStatus(id, c), upsertLayers: (rid, layers) => this.guard(() => upsertLayers(this.w.wdb, rid, layers)) },
+        {
+          batch: ctx.batch,
+          setStatus: (id, c) => this.setStatus(id, c),
+          upsertLayers: (rid, layers) => this.guard(() => upsertLayers(this.w.wdb, rid, layers)),
+          closed: () => {
+            lock.release();
+            this.writers.delete(writer);
+          },
+        },
         runId,
         row.rid,
         row.created_at,
@@ -199,6 +211,23 @@ export class Store {
     return this.guard(() => artifacts.listSpectra(this.o.rdb, runId));
   }
 
+  // ------------------------------------------------------------------ other processes
+
+  /** Runs queued or running, or created / ended since `since` (ms): what a watcher compares between polls. */
+  watchedRuns(since: number): Promise<watch.WatchedRun[]> {
+    return this.guard(() => watch.watchedRuns(this.o.rdb, since));
+  }
+  runWatermarks(runId: string): Promise<{ series: Map<number, number>; boundStep: number }> {
+    return this.guard(() => watch.runWatermarks(this.o.rdb, runId));
+  }
+  pointsSince(runId: string, watermarks: ReadonlyMap<number, number>): Promise<watch.NewPoint[]> {
+    return this.guard(() => watch.pointsSince(this.o.rdb, runId, watermarks));
+  }
+  /** Runs whose process is gone become crashed (queued ones cancelled), as at open; none when read-only. */
+  recoverOrphanedRuns(): Promise<RecoveredRun[]> {
+    return this.guard(async () => (this.o.wdb ? recoverCrashedRuns(this.o.wdb, this.o.staleAfterMs) : []));
+  }
+
   // ------------------------------------------------------------------ maintenance
 
   /** Write everything appended so far (null when read-only). */
@@ -215,7 +244,7 @@ export class Store {
     });
   }
 
-  /** Flush, close the writers and both connections, free the data folder. */
+  /** Flush, close the writers (freeing their runs' locks) and both connections. */
   async close(): Promise<void> {
     if (this.closed) return;
     try {
@@ -225,12 +254,11 @@ export class Store {
       this.closed = true;
       await this.o.rdb.close().catch(() => undefined);
       await this.o.wdb?.close().catch(() => undefined);
-      this.o.lock?.release();
     }
   }
 }
 
-/** Open (and lock, create or upgrade) the run store of a data folder. */
+/** Open (create or upgrade) the run store of a folder; many processes may have it open at once. */
 export function openStore(options: OpenStoreOptions = {}): Promise<Store> {
   return Store.open(options);
 }

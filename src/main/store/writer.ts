@@ -8,6 +8,7 @@ import type { CertPoint, LayerBoundKind, LayerBoundPoint, LayerInput, RunRecord,
 import type { BatchWriter, FlushStats, SeriesBuffer } from './batch.js';
 import { StoreError } from './errors.js';
 import { checkLayerInput } from './layers.js';
+import { checkRadii, type RadiiByCertificate } from './cert-radii.js';
 
 /** What the writer needs from the store (kept narrow so it can be tested and reasoned about alone). */
 export interface WriterHost {
@@ -15,6 +16,10 @@ export interface WriterHost {
   setStatus(runId: string, change: StatusChange): Promise<RunRecord>;
   /** Insert or update layers of the run (internal id), in one transaction. */
   upsertLayers(rid: number, layers: readonly LayerInput[]): Promise<void>;
+  /** Store one evaluation's certified radii per certificate (cert-radii.ts), in one transaction. */
+  putCertRadii(rid: number, step: number, radii: RadiiByCertificate): Promise<void>;
+  /** Called once when the writer closes (frees the run's lock, lock.ts). */
+  closed?(): void;
 }
 
 export const EPOCH_SERIES = 'epoch';
@@ -137,6 +142,13 @@ export class StoreWriter {
    * The conv and dense layers the bounds are computed for (kernel HWIO, stride, padding, input size):
    * written at once (not batched), skipping layers unchanged since the last call.
    */
+  /** Every test point's certified radius per certificate at an evaluation, ascending (checked: a refused list writes nothing). */
+  async certRadii(step: number, radii: RadiiByCertificate): Promise<void> {
+    this.ensureOpen();
+    checkRadii(step, radii);
+    await this.host.putCertRadii(this.rid, step, radii);
+  }
+
   async layers(layers: readonly LayerInput[]): Promise<void> {
     this.ensureOpen();
     for (const l of layers) checkLayerInput(l);
@@ -206,8 +218,13 @@ export class StoreWriter {
   /** Flush and stop the heartbeat. The run keeps its status (finish() it first). */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.host.batch.flush();
-    this.closed = true;
-    this.host.batch.setLive(this.rid, false);
+    try {
+      await this.host.batch.flush();
+    } finally {
+      // Even when the last flush fails (disk full): the run's lock is freed and the process can end.
+      this.closed = true;
+      this.host.batch.setLive(this.rid, false);
+      this.host.closed?.();
+    }
   }
 }

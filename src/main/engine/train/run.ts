@@ -3,7 +3,6 @@
  * per ~200 ms), 'progress', 'eval' + 'checkpoint' at evaluation points, pause/resume/cancel between steps, and
  * exactly one 'finished' (completed, cancelled, or failed with a reason — divergence included).
  */
-import path from 'node:path';
 import type { RunConfig } from '../../../shared/config.js';
 import { parseRunConfig } from '../../../shared/config.js';
 import type { EngineEvent, EvalEvent, RunSummaryOut, StartCommand, StepPoint } from '../../../shared/events.js';
@@ -11,6 +10,7 @@ import { emptySummary, ENGINE_PROTOCOL_VERSION as v } from '../../../shared/even
 import type { BackendReport } from '../../../shared/backend.js';
 import { selectBackend } from '../backends/index.js';
 import { saveCheckpoint } from './checkpoint.js';
+import { assertCheckpointFolderWritable, checkpointFolder } from './checkpoint-folder.js';
 import { RunControl } from './control.js';
 import { evaluate } from './evaluate.js';
 import { Trainer, type TrainerOptions } from './trainer.js';
@@ -30,10 +30,6 @@ export interface RunIO {
 export function evalInterval(config: RunConfig, stepsPerEpoch: number): number {
   const e = config.evaluation;
   return e.everySteps ?? Math.max(1, Math.round(e.everyEpochs * stepsPerEpoch));
-}
-
-export function defaultCheckpointDir(runId: string): string {
-  return path.resolve('runs', runId, 'checkpoints');
 }
 
 export async function runTraining(cmd: StartCommand, io: RunIO): Promise<void> {
@@ -59,6 +55,8 @@ export async function runTraining(cmd: StartCommand, io: RunIO): Promise<void> {
 
   try {
     const config = parseRunConfig(cmd.config);
+    const ckptDir = cmd.checkpointDir ?? checkpointFolder(config, cmd.runId);
+    if (config.checkpoints.enabled) await assertCheckpointFolderWritable(ckptDir);
     const backend: BackendReport = await selectBackend(config.backend);
     summary.backend = backend.name;
     trainer = await Trainer.create(config, { dataDir: cmd.dataDir, ...io.trainerOptions });
@@ -81,7 +79,6 @@ export async function runTraining(cmd: StartCommand, io: RunIO): Promise<void> {
       stepsPerEpoch: t.stepsPerEpoch,
     });
     const every = evalInterval(config, t.stepsPerEpoch);
-    const ckptDir = cmd.checkpointDir ?? (config.checkpoints.dir ? path.resolve(config.checkpoints.dir, cmd.runId) : defaultCheckpointDir(cmd.runId));
     const flushMs = io.stepFlushMs ?? 200;
     let evalMs = 0;
 

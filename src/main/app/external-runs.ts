@@ -1,0 +1,152 @@
+/**
+ * Runs recorded into the store by other processes (`spectral-lab train --store DIR`, scripts,
+ * another app) shown live: about once a second the store is polled for runs that appeared or
+ * changed status and for points above each run's watermark, and the same LabEvents the UI listens
+ * to for the app's own runs are published (run-status, progress, metrics, layer-bounds). Runs of
+ * this process are skipped: the service reports those itself. Every few seconds runs of processes
+ * that are gone are recovered (crashed / cancelled), so a killed `train` does not stay 'running'.
+ */
+import os from 'node:os';
+import type { LabEvent, RunDetail, RunStatus } from '../../shared/api.js';
+import { isStoreError, type Store } from '../store/index.js';
+import type { NewPoint, WatchedRun } from '../store/watch.js';
+
+export interface ExternalRunsTarget {
+  publish(event: LabEvent): void;
+  getRun(runId: string): Promise<RunDetail>;
+}
+
+export interface ExternalRunsOptions {
+  intervalMs?: number;
+  recoverEveryMs?: number;
+  log?: (message: string) => void;
+}
+
+interface Known {
+  status: RunStatus;
+  lastStep: number;
+  marks: Map<number, number>;
+  boundStep: number;
+}
+
+const ACTIVE = new Set(['queued', 'running', 'paused']);
+
+function statusOf(r: WatchedRun): RunStatus {
+  return (r.status === 'running' && r.paused ? 'paused' : r.status) as RunStatus;
+}
+
+/** Points grouped per (phase, step) as 'metrics' events: train/* series are the train phase, the rest evaluation. */
+export function metricEvents(runId: string, points: readonly NewPoint[], at: number): LabEvent[] {
+  const groups = new Map<string, { phase: 'train' | 'eval'; step: number; epoch: number; values: Record<string, number> }>();
+  const epochAt = new Map<number, number>();
+  for (const p of points) if (p.name === 'epoch') epochAt.set(p.step, p.value);
+  for (const p of points) {
+    if (p.name === 'epoch') continue;
+    const phase = p.name.startsWith('train/') ? 'train' : 'eval';
+    const key = `${phase}:${p.step}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { phase, step: p.step, epoch: epochAt.get(p.step) ?? 0, values: {} }));
+    g.values[p.name] = p.value;
+  }
+  return [...groups.values()].sort((a, b) => a.step - b.step).map((g) => ({ kind: 'metrics', runId, at, ...g }));
+}
+
+export class ExternalRunsWatch {
+  private readonly known = new Map<string, Known>();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private first = true;
+  private lastRecovery = 0;
+  private readonly host = os.hostname();
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly store: Store,
+    private readonly target: ExternalRunsTarget,
+    private readonly opts: ExternalRunsOptions = {},
+  ) {}
+
+  start(): this {
+    this.timer = setInterval(() => void this.tick(), this.opts.intervalMs ?? 1000);
+    this.timer.unref();
+    return this;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One poll (ticks never overlap). */
+  tick(): Promise<void> {
+    if (!this.running) {
+      this.running = this.poll()
+        .catch((err: unknown) => {
+          // The lab closed the store: nothing left to watch.
+          if (isStoreError(err, 'closed')) return this.stop();
+          this.opts.log?.(`watching the store for other processes' runs failed: ${(err as Error).message}`);
+        })
+        .finally(() => (this.running = null));
+    }
+    return this.running;
+  }
+
+  private async poll(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastRecovery >= (this.opts.recoverEveryMs ?? 5000)) {
+      this.lastRecovery = now;
+      for (const r of await this.store.recoverOrphanedRuns()) this.opts.log?.(`run ${r.id} was left ${r.status === 'cancelled' ? 'queued' : 'running'} by process ${r.pid ?? '?'}, which is gone; marked ${r.status}.`);
+    }
+    // A minute of history: a run that ends between two polls is still seen ending.
+    const rows = await this.store.watchedRuns(Math.max(this.started, now - 60_000));
+    const seen = new Set<string>();
+    for (const row of rows) {
+      seen.add(row.id);
+      if (row.pid === process.pid && row.host === this.host) continue;
+      await this.update(row);
+    }
+    for (const [id, k] of this.known) if (!seen.has(id) && !ACTIVE.has(k.status)) this.known.delete(id);
+    this.first = false;
+  }
+
+  private async update(row: WatchedRun): Promise<void> {
+    const status = statusOf(row);
+    const prev = this.known.get(row.id);
+    const at = Date.now();
+    if (!prev) {
+      // Runs already there when the watch starts are the baseline: the UI reads them with listRuns/getSeries.
+      const fresh = !this.first;
+      const marks = fresh ? { series: new Map<number, number>(), boundStep: -1 } : await this.store.runWatermarks(row.id);
+      this.known.set(row.id, { status, lastStep: fresh ? -1 : row.lastStep, marks: marks.series, boundStep: marks.boundStep });
+      if (!fresh) return;
+      this.target.publish({ kind: 'run-status', runId: row.id, at, status, previous: null, message: null });
+    }
+    const k = this.known.get(row.id) as Known;
+    const statusChanged = k.status !== status;
+    // Points first, then the status: a chart has the last points before the run shows as ended.
+    if (row.lastStep === k.lastStep && !statusChanged) return;
+    const points = await this.store.pointsSince(row.id, k.marks);
+    for (const p of points) k.marks.set(p.seriesId, Math.max(k.marks.get(p.seriesId) ?? -1, p.step));
+    for (const e of metricEvents(row.id, points, at)) this.target.publish(e);
+    if (row.lastStep !== k.lastStep) {
+      k.lastStep = row.lastStep;
+      const detail = await this.target.getRun(row.id).catch(() => null);
+      if (detail?.progress) this.target.publish({ kind: 'progress', runId: row.id, at, progress: detail.progress });
+      const { boundStep } = await this.store.runWatermarks(row.id);
+      if (boundStep > k.boundStep) {
+        k.boundStep = boundStep;
+        this.target.publish({ kind: 'layer-bounds', runId: row.id, at, step: boundStep });
+      }
+    }
+    if (statusChanged) {
+      const detail = await this.target.getRun(row.id).catch(() => null);
+      this.target.publish({ kind: 'run-status', runId: row.id, at, status, previous: k.status, message: detail?.error ?? null });
+      k.status = status;
+    }
+  }
+}
+
+/** Start watching `store` for runs of other processes and publish their events to `target`. */
+export function watchExternalRuns(store: Store, target: ExternalRunsTarget, opts: ExternalRunsOptions = {}): ExternalRunsWatch {
+  return new ExternalRunsWatch(store, target, opts).start();
+}
