@@ -8,7 +8,7 @@
  * electron-vite reads option objects under `rolldownOptions` (it copies them to Vite 7's rollupOptions).
  * Without the electron package installed, run through scripts/electron-vite.js (sets ELECTRON_MAJOR_VER).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
@@ -25,6 +25,23 @@ function mainEntries(): Record<string, string> {
     worker: 'src/main/engine/worker.ts',
   };
   return Object.fromEntries(Object.entries(all).filter(([, p]) => existsSync(resolve(root, p))).map(([k, p]) => [k, resolve(root, p)]));
+}
+
+/**
+ * The engine's WebAssembly kernels (src/main/engine/kernels/*.wat), compiled at run time by engine/kernels/index.ts,
+ * copied to out/main/kernels/ where that module looks for them in a build.
+ */
+function watKernels(): Plugin {
+  const dir = resolve(root, 'src/main/engine/kernels');
+  return {
+    name: 'spectral-lab:wat-kernels',
+    apply: 'build',
+    generateBundle() {
+      for (const file of readdirSync(dir).filter((f) => f.endsWith('.wat'))) {
+        this.emitFile({ type: 'asset', fileName: `kernels/${file}`, source: readFileSync(resolve(dir, file), 'utf8') });
+      }
+    },
+  };
 }
 
 /** The CSP as <meta> in the built index.html (frame-ancestors is ignored in meta, so it is left to the header). */
@@ -44,6 +61,7 @@ function cspMetaTag(): Plugin {
 
 export default defineConfig({
   main: {
+    plugins: [watKernels()],
     build: {
       // @ts-expect-error electron-vite 6 option name (typed for Vite 8); copied to rollupOptions under Vite 7
       rolldownOptions: { input: mainEntries() },

@@ -1,0 +1,173 @@
+/**
+ * The engine's WebAssembly kernels. Each is written as WebAssembly text beside this file (*.wat: the only source)
+ * and compiled here with wabt on first use, in memory (a few ms per module; wabt itself starts once per process).
+ * Nothing generated is kept, so an edited .wat takes effect on the next run; the main build copies the .wat files
+ * next to its bundle (electron.vite.config.ts).
+ *
+ *   f4.wat            the fused F4 power-iteration passes (bounds/f4-simd.ts)
+ *   frequency.wat     the Gram product of one frequency matrix, the DFT stages and the screening Lanczos step
+ *                     (bounds/frequency-simd.ts)
+ *   heap.wat          training-step kernels on the WASM backend's heap (backends/wasm-kernels/heap-simd.ts)
+ *   filter-grad.wat   the direct convolution filter gradient (backends/wasm-kernels/filter-grad-simd.ts)
+ *   relaxed-probe.wat one relaxed SIMD instruction: validates only where relaxed SIMD is on
+ *
+ * Variants, made from the one text by two documented substitutions (see variantText):
+ *  - fused: false lowers every `(fNxM.relaxed_madd a b c)` to `(fNxM.add c (fNxM.mul a b))` and every
+ *    `(fNxM.relaxed_nmadd a b c)` to `(fNxM.sub c (fNxM.mul a b))`, which is what the relaxed SIMD spec allows an
+ *    engine to do for them anyway (unfused), so both variants compute the same sums; only the rounding of the
+ *    product differs. The plain variant runs wherever WebAssembly SIMD does.
+ *  - shared: true turns the heap import `(import "env" "memory" (memory 0))` into a shared memory with a maximum
+ *    (`(memory 0 65536 shared)`): the threaded backend's heap is a shared WebAssembly.Memory, which a module can
+ *    import only as such.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import wabtInit from 'wabt';
+
+export type KernelName = 'f4' | 'frequency' | 'heap' | 'filter-grad' | 'relaxed-probe';
+export interface Variant {
+  /** Multiply-adds fused (relaxed SIMD) or lowered to mul + add. */
+  fused: boolean;
+  /** Import the heap as shared memory (threaded backend). */
+  shared?: boolean;
+}
+
+/** The slice of the WebAssembly API used here (the project's TS lib has no DOM typings). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports?: object) => { exports: Record<string, unknown> };
+}
+export interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+// wabt's factory is asynchronous (an Emscripten module); awaiting it here keeps every kernel getter synchronous.
+const wabt = await wabtInit();
+const FEATURES = { simd: true, relaxed_simd: true, bulk_memory: true, threads: true };
+
+/** The kernel's .wat: beside this module in the sources, in kernels/ beside the entry or its chunk in a build. */
+function kernelFile(name: KernelName): string {
+  const candidates = [`./${name}.wat`, `./kernels/${name}.wat`, `../kernels/${name}.wat`].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  const found = candidates.find((f) => existsSync(f));
+  if (!found) {
+    throw new Error(`WebAssembly kernel ${name}.wat not found (looked in ${candidates.join(', ')}); rebuild with npm run build, or run from the sources (npm run cli).`);
+  }
+  return found;
+}
+
+/** The folded expression starting at or after `at` (blanks and ;; comments skipped): its [start, end). */
+function operand(text: string, at: number, what: string): [number, number] {
+  let i = at;
+  for (;;) {
+    while (/\s/.test(text[i] ?? '')) i++;
+    if (text.startsWith(';;', i)) i = text.indexOf('\n', i) + 1 || text.length;
+    else break;
+  }
+  if (text[i] !== '(') throw new Error(`${what}: write each operand of a relaxed multiply-add as a folded expression, e.g. (local.get $x).`);
+  const start = i;
+  for (let depth = 0; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return [start, i + 1];
+  }
+  throw new Error(`${what}: unbalanced parentheses.`);
+}
+
+/** Lower relaxed_madd / relaxed_nmadd (folded form) to their unfused definitions, nested ones included. */
+export function unfuse(text: string, where = 'kernel'): string {
+  const m = /\((f32x4|f64x2)\.relaxed_(n?)madd\b/.exec(text);
+  if (!m) return text;
+  const [lane, negate] = [m[1], m[2] === 'n'];
+  const a = operand(text, m.index + m[0].length, where);
+  const b = operand(text, a[1], where);
+  const c = operand(text, b[1], where);
+  const end = text.indexOf(')', c[1]) + 1;
+  if (end === 0 || text.slice(c[1], end - 1).trim() !== '') throw new Error(`${where}: a relaxed multiply-add takes exactly three operands.`);
+  const [x, y, acc] = [a, b, c].map(([from, to]) => unfuse(text.slice(from, to), where));
+  const lowered = `(${lane}.${negate ? 'sub' : 'add'} ${acc} (${lane}.mul ${x} ${y}))`;
+  return text.slice(0, m.index) + lowered + unfuse(text.slice(end), where);
+}
+
+const HEAP_IMPORT = '(import "env" "memory" (memory 0))';
+
+/** The text of one variant (exported for the tests). */
+export function variantText(name: KernelName, variant: Variant): string {
+  let text = readFileSync(kernelFile(name), 'utf8');
+  if (variant.shared) {
+    if (!text.includes(HEAP_IMPORT)) throw new Error(`${name}.wat has no ${HEAP_IMPORT} to share.`);
+    text = text.replace(HEAP_IMPORT, '(import "env" "memory" (memory 0 65536 shared))');
+  }
+  return variant.fused ? text : unfuse(text, `${name}.wat`);
+}
+
+const compiled = new Map<string, Uint8Array>();
+
+/** The binary of one variant, compiled once per process. Throws with wabt's message (file:line) on a text error. */
+export function kernelBytes(name: KernelName, variant: Variant): Uint8Array {
+  const key = `${name}/${variant.fused ? 'fused' : 'plain'}/${variant.shared ? 'shared' : 'own'}`;
+  const have = compiled.get(key);
+  if (have) return have;
+  const module = wabt.parseWat(`${name}.wat`, variantText(name, variant), FEATURES);
+  try {
+    // validate takes the feature set too (wabt.js; its typings omit the argument).
+    (module.validate as (features: object) => void).call(module, FEATURES);
+    const bytes = module.toBinary({}).buffer;
+    compiled.set(key, bytes);
+    return bytes;
+  } finally {
+    module.destroy();
+  }
+}
+
+const webAssembly = (): WasmApi | undefined => (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+let relaxed: boolean | undefined;
+
+/**
+ * Whether the fused variants can run here. Why fuse: f32x4 mul + add is two instructions where relaxed_madd is one
+ * FMA, which lifts the multiply-add-bound loops (F4's passes) by about 1.4x. V8 ships relaxed SIMD from 11.4
+ * (Electron 25+); Node 20 (V8 11.3) has it only when started with --experimental-wasm-relaxed-simd (the npm
+ * scripts, bin/spectral-lab.js and the test runner pass it). Nothing is switched on at run time: without it the
+ * plain variants run. Off with SPECTRAL_LAB_WASM_FMA=0.
+ */
+export function relaxedSimdAvailable(): boolean {
+  if (relaxed !== undefined) return relaxed;
+  const wasm = webAssembly();
+  if (!wasm || process.env.SPECTRAL_LAB_WASM_FMA === '0') return (relaxed = false);
+  try {
+    return (relaxed = wasm.validate(kernelBytes('relaxed-probe', { fused: true })));
+  } catch {
+    return (relaxed = false);
+  }
+}
+
+/**
+ * Compile and instantiate a kernel, or null where WebAssembly (SIMD) cannot run it (callers then take their
+ * JavaScript or native path). The compiled module is returned too, for instances in other threads.
+ */
+export function instantiateKernel(
+  name: KernelName, variant: Variant, imports?: object,
+): { module: object; exports: Record<string, unknown> } | null {
+  const wasm = webAssembly();
+  if (!wasm) return null;
+  const bytes = kernelBytes(name, variant);
+  try {
+    if (!wasm.validate(bytes)) return null;
+    const module = new wasm.Module(bytes);
+    return { module, exports: new wasm.Instance(module, imports).exports };
+  } catch {
+    return null;
+  }
+}
+
+/** The fused variant where relaxed SIMD is on, else (or if it fails to instantiate) the plain one. */
+export function instantiateFastest(
+  name: KernelName, shared: boolean, imports?: object,
+): { module: object; exports: Record<string, unknown>; fused: boolean } | null {
+  for (const fused of relaxedSimdAvailable() ? [true, false] : [false]) {
+    const made = instantiateKernel(name, { fused, shared }, imports);
+    if (made) return { ...made, fused };
+  }
+  return null;
+}
