@@ -33,7 +33,7 @@ describe('plotting', () => {
 
   it('exports exactly the plotted points as CSV and SVG', () => {
     const out = buildPlot([{ id: 'a', label: 'loss, "total"', x: [0, 1], y: [1.5, 0.5] }, { id: 'b', label: 'acc', x: [0, 1], y: [0.1, Number.NaN], band: { lo: [0, 0], hi: [0.2, 0.2] } }], base);
-    const csv = plotToCsv(out, 'step', 'value').trim().split('\n');
+    const csv = plotToCsv(out, 'step', 'value').trim().split('\r\n'); // RFC 4180 records (shared/text-escape.ts)
     expect(csv[0]).toBe('series,role,step,value');
     expect(csv).toContain('"loss, ""total""",line,0,1.5');
     expect(csv).toContain('acc,line,1,');

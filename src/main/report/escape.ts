@@ -49,26 +49,5 @@ export function escapeMarkdown(text: string): string {
     .trim();
 }
 
-const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Text for HTML/SVG element content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]);
-}
-
-/**
- * One CSV field (RFC 4180): quoted when it holds a comma, quote, line break or edge spaces; quotes
- * doubled. Numbers keep full precision (a CSV is data for re-analysis, not a table for the eye); a
- * missing or non-finite number is an empty field, which pandas and R read as NA.
- */
-export function csvField(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  const s = String(value);
-  return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** One CSV record terminated by CRLF, as RFC 4180 asks (Excel, pandas and R all read it). */
-export function csvLine(fields: readonly (string | number | boolean | null | undefined)[]): string {
-  return `${fields.map(csvField).join(',')}\r\n`;
-}
+// HTML and CSV are written the same way everywhere (reports, `serve`'s pages, the UI's chart exports).
+export { csvField, csvLine, escapeHtml } from '../../shared/text-escape.js';

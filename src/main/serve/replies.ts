@@ -1,6 +1,7 @@
 /** HTTP answers of `serve`: JSON bodies {error, hint, code} with a status per error code, and the 401 page. */
 import type { ServerResponse } from 'node:http';
 import type { LabErrorBody, LabErrorCode } from '../../shared/api.js';
+import { escapeHtml } from '../../shared/text-escape.js';
 
 const STATUS: Record<LabErrorCode, number> = {
   'bad-request': 400,
@@ -33,10 +34,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function sendError(res: ServerResponse, code: LabErrorCode, error: string, hint: string, status = statusOf(code)): void {
   const body: { ok: false } & LabErrorBody = { ok: false, error, hint, code };
   sendJson(res, status, body);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** A page a person reads in the browser (no script, so the strict CSP holds). */
