@@ -110,6 +110,9 @@ class TfjsConverter {
         const shape = this.weights.get([...this.weights.keys()].find((n) => n.endsWith(`${name}/${depthwise ? 'depthwise_kernel' : 'kernel'}`)) ?? '')?.shape ?? [];
         const hwio = { shape: shape as [number, number, number, number], data: Float64Array.from(k) };
         const g = depthwise ? depthwiseToGrouped(hwio) : { kernel: hwio, groups: Number(c.groups ?? 1) };
+        if (depthwise && pair(c.dilation_rate, 1).some((d) => d > 1)) {
+          this.notes.push(`'${name}': tfjs's DepthwiseConv2D runs without its dilation_rate while Keras applies it; the bounds and the forward pass follow Keras.`);
+        }
         this.nodes.push({
           ...base,
           kind: 'conv',
@@ -142,7 +145,9 @@ class TfjsConverter {
         break;
       }
       case 'GlobalAveragePooling2D':
-        this.nodes.push({ ...base, kind: 'globalavgpool' });
+        // Keras drops the 1x1 spatial dimensions (keepdims false): pool, then flatten.
+        this.nodes.push({ ...base, kind: 'globalavgpool', output: `${name}/pooled` });
+        this.nodes.push({ name: `${name}/flatten`, op, inputs: [`${name}/pooled`], output: pre, kind: 'flatten' });
         break;
       case 'Add':
         if (inputs.length !== 2) return this.skip(op, name, `Add of ${inputs.length} tensors (only two are supported)`);
