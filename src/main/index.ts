@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ElectronLike } from './app/electron-like.js';
 import { runElectronApp } from './app/electron-shell.js';
+import { electronPrinter } from './app/report-pdf.js';
 import { findRendererDir } from './app/static-files.js';
 import { defaultDataDir } from './store/data-dir.js';
 
@@ -29,6 +30,7 @@ runElectronApp(api, {
       dataDir,
       shell: 'electron',
       versions: { electron: process.versions.electron ?? null, chrome: process.versions.chrome ?? null },
+      printPdf: () => electronPrinter(api),
     });
   },
 });

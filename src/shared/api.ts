@@ -77,6 +77,20 @@ export type MenuCommand =
 export type LabEventKind = LabEvent['kind'];
 export type LabEventListener = (event: LabEvent) => void;
 
+// ---------------------------------------------------------------- reports
+
+/** A Report button's file: the self-contained HTML report of `export --format html`, or it printed to an A4 PDF. */
+export type ReportFormat = 'html' | 'pdf';
+
+export interface ReportFile {
+  /** Suggested file name: the run's name (or compare-N-runs) and the format. */
+  filename: string;
+  mimeType: string;
+  /** utf8: `content` is the text; base64: the bytes (PDF) in base64, so the reply stays plain JSON. */
+  encoding: 'utf8' | 'base64';
+  content: string;
+}
+
 // ---------------------------------------------------------------- the API
 
 export interface LabApi {
@@ -99,6 +113,8 @@ export interface LabApi {
   getSpectrum(runId: string, query: SpectrumQuery): Promise<LayerSpectrum>;
   diffConfigs(runIds: string[], options?: { all?: boolean }): Promise<ConfigDiff>;
   runSummaries(runIds: string[]): Promise<RunSummary[]>;
+  /** The report of runs (one: a run's report; several: a comparison) as HTML or PDF; 'unavailable' when nothing can print the PDF. */
+  getReport(runIds: string[], options: { format: ReportFormat }): Promise<ReportFile>;
   setTags(runId: string, tags: string[]): Promise<{ runId: string; tags: string[] }>;
   setNotes(runId: string, notes: string): Promise<{ runId: string; notes: string }>;
   /** Pushed events; returns the unsubscribe function. Not a request/response method. */
@@ -136,6 +152,7 @@ export const LAB_METHODS = {
   getSpectrum: { params: ['runId', 'query'], required: 2, mutates: false, summary: 'singular-value histogram of a conv layer at a step' },
   diffConfigs: { params: ['runIds', 'options'], required: 1, mutates: false, summary: 'config fields that differ between runs' },
   runSummaries: { params: ['runIds'], required: 1, mutates: false, summary: 'final and best metrics of runs' },
+  getReport: { params: ['runIds', 'options'], required: 2, mutates: false, summary: 'the HTML report of runs, or it printed to PDF' },
   setTags: { params: ['runId', 'tags'], required: 2, mutates: true, summary: 'replace the tags of a run' },
   setNotes: { params: ['runId', 'notes'], required: 2, mutates: true, summary: 'replace the notes of a run' },
 } as const satisfies Record<LabMethod, LabMethodSpec>;

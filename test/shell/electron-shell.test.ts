@@ -31,6 +31,7 @@ function fakeElectron() {
     isDestroyed: () => false,
     on: () => undefined,
     setWindowOpenHandler: () => undefined,
+    printToPDF: async () => new Uint8Array(),
   };
   class BrowserWindow {
     webContents = webContents;
@@ -52,6 +53,7 @@ function fakeElectron() {
     isDestroyed() {
       return false;
     }
+    destroy() {}
     static getAllWindows() {
       return windows as unknown as BrowserWindow[];
     }

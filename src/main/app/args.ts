@@ -82,6 +82,7 @@ export const ARG_SCHEMAS = {
   ]),
   diffConfigs: z.tuple([runIds, z.strictObject({ all: z.boolean().optional() }).optional()]),
   runSummaries: z.tuple([runIds]),
+  getReport: z.tuple([runIds, z.strictObject({ format: z.enum(['html', 'pdf']) })]),
   setTags: z.tuple([runId, z.array(z.string().trim().min(1).max(64)).max(32)]),
   setNotes: z.tuple([runId, z.string().max(100_000)]),
 } satisfies Record<LabMethod, z.ZodType>;

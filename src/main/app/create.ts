@@ -13,6 +13,8 @@ import { detectMissing, findProjectRoot, packageVersion } from './info.js';
 import { loadPresets } from './presets.js';
 import { LabService } from './service.js';
 import { SqliteStorePort } from './store-adapter.js';
+import { labReporter } from '../report/lab-report.js';
+import { chromiumPrinter, type PdfPrinter } from '../report/pdf.js';
 
 export interface CreateLabOptions {
   dataDir: string;
@@ -25,6 +27,8 @@ export interface CreateLabOptions {
   /** Folder of preset experiment files (default: resources/experiments of the project). */
   presetsDir?: string | null;
   log?: (message: string) => void;
+  /** Prints the Report button's PDF (the app: Electron's printToPDF); default: the headless Chromium. */
+  printPdf?: () => PdfPrinter;
 }
 
 export async function createLab(opts: CreateLabOptions): Promise<LabService> {
@@ -51,6 +55,7 @@ export async function createLab(opts: CreateLabOptions): Promise<LabService> {
     maxConcurrent: opts.maxConcurrent ?? 1,
     presets: () => loadPresets(presetsDir, (m) => log(m)),
     missing: () => detectMissing(root, opts.shell),
+    report: labReporter(store, opts.printPdf ?? (() => chromiumPrinter())),
     log,
   });
   // Runs that `train --store`, scripts or another app record into the same store appear live (within ~1 s).

@@ -10,6 +10,15 @@ export interface WebContentsLike {
   on(event: 'will-navigate' | 'will-redirect', listener: (event: { preventDefault(): void; url?: string }, url: string) => void): void;
   on(event: 'will-attach-webview', listener: (event: { preventDefault(): void }) => void): void;
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' } | { action: 'allow' }): void;
+  /** Prints the loaded page to PDF bytes (the Report button's PDF in the app). */
+  printToPDF(options: {
+    pageSize?: string;
+    printBackground?: boolean;
+    preferCSSPageSize?: boolean;
+    displayHeaderFooter?: boolean;
+    headerTemplate?: string;
+    footerTemplate?: string;
+  }): Promise<Uint8Array>;
 }
 
 export interface BrowserWindowLike {
@@ -22,6 +31,7 @@ export interface BrowserWindowLike {
   restore(): void;
   isMinimized(): boolean;
   isDestroyed(): boolean;
+  destroy(): void;
 }
 
 export interface MenuItemTemplate {

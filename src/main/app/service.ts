@@ -15,6 +15,8 @@ import {
   type LabEventListener,
   type LabInfo,
   type LayerBoundsQuery,
+  type ReportFile,
+  type ReportFormat,
   type SpectrumQuery,
   type MissingPiece,
   type Preset,
@@ -45,6 +47,8 @@ export interface LabServiceOptions {
   versions?: { electron: string | null; chrome: string | null };
   maxConcurrent?: number;
   presets?: () => Preset[];
+  /** Writes the report of runs (HTML, or printed to PDF by the shell's printer); absent: getReport is 'unavailable'. */
+  report?: (runIds: string[], format: ReportFormat) => Promise<ReportFile>;
   missing?: () => MissingPiece[];
   /** Wait this long for pause/resume/cancel to take effect before answering (ms). */
   controlWaitMs?: number;
@@ -212,6 +216,15 @@ export class LabService implements LabApi {
   async setNotes(runId: string, notes: string) {
     await this.requireRun(runId);
     return { runId, notes: await this.opts.store.setNotes(runId, notes) };
+  }
+
+  /** The report of runs as stored (a live run: what it has recorded so far), as HTML or PDF. */
+  async getReport(runIds: string[], options: { format: ReportFormat }): Promise<ReportFile> {
+    for (const id of runIds) await this.requireRun(id);
+    if (!this.opts.report) {
+      throw new LabError('unavailable', 'This lab was started without a report writer.', 'Run `spectral-lab export --format html` (or pdf) on its data folder instead.');
+    }
+    return this.opts.report(runIds, options.format);
   }
 
   subscribe(listener: LabEventListener): () => void {

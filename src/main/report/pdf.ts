@@ -19,7 +19,8 @@ export type PdfPrinter = (html: string) => Promise<Uint8Array>;
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-const FOOTER = `<div style="width:100%;font:8px system-ui,sans-serif;color:#666;text-align:center"><span class="pageNumber"></span> / <span class="totalPages"></span></div>`;
+/** Page numbers at the foot of every page (the same in the app and the CLI). */
+export const PDF_FOOTER = `<div style="width:100%;font:8px system-ui,sans-serif;color:#666;text-align:center"><span class="pageNumber"></span> / <span class="totalPages"></span></div>`;
 
 async function loadPlaywright(): Promise<typeof import('playwright-core')> {
   try {
@@ -51,7 +52,7 @@ export function chromiumPrinter(executablePath = chromiumPath()): PdfPrinter {
         preferCSSPageSize: true,
         displayHeaderFooter: true,
         headerTemplate: '<div></div>',
-        footerTemplate: FOOTER,
+        footerTemplate: PDF_FOOTER,
       });
       return new Uint8Array(pdf);
     } finally {

@@ -1,0 +1,61 @@
+/**
+ * The Report button's file (LabApi.getReport): the same self-contained HTML report as
+ * `spectral-lab export --format html` with its defaults, or that report printed to an A4 PDF (by the
+ * shell's printer: Electron's printToPDF in the app, the headless Chromium for serve).
+ */
+import { LabError, type ReportFile, type ReportFormat } from '../../shared/api.js';
+import { isStoreError, type Store } from '../store/index.js';
+import { collectReportData, type CollectOptions } from './data.js';
+import { ExportError } from './errors.js';
+import { HTML_DEFAULT_SERIES, htmlReport } from './html-report.js';
+import type { PdfPrinter } from './pdf.js';
+
+/** What `export --format html` reads without --series / --budget (the CLI builds the same from its flags). */
+export const HTML_REPORT_DEFAULTS: Omit<CollectOptions, 'onProgress'> = {
+  series: HTML_DEFAULT_SERIES,
+  optionalSeries: true,
+  budget: 1000,
+  times: false,
+  warnDownsampled: false,
+  boundHistory: false,
+};
+
+function fileSlug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run';
+}
+
+/** "<run name>_report.pdf", or "compare-3-runs_report.pdf" for a comparison. */
+export function reportFileName(runNames: readonly string[], format: ReportFormat): string {
+  const stem = runNames.length === 1 ? fileSlug(runNames[0]) : `compare-${runNames.length}-runs`;
+  return `${stem}_report.${format}`;
+}
+
+export type Reporter = (runIds: string[], format: ReportFormat) => Promise<ReportFile>;
+
+/** `printPdf` is asked for only when a PDF is wanted (an HTML report needs no browser). */
+export function labReporter(store: Store, printPdf: () => PdfPrinter): Reporter {
+  return async (runIds, format) => {
+    let html: string;
+    let names: string[];
+    try {
+      const data = await collectReportData(store, runIds, HTML_REPORT_DEFAULTS);
+      html = htmlReport(data);
+      names = data.runs.map((r) => r.record.name);
+    } catch (err) {
+      if (isStoreError(err, 'not-found')) {
+        throw new LabError('not-found', err.problem, 'The run may have been deleted: reload the runs list and pick the runs again.');
+      }
+      throw err;
+    }
+    if (format === 'html') return { filename: reportFileName(names, 'html'), mimeType: 'text/html;charset=utf-8', encoding: 'utf8', content: html };
+    let pdf: Uint8Array;
+    try {
+      pdf = await printPdf()(html);
+    } catch (err) {
+      // No browser to print with: say what to install, and that the HTML report prints from any browser.
+      if (err instanceof ExportError) throw new LabError('unavailable', err.message, 'Download the HTML report instead and print it from a browser (A4).');
+      throw err;
+    }
+    return { filename: reportFileName(names, 'pdf'), mimeType: 'application/pdf', encoding: 'base64', content: Buffer.from(pdf).toString('base64') };
+  };
+}
