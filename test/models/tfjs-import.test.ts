@@ -26,7 +26,6 @@ const host = (t: tf.Tensor): KernelHWIO => ({ shape: t.shape as KernelHWIO['shap
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 function sequentialNet(): tf.Sequential {
-  tf.util.seedrandom?.('x');
   const m = tf.sequential();
   m.add(tf.layers.conv2d({ inputShape: [10, 10, 3], filters: 6, kernelSize: 3, strides: 2, padding: 'same', name: 'c1', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) }));
   m.add(tf.layers.batchNormalization({ name: 'bn', gammaInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 2, seed: 2 }), movingVarianceInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 2, seed: 3 }) }));
