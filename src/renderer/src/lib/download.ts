@@ -15,3 +15,15 @@ export function downloadBlob(blob: Blob, filename: string): void {
 export function downloadText(text: string, filename: string, type: string): void {
   downloadBlob(new Blob([text], { type }), filename);
 }
+
+/** A file the lab sent as JSON (a report): text as is, bytes (a PDF) from base64. */
+export function downloadFile(file: { filename: string; mimeType: string; encoding: 'utf8' | 'base64'; content: string }): void {
+  if (file.encoding === 'utf8') {
+    downloadText(file.content, file.filename, file.mimeType);
+    return;
+  }
+  const binary = atob(file.content);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  downloadBlob(new Blob([bytes], { type: file.mimeType }), file.filename);
+}
