@@ -3,6 +3,7 @@
  * progress bar on stderr, record it in the run store (when available), and print a summary table.
  */
 import { readFile } from 'node:fs/promises';
+import { parseArgs as parseArgv } from 'node:util';
 import path from 'node:path';
 import { isBackendChoice } from '../../shared/backend.js';
 import { safeParseRunConfig, type RunConfig } from '../../shared/config.js';
@@ -37,46 +38,36 @@ interface Args {
 
 class UsageError extends Error {}
 
+/** The options, parsed by node:util's parseArgs like every other command (bounds, export, serve). */
 function parseArgs(argv: string[]): Args | 'help' {
-  const a: Partial<Args> & { noStore: boolean; quiet: boolean } = { noStore: false, quiet: false };
-  const value = (i: number, flag: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value.`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    switch (arg) {
-      case '-h':
-      case '--help':
-        return 'help';
-      case '--data':
-        a.data = value(i++, arg);
-        break;
-      case '--backend':
-        a.backend = value(i++, arg);
-        if (!isBackendChoice(a.backend)) throw new UsageError(`--backend '${a.backend}' is not one of auto, tensorflow-gpu, tensorflow, wasm, cpu.`);
-        break;
-      case '--store':
-        a.store = value(i++, arg);
-        break;
-      case '--no-store':
-        a.noStore = true;
-        break;
-      case '--checkpoint-dir':
-        a.checkpointDir = value(i++, arg);
-        break;
-      case '--quiet':
-        a.quiet = true;
-        break;
-      default:
-        if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'.`);
-        if (a.file) throw new UsageError(`one config file only (got '${a.file}' and '${arg}').`);
-        a.file = arg;
-    }
+  let parsed;
+  try {
+    parsed = parseArgv({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        data: { type: 'string' },
+        backend: { type: 'string' },
+        store: { type: 'string' },
+        'no-store': { type: 'boolean', default: false },
+        'checkpoint-dir': { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
-  if (!a.file) throw new UsageError('missing the run config file, e.g. resources/experiments/mnist-baseline.json.');
-  return a as Args;
+  const { values: v, positionals } = parsed;
+  if (v.help) return 'help';
+  if (v.backend !== undefined && !isBackendChoice(v.backend)) {
+    throw new UsageError(`--backend '${v.backend}' is not one of auto, tensorflow-gpu, tensorflow, wasm, cpu.`);
+  }
+  if (positionals.length > 1) throw new UsageError(`one config file only (got ${positionals.map((p) => `'${p}'`).join(' and ')}).`);
+  const [file] = positionals;
+  if (!file) throw new UsageError('missing the run config file, e.g. resources/experiments/mnist-baseline.json.');
+  return { file, data: v.data, backend: v.backend, store: v.store, noStore: v['no-store'], checkpointDir: v['checkpoint-dir'], quiet: v.quiet };
 }
 
 async function readConfig(file: string, backend?: string): Promise<RunConfig> {
