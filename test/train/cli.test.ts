@@ -56,6 +56,24 @@ describe('train CLI', () => {
     expect(c.err()).toMatch(/--backend 'tpu' is not one of/);
   });
 
+  it('parses its options like the other commands (node:util parseArgs): unknown options, missing values, --opt=value', async () => {
+    const cases: [string[], RegExp][] = [
+      [['x.json', '--epochs', '3'], /Unknown option '--epochs'/],
+      [['x.json', '--store'], /Option '--store <value>' argument missing/],
+      [['a.json', 'b.json'], /one config file only \(got 'a.json' and 'b.json'\)/],
+    ];
+    for (const [argv, message] of cases) {
+      const c = capture();
+      expect(await run(argv)).toBe(2);
+      expect(c.err()).toMatch(message);
+      expect(c.err()).toMatch(/Run 'spectral-lab train --help' for the options/);
+      vi.restoreAllMocks();
+    }
+    const c = capture();
+    expect(await run([path.join(tmp, 'absent.json'), '--backend=wasm', '--quiet', '--no-store'])).toBe(2);
+    expect(c.err()).toMatch(/cannot read .*absent\.json' \(ENOENT\)/);
+  });
+
   it('trains a short run in the worker, records it in the store, prints the summary', async () => {
     const cfg = file(
       'tiny.json',
