@@ -4,6 +4,7 @@
  */
 import type { BoundMethod, BoundResult, F4Matrix } from './bounds.js';
 import type { MethodGeometry } from './bound-methods.js';
+import type { CertificateName } from './certify-math.js';
 import type { SpectrumHistogram } from './spectrum.js';
 import type { XAxis } from './records.js';
 
@@ -138,6 +139,22 @@ export interface CheckpointInfo {
   step: number;
   epoch: number;
   at: number;
+}
+
+// ---------------------------------------------------------------- certified radii
+
+export interface CertifiedRadiiQuery {
+  /** An evaluation step, or "latest" (default). */
+  step?: number | 'latest';
+}
+
+/** Every test point's certified l2 radius per certificate at one evaluation, ascending (0 = misclassified). */
+export interface CertifiedRadii {
+  runId: string;
+  /** Step the radii belong to; null when the run has none (runs recorded before radii were stored, or none at that step). */
+  step: number | null;
+  availableSteps: number[];
+  radii: Partial<Record<CertificateName, number[]>>;
 }
 
 export interface RunDetail extends RunListItem {

@@ -8,6 +8,8 @@
  * `LAB_METHODS`, one list, so a method cannot exist on one transport and not the other.
  */
 import type {
+  CertifiedRadii,
+  CertifiedRadiiQuery,
   CheckpointInfo,
   ConfigDiff,
   ConfigSchemaInfo,
@@ -115,6 +117,8 @@ export interface LabApi {
   runSummaries(runIds: string[]): Promise<RunSummary[]>;
   /** The report of runs (one: a run's report; several: a comparison) as HTML or PDF; 'unavailable' when nothing can print the PDF. */
   getReport(runIds: string[], options: { format: ReportFormat }): Promise<ReportFile>;
+  /** Every test point's certified radius per certificate at an evaluation (default latest): certified accuracy at every eps. */
+  getCertifiedRadii(runId: string, query?: CertifiedRadiiQuery): Promise<CertifiedRadii>;
   setTags(runId: string, tags: string[]): Promise<{ runId: string; tags: string[] }>;
   setNotes(runId: string, notes: string): Promise<{ runId: string; notes: string }>;
   /** Pushed events; returns the unsubscribe function. Not a request/response method. */
@@ -160,6 +164,7 @@ export const LAB_METHODS = {
 export const LAB_METHOD_NAMES = Object.keys(LAB_METHODS) as LabMethod[];
 
 export function isLabMethod(name: string): name is LabMethod {
+  getCertifiedRadii: { params: ['runId', 'query'], required: 1, mutates: false, summary: 'sorted certified radii of an evaluation, per certificate' },
   return Object.prototype.hasOwnProperty.call(LAB_METHODS, name);
 }
 

@@ -123,3 +123,84 @@ export function radiusHistogram(radii: ArrayLike<number>, bins = 20, max?: numbe
   }
   return { edges, counts, uncertified };
 }
+
+/** The certificates whose per-point radii an evaluation keeps (sorted), so accuracy can be drawn at every eps. */
+export const CERTIFICATES = ['lipschitz', 'pairwise'] as const;
+export type CertificateName = (typeof CERTIFICATES)[number];
+
+export const CERTIFICATE_LABELS: Record<CertificateName, string> = {
+  lipschitz: 'certified (global Lipschitz)',
+  pairwise: 'certified (pairwise last layer)',
+};
+
+/** Radii ascending (a copy): what the store keeps, so accuracy at any eps is one binary search. */
+export function sortRadii(radii: ArrayLike<number>): Float64Array {
+  return Float64Array.from(radii).sort();
+}
+
+/**
+ * Certified accuracy at eps from ascending radii: the fraction with radius >= eps; at eps = 0 the fraction with a
+ * positive radius (a misclassified point has radius 0 and is never certified). Equals certifiedAccuracyCurve for eps > 0.
+ */
+export function certifiedAccuracyAt(sorted: ArrayLike<number>, eps: number): number {
+  const n = sorted.length;
+  if (n === 0) return 0;
+  // First index whose radius is >= eps (> 0 at eps = 0).
+  const below = (r: number) => (eps > 0 ? r < eps : r <= 0);
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (below(sorted[mid])) lo = mid + 1;
+    else hi = mid;
+  }
+  return (n - lo) / n;
+}
+
+/**
+ * The certified-accuracy curve from 0 to the largest finite radius, as a step function sampled at every distinct
+ * radius where it drops (each drop drawn as a vertical pair), thinned to at most ~maxPoints by keeping every k-th
+ * drop plus both ends. Points with an infinite radius stay certified at every eps.
+ */
+export function certifiedCurvePoints(sorted: ArrayLike<number>, maxPoints = 600): { x: number[]; y: number[] } {
+  const n = sorted.length;
+  if (n === 0) return { x: [], y: [] };
+  let top = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    if (Number.isFinite(sorted[i])) {
+      top = sorted[i];
+      break;
+    }
+  }
+  const drops: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = sorted[i];
+    if (r > 0 && Number.isFinite(r) && (drops.length === 0 || drops[drops.length - 1] !== r)) drops.push(r);
+  }
+  const every = Math.max(1, Math.ceil((2 * drops.length) / maxPoints));
+  const x: number[] = [0];
+  const y: number[] = [certifiedAccuracyAt(sorted, 0)];
+  drops.forEach((r, k) => {
+    if (k % every !== 0 && k !== drops.length - 1) return;
+    // Just at r the point of radius r is still certified; just past it, it is not.
+    x.push(r, r);
+    y.push(certifiedAccuracyAt(sorted, r), (n - upperIndex(sorted, r)) / n);
+  });
+  if (x[x.length - 1] < top) {
+    x.push(top);
+    y.push(certifiedAccuracyAt(sorted, top));
+  }
+  return { x, y };
+}
+
+/** First index whose radius is > r. */
+function upperIndex(sorted: ArrayLike<number>, r: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] <= r) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

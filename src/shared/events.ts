@@ -3,6 +3,7 @@
  * worker posts back. Plain JSON (structured-clone safe), a discriminated union on `type`, versioned so a
  * host never misreads a worker from another build. Pure TS.
  */
+import type { CertificateName } from './certify-math.js';
 import type { BackendReport } from './backend.js';
 import type { BoundResult, F4Matrix } from './bounds.js';
 import type { RunConfig } from './config.js';
@@ -128,6 +129,11 @@ export interface EvalEvent {
   curvature?: { bound: number; certified: { eps: number; acc: number }[] };
   evalMs: number;
 }
+  /**
+   * Every test point's certified l2 radius per certificate, ascending (0 = misclassified), so certified accuracy can
+   * be drawn at every eps (certifiedAccuracyAt, certify-math.ts); the `certified` points are the configured eps only.
+   */
+  radii?: Partial<Record<CertificateName, number[]>>;
 
 export interface RunSummaryOut {
   steps: number;

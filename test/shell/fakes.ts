@@ -3,7 +3,7 @@
  * in-memory store. They implement the same ports as the real adapters, so LabService, the handler
  * table and the server are exercised exactly as in the app.
  */
-import type { LayerBounds, LayerSpectrum, RunDetail, RunStatus, SeriesResult, SpectrumQuery } from '../../src/shared/api.js';
+import { EMPTY_HEADLINE, type JsonObject, type LayerBounds, type LayerSpectrum, type RunDetail, type RunLogEntry, type RunStatus, type SeriesResult, type SpectrumQuery, type CertifiedRadii } from '../../src/shared/api.js';
 import type { RunConfig } from '../../src/shared/config.js';
 import type { EngineEvent } from '../../src/shared/events.js';
 import type { EnginePort, EngineRun, NewRun, StorePort } from '../../src/main/app/ports.js';
@@ -125,6 +125,9 @@ export class MemoryStore implements StorePort {
     return { runId, step: null, availableSteps: [], layers: [] };
   }
   async getSpectrum(runId: string, query: SpectrumQuery): Promise<LayerSpectrum> {
+  async getCertifiedRadii(runId: string): Promise<CertifiedRadii> {
+    return { runId, step: null, availableSteps: [], radii: {} };
+  }
     return { runId, layer: query.layer, step: null, availableSteps: [], histogram: null, exactNorm: null };
   }
   async diffConfigs(runIds: string[]) {

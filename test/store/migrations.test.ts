@@ -19,8 +19,12 @@ const TABLES_AT: Record<number, string[]> = {
   2: ['cert', 'checkpoints', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
   3: ['cert', 'checkpoints', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
   4: ['bound_details', 'cert', 'checkpoints', 'layers', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
+  // 5: every evaluation's sorted certified radii per certificate.
+  5: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
   // 6: the runs' owner identity column only (many processes per store).
-  6: ['bound_details', 'cert', 'checkpoints', 'layers', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
+  6: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
+  // 7: the run log, and runs.paused_at (a paused run is stored as paused).
+  7: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'points', 'run_log', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
 };
 
 async function tables(db: SqliteDb): Promise<string[]> {

@@ -78,6 +78,7 @@ export const ARG_SCHEMAS = {
     z.strictObject({
       layer: z.string().min(1).max(200),
       step: z.union([z.number().int().min(0), z.literal('latest')]).optional(),
+  getCertifiedRadii: z.tuple([runId, z.strictObject({ step: z.union([z.number().int().min(0), z.literal('latest')]).optional() }).optional()]),
     }),
   ]),
   diffConfigs: z.tuple([runIds, z.strictObject({ all: z.boolean().optional() }).optional()]),

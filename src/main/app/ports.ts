@@ -19,6 +19,8 @@ import type {
   SpectrumQuery,
 } from '../../shared/api.js';
 import type { BackendReport as EngineBackendReport } from '../../shared/backend.js';
+  CertifiedRadii,
+  CertifiedRadiiQuery,
 import type { RunConfig } from '../../shared/config.js';
 import type { EngineEvent } from '../../shared/events.js';
 
@@ -64,3 +66,4 @@ export interface StorePort {
   flush?(): Promise<void>;
   close(): Promise<void>;
 }
+  getCertifiedRadii(runId: string, query: CertifiedRadiiQuery): Promise<CertifiedRadii>;

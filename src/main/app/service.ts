@@ -21,6 +21,7 @@ import {
   type MissingPiece,
   type Preset,
   type RunControlResult,
+  type CertifiedRadiiQuery,
   type RunDetail,
   type RunFilter,
   type RunList,
@@ -205,6 +206,11 @@ export class LabService implements LabApi {
     for (const id of runIds) await this.requireRun(id);
     const sums = await this.opts.store.runSummaries(runIds);
     return sums.map((s) => ({ ...s, status: this.live.get(s.runId)?.status ?? s.status }));
+  async getCertifiedRadii(runId: string, query: CertifiedRadiiQuery = {}) {
+    await this.requireRun(runId);
+    return this.opts.store.getCertifiedRadii(runId, query);
+  }
+
   }
 
   async setTags(runId: string, tags: string[]) {

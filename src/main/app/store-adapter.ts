@@ -3,7 +3,7 @@
  * store's own recordEngineEvent (one writer per run; it also keeps the model's layers), records are
  * translated to the UI contract.
  */
-import { LabError, type LayerBoundsQuery, type LayerSpectrum, type SpectrumQuery, type RunDetail, type RunFilter, type RunList, type RunStatus, type SeriesQuery, type SeriesResult, type Series } from '../../shared/api.js';
+import { LabError, type LayerBoundsQuery, type LayerSpectrum, type SpectrumQuery, type CertifiedRadii, type CertifiedRadiiQuery, type RunDetail, type RunFilter, type RunList, type RunStatus, type SeriesQuery, type SeriesResult, type Series } from '../../shared/api.js';
 import type { EngineEvent } from '../../shared/events.js';
 import type { RunSummary as StoreSummary } from '../../shared/records.js';
 import { SPECTRUM_HISTOGRAM_METHOD, unpackSpectrumHistogram } from '../../shared/spectrum.js';
@@ -173,6 +173,10 @@ export class SqliteStorePort implements StorePort {
       for (const name of names) {
         const want = parseCertifiedSeries(name) as { eps: number; pairwise: boolean };
         const all = curve.points.filter((p) => p.eps === want.eps && (!want.pairwise || p.pairwise !== null));
+  getCertifiedRadii(runId: string, query: CertifiedRadiiQuery): Promise<CertifiedRadii> {
+    return translate(() => this.store.certRadii(runId, query.step === undefined || query.step === 'latest' ? undefined : query.step));
+  }
+
         const pts = all.filter((p) => p.step >= (query.fromStep ?? -Infinity) && p.step <= (query.toStep ?? Infinity));
         const item: Series = {
           runId: curve.runId,

@@ -8,7 +8,7 @@
  *   certified (tightest certified upper bound), sedghi-exact, operator-power (lower estimate), gram-iteration
  *   and any other method the engine reports in LayerEval.bounds (f4-polyphase, toeplitz-norm2toep ...),
  *   each with its iterations and time when reported,
- * plus certified-accuracy rows (eps, accuracy, pairwise), each conv layer's spectrum histogram (spectra table,
+ * plus certified-accuracy rows (eps, accuracy, pairwise), each certificate's sorted radii (cert-radii.ts), each conv layer's spectrum histogram (spectra table,
  * method SPECTRUM_HISTOGRAM_METHOD, packed by packSpectrumHistogram), checkpoints, and the model's conv and dense
  * layers (kernel shape, stride, padding; input size from the evaluations) in the `layers` table.
  */
@@ -94,6 +94,7 @@ async function recordEval(w: StoreWriter, e: EvalEvent): Promise<void> {
   for (const c of e.certified) w.cert({ step: e.step, eps: c.eps, accuracy: c.acc, pairwise: c.accPairwise });
   // After the values: a malformed layer description is reported without losing the evaluation.
   if (e.layers.length > 0) await w.layers(e.layers.map(layerOfEval));
+  if (e.radii) await w.certRadii(e.step, e.radii);
 }
 
 /** Record one engine event. Appends are batched; status changes flush first. */

@@ -8,6 +8,7 @@
  * A point's epoch is the value of the run's "epoch" series at its step; `t` is milliseconds since
  * the run was created. Values are REAL; NULL means NaN.
  */
+import { MIGRATION_5 } from './cert-radii.js';
 import { importLegacyLayerFiles, removeLegacyLayerFiles } from './legacy-layer-files.js';
 import { MIGRATION_6 } from './migration-6.js';
 import { MIGRATION_8 } from './migration-8.js';
@@ -213,6 +214,7 @@ export const MIGRATIONS: readonly Migration[] = [
     afterCommit: removeLegacyLayerFiles,
   },
   MIGRATION_6,
+  MIGRATION_5,
   MIGRATION_8,
 ];
 

@@ -13,6 +13,7 @@ import type { StorePaths } from './data-dir.js';
 import { StoreError } from './errors.js';
 import { corruptDatabase } from './inspect.js';
 import { listLayers, upsertLayers } from './layers.js';
+import { getCertRadii, putCertRadii, type CertRadiiRecord } from './cert-radii.js';
 import { listRuns } from './list.js';
 import { acquireRunLock } from './lock.js';
 import type { MigrationReport } from './migrate.js';
@@ -106,6 +107,7 @@ export class Store {
           upsertLayers: (rid, layers) => this.guard(() => upsertLayers(this.w.wdb, rid, layers)),
           closed: () => {
             lock.release();
+          putCertRadii: (rid, step, radii) => this.guard(() => putCertRadii(this.w.wdb, rid, step, radii)),
             this.writers.delete(writer);
           },
         },
@@ -229,6 +231,11 @@ export class Store {
   }
 
   // ------------------------------------------------------------------ maintenance
+  /** One evaluation's certified radii per certificate (default: the latest evaluation that has them). */
+  certRadii(runId: string, step?: number): Promise<CertRadiiRecord> {
+    return this.guard(() => getCertRadii(this.o.rdb, runId, step));
+  }
+
 
   /** Write everything appended so far (null when read-only). */
   flush(): Promise<FlushStats | null> {

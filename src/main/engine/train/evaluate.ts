@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BoundResult, LayerBoundsReport } from '../../../shared/bounds.js';
 import { reportResults } from '../../../shared/bounds.js';
 import { certifiedChoice } from '../../../shared/bound-methods.js';
+import { sortRadii } from '../../../shared/certify-math.js';
 import type { RunConfig } from '../../../shared/config.js';
 import type { CertifiedPoint, EvalEvent, LayerEval } from '../../../shared/events.js';
 import { ENGINE_PROTOCOL_VERSION } from '../../../shared/events.js';
@@ -161,6 +162,8 @@ export async function evaluate(a: EvaluateArgs): Promise<EvalEvent> {
     acc: cert.standard.accuracy[i],
     accPairwise: cert.pairwise ? cert.pairwise.accuracy[i] : cert.standard.accuracy[i],
   }));
+  const radii: EvalEvent['radii'] = { lipschitz: Array.from(sortRadii(cert.standard.radii)) };
+  if (cert.pairwise) radii.pairwise = Array.from(sortRadii(cert.pairwise.radii));
   const extras = await robustnessExtras({ model, test: data.test, config, layers, log: a.log });
   return {
     type: 'eval',
@@ -174,6 +177,7 @@ export async function evaluate(a: EvaluateArgs): Promise<EvalEvent> {
     layers,
     lipschitz,
     certified,
+    radii,
     ...extras,
     evalMs: performance.now() - t0,
   };
