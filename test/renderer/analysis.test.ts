@@ -15,7 +15,14 @@ describe('seed groups', () => {
       { id: 'c', name: 'z', config: { seed: 0, lr: 0.2 } },
     ]);
     expect(g.map((x) => x.runIds)).toEqual([['a', 'b'], ['c']]);
-    expect(g[0].label).toBe('x (2 seeds)');
+    // Named by what the runs share (the field that sets them apart from the other group), not after run 'x'.
+    expect(g[0].label).toBe('lr=0.1 (seeds 0, 1)');
+    expect(g[1].label).toBe('z');
+    const named = groupBySeed([
+      { id: 'a', name: 'first', config: { seed: 3, dataset: { name: 'mnist' }, model: { arch: 'lip-cnn' }, regularizer: { kind: 'f4', beta: 0.01 } } },
+      { id: 'b', name: 'second', config: { seed: 4, dataset: { name: 'mnist' }, model: { arch: 'lip-cnn' }, regularizer: { kind: 'f4', beta: 0.01 } } },
+    ]);
+    expect(named[0].label).toBe('mnist · lip-cnn · f4 · β=0.01 (seeds 3, 4)');
   });
   it('averages members on a common grid with ± sd', () => {
     expect(interpolateAt([0, 2], [0, 4], 1)).toBe(2);

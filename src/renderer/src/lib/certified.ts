@@ -1,4 +1,9 @@
-/** Certified accuracy against the radius ε, from the last value of each "certified/<eps>" series. Pure TS. */
+/**
+ * Certified accuracy against the radius ε: curves from every test point's stored radius (getCertifiedRadii), and
+ * the per-eps series ("certified/<eps>", PGD, curvature) at their latest value. Pure TS.
+ */
+import { certifiedAccuracyAt } from '../../../shared/certify-math';
+
 export type CurveKind = 'certified' | 'certified_pairwise' | 'curvature' | 'pgd';
 
 export const CURVE_LABELS: Record<CurveKind, string> = {
@@ -47,4 +52,34 @@ export function curvesAtLatest(names: readonly string[], lastValue: (name: strin
 export function lastFinite(y: readonly number[]): number | null {
   for (let i = y.length - 1; i >= 0; i--) if (Number.isFinite(y[i])) return y[i];
   return null;
+}
+
+/** An eps grid from 0 to the largest finite radius of any member (what the comparison curves share). */
+export function epsGrid(members: readonly (readonly number[])[], points = 200): number[] {
+  let top = 0;
+  for (const m of members) for (let i = m.length - 1; i >= 0; i--) if (Number.isFinite(m[i])) {
+    top = Math.max(top, m[i]);
+    break;
+  }
+  if (!(top > 0)) return [0];
+  return Array.from({ length: points + 1 }, (_, i) => (top * i) / points);
+}
+
+/**
+ * Certified accuracy of each member (ascending radii) on one grid, with mean ± sd across members: the seed
+ * group's curve and band. Every value is exact at its eps (certifiedAccuracyAt), no interpolation.
+ */
+export function curveBand(members: readonly (readonly number[])[], grid: readonly number[]): { x: number[]; mean: number[]; lo: number[]; hi: number[] } {
+  const mean: number[] = [];
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (const eps of grid) {
+    const v = members.map((m) => certifiedAccuracyAt(m, eps));
+    const mu = v.reduce((a, b) => a + b, 0) / v.length;
+    const sd = Math.sqrt(v.reduce((a, b) => a + (b - mu) ** 2, 0) / v.length);
+    mean.push(mu);
+    lo.push(mu - sd);
+    hi.push(mu + sd);
+  }
+  return { x: [...grid], mean, lo, hi };
 }

@@ -28,7 +28,7 @@ export function experimentKey(config: { [key: string]: unknown }): string {
 }
 
 export function groupBySeed(runs: readonly RunConfigRef[]): SeedGroup[] {
-  const groups = new Map<string, SeedGroup>();
+  const groups = new Map<string, SeedGroup & { config: { [key: string]: unknown } }>();
   for (const r of runs) {
     const key = experimentKey(r.config);
     const seed = typeof r.config.seed === 'number' ? r.config.seed : null;
@@ -37,11 +37,59 @@ export function groupBySeed(runs: readonly RunConfigRef[]): SeedGroup[] {
       g.runIds.push(r.id);
       g.seeds.push(seed);
     } else {
-      groups.set(key, { key, runIds: [r.id], label: r.name, seeds: [seed] });
+      groups.set(key, { key, runIds: [r.id], label: r.name, seeds: [seed], config: r.config });
     }
   }
-  for (const g of groups.values()) if (g.runIds.length > 1) g.label = `${g.label} (${g.runIds.length} seeds)`;
-  return [...groups.values()];
+  const list = [...groups.values()];
+  const varying = varyingPaths(list.map((g) => g.config));
+  return list.map(({ config, ...g }) => (g.runIds.length > 1 ? { ...g, label: sharedLabel(config, varying, g.seeds) } : g));
+}
+
+/** Leaf paths of a config (objects flattened with dots; arrays are values), seed and name left out. */
+function leaves(config: unknown, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  if (config !== null && typeof config === 'object' && !Array.isArray(config)) {
+    for (const [k, v] of Object.entries(config)) {
+      if (prefix === '' && IGNORED.has(k)) continue;
+      for (const [p, x] of leaves(v, prefix ? `${prefix}.${k}` : k)) out.set(p, x);
+    }
+  } else out.set(prefix, JSON.stringify(config ?? null));
+  return out;
+}
+
+/** Paths whose value differs between the given configs: what tells the experiments apart. */
+function varyingPaths(configs: readonly { [key: string]: unknown }[]): string[] {
+  const all = configs.map((c) => leaves(c));
+  const paths = new Set(all.flatMap((m) => [...m.keys()]));
+  return [...paths].filter((p) => new Set(all.map((m) => m.get(p) ?? 'undefined')).size > 1).sort();
+}
+
+/** The paths a reader first looks for, when present: dataset, model, regulariser and its β. */
+const HEADLINE_PATHS = ['dataset.name', 'dataset', 'model.arch', 'model', 'regularizer.kind', 'regularizer.beta'];
+
+/**
+ * A seed group named by what its runs share, never after one member: the headline fields, then the fields that set
+ * it apart from the other groups, then its seeds, e.g. "mnist · lip-cnn · f4 β=0.01 · lr=0.05 (seeds 0, 1, 2)".
+ */
+export function sharedLabel(config: { [key: string]: unknown }, varying: readonly string[] = [], seeds: readonly (number | null)[] = []): string {
+  const l = leaves(config);
+  const parts: string[] = [];
+  const value = (p: string) => {
+    const v = l.get(p);
+    return v === undefined ? undefined : v.startsWith('"') ? (JSON.parse(v) as string) : v;
+  };
+  for (const p of HEADLINE_PATHS) {
+    const v = value(p);
+    if (v === undefined || v === 'null') continue;
+    parts.push(p === 'regularizer.beta' ? `β=${v}` : v);
+  }
+  for (const p of varying) {
+    if (HEADLINE_PATHS.includes(p) || parts.length >= 7) continue;
+    parts.push(`${p.split('.').slice(-1)[0]}=${value(p) ?? '—'}`);
+  }
+  const known = seeds.filter((x): x is number => x !== null);
+  const seedText = known.length === seeds.length && known.length > 0 ? `seeds ${known.join(', ')}` : `${seeds.length} seeds`;
+  return `${parts.length ? parts.join(' · ') : 'same config'} (${seedText})`;
 }
 
 /** Linear interpolation of (x, y) at t; null outside the series' x range. */
