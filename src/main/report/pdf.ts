@@ -22,9 +22,15 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-ne
 /** Page numbers at the foot of every page (the same in the app and the CLI). */
 export const PDF_FOOTER = `<div style="width:100%;font:8px system-ui,sans-serif;color:#666;text-align:center"><span class="pageNumber"></span> / <span class="totalPages"></span></div>`;
 
+/**
+ * Imported by a non-literal specifier (as main/index.ts imports electron): the package is a dev
+ * dependency the bundler must leave out of the main build, loaded at run time when a PDF is printed.
+ */
+const PLAYWRIGHT = 'playwright-core';
+
 async function loadPlaywright(): Promise<typeof import('playwright-core')> {
   try {
-    return await import('playwright-core');
+    return (await import(PLAYWRIGHT)) as typeof import('playwright-core');
   } catch {
     throw new ExportError('PDF export needs the playwright-core package (it drives a headless Chromium): run `npm install playwright-core`, or export --format html and print that file from a browser.', 1);
   }

@@ -1,0 +1,166 @@
+/**
+ * Figures and reports from the built UI in real Chromium, against `spectral-lab serve` over a store with a
+ * finished run (test/report/fixture.ts): with the UI in dark mode, a chart's PNG export is a light paper
+ * figure at 2× (192 dpi) or 300 dpi with its pHYs chunk, the SVG keeps its legend right of the plot, the
+ * accuracy axis fits the data and zooms in y, and the run's Report / PDF buttons download the export's
+ * report (the PDF's pages and text checked with poppler). Screenshots go to test-results/screenshots/.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { inflateSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Download, Page } from 'playwright-core';
+import { pngChunks, pngInfo } from '../../src/renderer/src/lib/png-phys.js';
+import { buildFixture, type Fixture } from '../report/fixture.js';
+import { HAVE_CHROMIUM, launchBrowser, screenshot, type Browser } from './support/browser.js';
+import { ensureRenderer } from './support/renderer-build.js';
+import { spawnServe, type ServeProcess } from './support/serve-process.js';
+
+const HAVE_POPPLER = existsSync('/usr/bin/pdftotext') && existsSync('/usr/bin/pdfinfo');
+let tmp: string;
+let fx: Fixture;
+let serve: ServeProcess;
+let browser: Browser;
+let page: Page;
+
+async function download(p: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
+  const [d] = await Promise.all([p.waitForEvent('download', { timeout: 60_000 }), click()]) as [Download, void];
+  const file = path.join(tmp, `dl-${Date.now()}-${d.suggestedFilename()}`);
+  await d.saveAs(file);
+  return { name: d.suggestedFilename(), bytes: readFileSync(file) };
+}
+
+/** RGBA of the top-left pixel of an 8-bit RGBA PNG (for the first pixel every PNG filter predicts 0). */
+function firstPixel(png: Uint8Array): number[] {
+  const idat = Buffer.concat(pngChunks(png).filter((c) => c.type === 'IDAT').map((c) => Buffer.from(c.data)));
+  const raw = inflateSync(idat);
+  return [...raw.subarray(1, 5)];
+}
+
+async function cssSize(p: Page, testid: string): Promise<{ width: number; height: number }> {
+  const box = await p.locator(`[data-testid=${testid}] canvas`).boundingBox();
+  if (!box) throw new Error(`no canvas in ${testid}`);
+  return { width: box.width, height: box.height };
+}
+
+describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
+  beforeAll(async () => {
+    await ensureRenderer();
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-figures-'));
+    fx = await buildFixture(path.join(tmp, 'data'));
+    serve = await spawnServe({ dataDir: fx.dataDir });
+    browser = await launchBrowser();
+    page = browser.page;
+    await page.goto(serve.link.href);
+    await page.waitForSelector('[data-testid=view-runs]');
+    await page.selectOption('[data-testid=theme-select]', 'dark');
+    await page.goto(`${serve.origin}/#/run/${encodeURIComponent(fx.base)}`);
+    await page.waitForSelector('[data-testid=chart-loss][data-point-count]:not([data-point-count="0"])');
+    await page.waitForSelector('[data-testid=chart-accuracy][data-point-count]:not([data-point-count="0"])');
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop(15_000);
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('exports a light PNG at 2× (192 dpi) and at 300 dpi while the UI is dark, named after the run and metric', async () => {
+    expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
+    await screenshot(page, 'figures-run-dark');
+    const css = await cssSize(page, 'chart-loss');
+    const two = await download(page, () => page.click('[data-testid=chart-loss-export-png]'));
+    expect(two.name).toBe('baseline-50-1_loss.png');
+    const info = pngInfo(two.bytes);
+    expect(info.dpi).toEqual({ x: 192, y: 192 });
+    // Re-drawn at twice the chart's size, wider by the legend column beside the plot.
+    expect(info.width).toBeGreaterThan(2 * css.width);
+    expect(info.height).toBeGreaterThanOrEqual(2 * css.height);
+    expect(firstPixel(two.bytes)).toEqual([255, 255, 255, 255]);
+    writeFileSync(path.join(tmp, 'loss.png'), two.bytes);
+
+    const hi = await download(page, () => page.click('[data-testid=chart-loss-export-png300]'));
+    expect(hi.name).toBe('baseline-50-1_loss_300dpi.png');
+    const hiInfo = pngInfo(hi.bytes);
+    expect(hiInfo.dpi).toEqual({ x: 300, y: 300 });
+    expect(hiInfo.width / info.width).toBeCloseTo(300 / 192, 1);
+    expect(firstPixel(hi.bytes)).toEqual([255, 255, 255, 255]);
+    // The page itself stayed dark.
+    expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
+    if (process.env.FIGURES_SHOTS) writeFileSync(path.join(process.env.FIGURES_SHOTS, 'figures-export-loss-300dpi.png'), hi.bytes);
+  });
+
+  it('exports an SVG in the paper style with its title naming the run and the legend outside the plot', async () => {
+    const svg = (await download(page, () => page.click('[data-testid=chart-accuracy-export-svg]'))).bytes.toString('utf8');
+    expect(svg).toContain('<title>Accuracy: baseline_50% &amp; #1</title>');
+    expect(svg).toMatch(/<rect width="100%" height="100%" fill="#ffffff"\/>/);
+    const clip = /<clipPath id="plot-area"><rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/.exec(svg);
+    const plotRight = Number(clip?.[1]) + Number(clip?.[2]);
+    const legend = /<g class="legend">([\s\S]*?)<\/g>/.exec(svg)?.[1] ?? '';
+    const xs = [...legend.matchAll(/ x1?="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(xs.length).toBeGreaterThan(0);
+    for (const x of xs) expect(x).toBeGreaterThan(plotRight);
+  });
+
+  it('fits the accuracy axis to the data, offers the full 0–1 range, and zooms in y by dragging a box', async () => {
+    const chart = page.locator('[data-testid=chart-accuracy]');
+    const yRange = async () => ((await chart.getAttribute('data-y-range')) ?? '').split(',').map(Number);
+    // The run's test accuracy is 0.8 then 0.9125: the axis fits them instead of spanning 0 to 1.
+    expect(await chart.getAttribute('data-full-y')).toBe('false');
+    const [fitLo, fitHi] = await yRange();
+    expect(fitLo).toBeGreaterThan(0.5);
+    expect(fitLo).toBeLessThanOrEqual(0.8);
+    expect(fitHi).toBeGreaterThanOrEqual(0.9125);
+    expect(fitHi).toBeLessThan(1);
+    await page.check('[data-testid=chart-accuracy-fully]');
+    expect(await chart.getAttribute('data-full-y')).toBe('true');
+    await expect.poll(yRange).toEqual([0, 1]);
+    await page.uncheck('[data-testid=chart-accuracy-fully]');
+    await expect.poll(async () => (await yRange())[0]).toBe(fitLo);
+    const box = await page.locator('[data-testid=chart-accuracy] canvas').boundingBox();
+    if (!box) throw new Error('no accuracy canvas');
+    // A box in the middle of the plot: x and y both zoom.
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.3);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.6, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => chart.getAttribute('data-y-zoomed')).toBe('true');
+    const [zLo, zHi] = await yRange();
+    expect(zLo).toBeGreaterThan(fitLo);
+    expect(zHi).toBeLessThan(fitHi);
+    await page.click('[data-testid=chart-accuracy-zoom-reset]');
+    await expect.poll(() => chart.getAttribute('data-y-zoomed')).toBe('false');
+  });
+
+  it('downloads the HTML report and the PDF from the Report buttons', async () => {
+    await page.selectOption('[data-testid=theme-select]', 'light');
+    await screenshot(page, 'figures-run-light');
+    const html = await download(page, () => page.click('[data-testid=report-html]'));
+    expect(html.name).toBe('baseline-50-1_report.html');
+    expect(html.bytes.toString('utf8')).toContain('<h1>Spectral Lab report</h1>');
+    expect(html.bytes.toString('utf8')).toContain('Per-layer bounds of baseline_50% &amp; #1');
+    const pdf = await download(page, () => page.click('[data-testid=report-pdf]'));
+    expect(pdf.name).toBe('baseline-50-1_report.pdf');
+    expect(pdf.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    if (HAVE_POPPLER) {
+      const file = path.join(tmp, 'report.pdf');
+      writeFileSync(file, pdf.bytes);
+      const pages = Number(/^Pages:\s+(\d+)/m.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))?.[1]);
+      expect(pages).toBeGreaterThanOrEqual(1);
+      const text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
+      expect(text).toContain('baseline_50% & #1');
+      expect(text).toContain('1.235×104'); // the Lipschitz bound of the summary table
+    }
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('puts the Report buttons on a comparison too', async () => {
+    await page.goto(`${serve.origin}/#/compare?runs=${encodeURIComponent(`${fx.base},${fx.reg}`)}`);
+    await page.waitForSelector('[data-testid=view-compare] [data-testid=report-pdf]');
+    const html = await download(page, () => page.click('[data-testid=view-compare] [data-testid=report-html]'));
+    expect(html.name).toBe('compare-2-runs_report.html');
+    expect(html.bytes.toString('utf8')).toContain('F4 β=0.01, &quot;quoted&quot;');
+  });
+});
