@@ -1,0 +1,153 @@
+/**
+ * The owner of a sweep sent to remote workers (`sweep --redis URL --store DIR`): it adds one BullMQ job
+ * per queued run, reads the workers' engine events from its Redis stream and writes them into the store
+ * (each run's events exactly once, in order: wire.ts SequenceTracker), and watches the jobs: a job that
+ * BullMQ failed as stalled (its worker died) or whose worker was stopped leaves its run 'crashed' and a
+ * new attempt queued. It returns when every point of the sweep has ended.
+ */
+import { Queue } from 'bullmq';
+import type { JsonObject } from '../../shared/api.js';
+import type { Store } from '../store/index.js';
+import { WORKER_STOPPED } from './bull-worker.js';
+import { openRecorder, type RunRecorder } from './recorder.js';
+import { connectRedis, parseRedisUrl, type RedisClient, type RedisConnection } from './redis-connect.js';
+import { DEFAULT_QUEUE, decodeEvent, eventStreamKey, SequenceTracker, type RunJobData } from './wire.js';
+
+export interface OwnerOptions {
+  redis?: string;
+  'redis-ca'?: string;
+  queue?: string;
+  log?: (message: string) => void;
+}
+
+export interface SweepOwner {
+  /** Queue the sweep's waiting runs for the workers and write their events until the sweep is done; the exit code. */
+  serve(store: Store, sweepId: string): Promise<number>;
+  /** Stop serve() at its next turn (the runs stay as they are; serve again to go on). */
+  stop(): void;
+  close(): Promise<void>;
+}
+
+/** Connect (a PING with a deadline) before anything is queued: an unreachable Redis is a RedisUnreachable error. */
+export async function connectOwner(o: OwnerOptions): Promise<SweepOwner> {
+  const conn = parseRedisUrl({ url: o.redis ?? 'redis://127.0.0.1:6379', caFile: o['redis-ca'] });
+  const log = o.log ?? ((m: string) => console.error(m));
+  for (const w of conn.warnings) log(`warning: ${w}`);
+  const reader = await connectRedis(conn);
+  const queueClient = await connectRedis(conn);
+  return new Owner(conn, reader, new Queue<RunJobData>(o.queue ?? DEFAULT_QUEUE, { connection: queueClient as never }), o.queue ?? DEFAULT_QUEUE, log);
+}
+
+const isHandBack = (reason: string): boolean => /stalled/i.test(reason) || reason.includes(WORKER_STOPPED);
+
+class Owner implements SweepOwner {
+  private readonly recorders = new Map<string, RunRecorder>();
+  private readonly seqs = new SequenceTracker();
+  private stopped = false;
+
+  constructor(
+    readonly conn: RedisConnection,
+    private readonly reader: RedisClient,
+    private readonly queue: Queue<RunJobData>,
+    private readonly queueName: string,
+    private readonly log: (m: string) => void,
+  ) {}
+
+  async serve(store: Store, sweepId: string): Promise<number> {
+    const stream = eventStreamKey(this.queueName, sweepId);
+    this.log(`Waiting for workers on ${this.conn.display} (queue "${this.queueName}"): start them with  spectral-lab worker --redis ${this.conn.display}`);
+    let lastId = '0-0';
+    for (;;) {
+      await this.addJobs(store, sweepId, stream);
+      const reply = await this.reader.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', stream, lastId);
+      for (const [, entries] of reply ?? []) {
+        for (const [id, fields] of entries) {
+          await this.onEntry(store, sweepId, fields);
+          lastId = id;
+        }
+      }
+      // Entries before lastId are written (or queued for writing) in the store: Redis need not keep them.
+      if (reply) await this.reader.xtrim(stream, 'MINID', lastId);
+      await this.watchJobs(store, sweepId);
+      const info = await store.sweeps.get(sweepId);
+      if (info.done || this.stopped) {
+        for (const r of this.recorders.values()) await r.close();
+        const counts = Object.entries(info.counts).map(([s, n]) => `${n} ${s}`).join(', ');
+        this.log(`sweep ${sweepId}: ${this.stopped && !info.done ? 'stopped' : 'done'} (${counts}).`);
+        return info.done && (info.counts.completed ?? 0) === info.items ? 0 : 1;
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close().catch(() => undefined);
+    await this.reader.quit().catch(() => this.reader.disconnect());
+  }
+
+  /** A job for every run of the sweep waiting for Redis workers (the job id is the run id: BullMQ never adds one twice). */
+  private async addJobs(store: Store, sweepId: string, events: string): Promise<void> {
+    for (const e of await store.sweeps.list('redis')) {
+      if (e.sweepId !== sweepId) continue;
+      const job = await this.queue.getJob(e.runId);
+      if (job) continue;
+      const run = await store.getRun(e.runId);
+      await this.queue.add('run', { runId: e.runId, config: run.config as JsonObject, sweepId, events }, { jobId: e.runId, attempts: 1, removeOnComplete: true });
+    }
+  }
+
+  private async onEntry(store: Store, sweepId: string, fields: string[]): Promise<void> {
+    const e = decodeEvent(fields);
+    if (!e) return;
+    let rec = this.recorders.get(e.runId);
+    if (!rec) {
+      // The first event of a run: take it out of the store's queue and mark it running (unless it ended meanwhile).
+      const claimed = await store.sweeps.claim('redis', e.runId).catch(() => null);
+      if (!claimed) return; // not ours, already crashed / re-queued, or a late event of an ended run
+      await store.setStatus(e.runId, { status: 'running' });
+      rec = await openRecorder(store, e.runId, this.log, { remote: true });
+      this.recorders.set(e.runId, rec);
+      this.log(`[${e.runId}] started on worker ${e.worker}`);
+    }
+    const { verdict, missing } = this.seqs.accept(e.runId, e.seq);
+    if (verdict === 'duplicate') return;
+    if (verdict === 'gap') this.log(`[${e.runId}] warning: ${missing} event(s) from worker ${e.worker} never arrived before event ${e.seq}.`);
+    rec.record(e.event);
+    if (e.event.type === 'finished') {
+      await this.retire(e.runId);
+      this.log(`[${e.runId}] ${e.event.status}${e.event.reason ? ` (${e.event.reason})` : ''}`);
+    }
+  }
+
+  private async retire(runId: string): Promise<void> {
+    await this.recorders.get(runId)?.close();
+    this.recorders.delete(runId);
+    this.seqs.forget(runId);
+  }
+
+  /** Runs whose job failed without a 'finished' event: a dead or stopped worker (crashed, re-queued) or an error (failed). */
+  private async watchJobs(store: Store, sweepId: string): Promise<void> {
+    for (const r of await store.sweeps.runs(sweepId, true)) {
+      if (r.status !== 'running' && r.status !== 'queued') continue;
+      const job = await this.queue.getJob(r.runId);
+      if (!job || (await job.getState()) !== 'failed') continue;
+      const reason = job.failedReason ?? 'unknown';
+      await job.remove();
+      if (r.status === 'queued') {
+        this.log(`[${r.runId}] its worker went away before the run started (${reason}); queued again.`);
+        continue; // still in the store's queue: addJobs adds a fresh job next turn
+      }
+      await this.retire(r.runId);
+      if (!isHandBack(reason)) {
+        await store.setStatus(r.runId, { status: 'failed', error: reason, reason: `the worker failed the job: ${reason}` });
+        continue;
+      }
+      await store.setStatus(r.runId, { status: 'crashed', reason: `its worker stopped answering (${reason}); everything it sent until then is kept` });
+      const again = await store.sweeps.retry(r.runId, 'redis');
+      this.log(`[${r.runId}] crashed: its worker stopped answering (${reason}); queued again as run ${again.id}.`);
+    }
+  }
+}
