@@ -15,8 +15,8 @@ import { tmpdir, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectBackend } from '../src/main/engine/backends/index.js';
-import { createF4State, disposeF4State, f4BoundTensor, f4PowerIterate } from '../src/main/engine/bounds/f4.js';
-import { sedghiExactNorm } from '../src/main/engine/bounds/sedghi.js';
+import { createF4State, disposeF4State, f4BoundTensor, f4PowerIterate } from '../src/main/engine/bounds/methods/f4.js';
+import { sedghiExactNorm } from '../src/main/engine/bounds/methods/sedghi.js';
 import { heNormalKernel, resnet18Stack } from '../src/main/cli/resnet18-stack.js';
 import { renderTable } from '../src/main/cli/bounds-format.js';
 

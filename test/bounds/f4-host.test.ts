@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { F4_MATRICES } from '../../src/shared/bounds.js';
-import { createHostVectors, jsPowerIterate, simdBlockWidth, simdPowerIterate } from '../../src/main/engine/bounds/f4-host.js';
-import { createF4SimdPasses, f4SimdPasses, simdHeap } from '../../src/main/engine/bounds/f4-simd.js';
+import { createHostVectors, jsPowerIterate, simdBlockWidth, simdPowerIterate } from '../../src/main/engine/bounds/methods/f4-host.js';
+import { createF4SimdPasses, f4SimdPasses, simdHeap } from '../../src/main/engine/bounds/methods/f4-simd.js';
 import { relaxedSimdAvailable } from '../../src/main/engine/kernels/index.js';
-import type { Shape4 } from '../../src/main/engine/bounds/reshapes.js';
-import { copyBlocked } from '../../src/main/engine/bounds/f4-blocks.js';
-import { f4Helper } from '../../src/main/engine/bounds/f4-parallel.js';
+import type { Shape4 } from '../../src/main/engine/bounds/methods/reshapes.js';
+import { copyBlocked } from '../../src/main/engine/bounds/methods/f4-blocks.js';
+import { f4Helper } from '../../src/main/engine/bounds/methods/f4-parallel.js';
 
 function weights(shape: Shape4, seed: number): Float32Array {
   const n = shape.reduce((a, b) => a * b);

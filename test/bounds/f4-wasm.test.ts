@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { startWasmBackend } from '../../src/main/engine/backends/index.js';
-import { createF4State, f4BoundTensor, f4PowerIterate } from '../../src/main/engine/bounds/f4.js';
+import { createF4State, f4BoundTensor, f4PowerIterate } from '../../src/main/engine/bounds/methods/f4.js';
 import { F4_MATRICES } from '../../src/shared/bounds.js';
 import { randomArray } from '../backends/helpers.js';
 

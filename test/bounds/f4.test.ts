@@ -12,9 +12,9 @@ import {
   f4PowerIterate,
   type F4Engine,
   type F4PowerState,
-} from '../../src/main/engine/bounds/f4.js';
-import { dilateKernel, polyphaseKernelHost, polyphaseKernelTensor, splitGroups } from '../../src/main/engine/bounds/reshapes.js';
-import { spectralNorm64 } from '../../src/main/engine/bounds/linalg64.js';
+} from '../../src/main/engine/bounds/methods/f4.js';
+import { dilateKernel, polyphaseKernelHost, polyphaseKernelTensor, splitGroups } from '../../src/main/engine/bounds/methods/reshapes.js';
+import { spectralNorm64 } from '../../src/main/engine/bounds/numerics/linalg64.js';
 import { caseKernel, loadVectorCases, type F4Reference, type VectorCase } from './f4-vectors.js';
 
 const cases = loadVectorCases();

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { KernelError, type KernelHWIO } from '../../src/shared/bounds.js';
-import { gramIterationBound, gramIterationBoundTensor } from '../../src/main/engine/bounds/gram-iteration.js';
+import { gramIterationBound, gramIterationBoundTensor } from '../../src/main/engine/bounds/methods/gram-iteration.js';
 import { caseKernel, loadSpectralCases, relErr } from './spectral-vectors.js';
 
 const cases = loadSpectralCases();

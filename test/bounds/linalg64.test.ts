@@ -10,8 +10,8 @@ import {
   symmetricEigenvalues,
   transpose64,
   tridiagonalEigenvalues,
-} from '../../src/main/engine/bounds/linalg64.js';
-import { f4ReshapeHost } from '../../src/main/engine/bounds/reshapes.js';
+} from '../../src/main/engine/bounds/numerics/linalg64.js';
+import { f4ReshapeHost } from '../../src/main/engine/bounds/methods/reshapes.js';
 
 function randomMatrix(rows: number, cols: number, seed: number): Float64Array {
   let s = seed;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { KernelError, type KernelHWIO } from '../../src/shared/bounds.js';
-import { operatorNormEstimate, type OperatorPadding } from '../../src/main/engine/bounds/operator-power.js';
+import { operatorNormEstimate, type OperatorPadding } from '../../src/main/engine/bounds/methods/operator-power.js';
 import { caseKernel, loadSpectralCases, relErr } from './spectral-vectors.js';
 
 const cases = loadSpectralCases();

@@ -6,8 +6,8 @@ import {
   matrixOperator,
   powerIterate,
   rayleighSigma,
-} from '../../src/main/engine/bounds/power-iteration.js';
-import { gram64, symmetricEigenvalues } from '../../src/main/engine/bounds/linalg64.js';
+} from '../../src/main/engine/bounds/numerics/power-iteration.js';
+import { gram64, symmetricEigenvalues } from '../../src/main/engine/bounds/numerics/linalg64.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -13,10 +13,10 @@ import {
   polyphaseKernelTensor,
   splitGroups,
   type Shape4,
-} from '../../src/main/engine/bounds/reshapes.js';
-import { f4Operator } from '../../src/main/engine/bounds/f4.js';
-import { applyAll, applyTAll, hostVectorLengths } from '../../src/main/engine/bounds/f4-host.js';
-import { gram64, symmetricEigenvalues } from '../../src/main/engine/bounds/linalg64.js';
+} from '../../src/main/engine/bounds/methods/reshapes.js';
+import { f4Operator } from '../../src/main/engine/bounds/methods/f4.js';
+import { applyAll, applyTAll, hostVectorLengths } from '../../src/main/engine/bounds/methods/f4-host.js';
+import { gram64, symmetricEigenvalues } from '../../src/main/engine/bounds/numerics/linalg64.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -5,11 +5,11 @@
  * channel counts that take every branch (R odd, R not a multiple of 4, R a multiple of 4, transposed).
  */
 import { describe, expect, it } from 'vitest';
-import { sedghiExactNorm } from '../../src/main/engine/bounds/sedghi.js';
-import { frequencyGram, frequencyMatrices, halfSpectrumFrequencies } from '../../src/main/engine/bounds/fft2.js';
-import { correlationTaps, forEachCorrelationGram } from '../../src/main/engine/bounds/correlation-gram.js';
-import { subsetFrequencyMatrices } from '../../src/main/engine/bounds/frequency-subset.js';
-import { gramHeap, gramSimd } from '../../src/main/engine/bounds/frequency-simd.js';
+import { sedghiExactNorm } from '../../src/main/engine/bounds/methods/sedghi.js';
+import { frequencyGram, frequencyMatrices, halfSpectrumFrequencies } from '../../src/main/engine/bounds/numerics/fft2.js';
+import { correlationTaps, forEachCorrelationGram } from '../../src/main/engine/bounds/methods/correlation-gram.js';
+import { subsetFrequencyMatrices } from '../../src/main/engine/bounds/methods/frequency-subset.js';
+import { gramHeap, gramSimd } from '../../src/main/engine/bounds/methods/frequency-simd.js';
 import { caseKernel, loadSpectralCases, randomKernel, relErr } from './spectral-vectors.js';
 
 describe('halfSpectrumFrequencies', () => {

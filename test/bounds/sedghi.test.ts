@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { KernelError, type KernelHWIO } from '../../src/shared/bounds.js';
-import { sedghiExactNorm } from '../../src/main/engine/bounds/sedghi.js';
+import { sedghiExactNorm } from '../../src/main/engine/bounds/methods/sedghi.js';
 import { caseKernel, loadSpectralCases, randomKernel, relErr } from './spectral-vectors.js';
 
 const cases = loadSpectralCases();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KernelError, type KernelHWIO } from '../../src/shared/bounds.js';
-import { toeplitzBound } from '../../src/main/engine/bounds/toeplitz.js';
+import { toeplitzBound } from '../../src/main/engine/bounds/methods/toeplitz.js';
 import { caseKernel, exactValues, loadSpectralCases, relErr } from './spectral-vectors.js';
 
 const cases = loadSpectralCases();

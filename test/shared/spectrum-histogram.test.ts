@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { packSpectrumHistogram, spectrumHistogram, SPECTRUM_HISTOGRAM_BINS, unpackSpectrumHistogram } from '../../src/shared/spectrum.js';
 import { computeLayerBounds, spectrumAffordable } from '../../src/main/engine/bounds/layer-report.js';
-import { sedghiExactNorm } from '../../src/main/engine/bounds/sedghi.js';
+import { sedghiExactNorm } from '../../src/main/engine/bounds/methods/sedghi.js';
 import { mulberry32 } from '../../src/main/engine/data/rng.js';
 import type { KernelHWIO } from '../../src/shared/bounds.js';
 

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/main/engine/backends/index.js';
-import { f4Bound } from '../../src/main/engine/bounds/f4.js';
+import { f4Bound } from '../../src/main/engine/bounds/methods/f4.js';
 import { batchNormLipschitz, networkLipschitz, type LipschitzNode } from '../../src/main/engine/certify/index.js';
 import { buildModel, type Network } from '../../src/main/engine/models/index.js';
 import { hostKernel } from '../../src/main/engine/train/layer-kernel.js';

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRunConfig, type RunConfigInput } from '../../src/shared/config.js';
 import { selectBackend } from '../../src/main/engine/backends/index.js';
-import { f4Bound } from '../../src/main/engine/bounds/f4.js';
+import { f4Bound } from '../../src/main/engine/bounds/methods/f4.js';
 import { loadDataset, type Dataset } from '../../src/main/engine/data/index.js';
 import { hostKernel } from '../../src/main/engine/train/layer-kernel.js';
 import { DivergenceError, Trainer } from '../../src/main/engine/train/trainer.js';

@@ -8,14 +8,16 @@ import { KernelError } from '../../shared/bounds.js';
 import type { BackendChoice } from '../../shared/backend.js';
 import { selectBackend } from '../engine/backends/index.js';
 import { computeLayerBounds, type LayerBoundMethod } from '../engine/bounds/layer-report.js';
-import { f4PolyphaseBound } from '../engine/bounds/f4.js';
-import { gramIterationBound } from '../engine/bounds/gram-iteration.js';
-import { readKernelFile } from './kernel-file.js';
+import { f4PolyphaseBound } from '../engine/bounds/methods/f4.js';
+import { gramIterationBound } from '../engine/bounds/methods/gram-iteration.js';
+import { assertFitsInMemory, readKernelFile } from './kernel-file.js';
 import { heNormalKernel, resnet18Stack } from './resnet18-stack.js';
 import { ProgressBar } from './progress.js';
 import { formatLayerTables, kernelCasesJson } from './bounds-format.js';
+import { MODEL_HELP, runModel } from './bounds-model.js';
 
 const HELP = `Usage: spectral-lab bounds [options]
+       spectral-lab bounds --model FILE [--input-shape C,H,W] [--format table|json|csv] [--dataset NAME|PATH]
 
 Per-layer spectral-norm bounds: the four Fantastic Four norms ||R||, ||S||, ||T||, ||U||, the F4 bound
 sqrt(hw)*min, Sedghi's exact circular norm, Gram iteration, the Toeplitz bound, the operator power-iteration
@@ -32,7 +34,8 @@ Options:
   --operator-iters N    power iterations for the operator estimate (default 100 with --kernels, 30 for ResNet-18)
   --seed N              seed of the random ResNet-18 weights (default 0)
   --backend NAME        auto|tensorflow-gpu|tensorflow|wasm|cpu (default auto)
-  -h, --help            this text`;
+  -h, --help            this text
+${MODEL_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -46,12 +49,26 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '0' },
       backend: { type: 'string', default: 'auto' },
       help: { type: 'boolean', short: 'h' },
+      model: { type: 'string' },
+      'input-shape': { type: 'string' },
+      mean: { type: 'string' },
+      std: { type: 'string' },
+      dataset: { type: 'string' },
+      eps: { type: 'string' },
+      limit: { type: 'string' },
+      'pgd-steps': { type: 'string' },
     },
     strict: true,
   });
   if (values.help) {
     console.log(HELP);
     return 0;
+  }
+  if (values.model) {
+    const opIters = values['operator-iters'] !== undefined ? positiveInt(values['operator-iters'], '--operator-iters') : undefined;
+    const v = values;
+    console.error(`backend: ${(await selectBackend(v.backend as BackendChoice)).summary}`);
+    return runModel({ model: v.model as string, format: v.format, inputShape: v['input-shape'], mean: v.mean, std: v.std, dataset: v.dataset, eps: v.eps, limit: v.limit, pgdSteps: v['pgd-steps'], operatorIters: opIters });
   }
   const format = values.format;
   if (format !== 'table' && format !== 'json') throw new KernelError(`--format must be 'table' or 'json', got '${format}'.`);
@@ -64,6 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     const cases = readKernelFile(values.kernels);
     const defaultNs = values.n ? values.n.split(',').map((s) => positiveInt(s, '--n')) : [8, 16, 32];
     const work = cases.flatMap((c) => (c.ns.length ? c.ns : defaultNs).map((n) => ({ c, n })));
+    for (const { c, n } of work) assertFitsInMemory(c, n, methods);
     const bar = new ProgressBar({ total: work.length, label: 'bounds' });
     const reports = new Map<string, LayerBoundsReport[]>();
     // The reference file keys Gram iteration by t; compute every t it lists so outputs compare field by field.

@@ -6,12 +6,12 @@ import type * as tf from '@tensorflow/tfjs';
 import type { KernelHWIO, LayerBoundsReport, LayerGeometry } from '../../../shared/bounds.js';
 import { KernelError, reportResults, validateKernel } from '../../../shared/bounds.js';
 import { BOUND_METHODS, boundViolations } from '../../../shared/bound-methods.js';
-import { f4Bound, f4PolyphaseBound } from './f4.js';
-import { sedghiExactNorm } from './sedghi.js';
-import { gramIterationBound } from './gram-iteration.js';
-import { toeplitzBound } from './toeplitz.js';
-import { operatorNormEstimate } from './operator-power.js';
-import { kernelToHost } from './host-kernel.js';
+import { f4Bound, f4PolyphaseBound } from './methods/f4.js';
+import { sedghiExactNorm } from './methods/sedghi.js';
+import { gramIterationBound } from './methods/gram-iteration.js';
+import { toeplitzBound } from './methods/toeplitz.js';
+import { operatorNormEstimate } from './methods/operator-power.js';
+import { kernelToHost } from './numerics/host-kernel.js';
 
 export type LayerBoundMethod = 'exact' | 'gram' | 'toeplitz' | 'operator';
 

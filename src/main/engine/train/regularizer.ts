@@ -7,8 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../../shared/config.js';
-import { createF4State, disposeF4State, f4BoundTensor, f4PowerIterate, type F4PowerState, type F4Which } from '../bounds/f4.js';
-import { gramIterationBoundTensor } from '../bounds/gram-iteration.js';
+import { createF4State, disposeF4State, f4BoundTensor, f4PowerIterate, type F4PowerState, type F4Which } from '../bounds/methods/f4.js';
+import { gramIterationBoundTensor } from '../bounds/methods/gram-iteration.js';
 import { streamSeed } from '../data/rng.js';
 import type { LinearLayer, Network } from '../models/index.js';
 

@@ -10,9 +10,9 @@
  * O(R^2 C h^2 w^2) once plus O(R^2 h) per frequency, instead of O(R C h) for M(u,v) and O(R^2 C) for M M^H.
  * Everything stays in float64 (sums of products; the dense path promises full float64 accuracy).
  */
-import type { KernelHWIO } from '../../../shared/bounds.js';
-import { distinctColumns, type FrequencySet } from './fft2.js';
-import { unitRoots } from './linalg64.js';
+import type { KernelHWIO } from '../../../../shared/bounds.js';
+import { distinctColumns, type FrequencySet } from '../numerics/fft2.js';
+import { unitRoots } from '../numerics/linalg64.js';
 
 /** g_ab[dk, dl] for a <= b (pair p = b(b+1)/2 + a), taps (dk + h - 1) * (2w - 1) + (dl + w - 1). */
 export interface CorrelationTaps {

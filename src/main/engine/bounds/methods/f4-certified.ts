@@ -4,10 +4,10 @@
  * is never below the true F4 value, hence never below the layer's spectral norm for any padding.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { F4Matrix, F4Report, KernelHWIO } from '../../../shared/bounds.js';
-import { F4_MATRICES, KernelError, validateKernel } from '../../../shared/bounds.js';
-import { kernelToHost } from './host-kernel.js';
-import { normFromGram, partialTrace, powerOfTwoScale, scaledGram, type ScaledGram } from './linalg64.js';
+import type { F4Matrix, F4Report, KernelHWIO } from '../../../../shared/bounds.js';
+import { F4_MATRICES, KernelError, validateKernel } from '../../../../shared/bounds.js';
+import { kernelToHost } from '../numerics/host-kernel.js';
+import { normFromGram, partialTrace, powerOfTwoScale, scaledGram, type ScaledGram } from '../numerics/linalg64.js';
 import { dilateKernel, f4MatrixShape, f4ReshapeHost, polyphaseKernelHost, splitGroups } from './reshapes.js';
 
 export interface F4BoundOptions {

@@ -12,13 +12,13 @@
  * Vector layouts are those of the block view (reshapes.f4BlockView), so both engines agree index for index:
  *   R: u (k,o), v (l,i)     S: u (l,o), v (k,i)     T: u o, v (k,l,i)     U: u (k,l,o), v i.
  */
-import type { F4Matrix } from '../../../shared/bounds.js';
-import { F4_MATRICES } from '../../../shared/bounds.js';
+import type { F4Matrix } from '../../../../shared/bounds.js';
+import { F4_MATRICES } from '../../../../shared/bounds.js';
 import { f4Helper, f4HelperAvailable, type F4Helper, type HelperJob } from './f4-parallel.js';
 import { applyFor, f4SimdPasses, simdHeap, UNROLLS, type F4SimdPasses } from './f4-simd.js';
 import { copyBlocked, PARALLEL_MIN_BYTES, PARALLEL_MIN_ITERATIONS, simdBlockWidth } from './f4-blocks.js';
 
-import { randomUnitVector } from './linalg64.js';
+import { randomUnitVector } from '../numerics/linalg64.js';
 import type { Shape4 } from './reshapes.js';
 
 export { PARALLEL_MIN_BYTES, PARALLEL_MIN_ITERATIONS, simdBlockWidth } from './f4-blocks.js';

@@ -9,7 +9,7 @@
  * The helper mirrors the main thread's memory layout (same float offsets), so one description of the pass calls
  * serves both. It is an eval'd script without imports, so no extra bundle entry is needed.
  */
-import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../command-thread.js';
+import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
 import type { F4SimdPasses } from './f4-simd.js';
 
 /** [float offset in the module's memory, length]; outputs carry `add`: summed into (z) or copied over (u). */

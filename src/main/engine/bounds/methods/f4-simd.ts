@@ -4,7 +4,7 @@
  * 4-wide float32 lanes do the same four products several times faster. Used for c_out % 4 == 0 (every ResNet/VGG
  * layer); otherwise the JS passes run.
  */
-import { instantiateKernel, relaxedSimdAvailable, type WasmMemory } from '../kernels/index.js';
+import { instantiateKernel, relaxedSimdAvailable, type WasmMemory } from '../../kernels/index.js';
 
 /** apply's unroll factors over o (exports apply2 and apply1 of f4.wat; the largest dividing c_out / 4 is used). */
 export const UNROLLS = [2, 1] as const;

@@ -13,8 +13,8 @@
  * The certified value for reports is f4Bound (f4-certified.ts), re-exported here.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { F4Matrix } from '../../../shared/bounds.js';
-import { F4_MATRICES, KernelError } from '../../../shared/bounds.js';
+import type { F4Matrix } from '../../../../shared/bounds.js';
+import { F4_MATRICES, KernelError } from '../../../../shared/bounds.js';
 import { createHostVectors, hostPowerIterate, hostSigmaGradient, hostSigmas, type F4HostVectors } from './f4-host.js';
 import {
   createPowerVectors,
@@ -23,7 +23,7 @@ import {
   rayleighSigma,
   type PowerOperator,
   type PowerVectors,
-} from './power-iteration.js';
+} from '../numerics/power-iteration.js';
 import { f4BlockView, f4VectorShapes, type Shape4 } from './reshapes.js';
 
 export { f4Bound, f4PolyphaseBound, type F4BoundOptions, type F4BoundReport } from './f4-certified.js';

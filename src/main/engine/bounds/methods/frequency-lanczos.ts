@@ -14,9 +14,9 @@
  *    checked against dense eigenvalues.) Temple's rho^2/gap tightens the estimate only after 12 steps.
  * When the Krylov space is exhausted (k = rank), theta_1 is exact.
  */
-import { mulberry32 } from '../data/rng.js';
-import type { FrequencyMatrices } from './fft2.js';
-import { topRitz, tridiagonalEigen } from './hermitian-eig.js';
+import { mulberry32 } from '../../data/rng.js';
+import type { FrequencyMatrices } from '../numerics/fft2.js';
+import { topRitz, tridiagonalEigen } from '../numerics/hermitian-eig.js';
 
 export interface RacingOptions {
   /** Relative tolerance on sigma: stop when upper/lower - 1 < tol. */

@@ -14,7 +14,7 @@
  * spectrum up to that rounding and the residual estimates beta_k |z_k| stay accurate until a Ritz value has
  * converged to that level, which is far finer than anything the margin has to resolve.
  */
-import { mulberry32 } from '../data/rng.js';
+import { mulberry32 } from '../../data/rng.js';
 import { ritzBracket } from './frequency-lanczos.js';
 
 export interface ScreenProblem {

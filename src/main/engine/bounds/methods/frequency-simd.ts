@@ -5,8 +5,8 @@
  * 4-wide float32 lanes do several times more than V8's scalar float64 loop and read half the bytes. Float32 only
  * screens frequencies: the survivors are confirmed in float64 (gram64, sedghi.ts).
  */
-import { instantiateFastest, type WasmMemory } from '../kernels/index.js';
-import type { HeapDft } from './fft2.js';
+import { instantiateFastest, type WasmMemory } from '../../kernels/index.js';
+import type { HeapDft } from '../numerics/fft2.js';
 
 export interface GramSimd {
   /** gram(m, R, C, q, y, w): byte offsets as in frequency.wat's header. */

@@ -4,8 +4,8 @@
  * frequency, against h (w + 1) and a pass per block for the separable route of fft2.ts, which pays off only for
  * many frequencies. Same layout and orientation as frequencyMatrices (fft2.ts).
  */
-import type { KernelHWIO } from '../../../shared/bounds.js';
-import { frequencyMatrices, type FrequencyMatrices, type FrequencySet } from './fft2.js';
+import type { KernelHWIO } from '../../../../shared/bounds.js';
+import { frequencyMatrices, type FrequencyMatrices, type FrequencySet } from '../numerics/fft2.js';
 
 /** Up to this many frequencies the direct DFT is used. */
 const DIRECT_MAX = 4;

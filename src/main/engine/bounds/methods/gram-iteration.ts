@@ -11,10 +11,10 @@
  * non-zero eigenvalues, hence the same Frobenius norms at every step.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BoundResult, KernelHWIO } from '../../../shared/bounds.js';
-import { KernelError, validateKernel } from '../../../shared/bounds.js';
-import { kernelToHost } from './host-kernel.js';
-import { frequencyMatrices, frequencyMatricesTensor, resolveInputSize, rowGram, type InputSize } from './fft2.js';
+import type { BoundResult, KernelHWIO } from '../../../../shared/bounds.js';
+import { KernelError, validateKernel } from '../../../../shared/bounds.js';
+import { kernelToHost } from '../numerics/host-kernel.js';
+import { frequencyMatrices, frequencyMatricesTensor, resolveInputSize, rowGram, type InputSize } from '../numerics/fft2.js';
 
 export type GramIterationResult = BoundResult & {
   /** The bound after 1, 2, ..., t iterations (non-increasing; the last is `value`). */

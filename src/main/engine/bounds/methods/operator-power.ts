@@ -10,13 +10,13 @@
  * (kind 'estimate (lower)') that converges to the norm.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BoundResult, KernelHWIO, PaddingMode } from '../../../shared/bounds.js';
-import { KernelError, validateKernel } from '../../../shared/bounds.js';
-import { kernelToHost } from './host-kernel.js';
-import { resolveInputSize } from './fft2.js';
-import { createPowerVectors, disposePowerVectors, powerIterate, type PowerOperator } from './power-iteration.js';
-import { topRitz } from './hermitian-eig.js';
-import { mulberry32 } from '../data/rng.js';
+import type { BoundResult, KernelHWIO, PaddingMode } from '../../../../shared/bounds.js';
+import { KernelError, validateKernel } from '../../../../shared/bounds.js';
+import { kernelToHost } from '../numerics/host-kernel.js';
+import { resolveInputSize } from '../numerics/fft2.js';
+import { createPowerVectors, disposePowerVectors, powerIterate, type PowerOperator } from '../numerics/power-iteration.js';
+import { topRitz } from '../numerics/hermitian-eig.js';
+import { mulberry32 } from '../../data/rng.js';
 
 export interface ExplicitPadding {
   top: number;

@@ -9,8 +9,8 @@
  * in float64 (for certificates), and a transpose-free "block view" used by the power iteration (see below).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { F4Matrix, KernelHWIO } from '../../../shared/bounds.js';
-import { KernelError } from '../../../shared/bounds.js';
+import type { F4Matrix, KernelHWIO } from '../../../../shared/bounds.js';
+import { KernelError } from '../../../../shared/bounds.js';
 
 export type Shape4 = [number, number, number, number];
 

@@ -19,18 +19,18 @@
  * not guarantee; the dense algorithm (and small channel counts, where 'auto' picks it) has no such caveat.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { BoundResult, KernelHWIO } from '../../../shared/bounds.js';
-import { KernelError, validateKernel } from '../../../shared/bounds.js';
-import { kernelToHost } from './host-kernel.js';
+import type { BoundResult, KernelHWIO } from '../../../../shared/bounds.js';
+import { KernelError, validateKernel } from '../../../../shared/bounds.js';
+import { kernelToHost } from '../numerics/host-kernel.js';
 import {
   dftScratchFloats, frequencyGram, frequencyMatrices, frequencyMatrices32, frequencyMatrixCount, halfSpectrumFrequencies, resolveInputSize, type InputSize,
-} from './fft2.js';
+} from '../numerics/fft2.js';
 import { correlationGramCost, correlationTaps, formGramCost, forEachCorrelationGram } from './correlation-gram.js';
 import { raceTopSingularValue, type RacingOptions, type RacingResult } from './frequency-lanczos.js';
 import { gramHeap, gramSimd, type GramSimd } from './frequency-simd.js';
 import { screenRace, screenVectorFloats } from './frequency-screen.js';
 import { subsetFrequencyMatrices } from './frequency-subset.js';
-import { hermitianEigenvalues } from './hermitian-eig.js';
+import { hermitianEigenvalues } from '../numerics/hermitian-eig.js';
 
 export interface SedghiOptions {
   /** Return all n_h * n_w * min(c_in, c_out) singular values, laid out [u][v][descending] like numpy's svd. */

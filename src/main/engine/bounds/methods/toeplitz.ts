@@ -15,11 +15,11 @@
  * Cost: the last step dominates, ~ (2^t (k-1))^2 / 2 frequencies x P^3 with P = max(c_in, c_out).
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { BoundResult, KernelHWIO } from '../../../shared/bounds.js';
-import { KernelError, validateKernel } from '../../../shared/bounds.js';
-import { kernelToHost } from './host-kernel.js';
-import { frequencyGram, frequencyMatrices, type FrequencyMatrices } from './fft2.js';
-import { unitRoots } from './linalg64.js';
+import type { BoundResult, KernelHWIO } from '../../../../shared/bounds.js';
+import { KernelError, validateKernel } from '../../../../shared/bounds.js';
+import { kernelToHost } from '../numerics/host-kernel.js';
+import { frequencyGram, frequencyMatrices, type FrequencyMatrices } from '../numerics/fft2.js';
+import { unitRoots } from '../numerics/linalg64.js';
 
 /** Refuse work that would need more than this many bytes of spectra (the grid grows as 4^t). */
 const MAX_BYTES = 2 ** 31;

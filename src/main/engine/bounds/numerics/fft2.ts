@@ -8,8 +8,8 @@
  * smaller channel side as rows, so every method iterates on the smaller Gram matrix K K^H.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelHWIO } from '../../../shared/bounds.js';
-import { KernelError, validateInputSize } from '../../../shared/bounds.js';
+import type { KernelHWIO } from '../../../../shared/bounds.js';
+import { KernelError, validateInputSize } from '../../../../shared/bounds.js';
 
 export type InputSize = number | [number, number];
 

@@ -1,7 +1,7 @@
 /** Bring a kernel to the host once, so float64 methods never pay for repeated device reads. */
 import type * as tf from '@tensorflow/tfjs';
-import type { KernelHWIO } from '../../../shared/bounds.js';
-import { KernelError } from '../../../shared/bounds.js';
+import type { KernelHWIO } from '../../../../shared/bounds.js';
+import { KernelError } from '../../../../shared/bounds.js';
 
 export function isHostKernel(k: unknown): k is KernelHWIO {
   return typeof k === 'object' && k !== null && 'data' in k && 'shape' in k && !('dataSync' in k);

@@ -5,7 +5,7 @@
  * channel-major order, as PyTorch does, so its dense weights see the features where they were trained.
  */
 import * as tf from '@tensorflow/tfjs';
-import { dilateKernel, splitGroups } from '../../bounds/reshapes.js';
+import { dilateKernel, splitGroups } from '../../bounds/methods/reshapes.js';
 import type { ActivationNode, ConvNode, GraphNode, Pads4, PoolNode } from './graph.js';
 import type { ShapedGraph } from './shapes.js';
 

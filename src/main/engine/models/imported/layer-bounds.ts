@@ -11,12 +11,9 @@
  */
 import { KernelError, type F4Report, type KernelHWIO } from '../../../../shared/bounds.js';
 import type { ImportedF4, ImportedLayer } from '../../../../shared/model-analysis.js';
-import { f4Bound } from '../../bounds/f4.js';
-import { sedghiExactNorm } from '../../bounds/sedghi.js';
-import { toeplitzBound } from '../../bounds/toeplitz.js';
-import { operatorNormEstimate } from '../../bounds/operator-power.js';
-import { dilateKernel, splitGroups } from '../../bounds/reshapes.js';
-import { spectralNorm64 } from '../../bounds/linalg64.js';
+import { f4Bound, sedghiExactNorm, toeplitzBound, operatorNormEstimate } from '../../bounds/index.js';
+import { dilateKernel, splitGroups } from '../../bounds/methods/reshapes.js';
+import { spectralNorm64 } from '../../bounds/numerics/linalg64.js';
 import { affordableToeplitzIterations } from '../../bounds/layer-report.js';
 import type { ConvNode, DenseNode, Pads4 } from './graph.js';
 import type { ShapedGraph } from './shapes.js';

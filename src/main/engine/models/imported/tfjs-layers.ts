@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { depthwiseToGrouped } from '../../bounds/reshapes.js';
+import { depthwiseToGrouped } from '../../bounds/methods/reshapes.js';
 import { ModelImportError, type ActivationFn, type GraphNode, type ImportedGraph, type Pair, type UnsupportedOp } from './graph.js';
 import { foldBatchNorm } from './fold.js';
 
