@@ -10,16 +10,18 @@ import { latexDocument, tableToLatex } from './latex.js';
 import { tableToMarkdown } from './markdown.js';
 import { layerRows, runRow } from './model.js';
 import { displayNames, layerBoundsTable, summaryTable } from './tables.js';
+import { seedGroupTable } from './seed-table.js';
 import type { Table } from './table.js';
 
 export const REPORT_TITLE = 'Spectral Lab report';
 
-/** The summary table and one per-layer table per run (runs without bounds have none). */
-export function reportTables(data: ReportData): { summary: Table; layers: Table[]; withoutBounds: ReportRun[] } {
+/** The summary table, mean ± sd per seed group (when runs repeat), and one per-layer table per run (runs without bounds have none). */
+export function reportTables(data: ReportData): { summary: Table; groups: Table | null; layers: Table[]; withoutBounds: ReportRun[] } {
   const names = displayNames(data.runs.map((r) => r.record));
   const layered = data.runs.filter((r) => r.layers.bounds.length > 0);
   return {
     summary: summaryTable(data.runs.map(runRow)),
+    groups: seedGroupTable(data.runs),
     layers: layered.map((r) => layerBoundsTable(r, names.get(r.record.id))),
     withoutBounds: data.runs.filter((r) => r.layers.bounds.length === 0),
   };
@@ -30,10 +32,12 @@ function exportedLine(data: ReportData): string {
 }
 
 export function markdownReport(data: ReportData): string {
-  const { summary, layers, withoutBounds } = reportTables(data);
+  const { summary, groups, layers, withoutBounds } = reportTables(data);
   const out = [`# ${REPORT_TITLE}`, '', escapeMarkdown(exportedLine(data)), ''];
   for (const w of data.warnings) out.push(`> ${escapeMarkdown(w)}`, '');
-  out.push('## Summary', '', tableToMarkdown(summary), '## Per-layer bounds', '');
+  out.push('## Summary', '', tableToMarkdown(summary));
+  if (groups) out.push('## Seed groups', '', tableToMarkdown(groups));
+  out.push('## Per-layer bounds', '');
   for (const t of layers) out.push(tableToMarkdown(t));
   if (withoutBounds.length) out.push(`_No per-layer bounds recorded for: ${withoutBounds.map((r) => escapeMarkdown(r.record.name)).join(', ')}._`, '');
   out.push('## Runs', '');
@@ -54,13 +58,14 @@ export function markdownReport(data: ReportData): string {
 }
 
 export function latexReport(data: ReportData, options: { standalone?: boolean } = {}): string {
-  const { summary, layers } = reportTables(data);
+  const { summary, groups, layers } = reportTables(data);
   const body = [
     `% ${REPORT_TITLE}. ${exportedLine(data).replace(/[\r\n]/g, ' ')}`,
     '% Needs \\usepackage{booktabs} in the preamble.',
     ...data.warnings.map((w) => `% warning: ${w.replace(/[\r\n]/g, ' ')}`),
     '',
     tableToLatex(summary),
+    ...(groups ? [tableToLatex(groups)] : []),
     ...layers.map((t) => tableToLatex(t)),
   ].join('\n');
   return options.standalone ? latexDocument(REPORT_TITLE, body) : body;

@@ -119,8 +119,9 @@ function runsSection(data: ReportData): HtmlSection {
 
 export function htmlReport(data: ReportData): string {
   const names = displayNames(data.runs.map((r) => r.record));
-  const { summary } = reportTables(data);
+  const { summary, groups } = reportTables(data);
   const sections: HtmlSection[] = [{ heading: 'Summary', body: `<div class="scroll">${tableToHtml(summary)}</div>` }];
+  if (groups) sections.push({ heading: 'Seed groups', body: `<div class="scroll">${tableToHtml(groups)}</div>` });
   const curves = curvesSection(data, names);
   if (curves) sections.push(curves);
   const cert = certifiedSection(data, names);
