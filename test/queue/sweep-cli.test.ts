@@ -11,6 +11,7 @@ import { run as sweepCli } from '../../src/main/cli/sweep.js';
 import { run as queueCli } from '../../src/main/cli/queue.js';
 import { openStore } from '../../src/main/store/index.js';
 import { tempDir } from '../store/helpers.js';
+import { TINY_BASE } from './tiny.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -21,18 +22,6 @@ function capture(): { out: () => string; err: () => string } {
   vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
   return { out: () => out.join('\n'), err: () => err.join('\n') };
 }
-
-/** A run of a few steps on 200 MNIST images: seconds, not minutes. */
-export const TINY_BASE = {
-  dataset: { name: 'mnist', validationSize: 50, limitTrain: 200, limitTest: 50 },
-  model: { arch: 'lip-cnn' },
-  optimizer: { kind: 'adam', lr: 0.002 },
-  batchSize: 25,
-  maxSteps: 6,
-  backend: 'wasm',
-  evaluation: { everySteps: 6, trainSubset: 50, exactNorm: false, gramIterations: 0, operatorIterations: 3 },
-  checkpoints: { enabled: false },
-};
 
 function sweepFile(dir: string, spec: unknown): string {
   const f = path.join(dir, `sweep-${Math.random().toString(36).slice(2)}.json`);

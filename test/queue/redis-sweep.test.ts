@@ -1,0 +1,127 @@
+/**
+ * Sweeps through BullMQ on a real Redis server (Debian's redis-server, started here on a free loopback
+ * port, no persistence): two worker processes train a sweep of 6 tiny runs for the `sweep --redis` owner;
+ * one worker is SIGKILLed mid-run, its run ends crashed and re-queued, and the sweep still completes with
+ * every point trained once and all its points stored. An unreachable Redis queues nothing.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { run as sweepCli } from '../../src/main/cli/sweep.js';
+import { openStore } from '../../src/main/store/index.js';
+import { tempDir } from '../store/helpers.js';
+import { TINY_BASE } from './tiny.js';
+
+const REDIS = '/usr/bin/redis-server';
+const haveRedis = existsSync(REDIS);
+const haveClient = spawnSync(process.execPath, ['-e', "import('ioredis').then(() => process.exit(0), () => process.exit(1))"], { cwd: process.cwd() }).status === 0;
+const why = !haveRedis ? `${REDIS} is not installed (apt-get install redis-server)` : !haveClient ? "the 'ioredis' package is not installed (npm install ioredis)" : '';
+if (why) console.warn(`redis-sweep.test.ts skipped: ${why}.`);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+const children: ChildProcess[] = [];
+function cli(args: string[], name: string): { child: ChildProcess; log: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli/index.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let log = '';
+  child.stdout?.on('data', (b: Buffer) => (log += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (log += b.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  void exited.then(() => process.env.DEBUG_SWEEP && console.warn(`--- ${name}\n${log}`));
+  return { child, log: () => log, exited };
+}
+
+let redisUrl = '';
+beforeAll(async () => {
+  if (why) return;
+  const port = await freePort();
+  const dir = tempDir('redis');
+  const server = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  children.push(server);
+  redisUrl = `redis://127.0.0.1:${port}`;
+  const end = Date.now() + 10_000;
+  while (!(await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) { this.destroy(); r(true); }).on('error', () => r(false))))) {
+    if (Date.now() > end) throw new Error('redis-server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+describe.skipIf(why !== '')('sweeps on Redis workers', () => {
+  it('an unreachable Redis is a clear error before anything is queued', async () => {
+    const dir = tempDir('redis-sweep');
+    const file = path.join(dir, 'sweep.json');
+    writeFileSync(file, JSON.stringify({ name: 'nowhere', base: TINY_BASE, grid: { seed: [0, 1] } }));
+    const err: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+    const closed = await freePort();
+    expect(await sweepCli([file, '--redis', `redis://127.0.0.1:${closed}`, '--store', path.join(dir, 'store')])).toBe(2);
+    vi.restoreAllMocks();
+    expect(err.join('\n')).toMatch(new RegExp(`Cannot reach Redis at redis://127.0.0.1:${closed}: .*Start it \\(redis-server .*Nothing was queued`));
+    expect(existsSync(path.join(dir, 'store'))).toBe(false);
+  });
+
+  it('two workers train a sweep of 6 runs; a SIGKILLed worker leaves its run crashed and re-queued; the sweep completes', async () => {
+    const dir = tempDir('redis-sweep');
+    const store = path.join(dir, 'store');
+    const file = path.join(dir, 'sweep.json');
+    writeFileSync(file, JSON.stringify({ name: 'six', base: { ...TINY_BASE, maxSteps: 12, evaluation: { ...TINY_BASE.evaluation, everySteps: 12 } }, grid: { seed: [0, 1, 2, 3, 4, 5] } }));
+    const workerArgs = ['worker', '--redis', redisUrl, '--stalled-ms', '2000'];
+    const workers = [cli(workerArgs, 'worker 1'), cli(workerArgs, 'worker 2')];
+    const owner = cli(['sweep', file, '--redis', redisUrl, '--store', store], 'owner');
+
+    // Kill the worker of the first run that starts, while it trains.
+    const started = await new Promise<{ runId: string; pid: number }>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const m = /\[(\S+)\] started on worker [^:\s]+:(\d+)/.exec(owner.log());
+        if (m) {
+          clearInterval(timer);
+          resolve({ runId: m[1], pid: Number(m[2]) });
+        }
+      }, 50);
+      void owner.exited.then(() => reject(new Error(`the owner ended early:\n${owner.log()}`)));
+    });
+    const victim = workers.find((w) => w.child.pid === started.pid);
+    expect(victim, `worker pid ${started.pid} is one of ours`).toBeTruthy();
+    victim!.child.kill('SIGKILL');
+
+    expect(await owner.exited, owner.log()).toBe(0);
+    for (const w of workers) w.child.kill('SIGTERM');
+    expect(owner.log()).toMatch(new RegExp(`\\[${started.runId}\\] crashed: its worker stopped answering .*queued again as run (\\S+)`));
+
+    const s = await openStore({ dataDir: store, readonly: true });
+    try {
+      const info = await s.sweeps.get('six');
+      expect(info).toMatchObject({ items: 6, counts: { completed: 6 }, done: true });
+      const all = await s.sweeps.runs(info.id);
+      expect(all.filter((r) => r.status === 'crashed').map((r) => r.runId)).toEqual([started.runId]);
+      expect(all.filter((r) => r.attempt === 2)).toHaveLength(1);
+      // Every completed run: each training step exactly once, and its evaluation.
+      const done = all.filter((r) => r.status === 'completed').map((r) => r.runId);
+      const { series } = await s.getSeries({ runIds: done, names: ['train/loss', 'eval/test_acc'], budget: 1000 });
+      for (const id of done) {
+        const loss = series.find((x) => x.runId === id && x.name === 'train/loss');
+        expect(loss?.steps, id).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+        expect(series.find((x) => x.runId === id && x.name === 'eval/test_acc')?.steps).toEqual([12]);
+      }
+    } finally {
+      await s.close();
+    }
+    // Never trained twice: each run id was taken by exactly one worker.
+    const taken = workers.flatMap((w) => [...w.log().matchAll(/\[(\S+)\] taken from the queue/g)].map((m) => m[1]));
+    expect(new Set(taken).size).toBe(taken.length);
+  }, 300_000);
+});
