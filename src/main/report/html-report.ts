@@ -6,7 +6,8 @@ import type { ReportData } from './data.js';
 import { escapeHtml } from './escape.js';
 import { formatEps, isoTime } from './format.js';
 import { htmlPage, tableToHtml, type HtmlSection } from './html.js';
-import { layerRows } from './model.js';
+import { layerRows, type LayerRow } from './model.js';
+import { CERTIFIED_TOKEN, methodSpec } from '../../shared/bound-methods.js';
 import { DASHES, lineChartSvg, PALETTE, type ChartSeries } from './svg-chart.js';
 import { REPORT_TITLE, reportTables } from './documents.js';
 import { displayNames } from './tables.js';
@@ -72,19 +73,27 @@ function certifiedSection(data: ReportData, names: Map<string, string>): HtmlSec
   };
 }
 
+/** The per-layer chart's lines: a registry method (or series token) and its value in a layer row. */
+const LAYER_CHART_METHODS: [string, (l: LayerRow) => number | null][] = [
+  ['f4', (l) => l.f4],
+  [CERTIFIED_TOKEN, (l) => l.certified],
+  ['gram-iteration', (l) => l.gram],
+  ['sedghi-exact', (l) => l.exact],
+  ['operator-power', (l) => l.operator],
+];
+
 function layersSection(data: ReportData, names: Map<string, string>): HtmlSection {
   const { layers } = reportTables(data);
   const withBounds = data.runs.filter((r) => r.layers.bounds.length > 0);
   const parts = withBounds.map((r, i) => {
     const rows = layerRows(r.layers, r.modelLayers);
     const x = rows.map((_, j) => j);
-    const pick = (f: (l: (typeof rows)[number]) => number | null): number[] => rows.map((l) => f(l) ?? Number.NaN);
-    const series: ChartSeries[] = [
-      { name: 'F4 (Theorem 1)', x, y: pick((l) => l.f4), color: PALETTE[0], dash: '' },
-      { name: 'exact (circular)', x, y: pick((l) => l.exact), color: PALETTE[1], dash: '6 3' },
-      { name: 'operator estimate', x, y: pick((l) => l.operator), color: PALETTE[2], dash: '2 3' },
-      { name: 'certified upper', x, y: pick((l) => l.certified), color: PALETTE[3], dash: '8 3 2 3' },
-    ].filter((s) => s.y.some((v) => Number.isFinite(v)));
+    const pick = (f: (l: LayerRow) => number | null): number[] => rows.map((l) => f(l) ?? Number.NaN);
+    // Labels and colours from the registry of bound methods: the same as every chart of the workbench.
+    const series: ChartSeries[] = LAYER_CHART_METHODS.map(([id, value], k) => {
+      const spec = methodSpec(id);
+      return { name: spec?.label ?? id, x, y: pick(value), color: spec?.color ?? PALETTE[k % PALETTE.length], dash: DASHES[k % DASHES.length] };
+    }).filter((s) => s.y.some((v) => Number.isFinite(v)));
     const name = names.get(r.record.id) ?? r.record.name;
     const svg = lineChartSvg({
       title: `Per-layer spectral norms: ${name}`,
