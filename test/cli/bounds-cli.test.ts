@@ -80,7 +80,11 @@ describe('bounds: bad input gets a clear error', () => {
   const cases: [string, string, RegExp][] = [
     ['not 4-D', write('3d.json', { cases: [{ id: 'a', weights_hwio: [[[1, 2]]] }] }), /4-D/],
     ['Inf weight', write('inf.json', '{"cases":[{"id":"a","weights_hwio":[[[[1e999]]]]}]}'), /Infinity.*finite/],
-    ['null weight (NaN in JSON)', write('nan.json', { cases: [{ id: 'a', weights_hwio: [[[[null]]]] }] }), /not a number/],
+    ['null weight (NaN in JSON)', write('nan.json', { cases: [{ id: 'a', weights_hwio: [[[[null]]]] }] }), /W\[0\]\[0\]\[0\]\[0\] is null\. JSON\.stringify writes NaN and Infinity as null/],
+    ['zero input channels', write('c0.json', { cases: [{ id: 'a', weights_hwio: [[[], []], [[], []]] }] }), /c_in = 0 .*at least one input channel/],
+    ['weights of 1e308', write('big.json', { cases: [{ id: 'a', weights_hwio: [[[[1e308, 1]]]] }] }), /is 1e\+308; weights above 1e\+100 overflow double precision.*Divide the kernel by a scale/],
+    ['cases sharing an id', write('dup.json', { cases: [{ id: 'a', weights_hwio: [[[[1]]]] }, { id: 'a', weights_hwio: [[[[2]]]] }] }), /cases 0 and 1 share the id 'a'/],
+    ['n = 100000, refused before allocating', write('huge.json', { cases: [{ id: 'a', weights_hwio: [[[[1, 2], [3, 4]]]], evaluations: [{ n: 100_000 }] }] }), /at n = 100000: .* would need about \d+ GB .*Use n <= \d+/],
     ['n smaller than kernel', write('n.json', { cases: [{ id: 'a', weights_hwio: [[[[1]], [[1]], [[1]]]], evaluations: [{ n: 2 }] }] }), /smaller than/],
     ['mismatched channels', write('ragged.json', { cases: [{ id: 'a', weights_hwio: [[[[1, 2], [3]]]] }] }), /mismatched channels/],
     ['unreadable file', join(dir, 'missing.json'), /cannot read kernel file.*ENOENT/],

@@ -110,7 +110,7 @@ describe('CIFAR-10 binary loader', () => {
     await rejectCode(loadCifar10({ path: f.dir, recordsPerBatch: PER }), 'bad-label', /test_batch\.bin: record 2 has label 57, outside 0\.\.9/);
     rmSync(path.join(f.dir, 'data_batch_2.bin'));
     await rejectCode(loadCifar10({ path: f.dir, recordsPerBatch: PER }), 'missing', /data_batch_2\.bin: not found/);
-    await rejectCode(loadCifar10({ path: path.join(root.dir, 'no-such') }), 'missing', /no-such: not found\. Download cifar-10-binary\.tar\.gz .* --cifar10 PATH/);
+    await rejectCode(loadCifar10({ path: path.join(root.dir, 'no-such') }), 'missing', /no-such: not found\. Download cifar-10-binary\.tar\.gz .* 'spectral-lab train --data PATH' or dataset\.path/);
     writeFile(path.join(root.dir, 'py', 'data_batch_1'), Buffer.from('pickle'));
     await rejectCode(loadCifar10({ path: path.join(root.dir, 'py') }), 'missing', /Python \(pickle\) version/);
   });

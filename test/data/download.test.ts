@@ -84,7 +84,7 @@ describe('downloadCifar10', () => {
     const e = await failure(downloadCifar10(dest, { url: `${base}/cifar-10-binary.tar.gz` })); // official digests: the fake differs
     expect(e.code).toBe('checksum');
     expect(e.message).toContain(`md5 ${digest.md5}, expected ${CIFAR10_OFFICIAL_DIGEST.md5}`);
-    expect(e.message).toContain('--cifar10 PATH');
+    expect(e.message).toContain("'spectral-lab train --data PATH' or dataset.path");
     expect(readdirSync(dest)).toEqual([]);
     const e2 = await failure(downloadCifar10(dest, { url: `${base}/cifar-10-binary.tar.gz`, expected: { sha256: '0'.repeat(64) } }));
     expect(e2.message).toMatch(/sha256 [0-9a-f]{64}, expected 0{64}/);
@@ -120,7 +120,7 @@ describe('downloadCifar10', () => {
     await new Promise((r) => closed.close(r));
     const off = await failure(downloadCifar10(dest, { url: `http://127.0.0.1:${port}/x.tar.gz` }));
     expect(off.code).toBe('network');
-    expect(off.message).toContain('no network: download cifar-10-binary.tar.gz on another machine and import it with --cifar10 PATH');
+    expect(off.message).toContain('no network: download cifar-10-binary.tar.gz on another machine and pass it with \'spectral-lab train --data PATH\' or dataset.path in the run config');
     expect(off.message).toMatch(/ECONNREFUSED/);
   });
 

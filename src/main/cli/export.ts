@@ -11,7 +11,7 @@ import {
   collectReportData, csvFiles, ExportError, HTML_DEFAULT_SERIES, htmlReport, isoTime, jsonExport, latexReport, listAllRuns,
   markdownReport, resolveRuns, seriesCsv, type ReportData, type RunSelection,
 } from '../report/index.js';
-import { planOutput, prepareOutput, writeFileAtomic, type OutputTarget } from '../report/output.js';
+import { planOutput, prepareOutput, writeFileAtomic, writeFilesAtomic, type OutputTarget } from '../report/output.js';
 import { chromiumPath, chromiumPrinter, type PdfPrinter } from '../report/pdf.js';
 import { ProgressBar } from './progress.js';
 
@@ -33,7 +33,7 @@ report with charts, or that report as an A4 PDF (printed by the headless Chromiu
 ${chromiumPath()}; SPECTRAL_LAB_CHROMIUM names another). The store is only read, never changed.
 
 Options:
-  --data DIR        data folder with the run store (default ${defaultDataDir()})
+  --store DIR       the run store folder (default ${defaultDataDir()}); read-only media work
   --runs ID,ID      runs to export, by id (or unique name)
   --all             every run (the default without --runs / --filter)
   --filter TEXT     runs whose id, name, notes or config contain TEXT
@@ -92,7 +92,7 @@ function parseSelection(v: { runs?: string; all?: boolean; filter?: string }): R
 async function openReadOnly(dataDir: string): Promise<Store> {
   const db = storePaths(dataDir).database;
   if (!fs.existsSync(db)) {
-    throw new ExportError(`No runs database at ${db}; run \`spectral-lab train …\` first or pass --data DIR (the folder that holds runs.sqlite).`, 1);
+    throw new ExportError(`No runs database at ${db}; run \`spectral-lab train …\` first or pass --store DIR (the folder that holds runs.sqlite).`, 1);
   }
   try {
     return await openStore({ dataDir, readonly: true });
@@ -145,6 +145,8 @@ async function exportCommand(argv: string[], io: ExportIo): Promise<number> {
     ({ values } = parseArgs({
       args: argv,
       options: {
+        store: { type: 'string' },
+        // Before --store named the store in every command, export called it --data.
         data: { type: 'string' },
         runs: { type: 'string' },
         all: { type: 'boolean' },
@@ -166,7 +168,8 @@ async function exportCommand(argv: string[], io: ExportIo): Promise<number> {
     io.stdout.write(`${HELP}\n`);
     return 0;
   }
-  const dataDir = path.resolve(values.data ?? defaultDataDir());
+  if (values.data !== undefined && values.store !== undefined) throw new ExportError('Pass the store folder once, with --store DIR (--data is its old name).', 2);
+  const dataDir = path.resolve(values.store ?? values.data ?? defaultDataDir());
   if (values.list) {
     const store = await openReadOnly(dataDir);
     try {
@@ -219,7 +222,7 @@ async function exportCommand(argv: string[], io: ExportIo): Promise<number> {
     io.stdout.write(typeof output === 'string' ? output : Object.values(output as Record<string, string>).join('\n'));
   } else if (target.kind === 'folder') {
     const files = output as Record<string, string>;
-    for (const [name, content] of Object.entries(files)) writeFileAtomic(path.join(target.path, name), content);
+    writeFilesAtomic(target.path, files);
     io.stderr.write(`export: wrote ${Object.keys(files).join(', ')} to ${target.path} (${runs})\n`);
   } else {
     writeFileAtomic(target.path, output as string | Uint8Array);

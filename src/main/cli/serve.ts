@@ -20,7 +20,8 @@ Serve the Spectral Lab workbench to a browser on this machine.
 Options:
   --port N          port to listen on (default ${DEFAULT_PORT}, or the next free one; 0 = any free port)
   --host ADDR       address to bind (default 127.0.0.1; anything else exposes the lab to the network)
-  --data DIR        data folder with the run store (default ${defaultDataDir()})
+  --store DIR       the run store folder (default ${defaultDataDir()}); the app, other serve
+                    processes and \`spectral-lab train --store DIR\` may use it at the same time
   --max-concurrent N  runs that may train at once when started "now" (default 1); each gets cores/N WASM threads
   --no-open         do not open a browser
   -h, --help        this text
@@ -35,6 +36,8 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         port: { type: 'string' },
         host: { type: 'string', default: '127.0.0.1' },
+        store: { type: 'string' },
+        // Before --store named the store in every command, serve called it --data.
         data: { type: 'string' },
         'max-concurrent': { type: 'string', default: '1' },
         'no-open': { type: 'boolean', default: false },
@@ -60,7 +63,14 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`serve: --max-concurrent must be a positive integer, got '${values['max-concurrent']}'.`);
     return 2;
   }
-  const dataDir = path.resolve(values.data ?? defaultDataDir());
+  if (values.data !== undefined) {
+    if (values.store !== undefined) {
+      console.error('serve: pass the store folder once, with --store DIR (--data is its old name).');
+      return 2;
+    }
+    console.error('serve: --data is now called --store (the run store folder); --data still works for now.');
+  }
+  const dataDir = path.resolve(values.store ?? values.data ?? defaultDataDir());
 
   // Loaded here, not at the top: `--help` and argument errors must not open SQLite or load the engine.
   const { createLab } = await import('../app/create.js');

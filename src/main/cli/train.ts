@@ -4,11 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs as parseArgv } from 'node:util';
-import path from 'node:path';
 import { isBackendChoice } from '../../shared/backend.js';
 import { safeParseRunConfig, type RunConfig } from '../../shared/config.js';
 import type { EngineEvent, EvalEvent } from '../../shared/events.js';
 import { startRun, type EngineHandle, type FinishedEvent } from '../engine/host.js';
+import { checkpointFolder } from '../engine/train/checkpoint-folder.js';
+// errors.ts only (no sqlite3): `train --no-store` never loads the store.
+import { isDiskFull } from '../store/errors.js';
 import { formatDuration, ProgressBar } from './progress.js';
 
 const USAGE = `Usage: spectral-lab train <config.json> [options]
@@ -18,13 +20,15 @@ Train a network from a run config (see resources/experiments/*.json) in a worker
 Options:
   --data DIR            dataset folder (or the CIFAR-10 .tar.gz); overrides dataset.path
   --backend NAME        auto | tensorflow-gpu | tensorflow | wasm | cpu; overrides the config's backend
-  --store DIR           record the run in the store in DIR (default: the app's data folder)
+  --store DIR           record the run in the run store folder DIR (default: the app's); the app,
+                        \`serve\` and other train commands may record into it at the same time
   --no-store            do not record the run
-  --checkpoint-dir DIR  where weight checkpoints go (default: <store>/checkpoints/<run id>)
+  --checkpoint-dir DIR  where weight checkpoints go (default: checkpoints.dir of the config,
+                        else <store>/checkpoints/<run id>)
   --quiet               no progress bar and no per-evaluation lines; only the summary
   -h, --help            this help
 
-Exit code: 0 completed, 1 failed, 2 bad usage or config, 130 cancelled (Ctrl-C).`;
+Exit code: 0 completed, 1 failed, 2 bad usage or config, 130 cancelled (Ctrl-C), 143 stopped by SIGTERM.`;
 
 interface Args {
   file: string;
@@ -91,13 +95,19 @@ async function readConfig(file: string, backend?: string): Promise<RunConfig> {
 
 interface Recorder {
   runId: string;
+  dataDir: string;
   checkpointDir: string;
   record(e: EngineEvent): void;
+  /** Best effort: mark the run failed for a reason of the recording itself (a full disk). */
+  fail(reason: string): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The run store, if this build has it and it opens; otherwise the run is only printed. */
-async function openRecorder(config: RunConfig, args: Args, warn: (m: string) => void): Promise<Recorder | null> {
+/**
+ * The run store, if this build has it and it opens; otherwise the run is only printed. `onFatal`
+ * hears of write errors that retrying cannot cure (a full or failing disk): the run must stop.
+ */
+async function openRecorder(config: RunConfig, args: Args, warn: (m: string) => void, onFatal: (err: Error) => void): Promise<Recorder | null> {
   if (args.noStore) return null;
   let mod: typeof import('../store/index.js');
   try {
@@ -107,13 +117,14 @@ async function openRecorder(config: RunConfig, args: Args, warn: (m: string) => 
     return null;
   }
   const dataDir = args.store ?? mod.defaultDataDir();
+  const failed = (err: Error): void => (isDiskFull(err) ? onFatal(err) : warn(`store: ${err.message}`));
   const store = await mod.openStore({
     dataDir,
     validateConfig: (c) => {
       const r = safeParseRunConfig(c);
       return r.success ? { ok: true, value: r.data } : { ok: false, error: r.error.message };
     },
-    onError: (err) => warn(`store: ${err.message}`),
+    onError: failed,
   });
   const run = await store.createRun({ config, name: config.name, status: 'queued' });
   const writer = await store.writer(run.id);
@@ -122,14 +133,23 @@ async function openRecorder(config: RunConfig, args: Args, warn: (m: string) => 
   let chain: Promise<void> = Promise.resolve();
   return {
     runId: run.id,
-    checkpointDir: path.join(mod.storePaths(dataDir).checkpoints, run.id),
+    dataDir: store.paths.dataDir,
+    checkpointDir: checkpointFolder(config, run.id, store.paths.checkpoints),
     record(e) {
-      chain = chain.then(() => mod.recordEngineEvent(sink, e)).catch((err: Error) => warn(`store: ${err.message}`));
+      chain = chain.then(() => mod.recordEngineEvent(sink, e)).catch(failed);
+    },
+    async fail(reason) {
+      await chain;
+      // The disk may still be full: then the next open of the store marks the run crashed instead.
+      await store.setStatus(run.id, { status: 'failed', error: reason, reason }).catch(() => undefined);
     },
     async close() {
       await chain;
-      await writer.close();
-      await store.close();
+      try {
+        await writer.close();
+      } finally {
+        await store.close();
+      }
     },
   };
 }
@@ -193,20 +213,30 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${m}\n`);
   };
   let bar: ProgressBar | null = null;
-  const recorder = await openRecorder(config, args, (m) => err(`warning: ${m}`));
-  const handle: EngineHandle = startRun(config, {
+  let storeFailure: Error | null = null;
+  let handle: EngineHandle | null = null;
+  const onStoreFatal = (e: Error): void => {
+    if (storeFailure) return;
+    storeFailure = e;
+    err(`train: the run store cannot be written (${e.message}); stopping the run…`);
+    handle?.cancel('the run store cannot be written');
+  };
+  const recorder = await openRecorder(config, args, (m) => err(`warning: ${m}`), onStoreFatal);
+  handle = startRun(config, {
     runId: recorder?.runId,
     dataDir: args.data,
     checkpointDir: args.checkpointDir ?? recorder?.checkpointDir,
   });
+  const engine = handle;
   let lastEval: EvalEvent | null = null;
   let last = { loss: NaN, acc: NaN, epoch: 0 };
-  handle.on((e) => {
-    recorder?.record(e);
+  engine.on((e) => {
+    // After a store failure the end is recorded as failed below (if the disk still takes it), not as cancelled.
+    if (!(storeFailure && e.type === 'finished')) recorder?.record(e);
     switch (e.type) {
       case 'started':
         if (!quiet) {
-          err(`run ${handle.runId}: ${config.model.arch} on ${e.dataset.name} (${e.dataset.train} train / ${e.dataset.validation} val / ${e.dataset.test} test), ${e.model.totalParams.toLocaleString('en-US')} parameters, backend ${e.backend.summary}`);
+          err(`run ${engine.runId}: ${config.model.arch} on ${e.dataset.name} (${e.dataset.train} train / ${e.dataset.validation} val / ${e.dataset.test} test), ${e.model.totalParams.toLocaleString('en-US')} parameters, backend ${e.backend.summary}`);
           bar = new ProgressBar({ total: e.totalSteps, label: 'train' });
         }
         return;
@@ -236,20 +266,65 @@ export async function run(argv: string[]): Promise<number> {
         return;
     }
   });
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts === 1) {
-      err('stopping after the current step (Ctrl-C again to stop at once)…');
-      handle.cancel('interrupted by Ctrl-C');
-    } else void handle.terminate();
-  };
-  process.on('SIGINT', onSigint);
-  const finished = await handle.done;
-  process.off('SIGINT', onSigint);
-  await recorder?.close();
+  const signals = stopOnSignals(engine, err);
+  const finished = await engine.done;
+  signals.off();
+  if (storeFailure) return endAfterStoreFailure(storeFailure, recorder, finished, err);
+  try {
+    await recorder?.close();
+  } catch (e) {
+    if (!(recorder && isDiskFull(e))) throw e;
+    return endAfterStoreFailure(e as Error, recorder, finished, err);
+  }
   if (bar && process.stderr.isTTY && finished.status !== 'completed') process.stderr.write('\n');
-  console.log(summaryTable(finished, lastEval, handle.runId));
+  console.log(summaryTable(finished, lastEval, engine.runId));
   if (finished.status === 'failed') err(`train: run failed: ${finished.reason ?? 'unknown reason'}`);
-  return finished.status === 'completed' ? 0 : finished.status === 'cancelled' ? 130 : 1;
+  if (finished.status === 'completed') return 0;
+  return finished.status === 'cancelled' ? (signals.received === 'SIGTERM' ? 143 : 130) : 1;
+}
+
+/**
+ * Ctrl-C and SIGTERM end the run as cancelled: the worker stops after the current step, the run is
+ * recorded as cancelled and its lock released. A second signal (or 10 s after SIGTERM) stops the worker at once.
+ */
+function stopOnSignals(engine: EngineHandle, err: (m: string) => void): { off(): void; readonly received: NodeJS.Signals | null } {
+  let received: NodeJS.Signals | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const on = (signal: NodeJS.Signals): void => {
+    if (received) {
+      void engine.terminate();
+      return;
+    }
+    received = signal;
+    err(signal === 'SIGINT' ? 'stopping after the current step (Ctrl-C again to stop at once)…' : 'SIGTERM: stopping after the current step…');
+    engine.cancel(signal === 'SIGINT' ? 'interrupted by Ctrl-C' : 'stopped by SIGTERM');
+    timer = setTimeout(() => void engine.terminate(), 10_000);
+    timer.unref();
+  };
+  const onInt = (): void => on('SIGINT');
+  const onTerm = (): void => on('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return {
+    off() {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      if (timer) clearTimeout(timer);
+    },
+    get received() {
+      return received;
+    },
+  };
+}
+
+/** A full (or failing) disk under the store: the run is stopped and, if the store still takes it, marked failed; exit 1. */
+async function endAfterStoreFailure(cause: Error, recorder: Recorder | null, finished: FinishedEvent, err: (m: string) => void): Promise<number> {
+  const reason = `the run store could not be written (${cause.message}); stopped at step ${finished.summary.steps}`;
+  await recorder?.fail(reason);
+  await recorder?.close().catch(() => undefined);
+  err(
+    `train: ${reason}. The disk holding ${recorder?.dataDir ?? 'the store'} is full or failing. ` +
+      'Free some space there, or record into another folder with --store DIR (or run with --no-store).',
+  );
+  return 1;
 }

@@ -39,17 +39,28 @@ function reasonOf(err: unknown): string {
   if (e.code === 'EACCES' || e.code === 'EPERM') return 'permission denied';
   if (e.code === 'ENOTDIR') return 'a part of the path is a file, not a folder';
   if (e.code === 'EROFS') return 'the file system is read-only';
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return 'the disk is full (nothing was left behind; free some space or choose another disk)';
   return e.message ?? String(err);
 }
 
-/** Creates the folder (or the file's folder) if missing and checks it can be written to. */
+/** The nearest folder of `dir` (itself or a parent) that exists. */
+function existingAncestor(dir: string): string {
+  let d = dir;
+  while (!fs.existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
+  return d;
+}
+
+/**
+ * Checks the target can be written (the folder, or the nearest existing parent of a folder to be
+ * created) without creating anything: a failed export leaves no empty folder behind.
+ */
 export function prepareOutput(target: OutputTarget): void {
   if (target.kind === 'stdout') return;
   const dir = target.kind === 'folder' ? target.path : path.dirname(target.path);
   try {
-    fs.mkdirSync(dir, { recursive: true });
-    if (!fs.statSync(dir).isDirectory()) throw unwritable(dir, 'it is a file, not a folder');
-    fs.accessSync(dir, fs.constants.W_OK);
+    const existing = existingAncestor(dir);
+    if (!fs.statSync(existing).isDirectory()) throw unwritable(existing, 'it is a file, not a folder');
+    fs.accessSync(existing, fs.constants.W_OK);
   } catch (err) {
     if (err instanceof ExportError) throw err;
     throw unwritable(target.path, reasonOf(err));
@@ -67,15 +78,50 @@ export function prepareOutput(target: OutputTarget): void {
   }
 }
 
+/** Creates `dir` and its missing parents; returns the outermost folder it created (null: none). */
+function makeFolders(dir: string): string | null {
+  return fs.mkdirSync(dir, { recursive: true }) ?? null;
+}
+
+function writeContent(file: string, content: string | Uint8Array): void {
+  if (typeof content === 'string') fs.writeFileSync(file, content, 'utf8');
+  else fs.writeFileSync(file, content);
+}
+
 /** Writes through a temporary file in the same folder and renames it over the target. */
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  let created: string | null = null;
   try {
-    if (typeof content === 'string') fs.writeFileSync(tmp, content, 'utf8');
-    else fs.writeFileSync(tmp, content);
+    created = makeFolders(path.dirname(file));
+    writeContent(tmp, content);
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
+    if (created) fs.rmSync(created, { recursive: true, force: true });
     throw unwritable(file, reasonOf(err));
+  }
+}
+
+/**
+ * Writes several files into `dir` all or nothing: first into a temporary folder next to it, then
+ * renamed into place (a rename needs no space), so a full disk leaves no half-written folder.
+ */
+export function writeFilesAtomic(dir: string, files: Record<string, string | Uint8Array>): void {
+  const tmp = path.join(path.dirname(dir), `.${path.basename(dir)}.${process.pid}.tmp`);
+  let created: string | null = null;
+  try {
+    created = makeFolders(path.dirname(dir));
+    fs.mkdirSync(tmp);
+    for (const [name, content] of Object.entries(files)) writeContent(path.join(tmp, name), content);
+    if (!fs.existsSync(dir)) fs.renameSync(tmp, dir);
+    else {
+      for (const name of Object.keys(files)) fs.renameSync(path.join(tmp, name), path.join(dir, name));
+      fs.rmdirSync(tmp);
+    }
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    if (created) fs.rmSync(created, { recursive: true, force: true });
+    throw unwritable(dir, reasonOf(err));
   }
 }

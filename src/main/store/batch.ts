@@ -78,7 +78,8 @@ export class BatchWriter {
   private lastError: Error | null = null;
   private closed = false;
   private readonly onBeforeExit = (): void => {
-    if (this.pending > 0) void this.flush().catch(() => undefined);
+    // Not after a failed flush: the loop empties again at once, and a full disk would spin a core forever.
+    if (this.pending > 0 && !this.lastError) void this.flush().catch(() => undefined);
   };
 
   constructor(

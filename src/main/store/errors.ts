@@ -36,3 +36,12 @@ export class StoreError extends Error {
 export function isStoreError(err: unknown, code?: StoreErrorCode): err is StoreError {
   return err instanceof StoreError && (code === undefined || err.code === code);
 }
+
+/**
+ * The store's disk is full or failing (SQLite's SQLITE_FULL / SQLITE_IOERR, or ENOSPC from a file
+ * write): retrying does not help, so a recording process must stop its run instead of spinning.
+ */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === 'SQLITE_IOERR' || code === 'ENOSPC' || code === 'EDQUOT';
+}

@@ -17,7 +17,7 @@ export { openStore, Store } from './store.js';
 export type { OpenStoreOptions } from './open.js';
 export { StoreWriter, boundSeriesName, EPOCH_SERIES } from './writer.js';
 export type { FlushStats } from './batch.js';
-export { StoreError, isStoreError, type StoreErrorCode } from './errors.js';
+export { StoreError, isDiskFull, isStoreError, type StoreErrorCode } from './errors.js';
 export { defaultDataDir, storePaths, type StorePaths } from './data-dir.js';
 export type { ConfigValidator } from './runs.js';
 export { configHash, newRunId } from './runs.js';

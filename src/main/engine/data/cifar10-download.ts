@@ -29,7 +29,7 @@ export const CIFAR10_OFFICIAL_DIGEST: Required<ArchiveDigest> = {
   bytes: 170_052_171,
 };
 
-const OFFLINE = `no network: download ${CIFAR10_ARCHIVE} on another machine and import it with --cifar10 PATH`;
+const OFFLINE = `no network: download ${CIFAR10_ARCHIVE} on another machine and pass it with 'spectral-lab train --data PATH' or dataset.path in the run config`;
 
 export interface DownloadProgress {
   received: number;
@@ -85,14 +85,14 @@ export function checkDigest(file: string, got: { md5: string; sha256: string; by
   if (expected.md5 && got.md5 !== expected.md5.toLowerCase()) bad.push(`md5 ${got.md5}, expected ${expected.md5}`);
   if (expected.sha256 && got.sha256 !== expected.sha256.toLowerCase()) bad.push(`sha256 ${got.sha256}, expected ${expected.sha256}`);
   if (bad.length) {
-    throw new DatasetError('checksum', file, `checksum mismatch (${bad.join('; ')}): the archive is corrupt, incomplete or not the official ${CIFAR10_ARCHIVE}. Download it again (or on another machine) and import it with --cifar10 PATH.`);
+    throw new DatasetError('checksum', file, `checksum mismatch (${bad.join('; ')}): the archive is corrupt, incomplete or not the official ${CIFAR10_ARCHIVE}. Download it again (or on another machine) and pass it with 'spectral-lab train --data PATH' or dataset.path in the run config.`);
   }
 }
 
-/** Verify an archive on disk, e.g. one the user imports with --cifar10. */
+/** Verify an archive on disk, e.g. one the user passes with train --data or dataset.path. */
 export async function verifyCifar10Archive(file: string, expected: ArchiveDigest = CIFAR10_OFFICIAL_DIGEST): Promise<{ md5: string; sha256: string; bytes: number }> {
   const got = await hashFile(file).catch(() => {
-    throw new DatasetError('missing', file, `cannot read the archive. Check the path given to --cifar10.`);
+    throw new DatasetError('missing', file, `cannot read the archive. Check the path given with --data or dataset.path.`);
   });
   checkDigest(file, got, expected);
   return got;
@@ -137,7 +137,7 @@ export async function downloadCifar10(destDir: string = defaultCifar10Dir(), opt
     throw networkError(url, err);
   }
   if (!res.ok || !res.body) {
-    throw new DatasetError('network', url, `server answered HTTP ${res.status} ${res.statusText}. Check the URL, or download ${CIFAR10_ARCHIVE} on another machine and import it with --cifar10 PATH.`);
+    throw new DatasetError('network', url, `server answered HTTP ${res.status} ${res.statusText}. Check the URL, or download ${CIFAR10_ARCHIVE} on another machine and pass it with 'spectral-lab train --data PATH' or dataset.path in the run config.`);
   }
   const lenHeader = res.headers.get('content-length');
   const total = lenHeader ? Number(lenHeader) : null;
@@ -153,11 +153,11 @@ export async function downloadCifar10(destDir: string = defaultCifar10Dir(), opt
     } catch (err) {
       if ((err as { code?: string }).code === 'ENOSPC') throw new DatasetError('io', dest, `disk full while downloading. Free space in ${destDir} and retry.`);
       const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code ?? String(err);
-      throw new DatasetError('network', url, `download interrupted after ${fmtInt(received)}${total !== null ? ` of ${fmtInt(total)}` : ''} bytes (${code}). Retry, or download ${CIFAR10_ARCHIVE} on another machine and import it with --cifar10 PATH.`);
+      throw new DatasetError('network', url, `download interrupted after ${fmtInt(received)}${total !== null ? ` of ${fmtInt(total)}` : ''} bytes (${code}). Retry, or download ${CIFAR10_ARCHIVE} on another machine and pass it with 'spectral-lab train --data PATH' or dataset.path in the run config.`);
     }
     const got = digest();
     if (total !== null && got.bytes !== total) {
-      throw new DatasetError('network', url, `download interrupted: received ${fmtInt(got.bytes)} of ${fmtInt(total)} bytes. Retry, or download ${CIFAR10_ARCHIVE} on another machine and import it with --cifar10 PATH.`);
+      throw new DatasetError('network', url, `download interrupted: received ${fmtInt(got.bytes)} of ${fmtInt(total)} bytes. Retry, or download ${CIFAR10_ARCHIVE} on another machine and pass it with 'spectral-lab train --data PATH' or dataset.path in the run config.`);
     }
     checkDigest(url, got, expected);
     await fs.rename(tmp, dest);

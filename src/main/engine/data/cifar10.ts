@@ -20,8 +20,8 @@ export const CIFAR10_RECORDS_PER_BATCH = 10_000;
 const PIXELS = 32 * 32;
 export const CIFAR10_RECORD_BYTES = 1 + 3 * PIXELS;
 
-const OBTAIN = `Download ${CIFAR10_ARCHIVE} (the binary version) from https://www.cs.toronto.edu/~kriz/cifar.html and import it with --cifar10 PATH (the archive or its extracted ${CIFAR10_FOLDER}/ folder).`;
-const CORRUPT = `Re-extract ${CIFAR10_ARCHIVE} or re-download it (md5 c32a1d4ab5d03f1284b67883e8d87530), then import it with --cifar10 PATH.`;
+const OBTAIN = `Download ${CIFAR10_ARCHIVE} (the binary version) from https://www.cs.toronto.edu/~kriz/cifar.html and pass it with 'spectral-lab train --data PATH' or dataset.path in the run config (the archive or its extracted ${CIFAR10_FOLDER}/ folder).`;
+const CORRUPT = `Re-extract ${CIFAR10_ARCHIVE} or re-download it (md5 c32a1d4ab5d03f1284b67883e8d87530), then pass it with 'spectral-lab train --data PATH' or dataset.path in the run config.`;
 
 /** Root for downloaded datasets: $SPECTRAL_LAB_DATA, else ~/.spectral-lab/datasets. */
 export function defaultDataRoot(): string {
