@@ -6,7 +6,7 @@ import type { BoundMethod, BoundResult, F4Matrix } from './bounds.js';
 import type { MethodGeometry } from './bound-methods.js';
 import type { CertificateName } from './certify-math.js';
 import type { SpectrumHistogram } from './spectrum.js';
-import type { XAxis } from './records.js';
+import type { RunLogEntry, RunRecord, RunStatus } from './records.js';
 
 export type { SpectrumHistogram } from './spectrum.js';
 
@@ -52,13 +52,6 @@ export interface ValidationResult {
 
 // ---------------------------------------------------------------- runs
 
-/**
- * queued -> running -> completed | failed | cancelled | crashed, as the run store records them
- * (crashed: the process running it stopped without finishing it). 'paused' is live only: the store
- * keeps a paused run as running.
- */
-export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'crashed';
-
 export interface StartRunOptions {
   /**
    * true: run after everything running or queued (queued runs start one at a time, when no run is active).
@@ -68,6 +61,8 @@ export interface StartRunOptions {
   /** Display name; default derived from the config (dataset, model, regulariser). */
   name?: string;
   tags?: string[];
+  /** Notes kept with the run (editable later). */
+  notes?: string;
 }
 
 export interface StartRunResult {
@@ -82,120 +77,36 @@ export interface RunControlResult {
   status: RunStatus;
 }
 
-export interface RunFilter {
-  status?: RunStatus[];
-  /** Runs carrying every one of these tags. */
-  tags?: string[];
-  /** Case-insensitive substring of the name, notes, dataset or model. */
-  search?: string;
-  dataset?: string;
-  /** Default 100; at most 1000 runs come back per call (RunList.total counts them all). */
-  limit?: number;
-  offset?: number;
-}
-
-export interface RunListItem {
-  id: string;
-  name: string;
-  status: RunStatus;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  dataset: string;
-  model: string;
-  /** e.g. "none", "f4", "sedghi" — the regulariser of the config, "none" when off. */
-  regulariser: string;
-  /** Its weight β (config regularizer.beta); 0 when the regulariser is off, null when the config has none. */
-  beta: number | null;
-  tags: string[];
-  notes: string;
-  /** Latest recorded step (0 before the first step). */
-  step: number;
-  /** Last known value of the main metrics (e.g. "eval/accuracy"); null when not recorded yet. */
-  headline: { [metric: string]: number | null };
-}
-
-export interface RunList {
-  runs: RunListItem[];
-  /** Number of runs matching the filter, ignoring limit/offset. */
-  total: number;
-}
-
-export interface RunProgress {
-  step: number;
-  totalSteps: number | null;
-  epoch: number;
-  totalEpochs: number | null;
-  /** How the layer runs (padding, stride, input size), when the store knows it: which operator each value describes. */
-  geometry?: MethodGeometry;
-  /** The certified upper bound the run's Lipschitz bound used for this layer (the smallest valid one), when stored. */
-  certified?: number;
-  /** 0..1, null when the total is unknown. */
-  fraction: number | null;
-  etaMs: number | null;
-}
-
 export interface CheckpointInfo {
   step: number;
   epoch: number;
   at: number;
 }
 
-// ---------------------------------------------------------------- certified radii
-
-export interface CertifiedRadiiQuery {
-  /** An evaluation step, or "latest" (default). */
-  step?: number | 'latest';
-}
-
-/** Every test point's certified l2 radius per certificate at one evaluation, ascending (0 = misclassified). */
-export interface CertifiedRadii {
-  runId: string;
-  /** Step the radii belong to; null when the run has none (runs recorded before radii were stored, or none at that step). */
-  step: number | null;
-  availableSteps: number[];
-  radii: Partial<Record<CertificateName, number[]>>;
-}
-
-export interface RunDetail extends RunListItem {
-  /** The full config the run was started with (defaults applied). */
-  config: RunConfigJson;
-  /** Why it failed or crashed, with what to do next; null otherwise. */
-  error: string | null;
+/** A run with what its page shows besides the record itself. */
+export interface RunDetail extends RunRecord {
   /** Series names recorded for this run (the `names` getSeries accepts). */
   seriesNames: string[];
   checkpoints: CheckpointInfo[];
-  /** Last progress seen (live runs; null when unknown). */
-  progress: RunProgress | null;
+  /** 1-based place in the queue when queued, else null. */
   queuePosition: number | null;
-  /** tfjs backend the run trained on (e.g. "tensorflow", "wasm", "cpu"), null before start. */
-  backend: string | null;
+  /** Step of the last checkpoint a cancelled or crashed run can be resumed from (null: none). */
+  resumableFrom: number | null;
 }
 
-// ---------------------------------------------------------------- series
-
-// XAxis and SeriesQuery are the store's own (records.ts): the API passes a query through unchanged.
-export type { SeriesQuery, XAxis } from './records.js';
-
-export interface Series {
+export interface DeleteRunResult {
   runId: string;
-  name: string;
-  xAxis: XAxis;
-  x: number[];
-  y: number[];
-  /**
-   * The training step of each point, when the x axis is not 'step' (x is then the epoch or the time, both
-   * non-decreasing in the step): a zoom maps its x range back to steps with it. Absent on the step axis (x is the step).
-   */
-  steps?: number[];
-  /** Points stored for the series before downsampling (the whole series, also for a step range). */
-  totalPoints: number;
-  downsampled: boolean;
+  /** Checkpoint files removed from the data folder. */
+  deletedFiles: number;
 }
 
-export interface SeriesResult {
-  series: Series[];
+export interface RunLog {
+  runId: string;
+  entries: RunLogEntry[];
 }
+
+// Series: the store's own shapes (records.ts), passed through unchanged.
+export type { SeriesData as Series, SeriesQuery, SeriesResult, XAxis } from './records.js';
 
 // ---------------------------------------------------------------- layer bounds
 
@@ -215,6 +126,10 @@ export interface LayerBoundsRow {
   bounds: BoundResult[];
   /** The paper's four matrix norms (not multiplied by sqrt(hw)) when the f4 bound was computed. */
   f4Matrices?: Record<F4Matrix, number>;
+  /** How the layer runs (padding, stride, input size), when the store knows it: which operator each value describes. */
+  geometry?: MethodGeometry;
+  /** The certified upper bound the run's Lipschitz bound used for this layer (the smallest valid one), when stored. */
+  certified?: number;
 }
 
 export interface LayerBounds {
@@ -224,6 +139,22 @@ export interface LayerBounds {
   /** Steps at which per-layer bounds exist for this run. */
   availableSteps: number[];
   layers: LayerBoundsRow[];
+}
+
+// ---------------------------------------------------------------- certified radii
+
+export interface CertifiedRadiiQuery {
+  /** An evaluation step, or "latest" (default). */
+  step?: number | 'latest';
+}
+
+/** Every test point's certified l2 radius per certificate at one evaluation, ascending (0 = misclassified). */
+export interface CertifiedRadii {
+  runId: string;
+  /** Step the radii belong to; null when the run has none (runs recorded before radii were stored, or none at that step). */
+  step: number | null;
+  availableSteps: number[];
+  radii: Partial<Record<CertificateName, number[]>>;
 }
 
 // ---------------------------------------------------------------- spectra
@@ -248,42 +179,22 @@ export interface LayerSpectrum {
   exactNorm: number | null;
 }
 
-// ---------------------------------------------------------------- comparison
+// ---------------------------------------------------------------- runs, comparison (one vocabulary: records.ts)
 
-export interface ConfigDiffRow {
-  /** Dotted path of the config field. */
-  path: string;
-  /** One value per run id, in request order; null when the run's config lacks the field. */
-  values: JsonValue[];
-  differs: boolean;
-}
-
-export interface ConfigDiff {
-  runIds: string[];
-  /** Only fields that differ unless `all` was requested. */
-  rows: ConfigDiffRow[];
-}
-
-export interface MetricSummary {
-  name: string;
-  final: number | null;
-  best: number | null;
-  bestStep: number | null;
-  /** Which direction is better for this metric. */
-  goal: 'max' | 'min';
-}
-
-export interface RunSummary {
-  runId: string;
-  name: string;
-  status: RunStatus;
-  dataset: string;
-  model: string;
-  regulariser: string;
-  steps: number;
-  durationMs: number | null;
-  metrics: MetricSummary[];
-}
+export type {
+  ConfigDiff,
+  ConfigDiffCell,
+  ConfigDiffRow,
+  MetricSummary,
+  RunFilter,
+  RunHeadline,
+  RunList,
+  RunLogEntry,
+  RunProgress,
+  RunRecord,
+  RunStatus,
+  RunSummary,
+} from './records.js';
 
 // ---------------------------------------------------------------- info
 
@@ -320,7 +231,7 @@ export interface LabInfo {
   version: string;
   apiVersion: number;
   /** Which shell serves the UI. */
-  shell: 'electron' | 'serve' | 'test';
+  shell: 'electron' | 'serve' | 'cli' | 'test';
   dataDir: string;
   platform: string;
   versions: { node: string; electron: string | null; chrome: string | null };

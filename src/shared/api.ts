@@ -22,8 +22,10 @@ import type {
   QueueState,
   RunConfigJson,
   RunControlResult,
+  DeleteRunResult,
   RunDetail,
   RunFilter,
+  RunLog,
   RunList,
   RunProgress,
   RunStatus,
@@ -38,14 +40,14 @@ import type {
 
 export type * from './api-types.js';
 
-/** Bumped on an incompatible change; additive changes keep it. 2: run states named as the store names them (completed, crashed). */
-export const LAB_API_VERSION = 2;
+/**
+ * Bumped on an incompatible change; additive changes keep it. 2: run states named as the store names them
+ * (completed, crashed). 3: one run vocabulary: runs, summaries and config diffs are the store's records.
+ */
+export const LAB_API_VERSION = 3;
 
-/** Every run state, in lifecycle order. */
-export const RUN_STATUS_NAMES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'crashed'] as const satisfies readonly RunStatus[];
-
-/** Statuses after which a run never changes again. */
-export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'crashed'];
+/** The run states and their one transition table live with the other run types (records.ts). */
+export { ACTIVE_RUN_STATUSES, EMPTY_HEADLINE, FINAL_RUN_STATUSES, RESUMABLE_RUN_STATUSES, RUN_STATUSES, RUN_TRANSITIONS, canTransition } from './records.js';
 
 // ---------------------------------------------------------------- pushed events
 
@@ -57,6 +59,8 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
  */
 export type LabEvent =
   | { kind: 'run-status'; runId: string; at: number; status: RunStatus; previous: RunStatus | null; message: string | null }
+  /** The run and all it recorded are gone (deleteRun). */
+  | { kind: 'run-deleted'; runId: string; at: number }
   | { kind: 'metrics'; runId: string; at: number; phase: 'train' | 'eval'; step: number; epoch: number; values: { [series: string]: number } }
   | { kind: 'progress'; runId: string; at: number; progress: RunProgress }
   /** The worker is up: backend chosen (RunDetail.backend), data loaded, step count known. */
@@ -113,14 +117,20 @@ export interface LabApi {
   getLayerBounds(runId: string, query?: LayerBoundsQuery): Promise<LayerBounds>;
   /** A conv layer's singular-value histogram at a step (default latest), with the steps that have one. */
   getSpectrum(runId: string, query: SpectrumQuery): Promise<LayerSpectrum>;
+  /** Every test point's certified radius per certificate at an evaluation (default latest): certified accuracy at every eps. */
+  getCertifiedRadii(runId: string, query?: CertifiedRadiiQuery): Promise<CertifiedRadii>;
   diffConfigs(runIds: string[], options?: { all?: boolean }): Promise<ConfigDiff>;
   runSummaries(runIds: string[]): Promise<RunSummary[]>;
   /** The report of runs (one: a run's report; several: a comparison) as HTML or PDF; 'unavailable' when nothing can print the PDF. */
   getReport(runIds: string[], options: { format: ReportFormat }): Promise<ReportFile>;
-  /** Every test point's certified radius per certificate at an evaluation (default latest): certified accuracy at every eps. */
-  getCertifiedRadii(runId: string, query?: CertifiedRadiiQuery): Promise<CertifiedRadii>;
   setTags(runId: string, tags: string[]): Promise<{ runId: string; tags: string[] }>;
   setNotes(runId: string, notes: string): Promise<{ runId: string; notes: string }>;
+  /** Deletes a run with its series, bounds, log and checkpoint files; an active run is refused ('conflict'). */
+  deleteRun(runId: string): Promise<DeleteRunResult>;
+  /** The run's stored log: messages, warnings, every evaluation's results and errors. */
+  getRunLog(runId: string): Promise<RunLog>;
+  /** Runs a cancelled or crashed run again from its last checkpoint (same run id, steps after it redone). */
+  resumeFromCheckpoint(runId: string): Promise<StartRunResult>;
   /** Pushed events; returns the unsubscribe function. Not a request/response method. */
   subscribe(listener: LabEventListener): () => void;
 }
@@ -154,17 +164,20 @@ export const LAB_METHODS = {
   getSeries: { params: ['query'], required: 1, mutates: false, summary: 'metric series of runs, downsampled to a budget' },
   getLayerBounds: { params: ['runId', 'query'], required: 1, mutates: false, summary: 'per-layer spectral-norm bounds at a step' },
   getSpectrum: { params: ['runId', 'query'], required: 2, mutates: false, summary: 'singular-value histogram of a conv layer at a step' },
+  getCertifiedRadii: { params: ['runId', 'query'], required: 1, mutates: false, summary: 'sorted certified radii of an evaluation, per certificate' },
   diffConfigs: { params: ['runIds', 'options'], required: 1, mutates: false, summary: 'config fields that differ between runs' },
   runSummaries: { params: ['runIds'], required: 1, mutates: false, summary: 'final and best metrics of runs' },
   getReport: { params: ['runIds', 'options'], required: 2, mutates: false, summary: 'the HTML report of runs, or it printed to PDF' },
   setTags: { params: ['runId', 'tags'], required: 2, mutates: true, summary: 'replace the tags of a run' },
   setNotes: { params: ['runId', 'notes'], required: 2, mutates: true, summary: 'replace the notes of a run' },
+  deleteRun: { params: ['runId'], required: 1, mutates: true, summary: 'delete a finished run and all it recorded' },
+  getRunLog: { params: ['runId'], required: 1, mutates: false, summary: 'the stored log of a run' },
+  resumeFromCheckpoint: { params: ['runId'], required: 1, mutates: true, summary: 'resume a cancelled or crashed run from its last checkpoint' },
 } as const satisfies Record<LabMethod, LabMethodSpec>;
 
 export const LAB_METHOD_NAMES = Object.keys(LAB_METHODS) as LabMethod[];
 
 export function isLabMethod(name: string): name is LabMethod {
-  getCertifiedRadii: { params: ['runId', 'query'], required: 1, mutates: false, summary: 'sorted certified radii of an evaluation, per certificate' },
   return Object.prototype.hasOwnProperty.call(LAB_METHODS, name);
 }
 

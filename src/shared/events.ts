@@ -24,6 +24,8 @@ export interface StartCommand {
   dataDir?: string;
   /** Folder checkpoints go to (overrides config.checkpoints.dir). */
   checkpointDir?: string;
+  /** Continue a run from this checkpoint: its weights are loaded and training goes on at step + 1. */
+  resumeFrom?: { step: number; path: string; sha256: string };
 }
 
 export type EngineCommand =
@@ -127,13 +129,13 @@ export interface EvalEvent {
   pgd?: { eps: number; acc: number }[];
   /** Curvature bound (Singla & Feizi 2020, Theorem 4; max over class pairs) and its certified accuracy. */
   curvature?: { bound: number; certified: { eps: number; acc: number }[] };
-  evalMs: number;
-}
   /**
    * Every test point's certified l2 radius per certificate, ascending (0 = misclassified), so certified accuracy can
    * be drawn at every eps (certifiedAccuracyAt, certify-math.ts); the `certified` points are the configured eps only.
    */
   radii?: Partial<Record<CertificateName, number[]>>;
+  evalMs: number;
+}
 
 export interface RunSummaryOut {
   steps: number;
@@ -165,7 +167,8 @@ export type EngineEvent =
   | { type: 'step'; v: number; points: StepPoint[] }
   | EvalEvent
   | { type: 'checkpoint'; v: number; step: number; epoch: number; path: string; sha256: string }
-  | { type: 'progress'; v: number; step: number; totalSteps: number; epoch: number; etaSeconds: number | null }
+  /** phase 'evaluating' (optional, additive): sent when an evaluation starts; the next plain progress ends it. */
+  | { type: 'progress'; v: number; step: number; totalSteps: number; epoch: number; etaSeconds: number | null; phase?: 'training' | 'evaluating' }
   | { type: 'paused'; v: number; step: number }
   | { type: 'resumed'; v: number; step: number }
   | { type: 'log'; v: number; level: LogLevelOut; message: string }

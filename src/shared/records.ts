@@ -10,20 +10,36 @@ export type { JsonObject, JsonValue };
 
 // ---------------------------------------------------------------- runs
 
-/** queued -> running -> completed | failed | cancelled | crashed (crashed = the owning process died). */
-export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'crashed';
-export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'crashed'];
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'crashed'];
+/**
+ * The one run-status vocabulary of the lab (store, service, API, CLI and UI all use it):
+ * queued -> running <-> paused -> completed | failed | cancelled | crashed (crashed: the process
+ * running it stopped without finishing it). A cancelled or crashed run can run again, resumed from
+ * its last checkpoint.
+ */
+export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'crashed';
+/** Every run state, in lifecycle order. */
+export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'crashed'] as const satisfies readonly RunStatus[];
+/** States in which no process works on the run (only resuming from a checkpoint leaves cancelled or crashed). */
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'crashed'];
+/** States a run is in while a process owns it. */
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['running', 'paused'];
+/** Runs that can be resumed from their last checkpoint. */
+export const RESUMABLE_RUN_STATUSES: readonly RunStatus[] = ['cancelled', 'crashed'];
 
-/** Status changes the store accepts; anything else is refused (a finished run stays finished). */
+/** The one transition table: the store refuses anything else (a completed or failed run stays so). */
 export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
   queued: ['running', 'cancelled', 'failed'],
-  running: ['completed', 'failed', 'cancelled', 'crashed'],
+  running: ['paused', 'completed', 'failed', 'cancelled', 'crashed'],
+  paused: ['running', 'completed', 'failed', 'cancelled', 'crashed'],
   completed: [],
   failed: [],
-  cancelled: [],
-  crashed: [],
+  cancelled: ['running'],
+  crashed: ['running'],
 };
+
+export function canTransition(from: RunStatus, to: RunStatus): boolean {
+  return from === to || RUN_TRANSITIONS[from].includes(to);
+}
 
 /** Where and with what a run was made, so a result can be reproduced. */
 export interface RunEnvironment {
@@ -76,6 +92,50 @@ export interface RunRecord extends RunFacets {
   tags: string[];
   /** Highest step recorded in any series (0 before the first point). */
   lastStep: number;
+  /** β of the config's regulariser: 0 when it is off, null when the config names none. */
+  beta: number | null;
+  /** What the runs list shows, from evaluations only. */
+  headline: RunHeadline;
+  /** Last progress of a live run (null when stopped or unknown). */
+  progress: RunProgress | null;
+}
+
+/** A run's results as of its last evaluation; every field is null before the first one. */
+export interface RunHeadline {
+  /** Test accuracy at the last evaluation ("eval/test_acc"); never a training-batch accuracy. */
+  testAccuracy: number | null;
+  /** Step of the last evaluation. */
+  evalStep: number | null;
+  /** Certified accuracy at the smallest recorded radius ε > 0, at the last certified step. */
+  certified: { eps: number; accuracy: number } | null;
+  /** Network Lipschitz bound (product of the layer bounds) at the last evaluation. */
+  lipschitz: number | null;
+}
+
+export const EMPTY_HEADLINE: RunHeadline = { testAccuracy: null, evalStep: null, certified: null, lipschitz: null };
+
+export interface RunProgress {
+  step: number;
+  totalSteps: number | null;
+  epoch: number;
+  totalEpochs: number | null;
+  /** 0..1, null when the total is unknown. */
+  fraction: number | null;
+  /** null when unknown, and while paused (no time passes toward the end). */
+  etaMs: number | null;
+  /** 'evaluating': between steps, computing test accuracy, bounds and certificates. */
+  phase: 'training' | 'evaluating';
+}
+
+/** One line of a run's stored log: messages, warnings, evaluation results and errors, in order. */
+export interface RunLogEntry {
+  /** 1, 2, ... per run. */
+  seq: number;
+  at: number;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  /** Step the line belongs to, when it is about one (evaluations). */
+  step: number | null;
 }
 
 export interface CreateRunInput {
@@ -207,7 +267,7 @@ export interface RunFilter {
   regulariser?: string;
   /** Runs carrying every one of these tags. */
   tags?: string[];
-  /** Case-insensitive substring of the name, the notes or the config JSON. */
+  /** Case-insensitive substring of the id, name, notes, a tag or the config JSON (dataset, model ...). */
   search?: string;
   sort?: RunSortKey;
   /** Default 'desc' (newest first). */

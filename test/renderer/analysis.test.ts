@@ -5,7 +5,7 @@ import { boundLayers, parseBoundSeries, headlineCertified } from '../../src/rend
 import { curveOf, curvesAtLatest } from '../../src/renderer/src/lib/certified.js';
 import { matchesFilter, sortRuns, visibleWindow } from '../../src/renderer/src/lib/runs-table.js';
 import { layerTableRows } from '../../src/renderer/src/lib/layer-rows.js';
-import type { LayerBoundsRow, RunListItem } from '../../src/shared/api.js';
+import { EMPTY_HEADLINE, type LayerBoundsRow, type RunRecord } from '../../src/shared/api.js';
 
 describe('seed groups', () => {
   it('groups runs that differ only in seed and name', () => {
@@ -88,10 +88,15 @@ describe('series names', () => {
 });
 
 describe('runs table', () => {
-  const run = (id: string, over: Partial<RunListItem>): RunListItem => ({ id, name: id, status: 'completed', createdAt: 0, startedAt: null, finishedAt: null, dataset: 'mnist', model: 'm', regulariser: 'none', beta: 0, tags: [], notes: '', step: 0, headline: {}, ...over });
-  it('filters by words, status and dataset; sorts with missing values last', () => {
-    const runs = [run('a', { tags: ['paper'], headline: { 'eval/test_acc': 0.5 } }), run('b', { dataset: 'cifar10', headline: { 'eval/test_acc': 0.9 } }), run('c', { status: 'failed' })];
+  const run = (id: string, over: Partial<RunRecord>): RunRecord => ({
+    id, name: id, status: 'completed', createdAt: 0, startedAt: null, endedAt: null, dataset: 'mnist', model: 'm', regulariser: 'none', beta: 0, tags: [], notes: '', lastStep: 0,
+    headline: EMPTY_HEADLINE, progress: null, backend: null, config: {}, configHash: '', heartbeatAt: null, pid: null, host: null, error: null, reason: null, environment: null, ...over,
+  });
+  const acc = (testAccuracy: number) => ({ ...EMPTY_HEADLINE, testAccuracy, evalStep: 100 });
+  it('filters by words (tags and notes too), status and dataset; sorts with missing values last', () => {
+    const runs = [run('a', { tags: ['paper'], headline: acc(0.5) }), run('b', { dataset: 'cifar10', headline: acc(0.9), notes: 'lower lr than a' }), run('c', { status: 'failed' })];
     expect(runs.filter((r) => matchesFilter(r, { text: 'paper', status: '', dataset: '' })).map((r) => r.id)).toEqual(['a']);
+    expect(runs.filter((r) => matchesFilter(r, { text: 'LOWER lr', status: '', dataset: '' })).map((r) => r.id)).toEqual(['b']);
     expect(runs.filter((r) => matchesFilter(r, { text: '', status: 'failed', dataset: '' })).map((r) => r.id)).toEqual(['c']);
     expect(sortRuns(runs, 'accuracy', 'desc').map((r) => r.id)).toEqual(['b', 'a', 'c']);
     expect(sortRuns(runs, 'accuracy', 'asc').map((r) => r.id)).toEqual(['a', 'b', 'c']);

@@ -1,6 +1,6 @@
 /** The numbers of the paper tables, from hand-made run data (no store). */
 import { describe, expect, test } from 'vitest';
-import type { FinalLayerBound, LayerRecord, RunRecord, RunSummary } from '../../src/shared/records.js';
+import { EMPTY_HEADLINE, type FinalLayerBound, type LayerRecord, type RunRecord, type RunSummary } from '../../src/shared/records.js';
 import { compareLayerNames, layerBoundsTable, layerRows, runRow, summaryTable, tableToLatex, tableToMarkdown, type ReportRun } from '../../src/main/report/index.js';
 
 function bounds(step: number, layers: Record<string, Record<string, number>>): FinalLayerBound[] {
@@ -43,6 +43,9 @@ function fakeRun(over: FakeRun): ReportRun {
     dataset: 'cifar10',
     model: 'lip-cnn',
     regulariser: over.regulariser,
+    beta: null,
+    headline: EMPTY_HEADLINE,
+    progress: null,
   } satisfies RunRecord;
   const metrics = Object.entries(over.metrics ?? {}).map(([name, last]) => ({
     name, last, lastStep: 100, min: last, minStep: 100, max: last, maxStep: 100, goal: 'max' as const, best: last, bestStep: 100, points: 1,

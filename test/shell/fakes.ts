@@ -6,7 +6,7 @@
 import { EMPTY_HEADLINE, type JsonObject, type LayerBounds, type LayerSpectrum, type RunDetail, type RunLogEntry, type RunStatus, type SeriesResult, type SpectrumQuery, type CertifiedRadii } from '../../src/shared/api.js';
 import type { RunConfig } from '../../src/shared/config.js';
 import type { EngineEvent } from '../../src/shared/events.js';
-import type { EnginePort, EngineRun, NewRun, StorePort } from '../../src/main/app/ports.js';
+import type { EnginePort, EngineRun, NewRun, RunLogLine, StorePort } from '../../src/main/app/ports.js';
 
 export class FakeRun implements EngineRun {
   readonly commands: string[] = [];
@@ -85,10 +85,11 @@ export class MemoryStore implements StorePort {
   async createRun(r: NewRun): Promise<string> {
     const id = `run-${this.next++}`;
     this.runs.set(id, {
-      id, name: r.name, status: r.status, createdAt: Date.now(), startedAt: null, finishedAt: null,
+      id, name: r.name, status: r.status, createdAt: Date.now(), startedAt: null, endedAt: null,
       dataset: r.config.dataset.name, model: r.config.model.arch, regulariser: r.config.regularizer.kind, beta: r.config.regularizer.kind === 'none' ? 0 : r.config.regularizer.beta,
-      tags: r.tags, notes: '', step: 0, headline: {}, config: r.config as unknown as Record<string, unknown>, error: null,
-      seriesNames: [], checkpoints: [], progress: null, queuePosition: null, backend: null,
+      tags: r.tags, notes: r.notes ?? '', lastStep: 0, headline: EMPTY_HEADLINE, config: r.config as unknown as JsonObject, error: null, reason: null,
+      configHash: '', heartbeatAt: null, pid: null, host: null, environment: null,
+      seriesNames: [], checkpoints: [], progress: null, queuePosition: null, backend: null, resumableFrom: null,
     });
     return id;
   }
@@ -103,7 +104,7 @@ export class MemoryStore implements StorePort {
     this.events.set(id, [...(this.events.get(id) ?? []), e]);
     if (e.type === 'step') {
       const r = this.runs.get(id);
-      if (r) r.step = e.points[e.points.length - 1].step;
+      if (r) r.lastStep = e.points[e.points.length - 1].step;
     }
   }
   async listRuns() {
@@ -116,7 +117,7 @@ export class MemoryStore implements StorePort {
     const series = q.runIds.flatMap((runId) =>
       q.names.map((name) => {
         const pts = (this.events.get(runId) ?? []).flatMap((e) => (e.type === 'step' ? e.points : []));
-        return { runId, name, xAxis: 'step' as const, x: pts.map((p) => p.step), y: pts.map((p) => p.loss), totalPoints: pts.length, downsampled: false };
+        return { runId, name, xAxis: 'step' as const, steps: pts.map((p) => p.step), x: pts.map((p) => p.step), y: pts.map((p) => p.loss), totalPoints: pts.length, downsampled: false };
       }),
     );
     return { series };
@@ -124,10 +125,10 @@ export class MemoryStore implements StorePort {
   async getLayerBounds(runId: string): Promise<LayerBounds> {
     return { runId, step: null, availableSteps: [], layers: [] };
   }
-  async getSpectrum(runId: string, query: SpectrumQuery): Promise<LayerSpectrum> {
   async getCertifiedRadii(runId: string): Promise<CertifiedRadii> {
     return { runId, step: null, availableSteps: [], radii: {} };
   }
+  async getSpectrum(runId: string, query: SpectrumQuery): Promise<LayerSpectrum> {
     return { runId, layer: query.layer, step: null, availableSteps: [], histogram: null, exactNorm: null };
   }
   async diffConfigs(runIds: string[]) {
@@ -136,7 +137,7 @@ export class MemoryStore implements StorePort {
   async runSummaries(runIds: string[]) {
     return runIds.map((id) => {
       const r = this.runs.get(id) as RunDetail;
-      return { runId: id, name: r.name, status: r.status, dataset: r.dataset, model: r.model, regulariser: r.regulariser, steps: r.step, durationMs: null, metrics: [] };
+      return { run: r, metrics: [], accuracy: null, finalBounds: [], certified: [] };
     });
   }
   async setTags(id: string, tags: string[]) {
@@ -146,6 +147,28 @@ export class MemoryStore implements StorePort {
   async setNotes(id: string, notes: string) {
     (this.runs.get(id) as RunDetail).notes = notes;
     return notes;
+  }
+  async deleteRun(id: string) {
+    if (!this.runs.delete(id)) throw new Error(`no run ${id}`);
+    return { runId: id, deletedFiles: 0 };
+  }
+  readonly logs = new Map<string, RunLogEntry[]>();
+  async appendLog(id: string, lines: RunLogLine[]) {
+    const log = this.logs.get(id) ?? [];
+    for (const l of lines) log.push({ seq: log.length + 1, at: l.at ?? Date.now(), level: l.level, message: l.message, step: l.step });
+    this.logs.set(id, log);
+  }
+  async runLog(id: string) {
+    return this.logs.get(id) ?? [];
+  }
+  /** Checkpoints as recorded from 'checkpoint' events. */
+  async lastCheckpoint(id: string) {
+    const cps = (this.events.get(id) ?? []).flatMap((e) => (e.type === 'checkpoint' ? [{ step: e.step, path: e.path, sha256: e.sha256 }] : []));
+    return cps[cps.length - 1] ?? null;
+  }
+  readonly rewinds: [string, number][] = [];
+  async rewindRun(id: string, step: number) {
+    this.rewinds.push([id, step]);
   }
   async close() {
     this.closed = true;

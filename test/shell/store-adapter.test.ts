@@ -98,10 +98,10 @@ describe('LabService over the SQLite store', () => {
 
   it('keeps the run with its status, tags, checkpoint and series names', async () => {
     const run = await lab.getRun(runId);
-    expect(run).toMatchObject({ name: 'scripted', status: 'completed', dataset: 'mnist', model: 'mnist-cnn', tags: ['t1'], step: 2, backend: 'cpu' });
+    expect(run).toMatchObject({ name: 'scripted', status: 'completed', dataset: 'mnist', model: 'mnist-cnn', tags: ['t1'], lastStep: 2, backend: 'cpu' });
     expect(run.checkpoints).toEqual([expect.objectContaining({ step: 2, epoch: 1 })]);
     expect(run.seriesNames).toEqual(expect.arrayContaining(['train/loss', 'eval/test_acc', 'bound/f4/conv1', 'certified/1.58', 'certified_pairwise/1.58']));
-    expect(run.headline['eval/test_acc']).toBe(0.45);
+    expect(run.headline).toMatchObject({ testAccuracy: 0.45, evalStep: 2 });
     const list = await lab.listRuns({ status: ['completed'], limit: 5000 });
     expect(list.runs.map((r) => r.id)).toEqual([runId]);
   });
@@ -157,7 +157,8 @@ describe('LabService over the SQLite store', () => {
 
   it('summarises and diffs runs', async () => {
     const [s] = await lab.runSummaries([runId]);
-    expect(s.metrics.find((m) => m.name === 'eval/test_acc')).toMatchObject({ final: 0.45, goal: 'max' });
+    expect(s.run).toMatchObject({ id: runId, status: 'completed' });
+    expect(s.metrics.find((m) => m.name === 'eval/test_acc')).toMatchObject({ last: 0.45, goal: 'max' });
     const d = await lab.diffConfigs([runId, runId], { all: true });
     expect(d.rows.length).toBeGreaterThan(10);
     expect(d.rows.every((r) => !r.differs)).toBe(true);

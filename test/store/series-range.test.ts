@@ -91,7 +91,7 @@ describe('store adapter (the UI contract): getSeries with a step range', () => {
     expect(series[0]).toMatchObject({ runId, name: 'train/loss', xAxis: 'step', downsampled: false, totalPoints: STEPS });
     expect(series[0].x).toEqual(range(4000, 4399));
     expect(series[0].y).toEqual(range(4000, 4399).map(loss));
-    expect(series[0].steps, 'on the step axis x is the step').toBeUndefined();
+    expect(series[0].steps, 'one series shape (records.ts SeriesData): the steps come on every axis').toEqual(series[0].x);
   });
 
   test('on the epoch axis each point carries its step, so a zoom can map an epoch range back to steps', async () => {

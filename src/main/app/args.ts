@@ -4,7 +4,7 @@
  * makes a method without a schema a compile error.
  */
 import { z } from 'zod';
-import { LabError, RUN_STATUS_NAMES, type LabArgs, type LabMethod } from '../../shared/api.js';
+import { LabError, RUN_STATUSES, type LabArgs, type LabMethod } from '../../shared/api.js';
 import { BOUND_METHODS, type BoundMethodSpec } from '../../shared/bound-methods.js';
 
 /** The API's method enum: the registry's ids (a registry can be passed, as the tests do with a fake method). */
@@ -30,6 +30,7 @@ export const ARG_SCHEMAS = {
         queue: z.boolean().optional(),
         name: z.string().min(1).max(200).optional(),
         tags: z.array(z.string().min(1).max(64)).max(32).optional(),
+        notes: z.string().max(100_000).optional(),
       })
       .optional(),
   ]),
@@ -39,10 +40,14 @@ export const ARG_SCHEMAS = {
   listRuns: z.tuple([
     z
       .strictObject({
-        status: z.array(z.enum(RUN_STATUS_NAMES)).optional(),
+        status: z.array(z.enum(RUN_STATUSES)).optional(),
         tags: z.array(z.string()).optional(),
         search: z.string().max(200).optional(),
         dataset: z.string().optional(),
+        model: z.string().optional(),
+        regulariser: z.string().optional(),
+        sort: z.enum(['created', 'started', 'ended', 'name', 'status', 'lastStep']).optional(),
+        order: z.enum(['asc', 'desc']).optional(),
         limit: z.number().int().min(1).max(10_000).optional(),
         offset: z.number().int().min(0).optional(),
       })
@@ -73,12 +78,12 @@ export const ARG_SCHEMAS = {
       })
       .optional(),
   ]),
+  getCertifiedRadii: z.tuple([runId, z.strictObject({ step: z.union([z.number().int().min(0), z.literal('latest')]).optional() }).optional()]),
   getSpectrum: z.tuple([
     runId,
     z.strictObject({
       layer: z.string().min(1).max(200),
       step: z.union([z.number().int().min(0), z.literal('latest')]).optional(),
-  getCertifiedRadii: z.tuple([runId, z.strictObject({ step: z.union([z.number().int().min(0), z.literal('latest')]).optional() }).optional()]),
     }),
   ]),
   diffConfigs: z.tuple([runIds, z.strictObject({ all: z.boolean().optional() }).optional()]),
@@ -86,6 +91,9 @@ export const ARG_SCHEMAS = {
   getReport: z.tuple([runIds, z.strictObject({ format: z.enum(['html', 'pdf']) })]),
   setTags: z.tuple([runId, z.array(z.string().trim().min(1).max(64)).max(32)]),
   setNotes: z.tuple([runId, z.string().max(100_000)]),
+  deleteRun: z.tuple([runId]),
+  getRunLog: z.tuple([runId]),
+  resumeFromCheckpoint: z.tuple([runId]),
 } satisfies Record<LabMethod, z.ZodType>;
 
 /** Parse positional args of `method`; a LabError 'bad-request' naming each bad argument otherwise. */

@@ -8,7 +8,7 @@ import { describeBackendSelection, type BackendAttempt, type BackendReport } fro
 import type { RunConfig } from '../../shared/config.js';
 import { startRun } from '../engine/host.js';
 import { checkpointFolder } from '../engine/train/checkpoint-folder.js';
-import type { EnginePort, EngineRun } from './ports.js';
+import type { EnginePort, EngineRun, ResumePoint } from './ports.js';
 
 export interface HostEngineOptions {
   /** Checkpoints of run X go to <checkpointRoot>/<X>. */
@@ -34,9 +34,10 @@ export function hostEngine(opts: HostEngineOptions): EnginePort {
   const workerUrl = opts.workerUrl;
   const wasmThreads = wasmThreadsPerRun(opts.maxConcurrent ?? 1);
   return {
-    start(runId: string, config: RunConfig): EngineRun {
+    start(runId: string, config: RunConfig, options?: { resumeFrom?: ResumePoint }): EngineRun {
       const h = startRun(config, {
         runId,
+        ...(options?.resumeFrom ? { resumeFrom: options.resumeFrom } : {}),
         // checkpoints.dir of the config is honoured; otherwise the store's checkpoints folder.
         checkpointDir: checkpointFolder(config, runId, opts.checkpointRoot),
         ...(workerUrl ? { workerUrl } : {}),

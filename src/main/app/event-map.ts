@@ -45,7 +45,7 @@ export function toLabEvents(runId: string, event: EngineEvent, live: RunLiveStat
     case 'started': {
       live.stepsPerEpoch = event.stepsPerEpoch;
       live.backend = event.backend.name;
-      live.progress = progressOf(0, event.totalSteps, 0, event.stepsPerEpoch, null);
+      live.progress = progressOf(0, event.totalSteps, 0, event.stepsPerEpoch, null, 'training');
       out.push({ kind: 'log', runId, at, level: 'info', message: `training on ${event.backend.summary}: ${event.model.arch}, ${event.dataset.name} (${event.dataset.train} train / ${event.dataset.test} test), ${event.totalSteps} steps` });
       out.push({ kind: 'run-started', runId, at, backend: event.backend.name, backendSummary: event.backend.summary, totalSteps: event.totalSteps });
       out.push({ kind: 'progress', runId, at, progress: live.progress });
@@ -57,8 +57,16 @@ export function toLabEvents(runId: string, event: EngineEvent, live: RunLiveStat
       if (event.type === 'eval' && event.layers.length > 0) out.push({ kind: 'layer-bounds', runId, at, step: event.step });
       break;
     case 'progress':
-      live.progress = progressOf(event.step, event.totalSteps, event.epoch, live.stepsPerEpoch, event.etaSeconds);
+      live.progress = progressOf(event.step, event.totalSteps, event.epoch, live.stepsPerEpoch, event.etaSeconds, event.phase ?? 'training');
       out.push({ kind: 'progress', runId, at, progress: live.progress });
+      break;
+    case 'paused':
+    case 'resumed':
+      // No time passes toward the end while paused: no ETA until the next progress after resuming.
+      if (live.progress) {
+        live.progress = { ...live.progress, etaMs: null };
+        out.push({ kind: 'progress', runId, at, progress: live.progress });
+      }
       break;
     case 'checkpoint':
       out.push({ kind: 'checkpoint', runId, at, checkpoint: { step: event.step, epoch: event.epoch, at } });
@@ -75,7 +83,7 @@ export function toLabEvents(runId: string, event: EngineEvent, live: RunLiveStat
   return out;
 }
 
-function progressOf(step: number, totalSteps: number, epoch: number, stepsPerEpoch: number | null, etaSeconds: number | null): RunProgress {
+function progressOf(step: number, totalSteps: number, epoch: number, stepsPerEpoch: number | null, etaSeconds: number | null, phase: RunProgress['phase']): RunProgress {
   return {
     step,
     totalSteps,
@@ -83,5 +91,6 @@ function progressOf(step: number, totalSteps: number, epoch: number, stepsPerEpo
     totalEpochs: stepsPerEpoch ? totalSteps / stepsPerEpoch : null,
     fraction: totalSteps > 0 ? Math.min(1, step / totalSteps) : null,
     etaMs: etaSeconds === null ? null : etaSeconds * 1000,
+    phase,
   };
 }

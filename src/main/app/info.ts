@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { MissingPiece } from '../../shared/api.js';
+import type { LabInfo, MissingPiece } from '../../shared/api.js';
 
 const require = createRequire(import.meta.url);
 
@@ -27,7 +27,7 @@ export function electronBinaryPresent(projectRoot: string): boolean {
   return existsSync(pathTxt) && existsSync(path.join(dir, 'dist', readFileSync(pathTxt, 'utf8').trim()));
 }
 
-export function detectMissing(projectRoot: string, shell: 'electron' | 'serve' | 'test'): MissingPiece[] {
+export function detectMissing(projectRoot: string, shell: LabInfo['shell']): MissingPiece[] {
   const missing: MissingPiece[] = [];
   if (shell !== 'electron' && !electronBinaryPresent(projectRoot)) {
     missing.push({

@@ -6,21 +6,23 @@
  */
 import type {
   ConfigDiff,
+  DeleteRunResult,
   LayerBounds,
   LayerBoundsQuery,
   LayerSpectrum,
   RunDetail,
   RunFilter,
   RunList,
+  RunLogEntry,
   RunStatus,
   RunSummary,
   SeriesQuery,
   SeriesResult,
   SpectrumQuery,
-} from '../../shared/api.js';
-import type { BackendReport as EngineBackendReport } from '../../shared/backend.js';
   CertifiedRadii,
   CertifiedRadiiQuery,
+} from '../../shared/api.js';
+import type { BackendReport as EngineBackendReport } from '../../shared/backend.js';
 import type { RunConfig } from '../../shared/config.js';
 import type { EngineEvent } from '../../shared/events.js';
 
@@ -34,8 +36,15 @@ export interface EngineRun {
   done: Promise<unknown>;
 }
 
+/** The checkpoint a resumed run starts from (its weights; training continues at step + 1). */
+export interface ResumePoint {
+  step: number;
+  path: string;
+  sha256: string;
+}
+
 export interface EnginePort {
-  start(runId: string, config: RunConfig): EngineRun;
+  start(runId: string, config: RunConfig, options?: { resumeFrom?: ResumePoint }): EngineRun;
   /** Which tfjs backend a run would get, probed without training (cached by the caller). */
   probeBackend?(): Promise<EngineBackendReport>;
 }
@@ -44,11 +53,15 @@ export interface NewRun {
   name: string;
   config: RunConfig;
   tags: string[];
+  notes?: string;
   status: RunStatus;
 }
 
+export type RunLogLine = Omit<RunLogEntry, 'seq' | 'at'> & { at?: number };
+
 export interface StorePort {
   createRun(run: NewRun): Promise<string>;
+  /** Moves the run along the one transition table (records.ts RUN_TRANSITIONS); a refused move is a 'conflict'. */
   setStatus(runId: string, status: RunStatus, error?: string | null): Promise<void>;
   /** Persist one engine event of a run (steps, evals, checkpoints, logs, summary). */
   record(runId: string, event: EngineEvent): Promise<void>;
@@ -58,12 +71,19 @@ export interface StorePort {
   getSeries(query: SeriesQuery): Promise<SeriesResult>;
   getLayerBounds(runId: string, query: LayerBoundsQuery): Promise<LayerBounds>;
   getSpectrum(runId: string, query: SpectrumQuery): Promise<LayerSpectrum>;
+  getCertifiedRadii(runId: string, query: CertifiedRadiiQuery): Promise<CertifiedRadii>;
   diffConfigs(runIds: string[], all: boolean): Promise<ConfigDiff>;
   runSummaries(runIds: string[]): Promise<RunSummary[]>;
   setTags(runId: string, tags: string[]): Promise<string[]>;
   setNotes(runId: string, notes: string): Promise<string>;
+  deleteRun(runId: string): Promise<DeleteRunResult>;
+  appendLog(runId: string, lines: RunLogLine[]): Promise<void>;
+  runLog(runId: string): Promise<RunLogEntry[]>;
+  /** The run's last checkpoint whose file is intact, or null. */
+  lastCheckpoint(runId: string): Promise<ResumePoint | null>;
+  /** Remove what the run recorded after `step`, before resuming it from the checkpoint there. */
+  rewindRun(runId: string, step: number): Promise<void>;
   /** Make everything recorded so far readable (the store batches appends). */
   flush?(): Promise<void>;
   close(): Promise<void>;
 }
-  getCertifiedRadii(runId: string, query: CertifiedRadiiQuery): Promise<CertifiedRadii>;

@@ -5,10 +5,13 @@
  */
 import { z } from 'zod';
 import {
+  ACTIVE_RUN_STATUSES,
   FINAL_RUN_STATUSES,
   LAB_API_VERSION,
+  RESUMABLE_RUN_STATUSES,
   LabError,
   type ConfigSchemaInfo,
+  type DeleteRunResult,
   type JsonObject,
   type LabApi,
   type LabEvent,
@@ -18,13 +21,15 @@ import {
   type ReportFile,
   type ReportFormat,
   type SpectrumQuery,
+  type CertifiedRadiiQuery,
   type MissingPiece,
   type Preset,
   type RunControlResult,
-  type CertifiedRadiiQuery,
   type RunDetail,
   type RunFilter,
+  type RunProgress,
   type RunList,
+  type RunLog,
   type RunStatus,
   type SeriesQuery,
   type StartRunOptions,
@@ -36,7 +41,7 @@ import { RunConfigObjectSchema, safeParseRunConfig, type RunConfig } from '../..
 import type { EngineEvent } from '../../shared/events.js';
 import { toLabEvents, type RunLiveState } from './event-map.js';
 import { liveMetrics } from './live-metrics.js';
-import type { EnginePort, EngineRun, StorePort } from './ports.js';
+import type { EnginePort, EngineRun, ResumePoint, StorePort } from './ports.js';
 import { RunQueue } from './queue.js';
 
 export interface LabServiceOptions {
@@ -58,6 +63,8 @@ export interface LabServiceOptions {
 
 interface LiveRun extends RunLiveState {
   config: RunConfig;
+  /** Set when the run continues from a checkpoint instead of step 0. */
+  resumeFrom: ResumePoint | null;
   handle: EngineRun | null;
   /** Store writes of this run, chained to keep their order. */
   writes: Promise<void>;
@@ -127,8 +134,8 @@ export class LabService implements LabApi {
     const queue = options.queue === true;
     if (!queue) this.queue.assertCanStartNow();
     const name = options.name ?? r.data.name;
-    const runId = await this.opts.store.createRun({ name, config: r.data, tags: options.tags ?? [], status: 'queued' });
-    this.live.set(runId, { config: r.data, handle: null, writes: Promise.resolve(), events: Promise.resolve(), status: 'queued', progress: null, stepsPerEpoch: null, backend: null });
+    const runId = await this.opts.store.createRun({ name, config: r.data, tags: options.tags ?? [], notes: options.notes, status: 'queued' });
+    this.live.set(runId, { config: r.data, resumeFrom: null, handle: null, writes: Promise.resolve(), events: Promise.resolve(), status: 'queued', progress: null, stepsPerEpoch: null, backend: null });
     this.emit({ kind: 'run-status', runId, at: Date.now(), status: 'queued', previous: null, message: null });
     try {
       const placed = this.queue.submit(runId, queue);
@@ -173,14 +180,25 @@ export class LabService implements LabApi {
 
   async listRuns(filter: RunFilter = {}): Promise<RunList> {
     const list = await this.opts.store.listRuns(filter);
-    return { ...list, runs: list.runs.map((r) => ({ ...r, status: this.live.get(r.id)?.status ?? r.status })) };
+    return { ...list, runs: list.runs.map((r) => this.overlay(r)) };
+  }
+
+  /** A run as stored, with the live status, step and progress of a run this lab is running. */
+  private overlay<T extends { id: string; status: RunStatus; lastStep: number; progress: RunProgress | null }>(r: T): T {
+    const run = this.live.get(r.id);
+    if (!run) return r;
+    return { ...r, status: run.status, progress: run.progress ?? r.progress, lastStep: Math.max(r.lastStep, run.progress?.step ?? 0) };
   }
 
   async getRun(runId: string): Promise<RunDetail> {
+    // A run that has just ended is read once its last writes (checkpoint, status) are in.
+    const ending = this.live.get(runId);
+    if (ending && FINAL_RUN_STATUSES.includes(ending.status)) await ending.writes;
     const stored = await this.requireRun(runId);
     const run = this.live.get(runId);
     if (!run) return stored;
-    return { ...stored, status: run.status, progress: run.progress ?? stored.progress, queuePosition: this.queue.position(runId), backend: run.backend ?? stored.backend };
+    const ended = FINAL_RUN_STATUSES.includes(run.status);
+    return { ...this.overlay(stored), queuePosition: this.queue.position(runId), backend: run.backend ?? stored.backend, resumableFrom: ended ? stored.resumableFrom : null };
   }
 
   getSeries(query: SeriesQuery) {
@@ -190,6 +208,11 @@ export class LabService implements LabApi {
   async getLayerBounds(runId: string, query: LayerBoundsQuery = {}) {
     await this.requireRun(runId);
     return this.opts.store.getLayerBounds(runId, query);
+  }
+
+  async getCertifiedRadii(runId: string, query: CertifiedRadiiQuery = {}) {
+    await this.requireRun(runId);
+    return this.opts.store.getCertifiedRadii(runId, query);
   }
 
   async getSpectrum(runId: string, query: SpectrumQuery) {
@@ -205,12 +228,7 @@ export class LabService implements LabApi {
   async runSummaries(runIds: string[]) {
     for (const id of runIds) await this.requireRun(id);
     const sums = await this.opts.store.runSummaries(runIds);
-    return sums.map((s) => ({ ...s, status: this.live.get(s.runId)?.status ?? s.status }));
-  async getCertifiedRadii(runId: string, query: CertifiedRadiiQuery = {}) {
-    await this.requireRun(runId);
-    return this.opts.store.getCertifiedRadii(runId, query);
-  }
-
+    return sums.map((s) => ({ ...s, run: this.overlay(s.run) }));
   }
 
   async setTags(runId: string, tags: string[]) {
@@ -231,6 +249,53 @@ export class LabService implements LabApi {
       throw new LabError('unavailable', 'This lab was started without a report writer.', 'Run `spectral-lab export --format html` (or pdf) on its data folder instead.');
     }
     return this.opts.report(runIds, options.format);
+  }
+
+  async deleteRun(runId: string): Promise<DeleteRunResult> {
+    const run = this.live.get(runId);
+    const status = run?.status ?? (await this.requireRun(runId)).status;
+    if (run && !FINAL_RUN_STATUSES.includes(status)) {
+      throw new LabError('conflict', `Run ${runId} is ${status}; a ${status} run cannot be deleted.`, 'Cancel it first (Cancel on its page, or cancelRun), then delete it.');
+    }
+    await run?.writes;
+    this.live.delete(runId);
+    const result = await this.opts.store.deleteRun(runId);
+    this.emit({ kind: 'run-deleted', runId, at: Date.now() });
+    return result;
+  }
+
+  async getRunLog(runId: string): Promise<RunLog> {
+    await this.requireRun(runId);
+    return { runId, entries: await this.opts.store.runLog(runId) };
+  }
+
+  /**
+   * Run a cancelled or crashed run again from its last intact checkpoint: what it recorded after that
+   * step is removed, the weights are loaded, and training continues at the next step under the same id.
+   * The optimiser's state (momentum, Adam moments) is not in a checkpoint: it restarts from zero.
+   */
+  async resumeFromCheckpoint(runId: string): Promise<StartRunResult> {
+    this.assertOpen();
+    const stored = await this.requireRun(runId);
+    const live = this.live.get(runId);
+    if ((live && !FINAL_RUN_STATUSES.includes(live.status)) || !RESUMABLE_RUN_STATUSES.includes(live?.status ?? stored.status)) {
+      const status = live?.status ?? stored.status;
+      const hint = ACTIVE_RUN_STATUSES.includes(status) ? 'It is still active: pause or cancel it instead.' : status === 'queued' ? 'It has not started yet.' : 'Only cancelled or crashed runs can be resumed; start a new experiment from this run instead.';
+      throw new LabError('conflict', `Run ${runId} is ${live?.status ?? stored.status}; it cannot be resumed from a checkpoint.`, hint);
+    }
+    const r = safeParseRunConfig(stored.config);
+    if (!r.success) throw new LabError('invalid-config', `The stored config of run ${runId} is no longer valid: ${r.error.message}`, 'Start a new experiment from this run and fix the fields listed.', r.error.issues);
+    await live?.writes; // a run that has just ended: its last checkpoint and status are being saved
+    const from = await this.opts.store.lastCheckpoint(runId);
+    if (!from) {
+      throw new LabError('conflict', `Run ${runId} has no intact checkpoint to resume from.`, 'Start a new experiment from this run (checkpoints.enabled must be on for a run to be resumable).');
+    }
+    this.queue.assertCanStartNow();
+    await this.opts.store.rewindRun(runId, from.step);
+    await this.opts.store.appendLog(runId, [{ level: 'info', step: from.step, message: `resuming from the checkpoint at step ${from.step} (optimiser state restarts)` }]);
+    this.live.set(runId, { config: r.data, resumeFrom: from, handle: null, writes: Promise.resolve(), events: Promise.resolve(), status: stored.status, progress: null, stepsPerEpoch: null, backend: null });
+    const placed = this.queue.submit(runId, false);
+    return { runId, ...placed };
   }
 
   subscribe(listener: LabEventListener): () => void {
@@ -265,11 +330,12 @@ export class LabService implements LabApi {
     const run = this.live.get(runId);
     if (!run) return;
     // The slot is taken from now on; the worker needs a moment (backend, data) before its 'started'.
+    const previous = run.status;
     run.status = 'running';
     void this.write(run, runId, () => this.opts.store.setStatus(runId, 'running'));
-    this.emit({ kind: 'run-status', runId, at: Date.now(), status: 'running', previous: 'queued', message: null });
+    this.emit({ kind: 'run-status', runId, at: Date.now(), status: 'running', previous, message: run.resumeFrom ? `resumed from the checkpoint at step ${run.resumeFrom.step}` : null });
     try {
-      const handle = this.opts.engine.start(runId, run.config);
+      const handle = this.opts.engine.start(runId, run.config, run.resumeFrom ? { resumeFrom: run.resumeFrom } : undefined);
       run.handle = handle;
       handle.onEvent((e) => this.onEngineEvent(runId, e));
       // Judge the end only after every event already received has been processed.
@@ -321,9 +387,11 @@ export class LabService implements LabApi {
   private async finalize(runId: string, status: RunStatus, message: string): Promise<void> {
     const run = this.live.get(runId);
     const previous = run?.status ?? null;
+    const line = { level: status === 'failed' || status === 'crashed' ? ('error' as const) : ('info' as const), step: null, message: `${status}: ${message}` };
     if (run) {
       run.status = status;
       await this.write(run, runId, () => this.opts.store.setStatus(runId, status, message));
+      await this.write(run, runId, () => this.opts.store.appendLog(runId, [line]));
     } else {
       await this.opts.store.setStatus(runId, status, message).catch((err: unknown) => this.storeFailed(runId, err));
     }

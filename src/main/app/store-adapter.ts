@@ -1,15 +1,15 @@
 /**
  * The StorePort over the SQLite run store (src/main/store): engine events are recorded with the
- * store's own recordEngineEvent (one writer per run; it also keeps the model's layers), records are
- * translated to the UI contract.
+ * store's own recordEngineEvent (one writer per run; it also keeps the model's layers and the run log).
+ * Runs, summaries and diffs are the store's records unchanged; certified-accuracy series and layer
+ * bounds are assembled from the store's tables.
  */
 import { LabError, type LayerBoundsQuery, type LayerSpectrum, type SpectrumQuery, type CertifiedRadii, type CertifiedRadiiQuery, type RunDetail, type RunFilter, type RunList, type RunStatus, type SeriesQuery, type SeriesResult, type Series } from '../../shared/api.js';
 import type { EngineEvent } from '../../shared/events.js';
-import type { RunSummary as StoreSummary } from '../../shared/records.js';
 import { SPECTRUM_HISTOGRAM_METHOD, unpackSpectrumHistogram } from '../../shared/spectrum.js';
 import { isStoreError, recordEngineEvent, type Store, type StoreWriter } from '../store/index.js';
-import type { NewRun, StorePort } from './ports.js';
-import { certifiedSeriesName, configDiffOf, layerBoundsOf, listItemOf, parseCertifiedSeries, statusesToStore, statusToStore, summaryOf } from './store-mapping.js';
+import type { NewRun, ResumePoint, RunLogLine, StorePort } from './ports.js';
+import { certifiedSeriesName, layerBoundsOf, parseCertifiedSeries } from './store-mapping.js';
 
 /** Store errors carry problem + hint already; give them the contract's codes. */
 export function labErrorOf(err: unknown): unknown {
@@ -33,29 +33,27 @@ export class SqliteStorePort implements StorePort {
 
   createRun(run: NewRun): Promise<string> {
     return translate(async () => {
-      const rec = await this.store.createRun({ name: run.name, config: run.config, tags: run.tags, status: 'queued', environment: { extra: { shell: this.shell } } });
+      const rec = await this.store.createRun({ name: run.name, config: run.config, tags: run.tags, notes: run.notes, status: 'queued', environment: { extra: { shell: this.shell } } });
       return rec.id;
     });
   }
 
   setStatus(runId: string, status: RunStatus, error?: string | null): Promise<void> {
     return translate(async () => {
-      const to = statusToStore(status);
-      if (to === null) return;
       const current = await this.store.getRun(runId);
-      if (current.status === to) return; // the writer already moved it (engine 'started' / 'finished')
-      const failing = to === 'failed' || to === 'crashed';
-      // A run that never started cannot crash: the store only lets queued runs become cancelled or failed.
-      const target = current.status === 'queued' && to === 'crashed' ? 'cancelled' : to;
+      if (current.status === status) return; // the writer already moved it (engine 'started' / 'finished')
+      const failing = status === 'failed' || status === 'crashed';
+      // A run that never started cannot crash: the transition table lets a queued run only be cancelled or fail.
+      const target = current.status === 'queued' && status === 'crashed' ? 'cancelled' : status;
       await this.store.setStatus(runId, { status: target, ...(failing ? { error: error ?? null } : {}), reason: error ?? null });
-      if (target !== 'running' && target !== 'queued') await this.closeWriter(runId);
+      if (target !== 'running' && target !== 'queued' && target !== 'paused') await this.closeWriter(runId);
     });
   }
 
   record(runId: string, event: EngineEvent): Promise<void> {
     return translate(async () => {
       const writer = await this.writer(runId);
-      await recordEngineEvent({ writer, addCheckpoint: (step, file, sha256) => this.store.addCheckpoint(runId, { step, path: file, sha256 }) }, event);
+      await recordEngineEvent(this.store.eventSink(writer), event);
       if (event.type === 'finished') await this.closeWriter(runId);
     });
   }
@@ -78,24 +76,8 @@ export class SqliteStorePort implements StorePort {
   }
 
   listRuns(filter: RunFilter): Promise<RunList> {
-    return translate(async () => {
-      const list = await this.store.listRuns({
-        status: statusesToStore(filter.status),
-        tags: filter.tags,
-        search: filter.search,
-        dataset: filter.dataset,
-        // The store pages at most 1000 runs per query; `total` tells the UI there is more.
-        limit: filter.limit === undefined ? undefined : Math.min(filter.limit, 1000),
-        offset: filter.offset,
-      });
-      const sums = await this.summaries(list.runs.map((r) => r.id));
-      return { total: list.total, runs: list.runs.map((r) => listItemOf(r, sums.get(r.id))) };
-    });
-  }
-
-  private async summaries(ids: string[]): Promise<Map<string, StoreSummary>> {
-    if (ids.length === 0) return new Map();
-    return new Map((await this.store.runSummaries(ids)).map((s) => [s.run.id, s]));
+    // The store pages at most 1000 runs per query; `total` tells the UI there is more.
+    return translate(() => this.store.listRuns({ ...filter, limit: filter.limit === undefined ? undefined : Math.min(filter.limit, 1000) }));
   }
 
   async getRun(runId: string): Promise<RunDetail | null> {
@@ -107,8 +89,7 @@ export class SqliteStorePort implements StorePort {
       throw labErrorOf(err);
     }
     return translate(async () => {
-      const [sums, series, curves, checkpoints] = await Promise.all([
-        this.summaries([runId]),
+      const [series, curves, checkpoints] = await Promise.all([
         this.store.listSeries(runId),
         this.store.certifiedCurves([runId]),
         this.store.listCheckpoints(runId),
@@ -116,19 +97,17 @@ export class SqliteStorePort implements StorePort {
       const epsilons = [...new Set(curves[0]?.points.map((p) => p.eps) ?? [])];
       const hasPairwise = curves[0]?.points.some((p) => p.pairwise !== null) ?? false;
       const epochAt = await this.epochLookup(runId, checkpoints.length > 0);
+      const resumable = checkpoints.length > 0 && (rec.status === 'cancelled' || rec.status === 'crashed');
       return {
-        ...listItemOf(rec, sums.get(runId)),
-        config: rec.config,
-        error: rec.error ?? (rec.status === 'failed' || rec.status === 'crashed' ? rec.reason : null),
+        ...rec,
         seriesNames: [
           ...series.map((s) => s.name),
           ...epsilons.map((e) => certifiedSeriesName(e)),
           ...(hasPairwise ? epsilons.map((e) => certifiedSeriesName(e, true)) : []),
         ],
         checkpoints: checkpoints.map((c) => ({ step: c.step, epoch: epochAt(c.step), at: c.createdAt })),
-        progress: null,
         queuePosition: null,
-        backend: rec.backend,
+        resumableFrom: resumable ? checkpoints[checkpoints.length - 1].step : null,
       };
     });
   }
@@ -153,9 +132,7 @@ export class SqliteStorePort implements StorePort {
       if (plain.length > 0) {
         const r = await this.store.getSeries({ runIds: query.runIds, names: plain, budget: query.budget, fromStep: query.fromStep, toStep: query.toStep, xAxis: query.xAxis });
         for (const s of r.series) {
-          const item: Series = { runId: s.runId, name: s.name, xAxis: s.xAxis, x: s.x, y: s.y, totalPoints: s.totalPoints, downsampled: s.downsampled };
-          if (s.xAxis !== 'step') item.steps = s.steps;
-          out.push(item);
+          out.push(s);
         }
       }
       if (cert.length > 0) out.push(...(await this.certifiedSeries(query, cert)));
@@ -173,22 +150,17 @@ export class SqliteStorePort implements StorePort {
       for (const name of names) {
         const want = parseCertifiedSeries(name) as { eps: number; pairwise: boolean };
         const all = curve.points.filter((p) => p.eps === want.eps && (!want.pairwise || p.pairwise !== null));
-  getCertifiedRadii(runId: string, query: CertifiedRadiiQuery): Promise<CertifiedRadii> {
-    return translate(() => this.store.certRadii(runId, query.step === undefined || query.step === 'latest' ? undefined : query.step));
-  }
-
         const pts = all.filter((p) => p.step >= (query.fromStep ?? -Infinity) && p.step <= (query.toStep ?? Infinity));
-        const item: Series = {
+        out.push({
           runId: curve.runId,
           name,
           xAxis,
+          steps: pts.map((p) => p.step),
           x: pts.map((p) => epochAt(p.step)),
           y: pts.map((p) => (want.pairwise ? (p.pairwise as number) : p.accuracy)),
           totalPoints: all.length,
           downsampled: false,
-        };
-        if (xAxis !== 'step') item.steps = pts.map((p) => p.step);
-        out.push(item);
+        });
       }
     }
     return out;
@@ -199,6 +171,10 @@ export class SqliteStorePort implements StorePort {
       const [at, layers] = await Promise.all([this.store.layerBounds(runId, query.step ?? 'latest'), this.store.layers(runId)]);
       return layerBoundsOf(at, layers, query.methods);
     });
+  }
+
+  getCertifiedRadii(runId: string, query: CertifiedRadiiQuery): Promise<CertifiedRadii> {
+    return translate(() => this.store.certRadii(runId, query.step === undefined || query.step === 'latest' ? undefined : query.step));
   }
 
   /** Histograms are rows of the spectra table under SPECTRUM_HISTOGRAM_METHOD (recordEngineEvent packs them). */
@@ -220,14 +196,11 @@ export class SqliteStorePort implements StorePort {
   }
 
   diffConfigs(runIds: string[], all: boolean) {
-    return translate(async () => configDiffOf(await this.store.diffConfigs(runIds, { all })));
+    return translate(() => this.store.diffConfigs(runIds, { all }));
   }
 
   runSummaries(runIds: string[]) {
-    return translate(async () => {
-      const sums = await this.summaries(runIds);
-      return runIds.map((id) => summaryOf(sums.get(id) as StoreSummary));
-    });
+    return translate(() => this.store.runSummaries(runIds));
   }
 
   setTags(runId: string, tags: string[]) {
@@ -236,6 +209,39 @@ export class SqliteStorePort implements StorePort {
 
   setNotes(runId: string, notes: string) {
     return translate(async () => (await this.store.setNotes(runId, notes)).notes);
+  }
+
+  deleteRun(runId: string) {
+    return translate(async () => {
+      await this.closeWriter(runId);
+      const { deletedFiles } = await this.store.deleteRun(runId);
+      return { runId, deletedFiles: deletedFiles.length };
+    });
+  }
+
+  appendLog(runId: string, lines: RunLogLine[]) {
+    return translate(() => this.store.appendLog(runId, lines));
+  }
+
+  runLog(runId: string) {
+    return translate(() => this.store.runLog(runId));
+  }
+
+  /** The newest checkpoint whose file is still there and matches its recorded hash. */
+  lastCheckpoint(runId: string): Promise<ResumePoint | null> {
+    return translate(async () => {
+      const all = await this.store.listCheckpoints(runId);
+      for (const c of [...all].reverse()) {
+        if ((await this.store.verifyCheckpoint(c)).ok) return { step: c.step, path: c.path, sha256: c.sha256 };
+      }
+      return null;
+    });
+  }
+
+  rewindRun(runId: string, step: number) {
+    return translate(async () => {
+      await this.store.rewindRun(runId, step);
+    });
   }
 
   async flush(): Promise<void> {

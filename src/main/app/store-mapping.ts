@@ -1,35 +1,12 @@
 /**
- * From the store's records (src/shared/records.ts) to the UI contract (src/shared/api.ts). Both name
- * run states alike (queued -> running -> completed | failed | cancelled | crashed); the UI adds 'paused',
- * a live state the store keeps as 'running'.
+ * What the store keeps in its own layout and the contract names otherwise: certified accuracy (its own
+ * table) as series "certified/<eps>", and per-layer bounds as LayerBounds rows. Runs, summaries and
+ * config diffs need no mapping: the store returns the contract's records (src/shared/records.ts).
  */
-import type {
-  ConfigDiff,
-  LayerBounds,
-  LayerBoundsRow,
-  RunListItem,
-  RunStatus,
-  RunSummary,
-} from '../../shared/api.js';
+import type { LayerBounds, LayerBoundsRow } from '../../shared/api.js';
 import type { BoundKind, F4Matrix } from '../../shared/bounds.js';
 import { CERTIFIED_TOKEN, isBoundMethod, validityOf, type BoundMethod, type MethodGeometry } from '../../shared/bound-methods.js';
 import type * as rec from '../../shared/records.js';
-
-export function statusFromStore(s: rec.RunStatus): RunStatus {
-  return s;
-}
-
-/** null: the status has no store counterpart (paused runs stay 'running' in the store). */
-export function statusToStore(s: RunStatus): rec.RunStatus | null {
-  return s === 'paused' ? null : s;
-}
-
-export function statusesToStore(list: RunStatus[] | undefined): rec.RunStatus[] | undefined {
-  if (!list) return undefined;
-  const out = new Set<rec.RunStatus>();
-  for (const s of list) out.add(statusToStore(s) ?? 'running');
-  return [...out];
-}
 
 /** Series name of certified accuracy at radius eps, as the live events and getSeries call it. */
 export const certifiedSeriesName = (eps: number, pairwise = false): string => `${pairwise ? 'certified_pairwise' : 'certified'}/${eps}`;
@@ -39,63 +16,6 @@ export function parseCertifiedSeries(name: string): { eps: number; pairwise: boo
   if (!m) return null;
   const eps = Number(m[2]);
   return Number.isFinite(eps) ? { eps, pairwise: m[1] === 'certified_pairwise' } : null;
-}
-
-export function headlineOf(s: rec.RunSummary | undefined): Record<string, number | null> {
-  if (!s) return {};
-  const h: Record<string, number | null> = {};
-  if (s.accuracy) h[s.accuracy.name] = s.accuracy.last;
-  const lip = s.metrics.find((m) => m.name === 'eval/lipschitz');
-  if (lip) h['eval/lipschitz'] = lip.last;
-  for (const c of s.certified) h[certifiedSeriesName(c.eps)] = c.accuracy;
-  return h;
-}
-
-/** β of the config's regulariser (the store keeps configs opaque): 0 when it is off, null when unknown. */
-export function regulariserBeta(config: rec.RunRecord['config']): number | null {
-  const reg = config.regularizer ?? config.regulariser;
-  if (!reg || typeof reg !== 'object' || Array.isArray(reg)) return null;
-  const { kind, beta } = reg as { kind?: unknown; beta?: unknown };
-  if (kind === 'none') return 0;
-  return typeof beta === 'number' ? beta : null;
-}
-
-export function listItemOf(r: rec.RunRecord, summary?: rec.RunSummary): RunListItem {
-  return {
-    id: r.id,
-    name: r.name,
-    status: statusFromStore(r.status),
-    createdAt: r.createdAt,
-    startedAt: r.startedAt,
-    finishedAt: r.endedAt,
-    dataset: r.dataset ?? '',
-    model: r.model ?? '',
-    regulariser: r.regulariser ?? 'none',
-    beta: regulariserBeta(r.config),
-    tags: r.tags,
-    notes: r.notes,
-    step: r.lastStep,
-    headline: headlineOf(summary),
-  };
-}
-
-export function summaryOf(s: rec.RunSummary, now = Date.now()): RunSummary {
-  const r = s.run;
-  return {
-    runId: r.id,
-    name: r.name,
-    status: statusFromStore(r.status),
-    dataset: r.dataset ?? '',
-    model: r.model ?? '',
-    regulariser: r.regulariser ?? 'none',
-    steps: r.lastStep,
-    durationMs: r.startedAt === null ? null : (r.endedAt ?? now) - r.startedAt,
-    metrics: s.metrics.map((m) => ({ name: m.name, final: m.last, best: m.best, bestStep: m.bestStep, goal: m.goal })),
-  };
-}
-
-export function configDiffOf(d: rec.ConfigDiff): ConfigDiff {
-  return { runIds: d.runIds, rows: d.rows.map((row) => ({ path: row.path, differs: row.differs, values: row.cells.map((c) => (c.present ? c.value : null)) })) };
 }
 
 const KIND: Record<rec.LayerBoundKind, BoundKind> = { upper: 'upper bound', exact: 'exact', estimate: 'estimate (lower)' };

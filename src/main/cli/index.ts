@@ -7,6 +7,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
   bounds: { summary: 'per-layer spectral-norm bounds of a kernel file or the built-in ResNet-18 stack', load: () => import('./bounds.js') },
   train: { summary: 'train a network from a run config (JSON) with a live progress bar', load: () => import('./train.js') },
   export: { summary: 'export runs from the store (CSV / JSON / report)', load: () => import('./export.js') },
+  resume: { summary: 'resume a cancelled or crashed run from its last checkpoint (same run, same store)', load: () => import('./resume.js') },
   serve: { summary: 'serve the workbench UI to a browser on 127.0.0.1 (token protected)', load: () => import('./serve.js') },
   sweep: { summary: 'expand a sweep file (grid / random) into queued runs; --run trains them, --redis sends them to workers', load: () => import('./sweep.js') },
   queue: { summary: 'the persistent run queue: list, run, cancel, move, retry', load: () => import('./queue.js') },

@@ -18,6 +18,7 @@ import {
   type EngineCommand,
   type EngineEvent,
   type EngineEventOf,
+  type StartCommand,
   type EngineEventType,
 } from '../../shared/events.js';
 
@@ -27,6 +28,8 @@ export interface StartRunOptions {
   dataDir?: string;
   /** Where checkpoints go (default: config.checkpoints.dir/<runId> or ./runs/<runId>/checkpoints). */
   checkpointDir?: string;
+  /** Continue from this checkpoint (StartCommand.resumeFrom). */
+  resumeFrom?: StartCommand['resumeFrom'];
   /** Worker entry to spawn; default: worker.ts beside this file under tsx, worker.js in a build. */
   workerUrl?: URL | string;
   /**
@@ -112,7 +115,7 @@ export function startRun(configInput: unknown, opts: StartRunOptions = {}): Engi
   const send = (cmd: EngineCommand): void => {
     if (!finished) worker.postMessage(cmd);
   };
-  send({ type: 'start', v, runId, config, dataDir: opts.dataDir, checkpointDir: opts.checkpointDir });
+  send({ type: 'start', v, runId, config, dataDir: opts.dataDir, checkpointDir: opts.checkpointDir, ...(opts.resumeFrom ? { resumeFrom: opts.resumeFrom } : {}) });
 
   return {
     runId,

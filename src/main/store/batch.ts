@@ -131,6 +131,11 @@ export class BatchWriter {
     else this.live.delete(rid);
   }
 
+  /** Forget the cached series of a run (its points were rewound to an earlier step). */
+  forgetSeries(rid: number): void {
+    for (const key of [...this.seriesCache.keys()]) if (key.startsWith(`${rid}\u0000`)) this.seriesCache.delete(key);
+  }
+
   /** Forget everything about a run (it is being deleted). */
   dropRun(rid: number): void {
     for (const [key, b] of this.buffers) {

@@ -23,13 +23,15 @@ export interface EngineEventSink {
   writer: StoreWriter;
   /** Records a checkpoint file (hash checked against the event's). */
   addCheckpoint(step: number, path: string, sha256: string): Promise<unknown>;
+  /** Keeps the event's lines in the run log (run-log.ts logLinesOf); absent: no log is kept. */
+  log?(event: EngineEvent): Promise<void>;
 }
 
 const KIND_OF: Record<BoundKind, LayerBoundKind> = { 'upper bound': 'upper', exact: 'exact', 'estimate (lower)': 'estimate' };
-
-/** A dense layer [in, out] is the 1x1 convolution [1, 1, in, out]: every stored kernel shape is HWIO. */
 /** The stored kind of a method's value: the registry's (bound-methods.ts), else what the engine said. */
 const kindOf = (method: string, reported: BoundKind = 'estimate (lower)'): LayerBoundKind => KIND_OF[methodSpec(method)?.kind ?? reported];
+
+/** A dense layer [in, out] is the 1x1 convolution [1, 1, in, out]: every stored kernel shape is HWIO. */
 const hwio = (kind: 'conv' | 'dense', shape: number[]): number[] => (kind === 'dense' && shape.length === 2 ? [1, 1, shape[0], shape[1]] : shape);
 
 /** The model's conv and dense layers in order (batch norm has no spectral-norm bound); input size comes with the first evaluation. */
@@ -92,14 +94,15 @@ async function recordEval(w: StoreWriter, e: EvalEvent): Promise<void> {
     if (l.spectrum) w.spectrum({ layer: l.name, step: e.step, method: SPECTRUM_HISTOGRAM_METHOD, values: packSpectrumHistogram(l.spectrum) });
   }
   for (const c of e.certified) w.cert({ step: e.step, eps: c.eps, accuracy: c.acc, pairwise: c.accPairwise });
+  if (e.radii) await w.certRadii(e.step, e.radii);
   // After the values: a malformed layer description is reported without losing the evaluation.
   if (e.layers.length > 0) await w.layers(e.layers.map(layerOfEval));
-  if (e.radii) await w.certRadii(e.step, e.radii);
 }
 
 /** Record one engine event. Appends are batched; status changes flush first. */
 export async function recordEngineEvent(sink: EngineEventSink, event: EngineEvent): Promise<void> {
   const w = sink.writer;
+  await sink.log?.(event);
   switch (event.type) {
     case 'started':
       await w.start(event.backend.name);

@@ -32,8 +32,10 @@ export async function listRuns(db: SqliteDb, filter: RunFilter = {}): Promise<Ru
       throw bad(`Status filter ${JSON.stringify(filter.status)} has unknown states.`, `Use some of: ${RUN_STATUSES.join(', ')}.`);
     }
     if (filter.status.length > 0) {
-      where.push(`status IN (${filter.status.map(() => '?').join(', ')})`);
-      params.push(...filter.status);
+      // 'paused' is stored as 'running' with paused_at set (run-log.ts, migration 7).
+      const stored = filter.status.map((s) => (s === 'paused' ? "(status = 'running' AND paused_at IS NOT NULL)" : s === 'running' ? "(status = 'running' AND paused_at IS NULL)" : '(status = ?)'));
+      where.push(`(${stored.join(' OR ')})`);
+      params.push(...filter.status.filter((s) => s !== 'paused' && s !== 'running'));
     }
   }
   for (const facet of ['dataset', 'model', 'regulariser'] as const) {
@@ -50,8 +52,9 @@ export async function listRuns(db: SqliteDb, filter: RunFilter = {}): Promise<Ru
   const text = filter.search?.trim();
   if (text) {
     const pattern = likeAnywhere(text);
-    where.push("(id LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR notes LIKE ? ESCAPE '\\' OR config LIKE ? ESCAPE '\\')");
-    params.push(pattern, pattern, pattern, pattern);
+    const like = (col: string) => `${col} LIKE ? ESCAPE '\\'`;
+    where.push(`(${['id', 'name', 'notes', 'config'].map(like).join(' OR ')} OR EXISTS (SELECT 1 FROM tags t WHERE t.rid = runs.rid AND ${like('t.tag')}))`);
+    params.push(pattern, pattern, pattern, pattern, pattern);
   }
   const sortKey = filter.sort ?? 'created';
   const sortCol = SORT_COLUMNS[sortKey];

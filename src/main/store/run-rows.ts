@@ -1,12 +1,12 @@
 /** The runs table row and its mapping to RunRecord (JSON columns parsed, tags attached). */
 import type { JsonObject } from '../../shared/api.js';
-import type { RunEnvironment, RunRecord, RunStatus } from '../../shared/records.js';
+import { EMPTY_HEADLINE, type RunEnvironment, type RunHeadline, type RunRecord, type RunStatus } from '../../shared/records.js';
 import { StoreError } from './errors.js';
 import type { SqliteDb } from './sqlite.js';
 
 export const RUN_COLUMNS =
   'rid, id, name, status, backend, config, config_hash, created_at, started_at, ended_at, heartbeat_at, pid, host, ' +
-  'error, reason, environment, notes, dataset, model, regulariser, last_step';
+  'error, reason, environment, notes, dataset, model, regulariser, last_step, paused_at';
 
 export interface RunRow {
   rid: number;
@@ -30,15 +30,33 @@ export interface RunRow {
   model: string | null;
   regulariser: string | null;
   last_step: number;
+  /** Set while the run is paused (status stays 'running'): see statusOfRow. */
+  paused_at: number | null;
 }
 
-export function toRecord(row: RunRow, tags: string[]): RunRecord {
+/** The run's state: a paused run is stored as 'running' with paused_at set (migration 7). */
+export function statusOfRow(row: Pick<RunRow, 'status' | 'paused_at'>): RunStatus {
+  return row.status === 'running' && row.paused_at !== null && row.paused_at !== undefined ? 'paused' : row.status;
+}
+
+/** β of the config's regulariser (the store keeps configs opaque): 0 when it is off, null when unknown. */
+export function regulariserBeta(config: JsonObject): number | null {
+  const reg = config.regularizer ?? config.regulariser;
+  if (!reg || typeof reg !== 'object' || Array.isArray(reg)) return null;
+  const { kind, beta } = reg as { kind?: unknown; beta?: unknown };
+  if (kind === 'none') return 0;
+  return typeof beta === 'number' ? beta : null;
+}
+
+export function toRecord(row: RunRow, tags: string[], headline: RunHeadline = EMPTY_HEADLINE): RunRecord {
+  const config = JSON.parse(row.config) as JsonObject;
+  const status = statusOfRow(row);
   return {
     id: row.id,
     name: row.name,
-    status: row.status,
+    status,
     backend: row.backend,
-    config: JSON.parse(row.config) as JsonObject,
+    config,
     configHash: row.config_hash,
     createdAt: row.created_at,
     startedAt: row.started_at,
@@ -46,7 +64,8 @@ export function toRecord(row: RunRow, tags: string[]): RunRecord {
     heartbeatAt: row.heartbeat_at,
     pid: row.pid,
     host: row.host,
-    error: row.error,
+    // A failure recorded only as the reason (older stores) still explains the failure.
+    error: row.error ?? (status === 'failed' || status === 'crashed' ? row.reason : null),
     reason: row.reason,
     environment: row.environment ? (JSON.parse(row.environment) as RunEnvironment) : null,
     notes: row.notes,
@@ -55,6 +74,9 @@ export function toRecord(row: RunRow, tags: string[]): RunRecord {
     dataset: row.dataset,
     model: row.model,
     regulariser: row.regulariser,
+    beta: regulariserBeta(config),
+    headline,
+    progress: null,
   };
 }
 
@@ -94,7 +116,49 @@ export async function tagsOf(db: SqliteDb, rids: readonly number[]): Promise<Map
   return out;
 }
 
+/** Last value and step of the named series of each run (one query for all the runs). */
+async function lastPoints(db: SqliteDb, rids: readonly number[], names: readonly string[]): Promise<Map<number, { name: string; step: number; value: number | null }[]>> {
+  const out = new Map<number, { name: string; step: number; value: number | null }[]>();
+  const rows = await db.all<{ rid: number; name: string; step: number; value: number | null }>(
+    `SELECT s.rid, s.name, p.step, p.value FROM series s
+     JOIN points p ON p.series_id = s.id AND p.step = (SELECT max(step) FROM points WHERE series_id = s.id)
+     WHERE s.rid IN (SELECT value FROM json_each(?1)) AND s.name IN (SELECT value FROM json_each(?2))`,
+    [JSON.stringify(rids), JSON.stringify(names)],
+  );
+  for (const r of rows) out.set(r.rid, [...(out.get(r.rid) ?? []), r]);
+  return out;
+}
+
+/** Test accuracy names, preferred first: only evaluation series (a training batch's accuracy is not a result). */
+const TEST_ACCURACY = ['eval/test_acc', 'test/accuracy', 'eval/accuracy'];
+
+/** What the runs list shows of each run, from its evaluations only. */
+export async function headlinesOf(db: SqliteDb, rids: readonly number[]): Promise<Map<number, RunHeadline>> {
+  const out = new Map<number, RunHeadline>();
+  if (rids.length === 0) return out;
+  const last = await lastPoints(db, rids, [...TEST_ACCURACY, 'eval/lipschitz']);
+  const cert = await db.all<{ rid: number; eps: number; accuracy: number }>(
+    `SELECT c.rid, c.eps, c.accuracy FROM cert c
+     WHERE c.rid IN (SELECT value FROM json_each(?)) AND c.eps > 0 AND c.step = (SELECT max(step) FROM cert WHERE rid = c.rid)
+     ORDER BY c.rid, c.eps`,
+    [JSON.stringify(rids)],
+  );
+  for (const rid of rids) {
+    const pts = last.get(rid) ?? [];
+    const acc = TEST_ACCURACY.map((n) => pts.find((p) => p.name === n)).find((p) => p !== undefined);
+    const smallest = cert.find((c) => c.rid === rid);
+    out.set(rid, {
+      testAccuracy: acc?.value ?? null,
+      evalStep: acc?.step ?? null,
+      certified: smallest ? { eps: smallest.eps, accuracy: smallest.accuracy } : null,
+      lipschitz: pts.find((p) => p.name === 'eval/lipschitz')?.value ?? null,
+    });
+  }
+  return out;
+}
+
 export async function recordsOf(db: SqliteDb, rows: RunRow[]): Promise<RunRecord[]> {
-  const tags = await tagsOf(db, rows.map((r) => r.rid));
-  return rows.map((r) => toRecord(r, tags.get(r.rid) ?? []));
+  const rids = rows.map((r) => r.rid);
+  const [tags, headlines] = await Promise.all([tagsOf(db, rids), headlinesOf(db, rids)]);
+  return rows.map((r) => toRecord(r, tags.get(r.rid) ?? [], headlines.get(r.rid)));
 }

@@ -6,13 +6,13 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { JsonObject } from '../../shared/api.js';
 import { canonicalJson, isJsonObject, jsonProblem } from '../../shared/canonical-json.js';
-import { RUN_TRANSITIONS, type CreateRunInput, type StatusChange } from '../../shared/records.js';
+import { canTransition, RESUMABLE_RUN_STATUSES, RUN_TRANSITIONS, type CreateRunInput, type StatusChange } from '../../shared/records.js';
 import type { BatchWriter } from './batch.js';
 import { collectEnvironment } from './environment.js';
 import { StoreError } from './errors.js';
 import type { FacetExtractor } from './facets.js';
 import { processIdentity } from './process-identity.js';
-import { loadRunRow, type RunRow } from './run-rows.js';
+import { loadRunRow, statusOfRow, type RunRow } from './run-rows.js';
 import type { SqliteDb } from './sqlite.js';
 
 export type ConfigValidator = (config: unknown) => { ok: true; value: unknown } | { ok: false; error: string };
@@ -112,23 +112,27 @@ export async function setStatus(ctx: WriteContext, runId: string, change: Status
   await ctx.wdb.transaction(async () => {
     const row = await loadRunRow(ctx.wdb, runId);
     const to = change.status;
-    if (to !== row.status && !RUN_TRANSITIONS[row.status]?.includes(to)) {
+    const from = statusOfRow(row);
+    if (!RUN_TRANSITIONS[to] || !canTransition(from, to)) {
       throw new StoreError(
         'conflict',
-        `Run ${runId} is '${row.status}'; it cannot become '${String(to)}'.`,
-        row.status === 'queued' || row.status === 'running'
-          ? `Allowed next states: ${RUN_TRANSITIONS[row.status].join(', ')}.`
-          : 'A finished run keeps its state; start a new run instead.',
+        `Run ${runId} is '${from}'; it cannot become '${String(to)}'.`,
+        RUN_TRANSITIONS[from].length > 0 ? `Allowed next states: ${RUN_TRANSITIONS[from].join(', ')}.` : 'A finished run keeps its state; start a new run instead.',
       );
     }
     const now = Date.now();
-    const sets: string[] = ['status = ?'];
-    const params: (string | number | null)[] = [to];
+    // 'paused' is stored as status 'running' with paused_at set (the status column predates it; run-rows.ts reads both).
+    const sets: string[] = ['status = ?', 'paused_at = ?'];
+    const params: (string | number | null)[] = [to === 'paused' ? 'running' : to, to === 'paused' ? (row.paused_at ?? now) : null];
+    if (to === 'running' && RESUMABLE_RUN_STATUSES.includes(from)) {
+      // Resumed from a checkpoint: it is no longer ended.
+      sets.push('ended_at = NULL', 'error = NULL', 'reason = NULL');
+    }
     if (to === 'running') {
       sets.push('started_at = coalesce(started_at, ?)', 'heartbeat_at = ?', 'pid = ?', 'host = ?', 'owner = ?');
       params.push(now, now, process.pid, os.hostname(), processIdentity());
       ctx.batch.setLive(row.rid, true);
-    } else if (to !== 'queued' && to !== row.status) {
+    } else if (to !== 'queued' && to !== 'paused' && to !== from) {
       sets.push('ended_at = ?');
       params.push(now);
       ctx.batch.setLive(row.rid, false);

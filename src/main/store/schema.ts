@@ -13,6 +13,7 @@ import { importLegacyLayerFiles, removeLegacyLayerFiles } from './legacy-layer-f
 import { MIGRATION_6 } from './migration-6.js';
 import { MIGRATION_8 } from './migration-8.js';
 import { rebuildRollup } from './rollup.js';
+import { RUN_LOG_MIGRATION } from './run-log.js';
 import type { SqliteDb } from './sqlite.js';
 
 /** 'SpLb' — the application_id of a Spectral Lab run store. */
@@ -213,8 +214,9 @@ export const MIGRATIONS: readonly Migration[] = [
     },
     afterCommit: removeLegacyLayerFiles,
   },
-  MIGRATION_6,
   MIGRATION_5,
+  MIGRATION_6,
+  RUN_LOG_MIGRATION,
   MIGRATION_8,
 ];
 

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ConfigDiff, CheckpointRecord, CreateRunInput, LayerRecord, RunFilter, RunList, RunRecord, RunSummary, SeriesInfo, SeriesQuery, SeriesResult, SpectrumRecord, StatusChange } from '../../shared/records.js';
+import type { ConfigDiff, CheckpointRecord, CreateRunInput, LayerRecord, RunFilter, RunList, RunLogEntry, RunRecord, RunSummary, SeriesInfo, SeriesQuery, SeriesResult, SpectrumRecord, StatusChange } from '../../shared/records.js';
 import * as artifacts from './artifacts.js';
 import type { FlushStats } from './batch.js';
 import type { EngineEventSink } from './engine-events.js';
@@ -20,12 +20,14 @@ import type { MigrationReport } from './migrate.js';
 import { openDataFolder, type OpenedStore, type OpenStoreOptions } from './open.js';
 import { recoverCrashedRuns, type RecoveredRun } from './recovery.js';
 import { loadRunRow, recordsOf } from './run-rows.js';
+import { appendRunLog, logLinesOf, readRunLog, type RunLogInput } from './run-log.js';
+import { rewindRun } from './rewind.js';
 import * as runs from './runs.js';
 import { getSeries, listSeries } from './series-query.js';
 import { sqliteCode } from './sqlite.js';
 import * as summary from './summary.js';
-import * as watch from './watch.js';
 import { SweepStore } from './sweep-store.js';
+import * as watch from './watch.js';
 import { StoreWriter } from './writer.js';
 
 export class Store {
@@ -105,9 +107,9 @@ export class Store {
           batch: ctx.batch,
           setStatus: (id, c) => this.setStatus(id, c),
           upsertLayers: (rid, layers) => this.guard(() => upsertLayers(this.w.wdb, rid, layers)),
+          putCertRadii: (rid, step, radii) => this.guard(() => putCertRadii(this.w.wdb, rid, step, radii)),
           closed: () => {
             lock.release();
-          putCertRadii: (rid, step, radii) => this.guard(() => putCertRadii(this.w.wdb, rid, step, radii)),
             this.writers.delete(writer);
           },
         },
@@ -120,9 +122,32 @@ export class Store {
     });
   }
 
-  /** For recordEngineEvent: the writer plus checkpoint recording (hash checked against the engine's). */
+  /** For recordEngineEvent: the writer plus checkpoint recording (hash checked against the engine's) and the run log. */
   eventSink(writer: StoreWriter): EngineEventSink {
-    return { writer, addCheckpoint: (step, file, sha256) => this.addCheckpoint(writer.runId, { step, path: file, sha256 }) };
+    return {
+      writer,
+      addCheckpoint: (step, file, sha256) => this.addCheckpoint(writer.runId, { step, path: file, sha256 }),
+      log: (event) => this.appendLog(writer.runId, logLinesOf(event)),
+    };
+  }
+
+  /** Add lines to the run's stored log (messages, warnings, evaluations, errors). */
+  appendLog(runId: string, lines: readonly RunLogInput[]): Promise<void> {
+    if (lines.length === 0) return Promise.resolve();
+    return this.guard(async () => appendRunLog(this.w.wdb, (await loadRunRow(this.o.rdb, runId)).rid, lines));
+  }
+  /** The run's stored log, oldest line first. */
+  runLog(runId: string): Promise<RunLogEntry[]> {
+    return this.guard(async () => readRunLog(this.o.rdb, (await loadRunRow(this.o.rdb, runId)).rid));
+  }
+  /** Remove what the run recorded after `step` (to resume it from the checkpoint at that step). */
+  rewindRun(runId: string, step: number): Promise<RunRecord> {
+    return this.guard(async () => {
+      const ctx = this.w;
+      await ctx.batch.flush();
+      await rewindRun(ctx.wdb, ctx.batch, runId, step);
+      return this.getRun(runId);
+    });
   }
 
   addTag(runId: string, tag: string): Promise<RunRecord> {
@@ -206,6 +231,11 @@ export class Store {
   verifyCheckpoint(cp: CheckpointRecord): Promise<{ ok: boolean; problem: string | null }> {
     return artifacts.verifyCheckpoint(cp);
   }
+  /** One evaluation's certified radii per certificate (default: the latest evaluation that has them). */
+  certRadii(runId: string, step?: number): Promise<CertRadiiRecord> {
+    return this.guard(() => getCertRadii(this.o.rdb, runId, step));
+  }
+
   getSpectrum(runId: string, query: { layer: string; step?: number; method?: string }): Promise<SpectrumRecord | null> {
     return this.guard(() => artifacts.getSpectrum(this.o.rdb, runId, query));
   }
@@ -231,11 +261,6 @@ export class Store {
   }
 
   // ------------------------------------------------------------------ maintenance
-  /** One evaluation's certified radii per certificate (default: the latest evaluation that has them). */
-  certRadii(runId: string, step?: number): Promise<CertRadiiRecord> {
-    return this.guard(() => getCertRadii(this.o.rdb, runId, step));
-  }
-
 
   /** Write everything appended so far (null when read-only). */
   flush(): Promise<FlushStats | null> {

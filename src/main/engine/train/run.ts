@@ -9,7 +9,7 @@ import type { EngineEvent, EvalEvent, RunSummaryOut, StartCommand, StepPoint } f
 import { emptySummary, ENGINE_PROTOCOL_VERSION as v } from '../../../shared/events.js';
 import type { BackendReport } from '../../../shared/backend.js';
 import { selectBackend } from '../backends/index.js';
-import { saveCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { assertCheckpointFolderWritable, checkpointFolder } from './checkpoint-folder.js';
 import { RunControl } from './control.js';
 import { evaluate } from './evaluate.js';
@@ -84,6 +84,8 @@ export async function runTraining(cmd: StartCommand, io: RunIO): Promise<void> {
 
     const evaluateAt = async (step: number): Promise<EvalEvent> => {
       flush();
+      // Between steps for a while: the UI shows "evaluating…" until the next progress.
+      io.emit({ type: 'progress', v, step, totalSteps: t.totalSteps, epoch: t.epochOf(step), etaSeconds: null, phase: 'evaluating' });
       const ev = await evaluate({ model: t.model, data: t.evalData, config, step, epoch: t.epochOf(step), log });
       evalMs += ev.evalMs;
       io.emit(ev);
@@ -95,7 +97,15 @@ export async function runTraining(cmd: StartCommand, io: RunIO): Promise<void> {
       return ev;
     };
 
-    for (let step = 1; step <= t.totalSteps; step++) {
+    // Resuming: the checkpoint's weights, and the batch stream where it was (optimiser state restarts from zero).
+    const resumed = cmd.resumeFrom?.step ?? 0;
+    if (cmd.resumeFrom) {
+      restoreCheckpoint(t.model, await loadCheckpoint(cmd.resumeFrom.path, cmd.resumeFrom.sha256));
+      t.skipTo(resumed);
+      log('info', `continuing from the checkpoint at step ${resumed} of ${t.totalSteps}`);
+    }
+
+    for (let step = resumed + 1; step <= t.totalSteps; step++) {
       const gate = await io.control.gate({
         onPause: () => {
           flush();
@@ -117,8 +127,8 @@ export async function runTraining(cmd: StartCommand, io: RunIO): Promise<void> {
         flush();
         // Remaining time from the training rate so far plus the evaluations still to come.
         const evals = Math.floor(t.totalSteps / every) - Math.floor(step / every);
-        const perEval = evalMs > 0 ? evalMs / Math.max(1, Math.floor(step / every)) : 0;
-        const eta = (t.trainMs / step) * (t.totalSteps - step) + perEval * evals;
+        const perEval = evalMs > 0 ? evalMs / Math.max(1, Math.floor(step / every) - Math.floor(resumed / every)) : 0;
+        const eta = (t.trainMs / (step - resumed)) * (t.totalSteps - step) + perEval * evals;
         io.emit({ type: 'progress', v, step, totalSteps: t.totalSteps, epoch: point.epoch, etaSeconds: eta / 1000 });
       }
       if (step % every === 0 || step === t.totalSteps) await evaluateAt(step);

@@ -127,6 +127,15 @@ export class Trainer {
     return r.value;
   }
 
+  /**
+   * Position the batch stream after `step` (resuming from a checkpoint), so trainStep(step + 1) gets the
+   * batch it would have had: the epoch's seeded order is replayed up to that step.
+   */
+  skipTo(step: number): void {
+    const first = Math.floor(step / this.stepsPerEpoch) * this.stepsPerEpoch + 1;
+    for (let s = first; s <= step; s++) this.nextBatch(s);
+  }
+
   /** One optimisation step (1-based) on the run's next batch. Throws DivergenceError on a non-finite loss. */
   async trainStep(step: number): Promise<StepPoint> {
     const t0 = performance.now();

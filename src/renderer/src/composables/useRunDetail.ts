@@ -1,4 +1,4 @@
-/** One run's detail, kept current from pushed events (status, progress, checkpoints, log lines). */
+/** One run's detail and stored log, kept current from pushed events (status, progress, checkpoints, log lines). */
 import { ref, shallowRef } from 'vue';
 import { lab } from '../lab';
 import type { LogLevel, RunDetail } from '../../../shared/api';
@@ -11,7 +11,7 @@ export interface LogLine {
   message: string;
 }
 
-const MAX_LOG = 200;
+const MAX_LOG = 1000;
 
 export function useRunDetail(runId: string) {
   const detail = shallowRef<RunDetail | null>(null);
@@ -24,7 +24,9 @@ export function useRunDetail(runId: string) {
   async function reload(): Promise<void> {
     error.value = null;
     try {
-      detail.value = await lab.getRun(runId);
+      const [run, stored] = await Promise.all([lab.getRun(runId), lab.getRunLog(runId)]);
+      detail.value = run;
+      log.value = stored.entries.map((e) => ({ at: e.at, level: e.level, message: e.message })).slice(-MAX_LOG);
     } catch (err) {
       error.value = toUiError(err, 'Go back to the runs list and pick the run again.');
     }
@@ -44,7 +46,7 @@ export function useRunDetail(runId: string) {
         if (d) detail.value = { ...d, backend: e.backend, startedAt: d.startedAt ?? e.at };
         break;
       case 'progress':
-        if (d) detail.value = { ...d, progress: e.progress, step: Math.max(d.step, e.progress.step) };
+        if (d) detail.value = { ...d, progress: e.progress, lastStep: Math.max(d.lastStep, e.progress.step) };
         break;
       case 'checkpoint':
         if (d) detail.value = { ...d, checkpoints: [...d.checkpoints, e.checkpoint] };

@@ -1,6 +1,5 @@
 /** Filtering and sorting of the run list (client-side: the whole list is loaded once). Pure TS. */
-import type { RunListItem, RunStatus } from '../../../shared/api';
-import { headlineAccuracy, headlineCertified } from './series-names';
+import type { RunRecord, RunStatus } from '../../../shared/api';
 
 export type SortKey = 'name' | 'status' | 'dataset' | 'model' | 'regulariser' | 'beta' | 'accuracy' | 'certified' | 'createdAt' | 'step';
 
@@ -10,23 +9,24 @@ export interface RunFilterState {
   dataset: string;
 }
 
-export function sortValue(run: RunListItem, key: SortKey): string | number | null {
+export function sortValue(run: RunRecord, key: SortKey): string | number | null {
   switch (key) {
     case 'beta':
       return run.beta;
     case 'accuracy':
-      return headlineAccuracy(run.headline);
+      return run.headline.testAccuracy;
     case 'certified':
-      return headlineCertified(run.headline)?.acc ?? null;
+      return run.headline.certified?.accuracy ?? null;
     case 'createdAt':
+      return run.createdAt;
     case 'step':
-      return run[key];
+      return run.lastStep;
     default:
       return run[key];
   }
 }
 
-export function matchesFilter(run: RunListItem, f: RunFilterState): boolean {
+export function matchesFilter(run: RunRecord, f: RunFilterState): boolean {
   if (f.status && run.status !== f.status) return false;
   if (f.dataset && run.dataset !== f.dataset) return false;
   const q = f.text.trim().toLowerCase();
@@ -36,7 +36,7 @@ export function matchesFilter(run: RunListItem, f: RunFilterState): boolean {
 }
 
 /** Missing values sort last in both directions. */
-export function sortRuns(runs: readonly RunListItem[], key: SortKey, dir: 'asc' | 'desc'): RunListItem[] {
+export function sortRuns(runs: readonly RunRecord[], key: SortKey, dir: 'asc' | 'desc'): RunRecord[] {
   const sign = dir === 'asc' ? 1 : -1;
   return runs
     .map((r, i) => ({ r, i, v: sortValue(r, key) }))
