@@ -1,7 +1,7 @@
 /**
  * max over frequencies f of sigma_max(M_f), the exact circular norm of Sedghi et al. 2019, without an SVD per
- * frequency: Lanczos on every small Gram matrix M_f M_f^H at once, a few steps at a time, dropping a frequency as
- * soon as its upper estimate falls below the best lower value found anywhere ("racing").
+ * frequency: Lanczos (numerics/lanczos.ts) on every small Gram matrix M_f M_f^H at once, a few steps at a time,
+ * dropping a frequency as soon as its upper estimate falls below the best lower value found anywhere ("racing").
  *
  * Bracket per frequency (lambda = sigma^2):
  *  - lower: the top Ritz value theta_1 of T_k — a Rayleigh quotient, so theta_1 <= lambda_max(M_f M_f^H) always;
@@ -16,7 +16,8 @@
  */
 import { mulberry32 } from '../../data/rng.js';
 import type { FrequencyMatrices } from '../numerics/fft2.js';
-import { topRitz, tridiagonalEigen } from '../numerics/hermitian-eig.js';
+import { topRitz } from '../numerics/hermitian-eig.js';
+import { Lanczos } from '../numerics/lanczos.js';
 
 export interface RacingOptions {
   /** Relative tolerance on sigma: stop when upper/lower - 1 < tol. */
@@ -78,18 +79,11 @@ export interface RacingResult {
 
 interface State {
   f: number;
-  k: number;
-  steps: number;
-  Qr: Float64Array;
-  Qi: Float64Array;
-  alpha: Float64Array;
-  beta: Float64Array;
+  /** The frequency's Lanczos run on M_f M_f^H (complex vectors of R rows). */
+  run: Lanczos;
   theta: number;
   upper: number;
-  exhausted: boolean;
   done: boolean;
-  /** Largest |alpha|, |beta| seen: the scale for deciding that beta vanished. */
-  scale: number;
 }
 
 /**
@@ -202,129 +196,21 @@ export function raceTopSingularValue(fm: Pick<FrequencyMatrices, 'rows' | 'cols'
 
   const states: State[] = [];
   for (let f = 0; f < fm.count; f++) {
-    const st: State = {
-      f, k: 0, steps: 0,
-      // Room for the screening steps and the first extra chunk, which most frequencies need.
-      Qr: new Float64Array(Math.min(kmax + 1, minSteps + 4) * R), Qi: new Float64Array(Math.min(kmax + 1, minSteps + 4) * R),
-      alpha: new Float64Array(kmax), beta: new Float64Array(kmax + 1),
-      theta: 0, upper: Infinity, exhausted: false, done: false, scale: 0,
-    };
-    let nrm = 0;
-    const x0 = opts.startVectors?.[f];
-    for (let r = 0; r < R; r++) {
-      st.Qr[r] = x0 ? x0[r] : rng() - 0.5;
-      st.Qi[r] = x0 ? x0[R + r] : rng() - 0.5;
-      nrm += st.Qr[r] ** 2 + st.Qi[r] ** 2;
-    }
-    nrm = Math.sqrt(nrm);
-    for (let r = 0; r < R; r++) {
-      st.Qr[r] /= nrm;
-      st.Qi[r] /= nrm;
-    }
-    states.push(st);
+    // Room for the screening steps and the first extra chunk, which most frequencies need.
+    const run = new Lanczos(R, { complex: true, reorthogonalize: local ? 'local' : 'full', maxBasis: kmax + 1, initialBasis: minSteps + 4 });
+    run.start(opts.startVectors?.[f] ?? randomStart(R, rng));
+    states.push({ f, run, theta: 0, upper: Infinity, done: false });
   }
 
-  /** One Lanczos step with full reorthogonalisation (classical Gram-Schmidt, repeated if it lost > 30%). */
   const step = (st: State): void => {
-    const k = st.k;
-    const { Qr, Qi } = st;
-    product(st.f, Qr, Qi, k * R, wr, wi);
+    product(st.f, st.run.qr, st.run.qi, st.run.offset, wr, wi);
     products++;
-    let a = 0;
-    for (let r = 0; r < R; r++) a += Qr[k * R + r] * wr[r] + Qi[k * R + r] * wi[r];
-    st.alpha[k] = a;
-    let before = 0;
-    if (!local) for (let r = 0; r < R; r++) before += wr[r] ** 2 + wi[r] ** 2;
-    const j0 = local ? Math.max(0, k - 1) : 0;
-    for (let pass = 0; pass < 2; pass++) {
-      for (let j = j0; j <= k; j++) {
-        const o = j * R;
-        let hr = 0;
-        let hi = 0;
-        for (let r = 0; r < R; r++) {
-          hr += Qr[o + r] * wr[r] + Qi[o + r] * wi[r];
-          hi += Qr[o + r] * wi[r] - Qi[o + r] * wr[r];
-        }
-        for (let r = 0; r < R; r++) {
-          wr[r] -= hr * Qr[o + r] - hi * Qi[o + r];
-          wi[r] -= hr * Qi[o + r] + hi * Qr[o + r];
-        }
-      }
-      if (local) break;
-      let after = 0;
-      for (let r = 0; r < R; r++) after += wr[r] ** 2 + wi[r] ** 2;
-      if (after > 0.5 * before) break;
-      before = after;
-    }
-    let b = 0;
-    for (let r = 0; r < R; r++) b += wr[r] ** 2 + wi[r] ** 2;
-    b = Math.sqrt(b);
-    st.k = k + 1;
-    st.steps++;
-    st.beta[k + 1] = b;
-    // Krylov space exhausted: an invariant subspace, so the Ritz values are eigenvalues.
-    st.scale = Math.max(st.scale, Math.abs(a), b);
-    if (b <= 1e-12 * st.scale || st.k >= R) {
-      st.exhausted = true;
-      return;
-    }
-    const o = (k + 1) * R;
-    if (o + R > st.Qr.length) grow(st);
-    for (let r = 0; r < R; r++) {
-      st.Qr[o + r] = wr[r] / b;
-      st.Qi[o + r] = wi[r] / b;
-    }
-  };
-
-  /** Most frequencies stop after minSteps, so the Krylov basis starts small and doubles when needed. */
-  const grow = (st: State): void => {
-    const cap = Math.min(kmax + 1, 2 * (st.Qr.length / R)) * R;
-    const nr = new Float64Array(cap);
-    const ni = new Float64Array(cap);
-    nr.set(st.Qr);
-    ni.set(st.Qi);
-    st.Qr = nr;
-    st.Qi = ni;
+    st.run.step(wr, wi);
   };
 
   const analyse = (st: State): void => {
-    [st.theta, st.upper] = ritzBracket(st.alpha, st.beta, st.k, st.steps, st.exhausted, minSteps, kappa, work);
-  };
-
-  /** The top Ritz vector y = Q_k z_1 of a state (unit norm), re then im. */
-  const ritzVector = (st: State): Float64Array => {
-    const k = st.k;
-    const d = Float64Array.from(st.alpha.subarray(0, k));
-    const e = new Float64Array(k);
-    for (let i = 0; i + 1 < k; i++) e[i] = st.beta[i + 1];
-    const z = new Float64Array(k * k);
-    for (let i = 0; i < k; i++) z[i * k + i] = 1;
-    tridiagonalEigen(d, e, k, z, k);
-    let i1 = 0;
-    for (let i = 1; i < k; i++) if (d[i] > d[i1]) i1 = i;
-    const x = new Float64Array(2 * R);
-    for (let j = 0; j < k; j++) {
-      const c = z[j * k + i1];
-      for (let r = 0; r < R; r++) {
-        x[r] += c * st.Qr[j * R + r];
-        x[R + r] += c * st.Qi[j * R + r];
-      }
-    }
-    let nrm = 0;
-    for (let r = 0; r < 2 * R; r++) nrm += x[r] * x[r];
-    nrm = Math.sqrt(nrm);
-    for (let r = 0; r < 2 * R; r++) x[r] /= nrm;
-    return x;
-  };
-
-  /** Explicit restart from the top Ritz vector (rare: only when kmax steps did not converge). */
-  const restart = (st: State): void => {
-    const x = ritzVector(st);
-    st.Qr.fill(0);
-    st.Qi.fill(0);
-    st.Qr.set(x.subarray(0, R));
-    st.Qi.set(x.subarray(R));
-    st.k = 0;
+    const { run } = st;
+    [st.theta, st.upper] = ritzBracket(run.alpha, run.beta, run.k, run.steps, run.exhausted, minSteps, kappa, work);
   };
 
   let active = states;
@@ -334,16 +220,14 @@ export function raceTopSingularValue(fm: Pick<FrequencyMatrices, 'rows' | 'cols'
   let upper = Infinity;
   for (;;) {
     for (const st of active) {
-      if (st.done || st.exhausted) continue;
-      for (let s = 0; s < chunk && !st.exhausted; s++) {
-        if (st.k >= kmax) {
-          analyse(st);
-          restart(st);
-        }
+      if (st.done || st.run.exhausted) continue;
+      for (let s = 0; s < chunk && !st.run.exhausted; s++) {
+        // Explicit restart from the top Ritz vector (rare: only when kmax steps did not converge).
+        if (st.run.k >= kmax) st.run.restart();
         step(st);
       }
       analyse(st);
-      if (st.upper <= st.theta * lam || st.steps >= maxSteps) st.done = true;
+      if (st.upper <= st.theta * lam || st.run.steps >= maxSteps) st.done = true;
     }
     for (const st of active) {
       if (st.theta > lower) {
@@ -354,19 +238,29 @@ export function raceTopSingularValue(fm: Pick<FrequencyMatrices, 'rows' | 'cols'
     active = active.filter((st) => st.upper * slack >= lower || st.f === best);
     upper = 0;
     for (const st of active) upper = Math.max(upper, st.upper);
-    if (upper <= lower * lam || active.every((st) => st.done || st.exhausted)) break;
+    if (upper <= lower * lam || active.every((st) => st.done || st.run.exhausted)) break;
     chunk = Math.min(kmax, 3);
   }
   return {
     lower: Math.sqrt(lower),
     upper: Math.sqrt(upper),
     argmax: best,
-    maxSteps: states.reduce((m, s) => Math.max(m, s.steps), 0),
+    maxSteps: states.reduce((m, s) => Math.max(m, s.run.steps), 0),
     products,
     converged: upper <= lower * lam,
     survivors: active.filter((st) => st.upper * slack >= lower).sort((a, b) => b.theta - a.theta).map((st) => st.f),
-    ...(opts.ritzVectors ? { ritz: states.map(ritzVector) } : {}),
+    ...(opts.ritzVectors ? { ritz: states.map((st) => st.run.ritzVector()) } : {}),
   };
+}
+
+/** A random complex start (re then im), drawn re/im interleaved per row. */
+function randomStart(R: number, rng: () => number): Float64Array {
+  const x = new Float64Array(2 * R);
+  for (let r = 0; r < R; r++) {
+    x[r] = rng() - 0.5;
+    x[R + r] = rng() - 0.5;
+  }
+  return x;
 }
 
 /**

@@ -15,7 +15,7 @@ import { KernelError, validateKernel } from '../../../../shared/bounds.js';
 import { kernelToHost } from '../numerics/host-kernel.js';
 import { resolveInputSize } from '../numerics/fft2.js';
 import { createPowerVectors, disposePowerVectors, powerIterate, type PowerOperator } from '../numerics/power-iteration.js';
-import { topRitz } from '../numerics/hermitian-eig.js';
+import { Lanczos } from '../numerics/lanczos.js';
 import { mulberry32 } from '../../data/rng.js';
 
 export interface ExplicitPadding {
@@ -217,67 +217,39 @@ function powerRun(op: PowerOperator, uShape: number[], vShape: number[], maxIter
 }
 
 /**
- * Lanczos on A^T A from a random start. sqrt of the top Ritz value is a Rayleigh quotient (a lower estimate);
- * stop when theta + rho (rho = beta_{k+1} |z_k|, the Ritz residual) is within tol of theta, when the Krylov
- * space is invariant, or when float32 products stop the Ritz value from moving.
+ * Lanczos (numerics/lanczos.ts) on A^T A from a random start. sqrt of the top Ritz value is a Rayleigh quotient (a
+ * lower estimate); stop when theta + rho (rho = beta_{k+1} |z_k|, the Ritz residual) is within tol of theta, when
+ * the Krylov space is invariant, or when float32 products stop the Ritz value from moving.
  */
 function lanczosRun(op: PowerOperator, vShape: number[], maxIter: number, tol: number, seed: number) {
   const dim = vShape.reduce((a, b) => a * b, 1);
   const kmax = Math.min(dim, maxIter);
-  const Q: Float64Array[] = [randomUnit(dim, seed)];
-  const alpha = new Float64Array(kmax + 1);
-  const beta = new Float64Array(kmax + 2);
+  // Invariant at 1e-7: the products are float32.
+  const run = new Lanczos(dim, { maxBasis: kmax + 1, initialBasis: 16, invariantTol: 1e-7 });
+  run.start(randomUnit(dim, seed));
   const work = { d: new Float64Array(kmax + 1), e: new Float64Array(kmax + 1), z: new Float64Array(kmax + 1) };
   let theta = 0;
   let previous = -1;
   let stalledSteps = 0;
   let converged = false;
-  let k = 0;
-  while (k < kmax) {
-    const q = Q[k];
-    const product = tf.tidy(() => op.applyT(op.apply(tf.tensor(Float32Array.from(q), vShape))));
+  while (run.k < kmax) {
+    const product = tf.tidy(() => op.applyT(op.apply(tf.tensor(Float32Array.from(run.current()), vShape))));
     const w = Float64Array.from(product.dataSync() as Float32Array);
     product.dispose();
-    let a = 0;
-    for (let i = 0; i < dim; i++) a += q[i] * w[i];
-    alpha[k] = a;
-    // Full reorthogonalisation against every Lanczos vector, repeated only if it removed most of w
-    // (Daniel-Gragg-Kaufman-Stewart criterion).
-    let before = 0;
-    for (let i = 0; i < dim; i++) before += w[i] * w[i];
-    for (let pass = 0; pass < 2; pass++) {
-      for (const p of Q) {
-        let dot = 0;
-        for (let i = 0; i < dim; i++) dot += p[i] * w[i];
-        for (let i = 0; i < dim; i++) w[i] -= dot * p[i];
-      }
-      let after = 0;
-      for (let i = 0; i < dim; i++) after += w[i] * w[i];
-      if (after > 0.5 * before) break;
-      before = after;
-    }
-    let b = 0;
-    for (let i = 0; i < dim; i++) b += w[i] * w[i];
-    b = Math.sqrt(b);
-    k++;
-    beta[k] = b;
-    const rz = topRitz(alpha, beta, k, work);
+    run.step(w);
+    const rz = run.topRitz(work);
     theta = Math.max(rz.theta1, 0);
-    const rho = b * Math.abs(rz.lastComponent);
-    const invariant = b <= 1e-7 * Math.max(theta, Number.MIN_VALUE);
+    const rho = run.beta[run.k] * Math.abs(rz.lastComponent);
     // float32 products put a floor (~1e-6 relative) under rho: accept a Ritz value that stopped moving once
     // the residual is small, rather than iterating on rounding noise.
     stalledSteps = Math.abs(theta - previous) <= 1e-9 * theta && rho <= 1e-4 * theta ? stalledSteps + 1 : 0;
-    if (invariant || theta + rho <= theta * (1 + tol) ** 2 || stalledSteps >= 3) {
+    if (run.exhausted || theta + rho <= theta * (1 + tol) ** 2 || stalledSteps >= 3) {
       converged = true;
       break;
     }
     previous = theta;
-    const next = new Float64Array(dim);
-    for (let i = 0; i < dim; i++) next[i] = w[i] / b;
-    Q.push(next);
   }
-  return { sigma: Math.sqrt(theta), iterations: k, converged };
+  return { sigma: Math.sqrt(theta), iterations: run.k, converged };
 }
 
 function randomUnit(n: number, seed: number): Float64Array {

@@ -13,6 +13,7 @@
 
 import { choleskyInPlace, gram64, transpose64 } from './blas64.js';
 import { tridiagonalEigen } from './hermitian-eig.js';
+import { Lanczos } from './lanczos.js';
 
 export { gram64, transpose64 } from './blas64.js';
 
@@ -113,8 +114,8 @@ export function randomUnitVector(n: number, seed: number): Float64Array {
 }
 
 /**
- * Largest eigenvalue of a dense symmetric PSD matrix by Lanczos with full reorthogonalisation. Stops when the
- * top Ritz value is stable to 1e-13 or the Krylov space is invariant. A lower estimate (Ritz values never
+ * Largest eigenvalue of a dense symmetric PSD matrix by Lanczos (lanczos.ts, full reorthogonalisation). Stops when
+ * the top Ritz value is stable to 1e-13 or the Krylov space is invariant. A lower estimate (Ritz values never
  * exceed lambda_max); spectralNorm64 turns it into a guaranteed bound.
  */
 export function lanczosLargestEigenvalue(
@@ -124,43 +125,24 @@ export function lanczosLargestEigenvalue(
 ): { value: number; iterations: number } {
   if (n <= 48) return { value: Math.max(0, symmetricEigenvalues(A, n)[n - 1]), iterations: 0 };
   const kMax = Math.min(n, opts.maxIterations ?? 400);
-  const Q: Float64Array[] = [randomUnitVector(n, opts.seed ?? 12345)];
-  const alpha: number[] = [];
-  const beta: number[] = [];
+  const run = new Lanczos(n, { maxBasis: kMax + 1, initialBasis: 16, invariantTol: 1e-14 });
+  run.start(randomUnitVector(n, opts.seed ?? 12345));
   const w = new Float64Array(n);
+  const work = { d: new Float64Array(kMax), e: new Float64Array(kMax), z: new Float64Array(kMax) };
   let theta = 0;
   let stable = 0;
-  for (let j = 0; j < kMax; j++) {
-    const q = Q[j];
-    symMatVec(A, n, q, w);
-    let a = 0;
-    for (let i = 0; i < n; i++) a += q[i] * w[i];
-    alpha.push(a);
-    // Full reorthogonalisation, twice ("twice is enough", Parlett), keeps the Ritz values honest.
-    for (let pass = 0; pass < 2; pass++) {
-      for (const p of Q) {
-        let dot = 0;
-        for (let i = 0; i < n; i++) dot += p[i] * w[i];
-        for (let i = 0; i < n; i++) w[i] -= dot * p[i];
-      }
-    }
-    let b = 0;
-    for (let i = 0; i < n; i++) b += w[i] * w[i];
-    b = Math.sqrt(b);
-    const done = b <= 1e-14 * Math.max(Math.abs(a), theta, Number.MIN_VALUE);
-    if (done || j === kMax - 1 || (j >= 8 && j % 4 === 0)) {
-      const next = tridiagonalEigenvalues(alpha, beta)[alpha.length - 1];
+  for (;;) {
+    symMatVec(A, n, run.current(), w);
+    run.step(w);
+    const j = run.k - 1;
+    if (run.exhausted || run.k >= kMax || (j >= 8 && j % 4 === 0)) {
+      const next = run.topRitz(work).theta1;
       // 1e-13 is well inside the certificate's margin (~n^2 u); a low estimate only costs a wider retry.
       stable = Math.abs(next - theta) <= 1e-13 * Math.abs(next) ? stable + 1 : 0;
       theta = next;
-      if (done || stable >= 2) return { value: Math.max(0, theta), iterations: j + 1 };
+      if (run.exhausted || stable >= 2 || run.k >= kMax) return { value: Math.max(0, theta), iterations: run.k };
     }
-    beta.push(b);
-    const qn = new Float64Array(n);
-    for (let i = 0; i < n; i++) qn[i] = w[i] / b;
-    Q.push(qn);
   }
-  return { value: Math.max(0, theta), iterations: kMax };
 }
 
 /** True iff floating-point Cholesky of the symmetric n x n A runs to completion with positive pivots (A kept). */
