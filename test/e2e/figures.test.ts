@@ -13,6 +13,7 @@ import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Download, Page } from 'playwright-core';
 import { pngChunks, pngInfo } from '../../src/renderer/src/lib/png-phys.js';
+import { openStore } from '../../src/main/store/index.js';
 import { buildFixture, type Fixture } from '../report/fixture.js';
 import { HAVE_CHROMIUM, launchBrowser, screenshot, type Browser } from './support/browser.js';
 import { ensureRenderer } from './support/renderer-build.js';
@@ -24,6 +25,28 @@ let fx: Fixture;
 let serve: ServeProcess;
 let browser: Browser;
 let page: Page;
+let loose: string;
+
+/** A second run with bounds three times its operator estimate (the base run's conv1: 1.5 / 1.1). */
+async function addLooseRun(dataDir: string): Promise<string> {
+  const store = await openStore({ dataDir });
+  try {
+    const rec = await store.createRun({ name: 'loose', config: { dataset: { name: 'mnist' }, model: { arch: 'mnist-cnn' }, regularizer: { kind: 'none', beta: 0 } } });
+    const w = await store.writer(rec.id);
+    await w.start('wasm');
+    await w.layers([{ name: 'conv1', kind: 'conv', kernelShape: [3, 3, 1, 16], stride: 1, padding: 'same', inputSize: [28, 28], index: 0 }]);
+    for (const step of [10, 20]) {
+      w.bound({ layer: 'conv1', method: 'f4', kind: 'upper', step, value: 3 });
+      w.bound({ layer: 'conv1', method: 'certified', kind: 'upper', step, value: 3 });
+      w.bound({ layer: 'conv1', method: 'operator-power', kind: 'estimate', step, value: 1 });
+    }
+    await w.finish('completed');
+    await w.close();
+    return rec.id;
+  } finally {
+    await store.close();
+  }
+}
 
 async function download(p: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
   const [d] = await Promise.all([p.waitForEvent('download', { timeout: 60_000 }), click()]) as [Download, void];
@@ -50,6 +73,7 @@ describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
     await ensureRenderer();
     tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-figures-'));
     fx = await buildFixture(path.join(tmp, 'data'));
+    loose = await addLooseRun(fx.dataDir);
     serve = await spawnServe({ dataDir: fx.dataDir });
     browser = await launchBrowser();
     page = browser.page;
@@ -127,9 +151,9 @@ describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
     await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.6, { steps: 5 });
     await page.mouse.up();
     await expect.poll(() => chart.getAttribute('data-y-zoomed')).toBe('true');
-    const [zLo, zHi] = await yRange();
-    expect(zLo).toBeGreaterThan(fitLo);
-    expect(zHi).toBeLessThan(fitHi);
+    // The chart redraws on the next animation frame: wait for the drawn range to change.
+    await expect.poll(async () => (await yRange())[0]).toBeGreaterThan(fitLo);
+    expect((await yRange())[1]).toBeLessThan(fitHi);
     await page.click('[data-testid=chart-accuracy-zoom-reset]');
     await expect.poll(() => chart.getAttribute('data-y-zoomed')).toBe('false');
   });
@@ -156,11 +180,20 @@ describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it('puts the Report buttons on a comparison too', async () => {
-    await page.goto(`${serve.origin}/#/compare?runs=${encodeURIComponent(`${fx.base},${fx.reg}`)}`);
+  it('puts the Report buttons on a comparison too, and draws the tightness of the runs on one colour scale', async () => {
+    await page.goto(`${serve.origin}/#/compare?runs=${encodeURIComponent(`${fx.base},${fx.reg},${loose}`)}`);
+    const base = page.locator(`[data-testid=compare-heatmap-${fx.base}]`);
+    const other = page.locator(`[data-testid=compare-heatmap-${loose}]`);
+    await base.waitFor();
+    await other.waitFor();
+    // The loose run's 3x sets the top of both scales; alone, the base run's scale would end at 1.5 / 1.1.
+    expect(Number(await page.getAttribute('[data-testid=compare-tightness]', 'data-scale-max'))).toBeCloseTo(3, 3);
+    expect(Number(await base.getAttribute('data-scale-max'))).toBeCloseTo(3, 3);
+    expect(Number(await other.getAttribute('data-scale-max'))).toBeCloseTo(3, 3);
+    await page.locator('[data-testid=compare-tightness]').screenshot({ path: path.join(process.env.FIGURES_SHOTS ?? tmp, 'figures-compare-tightness.png') });
     await page.waitForSelector('[data-testid=view-compare] [data-testid=report-pdf]');
     const html = await download(page, () => page.click('[data-testid=view-compare] [data-testid=report-html]'));
-    expect(html.name).toBe('compare-2-runs_report.html');
+    expect(html.name).toBe('compare-3-runs_report.html');
     expect(html.bytes.toString('utf8')).toContain('F4 β=0.01, &quot;quoted&quot;');
   });
 });

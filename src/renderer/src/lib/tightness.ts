@@ -7,7 +7,7 @@
  */
 import type { LayerBoundsRow } from '../../../shared/api';
 import { boundViolations, CERTIFIED_TOKEN, operatorLabel, tightnessReference, type MethodGeometry, type MethodValue } from '../../../shared/bound-methods';
-import { canonicalMethod, methodLabel } from './series-names';
+import { canonicalMethod, methodLabel, parseBoundSeries } from './series-names';
 
 /** Relative slack for float round-off before a bound counts as violated. */
 export const ALARM_TOLERANCE = 1e-6;
@@ -95,6 +95,32 @@ export function tightnessGrid(byLayer: Map<string, MethodSeries[]>, upperMethod:
   const keep = all.map((_, j) => layers.some((_, i) => Number.isFinite(ratio[i][j]) || alarm[i][j]));
   const pick = <T>(row: T[]) => row.filter((_, j) => keep[j]);
   return { layers, steps: pick(all), ratio: ratio.map(pick), alarm: alarm.map(pick), reference };
+}
+
+/** A run's per-layer bound series (names as parseBoundSeries reads them), by layer in natural order. */
+export function methodSeriesByLayer(names: Iterable<string>, get: (name: string) => { x: readonly number[]; y: readonly number[] } | undefined): Map<string, MethodSeries[]> {
+  const map = new Map<string, MethodSeries[]>();
+  for (const n of names) {
+    const p = parseBoundSeries(n);
+    const s = p ? get(n) : undefined;
+    if (!p || !s) continue;
+    map.set(p.layer, [...(map.get(p.layer) ?? []), { method: p.method, x: s.x, y: s.y }]);
+  }
+  return new Map([...map.entries()].sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true })));
+}
+
+/** The grid without the layers that have neither a ratio (no lower value of an operator the bound covers) nor an alarm. */
+export function ratedLayers(g: TightnessGrid): TightnessGrid {
+  const keep = g.layers.map((_, i) => g.ratio[i].some(Number.isFinite) || g.alarm[i].some(Boolean));
+  const pick = <T>(row: T[]) => row.filter((_, i) => keep[i]);
+  return { layers: pick(g.layers), steps: g.steps, ratio: pick(g.ratio), alarm: pick(g.alarm), reference: pick(g.reference) };
+}
+
+/** The loosest ratio of one or more grids: the top of the colour scale, shared by the heat maps of runs compared side by side. */
+export function worstRatio(grids: readonly TightnessGrid[]): number {
+  let worst = 1.0001;
+  for (const g of grids) for (const row of g.ratio) for (const r of row) if (Number.isFinite(r) && r > worst) worst = r;
+  return worst;
 }
 
 /** Alarms over the series of every layer, step by step. */
