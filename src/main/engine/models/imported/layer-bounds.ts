@@ -1,6 +1,7 @@
 /**
  * Every bound of one imported weight layer at its real geometry (input size, zero pads, stride, dilation,
- * groups), from the bounds core. Which value is valid for such a layer:
+ * groups), from the bounds core; which value is certified and which must dominate which comes from the registry
+ * (shared/bound-methods.ts). In short, for a zero-padded layer:
  *  - F4 (Singla & Feizi 2021, Thm 1) for every padding and stride; dilation and groups as in f4-certified.ts;
  *  - F4 polyphase for the layer's stride (strided layers);
  *  - the Toeplitz bound (Delattre et al. 2024) for zero padding at every n: it bounds the 'full' convolution,
@@ -11,6 +12,7 @@
  */
 import { KernelError, type F4Report, type KernelHWIO } from '../../../../shared/bounds.js';
 import type { ImportedF4, ImportedLayer } from '../../../../shared/model-analysis.js';
+import { boundViolations, certifiedChoice, type MethodGeometry, type MethodValue } from '../../../../shared/bound-methods.js';
 import { f4Bound, sedghiExactNorm, toeplitzBound, operatorNormEstimate } from '../../bounds/index.js';
 import { dilateKernel, splitGroups } from '../../bounds/methods/reshapes.js';
 import { spectralNorm64 } from '../../bounds/numerics/linalg64.js';
@@ -80,12 +82,19 @@ export function convLayerBounds(node: ConvNode, sg: ShapedGraph, opts: LayerBoun
         )
       : undefined;
   skipped.push({ method: 'gram', reason: 'Gram iteration (Delattre et al. 2023) bounds the circular convolution; this layer pads with zeros, where the Toeplitz bound applies instead.' });
-  const candidates: [string, number | undefined][] = [
-    ['f4', f4.minBound],
-    ['f4-polyphase', f4.polyphase?.minBound],
-    ['toeplitz', toeplitz],
+  // The registry (shared/bound-methods.ts) says which values bound the layer as it runs and which must dominate
+  // which. Per-group maxima are the layer's own values, so the registry sees an ungrouped layer.
+  const geometry: MethodGeometry = { kind: 'conv', padding: 'same', stride: square ? sh : Math.max(sh, sw), dilation: Math.max(dh, dw), n };
+  const values: MethodValue[] = [
+    { method: 'f4', value: f4.minBound },
+    ...(f4.polyphase ? [{ method: 'f4-polyphase', value: f4.polyphase.minBound }] : []),
+    ...(toeplitz !== undefined ? [{ method: 'toeplitz-norm2toep', value: toeplitz }] : []),
+    ...(exact !== undefined ? [{ method: 'sedghi-exact', value: exact }] : []),
+    ...(operator !== undefined ? [{ method: 'operator-power', value: operator }] : []),
   ];
-  const [by, certified] = candidates.filter((c): c is [string, number] => c[1] !== undefined).reduce((a, b) => (b[1] < a[1] ? b : a));
+  const choice = certifiedChoice(values, geometry) as MethodValue; // F4 always qualifies
+  const certified = choice.value;
+  const by = choice.method;
   return {
     name: node.name,
     op: node.op,
@@ -109,7 +118,7 @@ export function convLayerBounds(node: ConvNode, sg: ShapedGraph, opts: LayerBoun
     times_ms: times,
     skipped,
     ...(node.foldedBatchNorm ? { folded_batchnorm: node.foldedBatchNorm } : {}),
-    violations: violations(certified, by, operator),
+    violations: boundViolations(values, geometry, 1e-5).map((v) => v.message),
   };
 }
 
