@@ -149,7 +149,7 @@ export const BOUND_METHODS = [
   {
     id: 'sedghi-exact',
     label: 'exact (circular, stride 1)',
-    column: 'exact circ s1',
+    column: 'exact (circ, s=1)',
     paper: 'Sedghi, Gupta & Long, ICLR 2019: max over DFT frequencies of the per-frequency sigma_max',
     kind: 'exact',
     order: 6,

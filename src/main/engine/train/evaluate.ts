@@ -69,7 +69,7 @@ export async function predict(model: Network, split: Split, batchSize = EVAL_BAT
  * its polyphase form always, the Toeplitz bound at every padding and stride, Gram iteration only for circular
  * layers. Exact circular norms are reported but never used for a zero-padded layer.
  */
-export function certifiedUpperBound(r: LayerBoundsReport, layer: LinearLayer): { value: number; method: string } {
+export function certifiedUpperBound(r: LayerBoundsReport, layer: Pick<LinearLayer, 'kind' | 'padding' | 'stride'>): { value: number; method: string } {
   const g = { kind: layer.kind, padding: layer.padding, stride: layer.stride, ...(r.geometry.n !== undefined ? { n: r.geometry.n } : {}) };
   return certifiedChoice(reportResults(r), g) ?? { value: r.f4.value, method: r.f4.method };
 }
@@ -89,28 +89,30 @@ export function layerBounds(layer: LinearLayer, ev: RunConfig['evaluation']): { 
     operatorIterations: ev.operatorIterations,
     spectrum: methods.includes('exact'),
   });
+  return { report, eval: layerEvalOf(report, layer) };
+}
+
+/** What an evaluation reports of one layer: its bounds, the certified bound the Lipschitz bound uses, the spectrum histogram. */
+export function layerEvalOf(report: LayerBoundsReport, layer: Pick<LinearLayer, 'name' | 'kind' | 'stride' | 'padding' | 'inputSize'>): LayerEval {
   const m = report.f4.matrixNorms;
   const s = report.f4.sqrtHW;
   const upper = certifiedUpperBound(report, layer);
   return {
-    report,
-    eval: {
-      name: layer.name,
-      kind: layer.kind,
-      shape: [...kernel.shape],
-      stride: layer.stride,
-      padding: layer.padding,
-      inputSize: [...layer.inputSize],
-      f4: { R: s * m.R, S: s * m.S, T: s * m.T, U: s * m.U, min: report.f4.minBound, argmin: report.f4.argmin },
-      certifiedUpper: upper.value,
-      certifiedBy: upper.method,
-      ...(report.exactCircular ? { exactCircular: report.exactCircular.value } : {}),
-      ...(report.operator ? { operatorEstimate: report.operator.value } : {}),
-      ...(report.gram ? { gram: report.gram.value } : {}),
-      // Always the fixed histogram, never the raw values: a wide layer has millions of singular values.
-      ...(report.spectrum ? { spectrum: spectrumHistogram(report.spectrum) } : {}),
-      bounds: reportResults(report).map(plainBound),
-    },
+    name: layer.name,
+    kind: layer.kind,
+    shape: [...report.shapeHWIO],
+    stride: layer.stride,
+    padding: layer.padding,
+    inputSize: [...layer.inputSize],
+    f4: { R: s * m.R, S: s * m.S, T: s * m.T, U: s * m.U, min: report.f4.minBound, argmin: report.f4.argmin },
+    certifiedUpper: upper.value,
+    certifiedBy: upper.method,
+    ...(report.exactCircular ? { exactCircular: report.exactCircular.value } : {}),
+    ...(report.operator ? { operatorEstimate: report.operator.value } : {}),
+    ...(report.gram ? { gram: report.gram.value } : {}),
+    // Always the fixed histogram, never the raw values: a wide layer has millions of singular values.
+    ...(report.spectrum ? { spectrum: spectrumHistogram(report.spectrum) } : {}),
+    bounds: reportResults(report).map(plainBound),
   };
 }
 

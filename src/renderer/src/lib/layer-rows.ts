@@ -28,7 +28,10 @@ export interface LayerTableRow {
 
 export interface LayerTableColumn {
   id: string;
+  /** Short header (the registry's column name); `label` is the full name for the table's key. */
+  header: string;
   label: string;
+  kind: string;
   title: string;
   color: string;
 }
@@ -38,7 +41,7 @@ export function layerTableColumns(rows: readonly LayerBoundsRow[], registry: rea
   const present = new Set(rows.flatMap((r) => rowValues(r).map((v) => v.method)));
   return seriesSpecs(registry)
     .filter((m) => m.id !== 'f4' && !(RESHAPE_TOKENS as readonly string[]).includes(m.id) && present.has(m.id))
-    .map((m) => ({ id: m.id, label: m.id === CERTIFIED_TOKEN ? 'certified' : m.label, title: `${m.label}, ${m.kind}: ${m.paper}`, color: m.color }));
+    .map((m) => ({ id: m.id, header: m.column, label: m.label, kind: m.kind, title: `${m.label}, ${m.kind}: ${m.paper}`, color: m.color }));
 }
 
 export function layerTableRows(rows: readonly LayerBoundsRow[], registry: readonly BoundMethodSpec[] = BOUND_METHODS): LayerTableRow[] {
