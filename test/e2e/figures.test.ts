@@ -35,6 +35,11 @@ async function addLooseRun(dataDir: string): Promise<string> {
     const w = await store.writer(rec.id);
     await w.start('wasm');
     await w.layers([{ name: 'conv1', kind: 'conv', kernelShape: [3, 3, 1, 16], stride: 1, padding: 'same', inputSize: [28, 28], index: 0 }]);
+    // The regulariser's penalty is ~1000x the loss: it needs its own axis.
+    for (let step = 0; step <= 20; step++) {
+      w.scalar('train/loss', step, 2 / (step + 1), step / 10);
+      w.scalar('train/reg', step, 3000 - 50 * step, step / 10);
+    }
     for (const step of [10, 20]) {
       w.bound({ layer: 'conv1', method: 'f4', kind: 'upper', step, value: 3 });
       w.bound({ layer: 'conv1', method: 'certified', kind: 'upper', step, value: 3 });
@@ -195,5 +200,17 @@ describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
     const html = await download(page, () => page.click('[data-testid=view-compare] [data-testid=report-html]'));
     expect(html.name).toBe('compare-3-runs_report.html');
     expect(html.bytes.toString('utf8')).toContain('F4 β=0.01, &quot;quoted&quot;');
+  });
+
+  it('draws the regulariser on its own right-hand axis, on screen and in the SVG', async () => {
+    await page.goto(`${serve.origin}/#/run/${encodeURIComponent(loose)}`);
+    await page.waitForSelector('[data-testid=chart-loss][data-point-count]:not([data-point-count="0"])');
+    await page.locator('[data-testid=chart-loss]').screenshot({ path: path.join(process.env.FIGURES_SHOTS ?? tmp, 'figures-loss-reg-axis.png') });
+    // The left axis fits the loss (at most 2), not the penalty (up to 3000).
+    expect(Number((await page.getAttribute('[data-testid=chart-loss]', 'data-y-range'))?.split(',')[1])).toBeLessThanOrEqual(2.5);
+    const svg = (await download(page, () => page.click('[data-testid=chart-loss-export-svg]'))).bytes.toString('utf8');
+    expect(svg).toContain('<title>Loss: loose</title>');
+    expect(svg.match(/rotate\(-90\)/g)).toHaveLength(2);
+    expect(svg).toMatch(/rotate\(-90\)" text-anchor="middle" fill="[^"]+">regulariser \(before β\)<\/text>/);
   });
 });
