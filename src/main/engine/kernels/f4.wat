@@ -1,5 +1,5 @@
 ;; The fused F4 power-iteration passes (Singla & Feizi 2021, the four reshapes R, S, T, U of a conv kernel), in
-;; float32 SIMD (f32x4). Bound by engine/bounds/f4-simd.ts; f4-host.ts holds the JavaScript passes with the same
+;; float32 SIMD (f32x4). Bound by engine/bounds/methods/f4-simd.ts; f4-host.ts holds the JavaScript passes with the same
 ;; layout and index conventions, and lays out the vectors of the block view.
 ;;
 ;; Why: V8 compiles the JS passes to scalar code (~1.5 GMAC/s); 4-wide float32 lanes do the same four products

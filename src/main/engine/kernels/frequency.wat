@@ -1,6 +1,6 @@
 ;; Frequency-domain kernels of the exact (circular) spectral norm, Sedghi, Gupta & Long (ICLR 2019): the
 ;; norm is max over the n^2 frequencies (u, v) of ||M(u,v)||_2 for M(u,v) = sum_{k,l} W[k,l] e^{-2 pi i (u k + v l)/n},
-;; a c_out x c_in complex matrix. Bound by engine/bounds/frequency-simd.ts.
+;; a c_out x c_in complex matrix. Bound by engine/bounds/methods/frequency-simd.ts.
 ;;
 ;; Why: the screening race (frequency-screen.ts) runs ~10 Gram products w = M M^H q at every one of the n^2/2
 ;; frequencies; V8 compiles the JS loop to scalar float64 code (~0.6 GMAC/s), 4-wide float32 lanes do several times
@@ -133,7 +133,7 @@
     ))
   )
 
-  ;; Stage 2 of the 2-D DFT (bounds/fft2.ts HeapDft, same names): for jj < jb in lanes of 4,
+  ;; Stage 2 of the 2-D DFT (bounds/numerics/fft2.ts HeapDft, same names): for jj < jb in lanes of 4,
   ;;   P = sum_k a cs_k, Q = sum_k b sn_k, R = sum_k b cs_k, S = sum_k a sn_k
   ;; with (a, b) = T at tRe / tIm + k tStep + jj; then K(u,v) = (P + Q, R - S) and, when gRe >= 0, its mirror
   ;; K(-u,v) = (P - Q, R + S). All pointers in bytes.
@@ -172,7 +172,7 @@
       (br $lanes)))
   )
 
-  ;; Stage 1 of the DFT (bounds/fft2.ts): tre += c x, tim += s x over n bytes of float32 lanes (x, tre, tim in
+  ;; Stage 1 of the DFT (bounds/numerics/fft2.ts): tre += c x, tim += s x over n bytes of float32 lanes (x, tre, tim in
   ;; bytes): one tap l of T[k][v] = sum_l W[k,l] e^{-2 pi i v l / n_w} for a block of channel pairs.
   (func (export "taps") (param $x i32) (param $c f32) (param $s f32) (param $tre i32) (param $tim i32) (param $n i32)
     (local $j i32)
@@ -191,7 +191,7 @@
       (br $next)))
   )
 
-  ;; One Lanczos step of the screening race (bounds/frequency-screen.ts) on float32 vectors of R rows (R a multiple
+  ;; One Lanczos step of the screening race (bounds/methods/frequency-screen.ts) on float32 vectors of R rows (R a multiple
   ;; of 4), each stored re[R] then im[R]:
   ;;   w = G_f qc (gram), alpha = Re qc^H w, w -= (qp^H w) qp (unless first), w -= (qc^H w) qc,
   ;;   out = [alpha, |w|^2], then qp is overwritten by w / |w|.

@@ -4,9 +4,9 @@
  * Nothing generated is kept, so an edited .wat takes effect on the next run; the main build copies the .wat files
  * next to its bundle (electron.vite.config.ts).
  *
- *   f4.wat            the fused F4 power-iteration passes (bounds/f4-simd.ts)
+ *   f4.wat            the fused F4 power-iteration passes (bounds/methods/f4-simd.ts)
  *   frequency.wat     the Gram product of one frequency matrix, the DFT stages and the screening Lanczos step
- *                     (bounds/frequency-simd.ts)
+ *                     (bounds/methods/frequency-simd.ts)
  *   heap.wat          training-step kernels on the WASM backend's heap (backends/wasm-kernels/heap-simd.ts)
  *   filter-grad.wat   the direct convolution filter gradient (backends/wasm-kernels/filter-grad-simd.ts)
  *   relaxed-probe.wat one relaxed SIMD instruction: validates only where relaxed SIMD is on

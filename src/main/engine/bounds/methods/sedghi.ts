@@ -58,9 +58,42 @@ export type SedghiResult = BoundResult & {
   frequency: [number, number];
 };
 
+/**
+ * ||A||_2 of the circular convolution A with kernel W on n_h x n_w inputs, stride 1 (Sedghi et al. 2019):
+ *   1. the 2-D DFT block-diagonalises A, block (u, v) being K(u,v) = sum_{k,l} W[k,l] e^{-2 pi i (u k/n_h + v l/n_w)};
+ *   2. so the singular values of A are those of the K(u,v) (Theorem 6), and ||A||_2 = max_{u,v} sigma_max(K(u,v)).
+ * The paper takes an SVD of every K(u,v): everySingularValue (for `spectrum`, or few channels). The norm alone
+ * comes from largestOverFrequencies, the fast path beneath.
+ */
 export function sedghiExactNorm(kernel: KernelHWIO | tf.Tensor4D, n: InputSize, opts: SedghiOptions = {}): SedghiResult {
   const t0 = performance.now();
   const host = kernelToHost(kernel);
+  const { nh, nw, tol, dense } = checkedOptions(host, n, opts);
+  const max = dense ? everySingularValue(host, nh, nw, opts.spectrum === true) : largestOverFrequencies(host, nh, nw, tol, opts.seed ?? 0x5ed6);
+  return {
+    method: 'sedghi-exact',
+    value: max.value,
+    kind: 'exact',
+    validFor: { padding: 'circular', stride: 1, n },
+    iterations: max.iterations,
+    timeMs: performance.now() - t0,
+    bracket: max.bracket,
+    frequency: max.frequency,
+    ...(max.spectrum ? { spectrum: max.spectrum } : {}),
+  };
+}
+
+/** max_{u,v} sigma_max(K(u,v)), where it is attained, and how it was found. */
+interface FrequencyMaximum {
+  value: number;
+  bracket: [number, number];
+  frequency: [number, number];
+  /** Most Lanczos steps of any frequency (0 for the dense algorithm). */
+  iterations: number;
+  spectrum?: Float64Array;
+}
+
+function checkedOptions(host: KernelHWIO, n: InputSize, opts: SedghiOptions): { nh: number; nw: number; tol: number; dense: boolean } {
   validateKernel(host, 'sedghiExactNorm');
   const stride = (opts.stride ?? 1) as number;
   if (stride !== 1) {
@@ -71,55 +104,42 @@ export function sedghiExactNorm(kernel: KernelHWIO | tf.Tensor4D, n: InputSize, 
   }
   const tol = opts.tol ?? 1e-6;
   if (!(tol > 0 && tol < 1)) throw new KernelError(`sedghiExactNorm: tol must be in (0, 1), got ${tol}.`);
-  if (!['auto', 'racing', 'dense'].includes(opts.algorithm ?? 'auto')) {
+  const algorithm = opts.algorithm ?? 'auto';
+  if (!['auto', 'racing', 'dense'].includes(algorithm)) {
     throw new KernelError(`sedghiExactNorm: algorithm must be 'auto', 'racing' or 'dense', got ${String(opts.algorithm)}.`);
   }
   const [nh, nw] = resolveInputSize(host, n, 'sedghiExactNorm');
-  const [, , ci, co] = host.shape;
-  const rows = Math.min(ci, co);
-  const cols = Math.max(ci, co);
+  const rows = Math.min(host.shape[2], host.shape[3]);
+  const dense = opts.spectrum === true || algorithm === 'dense' || (algorithm === 'auto' && rows <= DENSE_MAX_SIDE);
+  return { nh, nw, tol, dense };
+}
 
-  let value: number;
-  let bracket: [number, number];
-  let iterations: number;
-  let spectrum: Float64Array | undefined;
-  const algorithm = opts.algorithm ?? 'auto';
-  const dense = opts.spectrum || algorithm === 'dense' || (algorithm === 'auto' && rows <= DENSE_MAX_SIDE);
-  const simd = !dense && cols % 4 === 0 && heapBytes(rows, cols, host.shape, nh, nw) <= SIMD_MAX_BYTES ? gramSimd() : null;
+/** The paper's method: every singular value of every K(u,v) (denseSpectrum), their largest the norm. */
+function everySingularValue(host: KernelHWIO, nh: number, nw: number, keep: boolean): FrequencyMaximum {
+  const full = denseSpectrum(host, nh, nw, keep);
+  return { value: full.max, bracket: [full.max, full.max], frequency: full.frequency, iterations: 0, spectrum: full.values };
+}
+
+/**
+ * The fast path: sigma_max only, by Lanczos racing across the frequencies (frequency-lanczos.ts) — first in
+ * float32 SIMD over all of them (screenedRace) where the larger channel side is a multiple of 4 and the heap
+ * fits, else in float64 JavaScript.
+ */
+function largestOverFrequencies(host: KernelHWIO, nh: number, nw: number, tol: number, seed: number): FrequencyMaximum {
+  const [, , ci, co] = host.shape;
+  const [rows, cols] = [Math.min(ci, co), Math.max(ci, co)];
+  const simd = cols % 4 === 0 && heapBytes(rows, cols, host.shape, nh, nw) <= SIMD_MAX_BYTES ? gramSimd() : null;
+  const screened = simd ? tryScreenedRace(host, nh, nw, simd, tol, seed) : null;
+  let race: RacingResult;
   let frequency: [number, number];
-  if (dense) {
-    const full = denseSpectrum(host, nh, nw, opts.spectrum === true);
-    spectrum = full.values;
-    value = full.max;
-    bracket = [value, value];
-    frequency = full.frequency;
-    iterations = 0;
+  if (screened) {
+    ({ race, frequency } = screened);
   } else {
-    const seed = opts.seed ?? 0x5ed6;
-    let race: RacingResult;
-    const screened = simd ? tryScreenedRace(host, nh, nw, simd, tol, seed) : null;
-    if (screened) {
-      ({ race, frequency } = screened);
-    } else {
-      const fm = frequencyMatrices(host, nh, nw, undefined, scratchFor(host, nh, nw));
-      race = raceTopSingularValue(fm, { tol, seed });
-      frequency = [fm.u[race.argmax], fm.v[race.argmax]];
-    }
-    value = race.lower;
-    bracket = [race.lower, race.upper];
-    iterations = race.maxSteps;
+    const fm = frequencyMatrices(host, nh, nw, undefined, scratchFor(host, nh, nw));
+    race = raceTopSingularValue(fm, { tol, seed });
+    frequency = [fm.u[race.argmax], fm.v[race.argmax]];
   }
-  return {
-    method: 'sedghi-exact',
-    value,
-    kind: 'exact',
-    validFor: { padding: 'circular', stride: 1, n },
-    iterations,
-    timeMs: performance.now() - t0,
-    bracket,
-    frequency,
-    ...(spectrum ? { spectrum } : {}),
-  };
+  return { value: race.lower, bracket: [race.lower, race.upper], frequency, iterations: race.maxSteps };
 }
 
 /**
