@@ -25,6 +25,10 @@ const TABLES_AT: Record<number, string[]> = {
   6: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
   // 7: the run log, and runs.paused_at (a paused run is stored as paused).
   7: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'points', 'run_log', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
+  // 8: sweeps and the persistent run queue.
+  8: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'points', 'run_log', 'run_queue', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'sweep_runs', 'sweeps', 'tags'],
+  // 9: analyses of imported networks.
+  9: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'model_analyses', 'points', 'run_log', 'run_queue', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'sweep_runs', 'sweeps', 'tags'],
 };
 
 async function tables(db: SqliteDb): Promise<string[]> {

@@ -12,6 +12,7 @@ import { MIGRATION_5 } from './cert-radii.js';
 import { importLegacyLayerFiles, removeLegacyLayerFiles } from './legacy-layer-files.js';
 import { MIGRATION_6 } from './migration-6.js';
 import { MIGRATION_8 } from './migration-8.js';
+import { MIGRATION_9 } from './model-analyses.js';
 import { rebuildRollup } from './rollup.js';
 import { RUN_LOG_MIGRATION } from './run-log.js';
 import type { SqliteDb } from './sqlite.js';
@@ -218,6 +219,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MIGRATION_6,
   RUN_LOG_MIGRATION,
   MIGRATION_8,
+  MIGRATION_9,
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

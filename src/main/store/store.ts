@@ -27,6 +27,7 @@ import { getSeries, listSeries } from './series-query.js';
 import { sqliteCode } from './sqlite.js';
 import * as summary from './summary.js';
 import { SweepStore } from './sweep-store.js';
+import { ModelAnalysisStore } from './model-analyses.js';
 import * as watch from './watch.js';
 import { StoreWriter } from './writer.js';
 
@@ -218,6 +219,11 @@ export class Store {
   /** Sweeps and the persistent run queue (sweep-store.ts), over this store's connections. */
   get sweeps(): SweepStore {
     return new SweepStore(this, { read: () => this.o.rdb, write: () => this.w.wdb, guard: (fn) => this.guard(fn) });
+  }
+
+  /** Analyses of imported networks (model-analyses.ts, schema version 9). */
+  get modelAnalyses(): ModelAnalysisStore {
+    return new ModelAnalysisStore({ read: () => this.o.rdb, write: () => this.w.wdb, guard: (fn) => this.guard(fn) });
   }
 
   // ------------------------------------------------------------------ files & blobs
