@@ -32,8 +32,8 @@ export function detectMissing(projectRoot: string, shell: LabInfo['shell']): Mis
   if (shell !== 'electron' && !electronBinaryPresent(projectRoot)) {
     missing.push({
       name: 'electron',
-      effect: 'No desktop window (`npm start`); the same workbench runs in a browser through `spectral-lab serve`.',
-      fix: 'With internet access: `npm install electron` (downloads the Electron binary), then `npm run build && npm start`.',
+      effect: 'No desktop window: `npm start` serves this same workbench to the browser instead (`spectral-lab serve`).',
+      fix: 'With internet access: `npm install electron` (downloads the Electron binary), then `npm start` (it rebuilds what is needed).',
     });
   }
   if (!resolvable('@tensorflow/tfjs-node', projectRoot) && !resolvable('@tensorflow/tfjs-node-gpu', projectRoot)) {
