@@ -36,7 +36,7 @@ if (!env.ELECTRON_MAJOR_VER && !electronInstalled()) {
   const cmd = process.argv[2] ?? '';
   console.error(`electron-vite: electron is not installed; building for Electron ${major} (from package.json).`);
   if (cmd === 'dev' || cmd === 'preview') {
-    console.error('  `dev`/`preview` start Electron and will fail without it; use `npm run build` then `npm run cli -- serve`.');
+    console.error('  `dev`/`preview` start Electron and will fail without it; use `npm start` (it builds, then serves the workbench to your browser).');
   }
 }
 
