@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,9 +19,10 @@ import { createF4State, disposeF4State, f4BoundTensor, f4PowerIterate } from '..
 import { sedghiExactNorm } from '../src/main/engine/bounds/methods/sedghi.js';
 import { heNormalKernel, resnet18Stack } from '../src/main/cli/resnet18-stack.js';
 import { renderTable } from '../src/main/cli/bounds-format.js';
+import { settings } from '../src/main/settings.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const PYTHON = process.env.SPECTRAL_LAB_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+const PYTHON = settings().python;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 /**
  * A pause around every reference command, so each timed block, ours and the reference's, starts after one: thread
@@ -81,7 +82,7 @@ async function startReference(dir: string): Promise<Reference> {
 }
 
 async function main(): Promise<void> {
-  const backend = await selectBackend((process.env.SPECTRAL_LAB_BACKEND as never) ?? 'auto');
+  const backend = await selectBackend(settings().benchBackend);
   const stack = resnet18Stack();
   const kernels = stack.map((l, j) => heNormalKernel(l.shapeHWIO, j));
   const dir = mkdtempSync(join(tmpdir(), 'bench-bounds-'));

@@ -20,6 +20,7 @@ import { originalWasmKernel } from '../src/main/engine/backends/wasm-kernels/ove
 import { parseRunConfig } from '../src/shared/config.js';
 import { loadDataset } from '../src/main/engine/data/index.js';
 import { Trainer } from '../src/main/engine/train/trainer.js';
+import { settings } from '../src/main/settings.js';
 
 const args = process.argv.slice(2);
 const STEPS = Number(args[args.indexOf('--steps') + 1]) || 10;
@@ -188,7 +189,7 @@ for _ in range(${STEPS}):
     t = time.perf_counter(); step(); ts.append(time.perf_counter() - t)
 ts.sort(); print(f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads): step median {ts[len(ts)//2]*1000:.0f} ms (min {ts[0]*1000:.0f} ms)")
 `;
-  const r = spawnSync(process.env.SPECTRAL_LAB_PYTHON ?? '/usr/bin/python3', ['-c', script], { encoding: 'utf8' });
+  const r = spawnSync(settings().python, ['-c', script], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : `PyTorch reference unavailable (${r.stderr.trim().split('\n').pop()}); apt-get install python3-torch`;
 }
 

@@ -9,6 +9,7 @@ import type { RunConfig } from '../../shared/config.js';
 import { startRun } from '../engine/host.js';
 import { checkpointFolder } from '../engine/train/checkpoint-folder.js';
 import type { EnginePort, EngineRun, ResumePoint } from './ports.js';
+import { settings } from '../settings.js';
 
 export interface HostEngineOptions {
   /** Checkpoints of run X go to <checkpointRoot>/<X>. */
@@ -26,7 +27,7 @@ export interface HostEngineOptions {
  * set explicitly.
  */
 export function wasmThreadsPerRun(maxConcurrent: number, cores = os.availableParallelism(), env = process.env): number | undefined {
-  if (maxConcurrent <= 1 || env.SPECTRAL_LAB_WASM_THREADS) return undefined;
+  if (maxConcurrent <= 1 || settings(env).wasmThreads !== null) return undefined;
   return Math.max(1, Math.min(4, Math.floor(cores / maxConcurrent)));
 }
 

@@ -3,6 +3,8 @@
  * Spectral Lab command line: one thin dispatcher; each command lives in its own module and exports
  * `run(argv): Promise<number>` (the exit code). Imports are lazy so `bounds` never loads sqlite3 or the UI.
  */
+import { settings } from '../settings.js';
+
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> }> = {
   bounds: { summary: 'per-layer spectral-norm bounds of a kernel file or the built-in ResNet-18 stack', load: () => import('./bounds.js') },
   train: { summary: 'train a network from a run config (JSON) with a live progress bar', load: () => import('./train.js') },
@@ -25,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return name ? 0 : 1;
   }
+  settings(); // a bad SPECTRAL_LAB_* value fails here, naming the variable, before a command starts
   const cmd = COMMANDS[name];
   if (!cmd) {
     console.error(`Unknown command '${name}'.\n\n${usage()}`);

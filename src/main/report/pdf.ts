@@ -6,12 +6,11 @@
  */
 import fs from 'node:fs';
 import { ExportError } from './errors.js';
+import { settings } from '../settings.js';
 
-/** Debian's chromium; another Chromium-based browser can be named in SPECTRAL_LAB_CHROMIUM. */
-export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
-
+/** Debian's chromium, or the Chromium-based browser named in SPECTRAL_LAB_CHROMIUM (settings.ts). */
 export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.SPECTRAL_LAB_CHROMIUM?.trim() || DEFAULT_CHROMIUM;
+  return settings(env).chromium;
 }
 
 /** Renders HTML to PDF bytes. */

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount, setWasmPaths, version_wasm, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { enableComplexStorage, registerWasmKernels } from './wasm-kernels/index.js';
 import { bridgeThreadedWasm, unrefWorkers } from './wasm-threads.js';
+import { settings } from '../../settings.js';
 
 /** The folder holding tfjs-backend-wasm's .wasm binaries, with a trailing separator. */
 export function wasmBinaryFolder(): string {
@@ -37,8 +38,8 @@ export interface WasmStart {
  * once, set SPECTRAL_LAB_WASM_THREADS=1. Beyond 4, XNNPACK's small-batch kernels gain little.
  */
 export function wantedWasmThreads(): number {
-  const env = Number(process.env.SPECTRAL_LAB_WASM_THREADS);
-  if (Number.isInteger(env) && env >= 1) return Math.min(env, 8);
+  const wanted = settings().wasmThreads;
+  if (wanted !== null) return wanted;
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, Math.min(4, cores));
 }

@@ -3,13 +3,13 @@
  * records of 1 label byte + 3,072 pixel bytes (1,024 R, then G, then B, row-major 32x32). Read from
  * the extracted cifar-10-batches-bin/ folder or straight from cifar-10-binary.tar.gz.
  */
-import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { statOrNull } from './files.js';
 import { ImageSplit } from './split.js';
 import { readTarArchive } from './tar.js';
 import { DatasetError, fmtInt, type Dataset, type SplitLimit } from './types.js';
+import { settings } from '../../settings.js';
 
 export const CIFAR10_CLASS_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 export const CIFAR10_TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'];
@@ -25,7 +25,7 @@ const CORRUPT = `Re-extract ${CIFAR10_ARCHIVE} or re-download it (md5 c32a1d4ab5
 
 /** Root for downloaded datasets: $SPECTRAL_LAB_DATA, else ~/.spectral-lab/datasets. */
 export function defaultDataRoot(): string {
-  return process.env.SPECTRAL_LAB_DATA || path.join(os.homedir(), '.spectral-lab', 'datasets');
+  return settings().dataDir;
 }
 
 /** Where `downloadCifar10` puts the archive by default and where `loadCifar10` looks without a path. */

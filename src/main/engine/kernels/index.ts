@@ -23,6 +23,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
+import { settings } from '../../settings.js';
 
 export type KernelName = 'f4' | 'frequency' | 'heap' | 'filter-grad' | 'relaxed-probe';
 export interface Variant {
@@ -134,7 +135,7 @@ let relaxed: boolean | undefined;
 export function relaxedSimdAvailable(): boolean {
   if (relaxed !== undefined) return relaxed;
   const wasm = webAssembly();
-  if (!wasm || process.env.SPECTRAL_LAB_WASM_FMA === '0') return (relaxed = false);
+  if (!wasm || !settings().wasmFma) return (relaxed = false);
   try {
     return (relaxed = wasm.validate(kernelBytes('relaxed-probe', { fused: true })));
   } catch {

@@ -11,6 +11,7 @@
  */
 import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
 import type { WasmMemoryLike } from './heap-simd.js';
+import { settings } from '../../../settings.js';
 
 /** The helper's code (command-thread.ts): instantiate modules on the shared memory as they come, run a call. */
 const SETUP = `
@@ -52,8 +53,7 @@ function startThread(memory: WasmMemoryLike): Thread | null {
 
 /** The helper for `memory` (started on first use), or null where the memory is not shared or threads are off. */
 export function heapHelper(memory: WasmMemoryLike): HeapHelper | null {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  if (env?.SPECTRAL_LAB_WASM_HELPER === '0' || memory.buffer instanceof ArrayBuffer) return null;
+  if (!settings().wasmHelper || memory.buffer instanceof ArrayBuffer) return null;
   if (!threads.has(memory)) threads.set(memory, startThread(memory));
   const t = threads.get(memory);
   if (!t) return null;

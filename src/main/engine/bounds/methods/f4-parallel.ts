@@ -11,6 +11,7 @@
  */
 import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
 import type { F4SimdPasses } from './f4-simd.js';
+import { settings } from '../../../settings.js';
 
 /** [float offset in the module's memory, length]; outputs carry `add`: summed into (z) or copied over (u). */
 export type Range = [at: number, n: number];
@@ -64,7 +65,7 @@ let thread: CommandThread | null | undefined;
 /** Off with SPECTRAL_LAB_F4_THREADS=1, or where threads or shared memory are unavailable. */
 function helperThread(p: F4SimdPasses): CommandThread | null {
   if (thread !== undefined) return thread;
-  if (process.env.SPECTRAL_LAB_F4_THREADS === '1') return (thread = null);
+  if (settings().f4Threads === 1) return (thread = null);
   return (thread = startCommandThread(SETUP, BODY, { module: p.module }));
 }
 
