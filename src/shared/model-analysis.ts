@@ -98,3 +98,43 @@ export interface ModelCertificates {
   pgd: number[] | null;
   lipschitz: number;
 }
+
+// ---------------------------------------------------------------- the Models view's API
+
+/** A model sent from the UI: its file(s) as bytes (model.onnx [+ external data], or model.json + weight shards). */
+export interface ModelUpload {
+  files: { name: string; base64: string }[];
+}
+
+/** The request body of an upload may hold this many bytes (base64 included); serve raises its limit to it for analyseModel. */
+export const MODEL_UPLOAD_MAX_BYTES = 400 * 1024 * 1024;
+
+export interface ModelAnalysisRequest {
+  /** [C, H, W] or [D]; overrides the file's input shape. */
+  inputShape?: number[];
+  mean?: number[];
+  std?: number[];
+  /** Labelled set for certificates: mnist, fashion-mnist, cifar10, or a folder / IDX file on the lab's machine. */
+  dataset?: string;
+  epsilons?: number[];
+  /** Test images used for certificates (default 1000). */
+  limit?: number;
+  /** PGD steps per eps (default 10; 0 skips the attack). */
+  pgdSteps?: number;
+  /** Name shown in the list (default: the model file's name). */
+  name?: string;
+}
+
+export interface ModelAnalysisSummary {
+  id: string;
+  name: string;
+  format: 'onnx' | 'tfjs';
+  createdAt: number;
+  layers: number;
+  lipschitz: number | null;
+}
+
+export interface StoredModelAnalysis {
+  summary: ModelAnalysisSummary;
+  analysis: ModelAnalysis;
+}

@@ -4,7 +4,7 @@
  * ModelAnalysis contract, shared/model-analysis.ts); the columns are what the list shows and sorts by.
  */
 import crypto from 'node:crypto';
-import type { ModelAnalysis } from '../../shared/model-analysis.js';
+import type { ModelAnalysis, ModelAnalysisSummary } from '../../shared/model-analysis.js';
 import type { Migration } from './schema.js';
 import type { SqliteDb } from './sqlite.js';
 
@@ -29,14 +29,7 @@ export const MIGRATION_9: Migration = {
   },
 };
 
-export interface ModelAnalysisSummary {
-  id: string;
-  name: string;
-  format: 'onnx' | 'tfjs';
-  createdAt: number;
-  layers: number;
-  lipschitz: number | null;
-}
+export type { ModelAnalysisSummary };
 
 interface Row {
   id: string;
