@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HTTP_EVENTS_ROUTE, isLabMethod, type LabApi } from '../../shared/api.js';
+import { MODEL_UPLOAD_MAX_BYTES } from '../../shared/model-analysis.js';
 import { buildHandlerTable } from '../app/handlers.js';
 import { contentSecurityPolicy, securityHeaders } from '../app/security.js';
 import { resolveStaticFile } from '../app/static-files.js';
@@ -105,8 +106,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (!type.startsWith('application/json')) {
       return sendError(res, 'bad-request', `Content-Type must be application/json, got '${type || 'none'}'.`, 'Send the body as JSON: {"args": [...]}.', 415);
     }
-    const body = await readBody(req, maxBody);
-    if (body === null) return sendError(res, 'bad-request', `The request body is over ${maxBody} bytes.`, 'Send smaller requests (configs are a few kB).', 413);
+    // A model upload carries the network's bytes; every other method a few kB.
+    const limit = method === 'analyseModel' ? Math.max(maxBody, MODEL_UPLOAD_MAX_BYTES) : maxBody;
+    const body = await readBody(req, limit);
+    if (body === null) return sendError(res, 'bad-request', `The request body is over ${limit} bytes.`, method === 'analyseModel' ? 'Analyse a model this large from a terminal: spectral-lab bounds --model FILE.' : 'Send smaller requests (configs are a few kB).', 413);
     let parsed: unknown;
     try {
       parsed = body.length ? JSON.parse(body) : {};
