@@ -199,6 +199,10 @@ describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
     await page.waitForSelector('[data-testid=view-compare] [data-testid=report-pdf]');
     const html = await download(page, () => page.click('[data-testid=view-compare] [data-testid=report-html]'));
     expect(html.name).toBe('compare-3-runs_report.html');
+    // A chart of the comparison names its runs in the figure's title and file name.
+    const svg = await download(page, () => page.click('[data-testid=compare-accuracy-export-svg]'));
+    expect(svg.name).toBe('baseline-50-1-f4-0-01-quoted-loose_eval-test-acc.svg');
+    expect(svg.bytes.toString('utf8')).toContain('<title>Test accuracy: baseline_50% &amp; #1, F4 β=0.01, &quot;quoted&quot;, loose</title>');
     expect(html.bytes.toString('utf8')).toContain('F4 β=0.01, &quot;quoted&quot;');
   });
 
