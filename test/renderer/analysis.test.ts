@@ -109,3 +109,19 @@ describe('runs table', () => {
     expect(visibleWindow(34 * 1000, 340, 34, 5000, 5)).toEqual({ start: 995, end: 1015 });
   });
 });
+
+describe('certified-accuracy curves of a seed group', () => {
+  it('gives each eps the exact accuracy of every member, with mean ± sd kept within [0, 1]', async () => {
+    const { curveBand, epsGrid } = await import('../../src/renderer/src/lib/certified.js');
+    const a = [0, 0, 0.1, 0.2, 0.4];
+    const b = [0, 0.05, 0.1, 0.3, 0.3];
+    const grid = epsGrid([a, b], 4);
+    expect(grid).toEqual([0, 0.1, 0.2, 0.30000000000000004, 0.4]);
+    const band = curveBand([a, b], grid);
+    // eps 0: 3/5 and 4/5 certified; eps 0.4: 1/5 and 0/5.
+    expect(band.mean[0]).toBeCloseTo(0.7, 12);
+    expect(band.mean[4]).toBeCloseTo(0.1, 12);
+    expect(band.lo[4]).toBe(0);
+    expect(band.hi.every((h) => h <= 1)).toBe(true);
+  });
+});

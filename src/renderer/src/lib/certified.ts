@@ -78,8 +78,9 @@ export function curveBand(members: readonly (readonly number[])[], grid: readonl
     const mu = v.reduce((a, b) => a + b, 0) / v.length;
     const sd = Math.sqrt(v.reduce((a, b) => a + (b - mu) ** 2, 0) / v.length);
     mean.push(mu);
-    lo.push(mu - sd);
-    hi.push(mu + sd);
+    // An accuracy band stays within [0, 1] (mean ± sd of a few seeds can leave it).
+    lo.push(Math.max(0, mu - sd));
+    hi.push(Math.min(1, mu + sd));
   }
   return { x: [...grid], mean, lo, hi };
 }
