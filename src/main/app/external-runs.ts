@@ -7,7 +7,7 @@
  * that are gone are recovered (crashed / cancelled), so a killed `train` does not stay 'running'.
  */
 import os from 'node:os';
-import type { LabEvent, RunDetail, RunStatus } from '../../shared/api.js';
+import type { LabEvent, RunDetail, RunProgress, RunStatus } from '../../shared/api.js';
 import { isStoreError, type Store } from '../store/index.js';
 import type { NewPoint, WatchedRun } from '../store/watch.js';
 
@@ -25,6 +25,8 @@ export interface ExternalRunsOptions {
 interface Known {
   status: RunStatus;
   lastStep: number;
+  /** Last value of the run's epoch series (fractional). */
+  epoch: number;
   marks: Map<number, number>;
   boundStep: number;
 }
@@ -49,6 +51,23 @@ export function metricEvents(runId: string, points: readonly NewPoint[], at: num
     g.values[p.name] = p.value;
   }
   return [...groups.values()].sort((a, b) => a.step - b.step).map((g) => ({ kind: 'metrics', runId, at, ...g }));
+}
+
+/**
+ * Progress of a run known only from the store: the step reached, the epoch series, and the totals
+ * its config implies (maxSteps, or epochs x the steps per epoch seen so far); the ETA extrapolates
+ * the time since it started.
+ */
+export function progressFromStore(detail: Pick<RunDetail, 'config' | 'startedAt' | 'status'>, step: number, epoch: number, now = Date.now()): RunProgress {
+  const cfg = detail.config as { maxSteps?: unknown; epochs?: unknown };
+  const totalEpochs = typeof cfg.epochs === 'number' ? cfg.epochs : null;
+  const byEpochs = totalEpochs !== null && epoch > 0 ? Math.round((totalEpochs * step) / epoch) : null;
+  const maxSteps = typeof cfg.maxSteps === 'number' ? cfg.maxSteps : null;
+  const totalSteps = maxSteps !== null && byEpochs !== null ? Math.min(maxSteps, byEpochs) : (maxSteps ?? byEpochs);
+  const fraction = totalSteps ? Math.min(1, step / totalSteps) : null;
+  const elapsed = detail.startedAt ? now - detail.startedAt : null;
+  const etaMs = fraction && elapsed !== null && detail.status === 'running' ? (elapsed * (1 - fraction)) / fraction : null;
+  return { step, totalSteps, epoch, totalEpochs, fraction, etaMs, phase: 'training' };
 }
 
 export class ExternalRunsWatch {
@@ -117,7 +136,7 @@ export class ExternalRunsWatch {
       // Runs already there when the watch starts are the baseline: the UI reads them with listRuns/getSeries.
       const fresh = !this.first;
       const marks = fresh ? { series: new Map<number, number>(), boundStep: -1 } : await this.store.runWatermarks(row.id);
-      this.known.set(row.id, { status, lastStep: fresh ? -1 : row.lastStep, marks: marks.series, boundStep: marks.boundStep });
+      this.known.set(row.id, { status, lastStep: fresh ? -1 : row.lastStep, epoch: 0, marks: marks.series, boundStep: marks.boundStep });
       if (!fresh) return;
       this.target.publish({ kind: 'run-status', runId: row.id, at, status, previous: null, message: null });
     }
@@ -126,17 +145,21 @@ export class ExternalRunsWatch {
     // Points first, then the status: a chart has the last points before the run shows as ended.
     if (row.lastStep === k.lastStep && !statusChanged) return;
     const points = await this.store.pointsSince(row.id, k.marks);
-    for (const p of points) k.marks.set(p.seriesId, Math.max(k.marks.get(p.seriesId) ?? -1, p.step));
+    for (const p of points) {
+      k.marks.set(p.seriesId, Math.max(k.marks.get(p.seriesId) ?? -1, p.step));
+      if (p.name === 'epoch' && Number.isFinite(p.value)) k.epoch = Math.max(k.epoch, p.value);
+    }
     for (const e of metricEvents(row.id, points, at)) this.target.publish(e);
     if (row.lastStep !== k.lastStep) {
       k.lastStep = row.lastStep;
       const detail = await this.target.getRun(row.id).catch(() => null);
-      if (detail?.progress) this.target.publish({ kind: 'progress', runId: row.id, at, progress: detail.progress });
-      const { boundStep } = await this.store.runWatermarks(row.id);
-      if (boundStep > k.boundStep) {
-        k.boundStep = boundStep;
-        this.target.publish({ kind: 'layer-bounds', runId: row.id, at, step: boundStep });
-      }
+      if (detail) this.target.publish({ kind: 'progress', runId: row.id, at, progress: detail.progress ?? progressFromStore(detail, row.lastStep, k.epoch, at) });
+    }
+    // An evaluation (bounds per layer) can land after the last step, with the run's end.
+    const { boundStep } = await this.store.runWatermarks(row.id);
+    if (boundStep > k.boundStep) {
+      k.boundStep = boundStep;
+      this.target.publish({ kind: 'layer-bounds', runId: row.id, at, step: boundStep });
     }
     if (statusChanged) {
       const detail = await this.target.getRun(row.id).catch(() => null);

@@ -35,7 +35,7 @@ export interface ServeProcess {
 }
 
 export async function spawnServe(opts: ServeProcessOptions): Promise<ServeProcess> {
-  const args = ['--import', 'tsx', path.join(ROOT, 'src/main/cli/index.ts'), 'serve', '--port', '0', '--no-open', '--data', opts.dataDir];
+  const args = ['--import', 'tsx', path.join(ROOT, 'src/main/cli/index.ts'), 'serve', '--port', '0', '--no-open', '--store', opts.dataDir];
   if (opts.maxConcurrent !== undefined) args.push('--max-concurrent', String(opts.maxConcurrent));
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -1,0 +1,120 @@
+/**
+ * Many processes, one store (issue 11): `serve` (a real child process) holds a store while two
+ * `spectral-lab train --store` processes record into it. Both complete; while they run the API lists
+ * them and the event stream carries their status, progress and metrics (the app polls the store
+ * about once a second); afterwards PRAGMA integrity_check passes. The second run's config names a
+ * checkpoints.dir, which is honoured although a store is used.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { unwrapReply, type LabEvent } from '../../src/shared/api.js';
+import { openStore } from '../../src/main/store/index.js';
+import { spawnServe } from '../e2e/support/serve-process.js';
+import { startCli, tempFolder, tinyConfig } from './support/processes.js';
+
+const made: string[] = [];
+afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+/** Every LabEvent of serve's event stream (server-sent events), with the time it arrived. */
+async function listen(origin: string, token: string, into: { at: number; e: LabEvent }[]): Promise<() => void> {
+  const ctrl = new AbortController();
+  const res = await fetch(`${origin}/api/events`, { headers: { authorization: `Bearer ${token}` }, signal: ctrl.signal });
+  expect(res.status).toBe(200);
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buf = '';
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buf += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buf.indexOf('\n\n')) >= 0) {
+          const frame = buf.slice(0, end);
+          buf = buf.slice(end + 2);
+          const data = frame.split('\n').find((l) => l.startsWith('data: '));
+          if (frame.startsWith('event: lab') && data) into.push({ at: Date.now(), e: JSON.parse(data.slice(6)) as LabEvent });
+        }
+      }
+    } catch {
+      // aborted at the end of the test
+    }
+  })();
+  return () => ctrl.abort();
+}
+
+async function api<T>(origin: string, token: string, method: string, args: unknown[]): Promise<T> {
+  const res = await fetch(`${origin}/api/${method}`, {
+    method: 'POST',
+    body: JSON.stringify({ args }),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return unwrapReply<T>(await res.json());
+}
+
+test('serve shows two train processes recording into its store, live; both complete; the store is intact', async () => {
+  const store = tempFolder('shared-store');
+  const cfgDir = tempFolder('cfg');
+  const ckpts = tempFolder('ckpt-dir');
+  made.push(store, cfgDir, ckpts);
+  const serve = await spawnServe({ dataDir: store });
+  const events: { at: number; e: LabEvent }[] = [];
+  const stopListening = await listen(serve.origin, serve.token, events);
+  try {
+    const trains = [
+      startCli(['train', tinyConfig(cfgDir, 'first', 200, { evaluation: { everySteps: 100, trainSubset: 300, exactNorm: false } }), '--backend', 'wasm', '--store', store], 240_000),
+      startCli(['train', tinyConfig(cfgDir, 'second', 200, { checkpoints: { enabled: true, dir: ckpts } }), '--backend', 'wasm', '--store', store], 240_000),
+    ];
+    // The training of each has started when it prints its run line ('started' event).
+    const started = await Promise.all(trains.map(async (t) => ({ id: (await t.waitFor(/run (\S+): /, 120_000))[1], at: Date.now() })));
+    const ids = started.map((s) => s.id);
+
+    // Listed by the API while they run, with a live status.
+    let listed: { id: string; status: string }[] = [];
+    for (let i = 0; i < 40 && !(listed.length === 2 && listed.every((r) => r.status === 'running')); i++) {
+      listed = (await api<{ runs: { id: string; status: string }[] }>(serve.origin, serve.token, 'listRuns', [{}])).runs.filter((r) => ids.includes(r.id));
+      if (trains.some((t) => t.child.exitCode !== null)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(listed.map((r) => r.status), 'both runs listed as running while they train').toEqual(['running', 'running']);
+
+    const results = await Promise.all(trains.map((t) => t.done));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    // The watch reports the end within a poll or two.
+    const deadline = Date.now() + 10_000;
+    const ended = (id: string): boolean => events.some(({ e }) => e.kind === 'run-status' && e.runId === id && e.status === 'completed');
+    while (!ids.every(ended) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+
+    for (const { id, at } of started) {
+      const mine = events.filter(({ e }) => 'runId' in e && e.runId === id);
+      const kinds = new Set(mine.map(({ e }) => e.kind));
+      expect([...kinds].sort(), `events of ${id}`).toEqual(expect.arrayContaining(['metrics', 'progress', 'run-status', 'layer-bounds']));
+      expect(ended(id), `${id} reported completed`).toBe(true);
+      // Live: the first progress of a run started elsewhere arrives within ~2 s (1 s poll + 250 ms store batches), slack for a loaded machine.
+      const firstProgress = mine.find(({ e }) => e.kind === 'progress' || e.kind === 'metrics');
+      expect(firstProgress, `live progress of ${id}`).toBeDefined();
+      expect((firstProgress as { at: number }).at - at).toBeLessThan(3000);
+      const metrics = mine.filter(({ e }) => e.kind === 'metrics').map(({ e }) => e as Extract<LabEvent, { kind: 'metrics' }>);
+      expect(metrics.some((m) => typeof m.values['train/loss'] === 'number')).toBe(true);
+    }
+
+    const s = await openStore({ dataDir: store, readonly: true });
+    try {
+      expect(await s.checkIntegrity()).toEqual({ ok: true, messages: ['ok'] });
+      for (const id of ids) expect((await s.getRun(id)).status).toBe('completed');
+      const cps = await s.listCheckpoints(ids[1]);
+      expect(cps.length).toBeGreaterThan(0);
+      for (const cp of cps) expect(path.dirname(cp.path)).toBe(path.join(ckpts, ids[1]));
+      expect(fs.readdirSync(path.join(ckpts, ids[1])).some((f) => f.endsWith('.slw'))).toBe(true);
+    } finally {
+      await s.close();
+    }
+    serve.assertAlive();
+  } finally {
+    stopListening();
+    await serve.stop();
+  }
+}, 300_000);
