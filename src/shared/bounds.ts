@@ -4,7 +4,7 @@
  * renderer all speak about a bound the same way.
  */
 
-import type { BoundKind, BoundMethod } from './bound-methods.js';
+import { BOUND_METHODS, type BoundKind, type BoundMethod } from './bound-methods.js';
 
 /** What each method is (kind, validity, label, colour) lives in the one registry, bound-methods.ts. */
 export type { BoundKind, BoundMethod } from './bound-methods.js';
@@ -164,7 +164,28 @@ export interface LayerBoundsReport {
   skipped: { method: string; reason: string }[];
 }
 
-/** Every value of a report, in the registry's order of fields (F4 first, the operator estimate last). */
+type ReportField = 'f4' | 'f4Polyphase' | 'gram' | 'toeplitz' | 'exactCircular' | 'operator';
+
+/**
+ * Where each method of the registry sits in a LayerBoundsReport (null: not computed per layer by the engine). A
+ * method added to the registry is a compile error here until the engine gives it a place.
+ */
+export const REPORT_FIELDS = {
+  f4: 'f4',
+  'f4-polyphase': 'f4Polyphase',
+  'gram-iteration': 'gram',
+  'toeplitz-norm2toep': 'toeplitz',
+  'miyato-t': null,
+  'sedghi-exact': 'exactCircular',
+  'dense-exact': null,
+  'operator-power': 'operator',
+} as const satisfies Record<BoundMethod, ReportField | null>;
+
+/** Every value of a report, in the registry's display order. */
 export function reportResults(r: LayerBoundsReport): BoundResult[] {
-  return [r.f4, r.f4Polyphase, r.gram, r.toeplitz, r.exactCircular, r.operator].filter((b): b is BoundResult => b !== undefined);
+  return BOUND_METHODS.flatMap((m) => {
+    const field = REPORT_FIELDS[m.id];
+    const b = field === null ? undefined : r[field];
+    return b === undefined ? [] : [b];
+  });
 }
