@@ -12,6 +12,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { openStore } from '../../src/main/store/index.js';
 import { acquireRunLock, runLockPath } from '../../src/main/store/lock.js';
 import { processIdentity } from '../../src/main/store/process-identity.js';
+import { isOwnerGone } from '../../src/main/store/recovery.js';
 import { sampleConfig } from './helpers.js';
 import {
   fillDisk, mountTmpfs, remountReadOnly, ROOT, runCli, startCli, startScript, tempFolder, tinyConfig, tmpfsUnavailable, unmountTmpfs,
@@ -146,6 +147,20 @@ test('queued runs of a killed process are cancelled at the next open; those of a
     await alive.done;
   }
 }, 60_000);
+
+test('a run whose pid now belongs to another program is seen as orphaned (identity); a matching identity is proof of life', () => {
+  const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    const now = 1_000_000;
+    const row = { host: os.hostname(), created_at: 0, started_at: 0, heartbeat_at: now - 1000, status: 'running' };
+    expect(isOwnerGone({ ...row, pid: other.pid as number, owner: `${processIdentity()?.split(':')[0]}:1` }, 60_000, now)).toBe(true);
+    expect(isOwnerGone({ ...row, pid: other.pid as number, owner: processIdentity(other.pid) }, 60_000, now)).toBe(false);
+    // A paused run sends no heartbeat: a live owner with a matching identity keeps it.
+    expect(isOwnerGone({ ...row, pid: process.pid, owner: processIdentity(), heartbeat_at: 0 }, 60_000, now)).toBe(false);
+  } finally {
+    other.kill();
+  }
+});
 
 describe('a stale run lock whose pid now belongs to another program', () => {
   test('with the owner\'s identity recorded, it is recognised (start time / boot id) and taken over', async () => {
