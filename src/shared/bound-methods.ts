@@ -224,8 +224,13 @@ export function seriesSpecs(registry: readonly BoundMethodSpec[] = BOUND_METHODS
   return [...registry, ...reshapes, CERTIFIED_SPEC].sort((a, b) => a.order - b.order);
 }
 
+/** The default registry's specs by id, built once: the UI asks for them per layer and step. */
+let defaultSpecs: Map<string, BoundMethodSpec> | null = null;
+
 export function methodSpec(id: string, registry: readonly BoundMethodSpec[] = BOUND_METHODS): BoundMethodSpec | undefined {
-  return seriesSpecs(registry).find((m) => m.id === id);
+  if (registry !== BOUND_METHODS) return seriesSpecs(registry).find((m) => m.id === id);
+  defaultSpecs ??= new Map(seriesSpecs().map((m) => [m.id, m]));
+  return defaultSpecs.get(id);
 }
 
 export function isBoundMethod(id: string): id is BoundMethod {
