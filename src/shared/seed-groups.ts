@@ -43,7 +43,9 @@ export function groupBySeed(runs: readonly RunConfigRef[]): SeedGroup[] {
   }
   const list = [...groups.values()];
   const varying = varyingPaths(list.map((g) => g.config));
-  return list.map(({ config, ...g }) => (g.runIds.length > 1 ? { ...g, label: sharedLabel(config, varying, g.seeds) } : g));
+  return list.map(({ config, ...g }) =>
+    g.runIds.length > 1 ? { ...g, label: sharedLabel(config, varying, g.seeds) } : g,
+  );
 }
 
 /** Leaf paths of a config (objects flattened with dots; arrays are values), seed and name left out. */
@@ -72,7 +74,11 @@ const HEADLINE_PATHS = ['dataset.name', 'dataset', 'model.arch', 'model', 'regul
  * A seed group named by what its runs share, never after one member: the headline fields, then the fields that set
  * it apart from the other groups, then its seeds, e.g. "mnist · lip-cnn · f4 β=0.01 · lr=0.05 (seeds 0, 1, 2)".
  */
-export function sharedLabel(config: { [key: string]: unknown }, varying: readonly string[] = [], seeds: readonly (number | null)[] = []): string {
+export function sharedLabel(
+  config: { [key: string]: unknown },
+  varying: readonly string[] = [],
+  seeds: readonly (number | null)[] = [],
+): string {
   const l = leaves(config);
   const parts: string[] = [];
   const value = (p: string) => {
@@ -89,7 +95,8 @@ export function sharedLabel(config: { [key: string]: unknown }, varying: readonl
     parts.push(`${p.split('.').slice(-1)[0]}=${value(p) ?? '—'}`);
   }
   const known = seeds.filter((x): x is number => x !== null);
-  const seedText = known.length === seeds.length && known.length > 0 ? `seeds ${known.join(', ')}` : `${seeds.length} seeds`;
+  const seedText =
+    known.length === seeds.length && known.length > 0 ? `seeds ${known.join(', ')}` : `${seeds.length} seeds`;
   return `${parts.length ? parts.join(' · ') : 'same config'} (${seedText})`;
 }
 

@@ -31,10 +31,23 @@ let loose: string;
 async function addLooseRun(dataDir: string): Promise<string> {
   const store = await openStore({ dataDir });
   try {
-    const rec = await store.createRun({ name: 'loose', config: { dataset: { name: 'mnist' }, model: { arch: 'mnist-cnn' }, regularizer: { kind: 'none', beta: 0 } } });
+    const rec = await store.createRun({
+      name: 'loose',
+      config: { dataset: { name: 'mnist' }, model: { arch: 'mnist-cnn' }, regularizer: { kind: 'none', beta: 0 } },
+    });
     const w = await store.writer(rec.id);
     await w.start('wasm');
-    await w.layers([{ name: 'conv1', kind: 'conv', kernelShape: [3, 3, 1, 16], stride: 1, padding: 'same', inputSize: [28, 28], index: 0 }]);
+    await w.layers([
+      {
+        name: 'conv1',
+        kind: 'conv',
+        kernelShape: [3, 3, 1, 16],
+        stride: 1,
+        padding: 'same',
+        inputSize: [28, 28],
+        index: 0,
+      },
+    ]);
     // The regulariser's penalty is ~1000x the loss: it needs its own axis.
     for (let step = 0; step <= 20; step++) {
       w.scalar('train/loss', step, 2 / (step + 1), step / 10);
@@ -54,7 +67,7 @@ async function addLooseRun(dataDir: string): Promise<string> {
 }
 
 async function download(p: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
-  const [d] = await Promise.all([p.waitForEvent('download', { timeout: 60_000 }), click()]) as [Download, void];
+  const [d] = (await Promise.all([p.waitForEvent('download', { timeout: 60_000 }), click()])) as [Download, void];
   const file = path.join(tmp, `dl-${Date.now()}-${d.suggestedFilename()}`);
   await d.saveAs(file);
   return { name: d.suggestedFilename(), bytes: readFileSync(file) };
@@ -62,7 +75,11 @@ async function download(p: Page, click: () => Promise<void>): Promise<{ name: st
 
 /** RGBA of the top-left pixel of an 8-bit RGBA PNG (for the first pixel every PNG filter predicts 0). */
 function firstPixel(png: Uint8Array): number[] {
-  const idat = Buffer.concat(pngChunks(png).filter((c) => c.type === 'IDAT').map((c) => Buffer.from(c.data)));
+  const idat = Buffer.concat(
+    pngChunks(png)
+      .filter((c) => c.type === 'IDAT')
+      .map((c) => Buffer.from(c.data)),
+  );
   const raw = inflateSync(idat);
   return [...raw.subarray(1, 5)];
 }
@@ -118,11 +135,14 @@ describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
     expect(firstPixel(hi.bytes)).toEqual([255, 255, 255, 255]);
     // The page itself stayed dark.
     expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
-    if (process.env.FIGURES_SHOTS) writeFileSync(path.join(process.env.FIGURES_SHOTS, 'figures-export-loss-300dpi.png'), hi.bytes);
+    if (process.env.FIGURES_SHOTS)
+      writeFileSync(path.join(process.env.FIGURES_SHOTS, 'figures-export-loss-300dpi.png'), hi.bytes);
   });
 
   it('exports an SVG in the paper style with its title naming the run and the legend outside the plot', async () => {
-    const svg = (await download(page, () => page.click('[data-testid=chart-accuracy-export-svg]'))).bytes.toString('utf8');
+    const svg = (await download(page, () => page.click('[data-testid=chart-accuracy-export-svg]'))).bytes.toString(
+      'utf8',
+    );
     expect(svg).toContain('<title>Accuracy: baseline_50% &amp; #1</title>');
     expect(svg).toMatch(/<rect width="100%" height="100%" fill="#ffffff"\/>/);
     const clip = /<clipPath id="plot-area"><rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/.exec(svg);
@@ -195,23 +215,31 @@ describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
     expect(Number(await page.getAttribute('[data-testid=compare-tightness]', 'data-scale-max'))).toBeCloseTo(3, 3);
     expect(Number(await base.getAttribute('data-scale-max'))).toBeCloseTo(3, 3);
     expect(Number(await other.getAttribute('data-scale-max'))).toBeCloseTo(3, 3);
-    await page.locator('[data-testid=compare-tightness]').screenshot({ path: path.join(process.env.FIGURES_SHOTS ?? tmp, 'figures-compare-tightness.png') });
+    await page
+      .locator('[data-testid=compare-tightness]')
+      .screenshot({ path: path.join(process.env.FIGURES_SHOTS ?? tmp, 'figures-compare-tightness.png') });
     await page.waitForSelector('[data-testid=view-compare] [data-testid=report-pdf]');
     const html = await download(page, () => page.click('[data-testid=view-compare] [data-testid=report-html]'));
     expect(html.name).toBe('compare-3-runs_report.html');
     // A chart of the comparison names its runs in the figure's title and file name.
     const svg = await download(page, () => page.click('[data-testid=compare-accuracy-export-svg]'));
     expect(svg.name).toBe('baseline-50-1-f4-0-01-quoted-loose_eval-test-acc.svg');
-    expect(svg.bytes.toString('utf8')).toContain('<title>Test accuracy: baseline_50% &amp; #1, F4 β=0.01, &quot;quoted&quot;, loose</title>');
+    expect(svg.bytes.toString('utf8')).toContain(
+      '<title>Test accuracy: baseline_50% &amp; #1, F4 β=0.01, &quot;quoted&quot;, loose</title>',
+    );
     expect(html.bytes.toString('utf8')).toContain('F4 β=0.01, &quot;quoted&quot;');
   });
 
   it('draws the regulariser on its own right-hand axis, on screen and in the SVG', async () => {
     await page.goto(`${serve.origin}/#/run/${encodeURIComponent(loose)}`);
     await page.waitForSelector('[data-testid=chart-loss][data-point-count]:not([data-point-count="0"])');
-    await page.locator('[data-testid=chart-loss]').screenshot({ path: path.join(process.env.FIGURES_SHOTS ?? tmp, 'figures-loss-reg-axis.png') });
+    await page
+      .locator('[data-testid=chart-loss]')
+      .screenshot({ path: path.join(process.env.FIGURES_SHOTS ?? tmp, 'figures-loss-reg-axis.png') });
     // The left axis fits the loss (at most 2), not the penalty (up to 3000).
-    expect(Number((await page.getAttribute('[data-testid=chart-loss]', 'data-y-range'))?.split(',')[1])).toBeLessThanOrEqual(2.5);
+    expect(
+      Number((await page.getAttribute('[data-testid=chart-loss]', 'data-y-range'))?.split(',')[1]),
+    ).toBeLessThanOrEqual(2.5);
     const svg = (await download(page, () => page.click('[data-testid=chart-loss-export-svg]'))).bytes.toString('utf8');
     expect(svg).toContain('<title>Loss: loose</title>');
     expect(svg.match(/rotate\(-90\)/g)).toHaveLength(2);

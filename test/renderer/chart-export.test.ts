@@ -22,11 +22,22 @@ describe('SVG figure', () => {
     const out = buildPlot(
       [
         { id: 'a', label: 'training loss', x: [0, 1], y: [1, 0.2] },
-        { id: 'r', label: 'regulariser (before β)', x: [0, 1], y: [30, 10], axis: 'y2', color: '#009e73', dashed: true },
+        {
+          id: 'r',
+          label: 'regulariser (before β)',
+          x: [0, 1],
+          y: [30, 10],
+          axis: 'y2',
+          color: '#009e73',
+          dashed: true,
+        },
       ],
       base,
     );
-    const svg = plotToSvg(out, { ...frame, y2: { ticks: [{ value: 10, label: '10' }], toPx: (y) => 170 - y * 5, label: 'regulariser' } });
+    const svg = plotToSvg(out, {
+      ...frame,
+      y2: { ticks: [{ value: 10, label: '10' }], toPx: (y) => 170 - y * 5, label: 'regulariser' },
+    });
     const width = 400 + legendWidth(out);
     expect(legendWidth(out)).toBeGreaterThan(150);
     expect(svg).toContain(`width="${width}" height="200" viewBox="0 0 ${width} 200"`);

@@ -20,7 +20,9 @@ function rgbPng(w: number, h: number): Uint8Array {
   const raw = Buffer.alloc(h * (1 + 3 * w), 255);
   for (let y = 0; y < h; y++) raw[y * (1 + 3 * w)] = 0;
   const sig = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
-  return new Uint8Array(Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]));
+  return new Uint8Array(
+    Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]),
+  );
 }
 
 describe('PNG print resolution (pHYs)', () => {

@@ -37,10 +37,17 @@ afterAll(async () => {
 describe('getReport', () => {
   test('HTML: the same report as `export --format html` of the same runs', async () => {
     const file = await lab.getReport([fx.base, fx.reg], { format: 'html' });
-    expect(file).toMatchObject({ filename: 'compare-2-runs_report.html', mimeType: 'text/html;charset=utf-8', encoding: 'utf8' });
+    expect(file).toMatchObject({
+      filename: 'compare-2-runs_report.html',
+      mimeType: 'text/html;charset=utf-8',
+      encoding: 'utf8',
+    });
     let out = '';
     const stderr = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
-    const code = await exportRun(['--data', fx.dataDir, '--format', 'html', '--runs', `${fx.base},${fx.reg}`], { stdout: { write: (s: string) => (out += s) }, stderr });
+    const code = await exportRun(['--data', fx.dataDir, '--format', 'html', '--runs', `${fx.base},${fx.reg}`], {
+      stdout: { write: (s: string) => (out += s) },
+      stderr,
+    });
     expect(code).toBe(0);
     expect(timeless(file.content)).toBe(timeless(out));
     expect(file.content).toContain('Per-layer bounds of baseline_50% &amp; #1');
@@ -50,7 +57,11 @@ describe('getReport', () => {
 
   test.skipIf(!HAVE_CHROMIUM)('PDF: printed by the headless Chromium, base64 in the reply', async () => {
     const file = await lab.getReport([fx.base], { format: 'pdf' });
-    expect(file).toMatchObject({ filename: 'baseline-50-1_report.pdf', mimeType: 'application/pdf', encoding: 'base64' });
+    expect(file).toMatchObject({
+      filename: 'baseline-50-1_report.pdf',
+      mimeType: 'application/pdf',
+      encoding: 'base64',
+    });
     const bytes = Buffer.from(file.content, 'base64');
     expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(bytes.length).toBeGreaterThan(10_000);
@@ -62,9 +73,17 @@ describe('getReport', () => {
     expect(bad).toMatchObject({ ok: false, code: 'bad-request' });
     const gone = await table.get('getReport')?.handle([['no-such-run'], { format: 'html' }]);
     expect(gone).toMatchObject({ ok: false, code: 'not-found' });
-    const noBrowser = await createLab({ dataDir: fx.dataDir, shell: 'serve', presetsDir: null, log: () => undefined, printPdf: () => chromiumPrinter(path.join(tmp, 'no-chromium')) });
+    const noBrowser = await createLab({
+      dataDir: fx.dataDir,
+      shell: 'serve',
+      presetsDir: null,
+      log: () => undefined,
+      printPdf: () => chromiumPrinter(path.join(tmp, 'no-chromium')),
+    });
     try {
-      const reply = await buildHandlerTable(noBrowser, () => undefined).get('getReport')?.handle([[fx.base], { format: 'pdf' }]);
+      const reply = await buildHandlerTable(noBrowser, () => undefined)
+        .get('getReport')
+        ?.handle([[fx.base], { format: 'pdf' }]);
       expect(reply).toMatchObject({ ok: false, code: 'unavailable' });
       const body = reply as { error: string; hint: string };
       expect(body.error).toMatch(/No Chromium at .*no-chromium.*apt install chromium/);

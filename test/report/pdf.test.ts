@@ -16,7 +16,10 @@ import { buildFixture, type Fixture } from './fixture.js';
 const CHROMIUM = chromiumPath();
 const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
 const HAVE_POPPLER = ['/usr/bin/pdftotext', '/usr/bin/pdfinfo'].every((p) => fs.existsSync(p));
-if (!HAVE_CHROMIUM || !HAVE_POPPLER) console.warn(`pdf export tests skipped: need ${CHROMIUM} (apt install chromium) and poppler-utils (apt install poppler-utils).`);
+if (!HAVE_CHROMIUM || !HAVE_POPPLER)
+  console.warn(
+    `pdf export tests skipped: need ${CHROMIUM} (apt install chromium) and poppler-utils (apt install poppler-utils).`,
+  );
 
 let fx: Fixture;
 let tmp: string;
@@ -82,7 +85,11 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_POPPLER)('export --format pdf', () => {
   test('the print layout keeps every table within A4 width', async () => {
     const html = path.join(tmp, 'report.html');
     expect((await exp(['--out', html])).code).toBe(0);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu'],
+    });
     try {
       // A4 (210 mm) less the report's 12 mm side margins, in CSS pixels (96 per inch).
       const width = Math.floor(((210 - 24) / 25.4) * 96);

@@ -29,7 +29,12 @@ beforeAll(async () => {
   dataDir = path.join(tmp, 'data');
   const store = await openStore({ dataDir });
   try {
-    const config = (seed: number, beta: number) => ({ seed, dataset: { name: 'mnist' }, model: { arch: 'mnist-cnn' }, regularizer: { kind: 'f4-min', beta } });
+    const config = (seed: number, beta: number) => ({
+      seed,
+      dataset: { name: 'mnist' },
+      model: { arch: 'mnist-cnn' },
+      regularizer: { kind: 'f4-min', beta },
+    });
     for (let i = 0; i < 3; i++) {
       const rec = await store.createRun({ name: `rep-${i}`, config: config(i, 0.01) });
       const w = await store.writer(rec.id);
@@ -59,7 +64,10 @@ describe('seed groups in exported tables', () => {
     expect(md).toContain('## Seed groups');
     const rows = md.split('\n').filter((l) => l.includes('(seeds 0, 1, 2)'));
     expect(rows).toHaveLength(1);
-    const cells = rows[0].split(/(?<!\\)\|/).map((c) => c.trim()).slice(1, -1);
+    const cells = rows[0]
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim())
+      .slice(1, -1);
     const acc = meanSd(ACC) as { mean: number; sd: number };
     const cert = meanSd(CERT) as { mean: number; sd: number };
     const lip = meanSd(LIP) as { mean: number; sd: number };

@@ -4,9 +4,19 @@ import { electronPrinter } from '../../src/main/app/report-pdf.js';
 import type { ElectronLike } from '../../src/main/app/electron-like.js';
 
 function fakeElectron(fail = false) {
-  const windows: { options: Record<string, unknown>; url: string; printed: Record<string, unknown> | null; destroyed: boolean }[] = [];
+  const windows: {
+    options: Record<string, unknown>;
+    url: string;
+    printed: Record<string, unknown> | null;
+    destroyed: boolean;
+  }[] = [];
   class BrowserWindow {
-    rec = { options: {} as Record<string, unknown>, url: '', printed: null as Record<string, unknown> | null, destroyed: false };
+    rec = {
+      options: {} as Record<string, unknown>,
+      url: '',
+      printed: null as Record<string, unknown> | null,
+      destroyed: false,
+    };
     webContents = {
       printToPDF: async (o: Record<string, unknown>) => {
         if (fail) throw new Error('printing failed');
@@ -36,11 +46,19 @@ describe('the app prints the report with printToPDF', () => {
     expect([...pdf]).toEqual([37, 80, 68, 70]);
     expect(windows).toHaveLength(1);
     const w = windows[0];
-    expect(w.options).toMatchObject({ show: false, webPreferences: { sandbox: true, javascript: false, nodeIntegration: false } });
+    expect(w.options).toMatchObject({
+      show: false,
+      webPreferences: { sandbox: true, javascript: false, nodeIntegration: false },
+    });
     const [, b64] = w.url.split('base64,');
     expect(w.url.startsWith('data:text/html;charset=utf-8;base64,')).toBe(true);
     expect(Buffer.from(b64, 'base64').toString('utf8')).toBe(html);
-    expect(w.printed).toMatchObject({ pageSize: 'A4', printBackground: true, preferCSSPageSize: true, displayHeaderFooter: true });
+    expect(w.printed).toMatchObject({
+      pageSize: 'A4',
+      printBackground: true,
+      preferCSSPageSize: true,
+      displayHeaderFooter: true,
+    });
     expect(String(w.printed?.footerTemplate)).toContain('pageNumber');
     expect(w.destroyed).toBe(true);
   });

@@ -21,7 +21,13 @@ export const HTML_REPORT_DEFAULTS: Omit<CollectOptions, 'onProgress'> = {
 };
 
 function fileSlug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'run'
+  );
 }
 
 /** "<run name>_report.pdf", or "compare-3-runs_report.pdf" for a comparison. */
@@ -43,19 +49,39 @@ export function labReporter(store: Store, printPdf: () => PdfPrinter): Reporter 
       names = data.runs.map((r) => r.record.name);
     } catch (err) {
       if (isStoreError(err, 'not-found')) {
-        throw new LabError('not-found', err.problem, 'The run may have been deleted: reload the runs list and pick the runs again.');
+        throw new LabError(
+          'not-found',
+          err.problem,
+          'The run may have been deleted: reload the runs list and pick the runs again.',
+        );
       }
       throw err;
     }
-    if (format === 'html') return { filename: reportFileName(names, 'html'), mimeType: 'text/html;charset=utf-8', encoding: 'utf8', content: html };
+    if (format === 'html')
+      return {
+        filename: reportFileName(names, 'html'),
+        mimeType: 'text/html;charset=utf-8',
+        encoding: 'utf8',
+        content: html,
+      };
     let pdf: Uint8Array;
     try {
       pdf = await printPdf()(html);
     } catch (err) {
       // No browser to print with: say what to install, and that the HTML report prints from any browser.
-      if (err instanceof ExportError) throw new LabError('unavailable', err.message, 'Download the HTML report instead and print it from a browser (A4).');
+      if (err instanceof ExportError)
+        throw new LabError(
+          'unavailable',
+          err.message,
+          'Download the HTML report instead and print it from a browser (A4).',
+        );
       throw err;
     }
-    return { filename: reportFileName(names, 'pdf'), mimeType: 'application/pdf', encoding: 'base64', content: Buffer.from(pdf).toString('base64') };
+    return {
+      filename: reportFileName(names, 'pdf'),
+      mimeType: 'application/pdf',
+      encoding: 'base64',
+      content: Buffer.from(pdf).toString('base64'),
+    };
   };
 }

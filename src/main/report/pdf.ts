@@ -16,7 +16,14 @@ export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
 /** Renders HTML to PDF bytes. */
 export type PdfPrinter = (html: string) => Promise<Uint8Array>;
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /** Page numbers at the foot of every page (the same in the app and the CLI). */
 export const PDF_FOOTER = `<div style="width:100%;font:8px system-ui,sans-serif;color:#666;text-align:center"><span class="pageNumber"></span> / <span class="totalPages"></span></div>`;
@@ -31,7 +38,10 @@ async function loadPlaywright(): Promise<typeof import('playwright-core')> {
   try {
     return (await import(PLAYWRIGHT)) as typeof import('playwright-core');
   } catch {
-    throw new ExportError('PDF export needs the playwright-core package (it drives a headless Chromium): run `npm install playwright-core`, or export --format html and print that file from a browser.', 1);
+    throw new ExportError(
+      'PDF export needs the playwright-core package (it drives a headless Chromium): run `npm install playwright-core`, or export --format html and print that file from a browser.',
+      1,
+    );
   }
 }
 

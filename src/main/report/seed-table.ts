@@ -14,7 +14,11 @@ export function meanSdCell(values: readonly (number | null)[], fmt: NumFmt): Cel
   if (!s) return num(null, fmt);
   if (s.n === 1) return num(s.mean, fmt);
   const f = (v: number, t: 'text' | 'latex' | 'html') => formatNumber(v, fmt, t);
-  return rich(`${f(s.mean, 'text')} ± ${f(s.sd, 'text')}`, `${f(s.mean, 'latex')} $\\pm$ ${f(s.sd, 'latex')}`, `${f(s.mean, 'html')}&nbsp;&plusmn;&nbsp;${f(s.sd, 'html')}`);
+  return rich(
+    `${f(s.mean, 'text')} ± ${f(s.sd, 'text')}`,
+    `${f(s.mean, 'latex')} $\\pm$ ${f(s.sd, 'latex')}`,
+    `${f(s.mean, 'html')}&nbsp;&plusmn;&nbsp;${f(s.sd, 'html')}`,
+  );
 }
 
 const right = (header: Column['header']): Column => ({ header, align: 'right' });
@@ -25,13 +29,22 @@ export function seedGroupTable(runs: readonly ReportRun[]): Table | null {
   const repeated = groups.filter((g) => g.runIds.length > 1);
   if (repeated.length === 0) return null;
   const rows = new Map(runs.map((r) => [r.record.id, runRow(r)]));
-  const members = (ids: readonly string[]): RunRow[] => ids.map((id) => rows.get(id)).filter((r): r is RunRow => r !== undefined);
+  const members = (ids: readonly string[]): RunRow[] =>
+    ids.map((id) => rows.get(id)).filter((r): r is RunRow => r !== undefined);
   const epsilons = certEpsilons(repeated.flatMap((g) => members(g.runIds)));
   const columns: Column[] = [
     { header: 'Experiment (seeds)', align: 'left' },
     right('Runs'),
     right(rich('Clean acc. (%)', 'Clean acc.\\ (\\%)')),
-    ...epsilons.map((e) => right(rich(`Cert. acc. ε=${formatEps(e)} (%)`, `Cert.\\ $\\varepsilon{=}${formatEps(e)}$ (\\%)`, `Cert. acc. &epsilon;=${formatEps(e)} (%)`))),
+    ...epsilons.map((e) =>
+      right(
+        rich(
+          `Cert. acc. ε=${formatEps(e)} (%)`,
+          `Cert.\\ $\\varepsilon{=}${formatEps(e)}$ (\\%)`,
+          `Cert. acc. &epsilon;=${formatEps(e)} (%)`,
+        ),
+      ),
+    ),
     right('Lipschitz bound'),
     right(rich('F4/exact mean', 'F4/exact (mean)')),
   ];
@@ -40,10 +53,24 @@ export function seedGroupTable(runs: readonly ReportRun[]): Table | null {
     return [
       g.label,
       num(m.length, FMT.int),
-      meanSdCell(m.map((r) => r.cleanAcc), FMT.accuracy),
-      ...epsilons.map((e) => meanSdCell(m.map((r) => r.certified.get(epsKey(e))?.accuracy ?? null), FMT.accuracy)),
-      meanSdCell(m.map((r) => r.lipschitz), FMT.bound),
-      meanSdCell(m.map((r) => r.ratioMean), FMT.ratio),
+      meanSdCell(
+        m.map((r) => r.cleanAcc),
+        FMT.accuracy,
+      ),
+      ...epsilons.map((e) =>
+        meanSdCell(
+          m.map((r) => r.certified.get(epsKey(e))?.accuracy ?? null),
+          FMT.accuracy,
+        ),
+      ),
+      meanSdCell(
+        m.map((r) => r.lipschitz),
+        FMT.bound,
+      ),
+      meanSdCell(
+        m.map((r) => r.ratioMean),
+        FMT.ratio,
+      ),
     ];
   });
   return {
@@ -53,8 +80,8 @@ export function seedGroupTable(runs: readonly ReportRun[]): Table | null {
     rows: body,
     notes: [
       rich(
-        'Runs whose configs differ only in the seed (and name) form a group, named by what they share. Each cell: mean ± standard deviation (population, over the runs that recorded the value) of the summary table\'s value.',
-        'Runs whose configs differ only in the seed (and name) form a group, named by what they share. Each cell: mean $\\pm$ standard deviation (population, over the runs that recorded the value) of the summary table\'s value.',
+        "Runs whose configs differ only in the seed (and name) form a group, named by what they share. Each cell: mean ± standard deviation (population, over the runs that recorded the value) of the summary table's value.",
+        "Runs whose configs differ only in the seed (and name) form a group, named by what they share. Each cell: mean $\\pm$ standard deviation (population, over the runs that recorded the value) of the summary table's value.",
       ),
     ],
   };

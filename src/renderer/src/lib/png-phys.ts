@@ -50,7 +50,8 @@ export function pngChunks(png: Uint8Array): PngChunk[] {
     if (type === 'IEND') break;
   }
   if (chunks[0]?.type !== 'IHDR') throw new Error('PNG without an IHDR chunk first.');
-  if (chunks[chunks.length - 1].type !== 'IEND') throw new Error('PNG cut off: it runs past the end of the file before its IEND chunk.');
+  if (chunks[chunks.length - 1].type !== 'IEND')
+    throw new Error('PNG cut off: it runs past the end of the file before its IEND chunk.');
   return chunks;
 }
 
@@ -68,7 +69,8 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 
 /** The PNG with a pHYs chunk saying `dpi` (right after IHDR, replacing any pHYs it had). */
 export function withDpi(png: Uint8Array, dpi: number): Uint8Array<ArrayBuffer> {
-  if (!(dpi > 0) || !Number.isFinite(dpi)) throw new Error(`The resolution must be a positive number of dots per inch, got ${dpi}.`);
+  if (!(dpi > 0) || !Number.isFinite(dpi))
+    throw new Error(`The resolution must be a positive number of dots per inch, got ${dpi}.`);
   const chunks = pngChunks(png);
   const ppm = dpiToPixelsPerMetre(dpi);
   const data = new Uint8Array(9);

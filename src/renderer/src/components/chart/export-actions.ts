@@ -38,7 +38,9 @@ type AnyChart = Chart<'line', { x: number; y: number }[]>;
 
 function ticksOf(chart: AnyChart, axis: string) {
   const scale = chart.scales[axis];
-  return scale.ticks.map((t) => ({ value: t.value, label: Array.isArray(t.label) ? t.label.join(' ') : String(t.label ?? '') })).filter((t) => t.label !== '');
+  return scale.ticks
+    .map((t) => ({ value: t.value, label: Array.isArray(t.label) ? t.label.join(' ') : String(t.label ?? '') }))
+    .filter((t) => t.label !== '');
 }
 
 export function exportSvg(chart: AnyChart, datasets: readonly PlottedDataset[], meta: ExportMeta): void {
@@ -55,7 +57,9 @@ export function exportSvg(chart: AnyChart, datasets: readonly PlottedDataset[], 
     yTicks: ticksOf(chart, 'y'),
     xToPx: (x) => chart.scales.x.getPixelForValue(x),
     yToPx: (y) => chart.scales.y.getPixelForValue(y) + top,
-    y2: y2 ? { ticks: ticksOf(chart, 'y2'), toPx: (y) => y2.getPixelForValue(y) + top, label: meta.y2Label ?? '' } : undefined,
+    y2: y2
+      ? { ticks: ticksOf(chart, 'y2'), toPx: (y) => y2.getPixelForValue(y) + top, label: meta.y2Label ?? '' }
+      : undefined,
     title: meta.title,
     xLabel: meta.xLabel,
     yLabel: meta.yLabel,

@@ -10,7 +10,12 @@ import type { ChartStyle } from './chartjs';
 export const PAPER_BACKGROUND = '#ffffff';
 
 export function paperStyle(): ChartStyle {
-  const fallback: ChartStyle = { background: PAPER_BACKGROUND, text: '#1c2230', grid: '#dde1e8', series: () => '#2f5fd0' };
+  const fallback: ChartStyle = {
+    background: PAPER_BACKGROUND,
+    text: '#1c2230',
+    grid: '#dde1e8',
+    series: () => '#2f5fd0',
+  };
   if (typeof document === 'undefined') return fallback;
   const root = document.documentElement;
   const before = root.dataset.theme;
@@ -19,7 +24,12 @@ export function paperStyle(): ChartStyle {
     const css = getComputedStyle(root);
     const read = (name: string, fb: string) => css.getPropertyValue(name).trim() || fb;
     const palette = CHART_COLOR_VARS.map((name) => read(name, '#444444'));
-    return { background: PAPER_BACKGROUND, text: read('--text', fallback.text), grid: read('--grid', fallback.grid), series: (i) => palette[i % palette.length] };
+    return {
+      background: PAPER_BACKGROUND,
+      text: read('--text', fallback.text),
+      grid: read('--grid', fallback.grid),
+      series: (i) => palette[i % palette.length],
+    };
   } finally {
     if (before === undefined) delete root.dataset.theme;
     else root.dataset.theme = before;
