@@ -16,9 +16,10 @@
   (memory (export "mem") 1)
 
   ;; gram(m, R, C, q, y, w): w = M M^H q on float32 data.
-  (func $gram (export "gram") (param $m i32) (param $rows i32) (param $cols i32) (param $q i32) (param $y i32) (param $w i32)
-    (local $r i32) (local $cc i32) (local $rowBytes i32) (local $imag i32) (local $pr0 i32) (local $pi0 i32) (local $pr1 i32)
-    (local $pi1 i32) (local $evenRows i32) (local $yi i32)
+  (func $gram (export "gram")
+    (param $m i32) (param $rows i32) (param $cols i32) (param $q i32) (param $y i32) (param $w i32)
+    (local $r i32) (local $cc i32) (local $rowBytes i32) (local $imag i32)
+    (local $pr0 i32) (local $pi0 i32) (local $pr1 i32) (local $pi1 i32) (local $evenRows i32) (local $yi i32)
     ;; q_r (re, im) splatted; rows r, r + 1 of M (re, im); scratch; y (re, im); the eight sums of two rows
     (local $qr v128) (local $qi v128) (local $xr0 v128) (local $xi0 v128) (local $xr1 v128) (local $xi1 v128)
     (local $s v128) (local $t v128) (local $vyr v128) (local $vyi v128)
@@ -42,19 +43,32 @@
     (block $conj_done (loop $conj
       (br_if $conj_done (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $qr (f32x4.splat (f32.load (i32.add (local.get $q) (i32.mul (local.get $r) (i32.const 4))))))
-      (local.set $qi (f32x4.splat (f32.load (i32.add (local.get $q) (i32.mul (i32.add (local.get $r) (local.get $rows)) (i32.const 4))))))
+      (local.set $qi
+        (f32x4.splat
+          (f32.load (i32.add (local.get $q) (i32.mul (i32.add (local.get $r) (local.get $rows)) (i32.const 4))))))
       ;; rows r and r + 1 of M: real parts at pr, imaginary parts imag bytes further
-      (local.set $pr0 (i32.add (local.get $m) (i32.mul (local.get $r) (local.get $rowBytes)))) (local.set $pi0 (i32.add (local.get $pr0) (local.get $imag)))
-      (local.set $pr1 (i32.add (local.get $pr0) (local.get $rowBytes))) (local.set $pi1 (i32.add (local.get $pi0) (local.get $rowBytes)))
+      (local.set $pr0 (i32.add (local.get $m) (i32.mul (local.get $r) (local.get $rowBytes))))
+      (local.set $pi0 (i32.add (local.get $pr0) (local.get $imag)))
+      (local.set $pr1 (i32.add (local.get $pr0) (local.get $rowBytes)))
+      (local.set $pi1 (i32.add (local.get $pi0) (local.get $rowBytes)))
       (local.set $cc (i32.const 0))
       (block $conj_cols_done (loop $conj_cols
         (br_if $conj_cols_done (i32.ge_u (local.get $cc) (local.get $rowBytes)))
         (local.set $xr0 (v128.load (i32.add (local.get $pr0) (local.get $cc))))
         (local.set $xi0 (v128.load (i32.add (local.get $pi0) (local.get $cc))))
         (v128.store (i32.add (local.get $y) (local.get $cc))
-          (f32x4.relaxed_madd (local.get $xi0) (local.get $qi) (f32x4.relaxed_madd (local.get $xr0) (local.get $qr) (v128.load (i32.add (local.get $y) (local.get $cc))))))
+          (f32x4.relaxed_madd
+            (local.get $xi0)
+            (local.get $qi)
+            (f32x4.relaxed_madd (local.get $xr0) (local.get $qr) (v128.load (i32.add (local.get $y) (local.get $cc))))))
         (v128.store (i32.add (local.get $yi) (local.get $cc))
-          (f32x4.relaxed_nmadd (local.get $xi0) (local.get $qr) (f32x4.relaxed_madd (local.get $xr0) (local.get $qi) (v128.load (i32.add (local.get $yi) (local.get $cc))))))
+          (f32x4.relaxed_nmadd
+            (local.get $xi0)
+            (local.get $qr)
+            (f32x4.relaxed_madd
+              (local.get $xr0)
+              (local.get $qi)
+              (v128.load (i32.add (local.get $yi) (local.get $cc))))))
         (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
         (br $conj_cols)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
@@ -65,8 +79,10 @@
     (block $pairs_done (loop $pairs
       (br_if $pairs_done (i32.ge_u (local.get $r) (local.get $evenRows)))
       ;; rows r and r + 1 of M: real parts at pr, imaginary parts imag bytes further
-      (local.set $pr0 (i32.add (local.get $m) (i32.mul (local.get $r) (local.get $rowBytes)))) (local.set $pi0 (i32.add (local.get $pr0) (local.get $imag)))
-      (local.set $pr1 (i32.add (local.get $pr0) (local.get $rowBytes))) (local.set $pi1 (i32.add (local.get $pi0) (local.get $rowBytes)))
+      (local.set $pr0 (i32.add (local.get $m) (i32.mul (local.get $r) (local.get $rowBytes))))
+      (local.set $pi0 (i32.add (local.get $pr0) (local.get $imag)))
+      (local.set $pr1 (i32.add (local.get $pr0) (local.get $rowBytes)))
+      (local.set $pi1 (i32.add (local.get $pi0) (local.get $rowBytes)))
       (local.set $rr0 (f32x4.splat (f32.const 0))) (local.set $ii0 (f32x4.splat (f32.const 0)))
       (local.set $ri0 (f32x4.splat (f32.const 0))) (local.set $ir0 (f32x4.splat (f32.const 0)))
       (local.set $rr1 (f32x4.splat (f32.const 0))) (local.set $ii1 (f32x4.splat (f32.const 0)))
@@ -92,23 +108,51 @@
         (br $pair_cols)))
       ;; w[r + 0] = (sum rr - ii, sum ri + ir)
       (local.set $s (f32x4.sub (local.get $rr0) (local.get $ii0)))
-      (f32.store (i32.add (local.get $w) (i32.mul (i32.add (local.get $r) (i32.const 0)) (i32.const 4))) (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s)) (f32x4.extract_lane 1 (local.get $s))) (f32x4.extract_lane 2 (local.get $s))) (f32x4.extract_lane 3 (local.get $s))))
+      (f32.store
+        (i32.add (local.get $w) (i32.mul (i32.add (local.get $r) (i32.const 0)) (i32.const 4)))
+        (f32.add
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $s)) (f32x4.extract_lane 1 (local.get $s)))
+            (f32x4.extract_lane 2 (local.get $s)))
+          (f32x4.extract_lane 3 (local.get $s))))
       (local.set $t (f32x4.add (local.get $ri0) (local.get $ir0)))
-      (f32.store (i32.add (local.get $w) (i32.mul (i32.add (i32.add (local.get $r) (local.get $rows)) (i32.const 0)) (i32.const 4)))
-        (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $t)) (f32x4.extract_lane 1 (local.get $t))) (f32x4.extract_lane 2 (local.get $t))) (f32x4.extract_lane 3 (local.get $t))))
+      (f32.store
+        (i32.add
+          (local.get $w)
+          (i32.mul (i32.add (i32.add (local.get $r) (local.get $rows)) (i32.const 0)) (i32.const 4)))
+        (f32.add
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $t)) (f32x4.extract_lane 1 (local.get $t)))
+            (f32x4.extract_lane 2 (local.get $t)))
+          (f32x4.extract_lane 3 (local.get $t))))
       ;; w[r + 1] = (sum rr - ii, sum ri + ir)
       (local.set $s (f32x4.sub (local.get $rr1) (local.get $ii1)))
-      (f32.store (i32.add (local.get $w) (i32.mul (i32.add (local.get $r) (i32.const 1)) (i32.const 4))) (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s)) (f32x4.extract_lane 1 (local.get $s))) (f32x4.extract_lane 2 (local.get $s))) (f32x4.extract_lane 3 (local.get $s))))
+      (f32.store
+        (i32.add (local.get $w) (i32.mul (i32.add (local.get $r) (i32.const 1)) (i32.const 4)))
+        (f32.add
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $s)) (f32x4.extract_lane 1 (local.get $s)))
+            (f32x4.extract_lane 2 (local.get $s)))
+          (f32x4.extract_lane 3 (local.get $s))))
       (local.set $t (f32x4.add (local.get $ri1) (local.get $ir1)))
-      (f32.store (i32.add (local.get $w) (i32.mul (i32.add (i32.add (local.get $r) (local.get $rows)) (i32.const 1)) (i32.const 4)))
-        (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $t)) (f32x4.extract_lane 1 (local.get $t))) (f32x4.extract_lane 2 (local.get $t))) (f32x4.extract_lane 3 (local.get $t))))
+      (f32.store
+        (i32.add
+          (local.get $w)
+          (i32.mul (i32.add (i32.add (local.get $r) (local.get $rows)) (i32.const 1)) (i32.const 4)))
+        (f32.add
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $t)) (f32x4.extract_lane 1 (local.get $t)))
+            (f32x4.extract_lane 2 (local.get $t)))
+          (f32x4.extract_lane 3 (local.get $t))))
       (local.set $r (i32.add (local.get $r) (i32.const 2)))
       (br $pairs)))
     ;; the odd last row (r = evenRows here)
     (if (i32.lt_u (local.get $r) (local.get $rows)) (then
       ;; rows r and r + 1 of M: real parts at pr, imaginary parts imag bytes further
-      (local.set $pr0 (i32.add (local.get $m) (i32.mul (local.get $r) (local.get $rowBytes)))) (local.set $pi0 (i32.add (local.get $pr0) (local.get $imag)))
-      (local.set $pr1 (i32.add (local.get $pr0) (local.get $rowBytes))) (local.set $pi1 (i32.add (local.get $pi0) (local.get $rowBytes)))
+      (local.set $pr0 (i32.add (local.get $m) (i32.mul (local.get $r) (local.get $rowBytes))))
+      (local.set $pi0 (i32.add (local.get $pr0) (local.get $imag)))
+      (local.set $pr1 (i32.add (local.get $pr0) (local.get $rowBytes)))
+      (local.set $pi1 (i32.add (local.get $pi0) (local.get $rowBytes)))
       (local.set $rr0 (f32x4.splat (f32.const 0))) (local.set $ii0 (f32x4.splat (f32.const 0)))
       (local.set $ri0 (f32x4.splat (f32.const 0))) (local.set $ir0 (f32x4.splat (f32.const 0)))
       (local.set $cc (i32.const 0))
@@ -126,10 +170,23 @@
         (br $last_cols)))
       ;; w[r + 0] = (sum rr - ii, sum ri + ir)
       (local.set $s (f32x4.sub (local.get $rr0) (local.get $ii0)))
-      (f32.store (i32.add (local.get $w) (i32.mul (i32.add (local.get $r) (i32.const 0)) (i32.const 4))) (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s)) (f32x4.extract_lane 1 (local.get $s))) (f32x4.extract_lane 2 (local.get $s))) (f32x4.extract_lane 3 (local.get $s))))
+      (f32.store
+        (i32.add (local.get $w) (i32.mul (i32.add (local.get $r) (i32.const 0)) (i32.const 4)))
+        (f32.add
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $s)) (f32x4.extract_lane 1 (local.get $s)))
+            (f32x4.extract_lane 2 (local.get $s)))
+          (f32x4.extract_lane 3 (local.get $s))))
       (local.set $t (f32x4.add (local.get $ri0) (local.get $ir0)))
-      (f32.store (i32.add (local.get $w) (i32.mul (i32.add (i32.add (local.get $r) (local.get $rows)) (i32.const 0)) (i32.const 4)))
-        (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $t)) (f32x4.extract_lane 1 (local.get $t))) (f32x4.extract_lane 2 (local.get $t))) (f32x4.extract_lane 3 (local.get $t))))
+      (f32.store
+        (i32.add
+          (local.get $w)
+          (i32.mul (i32.add (i32.add (local.get $r) (local.get $rows)) (i32.const 0)) (i32.const 4)))
+        (f32.add
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $t)) (f32x4.extract_lane 1 (local.get $t)))
+            (f32x4.extract_lane 2 (local.get $t)))
+          (f32x4.extract_lane 3 (local.get $t))))
     ))
   )
 
@@ -191,8 +248,8 @@
       (br $next)))
   )
 
-  ;; One Lanczos step of the screening race (bounds/methods/frequency-screen.ts) on float32 vectors of R rows (R a multiple
-  ;; of 4), each stored re[R] then im[R]:
+  ;; One Lanczos step of the screening race (bounds/methods/frequency-screen.ts) on float32 vectors of R rows (R a
+  ;; multiple of 4), each stored re[R] then im[R]:
   ;;   w = G_f qc (gram), alpha = Re qc^H w, w -= (qp^H w) qp (unless first), w -= (qc^H w) qc,
   ;;   out = [alpha, |w|^2], then qp is overwritten by w / |w|.
   ;; Moving this O(R) work next to the product saves the ~5 us per step it took in JavaScript at R = 64.
@@ -218,7 +275,13 @@
       (local.set $s1 (f32x4.relaxed_madd (local.get $xi) (local.get $v) (local.get $s1)))
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $alpha)))
-    (f32.store (local.get $out) (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1))) (f32x4.extract_lane 2 (local.get $s1))) (f32x4.extract_lane 3 (local.get $s1))))
+    (f32.store
+      (local.get $out)
+      (f32.add
+        (f32.add
+          (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1)))
+          (f32x4.extract_lane 2 (local.get $s1)))
+        (f32x4.extract_lane 3 (local.get $s1))))
     (if (i32.eqz (local.get $first)) (then
       ;; h = qp^H w = sum (x - i xi)(u + i v): hr = x u + xi v, hi = x v - xi u; then w -= h qp
       (local.set $s1 (f32x4.splat (f32.const 0))) (local.set $s2 (f32x4.splat (f32.const 0)))
@@ -235,8 +298,20 @@
         (local.set $s2 (f32x4.relaxed_nmadd (local.get $xi) (local.get $u) (local.get $s2)))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $qp_dot)))
-      (local.set $hr (f32x4.splat (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1))) (f32x4.extract_lane 2 (local.get $s1))) (f32x4.extract_lane 3 (local.get $s1)))))
-      (local.set $hi (f32x4.splat (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s2)) (f32x4.extract_lane 1 (local.get $s2))) (f32x4.extract_lane 2 (local.get $s2))) (f32x4.extract_lane 3 (local.get $s2)))))
+      (local.set $hr
+        (f32x4.splat
+          (f32.add
+            (f32.add
+              (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1)))
+              (f32x4.extract_lane 2 (local.get $s1)))
+            (f32x4.extract_lane 3 (local.get $s1)))))
+      (local.set $hi
+        (f32x4.splat
+          (f32.add
+            (f32.add
+              (f32.add (f32x4.extract_lane 0 (local.get $s2)) (f32x4.extract_lane 1 (local.get $s2)))
+              (f32x4.extract_lane 2 (local.get $s2)))
+            (f32x4.extract_lane 3 (local.get $s2)))))
       ;; u -= hr x - hi xi; v -= hr xi + hi x
       (local.set $j (i32.const 0))
       (block $qp_sub_done (loop $qp_sub
@@ -268,8 +343,20 @@
       (local.set $s2 (f32x4.relaxed_nmadd (local.get $xi) (local.get $u) (local.get $s2)))
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $qc_dot)))
-    (local.set $hr (f32x4.splat (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1))) (f32x4.extract_lane 2 (local.get $s1))) (f32x4.extract_lane 3 (local.get $s1)))))
-    (local.set $hi (f32x4.splat (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s2)) (f32x4.extract_lane 1 (local.get $s2))) (f32x4.extract_lane 2 (local.get $s2))) (f32x4.extract_lane 3 (local.get $s2)))))
+    (local.set $hr
+      (f32x4.splat
+        (f32.add
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1)))
+            (f32x4.extract_lane 2 (local.get $s1)))
+          (f32x4.extract_lane 3 (local.get $s1)))))
+    (local.set $hi
+      (f32x4.splat
+        (f32.add
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $s2)) (f32x4.extract_lane 1 (local.get $s2)))
+            (f32x4.extract_lane 2 (local.get $s2)))
+          (f32x4.extract_lane 3 (local.get $s2)))))
     ;; u -= hr x - hi xi; v -= hr xi + hi x
     (local.set $j (i32.const 0))
     (block $qc_sub_done (loop $qc_sub
@@ -297,8 +384,23 @@
       (local.set $s1 (f32x4.relaxed_madd (local.get $v) (local.get $v) (local.get $s1)))
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $norm)))
-    (f32.store (i32.add (local.get $out) (i32.const 4)) (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1))) (f32x4.extract_lane 2 (local.get $s1))) (f32x4.extract_lane 3 (local.get $s1))))
-    (local.set $hr (f32x4.splat (f32.div (f32.const 1) (f32.sqrt (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1))) (f32x4.extract_lane 2 (local.get $s1))) (f32x4.extract_lane 3 (local.get $s1)))))))
+    (f32.store
+      (i32.add (local.get $out) (i32.const 4))
+      (f32.add
+        (f32.add
+          (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1)))
+          (f32x4.extract_lane 2 (local.get $s1)))
+        (f32x4.extract_lane 3 (local.get $s1))))
+    (local.set $hr
+      (f32x4.splat
+        (f32.div
+          (f32.const 1)
+          (f32.sqrt
+            (f32.add
+              (f32.add
+                (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1)))
+                (f32x4.extract_lane 2 (local.get $s1)))
+              (f32x4.extract_lane 3 (local.get $s1)))))))
     (local.set $j (i32.const 0))
     (block $scale_done (loop $scale
       (br_if $scale_done (i32.ge_u (local.get $j) (local.get $imag)))
@@ -313,9 +415,10 @@
   ;; gram64(m, R, C, q, y, w): the same product on float64 data (f64x2 lanes; C even), for the float64
   ;; confirmation of the frequencies that survive the float32 screening. The same loops as gram: the element size
   ;; sets the strides, a v128 always holds 16 bytes.
-  (func (export "gram64") (param $m i32) (param $rows i32) (param $cols i32) (param $q i32) (param $y i32) (param $w i32)
-    (local $r i32) (local $cc i32) (local $rowBytes i32) (local $imag i32) (local $pr0 i32) (local $pi0 i32) (local $pr1 i32)
-    (local $pi1 i32) (local $evenRows i32) (local $yi i32)
+  (func (export "gram64")
+    (param $m i32) (param $rows i32) (param $cols i32) (param $q i32) (param $y i32) (param $w i32)
+    (local $r i32) (local $cc i32) (local $rowBytes i32) (local $imag i32)
+    (local $pr0 i32) (local $pi0 i32) (local $pr1 i32) (local $pi1 i32) (local $evenRows i32) (local $yi i32)
     ;; q_r (re, im) splatted; rows r, r + 1 of M (re, im); scratch; y (re, im); the eight sums of two rows
     (local $qr v128) (local $qi v128) (local $xr0 v128) (local $xi0 v128) (local $xr1 v128) (local $xi1 v128)
     (local $s v128) (local $t v128) (local $vyr v128) (local $vyi v128)
@@ -339,19 +442,32 @@
     (block $conj_done (loop $conj
       (br_if $conj_done (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $qr (f64x2.splat (f64.load (i32.add (local.get $q) (i32.mul (local.get $r) (i32.const 8))))))
-      (local.set $qi (f64x2.splat (f64.load (i32.add (local.get $q) (i32.mul (i32.add (local.get $r) (local.get $rows)) (i32.const 8))))))
+      (local.set $qi
+        (f64x2.splat
+          (f64.load (i32.add (local.get $q) (i32.mul (i32.add (local.get $r) (local.get $rows)) (i32.const 8))))))
       ;; rows r and r + 1 of M: real parts at pr, imaginary parts imag bytes further
-      (local.set $pr0 (i32.add (local.get $m) (i32.mul (local.get $r) (local.get $rowBytes)))) (local.set $pi0 (i32.add (local.get $pr0) (local.get $imag)))
-      (local.set $pr1 (i32.add (local.get $pr0) (local.get $rowBytes))) (local.set $pi1 (i32.add (local.get $pi0) (local.get $rowBytes)))
+      (local.set $pr0 (i32.add (local.get $m) (i32.mul (local.get $r) (local.get $rowBytes))))
+      (local.set $pi0 (i32.add (local.get $pr0) (local.get $imag)))
+      (local.set $pr1 (i32.add (local.get $pr0) (local.get $rowBytes)))
+      (local.set $pi1 (i32.add (local.get $pi0) (local.get $rowBytes)))
       (local.set $cc (i32.const 0))
       (block $conj_cols_done (loop $conj_cols
         (br_if $conj_cols_done (i32.ge_u (local.get $cc) (local.get $rowBytes)))
         (local.set $xr0 (v128.load (i32.add (local.get $pr0) (local.get $cc))))
         (local.set $xi0 (v128.load (i32.add (local.get $pi0) (local.get $cc))))
         (v128.store (i32.add (local.get $y) (local.get $cc))
-          (f64x2.relaxed_madd (local.get $xi0) (local.get $qi) (f64x2.relaxed_madd (local.get $xr0) (local.get $qr) (v128.load (i32.add (local.get $y) (local.get $cc))))))
+          (f64x2.relaxed_madd
+            (local.get $xi0)
+            (local.get $qi)
+            (f64x2.relaxed_madd (local.get $xr0) (local.get $qr) (v128.load (i32.add (local.get $y) (local.get $cc))))))
         (v128.store (i32.add (local.get $yi) (local.get $cc))
-          (f64x2.relaxed_nmadd (local.get $xi0) (local.get $qr) (f64x2.relaxed_madd (local.get $xr0) (local.get $qi) (v128.load (i32.add (local.get $yi) (local.get $cc))))))
+          (f64x2.relaxed_nmadd
+            (local.get $xi0)
+            (local.get $qr)
+            (f64x2.relaxed_madd
+              (local.get $xr0)
+              (local.get $qi)
+              (v128.load (i32.add (local.get $yi) (local.get $cc))))))
         (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
         (br $conj_cols)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
@@ -362,8 +478,10 @@
     (block $pairs_done (loop $pairs
       (br_if $pairs_done (i32.ge_u (local.get $r) (local.get $evenRows)))
       ;; rows r and r + 1 of M: real parts at pr, imaginary parts imag bytes further
-      (local.set $pr0 (i32.add (local.get $m) (i32.mul (local.get $r) (local.get $rowBytes)))) (local.set $pi0 (i32.add (local.get $pr0) (local.get $imag)))
-      (local.set $pr1 (i32.add (local.get $pr0) (local.get $rowBytes))) (local.set $pi1 (i32.add (local.get $pi0) (local.get $rowBytes)))
+      (local.set $pr0 (i32.add (local.get $m) (i32.mul (local.get $r) (local.get $rowBytes))))
+      (local.set $pi0 (i32.add (local.get $pr0) (local.get $imag)))
+      (local.set $pr1 (i32.add (local.get $pr0) (local.get $rowBytes)))
+      (local.set $pi1 (i32.add (local.get $pi0) (local.get $rowBytes)))
       (local.set $rr0 (f32x4.splat (f32.const 0))) (local.set $ii0 (f32x4.splat (f32.const 0)))
       (local.set $ri0 (f32x4.splat (f32.const 0))) (local.set $ir0 (f32x4.splat (f32.const 0)))
       (local.set $rr1 (f32x4.splat (f32.const 0))) (local.set $ii1 (f32x4.splat (f32.const 0)))
@@ -389,23 +507,35 @@
         (br $pair_cols)))
       ;; w[r + 0] = (sum rr - ii, sum ri + ir)
       (local.set $s (f64x2.sub (local.get $rr0) (local.get $ii0)))
-      (f64.store (i32.add (local.get $w) (i32.mul (i32.add (local.get $r) (i32.const 0)) (i32.const 8))) (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+      (f64.store
+        (i32.add (local.get $w) (i32.mul (i32.add (local.get $r) (i32.const 0)) (i32.const 8)))
+        (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
       (local.set $t (f64x2.add (local.get $ri0) (local.get $ir0)))
-      (f64.store (i32.add (local.get $w) (i32.mul (i32.add (i32.add (local.get $r) (local.get $rows)) (i32.const 0)) (i32.const 8)))
+      (f64.store
+        (i32.add
+          (local.get $w)
+          (i32.mul (i32.add (i32.add (local.get $r) (local.get $rows)) (i32.const 0)) (i32.const 8)))
         (f64.add (f64x2.extract_lane 0 (local.get $t)) (f64x2.extract_lane 1 (local.get $t))))
       ;; w[r + 1] = (sum rr - ii, sum ri + ir)
       (local.set $s (f64x2.sub (local.get $rr1) (local.get $ii1)))
-      (f64.store (i32.add (local.get $w) (i32.mul (i32.add (local.get $r) (i32.const 1)) (i32.const 8))) (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+      (f64.store
+        (i32.add (local.get $w) (i32.mul (i32.add (local.get $r) (i32.const 1)) (i32.const 8)))
+        (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
       (local.set $t (f64x2.add (local.get $ri1) (local.get $ir1)))
-      (f64.store (i32.add (local.get $w) (i32.mul (i32.add (i32.add (local.get $r) (local.get $rows)) (i32.const 1)) (i32.const 8)))
+      (f64.store
+        (i32.add
+          (local.get $w)
+          (i32.mul (i32.add (i32.add (local.get $r) (local.get $rows)) (i32.const 1)) (i32.const 8)))
         (f64.add (f64x2.extract_lane 0 (local.get $t)) (f64x2.extract_lane 1 (local.get $t))))
       (local.set $r (i32.add (local.get $r) (i32.const 2)))
       (br $pairs)))
     ;; the odd last row (r = evenRows here)
     (if (i32.lt_u (local.get $r) (local.get $rows)) (then
       ;; rows r and r + 1 of M: real parts at pr, imaginary parts imag bytes further
-      (local.set $pr0 (i32.add (local.get $m) (i32.mul (local.get $r) (local.get $rowBytes)))) (local.set $pi0 (i32.add (local.get $pr0) (local.get $imag)))
-      (local.set $pr1 (i32.add (local.get $pr0) (local.get $rowBytes))) (local.set $pi1 (i32.add (local.get $pi0) (local.get $rowBytes)))
+      (local.set $pr0 (i32.add (local.get $m) (i32.mul (local.get $r) (local.get $rowBytes))))
+      (local.set $pi0 (i32.add (local.get $pr0) (local.get $imag)))
+      (local.set $pr1 (i32.add (local.get $pr0) (local.get $rowBytes)))
+      (local.set $pi1 (i32.add (local.get $pi0) (local.get $rowBytes)))
       (local.set $rr0 (f32x4.splat (f32.const 0))) (local.set $ii0 (f32x4.splat (f32.const 0)))
       (local.set $ri0 (f32x4.splat (f32.const 0))) (local.set $ir0 (f32x4.splat (f32.const 0)))
       (local.set $cc (i32.const 0))
@@ -423,9 +553,14 @@
         (br $last_cols)))
       ;; w[r + 0] = (sum rr - ii, sum ri + ir)
       (local.set $s (f64x2.sub (local.get $rr0) (local.get $ii0)))
-      (f64.store (i32.add (local.get $w) (i32.mul (i32.add (local.get $r) (i32.const 0)) (i32.const 8))) (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+      (f64.store
+        (i32.add (local.get $w) (i32.mul (i32.add (local.get $r) (i32.const 0)) (i32.const 8)))
+        (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
       (local.set $t (f64x2.add (local.get $ri0) (local.get $ir0)))
-      (f64.store (i32.add (local.get $w) (i32.mul (i32.add (i32.add (local.get $r) (local.get $rows)) (i32.const 0)) (i32.const 8)))
+      (f64.store
+        (i32.add
+          (local.get $w)
+          (i32.mul (i32.add (i32.add (local.get $r) (local.get $rows)) (i32.const 0)) (i32.const 8)))
         (f64.add (f64x2.extract_lane 0 (local.get $t)) (f64x2.extract_lane 1 (local.get $t))))
     ))
   )

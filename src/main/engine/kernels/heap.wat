@@ -27,12 +27,15 @@
               (f32x4.eq (v128.load align=1 (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
                            (v128.load align=1 (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2)))))
               (f32x4.eq (v128.load offset=16 align=1 (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
-                           (v128.load offset=16 align=1 (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))))
+                           (v128.load offset=16 align=1
+                             (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))))
             (i16x8.narrow_i32x4_s
               (f32x4.eq (v128.load offset=32 align=1 (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
-                           (v128.load offset=32 align=1 (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2)))))
+                           (v128.load offset=32 align=1
+                             (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2)))))
               (f32x4.eq (v128.load offset=48 align=1 (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
-                           (v128.load offset=48 align=1 (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2)))))))
+                           (v128.load offset=48 align=1
+                             (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2)))))))
           (local.get $one)))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $next)))
@@ -68,7 +71,8 @@
           (then
             (memory.copy (local.get $dstRow) (i32.sub (local.get $dstRow) (local.get $outRow)) (local.get $outRow)))
           (else
-            (local.set $srcRow (i32.add (i32.add (local.get $src) (i32.mul (local.get $b) (local.get $inImage))) (local.get $row)))
+            (local.set $srcRow
+              (i32.add (i32.add (local.get $src) (i32.mul (local.get $b) (local.get $inImage))) (local.get $row)))
             (local.set $q (i32.const 0))
             (block $cols_done (loop $cols
               (br_if $cols_done (i32.ge_u (local.get $q) (local.get $outW)))
@@ -79,7 +83,9 @@
                 (v128.store align=1
                   (i32.add (i32.add (local.get $dstRow) (i32.mul (local.get $q) (local.get $pixel))) (local.get $k))
                   (v128.load align=1 (i32.add
-                    (i32.add (local.get $srcRow) (i32.load (i32.add (local.get $colTable) (i32.shl (local.get $q) (i32.const 2)))))
+                    (i32.add
+                      (local.get $srcRow)
+                      (i32.load (i32.add (local.get $colTable) (i32.shl (local.get $q) (i32.const 2)))))
                     (local.get $k))))
                 (local.set $k (i32.add (local.get $k) (i32.const 16)))
                 (br $pixel_bytes)))
@@ -118,12 +124,15 @@
           (block $images_done (loop $images
             (br_if $images_done (i32.ge_u (local.get $n) (local.get $batch)))
             (local.set $img (i32.add (local.get $x) (i32.shl
-              (i32.mul (i32.mul (i32.add (i32.mul (local.get $i) (local.get $batch)) (local.get $n)) (local.get $inH)) (local.get $inW))
+              (i32.mul
+                (i32.mul (i32.add (i32.mul (local.get $i) (local.get $batch)) (local.get $n)) (local.get $inH))
+                (local.get $inW))
               (i32.const 2))))
             (local.set $p (i32.const 0))
             (block $rows_done (loop $rows
               (br_if $rows_done (i32.ge_u (local.get $p) (local.get $outH)))
-              (local.set $ih (i32.sub (i32.add (i32.mul (local.get $p) (local.get $sh)) (local.get $a)) (local.get $padTop)))
+              (local.set $ih
+                (i32.sub (i32.add (i32.mul (local.get $p) (local.get $sh)) (local.get $a)) (local.get $padTop)))
               (if (i32.lt_u (local.get $ih) (local.get $inH)) ;; unsigned: ih < 0 is outside too
                 (then
                   (local.set $src (i32.add (local.get $img)
@@ -139,7 +148,8 @@
                   (block $inside_done (loop $inside
                     (br_if $inside_done (i32.ge_u (local.get $q) (local.get $qhi)))
                     (f32.store (i32.add (local.get $dst) (i32.shl (local.get $q) (i32.const 2)))
-                      (f32.load (i32.add (local.get $src) (i32.shl (i32.mul (local.get $q) (local.get $sw)) (i32.const 2)))))
+                      (f32.load
+                        (i32.add (local.get $src) (i32.shl (i32.mul (local.get $q) (local.get $sw)) (i32.const 2)))))
                     (local.set $q (i32.add (local.get $q) (i32.const 1)))
                     (br $inside)))
                   (local.set $q (local.get $qhi))
@@ -172,7 +182,8 @@
   ;; out[m, n] = sum_p a[m, p] * b[p, n] for a [M, P], b [P, N] (N a multiple of 16): rows in pairs and columns in
   ;; blocks of 16 (eight f32x4 accumulators). A product with few rows and a long reduction, which XNNPACK would
   ;; spend mostly packing b for. An odd last row is computed twice and stored twice (the same value).
-  (func (export "gemmShortRows") (param $a i32) (param $b i32) (param $out i32) (param $m i32) (param $p i32) (param $n i32)
+  (func (export "gemmShortRows")
+    (param $a i32) (param $b i32) (param $out i32) (param $m i32) (param $p i32) (param $n i32)
     (local $r0 i32) (local $r1 i32) (local $c i32) (local $k i32) (local $rowA0 i32) (local $rowA1 i32) (local $bp i32)
     ;; row r0's columns c..c+15, then row r1's
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
@@ -199,21 +210,46 @@
         (block $reduce_done (loop $reduce
           (br_if $reduce_done (i32.ge_u (local.get $k) (local.get $p)))
           ;; bp = b[k, c]; s += a[r0, k] * b[k, c..c+15], t += a[r1, k] * b[k, c..c+15]
-          (local.set $bp (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $n)) (local.get $c)) (i32.const 2))))
+          (local.set $bp
+            (i32.add
+              (local.get $b)
+              (i32.shl (i32.add (i32.mul (local.get $k) (local.get $n)) (local.get $c)) (i32.const 2))))
           (local.set $va (f32x4.splat (f32.load (i32.add (local.get $rowA0) (i32.shl (local.get $k) (i32.const 2))))))
           (local.set $s0 (f32x4.add (f32x4.mul (v128.load align=1 (local.get $bp)) (local.get $va)) (local.get $s0)))
-          (local.set $s1 (f32x4.add (f32x4.mul (v128.load offset=16 align=1 (local.get $bp)) (local.get $va)) (local.get $s1)))
-          (local.set $s2 (f32x4.add (f32x4.mul (v128.load offset=32 align=1 (local.get $bp)) (local.get $va)) (local.get $s2)))
-          (local.set $s3 (f32x4.add (f32x4.mul (v128.load offset=48 align=1 (local.get $bp)) (local.get $va)) (local.get $s3)))
+          (local.set $s1
+            (f32x4.add (f32x4.mul (v128.load offset=16 align=1 (local.get $bp)) (local.get $va)) (local.get $s1)))
+          (local.set $s2
+            (f32x4.add (f32x4.mul (v128.load offset=32 align=1 (local.get $bp)) (local.get $va)) (local.get $s2)))
+          (local.set $s3
+            (f32x4.add (f32x4.mul (v128.load offset=48 align=1 (local.get $bp)) (local.get $va)) (local.get $s3)))
           (local.set $va (f32x4.splat (f32.load (i32.add (local.get $rowA1) (i32.shl (local.get $k) (i32.const 2))))))
           (local.set $t0 (f32x4.add (f32x4.mul (v128.load align=1 (local.get $bp)) (local.get $va)) (local.get $t0)))
-          (local.set $t1 (f32x4.add (f32x4.mul (v128.load offset=16 align=1 (local.get $bp)) (local.get $va)) (local.get $t1)))
-          (local.set $t2 (f32x4.add (f32x4.mul (v128.load offset=32 align=1 (local.get $bp)) (local.get $va)) (local.get $t2)))
-          (local.set $t3 (f32x4.add (f32x4.mul (v128.load offset=48 align=1 (local.get $bp)) (local.get $va)) (local.get $t3)))
+          (local.set $t1
+            (f32x4.add (f32x4.mul (v128.load offset=16 align=1 (local.get $bp)) (local.get $va)) (local.get $t1)))
+          (local.set $t2
+            (f32x4.add (f32x4.mul (v128.load offset=32 align=1 (local.get $bp)) (local.get $va)) (local.get $t2)))
+          (local.set $t3
+            (f32x4.add (f32x4.mul (v128.load offset=48 align=1 (local.get $bp)) (local.get $va)) (local.get $t3)))
           (local.set $k (i32.add (local.get $k) (i32.const 1)))
           (br $reduce)))
-        (call $store16 (local.get $out) (local.get $r0) (local.get $n) (local.get $c) (local.get $s0) (local.get $s1) (local.get $s2) (local.get $s3))
-        (call $store16 (local.get $out) (local.get $r1) (local.get $n) (local.get $c) (local.get $t0) (local.get $t1) (local.get $t2) (local.get $t3))
+        (call $store16
+          (local.get $out)
+          (local.get $r0)
+          (local.get $n)
+          (local.get $c)
+          (local.get $s0)
+          (local.get $s1)
+          (local.get $s2)
+          (local.get $s3))
+        (call $store16
+          (local.get $out)
+          (local.get $r1)
+          (local.get $n)
+          (local.get $c)
+          (local.get $t0)
+          (local.get $t1)
+          (local.get $t2)
+          (local.get $t3))
         (local.set $c (i32.add (local.get $c) (i32.const 16)))
         (br $blocks)))
       (local.set $r0 (i32.add (local.get $r0) (i32.const 2)))
@@ -221,9 +257,13 @@
   )
 
   ;; out[row, c..c+15] = (v0, v1, v2, v3).
-  (func $store16 (param $out i32) (param $row i32) (param $n i32) (param $c i32) (param $v0 v128) (param $v1 v128) (param $v2 v128) (param $v3 v128)
+  (func $store16 (param $out i32) (param $row i32) (param $n i32) (param $c i32)
+    (param $v0 v128) (param $v1 v128) (param $v2 v128) (param $v3 v128)
     (local $at i32)
-    (local.set $at (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $row) (local.get $n)) (local.get $c)) (i32.const 2))))
+    (local.set $at
+      (i32.add
+        (local.get $out)
+        (i32.shl (i32.add (i32.mul (local.get $row) (local.get $n)) (local.get $c)) (i32.const 2))))
     (v128.store align=1 (local.get $at) (local.get $v0))
     (v128.store offset=16 align=1 (local.get $at) (local.get $v1))
     (v128.store offset=32 align=1 (local.get $at) (local.get $v2))
@@ -239,9 +279,11 @@
       (local.set $c (i32.const 0))
       (block $cols_done (loop $cols
         (br_if $cols_done (i32.ge_u (local.get $c) (local.get $cols)))
-        (v128.store align=1 (i32.add (local.get $out) (i32.shl (i32.add (local.get $base) (local.get $c)) (i32.const 2)))
+        (v128.store align=1
+          (i32.add (local.get $out) (i32.shl (i32.add (local.get $base) (local.get $c)) (i32.const 2)))
           (f32x4.add
-            (v128.load align=1 (i32.add (local.get $x) (i32.shl (i32.add (local.get $base) (local.get $c)) (i32.const 2))))
+            (v128.load align=1
+              (i32.add (local.get $x) (i32.shl (i32.add (local.get $base) (local.get $c)) (i32.const 2))))
             (v128.load align=1 (i32.add (local.get $v) (i32.shl (local.get $c) (i32.const 2))))))
         (local.set $c (i32.add (local.get $c) (i32.const 4)))
         (br $cols)))
@@ -272,11 +314,15 @@
           ;; y / dy pixel (b, i, j) at ((b outH + i) outW + j) * pixel; its window's top-left in x at
           ;; ((b inH + 2i) inW + 2j) * pixel
           (local.set $yOff (i32.mul
-            (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $outH)) (local.get $i)) (local.get $outW)) (local.get $j))
+            (i32.add
+              (i32.mul (i32.add (i32.mul (local.get $b) (local.get $outH)) (local.get $i)) (local.get $outW))
+              (local.get $j))
             (local.get $pixel)))
           (local.set $xOff (i32.mul
             (i32.add
-              (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (i32.shl (local.get $i) (i32.const 1))) (local.get $inW))
+              (i32.mul
+                (i32.add (i32.mul (local.get $b) (local.get $inH)) (i32.shl (local.get $i) (i32.const 1)))
+                (local.get $inW))
               (i32.shl (local.get $j) (i32.const 1)))
             (local.get $pixel)))
           (local.set $c (i32.const 0))
@@ -288,16 +334,24 @@
             ;; the window's four taps (top-left, top-right, bottom-left, bottom-right): dx = (x == y) & dy
             (local.set $tap (local.get $at))
             (v128.store align=1 (i32.add (local.get $out) (local.get $tap))
-              (v128.and (f32x4.eq (v128.load align=1 (i32.add (local.get $x) (local.get $tap))) (local.get $yv)) (local.get $dyv)))
+              (v128.and
+                (f32x4.eq (v128.load align=1 (i32.add (local.get $x) (local.get $tap))) (local.get $yv))
+                (local.get $dyv)))
             (local.set $tap (i32.add (local.get $at) (local.get $pixel)))
             (v128.store align=1 (i32.add (local.get $out) (local.get $tap))
-              (v128.and (f32x4.eq (v128.load align=1 (i32.add (local.get $x) (local.get $tap))) (local.get $yv)) (local.get $dyv)))
+              (v128.and
+                (f32x4.eq (v128.load align=1 (i32.add (local.get $x) (local.get $tap))) (local.get $yv))
+                (local.get $dyv)))
             (local.set $tap (i32.add (local.get $at) (local.get $rowBytes)))
             (v128.store align=1 (i32.add (local.get $out) (local.get $tap))
-              (v128.and (f32x4.eq (v128.load align=1 (i32.add (local.get $x) (local.get $tap))) (local.get $yv)) (local.get $dyv)))
+              (v128.and
+                (f32x4.eq (v128.load align=1 (i32.add (local.get $x) (local.get $tap))) (local.get $yv))
+                (local.get $dyv)))
             (local.set $tap (i32.add (i32.add (local.get $at) (local.get $rowBytes)) (local.get $pixel)))
             (v128.store align=1 (i32.add (local.get $out) (local.get $tap))
-              (v128.and (f32x4.eq (v128.load align=1 (i32.add (local.get $x) (local.get $tap))) (local.get $yv)) (local.get $dyv)))
+              (v128.and
+                (f32x4.eq (v128.load align=1 (i32.add (local.get $x) (local.get $tap))) (local.get $yv))
+                (local.get $dyv)))
             (local.set $c (i32.add (local.get $c) (i32.const 16)))
             (br $channels)))
           (local.set $j (i32.add (local.get $j) (i32.const 1)))
