@@ -13,6 +13,7 @@ import {
 } from '../report/index.js';
 import { planOutput, prepareOutput, writeFileAtomic, writeFilesAtomic, type OutputTarget } from '../report/output.js';
 import { chromiumPath, chromiumPrinter, type PdfPrinter } from '../report/pdf.js';
+import { HTML_REPORT_DEFAULTS } from '../report/lab-report.js';
 import { ProgressBar } from './progress.js';
 
 export const EXPORT_FORMATS = ['csv', 'json', 'markdown', 'latex', 'html', 'pdf'] as const;
@@ -23,7 +24,8 @@ const EXTENSIONS: Record<ExportFormat, string> = { csv: 'csv', json: 'json', mar
 /** The formats that are the HTML report (PDF: printed by a headless Chromium). */
 const isReport = (f: ExportFormat): boolean => f === 'html' || f === 'pdf';
 const FULL_BUDGET = 1_000_000;
-const HTML_BUDGET = 1000;
+/** The report's charts: the Report button reads the same (report/lab-report.ts). */
+const HTML_BUDGET = HTML_REPORT_DEFAULTS.budget;
 
 const HELP = `Usage: spectral-lab export [options]
 
