@@ -39,6 +39,10 @@ import type {
 } from './api-types.js';
 
 export type * from './api-types.js';
+export type { QueueEntry, QueueTarget, SweepInfo, SweepRunInfo } from './sweep.js';
+export type { StartSweepResult, SweepDetail, SweepPoint } from './sweep-results.js';
+import type { QueueEntry, SweepInfo } from './sweep.js';
+import type { StartSweepResult, SweepDetail } from './sweep-results.js';
 
 /**
  * Bumped on an incompatible change; additive changes keep it. 2: run states named as the store names them
@@ -131,6 +135,17 @@ export interface LabApi {
   getRunLog(runId: string): Promise<RunLog>;
   /** Runs a cancelled or crashed run again from its last checkpoint (same run id, steps after it redone). */
   resumeFromCheckpoint(runId: string): Promise<StartRunResult>;
+  /** Expands a sweep (name, base config, grid, random) into queued runs; 'invalid-config' (details: every problem) queues nothing. */
+  startSweep(spec: { [key: string]: JsonValue }): Promise<StartSweepResult>;
+  listSweeps(): Promise<SweepInfo[]>;
+  /** A sweep's points (latest attempt each): swept values, numeric config fields and final metrics. */
+  getSweep(sweepId: string): Promise<SweepDetail>;
+  /** Runs waiting in the store's queue, in order (local, then those for Redis workers). */
+  listQueue(): Promise<QueueEntry[]>;
+  /** Moves a waiting run to a 1-based place in its queue. */
+  moveQueuedRun(runId: string, position: number): Promise<{ runId: string; position: number }>;
+  /** Queues a new attempt of a crashed, failed or cancelled run (same config, tags and sweep point). */
+  retryRun(runId: string): Promise<StartRunResult>;
   /** Pushed events; returns the unsubscribe function. Not a request/response method. */
   subscribe(listener: LabEventListener): () => void;
 }
@@ -173,6 +188,12 @@ export const LAB_METHODS = {
   deleteRun: { params: ['runId'], required: 1, mutates: true, summary: 'delete a finished run and all it recorded' },
   getRunLog: { params: ['runId'], required: 1, mutates: false, summary: 'the stored log of a run' },
   resumeFromCheckpoint: { params: ['runId'], required: 1, mutates: true, summary: 'resume a cancelled or crashed run from its last checkpoint' },
+  startSweep: { params: ['spec'], required: 1, mutates: true, summary: 'expand a sweep into queued runs' },
+  listSweeps: { params: [], required: 0, mutates: false, summary: 'the sweeps of the store' },
+  getSweep: { params: ['sweepId'], required: 1, mutates: false, summary: "a sweep's points with values and final metrics" },
+  listQueue: { params: [], required: 0, mutates: false, summary: 'runs waiting in the persistent queue' },
+  moveQueuedRun: { params: ['runId', 'position'], required: 2, mutates: true, summary: 'move a waiting run in the queue' },
+  retryRun: { params: ['runId'], required: 1, mutates: true, summary: 'queue a new attempt of an ended run' },
 } as const satisfies Record<LabMethod, LabMethodSpec>;
 
 export const LAB_METHOD_NAMES = Object.keys(LAB_METHODS) as LabMethod[];

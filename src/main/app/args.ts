@@ -54,6 +54,12 @@ export const ARG_SCHEMAS = {
       .optional(),
   ]),
   getRun: z.tuple([runId]),
+  startSweep: z.tuple([config]),
+  listSweeps: none,
+  getSweep: z.tuple([z.string().min(1).max(200)]),
+  listQueue: none,
+  moveQueuedRun: z.tuple([runId, z.number().int().min(1)]),
+  retryRun: z.tuple([runId]),
   getSeries: z.tuple([
     z
       .strictObject({

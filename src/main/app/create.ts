@@ -13,6 +13,7 @@ import { detectMissing, findProjectRoot, packageVersion } from './info.js';
 import { loadPresets } from './presets.js';
 import { LabService } from './service.js';
 import { SqliteStorePort } from './store-adapter.js';
+import { SweepControl } from './sweeps.js';
 import { labReporter } from '../report/lab-report.js';
 import { chromiumPrinter, type PdfPrinter } from '../report/pdf.js';
 
@@ -56,6 +57,7 @@ export async function createLab(opts: CreateLabOptions): Promise<LabService> {
     presets: () => loadPresets(presetsDir, (m) => log(m)),
     missing: () => detectMissing(root, opts.shell),
     report: labReporter(store, opts.printPdf ?? (() => chromiumPrinter())),
+    sweeps: new SweepControl(store),
     log,
   });
   // Runs that `train --store`, scripts or another app record into the same store appear live (within ~1 s).

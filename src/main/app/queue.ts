@@ -66,6 +66,16 @@ export class RunQueue {
     return true;
   }
 
+  /** Move a waiting run to a 1-based place (clamped); false when it is not waiting. */
+  move(runId: string, position: number): boolean {
+    const idx = this.waiting.indexOf(runId);
+    if (idx < 0) return false;
+    this.waiting.splice(idx, 1);
+    this.waiting.splice(Math.max(0, Math.min(position - 1, this.waiting.length)), 0, runId);
+    this.onChange(this.state());
+    return true;
+  }
+
   isActive(runId: string): boolean {
     return this.active.has(runId);
   }

@@ -43,6 +43,7 @@ import { toLabEvents, type RunLiveState } from './event-map.js';
 import { liveMetrics } from './live-metrics.js';
 import type { EnginePort, EngineRun, ResumePoint, StorePort } from './ports.js';
 import { RunQueue } from './queue.js';
+import type { SweepControl } from './sweeps.js';
 
 export interface LabServiceOptions {
   engine: EnginePort;
@@ -59,6 +60,8 @@ export interface LabServiceOptions {
   /** Wait this long for pause/resume/cancel to take effect before answering (ms). */
   controlWaitMs?: number;
   log?: (message: string) => void;
+  /** Sweeps and the store's persistent queue (app/sweeps.ts); without it the sweep methods answer 'unavailable'. */
+  sweeps?: SweepControl;
 }
 
 interface LiveRun extends RunLiveState {
@@ -85,6 +88,10 @@ export class LabService implements LabApi {
       (runId) => this.launch(runId),
       (queue) => this.emit({ kind: 'queue', at: Date.now(), queue }),
     );
+    // Runs still waiting in the store (queued by `sweep`, or before a restart) join the run queue in order.
+    opts.sweeps
+      ?.attach({ adopt: (runId) => this.adoptQueuedRun(runId), move: (runId, position) => void this.queue.move(runId, position) })
+      .catch((err: unknown) => this.opts.log?.(`could not resume the stored run queue: ${errorText(err)}`));
   }
 
   // ------------------------------------------------------------ info & config
@@ -137,6 +144,8 @@ export class LabService implements LabApi {
     const runId = await this.opts.store.createRun({ name, config: r.data, tags: options.tags ?? [], notes: options.notes, status: 'queued' });
     this.live.set(runId, { config: r.data, resumeFrom: null, handle: null, writes: Promise.resolve(), events: Promise.resolve(), status: 'queued', progress: null, stepsPerEpoch: null, backend: null });
     this.emit({ kind: 'run-status', runId, at: Date.now(), status: 'queued', previous: null, message: null });
+    // A queued run is kept in the store's queue too, so it survives a restart of the app.
+    if (queue) await this.opts.sweeps?.enqueue(runId);
     try {
       const placed = this.queue.submit(runId, queue);
       return { runId, ...placed };
@@ -170,10 +179,50 @@ export class LabService implements LabApi {
     if (!run) {
       const stored = await this.requireRun(runId);
       if (stored.status === 'cancelled') return { runId, status: 'cancelled' };
+      // Waiting in the store's queue for Redis workers (sweep --redis): taken out of it.
+      if (stored.status === 'queued' && (await this.opts.sweeps?.cancelQueued(runId))) return { runId, status: 'cancelled' };
       throw new LabError('conflict', `Run ${runId} is ${stored.status}; only running, paused or queued runs can be cancelled.`, 'Nothing to do: the run has already ended.');
     }
     run.handle?.cancel('cancelled by the user');
     return { runId, status: await this.waitForStatus(runId, FINAL_RUN_STATUSES) };
+  }
+
+  // ------------------------------------------------------------ sweeps & the persistent queue (sweeps.ts)
+
+  startSweep(spec: JsonObject) {
+    return this.sweepControl().startSweep(spec);
+  }
+  listSweeps() {
+    return this.sweepControl().listSweeps();
+  }
+  getSweep(sweepId: string) {
+    return this.sweepControl().getSweep(sweepId);
+  }
+  listQueue() {
+    return this.sweepControl().listQueue();
+  }
+  moveQueuedRun(runId: string, position: number) {
+    return this.sweepControl().moveQueuedRun(runId, position);
+  }
+  retryRun(runId: string) {
+    return this.sweepControl().retryRun(runId);
+  }
+
+  /** A run recorded 'queued' in the store (a sweep's, or one waiting since before a restart) joins the run queue. */
+  private async adoptQueuedRun(runId: string): Promise<StartRunResult> {
+    const stored = await this.requireRun(runId);
+    const r = safeParseRunConfig(stored.config);
+    if (stored.status !== 'queued' || !r.success) {
+      throw new LabError('conflict', `Run ${runId} is ${stored.status}${r.success ? '' : ' and its config no longer validates'}; only a valid queued run can start.`, 'Start a new run from its config in New experiment.');
+    }
+    this.live.set(runId, { config: r.data, resumeFrom: null, handle: null, writes: Promise.resolve(), events: Promise.resolve(), status: 'queued', progress: null, stepsPerEpoch: null, backend: null });
+    this.emit({ kind: 'run-status', runId, at: Date.now(), status: 'queued', previous: null, message: null });
+    return { runId, ...this.queue.submit(runId, true) };
+  }
+
+  private sweepControl(): SweepControl {
+    if (!this.opts.sweeps) throw new LabError('unavailable', 'Sweeps need the run store of the app or of serve.', 'Use spectral-lab sweep FILE --store DIR from a terminal.');
+    return this.opts.sweeps;
   }
 
   // ------------------------------------------------------------ reading
@@ -314,7 +363,9 @@ export class LabService implements LabApi {
     this.closed = true;
     for (const id of this.queue.state().queued) {
       this.queue.withdraw(id);
-      await this.finalize(id, 'cancelled', 'the lab closed before the run started');
+      // With the store's queue they stay queued there, and start when the lab opens again.
+      if (this.opts.sweeps) this.live.delete(id);
+      else await this.finalize(id, 'cancelled', 'the lab closed before the run started');
     }
     const active = [...this.live.entries()].filter(([, r]) => r.handle);
     for (const [, r] of active) r.handle?.cancel('the lab is closing');

@@ -44,6 +44,8 @@ export async function recordSweep(
 }
 
 async function appendRow(wdb: SqliteDb, rid: number, target: QueueTarget): Promise<void> {
+  // Rows of runs that started or ended by another way (the app's own queue, a cancel) are tidied here.
+  await wdb.run("DELETE FROM run_queue WHERE rid IN (SELECT q.rid FROM run_queue q JOIN runs r ON r.rid = q.rid WHERE r.status != 'queued')");
   const last = await wdb.get<{ p: number | null }>('SELECT max(position) AS p FROM run_queue WHERE target = ?', [target]);
   await wdb.run('INSERT INTO run_queue (rid, position, target, enqueued_at) VALUES (?, ?, ?, ?)', [rid, (last?.p ?? 0) + 1, target, Date.now()]);
 }
@@ -93,8 +95,11 @@ export async function moveTo(wdb: SqliteDb, runId: string, position: number): Pr
   return wdb.transaction(async () => {
     const row = await loadRunRow(wdb, runId);
     const me = await wdb.get<{ target: string }>('SELECT target FROM run_queue WHERE rid = ?', [row.rid]);
-    if (!me) throw new StoreError('conflict', `Run ${runId} is not waiting in the queue (it is '${row.status}').`, 'List the waiting runs with: spectral-lab queue list');
-    const order = (await wdb.all<{ rid: number }>('SELECT rid FROM run_queue WHERE target = ? ORDER BY position', [me.target])).map((r) => r.rid).filter((r) => r !== row.rid);
+    if (!me || row.status !== 'queued') throw new StoreError('conflict', `Run ${runId} is not waiting in the queue (it is '${row.status}').`, 'List the waiting runs with: spectral-lab queue list');
+    const order = (await wdb.all<{ rid: number }>(
+      "SELECT q.rid FROM run_queue q JOIN runs r ON r.rid = q.rid WHERE q.target = ? AND r.status = 'queued' ORDER BY q.position",
+      [me.target],
+    )).map((r) => r.rid).filter((r) => r !== row.rid);
     const at = Math.min(position, order.length + 1);
     order.splice(at - 1, 0, row.rid);
     for (let i = 0; i < order.length; i++) await wdb.run('UPDATE run_queue SET position = ? WHERE rid = ?', [i + 1, order[i]]);
@@ -140,7 +145,7 @@ export async function recordRetry(wdb: SqliteDb, oldRunId: string, newRunId: str
 export async function listQueue(db: SqliteDb, target?: QueueTarget): Promise<QueueEntry[]> {
   const rows = await db.all<{ id: string; name: string; target: QueueTarget; sweep_id: string | null; attempt: number | null; enqueued_at: number }>(
     `SELECT r.id, r.name, q.target, s.sweep_id, s.attempt, q.enqueued_at FROM run_queue q JOIN runs r ON r.rid = q.rid
-     LEFT JOIN sweep_runs s ON s.rid = q.rid ${target ? 'WHERE q.target = ?' : ''} ORDER BY q.target, q.position`,
+     LEFT JOIN sweep_runs s ON s.rid = q.rid WHERE r.status = 'queued' ${target ? 'AND q.target = ?' : ''} ORDER BY q.target, q.position`,
     target ? [checkTarget(target)] : [],
   );
   const seen: Record<string, number> = {};
