@@ -6,6 +6,7 @@
  * the runs earlier ones made). Screenshots go to test-results/screenshots/.
  */
 import { readFileSync } from 'node:fs';
+import { methodSpec } from '../../src/shared/bound-methods.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HAVE_CHROMIUM, CHROMIUM, launchBrowser, pointCount, screenshot, waitForPoints, type Browser } from './support/browser.js';
@@ -119,7 +120,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () =>
       // The bound chart holds every evaluation, the first one too (pushed before the layer was known).
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=chart-bounds-export-csv]')]);
       const rows = readFileSync((await download.path()) as string, 'utf8').trim().split('\n').slice(1);
-      const steps = new Set(rows.filter((r) => r.startsWith('conv1 F4 min')).map((r) => Number(r.split(',')[2])));
+      const steps = new Set(rows.filter((r) => r.startsWith(`conv1 ${methodSpec('f4')?.label}`)).map((r) => Number(r.split(',')[2])));
       expect(steps.has(10)).toBe(true);
 
       await page.locator('body').click({ position: { x: 5, y: 5 } });
