@@ -385,7 +385,7 @@ export interface LayerBoundRecord extends FinalLayerBound {
 export interface RunSummary {
   run: RunRecord;
   metrics: MetricSummary[];
-  /** The headline accuracy (test, else validation, else any "*acc*" series), when recorded. */
+  /** The headline accuracy (test, else validation, else another evaluation accuracy), when recorded; never train/acc. */
   accuracy: { name: string; best: number | null; bestStep: number | null; last: number | null; lastStep: number | null } | null;
   /** Last value of every (layer, method) bound series. */
   finalBounds: FinalLayerBound[];

@@ -57,7 +57,14 @@ describe.skipIf(!HAVE_CHROMIUM)('managing runs in Chromium against serve', () =>
     if (await page.isVisible('[data-testid=missing-dismiss]')) await page.click('[data-testid=missing-dismiss]');
     finished = (await lab.api('startRun', short)).runId;
     await waitForStatus(finished, 'completed');
-    training = (await lab.api('startRun', { ...short, name: 'e2e still training', maxSteps: 100_000, evaluation: { ...short.evaluation, everySteps: 4 } })).runId;
+    training = (
+      await lab.api('startRun', {
+        ...short,
+        name: 'e2e still training',
+        maxSteps: 100_000,
+        evaluation: { ...short.evaluation, everySteps: 4 },
+      })
+    ).runId;
     await waitForStatus(training, 'running');
   }, 300_000);
 
@@ -73,7 +80,10 @@ describe.skipIf(!HAVE_CHROMIUM)('managing runs in Chromium against serve', () =>
     await page.fill('[data-testid=edit-notes]', 'Learning rate 0.03 looked too high.');
     await page.click('[data-testid=save-notes]');
     await page.waitForSelector('[data-testid=notes-saved]');
-    expect(await lab.api('getRun', finished)).toMatchObject({ tags: ['baseline', 'e2e-tagged'], notes: 'Learning rate 0.03 looked too high.' });
+    expect(await lab.api('getRun', finished)).toMatchObject({
+      tags: ['baseline', 'e2e-tagged'],
+      notes: 'Learning rate 0.03 looked too high.',
+    });
 
     await page.reload();
     await page.waitForSelector(`[data-testid=view-run][data-run-id="${finished}"] [data-testid=edit-tags]`);
@@ -101,7 +111,9 @@ describe.skipIf(!HAVE_CHROMIUM)('managing runs in Chromium against serve', () =>
     await page.click('[data-testid=btn-delete]');
     await page.waitForSelector('[data-testid=delete-active-note]');
     await page.click('[data-testid=btn-delete-confirm]');
-    await expect.poll(() => page.textContent('[data-testid=delete-refused]')).toMatch(/running.*cannot be deleted.*Cancel it first/s);
+    await expect
+      .poll(() => page.textContent('[data-testid=delete-refused]'))
+      .toMatch(/running.*cannot be deleted.*Cancel it first/s);
     expect((await lab.api('getRun', training)).status).toBe('running');
     await page.click('[data-testid=btn-delete-keep]');
 

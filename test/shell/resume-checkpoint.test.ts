@@ -46,7 +46,14 @@ function until(pred: (e: LabEvent) => boolean, timeoutMs = 90_000): Promise<LabE
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'lab-resume-'));
   const store = await openStore({ dataDir: dir });
-  lab = new LabService({ engine: hostEngine({ checkpointRoot: storePaths(dir).checkpoints }), store: new SqliteStorePort(store, 'test'), dataDir: dir, shell: 'test', version: '0', controlWaitMs: 20_000 });
+  lab = new LabService({
+    engine: hostEngine({ checkpointRoot: storePaths(dir).checkpoints }),
+    store: new SqliteStorePort(store, 'test'),
+    dataDir: dir,
+    shell: 'test',
+    version: '0',
+    controlWaitMs: 20_000,
+  });
   lab.subscribe((e) => events.push(e));
 });
 afterAll(async () => {
@@ -75,21 +82,42 @@ describe('resume from checkpoint', () => {
 
     await until((e) => e.kind === 'run-status' && e.runId === runId && e.status === 'completed', 120_000);
     const after = events.slice(before);
-    const firstStep = after.find((e): e is Extract<LabEvent, { kind: 'metrics' }> => e.kind === 'metrics' && e.runId === runId && e.phase === 'train');
+    const firstStep = after.find(
+      (e): e is Extract<LabEvent, { kind: 'metrics' }> =>
+        e.kind === 'metrics' && e.runId === runId && e.phase === 'train',
+    );
     expect(firstStep?.step, 'training continues right after the checkpoint').toBe(from + 1);
-    expect(after.some((e) => e.kind === 'progress' && e.runId === runId && e.progress.phase === 'evaluating')).toBe(true);
+    expect(after.some((e) => e.kind === 'progress' && e.runId === runId && e.progress.phase === 'evaluating')).toBe(
+      true,
+    );
+    // Each evaluation's results are pushed live too (the runs list's test accuracy follows them).
+    expect(
+      after.some(
+        (e) =>
+          e.kind === 'metrics' &&
+          e.runId === runId &&
+          e.phase === 'eval' &&
+          typeof e.values['eval/test_acc'] === 'number',
+      ),
+    ).toBe(true);
 
     const done = await lab.getRun(runId);
     expect(done).toMatchObject({ status: 'completed', lastStep: TOTAL, error: null, resumableFrom: null });
-    expect(done.checkpoints.map((c) => c.step)).toEqual(Array.from({ length: TOTAL / EVERY }, (_, i) => (i + 1) * EVERY));
+    expect(done.checkpoints.map((c) => c.step)).toEqual(
+      Array.from({ length: TOTAL / EVERY }, (_, i) => (i + 1) * EVERY),
+    );
     const [loss] = (await lab.getSeries({ runIds: [runId], names: ['train/loss'], budget: 10_000 })).series;
-    expect(loss.steps, 'every step once: the interrupted attempt after the checkpoint was rewound').toEqual(Array.from({ length: TOTAL }, (_, i) => i + 1));
+    expect(loss.steps, 'every step once: the interrupted attempt after the checkpoint was rewound').toEqual(
+      Array.from({ length: TOTAL }, (_, i) => i + 1),
+    );
     const log = (await lab.getRunLog(runId)).entries.map((l) => l.message);
     expect(log).toContain(`resuming from the checkpoint at step ${from} (optimiser state restarts)`);
     expect(log).toContain(`continuing from the checkpoint at step ${from} of ${TOTAL}`);
     expect(log.at(-1)).toBe(`completed after ${TOTAL} steps`);
     const evals = log.filter((m) => m.startsWith('evaluation at step'));
-    expect(new Set(evals.map((m) => m.split(' ')[3])).size, 'one evaluation line per step kept').toBeGreaterThanOrEqual(TOTAL / EVERY);
+    expect(new Set(evals.map((m) => m.split(' ')[3])).size, 'one evaluation line per step kept').toBeGreaterThanOrEqual(
+      TOTAL / EVERY,
+    );
   }, 240_000);
 
   it('refuses runs that cannot be resumed, saying what to do', async () => {

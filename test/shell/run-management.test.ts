@@ -18,16 +18,48 @@ import { FakeEngine, finished } from './fakes.js';
 const v = 1;
 const tiny = { name: 'managed', dataset: { name: 'mnist', limitTrain: 64, validationSize: 0 }, epochs: 1 };
 const started: EngineEvent = {
-  type: 'started', v, runId: 'x',
-  backend: { name: 'cpu', requested: 'auto', tried: [{ name: 'cpu', available: true }], versions: {}, summary: 'cpu (test)' },
+  type: 'started',
+  v,
+  runId: 'x',
+  backend: {
+    name: 'cpu',
+    requested: 'auto',
+    tried: [{ name: 'cpu', available: true }],
+    versions: {},
+    summary: 'cpu (test)',
+  },
   model: { arch: 'mnist-cnn', inputShape: [28, 28, 1], totalParams: 40, layers: [] },
-  dataset: { name: 'mnist', train: 64, validation: 0, test: 32, source: 'test' }, totalSteps: 4, stepsPerEpoch: 4,
+  dataset: { name: 'mnist', train: 64, validation: 0, test: 32, source: 'test' },
+  totalSteps: 4,
+  stepsPerEpoch: 4,
 };
 const steps = (from: number, to: number, acc: number): EngineEvent => ({
-  type: 'step', v, points: Array.from({ length: to - from + 1 }, (_, i) => ({ step: from + i, epoch: (from + i) / 4, loss: 1, ce: 1, reg: 0, acc, lr: 0.1, stepMs: 3 })),
+  type: 'step',
+  v,
+  points: Array.from({ length: to - from + 1 }, (_, i) => ({
+    step: from + i,
+    epoch: (from + i) / 4,
+    loss: 1,
+    ce: 1,
+    reg: 0,
+    acc,
+    lr: 0.1,
+    stepMs: 3,
+  })),
 });
 const evaluation = (step: number, testAcc: number): EngineEvent => ({
-  type: 'eval', v, step, epoch: step / 4, trainAcc: 0.5, valAcc: null, testAcc, testLoss: 1.5, lipschitz: 9, evalMs: 12, layers: [], certified: [{ eps: 0.5, acc: 0.2, accPairwise: 0.25 }],
+  type: 'eval',
+  v,
+  step,
+  epoch: step / 4,
+  trainAcc: 0.5,
+  valAcc: null,
+  testAcc,
+  testLoss: 1.5,
+  lipschitz: 9,
+  evalMs: 12,
+  layers: [],
+  certified: [{ eps: 0.5, acc: 0.2, accPairwise: 0.25 }],
 });
 
 let dir: string;
@@ -53,13 +85,21 @@ const until = (pred: (e: LabEvent) => boolean) =>
   new Promise<void>((res) => {
     const off = lab.subscribe((e) => pred(e) && (off(), res()));
   });
-const statusIs = (runId: string, status: string) => until((e) => e.kind === 'run-status' && e.runId === runId && e.status === status);
+const statusIs = (runId: string, status: string) =>
+  until((e) => e.kind === 'run-status' && e.runId === runId && e.status === status);
 
 beforeEach(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'lab-manage-'));
   engine = new FakeEngine();
   store = await openStore({ dataDir: dir, flushIntervalMs: 50 });
-  lab = new LabService({ engine, store: new SqliteStorePort(store, 'test'), dataDir: dir, shell: 'test', version: '0', controlWaitMs: 2000 });
+  lab = new LabService({
+    engine,
+    store: new SqliteStorePort(store, 'test'),
+    dataDir: dir,
+    shell: 'test',
+    version: '0',
+    controlWaitMs: 2000,
+  });
   events = [];
   lab.subscribe((e) => events.push(e));
 });
@@ -79,7 +119,14 @@ describe('deleting a run', () => {
     mkdirSync(ckptDir, { recursive: true });
     const ckpt = path.join(ckptDir, 'step-2.slw');
     writeFileSync(ckpt, 'weights');
-    run.emit({ type: 'checkpoint', v, step: 2, epoch: 0.5, path: ckpt, sha256: createHash('sha256').update('weights').digest('hex') });
+    run.emit({
+      type: 'checkpoint',
+      v,
+      step: 2,
+      epoch: 0.5,
+      path: ckpt,
+      sha256: createHash('sha256').update('weights').digest('hex'),
+    });
 
     const refused = await lab.deleteRun(runId).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(LabError);
@@ -141,7 +188,12 @@ describe('the stored log and the list headline', () => {
       return r;
     });
     expect(item.status).toBe('failed');
-    expect(item.headline).toEqual({ testAccuracy: 0.41, evalStep: 2, certified: { eps: 0.5, accuracy: 0.2 }, lipschitz: 9 });
+    expect(item.headline).toEqual({
+      testAccuracy: 0.41,
+      evalStep: 2,
+      certified: { eps: 0.5, accuracy: 0.2 },
+      lipschitz: 9,
+    });
 
     const log = await eventually(async () => {
       const entries = (await lab.getRunLog(runId)).entries;
@@ -150,9 +202,13 @@ describe('the stored log and the list headline', () => {
     });
     const text = log.map((l) => `${l.level}: ${l.message}`);
     expect(text[0]).toMatch(/^info: training on cpu \(test\): mnist-cnn, mnist \(64 train \/ 32 test\), 4 steps$/);
-    expect(text).toContain('info: evaluation at step 2 (epoch 0.50): test accuracy 41.0%, test loss 1.500, Lipschitz bound 9.000, certified 20.0% at ε=0.5 (0.0 s)');
+    expect(text).toContain(
+      'info: evaluation at step 2 (epoch 0.50): test accuracy 41.0%, test loss 1.500, Lipschitz bound 9.000, certified 20.0% at ε=0.5 (0.0 s)',
+    );
     expect(text).toContain('warn: certification skipped for layer fc: no input size');
-    expect(text[text.length - 1]).toBe('error: failed after 3 steps: diverged at step 3: loss is NaN; lower the learning rate or β');
+    expect(text[text.length - 1]).toBe(
+      'error: failed after 3 steps: diverged at step 3: loss is NaN; lower the learning rate or β',
+    );
     expect(log.map((l) => l.seq)).toEqual(log.map((_, i) => i + 1));
     // The page of a failed run explains it, and the log it points to is there.
     expect((await lab.getRun(runId)).error).toMatch(/diverged at step 3/);
@@ -169,7 +225,9 @@ describe('the stored log and the list headline', () => {
     await eventually(async () => expect((await store.getRun(runId)).status).toBe('paused'));
     expect((await store.listRuns({ status: ['paused'] })).runs.map((r) => r.id)).toEqual([runId]);
     expect((await store.listRuns({ status: ['running'] })).total).toBe(0);
-    const progress = events.filter((e): e is Extract<LabEvent, { kind: 'progress' }> => e.kind === 'progress' && e.runId === runId).at(-1);
+    const progress = events
+      .filter((e): e is Extract<LabEvent, { kind: 'progress' }> => e.kind === 'progress' && e.runId === runId)
+      .at(-1);
     expect(progress?.progress.etaMs).toBeNull();
     expect((await lab.resumeRun(runId)).status).toBe('running');
     await eventually(async () => expect((await store.getRun(runId)).status).toBe('running'));

@@ -42,6 +42,8 @@ class CollectingWriter {
   }
   /** Spectrum histograms are read with getSpectrum when 'layer-bounds' is announced, not streamed as metrics. */
   spectrum(): void {}
+  /** Certified radii are read with getCertifiedRadii, not streamed as metrics. */
+  async certRadii(): Promise<void> {}
   async layers(): Promise<void> {}
   async start(): Promise<void> {}
   async finish(): Promise<void> {}

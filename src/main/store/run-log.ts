@@ -41,7 +41,11 @@ export async function appendRunLog(db: SqliteDb, rid: number, lines: readonly Ru
   if (lines.length === 0) return;
   for (const l of lines) {
     if (!LEVELS.has(l.level) || typeof l.message !== 'string') {
-      throw new StoreError('invalid-input', `A log line needs a level (debug, info, warn, error) and a message, got ${JSON.stringify(l)}.`, 'Pass { level, message, step }.');
+      throw new StoreError(
+        'invalid-input',
+        `A log line needs a level (debug, info, warn, error) and a message, got ${JSON.stringify(l)}.`,
+        'Pass { level, message, step }.',
+      );
     }
   }
   await db.transaction(async () => {
@@ -49,7 +53,14 @@ export async function appendRunLog(db: SqliteDb, rid: number, lines: readonly Ru
     let seq = last;
     for (const l of lines) {
       const message = l.message.length > MAX_MESSAGE ? `${l.message.slice(0, MAX_MESSAGE)} … (cut)` : l.message;
-      await db.run('INSERT INTO run_log (rid, seq, at, level, message, step) VALUES (?, ?, ?, ?, ?, ?)', [rid, ++seq, l.at ?? Date.now(), l.level, message, l.step ?? null]);
+      await db.run('INSERT INTO run_log (rid, seq, at, level, message, step) VALUES (?, ?, ?, ?, ?, ?)', [
+        rid,
+        ++seq,
+        l.at ?? Date.now(),
+        l.level,
+        message,
+        l.step ?? null,
+      ]);
     }
   });
 }
@@ -76,7 +87,13 @@ export function logLinesOf(event: EngineEvent): RunLogInput[] {
       // Hosts and tests may send partial descriptions: say what is known.
       const d = event.dataset as Partial<typeof event.dataset> | undefined;
       const data = d?.name ? `, ${d.name} (${d.train ?? '?'} train / ${d.test ?? '?'} test)` : '';
-      return [{ level: 'info', step: 0, message: `training on ${event.backend?.summary ?? event.backend?.name ?? 'an unknown backend'}: ${event.model?.arch ?? 'model'}${data}, ${event.totalSteps} steps` }];
+      return [
+        {
+          level: 'info',
+          step: 0,
+          message: `training on ${event.backend?.summary ?? event.backend?.name ?? 'an unknown backend'}: ${event.model?.arch ?? 'model'}${data}, ${event.totalSteps} steps`,
+        },
+      ];
     }
     case 'eval':
       return [{ level: 'info', step: event.step, message: evaluationLine(event) }];
@@ -88,7 +105,13 @@ export function logLinesOf(event: EngineEvent): RunLogInput[] {
       return [{ level: 'info', step: event.step, message: `resumed after step ${event.step}` }];
     case 'finished': {
       const what = `${event.status} after ${event.summary.steps} steps`;
-      return [{ level: event.status === 'failed' ? 'error' : 'info', step: event.summary.steps, message: event.reason ? `${what}: ${event.reason}` : what }];
+      return [
+        {
+          level: event.status === 'failed' ? 'error' : 'info',
+          step: event.summary.steps,
+          message: event.reason ? `${what}: ${event.reason}` : what,
+        },
+      ];
     }
     default:
       return [];

@@ -59,10 +59,10 @@ async function lastValues(db: SqliteDb, rid: number): Promise<Map<number, number
 
 function headline(metrics: MetricSummary[]): RunSummary['accuracy'] {
   const byName = new Map(metrics.map((m) => [m.name, m]));
+  // Evaluation series only: a training batch's accuracy (train/acc) is not a result (issue 11).
   const m =
     HEADLINE_ACCURACY.map((n) => byName.get(n)).find((x) => x && x.points > 0) ??
-    metrics.find((x) => /^(eval|test|val)/.test(x.name) && /acc/i.test(x.name) && x.points > 0) ??
-    metrics.find((x) => /acc/i.test(x.name) && x.points > 0);
+    metrics.find((x) => /^(eval|test|val)/.test(x.name) && /acc/i.test(x.name) && x.points > 0);
   return m ? { name: m.name, best: m.best, bestStep: m.bestStep, last: m.last, lastStep: m.lastStep } : null;
 }
 
