@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CertifyError } from '../../../shared/certify-math.js';
+import { deriveSeed } from '../data/rng.js';
 import { checkLabelRange, type Forward, type LabelsInput, toHostLabels, validateBatchSize } from './inputs.js';
 
 export type PgdLoss = 'margin' | 'cross-entropy';
@@ -93,7 +94,7 @@ function randomBallStart(shape: [number, number, number, number], eps: number, s
   return tf.tidy(() => {
     const d = shape[1] * shape[2] * shape[3];
     const dir = tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor4D;
-    const u = tf.randomUniform([shape[0], 1, 1, 1], 0, 1, 'float32', seed + 1);
+    const u = tf.randomUniform([shape[0], 1, 1, 1], 0, 1, 'float32', deriveSeed(seed, 1));
     const radius = tf.mul(eps, tf.pow(u, 1 / d));
     return tf.mul(tf.div(dir, tf.maximum(perExampleNorm(dir), 1e-12)), radius) as tf.Tensor4D;
   });
@@ -145,7 +146,8 @@ export async function pgdRobustAccuracy(
     const gradOf = tf.grad(lossSum);
     for (let r = 0; r < o.restarts; r++) {
       let delta =
-        r === 0 ? tf.zerosLike(xb) : randomBallStart(xb.shape, o.eps, o.seed * 7919 + batch * 104729 + r * 15485863);
+        // One sub-stream per (batch, restart) of the attack's seed.
+        r === 0 ? tf.zerosLike(xb) : randomBallStart(xb.shape, o.eps, deriveSeed(deriveSeed(o.seed, batch), r));
       for (let step = 0; step <= o.steps; step++) {
         // Clip x + delta into the box; for x inside the box this only shrinks |delta| coordinate-wise,
         // so the l2 projection stays satisfied.

@@ -35,6 +35,8 @@ export const SEED_STREAMS = {
   validationSplit: { base: 1, count: 1 },
   /** The order of the training images; each epoch derives its own permutation from it (data/batches.ts). */
   batchOrder: { base: 2, count: 1 },
+  /** Random starts of the PGD attack at evaluation; each batch and restart derives its own (certify/pgd.ts). */
+  pgdStarts: { base: 3, count: 1 },
   /** He-normal initial weights, one stream per parameter tensor (the layer's `stream` index). */
   initialWeights: { base: 1000, count: 4000 },
   /** Start vectors of the F4 regulariser's power iterations, one stream per penalised layer. */

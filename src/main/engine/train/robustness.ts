@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../../shared/config.js';
 import type { EvalEvent, LayerEval } from '../../../shared/events.js';
 import { curvatureBound, curvatureCertifiedAccuracy, pgdRobustAccuracy, type CurvatureLayer } from '../certify/index.js';
+import { streamSeed } from '../data/rng.js';
 import type { Split } from '../data/types.js';
 import type { Network } from '../models/index.js';
 import { hostKernel } from './layer-kernel.js';
@@ -34,7 +35,7 @@ export async function robustnessExtras(a: {
       out.pgd = [];
       for (const eps of cert.epsilons) {
         // Step size 2.5 eps / steps (Madry et al. 2018): the iterates can reach the sphere and move along it.
-        const r = await pgdRobustAccuracy(forward, x, y, { eps, steps: cert.pgd.steps, stepSize: (2.5 * eps) / cert.pgd.steps, seed: config.seed });
+        const r = await pgdRobustAccuracy(forward, x, y, { eps, steps: cert.pgd.steps, stepSize: (2.5 * eps) / cert.pgd.steps, seed: streamSeed(config.seed, 'pgdStarts') });
         out.pgd.push({ eps, acc: r.robustAccuracy });
       }
     } finally {
