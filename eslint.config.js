@@ -12,7 +12,9 @@ export default tseslint.config(
   pluginVue.configs['no-layout-rules'],
   {
     files: ['**/*.vue'],
-    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' } },
+    languageOptions: {
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' },
+    },
   },
   {
     rules: {
@@ -33,7 +35,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-globals': [
         'error',
-        ...HOST_GLOBALS.map((name) => ({ name, message: 'src/shared runs in every host: pass what you need in from the caller.' })),
+        ...HOST_GLOBALS.map((name) => ({
+          name,
+          message: 'src/shared runs in every host: pass what you need in from the caller.',
+        })),
       ],
     },
   },

@@ -19,7 +19,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-const isNodeBuiltin = (spec) => spec.startsWith('node:') || NODE_BUILTINS.has(spec) || NODE_BUILTINS.has(spec.split('/')[0]);
+const isNodeBuiltin = (spec) =>
+  spec.startsWith('node:') || NODE_BUILTINS.has(spec) || NODE_BUILTINS.has(spec.split('/')[0]);
 
 /** Packages forbidden by prefix ('@tensorflow/' covers every tfjs package). */
 const NATIVE_OR_MAIN_PACKAGES = ['electron', 'sqlite3', '@tensorflow/'];
@@ -41,7 +42,15 @@ export const LAYERS = [
   {
     folder: 'src/main/engine',
     name: 'engine',
-    forbidFolders: ['src/main/store', 'src/main/app', 'src/main/cli', 'src/main/serve', 'src/main/report', 'src/renderer', 'src/preload'],
+    forbidFolders: [
+      'src/main/store',
+      'src/main/app',
+      'src/main/cli',
+      'src/main/serve',
+      'src/main/report',
+      'src/renderer',
+      'src/preload',
+    ],
     forbidPackages: ['electron', 'sqlite3', ...UI_PACKAGES],
     why: 'the engine runs in a worker thread and speaks only the shared events; the store and the app sit above it',
   },
@@ -65,7 +74,8 @@ export const LAYERS = [
 
 const rel = (abs) => path.relative(ROOT, abs).split(path.sep).join('/');
 const inside = (file, folder) => file === folder || file.startsWith(`${folder}/`);
-const matchesPackage = (spec, pkg) => (pkg.endsWith('/') ? spec.startsWith(pkg) : spec === pkg || spec.startsWith(`${pkg}/`));
+const matchesPackage = (spec, pkg) =>
+  pkg.endsWith('/') ? spec.startsWith(pkg) : spec === pkg || spec.startsWith(`${pkg}/`);
 
 /** Why `spec` imported from `file` (repository-relative) breaks the layering, or null. */
 export function layeringViolation(file, spec) {
@@ -81,7 +91,8 @@ export function layeringViolation(file, spec) {
     const bad = layer.forbidFolders?.find((f) => inside(target, f));
     return bad ? `${layer.name} must not import ${bad} ('${spec}'): ${layer.why}.` : null;
   }
-  if (layer.forbidNode && isNodeBuiltin(spec)) return `${layer.name} must not import the Node builtin '${spec}': ${layer.why}.`;
+  if (layer.forbidNode && isNodeBuiltin(spec))
+    return `${layer.name} must not import the Node builtin '${spec}': ${layer.why}.`;
   if (layer.allowPackages && !layer.allowPackages.some((p) => matchesPackage(spec, p))) {
     return `${layer.name} may import only the packages ${layer.allowPackages.join(', ')}, not '${spec}': ${layer.why}.`;
   }

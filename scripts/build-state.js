@@ -40,4 +40,3 @@ export function staleReason(root, kind) {
   const newest = inputs.map((i) => newestMtime(join(root, i))).reduce((a, b) => (b.ms > a.ms ? b : a));
   return newest.ms > oldest ? `${relative(root, newest.file)} changed after the last build` : null;
 }
-

@@ -34,13 +34,19 @@ function electronBinary() {
   try {
     dir = dirname(require.resolve('electron/package.json'));
   } catch {
-    return { path: null, why: 'the optional `electron` package is not installed (its install downloads the Electron binary).' };
+    return {
+      path: null,
+      why: 'the optional `electron` package is not installed (its install downloads the Electron binary).',
+    };
   }
   const pathTxt = join(dir, 'path.txt');
   const rel = existsSync(pathTxt) ? readFileSync(pathTxt, 'utf8').trim() : '';
   const bin = rel ? join(dir, 'dist', rel) : '';
   if (!bin || !existsSync(bin)) {
-    return { path: null, why: 'the `electron` package is installed but its binary was never downloaded (no internet during `npm install`?).' };
+    return {
+      path: null,
+      why: 'the `electron` package is installed but its binary was never downloaded (no internet during `npm install`?).',
+    };
   }
   return { path: bin, why: '' };
 }
@@ -52,9 +58,14 @@ function buildIfStale(kind) {
   const why = staleReason(root, kind);
   if (!why) return;
   console.error(`Building the workbench (${why}): npm run build …`);
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'electron-vite.js'), 'build'], { cwd: root, stdio: ['ignore', 2, 2] });
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'electron-vite.js'), 'build'], {
+    cwd: root,
+    stdio: ['ignore', 2, 2],
+  });
   if (r.status !== 0) {
-    console.error('The build failed (its output is above). Fix the error it names, then run `npm start` again (`npm run build` rebuilds alone).');
+    console.error(
+      'The build failed (its output is above). Fix the error it names, then run `npm start` again (`npm run build` rebuilds alone).',
+    );
     process.exit(1);
   }
 }
@@ -63,7 +74,9 @@ function startDesktop(electronPath, args) {
   const child = spawn(electronPath, [root, ...args], { stdio: 'inherit', cwd: root });
   child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 0)));
   child.on('error', (err) => {
-    console.error(`Could not start Electron (${electronPath}): ${err.message}. Try \`npm start -- --browser\` for the browser workbench.`);
+    console.error(
+      `Could not start Electron (${electronPath}): ${err.message}. Try \`npm start -- --browser\` for the browser workbench.`,
+    );
     process.exit(1);
   });
 }
@@ -71,8 +84,12 @@ function startDesktop(electronPath, args) {
 /** `spectral-lab serve` in this process, from the TypeScript sources (as `npm run serve`). */
 async function startBrowser(args) {
   if (!hasDisplay() && !args.includes('--no-open')) {
-    console.error('No display here ($DISPLAY and $WAYLAND_DISPLAY are unset), so no browser opens: open the link below in a');
-    console.error('browser on this machine, or from another one through `ssh -L PORT:127.0.0.1:PORT` with the printed port.');
+    console.error(
+      'No display here ($DISPLAY and $WAYLAND_DISPLAY are unset), so no browser opens: open the link below in a',
+    );
+    console.error(
+      'browser on this machine, or from another one through `ssh -L PORT:127.0.0.1:PORT` with the printed port.',
+    );
   }
   const { register } = await import('tsx/esm/api');
   register();
@@ -92,13 +109,16 @@ async function main() {
   const electron = electronBinary();
   let why = electron.why;
   if (!why && browserOnly) why = 'you asked for the browser (--browser).';
-  if (!why && !hasDisplay()) why = 'Electron is installed but there is no display ($DISPLAY and $WAYLAND_DISPLAY are unset).';
+  if (!why && !hasDisplay())
+    why = 'Electron is installed but there is no display ($DISPLAY and $WAYLAND_DISPLAY are unset).';
   if (!why) {
     buildIfStale('desktop');
     startDesktop(electron.path, args);
     return;
   }
-  console.error(`No desktop window: ${why}\nStarting the browser workbench instead (the same UI, served on 127.0.0.1).`);
+  console.error(
+    `No desktop window: ${why}\nStarting the browser workbench instead (the same UI, served on 127.0.0.1).`,
+  );
   buildIfStale('browser');
   await startBrowser(args);
 }

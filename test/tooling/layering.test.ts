@@ -26,56 +26,97 @@ beforeAll(() => {
 describe('layering rule', () => {
   it('the renderer never imports src/main or src/preload (relative paths resolved at any depth)', async () => {
     const file = 'src/renderer/src/lib/layering-fixture.ts';
-    const bad = await layeringErrors(file, "import { openStore } from '../../../main/store/index.js';\nexport const x = openStore;\n");
+    const bad = await layeringErrors(
+      file,
+      "import { openStore } from '../../../main/store/index.js';\nexport const x = openStore;\n",
+    );
     expect(bad).toHaveLength(1);
     expect(bad[0]).toMatch(/lab\/layering: renderer must not import src\/main/);
-    expect(await layeringErrors(file, "import type { LabBridge } from '../../../preload/bridge';\nexport type X = LabBridge;\n")).toHaveLength(1);
-    expect(await layeringErrors(file, "import { LAB_API_VERSION } from '../../../shared/api';\nexport const x = LAB_API_VERSION;\n")).toEqual([]);
+    expect(
+      await layeringErrors(
+        file,
+        "import type { LabBridge } from '../../../preload/bridge';\nexport type X = LabBridge;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await layeringErrors(
+        file,
+        "import { LAB_API_VERSION } from '../../../shared/api';\nexport const x = LAB_API_VERSION;\n",
+      ),
+    ).toEqual([]);
   });
 
   it('covers .vue files (script setup with TypeScript)', async () => {
     const vue = (spec: string) =>
       `<script setup lang="ts">\nimport { thing } from '${spec}';\nconst n: number = thing;\n</script>\n<template><p>{{ n }}</p></template>\n`;
     const file = 'src/renderer/src/views/LayeringFixture.vue';
-    expect(await layeringErrors(file, vue('../../../main/app/service.js'))).toEqual([expect.stringMatching(/renderer must not import src\/main/)]);
+    expect(await layeringErrors(file, vue('../../../main/app/service.js'))).toEqual([
+      expect.stringMatching(/renderer must not import src\/main/),
+    ]);
     expect(await layeringErrors(file, vue('node:fs'))).toEqual([expect.stringMatching(/Node builtin 'node:fs'/)]);
     expect(await layeringErrors(file, vue('../../../shared/api'))).toEqual([]);
   });
 
   it('the engine never imports the store or the app, also through a dynamic import', async () => {
     const file = 'src/main/engine/train/layering-fixture.ts';
-    expect(await layeringErrors(file, "import { openStore } from '../../store/index.js';\nexport const s = openStore;\n")).toEqual([
-      expect.stringMatching(/engine must not import src\/main\/store/),
-    ]);
+    expect(
+      await layeringErrors(file, "import { openStore } from '../../store/index.js';\nexport const s = openStore;\n"),
+    ).toEqual([expect.stringMatching(/engine must not import src\/main\/store/)]);
     expect(await layeringErrors(file, "export const load = () => import('../../app/service.js');\n")).toEqual([
       expect.stringMatching(/engine must not import src\/main\/app/),
     ]);
-    expect(await layeringErrors(file, "import * as tf from '@tensorflow/tfjs';\nimport { deriveSeed } from '../data/rng.js';\nexport const a = [tf, deriveSeed];\n")).toEqual([]);
+    expect(
+      await layeringErrors(
+        file,
+        "import * as tf from '@tensorflow/tfjs';\nimport { deriveSeed } from '../data/rng.js';\nexport const a = [tf, deriveSeed];\n",
+      ),
+    ).toEqual([]);
   });
 
   it('shared imports no Node builtins, tfjs or other layers and touches no DOM or Node globals', async () => {
     const file = 'src/shared/layering-fixture.ts';
-    expect(await layeringErrors(file, "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n")).toEqual([expect.stringMatching(/Node builtin/)]);
-    expect(await layeringErrors(file, "import path from 'path';\nexport const p = path;\n")).toEqual([expect.stringMatching(/Node builtin 'path'/)]);
-    expect(await layeringErrors(file, "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;\n")).toEqual([expect.stringMatching(/shared must not import '@tensorflow\/tfjs'/)]);
-    expect(await layeringErrors(file, "import { x } from '../main/engine/host.js';\nexport const y = x;\n")).toEqual([expect.stringMatching(/shared may import only src\/shared/)]);
+    expect(
+      await layeringErrors(file, "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n"),
+    ).toEqual([expect.stringMatching(/Node builtin/)]);
+    expect(await layeringErrors(file, "import path from 'path';\nexport const p = path;\n")).toEqual([
+      expect.stringMatching(/Node builtin 'path'/),
+    ]);
+    expect(await layeringErrors(file, "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;\n")).toEqual([
+      expect.stringMatching(/shared must not import '@tensorflow\/tfjs'/),
+    ]);
+    expect(await layeringErrors(file, "import { x } from '../main/engine/host.js';\nexport const y = x;\n")).toEqual([
+      expect.stringMatching(/shared may import only src\/shared/),
+    ]);
     const globals = await layeringErrors(file, 'export const w = () => window.innerWidth + Number(process.env.X);\n');
     expect(globals).toHaveLength(2);
-    expect(await layeringErrors(file, "import { z } from 'zod';\nimport { LAB_API_VERSION } from './api';\nexport const a = [z, LAB_API_VERSION];\n")).toEqual([]);
+    expect(
+      await layeringErrors(
+        file,
+        "import { z } from 'zod';\nimport { LAB_API_VERSION } from './api';\nexport const a = [z, LAB_API_VERSION];\n",
+      ),
+    ).toEqual([]);
   });
 
   it('the preload imports only src/shared and electron', async () => {
     const file = 'src/preload/layering-fixture.ts';
-    expect(await layeringErrors(file, "import { createLab } from '../main/app/create.js';\nexport const c = createLab;\n")).toEqual([
-      expect.stringMatching(/preload may import only src\/preload and src\/shared/),
+    expect(
+      await layeringErrors(file, "import { createLab } from '../main/app/create.js';\nexport const c = createLab;\n"),
+    ).toEqual([expect.stringMatching(/preload may import only src\/preload and src\/shared/)]);
+    expect(await layeringErrors(file, "import { z } from 'zod';\nexport const a = z;\n")).toEqual([
+      expect.stringMatching(/only the packages electron/),
     ]);
-    expect(await layeringErrors(file, "import { z } from 'zod';\nexport const a = z;\n")).toEqual([expect.stringMatching(/only the packages electron/)]);
-    expect(await layeringErrors(file, "import { isLabMethod } from '../shared/api';\nexport const a = isLabMethod;\n")).toEqual([]);
+    expect(
+      await layeringErrors(file, "import { isLabMethod } from '../shared/api';\nexport const a = isLabMethod;\n"),
+    ).toEqual([]);
   });
 
   it('the repository itself keeps the layering', async () => {
     const results = await eslint.lintFiles(['src']);
-    const broken = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'lab/layering').map((m) => `${path.relative(root, r.filePath)}:${m.line} ${m.message}`));
+    const broken = results.flatMap((r) =>
+      r.messages
+        .filter((m) => m.ruleId === 'lab/layering')
+        .map((m) => `${path.relative(root, r.filePath)}:${m.line} ${m.message}`),
+    );
     expect(broken).toEqual([]);
   });
 });

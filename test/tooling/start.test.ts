@@ -21,7 +21,9 @@ function send(port: number, method: string, p: string, headers: Record<string, s
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: text }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: text }),
+      );
     });
     req.on('error', reject);
     if (body !== undefined) req.write(body);
@@ -33,56 +35,74 @@ describe('npm start without a desktop window', () => {
   const home = mkdtempSync(path.join(os.tmpdir(), 'lab-start-'));
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-  it('starts the browser workbench, prints its link, serves the UI and stops cleanly', { timeout: 300_000 }, async () => {
-    // XDG_DATA_HOME is where the default store folder lives on Linux: the user's real store is never touched.
-    const env = { ...process.env, XDG_DATA_HOME: home, DISPLAY: '', WAYLAND_DISPLAY: '' };
-    const child = spawn(process.execPath, [path.join(ROOT, 'scripts/start.js'), '--port', '0', '--no-open'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    try {
-      // A build (when out/ is stale) and tsx compiling the server come first.
-      const link = await new Promise<RegExpExecArray>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no link after 240 s:\n${out}\n${err}`)), 240_000);
-        child.stdout.on('data', () => {
-          const m = LINK.exec(out);
-          if (!m) return;
-          clearTimeout(timer);
-          resolve(m);
-        });
-        void exited.then((e) => {
-          clearTimeout(timer);
-          reject(new Error(`npm start exited (${e.code}, ${e.signal}) before its link:\n${out}\n${err}`));
-        });
+  it(
+    'starts the browser workbench, prints its link, serves the UI and stops cleanly',
+    { timeout: 300_000 },
+    async () => {
+      // XDG_DATA_HOME is where the default store folder lives on Linux: the user's real store is never touched.
+      const env = { ...process.env, XDG_DATA_HOME: home, DISPLAY: '', WAYLAND_DISPLAY: '' };
+      const child = spawn(process.execPath, [path.join(ROOT, 'scripts/start.js'), '--port', '0', '--no-open'], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
-      expect(err).toMatch(/No desktop window: (the optional `electron` package is not installed|the `electron` package is installed but|Electron is installed but there is no display)/);
-      expect(err).toContain('Starting the browser workbench instead');
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      try {
+        // A build (when out/ is stale) and tsx compiling the server come first.
+        const link = await new Promise<RegExpExecArray>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no link after 240 s:\n${out}\n${err}`)), 240_000);
+          child.stdout.on('data', () => {
+            const m = LINK.exec(out);
+            if (!m) return;
+            clearTimeout(timer);
+            resolve(m);
+          });
+          void exited.then((e) => {
+            clearTimeout(timer);
+            reject(new Error(`npm start exited (${e.code}, ${e.signal}) before its link:\n${out}\n${err}`));
+          });
+        });
+        expect(err).toMatch(
+          /No desktop window: (the optional `electron` package is not installed|the `electron` package is installed but|Electron is installed but there is no display)/,
+        );
+        expect(err).toContain('Starting the browser workbench instead');
 
-      const port = Number(link[1]);
-      const page = await send(port, 'GET', `/?token=${link[2]}`);
-      expect(page.status).toBe(200);
-      expect(page.type).toMatch(/^text\/html/);
-      expect(page.body).toContain('<title>Spectral Lab</title>');
-      expect(page.body).toMatch(/<script type="module"[^>]* src="\.?\/assets\/[^"]+\.js"/);
-      const denied = await send(port, 'GET', '/');
-      expect(denied.status).toBe(401);
+        const port = Number(link[1]);
+        const page = await send(port, 'GET', `/?token=${link[2]}`);
+        expect(page.status).toBe(200);
+        expect(page.type).toMatch(/^text\/html/);
+        expect(page.body).toContain('<title>Spectral Lab</title>');
+        expect(page.body).toMatch(/<script type="module"[^>]* src="\.?\/assets\/[^"]+\.js"/);
+        const denied = await send(port, 'GET', '/');
+        expect(denied.status).toBe(401);
 
-      const info = await send(port, 'POST', '/api/getInfo', { 'Content-Type': 'application/json', Authorization: `Bearer ${link[2]}` }, '{"args":[]}');
-      expect(info.status).toBe(200);
-      expect(JSON.parse(info.body)).toMatchObject({ ok: true });
-      // The store is the default one under XDG_DATA_HOME (serve names its folder after the link).
-      expect(existsSync(path.join(home, 'spectral-lab'))).toBe(true);
-      expect(out).toContain(path.join(home, 'spectral-lab'));
-    } finally {
-      if (child.exitCode === null) child.kill('SIGINT');
-    }
-    const end = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
-    if (!end) child.kill('SIGKILL');
-    expect(end).toEqual({ code: 0, signal: null });
-    expect(err).toContain('SIGINT: stopping');
-  });
+        const info = await send(
+          port,
+          'POST',
+          '/api/getInfo',
+          { 'Content-Type': 'application/json', Authorization: `Bearer ${link[2]}` },
+          '{"args":[]}',
+        );
+        expect(info.status).toBe(200);
+        expect(JSON.parse(info.body)).toMatchObject({ ok: true });
+        // The store is the default one under XDG_DATA_HOME (serve names its folder after the link).
+        expect(existsSync(path.join(home, 'spectral-lab'))).toBe(true);
+        expect(out).toContain(path.join(home, 'spectral-lab'));
+      } finally {
+        if (child.exitCode === null) child.kill('SIGINT');
+      }
+      const end = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+      if (!end) child.kill('SIGKILL');
+      expect(end).toEqual({ code: 0, signal: null });
+      expect(err).toContain('SIGINT: stopping');
+    },
+  );
 });
 
 describe('npm start: is out/ older than the sources? (scripts/build-state.js)', () => {
@@ -98,8 +118,24 @@ describe('npm start: is out/ older than the sources? (scripts/build-state.js)', 
     const { staleReason } = (await import(pathToFileURL(path.join(ROOT, 'scripts/build-state.js')).href)) as {
       staleReason: (root: string, kind: 'browser' | 'desktop') => string | null;
     };
-    for (const f of ['src/renderer/src/App.vue', 'src/shared/api.ts', 'src/main/cli/index.ts', 'electron.vite.config.ts', 'src/main/app/security.ts']) at(f, 1000);
-    for (const dir of ['src/renderer/src', 'src/renderer', 'src/shared', 'src/main/cli', 'src/main/app', 'src/main', 'src']) utimesSync(path.join(root, dir), 1000, 1000);
+    for (const f of [
+      'src/renderer/src/App.vue',
+      'src/shared/api.ts',
+      'src/main/cli/index.ts',
+      'electron.vite.config.ts',
+      'src/main/app/security.ts',
+    ])
+      at(f, 1000);
+    for (const dir of [
+      'src/renderer/src',
+      'src/renderer',
+      'src/shared',
+      'src/main/cli',
+      'src/main/app',
+      'src/main',
+      'src',
+    ])
+      utimesSync(path.join(root, dir), 1000, 1000);
     expect(staleReason(root, 'browser')).toBe('out/renderer/index.html is missing');
     at('out/renderer/index.html', 2000);
     expect(staleReason(root, 'browser')).toBeNull();
@@ -110,7 +146,9 @@ describe('npm start: is out/ older than the sources? (scripts/build-state.js)', 
     // A change in the main process matters to the desktop build only: the browser workbench runs src/main via tsx.
     at('src/main/cli/index.ts', 3000);
     expect(staleReason(root, 'browser')).toBeNull();
-    expect(staleReason(root, 'desktop')).toBe(`${path.join('src', 'main', 'cli', 'index.ts')} changed after the last build`);
+    expect(staleReason(root, 'desktop')).toBe(
+      `${path.join('src', 'main', 'cli', 'index.ts')} changed after the last build`,
+    );
     at('src/shared/api.ts', 3000);
     expect(staleReason(root, 'browser')).toBe(`${path.join('src', 'shared', 'api.ts')} changed after the last build`);
   });

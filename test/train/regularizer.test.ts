@@ -11,7 +11,9 @@ describe('createRegularizer', () => {
 
   it('fails on an unknown kind instead of falling through to another penalty', () => {
     const cfg = { ...base, kind: 'f4-max' } as unknown as RunConfig['regularizer'];
-    expect(() => createRegularizer(model, cfg, 1)).toThrow(/regularizer.kind 'f4-max' is unknown; use one of none, f4-min, .*gram-iteration/);
+    expect(() => createRegularizer(model, cfg, 1)).toThrow(
+      /regularizer.kind 'f4-max' is unknown; use one of none, f4-min, .*gram-iteration/,
+    );
   });
 
   it('builds every kind of the schema, and none for kind none', () => {
