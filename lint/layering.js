@@ -7,7 +7,9 @@
  *            or the report (they sit above it), nor Electron or SQLite;
  *   renderer Vue views know the contract, never the transport: never imports src/main or src/preload, nor
  *            Node builtins, Electron, SQLite or tfjs;
- *   preload  only src/shared and `electron`.
+ *   preload  only src/shared and `electron`;
+ *   store    (src/main/store) and report (src/main/report) sit below the app and the shells: neither imports
+ *            them, the engine or the queue (the report reads the store).
  *
  * Relative imports are resolved against the importing file, so `../../store/index.js` is caught at any depth;
  * `@/` is the renderer's alias for src/renderer/src. Type-only imports count too: a type from src/main in the
@@ -53,6 +55,37 @@ export const LAYERS = [
     ],
     forbidPackages: ['electron', 'sqlite3', ...UI_PACKAGES],
     why: 'the engine runs in a worker thread and speaks only the shared events; the store and the app sit above it',
+  },
+  {
+    folder: 'src/main/store',
+    name: 'store',
+    forbidFolders: [
+      'src/main/engine',
+      'src/main/app',
+      'src/main/cli',
+      'src/main/serve',
+      'src/main/report',
+      'src/main/queue',
+      'src/renderer',
+      'src/preload',
+    ],
+    forbidPackages: ['electron', '@tensorflow/', ...UI_PACKAGES],
+    why: 'the store keeps records of the shared types; the engine, the report and the app build on it, not it on them',
+  },
+  {
+    folder: 'src/main/report',
+    name: 'report',
+    forbidFolders: [
+      'src/main/engine',
+      'src/main/app',
+      'src/main/cli',
+      'src/main/serve',
+      'src/main/queue',
+      'src/renderer',
+      'src/preload',
+    ],
+    forbidPackages: ['electron', '@tensorflow/', ...UI_PACKAGES],
+    why: 'reports are made from stored runs (src/main/store) and the shared types, for every shell alike',
   },
   {
     folder: 'src/renderer',

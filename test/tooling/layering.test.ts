@@ -97,6 +97,27 @@ describe('layering rule', () => {
     ).toEqual([]);
   });
 
+  it('the store and the report never import the app, the shells or the engine', async () => {
+    expect(
+      await layeringErrors(
+        'src/main/store/layering-fixture.ts',
+        "import type { LabService } from '../app/service.js';\nexport type S = LabService;\n",
+      ),
+    ).toEqual([expect.stringMatching(/store must not import src\/main\/app/)]);
+    expect(
+      await layeringErrors(
+        'src/main/report/layering-fixture.ts',
+        "import { startRun } from '../engine/host.js';\nexport const s = startRun;\n",
+      ),
+    ).toEqual([expect.stringMatching(/report must not import src\/main\/engine/)]);
+    expect(
+      await layeringErrors(
+        'src/main/report/layering-fixture.ts',
+        "import type { Store } from '../store/index.js';\nexport type S = Store;\n",
+      ),
+    ).toEqual([]);
+  });
+
   it('the preload imports only src/shared and electron', async () => {
     const file = 'src/preload/layering-fixture.ts';
     expect(
