@@ -31,6 +31,9 @@ export interface MethodGeometry {
   n?: number | [number, number];
 }
 
+/** A layer whose geometry is not known (yet) is taken as zero-padded at stride 1: then no circular value judges it. */
+export const UNKNOWN_GEOMETRY: MethodGeometry = { padding: 'same', stride: 1 };
+
 export interface BoundMethodSpec {
   id: string;
   /** Label in legends and table headers. */

@@ -1,7 +1,7 @@
 /**
  * A small run store for the export tests, written through the store's public API: two trained runs
  * (scalars, layer bounds at two evaluations, certified accuracy) and one queued run with no points.
- * The values are chosen so every derived number (F4 = min of the four, argmin, F4/exact) is known.
+ * The values are chosen so every derived number (F4 = min of the four, argmin, F4 over the operator estimate) is known.
  */
 import { openStore } from '../../src/main/store/index.js';
 

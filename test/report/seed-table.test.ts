@@ -78,7 +78,7 @@ describe('seed groups in exported tables', () => {
       `${(cert.mean * 100).toFixed(1)} ± ${(cert.sd * 100).toFixed(1)}`,
       `${lip.mean.toFixed(3)} ± ${lip.sd.toFixed(3)}`,
     ]);
-    expect(cells[1 + 4]).toBe('—'); // no per-layer bounds: no F4/exact
+    expect(cells[1 + 4]).toBe('—'); // no per-layer bounds: no F4/ref
     expect(md).not.toMatch(/\| other.*seeds/);
     expect(meanSd([1, 3])).toEqual({ mean: 2, sd: 1, n: 2 });
     expect(meanSd([null, Number.NaN])).toBeNull();

@@ -1,9 +1,11 @@
 /**
  * The numbers a paper reports, derived from one run's stored records: the headline row of the
  * summary table and the per-layer rows (Theorem 1's four reshapes, their minimum, the exact circular
- * norm of Sedghi et al., the operator estimate at the real padding/stride, F4/exact). Pure.
+ * norm of Sedghi et al. (circular, stride 1), the operator estimate at the real padding/stride, F4 over the best
+ * lower value of the operator it is judged against — bound-methods.ts tightnessReference). Pure.
  */
 import type { F4Matrix } from '../../shared/bounds.js';
+import { tightnessReference, UNKNOWN_GEOMETRY, type MethodGeometry } from '../../shared/bound-methods.js';
 import type { JsonObject, LayerRecord } from '../../shared/records.js';
 import type { LayerBoundsAt } from '../store/index.js';
 import type { ReportRun } from './data.js';
@@ -22,15 +24,27 @@ export interface LayerRow {
   f4: number | null;
   /** Which reshape gave the minimum. */
   argmin: F4Matrix | null;
-  /** Exact spectral norm with circular padding (Sedghi et al. 2019). */
+  /** Exact spectral norm of the circular, stride-1 operator (Sedghi et al. 2019): the layer's own only for a circular stride-1 layer. */
   exact: number | null;
   /** Power-iteration estimate of the layer as it runs (zero padding, stride): a lower estimate. */
   operator: number | null;
   /** Tightest certified upper bound at the layer's real padding and stride. */
   certified: number | null;
   gram: number | null;
-  /** F4 / exact (>= 1 up to round-off: how loose the bound is). */
+  /** F4 on the polyphase kernel (strided layers) and the Toeplitz bound (Delattre et al. 2024), when stored. */
+  polyphase: number | null;
+  toeplitz: number | null;
+  /** F4 / the best lower value of the operator it is judged against (>= 1 up to round-off: how loose the bound is). */
   ratio: number | null;
+  /** Which value the ratio divides by: a registry method id ('operator-power' for a zero-padded layer). */
+  ratioAgainst: string | null;
+}
+
+/** How the stored layer runs, for the registry's operator rules. */
+function geometryOf(model: LayerRecord | null): MethodGeometry {
+  if (!model) return UNKNOWN_GEOMETRY;
+  const n = model.inputSize ? model.inputSize[0] : undefined;
+  return { kind: model.kind, padding: model.padding, stride: model.stride, ...(n !== undefined ? { n } : {}) };
 }
 
 const CLASSIFIER_HEAD = /^(fc|dense|linear|classifier|head|logits|out)/i;
@@ -76,9 +90,12 @@ export function layerRows(at: LayerBoundsAt, modelLayers: readonly LayerRecord[]
     }
     const f4 = finite(m.get('f4')) ?? (present.length === 4 ? smallest : null);
     const exact = finite(m.get('sedghi-exact'));
+    const model = models.get(layer) ?? null;
+    const values = [...m.entries()].filter(([method]) => method !== 'f4').map(([method, value]) => ({ method, value }));
+    const ref = f4 === null ? null : tightnessReference('f4', [...values, { method: 'f4', value: f4 }], geometryOf(model));
     return {
       layer,
-      model: models.get(layer) ?? null,
+      model,
       R: four[0][1],
       S: four[1][1],
       T: four[2][1],
@@ -89,7 +106,10 @@ export function layerRows(at: LayerBoundsAt, modelLayers: readonly LayerRecord[]
       operator: finite(m.get('operator-power')),
       certified: finite(m.get('certified')),
       gram: finite(m.get('gram-iteration')),
-      ratio: f4 !== null && exact !== null && exact > 0 ? f4 / exact : null,
+      polyphase: finite(m.get('f4-polyphase')),
+      toeplitz: finite(m.get('toeplitz-norm2toep')),
+      ratio: f4 !== null && ref ? f4 / ref.value : null,
+      ratioAgainst: ref?.method ?? null,
     };
   });
 }
@@ -115,7 +135,7 @@ export interface RunRow {
   certified: Map<string, CertAt>;
   certStep: number | null;
   lipschitz: number | null;
-  /** F4/exact over the layers at the last evaluation. */
+  /** F4 / the best lower value of the same operator (LayerRow.ratio), over the layers at the last evaluation. */
   ratioMean: number | null;
   ratioMax: number | null;
   layerStep: number | null;

@@ -46,7 +46,7 @@ export function seedGroupTable(runs: readonly ReportRun[]): Table | null {
       ),
     ),
     right('Lipschitz bound'),
-    right(rich('F4/exact mean', 'F4/exact (mean)')),
+    right(rich('F4/ref mean', 'F4/ref (mean)')),
   ];
   const body: Cell[][] = repeated.map((g) => {
     const m = members(g.runIds);

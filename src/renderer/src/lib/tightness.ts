@@ -6,14 +6,13 @@
  * The stride-1 circular norm never judges a bound of a strided or zero-padded layer. Pure TS.
  */
 import type { LayerBoundsRow } from '../../../shared/api';
-import { boundViolations, CERTIFIED_TOKEN, operatorLabel, tightnessReference, type MethodGeometry, type MethodValue } from '../../../shared/bound-methods';
+import { boundViolations, CERTIFIED_TOKEN, operatorLabel, tightnessReference, UNKNOWN_GEOMETRY, type MethodGeometry, type MethodValue } from '../../../shared/bound-methods';
 import { canonicalMethod, methodLabel, parseBoundSeries } from './series-names';
 
 /** Relative slack for float round-off before a bound counts as violated. */
 export const ALARM_TOLERANCE = 1e-6;
 
-/** A layer whose geometry is not known yet is taken as zero-padded: then no circular value judges it. */
-export const UNKNOWN_GEOMETRY: MethodGeometry = { padding: 'same', stride: 1 };
+export { UNKNOWN_GEOMETRY };
 
 export interface MethodSeries {
   method: string;
