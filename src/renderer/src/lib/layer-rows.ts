@@ -6,7 +6,7 @@
  */
 import type { LayerBoundsRow } from '../../../shared/api';
 import type { F4Matrix } from '../../../shared/bounds';
-import { BOUND_METHODS, CERTIFIED_TOKEN, operatorLabel, RESHAPE_TOKENS, seriesSpecs, tightnessReference, type BoundMethodSpec } from '../../../shared/bound-methods';
+import { BOUND_METHODS, operatorLabel, RESHAPE_TOKENS, seriesSpecs, tightnessReference, type BoundMethodSpec } from '../../../shared/bound-methods';
 import { methodLabel } from './series-names';
 import { rowValues, UNKNOWN_GEOMETRY } from './tightness';
 
