@@ -33,7 +33,10 @@ describe('expandSweep', () => {
     expect(a.items).toHaveLength(10);
     const betas = a.items.map((i) => i.config.regularizer.beta);
     expect(betas).toEqual(b.items.map((i) => i.config.regularizer.beta));
-    for (const x of betas) expect(x).toBeGreaterThanOrEqual(1e-3), expect(x).toBeLessThanOrEqual(1);
+    for (const x of betas) {
+      expect(x).toBeGreaterThanOrEqual(1e-3);
+      expect(x).toBeLessThanOrEqual(1);
+    }
     expect(new Set(betas).size).toBe(10);
   });
 
