@@ -222,7 +222,13 @@ const CERTIFIED_SPEC: BoundMethodSpec = {
 export function seriesSpecs(registry: readonly BoundMethodSpec[] = BOUND_METHODS): BoundMethodSpec[] {
   const f4 = registry.find((m) => m.id === 'f4');
   const reshapes = f4
-    ? RESHAPE_TOKENS.map((id, i) => ({ ...f4, id, label: `√hw·‖${id.slice(3)}‖`, column: `‖${id.slice(3)}‖`, order: f4.order + 0.1 * (i + 1) }))
+    ? RESHAPE_TOKENS.map((id, i) => ({
+        ...f4,
+        id,
+        label: `√hw·‖${id.slice(3)}‖`,
+        column: `‖${id.slice(3)}‖`,
+        order: f4.order + 0.1 * (i + 1),
+      }))
     : [];
   return [...registry, ...reshapes, CERTIFIED_SPEC].sort((a, b) => a.order - b.order);
 }
@@ -230,7 +236,10 @@ export function seriesSpecs(registry: readonly BoundMethodSpec[] = BOUND_METHODS
 /** The default registry's specs by id, built once: the UI asks for them per layer and step. */
 let defaultSpecs: Map<string, BoundMethodSpec> | null = null;
 
-export function methodSpec(id: string, registry: readonly BoundMethodSpec[] = BOUND_METHODS): BoundMethodSpec | undefined {
+export function methodSpec(
+  id: string,
+  registry: readonly BoundMethodSpec[] = BOUND_METHODS,
+): BoundMethodSpec | undefined {
   if (registry !== BOUND_METHODS) return seriesSpecs(registry).find((m) => m.id === id);
   defaultSpecs ??= new Map(seriesSpecs().map((m) => [m.id, m]));
   return defaultSpecs.get(id);
@@ -241,7 +250,9 @@ export function isBoundMethod(id: string): id is BoundMethod {
 }
 
 export const operatorLabel = (op: NormOperator, g: MethodGeometry): string =>
-  op === 'circular-s1' || layerIsCircularS1(g) ? 'circular, stride 1' : `${g.padding === 'circular' ? 'circular' : 'zero'} padding, stride ${g.stride}`;
+  op === 'circular-s1' || layerIsCircularS1(g)
+    ? 'circular, stride 1'
+    : `${g.padding === 'circular' ? 'circular' : 'zero'} padding, stride ${g.stride}`;
 
 /** One value of one layer, as every consumer has it. */
 export interface MethodValue {
@@ -262,9 +273,16 @@ export interface BoundViolation {
  * Every pair (a, b) where a is proved to be at least the norm of an operator that b is proved to be at most, but
  * a < b (beyond the relative tolerance): a bug or a numerical problem. The engine's check and the UI's alarms.
  */
-export function boundViolations(values: readonly MethodValue[], g: MethodGeometry, tol = 1e-6, registry: readonly BoundMethodSpec[] = BOUND_METHODS): BoundViolation[] {
+export function boundViolations(
+  values: readonly MethodValue[],
+  g: MethodGeometry,
+  tol = 1e-6,
+  registry: readonly BoundMethodSpec[] = BOUND_METHODS,
+): BoundViolation[] {
   const out: BoundViolation[] = [];
-  const known = values.map((v) => ({ v, s: methodSpec(v.method, registry) })).filter((x) => x.s !== undefined && Number.isFinite(x.v.value));
+  const known = values
+    .map((v) => ({ v, s: methodSpec(v.method, registry) }))
+    .filter((x) => x.s !== undefined && Number.isFinite(x.v.value));
   for (const hi of known) {
     for (const lo of known) {
       if (hi === lo || hi.s === undefined || lo.s === undefined) continue;
@@ -287,13 +305,25 @@ export function boundViolations(values: readonly MethodValue[], g: MethodGeometr
  * The value an upper bound is judged against: the best lower value (an exact value, else the largest lower
  * estimate) of the first operator it bounds, the layer as it runs before the circular stride-1 one.
  */
-export function tightnessReference(method: string, values: readonly MethodValue[], g: MethodGeometry, registry: readonly BoundMethodSpec[] = BOUND_METHODS): { method: string; value: number; operator: NormOperator } | null {
+export function tightnessReference(
+  method: string,
+  values: readonly MethodValue[],
+  g: MethodGeometry,
+  registry: readonly BoundMethodSpec[] = BOUND_METHODS,
+): { method: string; value: number; operator: NormOperator } | null {
   const spec = methodSpec(method, registry);
   if (!spec || spec.kind !== 'upper bound') return null;
   for (const op of spec.atLeast(g)) {
     const lows = values
       .map((v) => ({ v, s: methodSpec(v.method, registry) }))
-      .filter((x) => x.s !== undefined && x.s.kind !== 'upper bound' && x.s.atMost(g).includes(op) && Number.isFinite(x.v.value) && x.v.value > 0);
+      .filter(
+        (x) =>
+          x.s !== undefined &&
+          x.s.kind !== 'upper bound' &&
+          x.s.atMost(g).includes(op) &&
+          Number.isFinite(x.v.value) &&
+          x.v.value > 0,
+      );
     if (lows.length === 0) continue;
     const exact = lows.find((x) => x.s?.kind === 'exact');
     const best = exact ?? lows.reduce((a, b) => (b.v.value > a.v.value ? b : a));
@@ -303,25 +333,40 @@ export function tightnessReference(method: string, values: readonly MethodValue[
 }
 
 /** The smallest upper bound proved for the layer as it runs: what the network's Lipschitz bound multiplies. */
-export function certifiedChoice(values: readonly MethodValue[], g: MethodGeometry, registry: readonly BoundMethodSpec[] = BOUND_METHODS): MethodValue | null {
+export function certifiedChoice(
+  values: readonly MethodValue[],
+  g: MethodGeometry,
+  registry: readonly BoundMethodSpec[] = BOUND_METHODS,
+): MethodValue | null {
   let best: MethodValue | null = null;
   for (const v of values) {
     const s = methodSpec(v.method, registry);
-    if (!s || s.id === CERTIFIED_TOKEN || s.kind !== 'upper bound' || !s.atLeast(g).includes('layer') || !Number.isFinite(v.value)) continue;
+    if (
+      !s ||
+      s.id === CERTIFIED_TOKEN ||
+      s.kind !== 'upper bound' ||
+      !s.atLeast(g).includes('layer') ||
+      !Number.isFinite(v.value)
+    )
+      continue;
     if (best === null || v.value < best.value) best = { method: v.method, value: v.value };
   }
   return best;
 }
 
 /** The BoundResult.validFor of a method on a layer: 'any' when it holds for the layer at every padding. */
-export function validityOf(method: BoundMethod, g: MethodGeometry): { padding: 'circular' | 'zero-same' | 'zero-valid' | 'any'; stride: number; n?: number | [number, number] } {
+export function validityOf(
+  method: BoundMethod,
+  g: MethodGeometry,
+): { padding: 'circular' | 'zero-same' | 'zero-valid' | 'any'; stride: number; n?: number | [number, number] } {
   const spec = methodSpec(method);
   const holds = (p: MethodGeometry['padding']) => {
     const probe = { ...g, padding: p };
     return spec !== undefined && [...spec.atLeast(probe), ...spec.atMost(probe)].includes('layer');
   };
   const withN = g.n !== undefined ? { n: g.n } : {};
-  if (spec?.kind === 'upper bound' && (['same', 'valid', 'circular'] as const).every(holds)) return { padding: 'any', stride: g.stride };
+  if (spec?.kind === 'upper bound' && (['same', 'valid', 'circular'] as const).every(holds))
+    return { padding: 'any', stride: g.stride };
   if (!holds(g.padding)) return { padding: 'circular', stride: 1, ...withN };
   const padding = g.padding === 'circular' ? 'circular' : g.padding === 'valid' ? 'zero-valid' : 'zero-same';
   return { padding, stride: g.stride, ...withN };

@@ -27,23 +27,56 @@ const STEPS = [100, 200, 300];
 function kernel(shape: [number, number, number, number], seed: number, scale: number) {
   const size = shape.reduce((a, b) => a * b, 1);
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
+  const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5;
   const std = Math.sqrt(2 / (shape[0] * shape[1] * shape[2])) * 2 * Math.sqrt(3);
   return { shape, data: Float64Array.from({ length: size }, () => rand() * std * scale) };
 }
 
 /** Lip-CNN's linear layers as they run (small-cnns.ts): two 4x4 stride-2 zero-padded convolutions, two dense layers. */
 const LAYERS = [
-  { name: 'conv1', kind: 'conv' as const, shape: [4, 4, 1, 16] as [number, number, number, number], stride: 2, padding: 'same' as const, inputSize: [28, 28] as [number, number] },
-  { name: 'conv2', kind: 'conv' as const, shape: [4, 4, 16, 32] as [number, number, number, number], stride: 2, padding: 'same' as const, inputSize: [14, 14] as [number, number] },
-  { name: 'fc1', kind: 'dense' as const, shape: [1, 1, 1568, 100] as [number, number, number, number], stride: 1, padding: 'same' as const, inputSize: [1, 1] as [number, number] },
-  { name: 'fc2', kind: 'dense' as const, shape: [1, 1, 100, 10] as [number, number, number, number], stride: 1, padding: 'same' as const, inputSize: [1, 1] as [number, number] },
+  {
+    name: 'conv1',
+    kind: 'conv' as const,
+    shape: [4, 4, 1, 16] as [number, number, number, number],
+    stride: 2,
+    padding: 'same' as const,
+    inputSize: [28, 28] as [number, number],
+  },
+  {
+    name: 'conv2',
+    kind: 'conv' as const,
+    shape: [4, 4, 16, 32] as [number, number, number, number],
+    stride: 2,
+    padding: 'same' as const,
+    inputSize: [14, 14] as [number, number],
+  },
+  {
+    name: 'fc1',
+    kind: 'dense' as const,
+    shape: [1, 1, 1568, 100] as [number, number, number, number],
+    stride: 1,
+    padding: 'same' as const,
+    inputSize: [1, 1] as [number, number],
+  },
+  {
+    name: 'fc2',
+    kind: 'dense' as const,
+    shape: [1, 1, 100, 10] as [number, number, number, number],
+    stride: 1,
+    padding: 'same' as const,
+    inputSize: [1, 1] as [number, number],
+  },
 ];
 
 function evaluation(step: number): LayerEval[] {
   return LAYERS.map((l, i) => {
     const methods = l.kind === 'conv' ? (['exact', 'gram', 'toeplitz', 'operator'] as const) : (['operator'] as const);
-    const report = computeLayerBounds(l.name, kernel(l.shape, 7 + i, 1 + step / 1000), { n: l.inputSize[0], stride: l.stride, padding: l.padding }, { methods: [...methods], operatorIterations: 200, gramIterations: 4 });
+    const report = computeLayerBounds(
+      l.name,
+      kernel(l.shape, 7 + i, 1 + step / 1000),
+      { n: l.inputSize[0], stride: l.stride, padding: l.padding },
+      { methods: [...methods], operatorIterations: 200, gramIterations: 4 },
+    );
     return layerEvalOf(report, l);
   });
 }
@@ -51,15 +84,46 @@ function evaluation(step: number): LayerEval[] {
 async function writeRun(dataDir: string, name: string, inject: boolean): Promise<{ id: string; evals: LayerEval[][] }> {
   const store = await openStore({ dataDir });
   try {
-    const { id } = await store.createRun({ name, config: { seed: 0, dataset: { name: 'mnist' }, model: { arch: 'lip-cnn' }, regularizer: { kind: 'f4', beta: 0.01 } } });
+    const { id } = await store.createRun({
+      name,
+      config: {
+        seed: 0,
+        dataset: { name: 'mnist' },
+        model: { arch: 'lip-cnn' },
+        regularizer: { kind: 'f4', beta: 0.01 },
+      },
+    });
     const w = await store.writer(id);
     const sink = { writer: w, addCheckpoint: async () => undefined };
     const v = 1;
     await recordEngineEvent(sink, {
-      type: 'started', v, runId: id,
-      backend: { name: 'cpu', requested: 'cpu', tried: [{ name: 'cpu', available: true }], versions: {}, summary: 'cpu' },
-      model: { arch: 'lip-cnn', inputShape: [28, 28, 1], totalParams: 0, layers: LAYERS.map((l) => ({ name: l.name, kind: l.kind, shape: l.kind === 'dense' ? [l.shape[2], l.shape[3]] : l.shape, outputShape: [], params: 0, stride: l.stride, padding: l.padding })) },
-      dataset: { name: 'mnist', train: 1000, validation: 0, test: 500, source: 'test' }, totalSteps: 300, stepsPerEpoch: 100,
+      type: 'started',
+      v,
+      runId: id,
+      backend: {
+        name: 'cpu',
+        requested: 'cpu',
+        tried: [{ name: 'cpu', available: true }],
+        versions: {},
+        summary: 'cpu',
+      },
+      model: {
+        arch: 'lip-cnn',
+        inputShape: [28, 28, 1],
+        totalParams: 0,
+        layers: LAYERS.map((l) => ({
+          name: l.name,
+          kind: l.kind,
+          shape: l.kind === 'dense' ? [l.shape[2], l.shape[3]] : l.shape,
+          outputShape: [],
+          params: 0,
+          stride: l.stride,
+          padding: l.padding,
+        })),
+      },
+      dataset: { name: 'mnist', train: 1000, validation: 0, test: 500, source: 'test' },
+      totalSteps: 300,
+      stepsPerEpoch: 100,
     } as EngineEvent);
     const evals: LayerEval[][] = [];
     for (const step of STEPS) {
@@ -70,10 +134,26 @@ async function writeRun(dataDir: string, name: string, inject: boolean): Promise
         layers[1] = { ...conv2, certifiedUpper: (conv2.operatorEstimate ?? 1) * 0.8 };
       }
       evals.push(layers);
-      const radii = Array.from({ length: 500 }, (_, i) => (i % 9 === 0 ? 0 : ((i * 37) % 500) / 500 / (1 + step / 300)));
+      const radii = Array.from({ length: 500 }, (_, i) =>
+        i % 9 === 0 ? 0 : ((i * 37) % 500) / 500 / (1 + step / 300),
+      );
       await recordEngineEvent(sink, {
-        type: 'eval', v, step, epoch: step / 100, trainAcc: 0.9, valAcc: null, testAcc: 0.88, testLoss: 0.4, lipschitz: 12, evalMs: 10, layers,
-        certified: [0.1, 0.3].map((eps) => ({ eps, acc: radii.filter((r) => r >= eps).length / 500, accPairwise: radii.filter((r) => r >= eps).length / 500 })),
+        type: 'eval',
+        v,
+        step,
+        epoch: step / 100,
+        trainAcc: 0.9,
+        valAcc: null,
+        testAcc: 0.88,
+        testLoss: 0.4,
+        lipschitz: 12,
+        evalMs: 10,
+        layers,
+        certified: [0.1, 0.3].map((eps) => ({
+          eps,
+          acc: radii.filter((r) => r >= eps).length / 500,
+          accPairwise: radii.filter((r) => r >= eps).length / 500,
+        })),
         pgd: [0.1, 0.3].map((eps) => ({ eps, acc: Math.min(0.88, radii.filter((r) => r >= eps).length / 500 + 0.1) })),
         radii: { lipschitz: Array.from(sortRadii(radii)) },
       });
@@ -124,9 +204,13 @@ describe.skipIf(!HAVE_CHROMIUM)('bound views on a strided-layer run (issue 10)',
 
   it('stores the case of the issue: a strided layer whose stride-1 circular norm lies above its certified bound', () => {
     const last = clean.evals[clean.evals.length - 1];
-    const above = last.filter((l) => l.kind === 'conv' && l.exactCircular !== undefined && l.exactCircular > l.certifiedUpper);
+    const above = last.filter(
+      (l) => l.kind === 'conv' && l.exactCircular !== undefined && l.exactCircular > l.certifiedUpper,
+    );
     expect(above.map((l) => l.name).length).toBeGreaterThan(0);
-    for (const l of last) if (l.operatorEstimate !== undefined) expect(l.certifiedUpper).toBeGreaterThanOrEqual(l.operatorEstimate * (1 - 1e-6));
+    for (const l of last)
+      if (l.operatorEstimate !== undefined)
+        expect(l.certifiedUpper).toBeGreaterThanOrEqual(l.operatorEstimate * (1 - 1e-6));
   });
 
   it('raises no alarm anywhere for it: heatmap, Alarms card, per-layer table, run page', async () => {
@@ -139,12 +223,26 @@ describe.skipIf(!HAVE_CHROMIUM)('bound views on a strided-layer run (issue 10)',
     await page.waitForSelector('[data-testid=layer-row-conv2]');
     expect(await page.locator('[data-testid=layer-alarm]').count()).toBe(0);
     // The circular norm is shown, labelled as the stride-1 circular operator; the legend carries every method recorded, in the registry's order.
-    expect(await page.textContent('[data-testid=layer-table-key]')).toContain('exact (circ, s=1) = exact (circular, stride 1) (exact)');
+    expect(await page.textContent('[data-testid=layer-table-key]')).toContain(
+      'exact (circ, s=1) = exact (circular, stride 1) (exact)',
+    );
     expect(await page.textContent('[data-testid=layer-row-conv2]')).toContain('stride 2');
-    const legend = await page.$$eval('[data-testid=method-legend] [data-method]', (es) => es.map((e) => e.getAttribute('data-method')));
-    expect(legend).toEqual(['f4', 'f4-polyphase', 'certified', 'gram-iteration', 'toeplitz-norm2toep', 'sedghi-exact', 'operator-power']);
+    const legend = await page.$$eval('[data-testid=method-legend] [data-method]', (es) =>
+      es.map((e) => e.getAttribute('data-method')),
+    );
+    expect(legend).toEqual([
+      'f4',
+      'f4-polyphase',
+      'certified',
+      'gram-iteration',
+      'toeplitz-norm2toep',
+      'sedghi-exact',
+      'operator-power',
+    ]);
     // Every method's heatmap is free of alarms, not only the default one.
-    for (const m of await page.$$eval('[data-testid=tightness-method] option', (os) => os.map((o) => (o as HTMLOptionElement).value))) {
+    for (const m of await page.$$eval('[data-testid=tightness-method] option', (os) =>
+      os.map((o) => (o as HTMLOptionElement).value),
+    )) {
       await page.selectOption('[data-testid=tightness-method]', m);
       expect(await heat(page, 'data-alarm-cells'), m).toBe(0);
     }
@@ -157,8 +255,12 @@ describe.skipIf(!HAVE_CHROMIUM)('bound views on a strided-layer run (issue 10)',
     await page.goto(`${serve.origin}/#/run/${clean.id}`);
     await page.waitForSelector('[data-testid=layer-row-conv2]');
     expect(await page.locator('[data-testid=layer-alarm]').count()).toBe(0);
-    await expect.poll(() => page.getAttribute('[data-testid=chart-certified-wrap]', 'data-radii-step')).toBe(String(STEPS[STEPS.length - 1]));
-    expect(Number(await page.getAttribute('[data-testid=chart-certified-wrap]', 'data-curve-points'))).toBeGreaterThan(20);
+    await expect
+      .poll(() => page.getAttribute('[data-testid=chart-certified-wrap]', 'data-radii-step'))
+      .toBe(String(STEPS[STEPS.length - 1]));
+    expect(Number(await page.getAttribute('[data-testid=chart-certified-wrap]', 'data-curve-points'))).toBeGreaterThan(
+      20,
+    );
     await page.emulateMedia({ colorScheme: 'dark' });
     await shoot(page, 'registry-run-dark');
     await page.emulateMedia({ colorScheme: 'light' });
@@ -173,7 +275,8 @@ describe.skipIf(!HAVE_CHROMIUM)('bound views on a strided-layer run (issue 10)',
     await expect.poll(() => page.getAttribute('[data-testid=bound-alarms]', 'data-count')).not.toBe('0');
     const alarms = await page.locator('[data-testid=bound-alarm]').allTextContents();
     expect(alarms.length).toBeGreaterThan(0);
-    for (const a of alarms) expect(a).toMatch(/^conv2 at step 300: certified .* is below the operator estimate .*\(zero padding, stride 2\)/);
+    for (const a of alarms)
+      expect(a).toMatch(/^conv2 at step 300: certified .* is below the operator estimate .*\(zero padding, stride 2\)/);
     expect(await page.locator('[data-testid=layer-alarm]').count()).toBe(1);
     // The same rule whatever bound the heatmap shows: the alarm cell stays.
     await page.selectOption('[data-testid=tightness-method]', 'f4');

@@ -11,7 +11,12 @@ import { certifiedAccuracy } from '../../src/main/engine/certify/index.js';
 import { openStore, recordEngineEvent, type Store } from '../../src/main/store/index.js';
 import { SqliteStorePort } from '../../src/main/app/store-adapter.js';
 import { parseArgs } from '../../src/main/app/args.js';
-import { certifiedAccuracyAt, certifiedAccuracyCurve, certifiedCurvePoints, sortRadii } from '../../src/shared/certify-math.js';
+import {
+  certifiedAccuracyAt,
+  certifiedAccuracyCurve,
+  certifiedCurvePoints,
+  sortRadii,
+} from '../../src/shared/certify-math.js';
 import type { EngineEvent } from '../../src/shared/events.js';
 
 const N = 997;
@@ -21,7 +26,7 @@ function logits(): { z: Float32Array; y: Uint8Array } {
   const z = new Float32Array(N * C);
   const y = new Uint8Array(N);
   let s = 12345;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < N; i++) {
     y[i] = i % C;
     for (let c = 0; c < C; c++) z[i * C + c] = rand() * 2;
@@ -49,9 +54,22 @@ describe('certified radii in the store: a curve at every eps', () => {
     w = await store.writer(runId);
     await w.start('cpu');
     const event: EngineEvent = {
-      type: 'eval', v: 1, step: 40, epoch: 1, trainAcc: 0.5, valAcc: null, testAcc: direct.cleanAccuracy, testLoss: 1, lipschitz, evalMs: 1, layers: [],
+      type: 'eval',
+      v: 1,
+      step: 40,
+      epoch: 1,
+      trainAcc: 0.5,
+      valAcc: null,
+      testAcc: direct.cleanAccuracy,
+      testLoss: 1,
+      lipschitz,
+      evalMs: 1,
+      layers: [],
       certified: [{ eps: 0.1, acc: direct.standard.accuracy[0], accPairwise: direct.pairwise?.accuracy[0] ?? 0 }],
-      radii: { lipschitz: Array.from(sortRadii(direct.standard.radii)), pairwise: Array.from(sortRadii(direct.pairwise?.radii ?? [])) },
+      radii: {
+        lipschitz: Array.from(sortRadii(direct.standard.radii)),
+        pairwise: Array.from(sortRadii(direct.pairwise?.radii ?? [])),
+      },
     };
     await recordEngineEvent({ writer: w, addCheckpoint: async () => undefined }, event);
   });
@@ -62,19 +80,26 @@ describe('certified radii in the store: a curve at every eps', () => {
 
   it('reads back every radius of the evaluation, sorted, per certificate', async () => {
     const port = new SqliteStorePort(store, 'test');
-    const got = await port.getCertifiedRadii(runId, parseArgs('getCertifiedRadii', [runId, { step: 'latest' }])[1] ?? {});
+    const got = await port.getCertifiedRadii(
+      runId,
+      parseArgs('getCertifiedRadii', [runId, { step: 'latest' }])[1] ?? {},
+    );
     expect(got.step).toBe(40);
     expect(got.availableSteps).toEqual([40]);
     expect(got.radii.lipschitz).toHaveLength(N);
     expect(got.radii.pairwise).toHaveLength(N);
-    expect(await port.getCertifiedRadii(runId, { step: 39 })).toMatchObject({ step: null, availableSteps: [40], radii: {} });
+    expect(await port.getCertifiedRadii(runId, { step: 39 })).toMatchObject({
+      step: null,
+      availableSteps: [40],
+      radii: {},
+    });
   });
 
   it('draws the curve from stored radii equal to the accuracies computed directly at 20 eps values', async () => {
     const got = await new SqliteStorePort(store, 'test').getCertifiedRadii(runId, {});
     const top = Math.max(...direct.standard.radii.filter(Number.isFinite));
     const eps = Array.from({ length: 20 }, (_, i) => (top * (i + 0.5)) / 20);
-    const fromLogits = (await certifiedAccuracy(z, y, lipschitz, eps, { kernel, lipschitzBefore: 1.3 }));
+    const fromLogits = await certifiedAccuracy(z, y, lipschitz, eps, { kernel, lipschitzBefore: 1.3 });
     const stored = got.radii.lipschitz ?? [];
     expect(eps.map((e) => certifiedAccuracyAt(stored, e))).toEqual(fromLogits.standard.accuracy);
     expect(eps.map((e) => certifiedAccuracyAt(got.radii.pairwise ?? [], e))).toEqual(fromLogits.pairwise?.accuracy);

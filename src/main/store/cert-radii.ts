@@ -31,14 +31,20 @@ export type RadiiByCertificate = Partial<Record<CertificateName, ArrayLike<numbe
 
 /** Radii must be numbers >= 0 (Infinity allowed: a point no perturbation can move), ascending. */
 export function checkRadii(step: number, radii: RadiiByCertificate): void {
-  const bad = (what: string, hint: string) => new StoreError('invalid-input', `certified radii at step ${step}: ${what}`, hint);
-  if (!Number.isSafeInteger(step) || step < 0) throw bad(`step ${step} is not a non-negative integer.`, 'Pass the global training step of the evaluation.');
+  const bad = (what: string, hint: string) =>
+    new StoreError('invalid-input', `certified radii at step ${step}: ${what}`, hint);
+  if (!Number.isSafeInteger(step) || step < 0)
+    throw bad(`step ${step} is not a non-negative integer.`, 'Pass the global training step of the evaluation.');
   for (const [name, r] of Object.entries(radii)) {
-    if (!(CERTIFICATES as readonly string[]).includes(name)) throw bad(`unknown certificate "${name}".`, `Use one of: ${CERTIFICATES.join(', ')}.`);
+    if (!(CERTIFICATES as readonly string[]).includes(name))
+      throw bad(`unknown certificate "${name}".`, `Use one of: ${CERTIFICATES.join(', ')}.`);
     if (r === undefined) continue;
     for (let i = 0; i < r.length; i++) {
       if (!(r[i] >= 0) || (i > 0 && r[i] < r[i - 1])) {
-        throw bad(`${name} radius [${i}] is ${r[i]}; radii must be numbers >= 0 in ascending order.`, 'Sort the radii (sortRadii in shared/certify-math.ts) and pass 0 for misclassified points.');
+        throw bad(
+          `${name} radius [${i}] is ${r[i]}; radii must be numbers >= 0 in ascending order.`,
+          'Sort the radii (sortRadii in shared/certify-math.ts) and pass 0 for misclassified points.',
+        );
       }
     }
   }
@@ -52,7 +58,13 @@ export async function putCertRadii(wdb: SqliteDb, rid: number, step: number, rad
     for (const [name, r] of rows) {
       const arr = Float64Array.from(r);
       const data = zlib.deflateSync(Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength));
-      await wdb.run('INSERT OR REPLACE INTO cert_radii (rid, step, certificate, count, data) VALUES (?, ?, ?, ?, ?)', [rid, step, name, arr.length, data]);
+      await wdb.run('INSERT OR REPLACE INTO cert_radii (rid, step, certificate, count, data) VALUES (?, ?, ?, ?, ?)', [
+        rid,
+        step,
+        name,
+        arr.length,
+        data,
+      ]);
     }
   });
 }
@@ -69,11 +81,16 @@ export interface CertRadiiRecord {
 /** The radii of one evaluation (default: the latest that has any). */
 export async function getCertRadii(db: SqliteDb, runId: string, step?: number): Promise<CertRadiiRecord> {
   const run = await loadRunRow(db, runId);
-  const steps = (await db.all<{ step: number }>('SELECT DISTINCT step FROM cert_radii WHERE rid = ? ORDER BY step', [run.rid])).map((r) => r.step);
+  const steps = (
+    await db.all<{ step: number }>('SELECT DISTINCT step FROM cert_radii WHERE rid = ? ORDER BY step', [run.rid])
+  ).map((r) => r.step);
   const at = step ?? steps[steps.length - 1];
   const out: CertRadiiRecord = { runId, step: null, availableSteps: steps, radii: {} };
   if (at === undefined || !steps.includes(at)) return out;
-  const rows = await db.all<{ certificate: CertificateName; count: number; data: Buffer }>('SELECT certificate, count, data FROM cert_radii WHERE rid = ? AND step = ?', [run.rid, at]);
+  const rows = await db.all<{ certificate: CertificateName; count: number; data: Buffer }>(
+    'SELECT certificate, count, data FROM cert_radii WHERE rid = ? AND step = ?',
+    [run.rid, at],
+  );
   out.step = at;
   for (const r of rows) {
     const raw = zlib.inflateSync(r.data);
