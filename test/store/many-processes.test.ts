@@ -55,19 +55,24 @@ async function api<T>(origin: string, token: string, method: string, args: unkno
   return unwrapReply<T>(await res.json());
 }
 
-test('serve shows two train processes recording into its store, live; both complete; the store is intact', async () => {
+test('serve shows two train processes recording into its store, live, and controls them; both complete; the store is intact', async () => {
   const store = tempFolder('shared-store');
   const cfgDir = tempFolder('cfg');
   const ckpts = tempFolder('ckpt-dir');
   made.push(store, cfgDir, ckpts);
   const serve = await spawnServe({ dataDir: store });
   const events: { at: number; e: LabEvent }[] = [];
+  let doomedId = '';
+  const spawned: { child: { exitCode: number | null; kill(s: NodeJS.Signals): boolean } }[] = [];
   const stopListening = await listen(serve.origin, serve.token, events);
   try {
     const trains = [
-      startCli(['train', tinyConfig(cfgDir, 'first', 200, { evaluation: { everySteps: 100, trainSubset: 300, exactNorm: false } }), '--backend', 'wasm', '--store', store], 240_000),
+      startCli(['train', tinyConfig(cfgDir, 'first', 300, { evaluation: { everySteps: 150, trainSubset: 300, exactNorm: false } }), '--backend', 'wasm', '--store', store], 240_000),
       startCli(['train', tinyConfig(cfgDir, 'second', 200, { checkpoints: { enabled: true, dir: ckpts } }), '--backend', 'wasm', '--store', store], 240_000),
     ];
+    // A third one is cancelled from the workbench.
+    const doomed = startCli(['train', tinyConfig(cfgDir, 'third', 5000, { checkpoints: { enabled: false } }), '--backend', 'wasm', '--store', store], 240_000);
+    spawned.push(...trains, doomed);
     // The training of each has started when it prints its run line ('started' event).
     const started = await Promise.all(trains.map(async (t) => ({ id: (await t.waitFor(/run (\S+): /, 120_000))[1], at: Date.now() })));
     const ids = started.map((s) => s.id);
@@ -80,6 +85,16 @@ test('serve shows two train processes recording into its store, live; both compl
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(listed.map((r) => r.status), 'both runs listed as running while they train').toEqual(['running', 'running']);
+
+    // Pause and resume reach the process that trains the run, through the store.
+    expect(await api(serve.origin, serve.token, 'pauseRun', [ids[0]])).toEqual({ runId: ids[0], status: 'paused' });
+    expect(await api(serve.origin, serve.token, 'resumeRun', [ids[0]])).toEqual({ runId: ids[0], status: 'running' });
+    doomedId = (await doomed.waitFor(/run (\S+): /, 120_000))[1];
+    expect(await api(serve.origin, serve.token, 'cancelRun', [doomedId])).toEqual({ runId: doomedId, status: 'cancelled' });
+    const cancelled = await doomed.done;
+    expect(cancelled.code, cancelled.stderr).toBe(130);
+    expect(cancelled.stderr).toMatch(/cancel requested from the workbench \(pid \d+\)/);
+    expect(events.some(({ e }) => e.kind === 'run-status' && e.runId === ids[0] && e.status === 'paused'), 'the pause is seen live').toBe(true);
 
     const results = await Promise.all(trains.map((t) => t.done));
     for (const r of results) expect(r.code, r.stderr).toBe(0);
@@ -104,6 +119,7 @@ test('serve shows two train processes recording into its store, live; both compl
     const s = await openStore({ dataDir: store, readonly: true });
     try {
       expect(await s.checkIntegrity()).toEqual({ ok: true, messages: ['ok'] });
+      expect((await s.getRun(doomedId)).status).toBe('cancelled');
       for (const id of ids) expect((await s.getRun(id)).status).toBe('completed');
       const cps = await s.listCheckpoints(ids[1]);
       expect(cps.length).toBeGreaterThan(0);
@@ -114,6 +130,7 @@ test('serve shows two train processes recording into its store, live; both compl
     }
     serve.assertAlive();
   } finally {
+    for (const p of spawned) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     stopListening();
     await serve.stop();
   }

@@ -58,9 +58,11 @@ export async function createLab(opts: CreateLabOptions): Promise<LabService> {
     missing: () => detectMissing(root, opts.shell),
     report: labReporter(store, opts.printPdf ?? (() => chromiumPrinter())),
     sweeps: new SweepControl(store),
+    // Bound late: the watch needs the service it publishes to.
+    external: { control: (runId, action) => watch.control(runId, action) },
     log,
   });
   // Runs that `train --store`, scripts or another app record into the same store appear live (within ~1 s).
-  watchExternalRuns(store, lab, { log });
+  const watch = watchExternalRuns(store, lab, { log });
   return lab;
 }

@@ -7,8 +7,9 @@
  * that are gone are recovered (crashed / cancelled), so a killed `train` does not stay 'running'.
  */
 import os from 'node:os';
-import type { LabEvent, RunDetail, RunProgress, RunStatus } from '../../shared/api.js';
+import { FINAL_RUN_STATUSES, type LabEvent, type RunDetail, type RunProgress, type RunStatus } from '../../shared/api.js';
 import { isStoreError, type Store } from '../store/index.js';
+import type { ControlAction } from '../store/run-control.js';
 import type { NewPoint, WatchedRun } from '../store/watch.js';
 
 export interface ExternalRunsTarget {
@@ -19,6 +20,8 @@ export interface ExternalRunsTarget {
 export interface ExternalRunsOptions {
   intervalMs?: number;
   recoverEveryMs?: number;
+  /** How long control() waits for the other process to report the new status (default 5 s). */
+  controlWaitMs?: number;
   log?: (message: string) => void;
 }
 
@@ -94,6 +97,26 @@ export class ExternalRunsWatch {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /**
+   * Pause, resume or cancel a run that another live process on this machine writes: the request goes
+   * through the store (run-control.ts) and the status that process then records is returned (after
+   * at most controlWaitMs). Null when no other process writes the run: the caller handles it.
+   */
+  async control(runId: string, action: ControlAction): Promise<RunStatus | null> {
+    if (!this.store.hasOtherWriter(runId)) return null;
+    this.store.requestControl(runId, action, `the workbench (pid ${process.pid})`);
+    const wanted: RunStatus | null = action === 'pause' ? 'paused' : action === 'resume' ? 'running' : null;
+    const reached = (s: RunStatus): boolean => s === wanted || FINAL_RUN_STATUSES.includes(s);
+    const deadline = Date.now() + (this.opts.controlWaitMs ?? 5000);
+    let status = (await this.target.getRun(runId)).status;
+    while (!reached(status) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await this.target.getRun(runId)).status;
+    }
+    await this.tick(); // the UI hears of the change now, not at the next poll
+    return status;
   }
 
   /** One poll (ticks never overlap). */

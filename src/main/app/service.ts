@@ -62,6 +62,8 @@ export interface LabServiceOptions {
   log?: (message: string) => void;
   /** Sweeps and the store's persistent queue (app/sweeps.ts); without it the sweep methods answer 'unavailable'. */
   sweeps?: SweepControl;
+  /** Runs other processes write into the same store (app/external-runs.ts): pause/resume/cancel reach them; null = not one of those. */
+  external?: { control(runId: string, action: 'pause' | 'resume' | 'cancel'): Promise<RunStatus | null> };
 }
 
 interface LiveRun extends RunLiveState {
@@ -157,6 +159,8 @@ export class LabService implements LabApi {
   }
 
   async pauseRun(runId: string): Promise<RunControlResult> {
+    const elsewhere = await this.controlElsewhere(runId, 'pause');
+    if (elsewhere) return elsewhere;
     const run = await this.activeRun(runId, 'pause');
     if (run.status === 'paused') return { runId, status: 'paused' };
     run.handle?.pause();
@@ -164,6 +168,8 @@ export class LabService implements LabApi {
   }
 
   async resumeRun(runId: string): Promise<RunControlResult> {
+    const elsewhere = await this.controlElsewhere(runId, 'resume');
+    if (elsewhere) return elsewhere;
     const run = await this.activeRun(runId, 'resume');
     if (run.status === 'running') return { runId, status: 'running' };
     run.handle?.resume();
@@ -179,6 +185,8 @@ export class LabService implements LabApi {
     if (!run) {
       const stored = await this.requireRun(runId);
       if (stored.status === 'cancelled') return { runId, status: 'cancelled' };
+      const elsewhere = await this.controlElsewhere(runId, 'cancel');
+      if (elsewhere) return elsewhere;
       // Waiting in the store's queue for Redis workers (sweep --redis): taken out of it.
       if (stored.status === 'queued' && (await this.opts.sweeps?.cancelQueued(runId))) return { runId, status: 'cancelled' };
       throw new LabError('conflict', `Run ${runId} is ${stored.status}; only running, paused or queued runs can be cancelled.`, 'Nothing to do: the run has already ended.');
@@ -491,6 +499,13 @@ export class LabService implements LabApi {
         resolve(s);
       }
     });
+  }
+
+  /** A run another process trains into this store (`train --store`, a script): asked through the store. */
+  private async controlElsewhere(runId: string, action: 'pause' | 'resume' | 'cancel'): Promise<RunControlResult | null> {
+    if (this.live.has(runId) || !this.opts.external) return null;
+    const status = await this.opts.external.control(runId, action);
+    return status === null ? null : { runId, status };
   }
 
   private async activeRun(runId: string, verb: string): Promise<LiveRun> {

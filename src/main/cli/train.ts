@@ -100,6 +100,8 @@ interface Recorder {
   record(e: EngineEvent): void;
   /** Best effort: mark the run failed for a reason of the recording itself (a full disk). */
   fail(reason: string): Promise<void>;
+  /** Act on pause / resume / cancel asked for by the workbench (run-control.ts); returns the stop function. */
+  watchControl(engine: EngineHandle, say: (m: string) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -137,6 +139,23 @@ async function openRecorder(config: RunConfig, args: Args, warn: (m: string) => 
     checkpointDir: checkpointFolder(config, run.id, store.paths.checkpoints),
     record(e) {
       chain = chain.then(() => mod.recordEngineEvent(sink, e)).catch(failed);
+      // Pause is live-only for the engine events; a workbench watching the store needs it stored.
+      if (e.type === 'paused' || e.type === 'resumed') {
+        const status = e.type === 'paused' ? 'paused' : 'running';
+        chain = chain.then(async () => void (await store.setStatus(run.id, { status }))).catch(failed);
+      }
+    },
+    watchControl(engine, say) {
+      const timer = setInterval(() => {
+        const r = store.takeControlRequest(run.id);
+        if (!r) return;
+        say(`${r.action} requested from ${r.by}`);
+        if (r.action === 'pause') engine.pause();
+        else if (r.action === 'resume') engine.resume();
+        else engine.cancel(`cancelled from ${r.by}`);
+      }, 300);
+      timer.unref();
+      return () => clearInterval(timer);
     },
     async fail(reason) {
       await chain;
@@ -228,6 +247,7 @@ export async function run(argv: string[]): Promise<number> {
     checkpointDir: args.checkpointDir ?? recorder?.checkpointDir,
   });
   const engine = handle;
+  const stopControl = recorder?.watchControl(engine, (m) => err(m));
   let lastEval: EvalEvent | null = null;
   let last = { loss: NaN, acc: NaN, epoch: 0 };
   engine.on((e) => {
@@ -269,6 +289,7 @@ export async function run(argv: string[]): Promise<number> {
   const signals = stopOnSignals(engine, err);
   const finished = await engine.done;
   signals.off();
+  stopControl?.();
   if (storeFailure) return endAfterStoreFailure(storeFailure, recorder, finished, err);
   try {
     await recorder?.close();

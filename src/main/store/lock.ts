@@ -30,7 +30,7 @@ export interface HeldLock {
   release(): void;
 }
 
-function readLock(file: string): LockInfo | null {
+export function readLock(file: string): LockInfo | null {
   try {
     const v = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockInfo>;
     if (typeof v.pid === 'number' && typeof v.host === 'string') {
@@ -125,7 +125,11 @@ function holdLock(file: string, info: LockInfo, tookOverFrom: LockInfo | null): 
     held = false;
     process.removeListener('exit', release);
     const now = readLock(file);
-    if (now && now.pid === info.pid && now.host === info.host) fs.rmSync(file, { force: true });
+    if (now && now.pid === info.pid && now.host === info.host) {
+      fs.rmSync(file, { force: true });
+      // A pause/cancel request (run-control.ts) that came too late to be read goes with the lock.
+      fs.rmSync(file.replace(/\.lock$/, '.control'), { force: true });
+    }
   };
   // A normal exit without close() still frees the run; a kill -9 leaves a stale lock for takeover.
   process.on('exit', release);

@@ -19,6 +19,7 @@ import { acquireRunLock } from './lock.js';
 import type { MigrationReport } from './migrate.js';
 import { openDataFolder, type OpenedStore, type OpenStoreOptions } from './open.js';
 import { recoverCrashedRuns, type RecoveredRun } from './recovery.js';
+import * as control from './run-control.js';
 import { loadRunRow, recordsOf } from './run-rows.js';
 import { appendRunLog, logLinesOf, readRunLog, type RunLogInput } from './run-log.js';
 import { rewindRun } from './rewind.js';
@@ -260,6 +261,18 @@ export class Store {
   }
   pointsSince(runId: string, watermarks: ReadonlyMap<number, number>): Promise<watch.NewPoint[]> {
     return this.guard(() => watch.pointsSince(this.o.rdb, runId, watermarks));
+  }
+  /** Whether another live process on this machine writes the run (then requestControl can reach it). */
+  hasOtherWriter(runId: string): boolean {
+    return control.otherWriter(this.o.paths.locks, runId) !== null;
+  }
+  /** Ask the process writing a run to pause, resume or cancel it (see run-control.ts). */
+  requestControl(runId: string, action: control.ControlAction, by: string): void {
+    control.requestControl(this.o.paths.locks, runId, action, by);
+  }
+  /** A pending pause/resume/cancel request for a run this process writes (null: none). */
+  takeControlRequest(runId: string): control.ControlRequest | null {
+    return control.takeControlRequest(this.o.paths.locks, runId);
   }
   /** Runs whose process is gone become crashed (queued ones cancelled), as at open; none when read-only. */
   recoverOrphanedRuns(): Promise<RecoveredRun[]> {
