@@ -63,10 +63,11 @@ describe('markdown', () => {
     // F4/ref: every layer runs zero-padded, so F4 is judged against its operator estimate, never the circular norm.
     expect(cells).toEqual(['baseline\\_50% & #1', 'mnist', 'mnist-cnn', 'none', '—', '91.3', '68.6', '67.2', '1.235e4', '1.244', '1.391', 'wasm']);
     expect(out).toMatch(/\| F4 β=0\.01, "quoted" \| cifar10 \| lip-cnn +\| f4-min +\| +0\.01 \| +61\.0 \| +40\.0 \| +— \|/);
-    // Layers in network order at the last evaluation (step 200, not the doubled values of step 100).
+    // Layers in network order at the last evaluation (step 200, not the doubled values of step 100); after argmin the
+    // certified bound the Lipschitz bound used (the only other upper bound stored here), then exact, operator, F4/ref.
     const layerLines = out.split('\n').filter((l) => /^\| (conv|layer|fc)/.test(l));
     expect(layerLines.slice(0, 4).map((l) => l.split('|')[1].trim())).toEqual(Object.keys(BASE_LAYERS));
-    expect(layerLines[0]).toMatch(/\| conv1 +\| 3×3, 1→16 +\| +28 \| +2\.000 \| +1\.500 \| +3\.000 \| +2\.500 \| +1\.500 \| S +\| +1\.200 \| +1\.100 \| +1\.364 \|/);
+    expect(layerLines[0]).toMatch(/\| conv1 +\| 3×3, 1→16 +\| +28 \| +2\.000 \| +1\.500 \| +3\.000 \| +2\.500 \| +1\.500 \| S +\| +1\.500 \| +1\.200 \| +1\.100 \| +1\.364 \|/);
     expect(layerLines[2]).toMatch(/\| conv2 +\| 3×3, 16→32, stride 2 \|/);
     expect(out).toContain('step 200');
     expect(out).toContain('_No per-layer bounds recorded for: waiting._');
@@ -92,7 +93,7 @@ describe('latex', () => {
     expect(tex.match(/\\toprule/g)).toHaveLength(3);
     expect(tex).toContain('baseline\\_50\\% \\& \\#1 & mnist & mnist-cnn & none & --- & 91.3 & 68.6 & 67.2 & $1.235\\times 10^{4}$ & 1.244 & 1.391 & wasm \\\\');
     expect(tex).toContain('F4 $\\beta$=0.01, "quoted"');
-    expect(tex).toContain('conv1 & $3{\\times}3$, 1$\\to$16 & 28 & 2.000 & 1.500 & 3.000 & 2.500 & 1.500 & S & 1.200 & 1.100 & 1.364 \\\\');
+    expect(tex).toContain('conv1 & $3{\\times}3$, 1$\\to$16 & 28 & 2.000 & 1.500 & 3.000 & 2.500 & 1.500 & S & 1.500 & 1.200 & 1.100 & 1.364 \\\\');
     expect(tex).not.toContain('\\documentclass');
     const doc = (await exp(['--format', 'tex', '--standalone', '--runs', fx.base])).out;
     expect(doc).toMatch(/^\\documentclass/);

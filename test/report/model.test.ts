@@ -108,6 +108,14 @@ describe('layerRows', () => {
     expect(a.ratio).toBeCloseTo(1.5 / 1.1, 12);
     expect(b).toMatchObject({ layer: 'conv2', f4: 3.2, argmin: 'T', exact: 0, operator: null, ratio: null });
   });
+  test('shows the strided layer\'s upper bounds that were stored, headed as the registry names them', () => {
+    const strided = fakeRun({ id: 'r2', name: 's', regulariser: null, layers: { conv1: { f4: 3, 'f4-polyphase': 1.6, certified: 1.6, 'toeplitz-norm2toep': 2.2, 'sedghi-exact': 2.5, 'operator-power': 1.5 } } });
+    const [row] = layerRows(strided.layers);
+    expect(row).toMatchObject({ polyphase: 1.6, certified: 1.6, toeplitz: 2.2, gram: null, ratioAgainst: 'operator-power' });
+    const md = tableToMarkdown(layerBoundsTable(strided));
+    expect(md).toMatch(/\| F4 poly +\| certified +\| Toeplitz +\| Exact \(circ, s=1\) +\|/);
+    expect(md).not.toContain('Gram');
+  });
   test('the per-layer table shows them', () => {
     const md = tableToMarkdown(layerBoundsTable(run));
     expect(md).toMatch(/\| conv1 +\| +2\.000 \| +1\.500 \| +3\.000 \| +2\.500 \| +1\.500 \| S +\| +1\.200 \| +1\.100 \| +1\.364 \|/);

@@ -4,7 +4,8 @@
  */
 import type { ReportRun } from './data.js';
 import { epsKey, FMT, formatEps, formatNumber } from './format.js';
-import { certEpsilons, layerRows, type RunRow } from './model.js';
+import { certEpsilons, layerRows, type LayerRow, type RunRow } from './model.js';
+import { CERTIFIED_TOKEN, methodSpec } from '../../shared/bound-methods.js';
 import type { LayerRecord } from '../../shared/records.js';
 import { num, rich, type Cell, type Column, type Content, type RichText, type Table } from './table.js';
 
@@ -79,8 +80,17 @@ export function inputText(l: LayerRecord | null): RichText | null {
   return h === w ? rich(String(h)) : rich(`${h}×${w}`, `$${h}{\\times}${w}$`, `${h}&times;${w}`);
 }
 
+/** Upper bounds shown next to F4 when some layer has them, headed as the registry names them (the certified one is what the Lipschitz bound used). */
+const UPPER_COLUMNS: [string, (l: LayerRow) => number | null][] = [
+  ['f4-polyphase', (l) => l.polyphase],
+  [CERTIFIED_TOKEN, (l) => l.certified],
+  ['gram-iteration', (l) => l.gram],
+  ['toeplitz-norm2toep', (l) => l.toeplitz],
+];
+
 export function layerBoundsTable(run: ReportRun, displayName = run.record.name): Table {
   const layers = layerRows(run.layers, run.modelLayers);
+  const uppers = UPPER_COLUMNS.filter(([, value]) => layers.some((l) => value(l) !== null));
   // Kernel and input size come from the store's layer table; runs recorded before it have none.
   const shapes = layers.some((l) => l.model !== null);
   const columns: Column[] = [
@@ -92,6 +102,7 @@ export function layerBoundsTable(run: ReportRun, displayName = run.record.name):
     reshapeHeader('U'),
     right('F4'),
     { header: 'argmin', align: 'center' },
+    ...uppers.map(([id]) => right(methodSpec(id)?.column ?? id)),
     right(rich('Exact (circ, s=1)', 'Exact (circ., $s{=}1$)')),
     right(rich('Operator est.', 'Operator est.')),
     right('F4/ref'),
@@ -105,6 +116,7 @@ export function layerBoundsTable(run: ReportRun, displayName = run.record.name):
     num(l.U, FMT.bound),
     num(l.f4, FMT.bound),
     l.argmin,
+    ...uppers.map(([, value]) => num(value(l), FMT.bound)),
     num(l.exact, FMT.bound),
     num(l.operator, FMT.bound),
     num(l.ratio, FMT.ratio),
