@@ -15,7 +15,17 @@ import { processIdentity } from '../../src/main/store/process-identity.js';
 import { isOwnerGone } from '../../src/main/store/recovery.js';
 import { sampleConfig } from './helpers.js';
 import {
-  fillDisk, mountTmpfs, remountReadOnly, ROOT, runCli, startCli, startScript, tempFolder, tinyConfig, tmpfsUnavailable, unmountTmpfs,
+  fillDisk,
+  mountTmpfs,
+  remountReadOnly,
+  ROOT,
+  runCli,
+  startCli,
+  startScript,
+  tempFolder,
+  tinyConfig,
+  tmpfsUnavailable,
+  unmountTmpfs,
 } from './support/processes.js';
 
 const made: string[] = [];
@@ -49,7 +59,9 @@ describe.skipIf(tmpfsUnavailable)(`a full disk (tmpfs) ${tmpfsUnavailable ?? ''}
       const r = await runCli(['train', cfg, '--backend', 'wasm', '--store', store, '--quiet'], 180_000);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toMatch(/the run store could not be written \(.*(full|disk I\/O)/);
-      expect(r.stderr).toMatch(/Free some space there, or record into another folder with --store DIR \(or run with --no-store\)/);
+      expect(r.stderr).toMatch(
+        /Free some space there, or record into another folder with --store DIR \(or run with --no-store\)/,
+      );
       fs.rmSync(filler);
       const s = await openStore({ dataDir: store });
       try {
@@ -72,10 +84,26 @@ describe.skipIf(tmpfsUnavailable)(`a full disk (tmpfs) ${tmpfsUnavailable ?? ''}
     await storeWithRun(store, 30_000);
     const disk = mountTmpfs(64);
     try {
-      const folderOut = await runCli(['export', '--store', store, '--format', 'csv', '--out', path.join(disk, 'tables') + '/']);
+      const folderOut = await runCli([
+        'export',
+        '--store',
+        store,
+        '--format',
+        'csv',
+        '--out',
+        path.join(disk, 'tables') + '/',
+      ]);
       expect(folderOut.code, folderOut.stderr).toBe(1);
       expect(folderOut.stderr).toMatch(/Cannot write --out .*tables: the disk is full \(nothing was left behind/);
-      const fileOut = await runCli(['export', '--store', store, '--format', 'json', '--out', path.join(disk, 'sub', 'all.json')]);
+      const fileOut = await runCli([
+        'export',
+        '--store',
+        store,
+        '--format',
+        'json',
+        '--out',
+        path.join(disk, 'sub', 'all.json'),
+      ]);
       expect(fileOut.code, fileOut.stderr).toBe(1);
       expect(fileOut.stderr).toMatch(/the disk is full/);
       expect(fs.readdirSync(disk)).toEqual([]);
@@ -121,7 +149,9 @@ test('a damaged database is refused by train and serve, left byte for byte untou
   ]);
   for (const r of [train, serve]) {
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/is a damaged SQLite database \((PRAGMA quick_check|SQLITE_CORRUPT): .+\)\. The file was not changed\./);
+    expect(r.stderr).toMatch(
+      /is a damaged SQLite database \((PRAGMA quick_check|SQLITE_CORRUPT): .+\)\. The file was not changed\./,
+    );
     expect(r.stderr).toMatch(/Restore it from a backup .* or move it away to start a new store/);
   }
   expect(fs.readFileSync(file).equals(damaged), 'the damaged file is byte for byte as it was').toBe(true);
@@ -131,7 +161,9 @@ test('queued runs of a killed process are cancelled at the next open; those of a
   const dir = folder('queued');
   const fixture = path.join(ROOT, 'test/store/fixtures/queue-and-wait.ts');
   const [killed, alive] = [startScript(fixture, [dir]), startScript(fixture, [dir])];
-  const [killedId, aliveId] = (await Promise.all([killed.waitFor(/RUN (\S+)/), alive.waitFor(/RUN (\S+)/)])).map((m) => m[1]);
+  const [killedId, aliveId] = (await Promise.all([killed.waitFor(/RUN (\S+)/), alive.waitFor(/RUN (\S+)/)])).map(
+    (m) => m[1],
+  );
   killed.child.kill('SIGKILL');
   expect((await killed.done).signal).toBe('SIGKILL');
   const s = await openStore({ dataDir: dir });
@@ -153,17 +185,23 @@ test('a run whose pid now belongs to another program is seen as orphaned (identi
   try {
     const now = 1_000_000;
     const row = { host: os.hostname(), created_at: 0, started_at: 0, heartbeat_at: now - 1000, status: 'running' };
-    expect(isOwnerGone({ ...row, pid: other.pid as number, owner: `${processIdentity()?.split(':')[0]}:1` }, 60_000, now)).toBe(true);
-    expect(isOwnerGone({ ...row, pid: other.pid as number, owner: processIdentity(other.pid) }, 60_000, now)).toBe(false);
+    expect(
+      isOwnerGone({ ...row, pid: other.pid as number, owner: `${processIdentity()?.split(':')[0]}:1` }, 60_000, now),
+    ).toBe(true);
+    expect(isOwnerGone({ ...row, pid: other.pid as number, owner: processIdentity(other.pid) }, 60_000, now)).toBe(
+      false,
+    );
     // A paused run sends no heartbeat: a live owner with a matching identity keeps it.
-    expect(isOwnerGone({ ...row, pid: process.pid, owner: processIdentity(), heartbeat_at: 0 }, 60_000, now)).toBe(false);
+    expect(isOwnerGone({ ...row, pid: process.pid, owner: processIdentity(), heartbeat_at: 0 }, 60_000, now)).toBe(
+      false,
+    );
   } finally {
     other.kill();
   }
 });
 
 describe('a stale run lock whose pid now belongs to another program', () => {
-  test('with the owner\'s identity recorded, it is recognised (start time / boot id) and taken over', async () => {
+  test("with the owner's identity recorded, it is recognised (start time / boot id) and taken over", async () => {
     const dir = folder('stale');
     const s = await openStore({ dataDir: dir });
     const other = spawn('sleep', ['30'], { stdio: 'ignore' });
@@ -172,7 +210,16 @@ describe('a stale run lock whose pid now belongs to another program', () => {
       const file = runLockPath(s.paths.locks, run.id);
       fs.mkdirSync(s.paths.locks, { recursive: true });
       // The lock a crashed Spectral Lab left; its pid is now `sleep`, which started at another time.
-      fs.writeFileSync(file, JSON.stringify({ app: 'spectral-lab', pid: other.pid, host: os.hostname(), identity: `${processIdentity()?.split(':')[0]}:1`, startedAt: 0 }));
+      fs.writeFileSync(
+        file,
+        JSON.stringify({
+          app: 'spectral-lab',
+          pid: other.pid,
+          host: os.hostname(),
+          identity: `${processIdentity()?.split(':')[0]}:1`,
+          startedAt: 0,
+        }),
+      );
       const w = await s.writer(run.id);
       expect(JSON.parse(fs.readFileSync(file, 'utf8')).pid).toBe(process.pid);
       await w.close();
@@ -189,9 +236,14 @@ describe('a stale run lock whose pid now belongs to another program', () => {
     try {
       fs.mkdirSync(locks);
       const file = runLockPath(locks, 'r1');
-      fs.writeFileSync(file, JSON.stringify({ app: 'spectral-lab', pid: other.pid, host: os.hostname(), startedAt: 0 }));
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ app: 'spectral-lab', pid: other.pid, host: os.hostname(), startedAt: 0 }),
+      );
       expect(() => acquireRunLock(locks, 'r1')).toThrow(
-        new RegExp(`Process ${other.pid} is "sleep", probably not Spectral Lab \\(its pid was reused after a crash\\): delete ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} and try again`),
+        new RegExp(
+          `Process ${other.pid} is "sleep", probably not Spectral Lab \\(its pid was reused after a crash\\): delete ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} and try again`,
+        ),
       );
       expect(fs.readFileSync(file, 'utf8')).toContain(`"pid":${other.pid}`);
     } finally {
@@ -205,7 +257,14 @@ test('SIGTERM and Ctrl-C end train runs as cancelled (exit 143 / 130) and releas
   const cfgDir = folder('cfg');
   const procs = (['SIGTERM', 'SIGINT'] as const).map((signal) => ({
     signal,
-    p: startCli(['train', tinyConfig(cfgDir, `stopped-by-${signal}`, 20_000, { checkpoints: { enabled: false } }), '--backend', 'wasm', '--store', dir]),
+    p: startCli([
+      'train',
+      tinyConfig(cfgDir, `stopped-by-${signal}`, 20_000, { checkpoints: { enabled: false } }),
+      '--backend',
+      'wasm',
+      '--store',
+      dir,
+    ]),
   }));
   const results = await Promise.all(
     procs.map(async ({ signal, p }) => {
@@ -233,8 +292,20 @@ test('an unwritable checkpoint folder fails the run at its start, naming the opt
   const blocker = path.join(dir, 'a-file');
   fs.writeFileSync(blocker, 'not a folder');
   const cfg = tinyConfig(folder('cfg'), 'no-checkpoints-possible', 200);
-  const r = await runCli(['train', cfg, '--backend', 'wasm', '--store', path.join(dir, 'store'), '--checkpoint-dir', path.join(blocker, 'sub'), '--quiet']);
+  const r = await runCli([
+    'train',
+    cfg,
+    '--backend',
+    'wasm',
+    '--store',
+    path.join(dir, 'store'),
+    '--checkpoint-dir',
+    path.join(blocker, 'sub'),
+    '--quiet',
+  ]);
   expect(r.code, r.stderr).toBe(1);
-  expect(r.stderr).toMatch(/cannot write checkpoints to .*a-file\/sub.*ENOTDIR\. Pass --checkpoint-dir <a writable folder> \(spectral-lab train\), set checkpoints\.dir in the run config, or set checkpoints\.enabled to false/);
+  expect(r.stderr).toMatch(
+    /cannot write checkpoints to .*a-file\/sub.*ENOTDIR\. Pass --checkpoint-dir <a writable folder> \(spectral-lab train\), set checkpoints\.dir in the run config, or set checkpoints\.enabled to false/,
+  );
   expect(r.stdout, 'no step was trained').toMatch(/steps \/ epochs\s+0 \//);
 }, 120_000);

@@ -19,7 +19,10 @@ afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true }
 /** Every LabEvent of serve's event stream (server-sent events), with the time it arrived. */
 async function listen(origin: string, token: string, into: { at: number; e: LabEvent }[]): Promise<() => void> {
   const ctrl = new AbortController();
-  const res = await fetch(`${origin}/api/events`, { headers: { authorization: `Bearer ${token}` }, signal: ctrl.signal });
+  const res = await fetch(`${origin}/api/events`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: ctrl.signal,
+  });
   expect(res.status).toBe(200);
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
@@ -35,7 +38,8 @@ async function listen(origin: string, token: string, into: { at: number; e: LabE
           const frame = buf.slice(0, end);
           buf = buf.slice(end + 2);
           const data = frame.split('\n').find((l) => l.startsWith('data: '));
-          if (frame.startsWith('event: lab') && data) into.push({ at: Date.now(), e: JSON.parse(data.slice(6)) as LabEvent });
+          if (frame.startsWith('event: lab') && data)
+            into.push({ at: Date.now(), e: JSON.parse(data.slice(6)) as LabEvent });
         }
       }
     } catch {
@@ -67,52 +71,100 @@ test('serve shows two train processes recording into its store, live, and contro
   const stopListening = await listen(serve.origin, serve.token, events);
   try {
     const trains = [
-      startCli(['train', tinyConfig(cfgDir, 'first', 300, { evaluation: { everySteps: 150, trainSubset: 300, exactNorm: false } }), '--backend', 'wasm', '--store', store], 240_000),
-      startCli(['train', tinyConfig(cfgDir, 'second', 200, { checkpoints: { enabled: true, dir: ckpts } }), '--backend', 'wasm', '--store', store], 240_000),
+      startCli(
+        [
+          'train',
+          tinyConfig(cfgDir, 'first', 300, { evaluation: { everySteps: 150, trainSubset: 300, exactNorm: false } }),
+          '--backend',
+          'wasm',
+          '--store',
+          store,
+        ],
+        240_000,
+      ),
+      startCli(
+        [
+          'train',
+          tinyConfig(cfgDir, 'second', 200, { checkpoints: { enabled: true, dir: ckpts } }),
+          '--backend',
+          'wasm',
+          '--store',
+          store,
+        ],
+        240_000,
+      ),
     ];
     // A third one is cancelled from the workbench.
-    const doomed = startCli(['train', tinyConfig(cfgDir, 'third', 5000, { checkpoints: { enabled: false } }), '--backend', 'wasm', '--store', store], 240_000);
+    const doomed = startCli(
+      [
+        'train',
+        tinyConfig(cfgDir, 'third', 5000, { checkpoints: { enabled: false } }),
+        '--backend',
+        'wasm',
+        '--store',
+        store,
+      ],
+      240_000,
+    );
     spawned.push(...trains, doomed);
     // The training of each has started when it prints its run line ('started' event).
-    const started = await Promise.all(trains.map(async (t) => ({ id: (await t.waitFor(/run (\S+): /, 120_000))[1], at: Date.now() })));
+    const started = await Promise.all(
+      trains.map(async (t) => ({ id: (await t.waitFor(/run (\S+): /, 120_000))[1], at: Date.now() })),
+    );
     const ids = started.map((s) => s.id);
 
     // Listed by the API while they run, with a live status.
     let listed: { id: string; status: string }[] = [];
     for (let i = 0; i < 40 && !(listed.length === 2 && listed.every((r) => r.status === 'running')); i++) {
-      listed = (await api<{ runs: { id: string; status: string }[] }>(serve.origin, serve.token, 'listRuns', [{}])).runs.filter((r) => ids.includes(r.id));
+      listed = (
+        await api<{ runs: { id: string; status: string }[] }>(serve.origin, serve.token, 'listRuns', [{}])
+      ).runs.filter((r) => ids.includes(r.id));
       if (trains.some((t) => t.child.exitCode !== null)) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    expect(listed.map((r) => r.status), 'both runs listed as running while they train').toEqual(['running', 'running']);
+    expect(
+      listed.map((r) => r.status),
+      'both runs listed as running while they train',
+    ).toEqual(['running', 'running']);
 
     // Pause and resume reach the process that trains the run, through the store.
     expect(await api(serve.origin, serve.token, 'pauseRun', [ids[0]])).toEqual({ runId: ids[0], status: 'paused' });
     expect(await api(serve.origin, serve.token, 'resumeRun', [ids[0]])).toEqual({ runId: ids[0], status: 'running' });
     doomedId = (await doomed.waitFor(/run (\S+): /, 120_000))[1];
-    expect(await api(serve.origin, serve.token, 'cancelRun', [doomedId])).toEqual({ runId: doomedId, status: 'cancelled' });
+    expect(await api(serve.origin, serve.token, 'cancelRun', [doomedId])).toEqual({
+      runId: doomedId,
+      status: 'cancelled',
+    });
     const cancelled = await doomed.done;
     expect(cancelled.code, cancelled.stderr).toBe(130);
     expect(cancelled.stderr).toMatch(/cancel requested from the workbench \(pid \d+\)/);
-    expect(events.some(({ e }) => e.kind === 'run-status' && e.runId === ids[0] && e.status === 'paused'), 'the pause is seen live').toBe(true);
+    expect(
+      events.some(({ e }) => e.kind === 'run-status' && e.runId === ids[0] && e.status === 'paused'),
+      'the pause is seen live',
+    ).toBe(true);
 
     const results = await Promise.all(trains.map((t) => t.done));
     for (const r of results) expect(r.code, r.stderr).toBe(0);
     // The watch reports the end within a poll or two.
     const deadline = Date.now() + 10_000;
-    const ended = (id: string): boolean => events.some(({ e }) => e.kind === 'run-status' && e.runId === id && e.status === 'completed');
+    const ended = (id: string): boolean =>
+      events.some(({ e }) => e.kind === 'run-status' && e.runId === id && e.status === 'completed');
     while (!ids.every(ended) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
 
     for (const { id, at } of started) {
       const mine = events.filter(({ e }) => 'runId' in e && e.runId === id);
       const kinds = new Set(mine.map(({ e }) => e.kind));
-      expect([...kinds].sort(), `events of ${id}`).toEqual(expect.arrayContaining(['metrics', 'progress', 'run-status', 'layer-bounds']));
+      expect([...kinds].sort(), `events of ${id}`).toEqual(
+        expect.arrayContaining(['metrics', 'progress', 'run-status', 'layer-bounds']),
+      );
       expect(ended(id), `${id} reported completed`).toBe(true);
       // Live: the first progress of a run started elsewhere arrives within ~2 s (1 s poll + 250 ms store batches), slack for a loaded machine.
       const firstProgress = mine.find(({ e }) => e.kind === 'progress' || e.kind === 'metrics');
       expect(firstProgress, `live progress of ${id}`).toBeDefined();
       expect((firstProgress as { at: number }).at - at).toBeLessThan(3000);
-      const metrics = mine.filter(({ e }) => e.kind === 'metrics').map(({ e }) => e as Extract<LabEvent, { kind: 'metrics' }>);
+      const metrics = mine
+        .filter(({ e }) => e.kind === 'metrics')
+        .map(({ e }) => e as Extract<LabEvent, { kind: 'metrics' }>);
       expect(metrics.some((m) => typeof m.values['train/loss'] === 'number')).toBe(true);
     }
 

@@ -7,7 +7,13 @@
  * that are gone are recovered (crashed / cancelled), so a killed `train` does not stay 'running'.
  */
 import os from 'node:os';
-import { FINAL_RUN_STATUSES, type LabEvent, type RunDetail, type RunProgress, type RunStatus } from '../../shared/api.js';
+import {
+  FINAL_RUN_STATUSES,
+  type LabEvent,
+  type RunDetail,
+  type RunProgress,
+  type RunStatus,
+} from '../../shared/api.js';
 import { isStoreError, type Store } from '../store/index.js';
 import type { ControlAction } from '../store/run-control.js';
 import type { NewPoint, WatchedRun } from '../store/watch.js';
@@ -42,7 +48,10 @@ function statusOf(r: WatchedRun): RunStatus {
 
 /** Points grouped per (phase, step) as 'metrics' events: train/* series are the train phase, the rest evaluation. */
 export function metricEvents(runId: string, points: readonly NewPoint[], at: number): LabEvent[] {
-  const groups = new Map<string, { phase: 'train' | 'eval'; step: number; epoch: number; values: Record<string, number> }>();
+  const groups = new Map<
+    string,
+    { phase: 'train' | 'eval'; step: number; epoch: number; values: Record<string, number> }
+  >();
   const epochAt = new Map<number, number>();
   for (const p of points) if (p.name === 'epoch') epochAt.set(p.step, p.value);
   for (const p of points) {
@@ -61,7 +70,12 @@ export function metricEvents(runId: string, points: readonly NewPoint[], at: num
  * its config implies (maxSteps, or epochs x the steps per epoch seen so far); the ETA extrapolates
  * the time since it started.
  */
-export function progressFromStore(detail: Pick<RunDetail, 'config' | 'startedAt' | 'status'>, step: number, epoch: number, now = Date.now()): RunProgress {
+export function progressFromStore(
+  detail: Pick<RunDetail, 'config' | 'startedAt' | 'status'>,
+  step: number,
+  epoch: number,
+  now = Date.now(),
+): RunProgress {
   const cfg = detail.config as { maxSteps?: unknown; epochs?: unknown };
   const totalEpochs = typeof cfg.epochs === 'number' ? cfg.epochs : null;
   const byEpochs = totalEpochs !== null && epoch > 0 ? Math.round((totalEpochs * step) / epoch) : null;
@@ -69,7 +83,8 @@ export function progressFromStore(detail: Pick<RunDetail, 'config' | 'startedAt'
   const totalSteps = maxSteps !== null && byEpochs !== null ? Math.min(maxSteps, byEpochs) : (maxSteps ?? byEpochs);
   const fraction = totalSteps ? Math.min(1, step / totalSteps) : null;
   const elapsed = detail.startedAt ? now - detail.startedAt : null;
-  const etaMs = fraction && elapsed !== null && detail.status === 'running' ? (elapsed * (1 - fraction)) / fraction : null;
+  const etaMs =
+    fraction && elapsed !== null && detail.status === 'running' ? (elapsed * (1 - fraction)) / fraction : null;
   return { step, totalSteps, epoch, totalEpochs, fraction, etaMs, phase: 'training' };
 }
 
@@ -137,7 +152,10 @@ export class ExternalRunsWatch {
     const now = Date.now();
     if (now - this.lastRecovery >= (this.opts.recoverEveryMs ?? 5000)) {
       this.lastRecovery = now;
-      for (const r of await this.store.recoverOrphanedRuns()) this.opts.log?.(`run ${r.id} was left ${r.status === 'cancelled' ? 'queued' : 'running'} by process ${r.pid ?? '?'}, which is gone; marked ${r.status}.`);
+      for (const r of await this.store.recoverOrphanedRuns())
+        this.opts.log?.(
+          `run ${r.id} was left ${r.status === 'cancelled' ? 'queued' : 'running'} by process ${r.pid ?? '?'}, which is gone; marked ${r.status}.`,
+        );
     }
     // A minute of history: a run that ends between two polls is still seen ending.
     const rows = await this.store.watchedRuns(Math.max(this.started, now - 60_000));
@@ -158,8 +176,16 @@ export class ExternalRunsWatch {
     if (!prev) {
       // Runs already there when the watch starts are the baseline: the UI reads them with listRuns/getSeries.
       const fresh = !this.first;
-      const marks = fresh ? { series: new Map<number, number>(), boundStep: -1 } : await this.store.runWatermarks(row.id);
-      this.known.set(row.id, { status, lastStep: fresh ? -1 : row.lastStep, epoch: 0, marks: marks.series, boundStep: marks.boundStep });
+      const marks = fresh
+        ? { series: new Map<number, number>(), boundStep: -1 }
+        : await this.store.runWatermarks(row.id);
+      this.known.set(row.id, {
+        status,
+        lastStep: fresh ? -1 : row.lastStep,
+        epoch: 0,
+        marks: marks.series,
+        boundStep: marks.boundStep,
+      });
       if (!fresh) return;
       this.target.publish({ kind: 'run-status', runId: row.id, at, status, previous: null, message: null });
     }
@@ -176,7 +202,13 @@ export class ExternalRunsWatch {
     if (row.lastStep !== k.lastStep) {
       k.lastStep = row.lastStep;
       const detail = await this.target.getRun(row.id).catch(() => null);
-      if (detail) this.target.publish({ kind: 'progress', runId: row.id, at, progress: detail.progress ?? progressFromStore(detail, row.lastStep, k.epoch, at) });
+      if (detail)
+        this.target.publish({
+          kind: 'progress',
+          runId: row.id,
+          at,
+          progress: detail.progress ?? progressFromStore(detail, row.lastStep, k.epoch, at),
+        });
     }
     // An evaluation (bounds per layer) can land after the last step, with the run's end.
     const { boundStep } = await this.store.runWatermarks(row.id);
@@ -186,13 +218,24 @@ export class ExternalRunsWatch {
     }
     if (statusChanged) {
       const detail = await this.target.getRun(row.id).catch(() => null);
-      this.target.publish({ kind: 'run-status', runId: row.id, at, status, previous: k.status, message: detail?.error ?? null });
+      this.target.publish({
+        kind: 'run-status',
+        runId: row.id,
+        at,
+        status,
+        previous: k.status,
+        message: detail?.error ?? null,
+      });
       k.status = status;
     }
   }
 }
 
 /** Start watching `store` for runs of other processes and publish their events to `target`. */
-export function watchExternalRuns(store: Store, target: ExternalRunsTarget, opts: ExternalRunsOptions = {}): ExternalRunsWatch {
+export function watchExternalRuns(
+  store: Store,
+  target: ExternalRunsTarget,
+  opts: ExternalRunsOptions = {},
+): ExternalRunsWatch {
   return new ExternalRunsWatch(store, target, opts).start();
 }

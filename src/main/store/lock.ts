@@ -34,7 +34,13 @@ export function readLock(file: string): LockInfo | null {
   try {
     const v = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockInfo>;
     if (typeof v.pid === 'number' && typeof v.host === 'string') {
-      return { app: 'spectral-lab', pid: v.pid, host: v.host, identity: typeof v.identity === 'string' ? v.identity : null, startedAt: Number(v.startedAt) || 0 };
+      return {
+        app: 'spectral-lab',
+        pid: v.pid,
+        host: v.host,
+        identity: typeof v.identity === 'string' ? v.identity : null,
+        startedAt: Number(v.startedAt) || 0,
+      };
     }
   } catch {
     // unreadable or half-written: handled by the caller
@@ -63,7 +69,13 @@ export function runLockPath(locksDir: string, runId: string): string {
 export function acquireRunLock(locksDir: string, runId: string): HeldLock {
   fs.mkdirSync(locksDir, { recursive: true });
   const file = runLockPath(locksDir, runId);
-  const info: LockInfo = { app: 'spectral-lab', pid: process.pid, host: os.hostname(), identity: processIdentity(), startedAt: Date.now() };
+  const info: LockInfo = {
+    app: 'spectral-lab',
+    pid: process.pid,
+    host: os.hostname(),
+    identity: processIdentity(),
+    startedAt: Date.now(),
+  };
   let tookOverFrom: LockInfo | null = null;
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
@@ -84,7 +96,11 @@ export function acquireRunLock(locksDir: string, runId: string): HeldLock {
       continue;
     }
     if (owner.host === info.host && owner.pid === process.pid && owner.identity === info.identity) {
-      throw new StoreError('locked', `Run ${runId} already has a writer in this process (lock file ${file}).`, 'Use the writer that is already open (or close it first).');
+      throw new StoreError(
+        'locked',
+        `Run ${runId} already has a writer in this process (lock file ${file}).`,
+        'Use the writer that is already open (or close it first).',
+      );
     }
     const state = owner.host === info.host ? ownerState(owner.pid, owner.identity) : 'alive';
     if (state !== 'alive') {
@@ -94,7 +110,11 @@ export function acquireRunLock(locksDir: string, runId: string): HeldLock {
     }
     throw lockedError(runId, file, owner, info.host);
   }
-  throw new StoreError('locked', `Could not take the lock file ${file} of run ${runId} (it keeps changing).`, 'Another process is taking the same run right now; wait for it to finish, then try again.');
+  throw new StoreError(
+    'locked',
+    `Could not take the lock file ${file} of run ${runId} (it keeps changing).`,
+    'Another process is taking the same run right now; wait for it to finish, then try again.',
+  );
 }
 
 function lockedError(runId: string, file: string, owner: LockInfo, host: string): StoreError {

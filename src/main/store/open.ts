@@ -68,7 +68,11 @@ async function requireMathFunctions(db: SqliteDb): Promise<void> {
   try {
     await db.get('SELECT pow(2.0, -1) AS x');
   } catch (err) {
-    throw new StoreError('invalid-input', `The SQLite library of the sqlite3 package lacks the math functions (${(err as Error).message}).`, 'Reinstall the sqlite3 package (npm rebuild sqlite3); its build enables SQLITE_ENABLE_MATH_FUNCTIONS.');
+    throw new StoreError(
+      'invalid-input',
+      `The SQLite library of the sqlite3 package lacks the math functions (${(err as Error).message}).`,
+      'Reinstall the sqlite3 package (npm rebuild sqlite3); its build enables SQLITE_ENABLE_MATH_FUNCTIONS.',
+    );
   }
 }
 
@@ -98,7 +102,11 @@ export async function openDataFolder(options: OpenStoreOptions = {}): Promise<Op
   const busy = options.busyTimeoutMs ?? 15_000;
   const staleAfterMs = options.staleAfterMs ?? 60_000;
   if (readonly && !fs.existsSync(paths.database)) {
-    throw new StoreError('not-found', `There is no run store in ${paths.dataDir} (no ${paths.database}).`, 'Check the --store folder, or run something first to create the store.');
+    throw new StoreError(
+      'not-found',
+      `There is no run store in ${paths.dataDir} (no ${paths.database}).`,
+      'Check the --store folder, or run something first to create the store.',
+    );
   }
   if (!readonly) {
     try {

@@ -60,13 +60,21 @@ export async function recoverCrashedRuns(wdb: SqliteDb, staleAfterMs: number): P
       const who = `The process that ${r.status === 'queued' ? 'queued' : 'ran'} it (pid ${r.pid ?? '?'} on ${r.host ?? 'an unknown host'})`;
       if (r.status === 'queued') {
         const reason = `${who} stopped before starting it. Start it again with "New experiment from this run" or the same config.`;
-        await wdb.run("UPDATE runs SET status = 'cancelled', ended_at = ?, reason = ? WHERE rid = ?", [Date.now(), reason, r.rid]);
+        await wdb.run("UPDATE runs SET status = 'cancelled', ended_at = ?, reason = ? WHERE rid = ?", [
+          Date.now(),
+          reason,
+          r.rid,
+        ]);
         out.push({ id: r.id, pid: r.pid, host: r.host, lastHeartbeat: r.heartbeat_at, status: 'cancelled' });
         continue;
       }
       const last = r.heartbeat_at ?? r.started_at ?? r.created_at;
       const reason = `${who} stopped without finishing the run; last sign of life ${new Date(last).toISOString()}. Everything recorded until then is kept.`;
-      await wdb.run("UPDATE runs SET status = 'crashed', ended_at = ?, reason = ? WHERE rid = ?", [last, reason, r.rid]);
+      await wdb.run("UPDATE runs SET status = 'crashed', ended_at = ?, reason = ? WHERE rid = ?", [
+        last,
+        reason,
+        r.rid,
+      ]);
       out.push({ id: r.id, pid: r.pid, host: r.host, lastHeartbeat: r.heartbeat_at, status: 'crashed' });
     }
     return out;

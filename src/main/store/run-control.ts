@@ -34,7 +34,11 @@ export function otherWriter(locksDir: string, runId: string): LockInfo | null {
 /** Ask the run's writer to pause, resume or cancel it (written atomically: the writer never reads half a request). */
 export function requestControl(locksDir: string, runId: string, action: ControlAction, by: string): void {
   if (!otherWriter(locksDir, runId)) {
-    throw new StoreError('conflict', `Run ${runId} is not being written by another live process on this machine.`, 'Refresh the run: it may have ended, or it runs on another machine (stop it there).');
+    throw new StoreError(
+      'conflict',
+      `Run ${runId} is not being written by another live process on this machine.`,
+      'Refresh the run: it may have ended, or it runs on another machine (stop it there).',
+    );
   }
   const file = controlPath(locksDir, runId);
   const tmp = `${file}.${process.pid}.tmp`;
@@ -55,7 +59,8 @@ export function takeControlRequest(locksDir: string, runId: string): ControlRequ
   fs.rmSync(file, { force: true });
   try {
     const r = JSON.parse(text) as Partial<ControlRequest>;
-    if (r.action === 'pause' || r.action === 'resume' || r.action === 'cancel') return { action: r.action, by: String(r.by ?? 'another process'), at: Number(r.at) || 0 };
+    if (r.action === 'pause' || r.action === 'resume' || r.action === 'cancel')
+      return { action: r.action, by: String(r.by ?? 'another process'), at: Number(r.at) || 0 };
   } catch {
     // not a request: ignored
   }

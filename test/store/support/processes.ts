@@ -35,7 +35,10 @@ export function startCli(args: string[], timeoutMs = 120_000): CliProcess {
 
 /** Start a TypeScript script of the project (e.g. a test fixture) as its own process. */
 export function startScript(file: string, args: string[], timeoutMs = 120_000): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
@@ -57,11 +60,15 @@ export function startScript(file: string, args: string[], timeoutMs = 120_000): 
     done,
     waitFor(re, ms = 60_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => finish(new Error(`no ${re} within ${ms} ms; stderr:\n${err}\nstdout:\n${out}`)), ms);
+        const timer = setTimeout(
+          () => finish(new Error(`no ${re} within ${ms} ms; stderr:\n${err}\nstdout:\n${out}`)),
+          ms,
+        );
         const check = (): void => {
           const m = re.exec(err) ?? re.exec(out);
           if (m) finish(null, m);
-          else if (child.exitCode !== null || child.signalCode !== null) finish(new Error(`the process ended before ${re}; stderr:\n${err}`));
+          else if (child.exitCode !== null || child.signalCode !== null)
+            finish(new Error(`the process ended before ${re}; stderr:\n${err}`));
         };
         function finish(e: Error | null, m?: RegExpExecArray): void {
           clearTimeout(timer);
@@ -147,7 +154,7 @@ export function fillDisk(dir: string, leaveBytes: number): string {
   const fd = fs.openSync(filler, 'w');
   try {
     const chunk = Buffer.alloc(64 * 1024, 1);
-    for (let written = 0; written < size; ) {
+    for (let written = 0; written < size;) {
       const n = Math.min(chunk.length, size - written);
       written += fs.writeSync(fd, chunk, 0, n);
     }

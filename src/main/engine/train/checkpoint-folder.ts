@@ -10,7 +10,11 @@ import path from 'node:path';
  * otherwise <store>/checkpoints/<run id> when the run is recorded in a store; otherwise
  * runs/<run id>/checkpoints under the working folder. An explicit --checkpoint-dir overrides all three.
  */
-export function checkpointFolder(config: { checkpoints: { dir?: string } }, runId: string, storeCheckpoints?: string | null): string {
+export function checkpointFolder(
+  config: { checkpoints: { dir?: string } },
+  runId: string,
+  storeCheckpoints?: string | null,
+): string {
   if (config.checkpoints.dir) return path.resolve(config.checkpoints.dir, runId);
   if (storeCheckpoints) return path.join(storeCheckpoints, runId);
   return path.resolve('runs', runId, 'checkpoints');
