@@ -117,10 +117,25 @@ describe.skipIf(!HAVE_CHROMIUM)('managing runs in Chromium against serve', () =>
     expect((await lab.api('getRun', training)).status).toBe('running');
     await page.click('[data-testid=btn-delete-keep]');
 
+    // Cancelled once it has a checkpoint (one per evaluation, every 4 steps).
+    await expect.poll(async () => (await lab.api('getRun', training)).checkpoints.length, { timeout: 90_000 }).toBeGreaterThan(0);
     await lab.api('cancelRun', training);
     await waitForStatus(training, 'cancelled');
     const ckptDir = path.join(lab.dataDir, 'checkpoints', training);
     await expect.poll(() => existsSync(ckptDir)).toBe(true);
+
+    // The cancelled run's page offers to resume it from its last checkpoint; it trains again, same id.
+    // Still on its page: the page learns of the cancel from the pushed status and offers to resume.
+    await openRun(training);
+    const resume = page.locator('[data-testid=btn-resume-checkpoint]');
+    await resume.waitFor();
+    const from = Number(/Resume from step (\d+)/.exec((await resume.textContent()) ?? '')?.[1]);
+    expect(from).toBeGreaterThanOrEqual(4);
+    await resume.click();
+    await page.waitForSelector('[data-testid=run-status][data-status=running]');
+    await expect.poll(async () => (await lab.api('getRun', training)).lastStep, { timeout: 60_000 }).toBeGreaterThan(from);
+    await lab.api('cancelRun', training);
+    await waitForStatus(training, 'cancelled');
 
     await page.goto(`${lab.origin}/#/runs`);
     await page.waitForSelector(`[data-testid=select-${training}]`);

@@ -3,7 +3,7 @@
  * contract). Metric values (from live-metrics.ts) are keyed by the stored series names, so a live
  * chart extends what getSeries loaded.
  */
-import type { LabEvent, RunProgress, RunStatus } from '../../shared/api.js';
+import { canTransition, type LabEvent, type RunProgress, type RunStatus } from '../../shared/api.js';
 import type { EngineEvent } from '../../shared/events.js';
 import type { MetricGroup } from './live-metrics.js';
 
@@ -36,7 +36,8 @@ export interface RunLiveState {
 export function toLabEvents(runId: string, event: EngineEvent, live: RunLiveState, metrics: MetricGroup[], at = Date.now()): LabEvent[] {
   const out: LabEvent[] = [];
   const next = statusAfter(event);
-  if (next !== null && next !== live.status) {
+  // The one transition table (records.ts) rules the live status too: e.g. a late 'paused' after 'finished' is ignored.
+  if (next !== null && next !== live.status && canTransition(live.status, next)) {
     const message = event.type === 'finished' ? (event.reason ?? null) : null;
     out.push({ kind: 'run-status', runId, at, status: next, previous: live.status, message });
     live.status = next;

@@ -1,7 +1,7 @@
 /** One run's detail and stored log, kept current from pushed events (status, progress, checkpoints, log lines). */
 import { ref, shallowRef } from 'vue';
 import { lab } from '../lab';
-import type { LogLevel, RunDetail } from '../../../shared/api';
+import { FINAL_RUN_STATUSES, type LogLevel, type RunDetail } from '../../../shared/api';
 import { toUiError, type UiError } from '../lib/errors';
 import { useLabEvents } from './useLabEvents';
 
@@ -39,7 +39,8 @@ export function useRunDetail(runId: string) {
     switch (e.kind) {
       case 'run-status':
         if (d) detail.value = { ...d, status: e.status, error: e.message && (e.status === 'failed' || e.status === 'crashed') ? e.message : d.error };
-        if (e.status === 'running' && d && !d.startedAt) void reload();
+        // Started: its start time; ended: what only the store knows now (resumable checkpoint, error, stored log).
+        if ((e.status === 'running' && d && !d.startedAt) || FINAL_RUN_STATUSES.includes(e.status)) void reload();
         if (e.message) log.value = [...log.value, { at: e.at, level: (e.status === 'failed' ? 'error' : 'info') as LogLevel, message: e.message }].slice(-MAX_LOG);
         break;
       case 'run-started':
