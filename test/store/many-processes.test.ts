@@ -11,7 +11,7 @@ import { afterAll, expect, test } from 'vitest';
 import { unwrapReply, type LabEvent } from '../../src/shared/api.js';
 import { openStore } from '../../src/main/store/index.js';
 import { spawnServe } from '../e2e/support/serve-process.js';
-import { startCli, tempFolder, tinyConfig } from './support/processes.js';
+import { ROOT, startCli, startScript, tempFolder, tinyConfig } from './support/processes.js';
 
 const made: string[] = [];
 afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -187,3 +187,25 @@ test('serve shows two train processes recording into its store, live, and contro
     await serve.stop();
   }
 }, 300_000);
+
+test('four processes opening a new store at once: one creates the schema, the others wait and use it', async () => {
+  const dir = tempFolder('racing-opens');
+  made.push(dir);
+  const fixture = path.join(ROOT, 'test/store/fixtures/queue-and-wait.ts');
+  const procs = Array.from({ length: 4 }, () => startScript(fixture, [dir]));
+  try {
+    const ids = (await Promise.all(procs.map((p) => p.waitFor(/RUN (\S+)/, 60_000)))).map((m) => m[1]);
+    expect(new Set(ids).size).toBe(4);
+    for (const p of procs) expect(p.stderr()).toBe('');
+    const s = await openStore({ dataDir: dir, readonly: true });
+    try {
+      expect((await s.listRuns()).total).toBe(4);
+      expect(await s.checkIntegrity()).toEqual({ ok: true, messages: ['ok'] });
+    } finally {
+      await s.close();
+    }
+  } finally {
+    for (const p of procs) p.child.kill('SIGKILL');
+    await Promise.all(procs.map((p) => p.done));
+  }
+}, 120_000);
