@@ -7,6 +7,7 @@
  *   f4.wat            the fused F4 power-iteration passes (bounds/methods/f4-simd.ts)
  *   frequency.wat     the Gram product of one frequency matrix, the DFT stages and the screening Lanczos step
  *                     (bounds/methods/frequency-simd.ts)
+ *   gram.wat          the squaring step A A^H of Gram iteration (bounds/methods/gram-simd.ts)
  *   heap.wat          training-step kernels on the WASM backend's heap (backends/wasm-kernels/heap-simd.ts)
  *   filter-grad.wat   the direct convolution filter gradient (backends/wasm-kernels/filter-grad-simd.ts)
  *   relaxed-probe.wat one relaxed SIMD instruction: validates only where relaxed SIMD is on
@@ -25,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 import { settings } from '../../settings.js';
 
-export type KernelName = 'f4' | 'frequency' | 'heap' | 'filter-grad' | 'relaxed-probe';
+export type KernelName = 'f4' | 'frequency' | 'gram' | 'heap' | 'filter-grad' | 'relaxed-probe';
 export interface Variant {
   /** Multiply-adds fused (relaxed SIMD) or lowered to mul + add. */
   fused: boolean;

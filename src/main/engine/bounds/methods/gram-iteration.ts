@@ -2,24 +2,69 @@
  * Delattre, Barthélemy, Araujo & Allauzen (ICML 2023), "Efficient Bound of Lipschitz Constant for Convolutional
  * Layers by Gram Iteration": an upper bound on the circular norm at n that converges super-linearly to it.
  *
- * Per frequency matrix M (Sedghi et al.'s block-diagonalisation), t times: r <- 2 (r + log ||X||_F),
- * X <- X / ||X||_F, X <- X X^H. Since ||X||_2^(2^t) = ||X_t||_2 <= ||X_t||_F,
- *   sigma_max(M) <= ||X_t||_F^(2^-t) exp(r 2^-t),
- * and the layer's bound is the max over frequencies. The Frobenius rescaling keeps 2^t-th powers in range; a
- * zero frequency (e.g. the DC term of a difference kernel) contributes 0 without dividing by its norm.
- * Using the smaller Gram side (M M^H) instead of the paper's X^H X changes nothing: both have the same
- * non-zero eigenvalues, hence the same Frobenius norms at every step.
+ * Per frequency matrix M (Sedghi et al.'s block-diagonalisation, half the spectrum: a real kernel's frequency
+ * (-u, -v) has the conjugate matrix, same singular values), t times: X <- X X^H (Hermitian: half the products),
+ * rescaled to keep 2^t-th powers in range. Since sigma_max(M)^(2^t) = ||X_t||_2 <= ||X_t||_F, and
+ * ||X_t||_F^(2^-t) is the Schatten norm ||M||_{S_p}, p = 2^(t+1), the layer's bound is max_f ||M_f||_{S_p}.
+ * (Using M M^H instead of the paper's M^H M changes nothing: same non-zero eigenvalues.)
+ *
+ * Every value is a guaranteed upper bound with every rounding accounted for (gramEnclosure), whether the squares
+ * run in float64 JavaScript or float32 WebAssembly SIMD (gram-simd.ts), and frequencies are pruned (prune below).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BoundResult, KernelHWIO } from '../../../../shared/bounds.js';
 import { KernelError, validateKernel } from '../../../../shared/bounds.js';
 import { kernelToHost } from '../numerics/host-kernel.js';
-import { frequencyMatrices, frequencyMatricesTensor, resolveInputSize, rowGram, type InputSize } from '../numerics/fft2.js';
+import { frequencyMatrices, frequencyMatricesTensor, resolveInputSize, rowGram, type FrequencyMatrices, type InputSize } from '../numerics/fft2.js';
+import { float32Squarer } from './gram-simd.js';
+
+export type GramPrecision = 'float32' | 'float64';
+
+export interface GramIterationOptions {
+  /**
+   * Arithmetic of the squares: 'auto' (default) takes float32 WebAssembly SIMD where it runs and the matrices have
+   * at least 32 rows (smaller ones are cheap in float64 and would gain nothing), else float64.
+   */
+  precision?: GramPrecision | 'auto';
+  /** Stop a frequency once its bound is at most the layer's running maximum (default true; the value is the same). */
+  prune?: boolean;
+}
 
 export type GramIterationResult = BoundResult & {
   /** The bound after 1, 2, ..., t iterations (non-increasing; the last is `value`). */
   perIteration: number[];
+  precision: GramPrecision;
+  /** Squaring steps run, summed over the frequencies, and what they would be without pruning (frequencies x t). */
+  stepsRun: number;
+  stepsFull: number;
 };
+
+/**
+ * One frequency's matrix and its squares in some arithmetic, with what gramEnclosure needs to know of its rounding.
+ * load(f, s) takes M_f * s (s a power of two) as the current matrix; square() replaces the current X by fl(X X^H);
+ * rescale(s) multiplies it by a power of two; sumSquares() is its squared Frobenius norm summed in float64.
+ */
+export interface GramSquarer {
+  /** Unit roundoff of the squares' arithmetic. */
+  unit: number;
+  /** k such that each entry's real and imaginary parts are sums with error <= gamma_k sum |x_ac| |y_bc|. */
+  chain: (cols: number) => number;
+  /** Absolute error allowance of one operation near underflow (the smallest subnormal). */
+  underflow: number;
+  /** Whether load() rounds the float64 matrix (to float32). */
+  loadRounds: boolean;
+  load(f: number, scale: number): void;
+  sumSquares(): number;
+  square(): void;
+  rescale(scale: number): void;
+}
+
+const U64 = 2 ** -53;
+const gamma = (k: number, u: number): number => (k * u) / (1 - k * u);
+/** Upper bound on a float64 sum of n non-negative terms from its computed value (terms exact or rounded once). */
+const sumUpper = (s: number, n: number): number => s * (1 + 2 * gamma(n + 1, U64));
+/** Covers the O(t) float64 operations of the enclosure itself (each within a few ulps; t <= 30). */
+const ENCLOSURE_SLACK = 1 + 1e-13;
 
 function checkIterations(iterations: number, label: string): void {
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > 30) {
@@ -27,41 +72,29 @@ function checkIterations(iterations: number, label: string): void {
   }
 }
 
-export function gramIterationBound(kernel: KernelHWIO | tf.Tensor4D, n: InputSize, iterations = 6): GramIterationResult {
+export function gramIterationBound(kernel: KernelHWIO | tf.Tensor4D, n: InputSize, iterations = 6, opts: GramIterationOptions = {}): GramIterationResult {
   const t0 = performance.now();
   const host = kernelToHost(kernel);
   validateKernel(host, 'gramIterationBound');
   checkIterations(iterations, 'gramIterationBound');
   const [nh, nw] = resolveInputSize(host, n, 'gramIterationBound');
   const fm = frequencyMatrices(host, nh, nw);
-  const { rows: R, cols: C } = fm;
+  const { squarer, precision } = pickSquarer(fm, opts.precision ?? 'auto');
+  const dftError = dftErrorBound(host);
   const perIteration = new Array<number>(iterations).fill(0);
-  const X = new Float64Array(2 * R * R);
-  const Y = new Float64Array(2 * R * R);
-  const scaledM = new Float64Array(2 * R * C);
-  for (let f = 0; f < fm.count; f++) {
-    const off = f * 2 * R * C;
-    let r = 0;
-    // Step 1 acts on the rectangular M; later steps square the Hermitian X (X X^H = X^2).
-    let sq = 0;
-    for (let j = 0; j < 2 * R * C; j++) sq += fm.data[off + j] ** 2;
-    if (sq === 0) continue;
-    let nrm = Math.sqrt(sq);
-    for (let j = 0; j < 2 * R * C; j++) scaledM[j] = fm.data[off + j] / nrm;
-    r = 2 * (r + Math.log(nrm));
-    rowGram(scaledM, 0, R * C, R, C, X.subarray(0, R * R), X.subarray(R * R));
-    for (let i = 1; ; i++) {
-      sq = 0;
-      for (let j = 0; j < 2 * R * R; j++) sq += X[j] * X[j];
-      nrm = Math.sqrt(sq);
-      const p = 2 ** -i;
-      const bound = Math.exp(p * (Math.log(nrm) + r));
-      perIteration[i - 1] = Math.max(perIteration[i - 1], bound);
-      if (i === iterations) break;
-      for (let j = 0; j < 2 * R * R; j++) Y[j] = X[j] / nrm;
-      r = 2 * (r + Math.log(nrm));
-      rowGram(Y, 0, R * R, R, R, X.subarray(0, R * R), X.subarray(R * R));
-    }
+  // Pruning (prune !== false): frequencies run in decreasing order of an estimate of their norm, and frequency f
+  // stops at step i once V_f(i) = min_{j<=i} bound_f(j) <= R, the largest V_g(t) of the frequencies completed so far.
+  // Why the result is unchanged: the bounds are non-increasing in i by construction (V is a running minimum), so
+  // V_f(t) <= V_f(i) <= R <= max_g V_g(t): f cannot raise the layer's maximum; and for every later step k > i,
+  // V_f(k) <= R <= the completed frequency's V_g(k), so no perIteration entry changes either.
+  const prune = opts.prune !== false;
+  let runningMax = 0;
+  let stepsRun = 0;
+  for (const f of prune ? frequencyOrder(fm) : fm.u.map((_, f) => f)) {
+    const bounds = frequencyBounds(squarer, fm, f, iterations, dftError, prune ? runningMax : -1);
+    stepsRun += bounds.steps;
+    for (let i = 0; i < bounds.values.length; i++) perIteration[i] = Math.max(perIteration[i], bounds.values[i]);
+    if (bounds.values.length === iterations) runningMax = Math.max(runningMax, bounds.values[iterations - 1]);
   }
   return {
     method: 'gram-iteration',
@@ -71,6 +104,166 @@ export function gramIterationBound(kernel: KernelHWIO | tf.Tensor4D, n: InputSiz
     iterations,
     timeMs: performance.now() - t0,
     perIteration,
+    precision,
+    stepsRun,
+    stepsFull: fm.count * iterations,
+  };
+}
+
+function pickSquarer(fm: FrequencyMatrices, precision: GramPrecision | 'auto'): { squarer: GramSquarer; precision: GramPrecision } {
+  if (precision === 'float32' || (precision === 'auto' && fm.rows >= 32)) {
+    const squarer = float32Squarer(fm);
+    if (squarer) return { squarer, precision: 'float32' };
+  }
+  return { squarer: float64Squarer(fm), precision: 'float64' };
+}
+
+/**
+ * An absolute bound on ||M_f - fl(M_f)||_F for the float64 DFT of fft2.ts (two separable stages of h and w complex
+ * multiply-adds with twiddles within an ulp): each entry errs by at most gamma_{h+w+10} sum_{k,l} |W_kl| times a
+ * small constant for the complex products (8 here, generously), and sum_{k,l} |W_kl| <= sqrt(hw) ||W_..||_2.
+ */
+function dftErrorBound(k: KernelHWIO): number {
+  const [h, w] = k.shape;
+  let sq = 0;
+  for (let j = 0; j < k.data.length; j++) sq += k.data[j] * k.data[j];
+  return 8 * gamma(h + w + 10, U64) * Math.sqrt(h * w) * Math.sqrt(sumUpper(sq, k.data.length));
+}
+
+/**
+ * Guaranteed upper bounds V_f(1..t) (running minima) for frequency f, stopping early once one is <= stopAt.
+ *
+ * gramEnclosure. Let Y_0 = fl(M_f 2^-k0) and, for i >= 1, Z_i = fl(Y_{i-1} Y_{i-1}^H) = Y_{i-1} Y_{i-1}^H + E_i and
+ * Y_i = Z_i 2^-k_i (exact powers of two). With |E_i| <= sqrt(2) gamma_k |Y_{i-1}| |Y_{i-1}|^T entrywise (real and
+ * imaginary parts, GramSquarer.chain), ||E_i||_F <= eps_i = sqrt(2) gamma_k ||Y_{i-1}||_F^2. Schatten norms obey
+ * the triangle inequality, ||X X^H||_{S_q} = ||X||_{S_2q}^2, and ||.||_{S_q} <= ||.||_F for q >= 2, so
+ *   ||Y_{i-1}||_{S_2q}^2 <= 2^k_i ||Y_i||_{S_q} + eps_i,   ||Y_i||_{S_2} = ||Y_i||_F,
+ * and from B_i = ||Y_i||_F upwards, B_{j-1} = sqrt(2^k_j B_j + eps_j) bounds ||Y_0||_{S_p}, p = 2^(i+1) <= 2^(t+1).
+ * Finally ||M_f||_{S_p} <= 2^k0 (B_0 + ||Y_0 - M_f 2^-k0||_F) + ||M_f - fl64(M_f)||_F (the DFT's rounding).
+ */
+function frequencyBounds(sq: GramSquarer, fm: FrequencyMatrices, f: number, t: number, dftError: number, stopAt: number): { values: number[]; steps: number } {
+  const { rows: R, cols: C } = fm;
+  const off = f * 2 * R * C;
+  let m2 = 0;
+  for (let j = 0; j < 2 * R * C; j++) m2 += fm.data[off + j] ** 2;
+  if (m2 === 0) return { values: new Array<number>(t).fill(dftError), steps: 0 };
+  const fro = Math.sqrt(sumUpper(m2, 2 * R * C));
+  const k0 = Math.floor(Math.log2(fro));
+  sq.load(f, 2 ** -k0);
+  // Rounding M_f 2^-k0 to the squares' precision errs by <= u |x| per part (plus underflow) .
+  const loadError = sq.loadRounds ? sq.unit * fro * 2 ** -k0 * ENCLOSURE_SLACK + sq.underflow * Math.sqrt(2 * R * C) : 0;
+  const shift: number[] = [];
+  const eps: number[] = [];
+  let s = sumUpper(sq.sumSquares(), 2 * R * C);
+  let cols = C;
+  const values: number[] = [];
+  let best = Infinity;
+  for (let i = 1; i <= t; i++) {
+    sq.square();
+    const k = sq.chain(cols);
+    cols = R;
+    // eps_i, plus underflow in the k operations of each of the 2 R^2 parts and in the rescale below.
+    eps.push(Math.SQRT2 * gamma(k, sq.unit) * s + sq.underflow * 2 * (R + 4) * (k + 2));
+    const z = sumUpper(sq.sumSquares(), 2 * R * R);
+    const ki = z > 0 ? Math.floor(Math.log2(Math.sqrt(z))) : 0;
+    if (ki !== 0) sq.rescale(2 ** -ki);
+    shift.push(ki);
+    s = sumUpper(sq.sumSquares(), 2 * R * R);
+    let B = Math.sqrt(s);
+    for (let j = i - 1; j >= 0; j--) B = Math.sqrt(2 ** shift[j] * B + eps[j]);
+    const bound = 2 ** k0 * (B + loadError) * ENCLOSURE_SLACK + dftError;
+    best = Math.min(best, bound);
+    values.push(best);
+    if (best <= stopAt && i < t) return { values, steps: i };
+  }
+  return { values, steps: t };
+}
+
+/**
+ * Frequencies in decreasing order of a three-step power-iteration estimate of sigma_max(M_f): the likely maximum
+ * runs first and sets the running maximum the others are pruned against. Costs ~24 R C per frequency, a few
+ * percent of one squaring (8 R^2 C).
+ */
+function frequencyOrder(fm: FrequencyMatrices): number[] {
+  const { rows: R, cols: C, data } = fm;
+  const est = new Float64Array(fm.count);
+  const xr = new Float64Array(R);
+  const xi = new Float64Array(R);
+  const yr = new Float64Array(C);
+  const yi = new Float64Array(C);
+  for (let f = 0; f < fm.count; f++) {
+    const re = f * 2 * R * C;
+    const im = re + R * C;
+    for (let r = 0; r < R; r++) [xr[r], xi[r]] = [1 + ((r * 7919) % 13) / 13, 0];
+    for (let step = 0; step < 3; step++) {
+      // y = M^H x, then x = M y; the estimate is ||x|| / ||y|| (|| M y || / || y ||).
+      yr.fill(0);
+      yi.fill(0);
+      for (let r = 0; r < R; r++) {
+        for (let c = 0; c < C; c++) {
+          const a = data[re + r * C + c];
+          const b = data[im + r * C + c];
+          yr[c] += a * xr[r] + b * xi[r];
+          yi[c] += a * xi[r] - b * xr[r];
+        }
+      }
+      let ny = 0;
+      let nx = 0;
+      for (let r = 0; r < R; r++) {
+        let sr = 0;
+        let si = 0;
+        for (let c = 0; c < C; c++) {
+          const a = data[re + r * C + c];
+          const b = data[im + r * C + c];
+          sr += a * yr[c] - b * yi[c];
+          si += a * yi[c] + b * yr[c];
+        }
+        xr[r] = sr;
+        xi[r] = si;
+        nx += sr * sr + si * si;
+      }
+      for (let c = 0; c < C; c++) ny += yr[c] * yr[c] + yi[c] * yi[c];
+      est[f] = ny > 0 ? Math.sqrt(nx / ny) : 0;
+      const inv = nx > 0 ? 1 / Math.sqrt(nx) : 0;
+      for (let r = 0; r < R; r++) [xr[r], xi[r]] = [xr[r] * inv, xi[r] * inv];
+    }
+  }
+  return Array.from(est.keys()).sort((a, b) => est[b] - est[a] || a - b);
+}
+
+/** The squares in float64 JavaScript (fft2.rowGram: only the lower triangle is summed, the rest mirrored). */
+function float64Squarer(fm: FrequencyMatrices): GramSquarer {
+  const { rows: R, cols: C } = fm;
+  const A = new Float64Array(2 * R * C);
+  const bufs = [new Float64Array(2 * R * R), new Float64Array(2 * R * R)];
+  let cur: Float64Array = A;
+  let curCols = C;
+  return {
+    unit: U64,
+    // rowGram adds x_r y_r + x_i y_i per column: 2 C rounded products summed in some order.
+    chain: (cols) => 2 * cols + 1,
+    underflow: 2 ** -1074,
+    loadRounds: false,
+    load(f, scale) {
+      const off = f * 2 * R * C;
+      for (let j = 0; j < 2 * R * C; j++) A[j] = fm.data[off + j] * scale;
+      cur = A;
+      curCols = C;
+    },
+    sumSquares() {
+      let s = 0;
+      for (let j = 0; j < 2 * R * curCols; j++) s += cur[j] * cur[j];
+      return s;
+    },
+    square() {
+      const next = cur === bufs[0] ? bufs[1] : bufs[0];
+      rowGram(cur, 0, R * curCols, R, curCols, next.subarray(0, R * R), next.subarray(R * R));
+      cur = next;
+      curCols = R;
+    },
+    rescale(scale) {
+      for (let j = 0; j < 2 * R * R; j++) cur[j] *= scale;
+    },
   };
 }
 

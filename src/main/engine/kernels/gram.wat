@@ -1,0 +1,131 @@
+;; The squaring step of Gram iteration (Delattre et al., ICML 2023, Algorithm 1): Z = A A^H of one complex frequency
+;; matrix A, on float32 data. Bound by engine/bounds/methods/gram-simd.ts; the rounding analysis that turns its
+;; output into a guaranteed upper bound is in engine/bounds/methods/gram-iteration.ts (gramEnclosure).
+;;
+;; Why: each of the t steps of Gram iteration is one P x P complex product per frequency (P = min channels), 2 P^3
+;; real multiply-adds with the Hermitian half; V8 runs the float64 JS loop at ~1 GMAC/s, these 4-wide float32 lanes
+;; (fused where relaxed SIMD is on) several times faster, reading half the bytes.
+;;
+;; Layout (byte offsets into this module's memory): A's real part (P rows x C columns, row-major) at re, its
+;; imaginary part at im; Z (P x P, row-major) written at outRe, outIm. P must be even, C a multiple of 4 (callers pad
+;; with zero rows and columns, which change neither the singular values nor any sum).
+;;
+;; Rounding (what gramEnclosure assumes): every entry of Z is, per lane, a chain of C/2 multiply-adds started at 0
+;; (two terms per column: xr yr + xi yi for the real part, xi yr - xr yi for the imaginary part), then the four lanes
+;; summed as (l0 + l1) + (l2 + l3). So |fl(Z_ab) - Z_ab| <= gamma_{C/2+2} sum_c |A_ac| |A_bc| per part (Higham,
+;; "Accuracy and Stability of Numerical Algorithms", Sec. 3.1), fused or not.
+;;
+;; Variant (kernels/index.ts): relaxed_madd / relaxed_nmadd are lowered to mul + add / sub where relaxed SIMD is
+;; off.
+(module
+  (memory (export "mem") 1)
+
+  ;; The sum of the four lanes of v, in the order the rounding analysis assumes.
+  (func $lanes (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; Z[a][b] = (re, im) at row a, column b of Z.
+  (func $put (param $outRe i32) (param $outIm i32) (param $P i32) (param $a i32) (param $b i32)
+    (param $re f32) (param $im f32)
+    (local $at i32)
+    (local.set $at (i32.mul (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 4)))
+    (f32.store (i32.add (local.get $outRe) (local.get $at)) (local.get $re))
+    (f32.store (i32.add (local.get $outIm) (local.get $at)) (local.get $im)))
+
+  ;; gram(re, im, P, C, outRe, outIm): Z = A A^H, computed in 2 x 2 blocks of rows (a, a + 1) x (b, b + 1) with
+  ;; b <= a; an off-diagonal block also writes its conjugate-transposed mirror (Z is Hermitian).
+  (func $gram (export "gram")
+    (param $re i32) (param $im i32) (param $P i32) (param $C i32) (param $outRe i32) (param $outIm i32)
+    (local $a i32) (local $b i32) (local $cc i32) (local $rowBytes i32)
+    ;; real (p) and imaginary (q) parts of rows a, a + 1 and b, b + 1
+    (local $pa0 i32) (local $pa1 i32) (local $pb0 i32) (local $pb1 i32)
+    (local $qa0 i32) (local $qa1 i32) (local $qb0 i32) (local $qb1 i32) (local $imOff i32)
+    ;; rows a, a + 1 (re, im) at four columns, and one part of row b or b + 1
+    (local $xr0 v128) (local $xi0 v128) (local $xr1 v128) (local $xi1 v128) (local $y v128)
+    ;; real and imaginary sums of the four pairs (a + i, b + j) as sij
+    (local $r00 v128) (local $i00 v128) (local $r01 v128) (local $i01 v128)
+    (local $r10 v128) (local $i10 v128) (local $r11 v128) (local $i11 v128)
+    (local $z00r f32) (local $z00i f32) (local $z01r f32) (local $z01i f32)
+    (local $z10r f32) (local $z10i f32) (local $z11r f32) (local $z11i f32)
+    (local.set $rowBytes (i32.mul (local.get $C) (i32.const 4)))
+    (local.set $imOff (i32.sub (local.get $im) (local.get $re)))
+    (local.set $a (i32.const 0))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $a) (local.get $P)))
+      (local.set $pa0 (i32.add (local.get $re) (i32.mul (local.get $a) (local.get $rowBytes))))
+      (local.set $pa1 (i32.add (local.get $pa0) (local.get $rowBytes)))
+      (local.set $qa0 (i32.add (local.get $pa0) (local.get $imOff)))
+      (local.set $qa1 (i32.add (local.get $pa1) (local.get $imOff)))
+      (local.set $b (i32.const 0))
+      (block $cols_done (loop $cols
+        (br_if $cols_done (i32.gt_u (local.get $b) (local.get $a)))
+        (local.set $pb0 (i32.add (local.get $re) (i32.mul (local.get $b) (local.get $rowBytes))))
+        (local.set $pb1 (i32.add (local.get $pb0) (local.get $rowBytes)))
+        (local.set $qb0 (i32.add (local.get $pb0) (local.get $imOff)))
+        (local.set $qb1 (i32.add (local.get $pb1) (local.get $imOff)))
+        (local.set $r00 (f32x4.splat (f32.const 0))) (local.set $i00 (f32x4.splat (f32.const 0)))
+        (local.set $r01 (f32x4.splat (f32.const 0))) (local.set $i01 (f32x4.splat (f32.const 0)))
+        (local.set $r10 (f32x4.splat (f32.const 0))) (local.set $i10 (f32x4.splat (f32.const 0)))
+        (local.set $r11 (f32x4.splat (f32.const 0))) (local.set $i11 (f32x4.splat (f32.const 0)))
+        (local.set $cc (i32.const 0))
+        (block $dot_done (loop $dot
+          (br_if $dot_done (i32.ge_u (local.get $cc) (local.get $rowBytes)))
+          ;; x conj(y) = (xr yr + xi yi) + i (xi yr - xr yi); one column of y live at a time, so the 8 sums, the 4
+          ;; x columns and y fit the 16 SIMD registers V8 allocates from
+          (local.set $xr0 (v128.load (i32.add (local.get $pa0) (local.get $cc))))
+          (local.set $xi0 (v128.load (i32.add (local.get $qa0) (local.get $cc))))
+          (local.set $xr1 (v128.load (i32.add (local.get $pa1) (local.get $cc))))
+          (local.set $xi1 (v128.load (i32.add (local.get $qa1) (local.get $cc))))
+          (local.set $y (v128.load (i32.add (local.get $pb0) (local.get $cc))))
+          (local.set $r00 (f32x4.relaxed_madd (local.get $xr0) (local.get $y) (local.get $r00)))
+          (local.set $i00 (f32x4.relaxed_madd (local.get $xi0) (local.get $y) (local.get $i00)))
+          (local.set $r10 (f32x4.relaxed_madd (local.get $xr1) (local.get $y) (local.get $r10)))
+          (local.set $i10 (f32x4.relaxed_madd (local.get $xi1) (local.get $y) (local.get $i10)))
+          (local.set $y (v128.load (i32.add (local.get $qb0) (local.get $cc))))
+          (local.set $r00 (f32x4.relaxed_madd (local.get $xi0) (local.get $y) (local.get $r00)))
+          (local.set $i00 (f32x4.relaxed_nmadd (local.get $xr0) (local.get $y) (local.get $i00)))
+          (local.set $r10 (f32x4.relaxed_madd (local.get $xi1) (local.get $y) (local.get $r10)))
+          (local.set $i10 (f32x4.relaxed_nmadd (local.get $xr1) (local.get $y) (local.get $i10)))
+          (local.set $y (v128.load (i32.add (local.get $pb1) (local.get $cc))))
+          (local.set $r01 (f32x4.relaxed_madd (local.get $xr0) (local.get $y) (local.get $r01)))
+          (local.set $i01 (f32x4.relaxed_madd (local.get $xi0) (local.get $y) (local.get $i01)))
+          (local.set $r11 (f32x4.relaxed_madd (local.get $xr1) (local.get $y) (local.get $r11)))
+          (local.set $i11 (f32x4.relaxed_madd (local.get $xi1) (local.get $y) (local.get $i11)))
+          (local.set $y (v128.load (i32.add (local.get $qb1) (local.get $cc))))
+          (local.set $r01 (f32x4.relaxed_madd (local.get $xi0) (local.get $y) (local.get $r01)))
+          (local.set $i01 (f32x4.relaxed_nmadd (local.get $xr0) (local.get $y) (local.get $i01)))
+          (local.set $r11 (f32x4.relaxed_madd (local.get $xi1) (local.get $y) (local.get $r11)))
+          (local.set $i11 (f32x4.relaxed_nmadd (local.get $xr1) (local.get $y) (local.get $i11)))
+          (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
+          (br $dot)))
+        (local.set $z00r (call $lanes (local.get $r00))) (local.set $z00i (call $lanes (local.get $i00)))
+        (local.set $z01r (call $lanes (local.get $r01))) (local.set $z01i (call $lanes (local.get $i01)))
+        (local.set $z10r (call $lanes (local.get $r10))) (local.set $z10i (call $lanes (local.get $i10)))
+        (local.set $z11r (call $lanes (local.get $r11))) (local.set $z11i (call $lanes (local.get $i11)))
+        (call $put (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $a) (local.get $b)
+          (local.get $z00r) (local.get $z00i))
+        (call $put (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $a) (i32.add (local.get $b) (i32.const 1))
+          (local.get $z01r) (local.get $z01i))
+        (call $put (local.get $outRe) (local.get $outIm) (local.get $P) (i32.add (local.get $a) (i32.const 1)) (local.get $b)
+          (local.get $z10r) (local.get $z10i))
+        (call $put (local.get $outRe) (local.get $outIm) (local.get $P)
+          (i32.add (local.get $a) (i32.const 1)) (i32.add (local.get $b) (i32.const 1))
+          (local.get $z11r) (local.get $z11i))
+        ;; the mirror Z[b + j][a + i] = conj(Z[a + i][b + j]) of an off-diagonal block
+        (if (i32.lt_u (local.get $b) (local.get $a))
+          (then
+            (call $put (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $b) (local.get $a)
+              (local.get $z00r) (f32.neg (local.get $z00i)))
+            (call $put (local.get $outRe) (local.get $outIm) (local.get $P) (i32.add (local.get $b) (i32.const 1)) (local.get $a)
+              (local.get $z01r) (f32.neg (local.get $z01i)))
+            (call $put (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $b) (i32.add (local.get $a) (i32.const 1))
+              (local.get $z10r) (f32.neg (local.get $z10i)))
+            (call $put (local.get $outRe) (local.get $outIm) (local.get $P)
+              (i32.add (local.get $b) (i32.const 1)) (i32.add (local.get $a) (i32.const 1))
+              (local.get $z11r) (f32.neg (local.get $z11i)))))
+        (local.set $b (i32.add (local.get $b) (i32.const 2)))
+        (br $cols)))
+      (local.set $a (i32.add (local.get $a) (i32.const 2)))
+      (br $rows)))))

@@ -1,0 +1,106 @@
+/**
+ * Gram iteration's guarantee and its fast paths (issue 14): every value, after every iteration, in float32 SIMD and
+ * float64, is never below the exact circular norm; the two arithmetics agree; pruning leaves every value unchanged;
+ * the squaring kernel (gram.wat, both variants) stays within the rounding allowance gramEnclosure assumes.
+ */
+import { describe, expect, it } from 'vitest';
+import type { KernelHWIO } from '../../src/shared/bounds.js';
+import { gramIterationBound, type GramPrecision } from '../../src/main/engine/bounds/methods/gram-iteration.js';
+import { sedghiExactNorm } from '../../src/main/engine/bounds/methods/sedghi.js';
+import { instantiateKernel, type WasmMemory } from '../../src/main/engine/kernels/index.js';
+import { caseKernel, loadSpectralCases, randomKernel, relErr } from './spectral-vectors.js';
+
+const cases = loadSpectralCases();
+const PRECISIONS: GramPrecision[] = ['float32', 'float64'];
+
+/** The same random kernel with one frequency made dominant: a constant tap adds 9 A at frequency (0, 0) only. */
+function dominantKernel(): KernelHWIO {
+  const k = randomKernel([3, 3, 8, 12], 5);
+  const A = randomKernel([1, 1, 8, 12], 6);
+  for (let tap = 0; tap < 9; tap++) for (let j = 0; j < 96; j++) k.data[tap * 96 + j] += 3 * A.data[j];
+  return k;
+}
+
+describe('gramIterationBound is never below the exact norm', () => {
+  it('on every shared case, every n, t = 1..6, float32 and float64 (zero frequencies and a dominant one included)', () => {
+    for (const c of cases) {
+      for (const e of c.evaluations) {
+        for (const precision of PRECISIONS) {
+          const r = gramIterationBound(caseKernel(c), e.n, 6, { precision });
+          for (let t = 0; t < 6; t++) {
+            expect(r.perIteration[t], `${c.id} n=${e.n} t=${t + 1} ${precision}`).toBeGreaterThanOrEqual(e.circular_s1_exact_fft);
+            expect(relErr(r.perIteration[t], e.gram_iteration_circular_s1[String(t + 1) as '1'] ?? r.perIteration[t])).toBeLessThan(1e-4);
+          }
+        }
+      }
+    }
+  });
+
+  it('with a dominant frequency, where pruning stops most frequencies early', () => {
+    const k = dominantKernel();
+    const exact = sedghiExactNorm(k, 8).value;
+    for (const precision of PRECISIONS) {
+      const r = gramIterationBound(k, 8, 6, { precision });
+      expect(Math.min(...r.perIteration)).toBeGreaterThanOrEqual(exact * (1 + 1e-12));
+      expect(r.stepsRun).toBeLessThan(r.stepsFull / 2);
+    }
+  });
+});
+
+describe('gramIterationBound paths agree', () => {
+  it('pruning gives exactly the values of the full computation', () => {
+    for (const [k, n] of [[dominantKernel(), 8], [randomKernel([3, 3, 40, 36], 9), 6], [caseKernel(cases[1]), 5]] as const) {
+      for (const precision of PRECISIONS) {
+        const pruned = gramIterationBound(k, n, 6, { precision, prune: true });
+        const full = gramIterationBound(k, n, 6, { precision, prune: false });
+        expect(pruned.perIteration).toEqual(full.perIteration);
+        expect(full.stepsRun).toBe(full.stepsFull);
+      }
+    }
+  });
+
+  it('float32 SIMD and float64 agree to the float32 rounding allowance, float32 above', () => {
+    const k = randomKernel([3, 3, 48, 40], 11);
+    const f32 = gramIterationBound(k, 6, 6, { precision: 'float32' });
+    const f64 = gramIterationBound(k, 6, 6, { precision: 'float64' });
+    expect(f32.precision).toBe('float32');
+    expect(f64.precision).toBe('float64');
+    for (let t = 0; t < 6; t++) {
+      expect(relErr(f32.perIteration[t], f64.perIteration[t])).toBeLessThan(2e-4);
+      expect(f32.perIteration[t]).toBeGreaterThanOrEqual(f64.perIteration[t] * (1 - 1e-12));
+    }
+  });
+});
+
+describe('gram.wat (both variants) within gamma_{C/2+2} of the float64 product', () => {
+  for (const fused of [false, true]) {
+    it(fused ? 'fused' : 'plain', () => {
+      const made = instantiateKernel('gram', { fused });
+      if (!made) {
+        expect(fused, 'the plain variant runs wherever WebAssembly SIMD does').toBe(true);
+        return;
+      }
+      const gram = made.exports.gram as (re: number, im: number, P: number, C: number, oRe: number, oIm: number) => void;
+      const heap = new Float32Array((made.exports.mem as WasmMemory).buffer);
+      const [P, C] = [6, 20];
+      const src = randomKernel([1, 1, 2 * P, C], 3).data;
+      heap.set(Float32Array.from(src), 0);
+      const out = 2 * P * C;
+      gram(0, P * C * 4, P, C, out * 4, (out + P * P) * 4);
+      const g = (C / 2 + 2) * 2 ** -24 / (1 - (C / 2 + 2) * 2 ** -24);
+      for (let a = 0; a < P; a++) {
+        for (let b = 0; b < P; b++) {
+          let [re, im, abs] = [0, 0, 0];
+          for (let c = 0; c < C; c++) {
+            const [xr, xi, yr, yi] = [heap[a * C + c], heap[P * C + a * C + c], heap[b * C + c], heap[P * C + b * C + c]];
+            re += xr * yr + xi * yi;
+            im += xi * yr - xr * yi;
+            abs += Math.hypot(xr, xi) * Math.hypot(yr, yi);
+          }
+          expect(Math.abs(heap[out + a * P + b] - re)).toBeLessThanOrEqual(g * abs);
+          expect(Math.abs(heap[out + P * P + a * P + b] - im)).toBeLessThanOrEqual(g * abs);
+        }
+      }
+    });
+  }
+});
