@@ -155,7 +155,7 @@ test('serve shows two train processes recording into its store, live, and contro
       const mine = events.filter(({ e }) => 'runId' in e && e.runId === id);
       const kinds = new Set(mine.map(({ e }) => e.kind));
       expect([...kinds].sort(), `events of ${id}`).toEqual(
-        expect.arrayContaining(['metrics', 'progress', 'run-status', 'layer-bounds']),
+        expect.arrayContaining(['metrics', 'progress', 'run-status', 'layer-bounds', 'log']),
       );
       expect(ended(id), `${id} reported completed`).toBe(true);
       // Live: the first progress of a run started elsewhere arrives within ~2 s (1 s poll + 250 ms store batches), slack for a loaded machine.

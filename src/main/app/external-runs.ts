@@ -36,6 +36,8 @@ interface Known {
   lastStep: number;
   /** Last value of the run's epoch series (fractional). */
   epoch: number;
+  /** Sequence number of the last stored log line published. */
+  logSeq: number;
   marks: Map<number, number>;
   boundStep: number;
 }
@@ -183,6 +185,7 @@ export class ExternalRunsWatch {
         status,
         lastStep: fresh ? -1 : row.lastStep,
         epoch: 0,
+        logSeq: fresh ? 0 : ((await this.store.runLog(row.id)).at(-1)?.seq ?? 0),
         marks: marks.series,
         boundStep: marks.boundStep,
       });
@@ -199,6 +202,11 @@ export class ExternalRunsWatch {
       if (p.name === 'epoch' && Number.isFinite(p.value)) k.epoch = Math.max(k.epoch, p.value);
     }
     for (const e of metricEvents(row.id, points, at)) this.target.publish(e);
+    // The run's stored log (messages, evaluations, errors) as the live log lines the app's own runs send.
+    for (const line of (await this.store.runLog(row.id)).filter((l) => l.seq > k.logSeq)) {
+      k.logSeq = line.seq;
+      this.target.publish({ kind: 'log', runId: row.id, at: line.at, level: line.level, message: line.message });
+    }
     if (row.lastStep !== k.lastStep) {
       k.lastStep = row.lastStep;
       const detail = await this.target.getRun(row.id).catch(() => null);

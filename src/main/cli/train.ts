@@ -130,7 +130,8 @@ async function openRecorder(config: RunConfig, args: Args, warn: (m: string) => 
   });
   const run = await store.createRun({ config, name: config.name, status: 'queued' });
   const writer = await store.writer(run.id);
-  const sink = { writer, addCheckpoint: (step: number, p: string, sha256: string) => store.addCheckpoint(run.id, { step, path: p, sha256 }) };
+  // The store's own sink: points, checkpoints and the run log, as the app records them.
+  const sink = store.eventSink(writer);
   // Store writes are async; a chain keeps them in event order and lets close() wait for the last one.
   let chain: Promise<void> = Promise.resolve();
   return {
