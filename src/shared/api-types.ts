@@ -4,7 +4,7 @@
  */
 import type { BoundMethod, BoundResult, F4Matrix } from './bounds.js';
 import type { MethodGeometry } from './bound-methods.js';
-import type { CertificateName } from './certify-math.js';
+import type { RadiusKind } from './certify-math.js';
 import type { SpectrumHistogram } from './spectrum.js';
 import type { RunLogEntry, RunRecord, RunStatus } from './records.js';
 
@@ -148,13 +148,16 @@ export interface CertifiedRadiiQuery {
   step?: number | 'latest';
 }
 
-/** Every test point's certified l2 radius per certificate at one evaluation, ascending (0 = misclassified). */
+/**
+ * Every test point's certified l2 radius per certificate at one evaluation, ascending (0 = misclassified); 'pgd' is the
+ * attacked subset's empirical counterpart (RADIUS_KINDS in certify-math.ts).
+ */
 export interface CertifiedRadii {
   runId: string;
   /** Step the radii belong to; null when the run has none (runs recorded before radii were stored, or none at that step). */
   step: number | null;
   availableSteps: number[];
-  radii: Partial<Record<CertificateName, number[]>>;
+  radii: Partial<Record<RadiusKind, number[]>>;
 }
 
 // ---------------------------------------------------------------- spectra

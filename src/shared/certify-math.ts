@@ -133,6 +133,23 @@ export const CERTIFICATE_LABELS: Record<CertificateName, string> = {
   pairwise: 'certified (pairwise last layer)',
 };
 
+/**
+ * What an evaluation keeps per test point, ascending, per kind: the two certificates' radii, and 'pgd', which is NOT a
+ * certificate. For 'pgd' each attacked point (the PGD subset) holds the smallest ε of the evaluation's attack grid at
+ * which l2 PGD found an adversarial example (0: misclassified clean), or the grid's largest ε when no attack broke it.
+ * certifiedAccuracyAt(pgd, ε) is then the fraction of attacked points that PGD broke at no grid ε below ε: an empirical
+ * UPPER estimate of robust accuracy for every ε up to the grid's top (robustness at ε implies robustness at every
+ * smaller grid ε), so it lies above any sound certificate on the same points; it says nothing beyond the grid's top
+ * (pgdCurvePoints ends there).
+ */
+export const RADIUS_KINDS = [...CERTIFICATES, 'pgd'] as const;
+export type RadiusKind = (typeof RADIUS_KINDS)[number];
+
+export const RADIUS_LABELS: Record<RadiusKind, string> = {
+  ...CERTIFICATE_LABELS,
+  pgd: 'empirical (PGD attack, upper estimate)',
+};
+
 /** Radii ascending (a copy): what the store keeps, so accuracy at any eps is one binary search. */
 export function sortRadii(radii: ArrayLike<number>): Float64Array {
   return Float64Array.from(radii).sort();
@@ -191,6 +208,20 @@ export function certifiedCurvePoints(sorted: ArrayLike<number>, maxPoints = 600)
     y.push(certifiedAccuracyAt(sorted, top));
   }
   return { x, y };
+}
+
+/**
+ * The PGD step curve (see RADIUS_KINDS) from 0 to the top of its attack grid: certifiedCurvePoints without the drop at
+ * the top, where points no attack broke sit together with those broken only there and nothing beyond is known.
+ */
+export function pgdCurvePoints(sorted: ArrayLike<number>, maxPoints = 600): { x: number[]; y: number[] } {
+  const c = certifiedCurvePoints(sorted, maxPoints);
+  const k = c.x.length;
+  if (k >= 2 && c.x[k - 1] === c.x[k - 2]) {
+    c.x.pop();
+    c.y.pop();
+  }
+  return c;
 }
 
 /** First index whose radius is > r. */

@@ -3,7 +3,7 @@
  * worker posts back. Plain JSON (structured-clone safe), a discriminated union on `type`, versioned so a
  * host never misreads a worker from another build. Pure TS.
  */
-import type { CertificateName } from './certify-math.js';
+import type { RadiusKind } from './certify-math.js';
 import type { BackendReport } from './backend.js';
 import type { BoundResult, F4Matrix } from './bounds.js';
 import type { RunConfig } from './config.js';
@@ -132,8 +132,9 @@ export interface EvalEvent {
   /**
    * Every test point's certified l2 radius per certificate, ascending (0 = misclassified), so certified accuracy can
    * be drawn at every eps (certifiedAccuracyAt, certify-math.ts); the `certified` points are the configured eps only.
+   * 'pgd' (with certification.pgd): the PGD subset's smallest breaking ε on the attack grid (RADIUS_KINDS says what it means).
    */
-  radii?: Partial<Record<CertificateName, number[]>>;
+  radii?: Partial<Record<RadiusKind, number[]>>;
   evalMs: number;
 }
 

@@ -29,6 +29,8 @@ const TABLES_AT: Record<number, string[]> = {
   8: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'points', 'run_log', 'run_queue', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'sweep_runs', 'sweeps', 'tags'],
   // 9: analyses of imported networks.
   9: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'model_analyses', 'points', 'run_log', 'run_queue', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'sweep_runs', 'sweeps', 'tags'],
+  // 10: cert_radii rebuilt to also hold the PGD attack's breaking radii (same tables).
+  10: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'model_analyses', 'points', 'run_log', 'run_queue', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'sweep_runs', 'sweeps', 'tags'],
 };
 
 async function tables(db: SqliteDb): Promise<string[]> {
@@ -188,4 +190,19 @@ test('a failing version 4 leaves version 3 and the layer side files as they were
   expect(await tables(db)).toEqual(TABLES_AT[3]);
   await db.close();
   expect(fs.readdirSync(path.join(dir, 'run-layers')).sort()).toEqual(['deleted-run.json', 'old-run.json', 'torn.json']);
+});
+
+test('version 10 keeps the stored radii of version 9 and accepts the PGD curve, nothing else', async () => {
+  const { file } = await storeAt(9);
+  const db = await SqliteDb.open(file, 'readwrite');
+  await db.run("INSERT INTO cert_radii (rid, step, certificate, count, data) VALUES (1, 10, 'lipschitz', 2, x'0102')");
+  await expect(db.run("INSERT INTO cert_radii (rid, step, certificate, count, data) VALUES (1, 10, 'pgd', 1, x'03')")).rejects.toThrow(/CHECK/);
+  await migrate(db, file, { target: 10 });
+  expect(await db.all('SELECT rid, step, certificate, count, hex(data) AS data FROM cert_radii')).toEqual([
+    { rid: 1, step: 10, certificate: 'lipschitz', count: 2, data: '0102' },
+  ]);
+  await db.run("INSERT INTO cert_radii (rid, step, certificate, count, data) VALUES (1, 10, 'pgd', 1, x'03')");
+  await expect(db.run("INSERT INTO cert_radii (rid, step, certificate, count, data) VALUES (1, 10, 'fgsm', 1, x'03')")).rejects.toThrow(/CHECK/);
+  expect(await tables(db)).toEqual(TABLES_AT[10]);
+  await db.close();
 });

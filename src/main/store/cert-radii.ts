@@ -5,7 +5,7 @@
  * list (the `cert` table) only picks summary-table values.
  */
 import zlib from 'node:zlib';
-import { CERTIFICATES, type CertificateName } from '../../shared/certify-math.js';
+import { RADIUS_KINDS, type RadiusKind } from '../../shared/certify-math.js';
 import type { Migration } from './schema.js';
 import type { SqliteDb } from './sqlite.js';
 import { StoreError } from './errors.js';
@@ -27,7 +27,7 @@ CREATE TABLE cert_radii (
   },
 };
 
-export type RadiiByCertificate = Partial<Record<CertificateName, ArrayLike<number>>>;
+export type RadiiByCertificate = Partial<Record<RadiusKind, ArrayLike<number>>>;
 
 /** Radii must be numbers >= 0 (Infinity allowed: a point no perturbation can move), ascending. */
 export function checkRadii(step: number, radii: RadiiByCertificate): void {
@@ -36,8 +36,8 @@ export function checkRadii(step: number, radii: RadiiByCertificate): void {
   if (!Number.isSafeInteger(step) || step < 0)
     throw bad(`step ${step} is not a non-negative integer.`, 'Pass the global training step of the evaluation.');
   for (const [name, r] of Object.entries(radii)) {
-    if (!(CERTIFICATES as readonly string[]).includes(name))
-      throw bad(`unknown certificate "${name}".`, `Use one of: ${CERTIFICATES.join(', ')}.`);
+    if (!(RADIUS_KINDS as readonly string[]).includes(name))
+      throw bad(`unknown certificate "${name}".`, `Use one of: ${RADIUS_KINDS.join(', ')}.`);
     if (r === undefined) continue;
     for (let i = 0; i < r.length; i++) {
       if (!(r[i] >= 0) || (i > 0 && r[i] < r[i - 1])) {
@@ -52,7 +52,7 @@ export function checkRadii(step: number, radii: RadiiByCertificate): void {
 
 export async function putCertRadii(wdb: SqliteDb, rid: number, step: number, radii: RadiiByCertificate): Promise<void> {
   checkRadii(step, radii);
-  const rows = Object.entries(radii).filter((e): e is [CertificateName, ArrayLike<number>] => e[1] !== undefined);
+  const rows = Object.entries(radii).filter((e): e is [RadiusKind, ArrayLike<number>] => e[1] !== undefined);
   if (rows.length === 0) return;
   await wdb.transaction(async () => {
     for (const [name, r] of rows) {
@@ -75,7 +75,7 @@ export interface CertRadiiRecord {
   step: number | null;
   /** Steps that have radii. */
   availableSteps: number[];
-  radii: Partial<Record<CertificateName, number[]>>;
+  radii: Partial<Record<RadiusKind, number[]>>;
 }
 
 /** The radii of one evaluation (default: the latest that has any). */
@@ -87,7 +87,7 @@ export async function getCertRadii(db: SqliteDb, runId: string, step?: number): 
   const at = step ?? steps[steps.length - 1];
   const out: CertRadiiRecord = { runId, step: null, availableSteps: steps, radii: {} };
   if (at === undefined || !steps.includes(at)) return out;
-  const rows = await db.all<{ certificate: CertificateName; count: number; data: Buffer }>(
+  const rows = await db.all<{ certificate: RadiusKind; count: number; data: Buffer }>(
     'SELECT certificate, count, data FROM cert_radii WHERE rid = ? AND step = ?',
     [run.rid, at],
   );

@@ -9,6 +9,7 @@
  * the run was created. Values are REAL; NULL means NaN.
  */
 import { MIGRATION_5 } from './cert-radii.js';
+import { MIGRATION_10 } from './cert-radii-pgd.js';
 import { importLegacyLayerFiles, removeLegacyLayerFiles } from './legacy-layer-files.js';
 import { MIGRATION_6 } from './migration-6.js';
 import { MIGRATION_8 } from './migration-8.js';
@@ -220,6 +221,7 @@ export const MIGRATIONS: readonly Migration[] = [
   RUN_LOG_MIGRATION,
   MIGRATION_8,
   MIGRATION_9,
+  MIGRATION_10,
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -46,6 +46,7 @@ export {
   type PairwiseLastLayer,
 } from './certified-accuracy.js';
 export { pgdRobustAccuracy, type PgdLoss, type PgdOptions, type PgdReport } from './pgd.js';
+export { pgdCurve, pgdGrid, pgdStoredRadii, type PgdCurve, type PgdCurveOptions } from './pgd-curve.js';
 export {
   SMOOTH_ACTIVATION_BOUNDS,
   curvatureBound,

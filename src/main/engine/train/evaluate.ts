@@ -166,7 +166,8 @@ export async function evaluate(a: EvaluateArgs): Promise<EvalEvent> {
   }));
   const radii: EvalEvent['radii'] = { lipschitz: Array.from(sortRadii(cert.standard.radii)) };
   if (cert.pairwise) radii.pairwise = Array.from(sortRadii(cert.pairwise.radii));
-  const extras = await robustnessExtras({ model, test: data.test, config, layers, log: a.log });
+  const { pgdRadii, ...extras } = await robustnessExtras({ model, test: data.test, config, layers, radii, log: a.log });
+  if (pgdRadii) radii.pgd = pgdRadii;
   return {
     type: 'eval',
     v: ENGINE_PROTOCOL_VERSION,

@@ -1,12 +1,13 @@
 /**
- * The expensive robustness measurements, each on a test subset: l2 PGD (empirical, an upper estimate of
- * robust accuracy) and the curvature certificate (Singla & Feizi 2020), which applies only to plain
+ * The expensive robustness measurements, each on a test subset: l2 PGD over a grid of radii (empirical, an upper
+ * estimate of robust accuracy at every radius up to the grid's top: the configured ε plus radii spanning the
+ * certified ones, so its curve can be drawn above the certified curves) and the curvature certificate (Singla & Feizi 2020), which applies only to plain
  * conv/dense networks with a smooth activation.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../../shared/config.js';
 import type { EvalEvent, LayerEval } from '../../../shared/events.js';
-import { curvatureBound, curvatureCertifiedAccuracy, pgdRobustAccuracy, type CurvatureLayer } from '../certify/index.js';
+import { curvatureBound, curvatureCertifiedAccuracy, pgdCurve, pgdGrid, pgdStoredRadii, type CurvatureLayer } from '../certify/index.js';
 import { streamSeed } from '../data/rng.js';
 import type { Split } from '../data/types.js';
 import type { Network } from '../models/index.js';
@@ -18,26 +19,33 @@ function subsetTensor(split: Split, count: number): { x: tf.Tensor4D; y: Uint8Ar
   return { x: tf.tensor4d(b.x, b.shape), y: b.y };
 }
 
+/** The largest finite radius of any certificate (0 when none certifies a point). */
+function largestFinite(radii: NonNullable<EvalEvent['radii']>): number {
+  let top = 0;
+  for (const r of [radii.lipschitz, radii.pairwise]) for (const v of r ?? []) if (Number.isFinite(v) && v > top) top = v;
+  return top;
+}
+
 export async function robustnessExtras(a: {
   model: Network;
   test: Split;
   config: RunConfig;
   layers: LayerEval[];
+  /** The evaluation's certified radii: the PGD grid spans them. */
+  radii: NonNullable<EvalEvent['radii']>;
   log: (level: 'info' | 'warn', message: string) => void;
-}): Promise<Pick<EvalEvent, 'pgd' | 'curvature'>> {
+}): Promise<Pick<EvalEvent, 'pgd' | 'curvature'> & { pgdRadii?: number[] }> {
   const { model, config } = a;
   const cert = config.certification;
   const forward = (x: tf.Tensor4D): tf.Tensor2D => model.forward(x, 'eval');
-  const out: Pick<EvalEvent, 'pgd' | 'curvature'> = {};
+  const out: Pick<EvalEvent, 'pgd' | 'curvature'> & { pgdRadii?: number[] } = {};
   if (cert.pgd.enabled) {
     const { x, y } = subsetTensor(a.test, cert.pgd.subset);
     try {
-      out.pgd = [];
-      for (const eps of cert.epsilons) {
-        // Step size 2.5 eps / steps (Madry et al. 2018): the iterates can reach the sphere and move along it.
-        const r = await pgdRobustAccuracy(forward, x, y, { eps, steps: cert.pgd.steps, stepSize: (2.5 * eps) / cert.pgd.steps, seed: streamSeed(config.seed, 'pgdStarts') });
-        out.pgd.push({ eps, acc: r.robustAccuracy });
-      }
+      const grid = pgdGrid(cert.epsilons, largestFinite(a.radii));
+      const curve = await pgdCurve(forward, x, y, grid, { steps: cert.pgd.steps, seed: streamSeed(config.seed, 'pgdStarts') });
+      out.pgd = cert.epsilons.map((eps) => ({ eps, acc: curve.accuracyAt(eps) }));
+      out.pgdRadii = pgdStoredRadii(curve);
     } finally {
       x.dispose();
     }
