@@ -6,6 +6,7 @@
  *
  * Targets (issue 2): F4 with 50 power iterations over all layers no slower than PyTorch; F4's per-step cost
  * (1 iteration + gradient) below PyTorch's; the exact circular norm (to 1e-5) >= 20x faster than Sedghi's method.
+ * Issue 14: Gram iteration (t = 6) and the Toeplitz bound beside PyTorch references, and `npm run bounds` < 15 s.
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
@@ -20,6 +21,7 @@ import { sedghiExactNorm } from '../src/main/engine/bounds/methods/sedghi.js';
 import { heNormalKernel, resnet18Stack } from '../src/main/cli/resnet18-stack.js';
 import { renderTable } from '../src/main/cli/bounds-format.js';
 import { settings } from '../src/main/settings.js';
+import { benchGramToeplitz, timeBoundsCommand } from './bounds-gram-toeplitz.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = settings().python;
@@ -40,7 +42,8 @@ function time(fn: () => void): number {
 
 interface Reference {
   hello: { torch: string; numpy: string; threads: number; f4_values: number[] };
-  command(cmd: 'f4_50' | 'f4_step' | 'sedghi'): Promise<unknown>;
+  /** f4_50, f4_step, sedghi, or gram / toeplitz with iterations per layer (bounds-gram-toeplitz.ts). */
+  command(cmd: string): Promise<unknown>;
   close(): void;
 }
 
@@ -152,6 +155,8 @@ async function main(): Promise<void> {
     return { value: r.value, seconds: r.timeMs / 1000 };
   });
   const sedghi = (await ref.command('sedghi')) as { sedghi_seconds: number[]; sedghi_values: number[] };
+  // --- Gram iteration and the Toeplitz bound at full strength (issue 14), interleaved per repeat.
+  const gramToeplitz = await benchGramToeplitz(stack, kernels, ref, REPEATS);
   ref.close();
   rmSync(dir, { recursive: true, force: true });
   const refOut = {
@@ -204,6 +209,11 @@ async function main(): Promise<void> {
   const perRepeat = (ours: number[], theirs: number[]) => ours.map((t, r) => (theirs[r] / t).toFixed(2)).join(' ');
   console.log(`\nPer repeat, PyTorch time / ours (each pair run back to back): F4 50 iterations ${perRepeat(f4Ours, f4Theirs)}; ` +
     `F4 per step ${perRepeat(stepOurs, stepTheirs)}`);
+  console.log(`\n${gramToeplitz.join('\n')}`);
+  // --- the README's first command as a user runs it, every method at the strengths above.
+  const cmd = timeBoundsCommand();
+  console.log(`\nnpm run bounds (17 layers, every method): ${cmd.wall.toFixed(1)} s wall, ${cmd.cpu.toFixed(1)} s CPU` +
+    `${cmd.ok ? '' : ' (the command failed or reported an inconsistency)'}; target < 15 s: ${verdict(cmd.wall < 15)}`);
   tf.dispose([...tensors, ...vars]);
   states.forEach(disposeF4State);
 }

@@ -5,7 +5,9 @@ Reads the same kernels the TypeScript side used (raw float32 HWIO files + manife
   * F4's per-step cost in training: 1 power iteration + sigma = u^T M v and its gradient (backward);
 and with numpy, Sedghi, Gupta & Long (2019)'s published method for the exact circular norm:
   transforms = np.fft.fft2(kernel, (n, n), axes=[0, 1]); np.linalg.svd(transforms, compute_uv=False)
-at each layer's real feature-map size. Prints one JSON object on stdout.
+at each layer's real feature-map size; and (--serve commands gram T, toeplitz T1 T2 ...) Gram iteration
+(Delattre et al., ICML 2023) with complex64 batched matmuls on the full 2-D FFT, and the Toeplitz bound norm2toep
+(Delattre et al. 2024) with conv2d self-correlations. Prints one JSON object on stdout.
 
 With --serve it loads and warms up, prints one JSON line, then answers commands read from stdin (f4_50, f4_step,
 sedghi) with one JSON line each, so the benchmark can interleave its own timings with these.
@@ -46,6 +48,47 @@ def f4_bound(L, uv, iters):
         uv[j] = (u, v)
         sig.append(u @ (M @ v))
     return (h * w) ** 0.5 * torch.min(torch.stack(sig)), sig
+
+
+def gram_iteration(L, n, t):
+    """Delattre et al. 2023, Algorithm 1 on every frequency at once: X <- X^H X after Frobenius rescaling, t times."""
+    X = torch.fft.fft2(L, s=(n, n)).permute(2, 3, 0, 1)  # [n, n, c_out, c_in] complex64
+    r = torch.zeros(n, n)
+    for _ in range(t):
+        norm = torch.linalg.matrix_norm(X, ord="fro")
+        r = 2 * (r + torch.log(norm))
+        X = X / norm[..., None, None]
+        X = X.mH @ X
+    last = torch.linalg.matrix_norm(X, ord="fro")
+    return float(torch.max(torch.exp((torch.log(last) + r) / 2 ** t)))
+
+
+def norm2toep(L, t):
+    """Delattre et al. 2024 (lip4conv): t self-correlations of the kernel, then the max absolute row sum."""
+    K = L if L.shape[0] >= L.shape[1] else L.transpose(0, 1)
+    log_norm = torch.zeros(())
+    for _ in range(t):
+        norm = K.norm()
+        log_norm = 2 * (log_norm + torch.log(norm))
+        K = K / norm
+        K = torch.nn.functional.conv2d(K, K, padding=(K.shape[2] - 1, K.shape[3] - 1))
+    sigma = torch.sum(torch.abs(K), dim=(1, 2, 3)).max()
+    return float(sigma ** (2.0 ** -t) * torch.exp(log_norm * 2.0 ** -t))
+
+
+def timed_layers(layers, fn, ts):
+    """fn(layer, t) on every layer with ts[j] > 0: (values, seconds) per layer, None where ts[j] == 0."""
+    values, seconds = [], []
+    with torch.no_grad():
+        for layer, t in zip(layers, ts):
+            if t <= 0:
+                values.append(None)
+                seconds.append(None)
+                continue
+            t0 = time.perf_counter()
+            values.append(fn(layer, t))
+            seconds.append(time.perf_counter() - t0)
+    return values, seconds
 
 
 def timeit(fn, repeats):
@@ -133,6 +176,12 @@ def serve_loop(layers, f4_50, f4_values):
             t0 = time.perf_counter()
             fn()
             print(json.dumps({"seconds": time.perf_counter() - t0}), flush=True)
+        elif cmd.startswith("gram ") or cmd.startswith("toeplitz "):
+            # "gram T1 T2 ..." / "toeplitz T1 T2 ...": iterations per layer (0 skips a layer)
+            name, *ts = cmd.split()
+            fn = (lambda l, t: gram_iteration(l["L"], l["n"], t)) if name == "gram" else (lambda l, t: norm2toep(l["L"], t))
+            values, seconds = timed_layers(layers, fn, [int(t) for t in ts])
+            print(json.dumps({"values": values, "seconds": seconds}), flush=True)
         elif cmd == "sedghi":
             values, times = sedghi_all(layers)
             print(json.dumps({"sedghi_seconds": times, "sedghi_values": values}), flush=True)

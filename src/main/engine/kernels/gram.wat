@@ -34,6 +34,38 @@
     (f32.store (i32.add (local.get $outRe) (local.get $at)) (local.get $re))
     (f32.store (i32.add (local.get $outIm) (local.get $at)) (local.get $im)))
 
+  ;; sumsq(p, n): the sum of squares of n float32 values at p (n a multiple of 4) in float64. Each square of a float32 is
+  ;; exact in float64 (48 significant bits); only the sums round, in four lanes: the error of a float64 sum of n terms.
+  (func $sumsq (export "sumsq") (param $p i32) (param $n i32) (result f64)
+    (local $end i32) (local $v v128) (local $lo v128) (local $hi v128) (local $acc0 v128) (local $acc1 v128)
+    (local.set $end (i32.add (local.get $p) (i32.mul (local.get $n) (i32.const 4))))
+    (local.set $acc0 (f64x2.splat (f64.const 0)))
+    (local.set $acc1 (f64x2.splat (f64.const 0)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
+      (local.set $hi
+        (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+      (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.mul (local.get $lo) (local.get $lo))))
+      (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (local.get $hi) (local.get $hi))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $next)))
+    (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))
+    (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))))
+
+  ;; scale(p, n, s): multiply n float32 values at p (n a multiple of 4) by s, a power of two (exact but for underflow).
+  (func $scale (export "scale") (param $p i32) (param $n i32) (param $s f32)
+    (local $end i32) (local $vs v128)
+    (local.set $end (i32.add (local.get $p) (i32.mul (local.get $n) (i32.const 4))))
+    (local.set $vs (f32x4.splat (local.get $s)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (v128.store (local.get $p) (f32x4.mul (v128.load (local.get $p)) (local.get $vs)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $next))))
+
   ;; gram(re, im, P, C, outRe, outIm): Z = A A^H, computed in 2 x 2 blocks of rows (a, a + 1) x (b, b + 1) with
   ;; b <= a; an off-diagonal block also writes its conjugate-transposed mirror (Z is Hermitian).
   (func $gram (export "gram")

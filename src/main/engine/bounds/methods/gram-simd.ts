@@ -10,6 +10,10 @@ import type { GramSquarer } from './gram-iteration.js';
 
 interface GramKernel {
   gram: (re: number, im: number, P: number, C: number, outRe: number, outIm: number) => void;
+  /** Sum of squares in float64 of n float32 values (n a multiple of 4) at byte offset p. */
+  sumsq: (p: number, n: number) => number;
+  /** Multiply n float32 values at p by a power of two. */
+  scale: (p: number, n: number, s: number) => void;
   memory: WasmMemory;
 }
 
@@ -20,7 +24,11 @@ export function gramKernel(): GramKernel | null {
   if (kernel !== undefined) return kernel;
   const wasm = instantiateFastest('gram', false);
   if (!wasm) return (kernel = null);
-  return (kernel = { gram: wasm.exports.gram as GramKernel['gram'], memory: wasm.exports.mem as WasmMemory });
+  const ex = wasm.exports;
+  return (kernel = {
+    gram: ex.gram as GramKernel['gram'], sumsq: ex.sumsq as GramKernel['sumsq'], scale: ex.scale as GramKernel['scale'],
+    memory: ex.mem as WasmMemory,
+  });
 }
 
 const U32 = 2 ** -24;
@@ -46,7 +54,6 @@ export function float32Squarer(fm: FrequencyMatrices): GramSquarer | null {
   const at = [0, bytesA, bytesA + bytesZ];
   let cur = 0;
   let curCols = C4;
-  const view = () => heap.subarray(at[cur] / 4, at[cur] / 4 + 2 * P * curCols);
   return {
     unit: U32,
     // Per lane C/2 fused or unfused multiply-adds, then two levels of lane sums (gram.wat's header).
@@ -65,23 +72,13 @@ export function float32Squarer(fm: FrequencyMatrices): GramSquarer | null {
         }
       }
     },
-    sumSquares: () => sumSquares(view()),
+    sumSquares: () => k.sumsq(at[cur], 2 * P * curCols),
     square() {
       const next = cur === 1 ? 2 : 1;
       k.gram(at[cur], at[cur] + P * curCols * 4, P, curCols, at[next], at[next] + P * P * 4);
       cur = next;
       curCols = P;
     },
-    rescale(s) {
-      const v = view();
-      for (let j = 0; j < v.length; j++) v[j] *= s;
-    },
+    rescale: (s) => k.scale(at[cur], 2 * P * curCols, s),
   };
-}
-
-/** sum of squares of float32 values in float64: each square is exact (48 bits), only the sum rounds. */
-function sumSquares(v: Float32Array): number {
-  let s = 0;
-  for (let j = 0; j < v.length; j++) s += v[j] * v[j];
-  return s;
 }
