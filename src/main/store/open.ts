@@ -5,6 +5,7 @@
  * number of processes share the store (WAL + busy timeout); each run is locked by its writer (lock.ts).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { BatchWriter, type FlushStats } from './batch.js';
 import { defaultDataDir, storePaths, type StorePaths } from './data-dir.js';
 import { StoreError } from './errors.js';
@@ -95,6 +96,38 @@ function unusableFolder(dir: string, err: unknown): StoreError {
   );
 }
 
+/** Where the stat of the database file is kept when it last passed quick_check. */
+const CHECKED_MARKER = 'quick-check.json';
+
+/** Device, inode, size and modification time: any write through the file system changes it. */
+function fileStamp(file: string): string | null {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}` : null;
+}
+
+/** quick_check reads every page (~1 s per 100 MB): a file unchanged since it last passed is not scanned again. */
+function passedBefore(paths: StorePaths, stamp: string | null): boolean {
+  if (stamp === null) return false;
+  try {
+    return (
+      (JSON.parse(fs.readFileSync(path.join(paths.dataDir, CHECKED_MARKER), 'utf8')) as { stamp?: unknown }).stamp ===
+      stamp
+    );
+  } catch {
+    return false;
+  }
+}
+
+function rememberPassed(paths: StorePaths, stamp: string): void {
+  const file = path.join(paths.dataDir, CHECKED_MARKER);
+  try {
+    fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ stamp, at: new Date().toISOString() }));
+    fs.renameSync(`${file}.${process.pid}.tmp`, file);
+  } catch {
+    // only a shortcut for the next open
+  }
+}
+
 export async function openDataFolder(options: OpenStoreOptions = {}): Promise<OpenedStore> {
   const paths = storePaths(options.dataDir ?? defaultDataDir());
   const readonly = options.readonly === true;
@@ -121,8 +154,12 @@ export async function openDataFolder(options: OpenStoreOptions = {}): Promise<Op
   let wdb: SqliteDb | null = null;
   let rdb: SqliteDb | null = null;
   try {
-    // quick_check before any write: a damaged file is refused byte for byte untouched.
-    const state = await inspectDatabaseFile(paths.database, { quickCheck: true, immutable });
+    // quick_check before any write: a damaged file is refused byte for byte untouched. The stamp is taken
+    // first, so a write during the check makes the next open check again.
+    const stamp = fileStamp(paths.database);
+    const checked = passedBefore(paths, stamp);
+    const state = await inspectDatabaseFile(paths.database, { quickCheck: !checked, immutable });
+    if (!readonly && !checked && stamp !== null && state.kind === 'store') rememberPassed(paths, stamp);
     if (readonly && (state.kind !== 'store' || state.version < LATEST_VERSION)) {
       throw new StoreError(
         'read-only',
