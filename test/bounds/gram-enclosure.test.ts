@@ -104,3 +104,23 @@ describe('gram.wat (both variants) within gamma_{C/2+2} of the float64 product',
     });
   }
 });
+
+describe('gram.wat gram64 (the Toeplitz bound\'s float64 Grams)', () => {
+  it('gives frequencyGram\'s M^H M to float64 rounding, odd sizes padded', async () => {
+    const { float64ColumnGram } = await import('../../src/main/engine/bounds/methods/gram-simd.js');
+    const { frequencyGram, frequencyMatrices } = await import('../../src/main/engine/bounds/numerics/fft2.js');
+    const fm = frequencyMatrices(randomKernel([3, 3, 5, 7], 13), 5, 5);
+    const simd = float64ColumnGram(fm);
+    expect(simd, 'WebAssembly SIMD runs under the test runner').not.toBeNull();
+    const C = fm.cols;
+    const [re, im, re2, im2] = [0, 0, 0, 0].map(() => new Float64Array(C * C));
+    for (let f = 0; f < fm.count; f++) {
+      simd!(f, re, im);
+      frequencyGram(fm, f, 'cols', re2, im2);
+      for (let j = 0; j < C * C; j++) {
+        expect(Math.abs(re[j] - re2[j])).toBeLessThan(1e-13);
+        expect(Math.abs(im[j] - im2[j])).toBeLessThan(1e-13);
+      }
+    }
+  });
+});

@@ -10,6 +10,8 @@ import type { GramSquarer } from './gram-iteration.js';
 
 interface GramKernel {
   gram: (re: number, im: number, P: number, C: number, outRe: number, outIm: number) => void;
+  /** The same on float64 data (C even). */
+  gram64: (re: number, im: number, P: number, C: number, outRe: number, outIm: number) => void;
   /** Sum of squares in float64 of n float32 values (n a multiple of 4) at byte offset p. */
   sumsq: (p: number, n: number) => number;
   /** Multiply n float32 values at p by a power of two. */
@@ -26,7 +28,7 @@ export function gramKernel(): GramKernel | null {
   if (!wasm) return (kernel = null);
   const ex = wasm.exports;
   return (kernel = {
-    gram: ex.gram as GramKernel['gram'], sumsq: ex.sumsq as GramKernel['sumsq'], scale: ex.scale as GramKernel['scale'],
+    gram: ex.gram as GramKernel['gram'], gram64: ex.gram64 as GramKernel['gram64'], sumsq: ex.sumsq as GramKernel['sumsq'], scale: ex.scale as GramKernel['scale'],
     memory: ex.mem as WasmMemory,
   });
 }
@@ -80,5 +82,38 @@ export function float32Squarer(fm: FrequencyMatrices): GramSquarer | null {
       curCols = P;
     },
     rescale: (s) => k.scale(at[cur], 2 * P * curCols, s),
+  };
+}
+
+/**
+ * M_f^H M_f (cols x cols, full Hermitian, float64) of frequency f in float64 SIMD, as fft2.frequencyGram(fm, f,
+ * 'cols', re, im) computes it in JavaScript (same sums, in another order): the rows of A = M_f^H are the conjugated
+ * columns of M_f. Null where WebAssembly SIMD is unavailable.
+ */
+export function float64ColumnGram(fm: FrequencyMatrices): ((f: number, re: Float64Array, im: Float64Array) => void) | null {
+  const k = gramKernel();
+  if (!k) return null;
+  const { rows: R, cols: C } = fm;
+  const [P, R2] = [roundUp(C, 2), roundUp(R, 2)];
+  const bytesA = 2 * P * R2 * 8;
+  const need = bytesA + 2 * P * P * 8;
+  const have = k.memory.buffer.byteLength;
+  if (have < need) k.memory.grow(Math.ceil((need - have) / 65536));
+  const heap = new Float64Array(k.memory.buffer);
+  heap.fill(0, 0, bytesA / 8);
+  const [aIm, zRe, zIm] = [P * R2, bytesA / 8, bytesA / 8 + P * P];
+  return (f, re, im) => {
+    const src = f * 2 * R * C;
+    for (let r = 0; r < R; r++) {
+      for (let c = 0; c < C; c++) {
+        heap[c * R2 + r] = fm.data[src + r * C + c];
+        heap[aIm + c * R2 + r] = -fm.data[src + R * C + r * C + c];
+      }
+    }
+    k.gram64(0, aIm * 8, P, R2, zRe * 8, zIm * 8);
+    for (let a = 0; a < C; a++) {
+      re.set(heap.subarray(zRe + a * P, zRe + a * P + C), a * C);
+      im.set(heap.subarray(zIm + a * P, zIm + a * P + C), a * C);
+    }
   };
 }
