@@ -1,10 +1,11 @@
 /**
  * Everything an export needs, read from the run store through its public read API only (the export
  * never writes): records, summaries, the per-layer bounds of the last evaluation, certified-accuracy
- * rows, and the selected series with their epoch and wall time per point.
+ * rows and the latest evaluation's certified radii (the curves), and the selected series with their epoch and wall time per point.
  */
 import type { CertCurve, LayerBoundsAt, Store } from '../store/index.js';
 import type { LayerBoundKind, LayerRecord, RunRecord, RunSummary, SeriesInfo } from '../../shared/records.js';
+import type { CertifiedRadii } from '../../shared/api-types.js';
 import { layerOrder } from './model.js';
 
 export interface ExportSeries {
@@ -34,6 +35,8 @@ export interface ReportRun {
   modelLayers: LayerRecord[];
   /** Every certified-accuracy row of the run, by step then eps. */
   cert: CertCurve['points'];
+  /** Every test point's radius per certificate (and PGD's breaking radii) at the latest evaluation that stored them. */
+  radii?: CertifiedRadii;
   series: ExportSeries[];
   /** Every bound series over training (only when asked for: CSV folders and JSON). */
   boundHistory: BoundHistory[];
@@ -136,6 +139,7 @@ export async function collectReportData(store: Store, runIds: readonly string[],
     const [summary] = await store.runSummaries([record.id]);
     const layers = await store.layerBounds(record.id, 'latest');
     const [curve] = await store.certifiedCurves([record.id]);
+    const radii = await store.certRadii(record.id);
     tick(`${record.name}: summary`);
     const series: ExportSeries[] = [];
     for (const name of names) {
@@ -150,7 +154,7 @@ export async function collectReportData(store: Store, runIds: readonly string[],
       boundHistory.push({ ...s, layer: b.layer as string, method: b.method as string, kind: b.boundKind ?? 'upper' });
       tick(`${record.name}: ${b.name}`);
     }
-    runs.push({ record, summary, layers, modelLayers, cert: curve?.points ?? [], series, boundHistory });
+    runs.push({ record, summary, layers, modelLayers, cert: curve?.points ?? [], radii, series, boundHistory });
   }
   return { dataDir: store.paths.dataDir, exportedAt: Date.now(), runs, warnings };
 }

@@ -4,11 +4,12 @@
  */
 import type { ReportData } from './data.js';
 import { escapeHtml } from './escape.js';
-import { formatEps, isoTime } from './format.js';
+import { isoTime } from './format.js';
 import { htmlPage, tableToHtml, type HtmlSection } from './html.js';
 import { layerRows, type LayerRow } from './model.js';
 import { CERTIFIED_TOKEN, methodSpec } from '../../shared/bound-methods.js';
 import { DASHES, lineChartSvg, PALETTE, type ChartSeries } from './svg-chart.js';
+import { certifiedFigure } from './certified-figure.js';
 import { REPORT_TITLE, reportTables } from './documents.js';
 import { displayNames } from './tables.js';
 
@@ -51,26 +52,8 @@ function curvesSection(data: ReportData, names: Map<string, string>): HtmlSectio
 }
 
 function certifiedSection(data: ReportData, names: Map<string, string>): HtmlSection | null {
-  const lines: ChartSeries[] = [];
-  const eps = new Map<string, number>();
-  data.runs.forEach((r, k) => {
-    const last = r.summary.certified;
-    if (last.length === 0) return;
-    const name = names.get(r.record.id) ?? r.record.name;
-    const { color, dash } = runStyle(k);
-    for (const c of last) eps.set(formatEps(c.eps), c.eps);
-    lines.push({ name: `${name} (step ${last[0].step})`, x: last.map((c) => c.eps), y: last.map((c) => c.accuracy * 100), color, dash, markers: true });
-    if (last.some((c) => c.pairwise !== null)) {
-      lines.push({ name: `${name}, pairwise bound`, x: last.map((c) => c.eps), y: last.map((c) => (c.pairwise === null ? Number.NaN : c.pairwise * 100)), color, dash: '2 3', markers: true });
-    }
-  });
-  if (lines.length === 0) return null;
-  const xTicks = [...eps.entries()].sort((a, b) => a[1] - b[1]).map(([label, value]) => ({ value, label }));
-  const svg = lineChartSvg({ title: 'Certified accuracy against the radius', xLabel: 'ℓ2 radius ε', yLabel: 'certified accuracy (%)', series: lines, yRange: [0, 100], xTicks, width: 640, height: 260 });
-  return {
-    heading: 'Certified accuracy',
-    body: figure(svg, 'Certified accuracy at each ℓ2 radius at the last certified step of each run (dotted: with the tighter pairwise last-layer bound).'),
-  };
+  const f = certifiedFigure(data.runs, names);
+  return f ? { heading: 'Certified accuracy', body: figure(f.svg, f.caption) } : null;
 }
 
 /** The per-layer chart's lines: a registry method (or series token) and its value in a layer row. */
