@@ -151,17 +151,13 @@ test('serve shows two train processes recording into its store, live, and contro
       events.some(({ e }) => e.kind === 'run-status' && e.runId === id && e.status === 'completed');
     while (!ids.every(ended) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
 
-    for (const { id, at } of started) {
+    for (const { id } of started) {
       const mine = events.filter(({ e }) => 'runId' in e && e.runId === id);
       const kinds = new Set(mine.map(({ e }) => e.kind));
       expect([...kinds].sort(), `events of ${id}`).toEqual(
         expect.arrayContaining(['metrics', 'progress', 'run-status', 'layer-bounds', 'log']),
       );
       expect(ended(id), `${id} reported completed`).toBe(true);
-      // Live: the first progress of a run started elsewhere arrives within ~2 s (1 s poll + 250 ms store batches), slack for a loaded machine.
-      const firstProgress = mine.find(({ e }) => e.kind === 'progress' || e.kind === 'metrics');
-      expect(firstProgress, `live progress of ${id}`).toBeDefined();
-      expect((firstProgress as { at: number }).at - at).toBeLessThan(3000);
       const metrics = mine
         .filter(({ e }) => e.kind === 'metrics')
         .map(({ e }) => e as Extract<LabEvent, { kind: 'metrics' }>);
@@ -172,6 +168,28 @@ test('serve shows two train processes recording into its store, live, and contro
     try {
       expect(await s.checkIntegrity()).toEqual({ ok: true, messages: ['ok'] });
       expect((await s.getRun(doomedId)).status).toBe('cancelled');
+      // Live within 2 s: each train/loss point reaches the UI (event arrival) within 2 s of the moment the
+      // training process measured it (its stored wall time) — median over the run; the slowest gets slack for this loaded machine.
+      for (const id of ids) {
+        const arrived = new Map<number, number>();
+        for (const { at, e } of events)
+          if (e.kind === 'metrics' && e.runId === id && 'train/loss' in e.values) arrived.set(e.step, at);
+        const run = await s.getRun(id);
+        const [loss] = (await s.getSeries({ runIds: [id], names: ['train/loss'], budget: 100_000, xAxis: 'time' }))
+          .series;
+        const lags = loss.steps
+          .flatMap((step, i) =>
+            arrived.has(step) ? [(arrived.get(step) as number) - ((run.startedAt as number) + loss.x[i] * 1000)] : [],
+          )
+          .sort((a, b) => a - b);
+        expect(lags.length, `${id}: points seen live`).toBeGreaterThan(loss.steps.length / 2);
+        const median = lags[Math.floor(lags.length / 2)];
+        console.log(
+          `run ${id}: ${lags.length} points seen live, lag median ${median.toFixed(0)} ms, max ${lags[lags.length - 1].toFixed(0)} ms`,
+        );
+        expect(median).toBeLessThan(2000);
+        expect(lags[lags.length - 1]).toBeLessThan(5000);
+      }
       for (const id of ids) expect((await s.getRun(id)).status).toBe('completed');
       const cps = await s.listCheckpoints(ids[1]);
       expect(cps.length).toBeGreaterThan(0);
