@@ -114,6 +114,9 @@ function selfCorrelation(fm: FrequencyMatrices): KernelHWIO {
       }
     }
   }
+  // nh, nw are odd (2h - 1), so the centre tap (hc, wc) is a grid point. The correlation of a real kernel with
+  // itself satisfies Z(-d) = Z(d)^T, so only the columns y <= wc are transformed (half of both stages below) and
+  // the others are their mirrored transposes.
   const hc = (nh - 1) / 2;
   const wc = (nw - 1) / 2;
   // Stage A: S[u][y] = sum_v w_v G[u][v] e^{+2 pi i v (y - wc) / nw} over half the v: the output is real, so
@@ -124,7 +127,7 @@ function selfCorrelation(fm: FrequencyMatrices): KernelHWIO {
   const Sre = new Float64Array(nh * nw * m);
   const Sim = new Float64Array(nh * nw * m);
   for (let u = 0; u < nh; u++) {
-    for (let y = 0; y < nw; y++) {
+    for (let y = 0; y <= wc; y++) {
       const out = (u * nw + y) * m;
       const dy = y - wc;
       for (let v = 0; v <= vHalf; v++) {
@@ -150,11 +153,18 @@ function selfCorrelation(fm: FrequencyMatrices): KernelHWIO {
       const r = (((u * (x - hc)) % nh) + nh) % nh;
       const c = ch[r] * scale;
       const s = sh[r] * scale;
-      for (let y = 0; y < nw; y++) {
+      for (let y = 0; y <= wc; y++) {
         const out = (x * nw + y) * m;
         const src = (u * nw + y) * m;
         for (let j = 0; j < m; j++) Z[out + j] += Sre[src + j] * c - Sim[src + j] * s;
       }
+    }
+  }
+  for (let x = 0; x < nh; x++) {
+    for (let y = 0; y < wc; y++) {
+      const from = (x * nw + y) * m;
+      const to = ((nh - 1 - x) * nw + (nw - 1 - y)) * m;
+      for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) Z[to + a * P + b] = Z[from + b * P + a];
     }
   }
   return { shape: [nh, nw, P, P], data: Z };
