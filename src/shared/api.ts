@@ -37,6 +37,7 @@ import type {
   StartRunResult,
   ValidationResult,
 } from './api-types.js';
+import type { ModelAnalysisRequest, ModelAnalysisSummary, ModelUpload, StoredModelAnalysis } from './model-analysis.js';
 
 export type * from './api-types.js';
 export type { QueueEntry, QueueTarget, SweepInfo, SweepRunInfo } from './sweep.js';
@@ -146,6 +147,11 @@ export interface LabApi {
   moveQueuedRun(runId: string, position: number): Promise<{ runId: string; position: number }>;
   /** Queues a new attempt of a crashed, failed or cancelled run (same config, tags and sweep point). */
   retryRun(runId: string): Promise<StartRunResult>;
+  /** Analyses an uploaded network (ONNX, tfjs LayersModel): per-layer bounds, Lipschitz bound, certificates; stored. */
+  analyseModel(upload: ModelUpload, request?: ModelAnalysisRequest): Promise<StoredModelAnalysis>;
+  listModelAnalyses(): Promise<ModelAnalysisSummary[]>;
+  getModelAnalysis(id: string): Promise<StoredModelAnalysis>;
+  deleteModelAnalysis(id: string): Promise<{ id: string; deleted: boolean }>;
   /** Pushed events; returns the unsubscribe function. Not a request/response method. */
   subscribe(listener: LabEventListener): () => void;
 }
@@ -194,6 +200,10 @@ export const LAB_METHODS = {
   listQueue: { params: [], required: 0, mutates: false, summary: 'runs waiting in the persistent queue' },
   moveQueuedRun: { params: ['runId', 'position'], required: 2, mutates: true, summary: 'move a waiting run in the queue' },
   retryRun: { params: ['runId'], required: 1, mutates: true, summary: 'queue a new attempt of an ended run' },
+  analyseModel: { params: ['upload', 'request'], required: 1, mutates: true, summary: 'analyse and store an uploaded ONNX / tfjs network' },
+  listModelAnalyses: { params: [], required: 0, mutates: false, summary: 'stored analyses of imported networks' },
+  getModelAnalysis: { params: ['id'], required: 1, mutates: false, summary: 'one stored analysis of an imported network' },
+  deleteModelAnalysis: { params: ['id'], required: 1, mutates: true, summary: 'delete a stored model analysis' },
 } as const satisfies Record<LabMethod, LabMethodSpec>;
 
 export const LAB_METHOD_NAMES = Object.keys(LAB_METHODS) as LabMethod[];

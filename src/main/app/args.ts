@@ -60,6 +60,24 @@ export const ARG_SCHEMAS = {
   listQueue: none,
   moveQueuedRun: z.tuple([runId, z.number().int().min(1)]),
   retryRun: z.tuple([runId]),
+  analyseModel: z.tuple([
+    z.strictObject({ files: z.array(z.strictObject({ name: z.string().min(1).max(255), base64: z.string() })).min(1).max(64) }),
+    z
+      .strictObject({
+        inputShape: z.array(z.number().int().min(1)).min(1).max(3).optional(),
+        mean: z.array(z.number()).min(1).max(64).optional(),
+        std: z.array(z.number().positive()).min(1).max(64).optional(),
+        dataset: z.string().min(1).max(4096).optional(),
+        epsilons: z.array(z.number().positive()).min(1).max(64).optional(),
+        limit: z.number().int().min(1).max(100_000).optional(),
+        pgdSteps: z.number().int().min(0).max(1000).optional(),
+        name: z.string().min(1).max(200).optional(),
+      })
+      .optional(),
+  ]),
+  listModelAnalyses: none,
+  getModelAnalysis: z.tuple([z.string().min(1).max(200)]),
+  deleteModelAnalysis: z.tuple([z.string().min(1).max(200)]),
   getSeries: z.tuple([
     z
       .strictObject({

@@ -14,6 +14,7 @@ import { loadPresets } from './presets.js';
 import { LabService } from './service.js';
 import { SqliteStorePort } from './store-adapter.js';
 import { SweepControl } from './sweeps.js';
+import { ModelAnalysisControl } from './model-analyses.js';
 import { labReporter } from '../report/lab-report.js';
 import { chromiumPrinter, type PdfPrinter } from '../report/pdf.js';
 
@@ -58,6 +59,7 @@ export async function createLab(opts: CreateLabOptions): Promise<LabService> {
     missing: () => detectMissing(root, opts.shell),
     report: labReporter(store, opts.printPdf ?? (() => chromiumPrinter())),
     sweeps: new SweepControl(store),
+    models: new ModelAnalysisControl(store.modelAnalyses),
     // Bound late: the watch needs the service it publishes to.
     external: { control: (runId, action) => watch.control(runId, action) },
     log,

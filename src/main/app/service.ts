@@ -44,6 +44,8 @@ import { liveMetrics } from './live-metrics.js';
 import type { EnginePort, EngineRun, ResumePoint, StorePort } from './ports.js';
 import { RunQueue } from './queue.js';
 import type { SweepControl } from './sweeps.js';
+import type { ModelAnalysisControl } from './model-analyses.js';
+import type { ModelAnalysisRequest, ModelUpload } from '../../shared/model-analysis.js';
 
 export interface LabServiceOptions {
   engine: EnginePort;
@@ -62,6 +64,8 @@ export interface LabServiceOptions {
   log?: (message: string) => void;
   /** Sweeps and the store's persistent queue (app/sweeps.ts); without it the sweep methods answer 'unavailable'. */
   sweeps?: SweepControl;
+  /** Imported-network analyses (app/model-analyses.ts); without it the model methods answer 'unavailable'. */
+  models?: ModelAnalysisControl;
   /** Runs other processes write into the same store (app/external-runs.ts): pause/resume/cancel reach them; null = not one of those. */
   external?: { control(runId: string, action: 'pause' | 'resume' | 'cancel'): Promise<RunStatus | null> };
 }
@@ -189,6 +193,11 @@ export class LabService implements LabApi {
       if (elsewhere) return elsewhere;
       // Waiting in the store's queue for Redis workers (sweep --redis): taken out of it.
       if (stored.status === 'queued' && (await this.opts.sweeps?.cancelQueued(runId))) return { runId, status: 'cancelled' };
+      if (stored.status === 'queued' || stored.status === 'running' || stored.status === 'paused') {
+        // Another process (another app, serve, or a script) owns it, and not through a run lock this one can reach.
+        const owner = `process ${stored.pid ?? '?'}${stored.host ? ` on ${stored.host}` : ''}`;
+        throw new LabError('conflict', `Run ${runId} is ${stored.status} in another ${owner}.`, 'Cancel it where it runs; if that process is gone, the run is marked cancelled or crashed within a few seconds.');
+      }
       throw new LabError('conflict', `Run ${runId} is ${stored.status}; only running, paused or queued runs can be cancelled.`, 'Nothing to do: the run has already ended.');
     }
     run.handle?.cancel('cancelled by the user');
@@ -214,6 +223,25 @@ export class LabService implements LabApi {
   }
   retryRun(runId: string) {
     return this.sweepControl().retryRun(runId);
+  }
+
+  // ------------------------------------------------------------ imported networks (model-analyses.ts)
+
+  analyseModel(upload: ModelUpload, request?: ModelAnalysisRequest) {
+    return this.modelControl().analyse(upload, request);
+  }
+  listModelAnalyses() {
+    return this.modelControl().list();
+  }
+  getModelAnalysis(id: string) {
+    return this.modelControl().get(id);
+  }
+  deleteModelAnalysis(id: string) {
+    return this.modelControl().remove(id);
+  }
+  private modelControl(): ModelAnalysisControl {
+    if (!this.opts.models) throw new LabError('unavailable', 'Model analyses need the run store of the app or of serve.', 'Use spectral-lab bounds --model FILE from a terminal.');
+    return this.opts.models;
   }
 
   /** A run recorded 'queued' in the store (a sweep's, or one waiting since before a restart) joins the run queue. */

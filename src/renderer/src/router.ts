@@ -4,7 +4,7 @@
  */
 import { shallowRef } from 'vue';
 
-export type RouteName = 'new' | 'runs' | 'run' | 'compare' | 'bounds' | 'not-found';
+export type RouteName = 'new' | 'runs' | 'run' | 'compare' | 'bounds' | 'models' | 'not-found';
 
 export interface Route {
   name: RouteName;
@@ -20,6 +20,7 @@ const PATTERNS: { name: RouteName; re: RegExp }[] = [
   { name: 'run', re: /^\/run\/([^/]+)$/ },
   { name: 'compare', re: /^\/compare$/ },
   { name: 'bounds', re: /^\/bounds(?:\/([^/]+))?$/ },
+  { name: 'models', re: /^\/models$/ },
 ];
 
 export function parseHash(hash: string): Route {
