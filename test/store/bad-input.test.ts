@@ -157,6 +157,14 @@ describe('many processes share a store; one writer per run', () => {
     await again.close();
   });
 
+  test('the whole-folder lock of an older version, left by a dead process, is tidied away', async () => {
+    const dir = tempDir('legacy-lock');
+    const legacy = path.join(dir, 'spectral-lab.lock');
+    fs.writeFileSync(legacy, JSON.stringify({ app: 'spectral-lab', pid: 4_194_305, host: (await import('node:os')).hostname(), startedAt: 0 }));
+    await (await openStore({ dataDir: dir })).close();
+    expect(fs.existsSync(legacy)).toBe(false);
+  });
+
   test('a data folder that is a file is refused with what to do', async () => {
     const file = path.join(tempDir('lock'), 'not-a-folder');
     fs.writeFileSync(file, 'x');

@@ -5,13 +5,16 @@
  * number of processes share the store (WAL + busy timeout); each run is locked by its writer (lock.ts).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { BatchWriter, type FlushStats } from './batch.js';
 import { defaultDataDir, storePaths, type StorePaths } from './data-dir.js';
 import { StoreError } from './errors.js';
 import { defaultFacets, type FacetExtractor } from './facets.js';
 import { inspectDatabaseFile } from './inspect.js';
+import { readLock } from './lock.js';
 import { migrate, type MigrationReport } from './migrate.js';
+import { ownerState } from './process-identity.js';
 import { recoverCrashedRuns, type RecoveredRun } from './recovery.js';
 import type { ConfigValidator } from './runs.js';
 import { LATEST_VERSION } from './schema.js';
@@ -96,6 +99,13 @@ function unusableFolder(dir: string, err: unknown): StoreError {
   );
 }
 
+/** Versions before many-process stores locked the whole folder: a lock one of them left behind is tidied away. */
+function removeLegacyFolderLock(dir: string): void {
+  const file = path.join(dir, 'spectral-lab.lock');
+  const owner = readLock(file);
+  if (owner && owner.host === os.hostname() && ownerState(owner.pid, null) === 'dead') fs.rmSync(file, { force: true });
+}
+
 /** Where the stat of the database file is kept when it last passed quick_check. */
 const CHECKED_MARKER = 'quick-check.json';
 
@@ -148,6 +158,7 @@ export async function openDataFolder(options: OpenStoreOptions = {}): Promise<Op
       throw unusableFolder(paths.dataDir, err);
     }
     if (!folderWritable(paths.dataDir)) throw unusableFolder(paths.dataDir, new Error('it is not writable'));
+    removeLegacyFolderLock(paths.dataDir);
   }
   // Read-only media: no -shm/-wal can be created; a cleanly closed store (no -wal left) is read as immutable.
   const immutable = readonly && !folderWritable(paths.dataDir) && !fs.existsSync(`${paths.database}-wal`);
