@@ -12,7 +12,7 @@
  */
 import { KernelError, type F4Report, type KernelHWIO } from '../../../../shared/bounds.js';
 import type { ImportedF4, ImportedLayer } from '../../../../shared/model-analysis.js';
-import { boundViolations, certifiedChoice, type MethodGeometry, type MethodValue } from '../../../../shared/bound-methods.js';
+import { boundViolations, certifiedChoice, type BoundMethod, type MethodGeometry, type MethodValue } from '../../../../shared/bound-methods.js';
 import { f4Bound, sedghiExactNorm, toeplitzBound, operatorNormEstimate } from '../../bounds/index.js';
 import { dilateKernel, splitGroups } from '../../bounds/methods/reshapes.js';
 import { spectralNorm64 } from '../../bounds/numerics/linalg64.js';
@@ -36,6 +36,9 @@ function timed<T>(times: Record<string, number>, key: string, f: () => T): T {
     times[key] = performance.now() - t0;
   }
 }
+
+/** A computed value under its registry id (a BoundMethod: the compiler rejects an id the registry lacks); none when not computed. */
+const valueOf = (method: BoundMethod, value: number | undefined): MethodValue[] => (value === undefined ? [] : [{ method, value }]);
 
 /** The largest value over the groups (block-diagonal operator), or undefined with the reason recorded. */
 function perGroup(parts: KernelHWIO[], method: string, skipped: ImportedLayer['skipped'], f: (k: KernelHWIO) => number): number | undefined {
@@ -86,11 +89,11 @@ export function convLayerBounds(node: ConvNode, sg: ShapedGraph, opts: LayerBoun
   // which. Per-group maxima are the layer's own values, so the registry sees an ungrouped layer.
   const geometry: MethodGeometry = { kind: 'conv', padding: 'same', stride: square ? sh : Math.max(sh, sw), dilation: Math.max(dh, dw), n };
   const values: MethodValue[] = [
-    { method: 'f4', value: f4.minBound },
-    ...(f4.polyphase ? [{ method: 'f4-polyphase', value: f4.polyphase.minBound }] : []),
-    ...(toeplitz !== undefined ? [{ method: 'toeplitz-norm2toep', value: toeplitz }] : []),
-    ...(exact !== undefined ? [{ method: 'sedghi-exact', value: exact }] : []),
-    ...(operator !== undefined ? [{ method: 'operator-power', value: operator }] : []),
+    ...valueOf('f4', f4.minBound),
+    ...valueOf('f4-polyphase', f4.polyphase?.minBound),
+    ...valueOf('toeplitz-norm2toep', toeplitz),
+    ...valueOf('sedghi-exact', exact),
+    ...valueOf('operator-power', operator),
   ];
   const choice = certifiedChoice(values, geometry) as MethodValue; // F4 always qualifies
   const certified = choice.value;
@@ -122,10 +125,18 @@ export function convLayerBounds(node: ConvNode, sg: ShapedGraph, opts: LayerBoun
   };
 }
 
-/** A dense layer's norm in float64: Lanczos estimate and the rounding-error-certified upper bound (linalg64). */
+const DENSE_EXACT: BoundMethod = 'dense-exact';
+const DENSE_GEOMETRY: MethodGeometry = { kind: 'dense', padding: 'same', stride: 1 };
+
+/**
+ * A dense layer's norm in float64: Lanczos estimate and the rounding-error-certified upper bound of sigma_max
+ * (linalg64), checked against each other by the registry's rule (the estimate is a float32-rounded Rayleigh
+ * quotient: it may exceed the norm by rounding only, 1e-5 relative).
+ */
 export function denseLayerBounds(node: DenseNode, sg: ShapedGraph): ImportedLayer {
   const times: Record<string, number> = {};
-  const s = timed(times, 'dense-exact', () => spectralNorm64(node.weight, node.outDim, node.inDim));
+  const s = timed(times, DENSE_EXACT, () => spectralNorm64(node.weight, node.outDim, node.inDim));
+  const values = [...valueOf(DENSE_EXACT, s.upper), ...valueOf('operator-power', s.sigma)];
   return {
     name: node.name,
     op: node.op,
@@ -139,17 +150,11 @@ export function denseLayerBounds(node: DenseNode, sg: ShapedGraph): ImportedLaye
     output_shape: sg.shapes.get(node.output) as number[],
     operator_estimate: s.sigma,
     certified_upper_bound: s.upper,
-    certified_by: 'dense-exact',
+    certified_by: DENSE_EXACT,
     log_sigma: Math.log(s.upper),
     times_ms: times,
     skipped: [],
     ...(node.foldedBatchNorm ? { folded_batchnorm: node.foldedBatchNorm } : {}),
-    violations: violations(s.upper, 'dense-exact', s.sigma),
+    violations: boundViolations(values, DENSE_GEOMETRY, 1e-5).map((v) => v.message),
   };
-}
-
-/** The operator estimate is a Rayleigh quotient in float32: it may exceed the norm by rounding only (1e-5 relative). */
-function violations(upper: number, by: string, lower: number | undefined): string[] {
-  if (lower === undefined || upper >= lower * (1 - 1e-5)) return [];
-  return [`${by} upper bound ${upper.toPrecision(7)} is below the operator estimate ${lower.toPrecision(7)}`];
 }
