@@ -14,6 +14,7 @@
  * 3. The same step with the F4 penalty (f4-min, one power iteration per step, gradient included) vs without,
  *    interleaved step by step (in alternating order) so machine load drifts hit both equally; overhead = median
  *    over the pairs of (F4 step - the plain step beside it), over the median plain step.
+ * 4. The same for the differentiable Gram iteration penalty (issue 14), in the same rotation.
  * Targets: engine >= 0.7x PyTorch (same thread count); F4 overhead < 5%.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -133,6 +134,8 @@ async function main(): Promise<void> {
   const batch = data.train.batch(Array.from({ length: BATCH }, (_, i) => i));
   const plain = await Trainer.create(config(), { dataset: data });
   const f4 = await Trainer.create(config({ regularizer: { kind: 'f4-min', beta: 0.01, powerIterInit: 50, powerIterPerStep: 1 } }), { dataset: data });
+  // The differentiable Gram iteration bound (issue 14), measured the same way beside F4.
+  const gram = await Trainer.create(config({ regularizer: { kind: 'gram-iteration', beta: 0.01 } }), { dataset: data });
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'slab-train-bench-'));
   try {
@@ -141,6 +144,7 @@ async function main(): Promise<void> {
     const firstLoss = (await plain.trainOnBatch(batch, step++)).ce;
     for (let i = 0; i < 2; i++) await plain.trainOnBatch(batch, step++);
     for (let i = 1; i <= 3; i++) await f4.trainOnBatch(batch, i);
+    for (let i = 1; i <= 3; i++) await gram.trainOnBatch(batch, i);
 
     const torch1 = await startTorch(dir, 1);
     const torchN = await startTorch(dir, 0);
@@ -152,6 +156,9 @@ async function main(): Promise<void> {
     const tF4: number[] = [];
     const cPlain: number[] = [];
     const cF4: number[] = [];
+    const tGram: number[] = [];
+    const cGram: number[] = [];
+    let gstep = 4;
     const torchWall = servers.map(() => [] as number[]);
     const torchCpu = servers.map(() => [] as number[]);
     const roundRatios = servers.map(() => [] as number[]);
@@ -167,14 +174,14 @@ async function main(): Promise<void> {
       const from = tPlain.length;
       await settle();
       for (let i = 0; i < block; i++) {
-        // Which goes first alternates, so that neither always pays for the other's leftovers (GC, caches).
-        if ((tPlain.length + i) % 2 === 0) {
-          await timed(plain, step++, tPlain, cPlain);
-          await timed(f4, fstep++, tF4, cF4);
-        } else {
-          await timed(f4, fstep++, tF4, cF4);
-          await timed(plain, step++, tPlain, cPlain);
-        }
+        // Which goes first rotates, so that none always pays for another's leftovers (GC, caches).
+        const runs = [
+          () => timed(plain, step++, tPlain, cPlain),
+          () => timed(f4, fstep++, tF4, cF4),
+          () => timed(gram, gstep++, tGram, cGram),
+        ];
+        const first = (tPlain.length + i) % 3;
+        for (let j = 0; j < 3; j++) await runs[(first + j) % 3]();
       }
       const mine = median(tPlain.slice(from));
       for (const [j, server] of servers.entries()) {
@@ -227,9 +234,15 @@ async function main(): Promise<void> {
       'F4 regulariser overhead (wall / CPU)',
       `${(overhead * 100).toFixed(1)}% / ${(overheadCpu * 100).toFixed(1)}% of step time, median of paired steps (target < 5%: ${overhead < 0.05 ? 'met' : 'NOT met'})`,
     );
+    line(
+      'Gram regulariser overhead (wall / CPU)',
+      `${((paired(tGram, tPlain) / msPlain) * 100).toFixed(1)}% / ${((paired(cGram, cPlain) / cpuPlain) * 100).toFixed(1)}% of step time ` +
+        `(median ${median(tGram).toFixed(1)} ms; same pairing as F4)`,
+    );
   } finally {
     plain.dispose();
     f4.dispose();
+    gram.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
 }
