@@ -7,10 +7,11 @@ import { decodeEvent, encodeEvent, SequenceTracker } from '../../src/main/queue/
 describe('streamed engine events', () => {
   it('round-trip through the stream fields; foreign entries are ignored', () => {
     const event = { type: 'log', v: ENGINE_PROTOCOL_VERSION, level: 'info', message: 'hi' } as const;
-    const fields = Object.entries(encodeEvent({ runId: 'r1', seq: 7, worker: 'box:12', event })).flat();
-    expect(decodeEvent(fields)).toEqual({ runId: 'r1', seq: 7, worker: 'box:12', event });
+    const fields = Object.entries(encodeEvent({ runId: 'r1', seq: 7, worker: 'box:12', session: 'box:12/ab', event })).flat();
+    expect(decodeEvent(fields)).toEqual({ runId: 'r1', seq: 7, worker: 'box:12', session: 'box:12/ab', event });
     expect(decodeEvent(['run', 'r1', 'seq', '-1', 'event', '{}'])).toBeNull();
-    expect(decodeEvent(['run', 'r1', 'seq', '0', 'event', '{"type":"log","v":-5}'])).toBeNull();
+    expect(decodeEvent(['run', 'r1', 'seq', '0', 'session', 's', 'event', '{"type":"log","v":-5}'])).toBeNull();
+    expect(decodeEvent(['run', 'r1', 'seq', '0', 'event', JSON.stringify(event)])).toBeNull(); // no session
     expect(decodeEvent(['run', 'r1', 'seq', '0', 'event', 'not json'])).toBeNull();
   });
 

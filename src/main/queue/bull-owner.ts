@@ -35,7 +35,8 @@ export async function connectOwner(o: OwnerOptions): Promise<SweepOwner> {
   for (const w of conn.warnings) log(`warning: ${w}`);
   const reader = await connectRedis(conn);
   const queueClient = await connectRedis(conn);
-  return new Owner(conn, reader, new Queue<RunJobData>(o.queue ?? DEFAULT_QUEUE, { connection: queueClient as never }), o.queue ?? DEFAULT_QUEUE, log);
+  const queue = new Queue<RunJobData>(o.queue ?? DEFAULT_QUEUE, { connection: queueClient as never });
+  return new Owner(conn, [reader, queueClient], queue, o.queue ?? DEFAULT_QUEUE, log);
 }
 
 const isHandBack = (reason: string): boolean => /stalled/i.test(reason) || reason.includes(WORKER_STOPPED);
@@ -43,11 +44,17 @@ const isHandBack = (reason: string): boolean => /stalled/i.test(reason) || reaso
 class Owner implements SweepOwner {
   private readonly recorders = new Map<string, RunRecorder>();
   private readonly seqs = new SequenceTracker();
+  /** Store run each worker's turn at a job writes to ("<job> <session>"; null: ignored). */
+  private readonly sessions = new Map<string, string | null>();
+  /** Job id -> the store run its current turn writes to, and back. */
+  private readonly current = new Map<string, string>();
+  private readonly jobOf = new Map<string, string>();
   private stopped = false;
 
   constructor(
     readonly conn: RedisConnection,
-    private readonly reader: RedisClient,
+    /** [the stream reader, BullMQ's connection]: BullMQ leaves a client it was given open, so close() quits both. */
+    private readonly clients: [RedisClient, RedisClient],
     private readonly queue: Queue<RunJobData>,
     private readonly queueName: string,
     private readonly log: (m: string) => void,
@@ -59,15 +66,15 @@ class Owner implements SweepOwner {
     let lastId = '0-0';
     for (;;) {
       await this.addJobs(store, sweepId, stream);
-      const reply = await this.reader.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', stream, lastId);
+      const reply = await this.clients[0].xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', stream, lastId);
       for (const [, entries] of reply ?? []) {
         for (const [id, fields] of entries) {
-          await this.onEntry(store, sweepId, fields);
+          await this.onEntry(store, fields);
           lastId = id;
         }
       }
       // Entries before lastId are written (or queued for writing) in the store: Redis need not keep them.
-      if (reply) await this.reader.xtrim(stream, 'MINID', lastId);
+      if (reply) await this.clients[0].xtrim(stream, 'MINID', lastId);
       await this.watchJobs(store, sweepId);
       const info = await store.sweeps.get(sweepId);
       if (info.done || this.stopped) {
@@ -85,7 +92,7 @@ class Owner implements SweepOwner {
 
   async close(): Promise<void> {
     await this.queue.close().catch(() => undefined);
-    await this.reader.quit().catch(() => this.reader.disconnect());
+    for (const c of this.clients) await c.quit().catch(() => c.disconnect());
   }
 
   /** A job for every run of the sweep waiting for Redis workers (the job id is the run id: BullMQ never adds one twice). */
@@ -99,40 +106,74 @@ class Owner implements SweepOwner {
     }
   }
 
-  private async onEntry(store: Store, sweepId: string, fields: string[]): Promise<void> {
+  private async onEntry(store: Store, fields: string[]): Promise<void> {
     const e = decodeEvent(fields);
     if (!e) return;
-    let rec = this.recorders.get(e.runId);
-    if (!rec) {
-      // The first event of a run: take it out of the store's queue and mark it running (unless it ended meanwhile).
-      const claimed = await store.sweeps.claim('redis', e.runId).catch(() => null);
-      if (!claimed) return; // not ours, already crashed / re-queued, or a late event of an ended run
-      await store.setStatus(e.runId, { status: 'running' });
-      rec = await openRecorder(store, e.runId, this.log, { remote: true });
-      this.recorders.set(e.runId, rec);
-      this.log(`[${e.runId}] started on worker ${e.worker}`);
+    const key = `${e.runId} ${e.session}`;
+    let target = this.sessions.get(key);
+    if (target === undefined) {
+      target = await this.bindSession(store, e.runId, e.worker);
+      this.sessions.set(key, target);
     }
-    const { verdict, missing } = this.seqs.accept(e.runId, e.seq);
+    const rec = target === null ? undefined : this.recorders.get(target);
+    if (!rec || target === null) return; // not ours, or a late event of a run that ended or crashed
+    const { verdict, missing } = this.seqs.accept(key, e.seq);
     if (verdict === 'duplicate') return;
-    if (verdict === 'gap') this.log(`[${e.runId}] warning: ${missing} event(s) from worker ${e.worker} never arrived before event ${e.seq}.`);
+    if (verdict === 'gap') this.log(`[${target}] warning: ${missing} event(s) from worker ${e.worker} never arrived before event ${e.seq}.`);
     rec.record(e.event);
     if (e.event.type === 'finished') {
-      await this.retire(e.runId);
-      this.log(`[${e.runId}] ${e.event.status}${e.event.reason ? ` (${e.event.reason})` : ''}`);
+      await this.retire(target);
+      this.log(`[${target}] ${e.event.status}${e.event.reason ? ` (${e.event.reason})` : ''}`);
     }
+  }
+
+  /**
+   * The store run a worker's turn at a job writes to (null: ignore it). The first turn writes the job's run.
+   * A second turn means BullMQ handed the job to another worker after the first stopped: the first
+   * turn's run ends crashed, and this turn trains a new attempt of it (a new run), never the same run twice.
+   */
+  private async bindSession(store: Store, jobId: string, worker: string): Promise<string | null> {
+    const previous = this.current.get(jobId);
+    if (previous === undefined) {
+      const claimed = await store.sweeps.claim('redis', jobId).catch(() => null);
+      if (!claimed) return null;
+      await this.begin(store, jobId, jobId, worker);
+      return jobId;
+    }
+    if ((await store.getRun(previous)).status !== 'running') return null;
+    const again = await this.crashAndRetry(store, previous, `its worker stopped and BullMQ gave the job to worker ${worker}`);
+    await store.sweeps.claim('redis', again);
+    await this.begin(store, again, jobId, worker);
+    return again;
+  }
+
+  private async begin(store: Store, runId: string, jobId: string, worker: string): Promise<void> {
+    await store.setStatus(runId, { status: 'running' });
+    this.recorders.set(runId, await openRecorder(store, runId, this.log, { remote: true }));
+    this.current.set(jobId, runId);
+    this.jobOf.set(runId, jobId);
+    this.log(`[${runId}] started on worker ${worker}`);
+  }
+
+  /** The run ends crashed (what it recorded stays) and a new attempt is queued; returns the new run's id. */
+  private async crashAndRetry(store: Store, runId: string, why: string): Promise<string> {
+    await this.retire(runId);
+    await store.setStatus(runId, { status: 'crashed', reason: `${why}; everything it sent until then is kept` });
+    const again = await store.sweeps.retry(runId, 'redis');
+    this.log(`[${runId}] crashed: ${why}; queued again as run ${again.id}.`);
+    return again.id;
   }
 
   private async retire(runId: string): Promise<void> {
     await this.recorders.get(runId)?.close();
     this.recorders.delete(runId);
-    this.seqs.forget(runId);
   }
 
   /** Runs whose job failed without a 'finished' event: a dead or stopped worker (crashed, re-queued) or an error (failed). */
   private async watchJobs(store: Store, sweepId: string): Promise<void> {
     for (const r of await store.sweeps.runs(sweepId, true)) {
       if (r.status !== 'running' && r.status !== 'queued') continue;
-      const job = await this.queue.getJob(r.runId);
+      const job = await this.queue.getJob(this.jobOf.get(r.runId) ?? r.runId);
       if (!job || (await job.getState()) !== 'failed') continue;
       const reason = job.failedReason ?? 'unknown';
       await job.remove();
@@ -140,14 +181,12 @@ class Owner implements SweepOwner {
         this.log(`[${r.runId}] its worker went away before the run started (${reason}); queued again.`);
         continue; // still in the store's queue: addJobs adds a fresh job next turn
       }
-      await this.retire(r.runId);
       if (!isHandBack(reason)) {
+        await this.retire(r.runId);
         await store.setStatus(r.runId, { status: 'failed', error: reason, reason: `the worker failed the job: ${reason}` });
         continue;
       }
-      await store.setStatus(r.runId, { status: 'crashed', reason: `its worker stopped answering (${reason}); everything it sent until then is kept` });
-      const again = await store.sweeps.retry(r.runId, 'redis');
-      this.log(`[${r.runId}] crashed: its worker stopped answering (${reason}); queued again as run ${again.id}.`);
+      await this.crashAndRetry(store, r.runId, `its worker stopped answering (${reason})`);
     }
   }
 }

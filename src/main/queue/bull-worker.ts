@@ -7,6 +7,7 @@
  * it, another worker's stalled check finds the job, and with maxStalledCount 0 the job fails as
  * stalled (never silently restarted), so the owner marks the run crashed and queues a new attempt.
  */
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker, type Job } from 'bullmq';
@@ -42,10 +43,13 @@ export async function startRemoteWorker(o: RemoteWorkerOptions): Promise<RemoteW
   const events: RedisClient = await connectRedis(o.redis);
   const running = new Map<string, EngineHandle>();
   let stopping = false;
+  /** Runs whose job lock was lost: BullMQ fails their job as stalled, and the owner re-queues them. */
+  const handedBack = new Set<string>();
   const wasmThreads = Math.max(1, Math.floor(os.availableParallelism() / o.concurrency));
 
   const processor = async (job: Job<RunJobData>): Promise<{ status: string }> => {
     const { runId, config } = job.data;
+    const session = `${WORKER_TAG}/${randomUUID().slice(0, 8)}`;
     o.log(`[${runId}] taken from the queue`);
     const handle = startRun(config, { runId, dataDir: o.dataDir, checkpointDir: path.join(o.checkpointRoot, runId), wasmThreads });
     running.set(runId, handle);
@@ -53,19 +57,20 @@ export async function startRemoteWorker(o: RemoteWorkerOptions): Promise<RemoteW
     // XADD in event order; ioredis queues commands while reconnecting and resends unanswered ones (the owner drops duplicates by seq).
     let sent: Promise<unknown> = Promise.resolve();
     handle.on((event) => {
-      // Stopped mid-run: no 'finished' goes out; the job fails instead and the owner re-queues the run.
-      if (stopping && event.type === 'finished') return;
-      const fields = encodeEvent({ runId, seq: seq++, worker: WORKER_TAG, event });
+      // Stopped mid-run or lock lost: no 'finished' goes out; the job fails instead and the owner re-queues the run.
+      if ((stopping || handedBack.has(runId)) && event.type === 'finished') return;
+      const fields = encodeEvent({ runId, seq: seq++, worker: WORKER_TAG, session, event });
       sent = sent.then(() => events.xadd(job.data.events, '*', ...Object.entries(fields).flat()));
     });
     try {
       const finished = await handle.done;
       await sent;
       o.log(`[${runId}] ${finished.status}${finished.reason ? ` (${finished.reason})` : ''}`);
-      if (stopping && finished.status === 'cancelled') throw new Error(WORKER_STOPPED);
+      if ((stopping || handedBack.has(runId)) && finished.status === 'cancelled') throw new Error(WORKER_STOPPED);
       return { status: finished.status };
     } finally {
       running.delete(runId);
+      handedBack.delete(runId);
     }
   };
 
@@ -79,7 +84,10 @@ export async function startRemoteWorker(o: RemoteWorkerOptions): Promise<RemoteW
   worker.on('error', (err) => o.log(`worker: ${err.message}`));
   // Our lock is gone: another worker or the owner treats the run as crashed. Stop training it here.
   worker.on('lockRenewalFailed', (jobIds: string[]) => {
-    for (const id of jobIds) running.get(id)?.cancel('this worker lost the job lock (Redis unreachable too long); the run was handed back');
+    for (const id of jobIds) {
+      handedBack.add(id);
+      running.get(id)?.cancel('this worker lost the job lock (Redis unreachable too long); the run was handed back');
+    }
   });
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));

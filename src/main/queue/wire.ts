@@ -23,13 +23,15 @@ export const eventStreamKey = (queue: string, sweepId: string | null): string =>
 export interface StreamedEvent {
   runId: string;
   seq: number;
-  /** Which worker sent it (host:pid), for the run log. */
+  /** Which worker sent it (host:pid), for the log. */
   worker: string;
+  /** One worker's turn at the job: if BullMQ hands the same job to another worker, that turn has another session. */
+  session: string;
   event: EngineEvent;
 }
 
 export function encodeEvent(e: StreamedEvent): Record<string, string> {
-  return { run: e.runId, seq: String(e.seq), worker: e.worker, event: JSON.stringify(e.event) };
+  return { run: e.runId, seq: String(e.seq), worker: e.worker, session: e.session, event: JSON.stringify(e.event) };
 }
 
 /** An XREAD entry's flat field list back to an event; null when it is not one of ours. */
@@ -37,18 +39,18 @@ export function decodeEvent(fields: string[]): StreamedEvent | null {
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]] = fields[i + 1];
   const seq = Number(f.seq);
-  if (!f.run || !Number.isInteger(seq) || seq < 0 || !f.event) return null;
+  if (!f.run || !f.session || !Number.isInteger(seq) || seq < 0 || !f.event) return null;
   let event: unknown;
   try {
     event = JSON.parse(f.event);
   } catch {
     return null;
   }
-  return isEngineEvent(event) ? { runId: f.run, seq, worker: f.worker ?? '?', event } : null;
+  return isEngineEvent(event) ? { runId: f.run, seq, worker: f.worker ?? '?', session: f.session, event } : null;
 }
 
 /**
- * Exactly-once delivery of each run's events on top of an at-least-once stream: an event whose
+ * Exactly-once delivery of each session's events on top of an at-least-once stream: an event whose
  * sequence number was already taken is a duplicate; one past the next expected means events were lost.
  */
 export class SequenceTracker {
