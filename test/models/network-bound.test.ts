@@ -108,6 +108,35 @@ describe('the network bound against the largest Jacobian norm', () => {
   });
 });
 
+describe("PyTorch's x.view(x.size(0), -1): Shape -> Gather -> Unsqueeze -> Concat -> Reshape", () => {
+  it('is folded to a flatten: same layers, same bound and same forward pass as Flatten', () => {
+    const weights = { k: W([3, 2, 3, 3], 51), w: W([4, 48], 52), zero: { dims: [1], data: [0] }, axes: { dims: [1], data: [0] }, minus1: { dims: [1], data: [-1] } };
+    const conv = { op: 'Conv', inputs: ['input', 'k'], outputs: ['c'], name: 'conv', ints: { pads: [1, 1, 1, 1] } };
+    const head = { op: 'Gemm', inputs: ['f', 'w'], outputs: ['y'], name: 'fc', int: { transB: 1 } };
+    const view = writeOnnxModel(dir, 'view.onnx', {
+      inputShape: ['N', 2, 4, 4],
+      outputName: 'y',
+      weights,
+      nodes: [
+        conv,
+        { op: 'Shape', inputs: ['c'], outputs: ['s'] },
+        { op: 'Gather', inputs: ['s', 'zero'], outputs: ['n'], int: { axis: 0 } },
+        { op: 'Unsqueeze', inputs: ['n', 'axes'], outputs: ['n1'] },
+        { op: 'Concat', inputs: ['n1', 'minus1'], outputs: ['shape'], int: { axis: 0 } },
+        { op: 'Reshape', inputs: ['c', 'shape'], outputs: ['f'], name: 'view' },
+        head,
+      ],
+    });
+    const flat = writeOnnxModel(dir, 'flat.onnx', { inputShape: ['N', 2, 4, 4], outputName: 'y', weights, nodes: [conv, { op: 'Flatten', inputs: ['c'], outputs: ['f'] }, head] });
+    const [a, b] = [view, flat].map((f) => analyseModel(openModel(f)));
+    expect(a.unsupported).toEqual([]);
+    expect(a.lipschitz_upper_bound).toBe(b.lipschitz_upper_bound);
+    const x = tf.randomUniform([2, 4, 4, 2], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const [ya, yb] = [view, flat].map((f) => buildForward(inferShapes(openModel(f))).forward(x).arraySync());
+    expect(ya).toEqual(yb);
+  });
+});
+
 describe('unsupported operators are listed, and the bound says what it covers', () => {
   it('a Mish node: listed by type and name; the bound stops at the tensor before it', () => {
     const file = writeOnnxModel(dir, 'mish.onnx', {

@@ -7,6 +7,7 @@ import type { KernelHWIO } from '../../../../shared/bounds.js';
 import { ModelImportError, type ActivationFn, type AutoPad, type GraphNode, type ImportedGraph, type Pads4, type Pair, type UnsupportedOp } from './graph.js';
 import { decodeTensor, toNumber, type DecodedTensor } from './onnx-tensors.js';
 import { foldBatchNorm, foldBias } from './fold.js';
+import { ShapeFolder } from './onnx-shape-ops.js';
 
 type Attrs = Map<string, onnx.IAttributeProto>;
 
@@ -37,13 +38,16 @@ export class OnnxNodeConverter {
   readonly notes: string[] = [];
   private readonly byOutput = new Map<string, GraphNode>();
   private readonly unknown = new Set<string>();
+  private readonly shapes: ShapeFolder;
 
   constructor(
     private readonly file: string,
     private readonly consts: Map<string, DecodedTensor>,
     private outputName: string,
     private readonly consumers: Map<string, number>,
-  ) {}
+  ) {
+    this.shapes = new ShapeFolder(consts);
+  }
 
   finish(): Pick<ImportedGraph, 'nodes' | 'unsupported' | 'notes' | 'outputName'> {
     return { nodes: this.nodes, unsupported: this.unsupported, notes: this.notes, outputName: this.outputName };
@@ -58,6 +62,7 @@ export class OnnxNodeConverter {
     const dyn = ins.filter((x) => x && !this.consts.has(x));
     if (p.domain && p.domain !== 'ai.onnx') return this.skip(op, name, out, `operator of domain '${p.domain}' (only the standard ai.onnx domain is supported)`);
     if (dyn.some((x) => this.unknown.has(x))) return this.skip(op, name, out, `reads the output of an unsupported node, so its input is unknown`);
+    if (this.shapes.fold(op, a, ins, out)) return;
     switch (op) {
       case 'Constant':
         return this.constant(a, name, out);
