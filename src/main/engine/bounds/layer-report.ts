@@ -111,8 +111,8 @@ export const GRAM_ITERATIONS = 6;
 
 /**
  * The Toeplitz bound's strength (issue 14): each iteration doubles the kernel's support, so iteration t costs
- * ~4^t P^3 (P = max channels): 4 iterations up to 128 channels, 2 on wider layers; 0 where the bound does not
- * describe the layer (strided or grouped, see the registry).
+ * ~4^t P^3 (P = max channels): 4 iterations up to 128 channels, 2 on wider layers; 0 where the registry says the
+ * bound does not describe the layer (grouped convolutions).
  */
 export function toeplitzIterationsFor(shape: readonly number[], geometry: LayerGeometry): number {
   if (!applies('toeplitz-norm2toep', geometry)) return 0;
