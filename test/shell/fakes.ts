@@ -6,7 +6,7 @@
 import { EMPTY_HEADLINE, type JsonObject, type LayerBounds, type LayerSpectrum, type RunDetail, type RunLogEntry, type RunStatus, type SeriesResult, type SpectrumQuery, type CertifiedRadii } from '../../src/shared/api.js';
 import type { RunConfig } from '../../src/shared/config.js';
 import type { EngineEvent } from '../../src/shared/events.js';
-import type { EnginePort, EngineRun, NewRun, RunLogLine, StorePort } from '../../src/main/app/ports.js';
+import type { EnginePort, EngineRun, NewRun, ResumePoint, RunLogLine, StorePort } from '../../src/main/app/ports.js';
 
 export class FakeRun implements EngineRun {
   readonly commands: string[] = [];
@@ -22,6 +22,8 @@ export class FakeRun implements EngineRun {
     readonly config: RunConfig,
     /** React to pause/resume/cancel like the worker does (acknowledge with the event). */
     private readonly autoAck = true,
+    /** The checkpoint the run was started from (resumeFromCheckpoint), else null. */
+    readonly resumeFrom: ResumePoint | null = null,
   ) {}
   onEvent(l: (e: EngineEvent) => void) {
     this.listeners.add(l);
@@ -61,8 +63,8 @@ export function finished(status: 'completed' | 'failed' | 'cancelled', reason?: 
 export class FakeEngine implements EnginePort {
   readonly runs: FakeRun[] = [];
   constructor(private readonly autoAck = true) {}
-  start(runId: string, config: RunConfig): EngineRun {
-    const r = new FakeRun(runId, config, this.autoAck);
+  start(runId: string, config: RunConfig, options?: { resumeFrom?: ResumePoint }): EngineRun {
+    const r = new FakeRun(runId, config, this.autoAck, options?.resumeFrom ?? null);
     this.runs.push(r);
     return r;
   }

@@ -233,3 +233,39 @@ describe('the stored log and the list headline', () => {
     await eventually(async () => expect((await store.getRun(runId)).status).toBe('running'));
   });
 });
+
+describe('resuming a crashed run', () => {
+  it('rewinds what came after its last intact checkpoint and starts the engine from it, under the same id', async () => {
+    // A run left 'crashed' by another process: points to step 6, checkpoints at 2 and 4 (the one at 4 intact).
+    const run = await store.createRun({ config: tiny, name: 'crashed elsewhere', status: 'running' });
+    const w = await store.writer(run.id);
+    for (let s = 1; s <= 6; s++) w.scalar('train/loss', s, 1 / s, s / 4);
+    w.scalar('eval/test_acc', 4, 0.5, 1);
+    w.scalar('eval/test_acc', 6, 0.6, 1.5);
+    await w.flush();
+    const dirOf = path.join(storePaths(dir).checkpoints, run.id);
+    mkdirSync(dirOf, { recursive: true });
+    for (const step of [2, 4]) {
+      const file = path.join(dirOf, `step-${step}.slw`);
+      writeFileSync(file, `weights ${step}`);
+      await store.addCheckpoint(run.id, {
+        step,
+        path: file,
+        sha256: createHash('sha256').update(`weights ${step}`).digest('hex'),
+      });
+    }
+    await store.setStatus(run.id, { status: 'crashed', error: 'process 1234 stopped without finishing the run' });
+    expect((await lab.getRun(run.id)).resumableFrom).toBe(4);
+
+    expect(await lab.resumeFromCheckpoint(run.id)).toEqual({ runId: run.id, status: 'running', queuePosition: null });
+    expect(engine.run(run.id).resumeFrom).toMatchObject({ step: 4, path: path.join(dirOf, 'step-4.slw') });
+    const resumed = await lab.getRun(run.id);
+    expect(resumed).toMatchObject({ status: 'running', lastStep: 4, error: null, endedAt: null });
+    const [loss] = (await lab.getSeries({ runIds: [run.id], names: ['train/loss'] })).series;
+    expect(loss.steps).toEqual([1, 2, 3, 4]);
+    expect(resumed.headline).toMatchObject({ testAccuracy: 0.5, evalStep: 4 });
+    expect((await lab.getRunLog(run.id)).entries.map((l) => l.message)).toContain(
+      'resuming from the checkpoint at step 4 (optimiser state restarts)',
+    );
+  });
+});
