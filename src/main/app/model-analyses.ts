@@ -14,6 +14,7 @@ import { certifyImported, loadLabelledSet } from '../engine/models/imported/cert
 import { CertifyError } from '../../shared/certify-math.js';
 import { DatasetError } from '../engine/data/index.js';
 import type { ModelAnalysisStore } from '../store/model-analyses.js';
+import { selectBackend } from '../engine/backends/index.js';
 
 /** The file to open among the uploaded ones: the .onnx file, else model.json (or the only .json). */
 export function mainModelFile(names: string[]): string {
@@ -38,6 +39,8 @@ export class ModelAnalysisControl {
       if (basename(n) !== n || n.startsWith('.')) throw new LabError('bad-request', `Upload file name '${n}' is not a plain file name.`, 'Send the model files by their names only, without folders.');
     }
     const main = mainModelFile(names);
+    // Training runs in worker threads; this process needs a tfjs backend of its own for the operator estimates.
+    await selectBackend('auto');
     const dir = mkdtempSync(join(tmpdir(), 'spectral-lab-model-'));
     try {
       for (const f of upload.files) writeFileSync(join(dir, f.name), Buffer.from(f.base64, 'base64'));
