@@ -28,8 +28,12 @@ describe('gramIterationBound is never below the exact norm', () => {
         for (const precision of PRECISIONS) {
           const r = gramIterationBound(caseKernel(c), e.n, 6, { precision });
           for (let t = 0; t < 6; t++) {
-            expect(r.perIteration[t], `${c.id} n=${e.n} t=${t + 1} ${precision}`).toBeGreaterThanOrEqual(e.circular_s1_exact_fft);
-            expect(relErr(r.perIteration[t], e.gram_iteration_circular_s1[String(t + 1) as '1'] ?? r.perIteration[t])).toBeLessThan(1e-4);
+            expect(r.perIteration[t], `${c.id} n=${e.n} t=${t + 1} ${precision}`).toBeGreaterThanOrEqual(
+              e.circular_s1_exact_fft,
+            );
+            expect(
+              relErr(r.perIteration[t], e.gram_iteration_circular_s1[String(t + 1) as '1'] ?? r.perIteration[t]),
+            ).toBeLessThan(1e-4);
           }
         }
       }
@@ -49,7 +53,11 @@ describe('gramIterationBound is never below the exact norm', () => {
 
 describe('gramIterationBound paths agree', () => {
   it('pruning gives exactly the values of the full computation', () => {
-    for (const [k, n] of [[dominantKernel(), 8], [randomKernel([3, 3, 40, 36], 9), 6], [caseKernel(cases[1]), 5]] as const) {
+    for (const [k, n] of [
+      [dominantKernel(), 8],
+      [randomKernel([3, 3, 40, 36], 9), 6],
+      [caseKernel(cases[1]), 5],
+    ] as const) {
       for (const precision of PRECISIONS) {
         const pruned = gramIterationBound(k, n, 6, { precision, prune: true });
         const full = gramIterationBound(k, n, 6, { precision, prune: false });
@@ -59,10 +67,14 @@ describe('gramIterationBound paths agree', () => {
     }
   });
 
-  it('float32 SIMD and float64 agree to the float32 rounding allowance, float32 above', () => {
-    const k = randomKernel([3, 3, 48, 40], 11);
-    const f32 = gramIterationBound(k, 6, 6, { precision: 'float32' });
-    const f64 = gramIterationBound(k, 6, 6, { precision: 'float64' });
+  // 64 rows and more: the float32 products are split over the helper thread (gram-simd.ts).
+  it.each([
+    [[3, 3, 48, 40], 6],
+    [[3, 3, 72, 66], 4],
+  ] as const)('float32 SIMD and float64 agree to the float32 rounding allowance, float32 above (%j)', (shape, n) => {
+    const k = randomKernel([...shape], 11);
+    const f32 = gramIterationBound(k, n, 6, { precision: 'float32' });
+    const f64 = gramIterationBound(k, n, 6, { precision: 'float64' });
     expect(f32.precision).toBe('float32');
     expect(f64.precision).toBe('float64');
     for (let t = 0; t < 6; t++) {
@@ -75,24 +87,41 @@ describe('gramIterationBound paths agree', () => {
 describe('gram.wat (both variants) within gamma_{C/2+2} of the float64 product', () => {
   for (const fused of [false, true]) {
     it(fused ? 'fused' : 'plain', () => {
-      const made = instantiateKernel('gram', { fused });
+      const W = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => WasmMemory } })
+        .WebAssembly;
+      const memory = new W.Memory({ initial: 1 });
+      const made = instantiateKernel('gram', { fused }, { env: { memory } });
       if (!made) {
         expect(fused, 'the plain variant runs wherever WebAssembly SIMD does').toBe(true);
         return;
       }
-      const gram = made.exports.gram as (re: number, im: number, P: number, C: number, oRe: number, oIm: number) => void;
-      const heap = new Float32Array((made.exports.mem as WasmMemory).buffer);
+      const gram = made.exports.gram as (
+        re: number,
+        im: number,
+        P: number,
+        C: number,
+        oRe: number,
+        oIm: number,
+        a0: number,
+        a1: number,
+      ) => void;
+      const heap = new Float32Array(memory.buffer);
       const [P, C] = [6, 20];
       const src = randomKernel([1, 1, 2 * P, C], 3).data;
       heap.set(Float32Array.from(src), 0);
       const out = 2 * P * C;
-      gram(0, P * C * 4, P, C, out * 4, (out + P * P) * 4);
-      const g = (C / 2 + 2) * 2 ** -24 / (1 - (C / 2 + 2) * 2 ** -24);
+      gram(0, P * C * 4, P, C, out * 4, (out + P * P) * 4, 0, P);
+      const g = ((C / 2 + 2) * 2 ** -24) / (1 - (C / 2 + 2) * 2 ** -24);
       for (let a = 0; a < P; a++) {
         for (let b = 0; b < P; b++) {
           let [re, im, abs] = [0, 0, 0];
           for (let c = 0; c < C; c++) {
-            const [xr, xi, yr, yi] = [heap[a * C + c], heap[P * C + a * C + c], heap[b * C + c], heap[P * C + b * C + c]];
+            const [xr, xi, yr, yi] = [
+              heap[a * C + c],
+              heap[P * C + a * C + c],
+              heap[b * C + c],
+              heap[P * C + b * C + c],
+            ];
             re += xr * yr + xi * yi;
             im += xi * yr - xr * yi;
             abs += Math.hypot(xr, xi) * Math.hypot(yr, yi);
@@ -105,21 +134,27 @@ describe('gram.wat (both variants) within gamma_{C/2+2} of the float64 product',
   }
 });
 
-describe('gram.wat gram64 (the Toeplitz bound\'s float64 Grams)', () => {
-  it('gives frequencyGram\'s M^H M to float64 rounding, odd sizes padded', async () => {
+describe("gram.wat gram64 (the Toeplitz bound's float64 Grams)", () => {
+  it("gives frequencyGram's M^H M to float64 rounding, odd sizes padded", async () => {
     const { float64ColumnGram } = await import('../../src/main/engine/bounds/methods/gram-simd.js');
     const { frequencyGram, frequencyMatrices } = await import('../../src/main/engine/bounds/numerics/fft2.js');
-    const fm = frequencyMatrices(randomKernel([3, 3, 5, 7], 13), 5, 5);
-    const simd = float64ColumnGram(fm);
-    expect(simd, 'WebAssembly SIMD runs under the test runner').not.toBeNull();
-    const C = fm.cols;
-    const [re, im, re2, im2] = [0, 0, 0, 0].map(() => new Float64Array(C * C));
-    for (let f = 0; f < fm.count; f++) {
-      simd!(f, re, im);
-      frequencyGram(fm, f, 'cols', re2, im2);
-      for (let j = 0; j < C * C; j++) {
-        expect(Math.abs(re[j] - re2[j])).toBeLessThan(1e-13);
-        expect(Math.abs(im[j] - im2[j])).toBeLessThan(1e-13);
+    // 70 columns: the float64 products are split over the helper thread too.
+    for (const shape of [
+      [3, 3, 5, 7],
+      [3, 3, 9, 70],
+    ] as const) {
+      const fm = frequencyMatrices(randomKernel([...shape], 13), 5, 5);
+      const simd = float64ColumnGram(fm);
+      expect(simd, 'WebAssembly SIMD runs under the test runner').not.toBeNull();
+      const C = fm.cols;
+      const [re, im, re2, im2] = [0, 0, 0, 0].map(() => new Float64Array(C * C));
+      for (let f = 0; f < fm.count; f++) {
+        simd!(f, re, im);
+        frequencyGram(fm, f, 'cols', re2, im2);
+        for (let j = 0; j < C * C; j++) {
+          expect(Math.abs(re[j] - re2[j])).toBeLessThan(1e-13);
+          expect(Math.abs(im[j] - im2[j])).toBeLessThan(1e-13);
+        }
       }
     }
   });

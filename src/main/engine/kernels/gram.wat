@@ -18,7 +18,9 @@
 ;; Variant (kernels/index.ts): relaxed_madd / relaxed_nmadd are lowered to mul + add / sub where relaxed SIMD is
 ;; off.
 (module
-  (memory (export "mem") 1)
+  ;; The memory is imported so that a helper thread can share it (the shared variant, kernels/index.ts): each thread
+  ;; computes its own range of rows [a0, a1) of the same product (gram-simd.ts).
+  (import "env" "memory" (memory 0))
 
   ;; The sum of the four lanes of v, in the order the rounding analysis assumes.
   (func $lanes (param $v v128) (result f32)
@@ -76,10 +78,12 @@
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $next))))
 
-  ;; gram(re, im, P, C, outRe, outIm): Z = A A^H, computed in 2 x 2 blocks of rows (a, a + 1) x (b, b + 1) with
+  ;; gram(re, im, P, C, outRe, outIm, a0, a1): rows [a0, a1) (even bounds) of Z = A A^H, computed in 2 x 2 blocks
+  ;; of rows (a, a + 1) x (b, b + 1) with
   ;; b <= a; an off-diagonal block also writes its conjugate-transposed mirror (Z is Hermitian).
   (func $gram (export "gram")
     (param $re i32) (param $im i32) (param $P i32) (param $C i32) (param $outRe i32) (param $outIm i32)
+    (param $a0 i32) (param $a1 i32)
     (local $a i32) (local $b i32) (local $cc i32) (local $rowBytes i32)
     ;; real (p) and imaginary (q) parts of rows a, a + 1 and b, b + 1
     (local $pa0 i32) (local $pa1 i32) (local $pb0 i32) (local $pb1 i32)
@@ -93,9 +97,9 @@
     (local $z10r f32) (local $z10i f32) (local $z11r f32) (local $z11i f32)
     (local.set $rowBytes (i32.mul (local.get $C) (i32.const 4)))
     (local.set $imOff (i32.sub (local.get $im) (local.get $re)))
-    (local.set $a (i32.const 0))
+    (local.set $a (local.get $a0))
     (block $rows_done (loop $rows
-      (br_if $rows_done (i32.ge_u (local.get $a) (local.get $P)))
+      (br_if $rows_done (i32.ge_u (local.get $a) (local.get $a1)))
       (local.set $pa0 (i32.add (local.get $re) (i32.mul (local.get $a) (local.get $rowBytes))))
       (local.set $pa1 (i32.add (local.get $pa0) (local.get $rowBytes)))
       (local.set $qa0 (i32.add (local.get $pa0) (local.get $imOff)))
@@ -172,10 +176,11 @@
       (local.set $a (i32.add (local.get $a) (i32.const 2)))
       (br $rows))))
 
-  ;; gram64(re, im, P, C, outRe, outIm): the same product on float64 data (P even, C a multiple of 2; per lane C
+  ;; gram64(re, im, P, C, outRe, outIm, a0, a1): the same product on float64 data (P even, C a multiple of 2; per lane C
   ;; multiply-adds, then one lane sum: error gamma_{C+1}), for the float64 path of the Toeplitz bound.
   (func $gram64 (export "gram64")
     (param $re i32) (param $im i32) (param $P i32) (param $C i32) (param $outRe i32) (param $outIm i32)
+    (param $a0 i32) (param $a1 i32)
     (local $a i32) (local $b i32) (local $cc i32) (local $rowBytes i32)
     ;; real (p) and imaginary (q) parts of rows a, a + 1 and b, b + 1
     (local $pa0 i32) (local $pa1 i32) (local $pb0 i32) (local $pb1 i32)
@@ -189,9 +194,9 @@
     (local $z10r f64) (local $z10i f64) (local $z11r f64) (local $z11i f64)
     (local.set $rowBytes (i32.mul (local.get $C) (i32.const 8)))
     (local.set $imOff (i32.sub (local.get $im) (local.get $re)))
-    (local.set $a (i32.const 0))
+    (local.set $a (local.get $a0))
     (block $rows_done (loop $rows
-      (br_if $rows_done (i32.ge_u (local.get $a) (local.get $P)))
+      (br_if $rows_done (i32.ge_u (local.get $a) (local.get $a1)))
       (local.set $pa0 (i32.add (local.get $re) (i32.mul (local.get $a) (local.get $rowBytes))))
       (local.set $pa1 (i32.add (local.get $pa0) (local.get $rowBytes)))
       (local.set $qa0 (i32.add (local.get $pa0) (local.get $imOff)))

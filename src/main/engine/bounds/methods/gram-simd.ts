@@ -4,14 +4,18 @@
  * frequency; 4-wide float32 lanes do several times more per second than V8's scalar float64 loop. Every float32
  * rounding is accounted for by gramEnclosure (gram-iteration.ts), so the bound stays guaranteed.
  */
+import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
 import { instantiateFastest, type WasmMemory } from '../../kernels/index.js';
 import type { FrequencyMatrices } from '../numerics/fft2.js';
 import type { GramSquarer } from './gram-iteration.js';
 
+/** Z = A A^H (gram.wat's layout, byte offsets), all P rows. */
+type Product = (re: number, im: number, P: number, C: number, outRe: number, outIm: number) => void;
+
 interface GramKernel {
-  gram: (re: number, im: number, P: number, C: number, outRe: number, outIm: number) => void;
+  gram: Product;
   /** The same on float64 data (C even). */
-  gram64: (re: number, im: number, P: number, C: number, outRe: number, outIm: number) => void;
+  gram64: Product;
   /** Sum of squares in float64 of n float32 values (n a multiple of 4) at byte offset p. */
   sumsq: (p: number, n: number) => number;
   /** Multiply n float32 values at p by a power of two. */
@@ -21,16 +25,68 @@ interface GramKernel {
 
 let kernel: GramKernel | null | undefined;
 
+/**
+ * A second core for the products: a helper thread with its own instance of the module on the same shared memory
+ * computes the rows [s, P) while the caller computes [0, s) (command-thread.ts; the caller stays synchronous).
+ * Row a costs ~a, so s = P / sqrt(2) halves the work. The args travel in a shared Int32Array.
+ */
+const SETUP = `
+const ex = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
+const args = new Int32Array(workerData.args);
+`;
+const BODY = `
+(arg === 0 ? ex.gram : ex.gram64)(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7]);
+`;
+/** Below this many rows a product takes well under a millisecond: not worth a thread hand-off. */
+const SPLIT_ROWS = 64;
+
+type RowProduct = (re: number, im: number, P: number, C: number, outRe: number, outIm: number, a0: number, a1: number) => void;
+
+function splitOverHelper(fn: RowProduct, which: 0 | 1, helper: { thread: CommandThread | null; args: Int32Array }): Product {
+  return (re, im, P, C, outRe, outIm) => {
+    const t = helper.thread;
+    if (!t || P < SPLIT_ROWS) return fn(re, im, P, C, outRe, outIm, 0, P);
+    const s = Math.round(P / Math.SQRT2 / 2) * 2;
+    helper.args.set([re, im, P, C, outRe, outIm, s, P]);
+    sendCommand(t, which);
+    fn(re, im, P, C, outRe, outIm, 0, s);
+    // The first command also waits for the thread to start (far longer on a loaded machine).
+    if (awaitCommand(t, 60_000) !== 'done') {
+      helper.thread = null; // a failed or stalled helper is not reused; its rows are computed here
+      fn(re, im, P, C, outRe, outIm, s, P);
+    }
+  };
+}
+
+interface WasmMemoryApi {
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+}
+
 /** The compiled kernel, or null where WebAssembly SIMD is unavailable (the float64 JS path is used then). */
 export function gramKernel(): GramKernel | null {
   if (kernel !== undefined) return kernel;
-  const wasm = instantiateFastest('gram', false);
-  if (!wasm) return (kernel = null);
-  const ex = wasm.exports;
-  return (kernel = {
-    gram: ex.gram as GramKernel['gram'], gram64: ex.gram64 as GramKernel['gram64'], sumsq: ex.sumsq as GramKernel['sumsq'], scale: ex.scale as GramKernel['scale'],
-    memory: ex.mem as WasmMemory,
-  });
+  const W = (globalThis as unknown as { WebAssembly?: WasmMemoryApi }).WebAssembly;
+  for (const shared of typeof SharedArrayBuffer !== 'undefined' ? [true, false] : [false]) {
+    let memory: WasmMemory;
+    try {
+      memory = new W!.Memory(shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 });
+    } catch {
+      continue;
+    }
+    const wasm = instantiateFastest('gram', shared, { env: { memory } });
+    if (!wasm) continue;
+    const ex = wasm.exports;
+    const args = new Int32Array(new SharedArrayBuffer(32));
+    const helper = { thread: shared ? startCommandThread(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null, args };
+    return (kernel = {
+      gram: splitOverHelper(ex.gram as RowProduct, 0, helper),
+      gram64: splitOverHelper(ex.gram64 as RowProduct, 1, helper),
+      sumsq: ex.sumsq as GramKernel['sumsq'],
+      scale: ex.scale as GramKernel['scale'],
+      memory,
+    });
+  }
+  return (kernel = null);
 }
 
 const U32 = 2 ** -24;
