@@ -198,11 +198,6 @@ export class LabService implements LabApi {
         const owner = `process ${stored.pid ?? '?'}${stored.host ? ` on ${stored.host}` : ''}`;
         throw new LabError('conflict', `Run ${runId} is ${stored.status} in another ${owner}.`, 'Cancel it where it runs; if that process is gone, the run is marked cancelled or crashed within a few seconds.');
       }
-      if (stored.status === 'queued' || stored.status === 'running' || stored.status === 'paused') {
-        // Another process (another app, serve, or a script) owns it, and not through a run lock this one can reach.
-        const owner = `process ${stored.pid ?? '?'}${stored.host ? ` on ${stored.host}` : ''}`;
-        throw new LabError('conflict', `Run ${runId} is ${stored.status} in another ${owner}.`, 'Cancel it where it runs; if that process is gone, the run is marked cancelled or crashed within a few seconds.');
-      }
       throw new LabError('conflict', `Run ${runId} is ${stored.status}; only running, paused or queued runs can be cancelled.`, 'Nothing to do: the run has already ended.');
     }
     run.handle?.cancel('cancelled by the user');
