@@ -12,7 +12,7 @@ import { LabError, type LabEvent } from '../../src/shared/api.js';
 import type { EngineEvent } from '../../src/shared/events.js';
 import { LabService } from '../../src/main/app/service.js';
 import { SqliteStorePort } from '../../src/main/app/store-adapter.js';
-import { openStore, storePaths, type Store } from '../../src/main/store/index.js';
+import { openStore, recordEngineEvent, storePaths, type Store } from '../../src/main/store/index.js';
 import { FakeEngine, finished } from './fakes.js';
 
 const v = 1;
@@ -267,5 +267,17 @@ describe('resuming a crashed run', () => {
     expect((await lab.getRunLog(run.id)).entries.map((l) => l.message)).toContain(
       'resuming from the checkpoint at step 4 (optimiser state restarts)',
     );
+  });
+});
+
+describe('pause recorded by any host', () => {
+  it("a worker's paused / resumed events are stored, as the CLI and other processes record them", async () => {
+    const run = await store.createRun({ config: tiny, status: 'running' });
+    const sink = store.eventSink(await store.writer(run.id));
+    await recordEngineEvent(sink, { type: 'paused', v, step: 3 });
+    expect((await store.getRun(run.id)).status).toBe('paused');
+    await recordEngineEvent(sink, { type: 'resumed', v, step: 3 });
+    expect((await store.getRun(run.id)).status).toBe('running');
+    expect((await store.runLog(run.id)).map((l) => l.message)).toEqual(['paused after step 3', 'resumed after step 3']);
   });
 });

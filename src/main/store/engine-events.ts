@@ -129,7 +129,12 @@ export async function recordEngineEvent(sink: EngineEventSink, event: EngineEven
     case 'finished':
       await w.finish(event.status, event.status === 'failed' ? { error: event.reason ?? 'failed', reason: event.reason } : { reason: event.reason });
       return;
+    case 'paused':
+    case 'resumed':
+      // Stored like every other state (records.ts RUN_TRANSITIONS), so any process reading the store sees it.
+      await w.setStatus({ status: event.type === 'paused' ? 'paused' : 'running' });
+      return;
     default:
-      return; // progress, pause/resume and logs are live-only
+      return; // progress is live-only; log lines go to the run log through sink.log
   }
 }
