@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
   sweep: { summary: 'expand a sweep file (grid / random) into queued runs; --run trains them, --redis sends them to workers', load: () => import('./sweep.js') },
   queue: { summary: 'the persistent run queue: list, run, cancel, move, retry', load: () => import('./queue.js') },
   worker: { summary: 'train runs taken from a BullMQ queue on Redis (workers on other machines)', load: () => import('./worker.js') },
+  reproduce: { summary: "reproduce the paper's experiments as runs in the store; tables and figures into docs/results/", load: () => import('./reproduce.js') },
 };
 
 function usage(): string {
