@@ -176,10 +176,14 @@ describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () =>
       const plotted = await pointCount(page, id);
       const save = async (kind: string) => {
         const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=${id}-export-${kind}]`)]);
-        expect(download.suggestedFilename()).toBe(`training-loss.${kind}`);
+        // File names carry the compared runs' names and the metric (issue 10), in the order Compare lists them.
+        const name = download.suggestedFilename();
+        expect(name).toMatch(new RegExp(`^e2e-(quick-mnist|baseline-to-cancel)-e2e-(quick-mnist|baseline-to-cancel)_train-loss\\.${kind}$`));
+        expect(name).toContain('quick-mnist');
+        expect(name).toContain('baseline-to-cancel');
         return readFileSync((await download.path()) as string);
       };
-      const csv = save('csv').then((b) => b.toString('utf8').trim().split('\n'));
+      const csv = save('csv').then((b) => b.toString('utf8').trim().split(/\r?\n/)); // RFC 4180 rows end in CRLF
       const lines = await csv;
       expect(lines[0]).toBe('series,role,step,loss');
       const lineRows = lines.slice(1).filter((l) => l.split(',').at(-3) === 'line' && l.split(',').at(-1) !== '');
