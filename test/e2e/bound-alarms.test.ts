@@ -155,7 +155,11 @@ async function writeRun(dataDir: string, name: string, inject: boolean): Promise
           accPairwise: radii.filter((r) => r >= eps).length / 500,
         })),
         pgd: [0.1, 0.3].map((eps) => ({ eps, acc: Math.min(0.88, radii.filter((r) => r >= eps).length / 500 + 0.1) })),
-        radii: { lipschitz: Array.from(sortRadii(radii)) },
+        radii: {
+          lipschitz: Array.from(sortRadii(radii)),
+          // PGD's first breaking radius on a grid of 0.1 steps (above each certified radius), top 0.6.
+          pgd: Array.from(sortRadii(radii.map((r) => (r === 0 ? 0 : Math.min(0.6, Math.ceil((r + 0.05) * 10) / 10))))),
+        },
       });
     }
     await w.finish('completed');
@@ -261,6 +265,8 @@ describe.skipIf(!HAVE_CHROMIUM)('bound views on a strided-layer run (issue 10)',
     expect(Number(await page.getAttribute('[data-testid=chart-certified-wrap]', 'data-curve-points'))).toBeGreaterThan(
       20,
     );
+    // PGD's empirical step curve from its stored breaking radii: a drop at each grid radius, ending at the grid's top.
+    expect(Number(await page.getAttribute('[data-testid=chart-certified-wrap]', 'data-pgd-points'))).toBeGreaterThan(8);
     await page.emulateMedia({ colorScheme: 'dark' });
     await shoot(page, 'registry-run-dark');
     await page.emulateMedia({ colorScheme: 'light' });
