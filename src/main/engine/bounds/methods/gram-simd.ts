@@ -16,6 +16,8 @@ interface GramKernel {
   gram: Product;
   /** The same on float64 data (C even). */
   gram64: Product;
+  /** The real Gram X X^T of a float64 P x C matrix (P, C even). */
+  rgram64: (x: number, P: number, C: number, out: number) => void;
   /** Sum of squares in float64 of n float32 values (n a multiple of 4) at byte offset p. */
   sumsq: (p: number, n: number) => number;
   /** Multiply n float32 values at p by a power of two. */
@@ -35,25 +37,28 @@ const ex = new WebAssembly.Instance(workerData.module, { env: { memory: workerDa
 const args = new Int32Array(workerData.args);
 `;
 const BODY = `
-(arg === 0 ? ex.gram : ex.gram64)(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7]);
+if (arg === 2) ex.rgram64(args[0], args[1], args[2], args[3], args[4], args[5]);
+else (arg === 0 ? ex.gram : ex.gram64)(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7]);
 `;
 /** Below this many rows a product takes well under a millisecond: not worth a thread hand-off. */
 const SPLIT_ROWS = 64;
 
-type RowProduct = (re: number, im: number, P: number, C: number, outRe: number, outIm: number, a0: number, a1: number) => void;
+/** A kernel export taking its operands, then the row range [a0, a1). */
+type RowProduct = (...operandsThenRows: number[]) => void;
 
-function splitOverHelper(fn: RowProduct, which: 0 | 1, helper: { thread: CommandThread | null; args: Int32Array }): Product {
-  return (re, im, P, C, outRe, outIm) => {
+/** Run fn(...operands, 0, P) as two row ranges, the second on the helper (command `which` of BODY). */
+function splitOverHelper(fn: RowProduct, which: 0 | 1 | 2, helper: { thread: CommandThread | null; args: Int32Array }) {
+  return (operands: number[], P: number): void => {
     const t = helper.thread;
-    if (!t || P < SPLIT_ROWS) return fn(re, im, P, C, outRe, outIm, 0, P);
+    if (!t || P < SPLIT_ROWS) return fn(...operands, 0, P);
     const s = Math.round(P / Math.SQRT2 / 2) * 2;
-    helper.args.set([re, im, P, C, outRe, outIm, s, P]);
+    helper.args.set([...operands, s, P]);
     sendCommand(t, which);
-    fn(re, im, P, C, outRe, outIm, 0, s);
+    fn(...operands, 0, s);
     // The first command also waits for the thread to start (far longer on a loaded machine).
     if (awaitCommand(t, 60_000) !== 'done') {
       helper.thread = null; // a failed or stalled helper is not reused; its rows are computed here
-      fn(re, im, P, C, outRe, outIm, s, P);
+      fn(...operands, s, P);
     }
   };
 }
@@ -78,9 +83,11 @@ export function gramKernel(): GramKernel | null {
     const ex = wasm.exports;
     const args = new Int32Array(new SharedArrayBuffer(32));
     const helper = { thread: shared ? startCommandThread(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null, args };
+    const [gram, gram64, rgram64] = (['gram', 'gram64', 'rgram64'] as const).map((name, j) => splitOverHelper(ex[name] as RowProduct, j as 0 | 1 | 2, helper));
     return (kernel = {
-      gram: splitOverHelper(ex.gram as RowProduct, 0, helper),
-      gram64: splitOverHelper(ex.gram64 as RowProduct, 1, helper),
+      gram: (re, im, P, C, outRe, outIm) => gram([re, im, P, C, outRe, outIm], P),
+      gram64: (re, im, P, C, outRe, outIm) => gram64([re, im, P, C, outRe, outIm], P),
+      rgram64: (x, P, C, out) => rgram64([x, P, C, out], P),
       sumsq: ex.sumsq as GramKernel['sumsq'],
       scale: ex.scale as GramKernel['scale'],
       memory,
@@ -172,4 +179,27 @@ export function float64ColumnGram(fm: FrequencyMatrices): ((f: number, re: Float
       im.set(heap.subarray(zIm + a * P, zIm + a * P + C), a * C);
     }
   };
+}
+
+/**
+ * G = X X^T (n x n, both triangles) of the row-major float64 n x m matrix X in float64 SIMD on two cores, as
+ * blas64.gram64 computes it (same sums in another order, within the same gamma_m error bound), or null where
+ * WebAssembly SIMD is unavailable. For the certified F4 (f4-certified.ts), whose cost is these Grams.
+ */
+export function realGram64(X: Float64Array, n: number, m: number): Float64Array | null {
+  const k = gramKernel();
+  if (!k) return null;
+  const [P, C] = [roundUp(n, 2), roundUp(m, 2)];
+  const bytesX = P * C * 8;
+  const need = bytesX + P * P * 8;
+  const have = k.memory.buffer.byteLength;
+  if (have < need) k.memory.grow(Math.ceil((need - have) / 65536));
+  const heap = new Float64Array(k.memory.buffer);
+  heap.fill(0, 0, P * C);
+  if (C === m) heap.set(X.subarray(0, n * m), 0);
+  else for (let r = 0; r < n; r++) heap.set(X.subarray(r * m, r * m + m), r * C);
+  k.rgram64(0, P, C, bytesX);
+  const G = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) G.set(heap.subarray(bytesX / 8 + r * P, bytesX / 8 + r * P + n), r * n);
+  return G;
 }

@@ -189,6 +189,8 @@ export function scaledGram(
   cols: number,
   side: 'rows' | 'cols' | 'smaller' = 'smaller',
   scale = powerOfTwoScale(M),
+  /** X X^T of a row-major n x m X; any summation order keeps the gamma_m bound (e.g. a SIMD kernel). */
+  product: (X: Float64Array, n: number, m: number) => Float64Array = gram64,
 ): ScaledGram {
   const useRows = side === 'rows' || (side === 'smaller' && rows <= cols);
   const X = useRows ? M.map((x) => x * scale) : transpose64(M, rows, cols).map((x) => x * scale);
@@ -197,7 +199,7 @@ export function scaledGram(
   let frob = 0;
   for (let j = 0; j < X.length; j++) frob += X[j] * X[j];
   // The computed sum of squares may round low by at most gamma_{rc} relative.
-  return { G: gram64(X, n, m), n, m, frobUp: frob / (1 - gamma(X.length + 1)), scale };
+  return { G: product(X, n, m), n, m, frobUp: frob / (1 - gamma(X.length + 1)), scale };
 }
 
 /**
