@@ -4,7 +4,7 @@
  */
 import { shallowRef } from 'vue';
 
-export type RouteName = 'new' | 'runs' | 'run' | 'compare' | 'bounds' | 'models' | 'not-found';
+export type RouteName = 'new' | 'runs' | 'run' | 'compare' | 'bounds' | 'models' | 'sweeps' | 'not-found';
 
 export interface Route {
   name: RouteName;
@@ -21,6 +21,7 @@ const PATTERNS: { name: RouteName; re: RegExp }[] = [
   { name: 'compare', re: /^\/compare$/ },
   { name: 'bounds', re: /^\/bounds(?:\/([^/]+))?$/ },
   { name: 'models', re: /^\/models$/ },
+  { name: 'sweeps', re: /^\/sweeps(?:\/([^/]+))?$/ },
 ];
 
 export function parseHash(hash: string): Route {
