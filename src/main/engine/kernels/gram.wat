@@ -46,7 +46,8 @@
     (f32.store (i32.add (local.get $outRe) (local.get $at)) (local.get $re))
     (f32.store (i32.add (local.get $outIm) (local.get $at)) (local.get $im)))
 
-  ;; sumsq(p, n): the sum of squares of n float32 values at p (n a multiple of 4) in float64. Each square of a float32 is
+  ;; sumsq(p, n): the sum of squares of n float32 values at p (n a multiple of 4) in float64. Each square of a float32
+  ;; is
   ;; exact in float64 (48 significant bits); only the sums round, in four lanes: the error of a float64 sum of n terms.
   (func $sumsq (export "sumsq") (param $p i32) (param $n i32) (result f64)
     (local $end i32) (local $v v128) (local $lo v128) (local $hi v128) (local $acc0 v128) (local $acc1 v128)
@@ -152,9 +153,11 @@
         (local.set $z11r (call $lanes (local.get $r11))) (local.set $z11i (call $lanes (local.get $i11)))
         (call $put (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $a) (local.get $b)
           (local.get $z00r) (local.get $z00i))
-        (call $put (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $a) (i32.add (local.get $b) (i32.const 1))
+        (call $put (local.get $outRe) (local.get $outIm) (local.get $P)
+          (local.get $a) (i32.add (local.get $b) (i32.const 1))
           (local.get $z01r) (local.get $z01i))
-        (call $put (local.get $outRe) (local.get $outIm) (local.get $P) (i32.add (local.get $a) (i32.const 1)) (local.get $b)
+        (call $put (local.get $outRe) (local.get $outIm) (local.get $P)
+          (i32.add (local.get $a) (i32.const 1)) (local.get $b)
           (local.get $z10r) (local.get $z10i))
         (call $put (local.get $outRe) (local.get $outIm) (local.get $P)
           (i32.add (local.get $a) (i32.const 1)) (i32.add (local.get $b) (i32.const 1))
@@ -164,9 +167,11 @@
           (then
             (call $put (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $b) (local.get $a)
               (local.get $z00r) (f32.neg (local.get $z00i)))
-            (call $put (local.get $outRe) (local.get $outIm) (local.get $P) (i32.add (local.get $b) (i32.const 1)) (local.get $a)
+            (call $put (local.get $outRe) (local.get $outIm) (local.get $P)
+              (i32.add (local.get $b) (i32.const 1)) (local.get $a)
               (local.get $z01r) (f32.neg (local.get $z01i)))
-            (call $put (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $b) (i32.add (local.get $a) (i32.const 1))
+            (call $put (local.get $outRe) (local.get $outIm) (local.get $P)
+              (local.get $b) (i32.add (local.get $a) (i32.const 1))
               (local.get $z10r) (f32.neg (local.get $z10i)))
             (call $put (local.get $outRe) (local.get $outIm) (local.get $P)
               (i32.add (local.get $b) (i32.const 1)) (i32.add (local.get $a) (i32.const 1))
@@ -249,9 +254,11 @@
         (local.set $z11r (call $lanes64 (local.get $r11))) (local.set $z11i (call $lanes64 (local.get $i11)))
         (call $put64 (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $a) (local.get $b)
           (local.get $z00r) (local.get $z00i))
-        (call $put64 (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $a) (i32.add (local.get $b) (i32.const 1))
+        (call $put64 (local.get $outRe) (local.get $outIm) (local.get $P)
+          (local.get $a) (i32.add (local.get $b) (i32.const 1))
           (local.get $z01r) (local.get $z01i))
-        (call $put64 (local.get $outRe) (local.get $outIm) (local.get $P) (i32.add (local.get $a) (i32.const 1)) (local.get $b)
+        (call $put64 (local.get $outRe) (local.get $outIm) (local.get $P)
+          (i32.add (local.get $a) (i32.const 1)) (local.get $b)
           (local.get $z10r) (local.get $z10i))
         (call $put64 (local.get $outRe) (local.get $outIm) (local.get $P)
           (i32.add (local.get $a) (i32.const 1)) (i32.add (local.get $b) (i32.const 1))
@@ -261,9 +268,11 @@
           (then
             (call $put64 (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $b) (local.get $a)
               (local.get $z00r) (f64.neg (local.get $z00i)))
-            (call $put64 (local.get $outRe) (local.get $outIm) (local.get $P) (i32.add (local.get $b) (i32.const 1)) (local.get $a)
+            (call $put64 (local.get $outRe) (local.get $outIm) (local.get $P)
+              (i32.add (local.get $b) (i32.const 1)) (local.get $a)
               (local.get $z01r) (f64.neg (local.get $z01i)))
-            (call $put64 (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $b) (i32.add (local.get $a) (i32.const 1))
+            (call $put64 (local.get $outRe) (local.get $outIm) (local.get $P)
+              (local.get $b) (i32.add (local.get $a) (i32.const 1))
               (local.get $z10r) (f64.neg (local.get $z10i)))
             (call $put64 (local.get $outRe) (local.get $outIm) (local.get $P)
               (i32.add (local.get $b) (i32.const 1)) (i32.add (local.get $a) (i32.const 1))
@@ -314,7 +323,8 @@
           (call $lanes64 (local.get $s01)))
         (call $rput (local.get $out) (local.get $P) (i32.add (local.get $a) (i32.const 1)) (local.get $b)
           (call $lanes64 (local.get $s10)))
-        (call $rput (local.get $out) (local.get $P) (i32.add (local.get $a) (i32.const 1)) (i32.add (local.get $b) (i32.const 1))
+        (call $rput (local.get $out) (local.get $P)
+          (i32.add (local.get $a) (i32.const 1)) (i32.add (local.get $b) (i32.const 1))
           (call $lanes64 (local.get $s11)))
         (if (i32.lt_u (local.get $b) (local.get $a))
           (then
@@ -323,7 +333,8 @@
               (call $lanes64 (local.get $s01)))
             (call $rput (local.get $out) (local.get $P) (local.get $b) (i32.add (local.get $a) (i32.const 1))
               (call $lanes64 (local.get $s10)))
-            (call $rput (local.get $out) (local.get $P) (i32.add (local.get $b) (i32.const 1)) (i32.add (local.get $a) (i32.const 1))
+            (call $rput (local.get $out) (local.get $P)
+              (i32.add (local.get $b) (i32.const 1)) (i32.add (local.get $a) (i32.const 1))
               (call $lanes64 (local.get $s11)))))
         (local.set $b (i32.add (local.get $b) (i32.const 2)))
         (br $cols)))
@@ -332,6 +343,8 @@
 
   (func $rput (param $out i32) (param $P i32) (param $a i32) (param $b i32) (param $v f64)
     (f64.store
-      (i32.add (local.get $out) (i32.mul (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 8)))
+      (i32.add
+        (local.get $out)
+        (i32.mul (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 8)))
       (local.get $v)))
 )
