@@ -375,12 +375,12 @@ export class LabService implements LabApi {
     if (!from) {
       throw new LabError('conflict', `Run ${runId} has no intact checkpoint to resume from.`, 'Start a new experiment from this run (checkpoints.enabled must be on for a run to be resumable).');
     }
-    await this.live.get(runId)?.writes; // 'running' is stored (ended_at, error cleared) before the answer
     this.queue.assertCanStartNow();
     await this.opts.store.rewindRun(runId, from.step);
     await this.opts.store.appendLog(runId, [{ level: 'info', step: from.step, message: `resuming from the checkpoint at step ${from.step} (optimiser state restarts)` }]);
     this.live.set(runId, { config: r.data, resumeFrom: from, handle: null, writes: Promise.resolve(), events: Promise.resolve(), status: stored.status, progress: null, stepsPerEpoch: null, backend: null });
     const placed = this.queue.submit(runId, false);
+    await this.live.get(runId)?.writes; // 'running' is stored (ended_at, error cleared) before the answer
     return { runId, ...placed };
   }
 
