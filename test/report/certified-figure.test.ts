@@ -79,7 +79,7 @@ describe('the report draws certified accuracy from stored radii', () => {
       await recordEngineEvent({ writer: w, addCheckpoint: async () => undefined }, ev);
       await w.close();
     }
-    data = await collectReportData(store, [withRadii, old], { budget: 1000, series: [] });
+    data = await collectReportData(store, [withRadii, old], { budget: 1000, series: [], times: false, boundHistory: false });
   });
   afterAll(async () => {
     logits?.dispose();
