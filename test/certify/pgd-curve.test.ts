@@ -52,7 +52,8 @@ describe('pgdCurve', () => {
       }
     });
     expect(checked).toBeGreaterThan(15);
-    for (const g of grid) expect(curve.accuracyAt(g)).toBe(Array.from(curve.firstBreak).filter((f) => f > g).length / n);
+    for (const g of grid)
+      expect(curve.accuracyAt(g)).toBe(Array.from(curve.firstBreak).filter((f) => f > g).length / n);
 
     const stored = pgdStoredRadii(curve);
     const certified = sortRadii(exact);
@@ -70,7 +71,9 @@ describe('pgdCurve', () => {
   it('refuses a grid that is not ascending radii > 0', async () => {
     const x = tf.zeros([1, 1, 1, D]) as tf.Tensor4D;
     const forward = (v: tf.Tensor4D) => tf.reshape(v, [1, D]).slice([0, 0], [1, C]) as tf.Tensor2D;
-    await expect(pgdCurve(forward, x, Uint8Array.of(0), [0.2, 0.1], { steps: 2, seed: 0 })).rejects.toThrow(/ascending radii > 0/);
+    await expect(pgdCurve(forward, x, Uint8Array.of(0), [0.2, 0.1], { steps: 2, seed: 0 })).rejects.toThrow(
+      /ascending radii > 0/,
+    );
     x.dispose();
   });
 });

@@ -24,7 +24,17 @@ const N = 60;
 
 function evalEvent(step: number, radii: EvalEvent['radii'], acc: number): EngineEvent {
   return {
-    type: 'eval', v: 1, step, epoch: 1, trainAcc: 0.5, valAcc: null, testAcc: 1, testLoss: 1, lipschitz: 1, evalMs: 1, layers: [],
+    type: 'eval',
+    v: 1,
+    step,
+    epoch: 1,
+    trainAcc: 0.5,
+    valAcc: null,
+    testAcc: 1,
+    testLoss: 1,
+    lipschitz: 1,
+    evalMs: 1,
+    layers: [],
     certified: [{ eps: 0.1, acc, accPairwise: acc }],
     ...(radii ? { radii } : {}),
   };
@@ -53,7 +63,10 @@ describe('the report draws certified accuracy from stored radii', () => {
     await tf.setBackend('cpu');
     const r = rng(21);
     W = randMat(D, C, r);
-    const x = tf.tensor4d(Array.from({ length: N * D }, () => 0.3 + 0.4 * r()), [N, 1, 1, D]);
+    const x = tf.tensor4d(
+      Array.from({ length: N * D }, () => 0.3 + 0.4 * r()),
+      [N, 1, 1, D],
+    );
     const forward = (v: tf.Tensor4D) => tf.matMul(tf.reshape(v, [v.shape[0], D]), tf.tensor2d(W)) as tf.Tensor2D;
     logits = tf.tidy(() => forward(x));
     labels = Uint8Array.from(tf.tidy(() => tf.argMax(logits, 1)).dataSync());
@@ -71,7 +84,18 @@ describe('the report draws certified accuracy from stored radii', () => {
     const withRadii = (await store.createRun({ name: 'with radii', config: { seed: 0 } })).id;
     const old = (await store.createRun({ name: 'before radii', config: { seed: 1 } })).id;
     for (const [id, ev] of [
-      [withRadii, evalEvent(40, { lipschitz: Array.from(sortRadii(lipschitzRadii)), pairwise: Array.from(sortRadii(exact)), pgd: pgdStoredRadii(pgd) }, cert.standard.accuracy[0])],
+      [
+        withRadii,
+        evalEvent(
+          40,
+          {
+            lipschitz: Array.from(sortRadii(lipschitzRadii)),
+            pairwise: Array.from(sortRadii(exact)),
+            pgd: pgdStoredRadii(pgd),
+          },
+          cert.standard.accuracy[0],
+        ),
+      ],
       [old, evalEvent(40, undefined, 0.25)],
     ] as const) {
       const w = await store.writer(id);
@@ -79,7 +103,12 @@ describe('the report draws certified accuracy from stored radii', () => {
       await recordEngineEvent({ writer: w, addCheckpoint: async () => undefined }, ev);
       await w.close();
     }
-    data = await collectReportData(store, [withRadii, old], { budget: 1000, series: [], times: false, boundHistory: false });
+    data = await collectReportData(store, [withRadii, old], {
+      budget: 1000,
+      series: [],
+      times: false,
+      boundHistory: false,
+    });
   });
   afterAll(async () => {
     logits?.dispose();
@@ -98,8 +127,12 @@ describe('the report draws certified accuracy from stored radii', () => {
     const top = Math.max(...exact.filter(Number.isFinite));
     const eps = Array.from({ length: 20 }, (_, i) => (top * (i + 0.5)) / 20);
     const direct = await certifiedAccuracy(logits, labels, L, eps, { kernel: W, lipschitzBefore: 1 });
-    expect(eps.map((e) => drawnAt(lip.x, lip.y, e) / 100)).toEqual(direct.standard.accuracy.map((a) => expect.closeTo(a, 12)));
-    expect(eps.map((e) => drawnAt(pair.x, pair.y, e) / 100)).toEqual(direct.pairwise!.accuracy.map((a) => expect.closeTo(a, 12)));
+    expect(eps.map((e) => drawnAt(lip.x, lip.y, e) / 100)).toEqual(
+      direct.standard.accuracy.map((a) => expect.closeTo(a, 12)),
+    );
+    expect(eps.map((e) => drawnAt(pair.x, pair.y, e) / 100)).toEqual(
+      direct.pairwise!.accuracy.map((a) => expect.closeTo(a, 12)),
+    );
     expect(new Set(direct.pairwise!.accuracy).size).toBeGreaterThan(5);
     // PGD: dashed, never below either certificate, up to the top of its grid.
     expect(pgd.dash).toBe('7 4');
@@ -110,13 +143,18 @@ describe('the report draws certified accuracy from stored radii', () => {
     expect(pgd.x[pgd.x.length - 1]).toBe(grid[grid.length - 1]);
     // The run recorded before radii were kept: its configured-eps point.
     const old = lines.filter((l) => l.name.startsWith('before radii'));
-    expect(old.map((l) => [l.x, l.y])).toEqual([[[0.1], [25]], [[0.1], [25]]]);
+    expect(old.map((l) => [l.x, l.y])).toEqual([
+      [[0.1], [25]],
+      [[0.1], [25]],
+    ]);
   });
 
   it('puts those curves in the HTML report, PGD dashed', () => {
     const html = htmlReport(data);
     const figure = html.slice(html.indexOf('Certified accuracy against the radius'));
-    const pgdPath = new RegExp(`<title>with radii: ${RADIUS_LABELS.pgd.replace(/[()]/g, '\\$&')}</title>\\s*<path d="([^"]+)"[^>]*stroke-dasharray="7 4"`).exec(figure);
+    const pgdPath = new RegExp(
+      `<title>with radii: ${RADIUS_LABELS.pgd.replace(/[()]/g, '\\$&')}</title>\\s*<path d="([^"]+)"[^>]*stroke-dasharray="7 4"`,
+    ).exec(figure);
     expect(pgdPath).not.toBeNull();
     const names = new Map(data.runs.map((r) => [r.record.id, r.record.name]));
     const pgd = certifiedSeries(data.runs, names).lines.find((l) => l.name.endsWith(RADIUS_LABELS.pgd))!;

@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 describe('robustnessExtras with PGD', () => {
-  it('stores the subset\'s first breaking radii on a grid spanning the configured eps and the certified radii', async () => {
+  it("stores the subset's first breaking radii on a grid spanning the configured eps and the certified radii", async () => {
     const model = buildModel('mnist-cnn', { inputShape: [8, 8, 1], activation: 'relu', seed: 3, numClasses: 3 });
     const n = 24;
     const split = new ImageSplit(
@@ -30,7 +30,14 @@ describe('robustnessExtras with PGD', () => {
       certification: { epsilons: [0.5, 2], pgd: { enabled: true, steps: 5, subset: 16 } },
     });
     const largest = 1.2;
-    const out = await robustnessExtras({ model, test: split, config, layers: [], radii: { lipschitz: [0, 0.3, largest], pairwise: [0, 0.4, 1] }, log: () => undefined });
+    const out = await robustnessExtras({
+      model,
+      test: split,
+      config,
+      layers: [],
+      radii: { lipschitz: [0, 0.3, largest], pairwise: [0, 0.4, 1] },
+      log: () => undefined,
+    });
     const stored = out.pgdRadii ?? [];
     expect(stored).toHaveLength(16);
     expect([...stored].sort((a, b) => a - b)).toEqual(stored);

@@ -4,7 +4,13 @@
  * last layer dotted, PGD dashed above them (empirical, an upper estimate up to the top of its attack grid). A run
  * recorded before radii were stored shows its configured-ε points instead.
  */
-import { RADIUS_KINDS, RADIUS_LABELS, certifiedCurvePoints, pgdCurvePoints, type RadiusKind } from '../../shared/certify-math.js';
+import {
+  RADIUS_KINDS,
+  RADIUS_LABELS,
+  certifiedCurvePoints,
+  pgdCurvePoints,
+  type RadiusKind,
+} from '../../shared/certify-math.js';
 import type { ReportRun } from './data.js';
 import { lineChartSvg, PALETTE, type ChartSeries } from './svg-chart.js';
 
@@ -15,7 +21,14 @@ function fromRadii(run: ReportRun, name: string, color: string): ChartSeries[] {
   const radii = run.radii?.radii ?? {};
   return RADIUS_KINDS.filter((kind) => (radii[kind]?.length ?? 0) > 0).map((kind) => {
     const c = (kind === 'pgd' ? pgdCurvePoints : certifiedCurvePoints)(radii[kind] ?? []);
-    return { name: `${name}: ${RADIUS_LABELS[kind]}`, x: c.x, y: c.y.map((v) => v * 100), color, dash: KIND_DASH[kind], markers: false };
+    return {
+      name: `${name}: ${RADIUS_LABELS[kind]}`,
+      x: c.x,
+      y: c.y.map((v) => v * 100),
+      color,
+      dash: KIND_DASH[kind],
+      markers: false,
+    };
   });
 }
 
@@ -24,15 +37,34 @@ function fromConfiguredEps(run: ReportRun, name: string, color: string): ChartSe
   const last = run.summary.certified;
   if (last.length === 0) return [];
   const x = last.map((c) => c.eps);
-  const lines: ChartSeries[] = [{ name: `${name} (configured ε, step ${last[0].step})`, x, y: last.map((c) => c.accuracy * 100), color, dash: KIND_DASH.lipschitz, markers: true }];
+  const lines: ChartSeries[] = [
+    {
+      name: `${name} (configured ε, step ${last[0].step})`,
+      x,
+      y: last.map((c) => c.accuracy * 100),
+      color,
+      dash: KIND_DASH.lipschitz,
+      markers: true,
+    },
+  ];
   if (last.some((c) => c.pairwise !== null)) {
-    lines.push({ name: `${name}, pairwise bound (configured ε)`, x, y: last.map((c) => (c.pairwise === null ? Number.NaN : c.pairwise * 100)), color, dash: KIND_DASH.pairwise, markers: true });
+    lines.push({
+      name: `${name}, pairwise bound (configured ε)`,
+      x,
+      y: last.map((c) => (c.pairwise === null ? Number.NaN : c.pairwise * 100)),
+      color,
+      dash: KIND_DASH.pairwise,
+      markers: true,
+    });
   }
   return lines;
 }
 
 /** The figure's lines, each run in its colour; and the step each run's curves come from. */
-export function certifiedSeries(runs: readonly ReportRun[], names: Map<string, string>): { lines: ChartSeries[]; steps: string[] } {
+export function certifiedSeries(
+  runs: readonly ReportRun[],
+  names: Map<string, string>,
+): { lines: ChartSeries[]; steps: string[] } {
   const lines: ChartSeries[] = [];
   const steps: string[] = [];
   runs.forEach((r, k) => {
@@ -45,12 +77,23 @@ export function certifiedSeries(runs: readonly ReportRun[], names: Map<string, s
   return { lines, steps };
 }
 
-export function certifiedFigure(runs: readonly ReportRun[], names: Map<string, string>): { svg: string; caption: string } | null {
+export function certifiedFigure(
+  runs: readonly ReportRun[],
+  names: Map<string, string>,
+): { svg: string; caption: string } | null {
   const { lines, steps } = certifiedSeries(runs, names);
   if (lines.length === 0) return null;
-  const svg = lineChartSvg({ title: 'Certified accuracy against the radius', xLabel: 'ℓ2 radius ε', yLabel: 'accuracy (%)', series: lines, yRange: [0, 100], width: 640, height: 280 });
+  const svg = lineChartSvg({
+    title: 'Certified accuracy against the radius',
+    xLabel: 'ℓ2 radius ε',
+    yLabel: 'accuracy (%)',
+    series: lines,
+    yRange: [0, 100],
+    width: 640,
+    height: 280,
+  });
   const caption =
-    'Certified accuracy at every ℓ2 radius ε, from each test point\'s certified radius at the latest evaluation' +
+    "Certified accuracy at every ℓ2 radius ε, from each test point's certified radius at the latest evaluation" +
     (steps.length ? ` (${steps.join('; ')})` : '') +
     ': global Lipschitz certificate solid, pairwise last-layer certificate dotted; PGD dashed, an empirical upper estimate of robust ' +
     'accuracy on the attacked subset (the fraction PGD broke at no radius of its grid below ε), drawn up to the top of its grid.';

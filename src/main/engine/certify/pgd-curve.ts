@@ -24,7 +24,13 @@ export interface PgdCurve {
   accuracyAt(eps: number): number;
 }
 
-export async function pgdCurve(forward: Forward, x: tf.Tensor4D, labels: Uint8Array, grid: readonly number[], o: PgdCurveOptions): Promise<PgdCurve> {
+export async function pgdCurve(
+  forward: Forward,
+  x: tf.Tensor4D,
+  labels: Uint8Array,
+  grid: readonly number[],
+  o: PgdCurveOptions,
+): Promise<PgdCurve> {
   if (grid.length === 0 || grid.some((e, i) => !(e > 0) || (i > 0 && e <= grid[i - 1]))) {
     throw new CertifyError(`pgd curve: the grid must be ascending radii > 0, got [${grid.join(', ')}].`);
   }
@@ -36,7 +42,12 @@ export async function pgdCurve(forward: Forward, x: tf.Tensor4D, labels: Uint8Ar
     const xs = standing.length === n ? x : tf.tidy(() => tf.gather(x, tf.tensor1d(standing, 'int32')));
     try {
       const ys = Uint8Array.from(standing, (i) => labels[i]);
-      const r = await pgdRobustAccuracy(forward, xs, ys, { eps, steps: o.steps, stepSize: ((o.stepFactor ?? 2.5) * eps) / o.steps, seed: o.seed });
+      const r = await pgdRobustAccuracy(forward, xs, ys, {
+        eps,
+        steps: o.steps,
+        stepSize: ((o.stepFactor ?? 2.5) * eps) / o.steps,
+        seed: o.seed,
+      });
       standing.forEach((i, k) => {
         if (!r.correct[k]) firstBreak[i] = 0;
         else if (!r.robust[k]) firstBreak[i] = eps;
@@ -63,6 +74,7 @@ export function pgdStoredRadii(c: PgdCurve): number[] {
 /** The attack grid: the configured radii plus `points` radii evenly spanning (0, largest certified radius]. */
 export function pgdGrid(epsilons: readonly number[], largestRadius: number, points = 6): number[] {
   const grid = [...epsilons];
-  if (largestRadius > 0 && Number.isFinite(largestRadius)) for (let k = 1; k <= points; k++) grid.push((largestRadius * k) / points);
+  if (largestRadius > 0 && Number.isFinite(largestRadius))
+    for (let k = 1; k <= points; k++) grid.push((largestRadius * k) / points);
   return [...new Set(grid)].filter((e) => e > 0).sort((a, b) => a - b);
 }
