@@ -4,7 +4,7 @@
  * analysis stored and listed; a damaged file shows an error naming it. (Certificates on MNIST are covered by
  * test/models/certificates.test.ts; here the view must only draw what the lab returns.)
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,11 @@ describe.skipIf(!HAVE_CHROMIUM)('Models view (serve + Chromium)', () => {
       expect(Number(await b.page.getAttribute('[data-testid=model-waterfall]', 'data-bars'))).toBe(5);
       await expect(b.page.textContent('[data-testid=model-list]')).resolves.toContain('block.onnx');
       await screenshot(b.page, 'models-view');
+      // Exported like the CLI's CSV: the per-layer table.
+      const [csv] = await Promise.all([b.page.waitForEvent('download'), b.page.click('[data-testid=model-export-csv]')]);
+      const lines = readFileSync(await csv.path(), 'utf8').trim().split('\r\n');
+      expect(lines[0]).toMatch(/^name,op,weight_shape,/);
+      expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['stem', 'branch', 'head']);
 
       await b.page.setInputFiles('[data-testid=model-file]', damaged);
       await b.page.click('[data-testid=model-analyse]');

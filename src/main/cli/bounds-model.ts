@@ -2,10 +2,10 @@
  * `spectral-lab bounds --model FILE`: per-layer bounds and the Lipschitz bound of the researcher's own network
  * (ONNX or tfjs LayersModel), optionally certificates on a labelled set. JSON is the ModelAnalysis object itself.
  */
-import type { ImportedLayer, ModelAnalysis } from '../../shared/model-analysis.js';
+import type { ModelAnalysis } from '../../shared/model-analysis.js';
 import { analyseModel, inferShapes, ModelImportError, openModel } from '../engine/models/imported/index.js';
 import { certifyImported, loadLabelledSet } from '../engine/models/imported/certify.js';
-import { csvLine } from '../../shared/text-escape.js';
+import { layersCsv } from '../../shared/model-analysis-csv.js';
 import { renderTable } from './bounds-format.js';
 import { ProgressBar } from './progress.js';
 
@@ -86,34 +86,6 @@ export async function runModel(a: ModelArgs): Promise<number> {
   else if (a.format === 'csv') process.stdout.write(layersCsv(analysis.layers));
   else console.log(modelTable(analysis));
   return analysis.layers.every((l) => l.violations.length === 0) ? 0 : 3;
-}
-
-const CSV_COLUMNS = ['name', 'op', 'weight_shape', 'stride', 'padding', 'dilation', 'groups', 'input_shape', 'f4_R', 'f4_S', 'f4_T', 'f4_U', 'f4_min_bound', 'f4_polyphase', 'circular_s1_exact_fft', 'toeplitz_bound', 'operator_estimate', 'certified_upper_bound', 'certified_by', 'log_sigma'];
-
-export function layersCsv(layers: ImportedLayer[]): string {
-  const rows = layers.map((l) => [
-    l.name,
-    l.op,
-    l.weight_shape.join('x'),
-    l.stride.join('x'),
-    l.padding.join(' '),
-    l.dilation.join('x'),
-    l.groups,
-    l.input_shape.join('x'),
-    l.f4?.matrix_norms.R ?? '',
-    l.f4?.matrix_norms.S ?? '',
-    l.f4?.matrix_norms.T ?? '',
-    l.f4?.matrix_norms.U ?? '',
-    l.f4?.min_bound ?? '',
-    l.f4_polyphase?.min_bound ?? '',
-    l.circular_s1_exact_fft ?? '',
-    l.toeplitz_bound ?? '',
-    l.operator_estimate ?? '',
-    l.certified_upper_bound,
-    l.certified_by,
-    l.log_sigma,
-  ]);
-  return [CSV_COLUMNS, ...rows].map((r) => csvLine(r)).join('');
 }
 
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toPrecision(5));
