@@ -63,7 +63,8 @@ describe('LabService', () => {
     await tick();
     expect(store.events.get(runId)?.map((e) => e.type)).toEqual(['progress', 'step', 'log', 'finished']);
     const kinds = events.filter((e) => 'runId' in e && e.runId === runId).map((e) => e.kind);
-    expect(kinds).toEqual(['run-status', 'run-status', 'progress', 'metrics', 'log', 'run-status']);
+    // The last line is the run log's own ("completed after 3 steps"), pushed as it is stored.
+    expect(kinds).toEqual(['run-status', 'run-status', 'progress', 'metrics', 'log', 'run-status', 'log']);
     const m = events.find((e) => e.kind === 'metrics');
     expect(m && m.kind === 'metrics' && m.values['train/loss']).toBe(2.3);
     const p = events.find((e) => e.kind === 'progress');

@@ -5,6 +5,7 @@
  */
 import { canTransition, type LabEvent, type RunProgress, type RunStatus } from '../../shared/api.js';
 import type { EngineEvent } from '../../shared/events.js';
+import { logLinesOf } from '../store/run-log.js';
 import type { MetricGroup } from './live-metrics.js';
 
 /** The status a run has after an engine event, or null when the event does not change it. */
@@ -47,7 +48,6 @@ export function toLabEvents(runId: string, event: EngineEvent, live: RunLiveStat
       live.stepsPerEpoch = event.stepsPerEpoch;
       live.backend = event.backend.name;
       live.progress = progressOf(0, event.totalSteps, 0, event.stepsPerEpoch, null, 'training');
-      out.push({ kind: 'log', runId, at, level: 'info', message: `training on ${event.backend.summary}: ${event.model.arch}, ${event.dataset.name} (${event.dataset.train} train / ${event.dataset.test} test), ${event.totalSteps} steps` });
       out.push({ kind: 'run-started', runId, at, backend: event.backend.name, backendSummary: event.backend.summary, totalSteps: event.totalSteps });
       out.push({ kind: 'progress', runId, at, progress: live.progress });
       break;
@@ -72,15 +72,11 @@ export function toLabEvents(runId: string, event: EngineEvent, live: RunLiveStat
     case 'checkpoint':
       out.push({ kind: 'checkpoint', runId, at, checkpoint: { step: event.step, epoch: event.epoch, at } });
       break;
-    case 'log':
-      out.push({ kind: 'log', runId, at, level: event.level, message: event.message });
-      break;
-    case 'finished':
-      if (event.reason) out.push({ kind: 'log', runId, at, level: event.status === 'failed' ? 'error' : 'info', message: event.reason });
-      break;
     default:
       break;
   }
+  // The lines the store keeps in the run log, pushed as they are written (one wording: run-log.ts).
+  for (const l of logLinesOf(event)) out.push({ kind: 'log', runId, at, level: l.level, message: l.message });
   return out;
 }
 
