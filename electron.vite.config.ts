@@ -23,6 +23,7 @@ function mainEntries(): Record<string, string> {
     index: 'src/main/index.ts',
     cli: 'src/main/cli/index.ts',
     worker: 'src/main/engine/worker.ts',
+    'analysis-worker': 'src/main/engine/models/imported/analysis-worker.ts',
   };
   return Object.fromEntries(Object.entries(all).filter(([, p]) => existsSync(resolve(root, p))).map(([k, p]) => [k, resolve(root, p)]));
 }

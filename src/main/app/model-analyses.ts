@@ -1,7 +1,7 @@
 /**
  * The Models view's side of the lab: a network uploaded as bytes (ONNX, or a tfjs model.json with its shards) is
- * written to a private temporary folder, opened with the importers, analysed (and certified on a labelled set when
- * asked), stored (store migration 9) and the folder removed. Import errors become 'bad-request' with the reader's
+ * written to a private temporary folder, opened with the importers and analysed in a worker thread (certified on a
+ * labelled set when asked), stored (store migration 9) and the folder removed. Import errors become 'bad-request' with the reader's
  * message, which names the file and the problem.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,12 +9,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { LabError } from '../../shared/api.js';
 import type { ModelAnalysisRequest, ModelAnalysisSummary, ModelUpload, StoredModelAnalysis } from '../../shared/model-analysis.js';
-import { analyseModel, inferShapes, ModelImportError, openModel } from '../engine/models/imported/index.js';
-import { certifyImported, loadLabelledSet } from '../engine/models/imported/certify.js';
-import { CertifyError } from '../../shared/certify-math.js';
-import { DatasetError } from '../engine/data/index.js';
+import { ModelImportError } from '../engine/models/imported/index.js';
+import { analyseInWorker } from '../engine/models/imported/analysis-host.js';
 import type { ModelAnalysisStore } from '../store/model-analyses.js';
-import { selectBackend } from '../engine/backends/index.js';
 
 /** The file to open among the uploaded ones: the .onnx file, else model.json (or the only .json). */
 export function mainModelFile(names: string[]): string {
@@ -39,28 +36,17 @@ export class ModelAnalysisControl {
       if (basename(n) !== n || n.startsWith('.')) throw new LabError('bad-request', `Upload file name '${n}' is not a plain file name.`, 'Send the model files by their names only, without folders.');
     }
     const main = mainModelFile(names);
-    // Training runs in worker threads; this process needs a tfjs backend of its own for the operator estimates.
-    await selectBackend('auto');
     const dir = mkdtempSync(join(tmpdir(), 'spectral-lab-model-'));
     try {
       for (const f of upload.files) writeFileSync(join(dir, f.name), Buffer.from(f.base64, 'base64'));
-      const graph = openModel(join(dir, main));
-      const analysis = analyseModel(graph, { inputShape: request.inputShape, mean: request.mean, std: request.std });
-      if (request.dataset) {
-        const set = await loadLabelledSet(request.dataset, request.limit ?? 1000);
-        analysis.certificates = await certifyImported(inferShapes(graph, request.inputShape), analysis, set, {
-          epsilons: request.epsilons ?? [0.1, 0.25, 0.5, 1],
-          mean: request.mean,
-          std: request.std,
-          pgdSteps: request.pgdSteps ?? 10,
-        });
-      }
+      // In a worker thread: the bounds of a large network take minutes, and this process serves every window.
+      const analysis = await analyseInWorker({ dir, main, request });
       // The temporary path means nothing to the user: keep the name of the file they opened.
       analysis.model.file = main;
       const summary = await this.store.add(request.name ?? main, analysis);
       return { summary, analysis };
     } catch (err) {
-      if (err instanceof ModelImportError || err instanceof CertifyError || err instanceof DatasetError) {
+      if (err instanceof ModelImportError) {
         throw new LabError('bad-request', err.message.split(dir + '/').join(''), 'Open an ONNX file (torch.onnx.export) or a tfjs model.json with its shards; see the message for what to change.');
       }
       throw err;
