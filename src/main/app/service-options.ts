@@ -1,0 +1,32 @@
+/** What a LabService is built from (app/create.ts in the app and `serve`; fakes in tests). */
+import type { LabInfo, MissingPiece, Preset, ReportFile, ReportFormat, RunStatus } from '../../shared/api.js';
+import type { ModelAnalysisControl } from './model-analyses.js';
+import type { EnginePort, StorePort } from './ports.js';
+import type { SweepControl } from './sweeps.js';
+
+export interface LabServiceOptions {
+  engine: EnginePort;
+  store: StorePort;
+  dataDir: string;
+  shell: LabInfo['shell'];
+  version: string;
+  versions?: { electron: string | null; chrome: string | null };
+  maxConcurrent?: number;
+  presets?: () => Preset[];
+  /** Writes the report of runs (HTML, or printed to PDF by the shell's printer); absent: getReport is 'unavailable'. */
+  report?: (runIds: string[], format: ReportFormat) => Promise<ReportFile>;
+  missing?: () => MissingPiece[];
+  /** Wait this long for pause/resume/cancel to take effect before answering (ms). */
+  controlWaitMs?: number;
+  log?: (message: string) => void;
+  /** Sweeps and the store's persistent queue (app/sweeps.ts); without it the sweep methods answer 'unavailable'. */
+  sweeps?: SweepControl;
+  /** Imported-network analyses (app/model-analyses.ts); without it the model methods answer 'unavailable'. */
+  models?: ModelAnalysisControl;
+  /** Runs other processes write into the same store (app/external-runs.ts): pause/resume/cancel reach them; null = not one of those. */
+  external?: { control(runId: string, action: 'pause' | 'resume' | 'cancel'): Promise<RunStatus | null> };
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
