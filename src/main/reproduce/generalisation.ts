@@ -1,8 +1,9 @@
 /**
  * Generalisation (paper Section 5.1, Table 2): weight decay alone against weight decay plus β·Σ F4 (the
  * regulariser summed over the conv layers, as the paper trains ResNets), scaled to this machine: the
- * small MNIST / Fashion-MNIST CNN with SGD. The CIFAR-10 ResNet-32 recipe itself is the preset
- * resources/experiments/cifar10-resnet32-paper-recipe.json, a command for a GPU machine (docs/results.md).
+ * small MNIST / Fashion-MNIST CNN with SGD. The CIFAR-10 ResNet-32 recipe itself is the presets
+ * resources/experiments/cifar10-resnet32-{baseline,f4}.json and the sweep docs/results/cifar10-resnet32-
+ * recipe.sweep.json (weight decay chosen on the validation split): commands for a GPU machine (docs/results.md).
  */
 import type { DatasetChoice, RunConfigInput } from '../../shared/config.js';
 import { FMT, PALETTE, type Cell, type Column } from '../report/index.js';
