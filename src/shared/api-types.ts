@@ -54,7 +54,7 @@ export interface ValidationResult {
 
 export interface StartRunOptions {
   /**
-   * true: run after everything running or queued (queued runs start one at a time, when no run is active).
+   * true: run after everything running or queued (queued runs start in order whenever fewer than maxConcurrent runs are active).
    * false/absent: start now, alongside active runs, unless `maxConcurrent` runs are active (then code 'busy').
    */
   queue?: boolean;

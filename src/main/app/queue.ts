@@ -1,7 +1,8 @@
 /**
  * The run queue. Two ways to start: now (alongside active runs, up to `maxConcurrent` — each run is a
- * worker thread and the machine may have two cores) or queued (runs one at a time once nothing is
- * active, in submission order). Paused runs still hold their worker, so they count as active.
+ * worker thread and the machine may have two cores) or queued (in submission order, whenever fewer than
+ * `maxConcurrent` runs are active: a sweep trains N at a time). Paused runs still hold their worker, so
+ * they count as active. The order of the waiting runs is also kept in the store (app/sweeps.ts).
  */
 import { LabError, type QueueState } from '../../shared/api.js';
 
@@ -91,7 +92,7 @@ export class RunQueue {
   }
 
   private drain(): void {
-    while (this.active.size === 0 && this.waiting.length > 0) {
+    while (this.active.size < this.maxConcurrent && this.waiting.length > 0) {
       const next = this.waiting.shift() as string;
       this.active.add(next);
       this.launch(next);
