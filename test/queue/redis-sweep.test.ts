@@ -50,12 +50,16 @@ beforeAll(async () => {
   const server = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
   children.push(server);
   redisUrl = `redis://127.0.0.1:${port}`;
+  await waitForPort(port);
+});
+
+async function waitForPort(port: number): Promise<void> {
   const end = Date.now() + 10_000;
   while (!(await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) { this.destroy(); r(true); }).on('error', () => r(false))))) {
     if (Date.now() > end) throw new Error('redis-server did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
-});
+}
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
@@ -72,6 +76,24 @@ describe.skipIf(why !== '')('sweeps on Redis workers', () => {
     vi.restoreAllMocks();
     expect(err.join('\n')).toMatch(new RegExp(`Cannot reach Redis at redis://127.0.0.1:${closed}: .*Start it \\(redis-server .*Nothing was queued`));
     expect(existsSync(path.join(dir, 'store'))).toBe(false);
+  });
+
+  it('a server that wants a password: a clear error naming the URL form, before anything is queued', async () => {
+    const port = await freePort();
+    const server = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', 's3cret', '--dir', tempDir('redis-auth')], { stdio: 'ignore' });
+    children.push(server);
+    await waitForPort(port);
+    const dir = tempDir('redis-sweep');
+    const file = path.join(dir, 'sweep.json');
+    writeFileSync(file, JSON.stringify({ name: 'auth', base: TINY_BASE, grid: { seed: [0] } }));
+    const err: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+    expect(await sweepCli([file, '--redis', `redis://:wrong@127.0.0.1:${port}`, '--store', path.join(dir, 'store')])).toBe(2);
+    vi.restoreAllMocks();
+    expect(err.join('\n')).toMatch(new RegExp(`Cannot reach Redis at redis://:\\*\\*\\*@127.0.0.1:${port}: .*Put the password in the URL: redis://:PASSWORD@host:6379.*Nothing was queued`));
+    expect(err.join('\n')).not.toMatch(/wrong/);
+    expect(existsSync(path.join(dir, 'store'))).toBe(false);
+    server.kill('SIGKILL');
   });
 
   it('two workers train a sweep of 6 runs; a SIGKILLed worker leaves its run crashed and re-queued; the sweep completes', async () => {
