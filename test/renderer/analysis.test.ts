@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateSeries, groupBySeed, interpolateAt } from '../../src/renderer/src/lib/seed-groups.js';
 import { rowAlarms, seriesAlarms, tightnessGrid } from '../../src/renderer/src/lib/tightness.js';
-import { boundLayers, parseBoundSeries, headlineCertified } from '../../src/renderer/src/lib/series-names.js';
+import { boundLayers, parseBoundSeries } from '../../src/renderer/src/lib/series-names.js';
 import { curveOf, curvesAtLatest } from '../../src/renderer/src/lib/certified.js';
 import { matchesFilter, sortRuns, visibleWindow } from '../../src/renderer/src/lib/runs-table.js';
 import { layerTableRows } from '../../src/renderer/src/lib/layer-rows.js';
@@ -83,7 +83,6 @@ describe('series names', () => {
     expect(curveOf('eval/pgd_acc@0.5')).toEqual({ kind: 'pgd', eps: 0.5 });
     const c = curvesAtLatest(['certified/0.5', 'certified/0.1', 'train/loss'], (n) => (n === 'certified/0.1' ? 0.9 : 0.4));
     expect(c.get('certified')).toEqual({ x: [0.1, 0.5], y: [0.9, 0.4] });
-    expect(headlineCertified({ 'certified/1.58': 0.3, 'eval/test_acc': 0.9 })).toEqual({ eps: 1.58, acc: 0.3 });
   });
 });
 

@@ -112,14 +112,3 @@ export function buildPlot(series: readonly PlotSeries[], opts: PlotOptions): Plo
 export function pointCount(datasets: readonly PlottedDataset[]): number {
   return datasets.reduce((n, d) => n + (d.role === 'line' ? d.y.filter(Number.isFinite).length : 0), 0);
 }
-
-/** x extent of all series (for zoom reset and range checks). */
-export function xExtent(series: readonly PlotSeries[]): [number, number] | null {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const s of series) for (const x of s.x) {
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
-  }
-  return lo <= hi ? [lo, hi] : null;
-}

@@ -76,13 +76,6 @@ export function boundLayers(names: readonly string[]): string[] {
   return [...layers].sort((x, y) => x.localeCompare(y, undefined, { numeric: true }));
 }
 
-export function boundSeriesOf(names: readonly string[], layer: string): BoundSeriesName[] {
-  return names
-    .map(parseBoundSeries)
-    .filter((p): p is BoundSeriesName => p !== null && p.layer === layer)
-    .sort((x, y) => (BOUND_METHOD_INFO[x.method]?.order ?? 99) - (BOUND_METHOD_INFO[y.method]?.order ?? 99));
-}
-
 /** "certified/0.1412" -> 0.1412 (plain certificates only, not the pairwise ones). */
 export function certifiedEps(name: string): number | null {
   const m = /^certified\/([0-9.eE+-]+)$/.exec(name);
@@ -124,21 +117,4 @@ export function seriesLabel(name: string): string {
   const at = /^eval\/(pgd_acc|curvature_acc)@(.+)$/.exec(name);
   if (at) return `${at[1] === 'pgd_acc' ? 'PGD accuracy' : 'curvature-certified'} @ ε=${at[2]}`;
   return SERIES_LABELS[name] ?? name;
-}
-
-/** Headline accuracy of a run list item (test accuracy, else validation, else any accuracy). */
-export function headlineAccuracy(headline: Record<string, number | null>): number | null {
-  for (const k of ['eval/test_acc', 'eval/accuracy', 'eval/val_acc']) if (typeof headline[k] === 'number') return headline[k];
-  const any = Object.keys(headline).find((k) => /acc/.test(k) && !k.startsWith('certified') && typeof headline[k] === 'number');
-  return any ? headline[any] : null;
-}
-
-/** Certified accuracy at the smallest radius recorded in a headline, with the radius. */
-export function headlineCertified(headline: Record<string, number | null>): { eps: number; acc: number } | null {
-  let best: { eps: number; acc: number } | null = null;
-  for (const [k, v] of Object.entries(headline)) {
-    const eps = certifiedEps(k);
-    if (eps !== null && typeof v === 'number' && (!best || eps < best.eps)) best = { eps, acc: v };
-  }
-  return best;
 }
