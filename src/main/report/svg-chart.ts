@@ -93,16 +93,63 @@ function extent(values: readonly number[]): [number, number] {
   return [lo, hi];
 }
 
+/** The plot area inside the chart, in SVG units. */
+interface Frame {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+/** Data to SVG coordinates, and the tick values drawn on each axis. */
+interface Scales {
+  px: (v: number) => number;
+  py: (v: number) => number;
+  fy: (v: number) => number;
+  ymin: number;
+  ymax: number;
+  xTickValues: number[];
+  yTickValues: number[];
+}
+
 export function lineChartSvg(o: LineChartOptions): string {
   const width = o.width ?? 640;
   const plotHeight = o.height ?? 300;
   const m = { left: 64, right: 16, top: o.title ? 28 : 12, bottom: 44 };
-  const fy = (v: number): number => (o.logY ? Math.log10(v) : v);
   const usable = (v: number): boolean => Number.isFinite(v) && (!o.logY || v > 0);
+  const { xs, ys } = usablePoints(o.series, usable);
+  const legend = legendLayout(o.series, width - m.left - m.right);
+  const height = m.top + plotHeight + m.bottom + legend.rows.length * 16;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(o.title ?? 'chart')}" font-family="system-ui, sans-serif" font-size="11">`,
+  ];
+  if (o.title) out.push(`<title>${escapeHtml(o.title)}</title>`, `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13" font-weight="600">${escapeHtml(o.title)}</text>`);
+  const f: Frame = { x0: m.left, x1: width - m.right, y0: m.top, y1: m.top + plotHeight };
+  out.push(`<rect x="${f.x0}" y="${f.y0}" width="${f.x1 - f.x0}" height="${f.y1 - f.y0}" fill="none" stroke="#444" stroke-width="1"/>`);
+  if (xs.length === 0) {
+    out.push(`<text x="${(f.x0 + f.x1) / 2}" y="${(f.y0 + f.y1) / 2}" text-anchor="middle" fill="#666">no data recorded</text>`, '</svg>');
+    return out.join('\n');
+  }
+  const sc = scales(o, xs, ys, f);
+  out.push(...axesSvg(o, sc, f));
+  o.series.forEach((s, k) => out.push(...seriesSvg(s, k, sc, usable)));
+  out.push(...legendSvg(o.series, legend, f.x0, f.y1 + m.bottom));
+  out.push('</svg>');
+  return out.join('\n');
+}
 
+/** Colour and dash of the k-th series (the same on its curve and in the legend). */
+function seriesStyle(s: ChartSeries, k: number): { color: string; dashAttr: string } {
+  const color = s.color ?? PALETTE[k % PALETTE.length];
+  const dash = s.dash ?? DASHES[k % DASHES.length];
+  return { color, dashAttr: dash ? ` stroke-dasharray="${dash}"` : '' };
+}
+
+/** Every drawable (x, y) of all series: what the axes must cover. */
+function usablePoints(series: readonly ChartSeries[], usable: (v: number) => boolean): { xs: number[]; ys: number[] } {
   const xs: number[] = [];
   const ys: number[] = [];
-  for (const s of o.series) {
+  for (const s of series) {
     for (let i = 0; i < Math.min(s.x.length, s.y.length); i++) {
       if (Number.isFinite(s.x[i]) && usable(s.y[i])) {
         xs.push(s.x[i]);
@@ -110,33 +157,27 @@ export function lineChartSvg(o: LineChartOptions): string {
       }
     }
   }
-  // Legend under the plot: as many entries per row as fit (about 6.5 px per character at 11 px).
-  const entryWidths = o.series.map((s) => 34 + 6.5 * Math.min(s.name.length, 60));
-  const legendRows: number[][] = [];
+  return { xs, ys };
+}
+
+/** Legend under the plot: as many entries per row as fit (about 6.5 px per character at 11 px). */
+function legendLayout(series: readonly ChartSeries[], available: number): { rows: number[][]; entryWidths: number[] } {
+  const entryWidths = series.map((s) => 34 + 6.5 * Math.min(s.name.length, 60));
+  const rows: number[][] = [];
   let rowWidth = Infinity;
   entryWidths.forEach((w, i) => {
-    if (rowWidth + w > width - m.left - m.right) {
-      legendRows.push([]);
+    if (rowWidth + w > available) {
+      rows.push([]);
       rowWidth = 0;
     }
-    legendRows[legendRows.length - 1].push(i);
+    rows[rows.length - 1].push(i);
     rowWidth += w;
   });
-  const height = m.top + plotHeight + m.bottom + legendRows.length * 16;
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(o.title ?? 'chart')}" font-family="system-ui, sans-serif" font-size="11">`,
-  ];
-  if (o.title) out.push(`<title>${escapeHtml(o.title)}</title>`, `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13" font-weight="600">${escapeHtml(o.title)}</text>`);
-  const x0 = m.left;
-  const x1 = width - m.right;
-  const y0 = m.top;
-  const y1 = m.top + plotHeight;
-  out.push(`<rect x="${x0}" y="${y0}" width="${x1 - x0}" height="${y1 - y0}" fill="none" stroke="#444" stroke-width="1"/>`);
-  if (xs.length === 0) {
-    out.push(`<text x="${(x0 + x1) / 2}" y="${(y0 + y1) / 2}" text-anchor="middle" fill="#666">no data recorded</text>`, '</svg>');
-    return out.join('\n');
-  }
+  return { rows, entryWidths };
+}
 
+function scales(o: LineChartOptions, xs: readonly number[], ys: readonly number[], f: Frame): Scales {
+  const fy = (v: number): number => (o.logY ? Math.log10(v) : v);
   const [dataXmin, dataXmax] = extent(xs);
   const xTickValues = o.xTicks ? o.xTicks.map((t) => t.value) : niceTicks(dataXmin, dataXmax, 6);
   let [xmin, xmax] = extent([...xTickValues, dataXmin, dataXmax]);
@@ -148,67 +189,76 @@ export function lineChartSvg(o: LineChartOptions): string {
   const [yLo, yHi] = o.yRange ?? extent(ys);
   const yTickValues = o.logY ? logTicks(yLo, yHi) : niceTicks(yLo, yHi, 5);
   const [ymin, ymax] = o.yRange ? [fy(o.yRange[0]), fy(o.yRange[1])] : extent(yTickValues.map(fy));
-  const px = (v: number): number => (xmax === xmin ? (x0 + x1) / 2 : x0 + ((v - xmin) / (xmax - xmin)) * (x1 - x0));
+  const px = (v: number): number => (xmax === xmin ? (f.x0 + f.x1) / 2 : f.x0 + ((v - xmin) / (xmax - xmin)) * (f.x1 - f.x0));
   const py = (v: number): number => {
     const t = ymax === ymin ? 0.5 : (fy(v) - ymin) / (ymax - ymin);
-    return y1 - Math.min(1, Math.max(0, t)) * (y1 - y0);
+    return f.y1 - Math.min(1, Math.max(0, t)) * (f.y1 - f.y0);
   };
+  return { px, py, fy, ymin, ymax, xTickValues, yTickValues };
+}
 
+/** Grid lines and tick labels of the y axis, ticks and labels of the x axis, and the axis titles. */
+function axesSvg(o: LineChartOptions, sc: Scales, f: Frame): string[] {
+  const out: string[] = [];
+  const { yTickValues, xTickValues } = sc;
   const yStep = yTickValues.length > 1 ? Math.abs(yTickValues[1] - yTickValues[0]) : 1;
   for (const v of yTickValues) {
-    if (fy(v) < ymin - 1e-9 || fy(v) > ymax + 1e-9) continue;
-    const y = r1(py(v));
-    out.push(`<line x1="${x0}" x2="${x1}" y1="${y}" y2="${y}" stroke="#ddd" stroke-width="0.5"/>`);
-    out.push(`<text x="${x0 - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeHtml(o.logY ? logTickLabel(v) : tickLabel(v, yStep))}</text>`);
+    if (sc.fy(v) < sc.ymin - 1e-9 || sc.fy(v) > sc.ymax + 1e-9) continue;
+    const y = r1(sc.py(v));
+    out.push(`<line x1="${f.x0}" x2="${f.x1}" y1="${y}" y2="${y}" stroke="#ddd" stroke-width="0.5"/>`);
+    out.push(`<text x="${f.x0 - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeHtml(o.logY ? logTickLabel(v) : tickLabel(v, yStep))}</text>`);
   }
   const xStep = xTickValues.length > 1 ? Math.abs(xTickValues[1] - xTickValues[0]) : 1;
   const xTickLabels = o.xTicks ?? xTickValues.map((v) => ({ value: v, label: tickLabel(v, xStep) }));
-  const every = Math.max(1, Math.ceil(xTickLabels.length / Math.max(1, Math.floor((x1 - x0) / 48))));
+  const every = Math.max(1, Math.ceil(xTickLabels.length / Math.max(1, Math.floor((f.x1 - f.x0) / 48))));
   xTickLabels.forEach((t, i) => {
-    const x = r1(px(t.value));
-    out.push(`<line x1="${x}" x2="${x}" y1="${y1}" y2="${y1 + 4}" stroke="#444"/>`);
-    if (i % every === 0) out.push(`<text x="${x}" y="${y1 + 16}" text-anchor="middle">${escapeHtml(t.label)}</text>`);
+    const x = r1(sc.px(t.value));
+    out.push(`<line x1="${x}" x2="${x}" y1="${f.y1}" y2="${f.y1 + 4}" stroke="#444"/>`);
+    if (i % every === 0) out.push(`<text x="${x}" y="${f.y1 + 16}" text-anchor="middle">${escapeHtml(t.label)}</text>`);
   });
-  if (o.xLabel) out.push(`<text x="${(x0 + x1) / 2}" y="${y1 + 34}" text-anchor="middle">${escapeHtml(o.xLabel)}</text>`);
-  if (o.yLabel) out.push(`<text transform="translate(14 ${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(o.yLabel)}</text>`);
+  if (o.xLabel) out.push(`<text x="${(f.x0 + f.x1) / 2}" y="${f.y1 + 34}" text-anchor="middle">${escapeHtml(o.xLabel)}</text>`);
+  if (o.yLabel) out.push(`<text transform="translate(14 ${(f.y0 + f.y1) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(o.yLabel)}</text>`);
+  return out;
+}
 
-  o.series.forEach((s, k) => {
-    const color = s.color ?? PALETTE[k % PALETTE.length];
-    const dash = s.dash ?? DASHES[k % DASHES.length];
-    const pts: string[] = [];
-    const dots: string[] = [];
-    let pen = 'M';
-    const n = Math.min(s.x.length, s.y.length);
-    for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(s.x[i]) || !usable(s.y[i])) {
-        pen = 'M'; // a missing value is a gap, not a line across it
-        continue;
-      }
-      const x = r1(px(s.x[i]));
-      const y = r1(py(s.y[i]));
-      pts.push(`${pen}${x} ${y}`);
-      pen = 'L';
-      dots.push(`<circle cx="${x}" cy="${y}" r="2.5" fill="${color}"/>`);
+/** One series as a path (a missing value is a gap, not a line across it), with dots when it is short. */
+function seriesSvg(s: ChartSeries, k: number, sc: Scales, usable: (v: number) => boolean): string[] {
+  const { color, dashAttr } = seriesStyle(s, k);
+  const pts: string[] = [];
+  const dots: string[] = [];
+  let pen = 'M';
+  const n = Math.min(s.x.length, s.y.length);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(s.x[i]) || !usable(s.y[i])) {
+      pen = 'M';
+      continue;
     }
-    out.push(`<g><title>${escapeHtml(s.name)}</title>`);
-    if (pts.length > 0) out.push(`<path d="${pts.join('')}" fill="none" stroke="${color}" stroke-width="1.6"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
-    if (s.markers ?? n <= 40) out.push(...dots);
-    out.push('</g>');
-  });
+    const x = r1(sc.px(s.x[i]));
+    const y = r1(sc.py(s.y[i]));
+    pts.push(`${pen}${x} ${y}`);
+    pen = 'L';
+    dots.push(`<circle cx="${x}" cy="${y}" r="2.5" fill="${color}"/>`);
+  }
+  const out = [`<g><title>${escapeHtml(s.name)}</title>`];
+  if (pts.length > 0) out.push(`<path d="${pts.join('')}" fill="none" stroke="${color}" stroke-width="1.6"${dashAttr}/>`);
+  if (s.markers ?? n <= 40) out.push(...dots);
+  out.push('</g>');
+  return out;
+}
 
-  legendRows.forEach((row, r) => {
-    let x = x0;
-    const y = y1 + m.bottom + r * 16 + 4;
+function legendSvg(series: readonly ChartSeries[], legend: { rows: number[][]; entryWidths: number[] }, left: number, top: number): string[] {
+  const out: string[] = [];
+  legend.rows.forEach((row, r) => {
+    let x = left;
+    const y = top + r * 16 + 4;
     for (const k of row) {
-      const s = o.series[k];
-      const color = s.color ?? PALETTE[k % PALETTE.length];
-      const dash = s.dash ?? DASHES[k % DASHES.length];
-      out.push(`<line x1="${x}" x2="${x + 24}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
+      const s = series[k];
+      const { color, dashAttr } = seriesStyle(s, k);
+      out.push(`<line x1="${x}" x2="${x + 24}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2"${dashAttr}/>`);
       const label = s.name.length > 60 ? `${s.name.slice(0, 59)}…` : s.name;
       out.push(`<text x="${x + 30}" y="${y}" dominant-baseline="middle">${escapeHtml(label)}</text>`);
-      x += entryWidths[k];
+      x += legend.entryWidths[k];
     }
   });
-  out.push('</svg>');
-  return out.join('\n');
+  return out;
 }
