@@ -48,6 +48,101 @@ function paxPath(data: Buffer): string | null {
   return m ? m[1] : null;
 }
 
+/**
+ * The tar stream as a state machine fed chunk by chunk: 512-byte headers, then each entry's data
+ * (padded to whole blocks), kept only for entries `want` accepts.
+ */
+class TarParser {
+  readonly files = new Map<string, Buffer>();
+  readonly names: string[] = [];
+  readonly header = Buffer.alloc(BLOCK);
+  headerFill = 0;
+  remaining = 0; // bytes of the current entry left, padding included
+  entryName = '';
+  ended = false;
+  offset = 0; // uncompressed offset of the next header, for error messages
+  private size = 0;
+  private target: Buffer | null = null;
+  private targetOff = 0;
+  private entryKind: 'file' | 'longname' | 'pax' | 'skip' = 'skip';
+  private longName: string | null = null;
+  private paxName: string | null = null;
+
+  constructor(
+    private readonly want: (name: string) => boolean,
+    /** The error for a block that is not a tar header (at uncompressed byte `offset`). */
+    private readonly notTar: (offset: number) => DatasetError,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length && !this.ended) {
+      if (this.remaining > 0) {
+        const n = Math.min(this.remaining, chunk.length - off);
+        if (this.target && this.targetOff < this.size) {
+          const k = Math.min(n, this.size - this.targetOff);
+          chunk.copy(this.target, this.targetOff, off, off + k);
+          this.targetOff += k;
+        }
+        this.remaining -= n;
+        off += n;
+        if (this.remaining === 0) this.finishEntry();
+        continue;
+      }
+      const n = Math.min(BLOCK - this.headerFill, chunk.length - off);
+      chunk.copy(this.header, this.headerFill, off, off + n);
+      this.headerFill += n;
+      off += n;
+      if (this.headerFill === BLOCK) {
+        this.headerFill = 0;
+        this.onHeader();
+      }
+    }
+  }
+
+  private finishEntry(): void {
+    const target = this.target;
+    if (this.entryKind === 'file' && target) this.files.set(this.entryName, target);
+    else if (this.entryKind === 'longname' && target) this.longName = cstr(target, 0, target.length);
+    else if (this.entryKind === 'pax' && target) this.paxName = paxPath(target);
+    this.target = null;
+  }
+
+  private onHeader(): void {
+    const header = this.header;
+    if (header.every((v) => v === 0)) {
+      this.ended = true; // first of the two zero blocks that close the archive
+      return;
+    }
+    if (!checksumOk(header)) throw this.notTar(this.offset);
+    const ustar = header.toString('latin1', 257, 262) === 'ustar';
+    const prefix = ustar ? cstr(header, 345, 155) : '';
+    const base = cstr(header, 0, 100);
+    this.entryName = this.paxName ?? this.longName ?? (prefix ? `${prefix}/${base}` : base);
+    this.longName = null;
+    this.paxName = null;
+    this.size = parseSize(header);
+    this.remaining = Math.ceil(this.size / BLOCK) * BLOCK;
+    this.entryKind = this.kindOf(String.fromCharCode(header[156] || 0x30));
+    this.target = this.entryKind === 'skip' ? null : Buffer.allocUnsafe(this.size);
+    this.targetOff = 0;
+    this.offset += BLOCK + this.remaining;
+    if (this.remaining === 0) this.finishEntry();
+  }
+
+  /** What to do with an entry of this type flag: regular files (0, 7) and directories (5) are listed. */
+  private kindOf(type: string): 'file' | 'longname' | 'pax' | 'skip' {
+    if (type === 'L') return 'longname';
+    if (type === 'x') return 'pax';
+    if (type === '0' || type === '7') {
+      this.names.push(this.entryName);
+      return this.want(this.entryName) ? 'file' : 'skip';
+    }
+    if (type === '5') this.names.push(this.entryName);
+    return 'skip';
+  }
+}
+
 /** Read a .tar.gz (or plain .tar) archive, keeping the regular files whose path `want` accepts. */
 export async function readTarArchive(file: string, want: (name: string) => boolean, remedy: string): Promise<TarContents> {
   const fh = await fs.open(file, 'r').catch(() => {
@@ -57,96 +152,16 @@ export async function readTarArchive(file: string, want: (name: string) => boole
   await fh.read(magic, 0, 2, 0);
   await fh.close();
   const gz = isGzip(magic);
-
-  const files = new Map<string, Buffer>();
-  const names: string[] = [];
-  const header = Buffer.alloc(BLOCK);
-  let headerFill = 0;
-  let remaining = 0; // bytes of the current entry left, padding included
-  let size = 0;
-  let target: Buffer | null = null;
-  let targetOff = 0;
-  let entryName = '';
-  let entryKind: 'file' | 'longname' | 'pax' | 'skip' = 'skip';
-  let longName: string | null = null;
-  let paxName: string | null = null;
-  let ended = false;
-  let offset = 0; // uncompressed offset of the next header, for error messages
-
-  const finishEntry = (): void => {
-    if (entryKind === 'file' && target) files.set(entryName, target);
-    else if (entryKind === 'longname' && target) longName = cstr(target, 0, target.length);
-    else if (entryKind === 'pax' && target) paxName = paxPath(target);
-    target = null;
-  };
-
-  const onHeader = (): void => {
-    if (header.every((v) => v === 0)) {
-      ended = true; // first of the two zero blocks that close the archive
-      return;
-    }
-    if (!checksumOk(header)) {
-      throw new DatasetError('bad-archive', file, `not a tar archive${gz ? ' inside the gzip stream' : ''} (header checksum mismatch at byte ${offset}). ${remedy}`);
-    }
-    const ustar = header.toString('latin1', 257, 262) === 'ustar';
-    const prefix = ustar ? cstr(header, 345, 155) : '';
-    const base = cstr(header, 0, 100);
-    entryName = paxName ?? longName ?? (prefix ? `${prefix}/${base}` : base);
-    longName = null;
-    paxName = null;
-    size = parseSize(header);
-    remaining = Math.ceil(size / BLOCK) * BLOCK;
-    const type = String.fromCharCode(header[156] || 0x30);
-    if (type === 'L') entryKind = 'longname';
-    else if (type === 'x') entryKind = 'pax';
-    else if (type === '0' || type === '7') {
-      names.push(entryName);
-      entryKind = want(entryName) ? 'file' : 'skip';
-    } else {
-      if (type === '5') names.push(entryName);
-      entryKind = 'skip';
-    }
-    target = entryKind === 'skip' ? null : Buffer.allocUnsafe(size);
-    targetOff = 0;
-    offset += BLOCK + remaining;
-    if (remaining === 0) finishEntry();
-  };
+  const tar = new TarParser(want, (offset) => new DatasetError('bad-archive', file, `not a tar archive${gz ? ' inside the gzip stream' : ''} (header checksum mismatch at byte ${offset}). ${remedy}`));
 
   // pipeline() may report its own AbortError instead of the error our sink threw; keep ours.
   let sinkError: unknown = null;
   async function consume(source: AsyncIterable<Buffer>): Promise<void> {
     try {
-      await walk(source);
+      for await (const chunk of source) tar.push(chunk);
     } catch (err) {
       if (err instanceof DatasetError) sinkError = err;
       throw err;
-    }
-  }
-  async function walk(source: AsyncIterable<Buffer>): Promise<void> {
-    for await (const chunk of source) {
-      let off = 0;
-      while (off < chunk.length && !ended) {
-        if (remaining > 0) {
-          const n = Math.min(remaining, chunk.length - off);
-          if (target && targetOff < size) {
-            const k = Math.min(n, size - targetOff);
-            chunk.copy(target, targetOff, off, off + k);
-            targetOff += k;
-          }
-          remaining -= n;
-          off += n;
-          if (remaining === 0) finishEntry();
-          continue;
-        }
-        const n = Math.min(BLOCK - headerFill, chunk.length - off);
-        chunk.copy(header, headerFill, off, off + n);
-        headerFill += n;
-        off += n;
-        if (headerFill === BLOCK) {
-          headerFill = 0;
-          onHeader();
-        }
-      }
     }
   }
 
@@ -156,14 +171,14 @@ export async function readTarArchive(file: string, want: (name: string) => boole
     if (sinkError) throw sinkError;
     throw gzipError(file, err, remedy);
   }
-  if (offset === 0 && names.length === 0 && !ended) {
+  if (tar.offset === 0 && tar.names.length === 0 && !tar.ended) {
     throw new DatasetError('bad-archive', file, `is not a tar${gz ? '.gz' : ''} archive (no complete tar header). ${remedy}`);
   }
-  if (remaining > 0 || headerFill > 0) {
-    throw new DatasetError('truncated', file, `archive ends inside entry ${entryName || '(header)'}: the file is truncated. ${remedy}`);
+  if (tar.remaining > 0 || tar.headerFill > 0) {
+    throw new DatasetError('truncated', file, `archive ends inside entry ${tar.entryName || '(header)'}: the file is truncated. ${remedy}`);
   }
-  if (names.length === 0) {
+  if (tar.names.length === 0) {
     throw new DatasetError('bad-archive', file, `contains no files (empty tar archive). ${remedy}`);
   }
-  return { files, names };
+  return { files: tar.files, names: tar.names };
 }
