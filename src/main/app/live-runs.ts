@@ -34,7 +34,14 @@ export class LiveRuns {
       opts.maxConcurrent ?? 1,
       (runId) => this.launch(runId),
       (queue) => this.emit({ kind: 'queue', at: Date.now(), queue }),
+      // A queued run that another process (`queue run`, another app) took from the store's queue first is not trained here too.
+      opts.sweeps ? { mayStart: (runId) => opts.sweeps!.mayStart(runId), dropped: (runId) => this.dropTaken(runId) } : null,
     );
+  }
+
+  private dropTaken(runId: string): void {
+    this.live.delete(runId);
+    this.opts.log?.(`run ${runId} was taken from the queue by another process; it trains there.`);
   }
 
   get(runId: string): LiveRun | undefined {

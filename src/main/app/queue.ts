@@ -6,6 +6,13 @@
  */
 import { LabError, type QueueState } from '../../shared/api.js';
 
+/** Asked before a waiting run starts, so a run another process took from the store's queue is not trained twice. */
+export interface QueueGate {
+  mayStart(runId: string): Promise<boolean>;
+  /** The run may not start here: it left the queue. */
+  dropped(runId: string): void;
+}
+
 export class RunQueue {
   private readonly active = new Set<string>();
   private readonly waiting: string[] = [];
@@ -15,6 +22,7 @@ export class RunQueue {
     /** Starts a run; must not throw (report failures through the run's status instead). */
     private readonly launch: (runId: string) => void,
     private readonly onChange: (state: QueueState) => void = () => {},
+    private readonly gate: QueueGate | null = null,
   ) {
     if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
       throw new Error(`maxConcurrent must be a positive integer, got ${maxConcurrent}`);
@@ -95,7 +103,23 @@ export class RunQueue {
     while (this.active.size < this.maxConcurrent && this.waiting.length > 0) {
       const next = this.waiting.shift() as string;
       this.active.add(next);
-      this.launch(next);
+      if (this.gate) void this.pass(this.gate, next);
+      else this.launch(next);
     }
+  }
+
+  /** The slot is held while the gate answers; a refused run frees it for the next one. */
+  private async pass(gate: QueueGate, runId: string): Promise<void> {
+    // A store that cannot answer should not strand the run: start it.
+    const ok = await gate.mayStart(runId).catch(() => true);
+    if (!this.active.has(runId)) return;
+    if (ok) {
+      this.launch(runId);
+      return;
+    }
+    this.active.delete(runId);
+    gate.dropped(runId);
+    this.drain();
+    this.onChange(this.state());
   }
 }

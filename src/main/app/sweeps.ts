@@ -59,9 +59,13 @@ export class SweepControl {
     return translate(() => this.store.sweeps.enqueue(runId, 'local'));
   }
 
-  /** Take a run out of the store's queue as it starts (false when it was not waiting there). */
-  async claim(runId: string): Promise<boolean> {
-    return (await translate(() => this.store.sweeps.claim('local', runId))) !== null;
+  /**
+   * Before a run of the lab's queue starts: take it out of the store's queue. False when another process
+   * (`queue run`, another app) has taken it meanwhile, so it is not trained twice.
+   */
+  async mayStart(runId: string): Promise<boolean> {
+    if ((await this.store.sweeps.claim('local', runId)) !== null) return true;
+    return (await this.store.getRun(runId)).status === 'queued';
   }
 
   /** Cancel a run waiting in the store's queue (not in the lab's: e.g. one queued for Redis workers). */
