@@ -59,18 +59,7 @@ export function runElectronApp(electron: ElectronLike, opts: ShellOptions): Shel
   app.enableSandbox();
   electron.protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
-  app.on('web-contents-created', (_e, contents) => {
-    contents.on('will-attach-webview', (e) => e.preventDefault());
-    const guard = (e: { preventDefault(): void }, url: string) => {
-      if (!isAllowedNavigation(url, origins)) e.preventDefault();
-    };
-    contents.on('will-navigate', guard);
-    contents.on('will-redirect', guard);
-    contents.setWindowOpenHandler(({ url }) => {
-      if (isExternalLink(url)) void electron.shell.openExternal(url);
-      return { action: 'deny' };
-    });
-  });
+  guardWebContents(electron, origins);
   app.on('second-instance', () => {
     if (window && !window.isDestroyed()) {
       if (window.isMinimized()) window.restore();
@@ -103,14 +92,7 @@ export function runElectronApp(electron: ElectronLike, opts: ShellOptions): Shel
 
   const ready = (async () => {
     await app.whenReady();
-    const ses = electron.session.defaultSession;
-    ses.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionDecision(permission)));
-    ses.setPermissionCheckHandler((_wc, permission) => permissionDecision(permission));
-    ses.webRequest.onHeadersReceived((details, callback) => {
-      const headers = { ...(details.responseHeaders ?? {}) };
-      if (origins.some((o) => details.url.startsWith(o))) headers['Content-Security-Policy'] = [csp];
-      callback({ responseHeaders: headers });
-    });
+    secureSession(electron, origins, csp);
     electron.protocol.handle(APP_SCHEME, (request) => serveAppFile(request.url, opts.rendererDir, csp));
 
     try {
@@ -122,21 +104,7 @@ export function runElectronApp(electron: ElectronLike, opts: ShellOptions): Shel
       return;
     }
     const service = lab;
-    const table = buildHandlerTable(service, (m, err) => log(`[lab] ${m} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
-    for (const h of table.values()) {
-      electron.ipcMain.handle(h.channel, async (event, ...args): Promise<LabReply> => {
-        if (!isTrustedSender(event.senderFrame?.url, origins)) {
-          const refused: LabErrorBody = { error: 'IPC from a page that is not the workbench was refused.', hint: 'Only the Spectral Lab window may call the lab.', code: 'forbidden' };
-          return { ok: false, ...refused };
-        }
-        return h.handle(args);
-      });
-    }
-    service.subscribe((e) => {
-      for (const w of electron.BrowserWindow.getAllWindows()) {
-        if (!w.isDestroyed() && !w.webContents.isDestroyed()) w.webContents.send(IPC_EVENT_CHANNEL, e);
-      }
-    });
+    exposeLab(electron, service, origins, log);
     const menu = applicationMenu({ platform, dev, send: (command) => service.publish({ kind: 'menu', at: Date.now(), command }) });
     electron.Menu.setApplicationMenu(electron.Menu.buildFromTemplate(menu));
     createWindow();
@@ -148,6 +116,53 @@ export function runElectronApp(electron: ElectronLike, opts: ShellOptions): Shel
   })();
 
   return { ready, lab: () => lab };
+}
+
+/** Every page: no webviews, navigation only within the app's origins, external links in the browser. */
+function guardWebContents(electron: ElectronLike, origins: string[]): void {
+  electron.app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+    const guard = (e: { preventDefault(): void }, url: string) => {
+      if (!isAllowedNavigation(url, origins)) e.preventDefault();
+    };
+    contents.on('will-navigate', guard);
+    contents.on('will-redirect', guard);
+    contents.setWindowOpenHandler(({ url }) => {
+      if (isExternalLink(url)) void electron.shell.openExternal(url);
+      return { action: 'deny' };
+    });
+  });
+}
+
+/** The default session: permissions by permissionDecision, and the CSP on every response of the app's origins. */
+function secureSession(electron: ElectronLike, origins: string[], csp: string): void {
+  const ses = electron.session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionDecision(permission)));
+  ses.setPermissionCheckHandler((_wc, permission) => permissionDecision(permission));
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    const headers = { ...(details.responseHeaders ?? {}) };
+    if (origins.some((o) => details.url.startsWith(o))) headers['Content-Security-Policy'] = [csp];
+    callback({ responseHeaders: headers });
+  });
+}
+
+/** The LabApi over IPC (only for the workbench's own pages) and every LabEvent to every window. */
+function exposeLab(electron: ElectronLike, service: LabService, origins: string[], log: (message: string) => void): void {
+  const table = buildHandlerTable(service, (m, err) => log(`[lab] ${m} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  for (const h of table.values()) {
+    electron.ipcMain.handle(h.channel, async (event, ...args): Promise<LabReply> => {
+      if (!isTrustedSender(event.senderFrame?.url, origins)) {
+        const refused: LabErrorBody = { error: 'IPC from a page that is not the workbench was refused.', hint: 'Only the Spectral Lab window may call the lab.', code: 'forbidden' };
+        return { ok: false, ...refused };
+      }
+      return h.handle(args);
+    });
+  }
+  service.subscribe((e) => {
+    for (const w of electron.BrowserWindow.getAllWindows()) {
+      if (!w.isDestroyed() && !w.webContents.isDestroyed()) w.webContents.send(IPC_EVENT_CHANNEL, e);
+    }
+  });
 }
 
 /** app://lab/<path>: a file of the built renderer with the security headers, or a plain 404. */
