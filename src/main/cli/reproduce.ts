@@ -7,7 +7,18 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BackendName } from '../../shared/backend.js';
 import { safeParseRunConfig } from '../../shared/config.js';
-import { EXPERIMENTS, experimentNamed, RunFailedError, trainPlanned, writeArtifacts, type Experiment, type ExperimentSize, type PlanOptions, type PlannedRun, type RunOutcome } from '../reproduce/index.js';
+import {
+  EXPERIMENTS,
+  experimentNamed,
+  RunFailedError,
+  trainPlanned,
+  writeArtifacts,
+  type Experiment,
+  type ExperimentSize,
+  type PlanOptions,
+  type PlannedRun,
+  type RunOutcome,
+} from '../reproduce/index.js';
 import { OutcomesFileError, readOutcomes, saveOutcomes } from '../reproduce/outcomes-file.js';
 import type { Store } from '../store/index.js';
 import { formatDuration, ProgressBar } from './progress.js';
@@ -73,17 +84,32 @@ export function parseReproduceArgs(argv: string[]): Args | 'help' | 'list' {
   if (v.list) return 'list';
   if (positionals.length !== 1) throw new UsageError(`name one experiment (${names()}), or use --list.`);
   const experiment = experimentNamed(positionals[0]);
-  if (!experiment) throw new UsageError(`unknown experiment '${positionals[0]}'; choose one of ${names()} (see --list).`);
-  if (v.quick && v.smoke) throw new UsageError('--quick and --smoke are two sizes; give one of them (or neither for the full form).');
+  if (!experiment)
+    throw new UsageError(`unknown experiment '${positionals[0]}'; choose one of ${names()} (see --list).`);
+  if (v.quick && v.smoke)
+    throw new UsageError('--quick and --smoke are two sizes; give one of them (or neither for the full form).');
   const seeds = Number(v.seeds);
-  if (!/^\d+$/.test(v.seeds) || seeds < 1 || seeds > 100) throw new UsageError(`--seeds must be a whole number from 1 to 100, got '${v.seeds}' (3 gives mean ± sd).`);
+  if (!/^\d+$/.test(v.seeds) || seeds < 1 || seeds > 100)
+    throw new UsageError(`--seeds must be a whole number from 1 to 100, got '${v.seeds}' (3 gives mean ± sd).`);
   const size: ExperimentSize = v.smoke ? 'smoke' : v.quick ? 'quick' : 'full';
-  return { experiment, size, seeds, store: v.store, data: v.data, from: v.from, out: path.resolve(v.out ?? path.join('docs', 'results', experiment.name)) };
+  return {
+    experiment,
+    size,
+    seeds,
+    store: v.store,
+    data: v.data,
+    from: v.from,
+    out: path.resolve(v.out ?? path.join('docs', 'results', experiment.name)),
+  };
 }
 
 export function listText(): string {
   const w = Math.max(...EXPERIMENTS.map((e) => e.name.length));
-  const lines = EXPERIMENTS.flatMap((e) => [`  ${e.name.padEnd(w)}  ${e.description}`, `  ${''.padEnd(w)}  quick: ${e.cost.quick}`, `  ${''.padEnd(w)}  full:  ${e.cost.full}`]);
+  const lines = EXPERIMENTS.flatMap((e) => [
+    `  ${e.name.padEnd(w)}  ${e.description}`,
+    `  ${''.padEnd(w)}  quick: ${e.cost.quick}`,
+    `  ${''.padEnd(w)}  full:  ${e.cost.full}`,
+  ]);
   return ['Experiments (spectral-lab reproduce <name> [--quick] [--seeds N]):', '', ...lines].join('\n');
 }
 
@@ -110,8 +136,8 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`reproduce: ${e.message}\n\nRun 'spectral-lab reproduce --help' for the options.`);
     return 2;
   }
-  if (args === 'help') return console.log(HELP), 0;
-  if (args === 'list') return console.log(listText()), 0;
+  if (args === 'help') return (console.log(HELP), 0);
+  if (args === 'list') return (console.log(listText()), 0);
   return reproduce(args);
 }
 
@@ -153,25 +179,37 @@ async function trainAll(a: Args, store: Store, planned: PlannedRun[], startedAt:
     onEnd(i, o) {
       overall.done = i + 1;
       overall.frac = 0;
-      bar?.finish(`${o.arm} seed ${o.seed}: test ${((o.lastEval?.testAcc ?? NaN) * 100).toFixed(1)}% · ${overallText()}`);
+      bar?.finish(
+        `${o.arm} seed ${o.seed}: test ${((o.lastEval?.testAcc ?? NaN) * 100).toFixed(1)}% · ${overallText()}`,
+      );
     },
   });
 }
 
 async function reproduce(a: Args): Promise<number> {
   const startedAt = new Date();
-  let options: PlanOptions = { size: a.size, seeds: a.seeds, backends: a.experiment.name === 'overhead' ? await usableBackends() : [] };
+  let options: PlanOptions = {
+    size: a.size,
+    seeds: a.seeds,
+    backends: a.experiment.name === 'overhead' ? await usableBackends() : [],
+  };
   const store = await openRunStore(a.store);
   try {
     let outcomes: RunOutcome[];
     if (a.from) {
       ({ options, outcomes } = await readOutcomes(a.from, a.experiment.name));
-      say(`reproduce ${a.experiment.name}: ${outcomes.length} runs read from ${a.from} (${options.size}, ${options.seeds} seeds)`);
+      say(
+        `reproduce ${a.experiment.name}: ${outcomes.length} runs read from ${a.from} (${options.size}, ${options.seeds} seeds)`,
+      );
     } else {
       const planned = a.experiment.plan(options);
-      say(`reproduce ${a.experiment.name} (${a.size}, ${a.seeds} seed${a.seeds === 1 ? '' : 's'}): ${planned.length} runs into ${store.paths.dataDir}`);
+      say(
+        `reproduce ${a.experiment.name} (${a.size}, ${a.seeds} seed${a.seeds === 1 ? '' : 's'}): ${planned.length} runs into ${store.paths.dataDir}`,
+      );
       outcomes = await trainAll(a, store, planned, startedAt);
-      say(`outcomes saved to ${await saveOutcomes(store.paths.dataDir, a.experiment.name, options, startedAt, outcomes)}`);
+      say(
+        `outcomes saved to ${await saveOutcomes(store.paths.dataDir, a.experiment.name, options, startedAt, outcomes)}`,
+      );
     }
     let analysisBar: ProgressBar | null = null;
     const artifacts = await a.experiment.analyse({
@@ -195,7 +233,9 @@ async function reproduce(a: Args): Promise<number> {
       finishedAt: new Date(),
     });
     for (const f of artifacts.findings) console.log(`- ${f}`);
-    console.log(`\n${files.length} files in ${a.out}:\n${files.map((f) => `  ${path.relative(process.cwd(), f)}`).join('\n')}`);
+    console.log(
+      `\n${files.length} files in ${a.out}:\n${files.map((f) => `  ${path.relative(process.cwd(), f)}`).join('\n')}`,
+    );
     return 0;
   } catch (e) {
     if (e instanceof OutcomesFileError) {

@@ -20,11 +20,15 @@ function setting(beta: number): RunConfigInput {
 }
 
 function plan(o: PlanOptions) {
-  const arms = BETAS[o.size].map((beta) => ({ arm: betaArm(beta), config: sized(setting(beta), o.size, { quick: 2, full: 20 }) }));
+  const arms = BETAS[o.size].map((beta) => ({
+    arm: betaArm(beta),
+    config: sized(setting(beta), o.size, { quick: 2, full: 20 }),
+  }));
   return seeded('curvature', arms, o.seeds);
 }
 
-const curvatureAt = (o: RunOutcome, eps: number): number | null => o.lastEval?.curvature?.certified.find((c) => Math.abs(c.eps - eps) < 1e-12)?.acc ?? null;
+const curvatureAt = (o: RunOutcome, eps: number): number | null =>
+  o.lastEval?.curvature?.certified.find((c) => Math.abs(c.eps - eps) < 1e-12)?.acc ?? null;
 
 function table(outcomes: RunOutcome[]): Artifacts['tables'][number] {
   const columns: Column[] = [
@@ -51,7 +55,9 @@ function table(outcomes: RunOutcome[]): Artifacts['tables'][number] {
       caption: 'Curvature bound and its certificate, softplus Lip-CNN on MNIST: mean ± sd over seeds',
       columns,
       rows,
-      notes: ['K: bound on the largest eigenvalue magnitude of the Hessian of any logit difference (max over class pairs). Curvature certificate on a 200-image test subset (every target class); pairwise certificate on the whole test subset.'],
+      notes: [
+        'K: bound on the largest eigenvalue magnitude of the Hessian of any logit difference (max over class pairs). Curvature certificate on a 200-image test subset (every target class); pairwise certificate on the whole test subset.',
+      ],
     },
   };
 }
@@ -76,7 +82,10 @@ function findings(outcomes: RunOutcome[]): string[] {
 export const curvature: Experiment = {
   name: 'curvature',
   description: 'curvature bound of a softplus Lip-CNN and its certificate (every target class), with and without F4',
-  cost: { quick: '2 arms × seeds runs of 2 epochs on 10k MNIST images, ~3 min per run here', full: '3 arms × seeds runs of 20 epochs on all of MNIST, ~1 h per run here' },
+  cost: {
+    quick: '2 arms × seeds runs of 2 epochs on 10k MNIST images, ~3 min per run here',
+    full: '3 arms × seeds runs of 20 epochs on all of MNIST, ~1 h per run here',
+  },
   plan,
   analyse: ({ outcomes }) => ({ tables: [table(outcomes)], figures: [], findings: findings(outcomes) }),
 };

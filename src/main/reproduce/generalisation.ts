@@ -26,10 +26,16 @@ export function generalisationSetting(dataset: DatasetChoice, beta: number): Run
   };
 }
 
-const armName = (dataset: DatasetChoice, beta: number): string => `${dataset}: weight decay${beta === 0 ? ' only' : ` + ${betaArm(beta)}`}`;
+const armName = (dataset: DatasetChoice, beta: number): string =>
+  `${dataset}: weight decay${beta === 0 ? ' only' : ` + ${betaArm(beta)}`}`;
 
 function plan(o: PlanOptions) {
-  const arms = DATASETS.flatMap((d) => BETAS[o.size].map((beta) => ({ arm: armName(d, beta), config: sized(generalisationSetting(d, beta), o.size, { quick: 2, full: 20 }) })));
+  const arms = DATASETS.flatMap((d) =>
+    BETAS[o.size].map((beta) => ({
+      arm: armName(d, beta),
+      config: sized(generalisationSetting(d, beta), o.size, { quick: 2, full: 20 }),
+    })),
+  );
   return seeded('generalisation', arms, o.seeds);
 }
 
@@ -62,7 +68,9 @@ function table(outcomes: RunOutcome[]): Artifacts['tables'][number] {
       caption: 'Weight decay alone vs weight decay + β·Σ F4 (small CNN): mean ± sd over seeds',
       columns,
       rows,
-      notes: ['Train accuracy on a 1,000-image training subset (5,000 in the full form), test accuracy on the test subset, at the last evaluation. Same seeds, data order and initialisation in every arm.'],
+      notes: [
+        'Train accuracy on a 1,000-image training subset (5,000 in the full form), test accuracy on the test subset, at the last evaluation. Same seeds, data order and initialisation in every arm.',
+      ],
     },
   };
 }
@@ -74,14 +82,26 @@ function figure(outcomes: RunOutcome[]): Artifacts['figures'][number] {
     const x = mine.map((_, i) => i);
     return [
       { name: `${d} test`, x, y: mine.map((a) => meanOf(a.runs, testAcc) ?? Number.NaN), color: PALETTE[k] },
-      { name: `${d} train`, x, y: mine.map((a) => meanOf(a.runs, trainAcc) ?? Number.NaN), color: PALETTE[k], dash: '6 3' },
+      {
+        name: `${d} train`,
+        x,
+        y: mine.map((a) => meanOf(a.runs, trainAcc) ?? Number.NaN),
+        color: PALETTE[k],
+        dash: '6 3',
+      },
     ];
   });
   const betas = [...new Set(arms.map((a) => a.arm.replace(/^[^:]+: /, '')))];
   return {
     file: 'generalisation',
     caption: 'Train and test accuracy per arm (mean over seeds)',
-    chart: { title: 'Generalisation: weight decay vs + F4', xLabel: 'arm', yLabel: 'accuracy', series, xTicks: betas.map((label, value) => ({ value, label: label.replace('weight decay', 'wd') })) },
+    chart: {
+      title: 'Generalisation: weight decay vs + F4',
+      xLabel: 'arm',
+      yLabel: 'accuracy',
+      series,
+      xTicks: betas.map((label, value) => ({ value, label: label.replace('weight decay', 'wd') })),
+    },
   };
 }
 
@@ -102,8 +122,12 @@ function findings(outcomes: RunOutcome[]): string[] {
 
 export const generalisation: Experiment = {
   name: 'generalisation',
-  description: 'weight decay alone vs weight decay + β·Σ F4 on MNIST and Fashion-MNIST small CNNs (test accuracy, generalisation gap)',
-  cost: { quick: '2 datasets × 3 β × seeds runs of 2 epochs on 10k images, ~1.5 min per run here', full: '2 × 4 β × seeds runs of 20 epochs on all images, ~30 min per run here; CIFAR-10 ResNet-32: GPU (see docs/results.md)' },
+  description:
+    'weight decay alone vs weight decay + β·Σ F4 on MNIST and Fashion-MNIST small CNNs (test accuracy, generalisation gap)',
+  cost: {
+    quick: '2 datasets × 3 β × seeds runs of 2 epochs on 10k images, ~1.5 min per run here',
+    full: '2 × 4 β × seeds runs of 20 epochs on all images, ~30 min per run here; CIFAR-10 ResNet-32: GPU (see docs/results.md)',
+  },
   plan,
   analyse: ({ outcomes }) => ({ tables: [table(outcomes)], figures: [figure(outcomes)], findings: findings(outcomes) }),
 };

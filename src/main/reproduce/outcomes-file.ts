@@ -18,12 +18,25 @@ interface OutcomesFile {
   outcomes: RunOutcome[];
 }
 
-export async function saveOutcomes(dataDir: string, experiment: string, options: PlanOptions, startedAt: Date, outcomes: RunOutcome[]): Promise<string> {
+export async function saveOutcomes(
+  dataDir: string,
+  experiment: string,
+  options: PlanOptions,
+  startedAt: Date,
+  outcomes: RunOutcome[],
+): Promise<string> {
   const dir = path.join(dataDir, 'reproduce');
   await mkdir(dir, { recursive: true });
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const file = path.join(dir, `${experiment}-${options.size}-${stamp}.json`);
-  const body: OutcomesFile = { format: FORMAT, version: 1, experiment, options, startedAt: startedAt.toISOString(), outcomes };
+  const body: OutcomesFile = {
+    format: FORMAT,
+    version: 1,
+    experiment,
+    options,
+    startedAt: startedAt.toISOString(),
+    outcomes,
+  };
   await writeFile(`${file}.tmp`, JSON.stringify(body));
   await rename(`${file}.tmp`, file);
   return file;
@@ -31,18 +44,25 @@ export async function saveOutcomes(dataDir: string, experiment: string, options:
 
 export class OutcomesFileError extends Error {}
 
-export async function readOutcomes(file: string, experiment: string): Promise<{ options: PlanOptions; startedAt: Date; outcomes: RunOutcome[] }> {
+export async function readOutcomes(
+  file: string,
+  experiment: string,
+): Promise<{ options: PlanOptions; startedAt: Date; outcomes: RunOutcome[] }> {
   let body: Partial<OutcomesFile>;
   try {
     body = JSON.parse(await readFile(file, 'utf8')) as Partial<OutcomesFile>;
   } catch (e) {
-    throw new OutcomesFileError(`cannot read '${file}' (${(e as Error).message}); give a file a finished reproduce saved under <store>/reproduce/.`);
+    throw new OutcomesFileError(
+      `cannot read '${file}' (${(e as Error).message}); give a file a finished reproduce saved under <store>/reproduce/.`,
+    );
   }
   if (body.format !== FORMAT || !Array.isArray(body.outcomes) || !body.options) {
     throw new OutcomesFileError(`'${file}' is not a reproduce outcomes file; give one from <store>/reproduce/.`);
   }
   if (body.experiment !== experiment) {
-    throw new OutcomesFileError(`'${file}' holds the runs of '${body.experiment}', not '${experiment}'; run 'reproduce ${body.experiment} --from ${file}'.`);
+    throw new OutcomesFileError(
+      `'${file}' holds the runs of '${body.experiment}', not '${experiment}'; run 'reproduce ${body.experiment} --from ${file}'.`,
+    );
   }
   return { options: body.options, startedAt: new Date(body.startedAt ?? Date.now()), outcomes: body.outcomes };
 }

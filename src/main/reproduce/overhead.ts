@@ -30,12 +30,20 @@ function setting(arch: Architecture, backend: BackendName, regularised: boolean,
     regularizer: regularised ? f4Regulariser(0.01, arch === 'lip-cnn' ? 'sum-log' : 'sum') : { kind: 'none' },
     certification: { epsilons: [0.1] },
     // Evaluation is not what is measured: the smallest one the config allows, once at the end.
-    evaluation: { everySteps: steps, trainSubset: 64, testSubset: 64, exactNorm: false, gramIterations: 0, operatorIterations: 2 },
+    evaluation: {
+      everySteps: steps,
+      trainSubset: 64,
+      testSubset: 64,
+      exactNorm: false,
+      gramIterations: 0,
+      operatorIterations: 2,
+    },
     backend,
   };
 }
 
-export const armName = (arch: string, backend: string, regularised: boolean): string => `${backend} · ${arch} · ${regularised ? 'F4' : 'plain'}`;
+export const armName = (arch: string, backend: string, regularised: boolean): string =>
+  `${backend} · ${arch} · ${regularised ? 'F4' : 'plain'}`;
 
 /**
  * The backends measured: every usable one in the full form; the quick form leaves out the plain-JS 'cpu'
@@ -53,7 +61,10 @@ function plan(o: PlanOptions): PlannedRun[] {
         const base = setting(arch, backend, reg, steps);
         // The size's data (smoke: a few hundred images), but this experiment's own steps and evaluation.
         const config = sized(base, o.size === 'smoke' ? 'smoke' : 'quick', { quick: 1, full: 1 });
-        return { arm: armName(arch, backend, reg), config: { ...config, batchSize: base.batchSize, maxSteps: steps, evaluation: base.evaluation } };
+        return {
+          arm: armName(arch, backend, reg),
+          config: { ...config, batchSize: base.batchSize, maxSteps: steps, evaluation: base.evaluation },
+        };
       }),
     ),
   );
@@ -91,16 +102,26 @@ function table(outcomes: RunOutcome[], backends: readonly string[]): Artifacts['
         const b = p ? medianStepMs(p) : null;
         return a !== null && b ? a / b - 1 : null;
       });
-      rows.push([backend, arch, seedsCell(plain.length ? plain : reg), cell(plain, medianStepMs, ms), cell(reg, medianStepMs, ms), meanSdCell(ratios, FMT.accuracy)]);
+      rows.push([
+        backend,
+        arch,
+        seedsCell(plain.length ? plain : reg),
+        cell(plain, medianStepMs, ms),
+        cell(reg, medianStepMs, ms),
+        meanSdCell(ratios, FMT.accuracy),
+      ]);
     }
   }
   return {
     file: 'overhead',
     table: {
-      caption: 'Training step time with and without the F4 regulariser (batch 128): median per run, mean ± sd over seeds',
+      caption:
+        'Training step time with and without the F4 regulariser (batch 128): median per run, mean ± sd over seeds',
       columns,
       rows,
-      notes: [`Median step time after the first ${WARM_UP} steps. The machine was shared with other work while measuring: absolute times are noisy, the ratio of runs taken back to back less so.`],
+      notes: [
+        `Median step time after the first ${WARM_UP} steps. The machine was shared with other work while measuring: absolute times are noisy, the ratio of runs taken back to back less so.`,
+      ],
     },
   };
 }
@@ -108,22 +129,36 @@ function table(outcomes: RunOutcome[], backends: readonly string[]): Artifacts['
 function findings(outcomes: RunOutcome[], backends: readonly string[]): string[] {
   return backends.flatMap((backend) =>
     ARCHS.map((arch) => {
-      const med = (reg: boolean) => meanSd(outcomes.filter((o) => o.arm === armName(arch, backend, reg)).map(medianStepMs))?.mean ?? null;
+      const med = (reg: boolean) =>
+        meanSd(outcomes.filter((o) => o.arm === armName(arch, backend, reg)).map(medianStepMs))?.mean ?? null;
       const p = med(false);
       const r = med(true);
-      return p && r ? `${backend}, ${arch}: ${p.toFixed(1)} ms per step plain, ${r.toFixed(1)} ms with F4 (${((r / p - 1) * 100).toFixed(0)}% overhead).` : `${backend}, ${arch}: not measured.`;
+      return p && r
+        ? `${backend}, ${arch}: ${p.toFixed(1)} ms per step plain, ${r.toFixed(1)} ms with F4 (${((r / p - 1) * 100).toFixed(0)}% overhead).`
+        : `${backend}, ${arch}: not measured.`;
     }),
   );
 }
 
 export const overhead: Experiment = {
   name: 'overhead',
-  description: 'training step time with and without the F4 regulariser, per backend present (wasm, cpu; native TensorFlow when installed)',
-  cost: { quick: '4 arms × backends (not cpu) × seeds short runs of 40 steps, ~1 min each here', full: '200 steps per run (40 on cpu), ~5 min each here' },
+  description:
+    'training step time with and without the F4 regulariser, per backend present (wasm, cpu; native TensorFlow when installed)',
+  cost: {
+    quick: '4 arms × backends (not cpu) × seeds short runs of 40 steps, ~1 min each here',
+    full: '200 steps per run (40 on cpu), ~5 min each here',
+  },
   plan,
   analyse: ({ outcomes, options }) => {
     const skipped = options.backends.filter((b) => !measuredBackends(options).includes(b));
-    const note = skipped.map((b) => `${b}: usable here but not measured in the ${options.size} form (over a minute per step of batch 128 on this machine); the full form measures it.`);
-    return { tables: [table(outcomes, measuredBackends(options))], figures: [], findings: [...findings(outcomes, measuredBackends(options)), ...note] };
+    const note = skipped.map(
+      (b) =>
+        `${b}: usable here but not measured in the ${options.size} form (over a minute per step of batch 128 on this machine); the full form measures it.`,
+    );
+    return {
+      tables: [table(outcomes, measuredBackends(options))],
+      figures: [],
+      findings: [...findings(outcomes, measuredBackends(options)), ...note],
+    };
   },
 };

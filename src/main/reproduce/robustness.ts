@@ -9,7 +9,20 @@ import type { RunConfigInput } from '../../shared/config.js';
 import { FMT, PALETTE, rich, type Cell, type Column } from '../report/index.js';
 import type { Artifacts, Experiment, PlanOptions, RunOutcome } from './experiment.js';
 import { betaArm, f4Regulariser, seeded, sized } from './sizes.js';
-import { byArm, cell, certifiedAt, colourByArm, epsGrid, meanCurve, meanOf, num, pgdAt, points, right, seedsCell } from './stats.js';
+import {
+  byArm,
+  cell,
+  certifiedAt,
+  colourByArm,
+  epsGrid,
+  meanCurve,
+  meanOf,
+  num,
+  pgdAt,
+  points,
+  right,
+  seedsCell,
+} from './stats.js';
 
 /** The paper's MNIST radius (1.58) and smaller ones where a network trained for minutes certifies something. */
 export const ROBUSTNESS_EPSILONS = [0.02, 0.05, 0.1, 0.2, 0.5, 1.58];
@@ -33,7 +46,10 @@ const PGD = { smoke: { steps: 2, subset: 16 }, quick: { steps: 5, subset: 100 },
 function plan(o: PlanOptions) {
   const arms = BETAS[o.size].map((beta) => {
     const config = sized(robustnessSetting(beta), o.size, { quick: 2, full: 20 });
-    return { arm: betaArm(beta), config: { ...config, certification: { ...config.certification, pgd: { enabled: true, ...PGD[o.size] } } } };
+    return {
+      arm: betaArm(beta),
+      config: { ...config, certification: { ...config.certification, pgd: { enabled: true, ...PGD[o.size] } } },
+    };
   });
   return seeded('robustness', arms, o.seeds);
 }
@@ -65,7 +81,7 @@ function table(outcomes: RunOutcome[]): Artifacts['tables'][number] {
       columns,
       rows,
       notes: [
-        'Pairwise: the last-layer pairwise certificate; global: margin / (sqrt(2) L) with L the product of the layers\' certified bounds. PGD: l2 PGD on a test subset (100 images and 5 steps in the quick form; an upper estimate of the true robust accuracy). Numbers at the last evaluation.',
+        "Pairwise: the last-layer pairwise certificate; global: margin / (sqrt(2) L) with L the product of the layers' certified bounds. PGD: l2 PGD on a test subset (100 images and 5 steps in the quick form; an upper estimate of the true robust accuracy). Numbers at the last evaluation.",
       ],
     },
   };
@@ -73,7 +89,10 @@ function table(outcomes: RunOutcome[]): Artifacts['tables'][number] {
 
 function figures(outcomes: RunOutcome[]): Artifacts['figures'] {
   const arms = byArm(outcomes);
-  const maxRadius = Math.max(0.1, ...outcomes.flatMap((o) => o.lastEval?.radii?.pairwise ?? []).filter(Number.isFinite));
+  const maxRadius = Math.max(
+    0.1,
+    ...outcomes.flatMap((o) => o.lastEval?.radii?.pairwise ?? []).filter(Number.isFinite),
+  );
   const grid = epsGrid(Math.min(2, maxRadius));
   return (['pairwise', 'lipschitz'] as const).map((cert) => ({
     file: `certified-curve-${cert}`,
@@ -100,19 +119,28 @@ function findings(outcomes: RunOutcome[]): string[] {
     // The radius where the regulariser helps most (pairwise certificate, the stronger one).
     let best = { eps: ROBUSTNESS_EPSILONS[0], diff: -Infinity };
     for (const eps of ROBUSTNESS_EPSILONS) {
-      const d = (meanOf(a.runs, (o) => certifiedAt(o, 'pairwise', eps)) ?? 0) - (meanOf(base.runs, (o) => certifiedAt(o, 'pairwise', eps)) ?? 0);
+      const d =
+        (meanOf(a.runs, (o) => certifiedAt(o, 'pairwise', eps)) ?? 0) -
+        (meanOf(base.runs, (o) => certifiedAt(o, 'pairwise', eps)) ?? 0);
       if (d > best.diff) best = { eps, diff: d };
     }
-    const clean = (meanOf(a.runs, (o) => o.lastEval?.testAcc) ?? 0) - (meanOf(base.runs, (o) => o.lastEval?.testAcc) ?? 0);
-    out.push(`${a.arm} vs no regulariser: largest change of pairwise certified accuracy ${points(best.diff)} at ε=${best.eps}; clean accuracy ${points(clean)}; at ε=1.58 ${points((meanOf(a.runs, (o) => certifiedAt(o, 'pairwise', 1.58)) ?? 0) - (meanOf(base.runs, (o) => certifiedAt(o, 'pairwise', 1.58)) ?? 0))}.`);
+    const clean =
+      (meanOf(a.runs, (o) => o.lastEval?.testAcc) ?? 0) - (meanOf(base.runs, (o) => o.lastEval?.testAcc) ?? 0);
+    out.push(
+      `${a.arm} vs no regulariser: largest change of pairwise certified accuracy ${points(best.diff)} at ε=${best.eps}; clean accuracy ${points(clean)}; at ε=1.58 ${points((meanOf(a.runs, (o) => certifiedAt(o, 'pairwise', 1.58)) ?? 0) - (meanOf(base.runs, (o) => certifiedAt(o, 'pairwise', 1.58)) ?? 0))}.`,
+    );
   }
   return out;
 }
 
 export const robustness: Experiment = {
   name: 'robustness',
-  description: 'certified robust accuracy against ε (global-Lipschitz and pairwise certificates, PGD ceiling), MNIST Lip-CNN, with and without F4 (β grid)',
-  cost: { quick: '3 β × seeds runs of 2 epochs on 10k MNIST images, ~3 min per run here', full: '5 β × seeds runs of 20 epochs on all of MNIST, ~1 h per run here' },
+  description:
+    'certified robust accuracy against ε (global-Lipschitz and pairwise certificates, PGD ceiling), MNIST Lip-CNN, with and without F4 (β grid)',
+  cost: {
+    quick: '3 β × seeds runs of 2 epochs on 10k MNIST images, ~3 min per run here',
+    full: '5 β × seeds runs of 20 epochs on all of MNIST, ~1 h per run here',
+  },
   plan,
   analyse: ({ outcomes }) => ({ tables: [table(outcomes)], figures: figures(outcomes), findings: findings(outcomes) }),
 };

@@ -27,7 +27,12 @@ export const experimentTag = (name: string): string => `reproduce:${name}`;
 export class RunFailedError extends Error {}
 
 /** Trains the runs in order; a failed or cancelled run stops the experiment (its numbers would be missing). */
-export async function trainPlanned(store: Store, experiment: string, planned: readonly PlannedRun[], hooks: RunnerHooks): Promise<RunOutcome[]> {
+export async function trainPlanned(
+  store: Store,
+  experiment: string,
+  planned: readonly PlannedRun[],
+  hooks: RunnerHooks,
+): Promise<RunOutcome[]> {
   // Every config is validated before the first run starts: a bad preset fails at once, nothing trained.
   const configs = planned.map((p) => parseRunConfig(p.config));
   const outcomes: RunOutcome[] = [];
@@ -46,9 +51,18 @@ async function trainOne(
   total: number,
   hooks: RunnerHooks,
 ): Promise<RunOutcome> {
-  const record = await store.createRun({ config, name: config.name, status: 'queued', tags: [experimentTag(experiment)] });
+  const record = await store.createRun({
+    config,
+    name: config.name,
+    status: 'queued',
+    tags: [experimentTag(experiment)],
+  });
   const recorder = await openRecorder(store, record.id, hooks.warn);
-  const engine: EngineHandle = startRun(config, { runId: record.id, dataDir: hooks.dataDir, checkpointDir: checkpointFolder(config, record.id, store.paths.checkpoints) });
+  const engine: EngineHandle = startRun(config, {
+    runId: record.id,
+    dataDir: hooks.dataDir,
+    checkpointDir: checkpointFolder(config, record.id, store.paths.checkpoints),
+  });
   let lastEval: EvalEvent | null = null;
   let backend: string | null = null;
   const stepMs: number[] = [];
@@ -72,9 +86,20 @@ async function trainOne(
   process.off('SIGTERM', stopOnSignal);
   await recorder.close();
   if (finished.status !== 'completed') {
-    throw new RunFailedError(`run ${record.id} (${run.arm}, seed ${run.seed}) ${finished.status}: ${finished.reason ?? 'no reason given'}. It stays in the store; the experiment stops here.`);
+    throw new RunFailedError(
+      `run ${record.id} (${run.arm}, seed ${run.seed}) ${finished.status}: ${finished.reason ?? 'no reason given'}. It stays in the store; the experiment stops here.`,
+    );
   }
-  const outcome: RunOutcome = { runId: record.id, arm: run.arm, seed: run.seed, config: run.config, finished, lastEval, stepMs, backend: backend ?? finished.summary.backend };
+  const outcome: RunOutcome = {
+    runId: record.id,
+    arm: run.arm,
+    seed: run.seed,
+    config: run.config,
+    finished,
+    lastEval,
+    stepMs,
+    backend: backend ?? finished.summary.backend,
+  };
   hooks.onEnd(i, outcome);
   return outcome;
 }

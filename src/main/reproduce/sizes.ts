@@ -29,7 +29,15 @@ export function sized(setting: RunConfigInput, size: ExperimentSize, epochs: Siz
         pgd: certification.pgd ? { ...certification.pgd, subset: 16, steps: 2 } : undefined,
         curvature: certification.curvature ? { ...certification.curvature, subset: 16 } : undefined,
       },
-      evaluation: { ...evaluation, everySteps: 3, trainSubset: 64, testSubset: 64, operatorIterations: 3, gramIterations: Math.min(evaluation.gramIterations ?? 0, 2) },
+      evaluation: {
+        ...evaluation,
+        everySteps: 3,
+        trainSubset: 64,
+        testSubset: 64,
+        operatorIterations: 3,
+        exactNorm: evaluation.exactNorm ?? false,
+        gramIterations: Math.min(evaluation.gramIterations ?? 0, 2),
+      },
       checkpoints: { enabled: false },
     };
   }
@@ -38,7 +46,14 @@ export function sized(setting: RunConfigInput, size: ExperimentSize, epochs: Siz
       ...setting,
       dataset: { ...dataset, limitTrain: 11_000, validationSize: 1_000 },
       epochs: epochs.quick,
-      evaluation: { everyEpochs: epochs.quick, trainSubset: 1_000, testSubset: 1_000, exactNorm: false, gramIterations: 0, ...evaluation },
+      evaluation: {
+        everyEpochs: epochs.quick,
+        trainSubset: 1_000,
+        testSubset: 1_000,
+        exactNorm: false,
+        gramIterations: 0,
+        ...evaluation,
+      },
       checkpoints: { enabled: false },
     };
   }
@@ -46,14 +61,25 @@ export function sized(setting: RunConfigInput, size: ExperimentSize, epochs: Siz
 }
 
 /** Every arm at seeds 0 .. seeds-1, the run named after the experiment, arm and seed. */
-export function seeded(experiment: string, arms: readonly { arm: string; config: RunConfigInput }[], seeds: number): PlannedRun[] {
+export function seeded(
+  experiment: string,
+  arms: readonly { arm: string; config: RunConfigInput }[],
+  seeds: number,
+): PlannedRun[] {
   return arms.flatMap(({ arm, config }) =>
-    Array.from({ length: seeds }, (_, seed) => ({ arm, seed, config: { ...config, seed, name: `reproduce ${experiment}: ${arm} (seed ${seed})` } })),
+    Array.from({ length: seeds }, (_, seed) => ({
+      arm,
+      seed,
+      config: { ...config, seed, name: `reproduce ${experiment}: ${arm} (seed ${seed})` },
+    })),
   );
 }
 
 /** The F4 regulariser as the paper's certified-robustness setting uses it: every layer, sum of logs. */
-export function f4Regulariser(beta: number, reduce: 'sum' | 'sum-log' = 'sum-log'): NonNullable<RunConfigInput['regularizer']> {
+export function f4Regulariser(
+  beta: number,
+  reduce: 'sum' | 'sum-log' = 'sum-log',
+): NonNullable<RunConfigInput['regularizer']> {
   return { kind: 'f4-min', beta, reduce, includeDense: reduce === 'sum-log', powerIterInit: 50, powerIterPerStep: 1 };
 }
 

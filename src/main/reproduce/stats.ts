@@ -24,7 +24,11 @@ export function byArm(outcomes: readonly RunOutcome[]): Arm[] {
 export const right = (header: Column['header']): Column => ({ header, align: 'right' });
 
 /** mean ± sd of a value of each run ("—" when no run recorded it). */
-export function cell(runs: readonly RunOutcome[], value: (o: RunOutcome) => number | null | undefined, fmt: NumFmt = FMT.accuracy): Cell {
+export function cell(
+  runs: readonly RunOutcome[],
+  value: (o: RunOutcome) => number | null | undefined,
+  fmt: NumFmt = FMT.accuracy,
+): Cell {
   return meanSdCell(
     runs.map((o) => value(o) ?? null),
     fmt,
@@ -51,14 +55,31 @@ export function epsGrid(max: number, count = 41): number[] {
 }
 
 /** One arm's mean curve (and mean ± sd as two thin companions) of certified accuracy over the grid. */
-export function meanCurve(arm: Arm, certificate: CertificateName, grid: readonly number[], label: string): ChartSeries[] {
+export function meanCurve(
+  arm: Arm,
+  certificate: CertificateName,
+  grid: readonly number[],
+  label: string,
+): ChartSeries[] {
   const stats = grid.map((e) => meanSd(arm.runs.map((o) => certifiedAt(o, certificate, e))));
   if (stats.every((s) => s === null)) return [];
   const y = stats.map((s) => s?.mean ?? Number.NaN);
   const series: ChartSeries[] = [{ name: label, x: [...grid], y, markers: false }];
   if (arm.runs.length > 1) {
-    series.push({ name: `${label} ± sd`, x: [...grid], y: stats.map((s) => (s ? Math.min(1, s.mean + s.sd) : Number.NaN)), dash: '1 3', markers: false });
-    series.push({ name: `${label} − sd`, x: [...grid], y: stats.map((s) => (s ? Math.max(0, s.mean - s.sd) : Number.NaN)), dash: '1 3', markers: false });
+    series.push({
+      name: `${label} ± sd`,
+      x: [...grid],
+      y: stats.map((s) => (s ? Math.min(1, s.mean + s.sd) : Number.NaN)),
+      dash: '1 3',
+      markers: false,
+    });
+    series.push({
+      name: `${label} − sd`,
+      x: [...grid],
+      y: stats.map((s) => (s ? Math.max(0, s.mean - s.sd) : Number.NaN)),
+      dash: '1 3',
+      markers: false,
+    });
   }
   return series;
 }
@@ -69,7 +90,10 @@ export function colourByArm(series: ChartSeries[][], palette: readonly string[])
 }
 
 /** The difference of two arms' means at a value, for findings: "+12.3 points". */
-export function meanOf(runs: readonly RunOutcome[], value: (o: RunOutcome) => number | null | undefined): number | null {
+export function meanOf(
+  runs: readonly RunOutcome[],
+  value: (o: RunOutcome) => number | null | undefined,
+): number | null {
   return meanSd(runs.map((o) => value(o) ?? null))?.mean ?? null;
 }
 

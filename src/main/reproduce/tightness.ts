@@ -36,39 +36,60 @@ export interface LayerMeasure {
   timeMs: Record<string, number>;
 }
 
-const valueOf = (bounds: readonly BoundResult[] | undefined, method: string): BoundResult | undefined => bounds?.find((b) => b.method === method);
+const valueOf = (bounds: readonly BoundResult[] | undefined, method: string): BoundResult | undefined =>
+  bounds?.find((b) => b.method === method);
 
 function ratioRef(f4: number, values: { method: string; value: number }[], g: LayerGeometry): number | null {
-  const ref = tightnessReference('f4', [...values, { method: 'f4', value: f4 }], { kind: 'conv', padding: g.padding, stride: g.stride, n: g.n });
+  const ref = tightnessReference('f4', [...values, { method: 'f4', value: f4 }], {
+    kind: 'conv',
+    padding: g.padding,
+    stride: g.stride,
+    n: g.n,
+  });
   return ref ? f4 / ref.value : null;
 }
 
 /** The ResNet-18 stack at input size n / divisor (the quick form shrinks the feature maps, not the kernels). */
-export function resnet18Measures(seed: number, divisor: number, onLayer: (name: string) => void, layers = 17): LayerMeasure[] {
-  return resnet18Stack().slice(0, layers).map((layer, j) => {
-    const n = Math.max(4, Math.ceil((layer.geometry.n as number) / divisor));
-    const geometry: LayerGeometry = { ...layer.geometry, n };
-    const r = computeLayerBounds(layer.name, heNormalKernel(layer.shapeHWIO, seed * 1000 + j), geometry, { operatorIterations: 30 });
-    onLayer(layer.name);
-    const all = [r.f4, r.exactCircular, r.gram, r.toeplitz, r.operator].filter((b): b is BoundResult => b !== undefined);
-    const { R, S, T, U } = r.f4.matrixNorms;
-    return {
-      source: `ResNet-18 He init, seed ${seed}`,
-      name: layer.name,
-      shape: layer.shapeHWIO,
-      n,
-      stride: layer.geometry.stride,
-      reshapes: { R: R * r.f4.sqrtHW, S: S * r.f4.sqrtHW, T: T * r.f4.sqrtHW, U: U * r.f4.sqrtHW },
-      f4: r.f4.value,
-      argmin: r.f4.argmin,
-      exact: r.exactCircular?.value ?? null,
-      gram: r.gram?.value ?? null,
-      toeplitz: r.toeplitz?.value ?? null,
-      operator: r.operator?.value ?? null,
-      ratioRef: ratioRef(r.f4.value, all.filter((b) => b.method !== 'f4'), geometry),
-      timeMs: Object.fromEntries(all.map((b) => [b.method, b.timeMs])),
-    };
-  });
+export function resnet18Measures(
+  seed: number,
+  divisor: number,
+  onLayer: (name: string) => void,
+  layers = 17,
+): LayerMeasure[] {
+  return resnet18Stack()
+    .slice(0, layers)
+    .map((layer, j) => {
+      const n = Math.max(4, Math.ceil((layer.geometry.n as number) / divisor));
+      const geometry: LayerGeometry = { ...layer.geometry, n };
+      const r = computeLayerBounds(layer.name, heNormalKernel(layer.shapeHWIO, seed * 1000 + j), geometry, {
+        operatorIterations: 30,
+      });
+      onLayer(layer.name);
+      const all = [r.f4, r.exactCircular, r.gram, r.toeplitz, r.operator].filter(
+        (b): b is BoundResult => b !== undefined,
+      );
+      const { R, S, T, U } = r.f4.matrixNorms;
+      return {
+        source: `ResNet-18 He init, seed ${seed}`,
+        name: layer.name,
+        shape: layer.shapeHWIO,
+        n,
+        stride: layer.geometry.stride,
+        reshapes: { R: R * r.f4.sqrtHW, S: S * r.f4.sqrtHW, T: T * r.f4.sqrtHW, U: U * r.f4.sqrtHW },
+        f4: r.f4.value,
+        argmin: r.f4.argmin,
+        exact: r.exactCircular?.value ?? null,
+        gram: r.gram?.value ?? null,
+        toeplitz: r.toeplitz?.value ?? null,
+        operator: r.operator?.value ?? null,
+        ratioRef: ratioRef(
+          r.f4.value,
+          all.filter((b) => b.method !== 'f4'),
+          geometry,
+        ),
+        timeMs: Object.fromEntries(all.map((b) => [b.method, b.timeMs])),
+      };
+    });
 }
 
 /** The conv layers of a trained run's last evaluation. */
@@ -77,7 +98,9 @@ export function trainedMeasures(o: RunOutcome): LayerMeasure[] {
     .filter((l) => l.kind === 'conv')
     .map((l: LayerEval) => {
       const geometry: LayerGeometry = { n: l.inputSize, stride: l.stride, padding: l.padding };
-      const others = (l.bounds ?? []).filter((b) => b.method !== 'f4').map((b) => ({ method: b.method, value: b.value }));
+      const others = (l.bounds ?? [])
+        .filter((b) => b.method !== 'f4')
+        .map((b) => ({ method: b.method, value: b.value }));
       return {
         source: `${o.arm}, seed ${o.seed}`,
         name: `${o.arm.split(' ')[0]} ${l.name}`,
@@ -98,15 +121,33 @@ export function trainedMeasures(o: RunOutcome): LayerMeasure[] {
 }
 
 const NETS = [
-  { arm: 'mnist-cnn (ReLU, SGD)', setting: { model: { arch: 'mnist-cnn', activation: 'relu' }, optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 1e-4, schedule: { kind: 'cosine' } } } },
-  { arm: 'lip-cnn (softplus, Adam)', setting: { model: { arch: 'lip-cnn', activation: 'softplus' }, optimizer: { kind: 'adam', lr: 0.001, weightDecay: 0, schedule: { kind: 'constant' } } } },
+  {
+    arm: 'mnist-cnn (ReLU, SGD)',
+    setting: {
+      model: { arch: 'mnist-cnn', activation: 'relu' },
+      optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 1e-4, schedule: { kind: 'cosine' } },
+    },
+  },
+  {
+    arm: 'lip-cnn (softplus, Adam)',
+    setting: {
+      model: { arch: 'lip-cnn', activation: 'softplus' },
+      optimizer: { kind: 'adam', lr: 0.001, weightDecay: 0, schedule: { kind: 'constant' } },
+    },
+  },
 ] as const;
 
 function plan(o: PlanOptions) {
   const arms = NETS.map(({ arm, setting }) => ({
     arm,
     config: sized(
-      { ...setting, dataset: { name: 'mnist' }, regularizer: { kind: 'none' }, evaluation: { exactNorm: true, gramIterations: o.size === 'smoke' ? 2 : 6 }, backend: 'auto' },
+      {
+        ...setting,
+        dataset: { name: 'mnist' },
+        regularizer: { kind: 'none' },
+        evaluation: { exactNorm: true, gramIterations: o.size === 'smoke' ? 2 : 6 },
+        backend: 'auto',
+      },
       o.size,
       { quick: 1, full: 10 },
     ),
@@ -139,7 +180,9 @@ function layerTable(file: string, caption: string, measures: LayerMeasure[]): Ar
   const rows: Cell[][] = names.map((name) => {
     const ms = measures.filter((m) => m.name === name);
     const c = (f: (m: LayerMeasure) => number | null, nf: NumFmt = fmt): Cell => meanSdCell(ms.map(f), nf);
-    const counts = (['R', 'S', 'T', 'U'] as const).map((k) => [k, ms.filter((m) => m.argmin === k).length] as const).filter(([, k]) => k > 0);
+    const counts = (['R', 'S', 'T', 'U'] as const)
+      .map((k) => [k, ms.filter((m) => m.argmin === k).length] as const)
+      .filter(([, k]) => k > 0);
     return [
       name,
       ms[0].shape.join('×'),
@@ -165,18 +208,27 @@ function layerTable(file: string, caption: string, measures: LayerMeasure[]): Ar
       columns,
       rows,
       notes: [
-        'Mean ± sd over the draws (seeds). exact (circ.) = Sedghi et al.\'s norm of the circular stride-1 convolution at n; F4 / ref divides by the best lower value of the operator the layer really is (zero padding, its stride; the power-iteration estimate when no exact value applies). Times are wall-clock on a loaded 2-core machine.',
+        "Mean ± sd over the draws (seeds). exact (circ.) = Sedghi et al.'s norm of the circular stride-1 convolution at n; F4 / ref divides by the best lower value of the operator the layer really is (zero padding, its stride; the power-iteration estimate when no exact value applies). Times are wall-clock on a loaded 2-core machine.",
       ],
     },
   };
 }
 
 function argminTable(groups: { label: string; measures: LayerMeasure[] }[]): Artifacts['tables'][number] {
-  const columns: Column[] = [{ header: 'Layers', align: 'left' }, right('count'), ...(['R', 'S', 'T', 'U'] as const).map((k) => right(`${k} is min (%)`))];
+  const columns: Column[] = [
+    { header: 'Layers', align: 'left' },
+    right('count'),
+    ...(['R', 'S', 'T', 'U'] as const).map((k) => right(`${k} is min (%)`)),
+  ];
   const rows: Cell[][] = groups.map(({ label, measures }) => [
     label,
     String(measures.length),
-    ...(['R', 'S', 'T', 'U'] as const).map((k) => meanSdCell([measures.length ? measures.filter((m) => m.argmin === k).length / measures.length : null], FMT.accuracy)),
+    ...(['R', 'S', 'T', 'U'] as const).map((k) =>
+      meanSdCell(
+        [measures.length ? measures.filter((m) => m.argmin === k).length / measures.length : null],
+        FMT.accuracy,
+      ),
+    ),
   ]);
   return { file: 'argmin', table: { caption: 'Which reshape gives the minimum (share of layers)', columns, rows } };
 }
@@ -185,7 +237,10 @@ function ratioFigure(measures: LayerMeasure[], title: string, file: string): Art
   const names = [...new Set(measures.map((m) => m.name))];
   const mean = (f: (m: LayerMeasure) => number | null) =>
     names.map((n) => {
-      const v = measures.filter((m) => m.name === n).map(f).filter((x): x is number => x !== null);
+      const v = measures
+        .filter((m) => m.name === n)
+        .map(f)
+        .filter((x): x is number => x !== null);
       return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN;
     });
   const x = names.map((_, i) => i);
@@ -199,7 +254,14 @@ function ratioFigure(measures: LayerMeasure[], title: string, file: string): Art
   return {
     file,
     caption: `${title}: every bound per layer (mean over draws; log scale)`,
-    chart: { title, xLabel: 'layer', yLabel: 'spectral-norm bound', logY: true, series, xTicks: names.map((label, value) => ({ value, label: label.replace(/^layer/, 'L') })) },
+    chart: {
+      title,
+      xLabel: 'layer',
+      yLabel: 'spectral-norm bound',
+      logY: true,
+      series,
+      xTicks: names.map((label, value) => ({ value, label: label.replace(/^layer/, 'L') })),
+    },
   };
 }
 
@@ -225,7 +287,14 @@ async function analyse(ctx: AnalyseContext): Promise<Artifacts> {
   const random: LayerMeasure[] = [];
   let done = 0;
   for (let seed = 0; seed < draws; seed++) {
-    random.push(...resnet18Measures(seed, divisor, (name) => ctx.progress(++done, draws * layers, `ResNet-18 seed ${seed} ${name}`), layers));
+    random.push(
+      ...resnet18Measures(
+        seed,
+        divisor,
+        (name) => ctx.progress(++done, draws * layers, `ResNet-18 seed ${seed} ${name}`),
+        layers,
+      ),
+    );
   }
   const trained = ctx.outcomes.flatMap(trainedMeasures);
   const nLabel = divisor === 1 ? 'at 224×224 input' : `at 224/${divisor} input (feature maps shrunk ${divisor}×)`;
@@ -245,8 +314,13 @@ async function analyse(ctx: AnalyseContext): Promise<Artifacts> {
 
 export const tightness: Experiment = {
   name: 'tightness',
-  description: 'the four F4 reshapes, their min, exact circular norm, Gram, Toeplitz and operator estimate on ResNet-18 shapes and trained nets; which reshape wins; time per layer',
-  cost: { quick: '17 ResNet-18 shapes at 224/8-sized maps per seed (~2 min each) + 2 small nets × seeds for 1 epoch (~2 min each)', full: '17 shapes at 224×224 per seed (~15 min each) + 2 nets × seeds for 10 epochs on all of MNIST' },
+  description:
+    'the four F4 reshapes, their min, exact circular norm, Gram, Toeplitz and operator estimate on ResNet-18 shapes and trained nets; which reshape wins; time per layer',
+  cost: {
+    quick:
+      '17 ResNet-18 shapes at 224/8-sized maps per seed (~2 min each) + 2 small nets × seeds for 1 epoch (~2 min each)',
+    full: '17 shapes at 224×224 per seed (~15 min each) + 2 nets × seeds for 10 epochs on all of MNIST',
+  },
   plan,
   analyse,
 };
