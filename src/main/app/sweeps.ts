@@ -60,12 +60,12 @@ export class SweepControl {
   }
 
   /**
-   * Before a run of the lab's queue starts: take it out of the store's queue. False when another process
-   * (`queue run`, another app) has taken it meanwhile, so it is not trained twice.
+   * Before a run of the lab's queue starts: take it out of the store's queue (every run the lab queues has
+   * a row there). False when another process (`queue run`, another app) has taken it meanwhile, so it is
+   * not trained twice: claiming deletes the row in one transaction, so only one process gets it.
    */
   async mayStart(runId: string): Promise<boolean> {
-    if ((await this.store.sweeps.claim('local', runId)) !== null) return true;
-    return (await this.store.getRun(runId)).status === 'queued';
+    return (await this.store.sweeps.claim('local', runId)) !== null;
   }
 
   /** Cancel a run waiting in the store's queue (not in the lab's: e.g. one queued for Redis workers). */
