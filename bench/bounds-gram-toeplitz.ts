@@ -104,7 +104,7 @@ export async function benchGramToeplitz(stack: StackLayer[], kernels: KernelHWIO
     return [[l.name, `${l.shapeHWIO[2]}→${l.shapeHWIO[3]}`, String(toepTs[j]), b.ours.value.toFixed(5), (tp.theirs[0].values[j] ?? NaN).toFixed(5),
       b.ours.wall.toFixed(2), b.ours.cpu.toFixed(2), b.theirs.toFixed(2), (b.theirs / b.ours.wall).toFixed(2)]];
   });
-  lines.push('\nToeplitz bound norm2toep (Delattre et al. 2024): t = 4 up to 128 channels, 2 on wider layers');
+  lines.push('\nToeplitz bound norm2toep (Delattre et al. 2024): stride-1 layers t = 4 up to 128 channels, 2 on wider ones; strided layers the cost-bounded count');
   lines.push(renderTable(['layer', 'channels', 't', 'ours', 'PyTorch', 'ours s', 'ours CPU s', 'PyTorch s', 'ratio'], toepRows, 2));
   lines.push(`  per repeat, PyTorch total / ours total: ${tp.perRepeat.map((x) => x.toFixed(2)).join(' ')}`);
   return lines;

@@ -99,7 +99,7 @@ export function formatLayerTables(reports: LayerBoundsReport[], registry: readon
     '',
     ...legend,
     'F4/ref = F4 over the best lower value of the operator it is judged against (ref): the layer as it runs where known, never the stride-1 circular norm for a strided or zero-padded layer.',
-    '(it) = iterations run: Gram iteration 6 on every layer; Toeplitz 4 up to 128 channels, 2 on wider layers (each an upper bound).',
+    '(it) = iterations run: Gram iteration 6 on every layer; Toeplitz 4 up to 128 channels, 2 on wider stride-1 layers (each an upper bound).',
     ...(skipped.length ? ['', 'Skipped:', ...skipped] : []),
     ...(violations.length ? ['', 'VIOLATIONS:', ...violations] : []),
   ].join('\n');

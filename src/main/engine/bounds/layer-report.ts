@@ -111,11 +111,14 @@ export const GRAM_ITERATIONS = 6;
 
 /**
  * The Toeplitz bound's strength (issue 14): each iteration doubles the kernel's support, so iteration t costs
- * ~4^t P^3 (P = max channels): 4 iterations up to 128 channels, 2 on wider layers; 0 where the registry says the
- * bound does not describe the layer (grouped convolutions).
+ * ~4^t P^3 (P = max channels): on stride-1 layers 4 iterations up to 128 channels, 2 on wider ones; 0 where the
+ * registry says the bound does not describe the layer (grouped convolutions).
  */
 export function toeplitzIterationsFor(shape: readonly number[], geometry: LayerGeometry): number {
   if (!applies('toeplitz-norm2toep', geometry)) return 0;
+  // A strided layer gets the stride-1 convolution's bound (striding keeps a subset of rows), which is looser there;
+  // it keeps the cost-bounded count (a 7x7 stem at t = 4 alone would take minutes: 193 x 193 taps).
+  if (geometry.stride > 1) return affordableToeplitzIterations(shape, 4);
   return Math.max(shape[2], shape[3]) <= 128 ? 4 : 2;
 }
 
