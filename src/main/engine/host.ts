@@ -133,36 +133,7 @@ export function startRun(configInput: unknown, opts: StartRunOptions = {}): Engi
       return () => emitter.off('event', l);
     },
     events() {
-      const queue: EngineEvent[] = [];
-      let wake: (() => void) | null = null;
-      let ended = false;
-      if (finished) queue.push(finished);
-      const off = this.on((e) => {
-        queue.push(e);
-        wake?.();
-      });
-      const it: AsyncIterableIterator<EngineEvent> = {
-        async next() {
-          while (queue.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
-          wake = null;
-          const e = queue.shift();
-          if (!e) return { done: true, value: undefined };
-          if (e.type === 'finished') {
-            ended = true;
-            off();
-          }
-          return { done: false, value: e };
-        },
-        async return() {
-          ended = true;
-          off();
-          return { done: true, value: undefined };
-        },
-        [Symbol.asyncIterator]() {
-          return it;
-        },
-      };
-      return it;
+      return eventIterator((l) => this.on(l), finished);
     },
     pause: () => send({ type: 'pause', v }),
     resume: () => send({ type: 'resume', v }),
@@ -172,4 +143,38 @@ export function startRun(configInput: unknown, opts: StartRunOptions = {}): Engi
       await worker.terminate();
     },
   };
+}
+
+/** A run's events as an async iterator that ends after 'finished' (yielded even when it came before the call). */
+function eventIterator(on: (listener: (e: EngineEvent) => void) => () => void, finished: FinishedEvent | null): AsyncIterableIterator<EngineEvent> {
+  const queue: EngineEvent[] = [];
+  let wake: (() => void) | null = null;
+  let ended = false;
+  if (finished) queue.push(finished);
+  const off = on((e) => {
+    queue.push(e);
+    wake?.();
+  });
+  const it: AsyncIterableIterator<EngineEvent> = {
+    async next() {
+      while (queue.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
+      wake = null;
+      const e = queue.shift();
+      if (!e) return { done: true, value: undefined };
+      if (e.type === 'finished') {
+        ended = true;
+        off();
+      }
+      return { done: false, value: e };
+    },
+    async return() {
+      ended = true;
+      off();
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+  };
+  return it;
 }
