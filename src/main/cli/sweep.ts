@@ -15,6 +15,7 @@ import { openRunStore } from '../queue/store-open.js';
 
 const USAGE = `Usage: spectral-lab sweep FILE [options]
        spectral-lab sweep --list | --show SWEEP [--store DIR]
+       spectral-lab sweep --serve SWEEP --redis URL [--store DIR]
 
 A sweep file: { "name": "wd", "base": {run config}, "grid": {"optimizer.weightDecay": [1e-4, 1e-3], "seed": [0, 1, 2]},
                 "random": {"count": 8, "regularizer.beta": {"min": 1e-3, "max": 1, "log": true}} }
@@ -33,6 +34,8 @@ Options:
   --queue NAME       with --redis: the BullMQ queue (default: spectral-lab-runs; the workers' --queue)
   --list             the sweeps in the store
   --show SWEEP       one sweep (id or name): its runs and their states
+  --serve SWEEP      with --redis: own a sweep queued earlier again (after this process was stopped):
+                     its waiting runs go back to the workers and their events into the store
   -h, --help         this help
 
 Exit code: 0 queued (or done), 1 a run failed, 2 bad usage or a refused sweep (nothing queued).`;
@@ -50,6 +53,7 @@ const OPTIONS = {
   queue: { type: 'string' },
   list: { type: 'boolean' },
   show: { type: 'string' },
+  serve: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -141,6 +145,18 @@ export async function run(argv: string[]): Promise<number> {
     if (values.list || values.show) {
       store = await openRunStore(values.store, (m) => console.error(`warning: ${m}`));
       return values.list ? await list(store) : await show(store, values.show as string);
+    }
+    if (values.serve) {
+      if (!values.redis) throw new UsageError('--serve SWEEP needs --redis URL: the Redis the workers take runs from.');
+      const owner = await (await import('../queue/bull-owner.js')).connectOwner(values);
+      try {
+        store = await openRunStore(values.store, (m) => console.error(`warning: ${m}`));
+        const info = await store.sweeps.get(values.serve);
+        console.log(`sweep ${info.id} "${info.name}": ${info.items} runs, ${info.counts.queued ?? 0} waiting`);
+        return await serveRemote(owner, store, info.id);
+      } finally {
+        await owner.close();
+      }
     }
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing the sweep file, e.g. spectral-lab sweep wd-grid.json' : `one sweep file only (got ${positionals.join(', ')}).`);
     const { spec, sweep } = await readSweepFile(positionals[0]);
