@@ -141,28 +141,28 @@ export async function run(argv: string[], io: ExportIo = { stdout: process.stdou
   }
 }
 
+const EXPORT_OPTIONS = {
+  store: { type: 'string' },
+  // Before --store named the store in every command, export called it --data.
+  data: { type: 'string' },
+  runs: { type: 'string' },
+  all: { type: 'boolean' },
+  filter: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  series: { type: 'string' },
+  budget: { type: 'string' },
+  standalone: { type: 'boolean' },
+  list: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type ExportValues = ReturnType<typeof parseArgs<{ options: typeof EXPORT_OPTIONS; strict: true }>>['values'];
+
 async function exportCommand(argv: string[], io: ExportIo): Promise<number> {
-  let values;
+  let values: ExportValues;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        store: { type: 'string' },
-        // Before --store named the store in every command, export called it --data.
-        data: { type: 'string' },
-        runs: { type: 'string' },
-        all: { type: 'boolean' },
-        filter: { type: 'string' },
-        format: { type: 'string' },
-        out: { type: 'string' },
-        series: { type: 'string' },
-        budget: { type: 'string' },
-        standalone: { type: 'boolean' },
-        list: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
+    ({ values } = parseArgs({ args: argv, options: EXPORT_OPTIONS, strict: true }));
   } catch (err) {
     throw new ExportError(`${(err as Error).message}\n\n${HELP}`);
   }
@@ -190,20 +190,35 @@ async function exportCommand(argv: string[], io: ExportIo): Promise<number> {
   if (format === 'pdf' && target.kind === 'stdout') throw new ExportError('A PDF is a binary file: pass --out FILE.pdf (or a folder) to write it.');
   prepareOutput(target);
 
+  const data = await collect(dataDir, selection, { format, budget, series, target }, io);
+  for (const w of data.warnings) io.stderr.write(`export: warning: ${w}\n`);
+  const rendered = render(format, data, target, values.standalone === true);
+  const output = format === 'pdf' ? await (io.printPdf ?? chromiumPrinter())(rendered as string) : rendered;
+  writeOutput(target, output, format, data.runs.length, io);
+  return 0;
+}
+
+/** The selected runs' report data, with a progress bar on long exports. */
+async function collect(
+  dataDir: string,
+  selection: RunSelection,
+  o: { format: ExportFormat; budget: number; series: string[] | undefined; target: OutputTarget },
+  io: ExportIo,
+): Promise<ReportData> {
+  const { format, series } = o;
   const store = await openReadOnly(dataDir);
-  let data: ReportData;
   try {
     const ids = await resolveRuns(store, selection);
     let bar: ProgressBar | null = null;
-    data = await collectReportData(store, ids, {
+    return await collectReportData(store, ids, {
       // Markdown and LaTeX tables need only summaries and the last layer bounds.
       series: format === 'markdown' || format === 'latex' ? [] : series ?? (isReport(format) ? HTML_DEFAULT_SERIES : null),
       optionalSeries: series === undefined,
-      budget,
+      budget: o.budget,
       // HTML draws curves against the step; only the data formats carry epoch and wall time.
       times: format === 'csv' || format === 'json',
       warnDownsampled: format === 'csv' || format === 'json',
-      boundHistory: format === 'json' || target.kind === 'folder',
+      boundHistory: format === 'json' || o.target.kind === 'folder',
       onProgress: (done, total, detail) => {
         // A log or pipe gets the bar only for exports long enough to wait for; a terminal always.
         if (!io.stderr.isTTY && total < 50) return;
@@ -215,11 +230,10 @@ async function exportCommand(argv: string[], io: ExportIo): Promise<number> {
   } finally {
     await store.close();
   }
-  for (const w of data.warnings) io.stderr.write(`export: warning: ${w}\n`);
+}
 
-  const rendered = render(format, data, target, values.standalone === true);
-  const output = format === 'pdf' ? await (io.printPdf ?? chromiumPrinter())(rendered as string) : rendered;
-  const runs = `${data.runs.length} run${data.runs.length === 1 ? '' : 's'}`;
+function writeOutput(target: OutputTarget, output: string | Uint8Array | Record<string, string>, format: ExportFormat, runCount: number, io: ExportIo): void {
+  const runs = `${runCount} run${runCount === 1 ? '' : 's'}`;
   if (target.kind === 'stdout') {
     io.stdout.write(typeof output === 'string' ? output : Object.values(output as Record<string, string>).join('\n'));
   } else if (target.kind === 'folder') {
@@ -230,5 +244,4 @@ async function exportCommand(argv: string[], io: ExportIo): Promise<number> {
     writeFileAtomic(target.path, output as string | Uint8Array);
     io.stderr.write(`export: wrote ${target.path} (${format}, ${runs})\n`);
   }
-  return 0;
 }
