@@ -74,6 +74,8 @@ export type LabEvent =
   | { kind: 'checkpoint'; runId: string; at: number; checkpoint: CheckpointInfo }
   | { kind: 'log'; runId: string | null; at: number; level: LogLevel; message: string }
   | { kind: 'queue'; at: number; queue: QueueState }
+  /** A model analysis (analyseModel) finished the bounds of one more weight layer. */
+  | { kind: 'model-analysis'; at: number; done: number; total: number; layer: string }
   /** A command from the Electron application menu (or its shortcut) for the UI to carry out. */
   | { kind: 'menu'; at: number; command: MenuCommand };
 

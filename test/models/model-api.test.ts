@@ -37,7 +37,14 @@ afterAll(async () => {
 
 describe('analyseModel / listModelAnalyses / getModelAnalysis / deleteModelAnalysis', () => {
   it('analyses an upload, stores it under the file name, and reads it back', async () => {
+    const progress: string[] = [];
+    const off = lab.subscribe((e) => {
+      if (e.kind === 'model-analysis') progress.push(`${e.done}/${e.total} ${e.layer}`);
+    });
     const r = await lab.analyseModel({ files: [{ name: 'tiny.onnx', base64 }] }, { std: [0.5] });
+    off();
+    // The worker reports each weight layer as it is bounded: the view's progress.
+    expect(progress).toEqual(['1/2 conv', '2/2 fc']);
     expect(r.summary).toMatchObject({ name: 'tiny.onnx', format: 'onnx', layers: 2 });
     expect(r.analysis.model.file).toBe('tiny.onnx');
     expect(r.analysis.layers.map((l) => l.name)).toEqual(['conv', 'fc']);

@@ -30,7 +30,8 @@ export function mainModelFile(names: string[]): string {
 export class ModelAnalysisControl {
   constructor(private readonly store: ModelAnalysisStore) {}
 
-  async analyse(upload: ModelUpload, request: ModelAnalysisRequest = {}): Promise<StoredModelAnalysis> {
+  /** `onLayer` hears of every weight layer bounded (the view's progress). */
+  async analyse(upload: ModelUpload, request: ModelAnalysisRequest = {}, onLayer?: (done: number, total: number, layer: string) => void): Promise<StoredModelAnalysis> {
     const names = upload.files.map((f) => f.name);
     for (const n of names) {
       if (basename(n) !== n || n.startsWith('.')) throw new LabError('bad-request', `Upload file name '${n}' is not a plain file name.`, 'Send the model files by their names only, without folders.');
@@ -40,7 +41,7 @@ export class ModelAnalysisControl {
     try {
       for (const f of upload.files) writeFileSync(join(dir, f.name), Buffer.from(f.base64, 'base64'));
       // In a worker thread: the bounds of a large network take minutes, and this process serves every window.
-      const analysis = await analyseInWorker({ dir, main, request });
+      const analysis = await analyseInWorker({ dir, main, request }, onLayer);
       // The temporary path means nothing to the user: keep the name of the file they opened.
       analysis.model.file = main;
       const summary = await this.store.add(request.name ?? main, analysis);

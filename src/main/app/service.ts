@@ -101,7 +101,7 @@ export class LabService implements LabApi {
   // ------------------------------------------------------------ imported networks (model-analyses.ts)
 
   analyseModel(upload: ModelUpload, request?: ModelAnalysisRequest) {
-    return this.modelControl().analyse(upload, request);
+    return this.modelControl().analyse(upload, request, (done, total, layer) => this.publish({ kind: 'model-analysis', at: Date.now(), done, total, layer }));
   }
   listModelAnalyses() {
     return this.modelControl().list();
