@@ -35,22 +35,36 @@ function timed(fn: () => { value: number; stepsRun?: number; stepsFull?: number 
   const r = fn();
   const wall = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
-  return { value: r.value, wall, cpu: (c.user + c.system) / 1e6, steps: r.stepsRun !== undefined ? [r.stepsRun, r.stepsFull!] : undefined };
+  return {
+    value: r.value,
+    wall,
+    cpu: (c.user + c.system) / 1e6,
+    steps: r.stepsRun !== undefined ? [r.stepsRun, r.stepsFull!] : undefined,
+  };
 }
 
 type Method = 'gram' | 'toeplitz';
 
 /** One method over the stack, ours then the reference's, `repeats` times; per-layer best times and per-repeat totals. */
-async function race(method: Method, stack: StackLayer[], kernels: KernelHWIO[], ts: number[], ref: ReferenceCommand, repeats: number) {
+async function race(
+  method: Method,
+  stack: StackLayer[],
+  kernels: KernelHWIO[],
+  ts: number[],
+  ref: ReferenceCommand,
+  repeats: number,
+) {
   const ours: Timed[][] = [];
   const theirs: { values: (number | null)[]; seconds: (number | null)[] }[] = [];
   for (let r = 0; r < repeats; r++) {
-    ours.push(stack.map((l, j) => {
-      if (ts[j] === 0) return { value: NaN, wall: 0, cpu: 0 };
-      return method === 'gram'
-        ? timed(() => gramIterationBound(kernels[j], l.geometry.n, ts[j]))
-        : timed(() => toeplitzBound(kernels[j], ts[j]));
-    }));
+    ours.push(
+      stack.map((l, j) => {
+        if (ts[j] === 0) return { value: NaN, wall: 0, cpu: 0 };
+        return method === 'gram'
+          ? timed(() => gramIterationBound(kernels[j], l.geometry.n, ts[j]))
+          : timed(() => toeplitzBound(kernels[j], ts[j]));
+      }),
+    );
     theirs.push((await ref.command(`${method} ${ts.join(' ')}`)) as (typeof theirs)[number]);
   }
   const sum = (xs: (number | null)[]) => xs.reduce<number>((a, x) => a + (x ?? 0), 0);
@@ -78,7 +92,12 @@ function gramArithmetic(l: StackLayer, t: number, steps: [number, number]) {
   return { ours, theirs };
 }
 
-export async function benchGramToeplitz(stack: StackLayer[], kernels: KernelHWIO[], ref: ReferenceCommand, repeats: number): Promise<string[]> {
+export async function benchGramToeplitz(
+  stack: StackLayer[],
+  kernels: KernelHWIO[],
+  ref: ReferenceCommand,
+  repeats: number,
+): Promise<string[]> {
   const lines: string[] = [];
   const gramTs = stack.map(() => GRAM_ITERATIONS);
   const g = await race('gram', stack, kernels, gramTs, ref, repeats);
@@ -86,14 +105,44 @@ export async function benchGramToeplitz(stack: StackLayer[], kernels: KernelHWIO
     const b = g.best(j);
     const a = gramArithmetic(l, gramTs[j], b.ours.steps!);
     return [
-      l.name, `${l.shapeHWIO[2]}→${l.shapeHWIO[3]}`, String(l.geometry.n), b.ours.value.toFixed(5), (g.theirs[0].values[j] ?? NaN).toFixed(5),
-      `${b.ours.steps![0]}/${b.ours.steps![1]}`, b.ours.wall.toFixed(2), b.ours.cpu.toFixed(2), b.theirs.toFixed(2), (b.theirs / b.ours.wall).toFixed(2),
-      `${(a.ours / 1e9).toFixed(1)} (${(a.ours / 1e9 / b.ours.cpu).toFixed(1)}/s)`, `${(a.theirs / 1e9).toFixed(1)} (${(a.theirs / 1e9 / b.theirs).toFixed(1)}/s)`,
+      l.name,
+      `${l.shapeHWIO[2]}→${l.shapeHWIO[3]}`,
+      String(l.geometry.n),
+      b.ours.value.toFixed(5),
+      (g.theirs[0].values[j] ?? NaN).toFixed(5),
+      `${b.ours.steps![0]}/${b.ours.steps![1]}`,
+      b.ours.wall.toFixed(2),
+      b.ours.cpu.toFixed(2),
+      b.theirs.toFixed(2),
+      (b.theirs / b.ours.wall).toFixed(2),
+      `${(a.ours / 1e9).toFixed(1)} (${(a.ours / 1e9 / b.ours.cpu).toFixed(1)}/s)`,
+      `${(a.theirs / 1e9).toFixed(1)} (${(a.theirs / 1e9 / b.theirs).toFixed(1)}/s)`,
     ];
   });
-  lines.push(`Gram iteration, t = ${GRAM_ITERATIONS} on every layer (ours: float32 SIMD f32x4 + guaranteed enclosure, half spectrum, ` +
-    'Hermitian half, pruning; PyTorch: complex64 batched matmul X^H X, full spectrum, its BLAS with AVX-512 = 16 float32 lanes)');
-  lines.push(renderTable(['layer', 'channels', 'n', 'ours', 'PyTorch', 'steps run', 'ours s', 'ours CPU s', 'PyTorch s', 'ratio', 'ours GMAC', 'PyTorch GMAC'], gramRows, 2));
+  lines.push(
+    `Gram iteration, t = ${GRAM_ITERATIONS} on every layer (ours: float32 SIMD f32x4 + guaranteed enclosure, half spectrum, ` +
+      'Hermitian half, pruning; PyTorch: complex64 batched matmul X^H X, full spectrum, its BLAS with AVX-512 = 16 float32 lanes)',
+  );
+  lines.push(
+    renderTable(
+      [
+        'layer',
+        'channels',
+        'n',
+        'ours',
+        'PyTorch',
+        'steps run',
+        'ours s',
+        'ours CPU s',
+        'PyTorch s',
+        'ratio',
+        'ours GMAC',
+        'PyTorch GMAC',
+      ],
+      gramRows,
+      2,
+    ),
+  );
   lines.push(`  per repeat, PyTorch total / ours total: ${g.perRepeat.map((x) => x.toFixed(2)).join(' ')}`);
 
   const toepTs = stack.map((l) => toeplitzIterationsFor(l.shapeHWIO, l.geometry));
@@ -101,11 +150,30 @@ export async function benchGramToeplitz(stack: StackLayer[], kernels: KernelHWIO
   const toepRows = stack.flatMap((l, j) => {
     if (toepTs[j] === 0) return [];
     const b = tp.best(j);
-    return [[l.name, `${l.shapeHWIO[2]}→${l.shapeHWIO[3]}`, String(toepTs[j]), b.ours.value.toFixed(5), (tp.theirs[0].values[j] ?? NaN).toFixed(5),
-      b.ours.wall.toFixed(2), b.ours.cpu.toFixed(2), b.theirs.toFixed(2), (b.theirs / b.ours.wall).toFixed(2)]];
+    return [
+      [
+        l.name,
+        `${l.shapeHWIO[2]}→${l.shapeHWIO[3]}`,
+        String(toepTs[j]),
+        b.ours.value.toFixed(5),
+        (tp.theirs[0].values[j] ?? NaN).toFixed(5),
+        b.ours.wall.toFixed(2),
+        b.ours.cpu.toFixed(2),
+        b.theirs.toFixed(2),
+        (b.theirs / b.ours.wall).toFixed(2),
+      ],
+    ];
   });
-  lines.push('\nToeplitz bound norm2toep (Delattre et al. 2024): stride-1 layers t = 4 up to 128 channels, 2 on wider ones; strided layers the cost-bounded count');
-  lines.push(renderTable(['layer', 'channels', 't', 'ours', 'PyTorch', 'ours s', 'ours CPU s', 'PyTorch s', 'ratio'], toepRows, 2));
+  lines.push(
+    '\nToeplitz bound norm2toep (Delattre et al. 2024): stride-1 layers t = 4 up to 128 channels, 2 on wider ones; strided layers the cost-bounded count',
+  );
+  lines.push(
+    renderTable(
+      ['layer', 'channels', 't', 'ours', 'PyTorch', 'ours s', 'ours CPU s', 'PyTorch s', 'ratio'],
+      toepRows,
+      2,
+    ),
+  );
   lines.push(`  per repeat, PyTorch total / ours total: ${tp.perRepeat.map((x) => x.toFixed(2)).join(' ')}`);
   return lines;
 }
@@ -113,7 +181,11 @@ export async function benchGramToeplitz(stack: StackLayer[], kernels: KernelHWIO
 /** `npm run bounds` as the README runs it (the same node flags as package.json's script): wall and CPU seconds. */
 export function timeBoundsCommand(): { wall: number; cpu: number; ok: boolean } {
   const args = ['--experimental-wasm-relaxed-simd', '--import', 'tsx', 'src/main/cli/index.ts', 'bounds'];
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S', process.execPath, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S', process.execPath, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
   const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
   if (!m) return { wall: NaN, cpu: NaN, ok: false };
   return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), ok: r.status === 0 };

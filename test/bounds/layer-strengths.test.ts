@@ -4,7 +4,12 @@
  * method actually ran and its time.
  */
 import { describe, expect, it } from 'vitest';
-import { affordableToeplitzIterations, computeLayerBounds, GRAM_ITERATIONS, toeplitzIterationsFor } from '../../src/main/engine/bounds/layer-report.js';
+import {
+  affordableToeplitzIterations,
+  computeLayerBounds,
+  GRAM_ITERATIONS,
+  toeplitzIterationsFor,
+} from '../../src/main/engine/bounds/layer-report.js';
 import { randomKernel } from './spectral-vectors.js';
 
 describe('layer bounds at full strength', () => {
@@ -14,7 +19,9 @@ describe('layer bounds at full strength', () => {
     expect(toeplitzIterationsFor([3, 3, 256, 256], s1)).toBe(2);
     // Strided layers keep the bound (striding keeps a subset of rows) at the cost-bounded count; grouped ones are
     // not described by it.
-    expect(toeplitzIterationsFor([3, 3, 128, 256], { ...s1, stride: 2 })).toBe(affordableToeplitzIterations([3, 3, 128, 256], 4));
+    expect(toeplitzIterationsFor([3, 3, 128, 256], { ...s1, stride: 2 })).toBe(
+      affordableToeplitzIterations([3, 3, 128, 256], 4),
+    );
     expect(toeplitzIterationsFor([7, 7, 3, 64], { ...s1, stride: 2 })).toBe(2);
     expect(toeplitzIterationsFor([3, 3, 16, 64], { ...s1, groups: 4 })).toBe(0);
     expect(GRAM_ITERATIONS).toBe(6);
@@ -22,7 +29,11 @@ describe('layer bounds at full strength', () => {
 
   it('reports per method the iterations run and the time, through JSON', () => {
     const k = randomKernel([3, 3, 36, 40], 21);
-    const r = JSON.parse(JSON.stringify(computeLayerBounds('l', k, { n: 6, stride: 1, padding: 'same' }, { methods: ['exact', 'gram', 'toeplitz'] })));
+    const r = JSON.parse(
+      JSON.stringify(
+        computeLayerBounds('l', k, { n: 6, stride: 1, padding: 'same' }, { methods: ['exact', 'gram', 'toeplitz'] }),
+      ),
+    );
     expect(r.gram).toMatchObject({ iterations: 6, precision: 'float32', stepsFull: 6 * 20 });
     expect(r.gram.stepsRun).toBeGreaterThan(0);
     expect(r.gram.stepsRun).toBeLessThanOrEqual(r.gram.stepsFull);

@@ -15,7 +15,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { BoundResult, KernelHWIO } from '../../../../shared/bounds.js';
 import { KernelError, validateKernel } from '../../../../shared/bounds.js';
 import { kernelToHost } from '../numerics/host-kernel.js';
-import { frequencyMatrices, frequencyMatricesTensor, resolveInputSize, rowGram, type FrequencyMatrices, type InputSize } from '../numerics/fft2.js';
+import {
+  frequencyMatrices,
+  frequencyMatricesTensor,
+  resolveInputSize,
+  rowGram,
+  type FrequencyMatrices,
+  type InputSize,
+} from '../numerics/fft2.js';
 import { float32Squarer } from './gram-simd.js';
 
 export type GramPrecision = 'float32' | 'float64';
@@ -72,7 +79,12 @@ function checkIterations(iterations: number, label: string): void {
   }
 }
 
-export function gramIterationBound(kernel: KernelHWIO | tf.Tensor4D, n: InputSize, iterations = 6, opts: GramIterationOptions = {}): GramIterationResult {
+export function gramIterationBound(
+  kernel: KernelHWIO | tf.Tensor4D,
+  n: InputSize,
+  iterations = 6,
+  opts: GramIterationOptions = {},
+): GramIterationResult {
   const t0 = performance.now();
   const host = kernelToHost(kernel);
   validateKernel(host, 'gramIterationBound');
@@ -110,7 +122,10 @@ export function gramIterationBound(kernel: KernelHWIO | tf.Tensor4D, n: InputSiz
   };
 }
 
-function pickSquarer(fm: FrequencyMatrices, precision: GramPrecision | 'auto'): { squarer: GramSquarer; precision: GramPrecision } {
+function pickSquarer(
+  fm: FrequencyMatrices,
+  precision: GramPrecision | 'auto',
+): { squarer: GramSquarer; precision: GramPrecision } {
   if (precision === 'float32' || (precision === 'auto' && fm.rows >= 32)) {
     const squarer = float32Squarer(fm);
     if (squarer) return { squarer, precision: 'float32' };
@@ -141,7 +156,14 @@ function dftErrorBound(k: KernelHWIO): number {
  * and from B_i = ||Y_i||_F upwards, B_{j-1} = sqrt(2^k_j B_j + eps_j) bounds ||Y_0||_{S_p}, p = 2^(i+1) <= 2^(t+1).
  * Finally ||M_f||_{S_p} <= 2^k0 (B_0 + ||Y_0 - M_f 2^-k0||_F) + ||M_f - fl64(M_f)||_F (the DFT's rounding).
  */
-function frequencyBounds(sq: GramSquarer, fm: FrequencyMatrices, f: number, t: number, dftError: number, stopAt: number): { values: number[]; steps: number } {
+function frequencyBounds(
+  sq: GramSquarer,
+  fm: FrequencyMatrices,
+  f: number,
+  t: number,
+  dftError: number,
+  stopAt: number,
+): { values: number[]; steps: number } {
   const { rows: R, cols: C } = fm;
   const off = f * 2 * R * C;
   let m2 = 0;
@@ -151,7 +173,9 @@ function frequencyBounds(sq: GramSquarer, fm: FrequencyMatrices, f: number, t: n
   const k0 = Math.floor(Math.log2(fro));
   sq.load(f, 2 ** -k0);
   // Rounding M_f 2^-k0 to the squares' precision errs by <= u |x| per part (plus underflow) .
-  const loadError = sq.loadRounds ? sq.unit * fro * 2 ** -k0 * ENCLOSURE_SLACK + sq.underflow * Math.sqrt(2 * R * C) : 0;
+  const loadError = sq.loadRounds
+    ? sq.unit * fro * 2 ** -k0 * ENCLOSURE_SLACK + sq.underflow * Math.sqrt(2 * R * C)
+    : 0;
   const shift: number[] = [];
   const eps: number[] = [];
   let s = sumUpper(sq.sumSquares(), 2 * R * C);
@@ -279,7 +303,9 @@ const TINY_SQ = 1e-30;
  */
 export function gramIterationBoundTensor(kernel: tf.Tensor4D, n: InputSize, iterations = 6): tf.Scalar {
   if (kernel.rank !== 4) {
-    throw new KernelError(`gramIterationBoundTensor: expected a 4-D kernel [h, w, c_in, c_out], got shape [${kernel.shape.join(', ')}].`);
+    throw new KernelError(
+      `gramIterationBoundTensor: expected a 4-D kernel [h, w, c_in, c_out], got shape [${kernel.shape.join(', ')}].`,
+    );
   }
   checkIterations(iterations, 'gramIterationBoundTensor');
   // Only the shape is checked here; the weights stay on the device.
@@ -289,7 +315,10 @@ export function gramIterationBoundTensor(kernel: tf.Tensor4D, n: InputSize, iter
     let { re, im } = frequencyMatricesTensor(kernel, nh, nw);
     let r: tf.Tensor = tf.zerosLike(tf.sum(re, [1, 2]));
     for (let i = 1; i <= iterations; i++) {
-      const logNorm = tf.mul(0.5, tf.log(tf.maximum(tf.add(tf.sum(tf.square(re), [1, 2]), tf.sum(tf.square(im), [1, 2])), TINY_SQ)));
+      const logNorm = tf.mul(
+        0.5,
+        tf.log(tf.maximum(tf.add(tf.sum(tf.square(re), [1, 2]), tf.sum(tf.square(im), [1, 2])), TINY_SQ)),
+      );
       const inv = tf.reshape(tf.exp(tf.neg(logNorm)), [-1, 1, 1]);
       const xr = tf.mul(re, inv) as tf.Tensor3D;
       const xi = tf.mul(im, inv) as tf.Tensor3D;
@@ -298,7 +327,10 @@ export function gramIterationBoundTensor(kernel: tf.Tensor4D, n: InputSize, iter
       re = tf.add(tf.matMul(xr, xr, false, true), tf.matMul(xi, xi, false, true));
       im = tf.sub(tf.matMul(xi, xr, false, true), tf.matMul(xr, xi, false, true));
     }
-    const logFinal = tf.mul(0.5, tf.log(tf.maximum(tf.add(tf.sum(tf.square(re), [1, 2]), tf.sum(tf.square(im), [1, 2])), TINY_SQ)));
+    const logFinal = tf.mul(
+      0.5,
+      tf.log(tf.maximum(tf.add(tf.sum(tf.square(re), [1, 2]), tf.sum(tf.square(im), [1, 2])), TINY_SQ)),
+    );
     const perFreq = tf.mul(2 ** -iterations, tf.add(logFinal, r));
     return tf.exp(tf.max(perFreq)) as tf.Scalar;
   });

@@ -82,8 +82,13 @@ export function gramKernel(): GramKernel | null {
     if (!wasm) continue;
     const ex = wasm.exports;
     const args = new Int32Array(new SharedArrayBuffer(32));
-    const helper = { thread: shared ? startCommandThread(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null, args };
-    const [gram, gram64, rgram64] = (['gram', 'gram64', 'rgram64'] as const).map((name, j) => splitOverHelper(ex[name] as RowProduct, j as 0 | 1 | 2, helper));
+    const helper = {
+      thread: shared ? startCommandThread(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null,
+      args,
+    };
+    const [gram, gram64, rgram64] = (['gram', 'gram64', 'rgram64'] as const).map((name, j) =>
+      splitOverHelper(ex[name] as RowProduct, j as 0 | 1 | 2, helper),
+    );
     return (kernel = {
       gram: (re, im, P, C, outRe, outIm) => gram([re, im, P, C, outRe, outIm], P),
       gram64: (re, im, P, C, outRe, outIm) => gram64([re, im, P, C, outRe, outIm], P),
@@ -153,7 +158,9 @@ export function float32Squarer(fm: FrequencyMatrices): GramSquarer | null {
  * 'cols', re, im) computes it in JavaScript (same sums, in another order): the rows of A = M_f^H are the conjugated
  * columns of M_f. Null where WebAssembly SIMD is unavailable.
  */
-export function float64ColumnGram(fm: FrequencyMatrices): ((f: number, re: Float64Array, im: Float64Array) => void) | null {
+export function float64ColumnGram(
+  fm: FrequencyMatrices,
+): ((f: number, re: Float64Array, im: Float64Array) => void) | null {
   const k = gramKernel();
   if (!k) return null;
   const { rows: R, cols: C } = fm;
