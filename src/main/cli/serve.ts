@@ -28,7 +28,17 @@ Options:
 
 Every request needs the token in the printed link; the browser keeps it in a cookie for this port.`;
 
-export async function run(argv: string[]): Promise<number> {
+interface ServeArgs {
+  /** null: the default port, or the next free one. */
+  port: number | null;
+  host: string;
+  maxConcurrent: number;
+  dataDir: string;
+  open: boolean;
+}
+
+/** The options, or the exit code when they are wrong or only --help was asked for. */
+function parseServeArgs(argv: string[]): ServeArgs | number {
   let values;
   try {
     ({ values } = parseArgs({
@@ -71,25 +81,31 @@ export async function run(argv: string[]): Promise<number> {
     console.error('serve: --data is now called --store (the run store folder); --data still works for now.');
   }
   const dataDir = path.resolve(values.store ?? values.data ?? defaultDataDir());
+  return { port, host: values.host, maxConcurrent, dataDir, open: !values['no-open'] };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseServeArgs(argv);
+  if (typeof args === 'number') return args;
 
   // Loaded here, not at the top: `--help` and argument errors must not open SQLite or load the engine.
   const { createLab } = await import('../app/create.js');
   const { startServer } = await import('../serve/server.js');
-  const lab = await createLab({ dataDir, shell: 'serve', maxConcurrent, log: (m) => console.error(m) });
+  const lab = await createLab({ dataDir: args.dataDir, shell: 'serve', maxConcurrent: args.maxConcurrent, log: (m) => console.error(m) });
   const rendererDir = findRendererDir(path.dirname(fileURLToPath(import.meta.url)));
 
   let server;
-  const ports = port !== null ? [port] : Array.from({ length: PORT_ATTEMPTS }, (_, i) => DEFAULT_PORT + i);
+  const ports = args.port !== null ? [args.port] : Array.from({ length: PORT_ATTEMPTS }, (_, i) => DEFAULT_PORT + i);
   for (const p of ports) {
     try {
-      server = await startServer({ service: lab, host: values.host, port: p, rendererDir, log: (m) => console.error(m) });
+      server = await startServer({ service: lab, host: args.host, port: p, rendererDir, log: (m) => console.error(m) });
       break;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE' && p !== ports[ports.length - 1]) continue;
       await lab.close();
       const hint = code === 'EADDRINUSE' ? 'Choose another with --port N (or --port 0 for any free port).' : code === 'EADDRNOTAVAIL' ? 'Use an address of this machine, e.g. --host 127.0.0.1.' : '';
-      console.error(`serve: cannot listen on ${values.host}:${p}: ${(err as Error).message}. ${hint}`);
+      console.error(`serve: cannot listen on ${args.host}:${p}: ${(err as Error).message}. ${hint}`);
       return 1;
     }
   }
@@ -97,27 +113,30 @@ export async function run(argv: string[]): Promise<number> {
 
   // The stop handlers go in before the link is printed: a Ctrl+C (or a test's SIGINT) that follows the link at
   // once must shut down cleanly, not kill the process with the store open.
-  const running = server;
-  const stopped = new Promise<number>((resolve) => {
+  const stopped = stopOnSignals([server, lab]);
+  console.log(`Spectral Lab is serving the workbench at:\n\n    ${server.url}\n`);
+  console.log(`Data folder: ${args.dataDir}`);
+  if (!rendererDir) console.log('The UI is not built (no out/renderer): run `npm run build`; the API works meanwhile.');
+  console.log('Press Ctrl+C to stop (active runs are cancelled; a run that does not stop in time is marked crashed).');
+  if (args.open) openBrowser(server.url);
+  // Probe the training backends now, so the page's first getInfo answers at once.
+  void lab.getInfo().catch(() => undefined);
+  return stopped;
+}
+
+/** SIGINT or SIGTERM closes the server and the lab; settles with exit code 0 once both are closed. */
+function stopOnSignals(closables: { close(): Promise<void> }[]): Promise<number> {
+  return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       console.error(`\n${signal}: stopping…`);
-      void Promise.allSettled([running.close(), lab.close()]).then(() => resolve(0));
+      void Promise.allSettled(closables.map((c) => c.close())).then(() => resolve(0));
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
-
-  console.log(`Spectral Lab is serving the workbench at:\n\n    ${server.url}\n`);
-  console.log(`Data folder: ${dataDir}`);
-  if (!rendererDir) console.log('The UI is not built (no out/renderer): run `npm run build`; the API works meanwhile.');
-  console.log('Press Ctrl+C to stop (active runs are cancelled; a run that does not stop in time is marked crashed).');
-  if (!values['no-open']) openBrowser(server.url);
-  // Probe the training backends now, so the page's first getInfo answers at once.
-  void lab.getInfo().catch(() => undefined);
-  return stopped;
 }
 
 /** Best effort: no browser (a server, no display) is fine, the link is printed. */
