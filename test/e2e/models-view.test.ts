@@ -49,7 +49,10 @@ describe.skipIf(!HAVE_CHROMIUM)('Models view (serve + Chromium)', () => {
     const b = await launchBrowser();
     try {
       await b.page.goto((serve as ServeProcess).link.href);
+      // The first load can be slow on a busy 2-core machine (the bundle is ~1 MB).
+      await b.page.waitForSelector('[data-testid=nav-models]', { timeout: 90_000 });
       await b.page.click('[data-testid=nav-models]');
+      await b.page.waitForSelector('[data-testid=model-file]', { timeout: 30_000 });
       await b.page.setInputFiles('[data-testid=model-file]', model);
       await b.page.click('[data-testid=model-analyse]');
       await b.page.waitForSelector('[data-testid=model-layers]', { timeout: 120_000 });
