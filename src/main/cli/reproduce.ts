@@ -187,7 +187,8 @@ async function trainAll(a: Args, store: Store, planned: PlannedRun[], startedAt:
 }
 
 async function reproduce(a: Args): Promise<number> {
-  const startedAt = new Date();
+  let startedAt = new Date();
+  let runsEnded: Date | null = null;
   let options: PlanOptions = {
     size: a.size,
     seeds: a.seeds,
@@ -197,7 +198,7 @@ async function reproduce(a: Args): Promise<number> {
   try {
     let outcomes: RunOutcome[];
     if (a.from) {
-      ({ options, outcomes } = await readOutcomes(a.from, a.experiment.name));
+      ({ options, outcomes, startedAt, finishedAt: runsEnded } = await readOutcomes(a.from, a.experiment.name));
       say(
         `reproduce ${a.experiment.name}: ${outcomes.length} runs read from ${a.from} (${options.size}, ${options.seeds} seeds)`,
       );
@@ -230,7 +231,8 @@ async function reproduce(a: Args): Promise<number> {
       runIds: outcomes.map((o) => o.runId),
       store: store.paths.dataDir,
       startedAt,
-      finishedAt: new Date(),
+      finishedAt: runsEnded ?? new Date(),
+      ...(a.from ? { redrawn: { at: new Date(), from: a.from } } : {}),
     });
     for (const f of artifacts.findings) console.log(`- ${f}`);
     console.log(

@@ -3,7 +3,7 @@
  * figures can be drawn again (`reproduce <name> --from FILE`) without training again: an analysis fix or a
  * new figure costs seconds, not the hours of the runs. The runs themselves stay in the store.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PlanOptions, RunOutcome } from './experiment.js';
 
@@ -15,6 +15,8 @@ interface OutcomesFile {
   experiment: string;
   options: PlanOptions;
   startedAt: string;
+  /** When the last run ended (the file is written then). */
+  finishedAt?: string;
   outcomes: RunOutcome[];
 }
 
@@ -47,7 +49,7 @@ export class OutcomesFileError extends Error {}
 export async function readOutcomes(
   file: string,
   experiment: string,
-): Promise<{ options: PlanOptions; startedAt: Date; outcomes: RunOutcome[] }> {
+): Promise<{ options: PlanOptions; startedAt: Date; finishedAt: Date; outcomes: RunOutcome[] }> {
   let body: Partial<OutcomesFile>;
   try {
     body = JSON.parse(await readFile(file, 'utf8')) as Partial<OutcomesFile>;
@@ -64,5 +66,10 @@ export async function readOutcomes(
       `'${file}' holds the runs of '${body.experiment}', not '${experiment}'; run 'reproduce ${body.experiment} --from ${file}'.`,
     );
   }
-  return { options: body.options, startedAt: new Date(body.startedAt ?? Date.now()), outcomes: body.outcomes };
+  return {
+    options: body.options,
+    startedAt: new Date(body.startedAt ?? Date.now()),
+    finishedAt: body.finishedAt ? new Date(body.finishedAt) : (await stat(file)).mtime,
+    outcomes: body.outcomes,
+  };
 }

@@ -22,6 +22,8 @@ export interface Provenance {
   store: string;
   startedAt: Date;
   finishedAt: Date;
+  /** Set when the tables were redrawn from saved outcomes (reproduce --from), not right after the runs. */
+  redrawn?: { at: Date; from: string };
 }
 
 /** The CPU model as /proc/cpuinfo names it (os.cpus() elsewhere), with the core count. */
@@ -46,7 +48,7 @@ function indexText(a: Artifacts, p: Provenance, cpu: string): string {
     `- Regenerate: \`${p.command}\``,
     `- Backend: ${p.backends.length ? p.backends.join(', ') : 'none (no training runs)'}; Node ${process.version}`,
     `- CPU: ${cpu}`,
-    `- Date: ${p.finishedAt.toISOString()} (took ${minutes} min)`,
+    `- Date: ${p.finishedAt.toISOString()} (runs took ${minutes} min)${p.redrawn ? `; tables redrawn ${p.redrawn.at.toISOString()} from ${p.redrawn.from}` : ''}`,
     `- Runs (${p.runIds.length}) in the store ${p.store}, tagged reproduce:${p.experiment}${p.runIds.length ? `: ${p.runIds.join(', ')}` : ''}`,
     '',
   ];
