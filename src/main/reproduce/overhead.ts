@@ -120,7 +120,7 @@ function table(outcomes: RunOutcome[], backends: readonly string[]): Artifacts['
       columns,
       rows,
       notes: [
-        `Median step time after the first ${WARM_UP} steps. The machine was shared with other work while measuring: absolute times are noisy, the ratio of runs taken back to back less so.`,
+        `Median step time after the first ${WARM_UP} steps. Overhead (%) per seed: the F4 run's median over the plain run's, same seed and data order. Runs are trained one after another; on a machine shared with other work the times are noisy (see the sd).`,
       ],
     },
   };
