@@ -145,33 +145,9 @@ function fillFrequencyMatrices<D extends Float64Array | Float32Array>(kernel: Ke
 
   const { vIndex, vList } = distinctColumns(set, nw);
   const nv = vList.length;
-  const cosV = new Float64Array(nv * w);
-  const sinV = new Float64Array(nv * w);
-  for (let vi = 0; vi < nv; vi++) {
-    for (let l = 0; l < w; l++) {
-      const phi = (2 * Math.PI * ((vList[vi] * l) % nw)) / nw;
-      cosV[vi * w + l] = Math.cos(phi);
-      sinV[vi * w + l] = -Math.sin(phi);
-    }
-  }
-  const cosU = new Float64Array(count * h);
-  const sinU = new Float64Array(count * h);
-  for (let f = 0; f < count; f++) {
-    for (let k = 0; k < h; k++) {
-      const phi = (2 * Math.PI * ((set.u[f] * k) % nh)) / nh;
-      cosU[f * h + k] = Math.cos(phi);
-      sinU[f * h + k] = -Math.sin(phi);
-    }
-  }
-
-  // partner[f]: the index of (-u, v) when it is in the set and is another frequency, else -1.
-  const index = new Map<number, number>();
-  for (let f = 0; f < count; f++) index.set(set.u[f] * nw + set.v[f], f);
-  const partner = new Int32Array(count).fill(-1);
-  for (let f = 0; f < count; f++) {
-    const g = index.get(((nh - set.u[f]) % nh) * nw + set.v[f]);
-    if (g !== undefined && g !== f) partner[f] = g;
-  }
+  const { cos: cosV, sin: sinV } = twiddles(vList, nw, w);
+  const { cos: cosU, sin: sinU } = twiddles(set.u, nh, h);
+  const partner = uPartners(set, nh, nw);
 
   // A multiple of 4 so that the SIMD stage 2 (dft) sees whole f32x4 lanes (m is then a multiple of 4 too).
   // The SIMD stage 2 is one call per (frequency, block): larger blocks (T up to 256 KB per part) amortise it.
@@ -268,6 +244,33 @@ function fillFrequencyMatrices<D extends Float64Array | Float32Array>(kernel: Ke
     }
   }
   return { ...set, nh, nw, rows, cols, transposed, count, data };
+}
+
+/** Twiddle factors e^{-2 pi i x k / n} of each x for taps k < taps, as cos and sin tables (one row per x). */
+function twiddles(xs: ArrayLike<number>, n: number, taps: number): { cos: Float64Array; sin: Float64Array } {
+  const cos = new Float64Array(xs.length * taps);
+  const sin = new Float64Array(xs.length * taps);
+  for (let i = 0; i < xs.length; i++) {
+    for (let k = 0; k < taps; k++) {
+      const phi = (2 * Math.PI * ((xs[i] * k) % n)) / n;
+      cos[i * taps + k] = Math.cos(phi);
+      sin[i * taps + k] = -Math.sin(phi);
+    }
+  }
+  return { cos, sin };
+}
+
+/** partner[f]: the index of (-u, v) when it is in the set and is another frequency, else -1. */
+function uPartners(set: FrequencySet, nh: number, nw: number): Int32Array {
+  const count = set.u.length;
+  const index = new Map<number, number>();
+  for (let f = 0; f < count; f++) index.set(set.u[f] * nw + set.v[f], f);
+  const partner = new Int32Array(count).fill(-1);
+  for (let f = 0; f < count; f++) {
+    const g = index.get(((nh - set.u[f]) % nh) * nw + set.v[f]);
+    if (g !== undefined && g !== f) partner[f] = g;
+  }
+  return partner;
 }
 
 /**
