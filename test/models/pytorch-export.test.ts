@@ -2,6 +2,10 @@
  * A real torch.onnx.export (Debian's python3-torch): the reader must open what PyTorch writes at several opsets
  * (folded BatchNorms, the view-flatten shape arithmetic, pads and groups as PyTorch sets them), list nothing as
  * unsupported, and its forward pass must reproduce PyTorch's logits.
+ *
+ * PyTorch is a reference for checks and benchmarks only, never part of `npm test` (a fresh machine has no
+ * python3-torch): this file runs with `npm run test:torch` (TORCH_REFERENCE=1) where Debian's python3-torch is
+ * installed.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -13,7 +17,8 @@ import { analyseModel, inferShapes, openModel } from '../../src/main/engine/mode
 import { buildForward } from '../../src/main/engine/models/imported/forward.js';
 
 const PYTHON = '/usr/bin/python3';
-const HAVE_TORCH = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+const WANTED = process.env.TORCH_REFERENCE === '1';
+const HAVE_TORCH = WANTED && spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 const script = resolve(__dirname, 'fixtures/export_torch_net.py');
 
 beforeAll(async () => {
