@@ -2,6 +2,16 @@
  * How the SIMD path of F4's power iteration (f4-host.ts) lays the kernel out: in c_out blocks, each a contiguous
  * HWIO kernel of its own width, and when it hands half of them to a second thread (f4-parallel.ts).
  */
+import type { F4Matrix } from '../../../../shared/bounds.js';
+import { F4_MATRICES } from '../../../../shared/bounds.js';
+import { f4Helper, type F4Helper, type HelperJob } from './f4-parallel.js';
+import { applyFor, simdHeap, UNROLLS, type F4SimdPasses } from './f4-simd.js';
+import type { Shape4 } from './reshapes.js';
+
+type Vecs = Record<F4Matrix, Float64Array>;
+
+/** Floats (80 bytes) between the SIMD path's heap regions; see simdLayout. */
+const REGION_SKEW = 20;
 
 /**
  * From this kernel size and iteration count on, the SIMD path splits the kernel between two threads
@@ -64,5 +74,106 @@ export function copyBlocked(full: ArrayLike<number>, blocked: Float32Array, at: 
       else for (let j = 0; j < bw; j++) out[f + j] = blocked[b + j];
       b += bw;
     }
+  }
+}
+
+/** Where the SIMD path keeps W (in c_out blocks), u_X and the two v_X buffers in the module's memory (float offsets). */
+export interface SimdLayout {
+  heap: Float32Array;
+  /** Floats in use (the helper's heap). */
+  top: number;
+  wAt: number;
+  uAt: Record<F4Matrix, number>;
+  /** v in and v out: they swap every iteration. */
+  vAt: [Record<F4Matrix, number>, Record<F4Matrix, number>];
+  len: { u: Record<F4Matrix, number>; v: Record<F4Matrix, number> };
+  /** The u vectors the call started from (taken again for a zero y). */
+  u0: Vecs;
+}
+
+/** One c_out block's passes: apply then applyT, with their byte-offset arguments for v in vAt[0] and vAt[1]. */
+export interface SimdBlock {
+  apply: (...a: number[]) => void;
+  applyName: string;
+  args: [number[], number[]][];
+}
+
+/** The module's parameter order: W h w ci co, then T R S U inputs, then T R S U outputs (byte offsets). */
+const PARAM_ORDER: F4Matrix[] = ['T', 'R', 'S', 'U'];
+
+/** W, u and v copied into the module's memory of the SIMD passes (W split into c_out blocks of `width`). */
+export function simdLayout(p: F4SimdPasses, W: ArrayLike<number>, [h, w, ci, co]: Shape4, len: SimdLayout['len'], vecs: { u: Vecs; v: Vecs }, width: number): SimdLayout {
+  const hwci = h * w * ci;
+  let top = 0;
+  // 16-byte aligned regions, each followed by REGION_SKEW floats: ResNet vector lengths are multiples of 512 floats,
+  // so unskewed regions (and the kernel before them) start at equal addresses mod 4096, and a load from one u row
+  // right after a store to another is falsely held back as if it read that store ("4K aliasing").
+  const alloc = (n: number) => {
+    const at = top;
+    top += Math.ceil(n / 4) * 4 + REGION_SKEW;
+    return at;
+  };
+  const wAt = alloc(hwci * co);
+  const uAt = {} as Record<F4Matrix, number>;
+  const vAt: [Record<F4Matrix, number>, Record<F4Matrix, number>] = [{} as Record<F4Matrix, number>, {} as Record<F4Matrix, number>];
+  for (const X of F4_MATRICES) {
+    uAt[X] = alloc(len.u[X]);
+    vAt[0][X] = alloc(len.v[X]);
+    vAt[1][X] = alloc(len.v[X]);
+  }
+  // Blocks are laid out from a plain copy of the kernel placed after everything else (memcpy, then blockCopy).
+  const heap = simdHeap(p, (top + (width === co ? 0 : hwci * co)) * 4);
+  if (width === co) heap.set(W, wAt);
+  else {
+    heap.set(W, top);
+    p.blockCopy(4 * top, 4 * wAt, hwci, co, width);
+  }
+  const u0 = {} as Vecs;
+  for (const X of F4_MATRICES) {
+    heap.set(vecs.v[X], vAt[0][X]);
+    u0[X] = new Float64Array(len.u[X]);
+    copyBlocked(vecs.u[X], heap, uAt[X], co, width, true);
+    u0[X].set(heap.subarray(uAt[X], uAt[X] + len.u[X]));
+  }
+  return { heap, top, wAt, uAt, vAt, len, u0 };
+}
+
+export function simdBlocks(p: F4SimdPasses, L: SimdLayout, [h, w, ci, co]: Shape4, width: number): SimdBlock[] {
+  const { uAt, vAt, len, wAt } = L;
+  const hwci = h * w * ci;
+  const blocks: SimdBlock[] = [];
+  for (let o0 = 0; o0 < co; o0 += width) {
+    const bw = Math.min(width, co - o0);
+    const uB = PARAM_ORDER.map((X) => 4 * (uAt[X] + (len.u[X] / co) * o0));
+    const head = [4 * (wAt + hwci * o0), h, w, ci, bw];
+    const args = vAt.map((vIn, s) => {
+      const vOut = vAt[1 - s];
+      return [[...head, ...PARAM_ORDER.map((X) => 4 * vIn[X]), ...uB], [...head, ...uB, ...PARAM_ORDER.map((X) => 4 * vOut[X])]];
+    }) as [number[], number[]][];
+    blocks.push({ apply: applyFor(p, bw), applyName: `apply${UNROLLS.find((U) => bw % (4 * U) === 0) ?? 1}`, args });
+  }
+  return blocks;
+}
+
+/** Two threads: the main thread runs the first blocks, a helper `theirs` (kernel columns from oSplit); null if none starts. */
+export function startHelper(p: F4SimdPasses, L: SimdLayout, theirs: SimdBlock[], [h, w, ci, co]: Shape4, oSplit: number): F4Helper | null {
+  const { heap, uAt, vAt, len, wAt, top } = L;
+  const hwci = h * w * ci;
+  const u1 = (X: F4Matrix) => [uAt[X] + (len.u[X] / co) * oSplit, (len.u[X] / co) * (co - oSplit)] as const;
+  const parity = [0, 1] as const;
+  try {
+    return f4Helper(p, {
+      heapBytes: top * 4,
+      kernel: heap.slice(wAt + hwci * oSplit, wAt + hwci * co),
+      kernelAt: wAt + hwci * oSplit,
+      inputs: parity.map((s) => PARAM_ORDER.map((X) => [vAt[s][X], len.v[X]])) as HelperJob['inputs'],
+      calls: parity.map((s) => theirs.flatMap((b) => [[b.applyName, b.args[s][0]], ['applyT', b.args[s][1]]])) as HelperJob['calls'],
+      outputs: parity.map((s) => [
+        ...PARAM_ORDER.map((X) => [...u1(X), false]),
+        ...PARAM_ORDER.map((X) => [vAt[1 - s][X], len.v[X], true]),
+      ]) as HelperJob['outputs'],
+    });
+  } catch {
+    return null;
   }
 }

@@ -14,9 +14,9 @@
  */
 import type { F4Matrix } from '../../../../shared/bounds.js';
 import { F4_MATRICES } from '../../../../shared/bounds.js';
-import { f4Helper, f4HelperAvailable, type F4Helper, type HelperJob } from './f4-parallel.js';
-import { applyFor, f4SimdPasses, simdHeap, UNROLLS, type F4SimdPasses } from './f4-simd.js';
-import { copyBlocked, PARALLEL_MIN_BYTES, PARALLEL_MIN_ITERATIONS, simdBlockWidth } from './f4-blocks.js';
+import { f4HelperAvailable } from './f4-parallel.js';
+import { f4SimdPasses, type F4SimdPasses } from './f4-simd.js';
+import { copyBlocked, PARALLEL_MIN_BYTES, PARALLEL_MIN_ITERATIONS, simdBlocks, simdBlockWidth, simdLayout, startHelper, type SimdBlock, type SimdLayout } from './f4-blocks.js';
 
 import { randomUnitVector } from '../numerics/linalg64.js';
 import type { Shape4 } from './reshapes.js';
@@ -168,9 +168,6 @@ export function jsPowerIterate(W: Weights, shape: Shape4, vecs: F4HostVectors, i
   }
 }
 
-/** Floats (80 bytes) between the SIMD path's heap regions; see simdPowerIterate. */
-const REGION_SKEW = 20;
-
 /**
  * The same iteration with the SIMD passes, in float32 inside the module's memory. W is copied in once per call,
  * split into c_out blocks (simdBlockWidth) that are contiguous HWIO kernels of c_out = bw; every u is indexed by
@@ -193,84 +190,15 @@ export function simdPowerIterate(
     opts.split ??
     (4 * hwci * co >= PARALLEL_MIN_BYTES && iterations >= PARALLEL_MIN_ITERATIONS && opts.threads !== false && f4HelperAvailable(p));
   const width = simdBlockWidth(co, split, hwci, iterations);
-  const len = hostVectorLengths(shape);
-  let top = 0;
-  // 16-byte aligned regions, each followed by REGION_SKEW floats: ResNet vector lengths are multiples of 512 floats,
-  // so unskewed regions (and the kernel before them) start at equal addresses mod 4096, and a load from one u row
-  // right after a store to another is falsely held back as if it read that store ("4K aliasing").
-  const alloc = (n: number) => {
-    const at = top;
-    top += Math.ceil(n / 4) * 4 + REGION_SKEW;
-    return at;
-  };
-  const wAt = alloc(hwci * co);
-  const uAt = {} as Record<F4Matrix, number>;
-  const vAt: [Record<F4Matrix, number>, Record<F4Matrix, number>] = [{} as Record<F4Matrix, number>, {} as Record<F4Matrix, number>];
-  for (const X of F4_MATRICES) {
-    uAt[X] = alloc(len.u[X]);
-    vAt[0][X] = alloc(len.v[X]);
-    vAt[1][X] = alloc(len.v[X]);
-  }
-  // Blocks are laid out from a plain copy of the kernel placed after everything else (memcpy, then blockCopy).
-  const heap = simdHeap(p, (top + (width === co ? 0 : hwci * co)) * 4);
-  if (width === co) heap.set(W, wAt);
-  else {
-    heap.set(W, top);
-    p.blockCopy(4 * top, 4 * wAt, hwci, co, width);
-  }
-  const u0 = {} as Vecs;
-  for (const X of F4_MATRICES) {
-    heap.set(vecs.v[X], vAt[0][X]);
-    u0[X] = new Float64Array(len.u[X]);
-    copyBlocked(vecs.u[X], heap, uAt[X], co, width, true);
-    u0[X].set(heap.subarray(uAt[X], uAt[X] + len.u[X]));
-  }
-  // The module's parameter order: W h w ci co, then T R S U inputs, then T R S U outputs (byte offsets).
-  const order: F4Matrix[] = ['T', 'R', 'S', 'U'];
-  const blocks: Array<{ apply: (...a: number[]) => void; applyName: string; args: [number[], number[]][] }> = [];
-  for (let o0 = 0; o0 < co; o0 += width) {
-    const bw = Math.min(width, co - o0);
-    const uB = order.map((X) => 4 * (uAt[X] + (len.u[X] / co) * o0));
-    const head = [4 * (wAt + hwci * o0), h, w, ci, bw];
-    const args = vAt.map((vIn, s) => {
-      const vOut = vAt[1 - s];
-      return [[...head, ...order.map((X) => 4 * vIn[X]), ...uB], [...head, ...uB, ...order.map((X) => 4 * vOut[X])]];
-    }) as [number[], number[]][];
-    blocks.push({ apply: applyFor(p, bw), applyName: `apply${UNROLLS.find((U) => bw % (4 * U) === 0) ?? 1}`, args });
-  }
-  // Two threads: the main thread runs the first half of the blocks, a helper the rest (its kernel columns from oSplit).
+  const L = simdLayout(p, W, shape, hostVectorLengths(shape), vecs, width);
+  const { heap, uAt, vAt, len } = L;
+  const blocks = simdBlocks(p, L, shape, width);
   const half = Math.ceil(blocks.length / 2);
-  const oSplit = half * width;
-  let helper: F4Helper | null = null;
-  if (split && blocks.length >= 2 && opts.threads !== false) {
-    const u1 = (X: F4Matrix) => [uAt[X] + (len.u[X] / co) * oSplit, (len.u[X] / co) * (co - oSplit)] as const;
-    const parity = [0, 1] as const;
-    const theirs = blocks.slice(half);
-    try {
-      helper = f4Helper(p, {
-        heapBytes: top * 4,
-        kernel: heap.slice(wAt + hwci * oSplit, wAt + hwci * co),
-        kernelAt: wAt + hwci * oSplit,
-        inputs: parity.map((s) => order.map((X) => [vAt[s][X], len.v[X]])) as HelperJob['inputs'],
-        calls: parity.map((s) => theirs.flatMap((b) => [[b.applyName, b.args[s][0]], ['applyT', b.args[s][1]]])) as HelperJob['calls'],
-        outputs: parity.map((s) => [
-          ...order.map((X) => [...u1(X), false]),
-          ...order.map((X) => [vAt[1 - s][X], len.v[X], true]),
-        ]) as HelperJob['outputs'],
-      });
-    } catch {
-      helper = null;
-    }
-  }
+  let helper = split && blocks.length >= 2 && opts.threads !== false ? startHelper(p, L, blocks.slice(half), shape, half * width) : null;
   let mine = helper ? blocks.slice(0, half) : blocks;
   // On a loaded machine the helper may wait for a core: once the main thread has spent more time waiting for it
   // than computing its own half, it runs both halves itself for the rest of the call.
   let worked = 0, waited = 0;
-  const sumSq = (at: number, n: number): number => {
-    let s = 0;
-    for (let j = at; j < at + n; j++) s += heap[j] * heap[j];
-    return Math.sqrt(s);
-  };
   const yNorm = {} as Record<F4Matrix, number>;
   let s = 0; // v is in vAt[s]
   for (let t = 0; t < iterations; t++) {
@@ -300,26 +228,7 @@ export function simdPowerIterate(
         mine = blocks;
       }
     }
-    let dead = false;
-    for (const X of F4_MATRICES) {
-      yNorm[X] = sumSq(uAt[X], len.u[X]);
-      if (yNorm[X] === 0) {
-        heap.set(u0[X], uAt[X]);
-        yNorm[X] = 1;
-        dead = true;
-      }
-    }
-    if (dead) {
-      for (const X of F4_MATRICES) heap.fill(0, vOut[X], vOut[X] + len.v[X]);
-      for (const b of blocks) p.applyT(...b.args[s][1]);
-    }
-    for (const X of F4_MATRICES) {
-      const at = vOut[X], n = len.v[X];
-      const z = sumSq(at, n);
-      vecs.sigma[X] = z / yNorm[X];
-      if (z > 0) for (let j = at; j < at + n; j++) heap[j] /= z;
-      else heap.set(vecs.v[X], at);
-    }
+    normaliseStep(p, L, blocks, s, vecs, yNorm);
     s = 1 - s;
   }
   for (const X of F4_MATRICES) {
@@ -328,6 +237,41 @@ export function simdPowerIterate(
     copyBlocked(vecs.u[X], heap, at, co, width, false);
     vecs.v[X].set(heap.subarray(vAt[s][X], vAt[s][X] + len.v[X]));
   }
+}
+
+/**
+ * After one pass: ||y_X|| into yNorm (a zero y takes u from the call's start and redoes applyT for this step),
+ * then sigma_X = ||z_X|| / ||y_X|| and v_X = z_X / ||z_X|| in place (a zero z restores the start v).
+ */
+function normaliseStep(p: F4SimdPasses, L: SimdLayout, blocks: SimdBlock[], s: number, vecs: F4HostVectors, yNorm: Record<F4Matrix, number>): void {
+  const { heap, uAt, vAt, len, u0 } = L;
+  const vOut = vAt[1 - s];
+  let dead = false;
+  for (const X of F4_MATRICES) {
+    yNorm[X] = heapNorm(heap, uAt[X], len.u[X]);
+    if (yNorm[X] === 0) {
+      heap.set(u0[X], uAt[X]);
+      yNorm[X] = 1;
+      dead = true;
+    }
+  }
+  if (dead) {
+    for (const X of F4_MATRICES) heap.fill(0, vOut[X], vOut[X] + len.v[X]);
+    for (const b of blocks) p.applyT(...b.args[s][1]);
+  }
+  for (const X of F4_MATRICES) {
+    const at = vOut[X], n = len.v[X];
+    const z = heapNorm(heap, at, n);
+    vecs.sigma[X] = z / yNorm[X];
+    if (z > 0) for (let j = at; j < at + n; j++) heap[j] /= z;
+    else heap.set(vecs.v[X], at);
+  }
+}
+
+function heapNorm(heap: Float32Array, at: number, n: number): number {
+  let s = 0;
+  for (let j = at; j < at + n; j++) s += heap[j] * heap[j];
+  return Math.sqrt(s);
 }
 
 /** u_X^T X v_X for all four reshapes with the stored vectors (one fused pass). */
