@@ -61,28 +61,61 @@ export function screenVectorFloats(rows: number, count: number): number {
 }
 
 export function screenRace(pb: ScreenProblem, opts: ScreenOptions): ScreenResult {
-  const { rows: R, count, heap } = pb;
+  const { rows: R, count } = pb;
   const kappa = opts.kappa ?? 3;
   const minSteps = Math.min(R, opts.minSteps ?? 6);
   const K = Math.max(minSteps, Math.min(R, opts.maxSteps ?? 40));
   const slack = 1 + opts.margin;
   const lam = (1 + opts.tol) ** 2;
-  const v0 = pb.vectors / 4;
-  const w0 = pb.w / 4;
-  const out4 = (pb.out ?? 0) / 4;
-  // Frequency f's two slots start at v0 + f * 4R; cur[f] says which holds q_k (the other holds q_{k-1}).
-  const cur = new Uint8Array(count);
-  const steps = new Int32Array(count);
-  const exhausted = new Uint8Array(count);
-  const alpha = new Float64Array(count * K);
-  const beta = new Float64Array(count * (K + 1));
-  const scale = new Float64Array(count);
+  const lz = new LanczosState(pb, K);
+  randomStarts(pb, opts.seed);
   const theta = new Float64Array(count);
   const upper = new Float64Array(count).fill(Infinity);
   const work = { d: new Float64Array(K), e: new Float64Array(K), z: new Float64Array(K) };
-  const rng = mulberry32(opts.seed);
+
+  let active = Array.from({ length: count }, (_, f) => f);
+  const done = new Uint8Array(count);
+  let chunk = minSteps;
+  let lower = 0;
+  let best = 0;
+  for (;;) {
+    for (const f of active) {
+      if (done[f] || lz.exhausted[f]) continue;
+      for (let s = 0; s < chunk && !lz.exhausted[f] && lz.steps[f] < K; s++) lz.step(f);
+      [theta[f], upper[f]] = ritzBracket(lz.alpha, lz.beta, lz.steps[f], lz.steps[f], lz.exhausted[f] === 1, minSteps, kappa, work, f * K, f * (K + 1));
+      if (upper[f] <= theta[f] * lam || lz.steps[f] >= K) done[f] = 1;
+    }
+    for (const f of active) {
+      if (theta[f] > lower) {
+        lower = theta[f];
+        best = f;
+      }
+    }
+    active = active.filter((f) => upper[f] * slack >= lower || f === best);
+    if (active.every((f) => done[f] || lz.exhausted[f])) break;
+    let up = 0;
+    for (const f of active) up = Math.max(up, upper[f]);
+    if (up <= lower * lam) break;
+    // Later rounds in small chunks rule frequencies out sooner (chunks of 1 instead of 3 save ~4% of the products
+    // at R >= 128, ~11% at R = 64); at R = 64 a product costs about as much as the analysis, so 2 there.
+    chunk = R >= 128 ? 1 : 2;
+  }
+  let maxSteps = 0;
+  for (let f = 0; f < count; f++) maxSteps = Math.max(maxSteps, lz.steps[f]);
+  return {
+    survivors: active.filter((f) => upper[f] * slack >= lower).sort((a, b) => theta[b] - theta[a]),
+    lower: Math.sqrt(lower),
+    products: lz.products,
+    maxSteps,
+  };
+}
+
+/** A random unit start vector q_0 for every frequency, in its first slot. */
+function randomStarts(pb: ScreenProblem, seed: number): void {
+  const { rows: R, count, heap } = pb;
+  const rng = mulberry32(seed);
   for (let f = 0; f < count; f++) {
-    const o = v0 + f * 4 * R;
+    const o = pb.vectors / 4 + f * 4 * R;
     let nrm = 0;
     const x = new Float64Array(2 * R);
     for (let r = 0; r < R; r++) {
@@ -93,95 +126,96 @@ export function screenRace(pb: ScreenProblem, opts: ScreenOptions): ScreenResult
     nrm = Math.sqrt(nrm);
     for (let j = 0; j < 2 * R; j++) heap[o + j] = x[j] / nrm;
   }
-  let products = 0;
+}
+
+/** The Lanczos recurrences of every frequency: tridiagonal (alpha, beta) so far, and where its vectors are. */
+class LanczosState {
+  /** Frequency f's two slots start at v0 + f * 4R; cur[f] says which holds q_k (the other holds q_{k-1}). */
+  readonly cur: Uint8Array;
+  readonly steps: Int32Array;
+  readonly exhausted: Uint8Array;
+  readonly alpha: Float64Array;
+  readonly beta: Float64Array;
+  readonly scale: Float64Array;
+  products = 0;
+  private readonly R: number;
+  private readonly v0: number;
+  private readonly w0: number;
+  private readonly out4: number;
+
+  constructor(
+    private readonly pb: ScreenProblem,
+    private readonly K: number,
+  ) {
+    const count = pb.count;
+    this.R = pb.rows;
+    this.v0 = pb.vectors / 4;
+    this.w0 = pb.w / 4;
+    this.out4 = (pb.out ?? 0) / 4;
+    this.cur = new Uint8Array(count);
+    this.steps = new Int32Array(count);
+    this.exhausted = new Uint8Array(count);
+    this.alpha = new Float64Array(count * K);
+    this.beta = new Float64Array(count * (K + 1));
+    this.scale = new Float64Array(count);
+  }
 
   /** One Lanczos step: w = G q_k, alpha_k = Re q_k^H w, w -= (q_{k-1}^H w) q_{k-1} + (q_k^H w) q_k, q_{k+1} = w / |w|. */
-  const step = (f: number): void => {
-    const k = steps[f];
-    const qc = v0 + f * 4 * R + cur[f] * 2 * R;
-    const qp = v0 + f * 4 * R + (1 - cur[f]) * 2 * R;
-    products++;
+  step(f: number): void {
+    const { pb, R, v0, w0 } = this;
+    const heap = pb.heap;
+    const k = this.steps[f];
+    const qc = v0 + f * 4 * R + this.cur[f] * 2 * R;
+    const qp = v0 + f * 4 * R + (1 - this.cur[f]) * 2 * R;
+    this.products++;
     if (pb.fusedStep) {
       pb.fusedStep(f, 4 * qc, 4 * qp, k === 0);
-      const a = heap[out4];
-      const b = Math.sqrt(heap[out4 + 1]);
-      alpha[f * K + k] = a;
-      steps[f] = k + 1;
-      beta[f * (K + 1) + k + 1] = b;
-      scale[f] = Math.max(scale[f], Math.abs(a), b);
-      if (b <= 1e-12 * scale[f] || k + 1 >= R) exhausted[f] = 1;
-      else cur[f] = 1 - cur[f];
+      if (this.record(f, heap[this.out4], Math.sqrt(heap[this.out4 + 1]))) this.cur[f] = 1 - this.cur[f];
       return;
     }
     pb.product(f, 4 * qc, pb.w);
     let a = 0;
     for (let r = 0; r < R; r++) a += heap[qc + r] * heap[w0 + r] + heap[qc + R + r] * heap[w0 + R + r];
-    alpha[f * K + k] = a;
-    for (let j = k > 0 ? 0 : 1; j < 2; j++) {
-      const q = j === 0 ? qp : qc;
-      let hr = 0;
-      let hi = 0;
-      for (let r = 0; r < R; r++) {
-        const xr = heap[q + r];
-        const xi = heap[q + R + r];
-        hr += xr * heap[w0 + r] + xi * heap[w0 + R + r];
-        hi += xr * heap[w0 + R + r] - xi * heap[w0 + r];
-      }
-      for (let r = 0; r < R; r++) {
-        const xr = heap[q + r];
-        const xi = heap[q + R + r];
-        heap[w0 + r] -= hr * xr - hi * xi;
-        heap[w0 + R + r] -= hr * xi + hi * xr;
-      }
-    }
+    if (k > 0) subtractProjection(heap, qp, w0, R);
+    subtractProjection(heap, qc, w0, R);
     let b = 0;
     for (let r = 0; r < 2 * R; r++) b += heap[w0 + r] * heap[w0 + r];
     b = Math.sqrt(b);
-    steps[f] = k + 1;
-    beta[f * (K + 1) + k + 1] = b;
-    scale[f] = Math.max(scale[f], Math.abs(a), b);
-    if (b <= 1e-12 * scale[f] || k + 1 >= R) {
-      exhausted[f] = 1;
-      return;
-    }
+    if (!this.record(f, a, b)) return;
     // q_{k+1} overwrites q_{k-1}.
     for (let r = 0; r < 2 * R; r++) heap[qp + r] = heap[w0 + r] / b;
-    cur[f] = 1 - cur[f];
-  };
-
-  let active = Array.from({ length: count }, (_, f) => f);
-  const done = new Uint8Array(count);
-  let chunk = minSteps;
-  let lower = 0;
-  let best = 0;
-  for (;;) {
-    for (const f of active) {
-      if (done[f] || exhausted[f]) continue;
-      for (let s = 0; s < chunk && !exhausted[f] && steps[f] < K; s++) step(f);
-      [theta[f], upper[f]] = ritzBracket(alpha, beta, steps[f], steps[f], exhausted[f] === 1, minSteps, kappa, work, f * K, f * (K + 1));
-      if (upper[f] <= theta[f] * lam || steps[f] >= K) done[f] = 1;
-    }
-    for (const f of active) {
-      if (theta[f] > lower) {
-        lower = theta[f];
-        best = f;
-      }
-    }
-    active = active.filter((f) => upper[f] * slack >= lower || f === best);
-    if (active.every((f) => done[f] || exhausted[f])) break;
-    let up = 0;
-    for (const f of active) up = Math.max(up, upper[f]);
-    if (up <= lower * lam) break;
-    // Later rounds in small chunks rule frequencies out sooner (chunks of 1 instead of 3 save ~4% of the products
-    // at R >= 128, ~11% at R = 64); at R = 64 a product costs about as much as the analysis, so 2 there.
-    chunk = R >= 128 ? 1 : 2;
+    this.cur[f] = 1 - this.cur[f];
   }
-  let maxSteps = 0;
-  for (let f = 0; f < count; f++) maxSteps = Math.max(maxSteps, steps[f]);
-  return {
-    survivors: active.filter((f) => upper[f] * slack >= lower).sort((a, b) => theta[b] - theta[a]),
-    lower: Math.sqrt(lower),
-    products,
-    maxSteps,
-  };
+
+  /** Store alpha_k and beta_{k+1} of frequency f; false when its Krylov space is exhausted (|w| ~ 0, or k + 1 = R). */
+  private record(f: number, a: number, b: number): boolean {
+    const k = this.steps[f];
+    this.alpha[f * this.K + k] = a;
+    this.steps[f] = k + 1;
+    this.beta[f * (this.K + 1) + k + 1] = b;
+    this.scale[f] = Math.max(this.scale[f], Math.abs(a), b);
+    if (b <= 1e-12 * this.scale[f] || k + 1 >= this.R) {
+      this.exhausted[f] = 1;
+      return false;
+    }
+    return true;
+  }
+}
+
+/** w -= (q^H w) q for the complex vectors q at `q` and w at `w0` (R real parts, then R imaginary parts). */
+function subtractProjection(heap: Float32Array, q: number, w0: number, R: number): void {
+  let hr = 0;
+  let hi = 0;
+  for (let r = 0; r < R; r++) {
+    const xr = heap[q + r];
+    const xi = heap[q + R + r];
+    hr += xr * heap[w0 + r] + xi * heap[w0 + R + r];
+    hi += xr * heap[w0 + R + r] - xi * heap[w0 + r];
+  }
+  for (let r = 0; r < R; r++) {
+    const xr = heap[q + r];
+    const xi = heap[q + R + r];
+    heap[w0 + r] -= hr * xr - hi * xi;
+    heap[w0 + R + r] -= hr * xi + hi * xr;
+  }
 }
