@@ -210,6 +210,60 @@ function summaryTable(f: FinishedEvent, lastEval: EvalEvent | null, runId: strin
   return lines.join('\n');
 }
 
+/** What a terminal shows of a run: its start, a progress bar, evaluations, log lines, pauses (on stderr). */
+class TrainConsole {
+  bar: ProgressBar | null = null;
+  lastEval: EvalEvent | null = null;
+  private last = { loss: NaN, acc: NaN, epoch: 0 };
+
+  constructor(
+    private readonly config: RunConfig,
+    private readonly quiet: boolean,
+  ) {}
+
+  /** A line on stderr, clearing the progress bar's line first. */
+  readonly err = (m: string): void => {
+    if (this.bar && process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+    process.stderr.write(`${m}\n`);
+  };
+
+  show(e: EngineEvent, runId: string): void {
+    const { quiet, err } = this;
+    switch (e.type) {
+      case 'started':
+        if (!quiet) {
+          err(`run ${runId}: ${this.config.model.arch} on ${e.dataset.name} (${e.dataset.train} train / ${e.dataset.validation} val / ${e.dataset.test} test), ${e.model.totalParams.toLocaleString('en-US')} parameters, backend ${e.backend.summary}`);
+          this.bar = new ProgressBar({ total: e.totalSteps, label: 'train' });
+        }
+        return;
+      case 'step': {
+        const p = e.points[e.points.length - 1];
+        this.last = { loss: p.loss, acc: p.acc, epoch: p.epoch };
+        this.bar?.update(p.step, `epoch ${p.epoch.toFixed(2)} · loss ${p.loss.toFixed(4)} · acc ${pct(p.acc)}`);
+        return;
+      }
+      case 'eval':
+        this.lastEval = e;
+        if (!quiet) err(evalLine(e));
+        return;
+      case 'log':
+        if (!quiet || e.level === 'warn' || e.level === 'error') err(`${e.level}: ${e.message}`);
+        return;
+      case 'paused':
+        err(`paused at step ${e.step}`);
+        return;
+      case 'resumed':
+        err(`resumed at step ${e.step}`);
+        return;
+      case 'finished':
+        if (this.bar && e.status === 'completed') this.bar.finish(`epoch ${this.last.epoch.toFixed(2)} · loss ${this.last.loss.toFixed(4)}`);
+        return;
+      default:
+        return;
+    }
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
   let args: Args | 'help';
   let config: RunConfig;
@@ -227,12 +281,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const quiet = args.quiet;
-  const err = (m: string): void => {
-    if (bar && process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
-    process.stderr.write(`${m}\n`);
-  };
-  let bar: ProgressBar | null = null;
+  const view = new TrainConsole(config, args.quiet);
+  const err = view.err;
   let storeFailure: Error | null = null;
   let handle: EngineHandle | null = null;
   const onStoreFatal = (e: Error): void => {
@@ -249,43 +299,10 @@ export async function run(argv: string[]): Promise<number> {
   });
   const engine = handle;
   const stopControl = recorder?.watchControl(engine, (m) => err(m));
-  let lastEval: EvalEvent | null = null;
-  let last = { loss: NaN, acc: NaN, epoch: 0 };
   engine.on((e) => {
     // After a store failure the end is recorded as failed below (if the disk still takes it), not as cancelled.
     if (!(storeFailure && e.type === 'finished')) recorder?.record(e);
-    switch (e.type) {
-      case 'started':
-        if (!quiet) {
-          err(`run ${engine.runId}: ${config.model.arch} on ${e.dataset.name} (${e.dataset.train} train / ${e.dataset.validation} val / ${e.dataset.test} test), ${e.model.totalParams.toLocaleString('en-US')} parameters, backend ${e.backend.summary}`);
-          bar = new ProgressBar({ total: e.totalSteps, label: 'train' });
-        }
-        return;
-      case 'step': {
-        const p = e.points[e.points.length - 1];
-        last = { loss: p.loss, acc: p.acc, epoch: p.epoch };
-        bar?.update(p.step, `epoch ${p.epoch.toFixed(2)} · loss ${p.loss.toFixed(4)} · acc ${pct(p.acc)}`);
-        return;
-      }
-      case 'eval':
-        lastEval = e;
-        if (!quiet) err(evalLine(e));
-        return;
-      case 'log':
-        if (!quiet || e.level === 'warn' || e.level === 'error') err(`${e.level}: ${e.message}`);
-        return;
-      case 'paused':
-        err(`paused at step ${e.step}`);
-        return;
-      case 'resumed':
-        err(`resumed at step ${e.step}`);
-        return;
-      case 'finished':
-        if (bar && e.status === 'completed') bar.finish(`epoch ${last.epoch.toFixed(2)} · loss ${last.loss.toFixed(4)}`);
-        return;
-      default:
-        return;
-    }
+    view.show(e, engine.runId);
   });
   const signals = stopOnSignals(engine, err);
   const finished = await engine.done;
@@ -298,8 +315,8 @@ export async function run(argv: string[]): Promise<number> {
     if (!(recorder && isDiskFull(e))) throw e;
     return endAfterStoreFailure(e as Error, recorder, finished, err);
   }
-  if (bar && process.stderr.isTTY && finished.status !== 'completed') process.stderr.write('\n');
-  console.log(summaryTable(finished, lastEval, engine.runId));
+  if (view.bar && process.stderr.isTTY && finished.status !== 'completed') process.stderr.write('\n');
+  console.log(summaryTable(finished, view.lastEval, engine.runId));
   if (finished.status === 'failed') err(`train: run failed: ${finished.reason ?? 'unknown reason'}`);
   if (finished.status === 'completed') return 0;
   return finished.status === 'cancelled' ? (signals.received === 'SIGTERM' ? 143 : 130) : 1;
