@@ -156,7 +156,13 @@ async function openRunStore(dir: string | undefined) {
 const say = (m: string): void => void process.stderr.write(`${m}\n`);
 
 /** Trains the plan with a bar per run (steps, ETA) whose detail carries the overall progress and ETA. */
-async function trainAll(a: Args, store: Store, planned: PlannedRun[], startedAt: Date): Promise<RunOutcome[]> {
+async function trainAll(
+  a: Args,
+  store: Store,
+  planned: PlannedRun[],
+  startedAt: Date,
+  options: PlanOptions,
+): Promise<RunOutcome[]> {
   let bar: ProgressBar | null = null;
   const overall = { done: 0, frac: 0, runSteps: 1 };
   const overallText = (): string => {
@@ -167,6 +173,9 @@ async function trainAll(a: Args, store: Store, planned: PlannedRun[], startedAt:
   return trainPlanned(store, a.experiment.name, planned, {
     dataDir: a.data,
     warn: (m) => say(`warning: ${m}`),
+    // Saved after every run: if a later run fails, the finished ones can still be drawn (--from).
+    onProgress: async (done) =>
+      void (await saveOutcomes(store.paths.dataDir, a.experiment.name, options, startedAt, [...done])),
     onStart(i, total, run, runId, totalSteps) {
       say(`run ${i + 1}/${total} ${runId}: ${run.arm}, seed ${run.seed}`);
       overall.runSteps = Math.max(1, totalSteps);
@@ -207,7 +216,7 @@ async function reproduce(a: Args): Promise<number> {
       say(
         `reproduce ${a.experiment.name} (${a.size}, ${a.seeds} seed${a.seeds === 1 ? '' : 's'}): ${planned.length} runs into ${store.paths.dataDir}`,
       );
-      outcomes = await trainAll(a, store, planned, startedAt);
+      outcomes = await trainAll(a, store, planned, startedAt, options);
       say(
         `outcomes saved to ${await saveOutcomes(store.paths.dataDir, a.experiment.name, options, startedAt, outcomes)}`,
       );
@@ -245,7 +254,9 @@ async function reproduce(a: Args): Promise<number> {
       return 2;
     }
     if (!(e instanceof RunFailedError)) throw e;
-    say(`reproduce: ${e.message} Nothing was written to ${a.out}; fix the cause and run the command again.`);
+    say(
+      `reproduce: ${e.message} Nothing was written to ${a.out}; the finished runs' outcomes are under ${path.join(store.paths.dataDir, 'reproduce')} (draw them with --from FILE), or fix the cause and run the command again.`,
+    );
     return /cancelled/.test(e.message) ? 130 : 1;
   } finally {
     await store.close();

@@ -33,7 +33,7 @@ function plan(o: PlanOptions) {
   const arms = DATASETS.flatMap((d) =>
     BETAS[o.size].map((beta) => ({
       arm: armName(d, beta),
-      config: sized(generalisationSetting(d, beta), o.size, { quick: 2, full: 20 }),
+      config: sized(generalisationSetting(d, beta), o.size, { quick: 1, full: 20 }),
     })),
   );
   return seeded('generalisation', arms, o.seeds);
@@ -125,7 +125,7 @@ export const generalisation: Experiment = {
   description:
     'weight decay alone vs weight decay + β·Σ F4 on MNIST and Fashion-MNIST small CNNs (test accuracy, generalisation gap)',
   cost: {
-    quick: '2 datasets × 3 β × seeds runs of 2 epochs on 10k images, ~1.5 min per run here',
+    quick: '2 datasets × 3 β × seeds runs of 1 epoch on 10k images, ~1.5 min per run here',
     full: '2 × 4 β × seeds runs of 20 epochs on all images, ~30 min per run here; CIFAR-10 ResNet-32: GPU (see docs/results.md)',
   },
   plan,

@@ -17,6 +17,8 @@ export interface RunnerHooks {
   onStep(step: number, detail: string): void;
   onEnd(i: number, outcome: RunOutcome): void;
   warn(message: string): void;
+  /** After every finished run, the outcomes so far (the CLI saves them, so a later failure keeps them). */
+  onProgress?(outcomes: readonly RunOutcome[]): Promise<void> | void;
   /** Dataset folder for every run (config dataset.path otherwise). */
   dataDir?: string;
 }
@@ -37,9 +39,28 @@ export async function trainPlanned(
   const configs = planned.map((p) => parseRunConfig(p.config));
   const outcomes: RunOutcome[] = [];
   for (let i = 0; i < planned.length; i++) {
-    outcomes.push(await trainOne(store, experiment, planned[i], configs[i], i, planned.length, hooks));
+    outcomes.push(await trainWithRetry(store, experiment, planned[i], configs[i], i, planned.length, hooks));
+    await hooks.onProgress?.(outcomes);
   }
   return outcomes;
+}
+
+/** How long to wait before the one retry of a run whose worker thread crashed. */
+export const CRASH_RETRY_MS = 30_000;
+
+/**
+ * A worker that crashed (e.g. its sources were being edited while it started) is not the experiment's
+ * fault: the run is tried once more as a new run after a pause; the crashed one stays in the store, failed.
+ */
+async function trainWithRetry(...args: Parameters<typeof trainOne>): Promise<RunOutcome> {
+  try {
+    return await trainOne(...args);
+  } catch (e) {
+    if (!(e instanceof RunFailedError) || !/worker crashed/.test(e.message)) throw e;
+    args[6].warn(`${e.message} Trying once more in ${CRASH_RETRY_MS / 1000} s.`);
+    await new Promise((r) => setTimeout(r, CRASH_RETRY_MS));
+    return trainOne(...args);
+  }
 }
 
 async function trainOne(
