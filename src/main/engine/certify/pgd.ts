@@ -145,32 +145,9 @@ export async function pgdRobustAccuracy(
     const lossSum = (xa: tf.Tensor): tf.Scalar => tf.sum(attackLoss(forward(xa as tf.Tensor4D), onehot, o.loss));
     const gradOf = tf.grad(lossSum);
     for (let r = 0; r < o.restarts; r++) {
-      let delta =
-        // One sub-stream per (batch, restart) of the attack's seed.
-        r === 0 ? tf.zerosLike(xb) : randomBallStart(xb.shape, o.eps, deriveSeed(deriveSeed(o.seed, batch), r));
-      for (let step = 0; step <= o.steps; step++) {
-        // Clip x + delta into the box; for x inside the box this only shrinks |delta| coordinate-wise,
-        // so the l2 projection stays satisfied.
-        const xa = tf.tidy(() => (o.clip ? tf.clipByValue(tf.add(xb, delta), o.clip[0], o.clip[1]) : tf.add(xb, delta)) as tf.Tensor4D);
-        const za = tf.tidy(() => forward(xa));
-        const ok = await correctMask(za, onehot);
-        za.dispose();
-        for (let i = 0; i < size; i++) if (!ok[i]) alive[i] = 0;
-        if (step === o.steps) {
-          xa.dispose();
-          break;
-        }
-        const next = tf.tidy(() => {
-          const g = gradOf(xa) as tf.Tensor4D;
-          const stepped = tf.add(tf.sub(xa, xb), tf.mul(o.stepSize, tf.div(g, tf.maximum(perExampleNorm(g), 1e-12))));
-          const norm = perExampleNorm(stepped as tf.Tensor4D);
-          return tf.mul(stepped, tf.minimum(1, tf.div(o.eps, tf.maximum(norm, 1e-12)))) as tf.Tensor4D;
-        });
-        xa.dispose();
-        delta.dispose();
-        delta = next;
-      }
-      delta.dispose();
+      // One sub-stream per (batch, restart) of the attack's seed.
+      const delta = r === 0 ? tf.zerosLike(xb) : randomBallStart(xb.shape, o.eps, deriveSeed(deriveSeed(o.seed, batch), r));
+      await attack(forward, xb, onehot, delta, gradOf, o, alive);
     }
     robust.set(alive, start);
     tf.dispose([xb, yb, onehot]);
@@ -182,4 +159,43 @@ export async function pgdRobustAccuracy(
     rb += robust[i];
   }
   return { eps: o.eps, n, cleanAccuracy: c / n, robustAccuracy: rb / n, correct, robust };
+}
+
+/**
+ * One PGD run from the start perturbation `delta` (taken over and disposed): o.steps normalised gradient steps
+ * of size o.stepSize, each projected onto the l2 ball of radius o.eps; alive[i] drops to 0 for every example
+ * misclassified at any step.
+ */
+async function attack(
+  forward: Forward,
+  xb: tf.Tensor4D,
+  onehot: tf.Tensor2D,
+  delta: tf.Tensor4D,
+  gradOf: (x: tf.Tensor) => tf.Tensor,
+  o: ReturnType<typeof validatePgd>,
+  alive: Uint8Array,
+): Promise<void> {
+  for (let step = 0; step <= o.steps; step++) {
+    // Clip x + delta into the box; for x inside the box this only shrinks |delta| coordinate-wise,
+    // so the l2 projection stays satisfied.
+    const xa = tf.tidy(() => (o.clip ? tf.clipByValue(tf.add(xb, delta), o.clip[0], o.clip[1]) : tf.add(xb, delta)) as tf.Tensor4D);
+    const za = tf.tidy(() => forward(xa));
+    const ok = await correctMask(za, onehot);
+    za.dispose();
+    for (let i = 0; i < alive.length; i++) if (!ok[i]) alive[i] = 0;
+    if (step === o.steps) {
+      xa.dispose();
+      break;
+    }
+    const next = tf.tidy(() => {
+      const g = gradOf(xa) as tf.Tensor4D;
+      const stepped = tf.add(tf.sub(xa, xb), tf.mul(o.stepSize, tf.div(g, tf.maximum(perExampleNorm(g), 1e-12))));
+      const norm = perExampleNorm(stepped as tf.Tensor4D);
+      return tf.mul(stepped, tf.minimum(1, tf.div(o.eps, tf.maximum(norm, 1e-12)))) as tf.Tensor4D;
+    });
+    xa.dispose();
+    delta.dispose();
+    delta = next;
+  }
+  delta.dispose();
 }
