@@ -51,6 +51,13 @@ import type { StartSweepResult, SweepDetail } from './sweep-results.js';
  */
 export const LAB_API_VERSION = 3;
 
+/**
+ * Runs one call of diffConfigs, runSummaries or getSeries takes: a sweep of a few hundred runs compares as one
+ * (clients ask in batches of at most this many); a report takes fewer, as it draws every run's figures.
+ */
+export const MAX_RUNS_PER_CALL = 500;
+export const MAX_REPORT_RUNS = 64;
+
 /** The run states and their one transition table live with the other run types (records.ts). */
 export { ACTIVE_RUN_STATUSES, EMPTY_HEADLINE, FINAL_RUN_STATUSES, RESUMABLE_RUN_STATUSES, RUN_STATUSES, RUN_TRANSITIONS, canTransition } from './records.js';
 

@@ -49,7 +49,7 @@ export function groupBySeed(runs: readonly RunConfigRef[]): SeedGroup[] {
 }
 
 /** Leaf paths of a config (objects flattened with dots; arrays are values), seed and name left out. */
-function leaves(config: unknown, prefix = ''): Map<string, string> {
+export function leaves(config: unknown, prefix = ''): Map<string, string> {
   const out = new Map<string, string>();
   if (config !== null && typeof config === 'object' && !Array.isArray(config)) {
     for (const [k, v] of Object.entries(config)) {
@@ -61,7 +61,7 @@ function leaves(config: unknown, prefix = ''): Map<string, string> {
 }
 
 /** Paths whose value differs between the given configs: what tells the experiments apart. */
-function varyingPaths(configs: readonly { [key: string]: unknown }[]): string[] {
+export function varyingPaths(configs: readonly { [key: string]: unknown }[]): string[] {
   const all = configs.map((c) => leaves(c));
   const paths = new Set(all.flatMap((m) => [...m.keys()]));
   return [...paths].filter((p) => new Set(all.map((m) => m.get(p) ?? 'undefined')).size > 1).sort();

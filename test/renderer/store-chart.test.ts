@@ -60,6 +60,21 @@ describe('useStoreChart', () => {
     expect(queries.slice(-2).map((q) => q.runIds)).toEqual([['a'], ['b']]);
   });
 
+  it('asks a zoom for no more points per run than the chart draws (its width in device pixels)', async () => {
+    const x = Array.from({ length: 200_000 }, (_, i) => i + 1);
+    stored.set('train/loss', { x, y: x.map((v) => Math.cos(v / 1000)) });
+    const chart = chartOf(['train/loss']);
+    await chart.store.reload();
+    const zoomed = await chart.chartProps.value.loadRange([1, 100_000], 640);
+    const asked = queries.slice(-2);
+    expect(asked.map((q) => q.runIds)).toEqual([['a'], ['b']]);
+    for (const q of asked) expect(q.budget).toBe(640);
+    for (const s of zoomed ?? []) expect(s.x.length).toBeLessThanOrEqual(640);
+    // A narrow zoom holding fewer points than pixels reads every one of them.
+    const narrow = await chart.chartProps.value.loadRange([1000, 1200], 640);
+    expect(narrow?.[0].x).toEqual(x.slice(999, 1200));
+  });
+
   it('leaves the chart as loaded when nothing was downsampled', async () => {
     stored.set('train/loss', { x: [1, 2, 3], y: [3, 2, 1] });
     const chart = chartOf(['train/loss']);

@@ -4,7 +4,7 @@
  * makes a method without a schema a compile error.
  */
 import { z } from 'zod';
-import { LabError, RUN_STATUSES, type LabArgs, type LabMethod } from '../../shared/api.js';
+import { LabError, MAX_REPORT_RUNS, MAX_RUNS_PER_CALL, RUN_STATUSES, type LabArgs, type LabMethod } from '../../shared/api.js';
 import { BOUND_METHODS, type BoundMethodSpec } from '../../shared/bound-methods.js';
 
 /** The API's method enum: the registry's ids (a registry can be passed, as the tests do with a fake method). */
@@ -13,7 +13,14 @@ export function boundMethodEnum(registry: readonly BoundMethodSpec[] = BOUND_MET
 }
 
 const runId = z.string().min(1).max(200);
-const runIds = z.array(runId).min(1).max(64);
+const runIds = z
+  .array(runId)
+  .min(1)
+  .max(MAX_RUNS_PER_CALL, `at most ${MAX_RUNS_PER_CALL} runs per call; ask in batches of ${MAX_RUNS_PER_CALL} (the workbench does)`);
+const reportRunIds = z
+  .array(runId)
+  .min(1)
+  .max(MAX_REPORT_RUNS, `a report takes at most ${MAX_REPORT_RUNS} runs; select fewer runs, or write the report of more with \`spectral-lab export --filter TEXT --format html\``);
 const config = z.record(z.string(), z.unknown());
 
 const none = z.tuple([]);
@@ -112,7 +119,7 @@ export const ARG_SCHEMAS = {
   ]),
   diffConfigs: z.tuple([runIds, z.strictObject({ all: z.boolean().optional() }).optional()]),
   runSummaries: z.tuple([runIds]),
-  getReport: z.tuple([runIds, z.strictObject({ format: z.enum(['html', 'pdf']) })]),
+  getReport: z.tuple([reportRunIds, z.strictObject({ format: z.enum(['html', 'pdf']) })]),
   setTags: z.tuple([runId, z.array(z.string().trim().min(1).max(64)).max(32)]),
   setNotes: z.tuple([runId, z.string().max(100_000)]),
   deleteRun: z.tuple([runId]),

@@ -37,6 +37,8 @@ export interface SeriesStoreOptions {
 const key = (runId: string, name: string) => `${runId}\u0000${name}`;
 /** getSeries accepts at most 256 names per call. */
 const NAME_CHUNK = 200;
+/** Runs per getSeries call: a sweep of hundreds of runs is read in batches (the API takes MAX_RUNS_PER_CALL). */
+const RUN_CHUNK = 100;
 /** The most points getSeries returns per series (full resolution for a zoom). */
 export const MAX_QUERY_BUDGET = 100_000;
 /**
@@ -62,9 +64,11 @@ export function useSeriesStore(opts: SeriesStoreOptions) {
 
   async function query(runIds: string[], names: string[], xAxis: XAxis, budget: number, span: StepRange = {}): Promise<Series[]> {
     const out: Series[] = [];
-    for (let i = 0; i < names.length; i += NAME_CHUNK) {
-      const res = await lab.getSeries({ runIds, names: names.slice(i, i + NAME_CHUNK), xAxis, budget, ...span });
-      out.push(...res.series);
+    for (let r = 0; r < runIds.length; r += RUN_CHUNK) {
+      for (let i = 0; i < names.length; i += NAME_CHUNK) {
+        const res = await lab.getSeries({ runIds: runIds.slice(r, r + RUN_CHUNK), names: names.slice(i, i + NAME_CHUNK), xAxis, budget, ...span });
+        out.push(...res.series);
+      }
     }
     return out;
   }
@@ -150,12 +154,13 @@ export function useSeriesStore(opts: SeriesStoreOptions) {
   /**
    * Full-resolution points of `names` for a zoomed chart showing x in `range` (the whole series without
    * one), or null when what is loaded is already complete. Only the range's steps are read; when the
-   * range cannot be mapped to steps (points without steps) the whole series is read as before.
+   * range cannot be mapped to steps (points without steps) the whole series is read as before. `pixels`: the
+   * points a line can show (the chart's drawn width, lib/plot.ts pointBudget); no series is read finer.
    */
-  async function fullResolution(runId: string, names: string[], range?: [number, number]): Promise<Series[] | null> {
+  async function fullResolution(runId: string, names: string[], range?: [number, number], pixels?: number): Promise<Series[] | null> {
     const stored = names.map((n) => data.get(key(runId, n)));
     if (stored.every((s) => !s || !s.downsampled)) return null;
-    const most = Math.max(4, ...stored.map((s) => s?.totalPoints ?? 0));
+    const most = Math.min(pixels ?? MAX_QUERY_BUDGET, Math.max(4, ...stored.map((s) => s?.totalPoints ?? 0)));
     const span = range ? stepRangeOf(stored.filter((s): s is StoredSeries => !!s), range, opts.xAxis.value) : null;
     if (!span) return query([runId], names, opts.xAxis.value, Math.min(MAX_QUERY_BUDGET, most));
     const perSeries = Math.max(opts.budget ?? 2000, Math.floor(ZOOM_POINTS / Math.max(1, names.length)));

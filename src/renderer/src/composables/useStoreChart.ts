@@ -56,12 +56,13 @@ export function useStoreChart(display: StoreChartDisplay, opts: StoreChartOption
 
   /**
    * Series the store holds complete are left as loaded (fullResolution answers null for them); the chart
-   * cuts the result to the range. null = nothing was downsampled, keep what is drawn.
+   * cuts the result to the range. null = nothing was downsampled, keep what is drawn. `pixels`: points per
+   * series worth reading (the drawn width, lib/plot.ts pointBudget), so a zoom never reads more than it shows.
    */
-  async function loadRange(range: [number, number]): Promise<PlotSeries[] | null> {
+  async function loadRange(range: [number, number], pixels?: number): Promise<PlotSeries[] | null> {
     const full = new Map<string, Points>();
     for (const { runId, names } of opts.zoomed()) {
-      const got = await store.fullResolution(runId, names, range);
+      const got = await store.fullResolution(runId, names, range, pixels);
       for (const s of got ?? []) full.set(key(runId, s.name), { x: s.x, y: s.y.map((v) => (v === null ? Number.NaN : v)) });
     }
     if (full.size === 0) return null;

@@ -112,3 +112,19 @@ export function buildPlot(series: readonly PlotSeries[], opts: PlotOptions): Plo
 export function pointCount(datasets: readonly PlottedDataset[]): number {
   return datasets.reduce((n, d) => n + (d.role === 'line' ? d.y.filter(Number.isFinite).length : 0), 0);
 }
+
+/** The most device pixels per CSS pixel a point budget counts (a 3x phone screen draws no finer line than 2x). */
+export const MAX_PIXEL_RATIO = 2;
+/** Bounds of a point budget: a few points still show a shape; more than a wide 4K chart draws is waste. */
+export const POINT_BUDGET_RANGE: readonly [number, number] = [100, 8000];
+
+/**
+ * Points per series worth reading for a line drawn `widthPx` CSS pixels wide: one per device pixel column
+ * (devicePixelRatio capped at MAX_PIXEL_RATIO), within POINT_BUDGET_RANGE. The min/max downsampler keeps each
+ * column's extremes, so a finer read would change no pixel.
+ */
+export function pointBudget(widthPx: number, devicePixelRatio = 1): number {
+  const ratio = Number.isFinite(devicePixelRatio) && devicePixelRatio > 0 ? Math.min(devicePixelRatio, MAX_PIXEL_RATIO) : 1;
+  const px = Number.isFinite(widthPx) && widthPx > 0 ? Math.round(widthPx * ratio) : 0;
+  return Math.min(POINT_BUDGET_RANGE[1], Math.max(POINT_BUDGET_RANGE[0], px));
+}

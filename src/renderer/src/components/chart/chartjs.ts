@@ -57,16 +57,27 @@ export function themeStyle(): ChartStyle {
   return { background: cssVar('--surface', '#fff'), text: cssVar('--text-muted', '#666'), grid: cssVar('--grid', 'rgba(0,0,0,0.1)'), series: paletteColor };
 }
 
-export function toChartDatasets(plotted: readonly PlottedDataset[], hidden: ReadonlySet<string>, style: ChartStyle = themeStyle()): LineDataset[] {
+/** How much a series that is not the highlighted one fades while another is highlighted (hover). */
+const FADED = 0.15;
+
+/** `highlight`: the series hovered (legend or line); the others fade behind it. */
+export function toChartDatasets(
+  plotted: readonly PlottedDataset[],
+  hidden: ReadonlySet<string>,
+  style: ChartStyle = themeStyle(),
+  highlight: string | null = null,
+): LineDataset[] {
   return plotted.map((d) => {
     const color = d.color ?? style.series(d.colorIndex);
     const isBand = d.role === 'band-lo' || d.role === 'band-hi';
+    const fade = highlight !== null && d.seriesId !== highlight ? FADED : 1;
+    const lit = highlight !== null && d.seriesId === highlight && d.role === 'line';
     return {
       label: d.label,
       data: d.x.map((x, i) => ({ x, y: d.y[i] })),
-      borderColor: withAlpha(color, isBand ? 0 : d.opacity),
-      backgroundColor: withAlpha(color, isBand ? d.opacity : 1),
-      borderWidth: isBand ? 0 : d.role === 'raw' ? 1 : 1.8,
+      borderColor: withAlpha(color, isBand ? 0 : d.opacity * fade),
+      backgroundColor: withAlpha(color, isBand ? d.opacity * fade : fade),
+      borderWidth: isBand ? 0 : d.role === 'raw' ? 1 : lit ? 3 : 1.8,
       borderDash: d.dashed ? [6, 4] : [],
       pointRadius: d.showPoints ? 2.5 : 0,
       pointHoverRadius: d.showPoints ? 4 : 2,
@@ -75,7 +86,7 @@ export function toChartDatasets(plotted: readonly PlottedDataset[], hidden: Read
       hidden: hidden.has(d.seriesId),
       yAxisID: d.axis,
       spanGaps: false,
-      order: isBand ? 3 : d.role === 'raw' ? 2 : 1,
+      order: lit ? 0 : isBand ? 3 : d.role === 'raw' ? 2 : 1,
     };
   });
 }
