@@ -118,6 +118,84 @@ function makeScratch(n: number): Scratch {
 }
 
 /**
+ * The unit Householder vector (vr, vi) for column k below the diagonal, x = A[k+1.., k]: v = x - alpha e1 with
+ * alpha = -e^{i arg x0} ||x|| (no cancellation), normalised. Returns ||x|| (0: nothing to reflect).
+ */
+function householderVector(s: Scratch, k: number): number {
+  const { n, ar, ai, vr, vi } = s;
+  let norm2 = 0;
+  for (let i = k + 1; i < n; i++) norm2 += ar[i * n + k] ** 2 + ai[i * n + k] ** 2;
+  const norm = Math.sqrt(norm2);
+  if (norm === 0) return 0;
+  const x0r = ar[(k + 1) * n + k];
+  const x0i = ai[(k + 1) * n + k];
+  const x0abs = Math.hypot(x0r, x0i);
+  const phr = x0abs > 0 ? x0r / x0abs : 1;
+  const phi = x0abs > 0 ? x0i / x0abs : 0;
+  for (let i = k + 1; i < n; i++) {
+    vr[i] = ar[i * n + k];
+    vi[i] = ai[i * n + k];
+  }
+  vr[k + 1] += phr * norm;
+  vi[k + 1] += phi * norm;
+  let vn = 0;
+  for (let i = k + 1; i < n; i++) vn += vr[i] ** 2 + vi[i] ** 2;
+  vn = Math.sqrt(vn);
+  for (let i = k + 1; i < n; i++) {
+    vr[i] /= vn;
+    vi[i] /= vn;
+  }
+  return norm;
+}
+
+/** A <- H A H on the trailing block (rows and columns > k): A -= 2(v q^H + q v^H) with p = A v, q = p - (v^H p) v. */
+function reflectTrailingBlock(s: Scratch, k: number): void {
+  const { n, ar, ai, vr, vi, pr, pi } = s;
+  // p = A v on the trailing block (Hermitian: use the lower triangle, A[j][i] = conj(A[i][j]))
+  for (let i = k + 1; i < n; i++) {
+    let sr = 0;
+    let si = 0;
+    for (let j = k + 1; j < n; j++) {
+      let a;
+      let b;
+      if (j <= i) {
+        a = ar[i * n + j];
+        b = ai[i * n + j];
+      } else {
+        a = ar[j * n + i];
+        b = -ai[j * n + i];
+      }
+      sr += a * vr[j] - b * vi[j];
+      si += a * vi[j] + b * vr[j];
+    }
+    pr[i] = sr;
+    pi[i] = si;
+  }
+  let c = 0; // v^H p is real for Hermitian A
+  for (let i = k + 1; i < n; i++) c += vr[i] * pr[i] + vi[i] * pi[i];
+  for (let i = k + 1; i < n; i++) {
+    pr[i] -= c * vr[i];
+    pi[i] -= c * vi[i];
+  }
+  // A[i][j] -= 2 (v_i conj(q_j) + q_i conj(v_j)), lower triangle only
+  for (let i = k + 1; i < n; i++) {
+    const vir = vr[i];
+    const vii = vi[i];
+    const qir = pr[i];
+    const qii = pi[i];
+    const row = i * n;
+    for (let j = k + 1; j <= i; j++) {
+      const qjr = pr[j];
+      const qji = pi[j];
+      const vjr = vr[j];
+      const vji = vi[j];
+      ar[row + j] -= 2 * (vir * qjr + vii * qji + qir * vjr + qii * vji);
+      ai[row + j] -= 2 * (vii * qjr - vir * qji + qii * vjr - qir * vji);
+    }
+  }
+}
+
+/**
  * Eigenvalues (descending) of the n x n complex Hermitian matrix (re, im row-major; only the lower triangle is
  * read). Householder: H = I - 2 v v^H zeroes column k below the sub-diagonal, A <- A - 2(v q^H + q v^H) with
  * p = A v, q = p - (v^H p) v; the resulting complex tridiagonal has the eigenvalues of the real one with
@@ -126,81 +204,16 @@ function makeScratch(n: number): Scratch {
 export function hermitianEigenvalues(re: Float64Array, im: Float64Array, n: number): Float64Array {
   // Scratch reused across calls of the same size: the spectrum calls this once per frequency.
   if (!scratch || scratch.n !== n) scratch = makeScratch(n);
-  const { ar, ai, e, vr, vi, pr, pi } = scratch;
+  const { ar, ai, e } = scratch;
   ar.set(re.subarray(0, n * n));
   ai.set(im.subarray(0, n * n));
   const d = new Float64Array(n);
   e.fill(0);
   for (let k = 0; k < n - 2; k++) {
-    let norm2 = 0;
-    for (let i = k + 1; i < n; i++) norm2 += ar[i * n + k] ** 2 + ai[i * n + k] ** 2;
-    const norm = Math.sqrt(norm2);
-    const x0r = ar[(k + 1) * n + k];
-    const x0i = ai[(k + 1) * n + k];
-    const x0abs = Math.hypot(x0r, x0i);
-    if (norm === 0) {
-      e[k] = 0;
-      continue;
-    }
-    // alpha = -e^{i arg x0} ||x||; v = x - alpha e1 (no cancellation), then normalised.
-    const phr = x0abs > 0 ? x0r / x0abs : 1;
-    const phi = x0abs > 0 ? x0i / x0abs : 0;
-    for (let i = k + 1; i < n; i++) {
-      vr[i] = ar[i * n + k];
-      vi[i] = ai[i * n + k];
-    }
-    vr[k + 1] += phr * norm;
-    vi[k + 1] += phi * norm;
-    let vn = 0;
-    for (let i = k + 1; i < n; i++) vn += vr[i] ** 2 + vi[i] ** 2;
-    vn = Math.sqrt(vn);
-    for (let i = k + 1; i < n; i++) {
-      vr[i] /= vn;
-      vi[i] /= vn;
-    }
-    e[k] = norm;
-    // p = A v on the trailing block (Hermitian: use the lower triangle, A[j][i] = conj(A[i][j]))
-    for (let i = k + 1; i < n; i++) {
-      let sr = 0;
-      let si = 0;
-      for (let j = k + 1; j < n; j++) {
-        let a;
-        let b;
-        if (j <= i) {
-          a = ar[i * n + j];
-          b = ai[i * n + j];
-        } else {
-          a = ar[j * n + i];
-          b = -ai[j * n + i];
-        }
-        sr += a * vr[j] - b * vi[j];
-        si += a * vi[j] + b * vr[j];
-      }
-      pr[i] = sr;
-      pi[i] = si;
-    }
-    let c = 0; // v^H p is real for Hermitian A
-    for (let i = k + 1; i < n; i++) c += vr[i] * pr[i] + vi[i] * pi[i];
-    for (let i = k + 1; i < n; i++) {
-      pr[i] -= c * vr[i];
-      pi[i] -= c * vi[i];
-    }
-    // A[i][j] -= 2 (v_i conj(q_j) + q_i conj(v_j)), lower triangle only
-    for (let i = k + 1; i < n; i++) {
-      const vir = vr[i];
-      const vii = vi[i];
-      const qir = pr[i];
-      const qii = pi[i];
-      const row = i * n;
-      for (let j = k + 1; j <= i; j++) {
-        const qjr = pr[j];
-        const qji = pi[j];
-        const vjr = vr[j];
-        const vji = vi[j];
-        ar[row + j] -= 2 * (vir * qjr + vii * qji + qir * vjr + qii * vji);
-        ai[row + j] -= 2 * (vii * qjr - vir * qji + qii * vjr - qir * vji);
-      }
-    }
+    // e[k] = ||x||: the sub-diagonal the reflection leaves, in modulus.
+    e[k] = householderVector(scratch, k);
+    if (e[k] === 0) continue;
+    reflectTrailingBlock(scratch, k);
   }
   for (let k = 0; k < n; k++) d[k] = ar[k * n + k];
   if (n >= 2) e[n - 2] = Math.hypot(ar[(n - 1) * n + n - 2], ai[(n - 1) * n + n - 2]);
