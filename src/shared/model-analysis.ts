@@ -97,6 +97,12 @@ export interface ModelCertificates {
   /** PGD (l2, Madry et al.) robust accuracy at each eps: an empirical upper estimate. */
   pgd: number[] | null;
   lipschitz: number;
+  /**
+   * Every test point's certified radius per certificate, ascending (0: misclassified), as a run's evaluation keeps them
+   * (shared/certify-math.ts draws accuracy at every eps from them). Absent in analyses stored before they were kept.
+   * JSON has no Infinity: an unbounded radius (L = 0) is stored as null.
+   */
+  radii?: { lipschitz: (number | null)[]; pairwise: (number | null)[] | null };
 }
 
 // ---------------------------------------------------------------- the Models view's API

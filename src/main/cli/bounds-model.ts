@@ -2,6 +2,7 @@
  * `spectral-lab bounds --model FILE`: per-layer bounds and the Lipschitz bound of the researcher's own network
  * (ONNX or tfjs LayersModel), optionally certificates on a labelled set. JSON is the ModelAnalysis object itself.
  */
+import { basename, resolve } from 'node:path';
 import type { ModelAnalysis } from '../../shared/model-analysis.js';
 import { analyseModel, inferShapes, ModelImportError, openModel } from '../engine/models/imported/index.js';
 import { certifyImported, loadLabelledSet } from '../engine/models/imported/certify.js';
@@ -20,6 +21,10 @@ export interface ModelArgs {
   limit?: string;
   pgdSteps?: string;
   operatorIters?: number;
+  /** Store the analysis in this run store (reports: export --analysis ID). */
+  store?: string;
+  /** Its name in the store (default: the model file's name). */
+  name?: string;
 }
 
 export const MODEL_HELP = `
@@ -34,7 +39,10 @@ With --model (your own network):
                         t10k-images/t10k-labels IDX files, or an IDX images file (labels file next to it)
   --eps LIST            l2 radii (pixel space) for the certified-accuracy curve (default 0.1,0.25,0.5,1)
   --limit N             test images used (default 1000)
-  --pgd-steps N         l2 PGD steps per eps (default 10; 0 skips the attack)`;
+  --pgd-steps N         l2 PGD steps per eps (default 10; 0 skips the attack)
+  --store DIR           also store the analysis in this run store (beside the runs, listed by the Models view
+                        and export --list); prints its id for export --analysis ID
+  --name NAME           its name there (default: the model file's name)`;
 
 function numbers(s: string | undefined, flag: string): number[] | undefined {
   if (s === undefined) return undefined;
@@ -82,10 +90,24 @@ export async function runModel(a: ModelArgs): Promise<number> {
       onStage: (s) => console.error(`certificates: ${s}`),
     });
   }
+  if (a.store !== undefined) await storeAnalysis(a.store, a.name ?? basename(a.model), analysis);
   if (a.format === 'json') console.log(JSON.stringify(analysis, null, 2));
   else if (a.format === 'csv') process.stdout.write(layersCsv(analysis.layers));
   else console.log(modelTable(analysis));
   return analysis.layers.every((l) => l.violations.length === 0) ? 0 : 3;
+}
+
+/** Keeps the analysis beside the runs of a store (as the Models view does) and says how to report it. */
+async function storeAnalysis(dir: string, name: string, analysis: ModelAnalysis): Promise<void> {
+  const { openStore } = await import('../store/index.js');
+  const dataDir = resolve(dir);
+  const store = await openStore({ dataDir, onError: (e) => process.stderr.write(`store: ${e.message}\n`) });
+  try {
+    const { id } = await store.modelAnalyses.add(name, analysis);
+    console.error(`stored as model analysis ${id} in ${dataDir}; report it with: spectral-lab export --analysis ${id} --store ${dataDir} --format html --out report.html`);
+  } finally {
+    await store.close();
+  }
 }
 
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toPrecision(5));

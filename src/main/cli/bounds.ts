@@ -58,6 +58,8 @@ export async function run(argv: string[]): Promise<number> {
       eps: { type: 'string' },
       limit: { type: 'string' },
       'pgd-steps': { type: 'string' },
+      store: { type: 'string' },
+      name: { type: 'string' },
     },
     strict: true,
   });
@@ -69,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
     const opIters = values['operator-iters'] !== undefined ? positiveInt(values['operator-iters'], '--operator-iters') : undefined;
     const v = values;
     console.error(`backend: ${(await selectBackend(v.backend as BackendChoice)).summary}`);
-    return runModel({ model: v.model as string, format: v.format, inputShape: v['input-shape'], mean: v.mean, std: v.std, dataset: v.dataset, eps: v.eps, limit: v.limit, pgdSteps: v['pgd-steps'], operatorIters: opIters });
+    return runModel({ model: v.model as string, format: v.format, inputShape: v['input-shape'], mean: v.mean, std: v.std, dataset: v.dataset, eps: v.eps, limit: v.limit, pgdSteps: v['pgd-steps'], operatorIters: opIters, store: v.store, name: v.name });
   }
   const format = values.format;
   if (format !== 'table' && format !== 'json') throw new KernelError(`--format must be 'table' or 'json', got '${format}'.`);

@@ -11,6 +11,8 @@ import {
   collectReportData, csvFiles, ExportError, HTML_DEFAULT_SERIES, htmlReport, isoTime, jsonExport, latexReport, listAllRuns,
   markdownReport, resolveRuns, seriesCsv, type ReportData, type RunSelection,
 } from '../report/index.js';
+import { contentsText, modelLayersCsv } from '../report/documents.js';
+import { ANALYSIS_HINT } from '../report/analyses.js';
 import { planOutput, prepareOutput, writeFileAtomic, writeFilesAtomic, type OutputTarget } from '../report/output.js';
 import { chromiumPath, chromiumPrinter, type PdfPrinter } from '../report/pdf.js';
 import { HTML_REPORT_DEFAULTS } from '../report/lab-report.js';
@@ -37,17 +39,22 @@ ${chromiumPath()}; SPECTRAL_LAB_CHROMIUM names another). The store is only read,
 Options:
   --store DIR       the run store folder (default ${defaultDataDir()}); read-only media work
   --runs ID,ID      runs to export, by id (or unique name)
-  --all             every run (the default without --runs / --filter)
+  --analysis ID,ID  stored analyses of imported networks (ONNX, tfjs) to report: their per-layer bounds,
+                    Lipschitz bound and what it covers, the ln L waterfall (html, pdf) and certified accuracy,
+                    overlaid with the runs' curves when --runs is given too. Stored by
+                    \`spectral-lab bounds --model FILE --store DIR\` or the Models view; --list prints their ids
+  --all             every run (the default without --runs / --filter / --analysis)
   --filter TEXT     runs whose id, name, notes or config contain TEXT
   --format F        csv | json | markdown | latex | html | pdf (default: from the --out extension)
   --out PATH        output file, or a folder (created if missing); default: stdout.
                     csv into a folder writes series.csv, layer_bounds.csv, certified.csv, summary.csv
+                    (and model_layers.csv, models.csv with --analysis)
   --series NAMES    comma-separated series names, "*" as wildcard (e.g. "train/loss,eval/*").
                     Default: every scalar series (csv, json); ${HTML_DEFAULT_SERIES.join(', ')} (html, pdf)
   --budget N        max points per series, min/max downsampled beyond it
                     (default: ${FULL_BUDGET} for csv/json = every point; ${HTML_BUDGET} for html/pdf charts)
   --standalone      latex: a complete document instead of tables to \\input
-  --list            list the runs of the store and exit
+  --list            list the runs and the model analyses of the store and exit
   -h, --help        this text`;
 
 export interface ExportIo {
@@ -76,9 +83,11 @@ function parseBudget(s: string | undefined, format: ExportFormat): number {
   return n;
 }
 
-function parseSelection(v: { runs?: string; all?: boolean; filter?: string }): RunSelection {
+/** The runs to export; null: none (only --analysis was given). */
+function parseSelection(v: { runs?: string; all?: boolean; filter?: string; analysis?: string }): RunSelection | null {
   const given = [v.runs !== undefined, v.all === true, v.filter !== undefined].filter(Boolean).length;
   if (given > 1) throw new ExportError('Pass only one of --runs, --all and --filter.');
+  if (given === 0 && v.analysis !== undefined) return null;
   if (v.runs !== undefined) {
     const ids = v.runs.split(',').map((s) => s.trim()).filter(Boolean);
     if (ids.length === 0) throw new ExportError('--runs needs at least one run id (comma-separated); `spectral-lab export --list` prints them.');
@@ -104,18 +113,29 @@ async function openReadOnly(dataDir: string): Promise<Store> {
   }
 }
 
-async function listRunsText(store: Store): Promise<string> {
-  const runs = await listAllRuns(store);
-  if (runs.length === 0) return `No runs in ${store.paths.dataDir} yet.\n`;
-  const rows = runs.map((r) => [r.id, r.status, isoTime(r.createdAt).slice(0, 19).replace('T', ' '), [r.dataset, r.model, r.regulariser].filter(Boolean).join('/'), r.name]);
+/** Rows of five columns, the first four padded (the last, a name, may be long). */
+const columnsText = (rows: string[][]): string => {
   const widths = [0, 1, 2, 3].map((j) => Math.max(...rows.map((r) => r[j].length)));
   return `${rows.map((r) => r.map((c, j) => (j < 4 ? c.padEnd(widths[j]) : c)).join('  ')).join('\n')}\n`;
+};
+const listTime = (t: number): string => isoTime(t).slice(0, 19).replace('T', ' ');
+
+async function listRunsText(store: Store): Promise<string> {
+  const runs = await listAllRuns(store);
+  const analyses = await store.modelAnalyses.list();
+  let out = runs.length === 0 ? `No runs in ${store.paths.dataDir} yet.\n` : columnsText(runs.map((r) => [r.id, r.status, listTime(r.createdAt), [r.dataset, r.model, r.regulariser].filter(Boolean).join('/'), r.name]));
+  if (analyses.length) {
+    const rows = analyses.map((a) => [a.id, a.format, listTime(a.createdAt), `L ${a.lipschitz === null ? 'partial' : a.lipschitz.toPrecision(4)}`, a.name]);
+    out += `\nModel analyses (export --analysis ID):\n${columnsText(rows)}`;
+  }
+  return out;
 }
 
 function render(format: ExportFormat, data: ReportData, target: OutputTarget, standalone: boolean): Record<string, string> | string {
   switch (format) {
     case 'csv':
-      return target.kind === 'folder' ? csvFiles(data) : seriesCsv(data);
+      if (target.kind === 'folder') return csvFiles(data);
+      return data.runs.length === 0 && data.analyses?.length ? modelLayersCsv(data) : seriesCsv(data);
     case 'json':
       return jsonExport(data);
     case 'markdown':
@@ -146,6 +166,7 @@ const EXPORT_OPTIONS = {
   // Before --store named the store in every command, export called it --data.
   data: { type: 'string' },
   runs: { type: 'string' },
+  analysis: { type: 'string' },
   all: { type: 'boolean' },
   filter: { type: 'string' },
   format: { type: 'string' },
@@ -186,29 +207,34 @@ async function exportCommand(argv: string[], io: ExportIo): Promise<number> {
   const selection = parseSelection(values);
   const series = values.series?.split(',').map((s) => s.trim()).filter(Boolean);
   if (values.series !== undefined && !series?.length) throw new ExportError('--series needs at least one name (comma-separated, "*" as wildcard).');
+  const analyses = values.analysis?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (values.analysis !== undefined && !analyses?.length) throw new ExportError(`--analysis needs at least one analysis id (comma-separated). ${ANALYSIS_HINT}`);
   const target = planOutput(values.out, format === 'csv', `spectral-lab-${format === 'json' ? 'export' : 'report'}.${EXTENSIONS[format]}`);
   if (format === 'pdf' && target.kind === 'stdout') throw new ExportError('A PDF is a binary file: pass --out FILE.pdf (or a folder) to write it.');
+  if (format === 'csv' && analyses && selection && target.kind !== 'folder') {
+    throw new ExportError('Runs and model analyses in CSV are several tables: pass --out FOLDER/ (one file each), or export them one kind at a time.');
+  }
   prepareOutput(target);
 
-  const data = await collect(dataDir, selection, { format, budget, series, target }, io);
+  const data = await collect(dataDir, selection, { format, budget, series, target, analyses }, io);
   for (const w of data.warnings) io.stderr.write(`export: warning: ${w}\n`);
   const rendered = render(format, data, target, values.standalone === true);
   const output = format === 'pdf' ? await (io.printPdf ?? chromiumPrinter())(rendered as string) : rendered;
-  writeOutput(target, output, format, data.runs.length, io);
+  writeOutput(target, output, format, contentsText(data), io);
   return 0;
 }
 
 /** The selected runs' report data, with a progress bar on long exports. */
 async function collect(
   dataDir: string,
-  selection: RunSelection,
-  o: { format: ExportFormat; budget: number; series: string[] | undefined; target: OutputTarget },
+  selection: RunSelection | null,
+  o: { format: ExportFormat; budget: number; series: string[] | undefined; target: OutputTarget; analyses: string[] | undefined },
   io: ExportIo,
 ): Promise<ReportData> {
   const { format, series } = o;
   const store = await openReadOnly(dataDir);
   try {
-    const ids = await resolveRuns(store, selection);
+    const ids = selection ? await resolveRuns(store, selection) : [];
     let bar: ProgressBar | null = null;
     return await collectReportData(store, ids, {
       // Markdown and LaTeX tables need only summaries and the last layer bounds.
@@ -219,6 +245,7 @@ async function collect(
       times: format === 'csv' || format === 'json',
       warnDownsampled: format === 'csv' || format === 'json',
       boundHistory: format === 'json' || o.target.kind === 'folder',
+      analyses: o.analyses,
       onProgress: (done, total, detail) => {
         // A log or pipe gets the bar only for exports long enough to wait for; a terminal always.
         if (!io.stderr.isTTY && total < 50) return;
@@ -232,8 +259,7 @@ async function collect(
   }
 }
 
-function writeOutput(target: OutputTarget, output: string | Uint8Array | Record<string, string>, format: ExportFormat, runCount: number, io: ExportIo): void {
-  const runs = `${runCount} run${runCount === 1 ? '' : 's'}`;
+function writeOutput(target: OutputTarget, output: string | Uint8Array | Record<string, string>, format: ExportFormat, runs: string, io: ExportIo): void {
   if (target.kind === 'stdout') {
     io.stdout.write(typeof output === 'string' ? output : Object.values(output as Record<string, string>).join('\n'));
   } else if (target.kind === 'folder') {

@@ -1,12 +1,14 @@
 /**
  * Everything an export needs, read from the run store through its public read API only (the export
  * never writes): records, summaries, the per-layer bounds of the last evaluation, certified-accuracy
- * rows and the latest evaluation's certified radii (the curves), and the selected series with their epoch and wall time per point.
+ * rows and the latest evaluation's certified radii (the curves), and the selected series with their epoch and wall time per point;
+ * and any stored analyses of imported networks asked for.
  */
 import type { CertCurve, LayerBoundsAt, Store } from '../store/index.js';
 import type { LayerBoundKind, LayerRecord, RunRecord, RunSummary, SeriesInfo } from '../../shared/records.js';
 import type { CertifiedRadii } from '../../shared/api-types.js';
 import { layerOrder } from './model.js';
+import { resolveAnalyses, type ReportAnalysis } from './analyses.js';
 
 export interface ExportSeries {
   name: string;
@@ -46,6 +48,8 @@ export interface ReportData {
   dataDir: string;
   exportedAt: number;
   runs: ReportRun[];
+  /** Stored analyses of imported networks (the Models view, bounds --model --store), in the order asked for. */
+  analyses?: ReportAnalysis[];
   /** Things the reader should know (a --series pattern that matched nothing, downsampled series ...). */
   warnings: string[];
 }
@@ -65,6 +69,8 @@ export interface CollectOptions {
   /** Read the epoch and wall time of every point (two more queries per series). */
   times: boolean;
   boundHistory: boolean;
+  /** Stored model analyses to report beside the runs, by id or unique name (an unknown one: ExportError). */
+  analyses?: readonly string[];
   onProgress?: (done: number, total: number, detail: string) => void;
 }
 
@@ -108,6 +114,8 @@ async function readSeries(store: Store, run: RunRecord, name: string, o: Collect
 /** Reads the runs (in the order given) for an export. */
 export async function collectReportData(store: Store, runIds: readonly string[], o: CollectOptions): Promise<ReportData> {
   const warnings: string[] = [];
+  // Unknown analysis ids fail before any run is read.
+  const analyses = o.analyses?.length ? await resolveAnalyses(store, o.analyses) : undefined;
   const records = await Promise.all(runIds.map((id) => store.getRun(id)));
   const plans: { record: RunRecord; names: string[]; bounds: SeriesInfo[]; modelLayers: LayerRecord[] }[] = [];
   const matched = new Set<string>();
@@ -156,5 +164,5 @@ export async function collectReportData(store: Store, runIds: readonly string[],
     }
     runs.push({ record, summary, layers, modelLayers, cert: curve?.points ?? [], radii, series, boundHistory });
   }
-  return { dataDir: store.paths.dataDir, exportedAt: Date.now(), runs, warnings };
+  return { dataDir: store.paths.dataDir, exportedAt: Date.now(), runs, ...(analyses ? { analyses } : {}), warnings };
 }

@@ -12,6 +12,7 @@ import { layerRows, runRow } from './model.js';
 import { displayNames, layerBoundsTable, summaryTable } from './tables.js';
 import { seedGroupTable } from './seed-table.js';
 import type { Table } from './table.js';
+import { analysisLayerValues, analysisSummaryTable, analysisTables } from './analyses.js';
 
 export const REPORT_TITLE = 'Spectral Lab report';
 
@@ -27,14 +28,27 @@ export function reportTables(data: ReportData): { summary: Table; groups: Table 
   };
 }
 
+/** "2 runs", "1 run and 1 model analysis". */
+export function contentsText(data: ReportData): string {
+  const runs = `${data.runs.length} run${data.runs.length === 1 ? '' : 's'}`;
+  const n = data.analyses?.length ?? 0;
+  const analyses = `${n} model analys${n === 1 ? 'is' : 'es'}`;
+  if (n === 0) return runs;
+  return data.runs.length ? `${runs} and ${analyses}` : analyses;
+}
+
 function exportedLine(data: ReportData): string {
-  return `Exported ${isoTime(data.exportedAt)} from ${data.dataDir}; ${data.runs.length} run${data.runs.length === 1 ? '' : 's'}.`;
+  return `Exported ${isoTime(data.exportedAt)} from ${data.dataDir}; ${contentsText(data)}.`;
 }
 
 export function markdownReport(data: ReportData): string {
   const { summary, groups, layers, withoutBounds } = reportTables(data);
   const out = [`# ${REPORT_TITLE}`, '', escapeMarkdown(exportedLine(data)), ''];
   for (const w of data.warnings) out.push(`> ${escapeMarkdown(w)}`, '');
+  const models = analysisTables(data.analyses ?? []);
+  if (models.length) out.push('## Imported networks', '', ...models.map((t) => tableToMarkdown(t)));
+  // A report of imported networks only has no run sections.
+  if (data.runs.length === 0) return `${out.join('\n')}\n`;
   out.push('## Summary', '', tableToMarkdown(summary));
   if (groups) out.push('## Seed groups', '', tableToMarkdown(groups));
   out.push('## Per-layer bounds', '');
@@ -64,9 +78,10 @@ export function latexReport(data: ReportData, options: { standalone?: boolean } 
     '% Needs \\usepackage{booktabs} in the preamble.',
     ...data.warnings.map((w) => `% warning: ${w.replace(/[\r\n]/g, ' ')}`),
     '',
-    tableToLatex(summary),
+    ...(data.runs.length ? [tableToLatex(summary)] : []),
     ...(groups ? [tableToLatex(groups)] : []),
     ...layers.map((t) => tableToLatex(t)),
+    ...analysisTables(data.analyses ?? []).map((t) => tableToLatex(t)),
   ].join('\n');
   return options.standalone ? latexDocument(REPORT_TITLE, body) : body;
 }
@@ -114,7 +129,9 @@ export function jsonExport(data: ReportData): string {
       layerBounds: r.boundHistory.map((b) => ({ layer: b.layer, method: b.method, kind: b.kind, totalPoints: b.totalPoints, downsampled: b.downsampled, steps: b.steps, epochs: b.epochs, values: b.values })),
     };
   });
-  return `${prettyJson({ format: JSON_FORMAT, version: JSON_VERSION, exportedAt: isoTime(data.exportedAt), dataDir: data.dataDir, warnings: data.warnings, runs })}\n`;
+  // Each analysis whole, as `bounds --model --format json` prints it, with the store's id and name.
+  const analyses = data.analyses?.map((a) => ({ id: a.summary.id, name: a.summary.name, createdAt: isoTime(a.summary.createdAt), ...a.analysis }));
+  return `${prettyJson({ format: JSON_FORMAT, version: JSON_VERSION, exportedAt: isoTime(data.exportedAt), dataDir: data.dataDir, warnings: data.warnings, runs, analyses })}\n`;
 }
 
 // ------------------------------------------------------------------ CSV
@@ -150,12 +167,30 @@ export function certifiedCsv(data: ReportData): string {
   return csv.toString();
 }
 
-/** The files of a CSV folder export, by file name. */
+export const MODEL_LAYERS_CSV_HEADER = ['analysis_id', 'analysis_name', 'layer', 'op', 'method', 'value'] as const;
+
+/** Every per-layer value of the stored model analyses in long format (one row per layer and column of the report's table). */
+export function modelLayersCsv(data: ReportData): string {
+  const csv = new CsvBuilder(MODEL_LAYERS_CSV_HEADER);
+  for (const a of data.analyses ?? []) {
+    for (const l of a.analysis.layers) {
+      for (const [method, value] of analysisLayerValues(l)) csv.add([a.summary.id, a.summary.name, l.name, l.op, method, value]);
+    }
+  }
+  return csv.toString();
+}
+
+/** The files of a CSV folder export, by file name (model_layers.csv and models.csv when analyses are exported). */
 export function csvFiles(data: ReportData): Record<string, string> {
-  return {
+  const files: Record<string, string> = {
     'series.csv': seriesCsv(data),
     'layer_bounds.csv': layerBoundsCsv(data),
     'certified.csv': certifiedCsv(data),
     'summary.csv': tableToCsv(reportTables(data).summary),
   };
+  if (data.analyses?.length) {
+    files['model_layers.csv'] = modelLayersCsv(data);
+    files['models.csv'] = tableToCsv(analysisSummaryTable(data.analyses));
+  }
+  return files;
 }

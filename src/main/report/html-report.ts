@@ -10,7 +10,9 @@ import { layerRows, type LayerRow } from './model.js';
 import { CERTIFIED_TOKEN, methodSpec } from '../../shared/bound-methods.js';
 import { DASHES, lineChartSvg, PALETTE, type ChartSeries } from './svg-chart.js';
 import { certifiedFigure } from './certified-figure.js';
-import { REPORT_TITLE, reportTables } from './documents.js';
+import { contentsText, REPORT_TITLE, reportTables } from './documents.js';
+import { analysisCertificateTable, analysisLayerTable, analysisSummaryTable } from './analyses.js';
+import { waterfallSvg } from './waterfall-svg.js';
 import { displayNames } from './tables.js';
 
 /** Series drawn when --series is not given (those a run lacks are skipped). */
@@ -52,7 +54,7 @@ function curvesSection(data: ReportData, names: Map<string, string>): HtmlSectio
 }
 
 function certifiedSection(data: ReportData, names: Map<string, string>): HtmlSection | null {
-  const f = certifiedFigure(data.runs, names);
+  const f = certifiedFigure(data.runs, names, data.analyses);
   return f ? { heading: 'Certified accuracy', body: figure(f.svg, f.caption) } : null;
 }
 
@@ -95,6 +97,24 @@ function layersSection(data: ReportData, names: Map<string, string>): HtmlSectio
   return { heading: 'Per-layer bounds', body: parts.join('\n') };
 }
 
+/** Imported networks: their bounds and coverage, then per network the waterfall of ln L and the per-layer table. */
+function analysesSection(data: ReportData): HtmlSection | null {
+  const analyses = data.analyses ?? [];
+  if (analyses.length === 0) return null;
+  const parts = [`<div class="scroll">${tableToHtml(analysisSummaryTable(analyses))}</div>`];
+  for (const a of analyses) {
+    const svg = waterfallSvg(a.analysis.nodes, { title: `ln L node by node: ${a.summary.name}` });
+    const cert = analysisCertificateTable(a);
+    parts.push(
+      `<h3>${escapeHtml(a.summary.name)}</h3>`,
+      figure(svg, "Waterfall of the network's Lipschitz bound: each node's bar runs from ln L before it to ln L after it (its share ln σ), in graph order; rising bars orange, falling blue."),
+      `<div class="scroll">${tableToHtml(analysisLayerTable(a))}</div>`,
+      ...(cert ? [`<div class="scroll">${tableToHtml(cert)}</div>`] : []),
+    );
+  }
+  return { heading: 'Imported networks', body: parts.join('\n') };
+}
+
 function runsSection(data: ReportData): HtmlSection {
   const rows = data.runs.map((r) => {
     const rec = r.record;
@@ -112,16 +132,19 @@ function runsSection(data: ReportData): HtmlSection {
 export function htmlReport(data: ReportData): string {
   const names = displayNames(data.runs.map((r) => r.record));
   const { summary, groups } = reportTables(data);
-  const sections: HtmlSection[] = [{ heading: 'Summary', body: `<div class="scroll">${tableToHtml(summary)}</div>` }];
+  const hasRuns = data.runs.length > 0;
+  const sections: HtmlSection[] = hasRuns ? [{ heading: 'Summary', body: `<div class="scroll">${tableToHtml(summary)}</div>` }] : [];
   if (groups) sections.push({ heading: 'Seed groups', body: `<div class="scroll">${tableToHtml(groups)}</div>` });
   const curves = curvesSection(data, names);
   if (curves) sections.push(curves);
   const cert = certifiedSection(data, names);
   if (cert) sections.push(cert);
-  sections.push(layersSection(data, names), runsSection(data));
+  const models = analysesSection(data);
+  if (models) sections.push(models);
+  if (hasRuns) sections.push(layersSection(data, names), runsSection(data));
   return htmlPage({
     title: REPORT_TITLE,
-    meta: [`Exported ${isoTime(data.exportedAt)} from ${data.dataDir}; ${data.runs.length} run${data.runs.length === 1 ? '' : 's'}.`],
+    meta: [`Exported ${isoTime(data.exportedAt)} from ${data.dataDir}; ${contentsText(data)}.`],
     warnings: data.warnings,
     sections,
   });

@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelAnalysis, ModelCertificates } from '../../../../shared/model-analysis.js';
+import { sortRadii } from '../../../../shared/certify-math.js';
 import { certifiedAccuracy, collectLogits, pgdRobustAccuracy } from '../../certify/index.js';
 import { DATASET_NAMES, IDX_FILE_NAMES, IDX_IMAGES_MAGIC, loadDataset, loadIdxPair, readIdxFile, type DatasetName, type Split } from '../../data/index.js';
 import { findIdxFile, GENERIC_REMEDY } from '../../data/idx.js';
@@ -94,11 +95,18 @@ export async function certifyImported(sg: ShapedGraph, analysis: ModelAnalysis, 
       pairwise: report.pairwise?.accuracy ?? null,
       pgd: opts.pgdSteps > 0 ? pgd : null,
       lipschitz: L,
+      // Sorted, so reports draw certified accuracy at every eps like a run's (certifiedCurvePoints).
+      radii: { lipschitz: storedRadii(report.standard.radii), pairwise: report.pairwise ? storedRadii(report.pairwise.radii) : null },
     };
   } finally {
     fwd.dispose();
     x.dispose();
   }
+}
+
+/** Ascending radii as JSON keeps them (Infinity, for L = 0, as null). */
+function storedRadii(radii: Float64Array): (number | null)[] {
+  return Array.from(sortRadii(radii), (r) => (Number.isFinite(r) ? r : null));
 }
 
 /** The dense layer that produces the network output, if any (the pairwise certificate needs its rows). */
