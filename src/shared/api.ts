@@ -111,6 +111,12 @@ export interface ReportFile {
   content: string;
 }
 
+/** What getReport writes: the format, and stored model analyses (ids) reported beside the runs (runIds may then be []). */
+export interface ReportOptions {
+  format: ReportFormat;
+  analyses?: string[];
+}
+
 // ---------------------------------------------------------------- the API
 
 export interface LabApi {
@@ -136,7 +142,7 @@ export interface LabApi {
   diffConfigs(runIds: string[], options?: { all?: boolean }): Promise<ConfigDiff>;
   runSummaries(runIds: string[]): Promise<RunSummary[]>;
   /** The report of runs (one: a run's report; several: a comparison) as HTML or PDF; 'unavailable' when nothing can print the PDF. */
-  getReport(runIds: string[], options: { format: ReportFormat }): Promise<ReportFile>;
+  getReport(runIds: string[], options: ReportOptions): Promise<ReportFile>;
   setTags(runId: string, tags: string[]): Promise<{ runId: string; tags: string[] }>;
   setNotes(runId: string, notes: string): Promise<{ runId: string; notes: string }>;
   /** Deletes a run with its series, bounds, log and checkpoint files; an active run is refused ('conflict'). */
@@ -146,7 +152,8 @@ export interface LabApi {
   /** Runs a cancelled or crashed run again from its last checkpoint (same run id, steps after it redone). */
   resumeFromCheckpoint(runId: string): Promise<StartRunResult>;
   /** Expands a sweep (name, base config, grid, random) into queued runs; 'invalid-config' (details: every problem) queues nothing. */
-  startSweep(spec: { [key: string]: JsonValue }): Promise<StartSweepResult>;
+  /** workers 'redis': the runs go to Redis workers and this lab owns the sweep (only when LabInfo.redis is set). */
+  startSweep(spec: { [key: string]: JsonValue }, options?: { workers?: 'local' | 'redis' }): Promise<StartSweepResult>;
   listSweeps(): Promise<SweepInfo[]>;
   /** A sweep's points (latest attempt each): swept values, numeric config fields and final metrics. */
   getSweep(sweepId: string): Promise<SweepDetail>;
@@ -197,13 +204,13 @@ export const LAB_METHODS = {
   getCertifiedRadii: { params: ['runId', 'query'], required: 1, mutates: false, summary: 'sorted certified radii of an evaluation, per certificate' },
   diffConfigs: { params: ['runIds', 'options'], required: 1, mutates: false, summary: 'config fields that differ between runs' },
   runSummaries: { params: ['runIds'], required: 1, mutates: false, summary: 'final and best metrics of runs' },
-  getReport: { params: ['runIds', 'options'], required: 2, mutates: false, summary: 'the HTML report of runs, or it printed to PDF' },
+  getReport: { params: ['runIds', 'options'], required: 2, mutates: false, summary: 'the HTML report of runs and model analyses, or it printed to PDF' },
   setTags: { params: ['runId', 'tags'], required: 2, mutates: true, summary: 'replace the tags of a run' },
   setNotes: { params: ['runId', 'notes'], required: 2, mutates: true, summary: 'replace the notes of a run' },
   deleteRun: { params: ['runId'], required: 1, mutates: true, summary: 'delete a finished run and all it recorded' },
   getRunLog: { params: ['runId'], required: 1, mutates: false, summary: 'the stored log of a run' },
   resumeFromCheckpoint: { params: ['runId'], required: 1, mutates: true, summary: 'resume a cancelled or crashed run from its last checkpoint' },
-  startSweep: { params: ['spec'], required: 1, mutates: true, summary: 'expand a sweep into queued runs' },
+  startSweep: { params: ['spec', 'options'], required: 1, mutates: true, summary: 'expand a sweep into queued runs' },
   listSweeps: { params: [], required: 0, mutates: false, summary: 'the sweeps of the store' },
   getSweep: { params: ['sweepId'], required: 1, mutates: false, summary: "a sweep's points with values and final metrics" },
   listQueue: { params: [], required: 0, mutates: false, summary: 'runs waiting in the persistent queue' },

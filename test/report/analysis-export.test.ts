@@ -13,6 +13,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run } from '../../src/main/cli/export.js';
+import { createLab } from '../../src/main/app/create.js';
+import { buildHandlerTable } from '../../src/main/app/handlers.js';
 import { analyseModel, inferShapes, openModel } from '../../src/main/engine/models/imported/index.js';
 import { certifyImported, loadLabelledSet } from '../../src/main/engine/models/imported/certify.js';
 import { FMT, formatNumber } from '../../src/main/report/format.js';
@@ -185,5 +187,36 @@ describe('export --analysis', () => {
     const both = await exp(['--analysis', stored.id, '--runs', fx.base, '--format', 'csv']);
     expect(both.code).toBe(2);
     expect(both.err).toContain('--out FOLDER/');
+  });
+});
+
+describe("getReport with model analyses (the Models view's Report / PDF buttons)", () => {
+  const timeless = (html: string): string => html.replace(/Exported [^<]*? from [^<]*?;/, 'Exported;');
+
+  test('the same HTML as export --analysis, alone or beside a run; an unknown id is not-found; no ids at all is refused', async () => {
+    const lab = await createLab({ dataDir: fx.dataDir, shell: 'serve', presetsDir: null, log: () => undefined });
+    try {
+      const alone = await lab.getReport([], { format: 'html', analyses: [stored.id] });
+      expect(alone.filename).toBe('small-net_report.html');
+      expect(timeless(alone.content)).toBe(timeless((await exp(['--analysis', stored.id, '--format', 'html'])).out));
+      const beside = await lab.getReport([fx.base], { format: 'html', analyses: [stored.id] });
+      expect(beside.filename).toBe('compare-2-runs_report.html');
+      expect(beside.content).toContain('Imported networks');
+      expect(beside.content).toContain('Per-layer bounds of baseline_50% &amp; #1');
+      await expect(lab.getReport([], { format: 'html', analyses: ['model-gone'] })).rejects.toMatchObject({
+        code: 'not-found',
+        message: expect.stringContaining('No model analysis with id "model-gone"'),
+      });
+      const table = buildHandlerTable(lab);
+      expect(await table.get('getReport')?.handle([[], { format: 'html' }])).toMatchObject({
+        ok: false,
+        code: 'bad-request',
+      });
+      expect(await table.get('getReport')?.handle([[], { format: 'html', analyses: [stored.id] }])).toMatchObject({
+        ok: true,
+      });
+    } finally {
+      await lab.close();
+    }
   });
 });

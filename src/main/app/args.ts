@@ -61,7 +61,7 @@ export const ARG_SCHEMAS = {
       .optional(),
   ]),
   getRun: z.tuple([runId]),
-  startSweep: z.tuple([config]),
+  startSweep: z.tuple([config, z.strictObject({ workers: z.enum(['local', 'redis']).optional() }).optional()]),
   listSweeps: none,
   getSweep: z.tuple([z.string().min(1).max(200)]),
   listQueue: none,
@@ -119,7 +119,15 @@ export const ARG_SCHEMAS = {
   ]),
   diffConfigs: z.tuple([runIds, z.strictObject({ all: z.boolean().optional() }).optional()]),
   runSummaries: z.tuple([runIds]),
-  getReport: z.tuple([reportRunIds, z.strictObject({ format: z.enum(['html', 'pdf']) })]),
+  getReport: z
+    .tuple([
+      z.union([reportRunIds, z.tuple([])]),
+      z.strictObject({ format: z.enum(['html', 'pdf']), analyses: z.array(z.string().min(1).max(200)).min(1).max(16).optional() }),
+    ])
+    .refine(([ids, o]) => ids.length > 0 || (o.analyses?.length ?? 0) > 0, {
+      message: 'a report needs at least one run id or one model analysis id (options.analyses)',
+      path: [0],
+    }),
   setTags: z.tuple([runId, z.array(z.string().trim().min(1).max(64)).max(32)]),
   setNotes: z.tuple([runId, z.string().max(100_000)]),
   deleteRun: z.tuple([runId]),

@@ -1,5 +1,5 @@
 /** Reading runs: what the store holds, with the live status of the runs this lab is running overlaid. */
-import { FINAL_RUN_STATUSES, LabError, type CertifiedRadiiQuery, type LayerBoundsQuery, type ReportFile, type ReportFormat, type RunDetail, type RunFilter, type RunList, type SeriesQuery, type SpectrumQuery } from '../../shared/api.js';
+import { FINAL_RUN_STATUSES, LabError, type CertifiedRadiiQuery, type LayerBoundsQuery, type ReportFile, type ReportOptions, type RunDetail, type RunFilter, type RunList, type SeriesQuery, type SpectrumQuery } from '../../shared/api.js';
 import type { LiveRuns } from './live-runs.js';
 
 export async function listRuns(runs: LiveRuns, filter: RunFilter): Promise<RunList> {
@@ -48,11 +48,11 @@ export async function runSummaries(runs: LiveRuns, runIds: string[]) {
   return sums.map((s) => ({ ...s, run: runs.overlay(s.run) }));
 }
 
-/** The report of runs as stored (a live run: what it has recorded so far), as HTML or PDF. */
-export async function getReport(runs: LiveRuns, runIds: string[], format: ReportFormat): Promise<ReportFile> {
+/** The report of runs (a live run: what it has recorded so far) and stored model analyses, as HTML or PDF. */
+export async function getReport(runs: LiveRuns, runIds: string[], options: ReportOptions): Promise<ReportFile> {
   for (const id of runIds) await runs.requireRun(id);
   if (!runs.opts.report) {
     throw new LabError('unavailable', 'This lab was started without a report writer.', 'Run `spectral-lab export --format html` (or pdf) on its data folder instead.');
   }
-  return runs.opts.report(runIds, format);
+  return runs.opts.report(runIds, options.format, options.analyses);
 }

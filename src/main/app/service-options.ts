@@ -1,5 +1,6 @@
 /** What a LabService is built from (app/create.ts in the app and `serve`; fakes in tests). */
-import type { LabInfo, MissingPiece, Preset, ReportFile, ReportFormat, RunStatus } from '../../shared/api.js';
+import type { LabInfo, MissingPiece, Preset, RunStatus } from '../../shared/api.js';
+import type { Reporter } from '../report/lab-report.js';
 import type { ModelAnalysisControl } from './model-analyses.js';
 import type { EnginePort, StorePort } from './ports.js';
 import type { SweepControl } from './sweeps.js';
@@ -13,8 +14,8 @@ export interface LabServiceOptions {
   versions?: { electron: string | null; chrome: string | null };
   maxConcurrent?: number;
   presets?: () => Preset[];
-  /** Writes the report of runs (HTML, or printed to PDF by the shell's printer); absent: getReport is 'unavailable'. */
-  report?: (runIds: string[], format: ReportFormat) => Promise<ReportFile>;
+  /** Writes the report of runs and model analyses (HTML, or printed to PDF by the shell's printer); absent: getReport is 'unavailable'. */
+  report?: Reporter;
   missing?: () => MissingPiece[];
   /** Wait this long for pause/resume/cancel to take effect before answering (ms). */
   controlWaitMs?: number;

@@ -12,7 +12,7 @@ import {
   type LabEvent,
   type LabEventListener,
   type LayerBoundsQuery,
-  type ReportFormat,
+  type ReportOptions,
   type RunFilter,
   type SeriesQuery,
   type SpectrumQuery,
@@ -75,8 +75,8 @@ export class LabService implements LabApi {
 
   // ------------------------------------------------------------ sweeps & the persistent queue (sweeps.ts)
 
-  startSweep(spec: JsonObject) {
-    return this.sweepControl().startSweep(spec);
+  startSweep(spec: JsonObject, options?: { workers?: 'local' | 'redis' }) {
+    return this.sweepControl().startSweep(spec, options);
   }
   listSweeps() {
     return this.sweepControl().listSweeps();
@@ -143,8 +143,8 @@ export class LabService implements LabApi {
   runSummaries(runIds: string[]) {
     return queries.runSummaries(this.runs, runIds);
   }
-  getReport(runIds: string[], options: { format: ReportFormat }) {
-    return queries.getReport(this.runs, runIds, options.format);
+  getReport(runIds: string[], options: ReportOptions) {
+    return queries.getReport(this.runs, runIds, options);
   }
 
   // ------------------------------------------------------------ run management (run-management.ts)

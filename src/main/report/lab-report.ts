@@ -30,24 +30,27 @@ function fileSlug(s: string): string {
   );
 }
 
-/** "<run name>_report.pdf", or "compare-3-runs_report.pdf" for a comparison. */
+/** "<run or network name>_report.pdf", or "compare-3-runs_report.pdf" for a comparison (runs and networks together). */
 export function reportFileName(runNames: readonly string[], format: ReportFormat): string {
   const stem = runNames.length === 1 ? fileSlug(runNames[0]) : `compare-${runNames.length}-runs`;
   return `${stem}_report.${format}`;
 }
 
-export type Reporter = (runIds: string[], format: ReportFormat) => Promise<ReportFile>;
+/** `analyses`: ids of stored model analyses reported beside the runs (runIds may then be empty). */
+export type Reporter = (runIds: string[], format: ReportFormat, analyses?: string[]) => Promise<ReportFile>;
 
 /** `printPdf` is asked for only when a PDF is wanted (an HTML report needs no browser). */
 export function labReporter(store: Store, printPdf: () => PdfPrinter): Reporter {
-  return async (runIds, format) => {
+  return async (runIds, format, analyses) => {
     let html: string;
     let names: string[];
     try {
-      const data = await collectReportData(store, runIds, HTML_REPORT_DEFAULTS);
+      const data = await collectReportData(store, runIds, { ...HTML_REPORT_DEFAULTS, analyses });
       html = htmlReport(data);
-      names = data.runs.map((r) => r.record.name);
+      names = [...data.runs.map((r) => r.record.name), ...(data.analyses ?? []).map((a) => a.summary.name)];
     } catch (err) {
+      // An unknown analysis id (resolveAnalyses): its message says how analyses are made and listed.
+      if (err instanceof ExportError) throw new LabError('not-found', err.message, 'Pick the analysis again from the list in the Models view.');
       if (isStoreError(err, 'not-found')) {
         throw new LabError(
           'not-found',
