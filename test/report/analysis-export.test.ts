@@ -200,7 +200,7 @@ describe("getReport with model analyses (the Models view's Report / PDF buttons)
       expect(alone.filename).toBe('small-net_report.html');
       expect(timeless(alone.content)).toBe(timeless((await exp(['--analysis', stored.id, '--format', 'html'])).out));
       const beside = await lab.getReport([fx.base], { format: 'html', analyses: [stored.id] });
-      expect(beside.filename).toBe('compare-2-runs_report.html');
+      expect(beside.filename).toBe('small-net-and-1-run_report.html');
       expect(beside.content).toContain('Imported networks');
       expect(beside.content).toContain('Per-layer bounds of baseline_50% &amp; #1');
       await expect(lab.getReport([], { format: 'html', analyses: ['model-gone'] })).rejects.toMatchObject({

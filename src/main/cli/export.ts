@@ -31,9 +31,9 @@ const HTML_BUDGET = HTML_REPORT_DEFAULTS.budget;
 
 const HELP = `Usage: spectral-lab export [options]
 
-Export runs of the run store: CSV or JSON for analysis, or paper-ready tables (summary per run,
-per-layer bounds at the last evaluation) as Markdown, LaTeX (booktabs), one self-contained HTML
-report with charts, or that report as an A4 PDF (printed by the headless Chromium at
+Export runs of the run store, and stored analyses of imported networks (--analysis): CSV or JSON for
+analysis, or paper-ready tables (summary per run, per-layer bounds at the last evaluation) as Markdown,
+LaTeX (booktabs), one self-contained HTML report with charts, or that report as an A4 PDF (printed by the headless Chromium at
 ${chromiumPath()}; SPECTRAL_LAB_CHROMIUM names another). The store is only read, never changed.
 
 Options:

@@ -30,9 +30,17 @@ function fileSlug(s: string): string {
   );
 }
 
-/** "<run or network name>_report.pdf", or "compare-3-runs_report.pdf" for a comparison (runs and networks together). */
-export function reportFileName(runNames: readonly string[], format: ReportFormat): string {
-  const stem = runNames.length === 1 ? fileSlug(runNames[0]) : `compare-${runNames.length}-runs`;
+/**
+ * "<run name>_report.pdf", or "compare-3-runs_report.pdf" for a comparison; with imported networks
+ * "<network>_report.pdf", "<network>-and-1-run_report.pdf", "3-networks-and-2-runs_report.pdf".
+ */
+export function reportFileName(runNames: readonly string[], format: ReportFormat, networkNames: readonly string[] = []): string {
+  const runs = `${runNames.length}-run${runNames.length === 1 ? '' : 's'}`;
+  let stem = runNames.length === 1 ? fileSlug(runNames[0]) : `compare-${runs}`;
+  if (networkNames.length) {
+    const networks = networkNames.length === 1 ? fileSlug(networkNames[0]) : `${networkNames.length}-networks`;
+    stem = runNames.length ? `${networks}-and-${runs}` : networks;
+  }
   return `${stem}_report.${format}`;
 }
 
@@ -44,10 +52,12 @@ export function labReporter(store: Store, printPdf: () => PdfPrinter): Reporter 
   return async (runIds, format, analyses) => {
     let html: string;
     let names: string[];
+    let networks: string[];
     try {
       const data = await collectReportData(store, runIds, { ...HTML_REPORT_DEFAULTS, analyses });
       html = htmlReport(data);
-      names = [...data.runs.map((r) => r.record.name), ...(data.analyses ?? []).map((a) => a.summary.name)];
+      names = data.runs.map((r) => r.record.name);
+      networks = (data.analyses ?? []).map((a) => a.summary.name);
     } catch (err) {
       // An unknown analysis id (resolveAnalyses): its message says how analyses are made and listed.
       if (err instanceof ExportError) throw new LabError('not-found', err.message, 'Pick the analysis again from the list in the Models view.');
@@ -62,7 +72,7 @@ export function labReporter(store: Store, printPdf: () => PdfPrinter): Reporter 
     }
     if (format === 'html')
       return {
-        filename: reportFileName(names, 'html'),
+        filename: reportFileName(names, 'html', networks),
         mimeType: 'text/html;charset=utf-8',
         encoding: 'utf8',
         content: html,
@@ -81,7 +91,7 @@ export function labReporter(store: Store, printPdf: () => PdfPrinter): Reporter 
       throw err;
     }
     return {
-      filename: reportFileName(names, 'pdf'),
+      filename: reportFileName(names, 'pdf', networks),
       mimeType: 'application/pdf',
       encoding: 'base64',
       content: Buffer.from(pdf).toString('base64'),
