@@ -1,7 +1,7 @@
 /**
  * Compare at the scale of a sweep (issue 15), in Chromium against `serve`: a recorded sweep of 150 runs
  * (25 β x 6 seeds) opens from the Sweeps view's "Compare all" with no error; it is drawn as 25 seed
- * groups, or every run on request, in colours that never repeat; the plot keeps the height it has for 2
+ * groups, or every run on request (listed in the legend under its group), in colours that never repeat; the plot keeps the height it has for 2
  * runs, the legend outside it scrolls and hovering an entry highlights its line; a zoom asks each run
  * for no more points than the chart is wide in device pixels.
  */
@@ -25,7 +25,11 @@ const SHOTS = process.env.COMPARE_SHOTS;
 /** The sweep written straight into a store, as finished runs (queued for Redis, so serve trains none). */
 async function recordSweep(dataDir: string): Promise<string[]> {
   const store = await openStore({ dataDir });
-  const spec = { name: 'compare-150', base: { regularizer: { kind: 'f4-min', beta: 0.1 } }, grid: { 'regularizer.beta': BETAS, seed: SEEDS } };
+  const spec = {
+    name: 'compare-150',
+    base: { regularizer: { kind: 'f4-min', beta: 0.1 } },
+    grid: { 'regularizer.beta': BETAS, seed: SEEDS },
+  };
   const x = expandSweep(spec);
   const { runIds } = await store.sweeps.create({ name: x.name, spec, keys: x.keys, items: x.items, target: 'redis' });
   for (const [i, id] of runIds.entries()) {
@@ -58,7 +62,11 @@ async function shots(page: Page, name: string): Promise<void> {
 }
 
 async function plotHeight(page: Page): Promise<number> {
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid=compare-loss]')?.getAttribute('data-point-count') ?? 0) > 0, null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => Number(document.querySelector('[data-testid=compare-loss]')?.getAttribute('data-point-count') ?? 0) > 0,
+    null,
+    { timeout: 60_000 },
+  );
   return Number(await page.getAttribute('[data-testid=compare-loss]', 'data-plot-height'));
 }
 
@@ -102,15 +110,23 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare a sweep of 150 runs', () => {
     await page.check('[data-testid=compare-every-run]');
     await expect.poll(() => legend(page).getAttribute('data-entries'), { timeout: 30_000 }).toBe('150');
     expect(await plotHeight(page)).toBe(twoRuns);
-    const box = await legend(page).evaluate((el) => ({ scroll: el.scrollHeight, client: el.clientHeight, overflow: getComputedStyle(el).overflowY }));
+    // Listed under their seed groups.
+    expect(await legend(page).locator('[data-legend-group]').count()).toBe(25);
+    const box = await legend(page).evaluate((el) => ({
+      scroll: el.scrollHeight,
+      client: el.clientHeight,
+      overflow: getComputedStyle(el).overflowY,
+    }));
     expect(box.overflow).toBe('auto');
     expect(box.scroll).toBeGreaterThan(box.client * 2);
     // 150 lines, 150 colours.
-    const colors = await legend(page).locator('.swatch').evaluateAll((els) => els.map((e) => getComputedStyle(e).borderTopColor));
+    const colors = await legend(page)
+      .locator('.swatch')
+      .evaluateAll((els) => els.map((e) => getComputedStyle(e).borderTopColor));
     expect(new Set(colors).size).toBe(150);
 
     // Hovering an entry highlights its series; leaving the legend clears it.
-    const entry = legend(page).locator('li').nth(40);
+    const entry = legend(page).locator('li[data-series]').nth(40);
     await entry.scrollIntoViewIfNeeded();
     await entry.hover();
     const series = await entry.getAttribute('data-series');
@@ -120,7 +136,12 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare a sweep of 150 runs', () => {
     await page.mouse.move(5, 5);
     await expect.poll(() => page.getAttribute('[data-testid=compare-loss]', 'data-highlight')).toBe('');
     // Hovering a line highlights it and its legend entry.
-    const c = (await page.locator('[data-testid=compare-loss] canvas').boundingBox()) as { x: number; y: number; width: number; height: number };
+    const c = (await page.locator('[data-testid=compare-loss] canvas').boundingBox()) as {
+      x: number;
+      y: number;
+      width: number;
+      height: number;
+    };
     await page.mouse.move(c.x + c.width * 0.5, c.y + c.height * 0.7);
     await expect.poll(() => page.getAttribute('[data-testid=compare-loss]', 'data-highlight')).not.toBe('');
     const lit = (await page.getAttribute('[data-testid=compare-loss]', 'data-highlight')) as string;
@@ -135,7 +156,9 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare a sweep of 150 runs', () => {
     const asked: { runIds: string[]; budget: number }[] = [];
     const onRequest = (r: Request) => {
       if (!r.url().includes('/api/getSeries')) return;
-      const q = (JSON.parse(r.postData() ?? '{}') as { args: [{ runIds: string[]; budget: number; fromStep?: number }] }).args[0];
+      const q = (
+        JSON.parse(r.postData() ?? '{}') as { args: [{ runIds: string[]; budget: number; fromStep?: number }] }
+      ).args[0];
       if (q.fromStep !== undefined) asked.push(q);
     };
     page.on('request', onRequest);
@@ -146,7 +169,9 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare a sweep of 150 runs', () => {
       await page.mouse.down();
       await page.mouse.move(b.x + b.width * 0.9, b.y + b.height / 2, { steps: 5 });
       await page.mouse.up();
-      await expect.poll(() => page.getAttribute('[data-testid=compare-loss]', 'data-zoom-state'), { timeout: 60_000 }).toBe('full');
+      await expect
+        .poll(() => page.getAttribute('[data-testid=compare-loss]', 'data-zoom-state'), { timeout: 60_000 })
+        .toBe('full');
       const dpr = await page.evaluate(() => window.devicePixelRatio);
       expect(asked).toHaveLength(150);
       for (const q of asked) {

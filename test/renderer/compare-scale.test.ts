@@ -17,7 +17,11 @@ function oklab(hex: string): [number, number, number] {
   const l = Math.cbrt(0.4122214708 * r + 0.5363325363 * g + 0.0514459929 * b);
   const m = Math.cbrt(0.2119034982 * r + 0.6806995451 * g + 0.1073969566 * b);
   const s = Math.cbrt(0.0883024619 * r + 0.2817188376 * g + 0.6299787005 * b);
-  return [0.2104542553 * l + 0.793617785 * m - 0.0040720468 * s, 1.9779984951 * l - 2.428592205 * m + 0.4505937099 * s, 0.0259040371 * l + 0.7827717662 * m - 0.808675766 * s];
+  return [
+    0.2104542553 * l + 0.793617785 * m - 0.0040720468 * s,
+    1.9779984951 * l - 2.428592205 * m + 0.4505937099 * s,
+    0.0259040371 * l + 0.7827717662 * m - 0.808675766 * s,
+  ];
 }
 const distance = (a: string, b: string) => Math.hypot(...oklab(a).map((v, i) => v - oklab(b)[i]));
 
@@ -42,15 +46,27 @@ describe('distinct colours', () => {
     for (let i = 1; i < c.length; i++) expect(distance(c[i - 1], c[i])).toBeGreaterThan(0.07);
     const few = distinctColors(24);
     let min = Infinity;
-    for (let i = 0; i < few.length; i++) for (let j = i + 1; j < few.length; j++) min = Math.min(min, distance(few[i], few[j]));
+    for (let i = 0; i < few.length; i++)
+      for (let j = i + 1; j < few.length; j++) min = Math.min(min, distance(few[i], few[j]));
     expect(min).toBeGreaterThan(0.03);
   });
 
   it('keeps the palette while it suffices, then gives every slot its own colour; fixed (method) colours stay', () => {
-    const s = (i: number, extra: Partial<PlotSeries> = {}): PlotSeries => ({ id: `s${i}`, label: `s${i}`, x: [0], y: [i], colorIndex: i, ...extra });
+    const s = (i: number, extra: Partial<PlotSeries> = {}): PlotSeries => ({
+      id: `s${i}`,
+      label: `s${i}`,
+      x: [0],
+      y: [i],
+      colorIndex: i,
+      ...extra,
+    });
     const few = [s(0), s(1), s(2)];
     expect(withDistinctColors(few, 8)).toBe(few);
-    const many = [...Array.from({ length: 20 }, (_, i) => s(i)), s(3, { id: 'pgd-3', dashed: true }), s(99, { id: 'method', color: '#009e73' })];
+    const many = [
+      ...Array.from({ length: 20 }, (_, i) => s(i)),
+      s(3, { id: 'pgd-3', dashed: true }),
+      s(99, { id: 'method', color: '#009e73' }),
+    ];
     const out = withDistinctColors(many, 8);
     const lines = out.slice(0, 20).map((x) => x.color);
     expect(new Set(lines).size).toBe(20);
@@ -76,7 +92,16 @@ describe('grouping', () => {
   const sweep = (betas: number[], lrs: number[], seeds: number[]) =>
     betas.flatMap((beta) =>
       lrs.flatMap((lr) =>
-        seeds.map((seed) => ({ id: `b${beta}-l${lr}-s${seed}`, name: `sweep-${beta}-${lr}-${seed}`, config: { name: `sweep-${beta}-${lr}-${seed}`, seed, regularizer: { kind: 'f4-min', beta }, optimizer: { lr } } })),
+        seeds.map((seed) => ({
+          id: `b${beta}-l${lr}-s${seed}`,
+          name: `sweep-${beta}-${lr}-${seed}`,
+          config: {
+            name: `sweep-${beta}-${lr}-${seed}`,
+            seed,
+            regularizer: { kind: 'f4-min', beta },
+            optimizer: { lr },
+          },
+        })),
       ),
     );
 

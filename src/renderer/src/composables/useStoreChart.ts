@@ -41,6 +41,8 @@ export interface StoreChartOptions extends Pick<SeriesStoreOptions, 'runIds' | '
 }
 
 const ALL_AXES: XAxis[] = ['step', 'epoch', 'time'];
+/** Zoom reads in flight at once (one per run). */
+const ZOOM_READERS = 4;
 const key = (runId: string, name: string) => `${runId}\u0000${name}`;
 
 export function useStoreChart(display: StoreChartDisplay, opts: StoreChartOptions) {
@@ -61,10 +63,16 @@ export function useStoreChart(display: StoreChartDisplay, opts: StoreChartOption
    */
   async function loadRange(range: [number, number], pixels?: number): Promise<PlotSeries[] | null> {
     const full = new Map<string, Points>();
-    for (const { runId, names } of opts.zoomed()) {
-      const got = await store.fullResolution(runId, names, range, pixels);
-      for (const s of got ?? []) full.set(key(runId, s.name), { x: s.x, y: s.y.map((v) => (v === null ? Number.NaN : v)) });
-    }
+    // Each run has its own step range; a sweep's hundreds of runs are read a few at a time, not one by one.
+    const todo = [...opts.zoomed()];
+    const next = async (): Promise<void> => {
+      for (let job = todo.shift(); job; job = todo.shift()) {
+        const { runId, names } = job;
+        const got = await store.fullResolution(runId, names, range, pixels);
+        for (const s of got ?? []) full.set(key(runId, s.name), { x: s.x, y: s.y.map((v) => (v === null ? Number.NaN : v)) });
+      }
+    };
+    await Promise.all(Array.from({ length: ZOOM_READERS }, next));
     if (full.size === 0) return null;
     return opts.build((runId, name) => full.get(key(runId, name)) ?? store.get(runId, name));
   }

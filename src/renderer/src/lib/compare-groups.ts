@@ -42,7 +42,10 @@ export function groupByKeys(runs: readonly RunConfigRef[], keys: readonly string
       groups.set(key, { key: `by:${key}`, runIds: [r.id], label, seeds: [seed] });
     }
   }
-  return [...groups.values()].map((g) => ({ ...g, label: `${g.label} (${g.runIds.length} run${g.runIds.length === 1 ? '' : 's'})` }));
+  return [...groups.values()].map((g) => ({
+    ...g,
+    label: `${g.label} (${g.runIds.length} run${g.runIds.length === 1 ? '' : 's'})`,
+  }));
 }
 
 /** The groups Compare draws for a grouping; null = every run its own line. */

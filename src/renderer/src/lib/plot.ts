@@ -23,6 +23,8 @@ export interface PlotSeries {
   color?: string;
   /** 'y2': its own axis on the right (a quantity of another scale, e.g. the regulariser beside the loss). */
   axis?: 'y' | 'y2';
+  /** The heading the series is listed under in the legend (every run of a sweep under its seed group). */
+  legendGroup?: string;
 }
 
 export type DatasetRole = 'line' | 'raw' | 'band-lo' | 'band-hi';
@@ -39,6 +41,7 @@ export interface PlottedDataset {
   inLegend: boolean;
   color?: string;
   axis: 'y' | 'y2';
+  legendGroup?: string;
   x: number[];
   y: number[];
 }
@@ -88,7 +91,7 @@ export function buildPlot(series: readonly PlotSeries[], opts: PlotOptions): Plo
   series.forEach((s, i) => {
     const colorIndex = s.colorIndex ?? i;
     const c = cut(s, opts);
-    const base = { seriesId: s.id, colorIndex, color: s.color, axis: s.axis ?? 'y', dashed: !!s.dashed, showPoints: !!s.sparse && c.x.length <= 200 };
+    const base = { seriesId: s.id, colorIndex, color: s.color, axis: s.axis ?? 'y', legendGroup: s.legendGroup, dashed: !!s.dashed, showPoints: !!s.sparse && c.x.length <= 200 };
     if (c.lo && c.hi) {
       const idx = downsampleIndices(c.y, opts.budget);
       out.push({ ...base, label: `${s.label} (mean − sd)`, role: 'band-lo', opacity: 0.18, showPoints: false, inLegend: false, x: pick(c.x, idx), y: pick(c.lo, idx) });
