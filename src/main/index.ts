@@ -26,7 +26,11 @@ runElectronApp(api, {
   devServerUrl: process.env.ELECTRON_RENDERER_URL,
   async createLab(dataDir) {
     const { createLab } = await import('./app/create.js');
+    // The same Redis options as `serve --redis URL` (docs/distributed.md): an unreachable one stops the app with its message.
+    const { appRedisOptions, RedisSweeps } = await import('./queue/redis-sweeps.js');
+    const redisOptions = appRedisOptions(process.argv.slice(1), process.env);
     return createLab({
+      redis: redisOptions ? await RedisSweeps.connect(redisOptions) : null,
       dataDir,
       shell: 'electron',
       versions: { electron: process.versions.electron ?? null, chrome: process.versions.chrome ?? null },

@@ -241,4 +241,6 @@ export interface LabInfo {
   backend: BackendReport;
   missing: MissingPiece[];
   queue: QueueState;
+  /** The Redis (password hidden) this lab sends sweeps to when asked (`serve --redis URL`); null or absent: none. */
+  redis?: string | null;
 }

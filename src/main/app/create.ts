@@ -14,6 +14,7 @@ import { loadPresets } from './presets.js';
 import { LabService } from './service.js';
 import { SqliteStorePort } from './store-adapter.js';
 import { SweepControl } from './sweeps.js';
+import type { RedisSweeps } from '../queue/redis-sweeps.js';
 import { ModelAnalysisControl } from './model-analyses.js';
 import { labReporter } from '../report/lab-report.js';
 import { chromiumPrinter, type PdfPrinter } from '../report/pdf.js';
@@ -31,6 +32,8 @@ export interface CreateLabOptions {
   log?: (message: string) => void;
   /** Prints the Report button's PDF (the app: Electron's printToPDF); default: the headless Chromium. */
   printPdf?: () => PdfPrinter;
+  /** Sweeps may go to Redis workers, this lab owning them (`serve --redis URL`; RedisSweeps.connect reached Redis first). */
+  redis?: RedisSweeps | null;
 }
 
 export async function createLab(opts: CreateLabOptions): Promise<LabService> {
@@ -58,13 +61,14 @@ export async function createLab(opts: CreateLabOptions): Promise<LabService> {
     presets: () => loadPresets(presetsDir, (m) => log(m)),
     missing: () => detectMissing(root, opts.shell),
     report: labReporter(store, opts.printPdf ?? (() => chromiumPrinter())),
-    sweeps: new SweepControl(store),
+    sweeps: new SweepControl(store, opts.redis ?? null),
     models: new ModelAnalysisControl(store.modelAnalyses),
     // Bound late: the watch needs the service it publishes to.
     external: { control: (runId, action) => watch.control(runId, action) },
     log,
   });
   // Runs that `train --store`, scripts or another app record into the same store appear live (within ~1 s).
-  const watch = watchExternalRuns(store, lab, { log });
+  // So do the runs this lab writes from Redis workers' events (written here, but not by this lab's engine).
+  const watch = watchExternalRuns(store, lab, { log, remoteRuns: (runId) => opts.redis?.writes(runId) ?? false });
   return lab;
 }

@@ -29,6 +29,8 @@ export interface ExternalRunsOptions {
   /** How long control() waits for the other process to report the new status (default 5 s). */
   controlWaitMs?: number;
   log?: (message: string) => void;
+  /** Runs this process writes for another machine (a Redis worker's events): shown like other processes' runs. */
+  remoteRuns?: (runId: string) => boolean;
 }
 
 interface Known {
@@ -164,7 +166,7 @@ export class ExternalRunsWatch {
     const seen = new Set<string>();
     for (const row of rows) {
       seen.add(row.id);
-      if (row.pid === process.pid && row.host === this.host) continue;
+      if (row.pid === process.pid && row.host === this.host && !this.opts.remoteRuns?.(row.id)) continue;
       await this.update(row);
     }
     for (const [id, k] of this.known) if (!seen.has(id) && !ACTIVE.has(k.status)) this.known.delete(id);

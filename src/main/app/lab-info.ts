@@ -35,6 +35,7 @@ export async function getInfo(runs: LiveRuns, report: BackendReport | null): Pro
       : { active: null, candidates: [] },
     missing: opts.missing?.() ?? [],
     queue: runs.queue.state(),
+    redis: opts.sweeps?.redisDisplay ?? null,
   };
 }
 

@@ -135,6 +135,8 @@ export class LiveRuns {
   async close(timeoutMs: number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // The Redis sweep owners write into the store: they stop first (their runs stay queued for the next owner).
+    await this.opts.sweeps?.close();
     for (const id of this.queue.state().queued) {
       this.queue.withdraw(id);
       // With the store's queue they stay queued there, and start when the lab opens again.

@@ -3,13 +3,15 @@
  * moveQueuedRun, retryRun): a sweep is validated and queued in the store (nothing queued on any error),
  * and each queued run is handed to the lab's run queue (`adopt`), which starts it when a slot is free.
  * At start-up the runs still waiting in the store (a sweep queued by the CLI, a restart) are adopted
- * in their order, so the queue survives a restart of the app or `serve`.
+ * in their order, so the queue survives a restart of the app or `serve`. With a Redis (`serve --redis URL`)
+ * a sweep can go to remote workers instead: the lab owns it (queue/redis-sweeps.ts) and writes their events.
  */
 import { LabError, type StartRunResult } from '../../shared/api.js';
 import { expandSweep, SweepError, type QueueEntry, type SweepInfo } from '../../shared/sweep.js';
 import { CLEAN_ACCURACY, certifiedMetric, numericLeaves, type StartSweepResult, type SweepDetail, type SweepPoint } from '../../shared/sweep-results.js';
 import type { JsonObject } from '../../shared/api.js';
 import type { Store } from '../store/index.js';
+import type { RedisSweeps } from '../queue/redis-sweeps.js';
 import { labErrorOf } from './store-adapter.js';
 
 export interface SweepHooks {
@@ -33,15 +35,39 @@ async function translate<T>(fn: () => Promise<T>): Promise<T> {
 export class SweepControl {
   private hooks: SweepHooks | null = null;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** The owner of sweeps sent to Redis workers; null: every sweep goes to the local queue. */
+    private readonly redis: RedisSweeps | null = null,
+  ) {}
 
-  /** Connect to the lab's run queue and adopt every run waiting in the store, in order. */
+  /** The Redis this lab owns sweeps through (password hidden), or null. */
+  get redisDisplay(): string | null {
+    return this.redis?.display ?? null;
+  }
+
+  /** A run the lab writes from a Redis worker's events (shown like a run of another process). */
+  writesRemotely(runId: string): boolean {
+    return this.redis?.writes(runId) ?? false;
+  }
+
+  /** Connect to the lab's run queue and adopt every run waiting in the store, in order; own the open Redis sweeps. */
   async attach(hooks: SweepHooks): Promise<void> {
     this.hooks = hooks;
     for (const e of await this.store.sweeps.list('local')) await hooks.adopt(e.runId);
+    await this.redis?.resume(this.store);
   }
 
-  async startSweep(spec: unknown): Promise<StartSweepResult> {
+  /** Stop owning Redis sweeps (their runs stay queued for the next owner); before the store closes. */
+  async close(): Promise<void> {
+    await this.redis?.close();
+  }
+
+  async startSweep(spec: unknown, options: { workers?: 'local' | 'redis' } = {}): Promise<StartSweepResult> {
+    const remote = options.workers === 'redis';
+    if (remote && !this.redis) {
+      throw new LabError('unavailable', 'This lab has no Redis to send the sweep to.', 'Start serve with --redis URL (spectral-lab serve --redis redis://host:6379), or queue the sweep locally.');
+    }
     let sweep;
     try {
       sweep = expandSweep(spec);
@@ -49,8 +75,9 @@ export class SweepControl {
       if (err instanceof SweepError) throw new LabError('invalid-config', err.message, 'Fix the sweep (every problem is listed) and start it again; nothing was queued.', err.problems);
       throw err;
     }
-    const made = await translate(() => this.store.sweeps.create({ name: sweep.name, spec: spec as JsonObject, keys: sweep.keys, items: sweep.items, target: 'local' }));
-    for (const id of made.runIds) await this.hooks?.adopt(id);
+    const made = await translate(() => this.store.sweeps.create({ name: sweep.name, spec: spec as JsonObject, keys: sweep.keys, items: sweep.items, target: remote ? 'redis' : 'local' }));
+    if (remote) this.redis?.serve(this.store, made.sweepId);
+    else for (const id of made.runIds) await this.hooks?.adopt(id);
     return made;
   }
 

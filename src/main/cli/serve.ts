@@ -23,6 +23,11 @@ Options:
   --store DIR       the run store folder (default ${defaultDataDir()}); the app, other serve
                     processes and \`spectral-lab train --store DIR\` may use it at the same time
   --max-concurrent N  runs that may train at once when started "now" (default 1); each gets cores/N WASM threads
+  --redis URL       own sweeps run by Redis workers (spectral-lab worker --redis URL): the grid editor can
+                    send a sweep to them, and this lab writes their runs into the store. redis://[user:password@]host:port[/db],
+                    rediss:// for TLS (see docs/distributed.md); an unreachable Redis stops serve before it starts
+  --redis-ca FILE   with rediss://: the CA certificate that signed the server's certificate
+  --queue NAME      with --redis: the BullMQ queue (default: spectral-lab-runs; the workers' --queue)
   --no-open         do not open a browser
   -h, --help        this text
 
@@ -35,6 +40,8 @@ interface ServeArgs {
   maxConcurrent: number;
   dataDir: string;
   open: boolean;
+  /** --redis URL, --redis-ca FILE, --queue NAME (absent: sweeps run here only). */
+  redis: { redis: string; 'redis-ca'?: string; queue?: string } | null;
 }
 
 /** The options, or the exit code when they are wrong or only --help was asked for. */
@@ -50,6 +57,9 @@ function parseServeArgs(argv: string[]): ServeArgs | number {
         // Before --store named the store in every command, serve called it --data.
         data: { type: 'string' },
         'max-concurrent': { type: 'string', default: '1' },
+        redis: { type: 'string' },
+        'redis-ca': { type: 'string' },
+        queue: { type: 'string' },
         'no-open': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
@@ -80,8 +90,13 @@ function parseServeArgs(argv: string[]): ServeArgs | number {
     }
     console.error('serve: --data is now called --store (the run store folder); --data still works for now.');
   }
+  if (!values.redis && (values['redis-ca'] || values.queue)) {
+    console.error('serve: --redis-ca and --queue go with --redis URL (the Redis the workers take runs from).');
+    return 2;
+  }
   const dataDir = path.resolve(values.store ?? values.data ?? defaultDataDir());
-  return { port, host: values.host, maxConcurrent, dataDir, open: !values['no-open'] };
+  const redis = values.redis ? { redis: values.redis, 'redis-ca': values['redis-ca'], queue: values.queue } : null;
+  return { port, host: values.host, maxConcurrent, dataDir, open: !values['no-open'], redis };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -91,7 +106,19 @@ export async function run(argv: string[]): Promise<number> {
   // Loaded here, not at the top: `--help` and argument errors must not open SQLite or load the engine.
   const { createLab } = await import('../app/create.js');
   const { startServer } = await import('../serve/server.js');
-  const lab = await createLab({ dataDir: args.dataDir, shell: 'serve', maxConcurrent: args.maxConcurrent, log: (m) => console.error(m) });
+  // Redis is reached before the store is opened: an unreachable one is an error with nothing started or queued.
+  let redis = null;
+  if (args.redis) {
+    const { RedisSweeps } = await import('../queue/redis-sweeps.js');
+    try {
+      redis = await RedisSweeps.connect({ ...args.redis, log: (m) => console.error(m) });
+    } catch (err) {
+      if ((err as Error).name !== 'RedisUnreachable') throw err;
+      console.error(`serve: ${(err as Error).message}`);
+      return 2;
+    }
+  }
+  const lab = await createLab({ dataDir: args.dataDir, shell: 'serve', maxConcurrent: args.maxConcurrent, log: (m) => console.error(m), redis });
   const rendererDir = findRendererDir(path.dirname(fileURLToPath(import.meta.url)));
 
   let server;
@@ -116,6 +143,7 @@ export async function run(argv: string[]): Promise<number> {
   const stopped = stopOnSignals([server, lab]);
   console.log(`Spectral Lab is serving the workbench at:\n\n    ${server.url}\n`);
   console.log(`Data folder: ${args.dataDir}`);
+  if (redis) console.log(`Sweeps can go to Redis workers on ${redis.display} (start them with: spectral-lab worker --redis ${redis.display}).`);
   if (!rendererDir) console.log('The UI is not built (no out/renderer): run `npm run build`; the API works meanwhile.');
   console.log('Press Ctrl+C to stop (active runs are cancelled; a run that does not stop in time is marked crashed).');
   if (args.open) openBrowser(server.url);

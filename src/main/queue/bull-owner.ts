@@ -26,6 +26,8 @@ export interface SweepOwner {
   /** Stop serve() at its next turn (the runs stay as they are; serve again to go on). */
   stop(): void;
   close(): Promise<void>;
+  /** A run this owner has written from a worker's events (the lab shows it like a run of another process). */
+  writes(runId: string): boolean;
 }
 
 /** Connect (a PING with a deadline) before anything is queued: an unreachable Redis is a RedisUnreachable error. */
@@ -88,6 +90,10 @@ class Owner implements SweepOwner {
 
   stop(): void {
     this.stopped = true;
+  }
+
+  writes(runId: string): boolean {
+    return this.jobOf.has(runId);
   }
 
   async close(): Promise<void> {
