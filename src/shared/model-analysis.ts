@@ -62,6 +62,11 @@ export interface ImportedNodeStep {
   log_bound_out: number;
 }
 
+/** The nodes a waterfall of ln L draws (the Models view and the report): those that change the bound, and every residual Add. */
+export function waterfallNodes(nodes: readonly ImportedNodeStep[]): ImportedNodeStep[] {
+  return nodes.filter((n) => n.log_bound_out !== n.log_bound_in || n.op === 'Add');
+}
+
 export interface ModelAnalysis {
   model: {
     file: string;

@@ -1,7 +1,7 @@
 /**
  * The Models view in a real browser against `serve` (child process, built renderer): an ONNX file with a
  * residual block chosen in the file input, analysed by the lab, its per-layer table and waterfall shown; the
- * analysis stored and listed; a damaged file shows an error naming it. (Certificates on MNIST are covered by
+ * analysis stored and listed, its Report button writes the analysis's HTML report; a damaged file shows an error naming it. (Certificates on MNIST are covered by
  * test/models/certificates.test.ts; here the view must only draw what the lab returns.)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,6 +68,13 @@ describe.skipIf(!HAVE_CHROMIUM)('Models view (serve + Chromium)', () => {
       const lines = readFileSync(await csv.path(), 'utf8').trim().split('\r\n');
       expect(lines[0]).toMatch(/^name,op,weight_shape,/);
       expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['stem', 'branch', 'head']);
+      // The Report button writes the analysis's report (as export --analysis): its layer table and waterfall.
+      const [report] = await Promise.all([b.page.waitForEvent('download'), b.page.click('[data-testid=report-html]')]);
+      expect(report.suggestedFilename()).toBe('block-onnx_report.html');
+      const html = readFileSync(await report.path(), 'utf8');
+      expect(html).toContain('Per-layer bounds of the imported network block.onnx');
+      expect(html).toContain('ln L node by node: block.onnx');
+      expect(html).toContain('>branch</td>');
 
       await b.page.setInputFiles('[data-testid=model-file]', damaged);
       await b.page.click('[data-testid=model-analyse]');

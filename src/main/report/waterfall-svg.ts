@@ -4,18 +4,13 @@
  * ln L = Σ ln σ; a residual Add's bar is ln((L_a + L_b) / L_a). Rising bars (σ > 1) orange, falling ones blue,
  * the same nodes as the Models view's waterfall (nodes that change nothing are left out).
  */
-import type { ImportedNodeStep } from '../../shared/model-analysis.js';
+import { waterfallNodes, type ImportedNodeStep } from '../../shared/model-analysis.js';
 import { escapeHtml } from './escape.js';
 import { niceTicks, PALETTE } from './svg-chart.js';
 
 const PAD = { left: 56, right: 12, top: 28, bottom: 96 };
 const UP = PALETTE[1];
 const DOWN = PALETTE[0];
-
-/** The nodes with a bar: those that change the bound, and every residual Add. */
-export function waterfallNodes(nodes: readonly ImportedNodeStep[]): ImportedNodeStep[] {
-  return nodes.filter((n) => n.log_bound_out !== n.log_bound_in || n.op === 'Add');
-}
 
 const short = (s: string): string => (s.length > 20 ? `${s.slice(0, 19)}…` : s);
 
