@@ -17,9 +17,9 @@ const runIds = z
   .array(runId)
   .min(1)
   .max(MAX_RUNS_PER_CALL, `at most ${MAX_RUNS_PER_CALL} runs per call; ask in batches of ${MAX_RUNS_PER_CALL} (the workbench does)`);
+/** Empty when the report is of model analyses only (getReport's refine asks for one or the other). */
 const reportRunIds = z
   .array(runId)
-  .min(1)
   .max(MAX_REPORT_RUNS, `a report takes at most ${MAX_REPORT_RUNS} runs; select fewer runs, or write the report of more with \`spectral-lab export --filter TEXT --format html\``);
 const config = z.record(z.string(), z.unknown());
 
@@ -121,7 +121,7 @@ export const ARG_SCHEMAS = {
   runSummaries: z.tuple([runIds]),
   getReport: z
     .tuple([
-      z.union([reportRunIds, z.tuple([])]),
+      reportRunIds,
       z.strictObject({ format: z.enum(['html', 'pdf']), analyses: z.array(z.string().min(1).max(200)).min(1).max(16).optional() }),
     ])
     .refine(([ids, o]) => ids.length > 0 || (o.analyses?.length ?? 0) > 0, {
