@@ -1,8 +1,9 @@
 /**
  * `serve --redis URL`: the lab owns sweeps run by Redis workers. A real redis-server on a free loopback
- * port, a real `serve` child process and one `worker` process: a 2-run sweep started through serve's
- * HTTP API (workers: 'redis') is trained by the worker, its runs appear live on the event stream, and
- * the store has every step exactly once. An unreachable Redis at start: a clear error, exit 2, no store.
+ * port, real `serve` child processes and one `worker` process: a 2-run sweep started through serve's
+ * HTTP API (workers: 'redis') waits while no worker runs; serve stops cleanly (Ctrl+C), a second
+ * `serve --redis` owns the sweep again, the worker trains it, its runs appear live on the event stream,
+ * and the store has every step exactly once. An unreachable Redis at start: a clear error, exit 2, no store.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -59,19 +60,27 @@ describe.skipIf(redisSkipReason !== '')('serve --redis: the lab owns sweeps run 
     expect(existsSync(store)).toBe(false);
   });
 
-  it('a 2-run sweep started through the HTTP API is trained by a worker and stored exactly once, live', async () => {
+  it('a 2-run sweep started through the HTTP API outlives its serve, is owned again by the next, and is stored exactly once, live', async () => {
     const { url } = await startRedis();
     const store = path.join(tempDir('serve-redis'), 'store');
-    const serve = cli(['serve', '--port', '0', '--no-open', '--store', store, '--redis', url], 'serve');
-    const worker = cli(['worker', '--redis', url, '--stalled-ms', '4000'], 'worker');
-    const link = new URL((await waitForLog(serve, LINK))[0]);
+    const serveArgs = ['serve', '--port', '0', '--no-open', '--store', store, '--redis', url];
+    const first = cli(serveArgs, 'serve 1');
+    let link = new URL((await waitForLog(first, LINK))[0]);
     expect(((await call(link, 'getInfo')) as { redis: string | null }).redis).toBe(url);
-    const events = listen(link);
-
     const made = (await call(link, 'startSweep', { name: 'two', base: TINY_BASE, grid: { seed: [0, 1] } }, { workers: 'redis' })) as { sweepId: string; runIds: string[] };
     expect(made.runIds).toHaveLength(2);
-    // The lab's own queue never takes them: they wait for the Redis worker.
+    // The lab's own queue never takes them: they wait for a Redis worker (none yet).
     expect(((await call(link, 'getInfo')) as { queue: { queued: string[] } }).queue.queued).toEqual([]);
+    await waitForLog(first, /Waiting for workers on redis:/);
+    first.child.kill('SIGINT');
+    expect(await first.exited, first.log()).toBe(0);
+    expect(first.log()).toMatch(new RegExp(`sweep ${made.sweepId}: stopped \\(2 queued\\)`));
+
+    // The next serve --redis owns the sweep again; a worker trains it.
+    const serve = cli(serveArgs, 'serve 2');
+    const worker = cli(['worker', '--redis', url, '--stalled-ms', '4000'], 'worker');
+    link = new URL((await waitForLog(serve, LINK))[0]);
+    const events = listen(link);
     await waitForLog(serve, new RegExp(`sweep ${made.sweepId}: done \\(2 completed\\)`), 50_000);
     // Shown live like any run: the event stream tells the UI each run completed (the store is polled about once a second).
     await vi.waitFor(() => {
@@ -101,5 +110,5 @@ describe.skipIf(redisSkipReason !== '')('serve --redis: the lab owns sweeps run 
     // Each run taken from the queue by the worker once.
     const taken = [...worker.log().matchAll(/\[(\S+)\] taken from the queue/g)].map((m) => m[1]).sort();
     expect(taken).toEqual([...made.runIds].sort());
-  }, 60_000);
+  }, 90_000);
 });
