@@ -20,7 +20,7 @@ import { certifyImported, loadLabelledSet } from '../../src/main/engine/models/i
 import { FMT, formatNumber } from '../../src/main/report/format.js';
 import { openStore } from '../../src/main/store/index.js';
 import { certifiedAccuracyAt } from '../../src/shared/certify-math.js';
-import type { ModelAnalysis, ModelAnalysisSummary } from '../../src/shared/model-analysis.js';
+import { waterfallNodes, type ModelAnalysis, type ModelAnalysisSummary } from '../../src/shared/model-analysis.js';
 import { randomWeights, writeOnnxModel } from '../models/onnx-writer.js';
 import { buildFixture, type Fixture } from './fixture.js';
 import { csvRecords } from './csv-parse.js';
@@ -113,9 +113,15 @@ describe('export --analysis', () => {
     }
     expect(html).toContain(bound(analysis.lipschitz_upper_bound, 'html'));
     expect(html).toContain('ln L node by node: small net');
-    // Waterfall: one bar per node that changes the bound (conv, fc).
-    const waterfall = html.slice(html.indexOf('ln L node by node'));
-    expect(waterfall.match(/<rect [^>]*fill=/g)?.length).toBeGreaterThanOrEqual(2);
+    // Waterfall: one bar per node that changes the bound (conv, fc), each titled with its ln σ.
+    const waterfall = html.slice(
+      html.indexOf('ln L node by node'),
+      html.indexOf('</svg>', html.indexOf('ln L node by node')),
+    );
+    const bars = waterfallNodes(analysis.nodes);
+    expect(bars.map((n) => n.name)).toEqual(['conv', 'fc']);
+    expect(waterfall.match(/<rect /g)).toHaveLength(bars.length);
+    for (const n of bars) expect(waterfall).toContain(`ln σ ${(n.log_bound_out - n.log_bound_in).toFixed(3)}`);
     // One certified figure holding the run's curves and the network's (from radii: no "configured ε" for it).
     expect(html).toContain('small net: certified (global Lipschitz)<');
     expect(html).not.toContain('small net: certified (global Lipschitz) (configured ε)');
