@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_RUNS_PER_CALL } from '../../src/shared/api.js';
 import { expandSweep } from '../../src/shared/sweep.js';
 import { openStore } from '../../src/main/store/index.js';
 import { HAVE_CHROMIUM, launchBrowser, screenshot, type Browser } from './support/browser.js';
@@ -182,6 +183,32 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare a sweep of 150 runs', () => {
       expect(browser!.errors).toEqual([]);
     } finally {
       page.off('request', onRequest);
+    }
+  });
+
+  it('says how to compare fewer when more runs are asked for than the lab reads at once, and reads no run', async () => {
+    const page = browser!.page;
+    let calls = 0;
+    const count = (r: Request) =>
+      void (
+        /\/api\/(getRun|runSummaries|diffConfigs|getSeries|getCertifiedRadii)$/.test(new URL(r.url()).pathname) &&
+        calls++
+      );
+    await page.goto(`${serve!.link.href}#/runs`);
+    await page.waitForSelector('[data-testid=view-runs]');
+    page.on('request', count);
+    try {
+      const many = Array.from({ length: MAX_RUNS_PER_CALL + 1 }, (_, i) => `no-such-run-${i}`);
+      await page.evaluate((h) => (location.hash = h), `#/compare?runs=${many.join(',')}`);
+      await page.waitForSelector('[data-testid=compare-too-many]');
+      expect(await page.textContent('[data-testid=compare-too-many]')).toMatch(
+        new RegExp(
+          `at most ${MAX_RUNS_PER_CALL} runs at once, and ${MAX_RUNS_PER_CALL + 1} are selected. Select fewer`,
+        ),
+      );
+      expect(calls).toBe(0);
+    } finally {
+      page.off('request', count);
     }
   });
 });
