@@ -4,65 +4,24 @@
  * one worker is SIGKILLed mid-run, its run ends crashed and re-queued, every client connection is dropped
  * once, and the sweep still completes with every point trained once and all its points stored. An unreachable Redis queues nothing.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run as sweepCli } from '../../src/main/cli/sweep.js';
 import { openStore } from '../../src/main/store/index.js';
 import { tempDir } from '../store/helpers.js';
+import { cli, freePort, killAll, redisSkipReason as why, startRedis } from './redis-server.js';
 import { TINY_BASE } from './tiny.js';
 
-const REDIS = '/usr/bin/redis-server';
-const haveRedis = existsSync(REDIS);
-const haveClient = spawnSync(process.execPath, ['-e', "import('ioredis').then(() => process.exit(0), () => process.exit(1))"], { cwd: process.cwd() }).status === 0;
-const why = !haveRedis ? `${REDIS} is not installed (apt-get install redis-server)` : !haveClient ? "the 'ioredis' package is not installed (npm install ioredis)" : '';
 if (why) console.warn(`redis-sweep.test.ts skipped: ${why}.`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-const children: ChildProcess[] = [];
-function cli(args: string[], name: string): { child: ChildProcess; log: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli/index.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let log = '';
-  child.stdout?.on('data', (b: Buffer) => (log += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (log += b.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  void exited.then(() => process.env.DEBUG_SWEEP && console.warn(`--- ${name}\n${log}`));
-  return { child, log: () => log, exited };
-}
 
 let redisUrl = '';
 beforeAll(async () => {
   if (why) return;
-  const port = await freePort();
-  const dir = tempDir('redis');
-  const server = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-  children.push(server);
-  redisUrl = `redis://127.0.0.1:${port}`;
-  await waitForPort(port);
+  redisUrl = (await startRedis()).url;
 });
-
-async function waitForPort(port: number): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!(await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) { this.destroy(); r(true); }).on('error', () => r(false))))) {
-    if (Date.now() > end) throw new Error('redis-server did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
+afterAll(killAll);
 
 describe.skipIf(why !== '')('sweeps on Redis workers', () => {
   it('an unreachable Redis is a clear error before anything is queued', async () => {
@@ -79,10 +38,7 @@ describe.skipIf(why !== '')('sweeps on Redis workers', () => {
   });
 
   it('a server that wants a password: a clear error naming the URL form, before anything is queued', async () => {
-    const port = await freePort();
-    const server = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', 's3cret', '--dir', tempDir('redis-auth')], { stdio: 'ignore' });
-    children.push(server);
-    await waitForPort(port);
+    const { port, server } = await startRedis(['--requirepass', 's3cret']);
     const dir = tempDir('redis-sweep');
     const file = path.join(dir, 'sweep.json');
     writeFileSync(file, JSON.stringify({ name: 'auth', base: TINY_BASE, grid: { seed: [0] } }));
