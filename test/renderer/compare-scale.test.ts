@@ -4,7 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { distinctColors, oklchToHex, withDistinctColors } from '../../src/renderer/src/lib/series-colors.js';
-import { pointBudget, POINT_BUDGET_RANGE, type PlotSeries } from '../../src/renderer/src/lib/plot.js';
+import {
+  OVERVIEW_BUDGET,
+  overviewBudget,
+  pointBudget,
+  POINT_BUDGET_RANGE,
+  type PlotSeries,
+} from '../../src/renderer/src/lib/plot.js';
 import { compareGroups, defaultGrouping, groupByKeys, varyingKeys } from '../../src/renderer/src/lib/compare-groups.js';
 
 /** #rrggbb to OKLab, to measure how far apart two colours look. */
@@ -85,6 +91,17 @@ describe('point budget', () => {
     expect(pointBudget(20_000, 2)).toBe(POINT_BUDGET_RANGE[1]);
     expect(pointBudget(Number.NaN, Number.NaN)).toBe(POINT_BUDGET_RANGE[0]);
     expect(pointBudget(500, 0)).toBe(500);
+  });
+});
+
+describe('overview budget', () => {
+  it('loads 2,000 points per run for a few runs and shares 200,000 out among many, never under 500', () => {
+    expect(overviewBudget(1)).toBe(OVERVIEW_BUDGET);
+    expect(overviewBudget(100)).toBe(2000);
+    expect(overviewBudget(150)).toBe(1333);
+    expect(overviewBudget(300)).toBe(666);
+    expect(overviewBudget(2000)).toBe(500);
+    expect(overviewBudget(0)).toBe(2000);
   });
 });
 

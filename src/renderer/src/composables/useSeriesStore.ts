@@ -11,6 +11,7 @@ import { toUiError, type UiError } from '../lib/errors';
 import { throttle, useLabEvents } from './useLabEvents';
 import { livePoints, liveSeriesNames, type LivePoint } from './liveLog';
 import { stepRangeOf, type StepRange } from '../lib/zoom-range';
+import { OVERVIEW_BUDGET } from '../lib/plot';
 
 export interface StoredSeries {
   x: number[];
@@ -81,7 +82,7 @@ export function useSeriesStore(opts: SeriesStoreOptions) {
     loading.value = true;
     error.value = null;
     try {
-      const series = runIds.length && names.length ? await query(runIds, names, opts.xAxis.value, opts.budget ?? 2000) : [];
+      const series = runIds.length && names.length ? await query(runIds, names, opts.xAxis.value, opts.budget ?? OVERVIEW_BUDGET) : [];
       if (gen !== generation) return;
       data.clear();
       for (const s of series) {
@@ -163,7 +164,7 @@ export function useSeriesStore(opts: SeriesStoreOptions) {
     const most = Math.min(pixels ?? MAX_QUERY_BUDGET, Math.max(4, ...stored.map((s) => s?.totalPoints ?? 0)));
     const span = range ? stepRangeOf(stored.filter((s): s is StoredSeries => !!s), range, opts.xAxis.value) : null;
     if (!span) return query([runId], names, opts.xAxis.value, Math.min(MAX_QUERY_BUDGET, most));
-    const perSeries = Math.max(opts.budget ?? 2000, Math.floor(ZOOM_POINTS / Math.max(1, names.length)));
+    const perSeries = Math.max(opts.budget ?? OVERVIEW_BUDGET, Math.floor(ZOOM_POINTS / Math.max(1, names.length)));
     return query([runId], names, opts.xAxis.value, Math.min(MAX_QUERY_BUDGET, most, perSeries), span);
   }
 

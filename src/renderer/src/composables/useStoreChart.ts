@@ -32,7 +32,7 @@ export interface StoreChartDisplay {
   y2Label?: string;
 }
 
-export interface StoreChartOptions extends Pick<SeriesStoreOptions, 'runIds' | 'names' | 'accept' | 'startedAt'> {
+export interface StoreChartOptions extends Pick<SeriesStoreOptions, 'runIds' | 'names' | 'accept' | 'startedAt' | 'budget'> {
   build: (of: PointsOf) => PlotSeries[];
   /** The series a zoom reads again, per run. */
   zoomed: () => { runId: string; names: string[] }[];
@@ -47,7 +47,7 @@ const key = (runId: string, name: string) => `${runId}\u0000${name}`;
 
 export function useStoreChart(display: StoreChartDisplay, opts: StoreChartOptions) {
   const xAxis = ref<XAxis>('step');
-  const store = useSeriesStore({ runIds: opts.runIds, names: opts.names, accept: opts.accept, startedAt: opts.startedAt, xAxis, live: true });
+  const store = useSeriesStore({ runIds: opts.runIds, names: opts.names, accept: opts.accept, startedAt: opts.startedAt, budget: opts.budget, xAxis, live: true });
   // Outside a component (a plain effect scope, as in tests) the caller loads with store.reload().
   if (getCurrentInstance()) onMounted(store.reload);
 

@@ -131,3 +131,13 @@ export function pointBudget(widthPx: number, devicePixelRatio = 1): number {
   const px = Number.isFinite(widthPx) && widthPx > 0 ? Math.round(widthPx * ratio) : 0;
   return Math.min(POINT_BUDGET_RANGE[1], Math.max(POINT_BUDGET_RANGE[0], px));
 }
+
+/** Points per series the overview of a few runs loads (smoothing and the zoom's first look use them). */
+export const OVERVIEW_BUDGET = 2000;
+/** Points an overview of many runs loads over all of them (a sweep of 300 runs: ~670 each, not 2,000). */
+export const OVERVIEW_TOTAL = 200_000;
+
+/** Points per run an overview of `runs` runs loads: OVERVIEW_BUDGET, shared out past OVERVIEW_TOTAL, never under 500. */
+export function overviewBudget(runs: number): number {
+  return Math.max(500, Math.min(OVERVIEW_BUDGET, Math.floor(OVERVIEW_TOTAL / Math.max(1, runs))));
+}
