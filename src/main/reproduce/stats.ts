@@ -67,7 +67,7 @@ export function meanCurve(
   const series: ChartSeries[] = [{ name: label, x: [...grid], y, markers: false }];
   if (arm.runs.length > 1) {
     series.push({
-      name: `${label} ± sd`,
+      name: `${label} + sd`,
       x: [...grid],
       y: stats.map((s) => (s ? Math.min(1, s.mean + s.sd) : Number.NaN)),
       dash: '1 3',
