@@ -94,7 +94,7 @@ describe('reproduce', () => {
     expect(readFileSync(join(results[2].out, 'certified-accuracy.md'), 'utf8')).toContain('ε=1.58');
     expect(readFileSync(join(results[0].out, 'resnet18-random.md'), 'utf8')).toMatch(/conv1 +\| 7×7×3×64/);
     expect(existsSync(join(results[0].out, 'resnet18-bounds.svg'))).toBe(true);
-  }, 420_000);
+  }, 180_000);
 
   it('lists the five experiments with their cost, and refuses bad input naming the valid options', () => {
     const list = listText();
