@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { LayerBoundsReport } from '../../shared/bounds.js';
 import { KernelError } from '../../shared/bounds.js';
 import type { BackendChoice } from '../../shared/backend.js';
+import { streamSeed } from '../engine/data/rng.js';
 import { selectBackend } from '../engine/backends/index.js';
 import { computeLayerBounds, type LayerBoundMethod } from '../engine/bounds/layer-report.js';
 import { f4PolyphaseBound } from '../engine/bounds/methods/f4.js';
@@ -111,7 +112,7 @@ export async function run(argv: string[]): Promise<number> {
   const stack = resnet18Stack();
   const bar = new ProgressBar({ total: stack.length, label: 'ResNet-18' });
   const reports = stack.map((layer, j) => {
-    const kernel = heNormalKernel(layer.shapeHWIO, seed * 1000 + j);
+    const kernel = heNormalKernel(layer.shapeHWIO, streamSeed(seed, 'resnetStackKernels', j));
     const r = computeLayerBounds(layer.name, kernel, layer.geometry, { methods, operatorIterations: opIters ?? 30 });
     bar.update(j + 1, layer.name);
     return r;

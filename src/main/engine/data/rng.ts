@@ -43,17 +43,31 @@ export const SEED_STREAMS = {
   regularizerVectors: { base: 5000, count: 95_000 },
   /** Random crops and flips, one stream per epoch. */
   augmentation: { base: 100_000, count: Number.MAX_SAFE_INTEGER },
-} as const satisfies Record<string, { base: number; count: number }>;
+
+  // Linear streams (`stride` set): seed * stride + base + index, fed straight to a generator (tf.randomNormal,
+  // randomUnitVector, heNormalKernel) rather than through deriveSeed. Their own id space, so the overlap rule
+  // above does not apply; kept linear because recorded bound tables and reference tests used these values.
+  /** F4 'tensor' engine (methods/f4.ts): one power-iteration state per reshape R, S, T, U (index j). */
+  f4TensorVectors: { stride: 4, base: 0, count: 4 },
+  /** F4 'host' engine (methods/f4-host.ts): reshape j's u at index 2j, its v at 2j + 1. */
+  f4HostVectors: { stride: 8, base: 1, count: 8 },
+  /** Start of u in a power-iteration state (numerics/power-iteration.ts): the state's seed itself. */
+  powerStartU: { stride: 1, base: 0, count: 1 },
+  /** Start of v in a power-iteration state: offset by a prime so it is not u's draw again. */
+  powerStartV: { stride: 1, base: 7919, count: 1 },
+  /** He-normal kernels of the `bounds` ResNet-18 stack (cli/bounds.ts), one per layer (index j). */
+  resnetStackKernels: { stride: 1000, base: 0, count: 1000 },
+} as const satisfies Record<string, { base: number; count: number; stride?: number }>;
 
 export type SeedStream = keyof typeof SEED_STREAMS;
 
-/** The seed of stream `name` (index `index` of it) of a run seeded `seed`. */
+/** The seed of stream `name` (index `index` of it) of a run (or bound computation) seeded `seed`. */
 export function streamSeed(seed: number, name: SeedStream, index = 0): number {
   const s = SEED_STREAMS[name];
   if (!Number.isInteger(index) || index < 0 || index >= s.count) {
     throw new RangeError(`seed stream '${name}' has indices 0..${s.count - 1}, got ${index}; widen its range in SEED_STREAMS.`);
   }
-  return deriveSeed(seed, s.base + index);
+  return 'stride' in s ? seed * s.stride + s.base + index : deriveSeed(seed, s.base + index);
 }
 
 /** Uniform integer in [0, n). */

@@ -14,6 +14,7 @@
  */
 import type { F4Matrix } from '../../../../shared/bounds.js';
 import { F4_MATRICES } from '../../../../shared/bounds.js';
+import { streamSeed } from '../../data/rng.js';
 import { f4HelperAvailable } from './f4-parallel.js';
 import { f4SimdPasses, type F4SimdPasses } from './f4-simd.js';
 import { copyBlocked, PARALLEL_MIN_BYTES, PARALLEL_MIN_ITERATIONS, simdBlocks, simdBlockWidth, simdLayout, startHelper, type SimdBlock, type SimdLayout } from './f4-blocks.js';
@@ -45,8 +46,8 @@ export function createHostVectors(shape: Shape4, seed: number): F4HostVectors {
   const u = {} as Vecs;
   const v = {} as Vecs;
   F4_MATRICES.forEach((X, j) => {
-    u[X] = randomUnitVector(len.u[X], seed * 8 + 2 * j + 1);
-    v[X] = randomUnitVector(len.v[X], seed * 8 + 2 * j + 2);
+    u[X] = randomUnitVector(len.u[X], streamSeed(seed, 'f4HostVectors', 2 * j));
+    v[X] = randomUnitVector(len.v[X], streamSeed(seed, 'f4HostVectors', 2 * j + 1));
   });
   return { u, v, sigma: { R: 0, S: 0, T: 0, U: 0 } };
 }

@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { F4Matrix } from '../../../../shared/bounds.js';
 import { F4_MATRICES, KernelError } from '../../../../shared/bounds.js';
+import { streamSeed } from '../../data/rng.js';
 import { createHostVectors, hostPowerIterate, hostSigmaGradient, hostSigmas, type F4HostVectors } from './f4-host.js';
 import {
   createPowerVectors,
@@ -74,7 +75,7 @@ export function createF4State(
   const vectors = {} as Record<F4Matrix, PowerVectors>;
   F4_MATRICES.forEach((X, j) => {
     const { u, v } = f4VectorShapes(X, shape);
-    vectors[X] = createPowerVectors(u, v, { seed: seed * 4 + j });
+    vectors[X] = createPowerVectors(u, v, { seed: streamSeed(seed, 'f4TensorVectors', j) });
   });
   return { ...base, engine: 'tensor', vectors };
 }

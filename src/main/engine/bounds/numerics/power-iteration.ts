@@ -8,6 +8,7 @@
  * standard spectral-normalisation gradient) and no gradient flows into the iteration itself.
  */
 import * as tf from '@tensorflow/tfjs';
+import { streamSeed } from '../../data/rng.js';
 
 export interface PowerOperator {
   /** M v, for v shaped like the state's v; returns a tensor shaped like the state's u. */
@@ -46,8 +47,8 @@ export function createPowerVectors(uShape: number[], vShape: number[], opts: Pow
     throw new Error(`power iteration: u [${uShape}] and v [${vShape}] must share the ${batchDims} leading batch axes.`);
   }
   return tf.tidy(() => {
-    const u0 = normalizeDirection(tf.randomNormal(uShape, 0, 1, 'float32', seed), batchDims).dir;
-    const v0 = normalizeDirection(tf.randomNormal(vShape, 0, 1, 'float32', seed + 7919), batchDims).dir;
+    const u0 = normalizeDirection(tf.randomNormal(uShape, 0, 1, 'float32', streamSeed(seed, 'powerStartU')), batchDims).dir;
+    const v0 = normalizeDirection(tf.randomNormal(vShape, 0, 1, 'float32', streamSeed(seed, 'powerStartV')), batchDims).dir;
     return {
       u: tf.variable(u0, false),
       v: tf.variable(v0, false),
