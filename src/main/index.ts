@@ -28,7 +28,7 @@ runElectronApp(api, {
     const { createLab } = await import('./app/create.js');
     // The same Redis options as `serve --redis URL` (docs/distributed.md): an unreachable one stops the app with its message.
     const { appRedisOptions, RedisSweeps } = await import('./queue/redis-sweeps.js');
-    const redisOptions = appRedisOptions(process.argv.slice(1), process.env);
+    const redisOptions = appRedisOptions(process.argv.slice(1));
     return createLab({
       redis: redisOptions ? await RedisSweeps.connect(redisOptions) : null,
       dataDir,

@@ -19,6 +19,9 @@
  * |                           | wasm, cpu        |                           |                                               |
  * | SPECTRAL_LAB_PYTHON       | a python binary  | /usr/bin/python3, else    | the PyTorch reference of the benchmarks       |
  * |                           |                  | python3 on the PATH       |                                               |
+ * | SPECTRAL_LAB_REDIS        | redis://… or     | none                      | the Redis the app and `serve` send sweeps to  |
+ * |                           | rediss://…       |                           | without --redis (queue/redis-sweeps.ts)       |
+ * | SPECTRAL_LAB_REDIS_CA     | a PEM file       | none                      | with rediss://: the Redis server's CA         |
  *
  * An empty value counts as unset. Relaxed SIMD itself is a V8 start-up flag, not a setting: see
  * engine/kernels/index.ts.
@@ -38,6 +41,10 @@ export interface Settings {
   chromium: string;
   benchBackend: BackendChoice;
   python: string;
+  /** The Redis sweeps go to when the command line names none (SPECTRAL_LAB_REDIS), or null: no Redis. */
+  redis: string | null;
+  /** PEM file of the CA of a rediss:// server (SPECTRAL_LAB_REDIS_CA), or null. */
+  redisCa: string | null;
 }
 
 export class SettingsError extends Error {
@@ -50,6 +57,7 @@ export class SettingsError extends Error {
 export const SETTING_NAMES = [
   'SPECTRAL_LAB_WASM_THREADS', 'SPECTRAL_LAB_WASM_FMA', 'SPECTRAL_LAB_WASM_HELPER', 'SPECTRAL_LAB_F4_THREADS',
   'SPECTRAL_LAB_DATA', 'SPECTRAL_LAB_CHROMIUM', 'SPECTRAL_LAB_BACKEND', 'SPECTRAL_LAB_PYTHON',
+  'SPECTRAL_LAB_REDIS', 'SPECTRAL_LAB_REDIS_CA',
 ] as const;
 type SettingName = (typeof SETTING_NAMES)[number];
 type Env = Record<string, string | undefined>;
@@ -82,6 +90,13 @@ function oneOf<T extends string>(env: Env, name: SettingName, allowed: readonly 
   return (allowed as readonly string[]).includes(v) ? (v as T) : bad(name, v, `one of ${allowed.join(', ')}`);
 }
 
+/** A Redis URL: redis:// (plain) or rediss:// (TLS), the forms queue/redis-connect.ts accepts. */
+function redisUrl(env: Env, name: SettingName): string | null {
+  const v = value(env, name);
+  if (v === undefined) return null;
+  return /^rediss?:\/\/[^/\s]/.test(v) ? v : bad(name, v, 'a URL redis://host:6379 (or rediss://user:password@host:6380 for TLS)');
+}
+
 /** Parse the variables of `env` (pure: the tests pass their own). Throws SettingsError on a bad value. */
 export function parseSettings(env: Env): Settings {
   return {
@@ -93,6 +108,8 @@ export function parseSettings(env: Env): Settings {
     chromium: value(env, 'SPECTRAL_LAB_CHROMIUM') ?? '/usr/bin/chromium',
     benchBackend: oneOf(env, 'SPECTRAL_LAB_BACKEND', BACKEND_CHOICES, 'auto'),
     python: value(env, 'SPECTRAL_LAB_PYTHON') ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'),
+    redis: redisUrl(env, 'SPECTRAL_LAB_REDIS'),
+    redisCa: value(env, 'SPECTRAL_LAB_REDIS_CA') ?? null,
   };
 }
 

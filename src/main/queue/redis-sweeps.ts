@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { Store } from '../store/index.js';
+import { settings, type Settings } from '../settings.js';
 import { connectOwner, type OwnerOptions, type SweepOwner } from './bull-owner.js';
 import { connectRedis, parseRedisUrl } from './redis-connect.js';
 
@@ -76,16 +77,16 @@ export class RedisSweeps {
 
 /**
  * The app's Redis: `--redis URL [--redis-ca FILE] [--queue NAME]` on its command line (the options of
- * `serve`), else the SPECTRAL_LAB_REDIS / SPECTRAL_LAB_REDIS_CA environment variables; null: none.
+ * `serve`), else the SPECTRAL_LAB_REDIS / SPECTRAL_LAB_REDIS_CA settings (settings.ts); null: none.
  */
-export function appRedisOptions(argv: string[], env: NodeJS.ProcessEnv): OwnerOptions | null {
+export function appRedisOptions(argv: string[], s: Pick<Settings, 'redis' | 'redisCa'> = settings()): OwnerOptions | null {
   const { values } = parseArgs({
     args: argv,
     strict: false,
     options: { redis: { type: 'string' }, 'redis-ca': { type: 'string' }, queue: { type: 'string' } },
   });
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-  const redis = str(values.redis) ?? str(env.SPECTRAL_LAB_REDIS);
+  const redis = str(values.redis) ?? s.redis ?? undefined;
   if (!redis) return null;
-  return { redis, 'redis-ca': str(values['redis-ca']) ?? str(env.SPECTRAL_LAB_REDIS_CA), queue: str(values.queue) };
+  return { redis, 'redis-ca': str(values['redis-ca']) ?? s.redisCa ?? undefined, queue: str(values.queue) };
 }
