@@ -18,7 +18,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 1;
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)} ${c.summary}`);
   return ['Usage: spectral-lab <command> [options]', '', 'Commands:', ...lines, '', 'Run `spectral-lab <command> --help` for the options of one command.'].join('\n');
 }
 

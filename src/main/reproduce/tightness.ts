@@ -9,6 +9,7 @@ import type { BoundResult, F4Matrix, LayerGeometry } from '../../shared/bounds.j
 import { tightnessReference } from '../../shared/bound-methods.js';
 import type { LayerEval } from '../../shared/events.js';
 import { computeLayerBounds } from '../engine/bounds/layer-report.js';
+import { streamSeed } from '../engine/data/rng.js';
 import { heNormalKernel, resnet18Stack } from '../cli/resnet18-stack.js';
 import { FMT, PALETTE, rich, type Cell, type Column, type NumFmt } from '../report/index.js';
 import { meanSdCell } from '../report/seed-table.js';
@@ -61,7 +62,7 @@ export function resnet18Measures(
     .map((layer, j) => {
       const n = Math.max(4, Math.ceil((layer.geometry.n as number) / divisor));
       const geometry: LayerGeometry = { ...layer.geometry, n };
-      const r = computeLayerBounds(layer.name, heNormalKernel(layer.shapeHWIO, seed * 1000 + j), geometry, {
+      const r = computeLayerBounds(layer.name, heNormalKernel(layer.shapeHWIO, streamSeed(seed, 'resnetStackKernels', j)), geometry, {
         operatorIterations: 30,
       });
       onLayer(layer.name);
