@@ -25,7 +25,11 @@ function mainEntries(): Record<string, string> {
     worker: 'src/main/engine/worker.ts',
     'analysis-worker': 'src/main/engine/models/imported/analysis-worker.ts',
   };
-  return Object.fromEntries(Object.entries(all).filter(([, p]) => existsSync(resolve(root, p))).map(([k, p]) => [k, resolve(root, p)]));
+  return Object.fromEntries(
+    Object.entries(all)
+      .filter(([, p]) => existsSync(resolve(root, p)))
+      .map(([k, p]) => [k, resolve(root, p)]),
+  );
 }
 
 /**

@@ -132,7 +132,10 @@ async function main(): Promise<void> {
   });
   const step = () => {
     vars.forEach((v, j) => f4PowerIterate(v, states[j], 1));
-    const { value, grads } = tf.variableGrads(() => tf.addN(vars.map((v, j) => f4BoundTensor(v, states[j], 'min'))) as tf.Scalar, vars);
+    const { value, grads } = tf.variableGrads(
+      () => tf.addN(vars.map((v, j) => f4BoundTensor(v, states[j], 'min'))) as tf.Scalar,
+      vars,
+    );
     // Force the computation to finish, as an optimiser would when it reads the gradients.
     value.dataSync();
     Object.values(grads).forEach((g) => g.dataSync());
@@ -167,8 +170,10 @@ async function main(): Promise<void> {
   };
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`bench:bounds — ${cpu}, ${cpus().length} cores; tfjs ${tf.version.tfjs} on ${backend.name}; ` +
-    `PyTorch ${refOut.torch} (${refOut.threads} ATen thread${refOut.threads > 1 ? 's' : ''}, default BLAS threads); numpy ${refOut.numpy}\n`);
+  console.log(
+    `bench:bounds — ${cpu}, ${cpus().length} cores; tfjs ${tf.version.tfjs} on ${backend.name}; ` +
+      `PyTorch ${refOut.torch} (${refOut.threads} ATen thread${refOut.threads > 1 ? 's' : ''}, default BLAS threads); numpy ${refOut.numpy}\n`,
+  );
 
   const rows = stack.map((l, j) => {
     const relErr = Math.abs(exact[j].value - refOut.sedghi_values[j]) / refOut.sedghi_values[j];
@@ -185,10 +190,14 @@ async function main(): Promise<void> {
     ];
   });
   console.log('Exact circular norm (Sedghi et al. 2019) per layer');
-  console.log(renderTable(['layer', 'kernel', 'n', 'ours', 'numpy SVD', 'rel err', 'ours ms', 'numpy ms', 'speed-up'], rows, 2));
+  console.log(
+    renderTable(['layer', 'kernel', 'n', 'ours', 'numpy SVD', 'rel err', 'ours ms', 'numpy ms', 'speed-up'], rows, 2),
+  );
   const totOurs = exact.reduce((a, e) => a + e.seconds, 0);
   const totRef = refOut.sedghi_seconds.reduce((a: number, s: number) => a + s, 0);
-  const maxErr = Math.max(...exact.map((e, j) => Math.abs(e.value - refOut.sedghi_values[j]) / refOut.sedghi_values[j]));
+  const maxErr = Math.max(
+    ...exact.map((e, j) => Math.abs(e.value - refOut.sedghi_values[j]) / refOut.sedghi_values[j]),
+  );
   const f4Err = Math.max(...f4Values.map((v, j) => Math.abs(v - refOut.f4_values[j]) / refOut.f4_values[j]));
 
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
@@ -197,9 +206,30 @@ async function main(): Promise<void> {
     renderTable(
       ['measure', 'Spectral Lab', 'reference', 'ratio', 'target', 'status'],
       [
-        ['F4, 50 power iterations, 17 layers', `${(tF4 * 1000).toFixed(1)} ms`, `${(refOut.f4_50_seconds * 1000).toFixed(1)} ms (PyTorch)`, (refOut.f4_50_seconds / tF4).toFixed(2), '≥ 1', verdict(tF4 <= refOut.f4_50_seconds)],
-        ['F4 per step (1 iteration + gradient)', `${(tStep * 1000).toFixed(1)} ms`, `${(refOut.f4_step_seconds * 1000).toFixed(1)} ms (PyTorch)`, (refOut.f4_step_seconds / tStep).toFixed(2), '> 1', verdict(tStep < refOut.f4_step_seconds)],
-        ['exact circular norm, 17 layers', `${(totOurs * 1000).toFixed(0)} ms`, `${(totRef * 1000).toFixed(0)} ms (numpy SVD)`, (totRef / totOurs).toFixed(1), '≥ 20', verdict(totRef / totOurs >= 20)],
+        [
+          'F4, 50 power iterations, 17 layers',
+          `${(tF4 * 1000).toFixed(1)} ms`,
+          `${(refOut.f4_50_seconds * 1000).toFixed(1)} ms (PyTorch)`,
+          (refOut.f4_50_seconds / tF4).toFixed(2),
+          '≥ 1',
+          verdict(tF4 <= refOut.f4_50_seconds),
+        ],
+        [
+          'F4 per step (1 iteration + gradient)',
+          `${(tStep * 1000).toFixed(1)} ms`,
+          `${(refOut.f4_step_seconds * 1000).toFixed(1)} ms (PyTorch)`,
+          (refOut.f4_step_seconds / tStep).toFixed(2),
+          '> 1',
+          verdict(tStep < refOut.f4_step_seconds),
+        ],
+        [
+          'exact circular norm, 17 layers',
+          `${(totOurs * 1000).toFixed(0)} ms`,
+          `${(totRef * 1000).toFixed(0)} ms (numpy SVD)`,
+          (totRef / totOurs).toFixed(1),
+          '≥ 20',
+          verdict(totRef / totOurs >= 20),
+        ],
         ['exact norm max rel. error vs numpy', maxErr.toExponential(2), '', '', '≤ 1e-5', verdict(maxErr <= 1e-5)],
         ['F4 (power it.) max rel. diff vs PyTorch', f4Err.toExponential(2), '', '', 'info', ''],
       ],
@@ -207,13 +237,17 @@ async function main(): Promise<void> {
     ),
   );
   const perRepeat = (ours: number[], theirs: number[]) => ours.map((t, r) => (theirs[r] / t).toFixed(2)).join(' ');
-  console.log(`\nPer repeat, PyTorch time / ours (each pair run back to back): F4 50 iterations ${perRepeat(f4Ours, f4Theirs)}; ` +
-    `F4 per step ${perRepeat(stepOurs, stepTheirs)}`);
+  console.log(
+    `\nPer repeat, PyTorch time / ours (each pair run back to back): F4 50 iterations ${perRepeat(f4Ours, f4Theirs)}; ` +
+      `F4 per step ${perRepeat(stepOurs, stepTheirs)}`,
+  );
   console.log(`\n${gramToeplitz.join('\n')}`);
   // --- the README's first command as a user runs it, every method at the strengths above.
   const cmd = timeBoundsCommand();
-  console.log(`\nnpm run bounds (17 layers, every method): ${cmd.wall.toFixed(1)} s wall, ${cmd.cpu.toFixed(1)} s CPU` +
-    `${cmd.ok ? '' : ' (the command failed or reported an inconsistency)'}; target < 15 s: ${verdict(cmd.wall < 15)}`);
+  console.log(
+    `\nnpm run bounds (17 layers, every method): ${cmd.wall.toFixed(1)} s wall, ${cmd.cpu.toFixed(1)} s CPU` +
+      `${cmd.ok ? '' : ' (the command failed or reported an inconsistency)'}; target < 15 s: ${verdict(cmd.wall < 15)}`,
+  );
   tf.dispose([...tensors, ...vars]);
   states.forEach(disposeF4State);
 }

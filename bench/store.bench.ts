@@ -57,7 +57,12 @@ async function main(): Promise<void> {
   const store = await openStore({ dataDir: dir });
   try {
     const one = await writeSeries(store, ['train/loss'], POINTS, false);
-    const several = await writeSeries(store, ['train/loss', 'train/acc', 'train/ce', 'train/lr'], Math.floor(POINTS / 5), true);
+    const several = await writeSeries(
+      store,
+      ['train/loss', 'train/acc', 'train/ce', 'train/lr'],
+      Math.floor(POINTS / 5),
+      true,
+    );
 
     const times: number[] = [];
     let returned = 0;
@@ -66,28 +71,59 @@ async function main(): Promise<void> {
       const r = await store.getSeries({ runIds: [one.id], names: ['train/loss'], budget: BUDGET });
       times.push(performance.now() - t);
       returned = r.series[0].steps.length;
-      if (r.series[0].totalPoints !== POINTS) throw new Error(`expected ${POINTS} points stored, got ${r.series[0].totalPoints}`);
+      if (r.series[0].totalPoints !== POINTS)
+        throw new Error(`expected ${POINTS} points stored, got ${r.series[0].totalPoints}`);
     }
     const t1 = performance.now();
-    await store.getSeries({ runIds: [one.id], names: ['train/loss'], budget: BUDGET, fromStep: Math.floor(POINTS / 3), toStep: Math.floor(POINTS / 3) + 250_000 });
+    await store.getSeries({
+      runIds: [one.id],
+      names: ['train/loss'],
+      budget: BUDGET,
+      fromStep: Math.floor(POINTS / 3),
+      toStep: Math.floor(POINTS / 3) + 250_000,
+    });
     const zoom = performance.now() - t1;
     const t2 = performance.now();
     await store.runSummaries([one.id, several.id]);
     const summaries = performance.now() - t2;
-    const bytes = fs.statSync(store.paths.database).size + (fs.statSync(`${store.paths.database}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+    const bytes =
+      fs.statSync(store.paths.database).size +
+      (fs.statSync(`${store.paths.database}-wal`, { throwIfNoEntry: false })?.size ?? 0);
 
     const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
     const rows: [string, string, string, string][] = [
-      [`write, 1 series x ${fmt(POINTS)} points`, `${fmt(one.rate)} points/s`, '>= 200,000 points/s', one.rate >= 200_000 ? 'ok' : 'MISS'],
-      [`write, 4 series + epoch x ${fmt(POINTS / 5)} steps`, `${fmt(several.rate)} points/s`, '>= 200,000 points/s', several.rate >= 200_000 ? 'ok' : 'MISS'],
+      [
+        `write, 1 series x ${fmt(POINTS)} points`,
+        `${fmt(one.rate)} points/s`,
+        '>= 200,000 points/s',
+        one.rate >= 200_000 ? 'ok' : 'MISS',
+      ],
+      [
+        `write, 4 series + epoch x ${fmt(POINTS / 5)} steps`,
+        `${fmt(several.rate)} points/s`,
+        '>= 200,000 points/s',
+        several.rate >= 200_000 ? 'ok' : 'MISS',
+      ],
       ['  write, points per CPU-second (1 series / 4+epoch)', `${fmt(one.cpuRate)} / ${fmt(several.cpuRate)}`, '', ''],
-      [`read ${fmt(POINTS)} -> ${returned} points (median of 7)`, `${median(times).toFixed(1)} ms`, '< 100 ms', median(times) < 100 ? 'ok' : 'MISS'],
+      [
+        `read ${fmt(POINTS)} -> ${returned} points (median of 7)`,
+        `${median(times).toFixed(1)} ms`,
+        '< 100 ms',
+        median(times) < 100 ? 'ok' : 'MISS',
+      ],
       ['  same, first (cold) / slowest', `${times[0].toFixed(1)} / ${Math.max(...times).toFixed(1)} ms`, '', ''],
       ['read a 250,000-step zoom -> <= 2,000 points', `${zoom.toFixed(1)} ms`, '', ''],
       ['run summaries of both runs', `${summaries.toFixed(1)} ms`, '', ''],
-      ['database size', `${(bytes / 1e6).toFixed(1)} MB (${(bytes / (one.rows + several.rows)).toFixed(1)} B/point incl. rollup)`, '', ''],
+      [
+        'database size',
+        `${(bytes / 1e6).toFixed(1)} MB (${(bytes / (one.rows + several.rows)).toFixed(1)} B/point incl. rollup)`,
+        '',
+        '',
+      ],
     ];
-    const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length), ['metric', 'measured', 'target', ''][c].length));
+    const widths = [0, 1, 2, 3].map((c) =>
+      Math.max(...rows.map((r) => r[c].length), ['metric', 'measured', 'target', ''][c].length),
+    );
     const line = (r: string[]): string => r.map((x, i) => x.padEnd(widths[i])).join('  ');
     console.log(
       `Run store benchmark (sqlite3 ${(await import('sqlite3')).default.VERSION}, Node ${process.versions.node}, ${os.cpus().length} cores, ` +

@@ -75,7 +75,10 @@ function writeReference(dir: string, trainer: Trainer, batch: Batch): void {
     off += v.variable.size;
   }
   const o = trainer.config.optimizer;
-  writeFileSync(path.join(dir, 'spec.json'), JSON.stringify({ batch: batch.shape[0], lr: o.lr, momentum: o.momentum, weight_decay: o.weightDecay, tensors }));
+  writeFileSync(
+    path.join(dir, 'spec.json'),
+    JSON.stringify({ batch: batch.shape[0], lr: o.lr, momentum: o.momentum, weight_decay: o.weightDecay, tensors }),
+  );
   writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(flat.buffer));
   writeFileSync(path.join(dir, 'x.bin'), Buffer.from(batch.x.buffer, batch.x.byteOffset, batch.x.byteLength));
   writeFileSync(path.join(dir, 'y.bin'), Buffer.from(batch.y));
@@ -133,7 +136,10 @@ async function main(): Promise<void> {
   const data = await loadDataset({ name: 'mnist', limit: { train: BATCH * 4, test: 10 } });
   const batch = data.train.batch(Array.from({ length: BATCH }, (_, i) => i));
   const plain = await Trainer.create(config(), { dataset: data });
-  const f4 = await Trainer.create(config({ regularizer: { kind: 'f4-min', beta: 0.01, powerIterInit: 50, powerIterPerStep: 1 } }), { dataset: data });
+  const f4 = await Trainer.create(
+    config({ regularizer: { kind: 'f4-min', beta: 0.01, powerIterInit: 50, powerIterPerStep: 1 } }),
+    { dataset: data },
+  );
   // The differentiable Gram iteration bound (issue 14), measured the same way beside F4.
   const gram = await Trainer.create(config({ regularizer: { kind: 'gram-iteration', beta: 0.01 } }), { dataset: data });
 
@@ -200,9 +206,17 @@ async function main(): Promise<void> {
     const cpuF4 = median(cF4);
 
     const line = (label: string, v: string): void => console.log(`  ${label.padEnd(42)} ${v}`);
-    console.log(`train bench: mnist-cnn (206,922 params), batch ${BATCH}, SGD momentum, ${tPlain.length} timed steps in ${ROUNDS} rounds`);
-    line('tfjs backend', `${report.name}${report.threads ? ` (${report.threads} thread${report.threads > 1 ? 's' : ''})` : ''}`);
-    line('tfjs step (median wall / CPU)', `${msPlain.toFixed(1)} / ${cpuPlain.toFixed(1)} ms  →  ${ips.toFixed(0)} images/s (wall)`);
+    console.log(
+      `train bench: mnist-cnn (206,922 params), batch ${BATCH}, SGD momentum, ${tPlain.length} timed steps in ${ROUNDS} rounds`,
+    );
+    line(
+      'tfjs backend',
+      `${report.name}${report.threads ? ` (${report.threads} thread${report.threads > 1 ? 's' : ''})` : ''}`,
+    );
+    line(
+      'tfjs step (median wall / CPU)',
+      `${msPlain.toFixed(1)} / ${cpuPlain.toFixed(1)} ms  →  ${ips.toFixed(0)} images/s (wall)`,
+    );
     line('tfjs first-step loss', firstLoss.toFixed(6));
     for (const [label, t] of [
       ['PyTorch, 1 thread', torch1],
@@ -216,13 +230,19 @@ async function main(): Promise<void> {
       const wall = median(torchWall[j]);
       const cpu = median(torchCpu[j]);
       const ratio = wall / msPlain;
-      line(`${label} step (median wall / CPU)`, `${wall.toFixed(1)} / ${cpu.toFixed(1)} ms  →  ${((BATCH / wall) * 1000).toFixed(0)} images/s  (torch ${t.hello.torch})`);
+      line(
+        `${label} step (median wall / CPU)`,
+        `${wall.toFixed(1)} / ${cpu.toFixed(1)} ms  →  ${((BATCH / wall) * 1000).toFixed(0)} images/s  (torch ${t.hello.torch})`,
+      );
       line(
         `  throughput ratio tfjs / PyTorch`,
         `${ratio.toFixed(2)}x wall, ${(cpu / cpuPlain).toFixed(2)}x CPU time  (target >= 0.7x: ${ratio >= 0.7 ? 'met' : 'NOT met'})`,
       );
       line('  per round (wall)', roundRatios[j].map((x) => `${x.toFixed(2)}x`).join(' '));
-      line('  PyTorch first-step loss', `${t.hello.first_loss.toFixed(6)}  (|diff| ${Math.abs(t.hello.first_loss - firstLoss).toExponential(1)})`);
+      line(
+        '  PyTorch first-step loss',
+        `${t.hello.first_loss.toFixed(6)}  (|diff| ${Math.abs(t.hello.first_loss - firstLoss).toExponential(1)})`,
+      );
     }
     line('step with F4 penalty (median wall / CPU)', `${msF4.toFixed(1)} / ${cpuF4.toFixed(1)} ms`);
     // Each F4 step runs right beside a plain one, so the median of the paired differences cancels the machine's drift

@@ -31,10 +31,14 @@ function mnistNet() {
   const y = tf.oneHot(tf.randomUniform([B], 0, 10, 'int32') as tf.Tensor1D, 10);
   const v = (shape: number[], std: number) => tf.variable(tf.randomNormal(shape, 0, std));
   const p = {
-    w1: v([3, 3, 1, 32], 0.33), b1: tf.variable(tf.zeros([32])),
-    w2: v([3, 3, 32, 64], 0.06), b2: tf.variable(tf.zeros([64])),
-    w3: v([12 * 12 * 64, 128], 0.01), b3: tf.variable(tf.zeros([128])),
-    w4: v([128, 10], 0.1), b4: tf.variable(tf.zeros([10])),
+    w1: v([3, 3, 1, 32], 0.33),
+    b1: tf.variable(tf.zeros([32])),
+    w2: v([3, 3, 32, 64], 0.06),
+    b2: tf.variable(tf.zeros([64])),
+    w3: v([12 * 12 * 64, 128], 0.01),
+    b3: tf.variable(tf.zeros([128])),
+    w4: v([128, 10], 0.1),
+    b4: tf.variable(tf.zeros([10])),
   };
   const loss = () => {
     let h = tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, p.w1 as tf.Tensor4D, 1, 'valid'), p.b1)); // 26x26x32
@@ -45,7 +49,10 @@ function mnistNet() {
   return { loss, dispose: () => tf.dispose([x, y, ...Object.values(p)]) };
 }
 
-interface Timing { wallMs: number; cpuMs: number }
+interface Timing {
+  wallMs: number;
+  cpuMs: number;
+}
 
 function timeStep(step: () => void): Timing {
   const c0 = process.cpuUsage();
@@ -77,7 +84,9 @@ async function trainingSteps(steps: number) {
   step();
   step();
   const times = Array.from({ length: steps }, () => timeStep(step));
-  const byKernel = await kernelSplit(async () => { opt.minimize(net.loss, true)?.dispose(); });
+  const byKernel = await kernelSplit(async () => {
+    opt.minimize(net.loss, true)?.dispose();
+  });
   net.dispose();
   opt.dispose();
   return { times, byKernel };
@@ -96,7 +105,9 @@ async function engineSteps(steps: number) {
   });
   const trainer = await Trainer.create(config, { dataset: data });
   let n = 1;
-  const step = async () => { await trainer.trainOnBatch(batch, n++); };
+  const step = async () => {
+    await trainer.trainOnBatch(batch, n++);
+  };
   for (let i = 0; i < 3; i++) await step();
   const times: Timing[] = [];
   for (let i = 0; i < steps; i++) {
@@ -113,12 +124,18 @@ async function engineSteps(steps: number) {
 
 function printSplit(byKernel: Map<string, number>) {
   const top = [...byKernel.entries()].sort((p, q) => q[1] - p[1]).slice(0, 12);
-  console.log('  per kernel (best of 3 profiled steps, wall):', top.map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', '));
+  console.log(
+    '  per kernel (best of 3 profiled steps, wall):',
+    top.map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', '),
+  );
 }
 
 function report(name: string, times: Timing[]) {
-  const wall = times.map((t) => t.wallMs), cpu = times.map((t) => t.cpuMs);
-  console.log(`${name}: step wall median ${fmt(median(wall))} (min ${fmt(Math.min(...wall))}), CPU median ${fmt(median(cpu))} (min ${fmt(Math.min(...cpu))}) over ${times.length} steps`);
+  const wall = times.map((t) => t.wallMs),
+    cpu = times.map((t) => t.cpuMs);
+  console.log(
+    `${name}: step wall median ${fmt(median(wall))} (min ${fmt(Math.min(...wall))}), CPU median ${fmt(median(cpu))} (min ${fmt(Math.min(...cpu))}) over ${times.length} steps`,
+  );
 }
 
 type Inputs = Record<string, tf.Tensor>;
@@ -128,7 +145,11 @@ function bestCpuMs(f: (inputs: Inputs) => tf.Tensor, inputs: Inputs, n = 5): num
   let best = Infinity;
   for (let i = 0; i <= n; i++) {
     const fresh = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, tf.mul(t, 1)]));
-    const ms = timeStep(() => { const r = f(fresh); r.dataSync(); r.dispose(); }).cpuMs;
+    const ms = timeStep(() => {
+      const r = f(fresh);
+      r.dataSync();
+      r.dispose();
+    }).cpuMs;
     if (i > 0) best = Math.min(best, ms);
     tf.dispose(Object.values(fresh));
   }
@@ -138,39 +159,68 @@ function bestCpuMs(f: (inputs: Inputs) => tf.Tensor, inputs: Inputs, n = 5): num
 function nativeVsOurs(kernel: string, inputs: Inputs, attrs: Record<string, unknown>) {
   const backend = tf.backend();
   const native = (ins: Inputs) =>
-    tf.engine().makeTensorFromTensorInfo(originalWasmKernel(kernel)({ inputs: ins, backend, attrs } as never) as tf.TensorInfo);
+    tf
+      .engine()
+      .makeTensorFromTensorInfo(originalWasmKernel(kernel)({ inputs: ins, backend, attrs } as never) as tf.TensorInfo);
   const ours = (ins: Inputs) => tf.engine().runKernel(kernel, ins, attrs as never) as tf.Tensor;
   return { native: bestCpuMs(native, inputs), ours: bestCpuMs(ours, inputs) };
 }
 
 function kernelComparisons() {
-  console.log('\nKernel comparisons, best-of-5 CPU time on fresh inputs (brief net layer 2, mnist-cnn layers 1-2 and fc1):');
-  const x = tf.randomNormal([B, 26, 26, 32]), w = tf.randomNormal([3, 3, 32, 64]), dy = tf.randomNormal([B, 12, 12, 64]);
+  console.log(
+    '\nKernel comparisons, best-of-5 CPU time on fresh inputs (brief net layer 2, mnist-cnn layers 1-2 and fc1):',
+  );
+  const x = tf.randomNormal([B, 26, 26, 32]),
+    w = tf.randomNormal([3, 3, 32, 64]),
+    dy = tf.randomNormal([B, 12, 12, 64]);
   const fwd = bestCpuMs((i) => tf.conv2d(i.x as tf.Tensor4D, i.w as tf.Tensor4D, 2, 'valid'), { x, w });
   console.log(`  forward Conv2D brief layer 2 (XNNPACK): ${fmt(fwd)}`);
-  const bi = nativeVsOurs('Conv2DBackpropInput', { dy, filter: w }, { strides: 2, pad: 'valid', dataFormat: 'NHWC', inputShape: [B, 26, 26, 32] });
+  const bi = nativeVsOurs(
+    'Conv2DBackpropInput',
+    { dy, filter: w },
+    { strides: 2, pad: 'valid', dataFormat: 'NHWC', inputShape: [B, 26, 26, 32] },
+  );
   console.log(`  Conv2DBackpropInput brief layer 2: native ${fmt(bi.native)}, sub-pixel XNNPACK ${fmt(bi.ours)}`);
   const filterGrad = (fs: number[], s: number, pad: string) => (i: Inputs) =>
-    tf.engine().runKernel('Conv2DBackpropFilter', { x: i.x, dy: i.dy }, { strides: s, pad, dataFormat: 'NHWC', filterShape: fs } as never) as tf.Tensor;
+    tf.engine().runKernel('Conv2DBackpropFilter', { x: i.x, dy: i.dy }, {
+      strides: s,
+      pad,
+      dataFormat: 'NHWC',
+      filterShape: fs,
+    } as never) as tf.Tensor;
   const bf = bestCpuMs(filterGrad([3, 3, 32, 64], 2, 'valid'), { x, dy });
-  const x1 = tf.randomNormal([B, 28, 28, 1]), dy1 = tf.randomNormal([B, 28, 28, 16]);
-  const x2 = tf.randomNormal([B, 14, 14, 16]), dy2 = tf.randomNormal([B, 14, 14, 32]);
+  const x1 = tf.randomNormal([B, 28, 28, 1]),
+    dy1 = tf.randomNormal([B, 28, 28, 16]);
+  const x2 = tf.randomNormal([B, 14, 14, 16]),
+    dy2 = tf.randomNormal([B, 14, 14, 32]);
   const bf1 = bestCpuMs(filterGrad([3, 3, 1, 16], 1, 'same'), { x: x1, dy: dy1 });
   const bf2 = bestCpuMs(filterGrad([3, 3, 16, 32], 1, 'same'), { x: x2, dy: dy2 });
-  console.log(`  Conv2DBackpropFilter (ours, im2col + XNNPACK GEMM; WASM has none): brief layer 2 ${fmt(bf)}, mnist-cnn layer 1 ${fmt(bf1)}, layer 2 ${fmt(bf2)}`);
+  console.log(
+    `  Conv2DBackpropFilter (ours, im2col + XNNPACK GEMM; WASM has none): brief layer 2 ${fmt(bf)}, mnist-cnn layer 1 ${fmt(bf1)}, layer 2 ${fmt(bf2)}`,
+  );
   const sum = nativeVsOurs('Sum', { x: dy1 }, { axis: [0, 1, 2], keepDims: false });
-  console.log(`  Sum over N,H,W of [128,28,28,16] (bias gradient): native ${fmt(sum.native)}, XNNPACK global average pool ${fmt(sum.ours)}`);
+  console.log(
+    `  Sum over N,H,W of [128,28,28,16] (bias gradient): native ${fmt(sum.native)}, XNNPACK global average pool ${fmt(sum.ours)}`,
+  );
   const y1 = tf.randomNormal([B, 14, 14, 16]);
   const up = { alignCorners: false, halfPixelCenters: false, size: [28, 28] };
   const rs = nativeVsOurs('ResizeNearestNeighbor', { images: y1 }, up);
   const eq = nativeVsOurs('Equal', { a: dy1, b: tf.relu(dy1) }, {});
-  console.log(`  max-pool gradient [128,28,28,16]: ResizeNearestNeighbor native ${fmt(rs.native)}, heap SIMD ${fmt(rs.ours)}; Equal native ${fmt(eq.native)}, heap SIMD ${fmt(eq.ours)}`);
-  const a = tf.randomNormal([B, 9216]), g = tf.randomNormal([B, 128]);
+  console.log(
+    `  max-pool gradient [128,28,28,16]: ResizeNearestNeighbor native ${fmt(rs.native)}, heap SIMD ${fmt(rs.ours)}; Equal native ${fmt(eq.native)}, heap SIMD ${fmt(eq.ours)}`,
+  );
+  const a = tf.randomNormal([B, 9216]),
+    g = tf.randomNormal([B, 128]);
   const mm = nativeVsOurs('BatchMatMul', { a, b: g }, { transposeA: true, transposeB: false });
-  console.log(`  BatchMatMul x^T dy [9216x128]x[128x128]: native ${fmt(mm.native)}, explicit transpose + XNNPACK ${fmt(mm.ours)}`);
-  const wfc = tf.randomNormal([1568, 128]), dfc = tf.randomNormal([B, 128]);
+  console.log(
+    `  BatchMatMul x^T dy [9216x128]x[128x128]: native ${fmt(mm.native)}, explicit transpose + XNNPACK ${fmt(mm.ours)}`,
+  );
+  const wfc = tf.randomNormal([1568, 128]),
+    dfc = tf.randomNormal([B, 128]);
   const dx = nativeVsOurs('BatchMatMul', { a: dfc, b: wfc }, { transposeA: false, transposeB: true });
-  console.log(`  BatchMatMul dy W^T [128x128]x[128x1568] (fc1 input gradient): native ${fmt(dx.native)}, as (W dy^T)^T on XNNPACK ${fmt(dx.ours)}`);
+  console.log(
+    `  BatchMatMul dy W^T [128x128]x[128x1568] (fc1 input gradient): native ${fmt(dx.native)}, as (W dy^T)^T on XNNPACK ${fmt(dx.ours)}`,
+  );
   tf.dispose([dy, w, x, a, g, x1, dy1, x2, dy2, y1, wfc, dfc]);
 }
 
@@ -190,7 +240,9 @@ for _ in range(${STEPS}):
 ts.sort(); print(f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads): step median {ts[len(ts)//2]*1000:.0f} ms (min {ts[0]*1000:.0f} ms)")
 `;
   const r = spawnSync(settings().python, ['-c', script], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : `PyTorch reference unavailable (${r.stderr.trim().split('\n').pop()}); apt-get install python3-torch`;
+  return r.status === 0
+    ? r.stdout.trim()
+    : `PyTorch reference unavailable (${r.stderr.trim().split('\n').pop()}); apt-get install python3-torch`;
 }
 
 const backend = await selectBackend('wasm');

@@ -29,14 +29,18 @@ if (!env.ELECTRON_MAJOR_VER && !electronInstalled()) {
   const range = pkg.optionalDependencies?.electron ?? pkg.devDependencies?.electron ?? pkg.dependencies?.electron ?? '';
   const major = /(\d+)/.exec(range)?.[1];
   if (!major) {
-    console.error('electron-vite: the electron package is not installed and package.json names no electron version; set ELECTRON_MAJOR_VER (e.g. 38) and retry.');
+    console.error(
+      'electron-vite: the electron package is not installed and package.json names no electron version; set ELECTRON_MAJOR_VER (e.g. 38) and retry.',
+    );
     process.exit(1);
   }
   env.ELECTRON_MAJOR_VER = major;
   const cmd = process.argv[2] ?? '';
   console.error(`electron-vite: electron is not installed; building for Electron ${major} (from package.json).`);
   if (cmd === 'dev' || cmd === 'preview') {
-    console.error('  `dev`/`preview` start Electron and will fail without it; use `npm start` (it builds, then serves the workbench to your browser).');
+    console.error(
+      '  `dev`/`preview` start Electron and will fail without it; use `npm start` (it builds, then serves the workbench to your browser).',
+    );
   }
 }
 

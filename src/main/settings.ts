@@ -55,9 +55,16 @@ export class SettingsError extends Error {
 }
 
 export const SETTING_NAMES = [
-  'SPECTRAL_LAB_WASM_THREADS', 'SPECTRAL_LAB_WASM_FMA', 'SPECTRAL_LAB_WASM_HELPER', 'SPECTRAL_LAB_F4_THREADS',
-  'SPECTRAL_LAB_DATA', 'SPECTRAL_LAB_CHROMIUM', 'SPECTRAL_LAB_BACKEND', 'SPECTRAL_LAB_PYTHON',
-  'SPECTRAL_LAB_REDIS', 'SPECTRAL_LAB_REDIS_CA',
+  'SPECTRAL_LAB_WASM_THREADS',
+  'SPECTRAL_LAB_WASM_FMA',
+  'SPECTRAL_LAB_WASM_HELPER',
+  'SPECTRAL_LAB_F4_THREADS',
+  'SPECTRAL_LAB_DATA',
+  'SPECTRAL_LAB_CHROMIUM',
+  'SPECTRAL_LAB_BACKEND',
+  'SPECTRAL_LAB_PYTHON',
+  'SPECTRAL_LAB_REDIS',
+  'SPECTRAL_LAB_REDIS_CA',
 ] as const;
 type SettingName = (typeof SETTING_NAMES)[number];
 type Env = Record<string, string | undefined>;
@@ -94,7 +101,9 @@ function oneOf<T extends string>(env: Env, name: SettingName, allowed: readonly 
 function redisUrl(env: Env, name: SettingName): string | null {
   const v = value(env, name);
   if (v === undefined) return null;
-  return /^rediss?:\/\/[^/\s]/.test(v) ? v : bad(name, v, 'a URL redis://host:6379 (or rediss://user:password@host:6380 for TLS)');
+  return /^rediss?:\/\/[^/\s]/.test(v)
+    ? v
+    : bad(name, v, 'a URL redis://host:6379 (or rediss://user:password@host:6380 for TLS)');
 }
 
 /** Parse the variables of `env` (pure: the tests pass their own). Throws SettingsError on a bad value. */

@@ -33,7 +33,12 @@ export function exposeLabBridge({ ipcRenderer, contextBridge }: PreloadElectron)
     apiVersion: LAB_API_VERSION,
     async invoke(method, args) {
       if (typeof method !== 'string' || !isLabMethod(method) || !Array.isArray(args)) {
-        const reply: LabReply = { ok: false, error: `No lab method '${String(method)}'.`, hint: 'See LAB_METHODS in src/shared/api.ts.', code: 'not-found' };
+        const reply: LabReply = {
+          ok: false,
+          error: `No lab method '${String(method)}'.`,
+          hint: 'See LAB_METHODS in src/shared/api.ts.',
+          code: 'not-found',
+        };
         return reply;
       }
       return ipcRenderer.invoke(ipcChannel(method), ...args);

@@ -59,7 +59,15 @@ export const MAX_RUNS_PER_CALL = 500;
 export const MAX_REPORT_RUNS = 64;
 
 /** The run states and their one transition table live with the other run types (records.ts). */
-export { ACTIVE_RUN_STATUSES, EMPTY_HEADLINE, FINAL_RUN_STATUSES, RESUMABLE_RUN_STATUSES, RUN_STATUSES, RUN_TRANSITIONS, canTransition } from './records.js';
+export {
+  ACTIVE_RUN_STATUSES,
+  EMPTY_HEADLINE,
+  FINAL_RUN_STATUSES,
+  RESUMABLE_RUN_STATUSES,
+  RUN_STATUSES,
+  RUN_TRANSITIONS,
+  canTransition,
+} from './records.js';
 
 // ---------------------------------------------------------------- pushed events
 
@@ -70,10 +78,25 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
  * returns, so a live chart appends to the series it loaded.
  */
 export type LabEvent =
-  | { kind: 'run-status'; runId: string; at: number; status: RunStatus; previous: RunStatus | null; message: string | null }
+  | {
+      kind: 'run-status';
+      runId: string;
+      at: number;
+      status: RunStatus;
+      previous: RunStatus | null;
+      message: string | null;
+    }
   /** The run and all it recorded are gone (deleteRun). */
   | { kind: 'run-deleted'; runId: string; at: number }
-  | { kind: 'metrics'; runId: string; at: number; phase: 'train' | 'eval'; step: number; epoch: number; values: { [series: string]: number } }
+  | {
+      kind: 'metrics';
+      runId: string;
+      at: number;
+      phase: 'train' | 'eval';
+      step: number;
+      epoch: number;
+      values: { [series: string]: number };
+    }
   | { kind: 'progress'; runId: string; at: number; progress: RunProgress }
   /** The worker is up: backend chosen (RunDetail.backend), data loaded, step count known. */
   | { kind: 'run-started'; runId: string; at: number; backend: string; backendSummary: string; totalSteps: number }
@@ -188,37 +211,107 @@ export interface LabMethodSpec {
 
 /** The single list both transports are generated from. */
 export const LAB_METHODS = {
-  getInfo: { params: [], required: 0, mutates: false, summary: 'version, backend report, data folder, what is missing' },
-  getConfigSchema: { params: [], required: 0, mutates: false, summary: 'JSON schema of a run config with defaults and help' },
+  getInfo: {
+    params: [],
+    required: 0,
+    mutates: false,
+    summary: 'version, backend report, data folder, what is missing',
+  },
+  getConfigSchema: {
+    params: [],
+    required: 0,
+    mutates: false,
+    summary: 'JSON schema of a run config with defaults and help',
+  },
   getPresets: { params: [], required: 0, mutates: false, summary: 'ready-made experiment configs' },
-  validateConfig: { params: ['config'], required: 1, mutates: false, summary: 'check a run config, listing every problem' },
+  validateConfig: {
+    params: ['config'],
+    required: 1,
+    mutates: false,
+    summary: 'check a run config, listing every problem',
+  },
   startRun: { params: ['config', 'options'], required: 1, mutates: true, summary: 'start a run now or queue it' },
   pauseRun: { params: ['runId'], required: 1, mutates: true, summary: 'pause a running run' },
   resumeRun: { params: ['runId'], required: 1, mutates: true, summary: 'resume a paused run' },
   cancelRun: { params: ['runId'], required: 1, mutates: true, summary: 'cancel a running, paused or queued run' },
   listRuns: { params: ['filter'], required: 0, mutates: false, summary: 'runs matching a filter' },
   getRun: { params: ['runId'], required: 1, mutates: false, summary: 'one run with config, status and series names' },
-  getSeries: { params: ['query'], required: 1, mutates: false, summary: 'metric series of runs, downsampled to a budget' },
-  getLayerBounds: { params: ['runId', 'query'], required: 1, mutates: false, summary: 'per-layer spectral-norm bounds at a step' },
-  getSpectrum: { params: ['runId', 'query'], required: 2, mutates: false, summary: 'singular-value histogram of a conv layer at a step' },
-  getCertifiedRadii: { params: ['runId', 'query'], required: 1, mutates: false, summary: 'sorted certified radii of an evaluation, per certificate' },
-  diffConfigs: { params: ['runIds', 'options'], required: 1, mutates: false, summary: 'config fields that differ between runs' },
+  getSeries: {
+    params: ['query'],
+    required: 1,
+    mutates: false,
+    summary: 'metric series of runs, downsampled to a budget',
+  },
+  getLayerBounds: {
+    params: ['runId', 'query'],
+    required: 1,
+    mutates: false,
+    summary: 'per-layer spectral-norm bounds at a step',
+  },
+  getSpectrum: {
+    params: ['runId', 'query'],
+    required: 2,
+    mutates: false,
+    summary: 'singular-value histogram of a conv layer at a step',
+  },
+  getCertifiedRadii: {
+    params: ['runId', 'query'],
+    required: 1,
+    mutates: false,
+    summary: 'sorted certified radii of an evaluation, per certificate',
+  },
+  diffConfigs: {
+    params: ['runIds', 'options'],
+    required: 1,
+    mutates: false,
+    summary: 'config fields that differ between runs',
+  },
   runSummaries: { params: ['runIds'], required: 1, mutates: false, summary: 'final and best metrics of runs' },
-  getReport: { params: ['runIds', 'options'], required: 2, mutates: false, summary: 'the HTML report of runs and model analyses, or it printed to PDF' },
+  getReport: {
+    params: ['runIds', 'options'],
+    required: 2,
+    mutates: false,
+    summary: 'the HTML report of runs and model analyses, or it printed to PDF',
+  },
   setTags: { params: ['runId', 'tags'], required: 2, mutates: true, summary: 'replace the tags of a run' },
   setNotes: { params: ['runId', 'notes'], required: 2, mutates: true, summary: 'replace the notes of a run' },
   deleteRun: { params: ['runId'], required: 1, mutates: true, summary: 'delete a finished run and all it recorded' },
   getRunLog: { params: ['runId'], required: 1, mutates: false, summary: 'the stored log of a run' },
-  resumeFromCheckpoint: { params: ['runId'], required: 1, mutates: true, summary: 'resume a cancelled or crashed run from its last checkpoint' },
+  resumeFromCheckpoint: {
+    params: ['runId'],
+    required: 1,
+    mutates: true,
+    summary: 'resume a cancelled or crashed run from its last checkpoint',
+  },
   startSweep: { params: ['spec', 'options'], required: 1, mutates: true, summary: 'expand a sweep into queued runs' },
   listSweeps: { params: [], required: 0, mutates: false, summary: 'the sweeps of the store' },
-  getSweep: { params: ['sweepId'], required: 1, mutates: false, summary: "a sweep's points with values and final metrics" },
+  getSweep: {
+    params: ['sweepId'],
+    required: 1,
+    mutates: false,
+    summary: "a sweep's points with values and final metrics",
+  },
   listQueue: { params: [], required: 0, mutates: false, summary: 'runs waiting in the persistent queue' },
-  moveQueuedRun: { params: ['runId', 'position'], required: 2, mutates: true, summary: 'move a waiting run in the queue' },
+  moveQueuedRun: {
+    params: ['runId', 'position'],
+    required: 2,
+    mutates: true,
+    summary: 'move a waiting run in the queue',
+  },
   retryRun: { params: ['runId'], required: 1, mutates: true, summary: 'queue a new attempt of an ended run' },
-  analyseModel: { params: ['upload', 'request'], required: 1, mutates: true, summary: 'analyse and store an uploaded ONNX / tfjs network' },
+  analyseModel: {
+    params: ['upload', 'request'],
+    required: 1,
+    mutates: true,
+    summary: 'analyse and store an uploaded ONNX / tfjs network',
+  },
   listModelAnalyses: { params: [], required: 0, mutates: false, summary: 'stored analyses of imported networks' },
-  getModelAnalysis: { params: ['id'], required: 1, mutates: false, summary: 'one stored analysis of an imported network' },
+  getModelAnalysis: {
+    params: ['id'],
+    required: 1,
+    mutates: false,
+    summary: 'one stored analysis of an imported network',
+  },
   deleteModelAnalysis: { params: ['id'], required: 1, mutates: true, summary: 'delete a stored model analysis' },
 } as const satisfies Record<LabMethod, LabMethodSpec>;
 
@@ -272,7 +365,7 @@ export interface LabErrorBody {
 }
 
 /** What a method call returns on the wire (IPC return value; HTTP response body). */
-export type LabReply<T = unknown> = ({ ok: true; result: T }) | ({ ok: false } & LabErrorBody);
+export type LabReply<T = unknown> = { ok: true; result: T } | ({ ok: false } & LabErrorBody);
 
 export function errorBody(err: unknown): LabErrorBody {
   if (err instanceof LabError) {
@@ -281,7 +374,11 @@ export function errorBody(err: unknown): LabErrorBody {
     return body;
   }
   const message = err instanceof Error ? err.message : String(err);
-  return { error: message, hint: 'This is a bug or an unexpected condition; see the log of the lab process.', code: 'internal' };
+  return {
+    error: message,
+    hint: 'This is a bug or an unexpected condition; see the log of the lab process.',
+    code: 'internal',
+  };
 }
 
 /** Turn a wire reply back into a value or a thrown LabError (used by every client transport). */
@@ -291,7 +388,11 @@ export function unwrapReply<T>(reply: unknown): T {
     if (r.ok) return r.result;
     throw new LabError(r.code ?? 'internal', r.error ?? 'unknown error', r.hint ?? '', r.details);
   }
-  throw new LabError('internal', 'The lab sent a reply the UI does not understand.', 'Reload the window; if it persists, UI and lab versions differ.');
+  throw new LabError(
+    'internal',
+    'The lab sent a reply the UI does not understand.',
+    'Reload the window; if it persists, UI and lab versions differ.',
+  );
 }
 
 /** A raw transport: call a method with positional JSON args, resolving to its wire reply. */

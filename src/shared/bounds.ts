@@ -77,9 +77,7 @@ export function validateKernel(k: KernelHWIO, label = 'kernel'): void {
   }
   const size = s[0] * s[1] * s[2] * s[3];
   if (k.data.length !== size) {
-    throw new KernelError(
-      `${label}: shape [${s.join(', ')}] needs ${size} weights but ${k.data.length} were given.`,
-    );
+    throw new KernelError(`${label}: shape [${s.join(', ')}] needs ${size} weights but ${k.data.length} were given.`);
   }
   const j = firstNonFinite(k.data);
   if (j >= 0) {
@@ -120,7 +118,8 @@ function sum64(d: Float64Array): number {
 
 /** n must cover the kernel for a circular or zero-padded operator of size n x n. */
 export function validateInputSize(k: KernelHWIO, n: number, label = 'kernel'): void {
-  if (!Number.isInteger(n) || n < 1) throw new KernelError(`${label}: input size n must be a positive integer, got ${n}.`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new KernelError(`${label}: input size n must be a positive integer, got ${n}.`);
   const [h, w] = k.shape;
   if (n < h || n < w) {
     throw new KernelError(

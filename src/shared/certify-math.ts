@@ -104,7 +104,8 @@ export interface RadiusHistogram {
 
 /** Histogram of certified radii for the renderer (radius-0 points are counted apart, not in bin 0). */
 export function radiusHistogram(radii: ArrayLike<number>, bins = 20, max?: number): RadiusHistogram {
-  if (!Number.isInteger(bins) || bins < 1) throw new CertifyError(`radiusHistogram: bins must be a positive integer, got ${bins}.`);
+  if (!Number.isInteger(bins) || bins < 1)
+    throw new CertifyError(`radiusHistogram: bins must be a positive integer, got ${bins}.`);
   let top = max ?? 0;
   if (max === undefined) {
     for (let i = 0; i < radii.length; i++) if (Number.isFinite(radii[i]) && radii[i] > top) top = radii[i];

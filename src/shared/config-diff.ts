@@ -10,7 +10,11 @@ import type { ConfigDiffCell, ConfigDiffRow } from './records.js';
  * Leaves of a JSON value by dotted path. Arrays are indexed ("milestones.0"); an empty object or
  * array is a leaf of its own so that `{}` and a missing key still differ.
  */
-export function flattenJson(value: JsonValue, prefix = '', out: Map<string, JsonValue> = new Map()): Map<string, JsonValue> {
+export function flattenJson(
+  value: JsonValue,
+  prefix = '',
+  out: Map<string, JsonValue> = new Map(),
+): Map<string, JsonValue> {
   const children: [string, JsonValue][] = Array.isArray(value)
     ? value.map((v, i) => [String(i), v])
     : isJsonObject(value)
@@ -47,7 +51,9 @@ export function diffConfigValues(configs: JsonValue[], options: { all?: boolean 
   }
   const rows: ConfigDiffRow[] = [];
   for (const path of paths) {
-    const cells: ConfigDiffCell[] = flat.map((f) => (f.has(path) ? { present: true, value: f.get(path) as JsonValue } : { present: false }));
+    const cells: ConfigDiffCell[] = flat.map((f) =>
+      f.has(path) ? { present: true, value: f.get(path) as JsonValue } : { present: false },
+    );
     const differs = cells.some((c) => !sameCell(c, cells[0]));
     if (differs || options.all) rows.push({ path, cells, differs });
   }

@@ -47,9 +47,7 @@ const DatasetSchema = z
       .boolean()
       .optional()
       .describe('Random crop (4 px zero padding) + horizontal flip. Default: on for CIFAR-10, off otherwise.'),
-    limitTrain: int(1)
-      .optional()
-      .describe('Use only the first N training images (quick runs). Empty = all.'),
+    limitTrain: int(1).optional().describe('Use only the first N training images (quick runs). Empty = all.'),
     limitTest: int(1).optional().describe('Use only the first N test images (quick runs). Empty = all.'),
   })
   .describe('What to train on.');
@@ -75,7 +73,9 @@ const ScheduleSchema = z
     kind: z
       .enum(['constant', 'step', 'cosine'])
       .default('constant')
-      .describe("Learning-rate schedule: 'constant', 'step' (x gamma at each milestone) or 'cosine' (to 0 at the end)."),
+      .describe(
+        "Learning-rate schedule: 'constant', 'step' (x gamma at each milestone) or 'cosine' (to 0 at the end).",
+      ),
     milestones: z
       .array(int(1))
       .default([])
@@ -89,7 +89,12 @@ const OptimizerSchema = z
     kind: z.enum(['sgd', 'adam']).default('sgd').describe("'sgd' (with momentum) or 'adam'."),
     lr: z.number().gt(0).max(10).default(0.1).describe('Initial learning rate (paper: 0.1 with SGD; ~1e-3 with Adam).'),
     momentum: z.number().min(0).lt(1).default(0.9).describe('SGD momentum (paper: 0.9). Ignored by Adam.'),
-    weightDecay: z.number().min(0).max(1).default(1e-4).describe('L2 weight decay added to the gradient (paper: 1e-4).'),
+    weightDecay: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(1e-4)
+      .describe('L2 weight decay added to the gradient (paper: 1e-4).'),
     schedule: ScheduleSchema.prefault({}),
   })
   .describe('The optimiser.');
@@ -153,16 +158,28 @@ const EvaluationSchema = z
     everySteps: int(1).optional().describe('Evaluate every this many steps instead of by epochs.'),
     trainSubset: int(1).default(5000).describe('Training images used for the train accuracy.'),
     testSubset: int(1).optional().describe('Test images used for accuracy and certification. Empty = all.'),
-    exactNorm: z.boolean().default(true).describe('Also compute the exact circular norm (Sedghi et al.) of each conv layer.'),
-    operatorIterations: int(1).default(30).describe('Power iterations of the operator-norm estimate at the real padding/stride.'),
+    exactNorm: z
+      .boolean()
+      .default(true)
+      .describe('Also compute the exact circular norm (Sedghi et al.) of each conv layer.'),
+    operatorIterations: int(1)
+      .default(30)
+      .describe('Power iterations of the operator-norm estimate at the real padding/stride.'),
     gramIterations: int(0).default(6).describe('Gram iterations for the Gram-iteration bound (0 = skip).'),
   })
   .describe('When and how thoroughly to evaluate.');
 
 const CheckpointSchema = z
   .strictObject({
-    enabled: z.boolean().default(true).describe('Save the weights at every evaluation point (bounds can be recomputed).'),
-    dir: z.string().min(1).optional().describe('Folder for checkpoints. Empty = runs/<run id>/ under the working folder.'),
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Save the weights at every evaluation point (bounds can be recomputed).'),
+    dir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Folder for checkpoints. Empty = runs/<run id>/ under the working folder.'),
   })
   .describe('Weight checkpoints.');
 
@@ -173,12 +190,20 @@ export const RunConfigObjectSchema = z
     model: ModelSchema.prefault({}),
     optimizer: OptimizerSchema.prefault({}),
     batchSize: int(1).max(4096).default(128).describe('Images per step (paper: 128).'),
-    epochs: z.number().gt(0).max(10_000).default(10).describe('Passes over the training set (paper: 200; fractions allowed).'),
+    epochs: z
+      .number()
+      .gt(0)
+      .max(10_000)
+      .default(10)
+      .describe('Passes over the training set (paper: 200; fractions allowed).'),
     maxSteps: int(1).optional().describe('Stop after this many steps even if epochs are left. Empty = no cap.'),
     regularizer: RegularizerSchema.prefault({}),
     certification: CertificationSchema.prefault({}),
     evaluation: EvaluationSchema.prefault({}),
-    seed: int(0).max(2 ** 32 - 1).default(0).describe('Seed of the initialisation, shuffling and augmentation.'),
+    seed: int(0)
+      .max(2 ** 32 - 1)
+      .default(0)
+      .describe('Seed of the initialisation, shuffling and augmentation.'),
     backend: z
       .enum(BACKEND_CHOICES as unknown as [BackendChoice, ...BackendChoice[]])
       .default('auto')
@@ -281,9 +306,12 @@ function issuesOf(error: z.ZodError): { path: string; message: string }[] {
     if (iss.code === 'unrecognized_keys') {
       const obj = unwrapSchema(RunConfigObjectSchema as z.ZodType);
       let s: z.ZodType | undefined = obj;
-      for (const k of iss.path) s = s && unwrapSchema(s) instanceof z.ZodObject ? (unwrapSchema(s) as z.ZodObject).shape[String(k)] : undefined;
-      const known = s && unwrapSchema(s) instanceof z.ZodObject ? Object.keys((unwrapSchema(s) as z.ZodObject).shape) : [];
-      message = `unknown field(s) ${iss.keys.map((k) => `'${k}'`).join(', ')}: remove or fix the spelling` +
+      for (const k of iss.path)
+        s = s && unwrapSchema(s) instanceof z.ZodObject ? (unwrapSchema(s) as z.ZodObject).shape[String(k)] : undefined;
+      const known =
+        s && unwrapSchema(s) instanceof z.ZodObject ? Object.keys((unwrapSchema(s) as z.ZodObject).shape) : [];
+      message =
+        `unknown field(s) ${iss.keys.map((k) => `'${k}'`).join(', ')}: remove or fix the spelling` +
         (known.length ? ` (known fields: ${known.join(', ')})` : '');
     } else {
       const help = describeAt(iss.path);
@@ -300,11 +328,21 @@ export function parseRunConfig(input: unknown): RunConfig {
   throw r.error;
 }
 
-export function safeParseRunConfig(input: unknown): { success: true; data: RunConfig } | { success: false; error: RunConfigError } {
+export function safeParseRunConfig(
+  input: unknown,
+): { success: true; data: RunConfig } | { success: false; error: RunConfigError } {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     const what = Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input;
-    const issues = [{ path: '(config)', message: `expected a JSON object, got ${what}; start from resources/experiments/mnist-baseline.json` }];
-    return { success: false, error: new RunConfigError(`Invalid run config:\n  - (config): ${issues[0].message}`, issues) };
+    const issues = [
+      {
+        path: '(config)',
+        message: `expected a JSON object, got ${what}; start from resources/experiments/mnist-baseline.json`,
+      },
+    ];
+    return {
+      success: false,
+      error: new RunConfigError(`Invalid run config:\n  - (config): ${issues[0].message}`, issues),
+    };
   }
   const r = RunConfigSchema.safeParse(input);
   if (r.success) return { success: true, data: r.data };

@@ -169,7 +169,15 @@ export type EngineEvent =
   | EvalEvent
   | { type: 'checkpoint'; v: number; step: number; epoch: number; path: string; sha256: string }
   /** phase 'evaluating' (optional, additive): sent when an evaluation starts; the next plain progress ends it. */
-  | { type: 'progress'; v: number; step: number; totalSteps: number; epoch: number; etaSeconds: number | null; phase?: 'training' | 'evaluating' }
+  | {
+      type: 'progress';
+      v: number;
+      step: number;
+      totalSteps: number;
+      epoch: number;
+      etaSeconds: number | null;
+      phase?: 'training' | 'evaluating';
+    }
   | { type: 'paused'; v: number; step: number }
   | { type: 'resumed'; v: number; step: number }
   | { type: 'log'; v: number; level: LogLevelOut; message: string }

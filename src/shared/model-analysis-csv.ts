@@ -2,7 +2,28 @@
 import type { ImportedLayer } from './model-analysis.js';
 import { csvLine } from './text-escape.js';
 
-export const LAYER_CSV_COLUMNS = ['name', 'op', 'weight_shape', 'stride', 'padding', 'dilation', 'groups', 'input_shape', 'f4_R', 'f4_S', 'f4_T', 'f4_U', 'f4_min_bound', 'f4_polyphase', 'circular_s1_exact_fft', 'toeplitz_bound', 'operator_estimate', 'certified_upper_bound', 'certified_by', 'log_sigma'];
+export const LAYER_CSV_COLUMNS = [
+  'name',
+  'op',
+  'weight_shape',
+  'stride',
+  'padding',
+  'dilation',
+  'groups',
+  'input_shape',
+  'f4_R',
+  'f4_S',
+  'f4_T',
+  'f4_U',
+  'f4_min_bound',
+  'f4_polyphase',
+  'circular_s1_exact_fft',
+  'toeplitz_bound',
+  'operator_estimate',
+  'certified_upper_bound',
+  'certified_by',
+  'log_sigma',
+];
 
 export function layersCsv(layers: ImportedLayer[]): string {
   const rows = layers.map((l) => [

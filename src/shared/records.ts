@@ -18,7 +18,15 @@ export type { JsonObject, JsonValue };
  */
 export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'crashed';
 /** Every run state, in lifecycle order. */
-export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'crashed'] as const satisfies readonly RunStatus[];
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'paused',
+  'completed',
+  'failed',
+  'cancelled',
+  'crashed',
+] as const satisfies readonly RunStatus[];
 /** States in which no process works on the run (only resuming from a checkpoint leaves cancelled or crashed). */
 export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'crashed'];
 /** States a run is in while a process owns it. */
@@ -386,7 +394,13 @@ export interface RunSummary {
   run: RunRecord;
   metrics: MetricSummary[];
   /** The headline accuracy (test, else validation, else another evaluation accuracy), when recorded; never train/acc. */
-  accuracy: { name: string; best: number | null; bestStep: number | null; last: number | null; lastStep: number | null } | null;
+  accuracy: {
+    name: string;
+    best: number | null;
+    bestStep: number | null;
+    last: number | null;
+    lastStep: number | null;
+  } | null;
   /** Last value of every (layer, method) bound series. */
   finalBounds: FinalLayerBound[];
   /** Certified accuracy at each eps at the last step that has a certification. */

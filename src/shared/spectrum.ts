@@ -32,7 +32,9 @@ function equalEdges(min: number, max: number, bins: number): number[] {
 
 function checkBins(bins: number): void {
   if (!Number.isInteger(bins) || bins < 1 || bins > 4096) {
-    throw new RangeError(`spectrumHistogram: bins must be an integer in [1, 4096], got ${bins}. Use SPECTRUM_HISTOGRAM_BINS.`);
+    throw new RangeError(
+      `spectrumHistogram: bins must be an integer in [1, 4096], got ${bins}. Use SPECTRUM_HISTOGRAM_BINS.`,
+    );
   }
 }
 
@@ -50,7 +52,15 @@ export function spectrumHistogram(values: ArrayLike<number>, bins = SPECTRUM_HIS
     }
   }
   const count = values.length - nonFinite;
-  if (count === 0) return { count: 0, min: 0, max: 0, edges: equalEdges(0, 0, bins), counts: new Array<number>(bins).fill(0), nonFinite };
+  if (count === 0)
+    return {
+      count: 0,
+      min: 0,
+      max: 0,
+      edges: equalEdges(0, 0, bins),
+      counts: new Array<number>(bins).fill(0),
+      nonFinite,
+    };
   const counts = new Array<number>(bins).fill(0);
   const width = (max - min) / bins;
   for (let i = 0; i < values.length; i++) {

@@ -53,7 +53,9 @@ export interface ExpandedSweep {
 
 export class SweepError extends Error {
   constructor(readonly problems: string[]) {
-    super(`The sweep was refused (${problems.length} problem${problems.length === 1 ? '' : 's'}); nothing was queued:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `The sweep was refused (${problems.length} problem${problems.length === 1 ? '' : 's'}); nothing was queued:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'SweepError';
   }
 }
@@ -77,7 +79,8 @@ export function unknownKeyProblem(key: string): string | null {
   if (parts.some((p) => p.length === 0)) return `key "${key}" has an empty part; write dotted keys like "optimizer.lr"`;
   for (let i = 0; i < parts.length; i++) {
     const known = fieldsAt(parts.slice(0, i));
-    if (known === null || known.length === 0) return `key "${key}": "${parts.slice(0, i).join('.')}" has no fields below it`;
+    if (known === null || known.length === 0)
+      return `key "${key}": "${parts.slice(0, i).join('.')}" has no fields below it`;
     if (!known.includes(parts[i])) {
       const where = i === 0 ? 'a run config' : `"${parts.slice(0, i).join('.')}"`;
       return `unknown key "${key}": ${where} has no field "${parts[i]}" (known: ${known.join(', ')})`;
@@ -141,7 +144,10 @@ export function parseSweepSpec(input: unknown): SweepSpec {
   throw new SweepError(
     r.error.issues.map((i) => {
       const at = i.path.length ? i.path.join('.') : '(sweep file)';
-      const hint = i.path.length === 0 ? ' — a sweep file is { "name": ..., "base": {run config}, "grid": {"key": [values]}, "random": {...} }' : '';
+      const hint =
+        i.path.length === 0
+          ? ' — a sweep file is { "name": ..., "base": {run config}, "grid": {"key": [values]}, "random": {...} }'
+          : '';
       return `${at}: ${i.message}${hint}`;
     }),
   );
@@ -154,18 +160,24 @@ export function expandSweep(input: unknown): ExpandedSweep {
   const gridKeys = Object.keys(spec.grid);
   const { count = 0, ...ranges } = spec.random ?? {};
   const randomKeys = Object.keys(ranges);
-  if (gridKeys.length === 0 && randomKeys.length === 0) problems.push('the grid is empty and there is no random section: add "grid": {"optimizer.weightDecay": [1e-4, 1e-3]} (or a random range)');
-  for (const k of gridKeys) if (spec.grid[k].length === 0) problems.push(`grid "${k}" has no values: give at least one, e.g. [0.01, 0.1]`);
+  if (gridKeys.length === 0 && randomKeys.length === 0)
+    problems.push(
+      'the grid is empty and there is no random section: add "grid": {"optimizer.weightDecay": [1e-4, 1e-3]} (or a random range)',
+    );
+  for (const k of gridKeys)
+    if (spec.grid[k].length === 0) problems.push(`grid "${k}" has no values: give at least one, e.g. [0.01, 0.1]`);
   for (const k of [...gridKeys, ...randomKeys]) {
     const p = unknownKeyProblem(k);
     if (p) problems.push(p);
   }
-  for (const k of randomKeys) if (gridKeys.includes(k)) problems.push(`key "${k}" is in both grid and random: keep it in one`);
+  for (const k of randomKeys)
+    if (gridKeys.includes(k)) problems.push(`key "${k}" is in both grid and random: keep it in one`);
   for (const k of randomKeys) problems.push(...rangeProblems(k, ranges[k] as RandomRange));
   if (randomKeys.length > 0 && count === 0) problems.push('random needs "count": the number of draws');
   const gridSize = gridKeys.reduce((n, k) => n * spec.grid[k].length, 1);
   const total = gridSize * (randomKeys.length > 0 ? count : 1);
-  if (total > MAX_SWEEP_RUNS) problems.push(`the sweep expands to ${total} runs, more than ${MAX_SWEEP_RUNS}: split it into several files`);
+  if (total > MAX_SWEEP_RUNS)
+    problems.push(`the sweep expands to ${total} runs, more than ${MAX_SWEEP_RUNS}: split it into several files`);
   if (problems.length > 0) throw new SweepError(problems);
 
   const items: SweepItem[] = [];
@@ -183,18 +195,27 @@ export function expandSweep(input: unknown): ExpandedSweep {
     for (let d = 0; d < draws; d++) {
       const assignment: Record<string, JsonValue> = {};
       for (const k of gridKeys) assignment[k] = gridAssign[k];
-      for (const k of randomKeys) assignment[k] = drawValue(ranges[k] as RandomRange, uniform(spec.randomSeed, expanded, k));
-      const label = Object.entries(assignment).map(([k, v]) => `${k.split('.').pop()}=${show(v)}`).join(', ');
+      for (const k of randomKeys)
+        assignment[k] = drawValue(ranges[k] as RandomRange, uniform(spec.randomSeed, expanded, k));
+      const label = Object.entries(assignment)
+        .map(([k, v]) => `${k.split('.').pop()}=${show(v)}`)
+        .join(', ');
       let config = structuredClone(spec.base) as JsonObject;
       for (const [k, v] of Object.entries(assignment)) config = setDotted(config, k, v);
       if (!('name' in assignment)) config.name = `${spec.name} · ${label}`.slice(0, 200);
       const index = expanded++;
       const r = safeParseRunConfig(config);
       if (r.success) items.push({ index, assignment, config: r.data, label });
-      else problems.push(`run ${index + 1} (${label}): ${r.error.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+      else
+        problems.push(
+          `run ${index + 1} (${label}): ${r.error.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        );
     }
   }
-  if (problems.length > 0) throw new SweepError(problems.length > 20 ? [...problems.slice(0, 20), `... and ${problems.length - 20} more runs refused`] : problems);
+  if (problems.length > 0)
+    throw new SweepError(
+      problems.length > 20 ? [...problems.slice(0, 20), `... and ${problems.length - 20} more runs refused`] : problems,
+    );
   return { name: spec.name, keys: [...gridKeys, ...randomKeys], items };
 }
 

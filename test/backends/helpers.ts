@@ -45,5 +45,12 @@ export function randomArray(size: number, seed: number, scale = 1): Float32Array
 }
 
 export function randomTensor(shape: number[], seed: number, scale = 1): tf.Tensor {
-  return tf.tensor(randomArray(shape.reduce((a, b) => a * b, 1), seed, scale), shape);
+  return tf.tensor(
+    randomArray(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      scale,
+    ),
+    shape,
+  );
 }

@@ -30,7 +30,12 @@ function fake(name: BackendName, reason: string | null, failOnStart = false): Ba
 
 describe('resolveBackend (selection logic)', () => {
   it('auto takes the first available backend in preference order and says why others were passed over', async () => {
-    const probes = [fake('tensorflow-gpu', 'package not installed'), fake('tensorflow', 'no binding'), fake('wasm', null), fake('cpu', null)];
+    const probes = [
+      fake('tensorflow-gpu', 'package not installed'),
+      fake('tensorflow', 'no binding'),
+      fake('wasm', null),
+      fake('cpu', null),
+    ];
     const r = await resolveBackend('auto', probes);
     expect(r.name).toBe('wasm');
     expect(r.requested).toBe('auto');
@@ -45,7 +50,11 @@ describe('resolveBackend (selection logic)', () => {
   });
 
   it('prefers native TensorFlow when it is there', async () => {
-    const r = await resolveBackend('auto', [fake('tensorflow-gpu', 'no CUDA'), fake('tensorflow', null), fake('wasm', null)]);
+    const r = await resolveBackend('auto', [
+      fake('tensorflow-gpu', 'no CUDA'),
+      fake('tensorflow', null),
+      fake('wasm', null),
+    ]);
     expect(r.name).toBe('tensorflow');
   });
 
@@ -56,17 +65,25 @@ describe('resolveBackend (selection logic)', () => {
   });
 
   it('an explicit choice is honoured, or fails saying what is missing and what to do', async () => {
-    const probes = [fake('tensorflow', 'package not installed — npm install @tensorflow/tfjs-node'), fake('wasm', null), fake('cpu', null)];
+    const probes = [
+      fake('tensorflow', 'package not installed — npm install @tensorflow/tfjs-node'),
+      fake('wasm', null),
+      fake('cpu', null),
+    ];
     expect((await resolveBackend('cpu', probes)).name).toBe('cpu');
     const err = await resolveBackend('tensorflow', probes).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendUnavailableError);
-    expect((err as Error).message).toMatch(/Backend 'tensorflow' is not available: package not installed — npm install @tensorflow\/tfjs-node/);
+    expect((err as Error).message).toMatch(
+      /Backend 'tensorflow' is not available: package not installed — npm install @tensorflow\/tfjs-node/,
+    );
     expect((err as Error).message).toMatch(/choose another backend/);
     expect(probes[1].started).toBe(0); // no silent fallback to wasm
   });
 
   it('rejects an unknown backend name', async () => {
-    await expect(resolveBackend('cuda' as never, [])).rejects.toThrow(/Unknown backend 'cuda'.*auto, tensorflow-gpu, tensorflow, wasm, cpu/);
+    await expect(resolveBackend('cuda' as never, [])).rejects.toThrow(
+      /Unknown backend 'cuda'.*auto, tensorflow-gpu, tensorflow, wasm, cpu/,
+    );
   });
 });
 
@@ -76,7 +93,10 @@ describe('selectBackend (this machine)', () => {
     expect(r.requested).toBe('auto');
     const tfName = r.name === 'tensorflow-gpu' ? 'tensorflow' : r.name;
     expect(tf.getBackend()).toBe(tfName);
-    for (const [name, pkg] of [['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'], ['tensorflow', '@tensorflow/tfjs-node']] as const) {
+    for (const [name, pkg] of [
+      ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'],
+      ['tensorflow', '@tensorflow/tfjs-node'],
+    ] as const) {
       if (installedVersion(pkg) !== null) continue; // a machine with the native backend installed
       const attempt = r.tried.find((t) => t.name === name);
       expect(attempt?.available).toBe(false);
@@ -85,7 +105,9 @@ describe('selectBackend (this machine)', () => {
     }
     if (r.name === 'wasm') {
       expect(r.threads).toBeGreaterThanOrEqual(1);
-      expect(r.tried.find((t) => t.name === 'wasm')?.reason).toMatch(r.threads === 1 ? /single thread/ : new RegExp(`${r.threads} threads`));
+      expect(r.tried.find((t) => t.name === 'wasm')?.reason).toMatch(
+        r.threads === 1 ? /single thread/ : new RegExp(`${r.threads} threads`),
+      );
       expect(r.versions['@tensorflow/tfjs-backend-wasm']).toBe('4.22.0');
       expect(tf.tensor([1, 2]).add(1).dataSync()).toEqual(new Float32Array([2, 3]));
     }
@@ -111,7 +133,8 @@ describe('selectBackend (this machine)', () => {
 
 describe('WASM threads', () => {
   const report = (threads: string) => {
-    const code = "import('./src/main/engine/backends/index.ts').then(async (m) => console.log(JSON.stringify(await m.selectBackend('wasm'))))";
+    const code =
+      "import('./src/main/engine/backends/index.ts').then(async (m) => console.log(JSON.stringify(await m.selectBackend('wasm'))))";
     const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', code], {
       cwd: process.cwd(),
       env: { ...process.env, SPECTRAL_LAB_WASM_THREADS: threads },
@@ -157,7 +180,10 @@ describe('WASM threads', () => {
           env: { ...process.env, SPECTRAL_LAB_WASM_THREADS: threads },
           encoding: 'utf8',
           timeout: 60_000,
-        }).trim().split('\n').pop()!,
+        })
+          .trim()
+          .split('\n')
+          .pop()!,
       ) as { threads: number; helper: { completed: number; failed: number }; ga: number[]; gb: number[]; gc: number[] };
     const one = run('1');
     const two = run('2');

@@ -9,7 +9,12 @@ import { onBackend, randomArray, randomTensor, relativeErrors } from './helpers.
 import { maxPool2x2 } from '../../src/main/engine/models/pooling.js';
 import { MAX_POOL_2X2_GRAD } from '../../src/main/engine/kernel-names.js';
 import { im2colTransposed } from '../../src/main/engine/backends/wasm-kernels/im2col.js';
-import { WASM_KERNELS_ADDED, WASM_KERNELS_OVERRIDDEN, registerWasmKernels, startWasmBackend } from '../../src/main/engine/backends/index.js';
+import {
+  WASM_KERNELS_ADDED,
+  WASM_KERNELS_OVERRIDDEN,
+  registerWasmKernels,
+  startWasmBackend,
+} from '../../src/main/engine/backends/index.js';
 
 const TOL = 1e-4;
 
@@ -40,7 +45,17 @@ const CONV_CASES: ConvCase[] = [
   { x: [3, 11, 10, 2], f: [3, 3, 2, 5], s: [2, 2], pad: 'same' },
   { x: [1, 12, 13, 4], f: [2, 4, 4, 3], s: [2, 3], pad: 'same' }, // unequal strides, non-square filter
   { x: [2, 10, 10, 1], f: [5, 5, 1, 6], s: [3, 3], pad: 'valid' },
-  { x: [2, 9, 8, 3], f: [3, 2, 3, 2], s: [1, 2], pad: [[0, 0], [2, 1], [0, 3], [0, 0]] },
+  {
+    x: [2, 9, 8, 3],
+    f: [3, 2, 3, 2],
+    s: [1, 2],
+    pad: [
+      [0, 0],
+      [2, 1],
+      [0, 3],
+      [0, 0],
+    ],
+  },
   { x: [2, 6, 6, 2], f: [1, 1, 2, 3], s: [2, 2], pad: 'valid' }, // filter smaller than stride
   { x: [2, 8, 7, 3], f: [3, 3, 3, 4], s: [2, 2], pad: 'same', nchw: true },
   // Stride 1 keeping the width: the filter gradient's shifted-plane im2col (odd and even filters,
@@ -51,14 +66,34 @@ const CONV_CASES: ConvCase[] = [
   { x: [2, 7, 6, 3], f: [3, 3, 3, 32], s: [2, 2], pad: 'valid' },
   { x: [2, 5, 5, 2], f: [2, 2, 2, 16], s: [1, 1], pad: 'valid' },
   { x: [2, 7, 6, 2], f: [4, 2, 2, 3], s: [1, 1], pad: 'same' },
-  { x: [2, 6, 7, 3], f: [5, 3, 3, 2], s: [1, 1], pad: [[0, 0], [3, 1], [1, 1], [0, 0]] },
+  {
+    x: [2, 6, 7, 3],
+    f: [5, 3, 3, 2],
+    s: [1, 1],
+    pad: [
+      [0, 0],
+      [3, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  },
   { x: [2, 5, 6, 1], f: [3, 3, 1, 2], s: [1, 1], pad: 'same', nchw: true },
   { x: [2, 9, 6, 2], f: [3, 1, 2, 3], s: [2, 1], pad: 'same' }, // stride only along rows: the gather path
   // c_out % 8 == 0: the direct filter gradient (filter-grad-simd.ts): row counts not a multiple of 4 (the repeated
   // last row), several column tiles, padding on every side, strides, cropping, channels-first, x used in place.
   { x: [2, 7, 9, 3], f: [3, 3, 3, 8], s: [1, 1], pad: 'same' },
   { x: [3, 11, 10, 2], f: [3, 3, 2, 24], s: [2, 2], pad: 'valid' },
-  { x: [2, 9, 8, 3], f: [3, 2, 3, 16], s: [1, 2], pad: [[0, 0], [2, 1], [0, 3], [0, 0]] },
+  {
+    x: [2, 9, 8, 3],
+    f: [3, 2, 3, 16],
+    s: [1, 2],
+    pad: [
+      [0, 0],
+      [2, 1],
+      [0, 3],
+      [0, 0],
+    ],
+  },
   { x: [1, 12, 13, 5], f: [2, 4, 5, 8], s: [2, 3], pad: 'same' },
   { x: [2, 8, 7, 3], f: [3, 3, 3, 8], s: [2, 2], pad: 'same', nchw: true },
   { x: [2, 6, 6, 4], f: [3, 3, 4, 8], s: [1, 1], pad: 'valid' },
@@ -83,7 +118,12 @@ describe('WASM kernels match the CPU backend', () => {
 
   it.each(CONV_CASES)('Conv2DBackpropFilter and Conv2DBackpropInput %#', async (c) => {
     await expectSameOnWasm(() => {
-      const x = tf.conv2d(randomTensor(c.x, 1) as tf.Tensor4D, tf.ones([1, 1, c.x[3], c.x[3]]) as tf.Tensor4D, 1, 'valid');
+      const x = tf.conv2d(
+        randomTensor(c.x, 1) as tf.Tensor4D,
+        tf.ones([1, 1, c.x[3], c.x[3]]) as tf.Tensor4D,
+        1,
+        'valid',
+      );
       const y = tf.conv2d(x as tf.Tensor4D, randomTensor(c.f, 2) as tf.Tensor4D, c.s, c.pad as never);
       const dy = randomTensor(y.shape, 3);
       const attrs = convAttrs(c);
@@ -111,10 +151,12 @@ describe('WASM kernels match the CPU backend', () => {
   function dilatedFilter(f: tf.Tensor, [dh, dw]: readonly number[]): tf.Tensor {
     const [kh, kw, c, m] = f.shape;
     const src = f.dataSync();
-    const eh = dh * (kh - 1) + 1, ew = dw * (kw - 1) + 1;
+    const eh = dh * (kh - 1) + 1,
+      ew = dw * (kw - 1) + 1;
     const out = new Float32Array(eh * ew * c * m);
-    for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++)
-      out.set(src.subarray((a * kw + b) * c * m, (a * kw + b + 1) * c * m), (a * dh * ew + b * dw) * c * m);
+    for (let a = 0; a < kh; a++)
+      for (let b = 0; b < kw; b++)
+        out.set(src.subarray((a * kw + b) * c * m, (a * kw + b + 1) * c * m), (a * dh * ew + b * dw) * c * m);
     return tf.tensor(out, [eh, ew, c, m]);
   }
 
@@ -134,9 +176,16 @@ describe('WASM kernels match the CPU backend', () => {
         ];
       }
       const gd = dilatedFilter(g, c.d);
-      const dWd = run('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...common, dilations: 1, filterShape: gd.shape });
+      const dWd = run(
+        'DepthwiseConv2dNativeBackpropFilter',
+        { x, dy },
+        { ...common, dilations: 1, filterShape: gd.shape },
+      );
       const dW = tf.stridedSlice(dWd, [0, 0, 0, 0], dWd.shape, [c.d[0], c.d[1], 1, 1]);
-      return [dW, run('DepthwiseConv2dNativeBackpropInput', { dy, filter: gd }, { ...common, dilations: 1, inputShape: c.x })];
+      return [
+        dW,
+        run('DepthwiseConv2dNativeBackpropInput', { dy, filter: gd }, { ...common, dilations: 1, inputShape: c.x }),
+      ];
     };
     const dilated = c.d[0] > 1 || c.d[1] > 1;
     const want = await onBackend('cpu', grads(dilated));
@@ -147,15 +196,25 @@ describe('WASM kernels match the CPU backend', () => {
   it('BatchMatMul / _FusedMatMul: transposes, batches, broadcast, tiny and large', async () => {
     await expectSameOnWasm(() => {
       const out: tf.Tensor[] = [];
-      for (const [m, k, n] of [[3, 5, 2], [67, 45, 70]]) {
-        for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+      for (const [m, k, n] of [
+        [3, 5, 2],
+        [67, 45, 70],
+      ]) {
+        for (const [ta, tb] of [
+          [false, false],
+          [true, false],
+          [false, true],
+          [true, true],
+        ]) {
           const a = randomTensor(ta ? [k, m] : [m, k], 21 + m);
           const b = randomTensor(tb ? [n, k] : [k, n], 22 + n);
           out.push(tf.matMul(a, b, ta, tb));
           const a3 = randomTensor(ta ? [3, k, m] : [3, m, k], 23);
           out.push(tf.matMul(a3, randomTensor(tb ? [3, n, k] : [3, k, n], 24), ta, tb));
           out.push(tf.matMul(a3, b, ta, tb)); // b broadcast over the batch
-          out.push(tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias: randomTensor([n], 25), activation: 'relu' }));
+          out.push(
+            tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias: randomTensor([n], 25), activation: 'relu' }),
+          );
         }
       }
       return out;
@@ -172,12 +231,17 @@ describe('WASM kernels match the CPU backend', () => {
     const cols = new Float32Array(g.kh * g.kw * g.inC * g.batch * g.outH * g.outW).fill(NaN);
     im2colTransposed(xT, cols, g);
     const want: number[] = [];
-    for (let a = 0; a < g.kh; a++) for (let b = 0; b < g.kw; b++) for (let i = 0; i < g.inC; i++)
-      for (let n = 0; n < g.batch; n++) for (let p = 0; p < g.outH; p++) for (let q = 0; q < g.outW; q++) {
-        const ih = p * g.strideH + a - g.padTop, iw = q * g.strideW + b - g.padLeft;
-        const inside = ih >= 0 && ih < g.inH && iw >= 0 && iw < g.inW;
-        want.push(inside ? xT[((i * g.batch + n) * g.inH + ih) * g.inW + iw] : 0);
-      }
+    for (let a = 0; a < g.kh; a++)
+      for (let b = 0; b < g.kw; b++)
+        for (let i = 0; i < g.inC; i++)
+          for (let n = 0; n < g.batch; n++)
+            for (let p = 0; p < g.outH; p++)
+              for (let q = 0; q < g.outW; q++) {
+                const ih = p * g.strideH + a - g.padTop,
+                  iw = q * g.strideW + b - g.padLeft;
+                const inside = ih >= 0 && ih < g.inH && iw >= 0 && iw < g.inW;
+                want.push(inside ? xT[((i * g.batch + n) * g.inH + ih) * g.inW + iw] : 0);
+              }
     expect(Array.from(cols)).toEqual(want);
   });
 
@@ -206,7 +270,10 @@ describe('WASM kernels match the CPU backend', () => {
     await expectSameOnWasm(() => {
       const special = [NaN, 0, -0, Infinity, -Infinity, 1, 1, 2.5];
       const a = tf.tensor([...special, ...randomArray(45, 81)], [53]);
-      const b = tf.tensor([NaN, -0, 0, Infinity, Infinity, 1, 2, 2.5, ...randomArray(45, 81).map((v, i) => (i % 3 ? v : -v))], [53]);
+      const b = tf.tensor(
+        [NaN, -0, 0, Infinity, Infinity, 1, 2, 2.5, ...randomArray(45, 81).map((v, i) => (i % 3 ? v : -v))],
+        [53],
+      );
       const x = tf.round(tf.mul(randomTensor([3, 5, 7, 4], 82), 2));
       const y = tf.round(tf.mul(randomTensor([3, 5, 7, 4], 83), 2));
       const eq = (p: tf.Tensor, q: tf.Tensor) => tf.cast(tf.equal(p, q), 'float32');
@@ -220,9 +287,14 @@ describe('WASM kernels match the CPU backend', () => {
     [[1, 5, 3, 8], [7, 8], false, true],
     [[2, 6, 7, 4], [4, 3], true, false], // downsampling
     [[2, 4, 3, 3], [8, 6], false, false], // 3 channels: native kernel
-  ] as const)('ResizeNearestNeighbor %j -> %j (alignCorners %s, halfPixelCenters %s)', async (shape, size, align, half) => {
-    await expectSameOnWasm(() => tf.image.resizeNearestNeighbor(randomTensor([...shape], 91) as tf.Tensor4D, [...size], align, half));
-  });
+  ] as const)(
+    'ResizeNearestNeighbor %j -> %j (alignCorners %s, halfPixelCenters %s)',
+    async (shape, size, align, half) => {
+      await expectSameOnWasm(() =>
+        tf.image.resizeNearestNeighbor(randomTensor([...shape], 91) as tf.Tensor4D, [...size], align, half),
+      );
+    },
+  );
 
   it('Add: a bias along the last axis on the heap SIMD module, both operand orders; other broadcasts native', async () => {
     await expectSameOnWasm(() => {
@@ -241,7 +313,12 @@ describe('WASM kernels match the CPU backend', () => {
   });
 
   it('the fused 2x2 max-pool gradient (own kernel) equals the composite on CPU: odd sizes, ties, c % 4 != 0', async () => {
-    for (const shape of [[2, 6, 6, 8], [2, 7, 5, 8], [1, 5, 4, 3], [3, 4, 4, 16]] as [number, number, number, number][]) {
+    for (const shape of [
+      [2, 6, 6, 8],
+      [2, 7, 5, 8],
+      [1, 5, 4, 3],
+      [3, 4, 4, 16],
+    ] as [number, number, number, number][]) {
       const f = () => {
         // ReLU makes all-zero windows (ties at the maximum); a negative shift makes all-negative windows.
         const x = tf.relu(tf.sub(randomTensor(shape, shape[1] * 7 + shape[3]), 0.3)) as tf.Tensor4D;
@@ -257,8 +334,12 @@ describe('WASM kernels match the CPU backend', () => {
     expect(tf.getKernel(MAX_POOL_2X2_GRAD, 'wasm')).toBeDefined();
     // Tie-free inputs: the same as tfjs' own MaxPool gradient on CPU.
     const x = randomTensor([2, 6, 6, 4], 3) as tf.Tensor4D;
-    const ours = await onBackend('wasm', () => tf.grad((a: tf.Tensor) => tf.sum(tf.square(maxPool2x2(a as tf.Tensor4D))))(x));
-    const theirs = await onBackend('cpu', () => tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'))))(x));
+    const ours = await onBackend('wasm', () =>
+      tf.grad((a: tf.Tensor) => tf.sum(tf.square(maxPool2x2(a as tf.Tensor4D))))(x),
+    );
+    const theirs = await onBackend('cpu', () =>
+      tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'))))(x),
+    );
     expect(relativeErrors(ours, theirs)[0]).toBeLessThan(TOL);
   });
 
@@ -283,7 +364,11 @@ describe('WASM kernels match the CPU backend', () => {
     await expectSameOnWasm(() => {
       const out: tf.Tensor[] = [];
       const [m, k, n] = [40, 36, 300];
-      for (const [ta, tb] of [[false, true], [true, true], [true, false]]) {
+      for (const [ta, tb] of [
+        [false, true],
+        [true, true],
+        [true, false],
+      ]) {
         const a = randomTensor(ta ? [k, m] : [m, k], 71);
         const b = randomTensor(tb ? [n, k] : [k, n], 72);
         out.push(tf.matMul(a, b, ta, tb), tf.matMul(tf.expandDims(a, 0), tf.expandDims(b, 0), ta, tb));
@@ -297,7 +382,9 @@ describe('WASM kernels match the CPU backend', () => {
       const x = randomTensor([6, 4, 3], 31);
       const a = tf.unsortedSegmentSum(x, tf.tensor1d([2, 0, 2, 5, 1, 1], 'int32'), 4);
       const b = tf.unsortedSegmentSum(tf.reshape(x, [6, 12]), tf.tensor1d([0, 0, 0, 0, 0, 1], 'int32'), 2);
-      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d([3, 3, 0, 1], 'int32')), randomTensor([4, 4, 3], 32))))(x);
+      const g = tf.grad((t: tf.Tensor) =>
+        tf.sum(tf.mul(tf.gather(t, tf.tensor1d([3, 3, 0, 1], 'int32')), randomTensor([4, 4, 3], 32))),
+      )(x);
       return [a, b, g];
     });
   });
@@ -312,7 +399,16 @@ describe('complex64 and FFT on WASM match the CPU backend', () => {
       const f = tf.spectral.fft(c);
       const back = tf.spectral.ifft(f);
       const r = tf.spectral.rfft(re);
-      const out = [tf.real(f), tf.imag(f), tf.real(back), tf.imag(back), tf.abs(f), tf.real(r), tf.imag(r), tf.real(tf.clone(c))];
+      const out = [
+        tf.real(f),
+        tf.imag(f),
+        tf.real(back),
+        tf.imag(back),
+        tf.abs(f),
+        tf.real(r),
+        tf.imag(r),
+        tf.real(tf.clone(c)),
+      ];
       // dataSync of a complex tensor: interleaved (re, im), as on the CPU backend.
       out.push(tf.tensor(tf.reshape(f, [-1]).dataSync()));
       if (n > 1) out.push(tf.spectral.irfft(r));

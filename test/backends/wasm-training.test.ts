@@ -29,7 +29,8 @@ function initialValues(): Record<string, Float32Array> {
   const init: Record<string, Float32Array> = {};
   NAMES.forEach((name, i) => {
     const size = SHAPES[name].reduce((a, b) => a * b, 1);
-    init[name] = name === 'gamma' ? new Float32Array(size).fill(1) : randomArray(size, 100 + i, name === 'wd' ? 0.2 : 0.5);
+    init[name] =
+      name === 'gamma' ? new Float32Array(size).fill(1) : randomArray(size, 100 + i, name === 'wd' ? 0.2 : 0.5);
   });
   return init;
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { F4_MATRICES } from '../../src/shared/bounds.js';
-import { createHostVectors, jsPowerIterate, simdBlockWidth, simdPowerIterate } from '../../src/main/engine/bounds/methods/f4-host.js';
+import {
+  createHostVectors,
+  jsPowerIterate,
+  simdBlockWidth,
+  simdPowerIterate,
+} from '../../src/main/engine/bounds/methods/f4-host.js';
 import { createF4SimdPasses, f4SimdPasses, simdHeap } from '../../src/main/engine/bounds/methods/f4-simd.js';
 import { relaxedSimdAvailable } from '../../src/main/engine/kernels/index.js';
 import type { Shape4 } from '../../src/main/engine/bounds/methods/reshapes.js';
@@ -62,25 +67,22 @@ describe.each([
   });
 
   // c_out 16 / 8 / 4 select the unroll factors 4 / 2 / 1; odd c_in and 1x1 / non-square taps included.
-  it.each([
-    [[3, 3, 5, 16]],
-    [[3, 3, 4, 8]],
-    [[2, 3, 3, 4]],
-    [[1, 1, 7, 32]],
-    [[5, 1, 2, 12]],
-  ] as [Shape4][])('agree with the JS passes for %j', (shape) => {
-    const W = weights(shape, shape[3]);
-    const a = createHostVectors(shape, 3);
-    const b = createHostVectors(shape, 3);
-    jsPowerIterate(W, shape, a, 25);
-    simdPowerIterate(simd!, W, shape, b, 25);
-    for (const X of F4_MATRICES) {
-      expect(Math.abs(a.sigma[X] - b.sigma[X]) / a.sigma[X], X).toBeLessThan(1e-5);
-      let dot = 0;
-      for (let j = 0; j < a.u[X].length; j++) dot += a.u[X][j] * b.u[X][j];
-      expect(dot, X).toBeGreaterThan(1 - 1e-4);
-    }
-  });
+  it.each([[[3, 3, 5, 16]], [[3, 3, 4, 8]], [[2, 3, 3, 4]], [[1, 1, 7, 32]], [[5, 1, 2, 12]]] as [Shape4][])(
+    'agree with the JS passes for %j',
+    (shape) => {
+      const W = weights(shape, shape[3]);
+      const a = createHostVectors(shape, 3);
+      const b = createHostVectors(shape, 3);
+      jsPowerIterate(W, shape, a, 25);
+      simdPowerIterate(simd!, W, shape, b, 25);
+      for (const X of F4_MATRICES) {
+        expect(Math.abs(a.sigma[X] - b.sigma[X]) / a.sigma[X], X).toBeLessThan(1e-5);
+        let dot = 0;
+        for (let j = 0; j < a.u[X].length; j++) dot += a.u[X][j] * b.u[X][j];
+        expect(dot, X).toBeGreaterThan(1 - 1e-4);
+      }
+    },
+  );
 
   it('blocks long runs into L2-sized c_out blocks that divide c_out; one block for a training step', () => {
     expect(simdBlockWidth(512, false, 3 * 3 * 512, 50)).toBe(64); // 1.2 MB blocks, the 64-column floor
@@ -103,32 +105,38 @@ describe.each([
     [[3, 3, 256, 256], true],
     [[3, 3, 256, 256], false],
     [[3, 3, 400, 320], true],
-  ] as [Shape4, boolean][])('split into c_out blocks agrees with the JS passes for %j (threads %s)', (shape, threads) => {
-    const W = weights(shape, 2);
-    const a = createHostVectors(shape, 5);
-    const b = createHostVectors(shape, 5);
-    jsPowerIterate(W, shape, a, 20);
-    simdPowerIterate(simd!, W, shape, b, 20, { split: true, threads });
-    for (const X of F4_MATRICES) {
-      expect(Math.abs(a.sigma[X] - b.sigma[X]) / a.sigma[X], X).toBeLessThan(1e-5);
-      for (const side of ['u', 'v'] as const) {
-        let dot = 0;
-        for (let j = 0; j < a[side][X].length; j++) dot += a[side][X][j] * b[side][X][j];
-        expect(dot, `${side} ${X}`).toBeGreaterThan(1 - 1e-4);
+  ] as [Shape4, boolean][])(
+    'split into c_out blocks agrees with the JS passes for %j (threads %s)',
+    (shape, threads) => {
+      const W = weights(shape, 2);
+      const a = createHostVectors(shape, 5);
+      const b = createHostVectors(shape, 5);
+      jsPowerIterate(W, shape, a, 20);
+      simdPowerIterate(simd!, W, shape, b, 20, { split: true, threads });
+      for (const X of F4_MATRICES) {
+        expect(Math.abs(a.sigma[X] - b.sigma[X]) / a.sigma[X], X).toBeLessThan(1e-5);
+        for (const side of ['u', 'v'] as const) {
+          let dot = 0;
+          for (let j = 0; j < a[side][X].length; j++) dot += a[side][X][j] * b[side][X][j];
+          expect(dot, `${side} ${X}`).toBeGreaterThan(1 - 1e-4);
+        }
       }
-    }
-  });
+    },
+  );
 
-  it.each([false, true])('a zero kernel split into c_out blocks (threads %s) gives sigma 0 and the start vectors', (threads) => {
-    const shape: Shape4 = [3, 3, 2, 16];
-    const vecs = createHostVectors(shape, 1);
-    const u = vecs.u.U.slice();
-    const v = vecs.v.T.slice();
-    simdPowerIterate(simd!, new Float32Array(3 * 3 * 2 * 16), shape, vecs, 3, { split: true, threads });
-    for (const X of F4_MATRICES) expect(vecs.sigma[X]).toBe(0);
-    u.forEach((x, j) => expect(vecs.u.U[j]).toBeCloseTo(x, 6));
-    v.forEach((x, j) => expect(vecs.v.T[j]).toBeCloseTo(x, 6));
-  });
+  it.each([false, true])(
+    'a zero kernel split into c_out blocks (threads %s) gives sigma 0 and the start vectors',
+    (threads) => {
+      const shape: Shape4 = [3, 3, 2, 16];
+      const vecs = createHostVectors(shape, 1);
+      const u = vecs.u.U.slice();
+      const v = vecs.v.T.slice();
+      simdPowerIterate(simd!, new Float32Array(3 * 3 * 2 * 16), shape, vecs, 3, { split: true, threads });
+      for (const X of F4_MATRICES) expect(vecs.sigma[X]).toBe(0);
+      u.forEach((x, j) => expect(vecs.u.U[j]).toBeCloseTo(x, 6));
+      v.forEach((x, j) => expect(vecs.v.T[j]).toBeCloseTo(x, 6));
+    },
+  );
 
   it('a zero kernel gives sigma 0 and keeps finite unit vectors', () => {
     const shape: Shape4 = [3, 3, 2, 8];

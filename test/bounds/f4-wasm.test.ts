@@ -19,7 +19,7 @@ async function sigmas(backend: 'cpu' | 'wasm'): Promise<number[]> {
   const st = createF4State(shape, { seed: 3, engine: 'host' });
   f4PowerIterate(k, st, 20);
   // Grow tfjs's memory (the WASM heap) between the calls, then iterate and bound again.
-  const big = tf.zeros([64 * 1024 * 1024 / 4]);
+  const big = tf.zeros([(64 * 1024 * 1024) / 4]);
   f4PowerIterate(k, st, 5);
   const b = f4BoundTensor(k, st, 'min');
   const out = [...F4_MATRICES.map((X) => (st.engine === 'host' ? st.host.sigma[X] : NaN)), b.dataSync()[0]];

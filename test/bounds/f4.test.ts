@@ -13,7 +13,12 @@ import {
   type F4Engine,
   type F4PowerState,
 } from '../../src/main/engine/bounds/methods/f4.js';
-import { dilateKernel, polyphaseKernelHost, polyphaseKernelTensor, splitGroups } from '../../src/main/engine/bounds/methods/reshapes.js';
+import {
+  dilateKernel,
+  polyphaseKernelHost,
+  polyphaseKernelTensor,
+  splitGroups,
+} from '../../src/main/engine/bounds/methods/reshapes.js';
 import { spectralNorm64 } from '../../src/main/engine/bounds/numerics/linalg64.js';
 import { caseKernel, loadVectorCases, type F4Reference, type VectorCase } from './f4-vectors.js';
 
@@ -26,7 +31,11 @@ beforeAll(async () => {
 
 /** argmin agrees with the reference, or the two reshapes tie (equal norms up to rounding). */
 function expectArgmin(got: F4Matrix, ref: F4Reference, tol: number, label: string): void {
-  if (got !== ref.argmin) expect(rel(ref.matrix_norms[got], ref.min_bound / ref.constant_sqrt_hw), `${label} argmin ${got} vs ${ref.argmin}`).toBeLessThan(tol);
+  if (got !== ref.argmin)
+    expect(
+      rel(ref.matrix_norms[got], ref.min_bound / ref.constant_sqrt_hw),
+      `${label} argmin ${got} vs ${ref.argmin}`,
+    ).toBeLessThan(tol);
 }
 
 function expectReport(r: F4Report, ref: F4Reference, label: string): void {
@@ -76,7 +85,13 @@ describe('f4Bound (certified float64) on every reference case', () => {
 });
 
 /** Iterate until the four sigmas agree with the certified norms to `tol` (chunks of `chunk`), at most `max`. */
-function converge(kernel: tf.Tensor4D, st: F4PowerState, target: Record<F4Matrix, number>, chunk: number, max: number): number {
+function converge(
+  kernel: tf.Tensor4D,
+  st: F4PowerState,
+  target: Record<F4Matrix, number>,
+  chunk: number,
+  max: number,
+): number {
   let done = 0;
   while (done < max) {
     f4PowerIterate(kernel, st, chunk);
@@ -140,7 +155,8 @@ describe('f4BoundTensor gradient', () => {
     const gD = tf.sum(tf.mul(grad, direction)).dataSync()[0];
     // With u, v fixed, the bound is linear in the kernel: a central difference is exact up to float32 rounding.
     const eps = 1e-2;
-    const f = (s: number) => tf.tidy(() => f4BoundTensor(tf.add(W, tf.mul(direction, s)) as tf.Tensor4D, st).dataSync()[0]);
+    const f = (s: number) =>
+      tf.tidy(() => f4BoundTensor(tf.add(W, tf.mul(direction, s)) as tf.Tensor4D, st).dataSync()[0]);
     expect(rel((f(eps) - f(-eps)) / (2 * eps), gD)).toBeLessThan(2e-3);
     // Converged vectors: the gradient is that of the exact sqrt(hw) sigma_max of the minimising reshape.
     const host = (s: number): KernelHWIO => {
@@ -155,32 +171,39 @@ describe('f4BoundTensor gradient', () => {
     disposeF4State(st);
   });
 
-  it.each(['host', 'tensor'] as F4Engine[])('%s engine: only the kernel is trained; a step lowers the bound', (engine) => {
-    const W = tf.variable(tf.tensor4d(c.weights_hwio.flat(3), shape));
-    const st = createF4State(shape, { engine, seed: 3 });
-    f4PowerIterate(W, st, 200);
-    const before = tf.tidy(() => f4BoundTensor(W, st).dataSync()[0]);
-    const { value, grads } = tf.variableGrads(() => f4BoundTensor(W, st));
-    expect(Object.keys(grads)).toEqual([W.name]);
-    tf.dispose([value, grads[W.name]]);
-    const numTensors = tf.memory().numTensors;
-    const opt = tf.train.sgd(0.05);
-    for (let step = 0; step < 3; step++) {
-      f4PowerIterate(W, st, 1);
-      opt.minimize(() => f4BoundTensor(W, st));
-    }
-    const after = tf.tidy(() => f4BoundTensor(W, st).dataSync()[0]);
-    expect(after).toBeLessThan(before);
-    expect(tf.memory().numTensors).toBeLessThanOrEqual(numTensors + 1); // + the optimiser's iteration counter
-    opt.dispose();
-    W.dispose();
-    disposeF4State(st);
-  });
+  it.each(['host', 'tensor'] as F4Engine[])(
+    '%s engine: only the kernel is trained; a step lowers the bound',
+    (engine) => {
+      const W = tf.variable(tf.tensor4d(c.weights_hwio.flat(3), shape));
+      const st = createF4State(shape, { engine, seed: 3 });
+      f4PowerIterate(W, st, 200);
+      const before = tf.tidy(() => f4BoundTensor(W, st).dataSync()[0]);
+      const { value, grads } = tf.variableGrads(() => f4BoundTensor(W, st));
+      expect(Object.keys(grads)).toEqual([W.name]);
+      tf.dispose([value, grads[W.name]]);
+      const numTensors = tf.memory().numTensors;
+      const opt = tf.train.sgd(0.05);
+      for (let step = 0; step < 3; step++) {
+        f4PowerIterate(W, st, 1);
+        opt.minimize(() => f4BoundTensor(W, st));
+      }
+      const after = tf.tidy(() => f4BoundTensor(W, st).dataSync()[0]);
+      expect(after).toBeLessThan(before);
+      expect(tf.memory().numTensors).toBeLessThanOrEqual(numTensors + 1); // + the optimiser's iteration counter
+      opt.dispose();
+      W.dispose();
+      disposeF4State(st);
+    },
+  );
 });
 
 describe('strides, dilation and groups against explicit convolution operators', () => {
   /** The layer's Jacobian as a dense matrix, rows (o, a, b), cols (i, x, y). */
-  function convMatrix(k: KernelHWIO, n: number, o: { stride: number; dilation: number; groups: number; pad: 'circular' | 'zero' }) {
+  function convMatrix(
+    k: KernelHWIO,
+    n: number,
+    o: { stride: number; dilation: number; groups: number; pad: 'circular' | 'zero' },
+  ) {
     const [h, w, cig, co] = k.shape;
     const ci = cig * o.groups;
     const cog = co / o.groups;
@@ -223,7 +246,9 @@ describe('strides, dilation and groups against explicit convolution operators', 
     }
     const s2 = f4Bound(k, { dilation: 2, stride: 2 });
     expect(s2.polyphase!.value).toBe(f4PolyphaseBound(dilateKernel(k, 2), 2).value);
-    expect(s2.polyphase!.value).toBeGreaterThanOrEqual(convMatrix(k, 8, { stride: 2, dilation: 2, groups: 1, pad: 'circular' }));
+    expect(s2.polyphase!.value).toBeGreaterThanOrEqual(
+      convMatrix(k, 8, { stride: 2, dilation: 2, groups: 1, pad: 'circular' }),
+    );
   });
 
   it('groups: the max over the groups, and it bounds the grouped convolution', () => {
@@ -267,32 +292,37 @@ describe('bad input and edge cases', () => {
     expect(() => f4BoundTensor(W, st)).toThrow(/does not match the power-iteration state/);
     const t3 = tf.zeros([3, 3, 2]);
     expect(() => f4PowerIterate(t3 as unknown as tf.Tensor4D, st, 1)).toThrow(/4-D kernel tensor/);
-    expect(() => f4PowerIterate(tf.zeros([3, 3, 2, 3]) as tf.Tensor4D, st, -2)).toThrow(/iterations must be an integer/);
+    expect(() => f4PowerIterate(tf.zeros([3, 3, 2, 3]) as tf.Tensor4D, st, -2)).toThrow(
+      /iterations must be an integer/,
+    );
     tf.dispose([W, t3]);
     disposeF4State(st);
   });
 
-  it.each(['host', 'tensor'] as F4Engine[])('a zero kernel: certified 0, %s engine 0 without NaN, then recovers', (engine) => {
-    const shape: [number, number, number, number] = [3, 3, 2, 2];
-    const z = f4Bound({ shape, data: new Float64Array(36) });
-    expect(z.value).toBe(0);
-    expect(Object.values(z.matrixNorms)).toEqual([0, 0, 0, 0]);
-    const Z = tf.zeros(shape) as tf.Tensor4D;
-    const st = createF4State(shape, { engine });
-    f4PowerIterate(Z, st, 3);
-    const b = f4BoundTensor(Z, st);
-    expect(b.dataSync()[0]).toBe(0);
-    const c = cases.find((x) => x.id === 'const_3x3_ci4_co4')!;
-    const K = tf.tensor4d(c.weights_hwio.flat(3), c.shape_hwio);
-    const st2 = createF4State(c.shape_hwio, { engine });
-    f4PowerIterate(tf.zeros(c.shape_hwio) as tf.Tensor4D, st2, 2);
-    f4PowerIterate(K, st2, 100);
-    const b2 = f4BoundTensor(K, st2);
-    expect(rel(b2.dataSync()[0], c.f4.min_bound)).toBeLessThan(1e-5);
-    tf.dispose([Z, b, K, b2]);
-    disposeF4State(st);
-    disposeF4State(st2);
-  });
+  it.each(['host', 'tensor'] as F4Engine[])(
+    'a zero kernel: certified 0, %s engine 0 without NaN, then recovers',
+    (engine) => {
+      const shape: [number, number, number, number] = [3, 3, 2, 2];
+      const z = f4Bound({ shape, data: new Float64Array(36) });
+      expect(z.value).toBe(0);
+      expect(Object.values(z.matrixNorms)).toEqual([0, 0, 0, 0]);
+      const Z = tf.zeros(shape) as tf.Tensor4D;
+      const st = createF4State(shape, { engine });
+      f4PowerIterate(Z, st, 3);
+      const b = f4BoundTensor(Z, st);
+      expect(b.dataSync()[0]).toBe(0);
+      const c = cases.find((x) => x.id === 'const_3x3_ci4_co4')!;
+      const K = tf.tensor4d(c.weights_hwio.flat(3), c.shape_hwio);
+      const st2 = createF4State(c.shape_hwio, { engine });
+      f4PowerIterate(tf.zeros(c.shape_hwio) as tf.Tensor4D, st2, 2);
+      f4PowerIterate(K, st2, 100);
+      const b2 = f4BoundTensor(K, st2);
+      expect(rel(b2.dataSync()[0], c.f4.min_bound)).toBeLessThan(1e-5);
+      tf.dispose([Z, b, K, b2]);
+      disposeF4State(st);
+      disposeF4State(st2);
+    },
+  );
 
   it('accepts a tf.Tensor4D for the certified path (float32 values are exact in float64)', () => {
     const c = cases[1];

@@ -88,7 +88,9 @@ describe('gram iteration rejects bad input with a KernelError', () => {
     const bad = { shape: k.shape, data: Float64Array.from(k.data) } as KernelHWIO;
     bad.data[0] = NaN;
     expect(() => gramIterationBound(bad, 8)).toThrow(/finite weights/);
-    expect(() => gramIterationBound({ shape: [3, 3, 3], data: new Float64Array(27) } as unknown as KernelHWIO, 8)).toThrow(/4-D kernel/);
+    expect(() =>
+      gramIterationBound({ shape: [3, 3, 3], data: new Float64Array(27) } as unknown as KernelHWIO, 8),
+    ).toThrow(/4-D kernel/);
     expect(() => gramIterationBound(k, 8, 0)).toThrow(KernelError);
     const t3 = tf.zeros([3, 3, 3]);
     expect(() => gramIterationBoundTensor(t3 as unknown as tf.Tensor4D, 8)).toThrow(/4-D kernel/);

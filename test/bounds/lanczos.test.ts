@@ -7,37 +7,41 @@ import { symmetricEigenvalues } from '../../src/main/engine/bounds/numerics/lina
 const work = (k: number) => ({ d: new Float64Array(k), e: new Float64Array(k), z: new Float64Array(k) });
 
 describe('Lanczos', () => {
-  it.each(['full', 'local'] as const)('real: top Ritz value of A = B B^T converges to lambda_max (%s)', (reorthogonalize) => {
-    const n = 40;
-    const B = Float64Array.from({ length: n * n }, (_, j) => Math.sin(j * 0.61) + (j % (n + 1) === 0 ? 2 : 0));
-    const A = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) A[i * n + j] += B[i * n + k] * B[j * n + k];
-    const run = new Lanczos(n, { reorthogonalize, initialBasis: 2 });
-    run.start(Float64Array.from({ length: n }, (_, i) => Math.cos(i)));
-    const w = new Float64Array(n);
-    while (!run.exhausted && run.k < 30) {
-      const q = run.current();
+  it.each(['full', 'local'] as const)(
+    'real: top Ritz value of A = B B^T converges to lambda_max (%s)',
+    (reorthogonalize) => {
+      const n = 40;
+      const B = Float64Array.from({ length: n * n }, (_, j) => Math.sin(j * 0.61) + (j % (n + 1) === 0 ? 2 : 0));
+      const A = new Float64Array(n * n);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) A[i * n + j] += B[i * n + k] * B[j * n + k];
+      const run = new Lanczos(n, { reorthogonalize, initialBasis: 2 });
+      run.start(Float64Array.from({ length: n }, (_, i) => Math.cos(i)));
+      const w = new Float64Array(n);
+      while (!run.exhausted && run.k < 30) {
+        const q = run.current();
+        for (let i = 0; i < n; i++) {
+          let s = 0;
+          for (let j = 0; j < n; j++) s += A[i * n + j] * q[j];
+          w[i] = s;
+        }
+        run.step(w);
+      }
+      const top = symmetricEigenvalues(A, n)[n - 1];
+      // Local reorthogonalisation loses orthogonality along the converged Ritz vector (Paige): close, not exact.
+      const tol = reorthogonalize === 'full' ? 1e-10 : 1e-6;
+      expect(Math.abs(run.topRitz(work(run.k)).theta1 - top) / top).toBeLessThan(tol);
+      // The Ritz vector is an eigenvector: ||A x - theta x|| small.
+      const x = run.ritzVector();
+      let r = 0;
       for (let i = 0; i < n; i++) {
         let s = 0;
-        for (let j = 0; j < n; j++) s += A[i * n + j] * q[j];
-        w[i] = s;
+        for (let j = 0; j < n; j++) s += A[i * n + j] * x[j];
+        r += (s - top * x[i]) ** 2;
       }
-      run.step(w);
-    }
-    const top = symmetricEigenvalues(A, n)[n - 1];
-    // Local reorthogonalisation loses orthogonality along the converged Ritz vector (Paige): close, not exact.
-    const tol = reorthogonalize === 'full' ? 1e-10 : 1e-6;
-    expect(Math.abs(run.topRitz(work(run.k)).theta1 - top) / top).toBeLessThan(tol);
-    // The Ritz vector is an eigenvector: ||A x - theta x|| small.
-    const x = run.ritzVector();
-    let r = 0;
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < n; j++) s += A[i * n + j] * x[j];
-      r += (s - top * x[i]) ** 2;
-    }
-    expect(Math.sqrt(r) / top).toBeLessThan(1e-5);
-  });
+      expect(Math.sqrt(r) / top).toBeLessThan(1e-5);
+    },
+  );
 
   it('complex: a Hermitian matrix, run to exhaustion (k = n), gives its largest eigenvalue exactly', () => {
     const n = 12;

@@ -52,7 +52,12 @@ function hadamard(n: number): Float64Array {
 
 describe('float64 kernels', () => {
   it('gram64 equals the naive Gram for odd and blocked sizes', () => {
-    for (const [r, c] of [[1, 1], [3, 7], [67, 130], [130, 300]]) {
+    for (const [r, c] of [
+      [1, 1],
+      [3, 7],
+      [67, 130],
+      [130, 300],
+    ]) {
       const M = randomMatrix(r, c, r * 31 + c);
       const G = gram64(M, r, c);
       const N = naiveGram(M, r, c);
@@ -73,7 +78,9 @@ describe('float64 kernels', () => {
   it('symmetric and tridiagonal eigenvalues match closed forms', () => {
     // tridiag(-1, 2, -1) of size n: 2 - 2 cos(k pi / (n + 1)).
     const n = 40;
-    const want = Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos(((k + 1) * Math.PI) / (n + 1))).sort((a, b) => a - b);
+    const want = Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos(((k + 1) * Math.PI) / (n + 1))).sort(
+      (a, b) => a - b,
+    );
     const tri = tridiagonalEigenvalues(new Float64Array(n).fill(2), new Float64Array(n - 1).fill(-1));
     const A = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
@@ -141,7 +148,11 @@ describe('spectralNorm64: guaranteed upper bound', () => {
   });
 
   it('agrees with the dense eigen-decomposition on random matrices, wide and tall', () => {
-    for (const [r, c] of [[50, 300], [300, 50], [160, 160]]) {
+    for (const [r, c] of [
+      [50, 300],
+      [300, 50],
+      [160, 160],
+    ]) {
       const M = randomMatrix(r, c, r + c);
       const n = Math.min(r, c);
       const G = r <= c ? gram64(M, r, c) : gram64(transpose64(M, r, c), c, r);

@@ -87,10 +87,19 @@ describe('operatorNormEstimate rejects bad input with a KernelError', () => {
     const bad = { shape: k.shape, data: Float64Array.from(k.data) } as KernelHWIO;
     bad.data[7] = NaN;
     expect(() => operatorNormEstimate(bad, { n: 8, padding: 'same' })).toThrow(/finite weights/);
-    expect(() => operatorNormEstimate({ shape: [3, 3, 3], data: new Float64Array(27) } as unknown as KernelHWIO, { n: 8, padding: 'same' })).toThrow(/4-D kernel/);
+    expect(() =>
+      operatorNormEstimate({ shape: [3, 3, 3], data: new Float64Array(27) } as unknown as KernelHWIO, {
+        n: 8,
+        padding: 'same',
+      }),
+    ).toThrow(/4-D kernel/);
     expect(() => operatorNormEstimate(k, { n: 8, padding: 'same', stride: 0 })).toThrow(KernelError);
-    expect(() => operatorNormEstimate(k, { n: 8, padding: { top: -1, left: 0, bottom: 0, right: 0 } })).toThrow(/pads must be integers/);
+    expect(() => operatorNormEstimate(k, { n: 8, padding: { top: -1, left: 0, bottom: 0, right: 0 } })).toThrow(
+      /pads must be integers/,
+    );
     expect(() => operatorNormEstimate(k, { n: 9, padding: 'circular', stride: 2 })).toThrow(/divisible by 2/);
-    expect(() => operatorNormEstimate(k, { n: 8, padding: 'SAME' as 'same' })).toThrow(/padding must be 'same', 'valid', 'circular'/);
+    expect(() => operatorNormEstimate(k, { n: 8, padding: 'SAME' as 'same' })).toThrow(
+      /padding must be 'same', 'valid', 'circular'/,
+    );
   });
 });

@@ -40,7 +40,13 @@ describe('shared power iteration', () => {
   });
 
   it('sigma = u^T M v has gradient u v^T and leaves u, v untouched by optimisers', () => {
-    const M = tf.variable(tf.tensor2d([[3, 1], [0, 2], [1, 1]]));
+    const M = tf.variable(
+      tf.tensor2d([
+        [3, 1],
+        [0, 2],
+        [1, 1],
+      ]),
+    );
     const vecs = createMatrixPowerVectors([3, 2], { seed: 1 });
     const op = () => matrixOperator(M);
     powerIterate(op(), vecs, 50);
@@ -62,7 +68,12 @@ describe('shared power iteration', () => {
     expect(vecs.sigma.dataSync()[0]).toBe(0);
     expect(Array.from(vecs.u.dataSync()).every(Number.isFinite)).toBe(true);
     // A difference operator: a uniform restart would be orthogonal to its top singular vector.
-    const A = tf.tensor2d([[1, -1, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]]);
+    const A = tf.tensor2d([
+      [1, -1, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     powerIterate(matrixOperator(A), vecs, 30);
     expect(vecs.sigma.dataSync()[0]).toBeCloseTo(Math.SQRT2, 5);
     tf.dispose([Z, A]);

@@ -143,7 +143,8 @@ describe('F4 reshapes R, S, T, U', () => {
       for (let a = 0; a < A; a++) {
         for (let b = 0; b < B; b++) {
           for (let j = 0; j < m; j++) {
-            for (let o = 0; o < co; o++) block[(b * co + o) * cols + a * m + j] = k.data[((a * B + b) * m + j) * co + o];
+            for (let o = 0; o < co; o++)
+              block[(b * co + o) * cols + a * m + j] = k.data[((a * B + b) * m + j) * co + o];
           }
         }
       }
@@ -158,8 +159,13 @@ describe('F4 reshapes R, S, T, U', () => {
 });
 
 describe('kernel transforms', () => {
-  it('polyphase kernel: L\'[o,(i,r1,r2),q1,q2] = L[o,i,s q1 + r1, s q2 + r2], zero-padded', () => {
-    for (const [shape, s] of [[[3, 3, 2, 3], 2], [[5, 4, 1, 2], 2], [[3, 5, 2, 2], 3], [[1, 1, 3, 2], 2]] as [Shape4, number][]) {
+  it("polyphase kernel: L'[o,(i,r1,r2),q1,q2] = L[o,i,s q1 + r1, s q2 + r2], zero-padded", () => {
+    for (const [shape, s] of [
+      [[3, 3, 2, 3], 2],
+      [[5, 4, 1, 2], 2],
+      [[3, 5, 2, 2], 3],
+      [[1, 1, 3, 2], 2],
+    ] as [Shape4, number][]) {
       const k = testKernel(shape, 7);
       const p = polyphaseKernelHost(k, s);
       const [h, w, ci, co] = shape;

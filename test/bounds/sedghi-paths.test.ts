@@ -6,7 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sedghiExactNorm } from '../../src/main/engine/bounds/methods/sedghi.js';
-import { frequencyGram, frequencyMatrices, halfSpectrumFrequencies } from '../../src/main/engine/bounds/numerics/fft2.js';
+import {
+  frequencyGram,
+  frequencyMatrices,
+  halfSpectrumFrequencies,
+} from '../../src/main/engine/bounds/numerics/fft2.js';
 import { correlationTaps, forEachCorrelationGram } from '../../src/main/engine/bounds/methods/correlation-gram.js';
 import { subsetFrequencyMatrices } from '../../src/main/engine/bounds/methods/frequency-subset.js';
 import { gramHeap, gramSimd } from '../../src/main/engine/bounds/methods/frequency-simd.js';
@@ -14,7 +18,15 @@ import { caseKernel, loadSpectralCases, randomKernel, relErr } from './spectral-
 
 describe('halfSpectrumFrequencies', () => {
   it('holds exactly one frequency of every conjugate pair, with the right multiplicity', () => {
-    for (const [nh, nw] of [[1, 1], [2, 3], [7, 7], [8, 8], [8, 12], [9, 7], [6, 5]]) {
+    for (const [nh, nw] of [
+      [1, 1],
+      [2, 3],
+      [7, 7],
+      [8, 8],
+      [8, 12],
+      [9, 7],
+      [6, 5],
+    ]) {
       const s = halfSpectrumFrequencies(nh, nw);
       const seen = new Map<number, number>();
       for (let f = 0; f < s.u.length; f++) {
@@ -33,7 +45,10 @@ describe('halfSpectrumFrequencies', () => {
 
 describe('subsetFrequencyMatrices', () => {
   it('equals the separable DFT for a few frequencies (both orientations), and falls back to it for more', () => {
-    for (const shape of [[3, 2, 4, 8], [2, 3, 8, 4]] as [number, number, number, number][]) {
+    for (const shape of [
+      [3, 2, 4, 8],
+      [2, 3, 8, 4],
+    ] as [number, number, number, number][]) {
       const k = randomKernel(shape, 7);
       const all = halfSpectrumFrequencies(6, 5);
       for (const pick of [[0], [3, 7, 11], [0, 1, 2, 3, 4, 5]]) {
@@ -54,10 +69,22 @@ describe('subsetFrequencyMatrices', () => {
 describe('correlation-Gram route', () => {
   it('gives M M^H at every frequency (wide, tall, wrap-around n < 2h - 1, rectangular input)', () => {
     const shapes: [[number, number, number, number], [number, number]][] = [
-      [[7, 7, 3, 8], [9, 11]],
-      [[3, 3, 5, 2], [6, 6]],
-      [[1, 3, 4, 4], [4, 5]],
-      [[5, 5, 2, 3], [5, 5]],
+      [
+        [7, 7, 3, 8],
+        [9, 11],
+      ],
+      [
+        [3, 3, 5, 2],
+        [6, 6],
+      ],
+      [
+        [1, 3, 4, 4],
+        [4, 5],
+      ],
+      [
+        [5, 5, 2, 3],
+        [5, 5],
+      ],
     ];
     shapes.forEach(([shape, [nh, nw]], j) => {
       const k = randomKernel(shape, 3 + j);
@@ -95,78 +122,88 @@ describe('correlation-Gram route', () => {
 
 describe('float32 SIMD kernels', () => {
   const simd = gramSimd();
-  it.runIf(simd !== null)('gram, gram64 and the fused Lanczos step agree with float64 loops (odd R, C a multiple of 4)', () => {
-    const k = simd!;
-    for (const [R, C] of [[7, 12], [8, 20], [16, 16]]) {
-      const heap = gramHeap(k, 1 << 20);
-      const [m, q, qp, y, w, out] = [4096, 0, 512, 1024, 2048, 3072];
-      const M = Array.from({ length: 2 * R * C }, (_, i) => Math.sin(1 + i * 0.37));
-      const Q = Array.from({ length: 2 * R }, (_, i) => Math.cos(i * 0.71) / Math.sqrt(R));
-      const P = Array.from({ length: 2 * R }, (_, i) => Math.sin(i * 1.3) / Math.sqrt(R));
-      heap.set(M, m / 4);
-      heap.set(Q, q / 4);
-      // float64 reference: z = M M^H q (rows re then im)
-      const yr = new Float64Array(C);
-      const yi = new Float64Array(C);
-      for (let r = 0; r < R; r++) {
-        for (let c = 0; c < C; c++) {
-          const [a, b] = [M[r * C + c], M[R * C + r * C + c]];
-          yr[c] += a * Q[r] + b * Q[R + r];
-          yi[c] += a * Q[R + r] - b * Q[r];
-        }
-      }
-      const z = new Float64Array(2 * R);
-      for (let r = 0; r < R; r++) {
-        for (let c = 0; c < C; c++) {
-          const [a, b] = [M[r * C + c], M[R * C + r * C + c]];
-          z[r] += a * yr[c] - b * yi[c];
-          z[R + r] += a * yi[c] + b * yr[c];
-        }
-      }
-      k.gram(m, R, C, q, y, w);
-      const scale = Math.max(...z.map(Math.abs));
-      for (let i = 0; i < 2 * R; i++) expect(Math.abs(heap[w / 4 + i] - z[i]) / scale).toBeLessThan(1e-5);
-      // The float64 kernel: the same product to float64 rounding.
-      const h64 = new Float64Array(heap.buffer);
-      const [m8, q8, y8, w8] = [65536, 32768, 40960, 49152];
-      h64.set(M, m8 / 8);
-      h64.set(Q, q8 / 8);
-      k.gram64(m8, R, C, q8, y8, w8);
-      for (let i = 0; i < 2 * R; i++) expect(Math.abs(h64[w8 / 8 + i] - z[i]) / scale).toBeLessThan(1e-13);
-      if (R % 4) continue;
-      // Fused step from q_k = Q with q_{k-1} = P: alpha = Re Q^H z, z -= (P^H z) P + (Q^H z') Q, |z|^2, P <- z / |z|.
-      heap.set(P, qp / 4);
-      k.step(m, R, C, q, qp, y, w, 0, out);
-      const dot = (x: ArrayLike<number>, v: Float64Array): [number, number] => {
-        let [hr, hi] = [0, 0];
+  it.runIf(simd !== null)(
+    'gram, gram64 and the fused Lanczos step agree with float64 loops (odd R, C a multiple of 4)',
+    () => {
+      const k = simd!;
+      for (const [R, C] of [
+        [7, 12],
+        [8, 20],
+        [16, 16],
+      ]) {
+        const heap = gramHeap(k, 1 << 20);
+        const [m, q, qp, y, w, out] = [4096, 0, 512, 1024, 2048, 3072];
+        const M = Array.from({ length: 2 * R * C }, (_, i) => Math.sin(1 + i * 0.37));
+        const Q = Array.from({ length: 2 * R }, (_, i) => Math.cos(i * 0.71) / Math.sqrt(R));
+        const P = Array.from({ length: 2 * R }, (_, i) => Math.sin(i * 1.3) / Math.sqrt(R));
+        heap.set(M, m / 4);
+        heap.set(Q, q / 4);
+        // float64 reference: z = M M^H q (rows re then im)
+        const yr = new Float64Array(C);
+        const yi = new Float64Array(C);
         for (let r = 0; r < R; r++) {
-          hr += x[r] * v[r] + x[R + r] * v[R + r];
-          hi += x[r] * v[R + r] - x[R + r] * v[r];
+          for (let c = 0; c < C; c++) {
+            const [a, b] = [M[r * C + c], M[R * C + r * C + c]];
+            yr[c] += a * Q[r] + b * Q[R + r];
+            yi[c] += a * Q[R + r] - b * Q[r];
+          }
         }
-        return [hr, hi];
-      };
-      const alpha = dot(Q, z)[0];
-      for (const x of [P, Q]) {
-        const [hr, hi] = dot(x, z);
+        const z = new Float64Array(2 * R);
         for (let r = 0; r < R; r++) {
-          const [xr, xi] = [x[r], x[R + r]];
-          z[r] -= hr * xr - hi * xi;
-          z[R + r] -= hr * xi + hi * xr;
+          for (let c = 0; c < C; c++) {
+            const [a, b] = [M[r * C + c], M[R * C + r * C + c]];
+            z[r] += a * yr[c] - b * yi[c];
+            z[R + r] += a * yi[c] + b * yr[c];
+          }
         }
+        k.gram(m, R, C, q, y, w);
+        const scale = Math.max(...z.map(Math.abs));
+        for (let i = 0; i < 2 * R; i++) expect(Math.abs(heap[w / 4 + i] - z[i]) / scale).toBeLessThan(1e-5);
+        // The float64 kernel: the same product to float64 rounding.
+        const h64 = new Float64Array(heap.buffer);
+        const [m8, q8, y8, w8] = [65536, 32768, 40960, 49152];
+        h64.set(M, m8 / 8);
+        h64.set(Q, q8 / 8);
+        k.gram64(m8, R, C, q8, y8, w8);
+        for (let i = 0; i < 2 * R; i++) expect(Math.abs(h64[w8 / 8 + i] - z[i]) / scale).toBeLessThan(1e-13);
+        if (R % 4) continue;
+        // Fused step from q_k = Q with q_{k-1} = P: alpha = Re Q^H z, z -= (P^H z) P + (Q^H z') Q, |z|^2, P <- z / |z|.
+        heap.set(P, qp / 4);
+        k.step(m, R, C, q, qp, y, w, 0, out);
+        const dot = (x: ArrayLike<number>, v: Float64Array): [number, number] => {
+          let [hr, hi] = [0, 0];
+          for (let r = 0; r < R; r++) {
+            hr += x[r] * v[r] + x[R + r] * v[R + r];
+            hi += x[r] * v[R + r] - x[R + r] * v[r];
+          }
+          return [hr, hi];
+        };
+        const alpha = dot(Q, z)[0];
+        for (const x of [P, Q]) {
+          const [hr, hi] = dot(x, z);
+          for (let r = 0; r < R; r++) {
+            const [xr, xi] = [x[r], x[R + r]];
+            z[r] -= hr * xr - hi * xi;
+            z[R + r] -= hr * xi + hi * xr;
+          }
+        }
+        const b2 = z.reduce((s, x) => s + x * x, 0);
+        expect(relErr(heap[out / 4], alpha)).toBeLessThan(1e-5);
+        expect(relErr(heap[out / 4 + 1], b2)).toBeLessThan(1e-3);
+        for (let i = 0; i < 2 * R; i++) expect(Math.abs(heap[qp / 4 + i] - z[i] / Math.sqrt(b2))).toBeLessThan(1e-3);
       }
-      const b2 = z.reduce((s, x) => s + x * x, 0);
-      expect(relErr(heap[out / 4], alpha)).toBeLessThan(1e-5);
-      expect(relErr(heap[out / 4 + 1], b2)).toBeLessThan(1e-3);
-      for (let i = 0; i < 2 * R; i++) expect(Math.abs(heap[qp / 4 + i] - z[i] / Math.sqrt(b2))).toBeLessThan(1e-3);
-    }
-  });
+    },
+  );
 });
 
 describe('screened race against dense eigenvalues', () => {
   it('every branch: R odd, R % 4 != 0, R % 4 == 0, transposed, no SIMD; reproducible', () => {
     const shapes: [[number, number, number, number], number | [number, number]][] = [
       [[3, 3, 7, 12], 9],
-      [[3, 3, 10, 12], [8, 10]],
+      [
+        [3, 3, 10, 12],
+        [8, 10],
+      ],
       [[3, 3, 12, 16], 11],
       [[2, 3, 20, 12], 7],
       // C = 10 is not a multiple of 4: no SIMD, the float64 race alone.

@@ -53,8 +53,14 @@ describe('sedghiExactNorm racing on kernels with many competing frequencies', ()
     const shapes: [[number, number, number, number], number | [number, number]][] = [
       [[3, 3, 24, 24], 12],
       [[3, 3, 12, 20], 10],
-      [[3, 3, 20, 12], [8, 12]],
-      [[5, 3, 16, 16], [9, 7]],
+      [
+        [3, 3, 20, 12],
+        [8, 12],
+      ],
+      [
+        [5, 3, 16, 16],
+        [9, 7],
+      ],
     ];
     shapes.forEach(([shape, n], j) => {
       const k = randomKernel(shape, 11 + j);

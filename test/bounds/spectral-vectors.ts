@@ -27,7 +27,13 @@ export function loadSpectralCases(): SpectralCase[] {
 export function exactValues(c: SpectralCase): number[] {
   const out = [c.circular_s1_exact_n256];
   for (const e of c.evaluations) {
-    out.push(e.circular_s1_exact_fft, e.zero_same_s1_exact, e.zero_valid_s1_exact, e.zero_same_tf_s2_exact, e.zero_sym_pad_s2_exact);
+    out.push(
+      e.circular_s1_exact_fft,
+      e.zero_same_s1_exact,
+      e.zero_valid_s1_exact,
+      e.zero_same_tf_s2_exact,
+      e.zero_sym_pad_s2_exact,
+    );
     if (e.circular_s2_exact !== null) out.push(e.circular_s2_exact);
   }
   return out;

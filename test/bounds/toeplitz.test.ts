@@ -42,7 +42,9 @@ describe('toeplitzBound rejects bad input with a KernelError', () => {
     const bad = { shape: k.shape, data: Float64Array.from(k.data) } as KernelHWIO;
     bad.data[3] = Infinity;
     expect(() => toeplitzBound(bad)).toThrow(/finite weights/);
-    expect(() => toeplitzBound({ shape: [3, 3], data: new Float64Array(9) } as unknown as KernelHWIO)).toThrow(/4-D kernel/);
+    expect(() => toeplitzBound({ shape: [3, 3], data: new Float64Array(9) } as unknown as KernelHWIO)).toThrow(
+      /4-D kernel/,
+    );
     expect(() => toeplitzBound(k, 0)).toThrow(KernelError);
     const huge = { shape: [3, 3, 512, 512], data: new Float32Array(9 * 512 * 512) } as KernelHWIO;
     expect(() => toeplitzBound(huge, 4)).toThrow(/Use fewer iterations/);

@@ -97,7 +97,9 @@ describe('certifiedAccuracy on a hand-built network', () => {
     const rep = await certifiedAccuracy(host.data as Float32Array, LABELS, 3, [0.05]);
     expect(rep.standard.accuracy).toEqual([3 / 5]);
     await expect(collectLogits(handNet, x, 0)).rejects.toThrow(/batchSize/);
-    await expect(collectLogits((v) => tf.reshape(v, [-1]) as unknown as tf.Tensor2D, x, 2)).rejects.toThrow(/must return logits/);
+    await expect(collectLogits((v) => tf.reshape(v, [-1]) as unknown as tf.Tensor2D, x, 2)).rejects.toThrow(
+      /must return logits/,
+    );
     tf.dispose([x, whole]);
   });
 
@@ -136,7 +138,9 @@ describe('certifiedAccuracy on a hand-built network', () => {
     const L = lipRest * spectralNorm(Wr);
     const feats = randMat(40, inDim, r);
     const logits = feats.map((f) => Array.from({ length: C }, (_, c) => f.reduce((s, v, i) => s + v * Wr[i][c], 0)));
-    const labels = logits.map((z, i) => (i % 4 === 0 ? (z.indexOf(Math.max(...z)) + 1) % C : z.indexOf(Math.max(...z))));
+    const labels = logits.map((z, i) =>
+      i % 4 === 0 ? (z.indexOf(Math.max(...z)) + 1) % C : z.indexOf(Math.max(...z)),
+    );
     const rep = await certifiedAccuracy(logits, labels, L, [0.01, 0.1, 0.3], { kernel: Wr, lipschitzBefore: lipRest });
     let strictlyBetter = 0;
     rep.standard.radii.forEach((s, i) => {
@@ -159,19 +163,45 @@ describe('certifiedAccuracy on a hand-built network', () => {
       [1, 0],
       [0, 1],
     ];
-    await expect(certifiedAccuracy([[1, NaN], [0, 1]], [0, 1], 1, [0.1])).rejects.toThrow(/example 0, class 1 is NaN/);
+    await expect(
+      certifiedAccuracy(
+        [
+          [1, NaN],
+          [0, 1],
+        ],
+        [0, 1],
+        1,
+        [0.1],
+      ),
+    ).rejects.toThrow(/example 0, class 1 is NaN/);
     await expect(certifiedAccuracy(z, [0, 1, 1], 1, [0.1])).rejects.toThrow(/2 rows but there are 3 labels/);
     await expect(certifiedAccuracy(Float32Array.from([1, 0, 0]), [0, 1], 1, [0.1])).rejects.toThrow(/cannot be split/);
     await expect(certifiedAccuracy(z, [0, 1], 1, [0])).rejects.toThrow(/finite number > 0/);
     await expect(certifiedAccuracy(z, [0, 1], 1, [-0.1, 0.2])).rejects.toThrow(/epsilons\[0\]/);
     await expect(certifiedAccuracy(z, [0, 1], 1, [])).rejects.toThrow(/non-empty/);
-    await expect(certifiedAccuracy(z, [0, 2], 1, [0.1])).rejects.toThrow(/labels\[1\] is 2 but the model has 2 classes/);
+    await expect(certifiedAccuracy(z, [0, 2], 1, [0.1])).rejects.toThrow(
+      /labels\[1\] is 2 but the model has 2 classes/,
+    );
     await expect(certifiedAccuracy(z, [0, 0.5], 1, [0.1])).rejects.toThrow(/integers >= 0/);
     await expect(certifiedAccuracy(z, [0, 1], -1, [0.1])).rejects.toThrow(CertifyError);
     await expect(certifiedAccuracy(z, [0, 1], NaN, [0.1])).rejects.toThrow(/lipschitz/);
-    await expect(certifiedAccuracy([[1, 2, 3], [1, 2]], [0, 1], 1, [0.1])).rejects.toThrow(/row 0 has 3/);
-    await expect(certifiedAccuracy(z, [0, 1], 1, [0.1], { kernel: [[1, 0, 0]], lipschitzBefore: 1 })).rejects.toThrow(/needs 2/);
-    await expect(certifiedAccuracy(z, [0, 1], 1, [0.1], { kernel: [[1, NaN]], lipschitzBefore: 1 })).rejects.toThrow(/finite/);
+    await expect(
+      certifiedAccuracy(
+        [
+          [1, 2, 3],
+          [1, 2],
+        ],
+        [0, 1],
+        1,
+        [0.1],
+      ),
+    ).rejects.toThrow(/row 0 has 3/);
+    await expect(certifiedAccuracy(z, [0, 1], 1, [0.1], { kernel: [[1, 0, 0]], lipschitzBefore: 1 })).rejects.toThrow(
+      /needs 2/,
+    );
+    await expect(certifiedAccuracy(z, [0, 1], 1, [0.1], { kernel: [[1, NaN]], lipschitzBefore: 1 })).rejects.toThrow(
+      /finite/,
+    );
     await expect(certifiedAccuracy([[1], [2]], [0, 0], 1, [0.1])).rejects.toThrow(/at least 2 classes/);
   });
 });

@@ -32,11 +32,16 @@ function forward64(ws: Mat[], bs: number[][], act: SmoothActivation, x: number[]
 }
 
 function denseLayers(ws: Mat[]): CurvatureLayer[] {
-  return ws.map((W) => ({ kind: 'dense', weight: flat32(W), shape: [W.length, W[0].length], lipschitz: spectralNorm(W) * (1 + 1e-7) }));
+  return ws.map((W) => ({
+    kind: 'dense',
+    weight: flat32(W),
+    shape: [W.length, W[0].length],
+    lipschitz: spectralNorm(W) * (1 + 1e-7),
+  }));
 }
 
 describe('activation derivative bounds', () => {
-  it('g = sup|sigma\'| and h = sup|sigma\'\'| match a fine grid for softplus, tanh and sigmoid', () => {
+  it("g = sup|sigma'| and h = sup|sigma''| match a fine grid for softplus, tanh and sigmoid", () => {
     for (const act of ['softplus', 'tanh', 'sigmoid'] as const) {
       let g = 0;
       let h = 0;
@@ -55,35 +60,43 @@ describe('activation derivative bounds', () => {
 });
 
 describe('curvatureBound (Singla & Feizi 2020, Theorem 4)', () => {
-  it.each(['softplus', 'tanh', 'sigmoid'] as const)('bounds every Hessian eigenvalue of a random 3-layer %s net', (act) => {
-    const r = rng(act.length * 101);
-    const dims = [4, 6, 5, 3];
-    const ws = dims.slice(1).map((d, i) => randMat(dims[i], d, r, 0.9));
-    const bs = dims.slice(1).map((d) => Array.from({ length: d }, () => 0.5 * gauss(r)));
-    const bound = curvatureBound(denseLayers(ws), act);
-    const C = 3;
-    let worstRatio = 0;
-    for (let p = 0; p < 25; p++) {
-      const x = Array.from({ length: 4 }, () => 2 * gauss(r));
-      for (let y = 0; y < C; y++) {
-        const ev = symEigenvalues(fdHessian((v) => forward64(ws, bs, act, v)[y], x));
-        const lam = Math.max(...ev.map(Math.abs));
-        expect(lam).toBeLessThanOrEqual(bound.logit[y] * (1 + 1e-6) + 1e-7);
-        for (let t = 0; t < C; t++) {
-          if (t === y) continue;
-          const evd = symEigenvalues(fdHessian((v) => { const z = forward64(ws, bs, act, v); return z[y] - z[t]; }, x));
-          const lamd = Math.max(...evd.map(Math.abs));
-          expect(lamd).toBeLessThanOrEqual(bound.pairwise[y * C + t] * (1 + 1e-6) + 1e-7);
-          worstRatio = Math.max(worstRatio, lamd / bound.pairwise[y * C + t]);
+  it.each(['softplus', 'tanh', 'sigmoid'] as const)(
+    'bounds every Hessian eigenvalue of a random 3-layer %s net',
+    (act) => {
+      const r = rng(act.length * 101);
+      const dims = [4, 6, 5, 3];
+      const ws = dims.slice(1).map((d, i) => randMat(dims[i], d, r, 0.9));
+      const bs = dims.slice(1).map((d) => Array.from({ length: d }, () => 0.5 * gauss(r)));
+      const bound = curvatureBound(denseLayers(ws), act);
+      const C = 3;
+      let worstRatio = 0;
+      for (let p = 0; p < 25; p++) {
+        const x = Array.from({ length: 4 }, () => 2 * gauss(r));
+        for (let y = 0; y < C; y++) {
+          const ev = symEigenvalues(fdHessian((v) => forward64(ws, bs, act, v)[y], x));
+          const lam = Math.max(...ev.map(Math.abs));
+          expect(lam).toBeLessThanOrEqual(bound.logit[y] * (1 + 1e-6) + 1e-7);
+          for (let t = 0; t < C; t++) {
+            if (t === y) continue;
+            const evd = symEigenvalues(
+              fdHessian((v) => {
+                const z = forward64(ws, bs, act, v);
+                return z[y] - z[t];
+              }, x),
+            );
+            const lamd = Math.max(...evd.map(Math.abs));
+            expect(lamd).toBeLessThanOrEqual(bound.pairwise[y * C + t] * (1 + 1e-6) + 1e-7);
+            worstRatio = Math.max(worstRatio, lamd / bound.pairwise[y * C + t]);
+          }
         }
       }
-    }
-    expect(worstRatio).toBeGreaterThan(1e-3); // the Hessians are not trivially small compared to the bound
-    expect(bound.max).toBe(Math.max(...bound.pairwise));
-    for (let y = 0; y < C; y++) expect(bound.pairwise[y * C + y]).toBe(0);
-  });
+      expect(worstRatio).toBeGreaterThan(1e-3); // the Hessians are not trivially small compared to the bound
+      expect(bound.max).toBe(Math.max(...bound.pairwise));
+      for (let y = 0; y < C; y++) expect(bound.pairwise[y * C + y]).toBe(0);
+    },
+  );
 
-  it('is exact for one hidden unit: max |lambda| = |a_y - a_t| h ||w||^2 at the peak of |sigma\'\'|', () => {
+  it("is exact for one hidden unit: max |lambda| = |a_y - a_t| h ||w||^2 at the peak of |sigma''|", () => {
     // f = (a_y - a_t) sigma(w.x): Hessian (a_y - a_t) sigma''(w.x) w w^T, largest |eigenvalue| |a_y - a_t| |sigma''| ||w||^2.
     const w = [0.6, -0.8, 0.5];
     const a = [[1.3, -0.4]];
@@ -97,7 +110,12 @@ describe('curvatureBound (Singla & Feizi 2020, Theorem 4)', () => {
       const nw2 = w.reduce((s, v) => s + v * v, 0);
       expect(bound.pairwise[1] / (1.7 * SMOOTH_ACTIVATION_BOUNDS[act].h * nw2)).toBeCloseTo(1, 6); // float32 weights
       const x = w.map((v) => (v * zStar) / nw2); // w.x = zStar
-      const ev = symEigenvalues(fdHessian((v) => { const z = forward64(ws, [[0], [0, 0]], act, v); return z[0] - z[1]; }, x));
+      const ev = symEigenvalues(
+        fdHessian((v) => {
+          const z = forward64(ws, [[0], [0, 0]], act, v);
+          return z[0] - z[1];
+        }, x),
+      );
       expect(Math.max(...ev.map(Math.abs)) / bound.pairwise[1]).toBeGreaterThan(0.9999);
     }
   });
@@ -112,7 +130,13 @@ describe('curvatureBound (Singla & Feizi 2020, Theorem 4)', () => {
     expect(bound.pairwise[1] / (0.24 * h)).toBeCloseTo(1, 6);
     let peak = 0;
     for (let x = -4; x <= 4; x += 0.01) {
-      const H = fdHessian((v) => { const z = forward64(ws, [[0], [0], [0, 0]], 'tanh', v); return z[0] - z[1]; }, [x]);
+      const H = fdHessian(
+        (v) => {
+          const z = forward64(ws, [[0], [0], [0, 0]], 'tanh', v);
+          return z[0] - z[1];
+        },
+        [x],
+      );
       peak = Math.max(peak, Math.abs(H[0][0]));
     }
     expect(peak).toBeLessThanOrEqual(bound.pairwise[1]);
@@ -124,9 +148,13 @@ describe('curvatureBound (Singla & Feizi 2020, Theorem 4)', () => {
     const r = rng(77);
     const kernel = Array.from({ length: 8 }, () => gauss(r)); // HWIO [2,2,1,2]
     const M: Mat = Array.from({ length: 9 }, () => new Array<number>(8).fill(0)); // [in 9, out 8]
-    for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) for (let o = 0; o < 2; o++) {
-      for (let k = 0; k < 2; k++) for (let l = 0; l < 2; l++) M[(a + k) * 3 + (b + l)][(a * 2 + b) * 2 + o] += kernel[((k * 2 + l) * 1 + 0) * 2 + o];
-    }
+    for (let a = 0; a < 2; a++)
+      for (let b = 0; b < 2; b++)
+        for (let o = 0; o < 2; o++) {
+          for (let k = 0; k < 2; k++)
+            for (let l = 0; l < 2; l++)
+              M[(a + k) * 3 + (b + l)][(a * 2 + b) * 2 + o] += kernel[((k * 2 + l) * 1 + 0) * 2 + o];
+        }
     const W2 = randMat(8, 5, r, 0.5);
     const W3 = randMat(5, 3, r);
     const layers: CurvatureLayer[] = [
@@ -138,7 +166,12 @@ describe('curvatureBound (Singla & Feizi 2020, Theorem 4)', () => {
     const bs = [new Array(8).fill(0.1), new Array(5).fill(-0.2), [0, 0, 0]];
     for (let p = 0; p < 15; p++) {
       const x = Array.from({ length: 9 }, () => gauss(r));
-      const ev = symEigenvalues(fdHessian((v) => { const z = forward64(ws, bs, 'tanh', v); return z[2] - z[0]; }, x));
+      const ev = symEigenvalues(
+        fdHessian((v) => {
+          const z = forward64(ws, bs, 'tanh', v);
+          return z[2] - z[0];
+        }, x),
+      );
       expect(Math.max(...ev.map(Math.abs))).toBeLessThanOrEqual(bound.pairwise[2 * 3 + 0] * (1 + 1e-6) + 1e-7);
     }
     // the dense-only description of the same net (conv as its matrix) is at least as tight
@@ -152,8 +185,12 @@ describe('curvatureBound (Singla & Feizi 2020, Theorem 4)', () => {
     const under = denseLayers(ws);
     under[0].lipschitz = 0.01;
     expect(() => curvatureBound(under, 'tanh')).toThrow(/below .* lower bound on its spectral norm/);
-    expect(() => curvatureBound([denseLayers(ws)[0], denseLayers([randMat(5, 2, rng(3))])[0]], 'tanh')).toThrow(/takes 5 inputs but layer 0 has 4/);
-    expect(() => curvatureBound([{ kind: 'conv', weight: new Float32Array(4), shape: [2, 2, 1, 1], lipschitz: 1 }], 'tanh')).toThrow(/last layer must be the dense/);
+    expect(() => curvatureBound([denseLayers(ws)[0], denseLayers([randMat(5, 2, rng(3))])[0]], 'tanh')).toThrow(
+      /takes 5 inputs but layer 0 has 4/,
+    );
+    expect(() =>
+      curvatureBound([{ kind: 'conv', weight: new Float32Array(4), shape: [2, 2, 1, 1], lipschitz: 1 }], 'tanh'),
+    ).toThrow(/last layer must be the dense/);
     const nan = denseLayers(ws);
     nan[1].weight[0] = NaN;
     expect(() => curvatureBound(nan, 'tanh')).toThrow(/finite/);
@@ -164,7 +201,12 @@ describe('curvatureBound (Singla & Feizi 2020, Theorem 4)', () => {
 
 describe('second-order certificate', () => {
   it('curvatureCertifiedRadius is the positive root of m - g r - K r^2 / 2 and m/g at K = 0', () => {
-    for (const [m, g, K] of [[0.5, 2, 3], [1, 0.1, 10], [2, 5, 1e-9], [0.3, 0, 2]]) {
+    for (const [m, g, K] of [
+      [0.5, 2, 3],
+      [1, 0.1, 10],
+      [2, 5, 1e-9],
+      [0.3, 0, 2],
+    ]) {
       const rr = curvatureCertifiedRadius(m, g, K);
       expect(m - g * rr - (K * rr * rr) / 2).toBeCloseTo(0, 9);
       expect(rr).toBeCloseTo((-g + Math.sqrt(g * g + 2 * K * m)) / K, 6);
@@ -181,11 +223,20 @@ describe('second-order certificate', () => {
     const ws = [randMat(D, 8, r, 0.5), randMat(8, 3, r, 0.7)];
     const bs = [Array.from({ length: 8 }, () => 0.3 * gauss(r)), [0.2, 0, -0.1]];
     const forward = (v: tf.Tensor4D) =>
-      tf.add(tf.matMul(tf.softplus(tf.add(tf.matMul(tf.reshape(v, [v.shape[0], D]), tf.tensor2d(ws[0])), bs[0])), tf.tensor2d(ws[1])), bs[1]) as tf.Tensor2D;
+      tf.add(
+        tf.matMul(
+          tf.softplus(tf.add(tf.matMul(tf.reshape(v, [v.shape[0], D]), tf.tensor2d(ws[0])), bs[0])),
+          tf.tensor2d(ws[1]),
+        ),
+        bs[1],
+      ) as tf.Tensor2D;
     const n = 30;
     const xs = Array.from({ length: n }, () => Array.from({ length: D }, () => 0.2 + 0.6 * r()));
     const x = tf.tensor4d(xs.flat(), [n, 1, 1, D]);
-    const pred = xs.map((v) => { const z = forward64(ws, bs, 'softplus', v); return z.indexOf(Math.max(...z)); });
+    const pred = xs.map((v) => {
+      const z = forward64(ws, bs, 'softplus', v);
+      return z.indexOf(Math.max(...z));
+    });
     const labels = pred.map((p, i) => (i % 6 === 0 ? (p + 1) % 3 : p));
     const bound = curvatureBound(denseLayers(ws), 'softplus');
     const epsilons = [0.05, 0.1, 0.2];
@@ -200,11 +251,16 @@ describe('second-order certificate', () => {
       for (let t = 0; t < 3; t++) {
         if (t === y) continue;
         const m = z[y] - z[t];
-        if (!(m > 0)) { want = 0; break; }
+        if (!(m > 0)) {
+          want = 0;
+          break;
+        }
         const e = 1e-5;
         const grad = v.map((_, k) => {
-          const up = [...v]; up[k] += e;
-          const dn = [...v]; dn[k] -= e;
+          const up = [...v];
+          up[k] += e;
+          const dn = [...v];
+          dn[k] -= e;
           const zu = forward64(ws, bs, 'softplus', up);
           const zd = forward64(ws, bs, 'softplus', dn);
           return (zu[y] - zu[t] - (zd[y] - zd[t])) / (2 * e);
@@ -220,7 +276,9 @@ describe('second-order certificate', () => {
       for (let i = 0; i < n; i++) if (rep.radii[i] >= eps) expect(pgd.robust[i]).toBe(1);
     }
     await expect(curvatureCertifiedAccuracy(forward, x, labels, bound, [0])).rejects.toThrow(/> 0/);
-    await expect(curvatureCertifiedAccuracy(forward, x, labels.slice(1), bound, [0.1])).rejects.toThrow(/30 inputs but 29 labels/);
+    await expect(curvatureCertifiedAccuracy(forward, x, labels.slice(1), bound, [0.1])).rejects.toThrow(
+      /30 inputs but 29 labels/,
+    );
     tf.dispose(x);
   });
 });

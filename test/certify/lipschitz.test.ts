@@ -20,11 +20,20 @@ beforeAll(async () => {
 describe('networkLipschitz', () => {
   it('multiplies a sequence and adds shortcut + branch in a residual block', () => {
     const layer = (name: string, bound: number) => ({ kind: 'layer' as const, name, bound });
-    expect(networkLipschitz({ kind: 'seq', nodes: [layer('a', 2), layer('b', 3), layer('c', 0.5)] })).toBeCloseTo(3, 12);
+    expect(networkLipschitz({ kind: 'seq', nodes: [layer('a', 2), layer('b', 3), layer('c', 0.5)] })).toBeCloseTo(
+      3,
+      12,
+    );
     // identity shortcut by default: 1 + 0.5 * 0.4
-    const block = { kind: 'residual' as const, branch: { kind: 'seq' as const, nodes: [layer('w1', 0.5), layer('w2', 0.4)] } };
+    const block = {
+      kind: 'residual' as const,
+      branch: { kind: 'seq' as const, nodes: [layer('w1', 0.5), layer('w2', 0.4)] },
+    };
     expect(networkLipschitz(block)).toBeCloseTo(1.2, 12);
-    expect(networkLipschitz({ kind: 'residual', branch: layer('b', 0.7), shortcut: layer('proj', 2) })).toBeCloseTo(2.7, 12);
+    expect(networkLipschitz({ kind: 'residual', branch: layer('b', 0.7), shortcut: layer('proj', 2) })).toBeCloseTo(
+      2.7,
+      12,
+    );
     expect(networkLipschitz({ kind: 'seq', nodes: [layer('stem', 2), block, block] })).toBeCloseTo(2 * 1.2 * 1.2, 12);
     expect(networkLipschitz({ kind: 'seq', nodes: [] })).toBe(1);
   });
@@ -35,7 +44,14 @@ describe('networkLipschitz', () => {
     const f = (x: number[]) => x.map((v) => v + 0.4 * Math.max(0, 0.5 * v));
     const bound = networkLipschitz({
       kind: 'residual',
-      branch: { kind: 'seq', nodes: [{ kind: 'layer', name: 'w1', bound: 0.5 }, { kind: 'layer', name: 'relu', bound: 1 }, { kind: 'layer', name: 'w2', bound: 0.4 }] },
+      branch: {
+        kind: 'seq',
+        nodes: [
+          { kind: 'layer', name: 'w1', bound: 0.5 },
+          { kind: 'layer', name: 'relu', bound: 1 },
+          { kind: 'layer', name: 'w2', bound: 0.4 },
+        ],
+      },
     });
     const r = rng(3);
     let worst = 0;
@@ -126,17 +142,24 @@ describe('average-pool operator norm', () => {
     [7, 3, 2, 'same'],
     [6, 3, 1, 'same'],
   ];
-  it.each(cases)('n=%i k=%i s=%i %s matches the spectral norm of the explicit tf.avgPool matrix', (n, k, s, padding) => {
-    const exact = spectralNorm(avgPoolMatrix(n, k, s, padding));
-    const ours = averagePoolOperatorNorm({ poolSize: [k, k], strides: [s, s], inputSize: [n, n], padding });
-    expect(ours).toBeGreaterThanOrEqual(exact * (1 - 1e-6)); // float32 matrix entries
-    expect(Math.abs(ours - exact) / exact).toBeLessThan(1e-5);
-    if (padding === 'valid') expect(averagePoolSchurBound([k, k], [s, s])).toBeGreaterThanOrEqual(ours * (1 - 1e-9));
-  });
+  it.each(cases)(
+    'n=%i k=%i s=%i %s matches the spectral norm of the explicit tf.avgPool matrix',
+    (n, k, s, padding) => {
+      const exact = spectralNorm(avgPoolMatrix(n, k, s, padding));
+      const ours = averagePoolOperatorNorm({ poolSize: [k, k], strides: [s, s], inputSize: [n, n], padding });
+      expect(ours).toBeGreaterThanOrEqual(exact * (1 - 1e-6)); // float32 matrix entries
+      expect(Math.abs(ours - exact) / exact).toBeLessThan(1e-5);
+      if (padding === 'valid') expect(averagePoolSchurBound([k, k], [s, s])).toBeGreaterThanOrEqual(ours * (1 - 1e-9));
+    },
+  );
 
   it('disjoint windows: k x k stride k has norm exactly 1/k; stride 1 approaches 1; k=3 s=2 is below Schur', () => {
-    expect(averagePoolOperatorNorm({ poolSize: [2, 2], strides: [2, 2], inputSize: [32, 32], padding: 'valid' })).toBeCloseTo(0.5, 9);
-    expect(averagePoolOperatorNorm({ poolSize: [3, 3], strides: [3, 3], inputSize: [30, 30], padding: 'valid' })).toBeCloseTo(1 / 3, 9);
+    expect(
+      averagePoolOperatorNorm({ poolSize: [2, 2], strides: [2, 2], inputSize: [32, 32], padding: 'valid' }),
+    ).toBeCloseTo(0.5, 9);
+    expect(
+      averagePoolOperatorNorm({ poolSize: [3, 3], strides: [3, 3], inputSize: [30, 30], padding: 'valid' }),
+    ).toBeCloseTo(1 / 3, 9);
     const s1 = averagePoolOperatorNorm({ poolSize: [2, 2], strides: [1, 1], inputSize: [200, 200], padding: 'valid' });
     expect(s1).toBeLessThan(1);
     expect(s1).toBeGreaterThan(0.999);
@@ -146,11 +169,15 @@ describe('average-pool operator norm', () => {
     expect(r.upper).toBeCloseTo(Math.sqrt(5) / 3, 4);
     expect(averagePoolSchurBound([3, 3], [2, 2])).toBeCloseTo(2 / 3, 12);
     // TF 'same' with an odd input copies the last pixel: norm 1, which the 'valid' Schur bound (1/2) would miss.
-    expect(averagePoolOperatorNorm({ poolSize: [2, 2], strides: [2, 2], inputSize: [5, 5], padding: 'same' })).toBeCloseTo(1, 9);
+    expect(
+      averagePoolOperatorNorm({ poolSize: [2, 2], strides: [2, 2], inputSize: [5, 5], padding: 'same' }),
+    ).toBeCloseTo(1, 9);
   });
 
   it('rejects inputs smaller than the pool and bad sizes', () => {
-    expect(() => averagePoolOperatorNorm({ poolSize: [3, 3], strides: [1, 1], inputSize: [2, 2], padding: 'valid' })).toThrow(/smaller than the pool/);
+    expect(() =>
+      averagePoolOperatorNorm({ poolSize: [3, 3], strides: [1, 1], inputSize: [2, 2], padding: 'valid' }),
+    ).toThrow(/smaller than the pool/);
     expect(() => averagePoolSchurBound([2, 2], [0, 1])).toThrow(/positive integer/);
     expect(() => averagePoolNorm1D(4, 2, 2, 'reflect' as PoolPadding)).toThrow(/'valid' or 'same'/);
   });
@@ -162,6 +189,11 @@ describe('sanity of the reference helpers', () => {
     const a = Array.from({ length: 4 }, () => Array.from({ length: 3 }, () => gauss(r)));
     const b = Array.from({ length: 3 }, () => Array.from({ length: 5 }, () => gauss(r)));
     expect(spectralNorm(matmul(a, b))).toBeLessThanOrEqual(spectralNorm(a) * spectralNorm(b) + 1e-12);
-    expect(spectralNorm([[3, 0], [0, -4]])).toBeCloseTo(4, 12);
+    expect(
+      spectralNorm([
+        [3, 0],
+        [0, -4],
+      ]),
+    ).toBeCloseTo(4, 12);
   });
 });

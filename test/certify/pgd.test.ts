@@ -25,7 +25,8 @@ describe('pgdRobustAccuracy', () => {
     const b = [0.1, -0.2, 0.05, 0];
     const xs = inputs(60, 8);
     const x = tf.tensor4d(xs.flat(), [60, 1, 1, D]);
-    const forward = (v: tf.Tensor4D) => tf.add(tf.matMul(tf.reshape(v, [v.shape[0], D]), tf.tensor2d(W)), b) as tf.Tensor2D;
+    const forward = (v: tf.Tensor4D) =>
+      tf.add(tf.matMul(tf.reshape(v, [v.shape[0], D]), tf.tensor2d(W)), b) as tf.Tensor2D;
     const logits = tf.tidy(() => forward(x));
     const labels = Array.from(tf.tidy(() => tf.argMax(logits, 1)).dataSync());
     const eps = 0.12;
@@ -59,7 +60,10 @@ describe('pgdRobustAccuracy', () => {
     const W2: Mat = orthonormalColumns(6, C, r).map((row) => row.map((v) => 1.5 * v));
     const b1 = Array.from({ length: 6 }, (_, i) => 0.3 - 0.1 * i);
     const forward = (v: tf.Tensor4D) =>
-      tf.matMul(tf.relu(tf.add(tf.matMul(tf.reshape(v, [v.shape[0], D]), tf.tensor2d(W1)), b1)), tf.tensor2d(W2)) as tf.Tensor2D;
+      tf.matMul(
+        tf.relu(tf.add(tf.matMul(tf.reshape(v, [v.shape[0], D]), tf.tensor2d(W1)), b1)),
+        tf.tensor2d(W2),
+      ) as tf.Tensor2D;
     const n = 40;
     const x = tf.tensor4d(inputs(n, 9).flat(), [n, 1, 1, D]);
     const logits = tf.tidy(() => forward(x));
@@ -70,7 +74,14 @@ describe('pgdRobustAccuracy', () => {
     let anyBroken = false;
     for (const [k, eps] of epsilons.entries()) {
       for (const loss of ['margin', 'cross-entropy'] as const) {
-        const pgd = await pgdRobustAccuracy(forward, x, labels, { eps, steps: 15, stepSize: eps / 4, restarts: 2, seed: 3, loss });
+        const pgd = await pgdRobustAccuracy(forward, x, labels, {
+          eps,
+          steps: 15,
+          stepSize: eps / 4,
+          restarts: 2,
+          seed: 3,
+          loss,
+        });
         expect(pgd.robustAccuracy).toBeGreaterThanOrEqual(cert.standard.accuracy[k]);
         expect(pgd.robustAccuracy).toBeGreaterThanOrEqual(cert.pairwise!.accuracy[k]);
         for (let i = 0; i < n; i++) {

@@ -4,7 +4,8 @@ import type { ImageShape } from '../../src/main/engine/data/index.js';
 import { bytes } from './fixtures/writers.js';
 
 const SHAPE: ImageShape = [6, 5, 3];
-const at = (a: ArrayLike<number>, img: number, y: number, x: number, c: number) => a[((img * SHAPE[0] + y) * SHAPE[1] + x) * SHAPE[2] + c];
+const at = (a: ArrayLike<number>, img: number, y: number, x: number, c: number) =>
+  a[((img * SHAPE[0] + y) * SHAPE[1] + x) * SHAPE[2] + c];
 
 /** An rng replaying fixed draws, to force a crop offset and the flip coin. */
 function scripted(values: number[]): () => number {
@@ -20,7 +21,10 @@ describe('CIFAR augmentation (random crop with zero padding + horizontal flip)',
     const out = randomCropFlip(src, n, SHAPE, { rng: () => 0, pad: 0, flip: true });
     expect(out).toBeInstanceOf(Uint8Array);
     expect(out.length).toBe(src.length);
-    for (let i = 0; i < n; i++) for (let y = 0; y < 6; y++) for (let x = 0; x < 5; x++) for (let c = 0; c < 3; c++) expect(at(out, i, y, x, c)).toBe(at(src, i, y, 4 - x, c));
+    for (let i = 0; i < n; i++)
+      for (let y = 0; y < 6; y++)
+        for (let x = 0; x < 5; x++)
+          for (let c = 0; c < 3; c++) expect(at(out, i, y, x, c)).toBe(at(src, i, y, 4 - x, c));
     const none = randomCropFlip(src, n, SHAPE, { rng: () => 0.99, pad: 0, flip: true });
     expect(Array.from(none)).toEqual(Array.from(src));
   });
@@ -61,10 +65,11 @@ describe('CIFAR augmentation (random crop with zero padding + horizontal flip)',
     for (let i = 0; i < n; i++) {
       const pool = new Set<number>();
       for (let y = 0; y < 6; y++) for (let x = 0; x < 5; x++) pool.add(at(src, i, y, x, 0));
-      for (let y = 0; y < 6; y++) for (let x = 0; x < 5; x++) {
-        const v = at(a, i, y, x, 0);
-        expect(v === 0 || pool.has(v)).toBe(true);
-      }
+      for (let y = 0; y < 6; y++)
+        for (let x = 0; x < 5; x++) {
+          const v = at(a, i, y, x, 0);
+          expect(v === 0 || pool.has(v)).toBe(true);
+        }
     }
   });
 

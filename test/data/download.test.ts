@@ -5,11 +5,19 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
-import { CIFAR10_OFFICIAL_DIGEST, DatasetError, downloadCifar10, loadCifar10, verifyCifar10Archive } from '../../src/main/engine/data/index.js';
+import {
+  CIFAR10_OFFICIAL_DIGEST,
+  DatasetError,
+  downloadCifar10,
+  loadCifar10,
+  verifyCifar10Archive,
+} from '../../src/main/engine/data/index.js';
 import { CIFAR_FILES, cifarBatch, tarPack, tempDir } from './fixtures/writers.js';
 
 const PER = 2;
-const archive = gzipSync(tarPack(CIFAR_FILES.map((n, i) => ({ name: `cifar-10-batches-bin/${n}`, data: cifarBatch(PER, 40 + i).buf }))));
+const archive = gzipSync(
+  tarPack(CIFAR_FILES.map((n, i) => ({ name: `cifar-10-batches-bin/${n}`, data: cifarBatch(PER, 40 + i).buf }))),
+);
 const digest = {
   md5: createHash('md5').update(archive).digest('hex'),
   sha256: createHash('sha256').update(archive).digest('hex'),
@@ -61,7 +69,11 @@ describe('downloadCifar10', () => {
   it('downloads, verifies md5 + sha256 + size, reports progress, and the result loads', async () => {
     const dest = path.join(root.dir, 'ok');
     const progress: { received: number; total: number | null }[] = [];
-    const r = await downloadCifar10(dest, { url: `${base}/cifar-10-binary.tar.gz`, expected: digest, onProgress: (p) => progress.push(p) });
+    const r = await downloadCifar10(dest, {
+      url: `${base}/cifar-10-binary.tar.gz`,
+      expected: digest,
+      onProgress: (p) => progress.push(p),
+    });
     expect(r).toMatchObject({ md5: digest.md5, sha256: digest.sha256, bytes: digest.bytes, reused: false });
     expect(readFileSync(r.file).equals(archive)).toBe(true);
     expect(readFileSync(`${r.file}.sha256`, 'utf8')).toBe(`${digest.sha256}  cifar-10-binary.tar.gz\n`);
@@ -86,7 +98,9 @@ describe('downloadCifar10', () => {
     expect(e.message).toContain(`md5 ${digest.md5}, expected ${CIFAR10_OFFICIAL_DIGEST.md5}`);
     expect(e.message).toContain("'spectral-lab train --data PATH' or dataset.path");
     expect(readdirSync(dest)).toEqual([]);
-    const e2 = await failure(downloadCifar10(dest, { url: `${base}/cifar-10-binary.tar.gz`, expected: { sha256: '0'.repeat(64) } }));
+    const e2 = await failure(
+      downloadCifar10(dest, { url: `${base}/cifar-10-binary.tar.gz`, expected: { sha256: '0'.repeat(64) } }),
+    );
     expect(e2.message).toMatch(/sha256 [0-9a-f]{64}, expected 0{64}/);
     expect(readdirSync(dest)).toEqual([]);
   });
@@ -120,7 +134,9 @@ describe('downloadCifar10', () => {
     await new Promise((r) => closed.close(r));
     const off = await failure(downloadCifar10(dest, { url: `http://127.0.0.1:${port}/x.tar.gz` }));
     expect(off.code).toBe('network');
-    expect(off.message).toContain('no network: download cifar-10-binary.tar.gz on another machine and pass it with \'spectral-lab train --data PATH\' or dataset.path in the run config');
+    expect(off.message).toContain(
+      "no network: download cifar-10-binary.tar.gz on another machine and pass it with 'spectral-lab train --data PATH' or dataset.path in the run config",
+    );
     expect(off.message).toMatch(/ECONNREFUSED/);
   });
 

@@ -27,13 +27,16 @@ describe('real datasets on this machine', () => {
     expect(Math.max(...ds.train.imagesU8.subarray(0, 784))).toBe(255);
   });
 
-  it.skipIf(!fashionInstalled)(fashionInstalled ? 'Fashion-MNIST from the Debian package: 6,000 images per class' : `SKIPPED: ${fashionReason}`, async () => {
-    const ds = await loadDataset({ name: 'fashion-mnist' });
-    expect(ds.source).toBe(FASHION_MNIST_DEBIAN_DIR);
-    expect(ds.train.count).toBe(60000);
-    expect(ds.test.count).toBe(10000);
-    expect(histogram(ds.train.labels)).toEqual(new Array(10).fill(6000));
-    expect(histogram(ds.test.labels)).toEqual(new Array(10).fill(1000));
-    expect(ds.classNames[9]).toBe('Ankle boot');
-  });
+  it.skipIf(!fashionInstalled)(
+    fashionInstalled ? 'Fashion-MNIST from the Debian package: 6,000 images per class' : `SKIPPED: ${fashionReason}`,
+    async () => {
+      const ds = await loadDataset({ name: 'fashion-mnist' });
+      expect(ds.source).toBe(FASHION_MNIST_DEBIAN_DIR);
+      expect(ds.train.count).toBe(60000);
+      expect(ds.test.count).toBe(10000);
+      expect(histogram(ds.train.labels)).toEqual(new Array(10).fill(6000));
+      expect(histogram(ds.test.labels)).toEqual(new Array(10).fill(1000));
+      expect(ds.classNames[9]).toBe('Ankle boot');
+    },
+  );
 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ImageSplit, channelStats, epochOrder, iterateBatches, mulberry32, numBatches, splitValidation, u8ToFloat } from '../../src/main/engine/data/index.js';
+import {
+  ImageSplit,
+  channelStats,
+  epochOrder,
+  iterateBatches,
+  mulberry32,
+  numBatches,
+  splitValidation,
+  u8ToFloat,
+} from '../../src/main/engine/data/index.js';
 import { bytes } from './fixtures/writers.js';
 
 function makeSplit(n: number, shape: [number, number, number] = [4, 4, 3], seed = 5): ImageSplit {
@@ -9,7 +18,9 @@ function makeSplit(n: number, shape: [number, number, number] = [4, 4, 3], seed 
 /** Identify each image by its pixel bytes, to check partitions by content rather than by index. */
 function keys(s: { imagesU8: Uint8Array; count: number }): string[] {
   const per = s.imagesU8.length / s.count;
-  return Array.from({ length: s.count }, (_, i) => Buffer.from(s.imagesU8.subarray(i * per, (i + 1) * per)).toString('hex'));
+  return Array.from({ length: s.count }, (_, i) =>
+    Buffer.from(s.imagesU8.subarray(i * per, (i + 1) * per)).toString('hex'),
+  );
 }
 
 describe('splitValidation', () => {
@@ -96,7 +107,10 @@ describe('normalisation', () => {
     expect(st.mean[2]).toBeCloseTo(m / (n * 4), 12);
 
     const norm = { mean: [0.2, st.mean[1], st.mean[2]], std: [1, st.std[1], st.std[2]] };
-    const x = s.batch(Array.from({ length: n }, (_, i) => i), { normalize: norm }).x;
+    const x = s.batch(
+      Array.from({ length: n }, (_, i) => i),
+      { normalize: norm },
+    ).x;
     let s1 = 0;
     let s2 = 0;
     for (let p = 0; p < n * 4; p++) {

@@ -17,13 +17,25 @@ describe.skipIf(!HAVE_CHROMIUM)('Models view (serve + Chromium)', () => {
   let serve: ServeProcess | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'models-e2e-'));
   const files = mkdtempSync(join(tmpdir(), 'models-e2e-files-'));
-  const W = (dims: number[], seed: number) => ({ dims, data: randomWeights(dims.reduce((a, b) => a * b, 1), seed) });
+  const W = (dims: number[], seed: number) => ({
+    dims,
+    data: randomWeights(
+      dims.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+  });
   const model = writeOnnxModel(files, 'block.onnx', {
     inputShape: ['N', 2, 8, 8],
     outputName: 'y',
     weights: { a: W([4, 2, 3, 3], 1), b: W([4, 4, 3, 3], 2), fc: W([3, 4], 3) },
     nodes: [
-      { op: 'Conv', inputs: ['input', 'a'], outputs: ['c1'], name: 'stem', ints: { strides: [2, 2], pads: [1, 1, 1, 1] } },
+      {
+        op: 'Conv',
+        inputs: ['input', 'a'],
+        outputs: ['c1'],
+        name: 'stem',
+        ints: { strides: [2, 2], pads: [1, 1, 1, 1] },
+      },
       { op: 'Relu', inputs: ['c1'], outputs: ['r1'] },
       { op: 'Conv', inputs: ['r1', 'b'], outputs: ['c2'], name: 'branch', ints: { pads: [1, 1, 1, 1] } },
       { op: 'Add', inputs: ['c2', 'r1'], outputs: ['s'], name: 'residual' },
@@ -56,7 +68,9 @@ describe.skipIf(!HAVE_CHROMIUM)('Models view (serve + Chromium)', () => {
       await b.page.setInputFiles('[data-testid=model-file]', model);
       await b.page.click('[data-testid=model-analyse]');
       await b.page.waitForSelector('[data-testid=model-layers]', { timeout: 120_000 });
-      const rows = await b.page.$$eval('[data-testid=model-layers] tbody tr td:first-child', (tds) => tds.map((t) => t.textContent?.trim()));
+      const rows = await b.page.$$eval('[data-testid=model-layers] tbody tr td:first-child', (tds) =>
+        tds.map((t) => t.textContent?.trim()),
+      );
       expect(rows).toEqual(['stem', 'branch', 'head']);
       await expect(b.page.textContent('[data-testid=model-lipschitz]')).resolves.toMatch(/Lipschitz upper bound \d/);
       // Bars: stem, branch, the residual Add, the pooling and the head (relu and flatten leave ln L unchanged).
@@ -64,8 +78,13 @@ describe.skipIf(!HAVE_CHROMIUM)('Models view (serve + Chromium)', () => {
       await expect(b.page.textContent('[data-testid=model-list]')).resolves.toContain('block.onnx');
       await screenshot(b.page, 'models-view');
       // Exported like the CLI's CSV: the per-layer table.
-      const [csv] = await Promise.all([b.page.waitForEvent('download'), b.page.click('[data-testid=model-export-csv]')]);
-      const lines = readFileSync(await csv.path(), 'utf8').trim().split('\r\n');
+      const [csv] = await Promise.all([
+        b.page.waitForEvent('download'),
+        b.page.click('[data-testid=model-export-csv]'),
+      ]);
+      const lines = readFileSync(await csv.path(), 'utf8')
+        .trim()
+        .split('\r\n');
       expect(lines[0]).toMatch(/^name,op,weight_shape,/);
       expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['stem', 'branch', 'head']);
       // The Report button writes the analysis's report (as export --analysis): its layer table and waterfall.
@@ -79,7 +98,9 @@ describe.skipIf(!HAVE_CHROMIUM)('Models view (serve + Chromium)', () => {
       await b.page.setInputFiles('[data-testid=model-file]', damaged);
       await b.page.click('[data-testid=model-analyse]');
       await b.page.waitForSelector('[data-testid=model-error]', { timeout: 60_000 });
-      await expect(b.page.textContent('[data-testid=model-error]')).resolves.toMatch(/damaged\.onnx is not a readable ONNX model/);
+      await expect(b.page.textContent('[data-testid=model-error]')).resolves.toMatch(
+        /damaged\.onnx is not a readable ONNX model/,
+      );
       expect(b.errors).toEqual([]);
     } finally {
       await b.close();

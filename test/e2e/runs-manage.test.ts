@@ -118,7 +118,9 @@ describe.skipIf(!HAVE_CHROMIUM)('managing runs in Chromium against serve', () =>
     await page.click('[data-testid=btn-delete-keep]');
 
     // Cancelled once it has a checkpoint (one per evaluation, every 4 steps).
-    await expect.poll(async () => (await lab.api('getRun', training)).checkpoints.length, { timeout: 90_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await lab.api('getRun', training)).checkpoints.length, { timeout: 90_000 })
+      .toBeGreaterThan(0);
     await lab.api('cancelRun', training);
     await waitForStatus(training, 'cancelled');
     const ckptDir = path.join(lab.dataDir, 'checkpoints', training);
@@ -133,7 +135,9 @@ describe.skipIf(!HAVE_CHROMIUM)('managing runs in Chromium against serve', () =>
     expect(from).toBeGreaterThanOrEqual(4);
     await resume.click();
     await page.waitForSelector('[data-testid=run-status][data-status=running]');
-    await expect.poll(async () => (await lab.api('getRun', training)).lastStep, { timeout: 60_000 }).toBeGreaterThan(from);
+    await expect
+      .poll(async () => (await lab.api('getRun', training)).lastStep, { timeout: 60_000 })
+      .toBeGreaterThan(from);
     await lab.api('cancelRun', training);
     await waitForStatus(training, 'cancelled');
 

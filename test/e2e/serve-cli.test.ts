@@ -39,9 +39,15 @@ describe.skipIf(!HAVE_CHROMIUM)('spectral-lab serve (child process, built render
     const body = JSON.stringify({ args: [] });
     const headers = { 'content-type': 'application/json' };
     expect((await fetch(api, { method: 'POST', body, headers })).status).toBe(401);
-    expect((await fetch(api, { method: 'POST', body, headers: { ...headers, authorization: 'Bearer 00' } })).status).toBe(403);
+    expect(
+      (await fetch(api, { method: 'POST', body, headers: { ...headers, authorization: 'Bearer 00' } })).status,
+    ).toBe(403);
     const token = link.searchParams.get('token')!;
-    const foreign = await fetch(api, { method: 'POST', body, headers: { ...headers, authorization: `Bearer ${token}`, origin: 'http://evil.example' } });
+    const foreign = await fetch(api, {
+      method: 'POST',
+      body,
+      headers: { ...headers, authorization: `Bearer ${token}`, origin: 'http://evil.example' },
+    });
     expect(foreign.status).toBe(403);
     const ok = await fetch(api, { method: 'POST', body, headers: { ...headers, authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);

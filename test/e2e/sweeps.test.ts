@@ -28,7 +28,11 @@ const FRONT = ['0.01/0', '0.01/1', '0.1/0', '1/1', '1/0'];
 
 async function recordSweep(dataDir: string): Promise<Record<string, string>> {
   const store = await openStore({ dataDir });
-  const spec = { name: 'beta-e2e', base: { regularizer: { kind: 'f4-min', beta: 0.1 } }, grid: { 'regularizer.beta': [0.01, 0.1, 1], seed: [0, 1] } };
+  const spec = {
+    name: 'beta-e2e',
+    base: { regularizer: { kind: 'f4-min', beta: 0.1 } },
+    grid: { 'regularizer.beta': [0.01, 0.1, 1], seed: [0, 1] },
+  };
   const x = expandSweep(spec);
   // Queued for Redis workers, so serve does not train them: this test records their results itself.
   const { runIds } = await store.sweeps.create({ name: x.name, spec, keys: x.keys, items: x.items, target: 'redis' });
@@ -98,7 +102,9 @@ describe.skipIf(!HAVE_CHROMIUM)('Sweeps view', () => {
     await page.fill('[data-testid="grid-key-0"]', 'optimizer.learningRate');
     await page.click('[data-testid="sweep-queue"]');
     await page.waitForSelector('[data-testid="sweep-problems"]');
-    expect(await page.textContent('[data-testid="sweep-problems"]')).toMatch(/unknown key "optimizer.learningRate".*known: kind, lr/);
+    expect(await page.textContent('[data-testid="sweep-problems"]')).toMatch(
+      /unknown key "optimizer.learningRate".*known: kind, lr/,
+    );
     expect(await page.textContent('[data-testid="sweep-error"]')).toMatch(/nothing was queued/);
     await page.click('[data-testid="sweeps-reload"]');
     expect(await page.locator('.list li').count()).toBe(1);

@@ -9,7 +9,15 @@ import { readFileSync } from 'node:fs';
 import { methodSpec } from '../../src/shared/bound-methods.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { HAVE_CHROMIUM, CHROMIUM, launchBrowser, pointCount, screenshot, waitForPoints, type Browser } from './support/browser.js';
+import {
+  HAVE_CHROMIUM,
+  CHROMIUM,
+  launchBrowser,
+  pointCount,
+  screenshot,
+  waitForPoints,
+  type Browser,
+} from './support/browser.js';
 import { fieldError, fillForm, quickMnist } from './support/form.js';
 import { startLabServer, type LabServer } from './support/lab-server.js';
 import { ensureRenderer } from './support/renderer-build.js';
@@ -24,7 +32,8 @@ const waitStatus = (p: Page, s: string, timeout = 30_000) =>
   p.waitForSelector(`[data-testid=run-status][data-status=${s}]`, { timeout });
 const runIdFromUrl = (p: Page) => decodeURIComponent(/#\/run\/([^/?]+)/.exec(p.url())?.[1] ?? '');
 
-if (!HAVE_CHROMIUM) console.warn(`e2e: skipped, no browser at ${CHROMIUM} (apt install chromium, or set SPECTRAL_LAB_CHROMIUM).`);
+if (!HAVE_CHROMIUM)
+  console.warn(`e2e: skipped, no browser at ${CHROMIUM} (apt install chromium, or set SPECTRAL_LAB_CHROMIUM).`);
 
 describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () => {
   beforeAll(async () => {
@@ -49,10 +58,22 @@ describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () =>
 
   describe('serve access', () => {
     it('refuses API requests without the token, and with a wrong one', async () => {
-      const none = await fetch(`${lab.origin}/api/listRuns`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"args":[]}' });
+      const none = await fetch(`${lab.origin}/api/listRuns`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"args":[]}',
+      });
       expect(none.status).toBe(401);
-      expect(await none.json()).toMatchObject({ ok: false, code: 'unauthorized', hint: expect.stringContaining('token') });
-      const wrong = await fetch(`${lab.origin}/api/listRuns`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer 1234' }, body: '{"args":[]}' });
+      expect(await none.json()).toMatchObject({
+        ok: false,
+        code: 'unauthorized',
+        hint: expect.stringContaining('token'),
+      });
+      const wrong = await fetch(`${lab.origin}/api/listRuns`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: 'Bearer 1234' },
+        body: '{"args":[]}',
+      });
       expect(wrong.status).toBe(403);
       const pageNoToken = await fetch(`${lab.origin}/`);
       expect(pageNoToken.status).toBe(401);
@@ -61,7 +82,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () =>
 
     it('loads the UI under the strict CSP with the token (cookie) and removes the token from the address bar', async () => {
       expect(page.url()).not.toContain('token=');
-      const csp = (await fetch(`${lab.origin}/`, { headers: { Authorization: `Bearer ${lab.token}` } })).headers.get('content-security-policy') ?? '';
+      const csp =
+        (await fetch(`${lab.origin}/`, { headers: { Authorization: `Bearer ${lab.token}` } })).headers.get(
+          'content-security-policy',
+        ) ?? '';
       expect(csp).toContain("script-src 'self'");
       expect(csp).not.toContain('unsafe-inline');
       expect(csp).not.toContain('unsafe-eval');
@@ -73,7 +97,12 @@ describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () =>
     it('refuses bad input at the field and starts nothing', async () => {
       await page.keyboard.press('n');
       await page.waitForSelector('[data-testid=view-new] [data-testid=field-regularizer\\.beta]');
-      await fillForm(page, { 'regularizer.beta': '-1', 'certification.epsilons': '0.5, 20', 'dataset.path': '   ', batchSize: '12.5' });
+      await fillForm(page, {
+        'regularizer.beta': '-1',
+        'certification.epsilons': '0.5, 20',
+        'dataset.path': '   ',
+        batchSize: '12.5',
+      });
       await expect.poll(() => fieldError(page, 'regularizer.beta').textContent()).toMatch(/β .*≥ 0/);
       expect(await fieldError(page, 'certification.epsilons').textContent()).toMatch(/20 is out of range/);
       expect(await fieldError(page, 'dataset.path').textContent()).toMatch(/blank/);
@@ -87,7 +116,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () =>
       // A rule only the lab knows (a regulariser with beta 0) comes back from validateConfig to the field.
       await page.click('[data-testid=btn-reset]');
       await fillForm(page, { 'regularizer.kind': 'f4-min', 'regularizer.beta': '0' });
-      await expect.poll(() => fieldError(page, 'regularizer.beta').textContent(), { timeout: 5000 }).toMatch(/beta > 0/);
+      await expect
+        .poll(() => fieldError(page, 'regularizer.beta').textContent(), { timeout: 5000 })
+        .toMatch(/beta > 0/);
       expect((await lab.api('listRuns', {})).total).toBe(0);
     });
 
@@ -118,9 +149,17 @@ describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () =>
       expect(await pointCount(page, 'chart-loss')).toBe(frozen);
       await screenshot(page, 'run-paused');
       // The bound chart holds every evaluation, the first one too (pushed before the layer was known).
-      const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=chart-bounds-export-csv]')]);
-      const rows = readFileSync((await download.path()) as string, 'utf8').trim().split('\n').slice(1);
-      const steps = new Set(rows.filter((r) => r.startsWith(`conv1 ${methodSpec('f4')?.label}`)).map((r) => Number(r.split(',')[2])));
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click('[data-testid=chart-bounds-export-csv]'),
+      ]);
+      const rows = readFileSync((await download.path()) as string, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1);
+      const steps = new Set(
+        rows.filter((r) => r.startsWith(`conv1 ${methodSpec('f4')?.label}`)).map((r) => Number(r.split(',')[2])),
+      );
       expect(steps.has(10)).toBe(true);
 
       await page.locator('body').click({ position: { x: 5, y: 5 } });
@@ -175,10 +214,17 @@ describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () =>
       await waitForPoints(page, id, 4);
       const plotted = await pointCount(page, id);
       const save = async (kind: string) => {
-        const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=${id}-export-${kind}]`)]);
+        const [download] = await Promise.all([
+          page.waitForEvent('download'),
+          page.click(`[data-testid=${id}-export-${kind}]`),
+        ]);
         // File names carry the compared runs' names and the metric (issue 10), in the order Compare lists them.
         const name = download.suggestedFilename();
-        expect(name).toMatch(new RegExp(`^e2e-(quick-mnist|baseline-to-cancel)-e2e-(quick-mnist|baseline-to-cancel)_train-loss\\.${kind}$`));
+        expect(name).toMatch(
+          new RegExp(
+            `^e2e-(quick-mnist|baseline-to-cancel)-e2e-(quick-mnist|baseline-to-cancel)_train-loss\\.${kind}$`,
+          ),
+        );
         expect(name).toContain('quick-mnist');
         expect(name).toContain('baseline-to-cancel');
         return readFileSync((await download.path()) as string);

@@ -7,7 +7,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  instantiateKernel, kernelBytes, relaxedSimdAvailable, unfuse, variantText, type KernelName, type WasmMemory,
+  instantiateKernel,
+  kernelBytes,
+  relaxedSimdAvailable,
+  unfuse,
+  variantText,
+  type KernelName,
+  type WasmMemory,
 } from '../../src/main/engine/kernels/index.js';
 
 /** The project's TS lib has no WebAssembly typings. */
@@ -33,11 +39,14 @@ describe('kernels as WebAssembly text', () => {
   });
 
   it('the plain variant lowers relaxed multiply-adds to their unfused definitions (nested, with comments)', () => {
-    const src = '(f32x4.relaxed_madd (local.get $a) ;; a\n (local.get $b) (f32x4.relaxed_nmadd (local.get $c) (local.get $d) (local.get $e)))';
+    const src =
+      '(f32x4.relaxed_madd (local.get $a) ;; a\n (local.get $b) (f32x4.relaxed_nmadd (local.get $c) (local.get $d) (local.get $e)))';
     expect(unfuse(src)).toBe(
       '(f32x4.add (f32x4.sub (local.get $e) (f32x4.mul (local.get $c) (local.get $d))) (f32x4.mul (local.get $a) (local.get $b)))',
     );
-    expect(unfuse('(f64x2.relaxed_madd (local.get 0) (local.get 1) (local.get 2))')).toBe('(f64x2.add (local.get 2) (f64x2.mul (local.get 0) (local.get 1)))');
+    expect(unfuse('(f64x2.relaxed_madd (local.get 0) (local.get 1) (local.get 2))')).toBe(
+      '(f64x2.add (local.get 2) (f64x2.mul (local.get 0) (local.get 1)))',
+    );
     expect(() => unfuse('(f32x4.relaxed_madd $a (local.get $b) (local.get $c))')).toThrow(/folded expression/);
   });
 
@@ -68,7 +77,10 @@ describe('kernels as WebAssembly text', () => {
         expected[R + r] += gr * q[R + s] + gi * q[s];
       }
     }
-    for (const [fn, Arr] of [['gram', Float32Array], ['gram64', Float64Array]] as const) {
+    for (const [fn, Arr] of [
+      ['gram', Float32Array],
+      ['gram64', Float64Array],
+    ] as const) {
       const b = Arr.BYTES_PER_ELEMENT;
       const heap = new Arr(mem.buffer);
       const [m, qAt, y, w] = [0, 2 * R * C, 2 * R * C + 2 * R, 2 * R * C + 2 * R + 2 * C];
@@ -82,7 +94,9 @@ describe('kernels as WebAssembly text', () => {
 
   it('no TypeScript source holds WebAssembly opcode bytes (the kernels are .wat text)', () => {
     const files = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)],
+      );
     const root = path.join(import.meta.dirname, '../../src');
     // The SIMD prefix byte followed by an opcode, or the module header's magic number.
     const opcodes = /0xfd,\s*0x[0-9a-f]{2}|0x00,\s*0x61,\s*0x73,\s*0x6d/i;

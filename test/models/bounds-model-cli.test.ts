@@ -10,9 +10,19 @@ import { describe, expect, it } from 'vitest';
 import { randomWeights, writeOnnxModel } from './onnx-writer.js';
 
 const root = resolve(__dirname, '../..');
-const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/main/cli/index.ts'), ...args], { cwd: root, encoding: 'utf8' });
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/main/cli/index.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
 const dir = mkdtempSync(join(tmpdir(), 'bounds-model-cli-'));
-const W = (dims: number[], seed: number) => ({ dims, data: randomWeights(dims.reduce((a, b) => a * b, 1), seed) });
+const W = (dims: number[], seed: number) => ({
+  dims,
+  data: randomWeights(
+    dims.reduce((a, b) => a * b, 1),
+    seed,
+  ),
+});
 const file = writeOnnxModel(dir, 'small.onnx', {
   inputShape: ['N', 2, 8, 8],
   outputName: 'y',
@@ -35,8 +45,18 @@ describe('bounds --model', () => {
     expect(out.unsupported).toEqual([]);
     const [stem, down, head] = out.layers;
     expect([stem.name, stem.op, down.name, head.name, head.op]).toEqual(['stem', 'Conv', 'down', 'head', 'Gemm']);
-    expect(stem).toMatchObject({ weight_shape: [4, 2, 3, 3], stride: [1, 1], padding: [1, 1, 1, 1], input_shape: [2, 8, 8] });
-    expect(down).toMatchObject({ weight_shape: [4, 4, 3, 3], stride: [2, 2], padding: [0, 0, 1, 1], input_shape: [4, 8, 8] });
+    expect(stem).toMatchObject({
+      weight_shape: [4, 2, 3, 3],
+      stride: [1, 1],
+      padding: [1, 1, 1, 1],
+      input_shape: [2, 8, 8],
+    });
+    expect(down).toMatchObject({
+      weight_shape: [4, 4, 3, 3],
+      stride: [2, 2],
+      padding: [0, 0, 1, 1],
+      input_shape: [4, 8, 8],
+    });
     expect(head).toMatchObject({ weight_shape: [3, 64], input_shape: [64] });
     for (const l of [stem, down]) {
       expect(Object.keys(l.f4.matrix_norms).sort()).toEqual(['R', 'S', 'T', 'U']);
@@ -45,7 +65,10 @@ describe('bounds --model', () => {
     }
     expect(typeof stem.circular_s1_exact_fft).toBe('number');
     expect(down.circular_s1_exact_fft).toBeUndefined();
-    expect(out.lipschitz_upper_bound).toBeCloseTo(stem.certified_upper_bound * down.certified_upper_bound * head.certified_upper_bound, 10);
+    expect(out.lipschitz_upper_bound).toBeCloseTo(
+      stem.certified_upper_bound * down.certified_upper_bound * head.certified_upper_bound,
+      10,
+    );
   });
 
   it('--format csv: a header and one row per layer', () => {

@@ -28,9 +28,17 @@ describe('certificates with a labelled set (MNIST test images)', () => {
     const b = data.train.batch(idx, { normalize: { mean: [MEAN], std: [STD] } });
     const model = tf.sequential();
     model.add(tf.layers.flatten({ inputShape: [28, 28, 1] }));
-    model.add(tf.layers.dense({ units: 16, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: 1 }) }));
+    model.add(
+      tf.layers.dense({ units: 16, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: 1 }) }),
+    );
     // tfjs's sparse cross-entropy takes probabilities: a final softmax, which the reader leaves out (logits).
-    model.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) }));
+    model.add(
+      tf.layers.dense({
+        units: 10,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }),
+      }),
+    );
     model.compile({ optimizer: tf.train.adam(0.005), loss: 'sparseCategoricalCrossentropy' });
     const x = tf.tensor4d(b.x, b.shape);
     await model.fit(x, tf.tensor1d(Array.from(b.y)), { epochs: 2, batchSize: 30, verbose: 0 });
@@ -40,9 +48,17 @@ describe('certificates with a labelled set (MNIST test images)', () => {
     const analysis = analyseModel(graph, { mean: [MEAN], std: [STD] });
     const eps = [0.05, 0.2, 0.5];
     const set = await loadLabelledSet('mnist', 300);
-    const c = await certifyImported(inferShapes(graph), analysis, set, { epsilons: eps, mean: [MEAN], std: [STD], pgdSteps: 5 });
+    const c = await certifyImported(inferShapes(graph), analysis, set, {
+      epsilons: eps,
+      mean: [MEAN],
+      std: [STD],
+      pgdSteps: 5,
+    });
 
-    const test = set.split.batch(Array.from({ length: 300 }, (_, j) => j), { normalize: { mean: [MEAN], std: [STD] } });
+    const test = set.split.batch(
+      Array.from({ length: 300 }, (_, j) => j),
+      { normalize: { mean: [MEAN], std: [STD] } },
+    );
     const pred = (model.predict(tf.tensor4d(test.x, test.shape)) as tf.Tensor2D).argMax(1).dataSync();
     const clean = Array.from(pred).filter((p, j) => p === test.y[j]).length / 300;
     expect(c.n).toBe(300);
@@ -65,6 +81,8 @@ describe('certificates with a labelled set (MNIST test images)', () => {
     const set = await loadLabelledSet('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz', 40);
     expect(set.split.count).toBe(40);
     expect(set.split.imageShape).toEqual([28, 28, 1]);
-    await expect(loadLabelledSet('/nonexistent/images', 5)).rejects.toThrow(/neither mnist, fashion-mnist, cifar10 nor an existing folder or IDX file/);
+    await expect(loadLabelledSet('/nonexistent/images', 5)).rejects.toThrow(
+      /neither mnist, fashion-mnist, cifar10 nor an existing folder or IDX file/,
+    );
   });
 });

@@ -29,7 +29,12 @@ const file = writeOnnxModel(dir, 'tiny.onnx', {
 const base64 = readFileSync(file).toString('base64');
 
 beforeAll(async () => {
-  lab = await createLab({ dataDir: mkdtempSync(join(tmpdir(), 'model-api-store-')), shell: 'serve', presetsDir: null, log: () => undefined });
+  lab = await createLab({
+    dataDir: mkdtempSync(join(tmpdir(), 'model-api-store-')),
+    shell: 'serve',
+    presetsDir: null,
+    log: () => undefined,
+  });
 });
 afterAll(async () => {
   await lab.close();
@@ -48,7 +53,10 @@ describe('analyseModel / listModelAnalyses / getModelAnalysis / deleteModelAnaly
     expect(r.summary).toMatchObject({ name: 'tiny.onnx', format: 'onnx', layers: 2 });
     expect(r.analysis.model.file).toBe('tiny.onnx');
     expect(r.analysis.layers.map((l) => l.name)).toEqual(['conv', 'fc']);
-    expect(r.analysis.input_normalization?.pixel_lipschitz_upper_bound).toBeCloseTo((r.analysis.lipschitz_upper_bound as number) * 2, 10);
+    expect(r.analysis.input_normalization?.pixel_lipschitz_upper_bound).toBeCloseTo(
+      (r.analysis.lipschitz_upper_bound as number) * 2,
+      10,
+    );
     expect((await lab.listModelAnalyses()).map((s) => s.id)).toEqual([r.summary.id]);
     expect((await lab.getModelAnalysis(r.summary.id)).analysis).toEqual(r.analysis);
     expect(await lab.deleteModelAnalysis(r.summary.id)).toEqual({ id: r.summary.id, deleted: true });

@@ -17,7 +17,14 @@ beforeAll(async () => {
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'onnx-bound-'));
-const W = (dims: number[], seed: number, scale = 0.3) => ({ dims, data: randomWeights(dims.reduce((a, b) => a * b, 1), seed, scale) });
+const W = (dims: number[], seed: number, scale = 0.3) => ({
+  dims,
+  data: randomWeights(
+    dims.reduce((a, b) => a * b, 1),
+    seed,
+    scale,
+  ),
+});
 const norm = (v: ArrayLike<number>) => Math.sqrt(Array.from(v).reduce((s, x) => s + x * x, 0));
 
 describe('closed-form Lipschitz constants', () => {
@@ -29,7 +36,13 @@ describe('closed-form Lipschitz constants', () => {
       weights: { k: { dims: [1, 1, 1, 1], data: [3] }, w },
       nodes: [
         { op: 'Conv', inputs: ['input', 'k'], outputs: ['c'], name: 'scale3' },
-        { op: 'AveragePool', inputs: ['c'], outputs: ['p'], name: 'pool', ints: { kernel_shape: [2, 2], strides: [2, 2] } },
+        {
+          op: 'AveragePool',
+          inputs: ['c'],
+          outputs: ['p'],
+          name: 'pool',
+          ints: { kernel_shape: [2, 2], strides: [2, 2] },
+        },
         { op: 'Flatten', inputs: ['p'], outputs: ['f'] },
         { op: 'MatMul', inputs: ['f', 'w'], outputs: ['y'], name: 'readout' },
       ],
@@ -37,7 +50,10 @@ describe('closed-form Lipschitz constants', () => {
     const a = analyseModel(openModel(file));
     // P^T w repeats w_j / 4 over each 2x2 window: ||P^T w|| = ||w|| / 2; the 1x1 conv multiplies by 3.
     expect(a.lipschitz_upper_bound as number).toBeCloseTo((3 * norm(w.data)) / 2, 6);
-    expect(a.layers.map((l) => l.weight_shape)).toEqual([[1, 1, 1, 1], [16, 1]]);
+    expect(a.layers.map((l) => l.weight_shape)).toEqual([
+      [1, 1, 1, 1],
+      [16, 1],
+    ]);
   });
 
   it('1x1 conv (x-2) -> 2x2/2 max pool -> Gemm: L = 2 ||w|| (one input per window moves)', () => {
@@ -60,7 +76,13 @@ describe('closed-form Lipschitz constants', () => {
 /** sigma_max of the Jacobian at x: the full Jacobian (one gradient per logit), then power iteration on J^T J. */
 function jacobianNorm(forward: (x: tf.Tensor4D) => tf.Tensor2D, x: tf.Tensor4D, classes: number): number {
   const rows = Array.from({ length: classes }, (_, c) =>
-    tf.tidy(() => tf.grad((z: tf.Tensor) => tf.sum(tf.slice(forward(z as tf.Tensor4D), [0, c], [1, 1])))(x).reshape([-1]).arraySync() as number[]),
+    tf.tidy(
+      () =>
+        tf
+          .grad((z: tf.Tensor) => tf.sum(tf.slice(forward(z as tf.Tensor4D), [0, c], [1, 1])))(x)
+          .reshape([-1])
+          .arraySync() as number[],
+    ),
   );
   const d = rows[0].length;
   let v = Array.from({ length: d }, (_, j) => Math.sin(j + 1));
@@ -79,11 +101,32 @@ describe('the network bound against the largest Jacobian norm', () => {
   const spec: OnnxModelSpec = {
     inputShape: ['N', 2, 8, 8],
     outputName: 'logits',
-    weights: { w1: W([6, 2, 3, 3], 21, 0.6), w2: W([6, 3, 3, 3], 22, 0.6), g: { dims: [6], data: [1, 3, 0.5, 2, 1, 1] }, be: W([6], 23), mu: W([6], 24), var: { dims: [6], data: [1, 1, 2, 1, 0.5, 1] }, wf: W([5, 96], 25, 0.5) },
+    weights: {
+      w1: W([6, 2, 3, 3], 21, 0.6),
+      w2: W([6, 3, 3, 3], 22, 0.6),
+      g: { dims: [6], data: [1, 3, 0.5, 2, 1, 1] },
+      be: W([6], 23),
+      mu: W([6], 24),
+      var: { dims: [6], data: [1, 1, 2, 1, 0.5, 1] },
+      wf: W([5, 96], 25, 0.5),
+    },
     nodes: [
-      { op: 'Conv', inputs: ['input', 'w1'], outputs: ['c1'], name: 'conv1', ints: { strides: [2, 2], pads: [1, 1, 1, 1] } },
+      {
+        op: 'Conv',
+        inputs: ['input', 'w1'],
+        outputs: ['c1'],
+        name: 'conv1',
+        ints: { strides: [2, 2], pads: [1, 1, 1, 1] },
+      },
       { op: 'LeakyRelu', inputs: ['c1'], outputs: ['r1'], float: { alpha: 0.1 } },
-      { op: 'Conv', inputs: ['r1', 'w2'], outputs: ['c2'], name: 'conv2', ints: { pads: [2, 2, 2, 2], dilations: [2, 2] }, int: { group: 2 } },
+      {
+        op: 'Conv',
+        inputs: ['r1', 'w2'],
+        outputs: ['c2'],
+        name: 'conv2',
+        ints: { pads: [2, 2, 2, 2], dilations: [2, 2] },
+        int: { group: 2 },
+      },
       { op: 'BatchNormalization', inputs: ['c2', 'g', 'be', 'mu', 'var'], outputs: ['b2'], name: 'bn2' },
       { op: 'Add', inputs: ['b2', 'r1'], outputs: ['s'] },
       { op: 'Tanh', inputs: ['s'], outputs: ['t'] },
@@ -110,7 +153,13 @@ describe('the network bound against the largest Jacobian norm', () => {
 
 describe("PyTorch's x.view(x.size(0), -1): Shape -> Gather -> Unsqueeze -> Concat -> Reshape", () => {
   it('is folded to a flatten: same layers, same bound and same forward pass as Flatten', () => {
-    const weights = { k: W([3, 2, 3, 3], 51), w: W([4, 48], 52), zero: { dims: [1], data: [0] }, axes: { dims: [1], data: [0] }, minus1: { dims: [1], data: [-1] } };
+    const weights = {
+      k: W([3, 2, 3, 3], 51),
+      w: W([4, 48], 52),
+      zero: { dims: [1], data: [0] },
+      axes: { dims: [1], data: [0] },
+      minus1: { dims: [1], data: [-1] },
+    };
     const conv = { op: 'Conv', inputs: ['input', 'k'], outputs: ['c'], name: 'conv', ints: { pads: [1, 1, 1, 1] } };
     const head = { op: 'Gemm', inputs: ['f', 'w'], outputs: ['y'], name: 'fc', int: { transB: 1 } };
     const view = writeOnnxModel(dir, 'view.onnx', {
@@ -127,12 +176,21 @@ describe("PyTorch's x.view(x.size(0), -1): Shape -> Gather -> Unsqueeze -> Conca
         head,
       ],
     });
-    const flat = writeOnnxModel(dir, 'flat.onnx', { inputShape: ['N', 2, 4, 4], outputName: 'y', weights, nodes: [conv, { op: 'Flatten', inputs: ['c'], outputs: ['f'] }, head] });
+    const flat = writeOnnxModel(dir, 'flat.onnx', {
+      inputShape: ['N', 2, 4, 4],
+      outputName: 'y',
+      weights,
+      nodes: [conv, { op: 'Flatten', inputs: ['c'], outputs: ['f'] }, head],
+    });
     const [a, b] = [view, flat].map((f) => analyseModel(openModel(f)));
     expect(a.unsupported).toEqual([]);
     expect(a.lipschitz_upper_bound).toBe(b.lipschitz_upper_bound);
     const x = tf.randomUniform([2, 4, 4, 2], 0, 1, 'float32', 5) as tf.Tensor4D;
-    const [ya, yb] = [view, flat].map((f) => buildForward(inferShapes(openModel(f))).forward(x).arraySync());
+    const [ya, yb] = [view, flat].map((f) =>
+      buildForward(inferShapes(openModel(f)))
+        .forward(x)
+        .arraySync(),
+    );
     expect(ya).toEqual(yb);
   });
 });
@@ -198,11 +256,17 @@ describe('damaged or foreign files: an error naming the file and the problem', (
     const ext = mkdtempSync(join(tmpdir(), 'onnx-ext-missing-'));
     const path = writeOnnxModel(ext, 'ext.onnx', { ...good, externalData: 'ext.bin' });
     rmSync(join(ext, 'ext.bin'));
-    expectError(() => openModel(path), /ext\.onnx: tensor 'a': its external data file 'ext\.bin' is missing .*copy it next to/);
+    expectError(
+      () => openModel(path),
+      /ext\.onnx: tensor 'a': its external data file 'ext\.bin' is missing .*copy it next to/,
+    );
   });
 
   it('an unsupported opset, a missing file', () => {
-    expectError(() => openModel(writeOnnxModel(dir, 'old.onnx', { ...good, opset: 3 })), /old\.onnx: opset 3 is not supported; this reader implements opsets 9-21/);
+    expectError(
+      () => openModel(writeOnnxModel(dir, 'old.onnx', { ...good, opset: 3 })),
+      /old\.onnx: opset 3 is not supported; this reader implements opsets 9-21/,
+    );
     expectError(() => openModel(join(dir, 'nope.onnx')), /nope\.onnx: no such file/);
   });
 

@@ -50,7 +50,15 @@ export function onnxModelBytes(spec: OnnxModelSpec, dir?: string): Uint8Array {
     const base = { name, dims: w.dims, dataType: onnx.TensorProto.DataType.FLOAT };
     if (spec.externalData) {
       external.push(Buffer.from(raw));
-      const t = { ...base, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: spec.externalData }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(raw.length) }] };
+      const t = {
+        ...base,
+        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+        externalData: [
+          { key: 'location', value: spec.externalData },
+          { key: 'offset', value: String(offset) },
+          { key: 'length', value: String(raw.length) },
+        ],
+      };
       offset += raw.length;
       return t;
     }
@@ -65,7 +73,13 @@ export function onnxModelBytes(spec: OnnxModelSpec, dir?: string): Uint8Array {
     opsetImport: [{ domain: '', version: spec.opset ?? 17 }],
     graph: {
       name: 'test',
-      node: spec.nodes.map((n, j) => ({ opType: n.op, name: n.name ?? `${n.op}_${j}`, input: n.inputs, output: n.outputs, attribute: attributes(n) })),
+      node: spec.nodes.map((n, j) => ({
+        opType: n.op,
+        name: n.name ?? `${n.op}_${j}`,
+        input: n.inputs,
+        output: n.outputs,
+        attribute: attributes(n),
+      })),
       initializer,
       input: [{ name: 'input', type: { tensorType: { elemType: 1, shape: { dim: spec.inputShape.map(dim) } } } }],
       output: [{ name: spec.outputName, type: { tensorType: { elemType: 1 } } }],

@@ -20,20 +20,62 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const host = (t: tf.Tensor): KernelHWIO => ({ shape: t.shape as KernelHWIO['shape'], data: Float64Array.from(t.dataSync()) });
+const host = (t: tf.Tensor): KernelHWIO => ({
+  shape: t.shape as KernelHWIO['shape'],
+  data: Float64Array.from(t.dataSync()),
+});
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 function sequentialNet(): tf.Sequential {
   const m = tf.sequential();
-  m.add(tf.layers.conv2d({ inputShape: [10, 10, 3], filters: 6, kernelSize: 3, strides: 2, padding: 'same', name: 'c1', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) }));
-  m.add(tf.layers.batchNormalization({ name: 'bn', gammaInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 2, seed: 2 }), movingVarianceInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 2, seed: 3 }) }));
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [10, 10, 3],
+      filters: 6,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      name: 'c1',
+      kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }),
+    }),
+  );
+  m.add(
+    tf.layers.batchNormalization({
+      name: 'bn',
+      gammaInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 2, seed: 2 }),
+      movingVarianceInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 2, seed: 3 }),
+    }),
+  );
   m.add(tf.layers.activation({ activation: 'relu', name: 'act' }));
   // tfjs's DepthwiseConv2D ignores dilationRate when it runs (Keras does not), so dilation is tested on a Conv2D.
-  m.add(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', name: 'dw', depthwiseInitializer: tf.initializers.glorotNormal({ seed: 4 }) }));
-  m.add(tf.layers.conv2d({ filters: 6, kernelSize: 3, dilationRate: 2, padding: 'same', name: 'dil', kernelInitializer: tf.initializers.glorotNormal({ seed: 6 }) }));
+  m.add(
+    tf.layers.depthwiseConv2d({
+      kernelSize: 3,
+      padding: 'same',
+      name: 'dw',
+      depthwiseInitializer: tf.initializers.glorotNormal({ seed: 4 }),
+    }),
+  );
+  m.add(
+    tf.layers.conv2d({
+      filters: 6,
+      kernelSize: 3,
+      dilationRate: 2,
+      padding: 'same',
+      name: 'dil',
+      kernelInitializer: tf.initializers.glorotNormal({ seed: 6 }),
+    }),
+  );
   m.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool' }));
   m.add(tf.layers.flatten({ name: 'flat' }));
-  m.add(tf.layers.dense({ units: 4, activation: 'softmax', name: 'out', kernelInitializer: tf.initializers.glorotNormal({ seed: 5 }) }));
+  m.add(
+    tf.layers.dense({
+      units: 4,
+      activation: 'softmax',
+      name: 'out',
+      kernelInitializer: tf.initializers.glorotNormal({ seed: 5 }),
+    }),
+  );
   return m;
 }
 
@@ -45,7 +87,12 @@ describe('tfjs LayersModel: Sequential with a strided conv, BatchNorm, depthwise
     const graph = openModel(file);
     const a = analyseModel(graph);
     expect(a.model.input_shape).toEqual([3, 10, 10]);
-    expect(a.layers.map((l) => [l.name, l.op])).toEqual([['c1', 'Conv2D'], ['dw', 'DepthwiseConv2D'], ['dil', 'Conv2D'], ['out', 'Dense']]);
+    expect(a.layers.map((l) => [l.name, l.op])).toEqual([
+      ['c1', 'Conv2D'],
+      ['dw', 'DepthwiseConv2D'],
+      ['dil', 'Conv2D'],
+      ['out', 'Dense'],
+    ]);
     // The BatchNorm right after c1 is folded: scale each output channel by gamma / sqrt(var + eps).
     const [k1, b1] = model.getLayer('c1').getWeights();
     const [gamma, , , movingVar] = model.getLayer('bn').getWeights();
@@ -55,7 +102,14 @@ describe('tfjs LayersModel: Sequential with a strided conv, BatchNorm, depthwise
     folded.data = folded.data.map((x, j) => x * (g[j % 6] / Math.sqrt(v[j % 6] + 1e-3)));
     void b1;
     const [c1, dw, dil, out] = a.layers;
-    expect(c1).toMatchObject({ weight_shape: [3, 3, 3, 6], stride: [2, 2], padding: [0, 0, 1, 1], input_shape: [3, 10, 10], output_shape: [6, 5, 5], folded_batchnorm: 'bn' });
+    expect(c1).toMatchObject({
+      weight_shape: [3, 3, 3, 6],
+      stride: [2, 2],
+      padding: [0, 0, 1, 1],
+      input_shape: [3, 10, 10],
+      output_shape: [6, 5, 5],
+      folded_batchnorm: 'bn',
+    });
     const f4 = f4Bound(folded, { stride: 2 });
     expect(c1.f4?.matrix_norms).toEqual(f4.matrixNorms);
     expect(c1.f4_polyphase?.min_bound).toBe(f4.polyphase?.minBound);
@@ -73,7 +127,11 @@ describe('tfjs LayersModel: Sequential with a strided conv, BatchNorm, depthwise
     expect(dil).toMatchObject({ dilation: [2, 2], padding: [2, 2, 2, 2] });
     expect(dil.f4?.min_bound).toBe(f4Bound(kDil).minBound);
     expect(dil.circular_s1_exact_fft).toBeCloseTo(sedghiExactNorm(dilateKernel(kDil, 2), [5, 5]).value, 10);
-    const opDil = operatorNormEstimate(dilateKernel(kDil, 2), { n: [5, 5], padding: { top: 2, left: 2, bottom: 2, right: 2 }, tol: 1e-6 }).value;
+    const opDil = operatorNormEstimate(dilateKernel(kDil, 2), {
+      n: [5, 5],
+      padding: { top: 2, left: 2, bottom: 2, right: 2 },
+      tol: 1e-6,
+    }).value;
     expect(rel(dil.operator_estimate as number, opDil)).toBeLessThan(1e-5);
 
     const kd = model.getLayer('out').getWeights()[0];
@@ -84,7 +142,10 @@ describe('tfjs LayersModel: Sequential with a strided conv, BatchNorm, depthwise
     expect(out.weight_shape).toEqual([24, 4]);
     expect(a.notes.join(' ')).toMatch(/final softmax/);
     // 2x2/2 max pool on a 5x5 input (valid): disjoint windows, Lip 1.
-    expect(a.lipschitz_upper_bound as number).toBeCloseTo(c1.certified_upper_bound * dw.certified_upper_bound * dil.certified_upper_bound * out.certified_upper_bound, 10);
+    expect(a.lipschitz_upper_bound as number).toBeCloseTo(
+      c1.certified_upper_bound * dw.certified_upper_bound * dil.certified_upper_bound * out.certified_upper_bound,
+      10,
+    );
 
     // The forward pass from the same graph reproduces model.predict (softmax applied to our logits).
     const x = tf.randomUniform([3, 10, 10, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
@@ -98,15 +159,29 @@ describe('tfjs LayersModel: Sequential with a strided conv, BatchNorm, depthwise
   it('a functional model with a residual Add: composed as L(a) + L(b), forward equal to predict', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tfjs-res-'));
     const input = tf.input({ shape: [6, 6, 4], name: 'img' });
-    const c = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'tanh', name: 'branch', kernelInitializer: tf.initializers.glorotNormal({ seed: 7 }) }).apply(input) as tf.SymbolicTensor;
+    const c = tf.layers
+      .conv2d({
+        filters: 4,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'tanh',
+        name: 'branch',
+        kernelInitializer: tf.initializers.glorotNormal({ seed: 7 }),
+      })
+      .apply(input) as tf.SymbolicTensor;
     const s = tf.layers.add({ name: 'sum' }).apply([c, input]) as tf.SymbolicTensor;
     const p = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(s) as tf.SymbolicTensor;
-    const y = tf.layers.dense({ units: 3, name: 'head', kernelInitializer: tf.initializers.glorotNormal({ seed: 8 }) }).apply(p) as tf.SymbolicTensor;
+    const y = tf.layers
+      .dense({ units: 3, name: 'head', kernelInitializer: tf.initializers.glorotNormal({ seed: 8 }) })
+      .apply(p) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: y });
     const graph = openModel(await saveLayersModel(model, dir));
     const a = analyseModel(graph);
     const [branch, head] = a.layers;
-    expect(a.lipschitz_upper_bound as number).toBeCloseTo((branch.certified_upper_bound + 1) * (1 / 6) * head.certified_upper_bound, 10);
+    expect(a.lipschitz_upper_bound as number).toBeCloseTo(
+      (branch.certified_upper_bound + 1) * (1 / 6) * head.certified_upper_bound,
+      10,
+    );
     const x = tf.randomUniform([2, 6, 6, 4], -1, 1, 'float32', 3) as tf.Tensor4D;
     const fwd = buildForward(inferShapes(graph));
     const ours = fwd.forward(x).arraySync();

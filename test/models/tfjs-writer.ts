@@ -7,7 +7,12 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
   await model.save(
     tf.io.withSaveHandler(async (a) => {
       writeFileSync(join(dir, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
-      const json = { format: 'layers-model', generatedBy: a.generatedBy, modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] };
+      const json = {
+        format: 'layers-model',
+        generatedBy: a.generatedBy,
+        modelTopology: a.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+      };
       writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),

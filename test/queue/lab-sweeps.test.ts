@@ -40,7 +40,8 @@ function ended(lab: LabService, runIds: string[]): Promise<void> {
   const left = new Set(runIds);
   return new Promise((resolve) => {
     const check = (e: LabEvent) => {
-      if (e.kind === 'run-status' && ['completed', 'failed', 'cancelled', 'crashed'].includes(e.status)) left.delete(e.runId);
+      if (e.kind === 'run-status' && ['completed', 'failed', 'cancelled', 'crashed'].includes(e.status))
+        left.delete(e.runId);
       if (left.size === 0) resolve();
     };
     lab.subscribe(check);
@@ -50,10 +51,15 @@ function ended(lab: LabService, runIds: string[]): Promise<void> {
 describe('sweeps through the LabApi', () => {
   it('refuses a bad sweep with every problem and queues nothing', async () => {
     const lab = await open(tempDir('lab-sweep'));
-    const err = await lab.startSweep({ name: 'bad', base, grid: { 'optimizer.rate': [1], seed: [] } }).catch((e: unknown) => e);
+    const err = await lab
+      .startSweep({ name: 'bad', base, grid: { 'optimizer.rate': [1], seed: [] } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LabError);
     expect((err as LabError).code).toBe('invalid-config');
-    expect((err as LabError).details).toEqual([expect.stringMatching(/grid "seed" has no values/), expect.stringMatching(/unknown key "optimizer.rate"/)]);
+    expect((err as LabError).details).toEqual([
+      expect.stringMatching(/grid "seed" has no values/),
+      expect.stringMatching(/unknown key "optimizer.rate"/),
+    ]);
     expect(await lab.listSweeps()).toEqual([]);
     expect((await lab.listRuns()).total).toBe(0);
   });
@@ -68,7 +74,13 @@ describe('sweeps through the LabApi', () => {
     const store = await openStore({ dataDir: dir, validateConfig });
     const spec = { name: 'pre', base, grid: { seed: [0] } };
     const x = expandSweep(spec);
-    const { sweepId, runIds } = await store.sweeps.create({ name: x.name, spec, keys: x.keys, items: x.items, target: 'local' });
+    const { sweepId, runIds } = await store.sweeps.create({
+      name: x.name,
+      spec,
+      keys: x.keys,
+      items: x.items,
+      target: 'local',
+    });
     await store.close();
 
     let lab = await open(dir);

@@ -15,7 +15,12 @@ describe('listRuns at sweep scale', () => {
     const store = await openStore({ dataDir: dir });
     for (let i = 0; i < RUNS; i++) {
       const run = await store.createRun({
-        config: { name: `wd ${i}`, optimizer: { weightDecay: 10 ** -(1 + (i % 5)) }, regularizer: { kind: 'f4-min', beta: (i % 7) / 10 }, seed: i % 3 },
+        config: {
+          name: `wd ${i}`,
+          optimizer: { weightDecay: 10 ** -(1 + (i % 5)) },
+          regularizer: { kind: 'f4-min', beta: (i % 7) / 10 },
+          seed: i % 3,
+        },
         tags: ['sweep:scale'],
         status: 'running',
       });

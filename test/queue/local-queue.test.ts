@@ -9,7 +9,11 @@ const validateConfig = (c: unknown) => {
   const r = safeParseRunConfig(c);
   return r.success ? ({ ok: true, value: r.data } as const) : ({ ok: false, error: r.error.message } as const);
 };
-const spec = { name: 'wd grid', base: { dataset: { limitTrain: 600, validationSize: 100 }, maxSteps: 4 }, grid: { 'optimizer.weightDecay': [1e-4, 1e-3], seed: [0, 1] } };
+const spec = {
+  name: 'wd grid',
+  base: { dataset: { limitTrain: 600, validationSize: 100 }, maxSteps: 4 },
+  grid: { 'optimizer.weightDecay': [1e-4, 1e-3], seed: [0, 1] },
+};
 
 let open: Store[] = [];
 afterEach(async () => {
@@ -44,10 +48,18 @@ describe('persistent run queue', () => {
     expect(await store.sweeps.claim('redis')).toBeNull();
 
     const info = await store.sweeps.get('wd grid');
-    expect(info).toMatchObject({ id: sweepId, keys: ['optimizer.weightDecay', 'seed'], items: 4, counts: { queued: 4 }, done: false });
+    expect(info).toMatchObject({
+      id: sweepId,
+      keys: ['optimizer.weightDecay', 'seed'],
+      items: 4,
+      counts: { queued: 4 },
+      done: false,
+    });
     expect((await store.sweeps.runs(sweepId)).map((r) => r.assignment)).toEqual([
-      { 'optimizer.weightDecay': 1e-4, seed: 0 }, { 'optimizer.weightDecay': 1e-4, seed: 1 },
-      { 'optimizer.weightDecay': 1e-3, seed: 0 }, { 'optimizer.weightDecay': 1e-3, seed: 1 },
+      { 'optimizer.weightDecay': 1e-4, seed: 0 },
+      { 'optimizer.weightDecay': 1e-4, seed: 1 },
+      { 'optimizer.weightDecay': 1e-3, seed: 0 },
+      { 'optimizer.weightDecay': 1e-3, seed: 1 },
     ]);
   });
 
@@ -76,13 +88,20 @@ describe('persistent run queue', () => {
 
     store = await storeAt(dir);
     expect((await store.sweeps.list()).map((e) => e.runId)).toEqual(runIds.slice(1));
-    await expect(store.sweeps.retry(runIds[1])).rejects.toThrow(/only crashed, failed or cancelled runs can be retried/);
+    await expect(store.sweeps.retry(runIds[1])).rejects.toThrow(
+      /only crashed, failed or cancelled runs can be retried/,
+    );
     const again = await store.sweeps.retry(taken!);
     expect(again.config).toEqual((await store.getRun(taken!)).config);
     expect((await store.sweeps.list()).map((e) => e.runId)).toEqual([...runIds.slice(1), again.id]);
     await expect(store.sweeps.retry(taken!)).rejects.toThrow(`already retried as run ${again.id}`);
     const latest = await store.sweeps.runs(sweepId, true);
-    expect(latest.map((r) => [r.item, r.attempt])).toEqual([[0, 2], [1, 1], [2, 1], [3, 1]]);
+    expect(latest.map((r) => [r.item, r.attempt])).toEqual([
+      [0, 2],
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
     expect((await store.sweeps.get(sweepId)).counts).toEqual({ queued: 4 });
   });
 
@@ -90,7 +109,9 @@ describe('persistent run queue', () => {
     const store = await storeAt(tempDir('queue'));
     const x = expandSweep(spec);
     const items = [...x.items, { ...x.items[0], config: { epochs: -1 } }];
-    await expect(store.sweeps.create({ name: 'bad', spec, keys: x.keys, items, target: 'local' })).rejects.toThrow(/run config was refused/);
+    await expect(store.sweeps.create({ name: 'bad', spec, keys: x.keys, items, target: 'local' })).rejects.toThrow(
+      /run config was refused/,
+    );
     expect((await store.listRuns()).total).toBe(0);
     expect(await store.sweeps.list()).toEqual([]);
     expect(await store.sweeps.all()).toEqual([]);

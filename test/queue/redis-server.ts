@@ -8,9 +8,16 @@ import net from 'node:net';
 import { tempDir } from '../store/helpers.js';
 
 export const REDIS = '/usr/bin/redis-server';
-const haveClient = () => spawnSync(process.execPath, ['-e', "import('ioredis').then(() => process.exit(0), () => process.exit(1))"], { cwd: process.cwd() }).status === 0;
+const haveClient = () =>
+  spawnSync(process.execPath, ['-e', "import('ioredis').then(() => process.exit(0), () => process.exit(1))"], {
+    cwd: process.cwd(),
+  }).status === 0;
 /** Why the Redis tests cannot run here ('' when they can). */
-export const redisSkipReason = !existsSync(REDIS) ? `${REDIS} is not installed (apt-get install redis-server)` : !haveClient() ? "the 'ioredis' package is not installed (npm install ioredis)" : '';
+export const redisSkipReason = !existsSync(REDIS)
+  ? `${REDIS} is not installed (apt-get install redis-server)`
+  : !haveClient()
+    ? "the 'ioredis' package is not installed (npm install ioredis)"
+    : '';
 
 /** Every process a test started: kill them all in afterAll with killAll(). */
 export const children: ChildProcess[] = [];
@@ -31,7 +38,17 @@ export function freePort(): Promise<number> {
 
 export async function waitForPort(port: number): Promise<void> {
   const end = Date.now() + 10_000;
-  while (!(await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) { this.destroy(); r(true); }).on('error', () => r(false))))) {
+  while (
+    !(await new Promise<boolean>((r) =>
+      net
+        .connect(port, '127.0.0.1')
+        .on('connect', function (this: net.Socket) {
+          this.destroy();
+          r(true);
+        })
+        .on('error', () => r(false)),
+    ))
+  ) {
     if (Date.now() > end) throw new Error('redis-server did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -40,7 +57,23 @@ export async function waitForPort(port: number): Promise<void> {
 /** A fresh redis-server on a free loopback port (extra args e.g. --requirepass); its port once it accepts connections. */
 export async function startRedis(extra: string[] = []): Promise<{ port: number; url: string; server: ChildProcess }> {
   const port = await freePort();
-  const server = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tempDir('redis'), ...extra], { stdio: 'ignore' });
+  const server = spawn(
+    REDIS,
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      tempDir('redis'),
+      ...extra,
+    ],
+    { stdio: 'ignore' },
+  );
   children.push(server);
   await waitForPort(port);
   return { port, url: `redis://127.0.0.1:${port}`, server };
@@ -54,7 +87,9 @@ export interface CliChild {
 
 /** `spectral-lab ARGS` as a child process (tsx), stdout and stderr kept together. */
 export function cli(args: string[], name: string): CliChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli/index.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli/index.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let log = '';
   child.stdout?.on('data', (b: Buffer) => (log += b.toString()));
@@ -75,7 +110,11 @@ export function waitForLog(c: CliChild, re: RegExp, timeoutMs = 60_000): Promise
         resolve(m);
       } else if (c.child.exitCode !== null || Date.now() > end) {
         clearInterval(timer);
-        reject(new Error(`no ${re} in the output (${c.child.exitCode !== null ? `exited ${c.child.exitCode}` : 'timed out'}):\n${c.log()}`));
+        reject(
+          new Error(
+            `no ${re} in the output (${c.child.exitCode !== null ? `exited ${c.child.exitCode}` : 'timed out'}):\n${c.log()}`,
+          ),
+        );
       }
     }, 50);
   });

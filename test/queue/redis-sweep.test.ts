@@ -31,9 +31,13 @@ describe.skipIf(why !== '')('sweeps on Redis workers', () => {
     const err: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
     const closed = await freePort();
-    expect(await sweepCli([file, '--redis', `redis://127.0.0.1:${closed}`, '--store', path.join(dir, 'store')])).toBe(2);
+    expect(await sweepCli([file, '--redis', `redis://127.0.0.1:${closed}`, '--store', path.join(dir, 'store')])).toBe(
+      2,
+    );
     vi.restoreAllMocks();
-    expect(err.join('\n')).toMatch(new RegExp(`Cannot reach Redis at redis://127.0.0.1:${closed}: .*Start it \\(redis-server .*Nothing was queued`));
+    expect(err.join('\n')).toMatch(
+      new RegExp(`Cannot reach Redis at redis://127.0.0.1:${closed}: .*Start it \\(redis-server .*Nothing was queued`),
+    );
     expect(existsSync(path.join(dir, 'store'))).toBe(false);
   });
 
@@ -44,9 +48,15 @@ describe.skipIf(why !== '')('sweeps on Redis workers', () => {
     writeFileSync(file, JSON.stringify({ name: 'auth', base: TINY_BASE, grid: { seed: [0] } }));
     const err: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-    expect(await sweepCli([file, '--redis', `redis://:wrong@127.0.0.1:${port}`, '--store', path.join(dir, 'store')])).toBe(2);
+    expect(
+      await sweepCli([file, '--redis', `redis://:wrong@127.0.0.1:${port}`, '--store', path.join(dir, 'store')]),
+    ).toBe(2);
     vi.restoreAllMocks();
-    expect(err.join('\n')).toMatch(new RegExp(`Cannot reach Redis at redis://:\\*\\*\\*@127.0.0.1:${port}: .*Put the password in the URL: redis://:PASSWORD@host:6379.*Nothing was queued`));
+    expect(err.join('\n')).toMatch(
+      new RegExp(
+        `Cannot reach Redis at redis://:\\*\\*\\*@127.0.0.1:${port}: .*Put the password in the URL: redis://:PASSWORD@host:6379.*Nothing was queued`,
+      ),
+    );
     expect(err.join('\n')).not.toMatch(/wrong/);
     expect(existsSync(path.join(dir, 'store'))).toBe(false);
     server.kill('SIGKILL');
@@ -82,7 +92,9 @@ describe.skipIf(why !== '')('sweeps on Redis workers', () => {
 
     expect(await owner.exited, owner.log()).toBe(0);
     for (const w of workers) w.child.kill('SIGTERM');
-    expect(owner.log()).toMatch(new RegExp(`\\[${started.runId}\\] crashed: its worker stopped answering .*queued again as run (\\S+)`));
+    expect(owner.log()).toMatch(
+      new RegExp(`\\[${started.runId}\\] crashed: its worker stopped answering .*queued again as run (\\S+)`),
+    );
     expect(owner.log()).not.toMatch(/never arrived/);
 
     const s = await openStore({ dataDir: store, readonly: true });

@@ -21,7 +21,10 @@ describe('RunQueue', () => {
     const launched: string[] = [];
     const dropped: string[] = [];
     const taken = new Set(['b']);
-    const q = new RunQueue(1, (id) => launched.push(id), undefined, { mayStart: async (id) => !taken.has(id), dropped: (id) => dropped.push(id) });
+    const q = new RunQueue(1, (id) => launched.push(id), undefined, {
+      mayStart: async (id) => !taken.has(id),
+      dropped: (id) => dropped.push(id),
+    });
     for (const id of ['a', 'b', 'c']) q.submit(id, true);
     await tick();
     expect(launched).toEqual(['a']);
@@ -35,7 +38,10 @@ describe('RunQueue', () => {
 
   it('starts the run when the gate itself fails (a store error must not strand the queue)', async () => {
     const launched: string[] = [];
-    const q = new RunQueue(1, (id) => launched.push(id), undefined, { mayStart: () => Promise.reject(new Error('disk')), dropped: () => undefined });
+    const q = new RunQueue(1, (id) => launched.push(id), undefined, {
+      mayStart: () => Promise.reject(new Error('disk')),
+      dropped: () => undefined,
+    });
     q.submit('a', true);
     await tick();
     expect(launched).toEqual(['a']);

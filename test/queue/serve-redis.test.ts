@@ -36,10 +36,14 @@ async function call(link: URL, method: string, ...args: unknown[]): Promise<unkn
 function listen(link: URL): { text: () => string; stop: () => void } {
   const ctl = new AbortController();
   let text = '';
-  void fetch(`${link.origin}/api/events`, { headers: { authorization: `Bearer ${link.searchParams.get('token') ?? ''}` }, signal: ctl.signal })
+  void fetch(`${link.origin}/api/events`, {
+    headers: { authorization: `Bearer ${link.searchParams.get('token') ?? ''}` },
+    signal: ctl.signal,
+  })
     .then(async (res) => {
       const decoder = new TextDecoder();
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) text += decoder.decode(chunk, { stream: true });
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
+        text += decoder.decode(chunk, { stream: true });
     })
     .catch(() => undefined);
   return { text: () => text, stop: () => ctl.abort() };
@@ -52,11 +56,17 @@ describe.skipIf(redisSkipReason !== '')('serve --redis: the lab owns sweeps run 
     const err: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
     try {
-      expect(await serveCli(['--port', '0', '--no-open', '--store', store, '--redis', `redis://127.0.0.1:${closed}`])).toBe(2);
+      expect(
+        await serveCli(['--port', '0', '--no-open', '--store', store, '--redis', `redis://127.0.0.1:${closed}`]),
+      ).toBe(2);
     } finally {
       vi.restoreAllMocks();
     }
-    expect(err.join('\n')).toMatch(new RegExp(`serve: Cannot reach Redis at redis://127.0.0.1:${closed}: .*Start it \\(redis-server .*Nothing was queued`));
+    expect(err.join('\n')).toMatch(
+      new RegExp(
+        `serve: Cannot reach Redis at redis://127.0.0.1:${closed}: .*Start it \\(redis-server .*Nothing was queued`,
+      ),
+    );
     expect(existsSync(store)).toBe(false);
   });
 
@@ -67,7 +77,12 @@ describe.skipIf(redisSkipReason !== '')('serve --redis: the lab owns sweeps run 
     const first = cli(serveArgs, 'serve 1');
     let link = new URL((await waitForLog(first, LINK))[0]);
     expect(((await call(link, 'getInfo')) as { redis: string | null }).redis).toBe(url);
-    const made = (await call(link, 'startSweep', { name: 'two', base: TINY_BASE, grid: { seed: [0, 1] } }, { workers: 'redis' })) as { sweepId: string; runIds: string[] };
+    const made = (await call(
+      link,
+      'startSweep',
+      { name: 'two', base: TINY_BASE, grid: { seed: [0, 1] } },
+      { workers: 'redis' },
+    )) as { sweepId: string; runIds: string[] };
     expect(made.runIds).toHaveLength(2);
     // The lab's own queue never takes them: they wait for a Redis worker (none yet).
     expect(((await call(link, 'getInfo')) as { queue: { queued: string[] } }).queue.queued).toEqual([]);
@@ -83,9 +98,13 @@ describe.skipIf(redisSkipReason !== '')('serve --redis: the lab owns sweeps run 
     const events = listen(link);
     await waitForLog(serve, new RegExp(`sweep ${made.sweepId}: done \\(2 completed\\)`), 50_000);
     // Shown live like any run: the event stream tells the UI each run completed (the store is polled about once a second).
-    await vi.waitFor(() => {
-      for (const id of made.runIds) expect(events.text()).toMatch(new RegExp(`"runId":"${id}"[^\\n]*"status":"completed"`));
-    }, { timeout: 5000, interval: 200 });
+    await vi.waitFor(
+      () => {
+        for (const id of made.runIds)
+          expect(events.text()).toMatch(new RegExp(`"runId":"${id}"[^\\n]*"status":"completed"`));
+      },
+      { timeout: 5000, interval: 200 },
+    );
     events.stop();
 
     serve.child.kill('SIGINT');
@@ -97,7 +116,11 @@ describe.skipIf(redisSkipReason !== '')('serve --redis: the lab owns sweeps run 
     try {
       const info = await s.sweeps.get('two');
       expect(info).toMatchObject({ items: 2, counts: { completed: 2 }, done: true });
-      const { series } = await s.getSeries({ runIds: made.runIds, names: ['train/loss', 'eval/test_acc'], budget: 1000 });
+      const { series } = await s.getSeries({
+        runIds: made.runIds,
+        names: ['train/loss', 'eval/test_acc'],
+        budget: 1000,
+      });
       for (const id of made.runIds) {
         const loss = series.find((x) => x.runId === id && x.name === 'train/loss');
         expect(loss?.steps, id).toEqual([1, 2, 3, 4, 5, 6]);

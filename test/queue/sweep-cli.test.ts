@@ -45,7 +45,10 @@ describe('sweep CLI: bad input queues nothing', () => {
     const store = path.join(dir, 'store');
     const cases: [unknown, RegExp][] = [
       [{ name: 'e', base: TINY_BASE, grid: {} }, /the grid is empty/],
-      [{ name: 'u', base: TINY_BASE, grid: { 'optimizer.learningRate': [0.1] } }, /unknown key "optimizer.learningRate".*known: kind, lr/],
+      [
+        { name: 'u', base: TINY_BASE, grid: { 'optimizer.learningRate': [0.1] } },
+        /unknown key "optimizer.learningRate".*known: kind, lr/,
+      ],
       [{ name: 'v', base: TINY_BASE, grid: { batchSize: [25, 0] } }, /run 2 \(batchSize=0\): batchSize: /],
     ];
     for (const [spec, message] of cases) {
@@ -63,7 +66,11 @@ describe('sweep CLI: bad input queues nothing', () => {
 });
 
 function spawnQueueRun(store: string): { kill: () => void; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli/index.ts', 'queue', 'run', '--store', store, '--jobs', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/main/cli/index.ts', 'queue', 'run', '--store', store, '--jobs', '1'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -86,22 +93,29 @@ describe('local queue across a restart', () => {
     const dir = tempDir('sweep-cli');
     const store = path.join(dir, 'store');
     let c = capture();
-    expect(await sweepCli([sweepFile(dir, { name: 'restart', base: TINY_BASE, grid: { seed: [0, 1] } }), '--store', store]), c.err()).toBe(0);
+    expect(
+      await sweepCli([sweepFile(dir, { name: 'restart', base: TINY_BASE, grid: { seed: [0, 1] } }), '--store', store]),
+      c.err(),
+    ).toBe(0);
     const runIds = [...c.out().matchAll(/^ {2}(\S+) {2}seed=\d$/gm)].map((m) => m[1]);
     expect(runIds).toHaveLength(2);
     vi.restoreAllMocks();
 
     const child = spawnQueueRun(store);
     // Kill it once the first run has recorded a few steps.
-    await waitFor('the first run to train', async () => {
-      const s = await openStore({ dataDir: store, readonly: true });
-      try {
-        const r = await s.getRun(runIds[0]);
-        return r.status === 'running' && r.lastStep >= 1 ? r : null;
-      } finally {
-        await s.close();
-      }
-    }, 120_000);
+    await waitFor(
+      'the first run to train',
+      async () => {
+        const s = await openStore({ dataDir: store, readonly: true });
+        try {
+          const r = await s.getRun(runIds[0]);
+          return r.status === 'running' && r.lastStep >= 1 ? r : null;
+        } finally {
+          await s.close();
+        }
+      },
+      120_000,
+    );
     child.kill();
     await child.exited;
 

@@ -2,7 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { expandSweep, SweepError } from '../../src/shared/sweep.js';
 
-const base = { dataset: { name: 'mnist', limitTrain: 600, validationSize: 100 }, model: { arch: 'lip-cnn' }, maxSteps: 4 };
+const base = {
+  dataset: { name: 'mnist', limitTrain: 600, validationSize: 100 },
+  model: { arch: 'lip-cnn' },
+  maxSteps: 4,
+};
 
 function problemsOf(input: unknown): string[] {
   try {
@@ -19,7 +23,12 @@ describe('expandSweep', () => {
     const s = expandSweep({ name: 'wd', base, grid: { 'optimizer.weightDecay': [1e-4, 1e-3], seed: [0, 1, 2] } });
     expect(s.keys).toEqual(['optimizer.weightDecay', 'seed']);
     expect(s.items.map((i) => [i.config.optimizer.weightDecay, i.config.seed])).toEqual([
-      [1e-4, 0], [1e-4, 1], [1e-4, 2], [1e-3, 0], [1e-3, 1], [1e-3, 2],
+      [1e-4, 0],
+      [1e-4, 1],
+      [1e-4, 2],
+      [1e-3, 0],
+      [1e-3, 1],
+      [1e-3, 2],
     ]);
     expect(s.items[4].label).toBe('weightDecay=0.001, seed=1');
     expect(s.items[4].config.name).toBe('wd · weightDecay=0.001, seed=1');
@@ -27,7 +36,13 @@ describe('expandSweep', () => {
   });
 
   it('draws random values reproducibly inside the range (log-uniform when asked), count per grid point', () => {
-    const spec = { name: 'r', base, grid: { seed: [0, 1] }, random: { count: 5, 'regularizer.beta': { min: 1e-3, max: 1, log: true } }, randomSeed: 7 };
+    const spec = {
+      name: 'r',
+      base,
+      grid: { seed: [0, 1] },
+      random: { count: 5, 'regularizer.beta': { min: 1e-3, max: 1, log: true } },
+      randomSeed: 7,
+    };
     const a = expandSweep({ ...spec, base: { ...base, regularizer: { kind: 'f4-min' } } });
     const b = expandSweep({ ...spec, base: { ...base, regularizer: { kind: 'f4-min' } } });
     expect(a.items).toHaveLength(10);
@@ -44,7 +59,9 @@ describe('expandSweep', () => {
     expect(problemsOf({ name: 'x', base, grid: {} })[0]).toMatch(/grid is empty/);
     expect(problemsOf({ name: 'x', base, grid: { seed: [] } })[0]).toMatch(/grid "seed" has no values/);
     const p = problemsOf({ name: 'x', base, grid: { 'optimizer.learningRate': [0.1], lr: [1] } });
-    expect(p[0]).toMatch(/unknown key "optimizer.learningRate": "optimizer" has no field "learningRate" \(known: kind, lr,/);
+    expect(p[0]).toMatch(
+      /unknown key "optimizer.learningRate": "optimizer" has no field "learningRate" \(known: kind, lr,/,
+    );
     expect(p[1]).toMatch(/unknown key "lr": a run config has no field "lr"/);
     expect(problemsOf({ name: 'x', base, grid: { 'epochs.x': [1] } })[0]).toMatch(/"epochs" has no fields below it/);
   });
@@ -62,6 +79,15 @@ describe('expandSweep', () => {
     const p = problemsOf({ name: 'x', base, random: { 'optimizer.lr': { min: 0, max: 1, log: true } } });
     expect(p.join('\n')).toMatch(/log range needs min > 0/);
     expect(p.join('\n')).toMatch(/random needs "count"/);
-    expect(problemsOf({ name: 'x', base, grid: { seed: Array.from({ length: 100 }, (_, i) => i), 'optimizer.lr': Array.from({ length: 60 }, (_, i) => (i + 1) / 100) } })[0]).toMatch(/6000 runs, more than 5000/);
+    expect(
+      problemsOf({
+        name: 'x',
+        base,
+        grid: {
+          seed: Array.from({ length: 100 }, (_, i) => i),
+          'optimizer.lr': Array.from({ length: 60 }, (_, i) => (i + 1) / 100),
+        },
+      })[0],
+    ).toMatch(/6000 runs, more than 5000/);
   });
 });

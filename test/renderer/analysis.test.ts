@@ -19,15 +19,36 @@ describe('seed groups', () => {
     expect(g[0].label).toBe('lr=0.1 (seeds 0, 1)');
     expect(g[1].label).toBe('z');
     const named = groupBySeed([
-      { id: 'a', name: 'first', config: { seed: 3, dataset: { name: 'mnist' }, model: { arch: 'lip-cnn' }, regularizer: { kind: 'f4', beta: 0.01 } } },
-      { id: 'b', name: 'second', config: { seed: 4, dataset: { name: 'mnist' }, model: { arch: 'lip-cnn' }, regularizer: { kind: 'f4', beta: 0.01 } } },
+      {
+        id: 'a',
+        name: 'first',
+        config: {
+          seed: 3,
+          dataset: { name: 'mnist' },
+          model: { arch: 'lip-cnn' },
+          regularizer: { kind: 'f4', beta: 0.01 },
+        },
+      },
+      {
+        id: 'b',
+        name: 'second',
+        config: {
+          seed: 4,
+          dataset: { name: 'mnist' },
+          model: { arch: 'lip-cnn' },
+          regularizer: { kind: 'f4', beta: 0.01 },
+        },
+      },
     ]);
     expect(named[0].label).toBe('mnist · lip-cnn · f4 · β=0.01 (seeds 3, 4)');
   });
   it('averages members on a common grid with ± sd', () => {
     expect(interpolateAt([0, 2], [0, 4], 1)).toBe(2);
     expect(interpolateAt([0, 2], [0, 4], 3)).toBeNull();
-    const a = aggregateSeries([{ x: [0, 1, 2], y: [1, 2, 3] }, { x: [0, 1, 2], y: [3, 4, 5] }]);
+    const a = aggregateSeries([
+      { x: [0, 1, 2], y: [1, 2, 3] },
+      { x: [0, 1, 2], y: [3, 4, 5] },
+    ]);
     expect(a.mean).toEqual([2, 3, 4]);
     expect(a.lo).toEqual([1, 2, 3]);
     expect(a.hi).toEqual([3, 4, 5]);
@@ -36,7 +57,14 @@ describe('seed groups', () => {
 
 describe('bound tightness and alarms', () => {
   const byLayer = new Map([
-    ['conv1', [{ method: 'f4', x: [10, 20], y: [3, 2] }, { method: 'sedghi-exact', x: [10, 20], y: [2, 2.5] }, { method: 'operator-power', x: [10, 20], y: [1.5, 1.6] }]],
+    [
+      'conv1',
+      [
+        { method: 'f4', x: [10, 20], y: [3, 2] },
+        { method: 'sedghi-exact', x: [10, 20], y: [2, 2.5] },
+        { method: 'operator-power', x: [10, 20], y: [1.5, 1.6] },
+      ],
+    ],
   ]);
   it('computes bound / best lower value of the same operator per layer and step', () => {
     // Zero-padded (the default when the geometry is unknown): F4 is judged against the layer's operator estimate.
@@ -53,22 +81,80 @@ describe('bound tightness and alarms', () => {
     const alarms = seriesAlarms(byLayer);
     expect(alarms).toHaveLength(1);
     expect(alarms[0]).toMatchObject({ layer: 'conv1', step: 20, method: 'f4', against: 'sedghi-exact' });
-    const rows: LayerBoundsRow[] = [{ layer: 'c', index: 0, kernelShape: [3, 3, 1, 1], geometry: { padding: 'same', stride: 2 }, certified: 0.5, bounds: [
-      { method: 'f4', value: 1, kind: 'upper bound', validFor: { padding: 'any', stride: 1 }, iterations: 0, timeMs: 0 },
-      { method: 'f4-polyphase', value: 0.5, kind: 'upper bound', validFor: { padding: 'any', stride: 2 }, iterations: 0, timeMs: 0 },
-      { method: 'sedghi-exact', value: 0.9, kind: 'exact', validFor: { padding: 'circular', stride: 1 }, iterations: 0, timeMs: 0 },
-      { method: 'operator-power', value: 0.45, kind: 'estimate (lower)', validFor: { padding: 'zero-same', stride: 2 }, iterations: 0, timeMs: 0 },
-    ] }];
+    const rows: LayerBoundsRow[] = [
+      {
+        layer: 'c',
+        index: 0,
+        kernelShape: [3, 3, 1, 1],
+        geometry: { padding: 'same', stride: 2 },
+        certified: 0.5,
+        bounds: [
+          {
+            method: 'f4',
+            value: 1,
+            kind: 'upper bound',
+            validFor: { padding: 'any', stride: 1 },
+            iterations: 0,
+            timeMs: 0,
+          },
+          {
+            method: 'f4-polyphase',
+            value: 0.5,
+            kind: 'upper bound',
+            validFor: { padding: 'any', stride: 2 },
+            iterations: 0,
+            timeMs: 0,
+          },
+          {
+            method: 'sedghi-exact',
+            value: 0.9,
+            kind: 'exact',
+            validFor: { padding: 'circular', stride: 1 },
+            iterations: 0,
+            timeMs: 0,
+          },
+          {
+            method: 'operator-power',
+            value: 0.45,
+            kind: 'estimate (lower)',
+            validFor: { padding: 'zero-same', stride: 2 },
+            iterations: 0,
+            timeMs: 0,
+          },
+        ],
+      },
+    ];
     // The polyphase and certified bounds hold for the strided layer, which lies below the circular stride-1 norm: no alarm.
     expect(rowAlarms(rows, 5)).toEqual([]);
     rows[0].certified = 0.4;
     expect(rowAlarms(rows, 5).map((a) => [a.method, a.against])).toEqual([['certified', 'operator-power']]);
   });
   it('tabulates the four reshapes with their minimum, one column per method and the ratio', () => {
-    const rows = layerTableRows([{ layer: 'c', index: 0, kernelShape: [3, 3, 2, 4], f4Matrices: { R: 1, S: 0.5, T: 2, U: 1 }, bounds: [
-      { method: 'sedghi-exact', value: 1, kind: 'exact', validFor: { padding: 'circular', stride: 1 }, iterations: 0, timeMs: 0 },
-    ] }]);
-    expect(rows[0]).toMatchObject({ argmin: 'S', f4: 1.5, values: { 'sedghi-exact': 1 }, ratio: 1.5, shape: '3×3×2×4' });
+    const rows = layerTableRows([
+      {
+        layer: 'c',
+        index: 0,
+        kernelShape: [3, 3, 2, 4],
+        f4Matrices: { R: 1, S: 0.5, T: 2, U: 1 },
+        bounds: [
+          {
+            method: 'sedghi-exact',
+            value: 1,
+            kind: 'exact',
+            validFor: { padding: 'circular', stride: 1 },
+            iterations: 0,
+            timeMs: 0,
+          },
+        ],
+      },
+    ]);
+    expect(rows[0]).toMatchObject({
+      argmin: 'S',
+      f4: 1.5,
+      values: { 'sedghi-exact': 1 },
+      ratio: 1.5,
+      shape: '3×3×2×4',
+    });
     expect(rows[0].reference).toMatch(/circular, stride 1/);
   });
 });
@@ -81,22 +167,57 @@ describe('series names', () => {
   });
   it('reads certified-accuracy curves at the latest evaluation', () => {
     expect(curveOf('eval/pgd_acc@0.5')).toEqual({ kind: 'pgd', eps: 0.5 });
-    const c = curvesAtLatest(['certified/0.5', 'certified/0.1', 'train/loss'], (n) => (n === 'certified/0.1' ? 0.9 : 0.4));
+    const c = curvesAtLatest(['certified/0.5', 'certified/0.1', 'train/loss'], (n) =>
+      n === 'certified/0.1' ? 0.9 : 0.4,
+    );
     expect(c.get('certified')).toEqual({ x: [0.1, 0.5], y: [0.9, 0.4] });
   });
 });
 
 describe('runs table', () => {
   const run = (id: string, over: Partial<RunRecord>): RunRecord => ({
-    id, name: id, status: 'completed', createdAt: 0, startedAt: null, endedAt: null, dataset: 'mnist', model: 'm', regulariser: 'none', beta: 0, tags: [], notes: '', lastStep: 0,
-    headline: EMPTY_HEADLINE, progress: null, backend: null, config: {}, configHash: '', heartbeatAt: null, pid: null, host: null, error: null, reason: null, environment: null, ...over,
+    id,
+    name: id,
+    status: 'completed',
+    createdAt: 0,
+    startedAt: null,
+    endedAt: null,
+    dataset: 'mnist',
+    model: 'm',
+    regulariser: 'none',
+    beta: 0,
+    tags: [],
+    notes: '',
+    lastStep: 0,
+    headline: EMPTY_HEADLINE,
+    progress: null,
+    backend: null,
+    config: {},
+    configHash: '',
+    heartbeatAt: null,
+    pid: null,
+    host: null,
+    error: null,
+    reason: null,
+    environment: null,
+    ...over,
   });
   const acc = (testAccuracy: number) => ({ ...EMPTY_HEADLINE, testAccuracy, evalStep: 100 });
   it('filters by words (tags and notes too), status and dataset; sorts with missing values last', () => {
-    const runs = [run('a', { tags: ['paper'], headline: acc(0.5) }), run('b', { dataset: 'cifar10', headline: acc(0.9), notes: 'lower lr than a' }), run('c', { status: 'failed' })];
-    expect(runs.filter((r) => matchesFilter(r, { text: 'paper', status: '', dataset: '' })).map((r) => r.id)).toEqual(['a']);
-    expect(runs.filter((r) => matchesFilter(r, { text: 'LOWER lr', status: '', dataset: '' })).map((r) => r.id)).toEqual(['b']);
-    expect(runs.filter((r) => matchesFilter(r, { text: '', status: 'failed', dataset: '' })).map((r) => r.id)).toEqual(['c']);
+    const runs = [
+      run('a', { tags: ['paper'], headline: acc(0.5) }),
+      run('b', { dataset: 'cifar10', headline: acc(0.9), notes: 'lower lr than a' }),
+      run('c', { status: 'failed' }),
+    ];
+    expect(runs.filter((r) => matchesFilter(r, { text: 'paper', status: '', dataset: '' })).map((r) => r.id)).toEqual([
+      'a',
+    ]);
+    expect(
+      runs.filter((r) => matchesFilter(r, { text: 'LOWER lr', status: '', dataset: '' })).map((r) => r.id),
+    ).toEqual(['b']);
+    expect(runs.filter((r) => matchesFilter(r, { text: '', status: 'failed', dataset: '' })).map((r) => r.id)).toEqual([
+      'c',
+    ]);
     expect(sortRuns(runs, 'accuracy', 'desc').map((r) => r.id)).toEqual(['b', 'a', 'c']);
     expect(sortRuns(runs, 'accuracy', 'asc').map((r) => r.id)).toEqual(['a', 'b', 'c']);
     // β comes with every list item, so the whole list sorts by it (no per-row config fetch).

@@ -26,10 +26,24 @@ export const scriptedLab = {
         q.names.flatMap((name) => {
           const s = stored.get(name);
           if (!s) return [];
-          const keep = s.x.map((step, i) => i).filter((i) => s.x[i] >= (q.fromStep ?? -Infinity) && s.x[i] <= (q.toStep ?? Infinity));
-          const d = minMaxDownsample(keep.map((i) => s.x[i]), keep.map((i) => s.y[i]), q.budget ?? 2000);
+          const keep = s.x
+            .map((step, i) => i)
+            .filter((i) => s.x[i] >= (q.fromStep ?? -Infinity) && s.x[i] <= (q.toStep ?? Infinity));
+          const d = minMaxDownsample(
+            keep.map((i) => s.x[i]),
+            keep.map((i) => s.y[i]),
+            q.budget ?? 2000,
+          );
           const base = { runId, name, y: d.values, totalPoints: s.x.length, downsampled: d.downsampled };
-          if (q.xAxis === 'epoch') return [{ ...base, xAxis: 'epoch', x: d.steps.map((st) => st / 100), ...(script.sendSteps ? { steps: d.steps } : {}) }];
+          if (q.xAxis === 'epoch')
+            return [
+              {
+                ...base,
+                xAxis: 'epoch',
+                x: d.steps.map((st) => st / 100),
+                ...(script.sendSteps ? { steps: d.steps } : {}),
+              },
+            ];
           return [{ ...base, xAxis: 'step', x: d.steps }];
         }),
       ),

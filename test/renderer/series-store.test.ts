@@ -16,7 +16,15 @@ const { startLiveLog } = await import('../../src/renderer/src/composables/liveLo
 const inScope = <T>(make: () => T): T => effectScope().run(make) as T;
 
 const push = (step: number, values: Record<string, number>) => {
-  const e: LabEvent = { kind: 'metrics', runId: 'r1', at: 1000 + step, phase: 'train', step, epoch: step / 100, values };
+  const e: LabEvent = {
+    kind: 'metrics',
+    runId: 'r1',
+    at: 1000 + step,
+    phase: 'train',
+    step,
+    epoch: step / 100,
+    values,
+  };
   for (const l of [...listeners]) l(e);
 };
 
@@ -30,7 +38,9 @@ describe('series store', () => {
   it('loads downsampled series and reads full resolution for a zoom', async () => {
     const x = Array.from({ length: 1000 }, (_, i) => i + 1);
     stored.set('train/loss', { x, y: x.map((v) => 1 / v) });
-    const store = inScope(() => useSeriesStore({ runIds: () => ['r1'], names: () => ['train/loss'], xAxis: ref('step'), budget: 100 }));
+    const store = inScope(() =>
+      useSeriesStore({ runIds: () => ['r1'], names: () => ['train/loss'], xAxis: ref('step'), budget: 100 }),
+    );
     await store.reload();
     const s = store.get('r1', 'train/loss');
     expect(s?.downsampled).toBe(true);
@@ -44,7 +54,9 @@ describe('series store', () => {
   it('reads only the visible step range of a zoom, at full resolution', async () => {
     const x = Array.from({ length: 10_000 }, (_, i) => i + 1);
     stored.set('train/loss', { x, y: x.map((v) => Math.sin(v)) });
-    const store = inScope(() => useSeriesStore({ runIds: () => ['r1'], names: () => ['train/loss'], xAxis: ref('step'), budget: 100 }));
+    const store = inScope(() =>
+      useSeriesStore({ runIds: () => ['r1'], names: () => ['train/loss'], xAxis: ref('step'), budget: 100 }),
+    );
     await store.reload();
     const zoomed = await store.fullResolution('r1', ['train/loss'], [2500.4, 2700.6]);
     expect(queries.at(-1)).toMatchObject({ fromStep: 2500, toStep: 2701, xAxis: 'step' });
@@ -56,7 +68,9 @@ describe('series store', () => {
   it('maps a zoom on the epoch axis to the steps that bracket it (epoch grows with the step)', async () => {
     const x = Array.from({ length: 10_000 }, (_, i) => i + 1);
     stored.set('train/loss', { x, y: x.map((v) => Math.cos(v)) });
-    const store = inScope(() => useSeriesStore({ runIds: () => ['r1'], names: () => ['train/loss'], xAxis: ref('epoch'), budget: 100 }));
+    const store = inScope(() =>
+      useSeriesStore({ runIds: () => ['r1'], names: () => ['train/loss'], xAxis: ref('epoch'), budget: 100 }),
+    );
     await store.reload();
     const zoomed = await store.fullResolution('r1', ['train/loss'], [25, 27]);
     const q = queries.at(-1) as SeriesQuery;
@@ -73,7 +87,9 @@ describe('series store', () => {
     script.sendSteps = false;
     const x = Array.from({ length: 1000 }, (_, i) => i + 1);
     stored.set('train/loss', { x, y: x.map((v) => 1 / v) });
-    const store = inScope(() => useSeriesStore({ runIds: () => ['r1'], names: () => ['train/loss'], xAxis: ref('epoch'), budget: 100 }));
+    const store = inScope(() =>
+      useSeriesStore({ runIds: () => ['r1'], names: () => ['train/loss'], xAxis: ref('epoch'), budget: 100 }),
+    );
     await store.reload();
     const zoomed = await store.fullResolution('r1', ['train/loss'], [2, 3]);
     expect(queries.at(-1)?.fromStep).toBeUndefined();
@@ -83,7 +99,9 @@ describe('series store', () => {
 
   it('needs no second query for a zoom when everything is loaded', async () => {
     stored.set('train/loss', { x: [1, 2, 3], y: [3, 2, 1] });
-    const store = inScope(() => useSeriesStore({ runIds: () => ['r1'], names: () => ['train/loss'], xAxis: ref('step') }));
+    const store = inScope(() =>
+      useSeriesStore({ runIds: () => ['r1'], names: () => ['train/loss'], xAxis: ref('step') }),
+    );
     await store.reload();
     expect(await store.fullResolution('r1', ['train/loss'])).toBeNull();
   });
@@ -93,7 +111,15 @@ describe('series store', () => {
     stored.set('bound/f4/conv1', { x: [10], y: [5] });
     push(10, { 'bound/f4/conv1': 5 });
     push(20, { 'bound/f4/conv1': 4.5 }); // pushed, not yet in the store
-    const store = inScope(() => useSeriesStore({ runIds: () => ['r1'], names: () => ['bound/f4/conv1'], accept: (n) => n.startsWith('bound/'), xAxis: ref('step'), live: true }));
+    const store = inScope(() =>
+      useSeriesStore({
+        runIds: () => ['r1'],
+        names: () => ['bound/f4/conv1'],
+        accept: (n) => n.startsWith('bound/'),
+        xAxis: ref('step'),
+        live: true,
+      }),
+    );
     await store.reload();
     expect(store.get('r1', 'bound/f4/conv1')).toMatchObject({ x: [10, 20], y: [5, 4.5] });
     expect(store.knownNames.value.has('bound/f4/conv1')).toBe(true);

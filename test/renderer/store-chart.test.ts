@@ -19,10 +19,12 @@ const RUNS = ['a', 'b'];
 /** One line per (run, name) that has points, labelled by both. */
 function lines(names: string[]) {
   return (of: PointsOf): PlotSeries[] =>
-    RUNS.flatMap((run) => names.flatMap((name) => {
-      const p = of(run, name);
-      return p && p.x.length ? [{ id: `${run}:${name}`, label: `${run} ${name}`, x: p.x, y: p.y }] : [];
-    }));
+    RUNS.flatMap((run) =>
+      names.flatMap((name) => {
+        const p = of(run, name);
+        return p && p.x.length ? [{ id: `${run}:${name}`, label: `${run} ${name}`, x: p.x, y: p.y }] : [];
+      }),
+    );
 }
 
 function chartOf(names: string[]) {
@@ -52,7 +54,13 @@ describe('useStoreChart', () => {
     const overview = chart.chartProps.value.series;
     expect(overview.map((s) => s.id)).toEqual(['a:train/loss', 'b:train/loss']);
     expect(overview[0].x.length).toBeLessThanOrEqual(2000);
-    expect(chart.chartProps.value).toMatchObject({ title: 'Loss', testid: 'chart-loss', xLabel: 'step', xAxisChoices: ['step', 'epoch', 'time'], emptyText: 'nothing yet' });
+    expect(chart.chartProps.value).toMatchObject({
+      title: 'Loss',
+      testid: 'chart-loss',
+      xLabel: 'step',
+      xAxisChoices: ['step', 'epoch', 'time'],
+      emptyText: 'nothing yet',
+    });
 
     const zoomed = await chart.chartProps.value.loadRange([2500.4, 2700.6]);
     expect(zoomed?.map((s) => s.id)).toEqual(['a:train/loss', 'b:train/loss']);
@@ -87,7 +95,15 @@ describe('useStoreChart', () => {
     stored.set('train/loss', { x, y: x.map((v) => 1 / v) });
     const chart = chartOf(['train/loss', 'train/acc']);
     await chart.store.reload();
-    const e: LabEvent = { kind: 'metrics', runId: 'a', at: 9000, phase: 'train', step: 5001, epoch: 50, values: { 'train/acc': 0.5 } };
+    const e: LabEvent = {
+      kind: 'metrics',
+      runId: 'a',
+      at: 9000,
+      phase: 'train',
+      step: 5001,
+      epoch: 50,
+      values: { 'train/acc': 0.5 },
+    };
     for (const l of [...listeners]) l(e);
     const zoomed = await chart.chartProps.value.loadRange([4000, 5001]);
     expect(zoomed?.find((s) => s.id === 'a:train/acc')).toMatchObject({ x: [5001], y: [0.5] });

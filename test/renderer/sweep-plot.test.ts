@@ -26,8 +26,17 @@ describe('sweep plot geometry', () => {
 
   it('lays rows out across the axes, larger values up, gaps where a value is missing', () => {
     const axes = [makeAxis([0, 10], { log: false }), makeAxis([0, 1], { log: false })];
-    const lines = parallelLayout([[10, 0], [5, null]], axes);
-    expect(lines[0].points).toEqual([[0, 0], [1, 1]]);
+    const lines = parallelLayout(
+      [
+        [10, 0],
+        [5, null],
+      ],
+      axes,
+    );
+    expect(lines[0].points).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
     expect(lines[1].points).toEqual([[0, 0.5], null]);
   });
 

@@ -23,7 +23,10 @@ describe('stepRangeOf', () => {
     expect(stepRangeOf([a], [0, 2.5], 'epoch')).toEqual({ fromStep: undefined, toStep: 30 });
     expect(stepRangeOf([a], [1.5, 9], 'epoch')).toEqual({ fromStep: 10, toStep: undefined });
     // One series open at an end opens it for all (its points there may lie anywhere).
-    expect(stepRangeOf([a, { x: [0.2, 4], steps: [2, 40] }], [0.5, 1.5], 'epoch')).toEqual({ fromStep: undefined, toStep: 40 });
+    expect(stepRangeOf([a, { x: [0.2, 4], steps: [2, 40] }], [0.5, 1.5], 'epoch')).toEqual({
+      fromStep: undefined,
+      toStep: 40,
+    });
   });
 
   it('skips points without an x (no epoch yet) and series with none drawn', () => {

@@ -20,7 +20,9 @@ describe('escapeLatex', () => {
 
   test('leaves no unescaped special character behind', () => {
     const nasty = 'x%_&#$~^{}\\<>|y'.repeat(3);
-    const out = escapeLatex(nasty).replace(/\\(textbackslash|textasciitilde|textasciicircum|textless|textgreater|textbar)\{\}/g, '').replace(/\\[%_&#${}]/g, '');
+    const out = escapeLatex(nasty)
+      .replace(/\\(textbackslash|textasciitilde|textasciicircum|textless|textgreater|textbar)\{\}/g, '')
+      .replace(/\\[%_&#${}]/g, '');
     expect(out).toMatch(/^[xy]+$/);
   });
 });
@@ -35,7 +37,9 @@ describe('escapeMarkdown', () => {
 
 describe('escapeHtml', () => {
   test('escapes markup and quotes', () => {
-    expect(escapeHtml(`<script>"a" & 'b'</script>`)).toBe('&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;');
+    expect(escapeHtml(`<script>"a" & 'b'</script>`)).toBe(
+      '&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;',
+    );
   });
 });
 

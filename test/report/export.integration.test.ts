@@ -58,16 +58,36 @@ describe('markdown', () => {
     const { code, out } = await exp(['--format', 'markdown']);
     expect(code).toBe(0);
     const baseRow = out.split('\n').find((l) => l.startsWith('| baseline')) as string;
-    const cells = baseRow.split(/(?<!\\)\|/).map((c) => c.trim()).slice(1, -1);
+    const cells = baseRow
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim())
+      .slice(1, -1);
     // Run, dataset, model, regulariser, beta, clean, cert@36/255, cert@72/255, Lipschitz, F4/ref mean, max, backend.
     // F4/ref: every layer runs zero-padded, so F4 is judged against its operator estimate, never the circular norm.
-    expect(cells).toEqual(['baseline\\_50% & #1', 'mnist', 'mnist-cnn', 'none', '—', '91.3', '68.6', '67.2', '1.235e4', '1.244', '1.391', 'wasm']);
-    expect(out).toMatch(/\| F4 β=0\.01, "quoted" \| cifar10 \| lip-cnn +\| f4-min +\| +0\.01 \| +61\.0 \| +40\.0 \| +— \|/);
+    expect(cells).toEqual([
+      'baseline\\_50% & #1',
+      'mnist',
+      'mnist-cnn',
+      'none',
+      '—',
+      '91.3',
+      '68.6',
+      '67.2',
+      '1.235e4',
+      '1.244',
+      '1.391',
+      'wasm',
+    ]);
+    expect(out).toMatch(
+      /\| F4 β=0\.01, "quoted" \| cifar10 \| lip-cnn +\| f4-min +\| +0\.01 \| +61\.0 \| +40\.0 \| +— \|/,
+    );
     // Layers in network order at the last evaluation (step 200, not the doubled values of step 100); after argmin the
     // certified bound the Lipschitz bound used (the only other upper bound stored here), then exact, operator, F4/ref.
     const layerLines = out.split('\n').filter((l) => /^\| (conv|layer|fc)/.test(l));
     expect(layerLines.slice(0, 4).map((l) => l.split('|')[1].trim())).toEqual(Object.keys(BASE_LAYERS));
-    expect(layerLines[0]).toMatch(/\| conv1 +\| 3×3, 1→16 +\| +28 \| +2\.000 \| +1\.500 \| +3\.000 \| +2\.500 \| +1\.500 \| S +\| +1\.500 \| +1\.200 \| +1\.100 \| +1\.364 \|/);
+    expect(layerLines[0]).toMatch(
+      /\| conv1 +\| 3×3, 1→16 +\| +28 \| +2\.000 \| +1\.500 \| +3\.000 \| +2\.500 \| +1\.500 \| S +\| +1\.500 \| +1\.200 \| +1\.100 \| +1\.364 \|/,
+    );
     expect(layerLines[2]).toMatch(/\| conv2 +\| 3×3, 16→32, stride 2 \|/);
     expect(out).toContain('step 200');
     expect(out).toContain('_No per-layer bounds recorded for: waiting._');
@@ -91,9 +111,13 @@ describe('latex', () => {
     expect(err).toContain(`wrote ${file}`);
     const tex = fs.readFileSync(file, 'utf8');
     expect(tex.match(/\\toprule/g)).toHaveLength(3);
-    expect(tex).toContain('baseline\\_50\\% \\& \\#1 & mnist & mnist-cnn & none & --- & 91.3 & 68.6 & 67.2 & $1.235\\times 10^{4}$ & 1.244 & 1.391 & wasm \\\\');
+    expect(tex).toContain(
+      'baseline\\_50\\% \\& \\#1 & mnist & mnist-cnn & none & --- & 91.3 & 68.6 & 67.2 & $1.235\\times 10^{4}$ & 1.244 & 1.391 & wasm \\\\',
+    );
     expect(tex).toContain('F4 $\\beta$=0.01, "quoted"');
-    expect(tex).toContain('conv1 & $3{\\times}3$, 1$\\to$16 & 28 & 2.000 & 1.500 & 3.000 & 2.500 & 1.500 & S & 1.500 & 1.200 & 1.100 & 1.364 \\\\');
+    expect(tex).toContain(
+      'conv1 & $3{\\times}3$, 1$\\to$16 & 28 & 2.000 & 1.500 & 3.000 & 2.500 & 1.500 & S & 1.500 & 1.200 & 1.100 & 1.364 \\\\',
+    );
     expect(tex).not.toContain('\\documentclass');
     const doc = (await exp(['--format', 'tex', '--standalone', '--runs', fx.base])).out;
     expect(doc).toMatch(/^\\documentclass/);
@@ -123,7 +147,9 @@ describe('csv', () => {
 
     const bounds = csvRecords(fs.readFileSync(path.join(dir, 'layer_bounds.csv'), 'utf8'));
     expect(bounds).toHaveLength(Object.keys(BASE_LAYERS).length * 8 * 2 + 2);
-    const exact = bounds.find((r) => r.run_id === fx.base && r.layer === 'conv2' && r.method === 'sedghi-exact' && r.step === '200');
+    const exact = bounds.find(
+      (r) => r.run_id === fx.base && r.layer === 'conv2' && r.method === 'sedghi-exact' && r.step === '200',
+    );
     expect(exact).toMatchObject({ kind: 'exact', value: '2.4', epoch: '2' });
 
     const cert = csvRecords(fs.readFileSync(path.join(dir, 'certified.csv'), 'utf8'));
@@ -138,7 +164,16 @@ describe('csv', () => {
   });
 
   test('stdout gets the selected series; a small budget downsamples and says so', async () => {
-    const { code, out, err } = await exp(['--format', 'csv', '--runs', fx.base, '--series', 'eval/*,train/loss', '--budget', '10']);
+    const { code, out, err } = await exp([
+      '--format',
+      'csv',
+      '--runs',
+      fx.base,
+      '--series',
+      'eval/*,train/loss',
+      '--budget',
+      '10',
+    ]);
     expect(code).toBe(0);
     const rows = csvRecords(out);
     expect(new Set(rows.map((r) => r.series))).toEqual(new Set(['eval/test_acc', 'eval/lipschitz', 'train/loss']));
@@ -165,7 +200,13 @@ describe('json', () => {
     expect(base.summary).toMatchObject({ cleanAccuracy: 0.9125, lipschitzBound: 12345.6, beta: null });
     expect(base.layers.step).toBe(200);
     expect(base.layers.rows.map((r: { argmin: string }) => r.argmin)).toEqual(['S', 'U', 'T', 'R']);
-    expect(base.layers.rows[2].model).toMatchObject({ name: 'conv2', index: 2, kernelShape: [3, 3, 16, 32], stride: 2, inputSize: [28, 28] });
+    expect(base.layers.rows[2].model).toMatchObject({
+      name: 'conv2',
+      index: 2,
+      kernelShape: [3, 3, 16, 32],
+      stride: 2,
+      inputSize: [28, 28],
+    });
     const loss = base.series.find((s: { name: string }) => s.name === 'train/loss');
     expect(loss.steps).toHaveLength(201);
     expect(loss.values[3]).toBe(0.5);
@@ -185,7 +226,13 @@ describe('html', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).not.toMatch(/<script|<link|<img|src=|url\(/i);
     expect(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(/https?:\/\//);
-    for (const title of ['Training loss', 'Clean test accuracy', 'Network Lipschitz bound', 'Certified accuracy against the radius', 'Per-layer spectral norms: baseline_50% &amp; #1']) {
+    for (const title of [
+      'Training loss',
+      'Clean test accuracy',
+      'Network Lipschitz bound',
+      'Certified accuracy against the radius',
+      'Per-layer spectral norms: baseline_50% &amp; #1',
+    ]) {
       expect(html).toContain(`<title>${title}</title>`);
     }
     expect(html.match(/<svg /g)?.length).toBeGreaterThanOrEqual(6);
@@ -220,7 +267,9 @@ describe('errors', () => {
     const f = await exp(['--format', 'docx']);
     expect(f.code).toBe(2);
     expect(f.err).toContain("Unknown format 'docx'; choose one of csv, json, markdown, latex, html");
-    expect((await exp(['--format', 'md', '--all', '--runs', fx.base])).err).toContain('only one of --runs, --all and --filter');
+    expect((await exp(['--format', 'md', '--all', '--runs', fx.base])).err).toContain(
+      'only one of --runs, --all and --filter',
+    );
     expect((await exp(['--format', 'csv', '--budget', '2'])).code).toBe(2);
     expect((await exp([])).err).toContain('Which format?');
   });

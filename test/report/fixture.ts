@@ -27,11 +27,21 @@ export async function buildFixture(dataDir: string): Promise<Fixture> {
   try {
     const base = await store.createRun({
       name: 'baseline_50% & #1',
-      config: { name: 'b', dataset: { name: 'mnist' }, model: { arch: 'mnist-cnn' }, regularizer: { kind: 'none', beta: 0 } },
+      config: {
+        name: 'b',
+        dataset: { name: 'mnist' },
+        model: { arch: 'mnist-cnn' },
+        regularizer: { kind: 'none', beta: 0 },
+      },
     });
     const reg = await store.createRun({
       name: 'F4 β=0.01, "quoted"',
-      config: { name: 'r', dataset: { name: 'cifar10' }, model: { arch: 'lip-cnn' }, regularizer: { kind: 'f4-min', beta: 0.01 } },
+      config: {
+        name: 'r',
+        dataset: { name: 'cifar10' },
+        model: { arch: 'lip-cnn' },
+        regularizer: { kind: 'f4-min', beta: 0.01 },
+      },
       notes: 'line one\nline two',
     });
     const queued = await store.createRun({ name: 'waiting', config: { dataset: { name: 'mnist' } } });
@@ -40,10 +50,42 @@ export async function buildFixture(dataDir: string): Promise<Fixture> {
     await w.start('wasm');
     // Model order differs from name order: the report must follow the model.
     await w.layers([
-      { name: 'conv1', kind: 'conv', kernelShape: [3, 3, 1, 16], stride: 1, padding: 'same', inputSize: [28, 28], index: 0 },
-      { name: 'layer1.0.conv1', kind: 'conv', kernelShape: [3, 3, 16, 16], stride: 1, padding: 'same', inputSize: [28, 28], index: 1 },
-      { name: 'conv2', kind: 'conv', kernelShape: [3, 3, 16, 32], stride: 2, padding: 'same', inputSize: [28, 28], index: 2 },
-      { name: 'fc1', kind: 'dense', kernelShape: [1, 1, 6272, 10], stride: 1, padding: 'valid', inputSize: [1, 1], index: 3 },
+      {
+        name: 'conv1',
+        kind: 'conv',
+        kernelShape: [3, 3, 1, 16],
+        stride: 1,
+        padding: 'same',
+        inputSize: [28, 28],
+        index: 0,
+      },
+      {
+        name: 'layer1.0.conv1',
+        kind: 'conv',
+        kernelShape: [3, 3, 16, 16],
+        stride: 1,
+        padding: 'same',
+        inputSize: [28, 28],
+        index: 1,
+      },
+      {
+        name: 'conv2',
+        kind: 'conv',
+        kernelShape: [3, 3, 16, 32],
+        stride: 2,
+        padding: 'same',
+        inputSize: [28, 28],
+        index: 2,
+      },
+      {
+        name: 'fc1',
+        kind: 'dense',
+        kernelShape: [1, 1, 6272, 10],
+        stride: 1,
+        padding: 'valid',
+        inputSize: [1, 1],
+        index: 3,
+      },
     ]);
     for (let s = 0; s <= 200; s++) w.scalar('train/loss', s, 2 / (s + 1), s / 100, 1_700_000_000_000 + s * 1000);
     for (const s of [100, 200]) {
@@ -52,13 +94,16 @@ export async function buildFixture(dataDir: string): Promise<Fixture> {
       w.scalar('eval/lipschitz', s, late ? 12345.6 : 20000, s / 100);
       for (const [layer, v] of Object.entries(BASE_LAYERS)) {
         const k = late ? 1 : 2;
-        (['R', 'S', 'T', 'U'] as const).forEach((m, i) => w.bound({ layer, method: `f4-${m}`, kind: 'upper', step: s, value: v[i] * k }));
+        (['R', 'S', 'T', 'U'] as const).forEach((m, i) =>
+          w.bound({ layer, method: `f4-${m}`, kind: 'upper', step: s, value: v[i] * k }),
+        );
         w.bound({ layer, method: 'f4', kind: 'upper', step: s, value: Math.min(...v.slice(0, 4)) * k });
         w.bound({ layer, method: 'certified', kind: 'upper', step: s, value: Math.min(...v.slice(0, 4)) * k });
         w.bound({ layer, method: 'sedghi-exact', kind: 'exact', step: s, value: v[4] * k });
         w.bound({ layer, method: 'operator-power', kind: 'estimate', step: s, value: v[5] * k });
       }
-      for (const eps of EPS) w.cert({ step: s, eps, accuracy: (late ? 0.7 : 0.5) - eps / 10, pairwise: late ? 0.75 - eps / 10 : null });
+      for (const eps of EPS)
+        w.cert({ step: s, eps, accuracy: (late ? 0.7 : 0.5) - eps / 10, pairwise: late ? 0.75 - eps / 10 : null });
     }
     await w.finish('completed');
     await w.close();

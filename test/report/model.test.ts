@@ -1,11 +1,32 @@
 /** The numbers of the paper tables, from hand-made run data (no store). */
 import { describe, expect, test } from 'vitest';
-import { EMPTY_HEADLINE, type FinalLayerBound, type LayerRecord, type RunRecord, type RunSummary } from '../../src/shared/records.js';
-import { compareLayerNames, layerBoundsTable, layerRows, runRow, summaryTable, tableToLatex, tableToMarkdown, type ReportRun } from '../../src/main/report/index.js';
+import {
+  EMPTY_HEADLINE,
+  type FinalLayerBound,
+  type LayerRecord,
+  type RunRecord,
+  type RunSummary,
+} from '../../src/shared/records.js';
+import {
+  compareLayerNames,
+  layerBoundsTable,
+  layerRows,
+  runRow,
+  summaryTable,
+  tableToLatex,
+  tableToMarkdown,
+  type ReportRun,
+} from '../../src/main/report/index.js';
 
 function bounds(step: number, layers: Record<string, Record<string, number>>): FinalLayerBound[] {
   return Object.entries(layers).flatMap(([layer, m]) =>
-    Object.entries(m).map(([method, value]) => ({ layer, method, kind: method === 'sedghi-exact' ? ('exact' as const) : ('upper' as const), step, value })),
+    Object.entries(m).map(([method, value]) => ({
+      layer,
+      method,
+      kind: method === 'sedghi-exact' ? ('exact' as const) : ('upper' as const),
+      step,
+      value,
+    })),
   );
 }
 
@@ -48,7 +69,17 @@ function fakeRun(over: FakeRun): ReportRun {
     progress: null,
   } satisfies RunRecord;
   const metrics = Object.entries(over.metrics ?? {}).map(([name, last]) => ({
-    name, last, lastStep: 100, min: last, minStep: 100, max: last, maxStep: 100, goal: 'max' as const, best: last, bestStep: 100, points: 1,
+    name,
+    last,
+    lastStep: 100,
+    min: last,
+    minStep: 100,
+    max: last,
+    maxStep: 100,
+    goal: 'max' as const,
+    best: last,
+    bestStep: 100,
+    points: 1,
   }));
   const summary: RunSummary = {
     run: record,
@@ -65,18 +96,45 @@ function fakeRun(over: FakeRun): ReportRun {
 describe('layer order', () => {
   test('numbers compare as numbers, classifier heads last', () => {
     const names = ['fc', 'layer1.10.conv1', 'conv1', 'layer1.2.conv1', 'layer2.0.conv1', 'conv10', 'conv2'];
-    expect([...names].sort(compareLayerNames)).toEqual(['conv1', 'conv2', 'conv10', 'layer1.2.conv1', 'layer1.10.conv1', 'layer2.0.conv1', 'fc']);
+    expect([...names].sort(compareLayerNames)).toEqual([
+      'conv1',
+      'conv2',
+      'conv10',
+      'layer1.2.conv1',
+      'layer1.10.conv1',
+      'layer2.0.conv1',
+      'fc',
+    ]);
   });
 });
 
 describe('layers the store knows the model of', () => {
-  const layer = (name: string, index: number, kernelShape: [number, number, number, number], stride: number, inputSize: [number, number]): LayerRecord => ({
-    runId: 'm', index, name, kind: 'conv', kernelShape, stride, padding: 'same', inputSize,
+  const layer = (
+    name: string,
+    index: number,
+    kernelShape: [number, number, number, number],
+    stride: number,
+    inputSize: [number, number],
+  ): LayerRecord => ({
+    runId: 'm',
+    index,
+    name,
+    kind: 'conv',
+    kernelShape,
+    stride,
+    padding: 'same',
+    inputSize,
   });
   const run = fakeRun({
-    id: 'm', name: 'm', regulariser: null,
+    id: 'm',
+    name: 'm',
+    regulariser: null,
     layers: { conv1: { f4: 2, 'sedghi-exact': 1 }, zeta: { f4: 3 }, alpha: { f4: 1 }, unknown: { f4: 4 } },
-    modelLayers: [layer('conv1', 0, [3, 3, 1, 16], 1, [28, 28]), layer('zeta', 1, [4, 4, 16, 32], 2, [28, 14]), layer('alpha', 2, [1, 1, 32, 10], 1, [1, 1])],
+    modelLayers: [
+      layer('conv1', 0, [3, 3, 1, 16], 1, [28, 28]),
+      layer('zeta', 1, [4, 4, 16, 32], 2, [28, 14]),
+      layer('alpha', 2, [1, 1, 32, 10], 1, [1, 1]),
+    ],
   });
 
   test('rows follow the model order, layers it does not list come last', () => {
@@ -95,7 +153,9 @@ describe('layers the store knows the model of', () => {
 
 describe('layerRows', () => {
   const run = fakeRun({
-    id: 'r1', name: 'r', regulariser: null,
+    id: 'r1',
+    name: 'r',
+    regulariser: null,
     layers: {
       conv1: { 'f4-R': 2, 'f4-S': 1.5, 'f4-T': 3, 'f4-U': 2.5, f4: 1.5, 'sedghi-exact': 1.2, 'operator-power': 1.1 },
       conv2: { 'f4-R': 4, 'f4-S': 5, 'f4-T': 3.2, 'f4-U': 6, 'sedghi-exact': 0 },
@@ -103,31 +163,70 @@ describe('layerRows', () => {
   });
   test('argmin is the smallest reshape; F4 over the operator estimate of a zero-padded layer; a missing f4 is the min of the four', () => {
     const [a, b] = layerRows(run.layers);
-    expect(a).toMatchObject({ layer: 'conv1', R: 2, S: 1.5, T: 3, U: 2.5, f4: 1.5, argmin: 'S', exact: 1.2, operator: 1.1, ratioAgainst: 'operator-power' });
+    expect(a).toMatchObject({
+      layer: 'conv1',
+      R: 2,
+      S: 1.5,
+      T: 3,
+      U: 2.5,
+      f4: 1.5,
+      argmin: 'S',
+      exact: 1.2,
+      operator: 1.1,
+      ratioAgainst: 'operator-power',
+    });
     // Not F4 / exact (1.25): the circular stride-1 norm describes another operator than a zero-padded layer.
     expect(a.ratio).toBeCloseTo(1.5 / 1.1, 12);
     expect(b).toMatchObject({ layer: 'conv2', f4: 3.2, argmin: 'T', exact: 0, operator: null, ratio: null });
   });
-  test('shows the strided layer\'s upper bounds that were stored, headed as the registry names them', () => {
-    const strided = fakeRun({ id: 'r2', name: 's', regulariser: null, layers: { conv1: { f4: 3, 'f4-polyphase': 1.6, certified: 1.6, 'toeplitz-norm2toep': 2.2, 'sedghi-exact': 2.5, 'operator-power': 1.5 } } });
+  test("shows the strided layer's upper bounds that were stored, headed as the registry names them", () => {
+    const strided = fakeRun({
+      id: 'r2',
+      name: 's',
+      regulariser: null,
+      layers: {
+        conv1: {
+          f4: 3,
+          'f4-polyphase': 1.6,
+          certified: 1.6,
+          'toeplitz-norm2toep': 2.2,
+          'sedghi-exact': 2.5,
+          'operator-power': 1.5,
+        },
+      },
+    });
     const [row] = layerRows(strided.layers);
-    expect(row).toMatchObject({ polyphase: 1.6, certified: 1.6, toeplitz: 2.2, gram: null, ratioAgainst: 'operator-power' });
+    expect(row).toMatchObject({
+      polyphase: 1.6,
+      certified: 1.6,
+      toeplitz: 2.2,
+      gram: null,
+      ratioAgainst: 'operator-power',
+    });
     const md = tableToMarkdown(layerBoundsTable(strided));
     expect(md).toMatch(/\| F4 poly +\| certified +\| Toeplitz +\| Exact \(circ, s=1\) +\|/);
     expect(md).not.toContain('Gram');
   });
   test('the per-layer table shows them', () => {
     const md = tableToMarkdown(layerBoundsTable(run));
-    expect(md).toMatch(/\| conv1 +\| +2\.000 \| +1\.500 \| +3\.000 \| +2\.500 \| +1\.500 \| S +\| +1\.200 \| +1\.100 \| +1\.364 \|/);
+    expect(md).toMatch(
+      /\| conv1 +\| +2\.000 \| +1\.500 \| +3\.000 \| +2\.500 \| +1\.500 \| S +\| +1\.200 \| +1\.100 \| +1\.364 \|/,
+    );
     expect(md).toContain('step 100');
   });
 });
 
 describe('summary', () => {
   const a = fakeRun({
-    id: 'a', name: 'same', regulariser: 'f4-min', beta: 0.01,
+    id: 'a',
+    name: 'same',
+    regulariser: 'f4-min',
+    beta: 0.01,
     metrics: { 'eval/test_acc': 0.9, 'eval/lipschitz': 42.5 },
-    certified: [[36 / 255, 0.6], [72 / 255, 0.4]],
+    certified: [
+      [36 / 255, 0.6],
+      [72 / 255, 0.4],
+    ],
     layers: { c1: { f4: 2, 'sedghi-exact': 1 }, c2: { f4: 1.5, 'sedghi-exact': 1 } },
   });
   const b = fakeRun({ id: 'b', name: 'same', regulariser: 'none', beta: 0.5, certified: [[36 / 255 + 1e-13, 0.3]] });
@@ -147,6 +246,21 @@ describe('summary', () => {
     expect(md).toContain('same (a)');
     expect(md).toContain('same (b)');
     const rowB = md.split('\n').find((l) => l.includes('same (b)')) as string;
-    expect(rowB.split('|').map((c) => c.trim())).toEqual(['', 'same (b)', 'cifar10', 'lip-cnn', 'none', '—', '—', '30.0', '—', '—', '—', '—', 'wasm', '']);
+    expect(rowB.split('|').map((c) => c.trim())).toEqual([
+      '',
+      'same (b)',
+      'cifar10',
+      'lip-cnn',
+      'none',
+      '—',
+      '—',
+      '30.0',
+      '—',
+      '—',
+      '—',
+      '—',
+      'wasm',
+      '',
+    ]);
   });
 });

@@ -1,5 +1,14 @@
 import { describe, expect, test } from 'vitest';
-import { FMT, num, rich, tableToCsv, tableToHtml, tableToLatex, tableToMarkdown, type Table } from '../../src/main/report/index.js';
+import {
+  FMT,
+  num,
+  rich,
+  tableToCsv,
+  tableToHtml,
+  tableToLatex,
+  tableToMarkdown,
+  type Table,
+} from '../../src/main/report/index.js';
 import { parseCsv } from './csv-parse.js';
 
 const TABLE: Table = {

@@ -62,7 +62,13 @@ describe('lineChartSvg', () => {
   });
 
   test('named x positions label the axis', () => {
-    const svg = lineChartSvg({ series: [{ name: 'f4', x: [0, 1], y: [2, 3] }], xTicks: [{ value: 0, label: 'conv1' }, { value: 1, label: 'fc' }] });
+    const svg = lineChartSvg({
+      series: [{ name: 'f4', x: [0, 1], y: [2, 3] }],
+      xTicks: [
+        { value: 0, label: 'conv1' },
+        { value: 1, label: 'fc' },
+      ],
+    });
     expect(svg).toContain('>conv1</text>');
     expect(svg).toContain('>fc</text>');
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { awaitCommand, sendCommand, startCommandThread } from '../../src/main/engine/command-thread.js';
 
-describe('command thread (the helpers of the engine\'s SIMD kernels)', () => {
+describe("command thread (the helpers of the engine's SIMD kernels)", () => {
   it('runs commands in order with their argument and data, reports a throwing command as failed, and a hung one as stalled', () => {
     const shared = new Int32Array(new SharedArrayBuffer(8));
     const t = startCommandThread(

@@ -4,7 +4,12 @@
  * the same Sedghi run that gives the norm.
  */
 import { describe, expect, it } from 'vitest';
-import { packSpectrumHistogram, spectrumHistogram, SPECTRUM_HISTOGRAM_BINS, unpackSpectrumHistogram } from '../../src/shared/spectrum.js';
+import {
+  packSpectrumHistogram,
+  spectrumHistogram,
+  SPECTRUM_HISTOGRAM_BINS,
+  unpackSpectrumHistogram,
+} from '../../src/shared/spectrum.js';
 import { computeLayerBounds, spectrumAffordable } from '../../src/main/engine/bounds/layer-report.js';
 import { sedghiExactNorm } from '../../src/main/engine/bounds/methods/sedghi.js';
 import { mulberry32 } from '../../src/main/engine/data/rng.js';
@@ -29,7 +34,14 @@ describe('spectrumHistogram', () => {
 
   it('handles a single-valued spectrum and an empty one', () => {
     expect(spectrumHistogram([2, 2, 2], 3)).toMatchObject({ count: 3, min: 2, max: 2, counts: [3, 0, 0] });
-    expect(spectrumHistogram([], 2)).toEqual({ count: 0, min: 0, max: 0, edges: [0, 0, 0], counts: [0, 0], nonFinite: 0 });
+    expect(spectrumHistogram([], 2)).toEqual({
+      count: 0,
+      min: 0,
+      max: 0,
+      edges: [0, 0, 0],
+      counts: [0, 0],
+      nonFinite: 0,
+    });
     expect(() => spectrumHistogram([1], 0)).toThrow(/bins must be an integer/);
   });
 
@@ -44,25 +56,45 @@ describe('spectrumHistogram', () => {
 
 describe('computeLayerBounds with spectrum', () => {
   const rand = mulberry32(7);
-  const kernel: KernelHWIO = { shape: [3, 3, 4, 6], data: Float64Array.from({ length: 3 * 3 * 4 * 6 }, () => rand() - 0.5) };
+  const kernel: KernelHWIO = {
+    shape: [3, 3, 4, 6],
+    data: Float64Array.from({ length: 3 * 3 * 4 * 6 }, () => rand() - 0.5),
+  };
 
   it('returns every singular value from the exact run that gives the norm', () => {
-    const r = computeLayerBounds('conv', kernel, { n: 8, stride: 1, padding: 'same' }, { methods: ['exact'], spectrum: true });
+    const r = computeLayerBounds(
+      'conv',
+      kernel,
+      { n: 8, stride: 1, padding: 'same' },
+      { methods: ['exact'], spectrum: true },
+    );
     expect(r.spectrum).toHaveLength(8 * 8 * 4);
     const h = spectrumHistogram(r.spectrum!);
     expect(h.max).toBe(r.exactCircular!.value);
     expect(h.max).toBeCloseTo(sedghiExactNorm(kernel, 8).value, 10);
     expect('spectrum' in r.exactCircular!).toBe(false);
-    expect(computeLayerBounds('conv', kernel, { n: 8, stride: 1, padding: 'same' }, { methods: ['exact'] }).spectrum).toBeUndefined();
+    expect(
+      computeLayerBounds('conv', kernel, { n: 8, stride: 1, padding: 'same' }, { methods: ['exact'] }).spectrum,
+    ).toBeUndefined();
   });
 
   it('leaves the spectrum out, saying why, where its dense eigen-solves would stall an evaluation', () => {
     expect(spectrumAffordable([3, 3, 64, 64], 32)).toBe(true);
     expect(spectrumAffordable([3, 3, 512, 512], 4)).toBe(false);
-    const wide: KernelHWIO = { shape: [1, 1, 300, 300], data: Float64Array.from({ length: 300 * 300 }, () => rand() - 0.5) };
-    const r = computeLayerBounds('wide', wide, { n: 8, stride: 1, padding: 'same' }, { methods: ['exact'], spectrum: true });
+    const wide: KernelHWIO = {
+      shape: [1, 1, 300, 300],
+      data: Float64Array.from({ length: 300 * 300 }, () => rand() - 0.5),
+    };
+    const r = computeLayerBounds(
+      'wide',
+      wide,
+      { n: 8, stride: 1, padding: 'same' },
+      { methods: ['exact'], spectrum: true },
+    );
     expect(r.spectrum).toBeUndefined();
     expect(r.exactCircular!.value).toBeGreaterThan(0);
-    expect(r.skipped).toEqual([{ method: 'spectrum', reason: expect.stringMatching(/1x1x300x300 kernel at n = 8 .*only the norm was computed/) }]);
+    expect(r.skipped).toEqual([
+      { method: 'spectrum', reason: expect.stringMatching(/1x1x300x300 kernel at n = 8 .*only the norm was computed/) },
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KernelError, validateKernel, type KernelHWIO } from '../../src/shared/bounds.js';
 
-const kernel = (data: ArrayLike<number>): KernelHWIO => ({ shape: [2, 3, 4, 5], data } as KernelHWIO);
+const kernel = (data: ArrayLike<number>): KernelHWIO => ({ shape: [2, 3, 4, 5], data }) as KernelHWIO;
 
 describe('validateKernel', () => {
   it.each([

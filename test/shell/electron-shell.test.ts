@@ -3,7 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IPC_EVENT_CHANNEL, ipcChannel, LAB_METHOD_NAMES, type LabEvent } from '../../src/shared/api.js';
-import type { ElectronLike, IpcMainEventLike, MenuItemTemplate, WebContentsLike } from '../../src/main/app/electron-like.js';
+import type {
+  ElectronLike,
+  IpcMainEventLike,
+  MenuItemTemplate,
+  WebContentsLike,
+} from '../../src/main/app/electron-like.js';
 import { runElectronApp } from '../../src/main/app/electron-shell.js';
 import { LabService } from '../../src/main/app/service.js';
 import { FakeEngine, MemoryStore } from './fakes.js';
@@ -22,7 +27,12 @@ function fakeElectron() {
     schemes: [] as { scheme: string; privileges: Record<string, boolean> }[],
     protocolHandler: null as null | ((r: { url: string; method: string }) => Response | Promise<Response>),
     permissionRequest: null as null | ((wc: unknown, p: string, cb: (g: boolean) => void) => void),
-    headers: null as null | ((d: { url: string; responseHeaders?: Record<string, string[] | string> }, cb: (r: { responseHeaders?: Record<string, string[] | string> }) => void) => void),
+    headers: null as
+      | null
+      | ((
+          d: { url: string; responseHeaders?: Record<string, string[] | string> },
+          cb: (r: { responseHeaders?: Record<string, string[] | string> }) => void,
+        ) => void),
     menu: [] as MenuItemTemplate[],
   };
   const webContents: WebContentsLike = {
@@ -71,7 +81,9 @@ function fakeElectron() {
       on: (ev: string, l: Listener) => void appHandlers.set(ev, l),
     },
     BrowserWindow,
-    ipcMain: { handle: (ch: string, l: (e: IpcMainEventLike, ...a: unknown[]) => Promise<unknown>) => void ipc.set(ch, l) },
+    ipcMain: {
+      handle: (ch: string, l: (e: IpcMainEventLike, ...a: unknown[]) => Promise<unknown>) => void ipc.set(ch, l),
+    },
     Menu: { buildFromTemplate: (t: MenuItemTemplate[]) => (rec.menu = t), setApplicationMenu: () => undefined },
     protocol: {
       registerSchemesAsPrivileged: (s: typeof rec.schemes) => void (rec.schemes = s),
@@ -105,7 +117,8 @@ describe('Electron shell (fake Electron)', () => {
       rendererDir: dir,
       platform: 'linux',
       log: () => undefined,
-      createLab: async () => (lab = new LabService({ engine, store: new MemoryStore(), dataDir: '/tmp', shell: 'electron', version: '0' })),
+      createLab: async () =>
+        (lab = new LabService({ engine, store: new MemoryStore(), dataDir: '/tmp', shell: 'electron', version: '0' })),
     });
     await shell.ready;
     return { ...f, lab: lab as unknown as LabService };
@@ -115,10 +128,19 @@ describe('Electron shell (fake Electron)', () => {
     const { rec, windows } = await start();
     expect(rec.lockRequested).toBe(true);
     expect(rec.sandbox).toBe(true);
-    expect(rec.schemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+    expect(rec.schemes).toEqual([
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    ]);
     expect(windows).toHaveLength(1);
     expect(windows[0].loaded).toEqual(['app://lab/index.html']);
-    expect(windows[0].options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, preload: '/x/preload/index.cjs', devTools: false });
+    expect(windows[0].options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      preload: '/x/preload/index.cjs',
+      devTools: false,
+    });
   });
 
   it('registers one IPC channel per method and refuses frames that are not the workbench', async () => {
@@ -127,7 +149,10 @@ describe('Electron shell (fake Electron)', () => {
     const getInfo = ipc.get(ipcChannel('getInfo'))!;
     const trusted = { senderFrame: { url: 'app://lab/index.html#/runs' } } as IpcMainEventLike;
     expect(await getInfo(trusted)).toMatchObject({ ok: true, result: { shell: 'electron' } });
-    expect(await getInfo({ senderFrame: { url: 'https://evil.example/' } } as IpcMainEventLike)).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(await getInfo({ senderFrame: { url: 'https://evil.example/' } } as IpcMainEventLike)).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
     expect(await getInfo({ senderFrame: null } as IpcMainEventLike)).toMatchObject({ ok: false, code: 'forbidden' });
     expect(await ipc.get(ipcChannel('getRun'))!(trusted, 7)).toMatchObject({ ok: false, code: 'bad-request' });
   });
@@ -171,7 +196,9 @@ describe('Electron shell (fake Electron)', () => {
       closed = true;
       await original(10);
     };
-    (appHandlers.get('before-quit') as (e: { preventDefault(): void }) => void)({ preventDefault: () => (prevented = true) });
+    (appHandlers.get('before-quit') as (e: { preventDefault(): void }) => void)({
+      preventDefault: () => (prevented = true),
+    });
     expect(prevented).toBe(true);
     await new Promise((r) => setTimeout(r, 20));
     expect(closed).toBe(true);

@@ -3,7 +3,18 @@
  * in-memory store. They implement the same ports as the real adapters, so LabService, the handler
  * table and the server are exercised exactly as in the app.
  */
-import { EMPTY_HEADLINE, type JsonObject, type LayerBounds, type LayerSpectrum, type RunDetail, type RunLogEntry, type RunStatus, type SeriesResult, type SpectrumQuery, type CertifiedRadii } from '../../src/shared/api.js';
+import {
+  EMPTY_HEADLINE,
+  type JsonObject,
+  type LayerBounds,
+  type LayerSpectrum,
+  type RunDetail,
+  type RunLogEntry,
+  type RunStatus,
+  type SeriesResult,
+  type SpectrumQuery,
+  type CertifiedRadii,
+} from '../../src/shared/api.js';
 import type { RunConfig } from '../../src/shared/config.js';
 import type { EngineEvent } from '../../src/shared/events.js';
 import type { EnginePort, EngineRun, NewRun, ResumePoint, RunLogLine, StorePort } from '../../src/main/app/ports.js';
@@ -56,7 +67,19 @@ export function finished(status: 'completed' | 'failed' | 'cancelled', reason?: 
     v: 1,
     status,
     reason,
-    summary: { steps: 3, epochs: 1, durationMs: 10, finalLoss: 0.5, trainAcc: 0.9, valAcc: null, testAcc: 0.88, lipschitz: 12, certified: [], backend: 'cpu', imagesPerSecond: 100 },
+    summary: {
+      steps: 3,
+      epochs: 1,
+      durationMs: 10,
+      finalLoss: 0.5,
+      trainAcc: 0.9,
+      valAcc: null,
+      testAcc: 0.88,
+      lipschitz: 12,
+      certified: [],
+      backend: 'cpu',
+      imagesPerSecond: 100,
+    },
   };
 }
 
@@ -74,7 +97,13 @@ export class FakeEngine implements EnginePort {
     return r;
   }
   async probeBackend() {
-    return { name: 'cpu' as const, requested: 'auto' as const, tried: [{ name: 'cpu' as const, available: true }], versions: {}, summary: 'cpu' };
+    return {
+      name: 'cpu' as const,
+      requested: 'auto' as const,
+      tried: [{ name: 'cpu' as const, available: true }],
+      versions: {},
+      summary: 'cpu',
+    };
   }
 }
 
@@ -87,11 +116,34 @@ export class MemoryStore implements StorePort {
   async createRun(r: NewRun): Promise<string> {
     const id = `run-${this.next++}`;
     this.runs.set(id, {
-      id, name: r.name, status: r.status, createdAt: Date.now(), startedAt: null, endedAt: null,
-      dataset: r.config.dataset.name, model: r.config.model.arch, regulariser: r.config.regularizer.kind, beta: r.config.regularizer.kind === 'none' ? 0 : r.config.regularizer.beta,
-      tags: r.tags, notes: r.notes ?? '', lastStep: 0, headline: EMPTY_HEADLINE, config: r.config as unknown as JsonObject, error: null, reason: null,
-      configHash: '', heartbeatAt: null, pid: null, host: null, environment: null,
-      seriesNames: [], checkpoints: [], progress: null, queuePosition: null, backend: null, resumableFrom: null,
+      id,
+      name: r.name,
+      status: r.status,
+      createdAt: Date.now(),
+      startedAt: null,
+      endedAt: null,
+      dataset: r.config.dataset.name,
+      model: r.config.model.arch,
+      regulariser: r.config.regularizer.kind,
+      beta: r.config.regularizer.kind === 'none' ? 0 : r.config.regularizer.beta,
+      tags: r.tags,
+      notes: r.notes ?? '',
+      lastStep: 0,
+      headline: EMPTY_HEADLINE,
+      config: r.config as unknown as JsonObject,
+      error: null,
+      reason: null,
+      configHash: '',
+      heartbeatAt: null,
+      pid: null,
+      host: null,
+      environment: null,
+      seriesNames: [],
+      checkpoints: [],
+      progress: null,
+      queuePosition: null,
+      backend: null,
+      resumableFrom: null,
     });
     return id;
   }
@@ -119,7 +171,16 @@ export class MemoryStore implements StorePort {
     const series = q.runIds.flatMap((runId) =>
       q.names.map((name) => {
         const pts = (this.events.get(runId) ?? []).flatMap((e) => (e.type === 'step' ? e.points : []));
-        return { runId, name, xAxis: 'step' as const, steps: pts.map((p) => p.step), x: pts.map((p) => p.step), y: pts.map((p) => p.loss), totalPoints: pts.length, downsampled: false };
+        return {
+          runId,
+          name,
+          xAxis: 'step' as const,
+          steps: pts.map((p) => p.step),
+          x: pts.map((p) => p.step),
+          y: pts.map((p) => p.loss),
+          totalPoints: pts.length,
+          downsampled: false,
+        };
       }),
     );
     return { series };
@@ -157,7 +218,8 @@ export class MemoryStore implements StorePort {
   readonly logs = new Map<string, RunLogEntry[]>();
   async appendLog(id: string, lines: RunLogLine[]) {
     const log = this.logs.get(id) ?? [];
-    for (const l of lines) log.push({ seq: log.length + 1, at: l.at ?? Date.now(), level: l.level, message: l.message, step: l.step });
+    for (const l of lines)
+      log.push({ seq: log.length + 1, at: l.at ?? Date.now(), level: l.level, message: l.message, step: l.step });
     this.logs.set(id, log);
   }
   async runLog(id: string) {
@@ -165,7 +227,9 @@ export class MemoryStore implements StorePort {
   }
   /** Checkpoints as recorded from 'checkpoint' events. */
   async lastCheckpoint(id: string) {
-    const cps = (this.events.get(id) ?? []).flatMap((e) => (e.type === 'checkpoint' ? [{ step: e.step, path: e.path, sha256: e.sha256 }] : []));
+    const cps = (this.events.get(id) ?? []).flatMap((e) =>
+      e.type === 'checkpoint' ? [{ step: e.step, path: e.path, sha256: e.sha256 }] : [],
+    );
     return cps[cps.length - 1] ?? null;
   }
   readonly rewinds: [string, number][] = [];

@@ -1,12 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { createLabClient, ipcChannel, httpRoute, LAB_METHOD_NAMES, LabError, type LabEvent } from '../../src/shared/api.js';
+import {
+  createLabClient,
+  ipcChannel,
+  httpRoute,
+  LAB_METHOD_NAMES,
+  LabError,
+  type LabEvent,
+} from '../../src/shared/api.js';
 import { ARG_SCHEMAS } from '../../src/main/app/args.js';
 import { buildHandlerTable } from '../../src/main/app/handlers.js';
 import { LabService } from '../../src/main/app/service.js';
 import { FakeEngine, MemoryStore } from './fakes.js';
 
 function setup() {
-  const service = new LabService({ engine: new FakeEngine(), store: new MemoryStore(), dataDir: '/tmp', shell: 'test', version: '0' });
+  const service = new LabService({
+    engine: new FakeEngine(),
+    store: new MemoryStore(),
+    dataDir: '/tmp',
+    shell: 'test',
+    version: '0',
+  });
   const table = buildHandlerTable(service, () => {});
   // A client wired straight to the table, through JSON, as IPC / HTTP carry it.
   const client = createLabClient(
@@ -31,7 +44,10 @@ describe('handler table', () => {
     expect(bad).toMatchObject({ ok: false, code: 'bad-request' });
     expect(!bad.ok && bad.error).toMatch(/args\[1\]/);
     expect(await table.get('getRun')!.handle('run-1')).toMatchObject({ ok: false, code: 'bad-request' });
-    expect(await table.get('listRuns')!.handle([{ status: ['bogus'] }])).toMatchObject({ ok: false, code: 'bad-request' });
+    expect(await table.get('listRuns')!.handle([{ status: ['bogus'] }])).toMatchObject({
+      ok: false,
+      code: 'bad-request',
+    });
     expect(await table.get('getInfo')!.handle([1])).toMatchObject({ ok: false, code: 'bad-request' });
     // Optional trailing arguments sent as null (JSON has no undefined) are accepted.
     expect(await table.get('listRuns')!.handle([null])).toMatchObject({ ok: true });

@@ -73,8 +73,15 @@ describe('static files of the renderer', () => {
   });
 
   it('finds files with their content type and falls back to index.html for routes', () => {
-    expect(resolveStaticFile(root, '/')).toMatchObject({ file: path.join(root, 'index.html'), contentType: 'text/html; charset=utf-8', immutable: false });
-    expect(resolveStaticFile(root, '/assets/a.css')).toMatchObject({ contentType: 'text/css; charset=utf-8', immutable: true });
+    expect(resolveStaticFile(root, '/')).toMatchObject({
+      file: path.join(root, 'index.html'),
+      contentType: 'text/html; charset=utf-8',
+      immutable: false,
+    });
+    expect(resolveStaticFile(root, '/assets/a.css')).toMatchObject({
+      contentType: 'text/css; charset=utf-8',
+      immutable: true,
+    });
     expect(resolveStaticFile(root, '/runs/42')?.file).toBe(path.join(root, 'index.html'));
     expect(resolveStaticFile(root, '/assets/none.js')).toBeNull();
   });

@@ -14,14 +14,23 @@ interface Reply {
   body: string;
 }
 
-function send(srv: RunningServer, method: string, p: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
+function send(
+  srv: RunningServer,
+  method: string,
+  p: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: srv.port, method, path: p, headers: { Host: `127.0.0.1:${srv.port}`, ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: srv.port, method, path: p, headers: { Host: `127.0.0.1:${srv.port}`, ...headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
     req.on('error', reject);
     if (body !== undefined) req.write(body);
     req.end();
@@ -29,7 +38,13 @@ function send(srv: RunningServer, method: string, p: string, headers: Record<str
 }
 
 const call = (srv: RunningServer, method: string, args: unknown[], headers: Record<string, string> = {}) =>
-  send(srv, 'POST', `/api/${method}`, { 'Content-Type': 'application/json', Authorization: `Bearer ${srv.token}`, ...headers }, JSON.stringify({ args }));
+  send(
+    srv,
+    'POST',
+    `/api/${method}`,
+    { 'Content-Type': 'application/json', Authorization: `Bearer ${srv.token}`, ...headers },
+    JSON.stringify({ args }),
+  );
 
 describe('serve', () => {
   let srv: RunningServer;
@@ -42,7 +57,13 @@ describe('serve', () => {
     writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>lab</title>');
     writeFileSync(path.join(dir, 'assets', 'app-1234.js'), 'console.log(1)');
     engine = new FakeEngine();
-    const service = new LabService({ engine, store: new MemoryStore(), dataDir: dir, shell: 'serve', version: '1.2.3' });
+    const service = new LabService({
+      engine,
+      store: new MemoryStore(),
+      dataDir: dir,
+      shell: 'serve',
+      version: '1.2.3',
+    });
     srv = await startServer({ service, port: 0, rendererDir: dir });
   });
   afterAll(async () => {
@@ -58,10 +79,20 @@ describe('serve', () => {
   it('refuses API calls without a token (401) and with a wrong one (403), with a hint', async () => {
     const none = await send(srv, 'POST', '/api/getInfo', { 'Content-Type': 'application/json' }, '{"args":[]}');
     expect(none.status).toBe(401);
-    expect(JSON.parse(none.body)).toMatchObject({ ok: false, code: 'unauthorized', hint: expect.stringContaining('token') });
+    expect(JSON.parse(none.body)).toMatchObject({
+      ok: false,
+      code: 'unauthorized',
+      hint: expect.stringContaining('token'),
+    });
     const wrong = await call(srv, 'getInfo', [], { Authorization: 'Bearer 00' });
     expect(wrong.status).toBe(403);
-    const inQuery = await send(srv, 'POST', `/api/getInfo?token=${srv.token}`, { 'Content-Type': 'application/json' }, '{"args":[]}');
+    const inQuery = await send(
+      srv,
+      'POST',
+      `/api/getInfo?token=${srv.token}`,
+      { 'Content-Type': 'application/json' },
+      '{"args":[]}',
+    );
     expect(inQuery.status).toBe(401);
     const page = await send(srv, 'GET', '/');
     expect(page.status).toBe(401);
@@ -78,14 +109,22 @@ describe('serve', () => {
     expect(rebound.status).toBe(403);
     const same = await call(srv, 'getInfo', [], { Origin: `http://127.0.0.1:${srv.port}` });
     expect(same.status).toBe(200);
-    const viaLocalhost = await call(srv, 'getInfo', [], { Host: `localhost:${srv.port}`, Origin: `http://localhost:${srv.port}` });
+    const viaLocalhost = await call(srv, 'getInfo', [], {
+      Host: `localhost:${srv.port}`,
+      Origin: `http://localhost:${srv.port}`,
+    });
     expect(viaLocalhost.status).toBe(200);
   });
 
   it('round-trips methods, with clear errors for bad input', async () => {
     const info = await call(srv, 'getInfo', []);
     expect(info.status).toBe(200);
-    expect(JSON.parse(info.body).result).toMatchObject({ app: 'spectral-lab', version: '1.2.3', shell: 'serve', backend: { active: 'cpu' } });
+    expect(JSON.parse(info.body).result).toMatchObject({
+      app: 'spectral-lab',
+      version: '1.2.3',
+      shell: 'serve',
+      backend: { active: 'cpu' },
+    });
     const started = JSON.parse((await call(srv, 'startRun', [{ dataset: { name: 'mnist' } }, { queue: true }])).body);
     expect(started).toMatchObject({ ok: true, result: { status: 'running' } });
     const run = JSON.parse((await call(srv, 'getRun', [started.result.runId])).body);
@@ -98,7 +137,13 @@ describe('serve', () => {
     expect(JSON.parse(badArgs.body).error).toMatch(/args\[0\]/);
     expect((await call(srv, 'noSuchMethod', [])).status).toBe(404);
     expect((await call(srv, 'getRun', ['missing'])).status).toBe(404);
-    const form = await send(srv, 'POST', '/api/getInfo', { Authorization: `Bearer ${srv.token}`, 'Content-Type': 'text/plain' }, '{"args":[]}');
+    const form = await send(
+      srv,
+      'POST',
+      '/api/getInfo',
+      { Authorization: `Bearer ${srv.token}`, 'Content-Type': 'text/plain' },
+      '{"args":[]}',
+    );
     expect(form.status).toBe(415);
     const get = await send(srv, 'GET', '/api/getInfo', { Authorization: `Bearer ${srv.token}` });
     expect(get.status).toBe(405);
@@ -119,28 +164,46 @@ describe('serve', () => {
     const escape = await send(srv, 'GET', '/%2e%2e/%2e%2e/%2e%2e/etc/passwd', { Cookie: cookie });
     expect(escape.body).not.toMatch(/root:/);
     expect((await send(srv, 'GET', '/assets/missing.js', { Cookie: cookie })).status).toBe(404);
-    const viaCookie = await send(srv, 'POST', '/api/getPresets', { Cookie: cookie, 'Content-Type': 'application/json' }, '{"args":[]}');
+    const viaCookie = await send(
+      srv,
+      'POST',
+      '/api/getPresets',
+      { Cookie: cookie, 'Content-Type': 'application/json' },
+      '{"args":[]}',
+    );
     expect(viaCookie.status).toBe(200);
   });
 
   it('pushes run events over server-sent events', async () => {
     const frames: string[] = [];
     const got = new Promise<void>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: srv.port, path: '/api/events', headers: { Host: `127.0.0.1:${srv.port}`, Authorization: `Bearer ${srv.token}` } }, (res) => {
-        expect(res.headers['content-type']).toMatch(/text\/event-stream/);
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          frames.push(...chunk.split('\n\n').filter((f) => f.startsWith('event: lab')));
-          if (frames.some((f) => f.includes('"kind":"metrics"'))) {
-            req.destroy();
-            resolve();
-          }
-        });
-        // Once the stream is open, queue a run and make the active run's engine report a step.
-        void call(srv, 'startRun', [{}, { queue: true }]).then(() => {
-          engine.runs[0].emit({ type: 'step', v: 1, points: [{ step: 1, epoch: 0.1, loss: 1.5, ce: 1.5, reg: 0, acc: 0.5, lr: 0.1, stepMs: 3 }] });
-        });
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: srv.port,
+          path: '/api/events',
+          headers: { Host: `127.0.0.1:${srv.port}`, Authorization: `Bearer ${srv.token}` },
+        },
+        (res) => {
+          expect(res.headers['content-type']).toMatch(/text\/event-stream/);
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            frames.push(...chunk.split('\n\n').filter((f) => f.startsWith('event: lab')));
+            if (frames.some((f) => f.includes('"kind":"metrics"'))) {
+              req.destroy();
+              resolve();
+            }
+          });
+          // Once the stream is open, queue a run and make the active run's engine report a step.
+          void call(srv, 'startRun', [{}, { queue: true }]).then(() => {
+            engine.runs[0].emit({
+              type: 'step',
+              v: 1,
+              points: [{ step: 1, epoch: 0.1, loss: 1.5, ce: 1.5, reg: 0, acc: 0.5, lr: 0.1, stepMs: 3 }],
+            });
+          });
+        },
+      );
       req.on('error', (e) => (frames.length ? undefined : reject(e)));
       req.end();
       setTimeout(() => reject(new Error(`no metrics event within 5 s; frames: ${frames.join(' | ')}`)), 5000).unref();
@@ -157,13 +220,19 @@ describe('serve', () => {
     const { createHttpLab } = (await import(HTTP_TRANSPORT)) as {
       createHttpLab(o: { base: string; token: string; eventSource?: (url: string) => unknown }): LabApi;
     };
-    const lab = createHttpLab({ base: srv.origin, token: srv.token, eventSource: () => ({ addEventListener() {}, close() {} }) });
+    const lab = createHttpLab({
+      base: srv.origin,
+      token: srv.token,
+      eventSource: () => ({ addEventListener() {}, close() {} }),
+    });
     expect((await lab.getInfo()).version).toBe('1.2.3');
     expect((await lab.listRuns()).total).toBeGreaterThan(0);
     const err = await lab.getRun('missing').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LabError);
     expect((err as LabError).code).toBe('not-found');
-    const denied = await createHttpLab({ base: srv.origin, token: 'bad' }).getInfo().catch((e: unknown) => e);
+    const denied = await createHttpLab({ base: srv.origin, token: 'bad' })
+      .getInfo()
+      .catch((e: unknown) => e);
     expect((denied as LabError).code).toBe('forbidden');
   });
 });

@@ -6,7 +6,15 @@ import { FakeEngine, finished, MemoryStore } from './fakes.js';
 function setup(opts: { maxConcurrent?: number; autoAck?: boolean } = {}) {
   const engine = new FakeEngine(opts.autoAck ?? true);
   const store = new MemoryStore();
-  const service = new LabService({ engine, store, dataDir: '/tmp/lab', shell: 'test', version: '9.9.9', maxConcurrent: opts.maxConcurrent, controlWaitMs: 200 });
+  const service = new LabService({
+    engine,
+    store,
+    dataDir: '/tmp/lab',
+    shell: 'test',
+    version: '9.9.9',
+    maxConcurrent: opts.maxConcurrent,
+    controlWaitMs: 200,
+  });
   const events: LabEvent[] = [];
   service.subscribe((e) => events.push(e));
   return { engine, store, service, events };
@@ -57,7 +65,11 @@ describe('LabService', () => {
     const { runId } = await service.startRun(tiny);
     const run = engine.run(runId);
     run.emit({ type: 'progress', v: 1, step: 1, totalSteps: 4, epoch: 0.25, etaSeconds: 3 });
-    run.emit({ type: 'step', v: 1, points: [{ step: 1, epoch: 0.25, loss: 2.3, ce: 2.3, reg: 0, acc: 0.1, lr: 0.1, stepMs: 5 }] });
+    run.emit({
+      type: 'step',
+      v: 1,
+      points: [{ step: 1, epoch: 0.25, loss: 2.3, ce: 2.3, reg: 0, acc: 0.1, lr: 0.1, stepMs: 5 }],
+    });
     run.emit({ type: 'log', v: 1, level: 'warn', message: 'slow backend' });
     run.emit(finished('completed'));
     await tick();
@@ -69,7 +81,10 @@ describe('LabService', () => {
     expect(m && m.kind === 'metrics' && m.values['train/loss']).toBe(2.3);
     const p = events.find((e) => e.kind === 'progress');
     expect(p && p.kind === 'progress' && p.progress.fraction).toBe(0.25);
-    expect(store.statusLog).toEqual([[runId, 'running'], [runId, 'completed']]);
+    expect(store.statusLog).toEqual([
+      [runId, 'running'],
+      [runId, 'completed'],
+    ]);
   });
 
   it('pauses, resumes and cancels through the engine, answering with the acknowledged status', async () => {

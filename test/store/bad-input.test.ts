@@ -120,7 +120,7 @@ describe('files that are not a Spectral Lab store are refused and left byte for 
 });
 
 describe('many processes share a store; one writer per run', () => {
-  test('two opens of one folder both write; a run has one writer, and a dead owner\'s run lock is taken over', async () => {
+  test("two opens of one folder both write; a run has one writer, and a dead owner's run lock is taken over", async () => {
     const dir = tempDir('lock');
     const first = await openStore({ dataDir: dir });
     const second = await openStore({ dataDir: dir });
@@ -150,7 +150,16 @@ describe('many processes share a store; one writer per run', () => {
     // pid 2^22+1 is above Linux's pid_max default; a lock naming it is stale.
     const again = await openStore({ dataDir: dir });
     const lockFile = path.join(storePaths(dir).locks, `${a.id}.lock`);
-    fs.writeFileSync(lockFile, JSON.stringify({ app: 'spectral-lab', pid: 4_194_305, host: (await import('node:os')).hostname(), identity: null, startedAt: 0 }));
+    fs.writeFileSync(
+      lockFile,
+      JSON.stringify({
+        app: 'spectral-lab',
+        pid: 4_194_305,
+        host: (await import('node:os')).hostname(),
+        identity: null,
+        startedAt: 0,
+      }),
+    );
     const w = await again.writer(a.id);
     expect(JSON.parse(fs.readFileSync(lockFile, 'utf8')).pid).toBe(process.pid);
     await w.close();
@@ -160,7 +169,10 @@ describe('many processes share a store; one writer per run', () => {
   test('the whole-folder lock of an older version, left by a dead process, is tidied away', async () => {
     const dir = tempDir('legacy-lock');
     const legacy = path.join(dir, 'spectral-lab.lock');
-    fs.writeFileSync(legacy, JSON.stringify({ app: 'spectral-lab', pid: 4_194_305, host: (await import('node:os')).hostname(), startedAt: 0 }));
+    fs.writeFileSync(
+      legacy,
+      JSON.stringify({ app: 'spectral-lab', pid: 4_194_305, host: (await import('node:os')).hostname(), startedAt: 0 }),
+    );
     await (await openStore({ dataDir: dir })).close();
     expect(fs.existsSync(legacy)).toBe(false);
   });
@@ -183,19 +195,25 @@ describe('many processes share a store; one writer per run', () => {
 describe('invalid configs and points', () => {
   const validate: ConfigValidator = (c) => {
     const lr = (c as { optimizer?: { lr?: unknown } })?.optimizer?.lr;
-    return typeof lr === 'number' && lr > 0 ? { ok: true, value: { ...(c as object), validated: true } } : { ok: false, error: 'optimizer.lr: must be > 0' };
+    return typeof lr === 'number' && lr > 0
+      ? { ok: true, value: { ...(c as object), validated: true } }
+      : { ok: false, error: 'optimizer.lr: must be > 0' };
   };
 
   test('a config that does not validate is refused before anything is written', async () => {
     const dir = tempDir('cfg');
     const s = await openStore({ dataDir: dir, validateConfig: validate });
-    const sizeBefore = fs.statSync(s.paths.database).size + (fs.statSync(`${s.paths.database}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+    const sizeBefore =
+      fs.statSync(s.paths.database).size +
+      (fs.statSync(`${s.paths.database}-wal`, { throwIfNoEntry: false })?.size ?? 0);
     const err = await refusal(s.createRun({ config: sampleConfig({ optimizer: { lr: -1 } }), tags: ['x'] }));
     expect(err.code).toBe('invalid-config');
     expect(err.message).toContain('optimizer.lr: must be > 0');
     expect(err.hint).toMatch(/nothing was written/);
     expect((await s.listRuns()).total).toBe(0);
-    const sizeAfter = fs.statSync(s.paths.database).size + (fs.statSync(`${s.paths.database}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+    const sizeAfter =
+      fs.statSync(s.paths.database).size +
+      (fs.statSync(`${s.paths.database}-wal`, { throwIfNoEntry: false })?.size ?? 0);
     expect(sizeAfter).toBe(sizeBefore);
 
     const ok = await s.createRun({ config: sampleConfig({ optimizer: { lr: 0.1 } }) });
@@ -263,5 +281,7 @@ test('data folder default follows XDG and the platform conventions', async () =>
   expect(defaultDataDir({ HOME: '/home/u', XDG_DATA_HOME: '/x/data' }, 'linux')).toBe('/x/data/spectral-lab');
   expect(defaultDataDir({ HOME: '/home/u' }, 'linux')).toBe(path.join('/home/u', '.local', 'share', 'spectral-lab'));
   expect(defaultDataDir({ HOME: '/Users/u' }, 'darwin')).toBe('/Users/u/Library/Application Support/spectral-lab');
-  expect(defaultDataDir({ USERPROFILE: 'C:\\Users\\u', APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32')).toBe('C:\\Users\\u\\AppData\\Roaming\\spectral-lab');
+  expect(defaultDataDir({ USERPROFILE: 'C:\\Users\\u', APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32')).toBe(
+    'C:\\Users\\u\\AppData\\Roaming\\spectral-lab',
+  );
 });

@@ -16,14 +16,37 @@ test('flattenJson gives dotted paths, array items by index, empty containers as 
 
 test('only the differing paths, with absent cells for missing keys', () => {
   const a = { optimizer: { lr: 0.1, kind: 'sgd' }, epochs: 10, regularizer: { kind: 'none' }, tags: ['x'] };
-  const b = { optimizer: { lr: 0.01, kind: 'sgd' }, epochs: 10, regularizer: { kind: 'f4-min', beta: 0.1 }, tags: ['x'] };
+  const b = {
+    optimizer: { lr: 0.01, kind: 'sgd' },
+    epochs: 10,
+    regularizer: { kind: 'f4-min', beta: 0.1 },
+    tags: ['x'],
+  };
   const rows = diffConfigValues([a, b]);
   expect(rows).toEqual([
-    { path: 'optimizer.lr', cells: [{ present: true, value: 0.1 }, { present: true, value: 0.01 }], differs: true },
-    { path: 'regularizer.kind', cells: [{ present: true, value: 'none' }, { present: true, value: 'f4-min' }], differs: true },
+    {
+      path: 'optimizer.lr',
+      cells: [
+        { present: true, value: 0.1 },
+        { present: true, value: 0.01 },
+      ],
+      differs: true,
+    },
+    {
+      path: 'regularizer.kind',
+      cells: [
+        { present: true, value: 'none' },
+        { present: true, value: 'f4-min' },
+      ],
+      differs: true,
+    },
     { path: 'regularizer.beta', cells: [{ present: false }, { present: true, value: 0.1 }], differs: true },
   ]);
-  expect(diffConfigValues([a, b], { all: true }).filter((r) => !r.differs).map((r) => r.path)).toEqual(['optimizer.kind', 'epochs', 'tags.0']);
+  expect(
+    diffConfigValues([a, b], { all: true })
+      .filter((r) => !r.differs)
+      .map((r) => r.path),
+  ).toEqual(['optimizer.kind', 'epochs', 'tags.0']);
 });
 
 test('three configs: a path differs if any config differs; null is a value, not absence', () => {

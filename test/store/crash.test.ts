@@ -30,7 +30,10 @@ interface Outcome {
 /** Start the writer, let it run, SIGKILL it. Every 5th kill lands at a random moment of its startup. */
 function runAndKill(dir: string, round: number): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dir, String(FLUSH_MS)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dir, String(FLUSH_MS)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Outcome = { runId: null, acknowledged: -1, killedAt: 0, stderr: '' };
     let buf = '';
     let timer: NodeJS.Timeout | null = null;
@@ -84,7 +87,12 @@ async function lane(dir: string, rounds: number): Promise<string[]> {
       expect(run.status).toBe('crashed');
       expect(run.reason).toMatch(/stopped without finishing/);
 
-      const { series } = await store.getSeries({ runIds: [o.runId], names: ['train/loss', 'bound/f4/conv1'], budget: 1_000_000, xAxis: 'time' });
+      const { series } = await store.getSeries({
+        runIds: [o.runId],
+        names: ['train/loss', 'bound/f4/conv1'],
+        budget: 1_000_000,
+        xAxis: 'time',
+      });
       const [loss, bound] = series;
       const n = loss.steps.length;
       // A gap-free prefix: flushes are whole transactions, committed in order.

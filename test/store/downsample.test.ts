@@ -57,7 +57,11 @@ describe('minMaxDownsample', () => {
   test('unsorted input gives the same result as sorted input', () => {
     const { steps, values } = series(5000, new Map([[777, 9]]));
     const order = steps.map((_, i) => i).sort((a, b) => ((a * 2654435761) % 5000) - ((b * 2654435761) % 5000));
-    const shuffled = minMaxDownsample(order.map((i) => steps[i]), order.map((i) => values[i]), 64);
+    const shuffled = minMaxDownsample(
+      order.map((i) => steps[i]),
+      order.map((i) => values[i]),
+      64,
+    );
     expect(shuffled).toEqual(minMaxDownsample(steps, values, 64));
   });
 

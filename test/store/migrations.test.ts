@@ -18,19 +18,124 @@ const TABLES_AT: Record<number, string[]> = {
   1: ['cert', 'checkpoints', 'points', 'runs', 'series', 'spectra', 'sqlite_sequence', 'tags'],
   2: ['cert', 'checkpoints', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
   3: ['cert', 'checkpoints', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
-  4: ['bound_details', 'cert', 'checkpoints', 'layers', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
+  4: [
+    'bound_details',
+    'cert',
+    'checkpoints',
+    'layers',
+    'points',
+    'runs',
+    'series',
+    'series_rollup',
+    'spectra',
+    'sqlite_sequence',
+    'tags',
+  ],
   // 5: every evaluation's sorted certified radii per certificate.
-  5: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
+  5: [
+    'bound_details',
+    'cert',
+    'cert_radii',
+    'checkpoints',
+    'layers',
+    'points',
+    'runs',
+    'series',
+    'series_rollup',
+    'spectra',
+    'sqlite_sequence',
+    'tags',
+  ],
   // 6: the runs' owner identity column only (many processes per store).
-  6: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'points', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
+  6: [
+    'bound_details',
+    'cert',
+    'cert_radii',
+    'checkpoints',
+    'layers',
+    'points',
+    'runs',
+    'series',
+    'series_rollup',
+    'spectra',
+    'sqlite_sequence',
+    'tags',
+  ],
   // 7: the run log, and runs.paused_at (a paused run is stored as paused).
-  7: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'points', 'run_log', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'tags'],
+  7: [
+    'bound_details',
+    'cert',
+    'cert_radii',
+    'checkpoints',
+    'layers',
+    'points',
+    'run_log',
+    'runs',
+    'series',
+    'series_rollup',
+    'spectra',
+    'sqlite_sequence',
+    'tags',
+  ],
   // 8: sweeps and the persistent run queue.
-  8: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'points', 'run_log', 'run_queue', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'sweep_runs', 'sweeps', 'tags'],
+  8: [
+    'bound_details',
+    'cert',
+    'cert_radii',
+    'checkpoints',
+    'layers',
+    'points',
+    'run_log',
+    'run_queue',
+    'runs',
+    'series',
+    'series_rollup',
+    'spectra',
+    'sqlite_sequence',
+    'sweep_runs',
+    'sweeps',
+    'tags',
+  ],
   // 9: analyses of imported networks.
-  9: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'model_analyses', 'points', 'run_log', 'run_queue', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'sweep_runs', 'sweeps', 'tags'],
+  9: [
+    'bound_details',
+    'cert',
+    'cert_radii',
+    'checkpoints',
+    'layers',
+    'model_analyses',
+    'points',
+    'run_log',
+    'run_queue',
+    'runs',
+    'series',
+    'series_rollup',
+    'spectra',
+    'sqlite_sequence',
+    'sweep_runs',
+    'sweeps',
+    'tags',
+  ],
   // 10: cert_radii rebuilt to also hold the PGD attack's breaking radii (same tables).
-  10: ['bound_details', 'cert', 'cert_radii', 'checkpoints', 'layers', 'model_analyses', 'points', 'run_log', 'run_queue', 'runs', 'series', 'series_rollup', 'spectra', 'sqlite_sequence', 'sweep_runs', 'sweeps', 'tags'],
+  10: [
+    'bound_details',
+    'cert',
+    'cert_radii',
+    'checkpoints',
+    'layers',
+    'model_analyses',
+    'points',
+    'run_log',
+    'run_queue',
+    'runs',
+    'series',
+    'series_rollup',
+    'spectra',
+    'sqlite_sequence',
+    'sweep_runs',
+    'sweeps',
+    'tags',
+  ],
 };
 
 async function tables(db: SqliteDb): Promise<string[]> {
@@ -57,12 +162,17 @@ async function storeAt(version: number): Promise<{ dir: string; file: string }> 
     await db.run("INSERT INTO series (rid, name) VALUES (1, 'train/loss')");
     // Values bound as parameters: the exact doubles an old version would have stored.
     const CHUNK = 500;
-    const st = await db.prepare(`INSERT INTO points (series_id, step, value, t) VALUES ${Array(CHUNK).fill('(1, ?, ?, 0)').join(', ')}`);
-    for (let s0 = 0; s0 < N; s0 += CHUNK) await st.run(Array.from({ length: CHUNK }, (_, k) => [s0 + k, value(s0 + k)]).flat());
+    const st = await db.prepare(
+      `INSERT INTO points (series_id, step, value, t) VALUES ${Array(CHUNK).fill('(1, ?, ?, 0)').join(', ')}`,
+    );
+    for (let s0 = 0; s0 < N; s0 += CHUNK)
+      await st.run(Array.from({ length: CHUNK }, (_, k) => [s0 + k, value(s0 + k)]).flat());
     await st.finalize();
     await db.run("INSERT INTO tags (rid, tag) VALUES (1, 'legacy')");
     await db.run('INSERT INTO cert (rid, step, eps, accuracy) VALUES (1, 10, 0.5, 0.25)');
-    await db.run("INSERT INTO series (rid, name, layer, method, bound_kind) VALUES (1, 'bound/f4/conv1', 'conv1', 'f4', 'upper')");
+    await db.run(
+      "INSERT INTO series (rid, name, layer, method, bound_kind) VALUES (1, 'bound/f4/conv1', 'conv1', 'f4', 'upper')",
+    );
     await db.run('INSERT INTO points (series_id, step, value, t) VALUES (2, 10, 2.5, 0)');
   });
   if (version > 1) await migrate(db, file, { target: version });
@@ -86,8 +196,26 @@ function writeLayerSideFiles(dir: string): void {
 }
 
 const IMPORTED_LAYERS = [
-  { runId: 'old-run', index: 0, name: 'conv1', kind: 'conv', kernelShape: [3, 3, 1, 8], stride: 1, padding: 'same', inputSize: [28, 28] },
-  { runId: 'old-run', index: 1, name: 'fc', kind: 'dense', kernelShape: [1, 1, 6272, 10], stride: 1, padding: 'same', inputSize: null },
+  {
+    runId: 'old-run',
+    index: 0,
+    name: 'conv1',
+    kind: 'conv',
+    kernelShape: [3, 3, 1, 8],
+    stride: 1,
+    padding: 'same',
+    inputSize: [28, 28],
+  },
+  {
+    runId: 'old-run',
+    index: 1,
+    name: 'fc',
+    kind: 'dense',
+    kernelShape: [1, 1, 6272, 10],
+    stride: 1,
+    padding: 'same',
+    inputSize: null,
+  },
 ];
 
 describe('from an empty database', () => {
@@ -130,7 +258,14 @@ describe.each([1, 2, 3])('from version %i with data', (version) => {
     expect(path.basename(backup)).toMatch(new RegExp(`^runs\\.sqlite\\.bak-v${version}-\\d{8}T\\d{6}Z$`));
 
     const run = await s.getRun('old-run');
-    expect(run).toMatchObject({ notes: 'from v1', tags: ['legacy'], dataset: 'mnist', model: 'mnist-cnn', regulariser: 'f4-min', lastStep: N - 1 });
+    expect(run).toMatchObject({
+      notes: 'from v1',
+      tags: ['legacy'],
+      dataset: 'mnist',
+      model: 'mnist-cnn',
+      regulariser: 'f4-min',
+      lastStep: N - 1,
+    });
     expect((await s.listRuns({ regulariser: 'f4-min' })).total).toBe(1);
     const raw = (await s.getSeries({ runIds: ['old-run'], names: ['train/loss'], budget: 1_000_000 })).series[0];
     expect(raw.steps.length).toBe(N);
@@ -141,17 +276,32 @@ describe.each([1, 2, 3])('from version %i with data', (version) => {
     for (let i = 0; i < N; i++) ref.add(i, value(i));
     expect({ steps: ds.steps, values: ds.y }).toEqual(ref.result());
     expect(ds.steps).toContain(31_337);
-    expect((await s.runSummaries(['old-run']))[0].certified).toEqual([{ step: 10, eps: 0.5, accuracy: 0.25, pairwise: null }]);
+    expect((await s.runSummaries(['old-run']))[0].certified).toEqual([
+      { step: 10, eps: 0.5, accuracy: 0.25, pairwise: null },
+    ]);
 
     // Version 4: the side files are rows now (the torn one and the one of a deleted run are dropped) ...
     expect(await s.layers('old-run')).toEqual(IMPORTED_LAYERS);
     expect(fs.existsSync(path.join(dir, 'run-layers'))).toBe(false);
     // ... old bounds read without details, new ones keep theirs.
-    expect((await s.layerBounds('old-run')).bounds).toEqual([{ layer: 'conv1', method: 'f4', kind: 'upper', step: 10, value: 2.5 }]);
+    expect((await s.layerBounds('old-run')).bounds).toEqual([
+      { layer: 'conv1', method: 'f4', kind: 'upper', step: 10, value: 2.5 },
+    ]);
     const w = await s.writer('old-run');
-    w.bound({ layer: 'conv1', method: 'gram-iteration', kind: 'upper', step: 10, value: 2.4, iterations: 6, timeMs: 1.5 });
+    w.bound({
+      layer: 'conv1',
+      method: 'gram-iteration',
+      kind: 'upper',
+      step: 10,
+      value: 2.4,
+      iterations: 6,
+      timeMs: 1.5,
+    });
     await w.close();
-    expect((await s.layerBounds('old-run')).bounds.find((b) => b.method === 'gram-iteration')).toMatchObject({ iterations: 6, timeMs: 1.5 });
+    expect((await s.layerBounds('old-run')).bounds.find((b) => b.method === 'gram-iteration')).toMatchObject({
+      iterations: 6,
+      timeMs: 1.5,
+    });
     await s.close();
 
     // The backup is a complete, openable copy of the old version.
@@ -168,12 +318,18 @@ test('a failing migration rolls back to the last good version and says where the
   const db = await SqliteDb.open(file, 'readwrite');
   const broken = [
     ...MIGRATIONS.slice(0, 2),
-    { version: 3, name: 'broken on purpose', up: async (d: SqliteDb) => d.exec('CREATE TABLE half_done (x); SELECT * FROM no_such_table;') },
+    {
+      version: 3,
+      name: 'broken on purpose',
+      up: async (d: SqliteDb) => d.exec('CREATE TABLE half_done (x); SELECT * FROM no_such_table;'),
+    },
   ];
   const err = await migrate(db, file, { migrations: broken }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(StoreError);
   expect((err as StoreError).code).toBe('migration-failed');
-  expect((err as StoreError).message).toMatch(/to schema version 3 \(broken on purpose\) failed: .*no_such_table.*stays at version 2.*bak-v1-/);
+  expect((err as StoreError).message).toMatch(
+    /to schema version 3 \(broken on purpose\) failed: .*no_such_table.*stays at version 2.*bak-v1-/,
+  );
   expect(await schemaVersion(db)).toBe(2);
   expect(await tables(db)).toEqual(TABLES_AT[2]);
   await db.close();
@@ -183,26 +339,37 @@ test('a failing version 4 leaves version 3 and the layer side files as they were
   const { dir, file } = await storeAt(3);
   const db = await SqliteDb.open(file, 'readwrite');
   const v4 = MIGRATIONS[3];
-  const broken = [...MIGRATIONS.slice(0, 3), { ...v4, up: async (d: SqliteDb, f: string) => (await v4.up(d, f), d.exec('SELECT * FROM no_such_table')) }];
+  const broken = [
+    ...MIGRATIONS.slice(0, 3),
+    { ...v4, up: async (d: SqliteDb, f: string) => (await v4.up(d, f), d.exec('SELECT * FROM no_such_table')) },
+  ];
   const err = await migrate(db, file, { migrations: broken }).catch((e: unknown) => e);
   expect((err as StoreError).message).toMatch(/to schema version 4 .* failed: .*no_such_table.*stays at version 3/);
   expect(await schemaVersion(db)).toBe(3);
   expect(await tables(db)).toEqual(TABLES_AT[3]);
   await db.close();
-  expect(fs.readdirSync(path.join(dir, 'run-layers')).sort()).toEqual(['deleted-run.json', 'old-run.json', 'torn.json']);
+  expect(fs.readdirSync(path.join(dir, 'run-layers')).sort()).toEqual([
+    'deleted-run.json',
+    'old-run.json',
+    'torn.json',
+  ]);
 });
 
 test('version 10 keeps the stored radii of version 9 and accepts the PGD curve, nothing else', async () => {
   const { file } = await storeAt(9);
   const db = await SqliteDb.open(file, 'readwrite');
   await db.run("INSERT INTO cert_radii (rid, step, certificate, count, data) VALUES (1, 10, 'lipschitz', 2, x'0102')");
-  await expect(db.run("INSERT INTO cert_radii (rid, step, certificate, count, data) VALUES (1, 10, 'pgd', 1, x'03')")).rejects.toThrow(/CHECK/);
+  await expect(
+    db.run("INSERT INTO cert_radii (rid, step, certificate, count, data) VALUES (1, 10, 'pgd', 1, x'03')"),
+  ).rejects.toThrow(/CHECK/);
   await migrate(db, file, { target: 10 });
   expect(await db.all('SELECT rid, step, certificate, count, hex(data) AS data FROM cert_radii')).toEqual([
     { rid: 1, step: 10, certificate: 'lipschitz', count: 2, data: '0102' },
   ]);
   await db.run("INSERT INTO cert_radii (rid, step, certificate, count, data) VALUES (1, 10, 'pgd', 1, x'03')");
-  await expect(db.run("INSERT INTO cert_radii (rid, step, certificate, count, data) VALUES (1, 10, 'fgsm', 1, x'03')")).rejects.toThrow(/CHECK/);
+  await expect(
+    db.run("INSERT INTO cert_radii (rid, step, certificate, count, data) VALUES (1, 10, 'fgsm', 1, x'03')"),
+  ).rejects.toThrow(/CHECK/);
   expect(await tables(db)).toEqual(TABLES_AT[10]);
   await db.close();
 });

@@ -28,9 +28,24 @@ test('doubles come back bit for bit (subnormal, huge, negative, integers), non-f
   const run = await s.createRun({ config: {} });
   const w = await s.writer(run.id);
   let seed = 42;
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const special = [0.1, 1 / 3, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -123.456, 2 ** 53 + 2, -(2 ** 60), 7, -0.5, 0.9123];
-  const values = [...special, ...Array.from({ length: 20_000 }, () => (rnd() - 0.5) * 10 ** Math.floor(rnd() * 40 - 20))];
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const special = [
+    0.1,
+    1 / 3,
+    5e-324,
+    2.2250738585072014e-308,
+    1.7976931348623157e308,
+    -123.456,
+    2 ** 53 + 2,
+    -(2 ** 60),
+    7,
+    -0.5,
+    0.9123,
+  ];
+  const values = [
+    ...special,
+    ...Array.from({ length: 20_000 }, () => (rnd() - 0.5) * 10 ** Math.floor(rnd() * 40 - 20)),
+  ];
   values.forEach((v, i) => w.scalar('x', i, v));
   w.scalar('x', values.length, Infinity);
   w.scalar('x', values.length + 1, Number.NaN);
@@ -87,9 +102,18 @@ describe('runs, files and blobs', () => {
     for (let i = 0; i < 5000; i++) w.scalar('train/loss', i, 1 / (i + 1));
     await w.flush();
     expect((await s.getSpectrum(run.id, { layer: 'conv1', step: 10 }))?.values).toEqual(Array.from(sv));
-    expect(await s.getSpectrum(run.id, { layer: 'conv1' })).toEqual({ runId: run.id, layer: 'conv1', method: 'gram-iteration', step: 20, values: [3, 2, 1] });
+    expect(await s.getSpectrum(run.id, { layer: 'conv1' })).toEqual({
+      runId: run.id,
+      layer: 'conv1',
+      method: 'gram-iteration',
+      step: 20,
+      values: [3, 2, 1],
+    });
     expect(await s.getSpectrum(run.id, { layer: 'conv9' })).toBeNull();
-    expect((await s.listSpectra(run.id)).map((x) => [x.method, x.step, x.count])).toEqual([['gram-iteration', 20, 3], ['sedghi-exact', 10, 4096]]);
+    expect((await s.listSpectra(run.id)).map((x) => [x.method, x.step, x.count])).toEqual([
+      ['gram-iteration', 20, 3],
+      ['sedghi-exact', 10, 4096],
+    ]);
 
     const inside = path.join(s.paths.checkpoints, run.id, 'step-10.bin');
     fs.mkdirSync(path.dirname(inside), { recursive: true });
@@ -99,14 +123,20 @@ describe('runs, files and blobs', () => {
     const cp = await s.addCheckpoint(run.id, { step: 10, path: inside, label: 'epoch 1' });
     expect(cp).toMatchObject({ runId: run.id, step: 10, path: inside, bytes: 10, label: 'epoch 1' });
     expect(cp.sha256).toBe(crypto.createHash('sha256').update('weights-10').digest('hex'));
-    await expect(s.addCheckpoint(run.id, { step: 20, path: outside, sha256: '0'.repeat(64) })).rejects.toThrow(/not the expected/);
-    await expect(s.addCheckpoint(run.id, { step: 20, path: path.join(dir, 'nope.bin') })).rejects.toThrow(/does not exist/);
+    await expect(s.addCheckpoint(run.id, { step: 20, path: outside, sha256: '0'.repeat(64) })).rejects.toThrow(
+      /not the expected/,
+    );
+    await expect(s.addCheckpoint(run.id, { step: 20, path: path.join(dir, 'nope.bin') })).rejects.toThrow(
+      /does not exist/,
+    );
     await s.addCheckpoint(run.id, { step: 20, path: outside });
     const cps = await s.listCheckpoints(run.id);
     expect(cps.map((c) => c.path)).toEqual([inside, outside]);
     expect(await s.verifyCheckpoint(cps[0])).toEqual({ ok: true, problem: null });
     const stored = await rawAll<{ path: string }>(s.paths.database, 'SELECT path FROM checkpoints ORDER BY step');
-    expect(stored[0].path, 'inside the data folder: stored relative').toBe(path.join('checkpoints', run.id, 'step-10.bin'));
+    expect(stored[0].path, 'inside the data folder: stored relative').toBe(
+      path.join('checkpoints', run.id, 'step-10.bin'),
+    );
 
     expect((await s.setTags(run.id, ['a', 'b'])).tags).toEqual(['a', 'b']);
     expect((await s.addTag(run.id, ' c ')).tags).toEqual(['a', 'b', 'c']);
@@ -139,14 +169,21 @@ describe('runs, files and blobs', () => {
 
 test('the writer flushes by time and by size, refreshes the heartbeat, and flushes on close', async () => {
   const flushes: FlushStats[] = [];
-  const s = await openStore({ dataDir: tempDir('batch'), flushIntervalMs: 50, maxBatchRows: 1000, heartbeatIntervalMs: 50, onFlush: (f) => flushes.push(f) });
+  const s = await openStore({
+    dataDir: tempDir('batch'),
+    flushIntervalMs: 50,
+    maxBatchRows: 1000,
+    heartbeatIntervalMs: 50,
+    onFlush: (f) => flushes.push(f),
+  });
   const run = await s.createRun({ config: {}, status: 'running' });
   const w = await s.writer(run.id);
   const hb0 = (await s.getRun(run.id)).heartbeatAt as number;
   for (let i = 0; i < 2500; i++) w.scalar('a', i, i);
   // Nobody calls flush(): the size trigger (1000 rows) and the 50 ms timer must write it all.
   const flushed = (): number => flushes.reduce((n, f) => n + f.points, 0);
-  for (const deadline = Date.now() + 10_000; flushed() < 2500 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+  for (const deadline = Date.now() + 10_000; flushed() < 2500 && Date.now() < deadline;)
+    await new Promise((r) => setTimeout(r, 20));
   await new Promise((r) => setTimeout(r, 150)); // at least one more timer tick: a heartbeat-only flush
   expect(flushed()).toBe(2500);
   expect(flushes.length).toBeGreaterThanOrEqual(2);
@@ -167,7 +204,8 @@ test('a reader holding a snapshot never blocks the writer (WAL)', async () => {
   await w.flush();
   const reader = await SqliteDb.open(s.paths.database, 'readonly');
   await reader.run('BEGIN');
-  const count = async (): Promise<number> => (await reader.get<{ n: number }>('SELECT count(*) AS n FROM points'))?.n ?? -1;
+  const count = async (): Promise<number> =>
+    (await reader.get<{ n: number }>('SELECT count(*) AS n FROM points'))?.n ?? -1;
   expect(await count()).toBe(100);
   for (let i = 100; i < 200; i++) w.scalar('a', i, i);
   const t = Date.now();
@@ -186,7 +224,9 @@ test('a running run is crashed when its pid is gone or its heartbeat is stale', 
   expect(isOwnerGone({ ...base, pid: process.pid, heartbeat_at: now - 1000 }, 60_000, now)).toBe(false);
   expect(isOwnerGone({ ...base, pid: 4_194_305, heartbeat_at: now - 1000 }, 60_000, now)).toBe(true);
   expect(isOwnerGone({ ...base, pid: process.pid, heartbeat_at: now - 61_000 }, 60_000, now)).toBe(true);
-  expect(isOwnerGone({ ...base, host: 'elsewhere', pid: 4_194_305, heartbeat_at: now - 1000 }, 60_000, now)).toBe(false);
+  expect(isOwnerGone({ ...base, host: 'elsewhere', pid: 4_194_305, heartbeat_at: now - 1000 }, 60_000, now)).toBe(
+    false,
+  );
 });
 
 test('engine events become series, bounds, certified accuracy and status', async () => {
@@ -195,24 +235,77 @@ test('engine events become series, bounds, certified accuracy and status', async
   const w = await s.writer(run.id);
   const sink = s.eventSink(w);
   const ev = (e: unknown): Promise<void> => recordEngineEvent(sink, e as EngineEvent);
-  await ev({ type: 'started', v: 1, runId: run.id, backend: { name: 'wasm' }, model: { layers: [{ name: 'conv1', kind: 'conv', shape: [3, 3, 1, 8], stride: 1, padding: 'same' }] } });
-  await ev({ type: 'step', v: 1, points: [{ step: 1, epoch: 0.5, loss: 2, ce: 1.9, reg: 1, acc: 0.3, lr: 0.1, stepMs: 12 }] });
   await ev({
-    type: 'eval', v: 1, step: 1, epoch: 0.5, trainAcc: 0.4, valAcc: null, testAcc: 0.35, testLoss: 1.8, lipschitz: 40,
-    layers: [{ name: 'conv1', kind: 'conv', shape: [3, 3, 1, 8], stride: 1, padding: 'same', inputSize: [28, 28], f4: { R: 3, S: 4, T: 5, U: 6, min: 3, argmin: 'R' }, certifiedUpper: 2.5, certifiedBy: 'gram', exactCircular: 2.2 }],
-    certified: [{ eps: 1.58, acc: 0.1, accPairwise: 0.12 }], evalMs: 5,
+    type: 'started',
+    v: 1,
+    runId: run.id,
+    backend: { name: 'wasm' },
+    model: { layers: [{ name: 'conv1', kind: 'conv', shape: [3, 3, 1, 8], stride: 1, padding: 'same' }] },
+  });
+  await ev({
+    type: 'step',
+    v: 1,
+    points: [{ step: 1, epoch: 0.5, loss: 2, ce: 1.9, reg: 1, acc: 0.3, lr: 0.1, stepMs: 12 }],
+  });
+  await ev({
+    type: 'eval',
+    v: 1,
+    step: 1,
+    epoch: 0.5,
+    trainAcc: 0.4,
+    valAcc: null,
+    testAcc: 0.35,
+    testLoss: 1.8,
+    lipschitz: 40,
+    layers: [
+      {
+        name: 'conv1',
+        kind: 'conv',
+        shape: [3, 3, 1, 8],
+        stride: 1,
+        padding: 'same',
+        inputSize: [28, 28],
+        f4: { R: 3, S: 4, T: 5, U: 6, min: 3, argmin: 'R' },
+        certifiedUpper: 2.5,
+        certifiedBy: 'gram',
+        exactCircular: 2.2,
+      },
+    ],
+    certified: [{ eps: 1.58, acc: 0.1, accPairwise: 0.12 }],
+    evalMs: 5,
   });
   const weights = path.join(s.paths.checkpoints, 'w1.bin');
   fs.mkdirSync(path.dirname(weights), { recursive: true });
   fs.writeFileSync(weights, 'w');
-  await ev({ type: 'checkpoint', v: 1, step: 1, epoch: 0.5, path: weights, sha256: crypto.createHash('sha256').update('w').digest('hex') });
-  await expect(ev({ type: 'checkpoint', v: 1, step: 1, epoch: 0.5, path: weights, sha256: 'f'.repeat(64) })).rejects.toThrow(/not the expected/);
+  await ev({
+    type: 'checkpoint',
+    v: 1,
+    step: 1,
+    epoch: 0.5,
+    path: weights,
+    sha256: crypto.createHash('sha256').update('w').digest('hex'),
+  });
+  await expect(
+    ev({ type: 'checkpoint', v: 1, step: 1, epoch: 0.5, path: weights, sha256: 'f'.repeat(64) }),
+  ).rejects.toThrow(/not the expected/);
   expect((await s.listCheckpoints(run.id)).map((c) => c.step)).toEqual([1]);
   await ev({ type: 'finished', v: 1, status: 'completed', summary: {} });
   const r = await s.getRun(run.id);
   expect([r.status, r.backend]).toEqual(['completed', 'wasm']);
   const names = (await s.listSeries(run.id)).map((x) => x.name);
-  expect(names).toEqual(expect.arrayContaining(['train/loss', 'train/acc', 'epoch', 'eval/test_acc', 'eval/lipschitz', 'bound/f4/conv1', 'bound/f4-U/conv1', 'bound/certified/conv1', 'bound/sedghi-exact/conv1']));
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'train/loss',
+      'train/acc',
+      'epoch',
+      'eval/test_acc',
+      'eval/lipschitz',
+      'bound/f4/conv1',
+      'bound/f4-U/conv1',
+      'bound/certified/conv1',
+      'bound/sedghi-exact/conv1',
+    ]),
+  );
   expect(names).not.toContain('eval/val_acc');
   const [sum] = await s.runSummaries([run.id]);
   expect(sum.accuracy?.last).toBe(0.35);

@@ -22,7 +22,9 @@ let runId: string;
 
 beforeAll(async () => {
   store = await openStore({ dataDir: tempDir('series-range') });
-  runId = (await store.createRun({ name: 'range', config: sampleConfig({ regularizer: { kind: 'f4-min', beta: 0.02 } }) })).id;
+  runId = (
+    await store.createRun({ name: 'range', config: sampleConfig({ regularizer: { kind: 'f4-min', beta: 0.02 } }) })
+  ).id;
   const w = await store.writer(runId);
   await w.start('cpu');
   for (let s = 1; s <= STEPS; s++) {
@@ -51,7 +53,9 @@ describe('store: getSeries with a step range', () => {
     expect(whole.downsampled).toBe(true);
     expect(whole.steps.length).toBeLessThanOrEqual(400);
 
-    const s = (await store.getSeries({ runIds: [runId], names: ['train/loss'], budget: 400, fromStep: 3000, toStep: 3350 })).series[0];
+    const s = (
+      await store.getSeries({ runIds: [runId], names: ['train/loss'], budget: 400, fromStep: 3000, toStep: 3350 })
+    ).series[0];
     expect(s.downsampled).toBe(false);
     expect(s.steps).toEqual(range(3000, 3350));
     expect(s.y).toEqual(range(3000, 3350).map(loss));
@@ -64,14 +68,25 @@ describe('store: getSeries with a step range', () => {
     const q = { runIds: [runId], names: ['eval/test_acc'], budget: 100 };
     expect((await store.getSeries({ ...q, fromStep: 5000 })).series[0].steps).toEqual([5000, 5500, 6000]);
     expect((await store.getSeries({ ...q, toStep: 1000 })).series[0].steps).toEqual([500, 1000]);
-    expect((await store.getSeries({ ...q, fromStep: -50, toStep: 1e9 })).series[0].steps).toEqual(range(500, 6000, 500));
+    expect((await store.getSeries({ ...q, fromStep: -50, toStep: 1e9 })).series[0].steps).toEqual(
+      range(500, 6000, 500),
+    );
     const none = (await store.getSeries({ ...q, fromStep: 501, toStep: 999 })).series[0];
     expect(none.steps).toEqual([]);
     expect(none.totalPoints).toBe(12);
   });
 
   test('the epoch axis of a range: x is the epoch of each returned step', async () => {
-    const s = (await store.getSeries({ runIds: [runId], names: ['train/loss'], xAxis: 'epoch', budget: 400, fromStep: 1990, toStep: 2010 })).series[0];
+    const s = (
+      await store.getSeries({
+        runIds: [runId],
+        names: ['train/loss'],
+        xAxis: 'epoch',
+        budget: 400,
+        fromStep: 1990,
+        toStep: 2010,
+      })
+    ).series[0];
     expect(s.steps).toEqual(range(1990, 2010));
     expect(s.x).toEqual(range(1990, 2010).map(epochOf));
   });
@@ -80,37 +95,66 @@ describe('store: getSeries with a step range', () => {
     const q = { runIds: [runId], names: ['train/loss'] };
     await expect(store.getSeries({ ...q, fromStep: 20, toStep: 10 })).rejects.toThrow(/fromStep 20 is after toStep 10/);
     await expect(store.getSeries({ ...q, fromStep: Number.NaN })).rejects.toThrow(/fromStep NaN is not a number/);
-    await expect(store.getSeries({ ...q, toStep: '5' as unknown as number })).rejects.toThrow(/toStep 5 is not a number/);
+    await expect(store.getSeries({ ...q, toStep: '5' as unknown as number })).rejects.toThrow(
+      /toStep 5 is not a number/,
+    );
   });
 });
 
 describe('store adapter (the UI contract): getSeries with a step range', () => {
   test('passes the range through: exactly the points in range, full resolution', async () => {
-    const { series } = await port.getSeries({ runIds: [runId], names: ['train/loss'], budget: 400, fromStep: 4000, toStep: 4399 });
+    const { series } = await port.getSeries({
+      runIds: [runId],
+      names: ['train/loss'],
+      budget: 400,
+      fromStep: 4000,
+      toStep: 4399,
+    });
     expect(series).toHaveLength(1);
-    expect(series[0]).toMatchObject({ runId, name: 'train/loss', xAxis: 'step', downsampled: false, totalPoints: STEPS });
+    expect(series[0]).toMatchObject({
+      runId,
+      name: 'train/loss',
+      xAxis: 'step',
+      downsampled: false,
+      totalPoints: STEPS,
+    });
     expect(series[0].x).toEqual(range(4000, 4399));
     expect(series[0].y).toEqual(range(4000, 4399).map(loss));
-    expect(series[0].steps, 'one series shape (records.ts SeriesData): the steps come on every axis').toEqual(series[0].x);
+    expect(series[0].steps, 'one series shape (records.ts SeriesData): the steps come on every axis').toEqual(
+      series[0].x,
+    );
   });
 
   test('on the epoch axis each point carries its step, so a zoom can map an epoch range back to steps', async () => {
-    const [s] = (await port.getSeries({ runIds: [runId], names: ['train/loss'], xAxis: 'epoch', budget: 400, fromStep: 10, toStep: 12 })).series;
+    const [s] = (
+      await port.getSeries({
+        runIds: [runId],
+        names: ['train/loss'],
+        xAxis: 'epoch',
+        budget: 400,
+        fromStep: 10,
+        toStep: 12,
+      })
+    ).series;
     expect(s.steps).toEqual([10, 11, 12]);
     expect(s.x).toEqual([0.01, 0.011, 0.012]);
   });
 
   test('certified accuracy (its own table) is cut to the range too', async () => {
-    const [c] = (await port.getSeries({ runIds: [runId], names: ['certified/0.1'], fromStep: 1000, toStep: 2600 })).series;
+    const [c] = (await port.getSeries({ runIds: [runId], names: ['certified/0.1'], fromStep: 1000, toStep: 2600 }))
+      .series;
     expect(c.x).toEqual([1000, 1500, 2000, 2500]);
     expect(c.y).toEqual([1000, 1500, 2000, 2500].map((s) => s / (STEPS * 4)));
     expect(c.totalPoints).toBe(12);
-    const [e] = (await port.getSeries({ runIds: [runId], names: ['certified/0.1'], xAxis: 'epoch', fromStep: 5500 })).series;
+    const [e] = (await port.getSeries({ runIds: [runId], names: ['certified/0.1'], xAxis: 'epoch', fromStep: 5500 }))
+      .series;
     expect(e).toMatchObject({ xAxis: 'epoch', x: [5.5, 6], steps: [5500, 6000] });
   });
 
   test('a reversed range is a bad request with a hint', async () => {
-    await expect(port.getSeries({ runIds: [runId], names: ['train/loss'], fromStep: 9, toStep: 3 })).rejects.toMatchObject({
+    await expect(
+      port.getSeries({ runIds: [runId], names: ['train/loss'], fromStep: 9, toStep: 3 }),
+    ).rejects.toMatchObject({
       code: 'bad-request',
       message: expect.stringMatching(/fromStep 9 is after toStep 3/),
       hint: expect.stringMatching(/fromStep <= toStep/),
@@ -140,6 +184,11 @@ describe('API boundary (the handler table both transports mount)', () => {
     [{ toStep: null }, /args\[0\]\.toStep/],
   ])('refuses %o with a LabError naming the field', async (range, message) => {
     const reply = await call([{ runIds: [runId], names: ['train/loss'], ...range }]);
-    expect(reply).toMatchObject({ ok: false, code: 'bad-request', error: expect.stringMatching(message), hint: expect.any(String) });
+    expect(reply).toMatchObject({
+      ok: false,
+      code: 'bad-request',
+      error: expect.stringMatching(message),
+      hint: expect.any(String),
+    });
   });
 });

@@ -11,11 +11,30 @@ import { tempDir } from './helpers.js';
 
 const v = 1;
 const layer = (name: string, kind: 'conv' | 'dense', extra: Partial<LayerEval> = {}): LayerEval => ({
-  name, kind, shape: [3, 3, 2, 2], stride: 1, padding: 'same', inputSize: [4, 4],
-  f4: { R: 3, S: 4, T: 5, U: 6, min: 3, argmin: 'R' }, certifiedUpper: 3, certifiedBy: 'f4', ...extra,
+  name,
+  kind,
+  shape: [3, 3, 2, 2],
+  stride: 1,
+  padding: 'same',
+  inputSize: [4, 4],
+  f4: { R: 3, S: 4, T: 5, U: 6, min: 3, argmin: 'R' },
+  certifiedUpper: 3,
+  certifiedBy: 'f4',
+  ...extra,
 });
 const evalAt = (step: number, layers: LayerEval[]): EvalEvent => ({
-  type: 'eval', v, step, epoch: step / 10, trainAcc: 0.5, valAcc: null, testAcc: 0.45, testLoss: 1.2, lipschitz: 20, evalMs: 3, certified: [], layers,
+  type: 'eval',
+  v,
+  step,
+  epoch: step / 10,
+  trainAcc: 0.5,
+  valAcc: null,
+  testAcc: 0.45,
+  testLoss: 1.2,
+  lipschitz: 20,
+  evalMs: 3,
+  certified: [],
+  layers,
 });
 
 describe('spectrum histograms in the store', () => {
@@ -28,8 +47,14 @@ describe('spectrum histograms in the store', () => {
     const w = await s.writer(run.id);
     const sink = s.eventSink(w);
     await w.start('cpu');
-    await recordEngineEvent(sink, evalAt(10, [layer('conv1', 'conv', { exactCircular: early.max, spectrum: early }), layer('fc', 'dense')]));
-    await recordEngineEvent(sink, evalAt(20, [layer('conv1', 'conv', { exactCircular: late.max, spectrum: late }), layer('fc', 'dense')]));
+    await recordEngineEvent(
+      sink,
+      evalAt(10, [layer('conv1', 'conv', { exactCircular: early.max, spectrum: early }), layer('fc', 'dense')]),
+    );
+    await recordEngineEvent(
+      sink,
+      evalAt(20, [layer('conv1', 'conv', { exactCircular: late.max, spectrum: late }), layer('fc', 'dense')]),
+    );
     await recordEngineEvent(sink, { type: 'finished', v, status: 'completed', summary: {} } as EngineEvent);
     await s.close();
 
@@ -42,7 +67,9 @@ describe('spectrum histograms in the store', () => {
       const latest = await r.getSpectrum(run.id, { layer: 'conv1' });
       expect(latest?.step).toBe(20);
       expect(unpackSpectrumHistogram(latest!.values)).toEqual(late);
-      expect(unpackSpectrumHistogram((await r.getSpectrum(run.id, { layer: 'conv1', step: 10 }))!.values)).toEqual(early);
+      expect(unpackSpectrumHistogram((await r.getSpectrum(run.id, { layer: 'conv1', step: 10 }))!.values)).toEqual(
+        early,
+      );
       expect(await r.getSpectrum(run.id, { layer: 'fc' })).toBeNull();
     } finally {
       await r.close();

@@ -23,7 +23,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('checkpoints', () => {
   it('round-trips every variable (BatchNorm running stats included) and the layer geometry', async () => {
-    const opts = { inputShape: [16, 16, 3] as [number, number, number], activation: 'relu' as const, seed: 1, numClasses: 10, normalization: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } };
+    const opts = {
+      inputShape: [16, 16, 3] as [number, number, number],
+      activation: 'relu' as const,
+      seed: 1,
+      numClasses: 10,
+      normalization: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
+    };
     const a = buildModel('resnet20', opts);
     const b = buildModel('resnet20', { ...opts, seed: 2 });
     try {
@@ -56,7 +62,9 @@ describe('checkpoints', () => {
     const saved = await saveCheckpoint(dir, m, { runId: 'r2', step: 1, epoch: 0 });
     m.dispose();
     const buf = readFileSync(saved.path);
-    await expect(loadCheckpoint(saved.path, 'f'.repeat(64))).rejects.toThrow(/sha256 .* the file changed or is corrupt/);
+    await expect(loadCheckpoint(saved.path, 'f'.repeat(64))).rejects.toThrow(
+      /sha256 .* the file changed or is corrupt/,
+    );
     const truncated = path.join(dir, 'truncated.slw');
     writeFileSync(truncated, buf.subarray(0, buf.length - 10));
     await expect(loadCheckpoint(truncated)).rejects.toThrow(/truncated or corrupt/);
@@ -67,7 +75,9 @@ describe('checkpoints', () => {
     const other = buildModel('mnist-cnn', { inputShape: [28, 28, 1], activation: 'relu', seed: 1, numClasses: 10 });
     const ckpt = await loadCheckpoint(saved.path);
     try {
-      expect(() => restoreCheckpoint(other, ckpt)).toThrow(/tensor 'conv1\/kernel' has shape \[4,4,1,16\] but the model needs \[3,3,1,16\]/);
+      expect(() => restoreCheckpoint(other, ckpt)).toThrow(
+        /tensor 'conv1\/kernel' has shape \[4,4,1,16\] but the model needs \[3,3,1,16\]/,
+      );
     } finally {
       other.dispose();
     }

@@ -45,7 +45,12 @@ describe('train CLI', () => {
     expect(c.err()).toMatch(/broken\.json' is not valid JSON/);
     vi.restoreAllMocks();
     c = capture();
-    expect(await run([file('bad.json', JSON.stringify({ model: { arch: 'vgg' }, epochs: -1, optimizer: { kind: 'rmsprop' } })), '--no-store'])).toBe(2);
+    expect(
+      await run([
+        file('bad.json', JSON.stringify({ model: { arch: 'vgg' }, epochs: -1, optimizer: { kind: 'rmsprop' } })),
+        '--no-store',
+      ]),
+    ).toBe(2);
     expect(c.err()).toMatch(/3 problems/);
     expect(c.err()).toMatch(/model\.arch: /);
     expect(c.err()).toMatch(/epochs: /);

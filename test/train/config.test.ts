@@ -2,7 +2,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DEFAULT_EPSILONS, parseRunConfig, planSteps, RunConfigError, RunConfigObjectSchema, safeParseRunConfig } from '../../src/shared/config.js';
+import {
+  DEFAULT_EPSILONS,
+  parseRunConfig,
+  planSteps,
+  RunConfigError,
+  RunConfigObjectSchema,
+  safeParseRunConfig,
+} from '../../src/shared/config.js';
 
 describe('RunConfigSchema', () => {
   it('fills every default and the dataset-dependent ones', () => {
@@ -33,7 +40,16 @@ describe('RunConfigSchema', () => {
     if (r.success) return;
     const paths = r.error.issues.map((i) => i.path);
     expect(paths).toEqual(
-      expect.arrayContaining(['dataset.name', 'model.arch', 'model', 'optimizer.lr', 'certification.epsilons[0]', 'certification.epsilons[1]', 'batchSize', '(config)']),
+      expect.arrayContaining([
+        'dataset.name',
+        'model.arch',
+        'model',
+        'optimizer.lr',
+        'certification.epsilons[0]',
+        'certification.epsilons[1]',
+        'batchSize',
+        '(config)',
+      ]),
     );
     const msg = r.error.message;
     expect(msg).toMatch(/Invalid run config \(\d+ problems\)/);
@@ -90,7 +106,11 @@ describe('RunConfigSchema', () => {
       expect(cfg.name.length).toBeGreaterThan(0);
     }
     const paper = parseRunConfig(JSON.parse(readFileSync(path.join(dir, 'cifar10-resnet20-f4.json'), 'utf8')));
-    expect(paper).toMatchObject({ batchSize: 128, epochs: 200, optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-4 } });
+    expect(paper).toMatchObject({
+      batchSize: 128,
+      epochs: 200,
+      optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-4 },
+    });
     expect(paper.optimizer.schedule).toEqual({ kind: 'step', milestones: [100, 150], gamma: 0.1 });
     expect(paper.dataset.validationSize).toBe(5000);
   });

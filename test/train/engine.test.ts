@@ -51,13 +51,21 @@ const base: RunConfigInput = {
 describe('engine in a worker thread', () => {
   it('trains the small CNN on real MNIST to >= 90% test accuracy in 150 steps, with every event', async () => {
     const ckptDir = path.join(tmp, 'ckpt');
-    const h = startRun({ ...base, maxSteps: 150, evaluation: { everySteps: 1000, trainSubset: 2000 } }, { runId: 'itest', checkpointDir: ckptDir });
+    const h = startRun(
+      { ...base, maxSteps: 150, evaluation: { everySteps: 1000, trainSubset: 2000 } },
+      { runId: 'itest', checkpointDir: ckptDir },
+    );
     const events = collect(h);
     const fin = await h.done;
     expect(fin.status, fin.reason).toBe('completed');
 
     const started = of(events, 'started')[0];
-    expect(started).toMatchObject({ v: ENGINE_PROTOCOL_VERSION, runId: 'itest', totalSteps: 150, dataset: { train: 19_000, validation: 1000, test: 2000 } });
+    expect(started).toMatchObject({
+      v: ENGINE_PROTOCOL_VERSION,
+      runId: 'itest',
+      totalSteps: 150,
+      dataset: { train: 19_000, validation: 1000, test: 2000 },
+    });
     expect(started.backend.name).toBe('wasm');
     expect(started.model.layers.map((l) => l.name)).toEqual(['conv1', 'conv2', 'fc1', 'fc2']);
     expect(started.model.totalParams).toBe(206_922);
@@ -107,7 +115,14 @@ describe('engine in a worker thread', () => {
 
   it('pauses, resumes and cancels between steps (in a worker given its own WASM thread count)', async () => {
     const h = startRun(
-      { ...base, dataset: { ...base.dataset, limitTrain: 3000 }, batchSize: 32, maxSteps: 2000, evaluation: { everySteps: 5000 }, checkpoints: { enabled: false } },
+      {
+        ...base,
+        dataset: { ...base.dataset, limitTrain: 3000 },
+        batchSize: 32,
+        maxSteps: 2000,
+        evaluation: { everySteps: 5000 },
+        checkpoints: { enabled: false },
+      },
       { runId: 'ctl', wasmThreads: 2 },
     );
     const events = collect(h);
@@ -156,7 +171,12 @@ describe('runTraining in-process', () => {
     await selectBackend('wasm');
     const before = tf.memory().numTensors;
     await runTraining(
-      { type: 'start', v: ENGINE_PROTOCOL_VERSION, runId: 'nan', config: parseRunConfig({ ...base, maxSteps: 20, checkpoints: { enabled: false } }) },
+      {
+        type: 'start',
+        v: ENGINE_PROTOCOL_VERSION,
+        runId: 'nan',
+        config: parseRunConfig({ ...base, maxSteps: 20, checkpoints: { enabled: false } }),
+      },
       {
         emit: (e) => events.push(e),
         control: new RunControl(),
@@ -175,7 +195,11 @@ describe('runTraining in-process', () => {
     expect(fin).toMatchObject({ type: 'finished', status: 'failed' });
     expect(fin.reason).toMatch(/^diverged at step 4: (loss|conv1\/kernel) is NaN; lower the learning rate or β$/);
     expect(fin.summary.steps).toBe(3);
-    expect(of(events, 'step').flatMap((e) => e.points).map((p) => p.step)).toEqual([1, 2, 3]);
+    expect(
+      of(events, 'step')
+        .flatMap((e) => e.points)
+        .map((p) => p.step),
+    ).toEqual([1, 2, 3]);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

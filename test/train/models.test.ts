@@ -23,7 +23,10 @@ function localJacobianNorm(model: Network, x: tf.Tensor4D, iterations = 25): num
   for (let i = 0; i < iterations; i++) {
     const next = tf.tidy(() => {
       const eps = 1e-2;
-      const jv = tf.div(tf.sub(f(tf.add(x, tf.mul(v, eps)) as tf.Tensor4D), f(tf.sub(x, tf.mul(v, eps)) as tf.Tensor4D)), 2 * eps);
+      const jv = tf.div(
+        tf.sub(f(tf.add(x, tf.mul(v, eps)) as tf.Tensor4D), f(tf.sub(x, tf.mul(v, eps)) as tf.Tensor4D)),
+        2 * eps,
+      );
       const u = tf.div(jv, tf.norm(jv));
       const jtu = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(f(z as tf.Tensor4D), u)))(x);
       return [tf.norm(jtu), tf.div(jtu, tf.norm(jtu))];
@@ -38,7 +41,9 @@ function localJacobianNorm(model: Network, x: tf.Tensor4D, iterations = 25): num
 }
 
 function certifiedTreeBound(model: Network): number {
-  const bounds = Object.fromEntries(model.linear.map((l) => [l.name, f4Bound(hostKernel(l), { stride: l.stride }).value]));
+  const bounds = Object.fromEntries(
+    model.linear.map((l) => [l.name, f4Bound(hostKernel(l), { stride: l.stride }).value]),
+  );
   return networkLipschitz(model.lipschitzTree(bounds));
 }
 
@@ -69,16 +74,29 @@ describe('models', () => {
     const m = buildModel('resnet20', { inputShape: [8, 8, 3], activation: 'relu', seed: 0, numClasses: 10 });
     // The constant kernel of the first downsampling block maps channel i to i + 8 of 32.
     const x = tf.randomNormal([1, 8, 8, 16], 0, 1, 'float32', 3) as tf.Tensor4D;
-    const kernel = (m as unknown as { constants: tf.Tensor[] }).constants.find((c) => c.shape.join() === '1,1,16,32') as tf.Tensor4D;
+    const kernel = (m as unknown as { constants: tf.Tensor[] }).constants.find(
+      (c) => c.shape.join() === '1,1,16,32',
+    ) as tf.Tensor4D;
     const viaConv = tf.conv2d(x, kernel, 2, 'same');
-    const manual = tf.pad(tf.stridedSlice(x, [0, 0, 0, 0], [1, 8, 8, 16], [1, 2, 2, 1]), [[0, 0], [0, 0], [0, 0], [8, 8]]);
+    const manual = tf.pad(tf.stridedSlice(x, [0, 0, 0, 0], [1, 8, 8, 16], [1, 2, 2, 1]), [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [8, 8],
+    ]);
     expect(Array.from(viaConv.dataSync())).toEqual(Array.from(manual.dataSync()));
     tf.dispose([x, viaConv, manual]);
     m.dispose();
   });
 
   it('resnet20 tree: normalisation, BatchNorm, 9 residual blocks, pooling and fc, each with its own factor', () => {
-    const m = buildModel('resnet20', { inputShape: [32, 32, 3], activation: 'relu', seed: 1, numClasses: 10, normalization: { mean: [0, 0, 0], std: [0.25, 0.5, 0.2] } });
+    const m = buildModel('resnet20', {
+      inputShape: [32, 32, 3],
+      activation: 'relu',
+      seed: 1,
+      numClasses: 10,
+      normalization: { mean: [0, 0, 0], std: [0.25, 0.5, 0.2] },
+    });
     const bn = m.batchNorms.find((b) => b.name === 'layer1.1.bn1')!;
     bn.gamma.assign(tf.tensor1d(Array.from({ length: bn.channels }, (_, i) => (i === 3 ? -3 : 1))));
     bn.runningVar.assign(tf.fill([bn.channels], 4));
@@ -90,13 +108,21 @@ describe('models', () => {
     expect(byName('input-normalization').bound).toBe(5); // 1 / min std
     expect(byName('avgpool').bound).toBeCloseTo(1 / 8, 12); // 8x8 map
     const block2 = tree.nodes[4] as Extract<LipschitzNode, { kind: 'residual' }>;
-    const branch = (block2.branch as Extract<LipschitzNode, { kind: 'seq' }>).nodes as { name: string; bound: number }[];
+    const branch = (block2.branch as Extract<LipschitzNode, { kind: 'seq' }>).nodes as {
+      name: string;
+      bound: number;
+    }[];
     expect(branch.map((b) => b.name)).toEqual(['layer1.1.conv1', 'layer1.1.bn1', 'layer1.1.conv2', 'layer1.1.bn2']);
     expect(branch[1].bound).toBeCloseTo(batchNormLipschitz(bn.gamma.dataSync(), bn.runningVar.dataSync(), 1e-5), 12);
     expect(branch[1].bound).toBeCloseTo(3 / Math.sqrt(4 + 1e-5), 6);
     // Identity shortcuts in stage 1, option A (1-Lipschitz) at the first block of stages 2 and 3.
-    const shortcuts = tree.nodes.filter((n) => n.kind === 'residual').map((n) => (n as { shortcut: { name: string; bound: number } }).shortcut);
-    expect(shortcuts.filter((s) => s.name.endsWith(':option-a')).map((s) => s.name)).toEqual(['layer2.0.conv1:option-a', 'layer3.0.conv1:option-a']);
+    const shortcuts = tree.nodes
+      .filter((n) => n.kind === 'residual')
+      .map((n) => (n as { shortcut: { name: string; bound: number } }).shortcut);
+    expect(shortcuts.filter((s) => s.name.endsWith(':option-a')).map((s) => s.name)).toEqual([
+      'layer2.0.conv1:option-a',
+      'layer3.0.conv1:option-a',
+    ]);
     expect(shortcuts.every((s) => s.bound === 1)).toBe(true);
     expect(() => m.lipschitzTree({ ...bounds, fc: NaN })).toThrow(/no finite spectral-norm bound for layer 'fc'/);
     m.dispose();
@@ -134,7 +160,12 @@ describe('maxPool2x2', () => {
         for (let j = 0; j < ow; j++)
           for (let ch = 0; ch < c; ch++) {
             let best = -1;
-            for (const [di, dj] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+            for (const [di, dj] of [
+              [0, 0],
+              [0, 1],
+              [1, 0],
+              [1, 1],
+            ]) {
               const k = ((b * h + 2 * i + di) * wd + 2 * j + dj) * c + ch;
               if (best < 0 || x[k] > x[best]) best = k;
             }
@@ -145,15 +176,27 @@ describe('maxPool2x2', () => {
 
   it('matches max-pooling and routes the gradient to each window maximum (negative windows too), odd sizes included', async () => {
     const { maxPool2x2 } = await import('../../src/main/engine/models/pooling.js');
-    for (const shape of [[2, 6, 6, 3], [2, 7, 5, 2], [1, 2, 2, 1]] as const) {
+    for (const shape of [
+      [2, 6, 6, 3],
+      [2, 7, 5, 2],
+      [1, 2, 2, 1],
+    ] as const) {
       // Normal samples: many windows are entirely negative, where tfjs-backend-wasm 4.22's MaxPoolGrad routes
       // the gradient to the window's first element instead of its maximum.
       const x = tf.randomNormal([...shape], 0, 1, 'float32', 4) as tf.Tensor4D;
-      const w = tf.randomNormal([shape[0], Math.floor(shape[1] / 2), Math.floor(shape[2] / 2), shape[3]], 0, 1, 'float32', 5);
+      const w = tf.randomNormal(
+        [shape[0], Math.floor(shape[1] / 2), Math.floor(shape[2] / 2), shape[3]],
+        0,
+        1,
+        'float32',
+        5,
+      );
       const ours = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(maxPool2x2(t as tf.Tensor4D), w)))(x);
       expect(Array.from(maxPool2x2(x).dataSync())).toEqual(Array.from(tf.maxPool(x, 2, 2, 'valid').dataSync()));
       // (+ 0 folds -0 into 0.)
-      expect(Array.from(ours.dataSync(), (v) => v + 0)).toEqual(Array.from(hostGrad(x.dataSync() as Float32Array, w.dataSync() as Float32Array, shape), (v) => v + 0));
+      expect(Array.from(ours.dataSync(), (v) => v + 0)).toEqual(
+        Array.from(hostGrad(x.dataSync() as Float32Array, w.dataSync() as Float32Array, shape), (v) => v + 0),
+      );
       tf.dispose([x, w, ours]);
     }
   });

@@ -57,7 +57,10 @@ describe('schedules', () => {
 
 describe('loss', () => {
   it('softmax cross-entropy equals -log p_y', () => {
-    const z = tf.tensor2d([[1, 2, 3], [0, 0, 0]]);
+    const z = tf.tensor2d([
+      [1, 2, 3],
+      [0, 0, 0],
+    ]);
     const y = tf.tensor1d([2, 0], 'int32');
     const ce = softmaxCrossEntropy(z, y).dataSync()[0];
     const p = Math.exp(3) / (Math.exp(1) + Math.exp(2) + Math.exp(3));

@@ -28,8 +28,12 @@ describe('seed streams (one table, data/rng.ts)', () => {
     // The offsets before the table existed (f4.ts, f4-host.ts, power-iteration.ts, cli/bounds.ts).
     const seed = 5;
     expect([0, 1, 2, 3].map((j) => streamSeed(seed, 'f4TensorVectors', j))).toEqual([20, 21, 22, 23]);
-    expect([0, 1, 2, 3].flatMap((j) => [streamSeed(seed, 'f4HostVectors', 2 * j), streamSeed(seed, 'f4HostVectors', 2 * j + 1)]))
-      .toEqual([41, 42, 43, 44, 45, 46, 47, 48]);
+    expect(
+      [0, 1, 2, 3].flatMap((j) => [
+        streamSeed(seed, 'f4HostVectors', 2 * j),
+        streamSeed(seed, 'f4HostVectors', 2 * j + 1),
+      ]),
+    ).toEqual([41, 42, 43, 44, 45, 46, 47, 48]);
     expect([streamSeed(seed, 'powerStartU'), streamSeed(seed, 'powerStartV')]).toEqual([5, 5 + 7919]);
     expect(streamSeed(seed, 'resnetStackKernels', 16)).toBe(5016);
     expect(() => streamSeed(seed, 'f4TensorVectors', 4)).toThrow(/'f4TensorVectors' has indices 0..3/);

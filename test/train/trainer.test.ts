@@ -31,7 +31,10 @@ function config(over: RunConfigInput = {}) {
   });
 }
 
-async function trainSteps(cfg: ReturnType<typeof config>, steps: number): Promise<{ trainer: Trainer; losses: number[] }> {
+async function trainSteps(
+  cfg: ReturnType<typeof config>,
+  steps: number,
+): Promise<{ trainer: Trainer; losses: number[] }> {
   const trainer = await Trainer.create(cfg, { dataset: mnist });
   const losses: number[] = [];
   for (let s = 1; s <= steps; s++) losses.push((await trainer.trainStep(s)).loss);
@@ -40,7 +43,9 @@ async function trainSteps(cfg: ReturnType<typeof config>, steps: number): Promis
 
 describe('Trainer', () => {
   it('keeps the tensor count flat over many steps (with regulariser and BatchNorm-free model)', async () => {
-    const trainer = await Trainer.create(config({ regularizer: { kind: 'f4-min', beta: 0.01, includeDense: true } }), { dataset: mnist });
+    const trainer = await Trainer.create(config({ regularizer: { kind: 'f4-min', beta: 0.01, includeDense: true } }), {
+      dataset: mnist,
+    });
     try {
       await trainer.trainStep(1);
       await trainer.trainStep(2);
@@ -54,7 +59,10 @@ describe('Trainer', () => {
 
   it('keeps the tensor count flat for a BatchNorm ResNet and updates its running statistics', async () => {
     // ResNet-20 on 28x28x1 with batch 8: the BatchNorm, residual and option-A paths, small enough for a test.
-    const trainer = await Trainer.create(config({ model: { arch: 'resnet20' }, batchSize: 8, optimizer: { kind: 'adam', lr: 1e-3 } }), { dataset: mnist });
+    const trainer = await Trainer.create(
+      config({ model: { arch: 'resnet20' }, batchSize: 8, optimizer: { kind: 'adam', lr: 1e-3 } }),
+      { dataset: mnist },
+    );
     try {
       const bn = trainer.model.batchNorms[0];
       const meanBefore = Array.from(bn.runningMean.dataSync());
@@ -73,7 +81,12 @@ describe('Trainer', () => {
     // Adam keeps the penalty's steps bounded (SGD with momentum 0.9 overshoots at a beta this large).
     const optimizer = { kind: 'adam' as const, lr: 1e-3 };
     const base = config({ model: { arch: 'lip-cnn' }, optimizer, seed: 3 });
-    const reg = config({ model: { arch: 'lip-cnn' }, optimizer, seed: 3, regularizer: { kind: 'f4-min', beta: 1, includeDense: true } });
+    const reg = config({
+      model: { arch: 'lip-cnn' },
+      optimizer,
+      seed: 3,
+      regularizer: { kind: 'f4-min', beta: 1, includeDense: true },
+    });
     const a = await trainSteps(base, steps);
     const b = await trainSteps(reg, steps);
     try {

@@ -4,7 +4,14 @@
  * makes a method without a schema a compile error.
  */
 import { z } from 'zod';
-import { LabError, MAX_REPORT_RUNS, MAX_RUNS_PER_CALL, RUN_STATUSES, type LabArgs, type LabMethod } from '../../shared/api.js';
+import {
+  LabError,
+  MAX_REPORT_RUNS,
+  MAX_RUNS_PER_CALL,
+  RUN_STATUSES,
+  type LabArgs,
+  type LabMethod,
+} from '../../shared/api.js';
 import { BOUND_METHODS, type BoundMethodSpec } from '../../shared/bound-methods.js';
 
 /** The API's method enum: the registry's ids (a registry can be passed, as the tests do with a fake method). */
@@ -16,11 +23,17 @@ const runId = z.string().min(1).max(200);
 const runIds = z
   .array(runId)
   .min(1)
-  .max(MAX_RUNS_PER_CALL, `at most ${MAX_RUNS_PER_CALL} runs per call; ask in batches of ${MAX_RUNS_PER_CALL} (the workbench does)`);
+  .max(
+    MAX_RUNS_PER_CALL,
+    `at most ${MAX_RUNS_PER_CALL} runs per call; ask in batches of ${MAX_RUNS_PER_CALL} (the workbench does)`,
+  );
 /** Empty when the report is of model analyses only (getReport's refine asks for one or the other). */
 const reportRunIds = z
   .array(runId)
-  .max(MAX_REPORT_RUNS, `a report takes at most ${MAX_REPORT_RUNS} runs; select fewer runs, or write the report of more with \`spectral-lab export --filter TEXT --format html\``);
+  .max(
+    MAX_REPORT_RUNS,
+    `a report takes at most ${MAX_REPORT_RUNS} runs; select fewer runs, or write the report of more with \`spectral-lab export --filter TEXT --format html\``,
+  );
 const config = z.record(z.string(), z.unknown());
 
 const none = z.tuple([]);
@@ -68,7 +81,12 @@ export const ARG_SCHEMAS = {
   moveQueuedRun: z.tuple([runId, z.number().int().min(1)]),
   retryRun: z.tuple([runId]),
   analyseModel: z.tuple([
-    z.strictObject({ files: z.array(z.strictObject({ name: z.string().min(1).max(255), base64: z.string() })).min(1).max(64) }),
+    z.strictObject({
+      files: z
+        .array(z.strictObject({ name: z.string().min(1).max(255), base64: z.string() }))
+        .min(1)
+        .max(64),
+    }),
     z
       .strictObject({
         inputShape: z.array(z.number().int().min(1)).min(1).max(3).optional(),
@@ -109,7 +127,10 @@ export const ARG_SCHEMAS = {
       })
       .optional(),
   ]),
-  getCertifiedRadii: z.tuple([runId, z.strictObject({ step: z.union([z.number().int().min(0), z.literal('latest')]).optional() }).optional()]),
+  getCertifiedRadii: z.tuple([
+    runId,
+    z.strictObject({ step: z.union([z.number().int().min(0), z.literal('latest')]).optional() }).optional(),
+  ]),
   getSpectrum: z.tuple([
     runId,
     z.strictObject({
@@ -122,7 +143,10 @@ export const ARG_SCHEMAS = {
   getReport: z
     .tuple([
       reportRunIds,
-      z.strictObject({ format: z.enum(['html', 'pdf']), analyses: z.array(z.string().min(1).max(200)).min(1).max(16).optional() }),
+      z.strictObject({
+        format: z.enum(['html', 'pdf']),
+        analyses: z.array(z.string().min(1).max(200)).min(1).max(16).optional(),
+      }),
     ])
     .refine(([ids, o]) => ids.length > 0 || (o.analyses?.length ?? 0) > 0, {
       message: 'a report needs at least one run id or one model analysis id (options.analyses)',
@@ -138,7 +162,11 @@ export const ARG_SCHEMAS = {
 /** Parse positional args of `method`; a LabError 'bad-request' naming each bad argument otherwise. */
 export function parseArgs<M extends LabMethod>(method: M, args: unknown): LabArgs<M> {
   if (!Array.isArray(args)) {
-    throw new LabError('bad-request', `${method}: arguments must be a JSON array, got ${typeof args}.`, 'Send {"args": [...]} with the positional arguments.');
+    throw new LabError(
+      'bad-request',
+      `${method}: arguments must be a JSON array, got ${typeof args}.`,
+      'Send {"args": [...]} with the positional arguments.',
+    );
   }
   const schema = ARG_SCHEMAS[method] as z.ZodType;
   // Trailing nulls stand for omitted optional arguments (JSON has no undefined).

@@ -48,10 +48,17 @@ export async function createLab(opts: CreateLabOptions): Promise<LabService> {
     },
     onError: (err) => log(`store: ${err.message}`),
   });
-  for (const r of store.recoveredRuns) log(`run ${r.id} was left ${r.status === 'cancelled' ? 'queued' : 'running'} by a process that stopped; marked as ${r.status}.`);
+  for (const r of store.recoveredRuns)
+    log(
+      `run ${r.id} was left ${r.status === 'cancelled' ? 'queued' : 'running'} by a process that stopped; marked as ${r.status}.`,
+    );
   const presetsDir = opts.presetsDir === undefined ? path.join(root, 'resources', 'experiments') : opts.presetsDir;
   const lab = new LabService({
-    engine: hostEngine({ checkpointRoot: storePaths(opts.dataDir).checkpoints, workerUrl: opts.workerUrl, maxConcurrent: opts.maxConcurrent }),
+    engine: hostEngine({
+      checkpointRoot: storePaths(opts.dataDir).checkpoints,
+      workerUrl: opts.workerUrl,
+      maxConcurrent: opts.maxConcurrent,
+    }),
     store: new SqliteStorePort(store, opts.shell),
     dataDir: store.paths.dataDir,
     shell: opts.shell,

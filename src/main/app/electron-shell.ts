@@ -57,7 +57,9 @@ export function runElectronApp(electron: ElectronLike, opts: ShellOptions): Shel
     return { ready: Promise.resolve(), lab: () => null };
   }
   app.enableSandbox();
-  electron.protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  electron.protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  ]);
 
   guardWebContents(electron, origins);
   app.on('second-instance', () => {
@@ -99,13 +101,20 @@ export function runElectronApp(electron: ElectronLike, opts: ShellOptions): Shel
       lab = await opts.createLab(app.getPath('userData'));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      electron.dialog.showErrorBox('Spectral Lab cannot open its data folder', `${message}\n\nData folder: ${app.getPath('userData')}`);
+      electron.dialog.showErrorBox(
+        'Spectral Lab cannot open its data folder',
+        `${message}\n\nData folder: ${app.getPath('userData')}`,
+      );
       app.exit(1);
       return;
     }
     const service = lab;
     exposeLab(electron, service, origins, log);
-    const menu = applicationMenu({ platform, dev, send: (command) => service.publish({ kind: 'menu', at: Date.now(), command }) });
+    const menu = applicationMenu({
+      platform,
+      dev,
+      send: (command) => service.publish({ kind: 'menu', at: Date.now(), command }),
+    });
     electron.Menu.setApplicationMenu(electron.Menu.buildFromTemplate(menu));
     createWindow();
     app.on('activate', () => {
@@ -147,12 +156,23 @@ function secureSession(electron: ElectronLike, origins: string[], csp: string): 
 }
 
 /** The LabApi over IPC (only for the workbench's own pages) and every LabEvent to every window. */
-function exposeLab(electron: ElectronLike, service: LabService, origins: string[], log: (message: string) => void): void {
-  const table = buildHandlerTable(service, (m, err) => log(`[lab] ${m} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+function exposeLab(
+  electron: ElectronLike,
+  service: LabService,
+  origins: string[],
+  log: (message: string) => void,
+): void {
+  const table = buildHandlerTable(service, (m, err) =>
+    log(`[lab] ${m} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+  );
   for (const h of table.values()) {
     electron.ipcMain.handle(h.channel, async (event, ...args): Promise<LabReply> => {
       if (!isTrustedSender(event.senderFrame?.url, origins)) {
-        const refused: LabErrorBody = { error: 'IPC from a page that is not the workbench was refused.', hint: 'Only the Spectral Lab window may call the lab.', code: 'forbidden' };
+        const refused: LabErrorBody = {
+          error: 'IPC from a page that is not the workbench was refused.',
+          hint: 'Only the Spectral Lab window may call the lab.',
+          code: 'forbidden',
+        };
         return { ok: false, ...refused };
       }
       return h.handle(args);
@@ -171,10 +191,14 @@ export async function serveAppFile(url: string, rendererDir: string | null, csp:
   const u = new URL(url);
   if (u.host !== APP_HOST) return new Response('Not found', { status: 404, headers });
   if (!rendererDir) {
-    const page = '<!doctype html><title>Spectral Lab</title><h1>The UI is not built</h1><p>Run <code>npm run build</code> in the project folder, then start the app again.</p>';
+    const page =
+      '<!doctype html><title>Spectral Lab</title><h1>The UI is not built</h1><p>Run <code>npm run build</code> in the project folder, then start the app again.</p>';
     return new Response(page, { status: 503, headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' } });
   }
   const hit = resolveStaticFile(rendererDir, u.pathname);
   if (!hit) return new Response('Not found', { status: 404, headers });
-  return new Response(await readFile(hit.file), { status: 200, headers: { ...headers, 'Content-Type': hit.contentType } });
+  return new Response(await readFile(hit.file), {
+    status: 200,
+    headers: { ...headers, 'Content-Type': hit.contentType },
+  });
 }

@@ -26,7 +26,11 @@ export interface HostEngineOptions {
  * slowest thread). Undefined, i.e. the process's own setting, for a single run or when SPECTRAL_LAB_WASM_THREADS is
  * set explicitly.
  */
-export function wasmThreadsPerRun(maxConcurrent: number, cores = os.availableParallelism(), env = process.env): number | undefined {
+export function wasmThreadsPerRun(
+  maxConcurrent: number,
+  cores = os.availableParallelism(),
+  env = process.env,
+): number | undefined {
   if (maxConcurrent <= 1 || settings(env).wasmThreads !== null) return undefined;
   return Math.max(1, Math.min(4, Math.floor(cores / maxConcurrent)));
 }
@@ -62,8 +66,11 @@ export async function probeBackend(): Promise<BackendReport> {
   const tried: BackendAttempt[] = [];
   let chosen: BackendAttempt | null = null;
   for (const p of DEFAULT_PROBES) {
-    const reason = await p.unavailableReason().catch((e: unknown) => `probe failed: ${e instanceof Error ? e.message : String(e)}`);
-    const attempt: BackendAttempt = reason === null ? { name: p.name, available: true } : { name: p.name, available: false, reason };
+    const reason = await p
+      .unavailableReason()
+      .catch((e: unknown) => `probe failed: ${e instanceof Error ? e.message : String(e)}`);
+    const attempt: BackendAttempt =
+      reason === null ? { name: p.name, available: true } : { name: p.name, available: false, reason };
     tried.push(attempt);
     if (reason === null && !chosen) chosen = attempt;
   }

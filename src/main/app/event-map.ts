@@ -34,7 +34,13 @@ export interface RunLiveState {
  * LabEvents for one engine event; also advances the run's live state (status, progress) the
  * service overlays on what the store returns.
  */
-export function toLabEvents(runId: string, event: EngineEvent, live: RunLiveState, metrics: MetricGroup[], at = Date.now()): LabEvent[] {
+export function toLabEvents(
+  runId: string,
+  event: EngineEvent,
+  live: RunLiveState,
+  metrics: MetricGroup[],
+  at = Date.now(),
+): LabEvent[] {
   const out: LabEvent[] = [];
   const next = statusAfter(event);
   // The one transition table (records.ts) rules the live status too: e.g. a late 'paused' after 'finished' is ignored.
@@ -48,17 +54,33 @@ export function toLabEvents(runId: string, event: EngineEvent, live: RunLiveStat
       live.stepsPerEpoch = event.stepsPerEpoch;
       live.backend = event.backend.name;
       live.progress = progressOf(0, event.totalSteps, 0, event.stepsPerEpoch, null, 'training');
-      out.push({ kind: 'run-started', runId, at, backend: event.backend.name, backendSummary: event.backend.summary, totalSteps: event.totalSteps });
+      out.push({
+        kind: 'run-started',
+        runId,
+        at,
+        backend: event.backend.name,
+        backendSummary: event.backend.summary,
+        totalSteps: event.totalSteps,
+      });
       out.push({ kind: 'progress', runId, at, progress: live.progress });
       break;
     }
     case 'step':
     case 'eval':
-      for (const g of metrics) out.push({ kind: 'metrics', runId, at, phase: g.phase, step: g.step, epoch: g.epoch, values: g.values });
-      if (event.type === 'eval' && event.layers.length > 0) out.push({ kind: 'layer-bounds', runId, at, step: event.step });
+      for (const g of metrics)
+        out.push({ kind: 'metrics', runId, at, phase: g.phase, step: g.step, epoch: g.epoch, values: g.values });
+      if (event.type === 'eval' && event.layers.length > 0)
+        out.push({ kind: 'layer-bounds', runId, at, step: event.step });
       break;
     case 'progress':
-      live.progress = progressOf(event.step, event.totalSteps, event.epoch, live.stepsPerEpoch, event.etaSeconds, event.phase ?? 'training');
+      live.progress = progressOf(
+        event.step,
+        event.totalSteps,
+        event.epoch,
+        live.stepsPerEpoch,
+        event.etaSeconds,
+        event.phase ?? 'training',
+      );
       out.push({ kind: 'progress', runId, at, progress: live.progress });
       break;
     case 'paused':
@@ -80,7 +102,14 @@ export function toLabEvents(runId: string, event: EngineEvent, live: RunLiveStat
   return out;
 }
 
-function progressOf(step: number, totalSteps: number, epoch: number, stepsPerEpoch: number | null, etaSeconds: number | null, phase: RunProgress['phase']): RunProgress {
+function progressOf(
+  step: number,
+  totalSteps: number,
+  epoch: number,
+  stepsPerEpoch: number | null,
+  etaSeconds: number | null,
+  phase: RunProgress['phase'],
+): RunProgress {
   return {
     step,
     totalSteps,

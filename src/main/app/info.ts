@@ -32,7 +32,8 @@ export function detectMissing(projectRoot: string, shell: LabInfo['shell']): Mis
   if (shell !== 'electron' && !electronBinaryPresent(projectRoot)) {
     missing.push({
       name: 'electron',
-      effect: 'No desktop window: `npm start` serves this same workbench to the browser instead (`spectral-lab serve`).',
+      effect:
+        'No desktop window: `npm start` serves this same workbench to the browser instead (`spectral-lab serve`).',
       fix: 'With internet access: `npm install electron` (downloads the Electron binary), then `npm start` (it rebuilds what is needed).',
     });
   }
@@ -60,7 +61,10 @@ export function findProjectRoot(fromDir: string): string | null {
 export function packageVersion(projectRoot: string | null): string {
   if (!projectRoot) return '0.0.0';
   try {
-    return (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+    return (
+      (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version?: string }).version ??
+      '0.0.0'
+    );
   } catch {
     return '0.0.0';
   }

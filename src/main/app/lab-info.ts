@@ -1,6 +1,13 @@
 /** What the lab tells about itself: versions, backend, missing pieces, queue; the run config's schema. */
 import { z } from 'zod';
-import { LAB_API_VERSION, LabError, type ConfigSchemaInfo, type JsonObject, type LabInfo, type ValidationResult } from '../../shared/api.js';
+import {
+  LAB_API_VERSION,
+  LabError,
+  type ConfigSchemaInfo,
+  type JsonObject,
+  type LabInfo,
+  type ValidationResult,
+} from '../../shared/api.js';
 import type { BackendReport } from '../../shared/backend.js';
 import { RunConfigObjectSchema, safeParseRunConfig } from '../../shared/config.js';
 import type { LiveRuns } from './live-runs.js';
@@ -29,9 +36,20 @@ export async function getInfo(runs: LiveRuns, report: BackendReport | null): Pro
     shell: opts.shell,
     dataDir: opts.dataDir,
     platform: `${process.platform}-${process.arch}`,
-    versions: { node: process.versions.node, electron: opts.versions?.electron ?? null, chrome: opts.versions?.chrome ?? null },
+    versions: {
+      node: process.versions.node,
+      electron: opts.versions?.electron ?? null,
+      chrome: opts.versions?.chrome ?? null,
+    },
     backend: report
-      ? { active: report.name, candidates: report.tried.map((t) => ({ name: t.name, available: t.available, note: t.reason ?? (t.name === report.name ? 'in use' : 'available') })) }
+      ? {
+          active: report.name,
+          candidates: report.tried.map((t) => ({
+            name: t.name,
+            available: t.available,
+            note: t.reason ?? (t.name === report.name ? 'in use' : 'available'),
+          })),
+        }
       : { active: null, candidates: [] },
     missing: opts.missing?.() ?? [],
     queue: runs.queue.state(),
@@ -42,11 +60,18 @@ export async function getInfo(runs: LiveRuns, report: BackendReport | null): Pro
 export function getConfigSchema(): ConfigSchemaInfo {
   const jsonSchema = z.toJSONSchema(RunConfigObjectSchema, { io: 'input', unrepresentable: 'any' }) as JsonObject;
   const parsed = safeParseRunConfig({});
-  if (!parsed.success) throw new LabError('internal', `The default run config is invalid: ${parsed.error.message}`, 'Fix the defaults in src/shared/config.ts.');
+  if (!parsed.success)
+    throw new LabError(
+      'internal',
+      `The default run config is invalid: ${parsed.error.message}`,
+      'Fix the defaults in src/shared/config.ts.',
+    );
   return { jsonSchema, defaults: parsed.data as unknown as Record<string, unknown> };
 }
 
 export function validateConfig(config: unknown): ValidationResult {
   const r = safeParseRunConfig(config);
-  return r.success ? { ok: true, errors: [], config: r.data as unknown as Record<string, unknown> } : { ok: false, errors: r.error.issues };
+  return r.success
+    ? { ok: true, errors: [], config: r.data as unknown as Record<string, unknown> }
+    : { ok: false, errors: r.error.issues };
 }

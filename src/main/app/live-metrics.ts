@@ -17,7 +17,10 @@ export interface MetricGroup {
 
 class CollectingWriter {
   readonly groups = new Map<number, MetricGroup>();
-  constructor(private readonly phase: 'train' | 'eval', private readonly epochOf: (step: number) => number) {}
+  constructor(
+    private readonly phase: 'train' | 'eval',
+    private readonly epochOf: (step: number) => number,
+  ) {}
   private group(step: number, epoch?: number): MetricGroup {
     let g = this.groups.get(step);
     if (!g) {

@@ -3,7 +3,15 @@
  * engine event is stored (in order, per run) and pushed to subscribers as LabEvents, and a run's end
  * (from its engine, or cancel/crash/close) retires it. Reads overlay the live status on the store's.
  */
-import { FINAL_RUN_STATUSES, LabError, type LabEvent, type LabEventListener, type RunDetail, type RunProgress, type RunStatus } from '../../shared/api.js';
+import {
+  FINAL_RUN_STATUSES,
+  LabError,
+  type LabEvent,
+  type LabEventListener,
+  type RunDetail,
+  type RunProgress,
+  type RunStatus,
+} from '../../shared/api.js';
 import type { RunConfig } from '../../shared/config.js';
 import type { EngineEvent } from '../../shared/events.js';
 import { toLabEvents, type RunLiveState } from './event-map.js';
@@ -35,7 +43,9 @@ export class LiveRuns {
       (runId) => this.launch(runId),
       (queue) => this.emit({ kind: 'queue', at: Date.now(), queue }),
       // A queued run that another process (`queue run`, another app) took from the store's queue first is not trained here too.
-      opts.sweeps ? { mayStart: (runId) => opts.sweeps!.mayStart(runId), dropped: (runId) => this.dropTaken(runId) } : null,
+      opts.sweeps
+        ? { mayStart: (runId) => opts.sweeps!.mayStart(runId), dropped: (runId) => this.dropTaken(runId) }
+        : null,
     );
   }
 
@@ -50,7 +60,17 @@ export class LiveRuns {
 
   /** Track a run this lab is about to queue (from step 0, or from a checkpoint). */
   add(runId: string, config: RunConfig, status: RunStatus, resumeFrom: ResumePoint | null = null): LiveRun {
-    const run: LiveRun = { config, resumeFrom, handle: null, writes: Promise.resolve(), events: Promise.resolve(), status, progress: null, stepsPerEpoch: null, backend: null };
+    const run: LiveRun = {
+      config,
+      resumeFrom,
+      handle: null,
+      writes: Promise.resolve(),
+      events: Promise.resolve(),
+      status,
+      progress: null,
+      stepsPerEpoch: null,
+      backend: null,
+    };
     this.live.set(runId, run);
     return run;
   }
@@ -79,12 +99,22 @@ export class LiveRuns {
   overlay<T extends { id: string; status: RunStatus; lastStep: number; progress: RunProgress | null }>(r: T): T {
     const run = this.live.get(r.id);
     if (!run) return r;
-    return { ...r, status: run.status, progress: run.progress ?? r.progress, lastStep: Math.max(r.lastStep, run.progress?.step ?? 0) };
+    return {
+      ...r,
+      status: run.status,
+      progress: run.progress ?? r.progress,
+      lastStep: Math.max(r.lastStep, run.progress?.step ?? 0),
+    };
   }
 
   async requireRun(runId: string): Promise<RunDetail> {
     const run = await this.opts.store.getRun(runId);
-    if (!run) throw new LabError('not-found', `No run with id '${runId}'.`, 'Pick a run from listRuns (the Runs view); it may have been deleted.');
+    if (!run)
+      throw new LabError(
+        'not-found',
+        `No run with id '${runId}'.`,
+        'Pick a run from listRuns (the Runs view); it may have been deleted.',
+      );
     return run;
   }
 
@@ -101,7 +131,11 @@ export class LiveRuns {
   async finalize(runId: string, status: RunStatus, message: string): Promise<void> {
     const run = this.live.get(runId);
     const previous = run?.status ?? null;
-    const line = { level: status === 'failed' || status === 'crashed' ? ('error' as const) : ('info' as const), step: null, message: `${status}: ${message}` };
+    const line = {
+      level: status === 'failed' || status === 'crashed' ? ('error' as const) : ('info' as const),
+      step: null,
+      message: `${status}: ${message}`,
+    };
     if (run) {
       run.status = status;
       await this.write(run, runId, () => this.opts.store.setStatus(runId, status, message));
@@ -146,7 +180,9 @@ export class LiveRuns {
     const active = [...this.live.entries()].filter(([, r]) => r.handle);
     for (const [, r] of active) r.handle?.cancel('the lab is closing');
     await Promise.race([Promise.allSettled(active.map(([, r]) => r.handle?.done)), delay(timeoutMs)]);
-    for (const [id, r] of active) if (!FINAL_RUN_STATUSES.includes(r.status)) await this.finalize(id, 'crashed', 'the lab closed while the run was active');
+    for (const [id, r] of active)
+      if (!FINAL_RUN_STATUSES.includes(r.status))
+        await this.finalize(id, 'crashed', 'the lab closed while the run was active');
     await Promise.allSettled([...this.live.values()].map((r) => r.writes));
     await this.opts.store.close();
   }
@@ -158,9 +194,20 @@ export class LiveRuns {
     const previous = run.status;
     run.status = 'running';
     void this.write(run, runId, () => this.opts.store.setStatus(runId, 'running'));
-    this.emit({ kind: 'run-status', runId, at: Date.now(), status: 'running', previous, message: run.resumeFrom ? `resumed from the checkpoint at step ${run.resumeFrom.step}` : null });
+    this.emit({
+      kind: 'run-status',
+      runId,
+      at: Date.now(),
+      status: 'running',
+      previous,
+      message: run.resumeFrom ? `resumed from the checkpoint at step ${run.resumeFrom.step}` : null,
+    });
     try {
-      const handle = this.opts.engine.start(runId, run.config, run.resumeFrom ? { resumeFrom: run.resumeFrom } : undefined);
+      const handle = this.opts.engine.start(
+        runId,
+        run.config,
+        run.resumeFrom ? { resumeFrom: run.resumeFrom } : undefined,
+      );
       run.handle = handle;
       handle.onEvent((e) => this.onEngineEvent(runId, e));
       // Judge the end only after every event already received has been processed.
@@ -196,7 +243,8 @@ export class LiveRuns {
       }
       for (const e of events) {
         // The UI answers 'layer-bounds' with getLayerBounds: announce it once the bounds are readable.
-        if (e.kind === 'layer-bounds') void this.write(run, runId, async () => this.opts.store.flush?.()).then(() => this.emit(e));
+        if (e.kind === 'layer-bounds')
+          void this.write(run, runId, async () => this.opts.store.flush?.()).then(() => this.emit(e));
         else this.emit(e);
       }
       if (FINAL_RUN_STATUSES.includes(run.status)) this.retire(runId);

@@ -14,7 +14,11 @@ export interface MenuOptions {
 
 export function applicationMenu(o: MenuOptions): MenuItemTemplate[] {
   const mac = o.platform === 'darwin';
-  const cmd = (label: string, accelerator: string, command: MenuCommand): MenuItemTemplate => ({ label, accelerator, click: () => o.send(command) });
+  const cmd = (label: string, accelerator: string, command: MenuCommand): MenuItemTemplate => ({
+    label,
+    accelerator,
+    click: () => o.send(command),
+  });
   const view: MenuItemTemplate[] = [
     cmd('Runs', 'CmdOrCtrl+R', 'open-runs'),
     cmd('Compare', 'CmdOrCtrl+K', 'open-compare'),
@@ -26,12 +30,17 @@ export function applicationMenu(o: MenuOptions): MenuItemTemplate[] {
     { type: 'separator' },
     { role: 'togglefullscreen' },
   ];
-  if (o.dev) view.push({ type: 'separator' }, { role: 'reload', accelerator: 'CmdOrCtrl+Shift+R' }, { role: 'toggleDevTools' });
+  if (o.dev)
+    view.push({ type: 'separator' }, { role: 'reload', accelerator: 'CmdOrCtrl+Shift+R' }, { role: 'toggleDevTools' });
   return [
     ...(mac ? [{ role: 'appMenu' } as MenuItemTemplate] : []),
     {
       label: 'File',
-      submenu: [cmd('New experiment…', 'CmdOrCtrl+N', 'new-experiment'), { type: 'separator' }, mac ? { role: 'close' } : { role: 'quit' }],
+      submenu: [
+        cmd('New experiment…', 'CmdOrCtrl+N', 'new-experiment'),
+        { type: 'separator' },
+        mac ? { role: 'close' } : { role: 'quit' },
+      ],
     },
     { role: 'editMenu' },
     { label: 'View', submenu: view },

@@ -8,7 +8,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { LabError } from '../../shared/api.js';
-import type { ModelAnalysisRequest, ModelAnalysisSummary, ModelUpload, StoredModelAnalysis } from '../../shared/model-analysis.js';
+import type {
+  ModelAnalysisRequest,
+  ModelAnalysisSummary,
+  ModelUpload,
+  StoredModelAnalysis,
+} from '../../shared/model-analysis.js';
 import { ModelImportError } from '../engine/models/imported/index.js';
 import { analyseInWorker } from '../engine/models/imported/analysis-host.js';
 import type { ModelAnalysisStore } from '../store/model-analyses.js';
@@ -31,10 +36,19 @@ export class ModelAnalysisControl {
   constructor(private readonly store: ModelAnalysisStore) {}
 
   /** `onLayer` hears of every weight layer bounded (the view's progress). */
-  async analyse(upload: ModelUpload, request: ModelAnalysisRequest = {}, onLayer?: (done: number, total: number, layer: string) => void): Promise<StoredModelAnalysis> {
+  async analyse(
+    upload: ModelUpload,
+    request: ModelAnalysisRequest = {},
+    onLayer?: (done: number, total: number, layer: string) => void,
+  ): Promise<StoredModelAnalysis> {
     const names = upload.files.map((f) => f.name);
     for (const n of names) {
-      if (basename(n) !== n || n.startsWith('.')) throw new LabError('bad-request', `Upload file name '${n}' is not a plain file name.`, 'Send the model files by their names only, without folders.');
+      if (basename(n) !== n || n.startsWith('.'))
+        throw new LabError(
+          'bad-request',
+          `Upload file name '${n}' is not a plain file name.`,
+          'Send the model files by their names only, without folders.',
+        );
     }
     const main = mainModelFile(names);
     const dir = mkdtempSync(join(tmpdir(), 'spectral-lab-model-'));
@@ -48,7 +62,11 @@ export class ModelAnalysisControl {
       return { summary, analysis };
     } catch (err) {
       if (err instanceof ModelImportError) {
-        throw new LabError('bad-request', err.message.split(dir + '/').join(''), 'Open an ONNX file (torch.onnx.export) or a tfjs model.json with its shards; see the message for what to change.');
+        throw new LabError(
+          'bad-request',
+          err.message.split(dir + '/').join(''),
+          'Open an ONNX file (torch.onnx.export) or a tfjs model.json with its shards; see the message for what to change.',
+        );
       }
       throw err;
     } finally {
@@ -68,7 +86,12 @@ export class ModelAnalysisControl {
 
   async remove(id: string): Promise<{ id: string; deleted: boolean }> {
     const deleted = await this.store.remove(id);
-    if (!deleted) throw new LabError('not-found', `No model analysis '${id}'.`, 'It may have been deleted already; reload the list.');
+    if (!deleted)
+      throw new LabError(
+        'not-found',
+        `No model analysis '${id}'.`,
+        'It may have been deleted already; reload the list.',
+      );
     return { id, deleted };
   }
 }

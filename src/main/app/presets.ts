@@ -8,7 +8,8 @@ import type { Preset } from '../../shared/api.js';
 import { safeParseRunConfig, type RunConfig } from '../../shared/config.js';
 
 export function describePreset(c: RunConfig): string {
-  const reg = c.regularizer.kind === 'none' ? 'no regulariser' : `regulariser ${c.regularizer.kind} (beta ${c.regularizer.beta})`;
+  const reg =
+    c.regularizer.kind === 'none' ? 'no regulariser' : `regulariser ${c.regularizer.kind} (beta ${c.regularizer.beta})`;
   const limit = c.dataset.limitTrain ? `, first ${c.dataset.limitTrain} images` : '';
   const steps = c.maxSteps ? `, at most ${c.maxSteps} steps` : '';
   return `${c.dataset.name} · ${c.model.arch} · ${reg} · ${c.epochs} epoch(s) of batch ${c.batchSize}${limit}${steps}.`;
@@ -18,7 +19,9 @@ export function loadPresets(dir: string | null, warn: (msg: string) => void = co
   if (!dir) return [];
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch {
     return [];
   }

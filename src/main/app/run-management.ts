@@ -2,7 +2,15 @@
  * Managing stored runs: delete, tags, notes, the run log, and running a cancelled or crashed run
  * again from its last intact checkpoint.
  */
-import { ACTIVE_RUN_STATUSES, FINAL_RUN_STATUSES, RESUMABLE_RUN_STATUSES, LabError, type DeleteRunResult, type RunLog, type StartRunResult } from '../../shared/api.js';
+import {
+  ACTIVE_RUN_STATUSES,
+  FINAL_RUN_STATUSES,
+  RESUMABLE_RUN_STATUSES,
+  LabError,
+  type DeleteRunResult,
+  type RunLog,
+  type StartRunResult,
+} from '../../shared/api.js';
 import { safeParseRunConfig } from '../../shared/config.js';
 import type { LiveRuns } from './live-runs.js';
 
@@ -10,7 +18,11 @@ export async function deleteRun(runs: LiveRuns, runId: string): Promise<DeleteRu
   const run = runs.get(runId);
   const status = run?.status ?? (await runs.requireRun(runId)).status;
   if (run && !FINAL_RUN_STATUSES.includes(status)) {
-    throw new LabError('conflict', `Run ${runId} is ${status}; a ${status} run cannot be deleted.`, 'Cancel it first (Cancel on its page, or cancelRun), then delete it.');
+    throw new LabError(
+      'conflict',
+      `Run ${runId} is ${status}; a ${status} run cannot be deleted.`,
+      'Cancel it first (Cancel on its page, or cancelRun), then delete it.',
+    );
   }
   await run?.writes;
   runs.forget(runId);
@@ -44,21 +56,48 @@ export async function resumeFromCheckpoint(runs: LiveRuns, runId: string): Promi
   runs.assertOpen();
   const stored = await runs.requireRun(runId);
   const live = runs.get(runId);
-  if ((live && !FINAL_RUN_STATUSES.includes(live.status)) || !RESUMABLE_RUN_STATUSES.includes(live?.status ?? stored.status)) {
+  if (
+    (live && !FINAL_RUN_STATUSES.includes(live.status)) ||
+    !RESUMABLE_RUN_STATUSES.includes(live?.status ?? stored.status)
+  ) {
     const status = live?.status ?? stored.status;
-    const hint = ACTIVE_RUN_STATUSES.includes(status) ? 'It is still active: pause or cancel it instead.' : status === 'queued' ? 'It has not started yet.' : 'Only cancelled or crashed runs can be resumed; start a new experiment from this run instead.';
-    throw new LabError('conflict', `Run ${runId} is ${live?.status ?? stored.status}; it cannot be resumed from a checkpoint.`, hint);
+    const hint = ACTIVE_RUN_STATUSES.includes(status)
+      ? 'It is still active: pause or cancel it instead.'
+      : status === 'queued'
+        ? 'It has not started yet.'
+        : 'Only cancelled or crashed runs can be resumed; start a new experiment from this run instead.';
+    throw new LabError(
+      'conflict',
+      `Run ${runId} is ${live?.status ?? stored.status}; it cannot be resumed from a checkpoint.`,
+      hint,
+    );
   }
   const r = safeParseRunConfig(stored.config);
-  if (!r.success) throw new LabError('invalid-config', `The stored config of run ${runId} is no longer valid: ${r.error.message}`, 'Start a new experiment from this run and fix the fields listed.', r.error.issues);
+  if (!r.success)
+    throw new LabError(
+      'invalid-config',
+      `The stored config of run ${runId} is no longer valid: ${r.error.message}`,
+      'Start a new experiment from this run and fix the fields listed.',
+      r.error.issues,
+    );
   await live?.writes; // a run that has just ended: its last checkpoint and status are being saved
   const from = await runs.opts.store.lastCheckpoint(runId);
   if (!from) {
-    throw new LabError('conflict', `Run ${runId} has no intact checkpoint to resume from.`, 'Start a new experiment from this run (checkpoints.enabled must be on for a run to be resumable).');
+    throw new LabError(
+      'conflict',
+      `Run ${runId} has no intact checkpoint to resume from.`,
+      'Start a new experiment from this run (checkpoints.enabled must be on for a run to be resumable).',
+    );
   }
   runs.queue.assertCanStartNow();
   await runs.opts.store.rewindRun(runId, from.step);
-  await runs.opts.store.appendLog(runId, [{ level: 'info', step: from.step, message: `resuming from the checkpoint at step ${from.step} (optimiser state restarts)` }]);
+  await runs.opts.store.appendLog(runId, [
+    {
+      level: 'info',
+      step: from.step,
+      message: `resuming from the checkpoint at step ${from.step} (optimiser state restarts)`,
+    },
+  ]);
   runs.add(runId, r.data, stored.status, from);
   const placed = runs.queue.submit(runId, false);
   await runs.get(runId)?.writes; // 'running' is stored (ended_at, error cleared) before the answer

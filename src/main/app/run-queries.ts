@@ -1,5 +1,17 @@
 /** Reading runs: what the store holds, with the live status of the runs this lab is running overlaid. */
-import { FINAL_RUN_STATUSES, LabError, type CertifiedRadiiQuery, type LayerBoundsQuery, type ReportFile, type ReportOptions, type RunDetail, type RunFilter, type RunList, type SeriesQuery, type SpectrumQuery } from '../../shared/api.js';
+import {
+  FINAL_RUN_STATUSES,
+  LabError,
+  type CertifiedRadiiQuery,
+  type LayerBoundsQuery,
+  type ReportFile,
+  type ReportOptions,
+  type RunDetail,
+  type RunFilter,
+  type RunList,
+  type SeriesQuery,
+  type SpectrumQuery,
+} from '../../shared/api.js';
 import type { LiveRuns } from './live-runs.js';
 
 export async function listRuns(runs: LiveRuns, filter: RunFilter): Promise<RunList> {
@@ -15,7 +27,12 @@ export async function getRun(runs: LiveRuns, runId: string): Promise<RunDetail> 
   const run = runs.get(runId);
   if (!run) return stored;
   const ended = FINAL_RUN_STATUSES.includes(run.status);
-  return { ...runs.overlay(stored), queuePosition: runs.queue.position(runId), backend: run.backend ?? stored.backend, resumableFrom: ended ? stored.resumableFrom : null };
+  return {
+    ...runs.overlay(stored),
+    queuePosition: runs.queue.position(runId),
+    backend: run.backend ?? stored.backend,
+    resumableFrom: ended ? stored.resumableFrom : null,
+  };
 }
 
 export function getSeries(runs: LiveRuns, query: SeriesQuery) {
@@ -52,7 +69,11 @@ export async function runSummaries(runs: LiveRuns, runIds: string[]) {
 export async function getReport(runs: LiveRuns, runIds: string[], options: ReportOptions): Promise<ReportFile> {
   for (const id of runIds) await runs.requireRun(id);
   if (!runs.opts.report) {
-    throw new LabError('unavailable', 'This lab was started without a report writer.', 'Run `spectral-lab export --format html` (or pdf) on its data folder instead.');
+    throw new LabError(
+      'unavailable',
+      'This lab was started without a report writer.',
+      'Run `spectral-lab export --format html` (or pdf) on its data folder instead.',
+    );
   }
   return runs.opts.report(runIds, options.format, options.analyses);
 }

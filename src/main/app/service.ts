@@ -39,7 +39,10 @@ export class LabService implements LabApi {
     this.probeBackend = backendProber(opts);
     // Runs still waiting in the store (queued by `sweep`, or before a restart) join the run queue in order.
     opts.sweeps
-      ?.attach({ adopt: (runId) => adoptQueuedRun(this.runs, runId), move: (runId, position) => void this.runs.queue.move(runId, position) })
+      ?.attach({
+        adopt: (runId) => adoptQueuedRun(this.runs, runId),
+        move: (runId, position) => void this.runs.queue.move(runId, position),
+      })
       .catch((err: unknown) => this.opts.log?.(`could not resume the stored run queue: ${errorText(err)}`));
   }
 
@@ -94,14 +97,21 @@ export class LabService implements LabApi {
     return this.sweepControl().retryRun(runId);
   }
   private sweepControl(): SweepControl {
-    if (!this.opts.sweeps) throw new LabError('unavailable', 'Sweeps need the run store of the app or of serve.', 'Use spectral-lab sweep FILE --store DIR from a terminal.');
+    if (!this.opts.sweeps)
+      throw new LabError(
+        'unavailable',
+        'Sweeps need the run store of the app or of serve.',
+        'Use spectral-lab sweep FILE --store DIR from a terminal.',
+      );
     return this.opts.sweeps;
   }
 
   // ------------------------------------------------------------ imported networks (model-analyses.ts)
 
   analyseModel(upload: ModelUpload, request?: ModelAnalysisRequest) {
-    return this.modelControl().analyse(upload, request, (done, total, layer) => this.publish({ kind: 'model-analysis', at: Date.now(), done, total, layer }));
+    return this.modelControl().analyse(upload, request, (done, total, layer) =>
+      this.publish({ kind: 'model-analysis', at: Date.now(), done, total, layer }),
+    );
   }
   listModelAnalyses() {
     return this.modelControl().list();
@@ -113,7 +123,12 @@ export class LabService implements LabApi {
     return this.modelControl().remove(id);
   }
   private modelControl(): ModelAnalysisControl {
-    if (!this.opts.models) throw new LabError('unavailable', 'Model analyses need the run store of the app or of serve.', 'Use spectral-lab bounds --model FILE from a terminal.');
+    if (!this.opts.models)
+      throw new LabError(
+        'unavailable',
+        'Model analyses need the run store of the app or of serve.',
+        'Use spectral-lab bounds --model FILE from a terminal.',
+      );
     return this.opts.models;
   }
 

@@ -4,7 +4,21 @@
  * Runs, summaries and diffs are the store's records unchanged; certified-accuracy series and layer
  * bounds are assembled from the store's tables.
  */
-import { LabError, type LayerBoundsQuery, type LayerSpectrum, type SpectrumQuery, type CertifiedRadii, type CertifiedRadiiQuery, type RunDetail, type RunFilter, type RunList, type RunStatus, type SeriesQuery, type SeriesResult, type Series } from '../../shared/api.js';
+import {
+  LabError,
+  type LayerBoundsQuery,
+  type LayerSpectrum,
+  type SpectrumQuery,
+  type CertifiedRadii,
+  type CertifiedRadiiQuery,
+  type RunDetail,
+  type RunFilter,
+  type RunList,
+  type RunStatus,
+  type SeriesQuery,
+  type SeriesResult,
+  type Series,
+} from '../../shared/api.js';
 import type { EngineEvent } from '../../shared/events.js';
 import { SPECTRUM_HISTOGRAM_METHOD, unpackSpectrumHistogram } from '../../shared/spectrum.js';
 import { isStoreError, recordEngineEvent, type Store, type StoreWriter } from '../store/index.js';
@@ -14,7 +28,16 @@ import { certifiedSeriesName, layerBoundsOf, parseCertifiedSeries } from './stor
 /** Store errors carry problem + hint already; give them the contract's codes. */
 export function labErrorOf(err: unknown): unknown {
   if (!isStoreError(err)) return err;
-  const code = err.code === 'not-found' ? 'not-found' : err.code === 'conflict' ? 'conflict' : err.code === 'invalid-config' ? 'invalid-config' : err.code === 'invalid-input' ? 'bad-request' : 'unavailable';
+  const code =
+    err.code === 'not-found'
+      ? 'not-found'
+      : err.code === 'conflict'
+        ? 'conflict'
+        : err.code === 'invalid-config'
+          ? 'invalid-config'
+          : err.code === 'invalid-input'
+            ? 'bad-request'
+            : 'unavailable';
   return new LabError(code, err.problem, err.hint);
 }
 
@@ -29,11 +52,21 @@ async function translate<T>(fn: () => Promise<T>): Promise<T> {
 export class SqliteStorePort implements StorePort {
   private readonly writers = new Map<string, Promise<StoreWriter>>();
 
-  constructor(private readonly store: Store, private readonly shell: string) {}
+  constructor(
+    private readonly store: Store,
+    private readonly shell: string,
+  ) {}
 
   createRun(run: NewRun): Promise<string> {
     return translate(async () => {
-      const rec = await this.store.createRun({ name: run.name, config: run.config, tags: run.tags, notes: run.notes, status: 'queued', environment: { extra: { shell: this.shell } } });
+      const rec = await this.store.createRun({
+        name: run.name,
+        config: run.config,
+        tags: run.tags,
+        notes: run.notes,
+        status: 'queued',
+        environment: { extra: { shell: this.shell } },
+      });
       return rec.id;
     });
   }
@@ -45,7 +78,11 @@ export class SqliteStorePort implements StorePort {
       const failing = status === 'failed' || status === 'crashed';
       // A run that never started cannot crash: the transition table lets a queued run only be cancelled or fail.
       const target = current.status === 'queued' && status === 'crashed' ? 'cancelled' : status;
-      await this.store.setStatus(runId, { status: target, ...(failing ? { error: error ?? null } : {}), reason: error ?? null });
+      await this.store.setStatus(runId, {
+        status: target,
+        ...(failing ? { error: error ?? null } : {}),
+        reason: error ?? null,
+      });
       if (target !== 'running' && target !== 'queued' && target !== 'paused') await this.closeWriter(runId);
     });
   }
@@ -77,7 +114,9 @@ export class SqliteStorePort implements StorePort {
 
   listRuns(filter: RunFilter): Promise<RunList> {
     // The store pages at most 1000 runs per query; `total` tells the UI there is more.
-    return translate(() => this.store.listRuns({ ...filter, limit: filter.limit === undefined ? undefined : Math.min(filter.limit, 1000) }));
+    return translate(() =>
+      this.store.listRuns({ ...filter, limit: filter.limit === undefined ? undefined : Math.min(filter.limit, 1000) }),
+    );
   }
 
   async getRun(runId: string): Promise<RunDetail | null> {
@@ -130,7 +169,14 @@ export class SqliteStorePort implements StorePort {
       const plain = query.names.filter((n) => !parseCertifiedSeries(n));
       const out: Series[] = [];
       if (plain.length > 0) {
-        const r = await this.store.getSeries({ runIds: query.runIds, names: plain, budget: query.budget, fromStep: query.fromStep, toStep: query.toStep, xAxis: query.xAxis });
+        const r = await this.store.getSeries({
+          runIds: query.runIds,
+          names: plain,
+          budget: query.budget,
+          fromStep: query.fromStep,
+          toStep: query.toStep,
+          xAxis: query.xAxis,
+        });
         for (const s of r.series) {
           out.push(s);
         }
@@ -168,13 +214,18 @@ export class SqliteStorePort implements StorePort {
 
   getLayerBounds(runId: string, query: LayerBoundsQuery) {
     return translate(async () => {
-      const [at, layers] = await Promise.all([this.store.layerBounds(runId, query.step ?? 'latest'), this.store.layers(runId)]);
+      const [at, layers] = await Promise.all([
+        this.store.layerBounds(runId, query.step ?? 'latest'),
+        this.store.layers(runId),
+      ]);
       return layerBoundsOf(at, layers, query.methods);
     });
   }
 
   getCertifiedRadii(runId: string, query: CertifiedRadiiQuery): Promise<CertifiedRadii> {
-    return translate(() => this.store.certRadii(runId, query.step === undefined || query.step === 'latest' ? undefined : query.step));
+    return translate(() =>
+      this.store.certRadii(runId, query.step === undefined || query.step === 'latest' ? undefined : query.step),
+    );
   }
 
   /** Histograms are rows of the spectra table under SPECTRUM_HISTOGRAM_METHOD (recordEngineEvent packs them). */
@@ -182,11 +233,25 @@ export class SqliteStorePort implements StorePort {
     return translate(async () => {
       const [all, layers] = await Promise.all([this.store.listSpectra(runId), this.store.layers(runId)]);
       if (layers.length > 0 && !layers.some((l) => l.name === query.layer)) {
-        throw new LabError('not-found', `Run ${runId} has no layer named ${JSON.stringify(query.layer)}.`, `Pick one of: ${layers.map((l) => l.name).join(', ')}.`);
+        throw new LabError(
+          'not-found',
+          `Run ${runId} has no layer named ${JSON.stringify(query.layer)}.`,
+          `Pick one of: ${layers.map((l) => l.name).join(', ')}.`,
+        );
       }
-      const availableSteps = all.filter((s) => s.layer === query.layer && s.method === SPECTRUM_HISTOGRAM_METHOD).map((s) => s.step);
-      const none: LayerSpectrum = { runId, layer: query.layer, step: null, availableSteps, histogram: null, exactNorm: null };
-      const step = query.step === undefined || query.step === 'latest' ? availableSteps[availableSteps.length - 1] : query.step;
+      const availableSteps = all
+        .filter((s) => s.layer === query.layer && s.method === SPECTRUM_HISTOGRAM_METHOD)
+        .map((s) => s.step);
+      const none: LayerSpectrum = {
+        runId,
+        layer: query.layer,
+        step: null,
+        availableSteps,
+        histogram: null,
+        exactNorm: null,
+      };
+      const step =
+        query.step === undefined || query.step === 'latest' ? availableSteps[availableSteps.length - 1] : query.step;
       if (step === undefined || !availableSteps.includes(step)) return none;
       const rec = await this.store.getSpectrum(runId, { layer: query.layer, step, method: SPECTRUM_HISTOGRAM_METHOD });
       if (!rec) return none;
@@ -253,4 +318,3 @@ export class SqliteStorePort implements StorePort {
     await this.store.close();
   }
 }
-

@@ -5,11 +5,18 @@
  */
 import type { LayerBounds, LayerBoundsRow } from '../../shared/api.js';
 import type { BoundKind, F4Matrix } from '../../shared/bounds.js';
-import { CERTIFIED_TOKEN, isBoundMethod, validityOf, type BoundMethod, type MethodGeometry } from '../../shared/bound-methods.js';
+import {
+  CERTIFIED_TOKEN,
+  isBoundMethod,
+  validityOf,
+  type BoundMethod,
+  type MethodGeometry,
+} from '../../shared/bound-methods.js';
 import type * as rec from '../../shared/records.js';
 
 /** Series name of certified accuracy at radius eps, as the live events and getSeries call it. */
-export const certifiedSeriesName = (eps: number, pairwise = false): string => `${pairwise ? 'certified_pairwise' : 'certified'}/${eps}`;
+export const certifiedSeriesName = (eps: number, pairwise = false): string =>
+  `${pairwise ? 'certified_pairwise' : 'certified'}/${eps}`;
 
 export function parseCertifiedSeries(name: string): { eps: number; pairwise: boolean } | null {
   const m = /^(certified|certified_pairwise)\/(.+)$/.exec(name);
@@ -18,13 +25,26 @@ export function parseCertifiedSeries(name: string): { eps: number; pairwise: boo
   return Number.isFinite(eps) ? { eps, pairwise: m[1] === 'certified_pairwise' } : null;
 }
 
-const KIND: Record<rec.LayerBoundKind, BoundKind> = { upper: 'upper bound', exact: 'exact', estimate: 'estimate (lower)' };
+const KIND: Record<rec.LayerBoundKind, BoundKind> = {
+  upper: 'upper bound',
+  exact: 'exact',
+  estimate: 'estimate (lower)',
+};
 const RESHAPE = /^f4-([RSTU])$/;
 
 /** How the stored layer runs, for the registry's validity (bound-methods.ts); stride 1 'same' when unknown. */
 function geometryOf(meta: rec.LayerRecord | undefined): MethodGeometry {
-  const n = meta?.inputSize ? (meta.inputSize[0] === meta.inputSize[1] ? meta.inputSize[0] : ([meta.inputSize[0], meta.inputSize[1]] as [number, number])) : undefined;
-  return { kind: meta?.kind ?? 'conv', padding: meta?.padding ?? 'same', stride: meta?.stride ?? 1, ...(n !== undefined ? { n } : {}) };
+  const n = meta?.inputSize
+    ? meta.inputSize[0] === meta.inputSize[1]
+      ? meta.inputSize[0]
+      : ([meta.inputSize[0], meta.inputSize[1]] as [number, number])
+    : undefined;
+  return {
+    kind: meta?.kind ?? 'conv',
+    padding: meta?.padding ?? 'same',
+    stride: meta?.stride ?? 1,
+    ...(n !== undefined ? { n } : {}),
+  };
 }
 
 /**
@@ -33,14 +53,24 @@ function geometryOf(meta: rec.LayerRecord | undefined): MethodGeometry {
  * shape is known. 'certified' (the bound the Lipschitz bound used) becomes the row's `certified`.
  * Iterations and time not recorded (runs from older workers) read as 0.
  */
-export function layerBoundsOf(at: { runId: string; step: number | null; availableSteps: number[]; bounds: rec.LayerBoundRecord[] }, known: rec.LayerRecord[], methods?: BoundMethod[]): LayerBounds {
+export function layerBoundsOf(
+  at: { runId: string; step: number | null; availableSteps: number[]; bounds: rec.LayerBoundRecord[] },
+  known: rec.LayerRecord[],
+  methods?: BoundMethod[],
+): LayerBounds {
   const metaOf = new Map(known.map((m) => [m.name, m]));
   const rows = new Map<string, LayerBoundsRow>();
   for (const b of at.bounds) {
     const meta = metaOf.get(b.layer);
     let row = rows.get(b.layer);
     if (!row) {
-      row = { layer: b.layer, index: meta?.index ?? -1, kernelShape: meta ? [...meta.kernelShape] : [], bounds: [], ...(meta ? { geometry: geometryOf(meta) } : {}) };
+      row = {
+        layer: b.layer,
+        index: meta?.index ?? -1,
+        kernelShape: meta ? [...meta.kernelShape] : [],
+        bounds: [],
+        ...(meta ? { geometry: geometryOf(meta) } : {}),
+      };
       rows.set(b.layer, row);
     }
     const reshape = RESHAPE.exec(b.method);
@@ -57,10 +87,19 @@ export function layerBoundsOf(at: { runId: string; step: number | null; availabl
     }
     const method = b.method;
     if (!isBoundMethod(method) || (methods && !methods.includes(method))) continue;
-    row.bounds.push({ method, value: b.value, kind: KIND[b.kind], validFor: validityOf(method, row.geometry ?? geometryOf(meta)), iterations: b.iterations ?? 0, timeMs: b.timeMs ?? 0 });
+    row.bounds.push({
+      method,
+      value: b.value,
+      kind: KIND[b.kind],
+      validFor: validityOf(method, row.geometry ?? geometryOf(meta)),
+      iterations: b.iterations ?? 0,
+      timeMs: b.timeMs ?? 0,
+    });
   }
   const rank = (r: LayerBoundsRow) => (r.index < 0 ? Number.MAX_SAFE_INTEGER : r.index);
-  const layers = [...rows.values()].sort((a, b) => rank(a) - rank(b) || a.layer.localeCompare(b.layer, undefined, { numeric: true }));
+  const layers = [...rows.values()].sort(
+    (a, b) => rank(a) - rank(b) || a.layer.localeCompare(b.layer, undefined, { numeric: true }),
+  );
   layers.forEach((l, i) => {
     if (l.index < 0) l.index = i;
   });

@@ -8,7 +8,14 @@
  */
 import { LabError, type StartRunResult } from '../../shared/api.js';
 import { expandSweep, SweepError, type QueueEntry, type SweepInfo } from '../../shared/sweep.js';
-import { CLEAN_ACCURACY, certifiedMetric, numericLeaves, type StartSweepResult, type SweepDetail, type SweepPoint } from '../../shared/sweep-results.js';
+import {
+  CLEAN_ACCURACY,
+  certifiedMetric,
+  numericLeaves,
+  type StartSweepResult,
+  type SweepDetail,
+  type SweepPoint,
+} from '../../shared/sweep-results.js';
 import type { JsonObject } from '../../shared/api.js';
 import type { Store } from '../store/index.js';
 import type { RedisSweeps } from '../queue/redis-sweeps.js';
@@ -66,16 +73,34 @@ export class SweepControl {
   async startSweep(spec: unknown, options: { workers?: 'local' | 'redis' } = {}): Promise<StartSweepResult> {
     const remote = options.workers === 'redis';
     if (remote && !this.redis) {
-      throw new LabError('unavailable', 'This lab has no Redis to send the sweep to.', 'Start serve with --redis URL (spectral-lab serve --redis redis://host:6379), or queue the sweep locally.');
+      throw new LabError(
+        'unavailable',
+        'This lab has no Redis to send the sweep to.',
+        'Start serve with --redis URL (spectral-lab serve --redis redis://host:6379), or queue the sweep locally.',
+      );
     }
     let sweep;
     try {
       sweep = expandSweep(spec);
     } catch (err) {
-      if (err instanceof SweepError) throw new LabError('invalid-config', err.message, 'Fix the sweep (every problem is listed) and start it again; nothing was queued.', err.problems);
+      if (err instanceof SweepError)
+        throw new LabError(
+          'invalid-config',
+          err.message,
+          'Fix the sweep (every problem is listed) and start it again; nothing was queued.',
+          err.problems,
+        );
       throw err;
     }
-    const made = await translate(() => this.store.sweeps.create({ name: sweep.name, spec: spec as JsonObject, keys: sweep.keys, items: sweep.items, target: remote ? 'redis' : 'local' }));
+    const made = await translate(() =>
+      this.store.sweeps.create({
+        name: sweep.name,
+        spec: spec as JsonObject,
+        keys: sweep.keys,
+        items: sweep.items,
+        target: remote ? 'redis' : 'local',
+      }),
+    );
     if (remote) this.redis?.serve(this.store, made.sweepId);
     else for (const id of made.runIds) await this.hooks?.adopt(id);
     return made;

@@ -38,21 +38,37 @@ function nOf(r: LayerBoundsReport): string {
 }
 
 /** The methods a bounds table shows, in the registry's order: those the engine computes for one of these layers. */
-export function methodColumns(reports: readonly LayerBoundsReport[], registry: readonly BoundMethodSpec[] = BOUND_METHODS): BoundMethodSpec[] {
-  return seriesSpecs(registry).filter((m) => m.id !== 'f4' && !(RESHAPE_TOKENS as readonly string[]).includes(m.id) && m.computed && reports.some((r) => m.appliesTo(geometryOf(r))));
+export function methodColumns(
+  reports: readonly LayerBoundsReport[],
+  registry: readonly BoundMethodSpec[] = BOUND_METHODS,
+): BoundMethodSpec[] {
+  return seriesSpecs(registry).filter(
+    (m) =>
+      m.id !== 'f4' &&
+      !(RESHAPE_TOKENS as readonly string[]).includes(m.id) &&
+      m.computed &&
+      reports.some((r) => m.appliesTo(geometryOf(r))),
+  );
 }
 
 const geometryOf = (r: LayerBoundsReport): MethodGeometry => ({ kind: 'conv', ...r.geometry });
 
 /** The value of one column: a method's result, or the certified choice among them. */
-function columnValue(m: BoundMethodSpec, r: LayerBoundsReport, registry: readonly BoundMethodSpec[]): number | undefined {
+function columnValue(
+  m: BoundMethodSpec,
+  r: LayerBoundsReport,
+  registry: readonly BoundMethodSpec[],
+): number | undefined {
   const values = reportResults(r);
   if (m.id === CERTIFIED_TOKEN) return certifiedChoice(values, geometryOf(r), registry)?.value;
   return values.find((b) => b.method === m.id)?.value;
 }
 
 /** Two tables: the values (F4's four norms, every method, F4 against its reference) and the time each method took. */
-export function formatLayerTables(reports: LayerBoundsReport[], registry: readonly BoundMethodSpec[] = BOUND_METHODS): string {
+export function formatLayerTables(
+  reports: LayerBoundsReport[],
+  registry: readonly BoundMethodSpec[] = BOUND_METHODS,
+): string {
   const columns = methodColumns(reports, registry);
   const valueRows = reports.map((r) => {
     const f4: F4Report = r.f4;
@@ -69,22 +85,43 @@ export function formatLayerTables(reports: LayerBoundsReport[], registry: readon
       `${num(f4.minBound)} (${f4.argmin})`,
       ...columns.map((m) => num(columnValue(m, r, registry))),
       ref ? (f4.minBound / ref.value).toFixed(3) : '—',
-      ref ? `${methodSpec(ref.method, registry)?.column ?? ref.method} (${operatorLabel(ref.operator, geometryOf(r))})` : '—',
+      ref
+        ? `${methodSpec(ref.method, registry)?.column ?? ref.method} (${operatorLabel(ref.operator, geometryOf(r))})`
+        : '—',
       r.consistent ? 'ok' : 'VIOLATION',
     ];
   });
   const values = renderTable(
-    ['layer', 'kernel', 's', 'n', '‖R‖', '‖S‖', '‖T‖', '‖U‖', 'F4 (argmin)', ...columns.map((m) => m.column), 'F4/ref', 'ref', 'check'],
+    [
+      'layer',
+      'kernel',
+      's',
+      'n',
+      '‖R‖',
+      '‖S‖',
+      '‖T‖',
+      '‖U‖',
+      'F4 (argmin)',
+      ...columns.map((m) => m.column),
+      'F4/ref',
+      'ref',
+      'check',
+    ],
     valueRows,
     2,
   );
-  const timed = [seriesSpecs(registry).find((m) => m.id === 'f4'), ...columns].filter((m): m is BoundMethodSpec => m !== undefined && m.id !== CERTIFIED_TOKEN);
+  const timed = [seriesSpecs(registry).find((m) => m.id === 'f4'), ...columns].filter(
+    (m): m is BoundMethodSpec => m !== undefined && m.id !== CERTIFIED_TOKEN,
+  );
   const timeRows = reports.map((r) => {
     const values = reportResults(r);
-    return [r.name, ...timed.map((m) => {
-      const b = values.find((v) => v.method === m.id);
-      return b ? `${ms(b.timeMs)}${b.iterations > 0 ? ` (${b.iterations})` : ''}` : '—';
-    })];
+    return [
+      r.name,
+      ...timed.map((m) => {
+        const b = values.find((v) => v.method === m.id);
+        return b ? `${ms(b.timeMs)}${b.iterations > 0 ? ` (${b.iterations})` : ''}` : '—';
+      }),
+    ];
   });
   const times = renderTable(['layer', ...timed.map((m) => `${m.column} ms (it)`)], timeRows);
   const legend = [seriesSpecs(registry).find((m) => m.id === 'f4'), ...columns]

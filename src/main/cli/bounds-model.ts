@@ -47,7 +47,8 @@ With --model (your own network):
 function numbers(s: string | undefined, flag: string): number[] | undefined {
   if (s === undefined) return undefined;
   const v = s.split(',').map((x) => Number(x.trim()));
-  if (!v.length || v.some((x) => !Number.isFinite(x))) throw new ModelImportError(`${flag} must be a comma-separated list of numbers, got '${s}'.`);
+  if (!v.length || v.some((x) => !Number.isFinite(x)))
+    throw new ModelImportError(`${flag} must be a comma-separated list of numbers, got '${s}'.`);
   return v;
 }
 
@@ -59,7 +60,8 @@ function count(s: string | undefined, flag: string, d: number, min: number): num
 }
 
 export async function runModel(a: ModelArgs): Promise<number> {
-  if (!['table', 'json', 'csv'].includes(a.format)) throw new ModelImportError(`--format must be table, json or csv, got '${a.format}'.`);
+  if (!['table', 'json', 'csv'].includes(a.format))
+    throw new ModelImportError(`--format must be table, json or csv, got '${a.format}'.`);
   const inputShape = numbers(a.inputShape, '--input-shape');
   const mean = numbers(a.mean, '--mean');
   const std = numbers(a.std, '--std');
@@ -104,7 +106,9 @@ async function storeAnalysis(dir: string, name: string, analysis: ModelAnalysis)
   const store = await openStore({ dataDir, onError: (e) => process.stderr.write(`store: ${e.message}\n`) });
   try {
     const { id } = await store.modelAnalyses.add(name, analysis);
-    console.error(`stored as model analysis ${id} in ${dataDir}; report it with: spectral-lab export --analysis ${id} --store ${dataDir} --format html --out report.html`);
+    console.error(
+      `stored as model analysis ${id} in ${dataDir}; report it with: spectral-lab export --analysis ${id} --store ${dataDir} --format html --out report.html`,
+    );
   } finally {
     await store.close();
   }
@@ -127,23 +131,58 @@ export function modelTable(a: ModelAnalysis): string {
     num(l.certified_upper_bound),
     l.log_sigma.toFixed(3),
   ]);
-  const table = renderTable(['layer', 'op', 'weight', 'stride', 'input', 'F4', 'F4 poly', 'exact circ', 'Toeplitz', 'operator est', 'certified', 'ln σ'], rows, 5);
+  const table = renderTable(
+    [
+      'layer',
+      'op',
+      'weight',
+      'stride',
+      'input',
+      'F4',
+      'F4 poly',
+      'exact circ',
+      'Toeplitz',
+      'operator est',
+      'certified',
+      'ln σ',
+    ],
+    rows,
+    5,
+  );
   const L = a.lipschitz_upper_bound;
   const lines = [
     `${a.model.file} (${a.model.format}${a.model.opset ? ` opset ${a.model.opset}` : ''}), input ${a.model.input_shape.join('x')}`,
     '',
     table,
     '',
-    L !== null ? `Network Lipschitz upper bound: ${L.toPrecision(6)} (${a.lipschitz_covers.description})` : `Network Lipschitz upper bound: not available — covers ${a.lipschitz_covers.description}; bound so far ${a.lipschitz_covers.bound.toPrecision(6)}`,
+    L !== null
+      ? `Network Lipschitz upper bound: ${L.toPrecision(6)} (${a.lipschitz_covers.description})`
+      : `Network Lipschitz upper bound: not available — covers ${a.lipschitz_covers.description}; bound so far ${a.lipschitz_covers.bound.toPrecision(6)}`,
   ];
-  if (a.input_normalization) lines.push(`In pixel space (x 1/min std = ${a.input_normalization.factor.toPrecision(4)}): ${num(a.input_normalization.pixel_lipschitz_upper_bound)}`);
+  if (a.input_normalization)
+    lines.push(
+      `In pixel space (x 1/min std = ${a.input_normalization.factor.toPrecision(4)}): ${num(a.input_normalization.pixel_lipschitz_upper_bound)}`,
+    );
   for (const n of a.notes) lines.push(`note: ${n}`);
-  if (a.unsupported.length) lines.push('', 'Unsupported (not covered):', ...a.unsupported.map((u) => `  ${u.op} '${u.name}': ${u.reason}`));
+  if (a.unsupported.length)
+    lines.push('', 'Unsupported (not covered):', ...a.unsupported.map((u) => `  ${u.op} '${u.name}': ${u.reason}`));
   const c = a.certificates;
   if (c) {
-    const certRows = c.epsilons.map((e, j) => [e.toString(), (100 * c.standard[j]).toFixed(1), c.pairwise ? (100 * c.pairwise[j]).toFixed(1) : '—', c.pgd ? (100 * c.pgd[j]).toFixed(1) : '—']);
-    lines.push('', `Certificates on ${c.dataset} (${c.n} images), clean accuracy ${(100 * c.clean_accuracy).toFixed(1)}%, L = ${c.lipschitz.toPrecision(5)}`, renderTable(['eps (l2)', 'certified %', 'pairwise %', 'PGD %'], certRows));
+    const certRows = c.epsilons.map((e, j) => [
+      e.toString(),
+      (100 * c.standard[j]).toFixed(1),
+      c.pairwise ? (100 * c.pairwise[j]).toFixed(1) : '—',
+      c.pgd ? (100 * c.pgd[j]).toFixed(1) : '—',
+    ]);
+    lines.push(
+      '',
+      `Certificates on ${c.dataset} (${c.n} images), clean accuracy ${(100 * c.clean_accuracy).toFixed(1)}%, L = ${c.lipschitz.toPrecision(5)}`,
+      renderTable(['eps (l2)', 'certified %', 'pairwise %', 'PGD %'], certRows),
+    );
   }
-  lines.push('', 'certified = the smallest valid upper bound (F4, F4 polyphase, Toeplitz; dense: float64 sigma_max with its rounding bound); exact circ is the circular-padding norm (not a bound for zero padding).');
+  lines.push(
+    '',
+    'certified = the smallest valid upper bound (F4, F4 polyphase, Toeplitz; dense: float64 sigma_max with its rounding bound); exact circ is the circular-padding norm (not a bound for zero padding).',
+  );
   return lines.join('\n');
 }

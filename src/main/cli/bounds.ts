@@ -69,15 +69,31 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.model) {
-    const opIters = values['operator-iters'] !== undefined ? positiveInt(values['operator-iters'], '--operator-iters') : undefined;
+    const opIters =
+      values['operator-iters'] !== undefined ? positiveInt(values['operator-iters'], '--operator-iters') : undefined;
     const v = values;
     console.error(`backend: ${(await selectBackend(v.backend as BackendChoice)).summary}`);
-    return runModel({ model: v.model as string, format: v.format, inputShape: v['input-shape'], mean: v.mean, std: v.std, dataset: v.dataset, eps: v.eps, limit: v.limit, pgdSteps: v['pgd-steps'], operatorIters: opIters, store: v.store, name: v.name });
+    return runModel({
+      model: v.model as string,
+      format: v.format,
+      inputShape: v['input-shape'],
+      mean: v.mean,
+      std: v.std,
+      dataset: v.dataset,
+      eps: v.eps,
+      limit: v.limit,
+      pgdSteps: v['pgd-steps'],
+      operatorIters: opIters,
+      store: v.store,
+      name: v.name,
+    });
   }
   const format = values.format;
-  if (format !== 'table' && format !== 'json') throw new KernelError(`--format must be 'table' or 'json', got '${format}'.`);
+  if (format !== 'table' && format !== 'json')
+    throw new KernelError(`--format must be 'table' or 'json', got '${format}'.`);
   const methods = parseMethods(values.methods);
-  const opIters = values['operator-iters'] !== undefined ? positiveInt(values['operator-iters'], '--operator-iters') : undefined;
+  const opIters =
+    values['operator-iters'] !== undefined ? positiveInt(values['operator-iters'], '--operator-iters') : undefined;
   const backend = await selectBackend(values.backend as BackendChoice);
   console.error(`backend: ${backend.summary}`);
 
@@ -91,11 +107,19 @@ export async function run(argv: string[]): Promise<number> {
     // The reference file keys Gram iteration by t; compute every t it lists so outputs compare field by field.
     const gramByT = new Map<string, Record<string, number>>();
     work.forEach(({ c, n }, j) => {
-      const r = computeLayerBounds(c.id, c.kernel, { n, stride: 1, padding: 'same' }, { methods, operatorIterations: opIters ?? 100 });
+      const r = computeLayerBounds(
+        c.id,
+        c.kernel,
+        { n, stride: 1, padding: 'same' },
+        { methods, operatorIterations: opIters ?? 100 },
+      );
       reports.set(c.id, [...(reports.get(c.id) ?? []), r]);
       if (format === 'json' && (!methods || methods.includes('gram'))) {
         const ts = c.gramIterations.length ? c.gramIterations : [6];
-        gramByT.set(`${c.id}@${n}`, Object.fromEntries(ts.map((t) => [String(t), gramIterationBound(c.kernel, n, t).value])));
+        gramByT.set(
+          `${c.id}@${n}`,
+          Object.fromEntries(ts.map((t) => [String(t), gramIterationBound(c.kernel, n, t).value])),
+        );
       }
       bar.update(j + 1, `${c.id} n=${n}`);
     });
@@ -129,9 +153,13 @@ export async function run(argv: string[]): Promise<number> {
 function parseMethods(s: string | undefined): LayerBoundMethod[] | undefined {
   if (!s) return undefined;
   const all: LayerBoundMethod[] = ['exact', 'gram', 'toeplitz', 'operator'];
-  const list = s.split(',').map((x) => x.trim()).filter(Boolean);
+  const list = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   for (const m of list) {
-    if (!all.includes(m as LayerBoundMethod)) throw new KernelError(`--methods: unknown method '${m}'; choose from ${all.join(', ')}.`);
+    if (!all.includes(m as LayerBoundMethod))
+      throw new KernelError(`--methods: unknown method '${m}'; choose from ${all.join(', ')}.`);
   }
   return list as LayerBoundMethod[];
 }

@@ -8,8 +8,20 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultDataDir, isStoreError, openStore, storePaths, type Store } from '../store/index.js';
 import {
-  collectReportData, csvFiles, ExportError, HTML_DEFAULT_SERIES, htmlReport, isoTime, jsonExport, latexReport, listAllRuns,
-  markdownReport, resolveRuns, seriesCsv, type ReportData, type RunSelection,
+  collectReportData,
+  csvFiles,
+  ExportError,
+  HTML_DEFAULT_SERIES,
+  htmlReport,
+  isoTime,
+  jsonExport,
+  latexReport,
+  listAllRuns,
+  markdownReport,
+  resolveRuns,
+  seriesCsv,
+  type ReportData,
+  type RunSelection,
 } from '../report/index.js';
 import { contentsText, modelLayersCsv } from '../report/documents.js';
 import { ANALYSIS_HINT } from '../report/analyses.js';
@@ -22,7 +34,14 @@ export const EXPORT_FORMATS = ['csv', 'json', 'markdown', 'latex', 'html', 'pdf'
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 const ALIASES: Record<string, ExportFormat> = { md: 'markdown', tex: 'latex', htm: 'html' };
-const EXTENSIONS: Record<ExportFormat, string> = { csv: 'csv', json: 'json', markdown: 'md', latex: 'tex', html: 'html', pdf: 'pdf' };
+const EXTENSIONS: Record<ExportFormat, string> = {
+  csv: 'csv',
+  json: 'json',
+  markdown: 'md',
+  latex: 'tex',
+  html: 'html',
+  pdf: 'pdf',
+};
 /** The formats that are the HTML report (PDF: printed by a headless Chromium). */
 const isReport = (f: ExportFormat): boolean => f === 'html' || f === 'pdf';
 const FULL_BUDGET = 1_000_000;
@@ -67,7 +86,10 @@ export interface ExportIo {
 function parseFormat(format: string | undefined, out: string | undefined): ExportFormat {
   let f = format?.trim().toLowerCase();
   if (f === undefined && out !== undefined) f = path.extname(out).slice(1).toLowerCase() || undefined;
-  if (f === undefined) throw new ExportError(`Which format? Pass --format ${EXPORT_FORMATS.join('|')} (or an --out file ending in .csv, .json, .md, .tex, .html or .pdf).`);
+  if (f === undefined)
+    throw new ExportError(
+      `Which format? Pass --format ${EXPORT_FORMATS.join('|')} (or an --out file ending in .csv, .json, .md, .tex, .html or .pdf).`,
+    );
   const resolved = ALIASES[f] ?? ((EXPORT_FORMATS as readonly string[]).includes(f) ? (f as ExportFormat) : null);
   if (!resolved) {
     const what = format !== undefined ? `Unknown format '${format}'` : `Cannot tell the format from --out ${out}`;
@@ -79,7 +101,8 @@ function parseFormat(format: string | undefined, out: string | undefined): Expor
 function parseBudget(s: string | undefined, format: ExportFormat): number {
   if (s === undefined) return isReport(format) ? HTML_BUDGET : FULL_BUDGET;
   const n = Number(s);
-  if (!Number.isInteger(n) || n < 4 || n > FULL_BUDGET) throw new ExportError(`--budget must be an integer from 4 to ${FULL_BUDGET}, got '${s}'.`);
+  if (!Number.isInteger(n) || n < 4 || n > FULL_BUDGET)
+    throw new ExportError(`--budget must be an integer from 4 to ${FULL_BUDGET}, got '${s}'.`);
   return n;
 }
 
@@ -89,8 +112,14 @@ function parseSelection(v: { runs?: string; all?: boolean; filter?: string; anal
   if (given > 1) throw new ExportError('Pass only one of --runs, --all and --filter.');
   if (given === 0 && v.analysis !== undefined) return null;
   if (v.runs !== undefined) {
-    const ids = v.runs.split(',').map((s) => s.trim()).filter(Boolean);
-    if (ids.length === 0) throw new ExportError('--runs needs at least one run id (comma-separated); `spectral-lab export --list` prints them.');
+    const ids = v.runs
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (ids.length === 0)
+      throw new ExportError(
+        '--runs needs at least one run id (comma-separated); `spectral-lab export --list` prints them.',
+      );
     return { kind: 'ids', ids };
   }
   if (v.filter !== undefined) {
@@ -103,7 +132,10 @@ function parseSelection(v: { runs?: string; all?: boolean; filter?: string; anal
 async function openReadOnly(dataDir: string): Promise<Store> {
   const db = storePaths(dataDir).database;
   if (!fs.existsSync(db)) {
-    throw new ExportError(`No runs database at ${db}; run \`spectral-lab train …\` first or pass --store DIR (the folder that holds runs.sqlite).`, 1);
+    throw new ExportError(
+      `No runs database at ${db}; run \`spectral-lab train …\` first or pass --store DIR (the folder that holds runs.sqlite).`,
+      1,
+    );
   }
   try {
     return await openStore({ dataDir, readonly: true });
@@ -123,15 +155,37 @@ const listTime = (t: number): string => isoTime(t).slice(0, 19).replace('T', ' '
 async function listRunsText(store: Store): Promise<string> {
   const runs = await listAllRuns(store);
   const analyses = await store.modelAnalyses.list();
-  let out = runs.length === 0 ? `No runs in ${store.paths.dataDir} yet.\n` : columnsText(runs.map((r) => [r.id, r.status, listTime(r.createdAt), [r.dataset, r.model, r.regulariser].filter(Boolean).join('/'), r.name]));
+  let out =
+    runs.length === 0
+      ? `No runs in ${store.paths.dataDir} yet.\n`
+      : columnsText(
+          runs.map((r) => [
+            r.id,
+            r.status,
+            listTime(r.createdAt),
+            [r.dataset, r.model, r.regulariser].filter(Boolean).join('/'),
+            r.name,
+          ]),
+        );
   if (analyses.length) {
-    const rows = analyses.map((a) => [a.id, a.format, listTime(a.createdAt), `L ${a.lipschitz === null ? 'partial' : a.lipschitz.toPrecision(4)}`, a.name]);
+    const rows = analyses.map((a) => [
+      a.id,
+      a.format,
+      listTime(a.createdAt),
+      `L ${a.lipschitz === null ? 'partial' : a.lipschitz.toPrecision(4)}`,
+      a.name,
+    ]);
     out += `\nModel analyses (export --analysis ID):\n${columnsText(rows)}`;
   }
   return out;
 }
 
-function render(format: ExportFormat, data: ReportData, target: OutputTarget, standalone: boolean): Record<string, string> | string {
+function render(
+  format: ExportFormat,
+  data: ReportData,
+  target: OutputTarget,
+  standalone: boolean,
+): Record<string, string> | string {
   switch (format) {
     case 'csv':
       if (target.kind === 'folder') return csvFiles(data);
@@ -149,7 +203,10 @@ function render(format: ExportFormat, data: ReportData, target: OutputTarget, st
 }
 
 /** The command; `io` is for tests (default: the process streams). */
-export async function run(argv: string[], io: ExportIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function run(
+  argv: string[],
+  io: ExportIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   try {
     return await exportCommand(argv, io);
   } catch (err) {
@@ -191,7 +248,8 @@ async function exportCommand(argv: string[], io: ExportIo): Promise<number> {
     io.stdout.write(`${HELP}\n`);
     return 0;
   }
-  if (values.data !== undefined && values.store !== undefined) throw new ExportError('Pass the store folder once, with --store DIR (--data is its old name).', 2);
+  if (values.data !== undefined && values.store !== undefined)
+    throw new ExportError('Pass the store folder once, with --store DIR (--data is its old name).', 2);
   const dataDir = path.resolve(values.store ?? values.data ?? defaultDataDir());
   if (values.list) {
     const store = await openReadOnly(dataDir);
@@ -205,14 +263,29 @@ async function exportCommand(argv: string[], io: ExportIo): Promise<number> {
   const format = parseFormat(values.format, values.out);
   const budget = parseBudget(values.budget, format);
   const selection = parseSelection(values);
-  const series = values.series?.split(',').map((s) => s.trim()).filter(Boolean);
-  if (values.series !== undefined && !series?.length) throw new ExportError('--series needs at least one name (comma-separated, "*" as wildcard).');
-  const analyses = values.analysis?.split(',').map((s) => s.trim()).filter(Boolean);
-  if (values.analysis !== undefined && !analyses?.length) throw new ExportError(`--analysis needs at least one analysis id (comma-separated). ${ANALYSIS_HINT}`);
-  const target = planOutput(values.out, format === 'csv', `spectral-lab-${format === 'json' ? 'export' : 'report'}.${EXTENSIONS[format]}`);
-  if (format === 'pdf' && target.kind === 'stdout') throw new ExportError('A PDF is a binary file: pass --out FILE.pdf (or a folder) to write it.');
+  const series = values.series
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (values.series !== undefined && !series?.length)
+    throw new ExportError('--series needs at least one name (comma-separated, "*" as wildcard).');
+  const analyses = values.analysis
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (values.analysis !== undefined && !analyses?.length)
+    throw new ExportError(`--analysis needs at least one analysis id (comma-separated). ${ANALYSIS_HINT}`);
+  const target = planOutput(
+    values.out,
+    format === 'csv',
+    `spectral-lab-${format === 'json' ? 'export' : 'report'}.${EXTENSIONS[format]}`,
+  );
+  if (format === 'pdf' && target.kind === 'stdout')
+    throw new ExportError('A PDF is a binary file: pass --out FILE.pdf (or a folder) to write it.');
   if (format === 'csv' && analyses && selection && target.kind !== 'folder') {
-    throw new ExportError('Runs and model analyses in CSV are several tables: pass --out FOLDER/ (one file each), or export them one kind at a time.');
+    throw new ExportError(
+      'Runs and model analyses in CSV are several tables: pass --out FOLDER/ (one file each), or export them one kind at a time.',
+    );
   }
   prepareOutput(target);
 
@@ -228,7 +301,13 @@ async function exportCommand(argv: string[], io: ExportIo): Promise<number> {
 async function collect(
   dataDir: string,
   selection: RunSelection | null,
-  o: { format: ExportFormat; budget: number; series: string[] | undefined; target: OutputTarget; analyses: string[] | undefined },
+  o: {
+    format: ExportFormat;
+    budget: number;
+    series: string[] | undefined;
+    target: OutputTarget;
+    analyses: string[] | undefined;
+  },
   io: ExportIo,
 ): Promise<ReportData> {
   const { format, series } = o;
@@ -238,7 +317,8 @@ async function collect(
     let bar: ProgressBar | null = null;
     return await collectReportData(store, ids, {
       // Markdown and LaTeX tables need only summaries and the last layer bounds.
-      series: format === 'markdown' || format === 'latex' ? [] : series ?? (isReport(format) ? HTML_DEFAULT_SERIES : null),
+      series:
+        format === 'markdown' || format === 'latex' ? [] : (series ?? (isReport(format) ? HTML_DEFAULT_SERIES : null)),
       optionalSeries: series === undefined,
       budget: o.budget,
       // HTML draws curves against the step; only the data formats carry epoch and wall time.
@@ -259,7 +339,13 @@ async function collect(
   }
 }
 
-function writeOutput(target: OutputTarget, output: string | Uint8Array | Record<string, string>, format: ExportFormat, runs: string, io: ExportIo): void {
+function writeOutput(
+  target: OutputTarget,
+  output: string | Uint8Array | Record<string, string>,
+  format: ExportFormat,
+  runs: string,
+  io: ExportIo,
+): void {
   if (target.kind === 'stdout') {
     io.stdout.write(typeof output === 'string' ? output : Object.values(output as Record<string, string>).join('\n'));
   } else if (target.kind === 'folder') {

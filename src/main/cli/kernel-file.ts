@@ -23,7 +23,9 @@ export function readKernelFile(path: string): KernelCase[] {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new KernelError(`cannot read kernel file '${path}' (${code ?? String(e)}); check the path and its permissions.`);
+    throw new KernelError(
+      `cannot read kernel file '${path}' (${code ?? String(e)}); check the path and its permissions.`,
+    );
   }
   let doc: unknown;
   try {
@@ -43,7 +45,9 @@ export function readKernelFile(path: string): KernelCase[] {
   parsed.forEach((c, idx) => {
     const j = first.get(c.id);
     if (j !== undefined) {
-      throw new KernelError(`kernel file '${path}': cases ${j} and ${idx} share the id '${c.id}'; give every case its own id (results are reported by id).`);
+      throw new KernelError(
+        `kernel file '${path}': cases ${j} and ${idx} share the id '${c.id}'; give every case its own id (results are reported by id).`,
+      );
     }
     first.set(c.id, idx);
   });
@@ -90,7 +94,12 @@ export function estimateBytes(kernel: KernelHWIO, n: number, methods?: readonly 
 }
 
 /** Refuse an input size whose allocations would not fit, before allocating anything (V8 aborts the process otherwise). */
-export function assertFitsInMemory(c: KernelCase, n: number, methods?: readonly string[], budget = memoryBudget()): void {
+export function assertFitsInMemory(
+  c: KernelCase,
+  n: number,
+  methods?: readonly string[],
+  budget = memoryBudget(),
+): void {
   const need = estimateBytes(c.kernel, n, methods);
   if (need <= budget) return;
   const perN2 = need / (n * n);

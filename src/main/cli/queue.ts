@@ -32,7 +32,12 @@ function parse(argv: string[]) {
     return parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { store: { type: 'string' }, jobs: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        store: { type: 'string' },
+        jobs: { type: 'string' },
+        data: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
@@ -53,13 +58,18 @@ async function list(store: Store): Promise<number> {
     return 0;
   }
   console.log(`${'#'.padStart(4)}  ${'target'.padEnd(6)}  ${'run'.padEnd(24)}  ${'attempt'.padStart(7)}  name`);
-  for (const e of entries) console.log(`${String(e.position).padStart(4)}  ${e.target.padEnd(6)}  ${e.runId.padEnd(24)}  ${String(e.attempt).padStart(7)}  ${e.name}`);
+  for (const e of entries)
+    console.log(
+      `${String(e.position).padStart(4)}  ${e.target.padEnd(6)}  ${e.runId.padEnd(24)}  ${String(e.attempt).padStart(7)}  ${e.name}`,
+    );
   return 0;
 }
 
 async function runQueue(store: Store, jobs: number, data: string | undefined): Promise<number> {
   const waiting = (await store.sweeps.list('local')).length;
-  console.error(`queue: ${waiting} run(s) waiting; training ${jobs} at a time (Ctrl-C stops: active runs are cancelled, waiting ones stay queued).`);
+  console.error(
+    `queue: ${waiting} run(s) waiting; training ${jobs} at a time (Ctrl-C stops: active runs are cancelled, waiting ones stay queued).`,
+  );
   const runner = new LocalQueueRunner({ store, jobs, dataDir: data, log: (m) => console.error(m) });
   const onSignal = (): void => runner.stop('stopped by a signal to `queue run`');
   process.on('SIGINT', onSignal);
@@ -68,7 +78,9 @@ async function runQueue(store: Store, jobs: number, data: string | undefined): P
     const { ended, stopped } = await runner.drain();
     const statuses = Object.values(ended);
     const count = (s: string): number => statuses.filter((x) => x === s).length;
-    console.log(`queue: ${count('completed')} completed, ${count('failed')} failed, ${count('cancelled')} cancelled${stopped ? ' (stopped; the rest stay queued)' : ''}.`);
+    console.log(
+      `queue: ${count('completed')} completed, ${count('failed')} failed, ${count('cancelled')} cancelled${stopped ? ' (stopped; the rest stay queued)' : ''}.`,
+    );
     return statuses.every((s) => s === 'completed') ? 0 : 1;
   } finally {
     process.off('SIGINT', onSignal);
@@ -83,7 +95,9 @@ async function each(ids: string[], what: string, fn: (id: string) => Promise<str
     try {
       console.log(await fn(id));
     } catch (err) {
-      console.error(`queue ${what}: ${(err as Error).message}${(err as { hint?: string }).hint ? ` ${(err as { hint?: string }).hint}` : ''}`);
+      console.error(
+        `queue ${what}: ${(err as Error).message}${(err as { hint?: string }).hint ? ` ${(err as { hint?: string }).hint}` : ''}`,
+      );
       code = 1;
     }
   }
@@ -100,8 +114,10 @@ export async function run(argv: string[]): Promise<number> {
       return values.help ? 0 : 2;
     }
     const jobs = positiveInt('--jobs', values.jobs, defaultJobs());
-    if (!['list', 'run', 'cancel', 'move', 'retry'].includes(action)) throw new UsageError(`unknown action '${action}'; use list, run, cancel, move or retry.`);
-    if (action === 'move' && (rest.length !== 2 || !Number.isInteger(Number(rest[1])))) throw new UsageError('move needs a run id and a position, e.g. queue move 20250131-142501-3fa9c2 1');
+    if (!['list', 'run', 'cancel', 'move', 'retry'].includes(action))
+      throw new UsageError(`unknown action '${action}'; use list, run, cancel, move or retry.`);
+    if (action === 'move' && (rest.length !== 2 || !Number.isInteger(Number(rest[1]))))
+      throw new UsageError('move needs a run id and a position, e.g. queue move 20250131-142501-3fa9c2 1');
     store = await openRunStore(values.store, (m) => console.error(`warning: ${m}`));
     const s = store;
     switch (action) {
@@ -110,9 +126,17 @@ export async function run(argv: string[]): Promise<number> {
       case 'run':
         return await runQueue(s, jobs, values.data);
       case 'cancel':
-        return await each(rest, 'cancel', async (id) => ((await s.sweeps.cancel(id)) ? `${id}: cancelled` : Promise.reject(new Error(`${id} is not waiting in the queue (see: spectral-lab queue list).`))));
+        return await each(rest, 'cancel', async (id) =>
+          (await s.sweeps.cancel(id))
+            ? `${id}: cancelled`
+            : Promise.reject(new Error(`${id} is not waiting in the queue (see: spectral-lab queue list).`)),
+        );
       case 'move':
-        return await each([rest[0]], 'move', async (id) => `${id}: now number ${await s.sweeps.move(id, Number(rest[1]))} in the queue`);
+        return await each(
+          [rest[0]],
+          'move',
+          async (id) => `${id}: now number ${await s.sweeps.move(id, Number(rest[1]))} in the queue`,
+        );
       default:
         return await each(rest, 'retry', async (id) => `${id}: queued again as run ${(await s.sweeps.retry(id)).id}`);
     }

@@ -118,7 +118,13 @@ export async function run(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  const lab = await createLab({ dataDir: args.dataDir, shell: 'serve', maxConcurrent: args.maxConcurrent, log: (m) => console.error(m), redis });
+  const lab = await createLab({
+    dataDir: args.dataDir,
+    shell: 'serve',
+    maxConcurrent: args.maxConcurrent,
+    log: (m) => console.error(m),
+    redis,
+  });
   const rendererDir = findRendererDir(path.dirname(fileURLToPath(import.meta.url)));
 
   let server;
@@ -131,7 +137,12 @@ export async function run(argv: string[]): Promise<number> {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE' && p !== ports[ports.length - 1]) continue;
       await lab.close();
-      const hint = code === 'EADDRINUSE' ? 'Choose another with --port N (or --port 0 for any free port).' : code === 'EADDRNOTAVAIL' ? 'Use an address of this machine, e.g. --host 127.0.0.1.' : '';
+      const hint =
+        code === 'EADDRINUSE'
+          ? 'Choose another with --port N (or --port 0 for any free port).'
+          : code === 'EADDRNOTAVAIL'
+            ? 'Use an address of this machine, e.g. --host 127.0.0.1.'
+            : '';
       console.error(`serve: cannot listen on ${args.host}:${p}: ${(err as Error).message}. ${hint}`);
       return 1;
     }
@@ -143,7 +154,10 @@ export async function run(argv: string[]): Promise<number> {
   const stopped = stopOnSignals([server, lab]);
   console.log(`Spectral Lab is serving the workbench at:\n\n    ${server.url}\n`);
   console.log(`Data folder: ${args.dataDir}`);
-  if (redis) console.log(`Sweeps can go to Redis workers on ${redis.display} (start them with: spectral-lab worker --redis ${redis.display}).`);
+  if (redis)
+    console.log(
+      `Sweeps can go to Redis workers on ${redis.display} (start them with: spectral-lab worker --redis ${redis.display}).`,
+    );
   if (!rendererDir) console.log('The UI is not built (no out/renderer): run `npm run build`; the API works meanwhile.');
   console.log('Press Ctrl+C to stop (active runs are cancelled; a run that does not stop in time is marked crashed).');
   if (args.open) openBrowser(server.url);
@@ -169,7 +183,12 @@ function stopOnSignals(closables: { close(): Promise<void> }[]): Promise<number>
 
 /** Best effort: no browser (a server, no display) is fine, the link is printed. */
 function openBrowser(url: string): void {
-  const cmd = process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '""', url] : ['xdg-open', url];
+  const cmd =
+    process.platform === 'darwin'
+      ? ['open', url]
+      : process.platform === 'win32'
+        ? ['cmd', '/c', 'start', '""', url]
+        : ['xdg-open', url];
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return;
   try {
     const child = spawn(cmd[0], cmd.slice(1), { stdio: 'ignore', detached: true });

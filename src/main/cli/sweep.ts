@@ -89,11 +89,19 @@ function printRuns(sweep: ExpandedSweep, runIds?: string[]): void {
 
 async function show(store: Store, idOrName: string): Promise<number> {
   const info = await store.sweeps.get(idOrName);
-  const counts = Object.entries(info.counts).map(([s, n]) => `${n} ${s}`).join(', ');
-  console.log(`sweep ${info.id} "${info.name}": ${info.items} runs (${counts}); keys ${info.keys.join(', ')}${info.done ? '; done' : ''}`);
+  const counts = Object.entries(info.counts)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
+  console.log(
+    `sweep ${info.id} "${info.name}": ${info.items} runs (${counts}); keys ${info.keys.join(', ')}${info.done ? '; done' : ''}`,
+  );
   for (const r of await store.sweeps.runs(info.id)) {
-    const label = Object.entries(r.assignment).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
-    console.log(`  ${r.runId.padEnd(24)} ${r.status.padEnd(9)} #${r.item + 1}${r.attempt > 1 ? ` try ${r.attempt}` : ''}  ${label}`);
+    const label = Object.entries(r.assignment)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(' ');
+    console.log(
+      `  ${r.runId.padEnd(24)} ${r.status.padEnd(9)} #${r.item + 1}${r.attempt > 1 ? ` try ${r.attempt}` : ''}  ${label}`,
+    );
   }
   return 0;
 }
@@ -101,7 +109,8 @@ async function show(store: Store, idOrName: string): Promise<number> {
 async function list(store: Store): Promise<number> {
   const all = await store.sweeps.all();
   if (all.length === 0) console.log('No sweeps in this store yet: spectral-lab sweep FILE');
-  for (const s of all) console.log(`${s.id.padEnd(40)} ${String(s.items).padStart(5)} runs  ${s.done ? 'done' : 'open'}  ${s.name}`);
+  for (const s of all)
+    console.log(`${s.id.padEnd(40)} ${String(s.items).padStart(5)} runs  ${s.done ? 'done' : 'open'}  ${s.name}`);
   return 0;
 }
 
@@ -140,8 +149,10 @@ export async function run(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    if (values.jobs !== undefined && !(Number.isInteger(Number(values.jobs)) && Number(values.jobs) >= 1)) throw new UsageError(`--jobs must be a positive integer, got '${values.jobs}'.`);
-    if (values.run && values.redis) throw new UsageError('--run trains here and --redis sends the runs to workers: pick one.');
+    if (values.jobs !== undefined && !(Number.isInteger(Number(values.jobs)) && Number(values.jobs) >= 1))
+      throw new UsageError(`--jobs must be a positive integer, got '${values.jobs}'.`);
+    if (values.run && values.redis)
+      throw new UsageError('--run trains here and --redis sends the runs to workers: pick one.');
     if (values.list || values.show) {
       store = await openRunStore(values.store, (m) => console.error(`warning: ${m}`));
       return values.list ? await list(store) : await show(store, values.show as string);
@@ -158,10 +169,17 @@ export async function run(argv: string[]): Promise<number> {
         await owner.close();
       }
     }
-    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing the sweep file, e.g. spectral-lab sweep wd-grid.json' : `one sweep file only (got ${positionals.join(', ')}).`);
+    if (positionals.length !== 1)
+      throw new UsageError(
+        positionals.length === 0
+          ? 'missing the sweep file, e.g. spectral-lab sweep wd-grid.json'
+          : `one sweep file only (got ${positionals.join(', ')}).`,
+      );
     const { spec, sweep } = await readSweepFile(positionals[0]);
     if (values['dry-run']) {
-      console.log(`sweep "${sweep.name}": ${sweep.items.length} runs over ${sweep.keys.join(', ')} (dry run: nothing queued)`);
+      console.log(
+        `sweep "${sweep.name}": ${sweep.items.length} runs over ${sweep.keys.join(', ')} (dry run: nothing queued)`,
+      );
       printRuns(sweep);
       return 0;
     }
@@ -169,12 +187,24 @@ export async function run(argv: string[]): Promise<number> {
     const redis = values.redis ? await (await import('../queue/bull-owner.js')).connectOwner(values) : null;
     try {
       store = await openRunStore(values.store, (m) => console.error(`warning: ${m}`));
-      const made = await store.sweeps.create({ name: sweep.name, spec, keys: sweep.keys, items: sweep.items, target: redis ? 'redis' : 'local' });
-      console.log(`sweep ${made.sweepId} "${sweep.name}": ${made.runIds.length} runs queued${redis ? ' for the Redis workers' : ''} in ${store.paths.dataDir}`);
+      const made = await store.sweeps.create({
+        name: sweep.name,
+        spec,
+        keys: sweep.keys,
+        items: sweep.items,
+        target: redis ? 'redis' : 'local',
+      });
+      console.log(
+        `sweep ${made.sweepId} "${sweep.name}": ${made.runIds.length} runs queued${redis ? ' for the Redis workers' : ''} in ${store.paths.dataDir}`,
+      );
       printRuns(sweep, made.runIds);
       if (redis) return await serveRemote(redis, store, made.sweepId);
       if (values.run) return await trainHere(store, values);
-      console.log('Train them with: spectral-lab queue run' + (values.store ? ` --store ${values.store}` : '') + ' (or open the app / serve on this store).');
+      console.log(
+        'Train them with: spectral-lab queue run' +
+          (values.store ? ` --store ${values.store}` : '') +
+          ' (or open the app / serve on this store).',
+      );
       return 0;
     } finally {
       await redis?.close();

@@ -68,10 +68,19 @@ function parseArgs(argv: string[]): Args | 'help' {
   if (v.backend !== undefined && !isBackendChoice(v.backend)) {
     throw new UsageError(`--backend '${v.backend}' is not one of auto, tensorflow-gpu, tensorflow, wasm, cpu.`);
   }
-  if (positionals.length > 1) throw new UsageError(`one config file only (got ${positionals.map((p) => `'${p}'`).join(' and ')}).`);
+  if (positionals.length > 1)
+    throw new UsageError(`one config file only (got ${positionals.map((p) => `'${p}'`).join(' and ')}).`);
   const [file] = positionals;
   if (!file) throw new UsageError('missing the run config file, e.g. resources/experiments/mnist-baseline.json.');
-  return { file, data: v.data, backend: v.backend, store: v.store, noStore: v['no-store'], checkpointDir: v['checkpoint-dir'], quiet: v.quiet };
+  return {
+    file,
+    data: v.data,
+    backend: v.backend,
+    store: v.store,
+    noStore: v['no-store'],
+    checkpointDir: v['checkpoint-dir'],
+    quiet: v.quiet,
+  };
 }
 
 async function readConfig(file: string, backend?: string): Promise<RunConfig> {
@@ -87,7 +96,8 @@ async function readConfig(file: string, backend?: string): Promise<RunConfig> {
   } catch (e) {
     throw new UsageError(`'${file}' is not valid JSON: ${(e as Error).message}.`);
   }
-  if (backend && json && typeof json === 'object' && !Array.isArray(json)) (json as Record<string, unknown>).backend = backend;
+  if (backend && json && typeof json === 'object' && !Array.isArray(json))
+    (json as Record<string, unknown>).backend = backend;
   const r = safeParseRunConfig(json);
   if (!r.success) throw new UsageError(`${file}: ${r.error.message}`);
   return r.data;
@@ -109,7 +119,12 @@ interface Recorder {
  * The run store, if this build has it and it opens; otherwise the run is only printed. `onFatal`
  * hears of write errors that retrying cannot cure (a full or failing disk): the run must stop.
  */
-async function openRecorder(config: RunConfig, args: Args, warn: (m: string) => void, onFatal: (err: Error) => void): Promise<Recorder | null> {
+async function openRecorder(
+  config: RunConfig,
+  args: Args,
+  warn: (m: string) => void,
+  onFatal: (err: Error) => void,
+): Promise<Recorder | null> {
   if (args.noStore) return null;
   let mod: typeof import('../store/index.js');
   try {
@@ -174,13 +189,17 @@ async function openRecorder(config: RunConfig, args: Args, warn: (m: string) => 
   };
 }
 
-const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+const pct = (x: number | null | undefined): string =>
+  x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`;
 
 function evalLine(e: EvalEvent): string {
-  const byEps = (xs: { eps: number; acc: number }[]): string => xs.map((c) => `${c.eps.toFixed(3)}:${pct(c.acc)}`).join(' ');
+  const byEps = (xs: { eps: number; acc: number }[]): string =>
+    xs.map((c) => `${c.eps.toFixed(3)}:${pct(c.acc)}`).join(' ');
   const cert = byEps(e.certified.map((c) => ({ eps: c.eps, acc: c.accPairwise })));
   const pgd = e.pgd ? ` · PGD ${byEps(e.pgd)}` : '';
-  const curv = e.curvature ? ` · curvature K ${e.curvature.bound.toPrecision(4)}, certified ${byEps(e.curvature.certified)}` : '';
+  const curv = e.curvature
+    ? ` · curvature K ${e.curvature.bound.toPrecision(4)}, certified ${byEps(e.curvature.certified)}`
+    : '';
   return `eval step ${e.step} (epoch ${e.epoch.toFixed(2)}): train ${pct(e.trainAcc)} val ${pct(e.valAcc)} test ${pct(e.testAcc)} · Lipschitz ${e.lipschitz.toPrecision(4)} · certified ${cert}${pgd}${curv} · ${(e.evalMs / 1000).toFixed(1)} s`;
 }
 
@@ -196,15 +215,23 @@ function summaryTable(f: FinishedEvent, lastEval: EvalEvent | null, runId: strin
     ['final loss', s.finalLoss === null ? '-' : s.finalLoss.toFixed(4)],
     ['train / val / test acc', `${pct(s.trainAcc)} / ${pct(s.valAcc)} / ${pct(s.testAcc)}`],
     ['Lipschitz bound', s.lipschitz === null ? '-' : s.lipschitz.toPrecision(5)],
-    ...s.certified.map((c): [string, string] => [`certified @ eps ${c.eps.toFixed(4)}`, `${pct(c.acc)} (pairwise ${pct(c.accPairwise)})`]),
+    ...s.certified.map((c): [string, string] => [
+      `certified @ eps ${c.eps.toFixed(4)}`,
+      `${pct(c.acc)} (pairwise ${pct(c.accPairwise)})`,
+    ]),
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   const lines = rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`);
   if (lastEval?.layers.length) {
-    lines.push('', `  ${'layer'.padEnd(16)} ${'F4 min'.padStart(10)} ${'certified'.padStart(10)} ${'exact(circ)'.padStart(11)} ${'operator'.padStart(10)}`);
+    lines.push(
+      '',
+      `  ${'layer'.padEnd(16)} ${'F4 min'.padStart(10)} ${'certified'.padStart(10)} ${'exact(circ)'.padStart(11)} ${'operator'.padStart(10)}`,
+    );
     const num = (x: number | undefined, n: number): string => (x === undefined ? '-' : x.toPrecision(5)).padStart(n);
     for (const l of lastEval.layers) {
-      lines.push(`  ${l.name.padEnd(16)} ${num(l.f4.min, 10)} ${num(l.certifiedUpper, 10)} ${num(l.exactCircular, 11)} ${num(l.operatorEstimate, 10)}`);
+      lines.push(
+        `  ${l.name.padEnd(16)} ${num(l.f4.min, 10)} ${num(l.certifiedUpper, 10)} ${num(l.exactCircular, 11)} ${num(l.operatorEstimate, 10)}`,
+      );
     }
   }
   return lines.join('\n');
@@ -232,7 +259,9 @@ class TrainConsole {
     switch (e.type) {
       case 'started':
         if (!quiet) {
-          err(`run ${runId}: ${this.config.model.arch} on ${e.dataset.name} (${e.dataset.train} train / ${e.dataset.validation} val / ${e.dataset.test} test), ${e.model.totalParams.toLocaleString('en-US')} parameters, backend ${e.backend.summary}`);
+          err(
+            `run ${runId}: ${this.config.model.arch} on ${e.dataset.name} (${e.dataset.train} train / ${e.dataset.validation} val / ${e.dataset.test} test), ${e.model.totalParams.toLocaleString('en-US')} parameters, backend ${e.backend.summary}`,
+          );
           this.bar = new ProgressBar({ total: e.totalSteps, label: 'train' });
         }
         return;
@@ -256,7 +285,8 @@ class TrainConsole {
         err(`resumed at step ${e.step}`);
         return;
       case 'finished':
-        if (this.bar && e.status === 'completed') this.bar.finish(`epoch ${this.last.epoch.toFixed(2)} · loss ${this.last.loss.toFixed(4)}`);
+        if (this.bar && e.status === 'completed')
+          this.bar.finish(`epoch ${this.last.epoch.toFixed(2)} · loss ${this.last.loss.toFixed(4)}`);
         return;
       default:
         return;
@@ -326,7 +356,10 @@ export async function run(argv: string[]): Promise<number> {
  * Ctrl-C and SIGTERM end the run as cancelled: the worker stops after the current step, the run is
  * recorded as cancelled and its lock released. A second signal (or 10 s after SIGTERM) stops the worker at once.
  */
-function stopOnSignals(engine: EngineHandle, err: (m: string) => void): { off(): void; readonly received: NodeJS.Signals | null } {
+function stopOnSignals(
+  engine: EngineHandle,
+  err: (m: string) => void,
+): { off(): void; readonly received: NodeJS.Signals | null } {
   let received: NodeJS.Signals | null = null;
   let timer: NodeJS.Timeout | null = null;
   const on = (signal: NodeJS.Signals): void => {
@@ -335,7 +368,11 @@ function stopOnSignals(engine: EngineHandle, err: (m: string) => void): { off():
       return;
     }
     received = signal;
-    err(signal === 'SIGINT' ? 'stopping after the current step (Ctrl-C again to stop at once)…' : 'SIGTERM: stopping after the current step…');
+    err(
+      signal === 'SIGINT'
+        ? 'stopping after the current step (Ctrl-C again to stop at once)…'
+        : 'SIGTERM: stopping after the current step…',
+    );
     engine.cancel(signal === 'SIGINT' ? 'interrupted by Ctrl-C' : 'stopped by SIGTERM');
     timer = setTimeout(() => void engine.terminate(), 10_000);
     timer.unref();
@@ -357,7 +394,12 @@ function stopOnSignals(engine: EngineHandle, err: (m: string) => void): { off():
 }
 
 /** A full (or failing) disk under the store: the run is stopped and, if the store still takes it, marked failed; exit 1. */
-async function endAfterStoreFailure(cause: Error, recorder: Recorder | null, finished: FinishedEvent, err: (m: string) => void): Promise<number> {
+async function endAfterStoreFailure(
+  cause: Error,
+  recorder: Recorder | null,
+  finished: FinishedEvent,
+  err: (m: string) => void,
+): Promise<number> {
   const reason = `the run store could not be written (${cause.message}); stopped at step ${finished.summary.steps}`;
   await recorder?.fail(reason);
   await recorder?.close().catch(() => undefined);

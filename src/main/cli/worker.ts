@@ -58,7 +58,10 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    if (!values.redis) throw new RedisUnreachable('--redis URL is required, e.g. spectral-lab worker --redis redis://10.0.0.5:6379 (see docs/distributed.md).');
+    if (!values.redis)
+      throw new RedisUnreachable(
+        '--redis URL is required, e.g. spectral-lab worker --redis redis://10.0.0.5:6379 (see docs/distributed.md).',
+      );
     const redis = parseRedisUrl({ url: values.redis, caFile: values['redis-ca'] });
     for (const w of redis.warnings) console.error(`warning: ${w}`);
     const concurrency = positive('--concurrency', values.concurrency, 1);
@@ -75,7 +78,9 @@ export async function run(argv: string[]): Promise<number> {
       checkpointRoot: values['checkpoint-dir'] ?? path.join(os.tmpdir(), 'spectral-lab-worker'),
       log: (m) => console.error(m),
     });
-    console.error(`worker ${os.hostname()}:${process.pid} waiting for runs on ${redis.display} (queue "${values.queue ?? DEFAULT_QUEUE}", ${concurrency} at a time)`);
+    console.error(
+      `worker ${os.hostname()}:${process.pid} waiting for runs on ${redis.display} (queue "${values.queue ?? DEFAULT_QUEUE}", ${concurrency} at a time)`,
+    );
     const stop = (): void => void worker.close();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -101,11 +101,15 @@ export function startRun(configInput: unknown, opts: StartRunOptions = {}): Engi
       setImmediate(() => void worker.terminate());
     }
   };
-  const fail = (reason: string): void => deliver({ type: 'finished', v, status: 'failed', reason, summary: emptySummary() });
+  const fail = (reason: string): void =>
+    deliver({ type: 'finished', v, status: 'failed', reason, summary: emptySummary() });
 
   worker.on('message', (msg: unknown) => {
     if (isEngineEvent(msg)) deliver(msg);
-    else fail(`the training worker sent a message of another protocol version (expected v${v}); rebuild the app so host and worker match.`);
+    else
+      fail(
+        `the training worker sent a message of another protocol version (expected v${v}); rebuild the app so host and worker match.`,
+      );
   });
   worker.on('error', (err) => fail(`the training worker crashed: ${err instanceof Error ? err.message : String(err)}`));
   worker.on('exit', (code) => {
@@ -115,7 +119,15 @@ export function startRun(configInput: unknown, opts: StartRunOptions = {}): Engi
   const send = (cmd: EngineCommand): void => {
     if (!finished) worker.postMessage(cmd);
   };
-  send({ type: 'start', v, runId, config, dataDir: opts.dataDir, checkpointDir: opts.checkpointDir, ...(opts.resumeFrom ? { resumeFrom: opts.resumeFrom } : {}) });
+  send({
+    type: 'start',
+    v,
+    runId,
+    config,
+    dataDir: opts.dataDir,
+    checkpointDir: opts.checkpointDir,
+    ...(opts.resumeFrom ? { resumeFrom: opts.resumeFrom } : {}),
+  });
 
   return {
     runId,
@@ -139,14 +151,18 @@ export function startRun(configInput: unknown, opts: StartRunOptions = {}): Engi
     resume: () => send({ type: 'resume', v }),
     cancel: (reason?: string) => send({ type: 'cancel', v, ...(reason ? { reason } : {}) }),
     async terminate() {
-      if (!finished) deliver({ type: 'finished', v, status: 'cancelled', reason: 'worker terminated', summary: emptySummary() });
+      if (!finished)
+        deliver({ type: 'finished', v, status: 'cancelled', reason: 'worker terminated', summary: emptySummary() });
       await worker.terminate();
     },
   };
 }
 
 /** A run's events as an async iterator that ends after 'finished' (yielded even when it came before the call). */
-function eventIterator(on: (listener: (e: EngineEvent) => void) => () => void, finished: FinishedEvent | null): AsyncIterableIterator<EngineEvent> {
+function eventIterator(
+  on: (listener: (e: EngineEvent) => void) => () => void,
+  finished: FinishedEvent | null,
+): AsyncIterableIterator<EngineEvent> {
   const queue: EngineEvent[] = [];
   let wake: (() => void) | null = null;
   let ended = false;

@@ -32,7 +32,12 @@ port.on('message', (msg: unknown) => {
   switch (msg.type) {
     case 'start':
       if (started) {
-        post({ type: 'log', v: ENGINE_PROTOCOL_VERSION, level: 'warn', message: 'this worker already runs a training run; start another worker for a second run.' });
+        post({
+          type: 'log',
+          v: ENGINE_PROTOCOL_VERSION,
+          level: 'warn',
+          message: 'this worker already runs a training run; start another worker for a second run.',
+        });
         return;
       }
       started = true;

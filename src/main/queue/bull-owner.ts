@@ -64,7 +64,9 @@ class Owner implements SweepOwner {
 
   async serve(store: Store, sweepId: string): Promise<number> {
     const stream = eventStreamKey(this.queueName, sweepId);
-    this.log(`Waiting for workers on ${this.conn.display} (queue "${this.queueName}"): start them with  spectral-lab worker --redis ${this.conn.display}`);
+    this.log(
+      `Waiting for workers on ${this.conn.display} (queue "${this.queueName}"): start them with  spectral-lab worker --redis ${this.conn.display}`,
+    );
     let lastId = '0-0';
     for (;;) {
       await this.addJobs(store, sweepId, stream);
@@ -81,7 +83,9 @@ class Owner implements SweepOwner {
       const info = await store.sweeps.get(sweepId);
       if (info.done || this.stopped) {
         for (const r of this.recorders.values()) await r.close();
-        const counts = Object.entries(info.counts).map(([s, n]) => `${n} ${s}`).join(', ');
+        const counts = Object.entries(info.counts)
+          .map(([s, n]) => `${n} ${s}`)
+          .join(', ');
         this.log(`sweep ${sweepId}: ${this.stopped && !info.done ? 'stopped' : 'done'} (${counts}).`);
         return info.done && (info.counts.completed ?? 0) === info.items ? 0 : 1;
       }
@@ -108,7 +112,11 @@ class Owner implements SweepOwner {
       const job = await this.queue.getJob(e.runId);
       if (job) continue;
       const run = await store.getRun(e.runId);
-      await this.queue.add('run', { runId: e.runId, config: run.config as JsonObject, sweepId, events }, { jobId: e.runId, attempts: 1, removeOnComplete: true });
+      await this.queue.add(
+        'run',
+        { runId: e.runId, config: run.config as JsonObject, sweepId, events },
+        { jobId: e.runId, attempts: 1, removeOnComplete: true },
+      );
     }
   }
 
@@ -125,7 +133,8 @@ class Owner implements SweepOwner {
     if (!rec || target === null) return; // not ours, or a late event of a run that ended or crashed
     const { verdict, missing } = this.seqs.accept(key, e.seq);
     if (verdict === 'duplicate') return;
-    if (verdict === 'gap') this.log(`[${target}] warning: ${missing} event(s) from worker ${e.worker} never arrived before event ${e.seq}.`);
+    if (verdict === 'gap')
+      this.log(`[${target}] warning: ${missing} event(s) from worker ${e.worker} never arrived before event ${e.seq}.`);
     rec.record(e.event);
     if (e.event.type === 'finished') {
       await this.retire(target);
@@ -147,7 +156,11 @@ class Owner implements SweepOwner {
       return jobId;
     }
     if ((await store.getRun(previous)).status !== 'running') return null;
-    const again = await this.crashAndRetry(store, previous, `its worker stopped and BullMQ gave the job to worker ${worker}`);
+    const again = await this.crashAndRetry(
+      store,
+      previous,
+      `its worker stopped and BullMQ gave the job to worker ${worker}`,
+    );
     await store.sweeps.claim('redis', again);
     await this.begin(store, again, jobId, worker);
     return again;
@@ -189,7 +202,11 @@ class Owner implements SweepOwner {
       }
       if (!isHandBack(reason)) {
         await this.retire(r.runId);
-        await store.setStatus(r.runId, { status: 'failed', error: reason, reason: `the worker failed the job: ${reason}` });
+        await store.setStatus(r.runId, {
+          status: 'failed',
+          error: reason,
+          reason: `the worker failed the job: ${reason}`,
+        });
         continue;
       }
       await this.crashAndRetry(store, r.runId, `its worker stopped answering (${reason})`);

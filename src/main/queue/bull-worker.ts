@@ -51,7 +51,12 @@ export async function startRemoteWorker(o: RemoteWorkerOptions): Promise<RemoteW
     const { runId, config } = job.data;
     const session = `${WORKER_TAG}/${randomUUID().slice(0, 8)}`;
     o.log(`[${runId}] taken from the queue`);
-    const handle = startRun(config, { runId, dataDir: o.dataDir, checkpointDir: path.join(o.checkpointRoot, runId), wasmThreads });
+    const handle = startRun(config, {
+      runId,
+      dataDir: o.dataDir,
+      checkpointDir: path.join(o.checkpointRoot, runId),
+      wasmThreads,
+    });
     running.set(runId, handle);
     let seq = 0;
     // XADD in event order; ioredis queues commands while reconnecting and resends unanswered ones (the owner drops duplicates by seq).

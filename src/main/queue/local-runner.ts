@@ -75,7 +75,12 @@ export class LocalQueueRunner {
     const wasmThreads = Math.max(1, Math.floor(os.availableParallelism() / this.o.jobs));
     let handle: EngineHandle;
     try {
-      handle = startRun(run.config, { runId, dataDir: this.o.dataDir, checkpointDir: path.join(store.paths.checkpoints, runId), wasmThreads });
+      handle = startRun(run.config, {
+        runId,
+        dataDir: this.o.dataDir,
+        checkpointDir: path.join(store.paths.checkpoints, runId),
+        wasmThreads,
+      });
     } catch (err) {
       const message = `could not start the run: ${(err as Error).message}`;
       await store.setStatus(runId, { status: 'failed', error: message, reason: message });

@@ -14,7 +14,12 @@ export interface RunRecorder {
   close(): Promise<void>;
 }
 
-export async function openRecorder(store: Store, runId: string, warn: (message: string) => void, options: { remote?: boolean } = {}): Promise<RunRecorder> {
+export async function openRecorder(
+  store: Store,
+  runId: string,
+  warn: (message: string) => void,
+  options: { remote?: boolean } = {},
+): Promise<RunRecorder> {
   const writer: StoreWriter = await store.writer(runId);
   const sink = store.eventSink(writer);
   // A checkpoint of a remote worker is a file on that machine: keep its path in the run log, not as a checkpoint row.
@@ -23,7 +28,9 @@ export async function openRecorder(store: Store, runId: string, warn: (message: 
   return {
     runId,
     record(event) {
-      chain = chain.then(() => recordEngineEvent(sink, event)).catch((err: Error) => warn(`[${runId}] store: ${err.message}`));
+      chain = chain
+        .then(() => recordEngineEvent(sink, event))
+        .catch((err: Error) => warn(`[${runId}] store: ${err.message}`));
     },
     async close() {
       await chain;

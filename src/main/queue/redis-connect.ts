@@ -44,14 +44,19 @@ export function parseRedisUrl(target: RedisTarget): RedisConnection {
   try {
     u = new URL(target.url);
   } catch {
-    throw new RedisUnreachable(`--redis '${target.url}' is not a URL; write redis://host:6379 (or rediss://user:password@host:6380 for TLS).`);
+    throw new RedisUnreachable(
+      `--redis '${target.url}' is not a URL; write redis://host:6379 (or rediss://user:password@host:6380 for TLS).`,
+    );
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
     throw new RedisUnreachable(`--redis '${target.url}' must start with redis:// or rediss:// (TLS).`);
   }
   const tls = u.protocol === 'rediss:';
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new RedisUnreachable(`--redis: '${u.pathname.slice(1)}' is not a database number; write redis://host:6379/0.`);
+  if (!Number.isInteger(db) || db < 0)
+    throw new RedisUnreachable(
+      `--redis: '${u.pathname.slice(1)}' is not a database number; write redis://host:6379/0.`,
+    );
   if (target.caFile && !tls) throw new RedisUnreachable('--redis-ca only applies to rediss:// (TLS) URLs.');
   const host = u.hostname || '127.0.0.1';
   const options: Record<string, unknown> = {
@@ -72,14 +77,18 @@ export function parseRedisUrl(target: RedisTarget): RedisConnection {
       try {
         ca = fs.readFileSync(target.caFile);
       } catch (err) {
-        throw new RedisUnreachable(`--redis-ca: cannot read '${target.caFile}' (${(err as NodeJS.ErrnoException).code ?? String(err)}); pass the PEM file of the CA that signed the Redis server's certificate.`);
+        throw new RedisUnreachable(
+          `--redis-ca: cannot read '${target.caFile}' (${(err as NodeJS.ErrnoException).code ?? String(err)}); pass the PEM file of the CA that signed the Redis server's certificate.`,
+        );
       }
     }
     options.tls = { servername: options.host, ...(ca ? { ca } : {}) };
   }
   const warnings: string[] = [];
   if (!LOOPBACK.has(host) && !u.password) {
-    warnings.push(`Redis at ${host} has no password in the URL: anyone who reaches it can queue jobs that your workers run. Use requirepass (redis://:PASSWORD@${host}:${String(options.port)}) and TLS (rediss://) across machines.`);
+    warnings.push(
+      `Redis at ${host} has no password in the URL: anyone who reaches it can queue jobs that your workers run. Use requirepass (redis://:PASSWORD@${host}:${String(options.port)}) and TLS (rediss://) across machines.`,
+    );
   }
   const display = `${u.protocol}//${u.username ? `${u.username}:***@` : u.password ? ':***@' : ''}${u.host}${u.pathname.length > 1 ? u.pathname : ''}`;
   return { options, display, warnings };
@@ -97,7 +106,9 @@ async function loadIORedis(): Promise<RedisCtor> {
   } catch {
     // reported below
   }
-  throw new RedisUnreachable("The Redis client package 'ioredis' is not installed (BullMQ 6 needs it next to it); run `npm install ioredis` in the Spectral Lab folder.");
+  throw new RedisUnreachable(
+    "The Redis client package 'ioredis' is not installed (BullMQ 6 needs it next to it); run `npm install ioredis` in the Spectral Lab folder.",
+  );
 }
 
 /** A connected client (PINGed); throws RedisUnreachable with what to do when the server cannot be reached. */
@@ -107,7 +118,10 @@ export async function connectRedis(conn: RedisConnection, timeoutMs = 5000): Pro
   let lastError: Error | null = null;
   client.on('error', (err) => (lastError = err as Error));
   try {
-    await withTimeout(client.connect().then(() => client.ping()), timeoutMs);
+    await withTimeout(
+      client.connect().then(() => client.ping()),
+      timeoutMs,
+    );
     return client;
   } catch (err) {
     client.disconnect();

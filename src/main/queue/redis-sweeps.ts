@@ -46,7 +46,9 @@ export class RedisSweeps {
     if (this.closed || this.serving.has(sweepId)) return;
     const task = this.own(store, sweepId)
       .catch((err: unknown) => {
-        this.log(`sweep ${sweepId}: stopped owning it on ${this.display}: ${(err as Error).message}. Its waiting runs stay queued: restart serve --redis URL, or run spectral-lab sweep --serve ${sweepId} --redis URL --store DIR.`);
+        this.log(
+          `sweep ${sweepId}: stopped owning it on ${this.display}: ${(err as Error).message}. Its waiting runs stay queued: restart serve --redis URL, or run spectral-lab sweep --serve ${sweepId} --redis URL --store DIR.`,
+        );
       })
       .finally(() => this.serving.delete(sweepId));
     this.serving.set(sweepId, task);
@@ -79,7 +81,10 @@ export class RedisSweeps {
  * The app's Redis: `--redis URL [--redis-ca FILE] [--queue NAME]` on its command line (the options of
  * `serve`), else the SPECTRAL_LAB_REDIS / SPECTRAL_LAB_REDIS_CA settings (settings.ts); null: none.
  */
-export function appRedisOptions(argv: string[], s: Pick<Settings, 'redis' | 'redisCa'> = settings()): OwnerOptions | null {
+export function appRedisOptions(
+  argv: string[],
+  s: Pick<Settings, 'redis' | 'redisCa'> = settings(),
+): OwnerOptions | null {
   const { values } = parseArgs({
     args: argv,
     strict: false,

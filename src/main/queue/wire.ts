@@ -18,7 +18,8 @@ export interface RunJobData {
 }
 
 /** One stream per owner and sweep; the braces keep it in the queue's hash slot on a Redis Cluster. */
-export const eventStreamKey = (queue: string, sweepId: string | null): string => `spectral-lab:{${queue}}:events:${sweepId ?? 'runs'}`;
+export const eventStreamKey = (queue: string, sweepId: string | null): string =>
+  `spectral-lab:{${queue}}:events:${sweepId ?? 'runs'}`;
 
 export interface StreamedEvent {
   runId: string;

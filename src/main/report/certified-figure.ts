@@ -76,10 +76,33 @@ function analysisSeries(a: ReportAnalysis, color: string): ChartSeries[] {
   const configured = { lipschitz: c.standard, pairwise: c.pairwise };
   for (const kind of CERTIFICATES) {
     const at = configured[kind];
-    if (stored[kind].length > 0) lines.push({ name: `${name}: ${RADIUS_LABELS[kind]}`, ...certifiedCurvePoints(stored[kind]), color, dash: KIND_DASH[kind], markers: false });
-    else if (at) lines.push({ name: `${name}: ${RADIUS_LABELS[kind]} (configured ε)`, x: c.epsilons, y: at, color, dash: KIND_DASH[kind], markers: true });
+    if (stored[kind].length > 0)
+      lines.push({
+        name: `${name}: ${RADIUS_LABELS[kind]}`,
+        ...certifiedCurvePoints(stored[kind]),
+        color,
+        dash: KIND_DASH[kind],
+        markers: false,
+      });
+    else if (at)
+      lines.push({
+        name: `${name}: ${RADIUS_LABELS[kind]} (configured ε)`,
+        x: c.epsilons,
+        y: at,
+        color,
+        dash: KIND_DASH[kind],
+        markers: true,
+      });
   }
-  if (c.pgd) lines.push({ name: `${name}: PGD attack at the configured ε`, x: c.epsilons, y: c.pgd, color, dash: KIND_DASH.pgd, markers: true });
+  if (c.pgd)
+    lines.push({
+      name: `${name}: PGD attack at the configured ε`,
+      x: c.epsilons,
+      y: c.pgd,
+      color,
+      dash: KIND_DASH.pgd,
+      markers: true,
+    });
   return lines.map((l) => ({ ...l, y: l.y.map((v) => v * 100) }));
 }
 

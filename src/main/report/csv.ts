@@ -18,7 +18,9 @@ export class CsvBuilder {
 
   add(fields: readonly (string | number | boolean | null | undefined)[]): void {
     if (fields.length !== this.header.length) {
-      throw new Error(`CSV row has ${fields.length} fields for the ${this.header.length} columns ${this.header.join(', ')}.`);
+      throw new Error(
+        `CSV row has ${fields.length} fields for the ${this.header.length} columns ${this.header.join(', ')}.`,
+      );
     }
     this.parts.push(csvLine(fields));
     this.rows++;

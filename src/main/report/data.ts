@@ -75,7 +75,10 @@ export interface CollectOptions {
 }
 
 export function globToRegExp(pattern: string): RegExp {
-  const body = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const body = pattern
+    .split('*')
+    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${body}$`);
 }
 
@@ -94,11 +97,18 @@ function pickSeries(infos: SeriesInfo[], patterns: readonly string[] | null | un
 async function readSeries(store: Store, run: RunRecord, name: string, o: CollectOptions): Promise<ExportSeries> {
   const q = { runIds: [run.id], names: [name], budget: o.budget, toStep: run.lastStep };
   const base = (await store.getSeries({ ...q, xAxis: 'step' })).series[0];
-  const out: ExportSeries = { name, steps: base.steps, values: base.y, totalPoints: base.totalPoints, downsampled: base.downsampled };
+  const out: ExportSeries = {
+    name,
+    steps: base.steps,
+    values: base.y,
+    totalPoints: base.totalPoints,
+    downsampled: base.downsampled,
+  };
   if (o.times) {
     // Keyed by step: min/max downsampling returns each step at most once, and a live run may have
     // grown between the reads.
-    const byStep = (xs: { steps: number[]; x: number[] }): Map<number, number> => new Map(xs.steps.map((s, i) => [s, xs.x[i]]));
+    const byStep = (xs: { steps: number[]; x: number[] }): Map<number, number> =>
+      new Map(xs.steps.map((s, i) => [s, xs.x[i]]));
     const epochs = byStep((await store.getSeries({ ...q, xAxis: 'epoch' })).series[0]);
     const secs = byStep((await store.getSeries({ ...q, xAxis: 'time' })).series[0]);
     const origin = run.startedAt ?? run.createdAt;
@@ -112,7 +122,11 @@ async function readSeries(store: Store, run: RunRecord, name: string, o: Collect
 }
 
 /** Reads the runs (in the order given) for an export. */
-export async function collectReportData(store: Store, runIds: readonly string[], o: CollectOptions): Promise<ReportData> {
+export async function collectReportData(
+  store: Store,
+  runIds: readonly string[],
+  o: CollectOptions,
+): Promise<ReportData> {
   const warnings: string[] = [];
   // Unknown analysis ids fail before any run is read.
   const analyses = o.analyses?.length ? await resolveAnalyses(store, o.analyses) : undefined;
@@ -123,16 +137,21 @@ export async function collectReportData(store: Store, runIds: readonly string[],
     const infos = await store.listSeries(record.id);
     const names = pickSeries(infos, o.series);
     for (const n of names) matched.add(n);
-    const bounds = o.boundHistory ? infos.filter((i) => i.kind === 'bound' && i.layer !== null && i.method !== null) : [];
+    const bounds = o.boundHistory
+      ? infos.filter((i) => i.kind === 'bound' && i.layer !== null && i.method !== null)
+      : [];
     const modelLayers = await store.layers(record.id);
     const order = layerOrder(modelLayers);
-    bounds.sort((a, b) => order(a.layer as string, b.layer as string) || (a.method as string).localeCompare(b.method as string));
+    bounds.sort(
+      (a, b) => order(a.layer as string, b.layer as string) || (a.method as string).localeCompare(b.method as string),
+    );
     plans.push({ record, names, bounds, modelLayers });
   }
   if (o.series?.length && !o.optionalSeries) {
     for (const p of o.series) {
       const re = globToRegExp(p);
-      if (![...matched].some((n) => re.test(n))) warnings.push(`--series "${p}" matched no series of the selected runs.`);
+      if (![...matched].some((n) => re.test(n)))
+        warnings.push(`--series "${p}" matched no series of the selected runs.`);
     }
   }
 
@@ -152,7 +171,10 @@ export async function collectReportData(store: Store, runIds: readonly string[],
     const series: ExportSeries[] = [];
     for (const name of names) {
       const s = await readSeries(store, record, name, o);
-      if (s.downsampled && o.warnDownsampled) warnings.push(`${record.id} ${name}: ${s.totalPoints} points downsampled to ${s.steps.length} (raise --budget for every point).`);
+      if (s.downsampled && o.warnDownsampled)
+        warnings.push(
+          `${record.id} ${name}: ${s.totalPoints} points downsampled to ${s.steps.length} (raise --budget for every point).`,
+        );
       series.push(s);
       tick(`${record.name}: ${name}`);
     }

@@ -17,7 +17,12 @@ import { analysisLayerValues, analysisSummaryTable, analysisTables } from './ana
 export const REPORT_TITLE = 'Spectral Lab report';
 
 /** The summary table, mean ± sd per seed group (when runs repeat), and one per-layer table per run (runs without bounds have none). */
-export function reportTables(data: ReportData): { summary: Table; groups: Table | null; layers: Table[]; withoutBounds: ReportRun[] } {
+export function reportTables(data: ReportData): {
+  summary: Table;
+  groups: Table | null;
+  layers: Table[];
+  withoutBounds: ReportRun[];
+} {
   const names = displayNames(data.runs.map((r) => r.record));
   const layered = data.runs.filter((r) => r.layers.bounds.length > 0);
   return {
@@ -53,7 +58,11 @@ export function markdownReport(data: ReportData): string {
   if (groups) out.push('## Seed groups', '', tableToMarkdown(groups));
   out.push('## Per-layer bounds', '');
   for (const t of layers) out.push(tableToMarkdown(t));
-  if (withoutBounds.length) out.push(`_No per-layer bounds recorded for: ${withoutBounds.map((r) => escapeMarkdown(r.record.name)).join(', ')}._`, '');
+  if (withoutBounds.length)
+    out.push(
+      `_No per-layer bounds recorded for: ${withoutBounds.map((r) => escapeMarkdown(r.record.name)).join(', ')}._`,
+      '',
+    );
   out.push('## Runs', '');
   for (const r of data.runs) {
     const rec = r.record;
@@ -96,7 +105,8 @@ export function prettyJson(value: unknown, indent = '  ', depth = 0): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
-    if (value.every((v) => v === null || typeof v !== 'object')) return `[${value.map((v) => prettyJson(v)).join(', ')}]`;
+    if (value.every((v) => v === null || typeof v !== 'object'))
+      return `[${value.map((v) => prettyJson(v)).join(', ')}]`;
     return `[\n${value.map((v) => pad + prettyJson(v, indent, depth + 1)).join(',\n')}\n${close}]`;
   }
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
@@ -123,21 +133,57 @@ export function jsonExport(data: ReportData): string {
         metrics: r.summary.metrics,
         finalBounds: r.summary.finalBounds,
       },
-      layers: { step: r.layers.step, availableSteps: r.layers.availableSteps, rows: layerRows(r.layers, r.modelLayers) },
+      layers: {
+        step: r.layers.step,
+        availableSteps: r.layers.availableSteps,
+        rows: layerRows(r.layers, r.modelLayers),
+      },
       certified: r.cert,
-      series: r.series.map((s) => ({ name: s.name, totalPoints: s.totalPoints, downsampled: s.downsampled, steps: s.steps, epochs: s.epochs, wallTimes: s.wall, values: s.values })),
-      layerBounds: r.boundHistory.map((b) => ({ layer: b.layer, method: b.method, kind: b.kind, totalPoints: b.totalPoints, downsampled: b.downsampled, steps: b.steps, epochs: b.epochs, values: b.values })),
+      series: r.series.map((s) => ({
+        name: s.name,
+        totalPoints: s.totalPoints,
+        downsampled: s.downsampled,
+        steps: s.steps,
+        epochs: s.epochs,
+        wallTimes: s.wall,
+        values: s.values,
+      })),
+      layerBounds: r.boundHistory.map((b) => ({
+        layer: b.layer,
+        method: b.method,
+        kind: b.kind,
+        totalPoints: b.totalPoints,
+        downsampled: b.downsampled,
+        steps: b.steps,
+        epochs: b.epochs,
+        values: b.values,
+      })),
     };
   });
   // Each analysis whole, as `bounds --model --format json` prints it, with the store's id and name.
-  const analyses = data.analyses?.map((a) => ({ id: a.summary.id, name: a.summary.name, createdAt: isoTime(a.summary.createdAt), ...a.analysis }));
+  const analyses = data.analyses?.map((a) => ({
+    id: a.summary.id,
+    name: a.summary.name,
+    createdAt: isoTime(a.summary.createdAt),
+    ...a.analysis,
+  }));
   return `${prettyJson({ format: JSON_FORMAT, version: JSON_VERSION, exportedAt: isoTime(data.exportedAt), dataDir: data.dataDir, warnings: data.warnings, runs, analyses })}\n`;
 }
 
 // ------------------------------------------------------------------ CSV
 
 export const SERIES_CSV_HEADER = ['run_id', 'run_name', 'series', 'step', 'epoch', 'wall_time', 'value'] as const;
-export const LAYER_BOUNDS_CSV_HEADER = ['run_id', 'run_name', 'layer', 'method', 'kind', 'step', 'epoch', 'wall_time', 'value'] as const;
+export const LAYER_BOUNDS_CSV_HEADER = [
+  'run_id',
+  'run_name',
+  'layer',
+  'method',
+  'kind',
+  'step',
+  'epoch',
+  'wall_time',
+  'value',
+] as const;
 export const CERTIFIED_CSV_HEADER = ['run_id', 'run_name', 'step', 'eps', 'accuracy', 'pairwise'] as const;
 
 /** The selected series in long format: one row per point. */
@@ -145,7 +191,9 @@ export function seriesCsv(data: ReportData): string {
   const csv = new CsvBuilder(SERIES_CSV_HEADER);
   for (const r of data.runs) {
     for (const s of r.series) {
-      s.steps.forEach((step, i) => csv.add([r.record.id, r.record.name, s.name, step, s.epochs?.[i], isoTime(s.wall?.[i]), s.values[i]]));
+      s.steps.forEach((step, i) =>
+        csv.add([r.record.id, r.record.name, s.name, step, s.epochs?.[i], isoTime(s.wall?.[i]), s.values[i]]),
+      );
     }
   }
   return csv.toString();
@@ -155,7 +203,19 @@ export function layerBoundsCsv(data: ReportData): string {
   const csv = new CsvBuilder(LAYER_BOUNDS_CSV_HEADER);
   for (const r of data.runs) {
     for (const b of r.boundHistory) {
-      b.steps.forEach((step, i) => csv.add([r.record.id, r.record.name, b.layer, b.method, b.kind, step, b.epochs?.[i], isoTime(b.wall?.[i]), b.values[i]]));
+      b.steps.forEach((step, i) =>
+        csv.add([
+          r.record.id,
+          r.record.name,
+          b.layer,
+          b.method,
+          b.kind,
+          step,
+          b.epochs?.[i],
+          isoTime(b.wall?.[i]),
+          b.values[i],
+        ]),
+      );
     }
   }
   return csv.toString();
@@ -163,7 +223,8 @@ export function layerBoundsCsv(data: ReportData): string {
 
 export function certifiedCsv(data: ReportData): string {
   const csv = new CsvBuilder(CERTIFIED_CSV_HEADER);
-  for (const r of data.runs) for (const c of r.cert) csv.add([r.record.id, r.record.name, c.step, c.eps, c.accuracy, c.pairwise]);
+  for (const r of data.runs)
+    for (const c of r.cert) csv.add([r.record.id, r.record.name, c.step, c.eps, c.accuracy, c.pairwise]);
   return csv.toString();
 }
 
@@ -174,7 +235,8 @@ export function modelLayersCsv(data: ReportData): string {
   const csv = new CsvBuilder(MODEL_LAYERS_CSV_HEADER);
   for (const a of data.analyses ?? []) {
     for (const l of a.analysis.layers) {
-      for (const [method, value] of analysisLayerValues(l)) csv.add([a.summary.id, a.summary.name, l.name, l.op, method, value]);
+      for (const [method, value] of analysisLayerValues(l))
+        csv.add([a.summary.id, a.summary.name, l.name, l.op, method, value]);
     }
   }
   return csv.toString();

@@ -25,9 +25,25 @@ const LATEX_SPECIALS: Record<string, string> = {
  * "F4 β=0.01" are common); anything else non-ASCII is passed through for the document's own setup.
  */
 const LATEX_UNICODE: Record<string, string> = {
-  'α': '$\\alpha$', 'β': '$\\beta$', 'γ': '$\\gamma$', 'δ': '$\\delta$', 'ε': '$\\varepsilon$', 'η': '$\\eta$',
-  'λ': '$\\lambda$', 'μ': '$\\mu$', 'σ': '$\\sigma$', 'ℓ': '$\\ell$', '‖': '$\\|$', '×': '$\\times$',
-  '−': '$-$', '≤': '$\\le$', '≥': '$\\ge$', '√': '$\\surd$', '∞': '$\\infty$', '–': '--', '—': '---',
+  α: '$\\alpha$',
+  β: '$\\beta$',
+  γ: '$\\gamma$',
+  δ: '$\\delta$',
+  ε: '$\\varepsilon$',
+  η: '$\\eta$',
+  λ: '$\\lambda$',
+  μ: '$\\mu$',
+  σ: '$\\sigma$',
+  ℓ: '$\\ell$',
+  '‖': '$\\|$',
+  '×': '$\\times$',
+  '−': '$-$',
+  '≤': '$\\le$',
+  '≥': '$\\ge$',
+  '√': '$\\surd$',
+  '∞': '$\\infty$',
+  '–': '--',
+  '—': '---',
 };
 
 /** Text for LaTeX text mode: every special character escaped, line breaks become spaces. */

@@ -29,7 +29,8 @@ const CHART_TITLES: Record<string, { title: string; logY?: boolean }> = {
   'eval/lipschitz': { title: 'Network Lipschitz bound', logY: true },
 };
 
-const figure = (svg: string, caption: string): string => `<figure>${svg}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+const figure = (svg: string, caption: string): string =>
+  `<figure>${svg}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
 
 function runStyle(k: number): { color: string; dash: string } {
   return { color: PALETTE[k % PALETTE.length], dash: DASHES[k % DASHES.length] };
@@ -43,12 +44,24 @@ function curvesSection(data: ReportData, names: Map<string, string>): HtmlSectio
     const lines: ChartSeries[] = [];
     data.runs.forEach((r, k) => {
       const s = r.series.find((x) => x.name === name);
-      if (s && s.steps.length > 0) lines.push({ name: names.get(r.record.id) ?? r.record.name, x: s.steps, y: s.values, ...runStyle(k) });
+      if (s && s.steps.length > 0)
+        lines.push({ name: names.get(r.record.id) ?? r.record.name, x: s.steps, y: s.values, ...runStyle(k) });
     });
     const info = CHART_TITLES[name] ?? { title: name };
     const downsampled = data.runs.some((r) => r.series.find((x) => x.name === name)?.downsampled);
-    const svg = lineChartSvg({ title: info.title, xLabel: 'step', yLabel: name, series: lines, logY: info.logY, width: 560, height: 240 });
-    return figure(svg, `${name} against the training step${downsampled ? ' (min/max downsampled: every spike kept)' : ''}.`);
+    const svg = lineChartSvg({
+      title: info.title,
+      xLabel: 'step',
+      yLabel: name,
+      series: lines,
+      logY: info.logY,
+      width: 560,
+      height: 240,
+    });
+    return figure(
+      svg,
+      `${name} against the training step${downsampled ? ' (min/max downsampled: every spike kept)' : ''}.`,
+    );
   });
   return { heading: 'Training curves', body: `<div class="charts">${charts.join('\n')}</div>` };
 }
@@ -77,7 +90,13 @@ function layersSection(data: ReportData, names: Map<string, string>): HtmlSectio
     // Labels and colours from the registry of bound methods: the same as every chart of the workbench.
     const series: ChartSeries[] = LAYER_CHART_METHODS.map(([id, value], k) => {
       const spec = methodSpec(id);
-      return { name: spec?.label ?? id, x, y: pick(value), color: spec?.color ?? PALETTE[k % PALETTE.length], dash: DASHES[k % DASHES.length] };
+      return {
+        name: spec?.label ?? id,
+        x,
+        y: pick(value),
+        color: spec?.color ?? PALETTE[k % PALETTE.length],
+        dash: DASHES[k % DASHES.length],
+      };
     }).filter((s) => s.y.some((v) => Number.isFinite(v)));
     const name = names.get(r.record.id) ?? r.record.name;
     const svg = lineChartSvg({
@@ -92,7 +111,9 @@ function layersSection(data: ReportData, names: Map<string, string>): HtmlSectio
     });
     return `<h3>${escapeHtml(name)}</h3>\n${figure(svg, `Bounds of every layer at step ${r.layers.step}.`)}\n<div class="scroll">${tableToHtml(layers[i])}</div>`;
   });
-  const none = data.runs.filter((r) => r.layers.bounds.length === 0).map((r) => names.get(r.record.id) ?? r.record.name);
+  const none = data.runs
+    .filter((r) => r.layers.bounds.length === 0)
+    .map((r) => names.get(r.record.id) ?? r.record.name);
   if (none.length) parts.push(`<p class="meta">No per-layer bounds recorded for: ${escapeHtml(none.join(', '))}.</p>`);
   return { heading: 'Per-layer bounds', body: parts.join('\n') };
 }
@@ -107,7 +128,10 @@ function analysesSection(data: ReportData): HtmlSection | null {
     const cert = analysisCertificateTable(a);
     parts.push(
       `<h3>${escapeHtml(a.summary.name)}</h3>`,
-      figure(svg, "Waterfall of the network's Lipschitz bound: each node's bar runs from ln L before it to ln L after it (its share ln σ), in graph order; rising bars orange, falling blue."),
+      figure(
+        svg,
+        "Waterfall of the network's Lipschitz bound: each node's bar runs from ln L before it to ln L after it (its share ln σ), in graph order; rising bars orange, falling blue.",
+      ),
       `<div class="scroll">${tableToHtml(analysisLayerTable(a))}</div>`,
       ...(cert ? [`<div class="scroll">${tableToHtml(cert)}</div>`] : []),
     );
@@ -119,21 +143,39 @@ function runsSection(data: ReportData): HtmlSection {
   const rows = data.runs.map((r) => {
     const rec = r.record;
     const env = rec.environment;
-    const cells = [rec.id, rec.name, rec.status, isoTime(rec.createdAt), rec.backend ?? '', env?.gitCommit?.slice(0, 12) ?? '', env?.node ?? '', env?.tfjs ?? '', rec.configHash.slice(0, 12)];
+    const cells = [
+      rec.id,
+      rec.name,
+      rec.status,
+      isoTime(rec.createdAt),
+      rec.backend ?? '',
+      env?.gitCommit?.slice(0, 12) ?? '',
+      env?.node ?? '',
+      env?.tfjs ?? '',
+      rec.configHash.slice(0, 12),
+    ];
     return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
   });
-  const head = ['id', 'name', 'status', 'created', 'backend', 'commit', 'Node', 'tfjs', 'config'].map((h) => `<th>${h}</th>`).join('');
+  const head = ['id', 'name', 'status', 'created', 'backend', 'commit', 'Node', 'tfjs', 'config']
+    .map((h) => `<th>${h}</th>`)
+    .join('');
   const configs = data.runs.map(
-    (r) => `<details><summary>Config of ${escapeHtml(r.record.name)} (${escapeHtml(r.record.id)})</summary><pre>${escapeHtml(JSON.stringify(r.record.config, null, 2))}</pre></details>`,
+    (r) =>
+      `<details><summary>Config of ${escapeHtml(r.record.name)} (${escapeHtml(r.record.id)})</summary><pre>${escapeHtml(JSON.stringify(r.record.config, null, 2))}</pre></details>`,
   );
-  return { heading: 'Runs', body: `<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>\n${configs.join('\n')}` };
+  return {
+    heading: 'Runs',
+    body: `<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>\n${configs.join('\n')}`,
+  };
 }
 
 export function htmlReport(data: ReportData): string {
   const names = displayNames(data.runs.map((r) => r.record));
   const { summary, groups } = reportTables(data);
   const hasRuns = data.runs.length > 0;
-  const sections: HtmlSection[] = hasRuns ? [{ heading: 'Summary', body: `<div class="scroll">${tableToHtml(summary)}</div>` }] : [];
+  const sections: HtmlSection[] = hasRuns
+    ? [{ heading: 'Summary', body: `<div class="scroll">${tableToHtml(summary)}</div>` }]
+    : [];
   if (groups) sections.push({ heading: 'Seed groups', body: `<div class="scroll">${tableToHtml(groups)}</div>` });
   const curves = curvesSection(data, names);
   if (curves) sections.push(curves);

@@ -7,14 +7,23 @@ import { checkTable, renderCell, renderContent, type Table } from './table.js';
 
 export function tableToHtml(t: Table): string {
   checkTable(t);
-  const align = (j: number): string => (t.columns[j].align && t.columns[j].align !== 'left' ? ` class="${t.columns[j].align}"` : '');
+  const align = (j: number): string =>
+    t.columns[j].align && t.columns[j].align !== 'left' ? ` class="${t.columns[j].align}"` : '';
   const out = [`<table${t.label ? ` id="${escapeHtml(t.label)}"` : ''}>`];
   if (t.caption !== undefined) out.push(`<caption>${renderContent(t.caption, 'html')}</caption>`);
-  out.push('<thead><tr>', ...t.columns.map((c, j) => `<th${align(j)}>${renderContent(c.header, 'html')}</th>`), '</tr></thead>', '<tbody>');
-  for (const r of t.rows) out.push(`<tr>${r.map((c, j) => `<td${align(j)}>${renderCell(c, 'html')}</td>`).join('')}</tr>`);
+  out.push(
+    '<thead><tr>',
+    ...t.columns.map((c, j) => `<th${align(j)}>${renderContent(c.header, 'html')}</th>`),
+    '</tr></thead>',
+    '<tbody>',
+  );
+  for (const r of t.rows)
+    out.push(`<tr>${r.map((c, j) => `<td${align(j)}>${renderCell(c, 'html')}</td>`).join('')}</tr>`);
   out.push('</tbody>');
   if (t.notes?.length) {
-    out.push(`<tfoot><tr><td colspan="${t.columns.length}">${t.notes.map((n) => renderContent(n, 'html')).join(' ')}</td></tr></tfoot>`);
+    out.push(
+      `<tfoot><tr><td colspan="${t.columns.length}">${t.notes.map((n) => renderContent(n, 'html')).join(' ')}</td></tr></tfoot>`,
+    );
   }
   out.push('</table>');
   return out.join('\n');

@@ -34,7 +34,11 @@ function fileSlug(s: string): string {
  * "<run name>_report.pdf", or "compare-3-runs_report.pdf" for a comparison; with imported networks
  * "<network>_report.pdf", "<network>-and-1-run_report.pdf", "3-networks-and-2-runs_report.pdf".
  */
-export function reportFileName(runNames: readonly string[], format: ReportFormat, networkNames: readonly string[] = []): string {
+export function reportFileName(
+  runNames: readonly string[],
+  format: ReportFormat,
+  networkNames: readonly string[] = [],
+): string {
   const runs = `${runNames.length}-run${runNames.length === 1 ? '' : 's'}`;
   let stem = runNames.length === 1 ? fileSlug(runNames[0]) : `compare-${runs}`;
   if (networkNames.length) {
@@ -60,7 +64,8 @@ export function labReporter(store: Store, printPdf: () => PdfPrinter): Reporter 
       networks = (data.analyses ?? []).map((a) => a.summary.name);
     } catch (err) {
       // An unknown analysis id (resolveAnalyses): its message says how analyses are made and listed.
-      if (err instanceof ExportError) throw new LabError('not-found', err.message, 'Pick the analysis again from the list in the Models view.');
+      if (err instanceof ExportError)
+        throw new LabError('not-found', err.message, 'Pick the analysis again from the list in the Models view.');
       if (isStoreError(err, 'not-found')) {
         throw new LabError(
           'not-found',

@@ -16,7 +16,7 @@ const ALIGN: Record<Align, string> = { left: 'l', right: 'r', center: 'c' };
 
 export function tableToLatex(t: Table, options: LatexTableOptions = {}): string {
   checkTable(t);
-  const env = options.wide ?? t.columns.length > 8 ? 'table*' : 'table';
+  const env = (options.wide ?? t.columns.length > 8) ? 'table*' : 'table';
   const spec = t.columns.map((c) => ALIGN[c.align ?? 'left']).join('');
   const row = (cells: string[]): string => `    ${cells.join(' & ')} \\\\`;
   const out = [`\\begin{${env}}[${options.placement ?? 't'}]`, '  \\centering', '  \\small'];
@@ -32,7 +32,10 @@ export function tableToLatex(t: Table, options: LatexTableOptions = {}): string 
     '  \\end{tabular}',
   );
   if (t.notes?.length) {
-    out.push('  \\par\\smallskip', `  {\\footnotesize ${t.notes.map((n) => renderContent(n, 'latex')).join(' ')}\\par}`);
+    out.push(
+      '  \\par\\smallskip',
+      `  {\\footnotesize ${t.notes.map((n) => renderContent(n, 'latex')).join(' ')}\\par}`,
+    );
   }
   out.push(`\\end{${env}}`);
   return `${out.join('\n')}\n`;

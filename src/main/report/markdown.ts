@@ -18,7 +18,8 @@ export function tableToMarkdown(t: Table): string {
   const header = t.columns.map((c) => renderContent(c.header, 'markdown'));
   const body = t.rows.map((r) => r.map((c) => renderCell(c, 'markdown')));
   const widths = header.map((h, j) => Math.max(3, [...h].length, ...body.map((r) => [...r[j]].length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, j) => pad(c, widths[j], t.columns[j].align)).join(' | ')} |`;
+  const line = (cells: string[]): string =>
+    `| ${cells.map((c, j) => pad(c, widths[j], t.columns[j].align)).join(' | ')} |`;
   const out: string[] = [];
   if (t.caption !== undefined) out.push(`**${renderContent(t.caption, 'markdown')}**`, '');
   out.push(line(header), `| ${t.columns.map((c, j) => rule(c.align, widths[j])).join(' | ')} |`, ...body.map(line));

@@ -60,7 +60,9 @@ export function compareLayerNames(a: string, b: string): number {
 }
 
 /** Network order: the model's layer index when known (those first), else compareLayerNames. */
-export function layerOrder(modelLayers: readonly { name: string; index: number }[] = []): (a: string, b: string) => number {
+export function layerOrder(
+  modelLayers: readonly { name: string; index: number }[] = [],
+): (a: string, b: string) => number {
   const index = new Map(modelLayers.map((l) => [l.name, l.index]));
   return (a, b) => {
     const ia = index.get(a) ?? Infinity;
@@ -92,7 +94,8 @@ export function layerRows(at: LayerBoundsAt, modelLayers: readonly LayerRecord[]
     const exact = finite(m.get('sedghi-exact'));
     const model = models.get(layer) ?? null;
     const values = [...m.entries()].filter(([method]) => method !== 'f4').map(([method, value]) => ({ method, value }));
-    const ref = f4 === null ? null : tightnessReference('f4', [...values, { method: 'f4', value: f4 }], geometryOf(model));
+    const ref =
+      f4 === null ? null : tightnessReference('f4', [...values, { method: 'f4', value: f4 }], geometryOf(model));
     return {
       layer,
       model,
@@ -144,7 +147,9 @@ export interface RunRow {
 
 function numberAt(obj: JsonObject, path: string[]): number | null {
   let cur: unknown = obj;
-  for (const k of path) cur = cur !== null && typeof cur === 'object' && !Array.isArray(cur) ? (cur as Record<string, unknown>)[k] : undefined;
+  for (const k of path)
+    cur =
+      cur !== null && typeof cur === 'object' && !Array.isArray(cur) ? (cur as Record<string, unknown>)[k] : undefined;
   return typeof cur === 'number' && Number.isFinite(cur) ? cur : null;
 }
 
@@ -157,12 +162,16 @@ export function runRow(run: ReportRun): RunRow {
   const r = run.record;
   const ratios = layerRows(run.layers, run.modelLayers).flatMap((l) => (l.ratio === null ? [] : [l.ratio]));
   const regulariser = r.regulariser;
-  const beta = regulariser === null || regulariser === 'none' ? null : numberAt(r.config, ['regularizer', 'beta']) ?? numberAt(r.config, ['regulariser', 'beta']);
+  const beta =
+    regulariser === null || regulariser === 'none'
+      ? null
+      : (numberAt(r.config, ['regularizer', 'beta']) ?? numberAt(r.config, ['regulariser', 'beta']));
   // The clean accuracy of the final model (a paper reports the last evaluation, not the best one).
   const testAcc = lastOf(run, 'eval/test_acc');
   const headline = run.summary.accuracy;
   const certified = new Map<string, CertAt>();
-  for (const c of run.summary.certified) certified.set(epsKey(c.eps), { eps: c.eps, accuracy: c.accuracy, pairwise: c.pairwise });
+  for (const c of run.summary.certified)
+    certified.set(epsKey(c.eps), { eps: c.eps, accuracy: c.accuracy, pairwise: c.pairwise });
   return {
     id: r.id,
     name: r.name,
@@ -172,7 +181,7 @@ export function runRow(run: ReportRun): RunRow {
     regulariser,
     beta,
     cleanAcc: testAcc ?? headline?.last ?? null,
-    cleanAccName: testAcc !== null ? 'eval/test_acc' : headline?.name ?? null,
+    cleanAccName: testAcc !== null ? 'eval/test_acc' : (headline?.name ?? null),
     certified,
     certStep: run.summary.certified[0]?.step ?? null,
     lipschitz: lastOf(run, 'eval/lipschitz'),

@@ -26,12 +26,16 @@ export function looksLikeFolder(p: string): boolean {
 export function planOutput(out: string | undefined, folderFiles: boolean, defaultName: string): OutputTarget {
   if (out === undefined || out === '-') return { kind: 'stdout' };
   const abs = path.resolve(out);
-  if (looksLikeFolder(out)) return folderFiles ? { kind: 'folder', path: abs } : { kind: 'file', path: path.join(abs, defaultName) };
+  if (looksLikeFolder(out))
+    return folderFiles ? { kind: 'folder', path: abs } : { kind: 'file', path: path.join(abs, defaultName) };
   return { kind: 'file', path: abs };
 }
 
 function unwritable(p: string, reason: string): ExportError {
-  return new ExportError(`Cannot write --out ${p}: ${reason}. Choose a path in a folder you can write to (or leave out --out to print to stdout).`, 1);
+  return new ExportError(
+    `Cannot write --out ${p}: ${reason}. Choose a path in a folder you can write to (or leave out --out to print to stdout).`,
+    1,
+  );
 }
 
 function reasonOf(err: unknown): string {
@@ -39,7 +43,8 @@ function reasonOf(err: unknown): string {
   if (e.code === 'EACCES' || e.code === 'EPERM') return 'permission denied';
   if (e.code === 'ENOTDIR') return 'a part of the path is a file, not a folder';
   if (e.code === 'EROFS') return 'the file system is read-only';
-  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return 'the disk is full (nothing was left behind; free some space or choose another disk)';
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT')
+    return 'the disk is full (nothing was left behind; free some space or choose another disk)';
   return e.message ?? String(err);
 }
 

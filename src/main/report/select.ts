@@ -25,14 +25,19 @@ export function levenshtein(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = cur;
   }
   return prev[b.length];
 }
 
 /** Runs whose id or name resemble `query` (substring either way, or a few typos), best first. */
-export function closeMatches(query: string, runs: readonly { id: string; name: string }[], max = 5): { id: string; name: string }[] {
+export function closeMatches(
+  query: string,
+  runs: readonly { id: string; name: string }[],
+  max = 5,
+): { id: string; name: string }[] {
   const q = query.toLowerCase();
   const scored: { run: { id: string; name: string }; score: number }[] = [];
   for (const run of runs) {
@@ -47,7 +52,10 @@ export function closeMatches(query: string, runs: readonly { id: string; name: s
     }
     if (best < Infinity) scored.push({ run, score: best });
   }
-  return scored.sort((a, b) => a.score - b.score).slice(0, max).map((s) => s.run);
+  return scored
+    .sort((a, b) => a.score - b.score)
+    .slice(0, max)
+    .map((s) => s.run);
 }
 
 function describe(r: { id: string; name: string }): string {
@@ -64,7 +72,11 @@ export async function resolveRuns(store: Store, sel: RunSelection): Promise<stri
     return runs.map((r) => r.id);
   }
   const all = await listAllRuns(store);
-  if (all.length === 0) throw new ExportError(`The run store in ${store.paths.dataDir} has no runs yet; run \`spectral-lab train …\` first.`, 1);
+  if (all.length === 0)
+    throw new ExportError(
+      `The run store in ${store.paths.dataDir} has no runs yet; run \`spectral-lab train …\` first.`,
+      1,
+    );
   if (sel.kind === 'all') return all.map((r) => r.id);
   const byId = new Map(all.map((r) => [r.id, r]));
   const ids: string[] = [];
@@ -80,7 +92,9 @@ export async function resolveRuns(store: Store, sel: RunSelection): Promise<stri
       continue;
     }
     if (named.length > 1) {
-      problems.push(`"${token}" is the name of ${named.length} runs; pass one of their ids: ${named.map((r) => r.id).join(', ')}.`);
+      problems.push(
+        `"${token}" is the name of ${named.length} runs; pass one of their ids: ${named.map((r) => r.id).join(', ')}.`,
+      );
       continue;
     }
     const close = closeMatches(token, all);

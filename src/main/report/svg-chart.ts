@@ -60,7 +60,8 @@ export function logTicks(min: number, max: number): number[] {
   if (hi === lo) hi = lo + 1;
   const mults = hi - lo <= 2 ? [1, 2, 5] : [1];
   const ticks: number[] = [];
-  for (let e = lo; e <= hi; e++) for (const m of mults) if (e < hi || m === 1) ticks.push(Number((m * 10 ** e).toPrecision(12)));
+  for (let e = lo; e <= hi; e++)
+    for (const m of mults) if (e < hi || m === 1) ticks.push(Number((m * 10 ** e).toPrecision(12)));
   return ticks;
 }
 
@@ -75,7 +76,8 @@ export function logTickLabel(v: number): string {
 export function tickLabel(v: number, step: number): string {
   if (v === 0) return '0';
   const abs = Math.abs(v);
-  if (abs >= 1e5 || abs < 1e-3) return v.toExponential(Math.max(0, Math.min(3, -Math.floor(Math.log10(step / abs))))).replace('e+', 'e');
+  if (abs >= 1e5 || abs < 1e-3)
+    return v.toExponential(Math.max(0, Math.min(3, -Math.floor(Math.log10(step / abs))))).replace('e+', 'e');
   const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
   return v.toFixed(decimals);
 }
@@ -123,11 +125,20 @@ export function lineChartSvg(o: LineChartOptions): string {
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(o.title ?? 'chart')}" font-family="system-ui, sans-serif" font-size="11">`,
   ];
-  if (o.title) out.push(`<title>${escapeHtml(o.title)}</title>`, `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13" font-weight="600">${escapeHtml(o.title)}</text>`);
+  if (o.title)
+    out.push(
+      `<title>${escapeHtml(o.title)}</title>`,
+      `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13" font-weight="600">${escapeHtml(o.title)}</text>`,
+    );
   const f: Frame = { x0: m.left, x1: width - m.right, y0: m.top, y1: m.top + plotHeight };
-  out.push(`<rect x="${f.x0}" y="${f.y0}" width="${f.x1 - f.x0}" height="${f.y1 - f.y0}" fill="none" stroke="#444" stroke-width="1"/>`);
+  out.push(
+    `<rect x="${f.x0}" y="${f.y0}" width="${f.x1 - f.x0}" height="${f.y1 - f.y0}" fill="none" stroke="#444" stroke-width="1"/>`,
+  );
   if (xs.length === 0) {
-    out.push(`<text x="${(f.x0 + f.x1) / 2}" y="${(f.y0 + f.y1) / 2}" text-anchor="middle" fill="#666">no data recorded</text>`, '</svg>');
+    out.push(
+      `<text x="${(f.x0 + f.x1) / 2}" y="${(f.y0 + f.y1) / 2}" text-anchor="middle" fill="#666">no data recorded</text>`,
+      '</svg>',
+    );
     return out.join('\n');
   }
   const sc = scales(o, xs, ys, f);
@@ -189,7 +200,8 @@ function scales(o: LineChartOptions, xs: readonly number[], ys: readonly number[
   const [yLo, yHi] = o.yRange ?? extent(ys);
   const yTickValues = o.logY ? logTicks(yLo, yHi) : niceTicks(yLo, yHi, 5);
   const [ymin, ymax] = o.yRange ? [fy(o.yRange[0]), fy(o.yRange[1])] : extent(yTickValues.map(fy));
-  const px = (v: number): number => (xmax === xmin ? (f.x0 + f.x1) / 2 : f.x0 + ((v - xmin) / (xmax - xmin)) * (f.x1 - f.x0));
+  const px = (v: number): number =>
+    xmax === xmin ? (f.x0 + f.x1) / 2 : f.x0 + ((v - xmin) / (xmax - xmin)) * (f.x1 - f.x0);
   const py = (v: number): number => {
     const t = ymax === ymin ? 0.5 : (fy(v) - ymin) / (ymax - ymin);
     return f.y1 - Math.min(1, Math.max(0, t)) * (f.y1 - f.y0);
@@ -206,7 +218,9 @@ function axesSvg(o: LineChartOptions, sc: Scales, f: Frame): string[] {
     if (sc.fy(v) < sc.ymin - 1e-9 || sc.fy(v) > sc.ymax + 1e-9) continue;
     const y = r1(sc.py(v));
     out.push(`<line x1="${f.x0}" x2="${f.x1}" y1="${y}" y2="${y}" stroke="#ddd" stroke-width="0.5"/>`);
-    out.push(`<text x="${f.x0 - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeHtml(o.logY ? logTickLabel(v) : tickLabel(v, yStep))}</text>`);
+    out.push(
+      `<text x="${f.x0 - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeHtml(o.logY ? logTickLabel(v) : tickLabel(v, yStep))}</text>`,
+    );
   }
   const xStep = xTickValues.length > 1 ? Math.abs(xTickValues[1] - xTickValues[0]) : 1;
   const xTickLabels = o.xTicks ?? xTickValues.map((v) => ({ value: v, label: tickLabel(v, xStep) }));
@@ -216,8 +230,12 @@ function axesSvg(o: LineChartOptions, sc: Scales, f: Frame): string[] {
     out.push(`<line x1="${x}" x2="${x}" y1="${f.y1}" y2="${f.y1 + 4}" stroke="#444"/>`);
     if (i % every === 0) out.push(`<text x="${x}" y="${f.y1 + 16}" text-anchor="middle">${escapeHtml(t.label)}</text>`);
   });
-  if (o.xLabel) out.push(`<text x="${(f.x0 + f.x1) / 2}" y="${f.y1 + 34}" text-anchor="middle">${escapeHtml(o.xLabel)}</text>`);
-  if (o.yLabel) out.push(`<text transform="translate(14 ${(f.y0 + f.y1) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(o.yLabel)}</text>`);
+  if (o.xLabel)
+    out.push(`<text x="${(f.x0 + f.x1) / 2}" y="${f.y1 + 34}" text-anchor="middle">${escapeHtml(o.xLabel)}</text>`);
+  if (o.yLabel)
+    out.push(
+      `<text transform="translate(14 ${(f.y0 + f.y1) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(o.yLabel)}</text>`,
+    );
   return out;
 }
 
@@ -240,13 +258,19 @@ function seriesSvg(s: ChartSeries, k: number, sc: Scales, usable: (v: number) =>
     dots.push(`<circle cx="${x}" cy="${y}" r="2.5" fill="${color}"/>`);
   }
   const out = [`<g><title>${escapeHtml(s.name)}</title>`];
-  if (pts.length > 0) out.push(`<path d="${pts.join('')}" fill="none" stroke="${color}" stroke-width="1.6"${dashAttr}/>`);
+  if (pts.length > 0)
+    out.push(`<path d="${pts.join('')}" fill="none" stroke="${color}" stroke-width="1.6"${dashAttr}/>`);
   if (s.markers ?? n <= 40) out.push(...dots);
   out.push('</g>');
   return out;
 }
 
-function legendSvg(series: readonly ChartSeries[], legend: { rows: number[][]; entryWidths: number[] }, left: number, top: number): string[] {
+function legendSvg(
+  series: readonly ChartSeries[],
+  legend: { rows: number[][]; entryWidths: number[] },
+  left: number,
+  top: number,
+): string[] {
   const out: string[] = [];
   legend.rows.forEach((row, r) => {
     let x = left;

@@ -92,7 +92,9 @@ export function rawCell(cell: Cell): string | number | null {
 export function checkTable(t: Table): void {
   t.rows.forEach((r, i) => {
     if (r.length !== t.columns.length) {
-      throw new Error(`report table ${JSON.stringify(plainText(t.caption ?? ''))}: row ${i} has ${r.length} cells for ${t.columns.length} columns.`);
+      throw new Error(
+        `report table ${JSON.stringify(plainText(t.caption ?? ''))}: row ${i} has ${r.length} cells for ${t.columns.length} columns.`,
+      );
     }
   });
 }

@@ -30,7 +30,13 @@ export function summaryTable(rows: readonly RunRow[]): Table {
     right(rich('β', '$\\beta$', '&beta;')),
     right(rich('Clean acc. (%)', 'Clean acc.\\ (\\%)')),
     ...epsilons.map((e) =>
-      right(rich(`Cert. acc. ε=${formatEps(e)} (%)`, `Cert.\\ $\\varepsilon{=}${formatEps(e)}$ (\\%)`, `Cert. acc. &epsilon;=${formatEps(e)} (%)`)),
+      right(
+        rich(
+          `Cert. acc. ε=${formatEps(e)} (%)`,
+          `Cert.\\ $\\varepsilon{=}${formatEps(e)}$ (\\%)`,
+          `Cert. acc. &epsilon;=${formatEps(e)} (%)`,
+        ),
+      ),
     ),
     right('Lipschitz bound'),
     right(rich('F4/ref mean', 'F4/ref (mean)')),
@@ -53,10 +59,10 @@ export function summaryTable(rows: readonly RunRow[]): Table {
   const certSteps = [...new Set(rows.map((r) => r.certStep).filter((s): s is number => s !== null))];
   const notes: Content[] = [
     rich(
-      'Accuracies in % at each run\'s last evaluation. Certified accuracy: test points whose margin exceeds √2·L·ε (ℓ2 radius ε, L = the Lipschitz bound). ' +
-        'Lipschitz bound: product of the layers\' certified spectral-norm bounds. F4/ref: the Fantastic Four bound over the best lower value of the same operator (the operator estimate of the layer as it runs; the exact circular norm only for circular stride-1 layers), over the layers of the last evaluation.',
-      'Accuracies in \\% at each run\'s last evaluation. Certified accuracy: test points whose margin exceeds $\\sqrt{2}\\,L\\,\\varepsilon$ ($\\ell_2$ radius $\\varepsilon$, $L$ the Lipschitz bound). ' +
-        'Lipschitz bound: product of the layers\' certified spectral-norm bounds. F4/ref: the Fantastic Four bound over the best lower value of the same operator (the operator estimate of the layer as it runs; the exact circular norm only for circular stride-1 layers), over the layers of the last evaluation.',
+      "Accuracies in % at each run's last evaluation. Certified accuracy: test points whose margin exceeds √2·L·ε (ℓ2 radius ε, L = the Lipschitz bound). " +
+        "Lipschitz bound: product of the layers' certified spectral-norm bounds. F4/ref: the Fantastic Four bound over the best lower value of the same operator (the operator estimate of the layer as it runs; the exact circular norm only for circular stride-1 layers), over the layers of the last evaluation.",
+      "Accuracies in \\% at each run's last evaluation. Certified accuracy: test points whose margin exceeds $\\sqrt{2}\\,L\\,\\varepsilon$ ($\\ell_2$ radius $\\varepsilon$, $L$ the Lipschitz bound). " +
+        "Lipschitz bound: product of the layers' certified spectral-norm bounds. F4/ref: the Fantastic Four bound over the best lower value of the same operator (the operator estimate of the layer as it runs; the exact circular norm only for circular stride-1 layers), over the layers of the last evaluation.",
     ),
   ];
   if (certSteps.length === 1) notes.push(`Certified at step ${certSteps[0]}.`);
@@ -70,7 +76,11 @@ const reshapeHeader = (k: string): Column =>
 export function kernelText(l: LayerRecord): RichText {
   const [h, w, cin, cout] = l.kernelShape;
   const stride = l.stride > 1 ? `, stride ${l.stride}` : '';
-  return rich(`${h}×${w}, ${cin}→${cout}${stride}`, `$${h}{\\times}${w}$, ${cin}$\\to$${cout}${stride}`, `${h}&times;${w}, ${cin}&rarr;${cout}${stride}`);
+  return rich(
+    `${h}×${w}, ${cin}→${cout}${stride}`,
+    `$${h}{\\times}${w}$, ${cin}$\\to$${cout}${stride}`,
+    `${h}&times;${w}, ${cin}&rarr;${cout}${stride}`,
+  );
 }
 
 /** The input size n the bounds were computed at ("32", or "32×16" when not square). */
@@ -123,7 +133,8 @@ export function layerBoundsTable(run: ReportRun, displayName = run.record.name):
   ]);
   const r = run.record;
   const where = [r.dataset, r.model].filter(Boolean).join(', ');
-  const step = run.layers.step === null ? 'no evaluation recorded' : `step ${formatNumber(run.layers.step, FMT.int, 'text')}`;
+  const step =
+    run.layers.step === null ? 'no evaluation recorded' : `step ${formatNumber(run.layers.step, FMT.int, 'text')}`;
   return {
     caption: `Per-layer bounds of ${displayName}${where ? ` (${where})` : ''}, ${step}`,
     label: `tab:layers-${r.id}`,
@@ -135,7 +146,9 @@ export function layerBoundsTable(run: ReportRun, displayName = run.record.name):
           'R, S, T, U: √(hw)·‖·‖₂ of the four reshapes of the kernel (Theorem 1), each an upper bound; F4: their minimum; ' +
           'exact: spectral norm with circular padding (Sedghi et al. 2019); operator est.: power iteration on the layer as it runs ' +
           '(zero padding, stride), a lower estimate; — not computed.',
-        (shapes ? 'Kernel: $h{\\times}w$, input$\\to$output channels; $n$: input size the bounds were computed at. ' : '') +
+        (shapes
+          ? 'Kernel: $h{\\times}w$, input$\\to$output channels; $n$: input size the bounds were computed at. '
+          : '') +
           'R, S, T, U: $\\sqrt{hw}\\,\\|\\cdot\\|_2$ of the four reshapes of the kernel (Theorem~1), each an upper bound; F4: their minimum; ' +
           'exact: spectral norm with circular padding (Sedghi et al.\\ 2019); operator est.: power iteration on the layer as it runs ' +
           '(zero padding, stride), a lower estimate; --- not computed.',

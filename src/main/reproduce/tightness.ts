@@ -62,9 +62,14 @@ export function resnet18Measures(
     .map((layer, j) => {
       const n = Math.max(4, Math.ceil((layer.geometry.n as number) / divisor));
       const geometry: LayerGeometry = { ...layer.geometry, n };
-      const r = computeLayerBounds(layer.name, heNormalKernel(layer.shapeHWIO, streamSeed(seed, 'resnetStackKernels', j)), geometry, {
-        operatorIterations: 30,
-      });
+      const r = computeLayerBounds(
+        layer.name,
+        heNormalKernel(layer.shapeHWIO, streamSeed(seed, 'resnetStackKernels', j)),
+        geometry,
+        {
+          operatorIterations: 30,
+        },
+      );
       onLayer(layer.name);
       const all = [r.f4, r.exactCircular, r.gram, r.toeplitz, r.operator].filter(
         (b): b is BoundResult => b !== undefined,

@@ -79,7 +79,11 @@ export type TokenSource = 'header' | 'cookie' | 'query';
  * 'ok' with where the valid token came from, 'missing' when none was presented, 'wrong' when one was
  * but does not match (the two get different status codes and hints).
  */
-export function checkToken(req: IncomingMessage, url: URL, policy: AccessPolicy): { result: 'ok'; source: TokenSource } | { result: 'missing' | 'wrong' } {
+export function checkToken(
+  req: IncomingMessage,
+  url: URL,
+  policy: AccessPolicy,
+): { result: 'ok'; source: TokenSource } | { result: 'missing' | 'wrong' } {
   const auth = req.headers.authorization;
   const candidates: [TokenSource, string | null][] = [
     ['header', auth?.startsWith('Bearer ') ? auth.slice(7).trim() : null],

@@ -19,7 +19,12 @@ export function statusOf(code: LabErrorCode): number {
   return STATUS[code] ?? 500;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
@@ -31,14 +36,27 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, code: LabErrorCode, error: string, hint: string, status = statusOf(code)): void {
+export function sendError(
+  res: ServerResponse,
+  code: LabErrorCode,
+  error: string,
+  hint: string,
+  status = statusOf(code),
+): void {
   const body: { ok: false } & LabErrorBody = { ok: false, error, hint, code };
   sendJson(res, status, body);
 }
 
 /** A page a person reads in the browser (no script, so the strict CSP holds). */
-export function sendPage(res: ServerResponse, status: number, title: string, lines: string[], headers: Record<string, string>): void {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
+export function sendPage(
+  res: ServerResponse,
+  status: number,
+  title: string,
+  lines: string[],
+  headers: Record<string, string>,
+): void {
+  const html =
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
     '<body>' +
     `<h1>${escapeHtml(title)}</h1>${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}</body></html>`;
   res.writeHead(status, { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });

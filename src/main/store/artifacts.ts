@@ -52,29 +52,56 @@ interface CheckpointRow {
 }
 
 function toCheckpoint(dataDir: string, r: CheckpointRow): CheckpointRecord {
-  return { id: r.id, runId: r.run_id, step: r.step, path: absolutePath(dataDir, r.path), sha256: r.sha256, bytes: r.bytes, createdAt: r.created_at, label: r.label };
+  return {
+    id: r.id,
+    runId: r.run_id,
+    step: r.step,
+    path: absolutePath(dataDir, r.path),
+    sha256: r.sha256,
+    bytes: r.bytes,
+    createdAt: r.created_at,
+    label: r.label,
+  };
 }
 
-export async function addCheckpoint(wdb: SqliteDb, dataDir: string, runId: string, input: AddCheckpointInput): Promise<CheckpointRecord> {
+export async function addCheckpoint(
+  wdb: SqliteDb,
+  dataDir: string,
+  runId: string,
+  input: AddCheckpointInput,
+): Promise<CheckpointRecord> {
   if (!Number.isSafeInteger(input.step) || input.step < 0) {
-    throw new StoreError('invalid-input', `Checkpoint step ${input.step} is not a non-negative integer.`, 'Pass the training step the weights were saved at.');
+    throw new StoreError(
+      'invalid-input',
+      `Checkpoint step ${input.step} is not a non-negative integer.`,
+      'Pass the training step the weights were saved at.',
+    );
   }
   const file = path.resolve(String(input.path));
   const st = fs.statSync(file, { throwIfNoEntry: false });
   if (!st?.isFile()) {
-    throw new StoreError('invalid-input', `Checkpoint file ${file} does not exist or is not a file.`, 'Save the weights first, then record the checkpoint with its path.');
+    throw new StoreError(
+      'invalid-input',
+      `Checkpoint file ${file} does not exist or is not a file.`,
+      'Save the weights first, then record the checkpoint with its path.',
+    );
   }
   const { sha256, bytes } = await sha256File(file);
   if (input.sha256 !== undefined && input.sha256.toLowerCase() !== sha256) {
-    throw new StoreError('invalid-input', `Checkpoint file ${file} has sha-256 ${sha256}, not the expected ${input.sha256}.`, 'The file changed after it was written; save the checkpoint again.');
+    throw new StoreError(
+      'invalid-input',
+      `Checkpoint file ${file} has sha-256 ${sha256}, not the expected ${input.sha256}.`,
+      'The file changed after it was written; save the checkpoint again.',
+    );
   }
   const createdAt = Date.now();
   const stored = storedPath(dataDir, file);
   const id = await wdb.transaction(async () => {
     const run = await loadRunRow(wdb, runId);
-    const r = await wdb.run('INSERT INTO checkpoints (rid, step, path, sha256, bytes, created_at, label) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-      run.rid, input.step, stored, sha256, bytes, createdAt, input.label ?? null,
-    ]);
+    const r = await wdb.run(
+      'INSERT INTO checkpoints (rid, step, path, sha256, bytes, created_at, label) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [run.rid, input.step, stored, sha256, bytes, createdAt, input.label ?? null],
+    );
     return r.lastID;
   });
   return { id, runId, step: input.step, path: file, sha256, bytes, createdAt, label: input.label ?? null };
@@ -94,7 +121,9 @@ export async function listCheckpoints(db: SqliteDb, dataDir: string, runId: stri
 export async function verifyCheckpoint(cp: CheckpointRecord): Promise<{ ok: boolean; problem: string | null }> {
   if (!fs.existsSync(cp.path)) return { ok: false, problem: `${cp.path} is missing` };
   const { sha256 } = await sha256File(cp.path);
-  return sha256 === cp.sha256 ? { ok: true, problem: null } : { ok: false, problem: `${cp.path} changed (sha-256 ${sha256}, recorded ${cp.sha256})` };
+  return sha256 === cp.sha256
+    ? { ok: true, problem: null }
+    : { ok: false, problem: `${cp.path} changed (sha-256 ${sha256}, recorded ${cp.sha256})` };
 }
 
 export function decodeSpectrum(dtype: string, count: number, data: Buffer): number[] {
@@ -119,11 +148,20 @@ export async function getSpectrum(
     [run.rid, query.layer, query.step ?? null, query.method ?? null],
   );
   if (!row) return null;
-  return { runId, layer: row.layer, method: row.method, step: row.step, values: decodeSpectrum(row.dtype, row.count, row.data) };
+  return {
+    runId,
+    layer: row.layer,
+    method: row.method,
+    step: row.step,
+    values: decodeSpectrum(row.dtype, row.count, row.data),
+  };
 }
 
 /** Which (layer, method, step) spectra a run has. */
-export async function listSpectra(db: SqliteDb, runId: string): Promise<{ layer: string; method: string; step: number; count: number }[]> {
+export async function listSpectra(
+  db: SqliteDb,
+  runId: string,
+): Promise<{ layer: string; method: string; step: number; count: number }[]> {
   const run = await loadRunRow(db, runId);
   return db.all('SELECT layer, method, step, count FROM spectra WHERE rid = ? ORDER BY layer, method, step', [run.rid]);
 }

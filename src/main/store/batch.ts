@@ -74,7 +74,13 @@ export class BatchWriter {
   private inFlight: Promise<FlushStats> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastHeartbeat = 0;
-  private statements: { points: Statement; run: Statement; rollup: Statement; cert: Statement; details: Statement } | null = null;
+  private statements: {
+    points: Statement;
+    run: Statement;
+    rollup: Statement;
+    cert: Statement;
+    details: Statement;
+  } | null = null;
   private lastError: Error | null = null;
   private closed = false;
   private readonly onBeforeExit = (): void => {
@@ -95,11 +101,26 @@ export class BatchWriter {
     return this.pending;
   }
 
-  buffer(rid: number, name: string, origin: number, bound?: { layer: string; method: string; kind: string }): SeriesBuffer {
+  buffer(
+    rid: number,
+    name: string,
+    origin: number,
+    bound?: { layer: string; method: string; kind: string },
+  ): SeriesBuffer {
     const key = `${rid}\u0000${name}`;
     let b = this.buffers.get(key);
     if (!b) {
-      b = { rid, name, layer: bound?.layer ?? null, method: bound?.method ?? null, boundKind: bound?.kind ?? null, origin, steps: [], values: [], walls: [] };
+      b = {
+        rid,
+        name,
+        layer: bound?.layer ?? null,
+        method: bound?.method ?? null,
+        boundKind: bound?.kind ?? null,
+        origin,
+        steps: [],
+        values: [],
+        walls: [],
+      };
       this.buffers.set(key, b);
     }
     return b;
@@ -168,9 +189,11 @@ export class BatchWriter {
     const run = this.chain.then(() => this.flushNow());
     this.chain = run.catch(() => undefined);
     this.inFlight = run;
-    void run.finally(() => {
-      if (this.inFlight === run) this.inFlight = null;
-    }).catch(() => undefined);
+    void run
+      .finally(() => {
+        if (this.inFlight === run) this.inFlight = null;
+      })
+      .catch(() => undefined);
     return run;
   }
 
@@ -197,7 +220,9 @@ export class BatchWriter {
   private async flushNow(): Promise<FlushStats> {
     const started = performance.now();
     const at = Date.now();
-    const batch = [...this.buffers.values()].filter((b) => b.steps.length > 0).map((b) => ({ b, steps: b.steps, values: b.values, walls: b.walls }));
+    const batch = [...this.buffers.values()]
+      .filter((b) => b.steps.length > 0)
+      .map((b) => ({ b, steps: b.steps, values: b.values, walls: b.walls }));
     for (const { b } of batch) {
       b.steps = [];
       b.values = [];
@@ -207,7 +232,14 @@ export class BatchWriter {
     this.side = emptySideRows();
     const taken = this.pending;
     this.pending = 0;
-    const stats: FlushStats = { points: 0, certRows: side.cert.length, spectra: side.spectra.length, lastSteps: new Map(), ms: 0, at };
+    const stats: FlushStats = {
+      points: 0,
+      certRows: side.cert.length,
+      spectra: side.spectra.length,
+      lastSteps: new Map(),
+      ms: 0,
+      at,
+    };
     const heartbeat = [...this.live];
     if (batch.length === 0 && sideRowCount(side) === 0 && heartbeat.length === 0) return stats;
 
@@ -336,7 +368,11 @@ export class BatchWriter {
 }
 
 /** Points by ascending step; a step written twice in one batch keeps its last value. */
-export function sortedUnique(steps: number[], values: number[], walls: number[]): { steps: number[]; values: number[]; walls: number[] } {
+export function sortedUnique(
+  steps: number[],
+  values: number[],
+  walls: number[],
+): { steps: number[]; values: number[]; walls: number[] } {
   let sorted = true;
   for (let i = 1; i < steps.length; i++) {
     if (steps[i] <= steps[i - 1]) {

@@ -27,22 +27,43 @@ export interface EngineEventSink {
   log?(event: EngineEvent): Promise<void>;
 }
 
-const KIND_OF: Record<BoundKind, LayerBoundKind> = { 'upper bound': 'upper', exact: 'exact', 'estimate (lower)': 'estimate' };
+const KIND_OF: Record<BoundKind, LayerBoundKind> = {
+  'upper bound': 'upper',
+  exact: 'exact',
+  'estimate (lower)': 'estimate',
+};
 /** The stored kind of a method's value: the registry's (bound-methods.ts), else what the engine said. */
-const kindOf = (method: string, reported: BoundKind = 'estimate (lower)'): LayerBoundKind => KIND_OF[methodSpec(method)?.kind ?? reported];
+const kindOf = (method: string, reported: BoundKind = 'estimate (lower)'): LayerBoundKind =>
+  KIND_OF[methodSpec(method)?.kind ?? reported];
 
 /** A dense layer [in, out] is the 1x1 convolution [1, 1, in, out]: every stored kernel shape is HWIO. */
-const hwio = (kind: 'conv' | 'dense', shape: number[]): number[] => (kind === 'dense' && shape.length === 2 ? [1, 1, shape[0], shape[1]] : shape);
+const hwio = (kind: 'conv' | 'dense', shape: number[]): number[] =>
+  kind === 'dense' && shape.length === 2 ? [1, 1, shape[0], shape[1]] : shape;
 
 /** The model's conv and dense layers in order (batch norm has no spectral-norm bound); input size comes with the first evaluation. */
 export function layersOfModel(layers: readonly LayerSummary[]): LayerInput[] {
   return layers
     .filter((l): l is LayerSummary & { kind: 'conv' | 'dense' } => l.kind === 'conv' || l.kind === 'dense')
-    .map((l, index) => ({ name: l.name, kind: l.kind, kernelShape: hwio(l.kind, l.shape), stride: l.stride ?? 1, padding: l.padding ?? 'same', inputSize: null, index }));
+    .map((l, index) => ({
+      name: l.name,
+      kind: l.kind,
+      kernelShape: hwio(l.kind, l.shape),
+      stride: l.stride ?? 1,
+      padding: l.padding ?? 'same',
+      inputSize: null,
+      index,
+    }));
 }
 
 export function layerOfEval(l: LayerEval): LayerInput {
-  return { name: l.name, kind: l.kind, kernelShape: hwio(l.kind, l.shape), stride: l.stride, padding: l.padding, inputSize: [l.inputSize[0], l.inputSize[1]] };
+  return {
+    name: l.name,
+    kind: l.kind,
+    kernelShape: hwio(l.kind, l.shape),
+    stride: l.stride,
+    padding: l.padding,
+    inputSize: [l.inputSize[0], l.inputSize[1]],
+  };
 }
 
 function withDetail(p: LayerBoundPoint, r: BoundResult | undefined): LayerBoundPoint {
@@ -66,11 +87,15 @@ function layerBounds(step: number, l: LayerEval, wall: number): LayerBoundPoint[
     ['gram-iteration', l.gram],
   ];
   for (const [method, value] of named) {
-    if (value !== undefined) out.push(withDetail({ layer: l.name, method, kind: kindOf(method), step, value, wall }, results.get(method)));
+    if (value !== undefined)
+      out.push(withDetail({ layer: l.name, method, kind: kindOf(method), step, value, wall }, results.get(method)));
   }
   const recorded = new Set(out.map((p) => p.method));
   for (const r of l.bounds ?? []) {
-    if (!recorded.has(r.method)) out.push(withDetail({ layer: l.name, method: r.method, kind: kindOf(r.method, r.kind), step, value: r.value, wall }, r));
+    if (!recorded.has(r.method))
+      out.push(
+        withDetail({ layer: l.name, method: r.method, kind: kindOf(r.method, r.kind), step, value: r.value, wall }, r),
+      );
   }
   return out;
 }
@@ -91,7 +116,13 @@ async function recordEval(w: StoreWriter, e: EvalEvent): Promise<void> {
   for (const l of e.layers) w.bounds(layerBounds(e.step, l, wall));
   // The histogram, packed into the spectra table's number array (SPECTRUM_HISTOGRAM_METHOD tells it from raw values).
   for (const l of e.layers) {
-    if (l.spectrum) w.spectrum({ layer: l.name, step: e.step, method: SPECTRUM_HISTOGRAM_METHOD, values: packSpectrumHistogram(l.spectrum) });
+    if (l.spectrum)
+      w.spectrum({
+        layer: l.name,
+        step: e.step,
+        method: SPECTRUM_HISTOGRAM_METHOD,
+        values: packSpectrumHistogram(l.spectrum),
+      });
   }
   for (const c of e.certified) w.cert({ step: e.step, eps: c.eps, accuracy: c.acc, pairwise: c.accPairwise });
   if (e.radii) await w.certRadii(e.step, e.radii);
@@ -127,7 +158,12 @@ export async function recordEngineEvent(sink: EngineEventSink, event: EngineEven
       await sink.addCheckpoint(event.step, event.path, event.sha256);
       return;
     case 'finished':
-      await w.finish(event.status, event.status === 'failed' ? { error: event.reason ?? 'failed', reason: event.reason } : { reason: event.reason });
+      await w.finish(
+        event.status,
+        event.status === 'failed'
+          ? { error: event.reason ?? 'failed', reason: event.reason }
+          : { reason: event.reason },
+      );
       return;
     case 'paused':
     case 'resumed':

@@ -23,7 +23,12 @@ export class StoreError extends Error {
   /** Extra data, e.g. the config validation message. */
   readonly details?: unknown;
 
-  constructor(code: StoreErrorCode, problem: string, hint: string, options: { cause?: unknown; details?: unknown } = {}) {
+  constructor(
+    code: StoreErrorCode,
+    problem: string,
+    hint: string,
+    options: { cause?: unknown; details?: unknown } = {},
+  ) {
     super(`${problem} ${hint}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'StoreError';
     this.code = code;

@@ -15,7 +15,10 @@ export type FileState = { kind: 'missing' | 'empty' } | { kind: 'store'; version
 const LEFT_ALONE = 'The file was not changed.';
 
 function preview(bytes: Buffer): string {
-  const text = bytes.subarray(0, 16).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
+  const text = bytes
+    .subarray(0, 16)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '.');
   return `"${text}" (hex ${bytes.subarray(0, 8).toString('hex')})`;
 }
 
@@ -48,7 +51,15 @@ export interface InspectOptions {
 async function quickCheck(db: SqliteDb, file: string): Promise<void> {
   const rows = await db.all<{ quick_check: string }>('PRAGMA quick_check');
   if (rows.length !== 1 || rows[0].quick_check !== 'ok') {
-    throw corruptDatabase(file, new Error(`PRAGMA quick_check: ${rows.slice(0, 3).map((r) => r.quick_check).join('; ')}`));
+    throw corruptDatabase(
+      file,
+      new Error(
+        `PRAGMA quick_check: ${rows
+          .slice(0, 3)
+          .map((r) => r.quick_check)
+          .join('; ')}`,
+      ),
+    );
   }
 }
 
@@ -66,7 +77,9 @@ export async function inspectDatabaseFile(file: string, options: InspectOptions 
     fs.closeSync(fd);
   }
   if (read < 100 || !head.subarray(0, 16).equals(SQLITE_MAGIC)) {
-    return Promise.reject(notADatabase(file, `it does not start with the SQLite header but with ${preview(head.subarray(0, read))}`));
+    return Promise.reject(
+      notADatabase(file, `it does not start with the SQLite header but with ${preview(head.subarray(0, read))}`),
+    );
   }
 
   let db: SqliteDb | undefined;
@@ -87,7 +100,10 @@ export async function inspectDatabaseFile(file: string, options: InspectOptions 
       return { kind: 'store', version };
     }
     if (appId === 0 && objects === 0) return { kind: 'empty' };
-    const owner = appId === 0 ? 'an application that does not set an application id' : `application id 0x${(appId >>> 0).toString(16)}`;
+    const owner =
+      appId === 0
+        ? 'an application that does not set an application id'
+        : `application id 0x${(appId >>> 0).toString(16)}`;
     throw new StoreError(
       'foreign-database',
       `${file} is an SQLite database of another application (${owner}, ${objects} tables/indexes), not a Spectral Lab run store. ${LEFT_ALONE}`,

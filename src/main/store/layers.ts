@@ -17,18 +17,45 @@ export function checkLayerInput(l: LayerInput): void {
   const bad = (what: string, hint: string): never => {
     throw new StoreError('invalid-input', `layer ${JSON.stringify(l?.name)}: ${what}`, hint);
   };
-  if (!l || typeof l !== 'object') bad('is not an object.', 'Pass { name, kind, kernelShape, stride, padding, inputSize }.');
-  if (typeof l.name !== 'string' || l.name.length === 0 || l.name.length > 200) bad('the name must be a non-empty string of at most 200 characters.', 'Use the layer name of the model, e.g. "conv1".');
-  if (l.kind !== 'conv' && l.kind !== 'dense') bad(`kind ${JSON.stringify(l.kind)} is not "conv" or "dense".`, 'Only conv and dense layers have spectral-norm bounds; leave out batch norm and pooling.');
+  if (!l || typeof l !== 'object')
+    bad('is not an object.', 'Pass { name, kind, kernelShape, stride, padding, inputSize }.');
+  if (typeof l.name !== 'string' || l.name.length === 0 || l.name.length > 200)
+    bad(
+      'the name must be a non-empty string of at most 200 characters.',
+      'Use the layer name of the model, e.g. "conv1".',
+    );
+  if (l.kind !== 'conv' && l.kind !== 'dense')
+    bad(
+      `kind ${JSON.stringify(l.kind)} is not "conv" or "dense".`,
+      'Only conv and dense layers have spectral-norm bounds; leave out batch norm and pooling.',
+    );
   if (!Array.isArray(l.kernelShape) || l.kernelShape.length !== 4 || !l.kernelShape.every(positiveInt)) {
-    bad(`kernel shape ${JSON.stringify(l.kernelShape)} is not four positive integers [h, w, c_in, c_out].`, 'Give the HWIO shape; a dense layer [in, out] is [1, 1, in, out].');
+    bad(
+      `kernel shape ${JSON.stringify(l.kernelShape)} is not four positive integers [h, w, c_in, c_out].`,
+      'Give the HWIO shape; a dense layer [in, out] is [1, 1, in, out].',
+    );
   }
-  if (!positiveInt(l.stride)) bad(`stride ${String(l.stride)} is not a positive integer.`, 'Pass the layer stride (1 when it has none).');
-  if (!PADDINGS.includes(l.padding)) bad(`padding ${JSON.stringify(l.padding)} is not one of ${PADDINGS.join(', ')}.`, 'Pass the padding the layer runs with.');
-  if (l.inputSize !== null && !(Array.isArray(l.inputSize) && l.inputSize.length === 2 && l.inputSize.every(positiveInt))) {
-    bad(`input size ${JSON.stringify(l.inputSize)} is not [h, w] of positive integers.`, 'Pass the spatial size of the layer input ([1, 1] for dense), or null when not known yet.');
+  if (!positiveInt(l.stride))
+    bad(`stride ${String(l.stride)} is not a positive integer.`, 'Pass the layer stride (1 when it has none).');
+  if (!PADDINGS.includes(l.padding))
+    bad(
+      `padding ${JSON.stringify(l.padding)} is not one of ${PADDINGS.join(', ')}.`,
+      'Pass the padding the layer runs with.',
+    );
+  if (
+    l.inputSize !== null &&
+    !(Array.isArray(l.inputSize) && l.inputSize.length === 2 && l.inputSize.every(positiveInt))
+  ) {
+    bad(
+      `input size ${JSON.stringify(l.inputSize)} is not [h, w] of positive integers.`,
+      'Pass the spatial size of the layer input ([1, 1] for dense), or null when not known yet.',
+    );
   }
-  if (l.index !== undefined && !(Number.isSafeInteger(l.index) && l.index >= 0)) bad(`index ${String(l.index)} is not a non-negative integer.`, 'Pass the position among the conv and dense layers, or leave it out.');
+  if (l.index !== undefined && !(Number.isSafeInteger(l.index) && l.index >= 0))
+    bad(
+      `index ${String(l.index)} is not a non-negative integer.`,
+      'Pass the position among the conv and dense layers, or leave it out.',
+    );
 }
 
 const UPSERT_SQL = `INSERT INTO layers (rid, name, idx, kind, kernel_h, kernel_w, c_in, c_out, stride, padding, input_h, input_w)
@@ -42,14 +69,32 @@ export async function upsertLayers(wdb: SqliteDb, rid: number, layers: readonly 
   for (const l of layers) checkLayerInput(l);
   if (layers.length === 0) return;
   await wdb.transaction(async () => {
-    const known = new Map((await wdb.all<{ name: string; idx: number }>('SELECT name, idx FROM layers WHERE rid = ?', [rid])).map((r) => [r.name, r.idx]));
+    const known = new Map(
+      (await wdb.all<{ name: string; idx: number }>('SELECT name, idx FROM layers WHERE rid = ?', [rid])).map((r) => [
+        r.name,
+        r.idx,
+      ]),
+    );
     let next = known.size === 0 ? 0 : Math.max(...known.values()) + 1;
     for (const l of layers) {
       const idx = l.index ?? known.get(l.name) ?? next;
       next = Math.max(next, idx + 1);
       known.set(l.name, idx);
       const [h, w, ci, co] = l.kernelShape;
-      await wdb.run(UPSERT_SQL, [rid, l.name, idx, l.kind, h, w, ci, co, l.stride, l.padding, l.inputSize?.[0] ?? null, l.inputSize?.[1] ?? null]);
+      await wdb.run(UPSERT_SQL, [
+        rid,
+        l.name,
+        idx,
+        l.kind,
+        h,
+        w,
+        ci,
+        co,
+        l.stride,
+        l.padding,
+        l.inputSize?.[0] ?? null,
+        l.inputSize?.[1] ?? null,
+      ]);
     }
   });
 }

@@ -30,11 +30,27 @@ export function legacyLayerFiles(storeFile: string): { file: string; runId: stri
   } catch {
     return []; // none written: a store that never ran under the app shell
   }
-  return names.filter((n) => n.endsWith('.json')).map((n) => ({ file: path.join(dir, n), runId: n.slice(0, -'.json'.length) }));
+  return names
+    .filter((n) => n.endsWith('.json'))
+    .map((n) => ({ file: path.join(dir, n), runId: n.slice(0, -'.json'.length) }));
 }
 
-function usable(l: LegacyLayer): l is { name: string; kind: 'conv' | 'dense'; shape: number[]; stride?: unknown; padding?: unknown; inputSize?: unknown } {
-  return typeof l?.name === 'string' && l.name.length > 0 && (l.kind === 'conv' || l.kind === 'dense') && Array.isArray(l.shape) && l.shape.length === 4 && l.shape.every(posInt);
+function usable(l: LegacyLayer): l is {
+  name: string;
+  kind: 'conv' | 'dense';
+  shape: number[];
+  stride?: unknown;
+  padding?: unknown;
+  inputSize?: unknown;
+} {
+  return (
+    typeof l?.name === 'string' &&
+    l.name.length > 0 &&
+    (l.kind === 'conv' || l.kind === 'dense') &&
+    Array.isArray(l.shape) &&
+    l.shape.length === 4 &&
+    l.shape.every(posInt)
+  );
 }
 
 /**
@@ -55,11 +71,24 @@ export async function importLegacyLayerFiles(db: SqliteDb, storeFile: string): P
     if (!run || !Array.isArray(parsed.layers)) continue;
     const layers = (parsed.layers as LegacyLayer[]).filter(usable);
     for (const [idx, l] of layers.entries()) {
-      const size = Array.isArray(l.inputSize) && l.inputSize.length === 2 && l.inputSize.every(posInt) ? (l.inputSize as number[]) : [null, null];
+      const size =
+        Array.isArray(l.inputSize) && l.inputSize.length === 2 && l.inputSize.every(posInt)
+          ? (l.inputSize as number[])
+          : [null, null];
       await db.run(
         `INSERT OR IGNORE INTO layers (rid, name, idx, kind, kernel_h, kernel_w, c_in, c_out, stride, padding, input_h, input_w)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [run.rid, l.name, idx, l.kind, ...l.shape, posInt(l.stride) ? l.stride : 1, l.padding === 'valid' ? 'valid' : 'same', size[0], size[1]],
+        [
+          run.rid,
+          l.name,
+          idx,
+          l.kind,
+          ...l.shape,
+          posInt(l.stride) ? l.stride : 1,
+          l.padding === 'valid' ? 'valid' : 'same',
+          size[0],
+          size[1],
+        ],
       );
       imported++;
     }

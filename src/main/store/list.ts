@@ -29,11 +29,20 @@ export async function listRuns(db: SqliteDb, filter: RunFilter = {}): Promise<Ru
   const params: (string | number)[] = [];
   if (filter.status !== undefined) {
     if (!Array.isArray(filter.status) || filter.status.some((s) => !RUN_STATUSES.includes(s))) {
-      throw bad(`Status filter ${JSON.stringify(filter.status)} has unknown states.`, `Use some of: ${RUN_STATUSES.join(', ')}.`);
+      throw bad(
+        `Status filter ${JSON.stringify(filter.status)} has unknown states.`,
+        `Use some of: ${RUN_STATUSES.join(', ')}.`,
+      );
     }
     if (filter.status.length > 0) {
       // 'paused' is stored as 'running' with paused_at set (run-log.ts, migration 7).
-      const stored = filter.status.map((s) => (s === 'paused' ? "(status = 'running' AND paused_at IS NOT NULL)" : s === 'running' ? "(status = 'running' AND paused_at IS NULL)" : '(status = ?)'));
+      const stored = filter.status.map((s) =>
+        s === 'paused'
+          ? "(status = 'running' AND paused_at IS NOT NULL)"
+          : s === 'running'
+            ? "(status = 'running' AND paused_at IS NULL)"
+            : '(status = ?)',
+      );
       where.push(`(${stored.join(' OR ')})`);
       params.push(...filter.status.filter((s) => s !== 'paused' && s !== 'running'));
     }
@@ -53,18 +62,27 @@ export async function listRuns(db: SqliteDb, filter: RunFilter = {}): Promise<Ru
   if (text) {
     const pattern = likeAnywhere(text);
     const like = (col: string) => `${col} LIKE ? ESCAPE '\\'`;
-    where.push(`(${['id', 'name', 'notes', 'config'].map(like).join(' OR ')} OR EXISTS (SELECT 1 FROM tags t WHERE t.rid = runs.rid AND ${like('t.tag')}))`);
+    where.push(
+      `(${['id', 'name', 'notes', 'config'].map(like).join(' OR ')} OR EXISTS (SELECT 1 FROM tags t WHERE t.rid = runs.rid AND ${like('t.tag')}))`,
+    );
     params.push(pattern, pattern, pattern, pattern, pattern);
   }
   const sortKey = filter.sort ?? 'created';
   const sortCol = SORT_COLUMNS[sortKey];
-  if (!sortCol) throw bad(`Sort key "${String(filter.sort)}" is unknown.`, `Use one of: ${Object.keys(SORT_COLUMNS).join(', ')}.`);
+  if (!sortCol)
+    throw bad(`Sort key "${String(filter.sort)}" is unknown.`, `Use one of: ${Object.keys(SORT_COLUMNS).join(', ')}.`);
   const order = filter.order ?? 'desc';
-  if (order !== 'asc' && order !== 'desc') throw bad(`Order "${String(order)}" is neither "asc" nor "desc".`, 'Pass "asc" or "desc".');
+  if (order !== 'asc' && order !== 'desc')
+    throw bad(`Order "${String(order)}" is neither "asc" nor "desc".`, 'Pass "asc" or "desc".');
   const limit = filter.limit ?? 100;
   const offset = filter.offset ?? 0;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw bad(`limit ${String(filter.limit)} is not an integer in 1..${MAX_PAGE}.`, 'Page through long lists with offset.');
-  if (!Number.isInteger(offset) || offset < 0) throw bad(`offset ${String(filter.offset)} is not a non-negative integer.`, 'Pass 0 for the first page.');
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
+    throw bad(
+      `limit ${String(filter.limit)} is not an integer in 1..${MAX_PAGE}.`,
+      'Page through long lists with offset.',
+    );
+  if (!Number.isInteger(offset) || offset < 0)
+    throw bad(`offset ${String(filter.offset)} is not a non-negative integer.`, 'Pass 0 for the first page.');
 
   const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const total = (await db.get<{ n: number }>(`SELECT count(*) AS n FROM runs ${whereSql}`, params))?.n ?? 0;

@@ -17,7 +17,10 @@ export interface MigrationReport {
 }
 
 export function backupName(file: string, version: number, at = new Date()): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${file}.bak-v${version}-${stamp}`;
 }
 

@@ -41,7 +41,14 @@ interface Row {
   analysis?: string;
 }
 
-const summaryOf = (r: Row): ModelAnalysisSummary => ({ id: r.id, name: r.name, format: r.format, createdAt: r.created_at, layers: r.layers, lipschitz: r.lipschitz });
+const summaryOf = (r: Row): ModelAnalysisSummary => ({
+  id: r.id,
+  name: r.name,
+  format: r.format,
+  createdAt: r.created_at,
+  layers: r.layers,
+  lipschitz: r.lipschitz,
+});
 
 export interface ModelAnalysisContext {
   read(): SqliteDb;
@@ -62,21 +69,26 @@ export class ModelAnalysisStore {
         layers: analysis.layers.length,
         lipschitz: analysis.lipschitz_upper_bound,
       };
-      await this.c.write().run('INSERT INTO model_analyses (id, name, format, created_at, layers, lipschitz, analysis) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-        row.id,
-        row.name,
-        row.format,
-        row.created_at,
-        row.layers,
-        row.lipschitz,
-        JSON.stringify(analysis),
-      ]);
+      await this.c
+        .write()
+        .run(
+          'INSERT INTO model_analyses (id, name, format, created_at, layers, lipschitz, analysis) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          [row.id, row.name, row.format, row.created_at, row.layers, row.lipschitz, JSON.stringify(analysis)],
+        );
       return summaryOf(row);
     });
   }
 
   list(): Promise<ModelAnalysisSummary[]> {
-    return this.c.guard(async () => (await this.c.read().all<Row>('SELECT id, name, format, created_at, layers, lipschitz FROM model_analyses ORDER BY created_at DESC')).map(summaryOf));
+    return this.c.guard(async () =>
+      (
+        await this.c
+          .read()
+          .all<Row>(
+            'SELECT id, name, format, created_at, layers, lipschitz FROM model_analyses ORDER BY created_at DESC',
+          )
+      ).map(summaryOf),
+    );
   }
 
   /** The stored analysis, or null for an unknown id. */
@@ -88,6 +100,8 @@ export class ModelAnalysisStore {
   }
 
   remove(id: string): Promise<boolean> {
-    return this.c.guard(async () => (await this.c.write().run('DELETE FROM model_analyses WHERE id = ?', [id])).changes > 0);
+    return this.c.guard(
+      async () => (await this.c.write().run('DELETE FROM model_analyses WHERE id = ?', [id])).changes > 0,
+    );
   }
 }

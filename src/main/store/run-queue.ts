@@ -21,7 +21,12 @@ export interface SweepRunInput {
 }
 
 function checkTarget(target: unknown): QueueTarget {
-  if (target !== 'local' && target !== 'redis') throw new StoreError('invalid-input', `Queue target ${JSON.stringify(target)} is unknown.`, "Use 'local' or 'redis'.");
+  if (target !== 'local' && target !== 'redis')
+    throw new StoreError(
+      'invalid-input',
+      `Queue target ${JSON.stringify(target)} is unknown.`,
+      "Use 'local' or 'redis'.",
+    );
   return target;
 }
 
@@ -34,10 +39,21 @@ export async function recordSweep(
 ): Promise<void> {
   checkTarget(target);
   await wdb.transaction(async () => {
-    await wdb.run('INSERT INTO sweeps (id, name, spec, keys, created_at) VALUES (?, ?, ?, ?, ?)', [sweep.id, sweep.name, JSON.stringify(sweep.spec), JSON.stringify(sweep.keys), Date.now()]);
+    await wdb.run('INSERT INTO sweeps (id, name, spec, keys, created_at) VALUES (?, ?, ?, ?, ?)', [
+      sweep.id,
+      sweep.name,
+      JSON.stringify(sweep.spec),
+      JSON.stringify(sweep.keys),
+      Date.now(),
+    ]);
     for (const r of runs) {
       const { rid } = await loadRunRow(wdb, r.runId);
-      await wdb.run('INSERT INTO sweep_runs (rid, sweep_id, item, attempt, assignment) VALUES (?, ?, ?, 1, ?)', [rid, sweep.id, r.item, JSON.stringify(r.assignment)]);
+      await wdb.run('INSERT INTO sweep_runs (rid, sweep_id, item, attempt, assignment) VALUES (?, ?, ?, 1, ?)', [
+        rid,
+        sweep.id,
+        r.item,
+        JSON.stringify(r.assignment),
+      ]);
       await appendRow(wdb, rid, target);
     }
   });
@@ -45,9 +61,18 @@ export async function recordSweep(
 
 async function appendRow(wdb: SqliteDb, rid: number, target: QueueTarget): Promise<void> {
   // Rows of runs that started or ended by another way (the app's own queue, a cancel) are tidied here.
-  await wdb.run("DELETE FROM run_queue WHERE rid IN (SELECT q.rid FROM run_queue q JOIN runs r ON r.rid = q.rid WHERE r.status != 'queued')");
-  const last = await wdb.get<{ p: number | null }>('SELECT max(position) AS p FROM run_queue WHERE target = ?', [target]);
-  await wdb.run('INSERT INTO run_queue (rid, position, target, enqueued_at) VALUES (?, ?, ?, ?)', [rid, (last?.p ?? 0) + 1, target, Date.now()]);
+  await wdb.run(
+    "DELETE FROM run_queue WHERE rid IN (SELECT q.rid FROM run_queue q JOIN runs r ON r.rid = q.rid WHERE r.status != 'queued')",
+  );
+  const last = await wdb.get<{ p: number | null }>('SELECT max(position) AS p FROM run_queue WHERE target = ?', [
+    target,
+  ]);
+  await wdb.run('INSERT INTO run_queue (rid, position, target, enqueued_at) VALUES (?, ?, ?, ?)', [
+    rid,
+    (last?.p ?? 0) + 1,
+    target,
+    Date.now(),
+  ]);
 }
 
 /** Put a queued run at the end of the queue of `target` (a run already waiting is moved to that target's end). */
@@ -55,7 +80,12 @@ export async function enqueue(wdb: SqliteDb, runId: string, target: QueueTarget)
   checkTarget(target);
   await wdb.transaction(async () => {
     const row = await loadRunRow(wdb, runId);
-    if (row.status !== 'queued') throw new StoreError('conflict', `Run ${runId} is '${row.status}'; only a queued run can wait in the queue.`, 'Retry it instead (spectral-lab queue retry <run>): that queues a new attempt.');
+    if (row.status !== 'queued')
+      throw new StoreError(
+        'conflict',
+        `Run ${runId} is '${row.status}'; only a queued run can wait in the queue.`,
+        'Retry it instead (spectral-lab queue retry <run>): that queues a new attempt.',
+      );
     await wdb.run('DELETE FROM run_queue WHERE rid = ?', [row.rid]);
     await appendRow(wdb, row.rid, target);
   });
@@ -91,26 +121,47 @@ export async function withdraw(wdb: SqliteDb, runId: string): Promise<boolean> {
 
 /** Move a waiting run to 1-based `position` among the runs of its target (clamped to the queue's length). */
 export async function moveTo(wdb: SqliteDb, runId: string, position: number): Promise<number> {
-  if (!Number.isInteger(position) || position < 1) throw new StoreError('invalid-input', `Queue position ${position} is not a positive integer.`, 'Pass 1 for the front of the queue.');
+  if (!Number.isInteger(position) || position < 1)
+    throw new StoreError(
+      'invalid-input',
+      `Queue position ${position} is not a positive integer.`,
+      'Pass 1 for the front of the queue.',
+    );
   return wdb.transaction(async () => {
     const row = await loadRunRow(wdb, runId);
     const me = await wdb.get<{ target: string }>('SELECT target FROM run_queue WHERE rid = ?', [row.rid]);
-    if (!me || row.status !== 'queued') throw new StoreError('conflict', `Run ${runId} is not waiting in the queue (it is '${row.status}').`, 'List the waiting runs with: spectral-lab queue list');
-    const order = (await wdb.all<{ rid: number }>(
-      "SELECT q.rid FROM run_queue q JOIN runs r ON r.rid = q.rid WHERE q.target = ? AND r.status = 'queued' ORDER BY q.position",
-      [me.target],
-    )).map((r) => r.rid).filter((r) => r !== row.rid);
+    if (!me || row.status !== 'queued')
+      throw new StoreError(
+        'conflict',
+        `Run ${runId} is not waiting in the queue (it is '${row.status}').`,
+        'List the waiting runs with: spectral-lab queue list',
+      );
+    const order = (
+      await wdb.all<{ rid: number }>(
+        "SELECT q.rid FROM run_queue q JOIN runs r ON r.rid = q.rid WHERE q.target = ? AND r.status = 'queued' ORDER BY q.position",
+        [me.target],
+      )
+    )
+      .map((r) => r.rid)
+      .filter((r) => r !== row.rid);
     const at = Math.min(position, order.length + 1);
     order.splice(at - 1, 0, row.rid);
-    for (let i = 0; i < order.length; i++) await wdb.run('UPDATE run_queue SET position = ? WHERE rid = ?', [i + 1, order[i]]);
+    for (let i = 0; i < order.length; i++)
+      await wdb.run('UPDATE run_queue SET position = ? WHERE rid = ?', [i + 1, order[i]]);
     return at;
   });
 }
 
 /** The sweep point of a run, if it belongs to a sweep. */
-export async function sweepPointOf(db: SqliteDb, runId: string): Promise<{ sweepId: string; item: number; attempt: number; assignment: string } | null> {
+export async function sweepPointOf(
+  db: SqliteDb,
+  runId: string,
+): Promise<{ sweepId: string; item: number; attempt: number; assignment: string } | null> {
   const row = await loadRunRow(db, runId);
-  const p = await db.get<{ sweep_id: string; item: number; attempt: number; assignment: string }>('SELECT sweep_id, item, attempt, assignment FROM sweep_runs WHERE rid = ?', [row.rid]);
+  const p = await db.get<{ sweep_id: string; item: number; attempt: number; assignment: string }>(
+    'SELECT sweep_id, item, attempt, assignment FROM sweep_runs WHERE rid = ?',
+    [row.rid],
+  );
   return p ? { sweepId: p.sweep_id, item: p.item, attempt: p.attempt, assignment: p.assignment } : null;
 }
 
@@ -118,7 +169,13 @@ export async function sweepPointOf(db: SqliteDb, runId: string): Promise<{ sweep
 export async function checkRetryable(db: SqliteDb, runId: string): Promise<void> {
   const row = await loadRunRow(db, runId);
   if (!RETRYABLE.includes(row.status)) {
-    throw new StoreError('conflict', `Run ${runId} is '${row.status}'; only crashed, failed or cancelled runs can be retried.`, row.status === 'queued' ? 'It is still waiting: move it with spectral-lab queue move.' : 'Start a new run from its config instead.');
+    throw new StoreError(
+      'conflict',
+      `Run ${runId} is '${row.status}'; only crashed, failed or cancelled runs can be retried.`,
+      row.status === 'queued'
+        ? 'It is still waiting: move it with spectral-lab queue move.'
+        : 'Start a new run from its config instead.',
+    );
   }
   const point = await sweepPointOf(db, runId);
   if (!point) return;
@@ -126,24 +183,47 @@ export async function checkRetryable(db: SqliteDb, runId: string): Promise<void>
     'SELECT r.id FROM sweep_runs s JOIN runs r ON r.rid = s.rid WHERE s.sweep_id = ? AND s.item = ? AND s.attempt > ? ORDER BY s.attempt DESC LIMIT 1',
     [point.sweepId, point.item, point.attempt],
   );
-  if (later) throw new StoreError('conflict', `Run ${runId} was already retried as run ${later.id}.`, `Retry ${later.id} instead if it ended too.`);
+  if (later)
+    throw new StoreError(
+      'conflict',
+      `Run ${runId} was already retried as run ${later.id}.`,
+      `Retry ${later.id} instead if it ended too.`,
+    );
 }
 
 /** Link the new run of a retry to the sweep point of the old one (attempt + 1) and queue it. */
-export async function recordRetry(wdb: SqliteDb, oldRunId: string, newRunId: string, target: QueueTarget): Promise<void> {
+export async function recordRetry(
+  wdb: SqliteDb,
+  oldRunId: string,
+  newRunId: string,
+  target: QueueTarget,
+): Promise<void> {
   checkTarget(target);
   const point = await sweepPointOf(wdb, oldRunId);
   await wdb.transaction(async () => {
     const { rid } = await loadRunRow(wdb, newRunId);
     if (point) {
-      await wdb.run('INSERT INTO sweep_runs (rid, sweep_id, item, attempt, assignment) VALUES (?, ?, ?, ?, ?)', [rid, point.sweepId, point.item, point.attempt + 1, point.assignment]);
+      await wdb.run('INSERT INTO sweep_runs (rid, sweep_id, item, attempt, assignment) VALUES (?, ?, ?, ?, ?)', [
+        rid,
+        point.sweepId,
+        point.item,
+        point.attempt + 1,
+        point.assignment,
+      ]);
     }
     await appendRow(wdb, rid, target);
   });
 }
 
 export async function listQueue(db: SqliteDb, target?: QueueTarget): Promise<QueueEntry[]> {
-  const rows = await db.all<{ id: string; name: string; target: QueueTarget; sweep_id: string | null; attempt: number | null; enqueued_at: number }>(
+  const rows = await db.all<{
+    id: string;
+    name: string;
+    target: QueueTarget;
+    sweep_id: string | null;
+    attempt: number | null;
+    enqueued_at: number;
+  }>(
     `SELECT r.id, r.name, q.target, s.sweep_id, s.attempt, q.enqueued_at FROM run_queue q JOIN runs r ON r.rid = q.rid
      LEFT JOIN sweep_runs s ON s.rid = q.rid WHERE r.status = 'queued' ${target ? 'AND q.target = ?' : ''} ORDER BY q.target, q.position`,
     target ? [checkTarget(target)] : [],
@@ -165,12 +245,28 @@ const LATEST_ATTEMPTS = `SELECT s.rid, s.item, s.attempt, s.assignment FROM swee
 
 /** Every run of a sweep (all attempts unless latestOnly), in point order. */
 export async function sweepRuns(db: SqliteDb, sweepId: string, latestOnly = false): Promise<SweepRunInfo[]> {
-  const sql = latestOnly ? LATEST_ATTEMPTS : 'SELECT rid, item, attempt, assignment FROM sweep_runs s WHERE s.sweep_id = ?';
-  const rows = await db.all<{ id: string; name: string; status: string; item: number; attempt: number; assignment: string }>(
+  const sql = latestOnly
+    ? LATEST_ATTEMPTS
+    : 'SELECT rid, item, attempt, assignment FROM sweep_runs s WHERE s.sweep_id = ?';
+  const rows = await db.all<{
+    id: string;
+    name: string;
+    status: string;
+    item: number;
+    attempt: number;
+    assignment: string;
+  }>(
     `SELECT r.id, r.name, r.status, p.item, p.attempt, p.assignment FROM (${sql}) p JOIN runs r ON r.rid = p.rid ORDER BY p.item, p.attempt`,
     [sweepId],
   );
-  return rows.map((r) => ({ runId: r.id, name: r.name, status: r.status, item: r.item, attempt: r.attempt, assignment: JSON.parse(r.assignment) as Record<string, JsonValue> }));
+  return rows.map((r) => ({
+    runId: r.id,
+    name: r.name,
+    status: r.status,
+    item: r.item,
+    attempt: r.attempt,
+    assignment: JSON.parse(r.assignment) as Record<string, JsonValue>,
+  }));
 }
 
 /** A sweep by id, or the newest sweep of that name. */
@@ -179,11 +275,24 @@ export async function getSweep(db: SqliteDb, idOrName: string): Promise<SweepInf
     'SELECT id, name, keys, created_at FROM sweeps WHERE id = ? OR name = ? ORDER BY (id = ?) DESC, created_at DESC LIMIT 1',
     [idOrName, idOrName, idOrName],
   );
-  if (!row) throw new StoreError('not-found', `No sweep with id or name "${idOrName}".`, 'List the sweeps with: spectral-lab sweep --list');
+  if (!row)
+    throw new StoreError(
+      'not-found',
+      `No sweep with id or name "${idOrName}".`,
+      'List the sweeps with: spectral-lab sweep --list',
+    );
   const latest = await sweepRuns(db, row.id, true);
   const counts: Record<string, number> = {};
   for (const r of latest) counts[r.status] = (counts[r.status] ?? 0) + 1;
-  return { id: row.id, name: row.name, keys: JSON.parse(row.keys) as string[], createdAt: row.created_at, items: latest.length, counts, done: latest.every((r) => !ACTIVE.includes(r.status)) };
+  return {
+    id: row.id,
+    name: row.name,
+    keys: JSON.parse(row.keys) as string[],
+    createdAt: row.created_at,
+    items: latest.length,
+    counts,
+    done: latest.every((r) => !ACTIVE.includes(r.status)),
+  };
 }
 
 export async function listSweeps(db: SqliteDb): Promise<SweepInfo[]> {

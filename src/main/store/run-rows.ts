@@ -1,6 +1,12 @@
 /** The runs table row and its mapping to RunRecord (JSON columns parsed, tags attached). */
 import type { JsonObject } from '../../shared/api.js';
-import { EMPTY_HEADLINE, type RunEnvironment, type RunHeadline, type RunRecord, type RunStatus } from '../../shared/records.js';
+import {
+  EMPTY_HEADLINE,
+  type RunEnvironment,
+  type RunHeadline,
+  type RunRecord,
+  type RunStatus,
+} from '../../shared/records.js';
 import { StoreError } from './errors.js';
 import type { SqliteDb } from './sqlite.js';
 
@@ -81,7 +87,11 @@ export function toRecord(row: RunRow, tags: string[], headline: RunHeadline = EM
 }
 
 export function runNotFound(runId: string): StoreError {
-  return new StoreError('not-found', `There is no run with id "${runId}" in the store.`, 'List the runs (listRuns / `spectral-lab export --list`) to see the ids that exist.');
+  return new StoreError(
+    'not-found',
+    `There is no run with id "${runId}" in the store.`,
+    'List the runs (listRuns / `spectral-lab export --list`) to see the ids that exist.',
+  );
 }
 
 export async function loadRunRow(db: SqliteDb, runId: string): Promise<RunRow> {
@@ -96,11 +106,17 @@ export async function loadRunRows(db: SqliteDb, runIds: readonly string[]): Prom
   if (!Array.isArray(runIds) || runIds.length === 0) {
     throw new StoreError('invalid-input', 'No run ids were given.', 'Pass at least one run id.');
   }
-  const rows = await db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id IN (SELECT value FROM json_each(?))`, [JSON.stringify(runIds)]);
+  const rows = await db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id IN (SELECT value FROM json_each(?))`, [
+    JSON.stringify(runIds),
+  ]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   const missing = runIds.filter((id) => !byId.has(id));
   if (missing.length > 0) {
-    throw new StoreError('not-found', `No run with id ${missing.map((m) => `"${m}"`).join(', ')} in the store.`, 'List the runs to see the ids that exist (a run may have been deleted).');
+    throw new StoreError(
+      'not-found',
+      `No run with id ${missing.map((m) => `"${m}"`).join(', ')} in the store.`,
+      'List the runs to see the ids that exist (a run may have been deleted).',
+    );
   }
   return runIds.map((id) => byId.get(id) as RunRow);
 }
@@ -117,7 +133,11 @@ export async function tagsOf(db: SqliteDb, rids: readonly number[]): Promise<Map
 }
 
 /** Last value and step of the named series of each run (one query for all the runs). */
-async function lastPoints(db: SqliteDb, rids: readonly number[], names: readonly string[]): Promise<Map<number, { name: string; step: number; value: number | null }[]>> {
+async function lastPoints(
+  db: SqliteDb,
+  rids: readonly number[],
+  names: readonly string[],
+): Promise<Map<number, { name: string; step: number; value: number | null }[]>> {
   const out = new Map<number, { name: string; step: number; value: number | null }[]>();
   const rows = await db.all<{ rid: number; name: string; step: number; value: number | null }>(
     `SELECT s.rid, s.name, p.step, p.value FROM series s

@@ -14,25 +14,42 @@ function checkStepRange(q: SeriesQuery): void {
   for (const key of ['fromStep', 'toStep'] as const) {
     const v = q[key];
     if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v))) {
-      throw new StoreError('invalid-input', `${key} ${String(v)} is not a number.`, 'Give steps as numbers (e.g. { fromStep: 100, toStep: 500 }), or leave the end open.');
+      throw new StoreError(
+        'invalid-input',
+        `${key} ${String(v)} is not a number.`,
+        'Give steps as numbers (e.g. { fromStep: 100, toStep: 500 }), or leave the end open.',
+      );
     }
   }
   if (q.fromStep !== undefined && q.toStep !== undefined && q.fromStep > q.toStep) {
-    throw new StoreError('invalid-input', `fromStep ${q.fromStep} is after toStep ${q.toStep}.`, 'Give the range low end first (fromStep <= toStep).');
+    throw new StoreError(
+      'invalid-input',
+      `fromStep ${q.fromStep} is after toStep ${q.toStep}.`,
+      'Give the range low end first (fromStep <= toStep).',
+    );
   }
 }
 
 function checkQuery(q: SeriesQuery): { budget: number; xAxis: XAxis } {
   if (!q || !Array.isArray(q.runIds) || !Array.isArray(q.names) || q.names.some((n) => typeof n !== 'string')) {
-    throw new StoreError('invalid-input', 'A series query needs runIds: string[] and names: string[].', 'Example: { runIds: ["20250101-120000-abc123"], names: ["train/loss"] }.');
+    throw new StoreError(
+      'invalid-input',
+      'A series query needs runIds: string[] and names: string[].',
+      'Example: { runIds: ["20250101-120000-abc123"], names: ["train/loss"] }.',
+    );
   }
   const budget = q.budget ?? DEFAULT_BUDGET;
   if (!Number.isInteger(budget) || budget < 4 || budget > 1_000_000) {
-    throw new StoreError('invalid-input', `Point budget ${String(q.budget)} is not an integer between 4 and 1,000,000.`, 'Ask for about as many points as the chart is wide in pixels (e.g. 2000).');
+    throw new StoreError(
+      'invalid-input',
+      `Point budget ${String(q.budget)} is not an integer between 4 and 1,000,000.`,
+      'Ask for about as many points as the chart is wide in pixels (e.g. 2000).',
+    );
   }
   checkStepRange(q);
   const xAxis = q.xAxis ?? 'step';
-  if (!XAXES.includes(xAxis)) throw new StoreError('invalid-input', `x axis "${String(xAxis)}" is unknown.`, `Use one of ${XAXES.join(', ')}.`);
+  if (!XAXES.includes(xAxis))
+    throw new StoreError('invalid-input', `x axis "${String(xAxis)}" is unknown.`, `Use one of ${XAXES.join(', ')}.`);
   return { budget, xAxis };
 }
 
@@ -69,7 +86,11 @@ async function secondsAt(db: SqliteDb, seriesId: number, run: RunRow, steps: num
 export async function getSeries(db: SqliteDb, q: SeriesQuery): Promise<SeriesResult> {
   const { budget, xAxis } = checkQuery(q);
   const runs = await loadRunRows(db, q.runIds);
-  const ids = await seriesIds(db, runs.map((r) => r.rid), q.names);
+  const ids = await seriesIds(
+    db,
+    runs.map((r) => r.rid),
+    q.names,
+  );
   const series: SeriesData[] = [];
   for (const run of runs) {
     for (const name of q.names) {
@@ -81,7 +102,16 @@ export async function getSeries(db: SqliteDb, q: SeriesQuery): Promise<SeriesRes
       let x = pts.steps;
       if (xAxis === 'epoch') x = await epochsAt(db, ids.get(`${run.rid}\u0000${EPOCH_SERIES}`), pts.steps);
       else if (xAxis === 'time' && sid !== undefined) x = await secondsAt(db, sid, run, pts.steps);
-      series.push({ runId: run.id, name, xAxis, steps: pts.steps, x, y: pts.values, totalPoints: pts.totalPoints, downsampled: pts.downsampled });
+      series.push({
+        runId: run.id,
+        name,
+        xAxis,
+        steps: pts.steps,
+        x,
+        y: pts.values,
+        totalPoints: pts.totalPoints,
+        downsampled: pts.downsampled,
+      });
     }
   }
   return { series };

@@ -33,8 +33,17 @@ export async function seriesExtent(db: SqliteDb, seriesId: number): Promise<Exte
 
 const num = (v: number | null): number => (v === null ? Number.NaN : v);
 
-async function rawPoints(db: SqliteDb, seriesId: number, lo: number, hi: number): Promise<{ step: number; value: number | null }[]> {
-  return db.all('SELECT step, value FROM points WHERE series_id = ? AND step BETWEEN ? AND ? ORDER BY step', [seriesId, lo, hi]);
+async function rawPoints(
+  db: SqliteDb,
+  seriesId: number,
+  lo: number,
+  hi: number,
+): Promise<{ step: number; value: number | null }[]> {
+  return db.all('SELECT step, value FROM points WHERE series_id = ? AND step BETWEEN ? AND ? ORDER BY step', [
+    seriesId,
+    lo,
+    hi,
+  ]);
 }
 
 /**
@@ -94,7 +103,12 @@ export async function readSeriesPoints(
   );
   if ((probe?.n ?? 0) <= budget) {
     const rows = await rawPoints(db, seriesId, lo, hi);
-    return { steps: rows.map((r) => r.step), values: rows.map((r) => num(r.value)), totalPoints: extent.total, downsampled: false };
+    return {
+      steps: rows.map((r) => r.step),
+      values: rows.map((r) => num(r.value)),
+      totalPoints: extent.total,
+      downsampled: false,
+    };
   }
 
   const { level, width } = planBuckets(lo, hi, budget);

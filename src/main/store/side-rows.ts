@@ -70,10 +70,21 @@ export function dropSideRows(s: SideRows, rid: number): number {
 }
 
 /** Write the rows (inside the caller's transaction), skipping runs deleted meanwhile. */
-export async function writeSideRows(db: SqliteDb, st: { cert: Statement; details: Statement }, s: SideRows, deleted: ReadonlySet<number>): Promise<void> {
+export async function writeSideRows(
+  db: SqliteDb,
+  st: { cert: Statement; details: Statement },
+  s: SideRows,
+  deleted: ReadonlySet<number>,
+): Promise<void> {
   const cert = s.cert.filter((r) => !deleted.has(r.rid));
   if (cert.length > 0) {
-    const rows = cert.map((r) => [r.rid, r.step, ...splitDouble(r.eps), ...splitDouble(r.accuracy), ...splitDouble(r.pairwise ?? NaN)]);
+    const rows = cert.map((r) => [
+      r.rid,
+      r.step,
+      ...splitDouble(r.eps),
+      ...splitDouble(r.accuracy),
+      ...splitDouble(r.pairwise ?? NaN),
+    ]);
     await st.cert.run([JSON.stringify(rows)]);
   }
   const details = s.details.filter((r) => !deleted.has(r.rid));
@@ -83,8 +94,9 @@ export async function writeSideRows(db: SqliteDb, st: { cert: Statement; details
   }
   for (const sp of s.spectra) {
     if (deleted.has(sp.rid)) continue;
-    await db.run('INSERT OR REPLACE INTO spectra (rid, layer, method, step, count, dtype, data) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-      sp.rid, sp.layer, sp.method, sp.step, sp.count, sp.dtype, sp.data,
-    ]);
+    await db.run(
+      'INSERT OR REPLACE INTO spectra (rid, layer, method, step, count, dtype, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [sp.rid, sp.layer, sp.method, sp.step, sp.count, sp.dtype, sp.data],
+    );
   }
 }

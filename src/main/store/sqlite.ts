@@ -74,7 +74,8 @@ export class SqliteDb {
           : mode === 'readwrite'
             ? sqlite3.OPEN_READWRITE
             : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
-    const name = mode === 'immutable' ? `file:${encodeURI(file).replace(/\?/g, '%3f').replace(/#/g, '%23')}?immutable=1` : file;
+    const name =
+      mode === 'immutable' ? `file:${encodeURI(file).replace(/\?/g, '%3f').replace(/#/g, '%23')}?immutable=1` : file;
     return new Promise((resolve, reject) => {
       const raw = new sqlite3.Database(name, flags, (err: Error | null) => {
         if (err) reject(err);
@@ -168,6 +169,8 @@ export class SqliteDb {
     this.closed = true;
     await this.queue;
     await Promise.all([...this.statements].map((s) => s.finalize()));
-    await new Promise<void>((resolve, reject) => this.raw.close((err: Error | null) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      this.raw.close((err: Error | null) => (err ? reject(err) : resolve())),
+    );
   }
 }

@@ -5,7 +5,22 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ConfigDiff, CheckpointRecord, CreateRunInput, LayerRecord, RunFilter, RunList, RunLogEntry, RunRecord, RunSummary, SeriesInfo, SeriesQuery, SeriesResult, SpectrumRecord, StatusChange } from '../../shared/records.js';
+import type {
+  ConfigDiff,
+  CheckpointRecord,
+  CreateRunInput,
+  LayerRecord,
+  RunFilter,
+  RunList,
+  RunLogEntry,
+  RunRecord,
+  RunSummary,
+  SeriesInfo,
+  SeriesQuery,
+  SeriesResult,
+  SpectrumRecord,
+  StatusChange,
+} from '../../shared/records.js';
 import * as artifacts from './artifacts.js';
 import type { FlushStats } from './batch.js';
 import type { EngineEventSink } from './engine-events.js';
@@ -58,7 +73,12 @@ export class Store {
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new StoreError('closed', `The run store ${this.o.paths.database} is closed.`, 'Open it again with openStore().');
+    if (this.closed)
+      throw new StoreError(
+        'closed',
+        `The run store ${this.o.paths.database} is closed.`,
+        'Open it again with openStore().',
+      );
     try {
       return await fn();
     } catch (err) {
@@ -70,7 +90,11 @@ export class Store {
 
   private get w(): runs.WriteContext {
     if (!this.o.wdb || !this.o.batch) {
-      throw new StoreError('read-only', `The run store ${this.o.paths.database} was opened read-only.`, 'Open it without { readonly: true } to change it.');
+      throw new StoreError(
+        'read-only',
+        `The run store ${this.o.paths.database} was opened read-only.`,
+        'Open it without { readonly: true } to change it.',
+      );
     }
     return { wdb: this.o.wdb, batch: this.o.batch, validateConfig: this.o.validateConfig, facets: this.o.facets };
   }

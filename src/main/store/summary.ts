@@ -4,7 +4,14 @@
  * and the certified-accuracy curve at the last certified step. Also the config diff of runs.
  */
 import { diffConfigValues } from '../../shared/config-diff.js';
-import type { ConfigDiff, FinalLayerBound, LayerBoundKind, LayerBoundRecord, MetricSummary, RunSummary } from '../../shared/records.js';
+import type {
+  ConfigDiff,
+  FinalLayerBound,
+  LayerBoundKind,
+  LayerBoundRecord,
+  MetricSummary,
+  RunSummary,
+} from '../../shared/records.js';
 import { loadRunRows, recordsOf } from './run-rows.js';
 import { ROLLUP_LEVELS } from './rollup.js';
 import type { SqliteDb } from './sqlite.js';
@@ -36,7 +43,11 @@ async function seriesStats(db: SqliteDb, rid: number): Promise<SeriesStat[]> {
 }
 
 /** min or max of every series of a run with the step where it happens (bare column of min()/max()). */
-async function extremes(db: SqliteDb, rid: number, agg: 'min' | 'max'): Promise<Map<number, { v: number | null; s: number | null }>> {
+async function extremes(
+  db: SqliteDb,
+  rid: number,
+  agg: 'min' | 'max',
+): Promise<Map<number, { v: number | null; s: number | null }>> {
   const col = agg === 'min' ? 'vmin' : 'vmax';
   const step = agg === 'min' ? 'smin' : 'smax';
   const rows = await db.all<{ id: number; v: number | null; s: number | null }>(
@@ -72,14 +83,25 @@ export async function runSummaries(db: SqliteDb, runIds: readonly string[]): Pro
   const out: RunSummary[] = [];
   for (let i = 0; i < rows.length; i++) {
     const rid = rows[i].rid;
-    const [stats, mins, maxs, lasts] = await Promise.all([seriesStats(db, rid), extremes(db, rid, 'min'), extremes(db, rid, 'max'), lastValues(db, rid)]);
+    const [stats, mins, maxs, lasts] = await Promise.all([
+      seriesStats(db, rid),
+      extremes(db, rid, 'min'),
+      extremes(db, rid, 'max'),
+      lastValues(db, rid),
+    ]);
     const metrics: MetricSummary[] = [];
     const finalBounds: FinalLayerBound[] = [];
     for (const s of stats) {
       const last = lasts.get(s.id);
       if (s.layer !== null && s.method !== null) {
         if (s.last_step !== null && last !== undefined && last !== null) {
-          finalBounds.push({ layer: s.layer, method: s.method, kind: s.bound_kind ?? 'upper', step: s.last_step, value: last });
+          finalBounds.push({
+            layer: s.layer,
+            method: s.method,
+            kind: s.bound_kind ?? 'upper',
+            step: s.last_step,
+            value: last,
+          });
         }
         continue;
       }
@@ -139,7 +161,11 @@ export interface LayerBoundsAt {
 }
 
 /** Every layer bound at one step ('latest' = the last step that has any bound). */
-export async function layerBoundsAt(db: SqliteDb, runId: string, step: number | 'latest' = 'latest'): Promise<LayerBoundsAt> {
+export async function layerBoundsAt(
+  db: SqliteDb,
+  runId: string,
+  step: number | 'latest' = 'latest',
+): Promise<LayerBoundsAt> {
   const [run] = await loadRunRows(db, [runId]);
   const steps = (
     await db.all<{ step: number }>(
@@ -149,7 +175,14 @@ export async function layerBoundsAt(db: SqliteDb, runId: string, step: number | 
   ).map((r) => r.step);
   const at = step === 'latest' ? (steps.length > 0 ? steps[steps.length - 1] : null) : step;
   if (at === null) return { runId, step: null, availableSteps: steps, bounds: [] };
-  const rows = await db.all<{ layer: string; method: string; kind: LayerBoundKind; value: number | null; iterations: number | null; time_ms: number | null }>(
+  const rows = await db.all<{
+    layer: string;
+    method: string;
+    kind: LayerBoundKind;
+    value: number | null;
+    iterations: number | null;
+    time_ms: number | null;
+  }>(
     `SELECT s.layer, s.method, s.bound_kind AS kind, p.value, d.iterations, d.time_ms FROM series s
      JOIN points p ON p.series_id = s.id AND p.step = ?1
      LEFT JOIN bound_details d ON d.rid = s.rid AND d.layer = s.layer AND d.method = s.method AND d.step = ?1
@@ -172,7 +205,17 @@ export async function layerBoundsAt(db: SqliteDb, runId: string, step: number | 
   };
 }
 
-export async function diffConfigs(db: SqliteDb, runIds: readonly string[], options: { all?: boolean } = {}): Promise<ConfigDiff> {
+export async function diffConfigs(
+  db: SqliteDb,
+  runIds: readonly string[],
+  options: { all?: boolean } = {},
+): Promise<ConfigDiff> {
   const records = await recordsOf(db, await loadRunRows(db, runIds));
-  return { runIds: [...runIds], rows: diffConfigValues(records.map((r) => r.config), options) };
+  return {
+    runIds: [...runIds],
+    rows: diffConfigValues(
+      records.map((r) => r.config),
+      options,
+    ),
+  };
 }

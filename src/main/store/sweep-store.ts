@@ -30,7 +30,12 @@ export interface NewSweep {
 
 /** "wd-grid-20250131-142501-3fa9": readable, sortable, unique. */
 export function newSweepId(name: string, at = new Date()): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'sweep';
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 32) || 'sweep';
   const t = at.toISOString();
   return `${slug}-${t.slice(0, 10).replace(/-/g, '')}-${t.slice(11, 19).replace(/:/g, '')}-${crypto.randomBytes(2).toString('hex')}`;
 }
@@ -54,7 +59,14 @@ export class SweepStore {
         const run = await this.store.createRun({ config: it.config, tags, status: 'queued' });
         made.push({ runId: run.id, item, assignment: it.assignment });
       }
-      await this.c.guard(() => q.recordSweep(this.c.write(), { id: sweepId, name: sweep.name, spec: sweep.spec, keys: sweep.keys }, made, sweep.target));
+      await this.c.guard(() =>
+        q.recordSweep(
+          this.c.write(),
+          { id: sweepId, name: sweep.name, spec: sweep.spec, keys: sweep.keys },
+          made,
+          sweep.target,
+        ),
+      );
     } catch (err) {
       for (const m of made) await this.store.deleteRun(m.runId).catch(() => undefined);
       throw err;
@@ -88,7 +100,13 @@ export class SweepStore {
   async retry(runId: string, target: QueueTarget = 'local'): Promise<RunRecord> {
     await this.c.guard(() => q.checkRetryable(this.c.read(), runId));
     const old = await this.store.getRun(runId);
-    const fresh = await this.store.createRun({ config: old.config, name: old.name, tags: old.tags, status: 'queued', notes: `retry of ${runId}` });
+    const fresh = await this.store.createRun({
+      config: old.config,
+      name: old.name,
+      tags: old.tags,
+      status: 'queued',
+      notes: `retry of ${runId}`,
+    });
     try {
       await this.c.guard(() => q.recordRetry(this.c.write(), runId, fresh.id, target));
     } catch (err) {

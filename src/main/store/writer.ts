@@ -4,7 +4,17 @@
  * states after flushing, so a finished run never has points still in flight.
  */
 import zlib from 'node:zlib';
-import type { CertPoint, LayerBoundKind, LayerBoundPoint, LayerInput, RunRecord, RunStatus, ScalarPoint, SpectrumInput, StatusChange } from '../../shared/records.js';
+import type {
+  CertPoint,
+  LayerBoundKind,
+  LayerBoundPoint,
+  LayerInput,
+  RunRecord,
+  RunStatus,
+  ScalarPoint,
+  SpectrumInput,
+  StatusChange,
+} from '../../shared/records.js';
 import type { BatchWriter, FlushStats, SeriesBuffer } from './batch.js';
 import { StoreError } from './errors.js';
 import { checkLayerInput } from './layers.js';
@@ -41,7 +51,10 @@ function checkStep(step: number, what: string): void {
 
 function checkName(name: string, what: string): void {
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
-    throw bad(`${what}: name ${JSON.stringify(name)} must be a non-empty string of at most 200 characters.`, 'Use names like "train/loss".');
+    throw bad(
+      `${what}: name ${JSON.stringify(name)} must be a non-empty string of at most 200 characters.`,
+      'Use names like "train/loss".',
+    );
   }
 }
 
@@ -50,10 +63,16 @@ function boundDetail(p: LayerBoundPoint): { iterations: number | null; timeMs: n
   if (p.iterations === undefined && p.timeMs === undefined) return null;
   const what = `layer bound ${p.method} of ${p.layer} at step ${p.step}`;
   if (p.iterations !== undefined && !(Number.isSafeInteger(p.iterations) && p.iterations >= 0)) {
-    throw bad(`${what}: iterations ${String(p.iterations)} is not a non-negative integer.`, 'Pass the iterations the method ran (0 for a closed form), or leave it out.');
+    throw bad(
+      `${what}: iterations ${String(p.iterations)} is not a non-negative integer.`,
+      'Pass the iterations the method ran (0 for a closed form), or leave it out.',
+    );
   }
   if (p.timeMs !== undefined && !(typeof p.timeMs === 'number' && p.timeMs >= 0 && Number.isFinite(p.timeMs))) {
-    throw bad(`${what}: timeMs ${String(p.timeMs)} is not a finite non-negative number.`, 'Pass the wall time of the computation in milliseconds, or leave it out.');
+    throw bad(
+      `${what}: timeMs ${String(p.timeMs)} is not a finite non-negative number.`,
+      'Pass the wall time of the computation in milliseconds, or leave it out.',
+    );
   }
   return { iterations: p.iterations ?? null, timeMs: p.timeMs ?? null };
 }
@@ -75,8 +94,18 @@ export class StoreWriter {
   }
 
   private ensureOpen(): void {
-    if (this.closed) throw new StoreError('closed', `The writer of run ${this.runId} is closed.`, 'Open a new writer with store.writer(runId).');
-    if (this.host.batch.isDeleted(this.rid)) throw new StoreError('not-found', `Run ${this.runId} was deleted; its writer cannot record anything.`, 'Create a new run.');
+    if (this.closed)
+      throw new StoreError(
+        'closed',
+        `The writer of run ${this.runId} is closed.`,
+        'Open a new writer with store.writer(runId).',
+      );
+    if (this.host.batch.isDeleted(this.rid))
+      throw new StoreError(
+        'not-found',
+        `Run ${this.runId} was deleted; its writer cannot record anything.`,
+        'Create a new run.',
+      );
   }
 
   private buf(name: string, bound?: { layer: string; method: string; kind: string }): SeriesBuffer {
@@ -96,7 +125,11 @@ export class StoreWriter {
   scalar(name: string, step: number, value: number, epoch?: number, wall: number = Date.now()): void {
     this.ensureOpen();
     checkStep(step, name);
-    if (typeof value !== 'number') throw bad(`${name} at step ${step}: value ${String(value)} is not a number.`, 'Pass a number (NaN is kept as a gap).');
+    if (typeof value !== 'number')
+      throw bad(
+        `${name} at step ${step}: value ${String(value)} is not a number.`,
+        'Pass a number (NaN is kept as a gap).',
+      );
     const b = this.buf(name);
     b.steps.push(step);
     b.values.push(value);
@@ -122,8 +155,13 @@ export class StoreWriter {
     this.ensureOpen();
     checkName(p.layer, 'layer bound');
     checkName(p.method, 'layer bound');
-    if (p.method.includes('/')) throw bad(`layer bound: method "${p.method}" must not contain "/".`, 'Use names like "f4" or "sedghi-exact".');
-    if (!BOUND_KINDS.includes(p.kind)) throw bad(`layer bound: kind "${String(p.kind)}" is not one of ${BOUND_KINDS.join(', ')}.`, 'Say whether the value is an upper bound, exact, or an estimate.');
+    if (p.method.includes('/'))
+      throw bad(`layer bound: method "${p.method}" must not contain "/".`, 'Use names like "f4" or "sedghi-exact".');
+    if (!BOUND_KINDS.includes(p.kind))
+      throw bad(
+        `layer bound: kind "${String(p.kind)}" is not one of ${BOUND_KINDS.join(', ')}.`,
+        'Say whether the value is an upper bound, exact, or an estimate.',
+      );
     checkStep(p.step, `bound ${p.method} of ${p.layer}`);
     const b = this.buf(boundSeriesName(p.method, p.layer), { layer: p.layer, method: p.method, kind: p.kind });
     const detail = boundDetail(p);
@@ -131,7 +169,8 @@ export class StoreWriter {
     b.values.push(p.value);
     b.walls.push(p.wall ?? Date.now());
     this.host.batch.added(1);
-    if (detail) this.host.batch.addBoundDetail({ rid: this.rid, layer: p.layer, method: p.method, step: p.step, ...detail });
+    if (detail)
+      this.host.batch.addBoundDetail({ rid: this.rid, layer: p.layer, method: p.method, step: p.step, ...detail });
   }
 
   bounds(points: readonly LayerBoundPoint[]): void {
@@ -161,9 +200,20 @@ export class StoreWriter {
   cert(p: CertPoint): void {
     this.ensureOpen();
     checkStep(p.step, 'certified accuracy');
-    if (!(p.eps > 0) || !Number.isFinite(p.eps)) throw bad(`certified accuracy: eps ${p.eps} must be a positive number.`, 'Pass the l2 radius, e.g. 36/255.');
-    if (!Number.isFinite(p.accuracy)) throw bad(`certified accuracy at eps ${p.eps}: accuracy ${p.accuracy} is not a number.`, 'Pass a fraction in [0, 1].');
-    this.host.batch.addCert({ rid: this.rid, step: p.step, eps: p.eps, accuracy: p.accuracy, pairwise: p.pairwise ?? null });
+    if (!(p.eps > 0) || !Number.isFinite(p.eps))
+      throw bad(`certified accuracy: eps ${p.eps} must be a positive number.`, 'Pass the l2 radius, e.g. 36/255.');
+    if (!Number.isFinite(p.accuracy))
+      throw bad(
+        `certified accuracy at eps ${p.eps}: accuracy ${p.accuracy} is not a number.`,
+        'Pass a fraction in [0, 1].',
+      );
+    this.host.batch.addCert({
+      rid: this.rid,
+      step: p.step,
+      eps: p.eps,
+      accuracy: p.accuracy,
+      pairwise: p.pairwise ?? null,
+    });
   }
 
   /** Singular values of a layer, zlib-compressed (float32 input stays float32). */
@@ -211,7 +261,10 @@ export class StoreWriter {
     return this.setStatus({ status: 'running', backend });
   }
 
-  finish(status: Extract<RunStatus, 'completed' | 'failed' | 'cancelled'>, detail: { error?: string; reason?: string } = {}): Promise<RunRecord> {
+  finish(
+    status: Extract<RunStatus, 'completed' | 'failed' | 'cancelled'>,
+    detail: { error?: string; reason?: string } = {},
+  ): Promise<RunRecord> {
     return this.setStatus({ status, error: detail.error ?? null, reason: detail.reason ?? null });
   }
 

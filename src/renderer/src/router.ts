@@ -58,4 +58,5 @@ export function navigate(path: string, id?: string | null, query?: Record<string
   else location.hash = target;
 }
 
-export const compareHref = (ids: string[]): string => href('/compare', null, ids.length ? { runs: ids.join(',') } : undefined);
+export const compareHref = (ids: string[]): string =>
+  href('/compare', null, ids.length ? { runs: ids.join(',') } : undefined);

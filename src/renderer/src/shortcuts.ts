@@ -18,7 +18,10 @@ export function isTypingTarget(target: EventTarget | null): boolean {
   if (!el || !el.tagName) return false;
   const tag = el.tagName.toLowerCase();
   // Checkboxes, radios and sliders take no letters: a ticked row must not swallow 'c'.
-  if (tag === 'input') return !['checkbox', 'radio', 'range', 'button', 'submit', 'reset', 'color'].includes((el as HTMLInputElement).type);
+  if (tag === 'input')
+    return !['checkbox', 'radio', 'range', 'button', 'submit', 'reset', 'color'].includes(
+      (el as HTMLInputElement).type,
+    );
   return tag === 'textarea' || tag === 'select' || el.isContentEditable;
 }
 

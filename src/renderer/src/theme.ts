@@ -54,7 +54,16 @@ export function cssVar(name: string, fallback = '#888'): string {
   return v || fallback;
 }
 
-export const CHART_COLOR_VARS = ['--chart-1', '--chart-2', '--chart-3', '--chart-4', '--chart-5', '--chart-6', '--chart-7', '--chart-8'];
+export const CHART_COLOR_VARS = [
+  '--chart-1',
+  '--chart-2',
+  '--chart-3',
+  '--chart-4',
+  '--chart-5',
+  '--chart-6',
+  '--chart-7',
+  '--chart-8',
+];
 
 export function paletteColor(i: number): string {
   return cssVar(CHART_COLOR_VARS[i % CHART_COLOR_VARS.length]);

@@ -13,7 +13,9 @@ const ROOT = path.resolve(import.meta.dirname, '../../..');
 export const RENDERER_OUT = path.join(ROOT, 'out/renderer');
 const INDEX = path.join(RENDERER_OUT, 'index.html');
 /** What the renderer bundle is made of: its sources, the contract, and the build config with the CSP it embeds. */
-const SOURCES = ['src/renderer', 'src/shared', 'electron.vite.config.ts', 'src/main/app/security.ts'].map((p) => path.join(ROOT, p));
+const SOURCES = ['src/renderer', 'src/shared', 'electron.vite.config.ts', 'src/main/app/security.ts'].map((p) =>
+  path.join(ROOT, p),
+);
 const LOCK = path.join(ROOT, 'test-results/.renderer-build.lock');
 const BUILD_TIMEOUT_MS = 180_000;
 
@@ -44,7 +46,8 @@ async function withLock<T>(fn: () => T): Promise<T> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       // A lock left by a killed run is older than any build takes.
       if (Date.now() - statSync(LOCK).mtimeMs > BUILD_TIMEOUT_MS) rmdirSync(LOCK);
-      if (Date.now() > deadline) throw new Error(`Waited ${BUILD_TIMEOUT_MS / 1000} s for ${LOCK}; remove it if no build is running.`);
+      if (Date.now() > deadline)
+        throw new Error(`Waited ${BUILD_TIMEOUT_MS / 1000} s for ${LOCK}; remove it if no build is running.`);
       await sleep(500);
     }
   }
@@ -62,9 +65,15 @@ export async function ensureRenderer(log: (m: string) => void = () => undefined)
     const reason = staleReason(); // another test file may have built it while this one waited
     if (reason === null) return;
     log(`building the workbench (${reason}): node scripts/electron-vite.js build`);
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/electron-vite.js'), 'build'], { cwd: ROOT, encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/electron-vite.js'), 'build'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: BUILD_TIMEOUT_MS,
+    });
     if (r.status !== 0) {
-      throw new Error(`The build failed (exit ${r.status ?? r.signal}); run \`npm run build\` to see why:\n${r.stdout}\n${r.stderr}`);
+      throw new Error(
+        `The build failed (exit ${r.status ?? r.signal}); run \`npm run build\` to see why:\n${r.stdout}\n${r.stderr}`,
+      );
     }
   });
   return RENDERER_OUT;

@@ -35,7 +35,17 @@ export interface ServeProcess {
 }
 
 export async function spawnServe(opts: ServeProcessOptions): Promise<ServeProcess> {
-  const args = ['--import', 'tsx', path.join(ROOT, 'src/main/cli/index.ts'), 'serve', '--port', '0', '--no-open', '--store', opts.dataDir];
+  const args = [
+    '--import',
+    'tsx',
+    path.join(ROOT, 'src/main/cli/index.ts'),
+    'serve',
+    '--port',
+    '0',
+    '--no-open',
+    '--store',
+    opts.dataDir,
+  ];
   if (opts.maxConcurrent !== undefined) args.push('--max-concurrent', String(opts.maxConcurrent));
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -45,7 +55,8 @@ export async function spawnServe(opts: ServeProcessOptions): Promise<ServeProces
     child.once('exit', (code, signal) => {
       ended = { code, signal };
       // A death nobody asked for is shown at once: the test waiting on the page would only see a timeout.
-      if (!stopping) console.error(`spectral-lab serve (pid ${child.pid}) exited early (code ${code}, signal ${signal}):\n${out}`);
+      if (!stopping)
+        console.error(`spectral-lab serve (pid ${child.pid}) exited early (code ${code}, signal ${signal}):\n${out}`);
       resolve();
     });
   });
@@ -68,7 +79,10 @@ export async function spawnServe(opts: ServeProcessOptions): Promise<ServeProces
   let link: URL;
   try {
     link = await new Promise<URL>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`serve printed no link in ${timeout / 1000} s:\n${out}`)), timeout);
+      const timer = setTimeout(
+        () => reject(new Error(`serve printed no link in ${timeout / 1000} s:\n${out}`)),
+        timeout,
+      );
       const look = () => {
         const m = LINK.exec(out);
         if (!m) return;
@@ -79,7 +93,9 @@ export async function spawnServe(opts: ServeProcessOptions): Promise<ServeProces
       child.stderr.on('data', look);
       void gone.then(() => {
         clearTimeout(timer);
-        reject(new Error(`serve exited (code ${ended?.code}, signal ${ended?.signal}) before printing its link:\n${out}`));
+        reject(
+          new Error(`serve exited (code ${ended?.code}, signal ${ended?.signal}) before printing its link:\n${out}`),
+        );
       });
     });
   } catch (err) {
@@ -95,7 +111,8 @@ export async function spawnServe(opts: ServeProcessOptions): Promise<ServeProces
     output: () => out,
     exited: () => ended,
     assertAlive() {
-      if (ended) throw new Error(`spectral-lab serve exited early (code ${ended.code}, signal ${ended.signal}):\n${out}`);
+      if (ended)
+        throw new Error(`spectral-lab serve exited early (code ${ended.code}, signal ${ended.signal}):\n${out}`);
     },
     stop,
   };

@@ -7,9 +7,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export type PackageLoad =
-  | { ok: true; version: string }
-  | { ok: false; missing: boolean; reason: string };
+export type PackageLoad = { ok: true; version: string } | { ok: false; missing: boolean; reason: string };
 
 /** The version field of an installed package, or null if it cannot be found. */
 export function installedVersion(pkg: string): string | null {
@@ -33,7 +31,12 @@ export function installedVersion(pkg: string): string | null {
 
 function firstLine(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
-  return text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? text;
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.length > 0) ?? text
+  );
 }
 
 /**

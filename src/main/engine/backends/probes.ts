@@ -29,9 +29,7 @@ function tfVersions(): Record<string, string> {
 /** tfjs-node only works with the @tensorflow/tfjs release it was built against. */
 function versionMismatch(pkg: string, version: string): string | null {
   const tfjs = tf.version.tfjs;
-  return version === tfjs
-    ? null
-    : `${pkg} ${version} does not match @tensorflow/tfjs ${tfjs} — install ${pkg}@${tfjs}`;
+  return version === tfjs ? null : `${pkg} ${version} does not match @tensorflow/tfjs ${tfjs} — install ${pkg}@${tfjs}`;
 }
 
 function nativeProbe(name: BackendName, pkg: string, howTo: string): BackendProbe {
@@ -95,7 +93,8 @@ export const cpuProbe: BackendProbe = {
     return null;
   },
   async activate() {
-    if (!(await tf.setBackend('cpu'))) throw new Error("tf.setBackend('cpu') failed; @tensorflow/tfjs is broken, reinstall it (npm ci).");
+    if (!(await tf.setBackend('cpu')))
+      throw new Error("tf.setBackend('cpu') failed; @tensorflow/tfjs is broken, reinstall it (npm ci).");
     return { versions: { ...tfVersions(), '@tensorflow/tfjs-backend-cpu': tf.version.tfjs }, threads: 1 };
   },
 };

@@ -10,7 +10,13 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { getThreadsCount, setThreadsCount, setWasmPaths, version_wasm, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import {
+  getThreadsCount,
+  setThreadsCount,
+  setWasmPaths,
+  version_wasm,
+  type BackendWasm,
+} from '@tensorflow/tfjs-backend-wasm';
 import { enableComplexStorage, registerWasmKernels } from './wasm-kernels/index.js';
 import { bridgeThreadedWasm, unrefWorkers } from './wasm-threads.js';
 import { settings } from '../../settings.js';

@@ -30,8 +30,11 @@ function writeScripts(wasmDist: string): { worker: string; main: string } {
   if (scriptFiles) return scriptFiles;
   const require = createRequire(import.meta.url);
   const out = path.join(wasmDist, '..', 'wasm-out');
-  const { wasmWorkerContents } = require(path.join(out, 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string };
-  const factory = require(path.join(out, 'tfjs-backend-wasm-threaded-simd.js')) as { default?: unknown } | ((...a: unknown[]) => unknown);
+  const { wasmWorkerContents } = require(path.join(out, 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
+    wasmWorkerContents: string;
+  };
+  const factory = require(path.join(out, 'tfjs-backend-wasm-threaded-simd.js')) as
+    { default?: unknown } | ((...a: unknown[]) => unknown);
   const factoryFn = (typeof factory === 'function' ? factory : factory.default) as (...a: unknown[]) => unknown;
   // One folder per content, shared by every process and reused: a fresh temporary folder per process was left
   // behind whenever a process was killed (the exit hook never ran). Files are written under a unique name and
@@ -67,7 +70,8 @@ function writeScripts(wasmDist: string): { worker: string; main: string } {
 export function bridgeThreadedWasm(wasmDist: string, threads: number): ThreadPatch {
   const files = writeScripts(wasmDist);
   const createObjectURL = URL.createObjectURL;
-  URL.createObjectURL = ((blob: Blob) => (blob.type === 'text/javascript' ? files.main : files.worker)) as typeof URL.createObjectURL;
+  URL.createObjectURL = ((blob: Blob) =>
+    blob.type === 'text/javascript' ? files.main : files.worker) as typeof URL.createObjectURL;
   const require = createRequire(import.meta.url);
   const osModule = require('node:os') as typeof os;
   const cpus = osModule.cpus;

@@ -16,7 +16,14 @@ import {
   validateBound,
   validateEpsilons,
 } from '../../../shared/certify-math.js';
-import { checkLabelRange, type HostLogits, type LabelsInput, type LogitsInput, toHostLabels, toHostLogits } from './inputs.js';
+import {
+  checkLabelRange,
+  type HostLogits,
+  type LabelsInput,
+  type LogitsInput,
+  toHostLabels,
+  toHostLogits,
+} from './inputs.js';
 
 /** The last dense layer, for the pairwise certificate. */
 export interface PairwiseLastLayer {
@@ -45,14 +52,20 @@ export interface CertifiedAccuracyReport {
 }
 
 /** Host form of a dense kernel [in, numClasses]. */
-async function kernelToHost(kernel: PairwiseLastLayer['kernel'], numClasses: number): Promise<{ data: ArrayLike<number>; inDim: number }> {
+async function kernelToHost(
+  kernel: PairwiseLastLayer['kernel'],
+  numClasses: number,
+): Promise<{ data: ArrayLike<number>; inDim: number }> {
   let data: ArrayLike<number>;
   let inDim: number;
   if (kernel instanceof tf.Tensor) {
-    if (kernel.rank !== 2) throw new CertifyError(`pairwise kernel: expected a 2-D tensor [in, classes], got rank ${kernel.rank}.`);
+    if (kernel.rank !== 2)
+      throw new CertifyError(`pairwise kernel: expected a 2-D tensor [in, classes], got rank ${kernel.rank}.`);
     [inDim] = kernel.shape;
     if (kernel.shape[1] !== numClasses) {
-      throw new CertifyError(`pairwise kernel has ${kernel.shape[1]} output columns but the logits have ${numClasses} classes; pass the last dense layer's kernel [in, classes].`);
+      throw new CertifyError(
+        `pairwise kernel has ${kernel.shape[1]} output columns but the logits have ${numClasses} classes; pass the last dense layer's kernel [in, classes].`,
+      );
     }
     data = await kernel.data();
   } else if (Array.isArray(kernel)) {
@@ -60,23 +73,31 @@ async function kernelToHost(kernel: PairwiseLastLayer['kernel'], numClasses: num
     const flat = new Float64Array(inDim * numClasses);
     kernel.forEach((row, i) => {
       if (row.length !== numClasses) {
-        throw new CertifyError(`pairwise kernel row ${i} has ${row.length} entries; every row of [in, classes] needs ${numClasses}.`);
+        throw new CertifyError(
+          `pairwise kernel row ${i} has ${row.length} entries; every row of [in, classes] needs ${numClasses}.`,
+        );
       }
       for (let c = 0; c < numClasses; c++) flat[i * numClasses + c] = row[c];
     });
     data = flat;
   } else if (kernel instanceof Float32Array || kernel instanceof Float64Array) {
     if (kernel.length % numClasses !== 0) {
-      throw new CertifyError(`pairwise kernel has ${kernel.length} weights, not a multiple of ${numClasses} classes; expected the layout [in, classes].`);
+      throw new CertifyError(
+        `pairwise kernel has ${kernel.length} weights, not a multiple of ${numClasses} classes; expected the layout [in, classes].`,
+      );
     }
     inDim = kernel.length / numClasses;
     data = kernel;
   } else {
-    throw new CertifyError('pairwise kernel: expected a Float32Array/Float64Array [in, classes], number[][] or a 2-D tensor.');
+    throw new CertifyError(
+      'pairwise kernel: expected a Float32Array/Float64Array [in, classes], number[][] or a 2-D tensor.',
+    );
   }
   for (let j = 0; j < data.length; j++) {
     if (!Number.isFinite(data[j])) {
-      throw new CertifyError(`pairwise kernel weight [${Math.floor(j / numClasses)}][${j % numClasses}] is ${data[j]}; weights must be finite.`);
+      throw new CertifyError(
+        `pairwise kernel weight [${Math.floor(j / numClasses)}][${j % numClasses}] is ${data[j]}; weights must be finite.`,
+      );
     }
   }
   return { data, inDim };
@@ -163,7 +184,11 @@ export async function certifiedAccuracy(
       }
       radii[i] = r;
     }
-    report.pairwise = { lipschitzBefore: pairwise.lipschitzBefore, accuracy: certifiedAccuracyCurve(radii, epsilons), radii };
+    report.pairwise = {
+      lipschitzBefore: pairwise.lipschitzBefore,
+      accuracy: certifiedAccuracyCurve(radii, epsilons),
+      radii,
+    };
   }
   return report;
 }

@@ -52,7 +52,9 @@ export async function curvatureCertifiedAccuracy(
   checkLabelRange(y, C);
   for (let j = 0; j < bound.pairwise.length; j++) {
     if (!(bound.pairwise[j] >= 0) || !Number.isFinite(bound.pairwise[j])) {
-      throw new CertifyError(`curvatureCertifiedAccuracy: curvature bound entry ${j} is ${bound.pairwise[j]}; recompute it with curvatureBound.`);
+      throw new CertifyError(
+        `curvatureCertifiedAccuracy: curvature bound entry ${j} is ${bound.pairwise[j]}; recompute it with curvatureBound.`,
+      );
     }
   }
 
@@ -75,11 +77,24 @@ export async function curvatureCertifiedAccuracy(
   }
   let c = 0;
   for (let i = 0; i < n; i++) c += correct[i];
-  return { n, numClasses: C, epsilons: [...epsilons], cleanAccuracy: c / n, correct, accuracy: certifiedAccuracyCurve(radii, epsilons), radii };
+  return {
+    n,
+    numClasses: C,
+    epsilons: [...epsilons],
+    cleanAccuracy: c / n,
+    correct,
+    accuracy: certifiedAccuracyCurve(radii, epsilons),
+    radii,
+  };
 }
 
 /** The logits of a batch on the host, checked: C classes, all finite. `start`: the batch's first example. */
-async function batchLogits(forward: Forward, xb: tf.Tensor4D, C: number, start: number): Promise<Float32Array | Int32Array | Uint8Array> {
+async function batchLogits(
+  forward: Forward,
+  xb: tf.Tensor4D,
+  C: number,
+  start: number,
+): Promise<Float32Array | Int32Array | Uint8Array> {
   const zT = tf.tidy(() => forward(xb));
   if (zT.rank !== 2 || zT.shape[1] !== C) {
     const shape = zT.shape.join(', ');
@@ -90,7 +105,9 @@ async function batchLogits(forward: Forward, xb: tf.Tensor4D, C: number, start: 
   zT.dispose();
   for (let j = 0; j < z.length; j++) {
     if (!Number.isFinite(z[j])) {
-      throw new CertifyError(`curvatureCertifiedAccuracy: logit ${j % C} of example ${start + Math.floor(j / C)} is ${z[j]}; the model output must be finite.`);
+      throw new CertifyError(
+        `curvatureCertifiedAccuracy: logit ${j % C} of example ${start + Math.floor(j / C)} is ${z[j]}; the model output must be finite.`,
+      );
     }
   }
   return z;
@@ -100,7 +117,14 @@ async function batchLogits(forward: Forward, xb: tf.Tensor4D, C: number, start: 
  * Certified radius of each example of a batch: 0 if misclassified, else the smallest over the other classes t
  * of the curvature radius from the margin z_y - z_t, its gradient's norm and the pair's curvature bound.
  */
-async function batchRadii(forward: Forward, xb: tf.Tensor4D, yb: Int32Array, z: ArrayLike<number>, C: number, bound: CurvatureBoundReport): Promise<Float64Array> {
+async function batchRadii(
+  forward: Forward,
+  xb: tf.Tensor4D,
+  yb: Int32Array,
+  z: ArrayLike<number>,
+  C: number,
+  bound: CurvatureBoundReport,
+): Promise<Float64Array> {
   const size = yb.length;
   const r = new Float64Array(size).fill(Infinity);
   for (let i = 0; i < size; i++) {

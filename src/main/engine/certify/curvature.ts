@@ -80,7 +80,8 @@ function validateLayers(layers: CurvatureLayer[]): void {
       throw new CertifyError(`${where}: shape [${l.shape.join(', ')}] needs ${size} weights, got ${l.weight.length}.`);
     }
     for (let j = 0; j < l.weight.length; j++) {
-      if (!Number.isFinite(l.weight[j])) throw new CertifyError(`${where}: weight ${j} is ${l.weight[j]}; weights must be finite.`);
+      if (!Number.isFinite(l.weight[j]))
+        throw new CertifyError(`${where}: weight ${j} is ${l.weight[j]}; weights must be finite.`);
     }
     if (l.kind === 'dense') {
       // Any column or row norm is a lower bound on sigma_max; a smaller `lipschitz` cannot be an upper bound.
@@ -106,7 +107,9 @@ function validateLayers(layers: CurvatureLayer[]): void {
       }
     }
     if (i > 0 && l.kind === 'dense' && layers[i - 1].kind === 'dense' && layers[i - 1].shape[1] !== l.shape[0]) {
-      throw new CertifyError(`${where}: takes ${l.shape[0]} inputs but layer ${i - 1} has ${layers[i - 1].shape[1]} outputs.`);
+      throw new CertifyError(
+        `${where}: takes ${l.shape[0]} inputs but layer ${i - 1} has ${layers[i - 1].shape[1]} outputs.`,
+      );
     }
   });
   const last = layers[layers.length - 1];

@@ -7,7 +7,8 @@ import { CertifyError } from '../../../shared/certify-math.js';
 
 export type LogitsInput = tf.Tensor2D | number[][] | Float32Array | Float64Array;
 /** Integer class ids (tensor, typed array or array), or one-hot rows as a 2-D tensor. */
-export type LabelsInput = tf.Tensor1D | tf.Tensor2D | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | number[];
+export type LabelsInput =
+  tf.Tensor1D | tf.Tensor2D | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | number[];
 
 export interface HostLogits {
   /** Row-major [n, numClasses]. */
@@ -33,7 +34,9 @@ export async function toHostLabels(labels: LabelsInput, label = 'labels'): Promi
     } else if (labels.rank === 1) {
       raw = await labels.data();
     } else {
-      throw new CertifyError(`${label}: expected a 1-D tensor of class ids or a 2-D one-hot tensor, got rank ${labels.rank}.`);
+      throw new CertifyError(
+        `${label}: expected a 1-D tensor of class ids or a 2-D one-hot tensor, got rank ${labels.rank}.`,
+      );
     }
   } else if (Array.isArray(labels) || ArrayBuffer.isView(labels)) {
     raw = labels as ArrayLike<number>;
@@ -44,7 +47,9 @@ export async function toHostLabels(labels: LabelsInput, label = 'labels'): Promi
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i];
     if (!Number.isInteger(v) || v < 0) {
-      throw new CertifyError(`${label}[${i}] is ${v}; class ids must be integers >= 0 (pass one-hot labels as a 2-D tensor).`);
+      throw new CertifyError(
+        `${label}[${i}] is ${v}; class ids must be integers >= 0 (pass one-hot labels as a 2-D tensor).`,
+      );
     }
     out[i] = v;
   }
@@ -61,7 +66,9 @@ export async function toHostLogits(logits: LogitsInput, nExamples: number, label
   let numClasses: number;
   if (isTensor(logits)) {
     if (logits.rank !== 2) {
-      throw new CertifyError(`${label}: expected a 2-D tensor [examples, classes], got shape [${logits.shape.join(', ')}].`);
+      throw new CertifyError(
+        `${label}: expected a 2-D tensor [examples, classes], got shape [${logits.shape.join(', ')}].`,
+      );
     }
     [n, numClasses] = logits.shape as [number, number];
     data = new Float32Array(await logits.data());
@@ -74,7 +81,9 @@ export async function toHostLogits(logits: LogitsInput, nExamples: number, label
         throw new CertifyError(`${label}[${i}] is not an array; pass one row of class scores per example.`);
       }
       if (row.length !== numClasses) {
-        throw new CertifyError(`${label}[${i}] has ${row.length} scores but row 0 has ${numClasses}; every row needs one score per class.`);
+        throw new CertifyError(
+          `${label}[${i}] has ${row.length} scores but row 0 has ${numClasses}; every row needs one score per class.`,
+        );
       }
       for (let c = 0; c < numClasses; c++) data[i * numClasses + c] = row[c];
     });
@@ -92,7 +101,9 @@ export async function toHostLogits(logits: LogitsInput, nExamples: number, label
     throw new CertifyError(`${label}: expected a 2-D tensor, number[][] or Float32Array/Float64Array.`);
   }
   if (n !== nExamples) {
-    throw new CertifyError(`${label} has ${n} rows but there are ${nExamples} labels; they must describe the same examples.`);
+    throw new CertifyError(
+      `${label} has ${n} rows but there are ${nExamples} labels; they must describe the same examples.`,
+    );
   }
   if (numClasses < 2) {
     throw new CertifyError(`${label}: certification needs at least 2 classes, got ${numClasses}.`);
@@ -112,7 +123,9 @@ export async function toHostLogits(logits: LogitsInput, nExamples: number, label
 export function checkLabelRange(labels: Int32Array, numClasses: number, label = 'labels'): void {
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] >= numClasses) {
-      throw new CertifyError(`${label}[${i}] is ${labels[i]} but the model has ${numClasses} classes (ids 0..${numClasses - 1}).`);
+      throw new CertifyError(
+        `${label}[${i}] is ${labels[i]} but the model has ${numClasses} classes (ids 0..${numClasses - 1}).`,
+      );
     }
   }
 }
@@ -135,7 +148,9 @@ export async function collectLogits(forward: Forward, x: tf.Tensor4D, batchSize 
     if (z.rank !== 2 || z.shape[0] !== size) {
       const shape = z.shape.join(', ');
       z.dispose();
-      throw new CertifyError(`forward returned shape [${shape}] for a batch of ${size}; it must return logits [batch, classes].`);
+      throw new CertifyError(
+        `forward returned shape [${shape}] for a batch of ${size}; it must return logits [batch, classes].`,
+      );
     }
     numClasses = z.shape[1];
     parts.push(new Float32Array(await z.data()));

@@ -16,7 +16,9 @@ export type LipschitzNode =
  */
 export function networkLipschitz(node: LipschitzNode, path = 'network'): number {
   if (node === null || typeof node !== 'object') {
-    throw new CertifyError(`${path}: expected a LipschitzNode ({kind:'layer'|'seq'|'residual', ...}), got ${String(node)}.`);
+    throw new CertifyError(
+      `${path}: expected a LipschitzNode ({kind:'layer'|'seq'|'residual', ...}), got ${String(node)}.`,
+    );
   }
   switch (node.kind) {
     case 'layer': {
@@ -123,7 +125,8 @@ export function maxPoolLipschitz(poolSize: [number, number], strides: [number, n
     [sh, 'stride height'],
     [sw, 'stride width'],
   ] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new CertifyError(`maxPoolLipschitz: ${what} must be a positive integer, got ${v}.`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new CertifyError(`maxPoolLipschitz: ${what} must be a positive integer, got ${v}.`);
   }
   return Math.sqrt(Math.ceil(kh / sh) * Math.ceil(kw / sw));
 }

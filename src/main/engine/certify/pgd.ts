@@ -37,18 +37,25 @@ export interface PgdReport {
 }
 
 function validatePgd(o: PgdOptions): Required<Omit<PgdOptions, 'clip'>> & { clip: [number, number] | null } {
-  if (!Number.isFinite(o.eps) || o.eps <= 0) throw new CertifyError(`pgd: eps must be a finite number > 0, got ${o.eps}.`);
-  if (!Number.isInteger(o.steps) || o.steps < 1) throw new CertifyError(`pgd: steps must be a positive integer, got ${o.steps}.`);
+  if (!Number.isFinite(o.eps) || o.eps <= 0)
+    throw new CertifyError(`pgd: eps must be a finite number > 0, got ${o.eps}.`);
+  if (!Number.isInteger(o.steps) || o.steps < 1)
+    throw new CertifyError(`pgd: steps must be a positive integer, got ${o.steps}.`);
   if (!Number.isFinite(o.stepSize) || o.stepSize <= 0) {
-    throw new CertifyError(`pgd: stepSize must be a finite number > 0, got ${o.stepSize} (a common choice is 2.5 * eps / steps).`);
+    throw new CertifyError(
+      `pgd: stepSize must be a finite number > 0, got ${o.stepSize} (a common choice is 2.5 * eps / steps).`,
+    );
   }
   const restarts = o.restarts ?? 1;
-  if (!Number.isInteger(restarts) || restarts < 1) throw new CertifyError(`pgd: restarts must be a positive integer, got ${restarts}.`);
+  if (!Number.isInteger(restarts) || restarts < 1)
+    throw new CertifyError(`pgd: restarts must be a positive integer, got ${restarts}.`);
   if (!Number.isInteger(o.seed)) throw new CertifyError(`pgd: seed must be an integer, got ${o.seed}.`);
   const clip = o.clip === undefined ? ([0, 1] as [number, number]) : o.clip;
-  if (clip && !(clip[0] < clip[1])) throw new CertifyError(`pgd: clip must be [lo, hi] with lo < hi, got [${clip.join(', ')}].`);
+  if (clip && !(clip[0] < clip[1]))
+    throw new CertifyError(`pgd: clip must be [lo, hi] with lo < hi, got [${clip.join(', ')}].`);
   const loss = o.loss ?? 'margin';
-  if (loss !== 'margin' && loss !== 'cross-entropy') throw new CertifyError(`pgd: loss must be 'margin' or 'cross-entropy', got "${String(loss)}".`);
+  if (loss !== 'margin' && loss !== 'cross-entropy')
+    throw new CertifyError(`pgd: loss must be 'margin' or 'cross-entropy', got "${String(loss)}".`);
   const batchSize = o.batchSize ?? 128;
   validateBatchSize(batchSize);
   return { eps: o.eps, steps: o.steps, stepSize: o.stepSize, restarts, seed: o.seed, loss, clip, batchSize };
@@ -109,11 +116,14 @@ export async function pgdRobustAccuracy(
 ): Promise<PgdReport> {
   const o = validatePgd(options);
   if (!(x instanceof tf.Tensor) || x.rank !== 4) {
-    throw new CertifyError('pgd: x must be a 4-D tensor [examples, height, width, channels] (reshape flat inputs to [n, 1, 1, d]).');
+    throw new CertifyError(
+      'pgd: x must be a 4-D tensor [examples, height, width, channels] (reshape flat inputs to [n, 1, 1, d]).',
+    );
   }
   const yHost = await toHostLabels(labels);
   const n = x.shape[0];
-  if (yHost.length !== n) throw new CertifyError(`pgd: ${n} inputs but ${yHost.length} labels; they must describe the same examples.`);
+  if (yHost.length !== n)
+    throw new CertifyError(`pgd: ${n} inputs but ${yHost.length} labels; they must describe the same examples.`);
   if (n === 0) throw new CertifyError('pgd: no examples.');
   if (o.clip) await checkRange(x, o.clip);
 
@@ -128,7 +138,9 @@ export async function pgdRobustAccuracy(
     if (numClasses < 0) {
       try {
         if (z0.rank !== 2 || z0.shape[0] !== size) {
-          throw new CertifyError(`pgd: forward returned shape [${z0.shape.join(', ')}] for a batch of ${size}; it must return logits [batch, classes].`);
+          throw new CertifyError(
+            `pgd: forward returned shape [${z0.shape.join(', ')}] for a batch of ${size}; it must return logits [batch, classes].`,
+          );
         }
         numClasses = z0.shape[1];
         checkLabelRange(yHost, numClasses);
@@ -146,7 +158,8 @@ export async function pgdRobustAccuracy(
     const gradOf = tf.grad(lossSum);
     for (let r = 0; r < o.restarts; r++) {
       // One sub-stream per (batch, restart) of the attack's seed.
-      const delta = r === 0 ? tf.zerosLike(xb) : randomBallStart(xb.shape, o.eps, deriveSeed(deriveSeed(o.seed, batch), r));
+      const delta =
+        r === 0 ? tf.zerosLike(xb) : randomBallStart(xb.shape, o.eps, deriveSeed(deriveSeed(o.seed, batch), r));
       await attack(forward, xb, onehot, delta, gradOf, o, alive);
     }
     robust.set(alive, start);
@@ -178,7 +191,9 @@ async function attack(
   for (let step = 0; step <= o.steps; step++) {
     // Clip x + delta into the box; for x inside the box this only shrinks |delta| coordinate-wise,
     // so the l2 projection stays satisfied.
-    const xa = tf.tidy(() => (o.clip ? tf.clipByValue(tf.add(xb, delta), o.clip[0], o.clip[1]) : tf.add(xb, delta)) as tf.Tensor4D);
+    const xa = tf.tidy(
+      () => (o.clip ? tf.clipByValue(tf.add(xb, delta), o.clip[0], o.clip[1]) : tf.add(xb, delta)) as tf.Tensor4D,
+    );
     const za = tf.tidy(() => forward(xa));
     const ok = await correctMask(za, onehot);
     za.dispose();

@@ -39,7 +39,8 @@ export interface PoolWindow1D {
 }
 
 function checkPositiveInt(v: number, what: string): void {
-  if (!Number.isInteger(v) || v < 1) throw new CertifyError(`average pool: ${what} must be a positive integer, got ${v}.`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new CertifyError(`average pool: ${what} must be a positive integer, got ${v}.`);
 }
 
 /** The rows of the 1-D pooling matrix (exported so tests can build the explicit matrix). */
@@ -50,7 +51,9 @@ export function averagePoolWindows1D(n: number, k: number, s: number, padding: P
   const rows: PoolWindow1D[] = [];
   if (padding === 'valid') {
     if (n < k) {
-      throw new CertifyError(`average pool: input size ${n} is smaller than the pool size ${k} with 'valid' padding; use 'same' or a larger input.`);
+      throw new CertifyError(
+        `average pool: input size ${n} is smaller than the pool size ${k} with 'valid' padding; use 'same' or a larger input.`,
+      );
     }
     const out = Math.floor((n - k) / s) + 1;
     for (let i = 0; i < out; i++) rows.push({ start: i * s, end: i * s + k, weight: 1 / k });

@@ -13,11 +13,18 @@ type Pixels = Uint8Array | Float32Array;
  * crop column offset (only when pad > 0), then the flip coin (only when flip) — so a seed fixes the batch.
  * `padValue` fills the area the crop takes from the padding (0 = black for uint8 or [0,1] floats).
  */
-export function randomCropFlip<T extends Pixels>(src: T, n: number, shape: ImageShape, opts: AugmentOptions & { padValue?: number }): T {
+export function randomCropFlip<T extends Pixels>(
+  src: T,
+  n: number,
+  shape: ImageShape,
+  opts: AugmentOptions & { padValue?: number },
+): T {
   const [h, w, c] = shape;
   const per = h * w * c;
   if (src.length !== n * per) {
-    throw new RangeError(`randomCropFlip: batch has ${src.length} values, expected ${n} x ${h}x${w}x${c} = ${n * per}; pass the batch size and image shape the batch was built with.`);
+    throw new RangeError(
+      `randomCropFlip: batch has ${src.length} values, expected ${n} x ${h}x${w}x${c} = ${n * per}; pass the batch size and image shape the batch was built with.`,
+    );
   }
   const pad = opts.pad ?? 4;
   const flip = opts.flip ?? true;

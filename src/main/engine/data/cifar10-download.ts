@@ -54,7 +54,10 @@ export interface DownloadResult {
   reused: boolean;
 }
 
-function hashingTap(onChunk: (n: number) => void): { tap: Transform; digest: () => { md5: string; sha256: string; bytes: number } } {
+function hashingTap(onChunk: (n: number) => void): {
+  tap: Transform;
+  digest: () => { md5: string; sha256: string; bytes: number };
+} {
   const md5 = createHash('md5');
   const sha = createHash('sha256');
   let bytes = 0;
@@ -79,20 +82,37 @@ export async function hashFile(file: string): Promise<{ md5: string; sha256: str
 }
 
 /** Throws a 'checksum' DatasetError when a digest differs from an expected one. */
-export function checkDigest(file: string, got: { md5: string; sha256: string; bytes: number }, expected: ArchiveDigest): void {
+export function checkDigest(
+  file: string,
+  got: { md5: string; sha256: string; bytes: number },
+  expected: ArchiveDigest,
+): void {
   const bad: string[] = [];
-  if (expected.bytes !== undefined && got.bytes !== expected.bytes) bad.push(`size ${fmtInt(got.bytes)} bytes, expected ${fmtInt(expected.bytes)}`);
+  if (expected.bytes !== undefined && got.bytes !== expected.bytes)
+    bad.push(`size ${fmtInt(got.bytes)} bytes, expected ${fmtInt(expected.bytes)}`);
   if (expected.md5 && got.md5 !== expected.md5.toLowerCase()) bad.push(`md5 ${got.md5}, expected ${expected.md5}`);
-  if (expected.sha256 && got.sha256 !== expected.sha256.toLowerCase()) bad.push(`sha256 ${got.sha256}, expected ${expected.sha256}`);
+  if (expected.sha256 && got.sha256 !== expected.sha256.toLowerCase())
+    bad.push(`sha256 ${got.sha256}, expected ${expected.sha256}`);
   if (bad.length) {
-    throw new DatasetError('checksum', file, `checksum mismatch (${bad.join('; ')}): the archive is corrupt, incomplete or not the official ${CIFAR10_ARCHIVE}. Download it again (or on another machine) and pass it with 'spectral-lab train --data PATH' or dataset.path in the run config.`);
+    throw new DatasetError(
+      'checksum',
+      file,
+      `checksum mismatch (${bad.join('; ')}): the archive is corrupt, incomplete or not the official ${CIFAR10_ARCHIVE}. Download it again (or on another machine) and pass it with 'spectral-lab train --data PATH' or dataset.path in the run config.`,
+    );
   }
 }
 
 /** Verify an archive on disk, e.g. one the user passes with train --data or dataset.path. */
-export async function verifyCifar10Archive(file: string, expected: ArchiveDigest = CIFAR10_OFFICIAL_DIGEST): Promise<{ md5: string; sha256: string; bytes: number }> {
+export async function verifyCifar10Archive(
+  file: string,
+  expected: ArchiveDigest = CIFAR10_OFFICIAL_DIGEST,
+): Promise<{ md5: string; sha256: string; bytes: number }> {
   const got = await hashFile(file).catch(() => {
-    throw new DatasetError('missing', file, `cannot read the archive. Check the path given with --data or dataset.path.`);
+    throw new DatasetError(
+      'missing',
+      file,
+      `cannot read the archive. Check the path given with --data or dataset.path.`,
+    );
   });
   checkDigest(file, got, expected);
   return got;
@@ -113,7 +133,10 @@ async function writeSha256Record(file: string, sha256: string): Promise<void> {
  * present archive that verifies is reused. Returns the digests; the SHA-256 is also written next to
  * the archive (`cifar-10-binary.tar.gz.sha256`, sha256sum format) for run records.
  */
-export async function downloadCifar10(destDir: string = defaultCifar10Dir(), opts: DownloadCifar10Options = {}): Promise<DownloadResult> {
+export async function downloadCifar10(
+  destDir: string = defaultCifar10Dir(),
+  opts: DownloadCifar10Options = {},
+): Promise<DownloadResult> {
   const url = opts.url ?? CIFAR10_URL;
   const expected = opts.expected ?? CIFAR10_OFFICIAL_DIGEST;
   const dest = path.join(destDir, CIFAR10_ARCHIVE);
@@ -137,7 +160,11 @@ export async function downloadCifar10(destDir: string = defaultCifar10Dir(), opt
     throw networkError(url, err);
   }
   if (!res.ok || !res.body) {
-    throw new DatasetError('network', url, `server answered HTTP ${res.status} ${res.statusText}. Check the URL, or download ${CIFAR10_ARCHIVE} on another machine and pass it with 'spectral-lab train --data PATH' or dataset.path in the run config.`);
+    throw new DatasetError(
+      'network',
+      url,
+      `server answered HTTP ${res.status} ${res.statusText}. Check the URL, or download ${CIFAR10_ARCHIVE} on another machine and pass it with 'spectral-lab train --data PATH' or dataset.path in the run config.`,
+    );
   }
   const lenHeader = res.headers.get('content-length');
   const total = lenHeader ? Number(lenHeader) : null;
@@ -149,15 +176,28 @@ export async function downloadCifar10(destDir: string = defaultCifar10Dir(), opt
   });
   try {
     try {
-      await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), tap, createWriteStream(tmp));
+      await pipeline(
+        Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>),
+        tap,
+        createWriteStream(tmp),
+      );
     } catch (err) {
-      if ((err as { code?: string }).code === 'ENOSPC') throw new DatasetError('io', dest, `disk full while downloading. Free space in ${destDir} and retry.`);
+      if ((err as { code?: string }).code === 'ENOSPC')
+        throw new DatasetError('io', dest, `disk full while downloading. Free space in ${destDir} and retry.`);
       const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code ?? String(err);
-      throw new DatasetError('network', url, `download interrupted after ${fmtInt(received)}${total !== null ? ` of ${fmtInt(total)}` : ''} bytes (${code}). Retry, or download ${CIFAR10_ARCHIVE} on another machine and pass it with 'spectral-lab train --data PATH' or dataset.path in the run config.`);
+      throw new DatasetError(
+        'network',
+        url,
+        `download interrupted after ${fmtInt(received)}${total !== null ? ` of ${fmtInt(total)}` : ''} bytes (${code}). Retry, or download ${CIFAR10_ARCHIVE} on another machine and pass it with 'spectral-lab train --data PATH' or dataset.path in the run config.`,
+      );
     }
     const got = digest();
     if (total !== null && got.bytes !== total) {
-      throw new DatasetError('network', url, `download interrupted: received ${fmtInt(got.bytes)} of ${fmtInt(total)} bytes. Retry, or download ${CIFAR10_ARCHIVE} on another machine and pass it with 'spectral-lab train --data PATH' or dataset.path in the run config.`);
+      throw new DatasetError(
+        'network',
+        url,
+        `download interrupted: received ${fmtInt(got.bytes)} of ${fmtInt(total)} bytes. Retry, or download ${CIFAR10_ARCHIVE} on another machine and pass it with 'spectral-lab train --data PATH' or dataset.path in the run config.`,
+      );
     }
     checkDigest(url, got, expected);
     await fs.rename(tmp, dest);

@@ -34,7 +34,11 @@ export function gzipError(file: string, err: unknown, remedy: string): DatasetEr
   const msg = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: string } | null)?.code;
   if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(msg)) {
-    return new DatasetError('truncated', file, `gzip stream ends early (zlib: ${msg}): the file is truncated. ${remedy}`);
+    return new DatasetError(
+      'truncated',
+      file,
+      `gzip stream ends early (zlib: ${msg}): the file is truncated. ${remedy}`,
+    );
   }
   if (/incorrect header check|invalid|unknown compression/i.test(msg)) {
     return new DatasetError('bad-magic', file, `not a valid gzip stream (zlib: ${msg}). ${remedy}`);
@@ -53,7 +57,11 @@ export async function readMaybeGzip(file: string, remedy: Remedy): Promise<{ dat
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ENOENT') throw new DatasetError('missing', file, `file not found. ${remedy.missing}`);
-    throw new DatasetError('missing', file, `cannot read (${code ?? String(err)}). Check its permissions. ${remedy.missing}`);
+    throw new DatasetError(
+      'missing',
+      file,
+      `cannot read (${code ?? String(err)}). Check its permissions. ${remedy.missing}`,
+    );
   }
   if (!isGzip(raw)) return { data: raw, gzipped: false };
   try {

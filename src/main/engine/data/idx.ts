@@ -19,7 +19,8 @@ export interface IdxArray {
 }
 
 export const GENERIC_REMEDY: Remedy = {
-  missing: 'Point --data at a folder with the four IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]).',
+  missing:
+    'Point --data at a folder with the four IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]).',
   corrupt: 'Re-extract the dataset or point --data at a complete copy.',
 };
 
@@ -30,21 +31,40 @@ function magicName(magic: number): string {
 }
 
 /** Parse and check one IDX buffer. `gzipped` only changes the wording of size errors. */
-export function parseIdx(buf: Uint8Array, file: string, expectMagic: number, remedy: Remedy = GENERIC_REMEDY, gzipped = false): IdxArray {
+export function parseIdx(
+  buf: Uint8Array,
+  file: string,
+  expectMagic: number,
+  remedy: Remedy = GENERIC_REMEDY,
+  gzipped = false,
+): IdxArray {
   const what = expectMagic === IDX_LABELS_MAGIC ? 'labels' : 'images';
   if (buf.length < 4) {
-    throw new DatasetError('truncated', file, `only ${buf.length} bytes, too short for an IDX header. ${remedy.corrupt}`);
+    throw new DatasetError(
+      'truncated',
+      file,
+      `only ${buf.length} bytes, too short for an IDX header. ${remedy.corrupt}`,
+    );
   }
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = view.getUint32(0, false);
   if (magic !== expectMagic) {
-    const swapped = magic === IDX_LABELS_MAGIC || magic === IDX_IMAGES_MAGIC ? ' Are the images and labels file names swapped?' : '';
-    throw new DatasetError('bad-magic', file, `wrong magic number: expected ${magicName(expectMagic)} for ${what}, found ${magicName(magic)}.${swapped} ${remedy.corrupt}`);
+    const swapped =
+      magic === IDX_LABELS_MAGIC || magic === IDX_IMAGES_MAGIC ? ' Are the images and labels file names swapped?' : '';
+    throw new DatasetError(
+      'bad-magic',
+      file,
+      `wrong magic number: expected ${magicName(expectMagic)} for ${what}, found ${magicName(magic)}.${swapped} ${remedy.corrupt}`,
+    );
   }
   const ndims = magic & 0xff;
   const headerBytes = 4 + 4 * ndims;
   if (buf.length < headerBytes) {
-    throw new DatasetError('truncated', file, `truncated IDX header: ${ndims} dimensions need ${headerBytes} bytes, the file has ${buf.length}. ${remedy.corrupt}`);
+    throw new DatasetError(
+      'truncated',
+      file,
+      `truncated IDX header: ${ndims} dimensions need ${headerBytes} bytes, the file has ${buf.length}. ${remedy.corrupt}`,
+    );
   }
   const dims: number[] = [];
   for (let d = 0; d < ndims; d++) dims.push(view.getUint32(4 + 4 * d, false));
@@ -55,12 +75,20 @@ export function parseIdx(buf: Uint8Array, file: string, expectMagic: number, rem
     const promise =
       what === 'images' ? `${fmtInt(dims[0])} images of ${dims[1]}×${dims[2]}` : `${fmtInt(dims[0])} labels`;
     const kind = buf.length < expected ? 'truncated' : 'oversized';
-    throw new DatasetError(kind, file, `${kind}: header says ${promise} (${fmtInt(expected)} bytes) but the ${sizeWord} ${fmtInt(buf.length)} bytes. ${remedy.corrupt}`);
+    throw new DatasetError(
+      kind,
+      file,
+      `${kind}: header says ${promise} (${fmtInt(expected)} bytes) but the ${sizeWord} ${fmtInt(buf.length)} bytes. ${remedy.corrupt}`,
+    );
   }
   return { dims, data: buf.subarray(headerBytes) };
 }
 
-export async function readIdxFile(file: string, expectMagic: number, remedy: Remedy = GENERIC_REMEDY): Promise<IdxArray> {
+export async function readIdxFile(
+  file: string,
+  expectMagic: number,
+  remedy: Remedy = GENERIC_REMEDY,
+): Promise<IdxArray> {
   const { data, gzipped } = await readMaybeGzip(file, remedy);
   return parseIdx(data, file, expectMagic, remedy, gzipped);
 }
@@ -86,17 +114,30 @@ export async function loadIdxPair(opts: IdxPairOptions): Promise<ImageSplit> {
   ]);
   const [h, w] = opts.imageShape;
   if (images.dims[1] !== h || images.dims[2] !== w) {
-    throw new DatasetError('bad-dims', opts.imagesFile, `images are ${images.dims[1]}×${images.dims[2]}, expected ${h}×${w} for this dataset. Check that --data points at the right dataset.`);
+    throw new DatasetError(
+      'bad-dims',
+      opts.imagesFile,
+      `images are ${images.dims[1]}×${images.dims[2]}, expected ${h}×${w} for this dataset. Check that --data points at the right dataset.`,
+    );
   }
   if (images.dims[0] !== labels.dims[0]) {
-    throw new DatasetError('count-mismatch', opts.imagesFile, `has ${fmtInt(images.dims[0])} images but ${opts.labelsFile} has ${fmtInt(labels.dims[0])} labels; the two files come from different copies. ${remedy.corrupt}`);
+    throw new DatasetError(
+      'count-mismatch',
+      opts.imagesFile,
+      `has ${fmtInt(images.dims[0])} images but ${opts.labelsFile} has ${fmtInt(labels.dims[0])} labels; the two files come from different copies. ${remedy.corrupt}`,
+    );
   }
   for (let i = 0; i < labels.data.length; i++) {
     if (labels.data[i] >= numClasses) {
-      throw new DatasetError('bad-label', opts.labelsFile, `label ${labels.data[i]} at index ${fmtInt(i)} is outside 0..${numClasses - 1}. ${remedy.corrupt}`);
+      throw new DatasetError(
+        'bad-label',
+        opts.labelsFile,
+        `label ${labels.data[i]} at index ${fmtInt(i)} is outside 0..${numClasses - 1}. ${remedy.corrupt}`,
+      );
     }
   }
-  const count = opts.limit === undefined ? images.dims[0] : Math.min(images.dims[0], Math.max(0, Math.floor(opts.limit)));
+  const count =
+    opts.limit === undefined ? images.dims[0] : Math.min(images.dims[0], Math.max(0, Math.floor(opts.limit)));
   const per = h * w;
   // Copy only when limited, so the full file buffer can be freed; otherwise keep the view.
   const limited = count < images.dims[0];
@@ -115,12 +156,21 @@ export const IDX_FILE_NAMES = {
 
 /** `dir/base` or `dir/base.gz`, whichever exists (the plain file wins). */
 export async function findIdxFile(dir: string, base: string, remedy: Remedy): Promise<string> {
-  const candidates = [base, `${base}.gz`, base.replace(/-idx(\d)-ubyte$/, '.idx$1-ubyte'), base.replace(/-idx(\d)-ubyte$/, '.idx$1-ubyte') + '.gz'];
+  const candidates = [
+    base,
+    `${base}.gz`,
+    base.replace(/-idx(\d)-ubyte$/, '.idx$1-ubyte'),
+    base.replace(/-idx(\d)-ubyte$/, '.idx$1-ubyte') + '.gz',
+  ];
   for (const name of candidates) {
     const st = await statOrNull(path.join(dir, name));
     if (st?.isFile()) return path.join(dir, name);
   }
-  throw new DatasetError('missing', path.join(dir, base), `not found (also tried ${candidates.slice(1).join(', ')}). ${remedy.missing}`);
+  throw new DatasetError(
+    'missing',
+    path.join(dir, base),
+    `not found (also tried ${candidates.slice(1).join(', ')}). ${remedy.missing}`,
+  );
 }
 
 export interface IdxFolder {
@@ -139,7 +189,9 @@ export async function loadIdxFolder(
     throw new DatasetError('missing', dir, `${st ? 'is not a folder' : 'folder not found'}. ${opts.remedy.missing}`);
   }
   const n = IDX_FILE_NAMES;
-  const [ti, tl, si, sl] = await Promise.all([n.trainImages, n.trainLabels, n.testImages, n.testLabels].map((b) => findIdxFile(dir, b, opts.remedy)));
+  const [ti, tl, si, sl] = await Promise.all(
+    [n.trainImages, n.trainLabels, n.testImages, n.testLabels].map((b) => findIdxFile(dir, b, opts.remedy)),
+  );
   const common = { imageShape: opts.imageShape, remedy: opts.remedy };
   const train = await loadIdxPair({ ...common, imagesFile: ti, labelsFile: tl, limit: opts.limit?.train });
   const test = await loadIdxPair({ ...common, imagesFile: si, labelsFile: sl, limit: opts.limit?.test });

@@ -26,12 +26,30 @@ export async function loadDataset(opts: LoadDatasetOptions): Promise<Dataset> {
 }
 
 export * from './types.js';
-export { mulberry32, deriveSeed, permutation, shuffleInPlace, randInt, streamSeed, SEED_STREAMS, type SeedStream } from './rng.js';
+export {
+  mulberry32,
+  deriveSeed,
+  permutation,
+  shuffleInPlace,
+  randInt,
+  streamSeed,
+  SEED_STREAMS,
+  type SeedStream,
+} from './rng.js';
 export { ImageSplit, splitValidation } from './split.js';
 export { iterateBatches, epochOrder, numBatches, type BatchIteratorOptions, type IndexedBatch } from './batches.js';
 export { u8ToFloat, channelStats, checkNormalization } from './normalize.js';
 export { randomCropFlip } from './augment.js';
-export { IDX_FILE_NAMES, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx, readIdxFile, loadIdxPair, loadIdxFolder, type IdxArray } from './idx.js';
+export {
+  IDX_FILE_NAMES,
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_MAGIC,
+  parseIdx,
+  readIdxFile,
+  loadIdxPair,
+  loadIdxFolder,
+  type IdxArray,
+} from './idx.js';
 export { loadMnist, mnistDataDir, MNIST_CLASS_NAMES } from './mnist.js';
 export { loadFashionMnist, FASHION_MNIST_DEBIAN_DIR, FASHION_MNIST_CLASS_NAMES } from './fashion-mnist.js';
 export {

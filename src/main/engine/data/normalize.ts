@@ -26,10 +26,14 @@ export function u8ToFloat(src: Uint8Array, channels: number, norm?: Normalizatio
 
 export function checkNormalization(norm: Normalization, channels: number): void {
   if (norm.mean.length !== channels || norm.std.length !== channels) {
-    throw new RangeError(`normalisation has ${norm.mean.length} means and ${norm.std.length} stds but the images have ${channels} channels; compute it with channelStats(train split).`);
+    throw new RangeError(
+      `normalisation has ${norm.mean.length} means and ${norm.std.length} stds but the images have ${channels} channels; compute it with channelStats(train split).`,
+    );
   }
   if (norm.std.some((s) => !(s > 0))) {
-    throw new RangeError(`normalisation std must be > 0 for every channel, got [${norm.std.join(', ')}]; a constant channel cannot be standardised.`);
+    throw new RangeError(
+      `normalisation std must be > 0 for every channel, got [${norm.std.join(', ')}]; a constant channel cannot be standardised.`,
+    );
   }
 }
 

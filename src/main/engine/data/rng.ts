@@ -65,7 +65,9 @@ export type SeedStream = keyof typeof SEED_STREAMS;
 export function streamSeed(seed: number, name: SeedStream, index = 0): number {
   const s = SEED_STREAMS[name];
   if (!Number.isInteger(index) || index < 0 || index >= s.count) {
-    throw new RangeError(`seed stream '${name}' has indices 0..${s.count - 1}, got ${index}; widen its range in SEED_STREAMS.`);
+    throw new RangeError(
+      `seed stream '${name}' has indices 0..${s.count - 1}, got ${index}; widen its range in SEED_STREAMS.`,
+    );
   }
   return 'stride' in s ? seed * s.stride + s.base + index : deriveSeed(seed, s.base + index);
 }

@@ -18,7 +18,9 @@ export class ImageSplit implements Split {
   ) {
     const per = imageShape[0] * imageShape[1] * imageShape[2];
     if (imagesU8.length !== labels.length * per) {
-      throw new RangeError(`ImageSplit: ${imagesU8.length} pixel values do not make ${labels.length} images of ${imageShape.join('x')}; build the split from matching images and labels.`);
+      throw new RangeError(
+        `ImageSplit: ${imagesU8.length} pixel values do not make ${labels.length} images of ${imageShape.join('x')}; build the split from matching images and labels.`,
+      );
     }
     this.count = labels.length;
   }
@@ -56,7 +58,9 @@ export class ImageSplit implements Split {
     for (let i = 0; i < indices.length; i++) {
       const j = indices[i];
       if (!Number.isInteger(j) || j < 0 || j >= this.count) {
-        throw new RangeError(`image index ${j} is outside this split (0..${this.count - 1}); indices must come from the same split.`);
+        throw new RangeError(
+          `image index ${j} is outside this split (0..${this.count - 1}); indices must come from the same split.`,
+        );
       }
       out.set(this.imagesU8.subarray(j * per, (j + 1) * per), i * per);
     }
@@ -70,7 +74,9 @@ export class ImageSplit implements Split {
  */
 export function splitValidation(split: Split, count: number, seed: number): { train: Split; validation: Split } {
   if (!Number.isInteger(count) || count < 0 || count >= split.count) {
-    throw new RangeError(`splitValidation: cannot hold out ${count} of ${split.count} training images; choose 0 <= count < ${split.count} (the paper uses 5,000 of 50,000/60,000).`);
+    throw new RangeError(
+      `splitValidation: cannot hold out ${count} of ${split.count} training images; choose 0 <= count < ${split.count} (the paper uses 5,000 of 50,000/60,000).`,
+    );
   }
   const perm = permutation(split.count, seed);
   const held = new Uint8Array(split.count);

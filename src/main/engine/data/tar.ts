@@ -144,7 +144,11 @@ class TarParser {
 }
 
 /** Read a .tar.gz (or plain .tar) archive, keeping the regular files whose path `want` accepts. */
-export async function readTarArchive(file: string, want: (name: string) => boolean, remedy: string): Promise<TarContents> {
+export async function readTarArchive(
+  file: string,
+  want: (name: string) => boolean,
+  remedy: string,
+): Promise<TarContents> {
   const fh = await fs.open(file, 'r').catch(() => {
     throw new DatasetError('missing', file, `archive not found or unreadable. ${remedy}`);
   });
@@ -152,7 +156,15 @@ export async function readTarArchive(file: string, want: (name: string) => boole
   await fh.read(magic, 0, 2, 0);
   await fh.close();
   const gz = isGzip(magic);
-  const tar = new TarParser(want, (offset) => new DatasetError('bad-archive', file, `not a tar archive${gz ? ' inside the gzip stream' : ''} (header checksum mismatch at byte ${offset}). ${remedy}`));
+  const tar = new TarParser(
+    want,
+    (offset) =>
+      new DatasetError(
+        'bad-archive',
+        file,
+        `not a tar archive${gz ? ' inside the gzip stream' : ''} (header checksum mismatch at byte ${offset}). ${remedy}`,
+      ),
+  );
 
   // pipeline() may report its own AbortError instead of the error our sink threw; keep ours.
   let sinkError: unknown = null;
@@ -172,10 +184,18 @@ export async function readTarArchive(file: string, want: (name: string) => boole
     throw gzipError(file, err, remedy);
   }
   if (tar.offset === 0 && tar.names.length === 0 && !tar.ended) {
-    throw new DatasetError('bad-archive', file, `is not a tar${gz ? '.gz' : ''} archive (no complete tar header). ${remedy}`);
+    throw new DatasetError(
+      'bad-archive',
+      file,
+      `is not a tar${gz ? '.gz' : ''} archive (no complete tar header). ${remedy}`,
+    );
   }
   if (tar.remaining > 0 || tar.headerFill > 0) {
-    throw new DatasetError('truncated', file, `archive ends inside entry ${tar.entryName || '(header)'}: the file is truncated. ${remedy}`);
+    throw new DatasetError(
+      'truncated',
+      file,
+      `archive ends inside entry ${tar.entryName || '(header)'}: the file is truncated. ${remedy}`,
+    );
   }
   if (tar.names.length === 0) {
     throw new DatasetError('bad-archive', file, `contains no files (empty tar archive). ${remedy}`);

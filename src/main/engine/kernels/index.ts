@@ -52,10 +52,14 @@ const FEATURES = { simd: true, relaxed_simd: true, bulk_memory: true, threads: t
 
 /** The kernel's .wat: beside this module in the sources, in kernels/ beside the entry or its chunk in a build. */
 function kernelFile(name: KernelName): string {
-  const candidates = [`./${name}.wat`, `./kernels/${name}.wat`, `../kernels/${name}.wat`].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  const candidates = [`./${name}.wat`, `./kernels/${name}.wat`, `../kernels/${name}.wat`].map((p) =>
+    fileURLToPath(new URL(p, import.meta.url)),
+  );
   const found = candidates.find((f) => existsSync(f));
   if (!found) {
-    throw new Error(`WebAssembly kernel ${name}.wat not found (looked in ${candidates.join(', ')}); rebuild with npm run build, or run from the sources (npm run cli).`);
+    throw new Error(
+      `WebAssembly kernel ${name}.wat not found (looked in ${candidates.join(', ')}); rebuild with npm run build, or run from the sources (npm run cli).`,
+    );
   }
   return found;
 }
@@ -68,7 +72,10 @@ function operand(text: string, at: number, what: string): [number, number] {
     if (text.startsWith(';;', i)) i = text.indexOf('\n', i) + 1 || text.length;
     else break;
   }
-  if (text[i] !== '(') throw new Error(`${what}: write each operand of a relaxed multiply-add as a folded expression, e.g. (local.get $x).`);
+  if (text[i] !== '(')
+    throw new Error(
+      `${what}: write each operand of a relaxed multiply-add as a folded expression, e.g. (local.get $x).`,
+    );
   const start = i;
   for (let depth = 0; i < text.length; i++) {
     if (text[i] === '(') depth++;
@@ -86,7 +93,8 @@ export function unfuse(text: string, where = 'kernel'): string {
   const b = operand(text, a[1], where);
   const c = operand(text, b[1], where);
   const end = text.indexOf(')', c[1]) + 1;
-  if (end === 0 || text.slice(c[1], end - 1).trim() !== '') throw new Error(`${where}: a relaxed multiply-add takes exactly three operands.`);
+  if (end === 0 || text.slice(c[1], end - 1).trim() !== '')
+    throw new Error(`${where}: a relaxed multiply-add takes exactly three operands.`);
   const [x, y, acc] = [a, b, c].map(([from, to]) => unfuse(text.slice(from, to), where));
   const lowered = `(${lane}.${negate ? 'sub' : 'add'} ${acc} (${lane}.mul ${x} ${y}))`;
   return text.slice(0, m.index) + lowered + unfuse(text.slice(end), where);
@@ -150,7 +158,9 @@ export function relaxedSimdAvailable(): boolean {
  * JavaScript or native path). The compiled module is returned too, for instances in other threads.
  */
 export function instantiateKernel(
-  name: KernelName, variant: Variant, imports?: object,
+  name: KernelName,
+  variant: Variant,
+  imports?: object,
 ): { module: object; exports: Record<string, unknown> } | null {
   const wasm = webAssembly();
   if (!wasm) return null;
@@ -166,7 +176,9 @@ export function instantiateKernel(
 
 /** The fused variant where relaxed SIMD is on, else (or if it fails to instantiate) the plain one. */
 export function instantiateFastest(
-  name: KernelName, shared: boolean, imports?: object,
+  name: KernelName,
+  shared: boolean,
+  imports?: object,
 ): { module: object; exports: Record<string, unknown>; fused: boolean } | null {
   for (const fused of relaxedSimdAvailable() ? [true, false] : [false]) {
     const made = instantiateKernel(name, { fused, shared }, imports);

@@ -168,13 +168,27 @@ export class BatchNorm {
 
   apply(x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
     if (mode === 'eval') {
-      return tf.batchNorm4d(x, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, this.beta as tf.Tensor1D, this.gamma as tf.Tensor1D, this.eps);
+      return tf.batchNorm4d(
+        x,
+        this.runningMean as tf.Tensor1D,
+        this.runningVar as tf.Tensor1D,
+        this.beta as tf.Tensor1D,
+        this.gamma as tf.Tensor1D,
+        this.eps,
+      );
     }
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
     // Kept past the gradient tape's tidy scope; commitBatchStats() folds them into the running stats.
     this.clearPending();
     this.pending = { mean: tf.keep(mean), variance: tf.keep(variance) };
-    return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, this.beta as tf.Tensor1D, this.gamma as tf.Tensor1D, this.eps);
+    return tf.batchNorm4d(
+      x,
+      mean as tf.Tensor1D,
+      variance as tf.Tensor1D,
+      this.beta as tf.Tensor1D,
+      this.gamma as tf.Tensor1D,
+      this.eps,
+    );
   }
 
   /** running <- (1 - m) running + m batch; PyTorch uses the unbiased batch variance here. */

@@ -103,7 +103,9 @@ export abstract class Network {
   protected linearNode(name: string, bounds: LayerBoundMap): LipschitzNode {
     const b = bounds[name];
     if (b === undefined || !Number.isFinite(b)) {
-      throw new Error(`no finite spectral-norm bound for layer '${name}'; compute bounds for every conv/dense layer first.`);
+      throw new Error(
+        `no finite spectral-norm bound for layer '${name}'; compute bounds for every conv/dense layer first.`,
+      );
     }
     return { kind: 'layer', name, bound: b };
   }
@@ -139,7 +141,16 @@ export abstract class Network {
     const layers: LayerSummary[] = this.order.map((l): LayerSummary => {
       const outputShape = this.outShapes.get(l.name) ?? [];
       const params = l.variables().reduce((s, v) => s + (v.trainable ? v.variable.size : 0), 0);
-      if (l.kind === 'conv') return { name: l.name, kind: 'conv', shape: [...l.shape], outputShape, params, stride: l.stride, padding: l.padding };
+      if (l.kind === 'conv')
+        return {
+          name: l.name,
+          kind: 'conv',
+          shape: [...l.shape],
+          outputShape,
+          params,
+          stride: l.stride,
+          padding: l.padding,
+        };
       if (l.kind === 'dense') return { name: l.name, kind: 'dense', shape: [...l.units], outputShape, params };
       return { name: l.name, kind: 'batchnorm', shape: [l.channels], outputShape, params };
     });

@@ -21,7 +21,9 @@ const maxPool2x2Op = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
       const [xs, ys] = saved as [tf.Tensor4D, tf.Tensor4D];
       // One fused kernel where the backend has it (WASM: backends/wasm-kernels/max-pool-grad.ts).
       if (tf.getKernel(MAX_POOL_2X2_GRAD, tf.getBackend())) {
-        return tf.engine().runKernel(MAX_POOL_2X2_GRAD, { x: xs, y: ys, dy } as unknown as tf.NamedTensorMap) as tf.Tensor;
+        return tf
+          .engine()
+          .runKernel(MAX_POOL_2X2_GRAD, { x: xs, y: ys, dy } as unknown as tf.NamedTensorMap) as tf.Tensor;
       }
       const [, h, w] = xs.shape;
       // 'valid' pooling of an odd size drops the last row/column: pad the upsampled maps back with zeros
@@ -30,7 +32,14 @@ const maxPool2x2Op = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
       const ww = 2 * ys.shape[2];
       const up = (a: tf.Tensor4D): tf.Tensor4D => {
         const u = tf.image.resizeNearestNeighbor(a, [hh, ww]);
-        return hh === h && ww === w ? u : tf.pad(u, [[0, 0], [0, h - hh], [0, w - ww], [0, 0]]);
+        return hh === h && ww === w
+          ? u
+          : tf.pad(u, [
+              [0, 0],
+              [0, h - hh],
+              [0, w - ww],
+              [0, 0],
+            ]);
       };
       const mask = tf.cast(tf.equal(xs, up(ys)), 'float32');
       return tf.mul(mask, up(dy as tf.Tensor4D));

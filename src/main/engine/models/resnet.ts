@@ -55,9 +55,13 @@ export class CifarResNet extends Network {
       for (let i = 0; i < n; i++) {
         const stride = stage > 0 && i === 0 ? 2 : 1;
         const prefix = `layer${stage + 1}.${i}`;
-        const convA = this.addConv(new Conv2D(`${prefix}.conv1`, [3, 3, channels, width], size, stride, 'same', false, o.seed, stream++));
+        const convA = this.addConv(
+          new Conv2D(`${prefix}.conv1`, [3, 3, channels, width], size, stride, 'same', false, o.seed, stream++),
+        );
         const bnA = this.addBatchNorm(new BatchNorm(`${prefix}.bn1`, width), [...convA.outputSize, width]);
-        const convB = this.addConv(new Conv2D(`${prefix}.conv2`, [3, 3, width, width], convA.outputSize, 1, 'same', false, o.seed, stream++));
+        const convB = this.addConv(
+          new Conv2D(`${prefix}.conv2`, [3, 3, width, width], convA.outputSize, 1, 'same', false, o.seed, stream++),
+        );
         const bnB = this.addBatchNorm(new BatchNorm(`${prefix}.bn2`, width), [...convB.outputSize, width]);
         let shortcut: tf.Tensor4D | null = null;
         if (stride !== 1 || channels !== width) {
@@ -90,12 +94,28 @@ export class CifarResNet extends Network {
    * an h x w map: ||mean||_2 <= ||x||_2 / sqrt(hw) per channel (Cauchy–Schwarz).
    */
   lipschitzTree(b: LayerBoundMap): LipschitzNode {
-    const nodes: LipschitzNode[] = [...this.normalizationNodes(), this.linearNode(this.stem.name, b), this.bnNode(this.stemBn)];
+    const nodes: LipschitzNode[] = [
+      ...this.normalizationNodes(),
+      this.linearNode(this.stem.name, b),
+      this.bnNode(this.stemBn),
+    ];
     for (const blk of this.blocks) {
       nodes.push({
         kind: 'residual',
-        branch: { kind: 'seq', nodes: [this.linearNode(blk.convA.name, b), this.bnNode(blk.bnA), this.linearNode(blk.convB.name, b), this.bnNode(blk.bnB)] },
-        shortcut: { kind: 'layer', name: blk.shortcut ? `${blk.convA.name}:option-a` : `${blk.convA.name}:identity`, bound: 1 },
+        branch: {
+          kind: 'seq',
+          nodes: [
+            this.linearNode(blk.convA.name, b),
+            this.bnNode(blk.bnA),
+            this.linearNode(blk.convB.name, b),
+            this.bnNode(blk.bnB),
+          ],
+        },
+        shortcut: {
+          kind: 'layer',
+          name: blk.shortcut ? `${blk.convA.name}:option-a` : `${blk.convA.name}:identity`,
+          bound: 1,
+        },
       });
     }
     nodes.push({ kind: 'layer', name: 'avgpool', bound: 1 / Math.sqrt(this.poolSize[0] * this.poolSize[1]) });

@@ -55,7 +55,13 @@ export function encodeCheckpoint(model: Network, meta: { runId: string; step: nu
   const vars = model.variables();
   let offset = 0;
   const tensors = vars.map((v) => {
-    const entry = { name: v.name, shape: [...v.variable.shape], offset, length: v.variable.size, trainable: v.trainable };
+    const entry = {
+      name: v.name,
+      shape: [...v.variable.shape],
+      offset,
+      length: v.variable.size,
+      trainable: v.trainable,
+    };
     offset += v.variable.size;
     return entry;
   });
@@ -84,7 +90,12 @@ export function encodeCheckpoint(model: Network, meta: { runId: string; step: nu
   const lenBuf = Buffer.alloc(4);
   lenBuf.writeUInt32LE(json.length, 0);
   // Float32Array is little-endian on every platform Node runs on that tfjs supports.
-  return Buffer.concat([Buffer.from(MAGIC, 'ascii'), lenBuf, json, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+  return Buffer.concat([
+    Buffer.from(MAGIC, 'ascii'),
+    lenBuf,
+    json,
+    Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+  ]);
 }
 
 export function sha256(buf: Uint8Array): string {
@@ -108,13 +119,23 @@ export async function saveCheckpoint(
 export function decodeCheckpoint(buf: Buffer, file = 'checkpoint', expectedSha256?: string): Checkpoint {
   const digest = sha256(buf);
   if (expectedSha256 && digest !== expectedSha256) {
-    throw new CheckpointError(file, `sha256 is ${digest} but ${expectedSha256} was recorded; the file changed or is corrupt — use another checkpoint.`);
+    throw new CheckpointError(
+      file,
+      `sha256 is ${digest} but ${expectedSha256} was recorded; the file changed or is corrupt — use another checkpoint.`,
+    );
   }
   if (buf.length < 8 || buf.toString('ascii', 0, 4) !== MAGIC) {
-    throw new CheckpointError(file, `not a Spectral Lab checkpoint (expected the magic '${MAGIC}'); pass a .slw file written by training.`);
+    throw new CheckpointError(
+      file,
+      `not a Spectral Lab checkpoint (expected the magic '${MAGIC}'); pass a .slw file written by training.`,
+    );
   }
   const hlen = buf.readUInt32LE(4);
-  if (8 + hlen > buf.length) throw new CheckpointError(file, `header of ${hlen} bytes runs past the end of the file (${buf.length} bytes): the file is truncated.`);
+  if (8 + hlen > buf.length)
+    throw new CheckpointError(
+      file,
+      `header of ${hlen} bytes runs past the end of the file (${buf.length} bytes): the file is truncated.`,
+    );
   let header: CheckpointHeader;
   try {
     header = JSON.parse(buf.toString('utf8', 8, 8 + hlen)) as CheckpointHeader;
@@ -122,18 +143,25 @@ export function decodeCheckpoint(buf: Buffer, file = 'checkpoint', expectedSha25
     throw new CheckpointError(file, `header is not valid JSON (${(e as Error).message}); the file is corrupt.`);
   }
   if (header.format !== CHECKPOINT_FORMAT || header.version !== 1) {
-    throw new CheckpointError(file, `format ${String(header.format)} v${String(header.version)} is not ${CHECKPOINT_FORMAT} v1; update Spectral Lab to read it.`);
+    throw new CheckpointError(
+      file,
+      `format ${String(header.format)} v${String(header.version)} is not ${CHECKPOINT_FORMAT} v1; update Spectral Lab to read it.`,
+    );
   }
   const dataBytes = buf.length - 8 - hlen;
   const total = header.tensors.reduce((s, t) => s + t.length, 0);
   if (dataBytes !== total * 4) {
-    throw new CheckpointError(file, `holds ${dataBytes} bytes of weights but its header lists ${total * 4}; the file is truncated or corrupt.`);
+    throw new CheckpointError(
+      file,
+      `holds ${dataBytes} bytes of weights but its header lists ${total * 4}; the file is truncated or corrupt.`,
+    );
   }
   // Copy into an aligned buffer: the data starts at an arbitrary byte offset.
   const all = new Float32Array(total);
   new Uint8Array(all.buffer).set(buf.subarray(8 + hlen));
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const t of header.tensors) tensors.set(t.name, { shape: t.shape, data: all.subarray(t.offset, t.offset + t.length) });
+  for (const t of header.tensors)
+    tensors.set(t.name, { shape: t.shape, data: all.subarray(t.offset, t.offset + t.length) });
   return { header, tensors, sha256: digest };
 }
 
@@ -151,9 +179,16 @@ export async function loadCheckpoint(file: string, expectedSha256?: string): Pro
 export function restoreCheckpoint(model: Network, ckpt: Checkpoint): void {
   for (const v of model.variables()) {
     const t = ckpt.tensors.get(v.name);
-    if (!t) throw new CheckpointError('checkpoint', `has no tensor '${v.name}'; it was written by a different architecture than '${model.arch}'.`);
+    if (!t)
+      throw new CheckpointError(
+        'checkpoint',
+        `has no tensor '${v.name}'; it was written by a different architecture than '${model.arch}'.`,
+      );
     if (t.shape.join() !== v.variable.shape.join()) {
-      throw new CheckpointError('checkpoint', `tensor '${v.name}' has shape [${t.shape}] but the model needs [${v.variable.shape}].`);
+      throw new CheckpointError(
+        'checkpoint',
+        `tensor '${v.name}' has shape [${t.shape}] but the model needs [${v.variable.shape}].`,
+      );
     }
     tf.tidy(() => v.variable.assign(tf.tensor(t.data, t.shape)));
   }

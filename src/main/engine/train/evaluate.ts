@@ -69,12 +69,23 @@ export async function predict(model: Network, split: Split, batchSize = EVAL_BAT
  * its polyphase form always, the Toeplitz bound at every padding and stride, Gram iteration only for circular
  * layers. Exact circular norms are reported but never used for a zero-padded layer.
  */
-export function certifiedUpperBound(r: LayerBoundsReport, layer: Pick<LinearLayer, 'kind' | 'padding' | 'stride'>): { value: number; method: string } {
-  const g = { kind: layer.kind, padding: layer.padding, stride: layer.stride, ...(r.geometry.n !== undefined ? { n: r.geometry.n } : {}) };
+export function certifiedUpperBound(
+  r: LayerBoundsReport,
+  layer: Pick<LinearLayer, 'kind' | 'padding' | 'stride'>,
+): { value: number; method: string } {
+  const g = {
+    kind: layer.kind,
+    padding: layer.padding,
+    stride: layer.stride,
+    ...(r.geometry.n !== undefined ? { n: r.geometry.n } : {}),
+  };
   return certifiedChoice(reportResults(r), g) ?? { value: r.f4.value, method: r.f4.method };
 }
 
-export function layerBounds(layer: LinearLayer, ev: RunConfig['evaluation']): { report: LayerBoundsReport; eval: LayerEval } {
+export function layerBounds(
+  layer: LinearLayer,
+  ev: RunConfig['evaluation'],
+): { report: LayerBoundsReport; eval: LayerEval } {
   const kernel = hostKernel(layer);
   const methods: LayerBoundMethod[] = ['operator'];
   if (layer.kind === 'conv') {
@@ -83,17 +94,25 @@ export function layerBounds(layer: LinearLayer, ev: RunConfig['evaluation']): { 
     if (ev.gramIterations > 0) methods.push('gram');
   }
   const n = layer.inputSize[0] === layer.inputSize[1] ? layer.inputSize[0] : layer.inputSize;
-  const report = computeLayerBounds(layer.name, kernel, { n, stride: layer.stride, padding: layer.padding }, {
-    methods,
-    gramIterations: ev.gramIterations,
-    operatorIterations: ev.operatorIterations,
-    spectrum: methods.includes('exact'),
-  });
+  const report = computeLayerBounds(
+    layer.name,
+    kernel,
+    { n, stride: layer.stride, padding: layer.padding },
+    {
+      methods,
+      gramIterations: ev.gramIterations,
+      operatorIterations: ev.operatorIterations,
+      spectrum: methods.includes('exact'),
+    },
+  );
   return { report, eval: layerEvalOf(report, layer) };
 }
 
 /** What an evaluation reports of one layer: its bounds, the certified bound the Lipschitz bound uses, the spectrum histogram. */
-export function layerEvalOf(report: LayerBoundsReport, layer: Pick<LinearLayer, 'name' | 'kind' | 'stride' | 'padding' | 'inputSize'>): LayerEval {
+export function layerEvalOf(
+  report: LayerBoundsReport,
+  layer: Pick<LinearLayer, 'name' | 'kind' | 'stride' | 'padding' | 'inputSize'>,
+): LayerEval {
   const m = report.f4.matrixNorms;
   const s = report.f4.sqrtHW;
   const upper = certifiedUpperBound(report, layer);
@@ -118,7 +137,14 @@ export function layerEvalOf(report: LayerBoundsReport, layer: Pick<LinearLayer, 
 
 /** Only the BoundResult fields travel to the store (the F4 report's matrix norms are already in `f4`). */
 function plainBound(b: BoundResult): BoundResult {
-  return { method: b.method, value: b.value, kind: b.kind, validFor: b.validFor, iterations: b.iterations, timeMs: b.timeMs };
+  return {
+    method: b.method,
+    value: b.value,
+    kind: b.kind,
+    validFor: b.validFor,
+    iterations: b.iterations,
+    timeMs: b.timeMs,
+  };
 }
 
 /** The tree without its last dense layer: Lip_rest of the pairwise last-layer certificate. */
@@ -157,7 +183,9 @@ export async function evaluate(a: EvaluateArgs): Promise<EvalEvent> {
     test.labels,
     lipschitz,
     epsilons,
-    before && last.kind === 'dense' ? { kernel: last.kernel as tf.Tensor2D, lipschitzBefore: networkLipschitz(before) } : undefined,
+    before && last.kind === 'dense'
+      ? { kernel: last.kernel as tf.Tensor2D, lipschitzBefore: networkLipschitz(before) }
+      : undefined,
   );
   const certified: CertifiedPoint[] = epsilons.map((eps, i) => ({
     eps,

@@ -7,7 +7,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../../shared/config.js';
-import { createF4State, disposeF4State, f4BoundTensor, f4PowerIterate, type F4PowerState, type F4Which } from '../bounds/methods/f4.js';
+import {
+  createF4State,
+  disposeF4State,
+  f4BoundTensor,
+  f4PowerIterate,
+  type F4PowerState,
+  type F4Which,
+} from '../bounds/methods/f4.js';
 import { gramIterationBoundTensor } from '../bounds/methods/gram-iteration.js';
 import { streamSeed } from '../data/rng.js';
 import type { LinearLayer, Network } from '../models/index.js';
@@ -23,7 +30,10 @@ export interface Regularizer {
 
 type PenaltyKind = Exclude<RunConfig['regularizer']['kind'], 'none'>;
 type Factory = (layers: LinearLayer[], cfg: RunConfig['regularizer'], seed: number) => Regularizer;
-const f4 = (which: F4Which): Factory => (layers, cfg, seed) => new F4Regularizer(layers, which, cfg, seed);
+const f4 =
+  (which: F4Which): Factory =>
+  (layers, cfg, seed) =>
+    new F4Regularizer(layers, which, cfg, seed);
 
 /** One entry per regulariser kind of the config schema: a kind added there without one here does not compile. */
 const FACTORIES: Record<PenaltyKind, Factory> = {
@@ -41,11 +51,15 @@ export function createRegularizer(model: Network, cfg: RunConfig['regularizer'],
   if (cfg.kind === 'none' || cfg.beta === 0) return null;
   const make = Object.hasOwn(FACTORIES, cfg.kind) ? FACTORIES[cfg.kind as PenaltyKind] : undefined;
   if (!make) {
-    throw new Error(`regularizer.kind '${String(cfg.kind)}' is unknown; use one of ${['none', ...Object.keys(FACTORIES)].join(', ')}.`);
+    throw new Error(
+      `regularizer.kind '${String(cfg.kind)}' is unknown; use one of ${['none', ...Object.keys(FACTORIES)].join(', ')}.`,
+    );
   }
   const layers = model.linear.filter((l) => l.kind === 'conv' || cfg.includeDense);
   if (layers.length === 0) {
-    throw new Error(`regularizer '${cfg.kind}': model '${model.arch}' has no conv layers to penalise; set regularizer.includeDense true.`);
+    throw new Error(
+      `regularizer '${cfg.kind}': model '${model.arch}' has no conv layers to penalise; set regularizer.includeDense true.`,
+    );
   }
   return make(layers, cfg, seed);
 }
@@ -87,7 +101,12 @@ class F4Regularizer implements Regularizer {
   }
 
   penalty(): tf.Scalar {
-    return tf.tidy(() => reduce(this.layers.map((l, i) => withKernel(l, (k) => f4BoundTensor(k, this.states[i], this.which))), this.cfg.reduce));
+    return tf.tidy(() =>
+      reduce(
+        this.layers.map((l, i) => withKernel(l, (k) => f4BoundTensor(k, this.states[i], this.which))),
+        this.cfg.reduce,
+      ),
+    );
   }
 
   dispose(): void {
@@ -113,7 +132,9 @@ class GramRegularizer implements Regularizer {
   penalty(): tf.Scalar {
     return tf.tidy(() =>
       reduce(
-        this.layers.map((l) => withKernel(l, (k) => gramIterationBoundTensor(k, [...l.inputSize], GRAM_TRAIN_ITERATIONS))),
+        this.layers.map((l) =>
+          withKernel(l, (k) => gramIterationBoundTensor(k, [...l.inputSize], GRAM_TRAIN_ITERATIONS)),
+        ),
         this.cfg.reduce,
       ),
     );

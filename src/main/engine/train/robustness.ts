@@ -7,7 +7,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../../shared/config.js';
 import type { EvalEvent, LayerEval } from '../../../shared/events.js';
-import { curvatureBound, curvatureCertifiedAccuracy, pgdCurve, pgdGrid, pgdStoredRadii, type CurvatureLayer } from '../certify/index.js';
+import {
+  curvatureBound,
+  curvatureCertifiedAccuracy,
+  pgdCurve,
+  pgdGrid,
+  pgdStoredRadii,
+  type CurvatureLayer,
+} from '../certify/index.js';
 import { streamSeed } from '../data/rng.js';
 import type { Split } from '../data/types.js';
 import type { Network } from '../models/index.js';
@@ -22,7 +29,8 @@ function subsetTensor(split: Split, count: number): { x: tf.Tensor4D; y: Uint8Ar
 /** The largest finite radius of any certificate (0 when none certifies a point). */
 function largestFinite(radii: NonNullable<EvalEvent['radii']>): number {
   let top = 0;
-  for (const r of [radii.lipschitz, radii.pairwise]) for (const v of r ?? []) if (Number.isFinite(v) && v > top) top = v;
+  for (const r of [radii.lipschitz, radii.pairwise])
+    for (const v of r ?? []) if (Number.isFinite(v) && v > top) top = v;
   return top;
 }
 
@@ -43,7 +51,10 @@ export async function robustnessExtras(a: {
     const { x, y } = subsetTensor(a.test, cert.pgd.subset);
     try {
       const grid = pgdGrid(cert.epsilons, largestFinite(a.radii));
-      const curve = await pgdCurve(forward, x, y, grid, { steps: cert.pgd.steps, seed: streamSeed(config.seed, 'pgdStarts') });
+      const curve = await pgdCurve(forward, x, y, grid, {
+        steps: cert.pgd.steps,
+        seed: streamSeed(config.seed, 'pgdStarts'),
+      });
       out.pgd = cert.epsilons.map((eps) => ({ eps, acc: curve.accuracyAt(eps) }));
       out.pgdRadii = pgdStoredRadii(curve);
     } finally {
@@ -52,7 +63,10 @@ export async function robustnessExtras(a: {
   }
   if (cert.curvature.enabled) {
     if (!model.plainFeedForward || config.model.activation === 'relu') {
-      a.log('warn', `curvature bound skipped: '${model.arch}' with '${config.model.activation}' is not a plain network with a smooth activation; use lip-cnn with softplus or tanh.`);
+      a.log(
+        'warn',
+        `curvature bound skipped: '${model.arch}' with '${config.model.activation}' is not a plain network with a smooth activation; use lip-cnn with softplus or tanh.`,
+      );
       return out;
     }
     const layers: CurvatureLayer[] = model.linear.map((l, i) => {

@@ -91,12 +91,29 @@ export async function runTraining(cmd: StartCommand, io: RunIO): Promise<void> {
     if (config.checkpoints.enabled) await assertCheckpointFolderWritable(ckptDir);
     const t = await startTrainer(cmd, io, config, report);
     const resumed = await resumeWeights(cmd, t, report);
-    const loop: Loop = { cmd, io, config, t, report, ckptDir, every: evalInterval(config, t.stepsPerEpoch), resumed, evalMs: 0 };
+    const loop: Loop = {
+      cmd,
+      io,
+      config,
+      t,
+      report,
+      ckptDir,
+      every: evalInterval(config, t.stepsPerEpoch),
+      resumed,
+      evalMs: 0,
+    };
     if ((await trainSteps(loop)) === 'cancelled') {
       report.finish('cancelled', io.control.cancelled ?? undefined);
       return;
     }
-    io.emit({ type: 'progress', v, step: t.totalSteps, totalSteps: t.totalSteps, epoch: t.epochOf(t.totalSteps), etaSeconds: 0 });
+    io.emit({
+      type: 'progress',
+      v,
+      step: t.totalSteps,
+      totalSteps: t.totalSteps,
+      epoch: t.epochOf(t.totalSteps),
+      etaSeconds: 0,
+    });
     report.finish('completed');
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -162,7 +179,8 @@ async function trainSteps(loop: Loop): Promise<'completed' | 'cancelled'> {
       report.flush();
       // Remaining time from the training rate so far plus the evaluations still to come.
       const evals = Math.floor(t.totalSteps / every) - Math.floor(step / every);
-      const perEval = loop.evalMs > 0 ? loop.evalMs / Math.max(1, Math.floor(step / every) - Math.floor(resumed / every)) : 0;
+      const perEval =
+        loop.evalMs > 0 ? loop.evalMs / Math.max(1, Math.floor(step / every) - Math.floor(resumed / every)) : 0;
       const eta = (t.trainMs / (step - resumed)) * (t.totalSteps - step) + perEval * evals;
       io.emit({ type: 'progress', v, step, totalSteps: t.totalSteps, epoch: point.epoch, etaSeconds: eta / 1000 });
     }
@@ -176,11 +194,32 @@ async function evaluateAt(loop: Loop, step: number): Promise<EvalEvent> {
   const { cmd, io, config, t, report } = loop;
   report.flush();
   // Between steps for a while: the UI shows "evaluating…" until the next progress.
-  io.emit({ type: 'progress', v, step, totalSteps: t.totalSteps, epoch: t.epochOf(step), etaSeconds: null, phase: 'evaluating' });
-  const ev = await evaluate({ model: t.model, data: t.evalData, config, step, epoch: t.epochOf(step), log: report.log });
+  io.emit({
+    type: 'progress',
+    v,
+    step,
+    totalSteps: t.totalSteps,
+    epoch: t.epochOf(step),
+    etaSeconds: null,
+    phase: 'evaluating',
+  });
+  const ev = await evaluate({
+    model: t.model,
+    data: t.evalData,
+    config,
+    step,
+    epoch: t.epochOf(step),
+    log: report.log,
+  });
   loop.evalMs += ev.evalMs;
   io.emit(ev);
-  Object.assign(report.summary, { trainAcc: ev.trainAcc, valAcc: ev.valAcc, testAcc: ev.testAcc, lipschitz: ev.lipschitz, certified: ev.certified });
+  Object.assign(report.summary, {
+    trainAcc: ev.trainAcc,
+    valAcc: ev.valAcc,
+    testAcc: ev.testAcc,
+    lipschitz: ev.lipschitz,
+    certified: ev.certified,
+  });
   if (config.checkpoints.enabled) {
     const c = await saveCheckpoint(loop.ckptDir, t.model, { runId: cmd.runId, step, epoch: t.epochOf(step) });
     io.emit({ type: 'checkpoint', v, step, epoch: t.epochOf(step), path: c.path, sha256: c.sha256 });

@@ -29,7 +29,9 @@ export class DivergenceError extends Error {
     what: string,
     value: number,
   ) {
-    super(`diverged at step ${step}: ${what} is ${Number.isNaN(value) ? 'NaN' : String(value)}; lower the learning rate or β`);
+    super(
+      `diverged at step ${step}: ${what} is ${Number.isNaN(value) ? 'NaN' : String(value)}; lower the learning rate or β`,
+    );
     this.name = 'DivergenceError';
   }
 }
@@ -72,12 +74,18 @@ export class Trainer {
     const d = config.dataset;
     const dataset =
       opts.dataset ??
-      (await loadDataset({ name: d.name, path: opts.dataDir ?? d.path, limit: { train: d.limitTrain, test: d.limitTest } }));
+      (await loadDataset({
+        name: d.name,
+        path: opts.dataDir ?? d.path,
+        limit: { train: d.limitTrain, test: d.limitTest },
+      }));
     let train = dataset.train;
     let validation: Split | null = null;
     if (d.validationSize > 0) {
       if (d.validationSize >= train.count) {
-        throw new Error(`dataset.validationSize is ${d.validationSize} but only ${train.count} training images are loaded; lower validationSize (or 0).`);
+        throw new Error(
+          `dataset.validationSize is ${d.validationSize} but only ${train.count} training images are loaded; lower validationSize (or 0).`,
+        );
       }
       ({ train, validation } = splitValidation(train, d.validationSize, streamSeed(config.seed, 'validationSplit')));
     }
@@ -115,7 +123,12 @@ export class Trainer {
       const augment = this.config.dataset.augment
         ? { rng: mulberry32(streamSeed(this.config.seed, 'augmentation', epoch)), pad: 4, flip: true }
         : undefined;
-      this.batches = iterateBatches(this.train, { batchSize: this.config.batchSize, seed: streamSeed(this.config.seed, 'batchOrder'), epoch, augment });
+      this.batches = iterateBatches(this.train, {
+        batchSize: this.config.batchSize,
+        seed: streamSeed(this.config.seed, 'batchOrder'),
+        epoch,
+        augment,
+      });
     }
     const r = this.batches.next();
     if (r.done) {

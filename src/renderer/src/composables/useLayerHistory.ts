@@ -68,7 +68,8 @@ export function useLayerHistory(runId: () => string | null, maxSteps = 40) {
     const g = gen;
     fetchStep(id, e.step)
       .then((lb) => {
-        if (g === gen) latest.value = { ...lb, availableSteps: [...new Set([...(latest.value?.availableSteps ?? []), e.step])] };
+        if (g === gen)
+          latest.value = { ...lb, availableSteps: [...new Set([...(latest.value?.availableSteps ?? []), e.step])] };
       })
       .catch((err: unknown) => {
         if (g === gen) error.value = toUiError(err);

@@ -38,10 +38,19 @@ export function useRunDetail(runId: string) {
     const d = detail.value;
     switch (e.kind) {
       case 'run-status':
-        if (d) detail.value = { ...d, status: e.status, error: e.message && (e.status === 'failed' || e.status === 'crashed') ? e.message : d.error };
+        if (d)
+          detail.value = {
+            ...d,
+            status: e.status,
+            error: e.message && (e.status === 'failed' || e.status === 'crashed') ? e.message : d.error,
+          };
         // Started: its start time; ended: what only the store knows now (resumable checkpoint, error, stored log).
         if ((e.status === 'running' && d && !d.startedAt) || FINAL_RUN_STATUSES.includes(e.status)) void reload();
-        if (e.message) log.value = [...log.value, { at: e.at, level: (e.status === 'failed' ? 'error' : 'info') as LogLevel, message: e.message }].slice(-MAX_LOG);
+        if (e.message)
+          log.value = [
+            ...log.value,
+            { at: e.at, level: (e.status === 'failed' ? 'error' : 'info') as LogLevel, message: e.message },
+          ].slice(-MAX_LOG);
         break;
       case 'run-started':
         if (d) detail.value = { ...d, backend: e.backend, startedAt: d.startedAt ?? e.at };

@@ -63,11 +63,23 @@ export function useSeriesStore(opts: SeriesStoreOptions) {
     if (!knownNames.value.has(name)) knownNames.value = new Set([...knownNames.value, name]);
   }
 
-  async function query(runIds: string[], names: string[], xAxis: XAxis, budget: number, span: StepRange = {}): Promise<Series[]> {
+  async function query(
+    runIds: string[],
+    names: string[],
+    xAxis: XAxis,
+    budget: number,
+    span: StepRange = {},
+  ): Promise<Series[]> {
     const out: Series[] = [];
     for (let r = 0; r < runIds.length; r += RUN_CHUNK) {
       for (let i = 0; i < names.length; i += NAME_CHUNK) {
-        const res = await lab.getSeries({ runIds: runIds.slice(r, r + RUN_CHUNK), names: names.slice(i, i + NAME_CHUNK), xAxis, budget, ...span });
+        const res = await lab.getSeries({
+          runIds: runIds.slice(r, r + RUN_CHUNK),
+          names: names.slice(i, i + NAME_CHUNK),
+          xAxis,
+          budget,
+          ...span,
+        });
         out.push(...res.series);
       }
     }
@@ -82,12 +94,21 @@ export function useSeriesStore(opts: SeriesStoreOptions) {
     loading.value = true;
     error.value = null;
     try {
-      const series = runIds.length && names.length ? await query(runIds, names, opts.xAxis.value, opts.budget ?? OVERVIEW_BUDGET) : [];
+      const series =
+        runIds.length && names.length
+          ? await query(runIds, names, opts.xAxis.value, opts.budget ?? OVERVIEW_BUDGET)
+          : [];
       if (gen !== generation) return;
       data.clear();
       for (const s of series) {
         const steps = s.steps ?? (s.xAxis === 'step' ? s.x : []);
-        data.set(key(s.runId, s.name), { x: s.x.slice(), steps: steps.slice(), y: s.y.map((v) => (v === null ? Number.NaN : v)), totalPoints: s.totalPoints, downsampled: s.downsampled });
+        data.set(key(s.runId, s.name), {
+          x: s.x.slice(),
+          steps: steps.slice(),
+          y: s.y.map((v) => (v === null ? Number.NaN : v)),
+          totalPoints: s.totalPoints,
+          downsampled: s.downsampled,
+        });
         noteName(s.name);
       }
       if (opts.live) for (const runId of runIds) mergeLive(runId, names);
@@ -158,11 +179,22 @@ export function useSeriesStore(opts: SeriesStoreOptions) {
    * range cannot be mapped to steps (points without steps) the whole series is read as before. `pixels`: the
    * points a line can show (the chart's drawn width, lib/plot.ts pointBudget); no series is read finer.
    */
-  async function fullResolution(runId: string, names: string[], range?: [number, number], pixels?: number): Promise<Series[] | null> {
+  async function fullResolution(
+    runId: string,
+    names: string[],
+    range?: [number, number],
+    pixels?: number,
+  ): Promise<Series[] | null> {
     const stored = names.map((n) => data.get(key(runId, n)));
     if (stored.every((s) => !s || !s.downsampled)) return null;
     const most = Math.min(pixels ?? MAX_QUERY_BUDGET, Math.max(4, ...stored.map((s) => s?.totalPoints ?? 0)));
-    const span = range ? stepRangeOf(stored.filter((s): s is StoredSeries => !!s), range, opts.xAxis.value) : null;
+    const span = range
+      ? stepRangeOf(
+          stored.filter((s): s is StoredSeries => !!s),
+          range,
+          opts.xAxis.value,
+        )
+      : null;
     if (!span) return query([runId], names, opts.xAxis.value, Math.min(MAX_QUERY_BUDGET, most));
     const perSeries = Math.max(opts.budget ?? OVERVIEW_BUDGET, Math.floor(ZOOM_POINTS / Math.max(1, names.length)));
     return query([runId], names, opts.xAxis.value, Math.min(MAX_QUERY_BUDGET, most, perSeries), span);

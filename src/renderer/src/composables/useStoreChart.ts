@@ -32,7 +32,10 @@ export interface StoreChartDisplay {
   y2Label?: string;
 }
 
-export interface StoreChartOptions extends Pick<SeriesStoreOptions, 'runIds' | 'names' | 'accept' | 'startedAt' | 'budget'> {
+export interface StoreChartOptions extends Pick<
+  SeriesStoreOptions,
+  'runIds' | 'names' | 'accept' | 'startedAt' | 'budget'
+> {
   build: (of: PointsOf) => PlotSeries[];
   /** The series a zoom reads again, per run. */
   zoomed: () => { runId: string; names: string[] }[];
@@ -47,7 +50,15 @@ const key = (runId: string, name: string) => `${runId}\u0000${name}`;
 
 export function useStoreChart(display: StoreChartDisplay, opts: StoreChartOptions) {
   const xAxis = ref<XAxis>('step');
-  const store = useSeriesStore({ runIds: opts.runIds, names: opts.names, accept: opts.accept, startedAt: opts.startedAt, budget: opts.budget, xAxis, live: true });
+  const store = useSeriesStore({
+    runIds: opts.runIds,
+    names: opts.names,
+    accept: opts.accept,
+    startedAt: opts.startedAt,
+    budget: opts.budget,
+    xAxis,
+    live: true,
+  });
   // Outside a component (a plain effect scope, as in tests) the caller loads with store.reload().
   if (getCurrentInstance()) onMounted(store.reload);
 
@@ -69,7 +80,8 @@ export function useStoreChart(display: StoreChartDisplay, opts: StoreChartOption
       for (let job = todo.shift(); job; job = todo.shift()) {
         const { runId, names } = job;
         const got = await store.fullResolution(runId, names, range, pixels);
-        for (const s of got ?? []) full.set(key(runId, s.name), { x: s.x, y: s.y.map((v) => (v === null ? Number.NaN : v)) });
+        for (const s of got ?? [])
+          full.set(key(runId, s.name), { x: s.x, y: s.y.map((v) => (v === null ? Number.NaN : v)) });
       }
     };
     await Promise.all(Array.from({ length: ZOOM_READERS }, next));

@@ -35,9 +35,15 @@ export function curveOf(name: string): { kind: CurveKind; eps: number } | null {
 }
 
 /** Points (eps, last finite value) per curve kind, eps ascending. */
-export function curvesAtLatest(names: readonly string[], lastValue: (name: string) => number | null): Map<CurveKind, { x: number[]; y: number[] }> {
+export function curvesAtLatest(
+  names: readonly string[],
+  lastValue: (name: string) => number | null,
+): Map<CurveKind, { x: number[]; y: number[] }> {
   const out = new Map<CurveKind, { x: number[]; y: number[] }>();
-  const parsed = names.map((n) => ({ n, c: curveOf(n) })).filter((p) => p.c !== null).sort((a, b) => (a.c?.eps ?? 0) - (b.c?.eps ?? 0));
+  const parsed = names
+    .map((n) => ({ n, c: curveOf(n) }))
+    .filter((p) => p.c !== null)
+    .sort((a, b) => (a.c?.eps ?? 0) - (b.c?.eps ?? 0));
   for (const { n, c } of parsed) {
     const v = lastValue(n);
     if (!c || v === null) continue;
@@ -57,10 +63,12 @@ export function lastFinite(y: readonly number[]): number | null {
 /** An eps grid from 0 to the largest finite radius of any member (what the comparison curves share). */
 export function epsGrid(members: readonly (readonly number[])[], points = 200): number[] {
   let top = 0;
-  for (const m of members) for (let i = m.length - 1; i >= 0; i--) if (Number.isFinite(m[i])) {
-    top = Math.max(top, m[i]);
-    break;
-  }
+  for (const m of members)
+    for (let i = m.length - 1; i >= 0; i--)
+      if (Number.isFinite(m[i])) {
+        top = Math.max(top, m[i]);
+        break;
+      }
   if (!(top > 0)) return [0];
   return Array.from({ length: points + 1 }, (_, i) => (top * i) / points);
 }
@@ -69,7 +77,10 @@ export function epsGrid(members: readonly (readonly number[])[], points = 200): 
  * Certified accuracy of each member (ascending radii) on one grid, with mean ± sd across members: the seed
  * group's curve and band. Every value is exact at its eps (certifiedAccuracyAt), no interpolation.
  */
-export function curveBand(members: readonly (readonly number[])[], grid: readonly number[]): { x: number[]; mean: number[]; lo: number[]; hi: number[] } {
+export function curveBand(
+  members: readonly (readonly number[])[],
+  grid: readonly number[],
+): { x: number[]; mean: number[]; lo: number[]; hi: number[] } {
   const mean: number[] = [];
   const lo: number[] = [];
   const hi: number[] = [];

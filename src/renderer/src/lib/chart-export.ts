@@ -70,29 +70,41 @@ export function plotToSvg(datasets: readonly PlottedDataset[], f: SvgFrame): str
   const font = f.font ?? 'system-ui, sans-serif';
   const width = f.width + legendWidth(datasets);
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${f.height}" viewBox="0 0 ${width} ${f.height}" font-family="${escapeHtml(font)}" font-size="11">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${f.height}" viewBox="0 0 ${width} ${f.height}" font-family="${escapeHtml(font)}" font-size="11">`,
+  );
   out.push(`<title>${escapeHtml(f.title)}</title>`);
   out.push(`<rect width="100%" height="100%" fill="${escapeHtml(f.colors.background)}"/>`);
-  out.push(`<defs><clipPath id="plot-area"><rect x="${r2(area.left)}" y="${r2(area.top)}" width="${r2(area.right - area.left)}" height="${r2(area.bottom - area.top)}"/></clipPath></defs>`);
+  out.push(
+    `<defs><clipPath id="plot-area"><rect x="${r2(area.left)}" y="${r2(area.top)}" width="${r2(area.right - area.left)}" height="${r2(area.bottom - area.top)}"/></clipPath></defs>`,
+  );
   const text = escapeHtml(f.colors.text);
   const grid = escapeHtml(f.colors.grid);
   out.push('<g class="grid">');
   for (const t of f.xTicks) {
     const x = r2(f.xToPx(t.value));
     out.push(`<line x1="${x}" y1="${r2(area.top)}" x2="${x}" y2="${r2(area.bottom)}" stroke="${grid}"/>`);
-    out.push(`<text x="${x}" y="${r2(area.bottom + 14)}" text-anchor="middle" fill="${text}">${escapeHtml(t.label)}</text>`);
+    out.push(
+      `<text x="${x}" y="${r2(area.bottom + 14)}" text-anchor="middle" fill="${text}">${escapeHtml(t.label)}</text>`,
+    );
   }
   for (const t of f.yTicks) {
     const y = r2(f.yToPx(t.value));
     out.push(`<line x1="${r2(area.left)}" y1="${y}" x2="${r2(area.right)}" y2="${y}" stroke="${grid}"/>`);
-    out.push(`<text x="${r2(area.left - 6)}" y="${y}" text-anchor="end" dominant-baseline="middle" fill="${text}">${escapeHtml(t.label)}</text>`);
+    out.push(
+      `<text x="${r2(area.left - 6)}" y="${y}" text-anchor="end" dominant-baseline="middle" fill="${text}">${escapeHtml(t.label)}</text>`,
+    );
   }
   for (const t of f.y2?.ticks ?? []) {
     const y = r2((f.y2 as NonNullable<SvgFrame['y2']>).toPx(t.value));
-    out.push(`<text x="${r2(area.right + 6)}" y="${y}" dominant-baseline="middle" fill="${text}">${escapeHtml(t.label)}</text>`);
+    out.push(
+      `<text x="${r2(area.right + 6)}" y="${y}" dominant-baseline="middle" fill="${text}">${escapeHtml(t.label)}</text>`,
+    );
   }
   out.push('</g>');
-  out.push(`<rect x="${r2(area.left)}" y="${r2(area.top)}" width="${r2(area.right - area.left)}" height="${r2(area.bottom - area.top)}" fill="none" stroke="${grid}"/>`);
+  out.push(
+    `<rect x="${r2(area.left)}" y="${r2(area.top)}" width="${r2(area.right - area.left)}" height="${r2(area.bottom - area.top)}" fill="none" stroke="${grid}"/>`,
+  );
   out.push('<g clip-path="url(#plot-area)">');
   // Bands first (under the lines), as polygons between the lower and the upper envelope.
   const bandsLo = datasets.filter((d) => d.role === 'band-lo');
@@ -101,13 +113,18 @@ export function plotToSvg(datasets: readonly PlottedDataset[], f: SvgFrame): str
     if (!hi) continue;
     const upper = pathPieces(hi, f).join(' ');
     const lower = pathPieces(lo, f).join(' ').split(' ').reverse().join(' ');
-    if (upper && lower) out.push(`<polygon points="${upper} ${lower}" fill="${colorOf(lo, f)}" fill-opacity="${lo.opacity}" stroke="none"><title>${escapeHtml(lo.label)}</title></polygon>`);
+    if (upper && lower)
+      out.push(
+        `<polygon points="${upper} ${lower}" fill="${colorOf(lo, f)}" fill-opacity="${lo.opacity}" stroke="none"><title>${escapeHtml(lo.label)}</title></polygon>`,
+      );
   }
   for (const d of datasets) {
     if (d.role === 'band-lo' || d.role === 'band-hi') continue;
     const color = colorOf(d, f);
     const dash = d.dashed ? ' stroke-dasharray="6 4"' : '';
-    out.push(`<g class="series" data-label="${escapeHtml(d.label)}" data-role="${d.role}" stroke="${color}" stroke-opacity="${d.opacity}" fill="none" stroke-width="${d.role === 'raw' ? 1 : 1.8}"${dash}>`);
+    out.push(
+      `<g class="series" data-label="${escapeHtml(d.label)}" data-role="${d.role}" stroke="${color}" stroke-opacity="${d.opacity}" fill="none" stroke-width="${d.role === 'raw' ? 1 : 1.8}"${dash}>`,
+    );
     out.push(`<title>${escapeHtml(d.label)}</title>`);
     for (const p of pathPieces(d, f)) out.push(`<polyline points="${p}"/>`);
     if (d.showPoints) {
@@ -119,10 +136,19 @@ export function plotToSvg(datasets: readonly PlottedDataset[], f: SvgFrame): str
     out.push('</g>');
   }
   out.push('</g>');
-  out.push(`<text x="${r2((area.left + area.right) / 2)}" y="16" text-anchor="middle" font-size="13" font-weight="600" fill="${text}">${escapeHtml(f.title)}</text>`);
-  out.push(`<text x="${r2((area.left + area.right) / 2)}" y="${r2(f.height - 4)}" text-anchor="middle" fill="${text}">${escapeHtml(f.xLabel)}</text>`);
-  out.push(`<text transform="translate(12 ${r2((area.top + area.bottom) / 2)}) rotate(-90)" text-anchor="middle" fill="${text}">${escapeHtml(f.yLabel)}</text>`);
-  if (f.y2) out.push(`<text transform="translate(${r2(f.width - 8)} ${r2((area.top + area.bottom) / 2)}) rotate(-90)" text-anchor="middle" fill="${text}">${escapeHtml(f.y2.label)}</text>`);
+  out.push(
+    `<text x="${r2((area.left + area.right) / 2)}" y="16" text-anchor="middle" font-size="13" font-weight="600" fill="${text}">${escapeHtml(f.title)}</text>`,
+  );
+  out.push(
+    `<text x="${r2((area.left + area.right) / 2)}" y="${r2(f.height - 4)}" text-anchor="middle" fill="${text}">${escapeHtml(f.xLabel)}</text>`,
+  );
+  out.push(
+    `<text transform="translate(12 ${r2((area.top + area.bottom) / 2)}) rotate(-90)" text-anchor="middle" fill="${text}">${escapeHtml(f.yLabel)}</text>`,
+  );
+  if (f.y2)
+    out.push(
+      `<text transform="translate(${r2(f.width - 8)} ${r2((area.top + area.bottom) / 2)}) rotate(-90)" text-anchor="middle" fill="${text}">${escapeHtml(f.y2.label)}</text>`,
+    );
   // Legend: one entry per line, in a column right of the plot area (outside it).
   const legend = datasets.filter((d) => d.inLegend);
   out.push('<g class="legend">');
@@ -131,8 +157,12 @@ export function plotToSvg(datasets: readonly PlottedDataset[], f: SvgFrame): str
     const x = f.width + 8;
     const dash = d.dashed ? ' stroke-dasharray="6 4"' : '';
     const label = d.label.length > 48 ? `${d.label.slice(0, 47)}…` : d.label;
-    out.push(`<line x1="${r2(x)}" y1="${r2(y)}" x2="${r2(x + 22)}" y2="${r2(y)}" stroke="${colorOf(d, f)}" stroke-width="2"${dash}/>`);
-    out.push(`<text x="${r2(x + 28)}" y="${r2(y)}" dominant-baseline="middle" fill="${text}">${escapeHtml(label)}</text>`);
+    out.push(
+      `<line x1="${r2(x)}" y1="${r2(y)}" x2="${r2(x + 22)}" y2="${r2(y)}" stroke="${colorOf(d, f)}" stroke-width="2"${dash}/>`,
+    );
+    out.push(
+      `<text x="${r2(x + 28)}" y="${r2(y)}" dominant-baseline="middle" fill="${text}">${escapeHtml(label)}</text>`,
+    );
   });
   out.push('</g>');
   out.push('</svg>');

@@ -17,7 +17,12 @@ export function downloadText(text: string, filename: string, type: string): void
 }
 
 /** A file the lab sent as JSON (a report): text as is, bytes (a PDF) from base64. */
-export function downloadFile(file: { filename: string; mimeType: string; encoding: 'utf8' | 'base64'; content: string }): void {
+export function downloadFile(file: {
+  filename: string;
+  mimeType: string;
+  encoding: 'utf8' | 'base64';
+  content: string;
+}): void {
   if (file.encoding === 'utf8') {
     downloadText(file.content, file.filename, file.mimeType);
     return;

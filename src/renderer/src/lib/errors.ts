@@ -7,7 +7,10 @@ export interface UiError {
   code: string;
 }
 
-export function toUiError(err: unknown, fallbackHint = 'Try again; if it keeps failing, check the terminal or log of the lab.'): UiError {
+export function toUiError(
+  err: unknown,
+  fallbackHint = 'Try again; if it keeps failing, check the terminal or log of the lab.',
+): UiError {
   if (err instanceof LabError) return { message: err.message, hint: err.hint || fallbackHint, code: err.code };
   if (err && typeof err === 'object' && 'message' in err) {
     const e = err as { message: unknown; hint?: unknown; code?: unknown };

@@ -6,7 +6,14 @@
  */
 import type { LayerBoundsRow } from '../../../shared/api';
 import type { F4Matrix } from '../../../shared/bounds';
-import { BOUND_METHODS, operatorLabel, RESHAPE_TOKENS, seriesSpecs, tightnessReference, type BoundMethodSpec } from '../../../shared/bound-methods';
+import {
+  BOUND_METHODS,
+  operatorLabel,
+  RESHAPE_TOKENS,
+  seriesSpecs,
+  tightnessReference,
+  type BoundMethodSpec,
+} from '../../../shared/bound-methods';
 import { methodLabel } from './series-names';
 import { rowValues, UNKNOWN_GEOMETRY } from './tightness';
 
@@ -37,14 +44,27 @@ export interface LayerTableColumn {
 }
 
 /** The method columns, in registry order: every method (and the certified bound) some row has a value of. */
-export function layerTableColumns(rows: readonly LayerBoundsRow[], registry: readonly BoundMethodSpec[] = BOUND_METHODS): LayerTableColumn[] {
+export function layerTableColumns(
+  rows: readonly LayerBoundsRow[],
+  registry: readonly BoundMethodSpec[] = BOUND_METHODS,
+): LayerTableColumn[] {
   const present = new Set(rows.flatMap((r) => rowValues(r).map((v) => v.method)));
   return seriesSpecs(registry)
     .filter((m) => m.id !== 'f4' && !(RESHAPE_TOKENS as readonly string[]).includes(m.id) && present.has(m.id))
-    .map((m) => ({ id: m.id, header: m.column, label: m.label, kind: m.kind, title: `${m.label}, ${m.kind}: ${m.paper}`, color: m.color }));
+    .map((m) => ({
+      id: m.id,
+      header: m.column,
+      label: m.label,
+      kind: m.kind,
+      title: `${m.label}, ${m.kind}: ${m.paper}`,
+      color: m.color,
+    }));
 }
 
-export function layerTableRows(rows: readonly LayerBoundsRow[], registry: readonly BoundMethodSpec[] = BOUND_METHODS): LayerTableRow[] {
+export function layerTableRows(
+  rows: readonly LayerBoundsRow[],
+  registry: readonly BoundMethodSpec[] = BOUND_METHODS,
+): LayerTableRow[] {
   const columns = layerTableColumns(rows, registry);
   return rows.map((r) => {
     const [h, w] = r.kernelShape;
@@ -60,11 +80,21 @@ export function layerTableRows(rows: readonly LayerBoundsRow[], registry: readon
     const values = rowValues(r);
     const f4 = values.find((v) => v.method === 'f4')?.value ?? (argmin ? (four[argmin] as number) : null);
     const g = r.geometry ?? UNKNOWN_GEOMETRY;
-    const ref = f4 !== null ? tightnessReference('f4', [...values.filter((v) => v.method !== 'f4'), { method: 'f4', value: f4 }], g, registry) : null;
+    const ref =
+      f4 !== null
+        ? tightnessReference(
+            'f4',
+            [...values.filter((v) => v.method !== 'f4'), { method: 'f4', value: f4 }],
+            g,
+            registry,
+          )
+        : null;
     return {
       layer: r.layer,
       shape: r.kernelShape.join('×'),
-      runs: r.geometry ? `stride ${r.geometry.stride}, ${r.geometry.padding === 'circular' ? 'circular' : `zero (${r.geometry.padding})`}` : '',
+      runs: r.geometry
+        ? `stride ${r.geometry.stride}, ${r.geometry.padding === 'circular' ? 'circular' : `zero (${r.geometry.padding})`}`
+        : '',
       four,
       argmin,
       f4,

@@ -9,7 +9,11 @@ export function bytesToBase64(bytes: Uint8Array): string {
 }
 
 export async function filesToUpload(files: readonly File[]): Promise<ModelUpload> {
-  return { files: await Promise.all(files.map(async (f) => ({ name: f.name, base64: bytesToBase64(new Uint8Array(await f.arrayBuffer())) }))) };
+  return {
+    files: await Promise.all(
+      files.map(async (f) => ({ name: f.name, base64: bytesToBase64(new Uint8Array(await f.arrayBuffer())) })),
+    ),
+  };
 }
 
 export interface ModelOptionFields {
@@ -25,8 +29,12 @@ export interface ModelOptionFields {
 export function numberList(text: string, field: string): number[] | undefined {
   const t = text.trim();
   if (!t) return undefined;
-  const v = t.split(/[\s,]+/).filter(Boolean).map(Number);
-  if (v.some((x) => !Number.isFinite(x))) throw new Error(`${field}: "${text}" is not a list of numbers (e.g. 0.5, 0.5, 0.5).`);
+  const v = t
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number);
+  if (v.some((x) => !Number.isFinite(x)))
+    throw new Error(`${field}: "${text}" is not a list of numbers (e.g. 0.5, 0.5, 0.5).`);
   return v;
 }
 

@@ -91,22 +91,72 @@ export function buildPlot(series: readonly PlotSeries[], opts: PlotOptions): Plo
   series.forEach((s, i) => {
     const colorIndex = s.colorIndex ?? i;
     const c = cut(s, opts);
-    const base = { seriesId: s.id, colorIndex, color: s.color, axis: s.axis ?? 'y', legendGroup: s.legendGroup, dashed: !!s.dashed, showPoints: !!s.sparse && c.x.length <= 200 };
+    const base = {
+      seriesId: s.id,
+      colorIndex,
+      color: s.color,
+      axis: s.axis ?? 'y',
+      legendGroup: s.legendGroup,
+      dashed: !!s.dashed,
+      showPoints: !!s.sparse && c.x.length <= 200,
+    };
     if (c.lo && c.hi) {
       const idx = downsampleIndices(c.y, opts.budget);
-      out.push({ ...base, label: `${s.label} (mean − sd)`, role: 'band-lo', opacity: 0.18, showPoints: false, inLegend: false, x: pick(c.x, idx), y: pick(c.lo, idx) });
-      out.push({ ...base, label: `${s.label} (mean + sd)`, role: 'band-hi', opacity: 0.18, showPoints: false, inLegend: false, x: pick(c.x, idx), y: pick(c.hi, idx) });
+      out.push({
+        ...base,
+        label: `${s.label} (mean − sd)`,
+        role: 'band-lo',
+        opacity: 0.18,
+        showPoints: false,
+        inLegend: false,
+        x: pick(c.x, idx),
+        y: pick(c.lo, idx),
+      });
+      out.push({
+        ...base,
+        label: `${s.label} (mean + sd)`,
+        role: 'band-hi',
+        opacity: 0.18,
+        showPoints: false,
+        inLegend: false,
+        x: pick(c.x, idx),
+        y: pick(c.hi, idx),
+      });
     }
     const smooth = opts.ema > 0 && !s.sparse && c.y.length > 2;
     if (smooth) {
       const rawIdx = downsampleIndices(c.y, opts.budget);
-      out.push({ ...base, label: `${s.label} (raw)`, role: 'raw', opacity: 0.25, inLegend: false, x: pick(c.x, rawIdx), y: pick(c.y, rawIdx) });
+      out.push({
+        ...base,
+        label: `${s.label} (raw)`,
+        role: 'raw',
+        opacity: 0.25,
+        inLegend: false,
+        x: pick(c.x, rawIdx),
+        y: pick(c.y, rawIdx),
+      });
       const sm = emaSmooth(c.y, opts.ema);
       const smIdx = downsampleIndices(sm, opts.budget);
-      out.push({ ...base, label: s.label, role: 'line', opacity: 1, inLegend: true, x: pick(c.x, smIdx), y: pick(sm, smIdx) });
+      out.push({
+        ...base,
+        label: s.label,
+        role: 'line',
+        opacity: 1,
+        inLegend: true,
+        x: pick(c.x, smIdx),
+        y: pick(sm, smIdx),
+      });
     } else {
       const idx = downsampleIndices(c.y, opts.budget);
-      out.push({ ...base, label: s.label, role: 'line', opacity: 1, inLegend: true, x: pick(c.x, idx), y: pick(c.y, idx) });
+      out.push({
+        ...base,
+        label: s.label,
+        role: 'line',
+        opacity: 1,
+        inLegend: true,
+        x: pick(c.x, idx),
+        y: pick(c.y, idx),
+      });
     }
   });
   return out;
@@ -127,7 +177,8 @@ export const POINT_BUDGET_RANGE: readonly [number, number] = [100, 8000];
  * column's extremes, so a finer read would change no pixel.
  */
 export function pointBudget(widthPx: number, devicePixelRatio = 1): number {
-  const ratio = Number.isFinite(devicePixelRatio) && devicePixelRatio > 0 ? Math.min(devicePixelRatio, MAX_PIXEL_RATIO) : 1;
+  const ratio =
+    Number.isFinite(devicePixelRatio) && devicePixelRatio > 0 ? Math.min(devicePixelRatio, MAX_PIXEL_RATIO) : 1;
   const px = Number.isFinite(widthPx) && widthPx > 0 ? Math.round(widthPx * ratio) : 0;
   return Math.min(POINT_BUDGET_RANGE[1], Math.max(POINT_BUDGET_RANGE[0], px));
 }

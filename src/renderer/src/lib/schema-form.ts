@@ -7,7 +7,8 @@
 
 type Schema = { [key: string]: unknown };
 
-export type FieldKind = 'enum' | 'boolean' | 'tristate' | 'number' | 'integer' | 'string' | 'number-list' | 'integer-list';
+export type FieldKind =
+  'enum' | 'boolean' | 'tristate' | 'number' | 'integer' | 'string' | 'number-list' | 'integer-list';
 
 export interface NumberRule {
   integer: boolean;
@@ -83,20 +84,39 @@ function numberRule(s: Schema): NumberRule {
 
 function fieldOf(path: string, s: Schema, required: boolean): FieldSpec {
   const hasDefault = 'default' in s;
-  const base = { path, label: fieldLabel(path), help: typeof s.description === 'string' ? s.description : '', options: [] as string[], default: s.default, optional: !hasDefault && !required, hasDefault };
+  const base = {
+    path,
+    label: fieldLabel(path),
+    help: typeof s.description === 'string' ? s.description : '',
+    options: [] as string[],
+    default: s.default,
+    optional: !hasDefault && !required,
+    hasDefault,
+  };
   if (Array.isArray(s.enum)) return { ...base, kind: 'enum', options: s.enum.map(String) };
   if (s.type === 'boolean') return { ...base, kind: base.optional ? 'tristate' : 'boolean' };
   if (s.type === 'number' || s.type === 'integer') return { ...base, kind: s.type, number: numberRule(s) };
   if (s.type === 'array' && isObj(s.items)) {
     const items = s.items;
-    return { ...base, kind: items.type === 'integer' ? 'integer-list' : 'number-list', number: numberRule(items), minItems: num(s.minItems) };
+    return {
+      ...base,
+      kind: items.type === 'integer' ? 'integer-list' : 'number-list',
+      number: numberRule(items),
+      minItems: num(s.minItems),
+    };
   }
   return { ...base, kind: 'string', minLength: num(s.minLength), maxLength: num(s.maxLength) };
 }
 
 /** The form layout of a JSON schema: top-level scalars form the first group, each object its own. */
 export function schemaToForm(schema: Schema, path = '', title = 'General'): FieldGroup {
-  const group: FieldGroup = { path, title, help: typeof schema.description === 'string' && path ? schema.description : '', fields: [], groups: [] };
+  const group: FieldGroup = {
+    path,
+    title,
+    help: typeof schema.description === 'string' && path ? schema.description : '',
+    fields: [],
+    groups: [],
+  };
   const props = isObj(schema.properties) ? schema.properties : {};
   const required = new Set(Array.isArray(schema.required) ? schema.required.map(String) : []);
   for (const [key, sub] of Object.entries(props)) {
@@ -207,12 +227,15 @@ export function parseField(f: FieldSpec, raw: string | boolean): { value?: unkno
         if (p) return { error: `${label}: ${part} is out of range — each value ${p}` };
         values.push(v);
       }
-      if (f.minItems !== undefined && values.length < f.minItems) return { error: `${label} needs at least ${f.minItems} value(s)` };
+      if (f.minItems !== undefined && values.length < f.minItems)
+        return { error: `${label} needs at least ${f.minItems} value(s)` };
       return { value: values };
     }
     default: {
-      if (f.minLength !== undefined && text.length < f.minLength) return { error: `${label} must have at least ${f.minLength} character(s)` };
-      if (f.maxLength !== undefined && text.length > f.maxLength) return { error: `${label} must have at most ${f.maxLength} characters` };
+      if (f.minLength !== undefined && text.length < f.minLength)
+        return { error: `${label} must have at least ${f.minLength} character(s)` };
+      if (f.maxLength !== undefined && text.length > f.maxLength)
+        return { error: `${label} must have at most ${f.maxLength} characters` };
       return { value: text };
     }
   }

@@ -5,7 +5,13 @@
 import { isJsonObject } from '../../../shared/canonical-json';
 import { meanSd } from '../../../shared/seed-groups';
 
-export { experimentKey, groupBySeed, sharedLabel, type RunConfigRef, type SeedGroup } from '../../../shared/seed-groups';
+export {
+  experimentKey,
+  groupBySeed,
+  sharedLabel,
+  type RunConfigRef,
+  type SeedGroup,
+} from '../../../shared/seed-groups';
 
 /** Linear interpolation of (x, y) at t; null outside the series' x range. */
 export function interpolateAt(x: readonly number[], y: readonly number[], t: number): number | null {

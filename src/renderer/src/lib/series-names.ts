@@ -8,7 +8,11 @@ import type { BoundKind } from '../../../shared/bounds';
 import { BOUND_METHODS, seriesSpecs, type BoundMethodSpec } from '../../../shared/bound-methods';
 
 type KindWord = 'upper' | 'exact' | 'estimate';
-const KIND_WORD: Record<BoundKind, KindWord> = { 'upper bound': 'upper', exact: 'exact', 'estimate (lower)': 'estimate' };
+const KIND_WORD: Record<BoundKind, KindWord> = {
+  'upper bound': 'upper',
+  exact: 'exact',
+  'estimate (lower)': 'estimate',
+};
 
 export interface MethodInfo {
   label: string;
@@ -19,12 +23,19 @@ export interface MethodInfo {
 
 /** Label, kind, order and colour of every series token (methods, F4's four reshapes, 'certified'), from the registry. */
 export function methodInfos(registry: readonly BoundMethodSpec[] = BOUND_METHODS): Record<string, MethodInfo> {
-  return Object.fromEntries(seriesSpecs(registry).map((m) => [m.id, { label: m.label, kind: KIND_WORD[m.kind], order: m.order, color: m.color }]));
+  return Object.fromEntries(
+    seriesSpecs(registry).map((m) => [
+      m.id,
+      { label: m.label, kind: KIND_WORD[m.kind], order: m.order, color: m.color },
+    ]),
+  );
 }
 export const BOUND_METHOD_INFO: Record<string, MethodInfo> = methodInfos();
 
 /** The legend of bound charts: every method of the registry with its colour, in display order. */
-export function methodLegend(registry: readonly BoundMethodSpec[] = BOUND_METHODS): { id: string; label: string; color: string; kind: KindWord }[] {
+export function methodLegend(
+  registry: readonly BoundMethodSpec[] = BOUND_METHODS,
+): { id: string; label: string; color: string; kind: KindWord }[] {
   return Object.entries(methodInfos(registry))
     .filter(([id]) => !/^f4-[RSTU]$/.test(id))
     .map(([id, m]) => ({ id, label: m.label, color: m.color, kind: m.kind }));
@@ -32,7 +43,15 @@ export function methodLegend(registry: readonly BoundMethodSpec[] = BOUND_METHOD
 
 /** Canonical method token: series of older runs spelled some methods in snake_case. */
 export function canonicalMethod(m: string): string {
-  const map: Record<string, string> = { sedghi_exact: 'sedghi-exact', operator_power: 'operator-power', gram: 'gram-iteration', f4_R: 'f4-R', f4_S: 'f4-S', f4_T: 'f4-T', f4_U: 'f4-U' };
+  const map: Record<string, string> = {
+    sedghi_exact: 'sedghi-exact',
+    operator_power: 'operator-power',
+    gram: 'gram-iteration',
+    f4_R: 'f4-R',
+    f4_S: 'f4-S',
+    f4_T: 'f4-T',
+    f4_U: 'f4-U',
+  };
   return map[m] ?? m;
 }
 

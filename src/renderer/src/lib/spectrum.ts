@@ -32,9 +32,18 @@ export function spectrumSeries(s: LayerSpectrum): PlotSeries[] {
   if (!h || h.count === 0) return [];
   const o = histogramOutline(h);
   const top = Math.max(...h.counts);
-  const out: PlotSeries[] = [{ id: 'spectrum', label: `${s.layer} singular values (${h.count}, step ${s.step})`, x: o.x, y: o.y, colorIndex: 0 }];
+  const out: PlotSeries[] = [
+    { id: 'spectrum', label: `${s.layer} singular values (${h.count}, step ${s.step})`, x: o.x, y: o.y, colorIndex: 0 },
+  ];
   if (s.exactNorm !== null) {
-    out.push({ id: 'exact-norm', label: `exact norm ${s.exactNorm.toPrecision(6)}`, x: [s.exactNorm, s.exactNorm], y: [0, top], colorIndex: 1, dashed: true });
+    out.push({
+      id: 'exact-norm',
+      label: `exact norm ${s.exactNorm.toPrecision(6)}`,
+      x: [s.exactNorm, s.exactNorm],
+      y: [0, top],
+      colorIndex: 1,
+      dashed: true,
+    });
   }
   return out;
 }

@@ -6,7 +6,15 @@
  * The stride-1 circular norm never judges a bound of a strided or zero-padded layer. Pure TS.
  */
 import type { LayerBoundsRow } from '../../../shared/api';
-import { boundViolations, CERTIFIED_TOKEN, operatorLabel, tightnessReference, UNKNOWN_GEOMETRY, type MethodGeometry, type MethodValue } from '../../../shared/bound-methods';
+import {
+  boundViolations,
+  CERTIFIED_TOKEN,
+  operatorLabel,
+  tightnessReference,
+  UNKNOWN_GEOMETRY,
+  type MethodGeometry,
+  type MethodValue,
+} from '../../../shared/bound-methods';
 import { canonicalMethod, methodLabel, parseBoundSeries } from './series-names';
 
 /** Relative slack for float round-off before a bound counts as violated. */
@@ -48,7 +56,9 @@ function valueAt(s: MethodSeries, step: number): number {
 
 /** Every method's value of one layer at one step. */
 function valuesAt(list: readonly MethodSeries[], step: number): MethodValue[] {
-  return list.map((s) => ({ method: canonicalMethod(s.method), value: valueAt(s, step) })).filter((v) => Number.isFinite(v.value));
+  return list
+    .map((s) => ({ method: canonicalMethod(s.method), value: valueAt(s, step) }))
+    .filter((v) => Number.isFinite(v.value));
 }
 
 function alarmsOf(layer: string, step: number | null, values: readonly MethodValue[], g: MethodGeometry): BoundAlarm[] {
@@ -63,10 +73,15 @@ function alarmsOf(layer: string, step: number | null, values: readonly MethodVal
   }));
 }
 
-const geometryOf = (geometries: ReadonlyMap<string, MethodGeometry>, layer: string): MethodGeometry => geometries.get(layer) ?? UNKNOWN_GEOMETRY;
+const geometryOf = (geometries: ReadonlyMap<string, MethodGeometry>, layer: string): MethodGeometry =>
+  geometries.get(layer) ?? UNKNOWN_GEOMETRY;
 
 /** Upper / reference per layer and step, with the cells the alarm rule flags; steps are those where any layer has a ratio or an alarm. */
-export function tightnessGrid(byLayer: Map<string, MethodSeries[]>, upperMethod: string, geometries: ReadonlyMap<string, MethodGeometry> = new Map()): TightnessGrid {
+export function tightnessGrid(
+  byLayer: Map<string, MethodSeries[]>,
+  upperMethod: string,
+  geometries: ReadonlyMap<string, MethodGeometry> = new Map(),
+): TightnessGrid {
   const layers = [...byLayer.keys()];
   const stepSet = new Set<number>();
   for (const list of byLayer.values()) for (const s of list) s.x.forEach((x) => stepSet.add(x));
@@ -97,7 +112,10 @@ export function tightnessGrid(byLayer: Map<string, MethodSeries[]>, upperMethod:
 }
 
 /** A run's per-layer bound series (names as parseBoundSeries reads them), by layer in natural order. */
-export function methodSeriesByLayer(names: Iterable<string>, get: (name: string) => { x: readonly number[]; y: readonly number[] } | undefined): Map<string, MethodSeries[]> {
+export function methodSeriesByLayer(
+  names: Iterable<string>,
+  get: (name: string) => { x: readonly number[]; y: readonly number[] } | undefined,
+): Map<string, MethodSeries[]> {
   const map = new Map<string, MethodSeries[]>();
   for (const n of names) {
     const p = parseBoundSeries(n);
@@ -112,7 +130,13 @@ export function methodSeriesByLayer(names: Iterable<string>, get: (name: string)
 export function ratedLayers(g: TightnessGrid): TightnessGrid {
   const keep = g.layers.map((_, i) => g.ratio[i].some(Number.isFinite) || g.alarm[i].some(Boolean));
   const pick = <T>(row: T[]) => row.filter((_, i) => keep[i]);
-  return { layers: pick(g.layers), steps: g.steps, ratio: pick(g.ratio), alarm: pick(g.alarm), reference: pick(g.reference) };
+  return {
+    layers: pick(g.layers),
+    steps: g.steps,
+    ratio: pick(g.ratio),
+    alarm: pick(g.alarm),
+    reference: pick(g.reference),
+  };
 }
 
 /** The loosest ratio of one or more grids: the top of the colour scale, shared by the heat maps of runs compared side by side. */
@@ -123,7 +147,10 @@ export function worstRatio(grids: readonly TightnessGrid[]): number {
 }
 
 /** Alarms over the series of every layer, step by step. */
-export function seriesAlarms(byLayer: Map<string, MethodSeries[]>, geometries: ReadonlyMap<string, MethodGeometry> = new Map()): BoundAlarm[] {
+export function seriesAlarms(
+  byLayer: Map<string, MethodSeries[]>,
+  geometries: ReadonlyMap<string, MethodGeometry> = new Map(),
+): BoundAlarm[] {
   const alarms: BoundAlarm[] = [];
   for (const [layer, list] of byLayer) {
     const steps = [...new Set(list.flatMap((s) => [...s.x]))].sort((a, b) => a - b);

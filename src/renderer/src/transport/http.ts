@@ -49,7 +49,11 @@ export function createHttpLab(options: HttpLabOptions = {}): LabApi {
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new LabError('internal', `The lab server answered ${res.status} with non-JSON content.`, 'Check the terminal running `spectral-lab serve`.');
+      throw new LabError(
+        'internal',
+        `The lab server answered ${res.status} with non-JSON content.`,
+        'Check the terminal running `spectral-lab serve`.',
+      );
     }
   };
   return createLabClient(call, sharedEventStream(`${base}${HTTP_EVENTS_ROUTE}`, options.eventSource));

@@ -12,7 +12,12 @@ declare global {
   }
 }
 
-export function ipcLab(bridge: LabBridge | undefined = typeof window !== 'undefined' ? window.lab : undefined): LabApi | null {
+export function ipcLab(
+  bridge: LabBridge | undefined = typeof window !== 'undefined' ? window.lab : undefined,
+): LabApi | null {
   if (!bridge || typeof bridge.invoke !== 'function') return null;
-  return createLabClient((method, args) => bridge.invoke(method, args), (listener) => bridge.subscribe(listener));
+  return createLabClient(
+    (method, args) => bridge.invoke(method, args),
+    (listener) => bridge.subscribe(listener),
+  );
 }

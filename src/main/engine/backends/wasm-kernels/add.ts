@@ -16,14 +16,18 @@ interface Args {
 
 /** The full-shape operand and the bias, when one is a 1-D vector matching the other's last axis. */
 function biasPair(a: TensorInfo, b: TensorInfo): [TensorInfo, TensorInfo] | null {
-  const isBias = (x: TensorInfo, v: TensorInfo) => v.shape.length === 1 && x.shape.length >= 2 && x.shape[x.shape.length - 1] === v.shape[0];
+  const isBias = (x: TensorInfo, v: TensorInfo) =>
+    v.shape.length === 1 && x.shape.length >= 2 && x.shape[x.shape.length - 1] === v.shape[0];
   if (isBias(a, b)) return [a, b];
   if (isBias(b, a)) return [b, a];
   return null;
 }
 
 function addBias(args: Args): TensorInfo {
-  const { inputs: { a, b }, backend } = args;
+  const {
+    inputs: { a, b },
+    backend,
+  } = args;
   const simd = heapSimd(backend);
   const pair = a.dtype === 'float32' && b.dtype === 'float32' ? biasPair(a, b) : null;
   if (!simd || !pair || pair[1].shape[0] % 4 !== 0 || util.sizeFromShape(pair[0].shape) === 0) {
@@ -32,7 +36,13 @@ function addBias(args: Args): TensorInfo {
   const [x, v] = pair;
   const cols = v.shape[0];
   const out = backend.makeOutput([...x.shape], 'float32') as TensorInfo;
-  simd.addRows(heapOffset(backend, x.dataId), heapOffset(backend, v.dataId), heapOffset(backend, out.dataId), util.sizeFromShape(x.shape) / cols, cols);
+  simd.addRows(
+    heapOffset(backend, x.dataId),
+    heapOffset(backend, v.dataId),
+    heapOffset(backend, out.dataId),
+    util.sizeFromShape(x.shape) / cols,
+    cols,
+  );
   return out;
 }
 

@@ -5,7 +5,16 @@
  * (enough for tf.spectral.fft/ifft/rfft/irfft and tf.abs; arithmetic on complex tensors is not
  * supported on WASM: take real/imag parts first).
  */
-import { Complex, ComplexAbs, Imag, Real, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  Complex,
+  ComplexAbs,
+  Imag,
+  Real,
+  util,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 type Heap = (t: TensorInfo) => Float32Array;
@@ -36,7 +45,8 @@ export function enableComplexStorage(backend: BackendWasm): void {
     const all = view({ dataId, shape: info.shape, dtype: 'complex64' });
     return all.slice((start ?? 0) * 2, end == null ? all.length : end * 2);
   }) as typeof backend.readSync;
-  backend.typedArrayFromHeap = ((t: TensorInfo) => (t.dtype === 'complex64' ? view(t) : fromHeap(t))) as typeof backend.typedArrayFromHeap;
+  backend.typedArrayFromHeap = ((t: TensorInfo) =>
+    t.dtype === 'complex64' ? view(t) : fromHeap(t)) as typeof backend.typedArrayFromHeap;
 }
 
 interface Args<I> {

@@ -50,9 +50,7 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: Args): TensorIn
   return withIntermediates(backend, (keep) => {
     // Channel-major x: [Ci, N, H, W] (for Ci = 1 that is x itself).
     const xT =
-      ci === 1
-        ? inputs.x
-        : keep(transpose(backend, inputs.x, dataFormat === 'NCHW' ? [1, 0, 2, 3] : [3, 0, 1, 2]));
+      ci === 1 ? inputs.x : keep(transpose(backend, inputs.x, dataFormat === 'NCHW' ? [1, 0, 2, 3] : [3, 0, 1, 2]));
     const dy = toNHWC(backend, inputs.dy, dataFormat, keep);
     const cols = keep(backend.makeOutput([1, kh * kw * ci, n * ho * wo], 'float32') as TensorInfo);
     const geometry: PatchGeometry = {
@@ -77,8 +75,21 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: Args): TensorIn
         Array.from({ length: kw }, (_, b) => validRange(wo, g.strideW, b - g.padLeft, g.inW)).flat(),
       );
       simd.im2colT(
-        heapOffset(backend, xT.dataId), heapOffset(backend, cols.dataId), heapOffset(backend, ranges.dataId),
-        n, g.inH, g.inW, ci, ho, wo, kh, kw, g.strideH, g.strideW, g.padTop, g.padLeft,
+        heapOffset(backend, xT.dataId),
+        heapOffset(backend, cols.dataId),
+        heapOffset(backend, ranges.dataId),
+        n,
+        g.inH,
+        g.inW,
+        ci,
+        ho,
+        wo,
+        kh,
+        kw,
+        g.strideH,
+        g.strideW,
+        g.padTop,
+        g.padLeft,
       );
     } else {
       im2colTransposed(heapF32(backend, xT), heapF32(backend, cols), geometry);
@@ -86,11 +97,20 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: Args): TensorIn
     const rows = kh * kw * ci;
     if (simd && rows <= MAX_SHORT_ROWS && co % 16 === 0) {
       const dW = backend.makeOutput([...filterShape], 'float32') as TensorInfo;
-      simd.gemmShortRows(heapOffset(backend, cols.dataId), heapOffset(backend, dy.dataId), heapOffset(backend, dW.dataId), rows, n * ho * wo, co);
+      simd.gemmShortRows(
+        heapOffset(backend, cols.dataId),
+        heapOffset(backend, dy.dataId),
+        heapOffset(backend, dW.dataId),
+        rows,
+        n * ho * wo,
+        co,
+      );
       return dW;
     }
     const dy3 = keep(reshape(backend, dy, [1, n * ho * wo, co]));
-    const dW = keep(runWasmKernel('BatchMatMul', backend, { a: cols, b: dy3 }, { transposeA: false, transposeB: false }));
+    const dW = keep(
+      runWasmKernel('BatchMatMul', backend, { a: cols, b: dy3 }, { transposeA: false, transposeB: false }),
+    );
     return reshape(backend, dW, filterShape);
   });
 }
@@ -108,7 +128,15 @@ function directFilterGrad(
   dataFormat: ConvBackpropAttrs['dataFormat'],
 ): TensorInfo {
   const [kh, kw, ci, co] = filterShape;
-  const { batchSize: n, outHeight: ho, outWidth: wo, inHeight: h, inWidth: w, strideHeight: sh, strideWidth: sw } = info;
+  const {
+    batchSize: n,
+    outHeight: ho,
+    outWidth: wo,
+    inHeight: h,
+    inWidth: w,
+    strideHeight: sh,
+    strideWidth: sw,
+  } = info;
   const { top, left } = info.padInfo;
   const hp = (ho - 1) * sh + kh;
   const wp = (wo - 1) * sw + kw;
@@ -129,19 +157,35 @@ function directFilterGrad(
       const run = Math.min(w, wp - left) * ci;
       for (let b = 0; b < n; b++) {
         for (let y = 0; y < validRows; y++) {
-          const from = src + ((b * h + y) * w) * ci;
+          const from = src + (b * h + y) * w * ci;
           heap.copyWithin(dst + ((b * hp + y + top) * wp + left) * ci, from, from + run);
         }
       }
     }
     const table = backend.typedArrayFromHeap(offsets) as Int32Array;
-    for (let a = 0, r = 0; a < kh; a++) for (let b = 0; b < kw; b++) for (let i = 0; i < ci; i++) table[r++] = 4 * ((a * wp + b) * ci + i);
+    for (let a = 0, r = 0; a < kh; a++)
+      for (let b = 0; b < kw; b++) for (let i = 0; i < ci; i++) table[r++] = 4 * ((a * wp + b) * ci + i);
     const rows = kh * kw * ci;
     const img = 4 * hp * wp * ci;
     const dyImg = 4 * ho * wo * co;
-    const at = { x: heapOffset(backend, xPad.dataId), dy: heapOffset(backend, dy.dataId), offsets: heapOffset(backend, offsets.dataId) };
+    const at = {
+      x: heapOffset(backend, xPad.dataId),
+      dy: heapOffset(backend, dy.dataId),
+      offsets: heapOffset(backend, offsets.dataId),
+    };
     const call = (dWAt: number, from: number, count: number): number[] => [
-      at.x + from * img, at.dy + from * dyImg, dWAt, at.offsets, count, img, ho, wo, 4 * sh * wp * ci, 4 * sw * ci, rows, co,
+      at.x + from * img,
+      at.dy + from * dyImg,
+      dWAt,
+      at.offsets,
+      count,
+      img,
+      ho,
+      wo,
+      4 * sh * wp * ci,
+      4 * sw * ci,
+      rows,
+      co,
     ];
     // Two threads (threaded build): the helper sums the second half of the images into its own partial dW.
     const memory = backendMemory(backend)!;

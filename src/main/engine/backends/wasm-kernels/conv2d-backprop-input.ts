@@ -18,7 +18,14 @@ interface Args {
 }
 
 /** G[mh, mw, o, (ph*Pw + pw)*Ci + i] = W[tapOf_h[ph][mh], tapOf_w[pw][mw], i, o] (0 where no tap). */
-export function gradientFilter(w: Float32Array, kw: number, ci: number, co: number, h: AxisPlan, wp: AxisPlan): Float32Array {
+export function gradientFilter(
+  w: Float32Array,
+  kw: number,
+  ci: number,
+  co: number,
+  h: AxisPlan,
+  wp: AxisPlan,
+): Float32Array {
   const pc = h.phases * wp.phases * ci;
   const g = new Float32Array(h.taps * wp.taps * co * pc);
   for (let ph = 0; ph < h.phases; ph++)

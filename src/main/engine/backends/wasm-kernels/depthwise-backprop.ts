@@ -38,7 +38,14 @@ function depthwiseBackpropFilter(args: {
   const info = conv2dInfo(inputs.x.shape, filterShape, strides, dilations, pad, dimRoundingMode, true, 'NHWC');
   const [kh, kw, c, mult] = filterShape;
   const n = info.batchSize;
-  const rows = filterGradAxis(info.inHeight, info.outHeight, kh, info.strideHeight, info.padInfo.top, info.dilationHeight);
+  const rows = filterGradAxis(
+    info.inHeight,
+    info.outHeight,
+    kh,
+    info.strideHeight,
+    info.padInfo.top,
+    info.dilationHeight,
+  );
   const cols = filterGradAxis(info.inWidth, info.outWidth, kw, info.strideWidth, info.padInfo.left, info.dilationWidth);
   return withIntermediates(backend, (keep) => {
     let x = inputs.x;
@@ -50,13 +57,23 @@ function depthwiseBackpropFilter(args: {
     const dyT = keep(transpose(backend, inputs.dy, [1, 2, 0, 3]));
     const dyNC = keep(reshape(backend, dyT, [info.outHeight, info.outWidth, n * c, mult]));
     const corr = keep(
-      runWasmKernel('DepthwiseConv2dNative', backend, { x: xNC, filter: dyNC }, {
-        strides: [info.dilationHeight, info.dilationWidth],
-        dilations: [info.strideHeight, info.strideWidth],
-        pad: [[0, 0], [rows.before, rows.after], [cols.before, cols.after], [0, 0]],
-        dataFormat: 'NHWC',
-        dimRoundingMode: undefined,
-      }),
+      runWasmKernel(
+        'DepthwiseConv2dNative',
+        backend,
+        { x: xNC, filter: dyNC },
+        {
+          strides: [info.dilationHeight, info.dilationWidth],
+          dilations: [info.strideHeight, info.strideWidth],
+          pad: [
+            [0, 0],
+            [rows.before, rows.after],
+            [cols.before, cols.after],
+            [0, 0],
+          ],
+          dataFormat: 'NHWC',
+          dimRoundingMode: undefined,
+        },
+      ),
     );
     const perSample = keep(reshape(backend, corr, [kh, kw, n, c * mult]));
     const summed = keep(runWasmKernel('Sum', backend, { x: perSample }, { axis: [2], keepDims: false }));
@@ -65,7 +82,13 @@ function depthwiseBackpropFilter(args: {
 }
 
 /** G[mh, mw, c*M + m, ph*Pw + pw] = f[tapOf_h[ph][mh], tapOf_w[pw][mw], c, m]. */
-function depthwiseGradientFilter(f: Float32Array, kw: number, channels: number, h: AxisPlan, w: AxisPlan): Float32Array {
+function depthwiseGradientFilter(
+  f: Float32Array,
+  kw: number,
+  channels: number,
+  h: AxisPlan,
+  w: AxisPlan,
+): Float32Array {
   const phases = h.phases * w.phases;
   const g = new Float32Array(h.taps * w.taps * channels * phases);
   for (let ph = 0; ph < h.phases; ph++)
@@ -93,8 +116,22 @@ function depthwiseBackpropInput(args: {
   const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs;
   const info = conv2dInfo(inputShape, inputs.filter.shape, strides, dilations, pad, dimRoundingMode, true, 'NHWC');
   const [kh, kw, c, mult] = inputs.filter.shape;
-  const planH = transposedConvAxis(info.inHeight, info.outHeight, kh, info.strideHeight, info.dilationHeight, info.padInfo.top);
-  const planW = transposedConvAxis(info.inWidth, info.outWidth, kw, info.strideWidth, info.dilationWidth, info.padInfo.left);
+  const planH = transposedConvAxis(
+    info.inHeight,
+    info.outHeight,
+    kh,
+    info.strideHeight,
+    info.dilationHeight,
+    info.padInfo.top,
+  );
+  const planW = transposedConvAxis(
+    info.inWidth,
+    info.outWidth,
+    kw,
+    info.strideWidth,
+    info.dilationWidth,
+    info.padInfo.left,
+  );
   const phases = planH.phases * planW.phases;
   return withIntermediates(backend, (keep) => {
     const dy = cropForPlan(backend, inputs.dy, planH, planW, keep);

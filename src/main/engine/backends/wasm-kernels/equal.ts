@@ -14,14 +14,18 @@ interface Args {
 }
 
 function equalSameShape(args: Args): TensorInfo {
-  const { inputs: { a, b }, backend } = args;
+  const {
+    inputs: { a, b },
+    backend,
+  } = args;
   const simd = heapSimd(backend);
   if (!simd || a.dtype !== 'float32' || b.dtype !== 'float32' || !util.arraysEqual(a.shape, b.shape)) {
     return originalWasmKernel('Equal')(args as never) as TensorInfo;
   }
   const out = backend.makeOutput([...a.shape], 'bool') as TensorInfo;
   const n = util.sizeFromShape(a.shape);
-  if (n > 0) simd.equalF32(heapOffset(backend, a.dataId), heapOffset(backend, b.dataId), heapOffset(backend, out.dataId), n);
+  if (n > 0)
+    simd.equalF32(heapOffset(backend, a.dataId), heapOffset(backend, b.dataId), heapOffset(backend, out.dataId), n);
   return out;
 }
 

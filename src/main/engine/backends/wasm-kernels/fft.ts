@@ -64,7 +64,8 @@ export function transformRow(re: Float64Array, im: Float64Array, sign: 1 | -1): 
 function fftKernel(inverse: boolean) {
   return ({ inputs, backend }: { inputs: { input: TensorInfo }; backend: BackendWasm }): TensorInfo => {
     const { input } = inputs;
-    if (input.dtype !== 'complex64') throw new Error(`${inverse ? 'IFFT' : 'FFT'} needs a complex64 input; build it with tf.complex(real, imag).`);
+    if (input.dtype !== 'complex64')
+      throw new Error(`${inverse ? 'IFFT' : 'FFT'} needs a complex64 input; build it with tf.complex(real, imag).`);
     const n = input.shape[input.shape.length - 1];
     const rows = util.sizeFromShape(input.shape) / n;
     const out = backend.makeOutput(input.shape, 'complex64');

@@ -19,7 +19,20 @@ export interface FilterGradSimd {
    * `offsets` holds R int32 byte offsets of row r's tap and channel inside a padded image; PROW / PCOL are the
    * bytes between the x positions of consecutive output rows / columns (stride included). All pointers in bytes.
    */
-  filterGrad(x: number, dy: number, dW: number, offsets: number, n: number, img: number, ho: number, wo: number, prow: number, pcol: number, r: number, co: number): void;
+  filterGrad(
+    x: number,
+    dy: number,
+    dW: number,
+    offsets: number,
+    n: number,
+    img: number,
+    ho: number,
+    wo: number,
+    prow: number,
+    pcol: number,
+    r: number,
+    co: number,
+  ): void;
   /** Whether the multiply-adds are fused. */
   fma: boolean;
   /** The compiled module (for heap-helper.ts). */
@@ -34,7 +47,11 @@ export function filterGradSimd(backend: BackendWasm): FilterGradSimd | null {
   if (!memory) return null;
   if (instances.has(memory)) return instances.get(memory) ?? null;
   const made = instantiateFastest('filter-grad', isShared(memory), { env: { memory } });
-  const api = made && { filterGrad: made.exports.filterGrad as FilterGradSimd['filterGrad'], fma: made.fused, module: made.module };
+  const api = made && {
+    filterGrad: made.exports.filterGrad as FilterGradSimd['filterGrad'],
+    fma: made.fused,
+    module: made.module,
+  };
   instances.set(memory, api);
   return api;
 }

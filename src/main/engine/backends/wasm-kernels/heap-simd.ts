@@ -24,13 +24,34 @@ export interface HeapSimd {
    * src + b*inImageBytes + rowTable[r] + colTable[q].
    */
   resizeNearest(
-    src: number, dst: number, rowTable: number, colTable: number, batch: number, outH: number, outW: number,
-    inImageBytes: number, pixelBytes: number, outRowBytes: number,
+    src: number,
+    dst: number,
+    rowTable: number,
+    colTable: number,
+    batch: number,
+    outH: number,
+    outW: number,
+    inImageBytes: number,
+    pixelBytes: number,
+    outRowBytes: number,
   ): void;
   /** im2col.ts's transposed patch matrix from channel-major x; `ranges` holds [qlo, qhi) per filter column. */
   im2colT(
-    x: number, cols: number, ranges: number, batch: number, inH: number, inW: number, inC: number,
-    outH: number, outW: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number,
+    x: number,
+    cols: number,
+    ranges: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    inC: number,
+    outH: number,
+    outW: number,
+    kh: number,
+    kw: number,
+    strideH: number,
+    strideW: number,
+    padTop: number,
+    padLeft: number,
   ): void;
   /**
    * out[m, n] = sum_p a[m, p] * b[p, n] for a [M, P], b [P, N] (N a multiple of 16), rows in pairs and
@@ -45,7 +66,18 @@ export interface HeapSimd {
    * window, dx = (x == y) & dy elementwise (IEEE equality as a mask, so dy passes where x is the maximum).
    * Writes every dx element inside the 2 outH x 2 outW windows; odd last rows/columns are the caller's.
    */
-  maxPoolGrad2x2(x: number, y: number, dy: number, out: number, batch: number, outH: number, outW: number, inH: number, inW: number, channels: number): void;
+  maxPoolGrad2x2(
+    x: number,
+    y: number,
+    dy: number,
+    out: number,
+    batch: number,
+    outH: number,
+    outW: number,
+    inH: number,
+    inW: number,
+    channels: number,
+  ): void;
 }
 
 /** The WASM backend's heap (a WebAssembly.Memory; the project's TypeScript lib has no WebAssembly types). */

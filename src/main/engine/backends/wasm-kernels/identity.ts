@@ -22,7 +22,9 @@ function share(backend: BackendWasm, x: TensorInfo): TensorInfo {
 }
 
 export const identity = ((args: Args) =>
-  args.inputs.x.dtype === 'string' ? originalWasmKernel('Identity')(args as never) : share(args.backend, args.inputs.x)) as unknown as KernelFunc;
+  args.inputs.x.dtype === 'string'
+    ? originalWasmKernel('Identity')(args as never)
+    : share(args.backend, args.inputs.x)) as unknown as KernelFunc;
 
 export const cast = ((args: Args) =>
   args.attrs.dtype === args.inputs.x.dtype && args.inputs.x.dtype !== 'string'

@@ -53,7 +53,15 @@ export function im2colTransposed(xT: Float32Array, cols: Float32Array, g: PatchG
  * (a - padTop) rows and (b - padLeft) columns, so it is one memcpy per image plus zeroing the few
  * border elements the shift wrapped around (~10x fewer JS-level element writes than a gather).
  */
-function shiftedPlanes(xT: Float32Array, cols: Float32Array, g: PatchGeometry, a: number, b: number, i: number, dst0: number) {
+function shiftedPlanes(
+  xT: Float32Array,
+  cols: Float32Array,
+  g: PatchGeometry,
+  a: number,
+  b: number,
+  i: number,
+  dst0: number,
+) {
   const { inH, inW: w, outH, batch } = g;
   const rowOff = a - g.padTop;
   const colOff = b - g.padLeft;
@@ -85,7 +93,15 @@ function shiftedPlanes(xT: Float32Array, cols: Float32Array, g: PatchGeometry, a
 }
 
 /** Any stride and padding: element by element, one output row at a time. */
-function gatheredPlanes(xT: Float32Array, cols: Float32Array, g: PatchGeometry, a: number, b: number, i: number, dst0: number) {
+function gatheredPlanes(
+  xT: Float32Array,
+  cols: Float32Array,
+  g: PatchGeometry,
+  a: number,
+  b: number,
+  i: number,
+  dst0: number,
+) {
   const { batch, inH, inW, outH, outW, strideH: sh, strideW: sw } = g;
   const rowOff = a - g.padTop;
   const colOff = b - g.padLeft;

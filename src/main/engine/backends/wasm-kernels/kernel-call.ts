@@ -38,7 +38,11 @@ export function runWasmKernelMulti(
         'Check @tensorflow/tfjs-backend-wasm is 4.22.0 (the version these kernels were written for).',
     );
   }
-  const out = kernel.kernelFunc({ inputs: inputs as Record<string, TensorInfo>, backend, attrs: attrs as NamedAttrMap });
+  const out = kernel.kernelFunc({
+    inputs: inputs as Record<string, TensorInfo>,
+    backend,
+    attrs: attrs as NamedAttrMap,
+  });
   return Array.isArray(out) ? out : [out];
 }
 

@@ -17,16 +17,31 @@ interface Args {
 function maxPool2x2Grad({ inputs: { x, y, dy }, backend }: Args): TensorInfo {
   const [batch, inH, inW, ch] = x.shape;
   const [, outH, outW] = y.shape;
-  if (x.shape.length !== 4 || outH !== Math.floor(inH / 2) || outW !== Math.floor(inW / 2) || !util.arraysEqual(y.shape, dy.shape)) {
-    throw new Error(`${MAX_POOL_2X2_GRAD}: expected x [b, h, w, c], y and dy [b, h/2, w/2, c]; got x [${x.shape}], y [${y.shape}], dy [${dy.shape}].`);
+  if (
+    x.shape.length !== 4 ||
+    outH !== Math.floor(inH / 2) ||
+    outW !== Math.floor(inW / 2) ||
+    !util.arraysEqual(y.shape, dy.shape)
+  ) {
+    throw new Error(
+      `${MAX_POOL_2X2_GRAD}: expected x [b, h, w, c], y and dy [b, h/2, w/2, c]; got x [${x.shape}], y [${y.shape}], dy [${dy.shape}].`,
+    );
   }
   const out = backend.makeOutput([...x.shape], 'float32') as TensorInfo;
   const heap = () => backend.typedArrayFromHeap(out) as Float32Array;
   const simd = ch % 4 === 0 ? heapSimd(backend) : null;
   if (simd) {
     simd.maxPoolGrad2x2(
-      heapOffset(backend, x.dataId), heapOffset(backend, y.dataId), heapOffset(backend, dy.dataId), heapOffset(backend, out.dataId),
-      batch, outH, outW, inH, inW, ch,
+      heapOffset(backend, x.dataId),
+      heapOffset(backend, y.dataId),
+      heapOffset(backend, dy.dataId),
+      heapOffset(backend, out.dataId),
+      batch,
+      outH,
+      outW,
+      inH,
+      inW,
+      ch,
     );
   } else {
     const xs = backend.typedArrayFromHeap(x) as Float32Array;
@@ -49,7 +64,8 @@ function maxPool2x2Grad({ inputs: { x, y, dy }, backend }: Args): TensorInfo {
   for (let b = 0; b < batch; b++) {
     const img = b * inH * rowLen;
     if (inH % 2) dx.fill(0, img + (inH - 1) * rowLen, img + inH * rowLen);
-    if (inW % 2) for (let i = 0; i < 2 * outH; i++) dx.fill(0, img + i * rowLen + (inW - 1) * ch, img + (i + 1) * rowLen);
+    if (inW % 2)
+      for (let i = 0; i < 2 * outH; i++) dx.fill(0, img + i * rowLen + (inW - 1) * ch, img + (i + 1) * rowLen);
   }
   return out;
 }

@@ -11,7 +11,8 @@ const originals = new Map<string, KernelFunc>();
 /** The backend's own implementation of `kernelName`, saved when it was overridden. */
 export function originalWasmKernel(kernelName: string): KernelFunc {
   const k = originals.get(kernelName) ?? getKernel(kernelName, 'wasm')?.kernelFunc;
-  if (!k) throw new Error(`The wasm backend has no ${kernelName} kernel to fall back to (tfjs-backend-wasm 4.22.0 has one).`);
+  if (!k)
+    throw new Error(`The wasm backend has no ${kernelName} kernel to fall back to (tfjs-backend-wasm 4.22.0 has one).`);
   return k;
 }
 

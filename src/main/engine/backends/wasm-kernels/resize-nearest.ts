@@ -18,7 +18,12 @@ interface Args {
 }
 
 /** Source index of each output index along one axis (tfjs-core's resizeNearestNeighbor rule). */
-export function nearestSources(inSize: number, outSize: number, alignCorners: boolean, halfPixelCenters: boolean): number[] {
+export function nearestSources(
+  inSize: number,
+  outSize: number,
+  alignCorners: boolean,
+  halfPixelCenters: boolean,
+): number[] {
   const effIn = alignCorners && outSize > 1 ? inSize - 1 : inSize;
   const effOut = alignCorners && outSize > 1 ? outSize - 1 : outSize;
   const ratio = effIn / effOut;
@@ -30,7 +35,11 @@ export function nearestSources(inSize: number, outSize: number, alignCorners: bo
 }
 
 function resizeNearest(args: Args): TensorInfo {
-  const { inputs: { images }, backend, attrs } = args;
+  const {
+    inputs: { images },
+    backend,
+    attrs,
+  } = args;
   const simd = heapSimd(backend);
   const [n, inH, inW, c] = images.shape;
   const [outH, outW] = attrs.size;
@@ -49,8 +58,16 @@ function resizeNearest(args: Args): TensorInfo {
     };
     const [rowTable, colTable] = [table(rows), table(cols)];
     simd.resizeNearest(
-      heapOffset(backend, images.dataId), heapOffset(backend, out.dataId), rowTable, colTable,
-      n, outH, outW, inH * inW * pixel, pixel, outW * pixel,
+      heapOffset(backend, images.dataId),
+      heapOffset(backend, out.dataId),
+      rowTable,
+      colTable,
+      n,
+      outH,
+      outW,
+      inH * inW * pixel,
+      pixel,
+      outW * pixel,
     );
     return out;
   });

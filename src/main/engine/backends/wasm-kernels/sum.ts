@@ -31,7 +31,11 @@ export function leadingAxes(axis: number | number[], rank: number): number {
 }
 
 function sumLeading(args: Args): TensorInfo {
-  const { inputs: { x }, backend, attrs } = args;
+  const {
+    inputs: { x },
+    backend,
+    attrs,
+  } = args;
   const lead = x.dtype === 'float32' ? leadingAxes(attrs.axis, x.shape.length) : 0;
   const rows = util.sizeFromShape(x.shape.slice(0, lead));
   if (lead === 0 || rows < MIN_ROWS_FOR_GEMM) return originalWasmKernel('Sum')(args as never) as TensorInfo;
@@ -42,7 +46,14 @@ function sumLeading(args: Args): TensorInfo {
   const r1 = rows / r2;
   return withIntermediates(backend, (keep) => {
     const img = keep(reshape(backend, x, [1, r1, r2, cols]));
-    const mean = keep(runWasmKernel('AvgPool', backend, { x: img }, { filterSize: [r1, r2], strides: [1, 1], pad: 'valid', dimRoundingMode: undefined }));
+    const mean = keep(
+      runWasmKernel(
+        'AvgPool',
+        backend,
+        { x: img },
+        { filterSize: [r1, r2], strides: [1, 1], pad: 'valid', dimRoundingMode: undefined },
+      ),
+    );
     const count = keep(runWasmKernel('Fill', backend, {}, { shape: [], value: rows, dtype: 'float32' }));
     const total = keep(runWasmKernel('Multiply', backend, { a: mean, b: count }));
     return reshape(backend, total, shape);

@@ -45,7 +45,14 @@ function signedPads(before: number, after: number) {
  * @param inSize forward input length (dx length), outSize forward output length (dy length)
  * @param k filter taps, s stride, d dilation, pt padding before in the forward pass
  */
-export function transposedConvAxis(inSize: number, outSize: number, k: number, s: number, d: number, pt: number): AxisPlan {
+export function transposedConvAxis(
+  inSize: number,
+  outSize: number,
+  k: number,
+  s: number,
+  d: number,
+  pt: number,
+): AxisPlan {
   if (s === 1) {
     // dx[h] = sum_a dy[h + pt - d*a] W[a]: correlation with the flipped, still dilated filter.
     const before = d * (k - 1) - pt;
@@ -54,7 +61,9 @@ export function transposedConvAxis(inSize: number, outSize: number, k: number, s
     return { phases: 1, taps: k, dilation: d, perPhase: inSize, tapOf, ...signedPads(before, after) };
   }
   if (d !== 1) {
-    throw new Error(`A convolution gradient with stride ${s} and dilation ${d} is not defined (tfjs needs one of them to be 1).`);
+    throw new Error(
+      `A convolution gradient with stride ${s} and dilation ${d} is not defined (tfjs needs one of them to be 1).`,
+    );
   }
   const phase = [...Array(s).keys()].map((rho) => {
     const q = Math.floor((rho + pt) / s);

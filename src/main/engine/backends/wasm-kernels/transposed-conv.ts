@@ -14,14 +14,20 @@ export function cropForPlan(backend: BackendWasm, dy: TensorInfo, h: AxisPlan, w
   if (h.cropBefore + h.cropAfter + w.cropBefore + w.cropAfter === 0) return dy;
   const [n, rows, cols, c] = dy.shape;
   const size = [n, rows - h.cropBefore - h.cropAfter, cols - w.cropBefore - w.cropAfter, c];
-  if (size[1] <= 0 || size[2] <= 0) throw new Error(`Convolution gradient: nothing of dy ${dy.shape} reaches the input.`);
+  if (size[1] <= 0 || size[2] <= 0)
+    throw new Error(`Convolution gradient: nothing of dy ${dy.shape} reaches the input.`);
   return keep(slice(backend, dy, [0, h.cropBefore, w.cropBefore, 0], size));
 }
 
 export function convAttrsForPlan(h: AxisPlan, w: AxisPlan) {
   return {
     strides: [1, 1],
-    pad: [[0, 0], [h.padBefore, h.padAfter], [w.padBefore, w.padAfter], [0, 0]],
+    pad: [
+      [0, 0],
+      [h.padBefore, h.padAfter],
+      [w.padBefore, w.padAfter],
+      [0, 0],
+    ],
     dataFormat: 'NHWC',
     dilations: [h.dilation, w.dilation],
     dimRoundingMode: undefined,
@@ -32,7 +38,15 @@ export function convAttrsForPlan(h: AxisPlan, w: AxisPlan) {
  * [N, Uh, Uw, Ph*Pw*C] with channels ordered (phase_h, phase_w, c) -> [N, inH, inW, C], i.e.
  * out[n, Ph*u + ph, Pw*v + pw, c] = in[n, u, v, (ph*Pw + pw)*C + c].
  */
-export function interleavePhases(backend: BackendWasm, y: TensorInfo, h: AxisPlan, w: AxisPlan, inH: number, inW: number, keep: Keep): TensorInfo {
+export function interleavePhases(
+  backend: BackendWasm,
+  y: TensorInfo,
+  h: AxisPlan,
+  w: AxisPlan,
+  inH: number,
+  inW: number,
+  keep: Keep,
+): TensorInfo {
   const [n, uh, uw, pc] = y.shape;
   const c = pc / (h.phases * w.phases);
   let spatial = y;

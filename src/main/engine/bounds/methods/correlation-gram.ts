@@ -85,8 +85,13 @@ export function correlationTaps(kernel: KernelHWIO): CorrelationTaps {
  * Calls visit(f, re, im) with the full Hermitian G at every frequency f of `set` (re, im row-major R x R, reused
  * between calls). Separable: first along w for the needed v, then along h per frequency.
  */
-export function forEachCorrelationGram(taps: CorrelationTaps, nh: number, nw: number, set: FrequencySet,
-  visit: (f: number, re: Float64Array, im: Float64Array) => void): void {
+export function forEachCorrelationGram(
+  taps: CorrelationTaps,
+  nh: number,
+  nw: number,
+  set: FrequencySet,
+  visit: (f: number, re: Float64Array, im: Float64Array) => void,
+): void {
   const { rows: R, h, w, data } = taps;
   const H2 = 2 * h - 1;
   const W2 = 2 * w - 1;

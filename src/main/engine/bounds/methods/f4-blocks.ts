@@ -53,7 +53,14 @@ export function simdBlockWidth(co: number, split: boolean, hwci = 1, iterations 
  * full[p * co + o] <-> blocked[n_p * o0 + p * bw + (o - o0)] for c_out blocks [o0, o0 + bw) of width `width`:
  * the layout of the kernel (n_p = h w c_in) and of every u (n_p = its length / c_out) on the blocked SIMD path.
  */
-export function copyBlocked(full: ArrayLike<number>, blocked: Float32Array, at: number, co: number, width: number, toBlocked: boolean): void {
+export function copyBlocked(
+  full: ArrayLike<number>,
+  blocked: Float32Array,
+  at: number,
+  co: number,
+  width: number,
+  toBlocked: boolean,
+): void {
   const np = full.length / co;
   const out = full as Float64Array;
   const rows = full as Float32Array;
@@ -102,7 +109,14 @@ export interface SimdBlock {
 const PARAM_ORDER: F4Matrix[] = ['T', 'R', 'S', 'U'];
 
 /** W, u and v copied into the module's memory of the SIMD passes (W split into c_out blocks of `width`). */
-export function simdLayout(p: F4SimdPasses, W: ArrayLike<number>, [h, w, ci, co]: Shape4, len: SimdLayout['len'], vecs: { u: Vecs; v: Vecs }, width: number): SimdLayout {
+export function simdLayout(
+  p: F4SimdPasses,
+  W: ArrayLike<number>,
+  [h, w, ci, co]: Shape4,
+  len: SimdLayout['len'],
+  vecs: { u: Vecs; v: Vecs },
+  width: number,
+): SimdLayout {
   const hwci = h * w * ci;
   let top = 0;
   // 16-byte aligned regions, each followed by REGION_SKEW floats: ResNet vector lengths are multiples of 512 floats,
@@ -115,7 +129,10 @@ export function simdLayout(p: F4SimdPasses, W: ArrayLike<number>, [h, w, ci, co]
   };
   const wAt = alloc(hwci * co);
   const uAt = {} as Record<F4Matrix, number>;
-  const vAt: [Record<F4Matrix, number>, Record<F4Matrix, number>] = [{} as Record<F4Matrix, number>, {} as Record<F4Matrix, number>];
+  const vAt: [Record<F4Matrix, number>, Record<F4Matrix, number>] = [
+    {} as Record<F4Matrix, number>,
+    {} as Record<F4Matrix, number>,
+  ];
   for (const X of F4_MATRICES) {
     uAt[X] = alloc(len.u[X]);
     vAt[0][X] = alloc(len.v[X]);
@@ -148,7 +165,10 @@ export function simdBlocks(p: F4SimdPasses, L: SimdLayout, [h, w, ci, co]: Shape
     const head = [4 * (wAt + hwci * o0), h, w, ci, bw];
     const args = vAt.map((vIn, s) => {
       const vOut = vAt[1 - s];
-      return [[...head, ...PARAM_ORDER.map((X) => 4 * vIn[X]), ...uB], [...head, ...uB, ...PARAM_ORDER.map((X) => 4 * vOut[X])]];
+      return [
+        [...head, ...PARAM_ORDER.map((X) => 4 * vIn[X]), ...uB],
+        [...head, ...uB, ...PARAM_ORDER.map((X) => 4 * vOut[X])],
+      ];
     }) as [number[], number[]][];
     blocks.push({ apply: applyFor(p, bw), applyName: `apply${UNROLLS.find((U) => bw % (4 * U) === 0) ?? 1}`, args });
   }
@@ -156,7 +176,13 @@ export function simdBlocks(p: F4SimdPasses, L: SimdLayout, [h, w, ci, co]: Shape
 }
 
 /** Two threads: the main thread runs the first blocks, a helper `theirs` (kernel columns from oSplit); null if none starts. */
-export function startHelper(p: F4SimdPasses, L: SimdLayout, theirs: SimdBlock[], [h, w, ci, co]: Shape4, oSplit: number): F4Helper | null {
+export function startHelper(
+  p: F4SimdPasses,
+  L: SimdLayout,
+  theirs: SimdBlock[],
+  [h, w, ci, co]: Shape4,
+  oSplit: number,
+): F4Helper | null {
   const { heap, uAt, vAt, len, wAt, top } = L;
   const hwci = h * w * ci;
   const u1 = (X: F4Matrix) => [uAt[X] + (len.u[X] / co) * oSplit, (len.u[X] / co) * (co - oSplit)] as const;
@@ -167,7 +193,12 @@ export function startHelper(p: F4SimdPasses, L: SimdLayout, theirs: SimdBlock[],
       kernel: heap.slice(wAt + hwci * oSplit, wAt + hwci * co),
       kernelAt: wAt + hwci * oSplit,
       inputs: parity.map((s) => PARAM_ORDER.map((X) => [vAt[s][X], len.v[X]])) as HelperJob['inputs'],
-      calls: parity.map((s) => theirs.flatMap((b) => [[b.applyName, b.args[s][0]], ['applyT', b.args[s][1]]])) as HelperJob['calls'],
+      calls: parity.map((s) =>
+        theirs.flatMap((b) => [
+          [b.applyName, b.args[s][0]],
+          ['applyT', b.args[s][1]],
+        ]),
+      ) as HelperJob['calls'],
       outputs: parity.map((s) => [
         ...PARAM_ORDER.map((X) => [...u1(X), false]),
         ...PARAM_ORDER.map((X) => [vAt[1 - s][X], len.v[X], true]),

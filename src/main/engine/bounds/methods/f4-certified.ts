@@ -7,7 +7,14 @@ import type * as tf from '@tensorflow/tfjs';
 import type { F4Matrix, F4Report, KernelHWIO } from '../../../../shared/bounds.js';
 import { F4_MATRICES, KernelError, validateKernel } from '../../../../shared/bounds.js';
 import { kernelToHost } from '../numerics/host-kernel.js';
-import { gram64, normFromGram, partialTrace, powerOfTwoScale, scaledGram, type ScaledGram } from '../numerics/linalg64.js';
+import {
+  gram64,
+  normFromGram,
+  partialTrace,
+  powerOfTwoScale,
+  scaledGram,
+  type ScaledGram,
+} from '../numerics/linalg64.js';
 import { realGram64 } from './gram-simd.js';
 import { dilateKernel, f4MatrixShape, f4ReshapeHost, polyphaseKernelHost, splitGroups } from './reshapes.js';
 
@@ -128,7 +135,10 @@ function certifiedMatrixNorms(k: KernelHWIO): { norms: Record<F4Matrix, number>;
       const from: { T: 'R' | 'S' | null; U: 'R' | 'S' | null } = { T: null, U: null };
       for (const Y of ['T', 'U'] as const) {
         let c = direct(Y).cost;
-        for (const [src, side] of [['R', R], ['S', S]] as const) {
+        for (const [src, side] of [
+          ['R', R],
+          ['S', S],
+        ] as const) {
           const d = DERIVES[src][side];
           if (d.X !== Y) continue;
           const cd = solve(dims(src, side)[0] / d.inner(h, w));
@@ -175,9 +185,15 @@ function prepare(kernel: KernelHWIO | tf.Tensor4D, opts: F4BoundOptions, label: 
   const stride = opts.stride ?? 1;
   const dilation = opts.dilation ?? 1;
   const groups = opts.groups ?? 1;
-  for (const [name, x] of [['stride', stride], ['dilation', dilation], ['groups', groups]] as const) {
+  for (const [name, x] of [
+    ['stride', stride],
+    ['dilation', dilation],
+    ['groups', groups],
+  ] as const) {
     if (!Number.isInteger(x) || x < 1) {
-      throw new KernelError(`${label}: ${name} must be a positive integer, got ${x}; use 1 for an ordinary convolution.`);
+      throw new KernelError(
+        `${label}: ${name} must be a positive integer, got ${x}; use 1 for an ordinary convolution.`,
+      );
     }
   }
   return { host, stride, dilation, groups };

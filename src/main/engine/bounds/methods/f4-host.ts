@@ -17,7 +17,17 @@ import { F4_MATRICES } from '../../../../shared/bounds.js';
 import { streamSeed } from '../../data/rng.js';
 import { f4HelperAvailable } from './f4-parallel.js';
 import { f4SimdPasses, type F4SimdPasses } from './f4-simd.js';
-import { copyBlocked, PARALLEL_MIN_BYTES, PARALLEL_MIN_ITERATIONS, simdBlocks, simdBlockWidth, simdLayout, startHelper, type SimdBlock, type SimdLayout } from './f4-blocks.js';
+import {
+  copyBlocked,
+  PARALLEL_MIN_BYTES,
+  PARALLEL_MIN_ITERATIONS,
+  simdBlocks,
+  simdBlockWidth,
+  simdLayout,
+  startHelper,
+  type SimdBlock,
+  type SimdLayout,
+} from './f4-blocks.js';
 
 import { randomUnitVector } from '../numerics/linalg64.js';
 import type { Shape4 } from './reshapes.js';
@@ -34,7 +44,10 @@ export interface F4HostVectors {
 }
 
 /** Lengths of u and v for each reshape. */
-export function hostVectorLengths([h, w, ci, co]: Shape4): { u: Record<F4Matrix, number>; v: Record<F4Matrix, number> } {
+export function hostVectorLengths([h, w, ci, co]: Shape4): {
+  u: Record<F4Matrix, number>;
+  v: Record<F4Matrix, number>;
+} {
   return {
     u: { R: h * co, S: w * co, T: co, U: h * w * co },
     v: { R: w * ci, S: h * ci, T: h * w * ci, U: ci },
@@ -56,22 +69,51 @@ type Weights = ArrayLike<number>;
 
 /** out_X = X v_X for all four reshapes, one pass over W (rows i blocked by 4). */
 export function applyAll(W: Weights, [h, w, ci, co]: Shape4, v: Vecs, out: Vecs): void {
-  const yT = out.T, yR = out.R, yS = out.S, yU = out.U;
-  const vT = v.T, vR = v.R, vS = v.S, vU = v.U;
+  const yT = out.T,
+    yR = out.R,
+    yS = out.S,
+    yU = out.U;
+  const vT = v.T,
+    vR = v.R,
+    vS = v.S,
+    vU = v.U;
   for (const X of F4_MATRICES) out[X].fill(0);
   for (let k = 0; k < h; k++) {
     for (let l = 0; l < w; l++) {
-      const kl = k * w + l, rk = k * co, sl = l * co, ukl = kl * co;
+      const kl = k * w + l,
+        rk = k * co,
+        sl = l * co,
+        ukl = kl * co;
       let i = 0;
       for (; i + 4 <= ci; i += 4) {
-        const t = kl * ci + i, r = l * ci + i, s = k * ci + i;
-        const aT0 = vT[t], aT1 = vT[t + 1], aT2 = vT[t + 2], aT3 = vT[t + 3];
-        const aR0 = vR[r], aR1 = vR[r + 1], aR2 = vR[r + 2], aR3 = vR[r + 3];
-        const aS0 = vS[s], aS1 = vS[s + 1], aS2 = vS[s + 2], aS3 = vS[s + 3];
-        const aU0 = vU[i], aU1 = vU[i + 1], aU2 = vU[i + 2], aU3 = vU[i + 3];
-        const b0 = t * co, b1 = b0 + co, b2 = b1 + co, b3 = b2 + co;
+        const t = kl * ci + i,
+          r = l * ci + i,
+          s = k * ci + i;
+        const aT0 = vT[t],
+          aT1 = vT[t + 1],
+          aT2 = vT[t + 2],
+          aT3 = vT[t + 3];
+        const aR0 = vR[r],
+          aR1 = vR[r + 1],
+          aR2 = vR[r + 2],
+          aR3 = vR[r + 3];
+        const aS0 = vS[s],
+          aS1 = vS[s + 1],
+          aS2 = vS[s + 2],
+          aS3 = vS[s + 3];
+        const aU0 = vU[i],
+          aU1 = vU[i + 1],
+          aU2 = vU[i + 2],
+          aU3 = vU[i + 3];
+        const b0 = t * co,
+          b1 = b0 + co,
+          b2 = b1 + co,
+          b3 = b2 + co;
         for (let o = 0; o < co; o++) {
-          const x0 = W[b0 + o], x1 = W[b1 + o], x2 = W[b2 + o], x3 = W[b3 + o];
+          const x0 = W[b0 + o],
+            x1 = W[b1 + o],
+            x2 = W[b2 + o],
+            x3 = W[b3 + o];
           yT[o] += aT0 * x0 + aT1 * x1 + aT2 * x2 + aT3 * x3;
           yR[rk + o] += aR0 * x0 + aR1 * x1 + aR2 * x2 + aR3 * x3;
           yS[sl + o] += aS0 * x0 + aS1 * x1 + aS2 * x2 + aS3 * x3;
@@ -80,7 +122,10 @@ export function applyAll(W: Weights, [h, w, ci, co]: Shape4, v: Vecs, out: Vecs)
       }
       for (; i < ci; i++) {
         const t = kl * ci + i;
-        const aT = vT[t], aR = vR[l * ci + i], aS = vS[k * ci + i], aU = vU[i];
+        const aT = vT[t],
+          aR = vR[l * ci + i],
+          aS = vS[k * ci + i],
+          aU = vU[i];
         const b = t * co;
         for (let o = 0; o < co; o++) {
           const x = W[b + o];
@@ -96,35 +141,77 @@ export function applyAll(W: Weights, [h, w, ci, co]: Shape4, v: Vecs, out: Vecs)
 
 /** out_X = X^T u_X for all four reshapes, one pass over W (rows i blocked by 2, sharing the u loads). */
 export function applyTAll(W: Weights, [h, w, ci, co]: Shape4, u: Vecs, out: Vecs): void {
-  const uT = u.T, uR = u.R, uS = u.S, uU = u.U;
-  const zT = out.T, zR = out.R, zS = out.S, zU = out.U;
+  const uT = u.T,
+    uR = u.R,
+    uS = u.S,
+    uU = u.U;
+  const zT = out.T,
+    zR = out.R,
+    zS = out.S,
+    zU = out.U;
   zR.fill(0);
   zS.fill(0);
   zU.fill(0);
   for (let k = 0; k < h; k++) {
     for (let l = 0; l < w; l++) {
-      const kl = k * w + l, rk = k * co, sl = l * co, ukl = kl * co;
+      const kl = k * w + l,
+        rk = k * co,
+        sl = l * co,
+        ukl = kl * co;
       let i = 0;
       for (; i + 2 <= ci; i += 2) {
-        const b0 = (kl * ci + i) * co, b1 = b0 + co;
-        let t0 = 0, r0 = 0, s0 = 0, q0 = 0, t1 = 0, r1 = 0, s1 = 0, q1 = 0;
+        const b0 = (kl * ci + i) * co,
+          b1 = b0 + co;
+        let t0 = 0,
+          r0 = 0,
+          s0 = 0,
+          q0 = 0,
+          t1 = 0,
+          r1 = 0,
+          s1 = 0,
+          q1 = 0;
         for (let o = 0; o < co; o++) {
-          const x0 = W[b0 + o], x1 = W[b1 + o];
-          const a = uT[o], b = uR[rk + o], c = uS[sl + o], d = uU[ukl + o];
-          t0 += x0 * a; r0 += x0 * b; s0 += x0 * c; q0 += x0 * d;
-          t1 += x1 * a; r1 += x1 * b; s1 += x1 * c; q1 += x1 * d;
+          const x0 = W[b0 + o],
+            x1 = W[b1 + o];
+          const a = uT[o],
+            b = uR[rk + o],
+            c = uS[sl + o],
+            d = uU[ukl + o];
+          t0 += x0 * a;
+          r0 += x0 * b;
+          s0 += x0 * c;
+          q0 += x0 * d;
+          t1 += x1 * a;
+          r1 += x1 * b;
+          s1 += x1 * c;
+          q1 += x1 * d;
         }
-        zT[kl * ci + i] = t0; zR[l * ci + i] += r0; zS[k * ci + i] += s0; zU[i] += q0;
-        zT[kl * ci + i + 1] = t1; zR[l * ci + i + 1] += r1; zS[k * ci + i + 1] += s1; zU[i + 1] += q1;
+        zT[kl * ci + i] = t0;
+        zR[l * ci + i] += r0;
+        zS[k * ci + i] += s0;
+        zU[i] += q0;
+        zT[kl * ci + i + 1] = t1;
+        zR[l * ci + i + 1] += r1;
+        zS[k * ci + i + 1] += s1;
+        zU[i + 1] += q1;
       }
       for (; i < ci; i++) {
         const b = (kl * ci + i) * co;
-        let t = 0, r = 0, s = 0, q = 0;
+        let t = 0,
+          r = 0,
+          s = 0,
+          q = 0;
         for (let o = 0; o < co; o++) {
           const x = W[b + o];
-          t += x * uT[o]; r += x * uR[rk + o]; s += x * uS[sl + o]; q += x * uU[ukl + o];
+          t += x * uT[o];
+          r += x * uR[rk + o];
+          s += x * uS[sl + o];
+          q += x * uU[ukl + o];
         }
-        zT[kl * ci + i] = t; zR[l * ci + i] += r; zS[k * ci + i] += s; zU[i] += q;
+        zT[kl * ci + i] = t;
+        zR[l * ci + i] += r;
+        zS[k * ci + i] += s;
+        zU[i] += q;
       }
     }
   }
@@ -189,17 +276,24 @@ export function simdPowerIterate(
   const hwci = h * w * ci;
   const split =
     opts.split ??
-    (4 * hwci * co >= PARALLEL_MIN_BYTES && iterations >= PARALLEL_MIN_ITERATIONS && opts.threads !== false && f4HelperAvailable(p));
+    (4 * hwci * co >= PARALLEL_MIN_BYTES &&
+      iterations >= PARALLEL_MIN_ITERATIONS &&
+      opts.threads !== false &&
+      f4HelperAvailable(p));
   const width = simdBlockWidth(co, split, hwci, iterations);
   const L = simdLayout(p, W, shape, hostVectorLengths(shape), vecs, width);
   const { heap, uAt, vAt, len } = L;
   const blocks = simdBlocks(p, L, shape, width);
   const half = Math.ceil(blocks.length / 2);
-  let helper = split && blocks.length >= 2 && opts.threads !== false ? startHelper(p, L, blocks.slice(half), shape, half * width) : null;
+  let helper =
+    split && blocks.length >= 2 && opts.threads !== false
+      ? startHelper(p, L, blocks.slice(half), shape, half * width)
+      : null;
   let mine = helper ? blocks.slice(0, half) : blocks;
   // On a loaded machine the helper may wait for a core: once the main thread has spent more time waiting for it
   // than computing its own half, it runs both halves itself for the rest of the call.
-  let worked = 0, waited = 0;
+  let worked = 0,
+    waited = 0;
   const yNorm = {} as Record<F4Matrix, number>;
   let s = 0; // v is in vAt[s]
   for (let t = 0; t < iterations; t++) {
@@ -233,7 +327,8 @@ export function simdPowerIterate(
     s = 1 - s;
   }
   for (const X of F4_MATRICES) {
-    const at = uAt[X], n = len.u[X];
+    const at = uAt[X],
+      n = len.u[X];
     for (let j = at; j < at + n; j++) heap[j] /= yNorm[X];
     copyBlocked(vecs.u[X], heap, at, co, width, false);
     vecs.v[X].set(heap.subarray(vAt[s][X], vAt[s][X] + len.v[X]));
@@ -244,7 +339,14 @@ export function simdPowerIterate(
  * After one pass: ||y_X|| into yNorm (a zero y takes u from the call's start and redoes applyT for this step),
  * then sigma_X = ||z_X|| / ||y_X|| and v_X = z_X / ||z_X|| in place (a zero z restores the start v).
  */
-function normaliseStep(p: F4SimdPasses, L: SimdLayout, blocks: SimdBlock[], s: number, vecs: F4HostVectors, yNorm: Record<F4Matrix, number>): void {
+function normaliseStep(
+  p: F4SimdPasses,
+  L: SimdLayout,
+  blocks: SimdBlock[],
+  s: number,
+  vecs: F4HostVectors,
+  yNorm: Record<F4Matrix, number>,
+): void {
   const { heap, uAt, vAt, len, u0 } = L;
   const vOut = vAt[1 - s];
   let dead = false;
@@ -261,7 +363,8 @@ function normaliseStep(p: F4SimdPasses, L: SimdLayout, blocks: SimdBlock[], s: n
     for (const b of blocks) p.applyT(...b.args[s][1]);
   }
   for (const X of F4_MATRICES) {
-    const at = vOut[X], n = len.v[X];
+    const at = vOut[X],
+      n = len.v[X];
     const z = heapNorm(heap, at, n);
     vecs.sigma[X] = z / yNorm[X];
     if (z > 0) for (let j = at; j < at + n; j++) heap[j] /= z;

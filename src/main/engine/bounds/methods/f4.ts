@@ -64,7 +64,9 @@ export function createF4State(
 ): F4PowerState {
   const s = kernelShapeHWIO as number[];
   if (!Array.isArray(s) || s.length !== 4 || s.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new KernelError(`createF4State: expected an HWIO shape [h, w, c_in, c_out] of positive integers, got [${String(s)}].`);
+    throw new KernelError(
+      `createF4State: expected an HWIO shape [h, w, c_in, c_out] of positive integers, got [${String(s)}].`,
+    );
   }
   const shape = [...kernelShapeHWIO] as Shape4;
   const seed = opts.seed ?? 0;
@@ -189,7 +191,9 @@ function hostData(kernel: tf.Tensor4D, state: F4HostState): ArrayLike<number> {
  */
 function wasmHeapView(kernel: tf.Tensor4D): Float32Array | null {
   if (tf.getBackend() !== 'wasm' || kernel.dtype !== 'float32') return null;
-  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: { dataId: object; shape: number[]; dtype: string }) => unknown };
+  const backend = tf.backend() as unknown as {
+    typedArrayFromHeap?: (t: { dataId: object; shape: number[]; dtype: string }) => unknown;
+  };
   if (typeof backend.typedArrayFromHeap !== 'function') return null;
   const view = backend.typedArrayFromHeap({ dataId: kernel.dataId, shape: kernel.shape, dtype: kernel.dtype });
   return view instanceof Float32Array && view.length === kernel.size ? view : null;
@@ -202,11 +206,18 @@ function wasmHeapView(kernel: tf.Tensor4D): Float32Array | null {
 function hostSigmaTensor(kernel: tf.Tensor4D, state: F4HostState, which: F4Matrix | 'min', scale: number): tf.Scalar {
   const op = tf.customGrad<tf.Scalar>((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const x = args[0] as tf.Tensor;
-    const sig = state.lastDataId === kernel.dataId ? state.host.sigma : hostSigmas(hostData(kernel, state), state.shape, state.host);
+    const sig =
+      state.lastDataId === kernel.dataId
+        ? state.host.sigma
+        : hostSigmas(hostData(kernel, state), state.shape, state.host);
     let X: F4Matrix = which === 'min' ? 'R' : which;
     if (which === 'min') for (const Y of F4_MATRICES) if (sig[Y] < sig[X]) X = Y;
     // Snapshot u, v: the gradient must be that of this value even if the vectors move before backprop.
-    const snap = { ...state.host, u: { ...state.host.u, [X]: state.host.u[X].slice() }, v: { ...state.host.v, [X]: state.host.v[X].slice() } };
+    const snap = {
+      ...state.host,
+      u: { ...state.host.u, [X]: state.host.u[X].slice() },
+      v: { ...state.host.v, [X]: state.host.v[X].slice() },
+    };
     return {
       value: tf.scalar(scale * sig[X]),
       // dy is a scalar: fold it into the host outer product rather than a kernel-sized multiply on the device.

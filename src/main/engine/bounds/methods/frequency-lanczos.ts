@@ -90,8 +90,19 @@ interface State {
  * w = M M^H q for frequency f; y (length cols) is scratch. Two rows per sweep: each pass over the row pair
  * reuses the loaded y entries, about 1.5x faster in V8 than one row at a time.
  */
-function gramProduct(D: Float64Array, off: number, R: number, C: number, qr: Float64Array, qi: Float64Array, qo: number,
-  yr: Float64Array, yi: Float64Array, wr: Float64Array, wi: Float64Array): void {
+function gramProduct(
+  D: Float64Array,
+  off: number,
+  R: number,
+  C: number,
+  qr: Float64Array,
+  qi: Float64Array,
+  qo: number,
+  yr: Float64Array,
+  yi: Float64Array,
+  wr: Float64Array,
+  wi: Float64Array,
+): void {
   const offIm = off + R * C;
   yr.fill(0, 0, C);
   yi.fill(0, 0, C);
@@ -170,7 +181,10 @@ function gramProduct(D: Float64Array, off: number, R: number, C: number, qr: Flo
   }
 }
 
-export function raceTopSingularValue(fm: Pick<FrequencyMatrices, 'rows' | 'cols' | 'count'> & { data?: Float64Array }, opts: RacingOptions): RacingResult {
+export function raceTopSingularValue(
+  fm: Pick<FrequencyMatrices, 'rows' | 'cols' | 'count'> & { data?: Float64Array },
+  opts: RacingOptions,
+): RacingResult {
   const R = fm.rows;
   const C = fm.cols;
   const D = fm.data;
@@ -188,16 +202,23 @@ export function raceTopSingularValue(fm: Pick<FrequencyMatrices, 'rows' | 'cols'
   const minSteps = Math.min(R, opts.minSteps ?? 6);
   const slack = 1 + (opts.margin ?? 0);
   const local = opts.reorthogonalize === 'local';
-  const product = opts.product ?? ((f: number, qr: Float64Array, qi: Float64Array, qo: number, wr: Float64Array, wi: Float64Array) => {
-    if (!D) throw new Error('raceTopSingularValue: frequency matrices or a product function are required.');
-    gramProduct(D, f * block, R, C, qr, qi, qo, yr, yi, wr, wi);
-  });
+  const product =
+    opts.product ??
+    ((f: number, qr: Float64Array, qi: Float64Array, qo: number, wr: Float64Array, wi: Float64Array) => {
+      if (!D) throw new Error('raceTopSingularValue: frequency matrices or a product function are required.');
+      gramProduct(D, f * block, R, C, qr, qi, qo, yr, yi, wr, wi);
+    });
   let products = 0;
 
   const states: State[] = [];
   for (let f = 0; f < fm.count; f++) {
     // Room for the screening steps and the first extra chunk, which most frequencies need.
-    const run = new Lanczos(R, { complex: true, reorthogonalize: local ? 'local' : 'full', maxBasis: kmax + 1, initialBasis: minSteps + 4 });
+    const run = new Lanczos(R, {
+      complex: true,
+      reorthogonalize: local ? 'local' : 'full',
+      maxBasis: kmax + 1,
+      initialBasis: minSteps + 4,
+    });
     run.start(opts.startVectors?.[f] ?? randomStart(R, rng));
     states.push({ f, run, theta: 0, upper: Infinity, done: false });
   }
@@ -248,7 +269,10 @@ export function raceTopSingularValue(fm: Pick<FrequencyMatrices, 'rows' | 'cols'
     maxSteps: states.reduce((m, s) => Math.max(m, s.run.steps), 0),
     products,
     converged: upper <= lower * lam,
-    survivors: active.filter((st) => st.upper * slack >= lower).sort((a, b) => b.theta - a.theta).map((st) => st.f),
+    survivors: active
+      .filter((st) => st.upper * slack >= lower)
+      .sort((a, b) => b.theta - a.theta)
+      .map((st) => st.f),
     ...(opts.ritzVectors ? { ritz: states.map((st) => st.run.ritzVector()) } : {}),
   };
 }
@@ -268,8 +292,18 @@ function randomStart(R: number, rng: () => number): Float64Array {
  * restarts): theta = the top Ritz value, upper = theta + kappa rho with rho = beta_k |z_k|, or Temple's
  * kappa rho^2 / gap once steps >= 2 minSteps and the top Ritz value stands clear of the next one (see the header).
  */
-export function ritzBracket(alpha: Float64Array, beta: Float64Array, k: number, steps: number, exhausted: boolean, minSteps: number,
-  kappa: number, work: { d: Float64Array; e: Float64Array; z: Float64Array }, aOff = 0, bOff = 0): [number, number] {
+export function ritzBracket(
+  alpha: Float64Array,
+  beta: Float64Array,
+  k: number,
+  steps: number,
+  exhausted: boolean,
+  minSteps: number,
+  kappa: number,
+  work: { d: Float64Array; e: Float64Array; z: Float64Array },
+  aOff = 0,
+  bOff = 0,
+): [number, number] {
   const rz = topRitz(alpha, beta, k, work, aOff, bOff);
   const theta = Math.max(rz.theta1, 0);
   if (exhausted) return [theta, theta];

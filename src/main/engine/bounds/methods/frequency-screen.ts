@@ -82,7 +82,18 @@ export function screenRace(pb: ScreenProblem, opts: ScreenOptions): ScreenResult
     for (const f of active) {
       if (done[f] || lz.exhausted[f]) continue;
       for (let s = 0; s < chunk && !lz.exhausted[f] && lz.steps[f] < K; s++) lz.step(f);
-      [theta[f], upper[f]] = ritzBracket(lz.alpha, lz.beta, lz.steps[f], lz.steps[f], lz.exhausted[f] === 1, minSteps, kappa, work, f * K, f * (K + 1));
+      [theta[f], upper[f]] = ritzBracket(
+        lz.alpha,
+        lz.beta,
+        lz.steps[f],
+        lz.steps[f],
+        lz.exhausted[f] === 1,
+        minSteps,
+        kappa,
+        work,
+        f * K,
+        f * (K + 1),
+      );
       if (upper[f] <= theta[f] * lam || lz.steps[f] >= K) done[f] = 1;
     }
     for (const f of active) {

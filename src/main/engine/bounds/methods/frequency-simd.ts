@@ -18,7 +18,17 @@ export interface GramSimd {
   /** The same product on float64 data (M, q, y, w all float64; C even), for the float64 confirmation. */
   gram64: (m: number, R: number, C: number, q: number, y: number, w: number) => void;
   /** step(m, R, C, qc, qp, y, w, first, out): one screening Lanczos step, see step in frequency.wat (byte offsets). */
-  step: (m: number, R: number, C: number, qc: number, qp: number, y: number, w: number, first: number, out: number) => void;
+  step: (
+    m: number,
+    R: number,
+    C: number,
+    qc: number,
+    qp: number,
+    y: number,
+    w: number,
+    first: number,
+    out: number,
+  ) => void;
   memory: WasmMemory;
 }
 
@@ -31,8 +41,12 @@ export function gramSimd(): GramSimd | null {
   if (!wasm) return (kernel = null);
   const ex = wasm.exports;
   kernel = {
-    gram: ex.gram as GramSimd['gram'], combine: ex.combine as GramSimd['combine'], taps: ex.taps as GramSimd['taps'],
-    step: ex.step as GramSimd['step'], gram64: ex.gram64 as GramSimd['gram64'], memory: ex.mem as WasmMemory,
+    gram: ex.gram as GramSimd['gram'],
+    combine: ex.combine as GramSimd['combine'],
+    taps: ex.taps as GramSimd['taps'],
+    step: ex.step as GramSimd['step'],
+    gram64: ex.gram64 as GramSimd['gram64'],
+    memory: ex.mem as WasmMemory,
   };
   return kernel;
 }

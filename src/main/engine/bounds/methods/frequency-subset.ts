@@ -10,7 +10,13 @@ import { frequencyMatrices, type FrequencyMatrices, type FrequencySet } from '..
 /** Up to this many frequencies the direct DFT is used. */
 const DIRECT_MAX = 4;
 
-export function subsetFrequencyMatrices(kernel: KernelHWIO, nh: number, nw: number, set: FrequencySet, out?: Float64Array): FrequencyMatrices {
+export function subsetFrequencyMatrices(
+  kernel: KernelHWIO,
+  nh: number,
+  nw: number,
+  set: FrequencySet,
+  out?: Float64Array,
+): FrequencyMatrices {
   const count = set.u.length;
   if (count > DIRECT_MAX) return frequencyMatrices(kernel, nh, nw, set, out);
   const [h, w, ci, co] = kernel.shape;

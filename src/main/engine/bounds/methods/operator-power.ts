@@ -14,7 +14,12 @@ import type { BoundResult, KernelHWIO, PaddingMode } from '../../../../shared/bo
 import { KernelError, validateKernel } from '../../../../shared/bounds.js';
 import { kernelToHost } from '../numerics/host-kernel.js';
 import { resolveInputSize } from '../numerics/fft2.js';
-import { createPowerVectors, disposePowerVectors, powerIterate, type PowerOperator } from '../numerics/power-iteration.js';
+import {
+  createPowerVectors,
+  disposePowerVectors,
+  powerIterate,
+  type PowerOperator,
+} from '../numerics/power-iteration.js';
 import { Lanczos } from '../numerics/lanczos.js';
 import { mulberry32 } from '../../data/rng.js';
 
@@ -76,7 +81,9 @@ function padsFor(padding: OperatorPadding, dim: 0 | 1, n: number, k: number, s: 
   const pair: [number, number] = dim === 0 ? [padding.top, padding.bottom] : [padding.left, padding.right];
   for (const p of pair) {
     if (!Number.isInteger(p) || p < 0) {
-      throw new KernelError(`operatorNormEstimate: explicit pads must be integers >= 0, got ${JSON.stringify(padding)}.`);
+      throw new KernelError(
+        `operatorNormEstimate: explicit pads must be integers >= 0, got ${JSON.stringify(padding)}.`,
+      );
     }
   }
   return pair;
@@ -110,7 +117,12 @@ function wrapFold(g: tf.Tensor4D, axis: 1 | 2, before: number, after: number): t
     return tf.slice(g, begin, sz) as tf.Tensor4D;
   };
   const padAxis = (t: tf.Tensor4D, lo: number, hi: number) => {
-    const p: [number, number][] = [[0, 0], [0, 0], [0, 0], [0, 0]];
+    const p: [number, number][] = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ];
     p[axis] = [lo, hi];
     return tf.pad(t, p);
   };
@@ -136,30 +148,44 @@ export function operatorNormEstimate(kernel: KernelHWIO | tf.Tensor4D, opts: Ope
   }
   const [h, w, ci, co] = host.shape;
   const padding = opts.padding;
-  if (typeof padding === 'string' ? !['same', 'valid', 'circular'].includes(padding) : typeof padding !== 'object' || padding === null) {
+  if (
+    typeof padding === 'string'
+      ? !['same', 'valid', 'circular'].includes(padding)
+      : typeof padding !== 'object' || padding === null
+  ) {
     throw new KernelError(
       `operatorNormEstimate: padding must be 'same', 'valid', 'circular' or {top, left, bottom, right}, got ${JSON.stringify(padding)}.`,
     );
   }
   const circular = padding === 'circular';
   if (circular && (nh % stride !== 0 || nw % stride !== 0)) {
-    throw new KernelError(`operatorNormEstimate: circular padding with stride ${stride} needs n divisible by ${stride}, got ${nh}x${nw}.`);
+    throw new KernelError(
+      `operatorNormEstimate: circular padding with stride ${stride} needs n divisible by ${stride}, got ${nh}x${nw}.`,
+    );
   }
   const [pt, pb] = padsFor(padding, 0, nh, h, stride);
   const [pl, pr] = padsFor(padding, 1, nw, w, stride);
   const ph = nh + pt + pb;
   const pw = nw + pl + pr;
   if (ph < h || pw < w) {
-    throw new KernelError(`operatorNormEstimate: the padded input ${ph}x${pw} is smaller than the ${h}x${w} kernel; pad more or use a larger n.`);
+    throw new KernelError(
+      `operatorNormEstimate: the padded input ${ph}x${pw} is smaller than the ${h}x${w} kernel; pad more or use a larger n.`,
+    );
   }
   const oh = Math.floor((ph - h) / stride) + 1;
   const ow = Math.floor((pw - w) / stride) + 1;
 
   const W = tf.tensor4d(Float32Array.from(host.data), [h, w, ci, co]);
-  const zeroPads: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [pt, pb], [pl, pr], [0, 0]];
+  const zeroPads: [[number, number], [number, number], [number, number], [number, number]] = [
+    [0, 0],
+    [pt, pb],
+    [pl, pr],
+    [0, 0],
+  ];
   const op: PowerOperator = circular
     ? {
-        apply: (v) => tf.tidy(() => tf.conv2d(wrapPad(wrapPad(v as tf.Tensor4D, 1, pt, pb), 2, pl, pr), W, stride, 'valid')),
+        apply: (v) =>
+          tf.tidy(() => tf.conv2d(wrapPad(wrapPad(v as tf.Tensor4D, 1, pt, pb), 2, pl, pr), W, stride, 'valid')),
         applyT: (u) =>
           tf.tidy(() => {
             const g = tf.conv2dTranspose(u as tf.Tensor4D, W, [1, ph, pw, ci], stride, 'valid');
@@ -174,13 +200,20 @@ export function operatorNormEstimate(kernel: KernelHWIO | tf.Tensor4D, opts: Ope
   const method = opts.method ?? 'lanczos';
   let run: { sigma: number; iterations: number; converged: boolean };
   try {
-    run = method === 'power'
-      ? powerRun(op, [1, oh, ow, co], [1, nh, nw, ci], maxIter ?? 3000, tol, opts.seed ?? 17)
-      : lanczosRun(op, [1, nh, nw, ci], maxIter ?? 300, tol, opts.seed ?? 17);
+    run =
+      method === 'power'
+        ? powerRun(op, [1, oh, ow, co], [1, nh, nw, ci], maxIter ?? 3000, tol, opts.seed ?? 17)
+        : lanczosRun(op, [1, nh, nw, ci], maxIter ?? 300, tol, opts.seed ?? 17);
   } finally {
     W.dispose();
   }
-  const validPadding: PaddingMode = circular ? 'circular' : padding === 'same' ? 'zero-same' : padding === 'valid' ? 'zero-valid' : 'zero';
+  const validPadding: PaddingMode = circular
+    ? 'circular'
+    : padding === 'same'
+      ? 'zero-same'
+      : padding === 'valid'
+        ? 'zero-valid'
+        : 'zero';
   return {
     method: 'operator-power',
     value: run.sigma,

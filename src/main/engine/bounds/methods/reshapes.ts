@@ -148,7 +148,12 @@ export function polyphaseKernelTensor(kernel: tf.Tensor4D, s: number): tf.Tensor
   const hq = Math.ceil(h / s);
   const wq = Math.ceil(w / s);
   return tf.tidy(() => {
-    const padded = tf.pad(kernel, [[0, hq * s - h], [0, wq * s - w], [0, 0], [0, 0]]);
+    const padded = tf.pad(kernel, [
+      [0, hq * s - h],
+      [0, wq * s - w],
+      [0, 0],
+      [0, 0],
+    ]);
     const split = tf.reshape(padded, [hq, s, wq, s, ci, co]);
     // (q1, r1, q2, r2, i, o) -> (q1, q2, i, r1, r2, o): input channel index (i, r1, r2) as in the convention.
     return tf.reshape(tf.transpose(split, [0, 2, 4, 1, 3, 5]), [hq, wq, ci * s * s, co]) as tf.Tensor4D;

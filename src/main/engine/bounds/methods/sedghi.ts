@@ -23,7 +23,14 @@ import type { BoundResult, KernelHWIO } from '../../../../shared/bounds.js';
 import { KernelError, validateKernel } from '../../../../shared/bounds.js';
 import { kernelToHost } from '../numerics/host-kernel.js';
 import {
-  dftScratchFloats, frequencyGram, frequencyMatrices, frequencyMatrices32, frequencyMatrixCount, halfSpectrumFrequencies, resolveInputSize, type InputSize,
+  dftScratchFloats,
+  frequencyGram,
+  frequencyMatrices,
+  frequencyMatrices32,
+  frequencyMatrixCount,
+  halfSpectrumFrequencies,
+  resolveInputSize,
+  type InputSize,
 } from '../numerics/fft2.js';
 import { correlationGramCost, correlationTaps, formGramCost, forEachCorrelationGram } from './correlation-gram.js';
 import { raceTopSingularValue, type RacingOptions, type RacingResult } from './frequency-lanczos.js';
@@ -65,11 +72,17 @@ export type SedghiResult = BoundResult & {
  * The paper takes an SVD of every K(u,v): everySingularValue (for `spectrum`, or few channels). The norm alone
  * comes from largestOverFrequencies, the fast path beneath.
  */
-export function sedghiExactNorm(kernel: KernelHWIO | tf.Tensor4D, n: InputSize, opts: SedghiOptions = {}): SedghiResult {
+export function sedghiExactNorm(
+  kernel: KernelHWIO | tf.Tensor4D,
+  n: InputSize,
+  opts: SedghiOptions = {},
+): SedghiResult {
   const t0 = performance.now();
   const host = kernelToHost(kernel);
   const { nh, nw, tol, dense } = checkedOptions(host, n, opts);
-  const max = dense ? everySingularValue(host, nh, nw, opts.spectrum === true) : largestOverFrequencies(host, nh, nw, tol, opts.seed ?? 0x5ed6);
+  const max = dense
+    ? everySingularValue(host, nh, nw, opts.spectrum === true)
+    : largestOverFrequencies(host, nh, nw, tol, opts.seed ?? 0x5ed6);
   return {
     method: 'sedghi-exact',
     value: max.value,
@@ -93,7 +106,11 @@ interface FrequencyMaximum {
   spectrum?: Float64Array;
 }
 
-function checkedOptions(host: KernelHWIO, n: InputSize, opts: SedghiOptions): { nh: number; nw: number; tol: number; dense: boolean } {
+function checkedOptions(
+  host: KernelHWIO,
+  n: InputSize,
+  opts: SedghiOptions,
+): { nh: number; nw: number; tol: number; dense: boolean } {
   validateKernel(host, 'sedghiExactNorm');
   const stride = (opts.stride ?? 1) as number;
   if (stride !== 1) {
@@ -106,7 +123,9 @@ function checkedOptions(host: KernelHWIO, n: InputSize, opts: SedghiOptions): { 
   if (!(tol > 0 && tol < 1)) throw new KernelError(`sedghiExactNorm: tol must be in (0, 1), got ${tol}.`);
   const algorithm = opts.algorithm ?? 'auto';
   if (!['auto', 'racing', 'dense'].includes(algorithm)) {
-    throw new KernelError(`sedghiExactNorm: algorithm must be 'auto', 'racing' or 'dense', got ${String(opts.algorithm)}.`);
+    throw new KernelError(
+      `sedghiExactNorm: algorithm must be 'auto', 'racing' or 'dense', got ${String(opts.algorithm)}.`,
+    );
   }
   const [nh, nw] = resolveInputSize(host, n, 'sedghiExactNorm');
   const rows = Math.min(host.shape[2], host.shape[3]);
@@ -117,7 +136,13 @@ function checkedOptions(host: KernelHWIO, n: InputSize, opts: SedghiOptions): { 
 /** The paper's method: every singular value of every K(u,v) (denseSpectrum), their largest the norm. */
 function everySingularValue(host: KernelHWIO, nh: number, nw: number, keep: boolean): FrequencyMaximum {
   const full = denseSpectrum(host, nh, nw, keep);
-  return { value: full.max, bracket: [full.max, full.max], frequency: full.frequency, iterations: 0, spectrum: full.values };
+  return {
+    value: full.max,
+    bracket: [full.max, full.max],
+    frequency: full.frequency,
+    iterations: 0,
+    spectrum: full.values,
+  };
 }
 
 /**
@@ -155,7 +180,13 @@ const SIMD_MAX_BYTES = 2 ** 30;
  * Heap layout (bytes): y (2C floats, the product's scratch), w (2R) and the step's [alpha, |w|^2], the DFT's
  * scratch (fft2.ts), the screening's Lanczos vectors (frequency-screen.ts), then the matrices, 64-byte aligned.
  */
-function heapLayout(R: number, C: number, shape: readonly number[], nh: number, nw: number): { y: number; w: number; t: number; v: number; m: number } {
+function heapLayout(
+  R: number,
+  C: number,
+  shape: readonly number[],
+  nh: number,
+  nw: number,
+): { y: number; w: number; t: number; v: number; m: number } {
   const up = (x: number, a: number) => Math.ceil(x / a) * a;
   const w = 8 * C;
   const t = up(w + 8 * R + 16, 64);
@@ -181,19 +212,42 @@ function tryScreenedRace(...args: Parameters<typeof screenedRace>): ReturnType<t
  * estimate is below the best lower value by more than SCREEN_MARGIN; then the survivors (usually one or two)
  * race again on float64 matrices, which give `value` and `bracket`.
  */
-function screenedRace(host: KernelHWIO, nh: number, nw: number, simd: GramSimd, tol: number, seed: number): { race: RacingResult; frequency: [number, number] } {
+function screenedRace(
+  host: KernelHWIO,
+  nh: number,
+  nw: number,
+  simd: GramSimd,
+  tol: number,
+  seed: number,
+): { race: RacingResult; frequency: [number, number] } {
   const [, , ci, co] = host.shape;
   const R = Math.min(ci, co);
   const C = Math.max(ci, co);
   const L = heapLayout(R, C, host.shape, nh, nw);
   const heap = gramHeap(simd, heapBytes(R, C, host.shape, nh, nw));
-  const fm32 = frequencyMatrices32(host, nh, nw, { heap, data: L.m, scratch: L.t, combine: simd.combine, taps: simd.taps });
+  const fm32 = frequencyMatrices32(host, nh, nw, {
+    heap,
+    data: L.m,
+    scratch: L.t,
+    combine: simd.combine,
+    taps: simd.taps,
+  });
   const block = 8 * R * C;
   const screen = screenRace(
     {
-      rows: R, count: fm32.count, heap, vectors: L.v, w: L.w, out: L.w + 8 * R,
+      rows: R,
+      count: fm32.count,
+      heap,
+      vectors: L.v,
+      w: L.w,
+      out: L.w + 8 * R,
       product: (f, q, w) => simd.gram(L.m + f * block, R, C, q, L.y, w),
-      ...(R % 4 === 0 ? { fusedStep: (f: number, qc: number, qp: number, first: boolean) => simd.step(L.m + f * block, R, C, qc, qp, L.y, L.w, first ? 1 : 0, L.w + 8 * R) } : {}),
+      ...(R % 4 === 0
+        ? {
+            fusedStep: (f: number, qc: number, qp: number, first: boolean) =>
+              simd.step(L.m + f * block, R, C, qc, qp, L.y, L.w, first ? 1 : 0, L.w + 8 * R),
+          }
+        : {}),
     },
     { tol, seed, margin: SCREEN_MARGIN },
   );
@@ -201,7 +255,14 @@ function screenedRace(host: KernelHWIO, nh: number, nw: number, simd: GramSimd, 
   // Top Ritz vectors of the survivors in float32 (a random-start race with the full basis, as the float64 one
   // would run), so that the float64 race only polishes them: ~6 float64 products instead of ~25 at R = 512.
   const [q4, w4] = [L.v / 4, L.w / 4];
-  const product = (i: number, qr: Float64Array, qi: Float64Array, qo: number, wr: Float64Array, wi: Float64Array): void => {
+  const product = (
+    i: number,
+    qr: Float64Array,
+    qi: Float64Array,
+    qo: number,
+    wr: Float64Array,
+    wi: Float64Array,
+  ): void => {
     for (let r = 0; r < R; r++) {
       heap[q4 + r] = qr[qo + r];
       heap[q4 + R + r] = qi[qo + r];
@@ -212,7 +273,10 @@ function screenedRace(host: KernelHWIO, nh: number, nw: number, simd: GramSimd, 
       wi[r] = heap[w4 + R + r];
     }
   };
-  const warm = raceTopSingularValue({ rows: R, cols: C, count: keep.length }, { tol, seed, product, margin: SCREEN_MARGIN, ritzVectors: true });
+  const warm = raceTopSingularValue(
+    { rows: R, cols: C, count: keep.length },
+    { tol, seed, product, margin: SCREEN_MARGIN, ritzVectors: true },
+  );
   const subset = {
     u: Int32Array.from(keep, (f) => fm32.u[f]),
     v: Int32Array.from(keep, (f) => fm32.v[f]),
@@ -226,7 +290,11 @@ function screenedRace(host: KernelHWIO, nh: number, nw: number, simd: GramSimd, 
   const fm = subsetFrequencyMatrices(host, nh, nw, subset, heap64);
   let product64: RacingOptions['product'];
   if (heap64) {
-    const [q8, y8, w8] = [keep.length * 2 * R * C, keep.length * 2 * R * C + 2 * R, keep.length * 2 * R * C + 2 * R + 2 * C];
+    const [q8, y8, w8] = [
+      keep.length * 2 * R * C,
+      keep.length * 2 * R * C + 2 * R,
+      keep.length * 2 * R * C + 2 * R + 2 * C,
+    ];
     product64 = (i, qr, qi, qo, wr, wi) => {
       for (let r = 0; r < R; r++) {
         heap64[q8 + r] = qr[qo + r];
@@ -239,7 +307,12 @@ function screenedRace(host: KernelHWIO, nh: number, nw: number, simd: GramSimd, 
       }
     };
   }
-  const race = raceTopSingularValue(fm, { tol, seed, startVectors: warm.ritz, ...(product64 ? { product: product64 } : {}) });
+  const race = raceTopSingularValue(fm, {
+    tol,
+    seed,
+    startVectors: warm.ritz,
+    ...(product64 ? { product: product64 } : {}),
+  });
   return { race, frequency: [fm.u[race.argmax], fm.v[race.argmax]] };
 }
 
@@ -264,7 +337,12 @@ function scratchFor(k: KernelHWIO, nh: number, nw: number): Float64Array | undef
  * partner when `keep`), and the largest. G_f comes from the kernel's cross-correlations (correlation-gram.ts) when
  * that is cheaper — few channels on the smaller side, e.g. the 3-channel stem conv — else from M_f.
  */
-function denseSpectrum(host: KernelHWIO, nh: number, nw: number, keep: boolean): { values?: Float64Array; max: number; frequency: [number, number] } {
+function denseSpectrum(
+  host: KernelHWIO,
+  nh: number,
+  nw: number,
+  keep: boolean,
+): { values?: Float64Array; max: number; frequency: [number, number] } {
   const set = halfSpectrumFrequencies(nh, nw);
   const R = Math.min(host.shape[2], host.shape[3]);
   const values = keep ? new Float64Array(nh * nw * R) : undefined;

@@ -98,7 +98,8 @@ function selfCorrelation(fm: FrequencyMatrices): KernelHWIO {
   const gr = new Float64Array(m);
   const gi = new Float64Array(m);
   // The Grams dominate the cost (half the grid x 2 P^3): float64 SIMD where it runs, the JS loop otherwise.
-  const columnGram = float64ColumnGram(fm) ?? ((f: number, re: Float64Array, im: Float64Array) => frequencyGram(fm, f, 'cols', re, im));
+  const columnGram =
+    float64ColumnGram(fm) ?? ((f: number, re: Float64Array, im: Float64Array) => frequencyGram(fm, f, 'cols', re, im));
   for (let f = 0; f < fm.count; f++) {
     columnGram(f, gr, gi);
     const u = fm.u[f];
@@ -169,7 +170,6 @@ function selfCorrelation(fm: FrequencyMatrices): KernelHWIO {
   }
   return { shape: [nh, nw, P, P], data: Z };
 }
-
 
 function checkCost(k: KernelHWIO, t: number): void {
   const [h, w, ci, co] = k.shape;

@@ -29,10 +29,20 @@ export function transpose64(M: Float64Array, rows: number, cols: number): Float6
  * for a < na, b < nb. X and Y may be the same array (and C may alias it outside the rows/columns read).
  */
 export function accumulateRowDots(
-  C: Float64Array, ldc: number, c0: number,
-  X: Float64Array, ldx: number, xr: number, na: number,
-  Y: Float64Array, ldy: number, yr: number, nb: number,
-  k0: number, k1: number, sign: 1 | -1,
+  C: Float64Array,
+  ldc: number,
+  c0: number,
+  X: Float64Array,
+  ldx: number,
+  xr: number,
+  na: number,
+  Y: Float64Array,
+  ldy: number,
+  yr: number,
+  nb: number,
+  k0: number,
+  k1: number,
+  sign: 1 | -1,
 ): void {
   for (let p0 = k0; p0 < k1; p0 += PANEL) {
     const p1 = Math.min(k1, p0 + PANEL);
@@ -43,24 +53,51 @@ export function accumulateRowDots(
       const ca = c0 + a * ldc;
       let b = 0;
       for (; b + 4 <= nb; b += 4) {
-        const y0 = (yr + b) * ldy, y1 = y0 + ldy, y2 = y1 + ldy, y3 = y2 + ldy;
-        let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+        const y0 = (yr + b) * ldy,
+          y1 = y0 + ldy,
+          y2 = y1 + ldy,
+          y3 = y2 + ldy;
+        let s00 = 0,
+          s01 = 0,
+          s02 = 0,
+          s03 = 0,
+          s10 = 0,
+          s11 = 0,
+          s12 = 0,
+          s13 = 0;
         for (let k = p0; k < p1; k++) {
-          const u0 = X[x0 + k], u1 = X[x1 + k];
-          const v0 = Y[y0 + k], v1 = Y[y1 + k], v2 = Y[y2 + k], v3 = Y[y3 + k];
-          s00 += u0 * v0; s01 += u0 * v1; s02 += u0 * v2; s03 += u0 * v3;
-          s10 += u1 * v0; s11 += u1 * v1; s12 += u1 * v2; s13 += u1 * v3;
+          const u0 = X[x0 + k],
+            u1 = X[x1 + k];
+          const v0 = Y[y0 + k],
+            v1 = Y[y1 + k],
+            v2 = Y[y2 + k],
+            v3 = Y[y3 + k];
+          s00 += u0 * v0;
+          s01 += u0 * v1;
+          s02 += u0 * v2;
+          s03 += u0 * v3;
+          s10 += u1 * v0;
+          s11 += u1 * v1;
+          s12 += u1 * v2;
+          s13 += u1 * v3;
         }
         const c = ca + b;
-        C[c] += sign * s00; C[c + 1] += sign * s01; C[c + 2] += sign * s02; C[c + 3] += sign * s03;
+        C[c] += sign * s00;
+        C[c + 1] += sign * s01;
+        C[c + 2] += sign * s02;
+        C[c + 3] += sign * s03;
         if (two) {
           const d = c + ldc;
-          C[d] += sign * s10; C[d + 1] += sign * s11; C[d + 2] += sign * s12; C[d + 3] += sign * s13;
+          C[d] += sign * s10;
+          C[d + 1] += sign * s11;
+          C[d + 2] += sign * s12;
+          C[d + 3] += sign * s13;
         }
       }
       for (; b < nb; b++) {
         const y0 = (yr + b) * ldy;
-        let s0 = 0, s1 = 0;
+        let s0 = 0,
+          s1 = 0;
         for (let k = p0; k < p1; k++) {
           s0 += X[x0 + k] * Y[y0 + k];
           s1 += X[x1 + k] * Y[y0 + k];

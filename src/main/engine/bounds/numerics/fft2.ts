@@ -24,7 +24,8 @@ export function resolveInputSize(kernel: KernelHWIO, n: InputSize, label = 'kern
   }
   const [nh, nw] = n;
   for (const d of [nh, nw]) {
-    if (!Number.isInteger(d) || d < 1) throw new KernelError(`${label}: input size must be positive integers, got [${nh}, ${nw}].`);
+    if (!Number.isInteger(d) || d < 1)
+      throw new KernelError(`${label}: input size must be positive integers, got [${nh}, ${nw}].`);
   }
   const [h, w] = kernel.shape;
   if (nh < h || nw < w) {
@@ -85,8 +86,16 @@ export interface FrequencyMatrices extends FrequencySet {
  * pairs are processed in blocks small enough to stay in cache, and both stages are fused per block. If `out` is
  * large enough, the matrices are written into it (and alias it).
  */
-export function frequencyMatrices(kernel: KernelHWIO, nh: number, nw: number, freqs?: FrequencySet, out?: Float64Array): FrequencyMatrices {
-  return fillFrequencyMatrices(kernel, nh, nw, freqs, (n) => (out && out.length >= n ? out.subarray(0, n) : new Float64Array(n)));
+export function frequencyMatrices(
+  kernel: KernelHWIO,
+  nh: number,
+  nw: number,
+  freqs?: FrequencySet,
+  out?: Float64Array,
+): FrequencyMatrices {
+  return fillFrequencyMatrices(kernel, nh, nw, freqs, (n) =>
+    out && out.length >= n ? out.subarray(0, n) : new Float64Array(n),
+  );
 }
 
 /**
@@ -98,8 +107,19 @@ export interface HeapDft {
   heap: Float32Array;
   data: number;
   scratch: number;
-  combine: (tRe: number, tIm: number, tStep: number, cs: number, sn: number, h: number,
-    oRe: number, oIm: number, gRe: number, gIm: number, jb: number) => void;
+  combine: (
+    tRe: number,
+    tIm: number,
+    tStep: number,
+    cs: number,
+    sn: number,
+    h: number,
+    oRe: number,
+    oIm: number,
+    gRe: number,
+    gIm: number,
+    jb: number,
+  ) => void;
   /** Stage 1 over `n` bytes of lanes: tre += c x, tim += s x (the kernel is copied to the scratch as float32). */
   taps: (x: number, c: number, s: number, tre: number, tim: number, n: number) => void;
 }
@@ -120,8 +140,16 @@ const DFT_BLOCK = 65536;
 
 /** The same matrices rounded to float32, computed and stored in a WebAssembly heap (`dft`), see sedghi.ts. */
 export function frequencyMatrices32(kernel: KernelHWIO, nh: number, nw: number, dft: HeapDft): FrequencyMatrices32 {
-  if (dft.data % 16 || dft.scratch % 16) throw new KernelError('frequencyMatrices32: heap offsets must be 16-byte aligned.');
-  return fillFrequencyMatrices(kernel, nh, nw, undefined, (n) => dft.heap.subarray(dft.data / 4, dft.data / 4 + n), dft);
+  if (dft.data % 16 || dft.scratch % 16)
+    throw new KernelError('frequencyMatrices32: heap offsets must be 16-byte aligned.');
+  return fillFrequencyMatrices(
+    kernel,
+    nh,
+    nw,
+    undefined,
+    (n) => dft.heap.subarray(dft.data / 4, dft.data / 4 + n),
+    dft,
+  );
 }
 
 export type FrequencyMatrices32 = Omit<FrequencyMatrices, 'data'> & { data: Float32Array };
@@ -131,8 +159,14 @@ export function frequencyMatrixCount(nh: number, nw: number): number {
   return Math.floor((nh * nw) / 2) + 2;
 }
 
-function fillFrequencyMatrices<D extends Float64Array | Float32Array>(kernel: KernelHWIO, nh: number, nw: number, freqs: FrequencySet | undefined,
-  alloc: (n: number) => D, dft?: HeapDft): Omit<FrequencyMatrices, 'data'> & { data: D } {
+function fillFrequencyMatrices<D extends Float64Array | Float32Array>(
+  kernel: KernelHWIO,
+  nh: number,
+  nw: number,
+  freqs: FrequencySet | undefined,
+  alloc: (n: number) => D,
+  dft?: HeapDft,
+): Omit<FrequencyMatrices, 'data'> & { data: D } {
   const [h, w, ci, co] = kernel.shape;
   const set = freqs ?? halfSpectrumFrequencies(nh, nw);
   const count = set.u.length;
@@ -151,7 +185,8 @@ function fillFrequencyMatrices<D extends Float64Array | Float32Array>(kernel: Ke
 
   // A multiple of 4 so that the SIMD stage 2 (dft) sees whole f32x4 lanes (m is then a multiple of 4 too).
   // The SIMD stage 2 is one call per (frequency, block): larger blocks (T up to 256 KB per part) amortise it.
-  const B = 4 * Math.floor(Math.max(64, Math.min(dft ? 2048 : 512, Math.floor((dft ? DFT_BLOCK : 16384) / (h * nv)))) / 4);
+  const B =
+    4 * Math.floor(Math.max(64, Math.min(dft ? 2048 : 512, Math.floor((dft ? DFT_BLOCK : 16384) / (h * nv)))) / 4);
   const tSize = h * nv * B;
   const s4 = dft ? dft.scratch / 4 : 0;
   if (dft && (m % 4 || 2 * tSize + 2 * h > kernelCopyAt(h, nw))) {
@@ -217,8 +252,19 @@ function fillFrequencyMatrices<D extends Float64Array | Float32Array>(kernel: Ke
       if (dft) {
         // (No closure here: esbuild's keepNames wraps every closure created in this hot loop.)
         const d0 = dft.data;
-        dft.combine(dft.scratch + 4 * t0, dft.scratch + 4 * (tSize + t0), 4 * tStep, dft.scratch + 8 * tSize,
-          dft.scratch + 8 * tSize + 4 * h, h, d0 + 4 * oRe, d0 + 4 * oIm, gRe >= 0 ? d0 + 4 * gRe : -1, gRe >= 0 ? d0 + 4 * gIm : -1, jb);
+        dft.combine(
+          dft.scratch + 4 * t0,
+          dft.scratch + 4 * (tSize + t0),
+          4 * tStep,
+          dft.scratch + 8 * tSize,
+          dft.scratch + 8 * tSize + 4 * h,
+          h,
+          d0 + 4 * oRe,
+          d0 + 4 * oIm,
+          gRe >= 0 ? d0 + 4 * gRe : -1,
+          gRe >= 0 ? d0 + 4 * gIm : -1,
+          jb,
+        );
         continue;
       }
       for (let jj = 0; jj < jb; jj++) {
@@ -277,7 +323,13 @@ function uPartners(set: FrequencySet, nh: number, nw: number): Int32Array {
  * The Gram matrix of frequency f as a full Hermitian matrix (re, im row-major): side 'rows' gives M M^H
  * (rows x rows, the smaller one), side 'cols' gives M^H M (cols x cols).
  */
-export function frequencyGram(fm: FrequencyMatrices, f: number, side: 'rows' | 'cols', re: Float64Array, im: Float64Array): void {
+export function frequencyGram(
+  fm: FrequencyMatrices,
+  f: number,
+  side: 'rows' | 'cols',
+  re: Float64Array,
+  im: Float64Array,
+): void {
   const { rows: R, cols: C, data } = fm;
   const off = f * 2 * R * C;
   const offIm = off + R * C;
@@ -314,7 +366,15 @@ export function frequencyGram(fm: FrequencyMatrices, f: number, side: 'rows' | '
  * A A^H (R x R, full Hermitian) of the complex R x C matrix A stored split in `data` (real part at offRe,
  * imaginary part at offIm, both row-major): entry (a, b) is the dot product of row a with conj(row b).
  */
-export function rowGram(data: Float64Array, offRe: number, offIm: number, R: number, C: number, re: Float64Array, im: Float64Array): void {
+export function rowGram(
+  data: Float64Array,
+  offRe: number,
+  offIm: number,
+  R: number,
+  C: number,
+  re: Float64Array,
+  im: Float64Array,
+): void {
   for (let a = 0; a < R; a++) {
     const pa = a * C;
     for (let b = 0; b <= a; b++) {
@@ -367,7 +427,11 @@ function dftMatrices(nFreq: number, size: number, n: number): [tf.Tensor2D, tf.T
  * matrices so that gradients flow back to the kernel (tfjs 4.22 registers no gradient for FFT/RFFT, Real,
  * Imag or Complex). Frequencies: all u, and v = 0 .. floor(n_w/2) — every conjugate pair at least once.
  */
-export function frequencyMatricesTensor(kernel: tf.Tensor4D, nh: number, nw: number): { re: tf.Tensor3D; im: tf.Tensor3D } {
+export function frequencyMatricesTensor(
+  kernel: tf.Tensor4D,
+  nh: number,
+  nw: number,
+): { re: tf.Tensor3D; im: tf.Tensor3D } {
   const [h, w, ci, co] = kernel.shape;
   const nv = Math.floor(nw / 2) + 1;
   const m = ci * co;
@@ -376,8 +440,16 @@ export function frequencyMatricesTensor(kernel: tf.Tensor4D, nh: number, nw: num
     const [Ch, Sh] = dftMatrices(nh, h, nh);
     // Along w: [w, h*m] -> [nv, h*m]
     const byW = tf.transpose(tf.reshape(kernel, [h, w, m]), [1, 0, 2]).reshape([w, h * m]);
-    const tc = tf.matMul(Cw, byW).reshape([nv, h, m]).transpose([1, 0, 2]).reshape([h, nv * m]);
-    const ts = tf.matMul(Sw, byW).reshape([nv, h, m]).transpose([1, 0, 2]).reshape([h, nv * m]);
+    const tc = tf
+      .matMul(Cw, byW)
+      .reshape([nv, h, m])
+      .transpose([1, 0, 2])
+      .reshape([h, nv * m]);
+    const ts = tf
+      .matMul(Sw, byW)
+      .reshape([nv, h, m])
+      .transpose([1, 0, 2])
+      .reshape([h, nv * m]);
     // e^{-i(a+b)} = (cos a cos b - sin a sin b) - i (sin a cos b + cos a sin b)
     const re = tf.sub(tf.matMul(Ch, tc), tf.matMul(Sh, ts));
     const im = tf.neg(tf.add(tf.matMul(Sh, tc), tf.matMul(Ch, ts)));

@@ -85,8 +85,14 @@ export interface RitzSummary {
 }
 
 /** alpha and beta may be read from offsets aOff, bOff of larger arrays (one block per frequency). */
-export function topRitz(alpha: Float64Array, beta: Float64Array, k: number, work: { d: Float64Array; e: Float64Array; z: Float64Array },
-  aOff = 0, bOff = 0): RitzSummary {
+export function topRitz(
+  alpha: Float64Array,
+  beta: Float64Array,
+  k: number,
+  work: { d: Float64Array; e: Float64Array; z: Float64Array },
+  aOff = 0,
+  bOff = 0,
+): RitzSummary {
   const { d, e, z } = work;
   for (let i = 0; i < k; i++) {
     d[i] = alpha[aOff + i];

@@ -11,7 +11,9 @@ export function kernelToHost(kernel: KernelHWIO | tf.Tensor): KernelHWIO {
   if (isHostKernel(kernel)) return kernel;
   const t = kernel as tf.Tensor;
   if (t.rank !== 4) {
-    throw new KernelError(`expected a 4-D kernel [h, w, c_in, c_out] (HWIO), got a rank-${t.rank} tensor of shape [${t.shape.join(', ')}].`);
+    throw new KernelError(
+      `expected a 4-D kernel [h, w, c_in, c_out] (HWIO), got a rank-${t.rank} tensor of shape [${t.shape.join(', ')}].`,
+    );
   }
   return { shape: t.shape as KernelHWIO['shape'], data: new Float64Array(t.dataSync()) };
 }

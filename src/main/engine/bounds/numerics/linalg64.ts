@@ -179,7 +179,8 @@ export interface ScaledGram {
 export function powerOfTwoScale(data: ArrayLike<number>): number {
   let maxAbs = 0;
   for (let j = 0; j < data.length; j++) maxAbs = Math.max(maxAbs, Math.abs(data[j]));
-  if (!Number.isFinite(maxAbs)) throw new Error('linalg64: the matrix has NaN or Inf entries; bounds need finite weights.');
+  if (!Number.isFinite(maxAbs))
+    throw new Error('linalg64: the matrix has NaN or Inf entries; bounds need finite weights.');
   return maxAbs === 0 ? 1 : 2 ** -Math.ceil(Math.log2(maxAbs));
 }
 
@@ -249,7 +250,12 @@ export function normFromGram(g: ScaledGram): SpectralNorm64 {
  * lambda_max(G) <= mu + err. Starts just above the Lanczos estimate; widens if the factorisation fails (the
  * estimate was low); as a last resort uses Gershgorin's bound, which needs no factorisation.
  */
-function certifyLambdaMax(G: Float64Array, n: number, lambdaHat: number, maxDiag: number): { mu: number; err: number; attempts: number } {
+function certifyLambdaMax(
+  G: Float64Array,
+  n: number,
+  lambdaHat: number,
+  maxDiag: number,
+): { mu: number; err: number; attempts: number } {
   const base = Math.max(lambdaHat, maxDiag);
   let delta = Math.max(gamma(n + 1) * n, 1e-13);
   for (let attempt = 1; attempt <= 6; attempt++) {

@@ -47,8 +47,14 @@ export function createPowerVectors(uShape: number[], vShape: number[], opts: Pow
     throw new Error(`power iteration: u [${uShape}] and v [${vShape}] must share the ${batchDims} leading batch axes.`);
   }
   return tf.tidy(() => {
-    const u0 = normalizeDirection(tf.randomNormal(uShape, 0, 1, 'float32', streamSeed(seed, 'powerStartU')), batchDims).dir;
-    const v0 = normalizeDirection(tf.randomNormal(vShape, 0, 1, 'float32', streamSeed(seed, 'powerStartV')), batchDims).dir;
+    const u0 = normalizeDirection(
+      tf.randomNormal(uShape, 0, 1, 'float32', streamSeed(seed, 'powerStartU')),
+      batchDims,
+    ).dir;
+    const v0 = normalizeDirection(
+      tf.randomNormal(vShape, 0, 1, 'float32', streamSeed(seed, 'powerStartV')),
+      batchDims,
+    ).dir;
     return {
       u: tf.variable(u0, false),
       v: tf.variable(v0, false),

@@ -18,9 +18,14 @@ export interface AnalyseOptions extends LayerBoundOptions {
 }
 
 export function checkNormalization(mean: number[] | undefined, std: number[] | undefined, channels: number): void {
-  for (const [flag, v] of [['--mean', mean], ['--std', std]] as const) {
+  for (const [flag, v] of [
+    ['--mean', mean],
+    ['--std', std],
+  ] as const) {
     if (v && v.length !== 1 && v.length !== channels) {
-      throw new ModelImportError(`${flag} has ${v.length} values but the input has ${channels} channels; give one value or one per channel.`);
+      throw new ModelImportError(
+        `${flag} has ${v.length} values but the input has ${channels} channels; give one value or one per channel.`,
+      );
     }
   }
   if (std?.some((s) => !(s > 0))) throw new ModelImportError(`--std values must be > 0, got ${std.join(',')}.`);
@@ -50,7 +55,13 @@ export function analyseModel(graph: ImportedGraph, opts: AnalyseOptions = {}): M
       output_name: graph.outputName,
     },
     layers,
-    nodes: comp.nodes.map((n) => ({ name: n.name, op: n.op, lipschitz: n.lipschitz, log_bound_in: Math.log(n.inputBound), log_bound_out: Math.log(n.outputBound) })),
+    nodes: comp.nodes.map((n) => ({
+      name: n.name,
+      op: n.op,
+      lipschitz: n.lipschitz,
+      log_bound_in: Math.log(n.inputBound),
+      log_bound_out: Math.log(n.outputBound),
+    })),
     lipschitz_upper_bound: comp.network,
     lipschitz_covers: {
       complete,

@@ -26,16 +26,25 @@ export type AnalysisReply =
 
 function spawnAnalysisWorker(): Worker {
   if (!import.meta.url.endsWith('.ts')) {
-    const candidates = [new URL('./analysis-worker.js', import.meta.url), new URL('../analysis-worker.js', import.meta.url)];
+    const candidates = [
+      new URL('./analysis-worker.js', import.meta.url),
+      new URL('../analysis-worker.js', import.meta.url),
+    ];
     return new Worker(candidates.find((u) => existsSync(fileURLToPath(u))) ?? candidates[0]);
   }
   const target = new URL('./analysis-worker.ts', import.meta.url).href;
   const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
   const tsxApi = pathToFileURL(path.join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
-  return new Worker(`import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`, { eval: true });
+  return new Worker(
+    `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`,
+    { eval: true },
+  );
 }
 
-export function analyseInWorker(job: AnalysisJob, onProgress?: (done: number, total: number, name: string) => void): Promise<ModelAnalysis> {
+export function analyseInWorker(
+  job: AnalysisJob,
+  onProgress?: (done: number, total: number, name: string) => void,
+): Promise<ModelAnalysis> {
   const worker = spawnAnalysisWorker();
   return new Promise<ModelAnalysis>((resolve, reject) => {
     let settled = false;
@@ -51,7 +60,9 @@ export function analyseInWorker(job: AnalysisJob, onProgress?: (done: number, to
       else finish(() => reject(r.user ? new ModelImportError(r.message) : new Error(r.message)));
     });
     worker.on('error', (err) => finish(() => reject(new Error(`the model analysis thread crashed: ${err.message}`))));
-    worker.on('exit', (code) => finish(() => reject(new Error(`the model analysis thread exited (code ${code}) before answering.`))));
+    worker.on('exit', (code) =>
+      finish(() => reject(new Error(`the model analysis thread exited (code ${code}) before answering.`))),
+    );
     worker.postMessage(job);
   });
 }

@@ -22,7 +22,8 @@ async function run(job: AnalysisJob): Promise<AnalysisReply> {
       inputShape: request.inputShape,
       mean: request.mean,
       std: request.std,
-      onLayer: (done, total, name) => parentPort?.postMessage({ kind: 'progress', done, total, name } satisfies AnalysisReply),
+      onLayer: (done, total, name) =>
+        parentPort?.postMessage({ kind: 'progress', done, total, name } satisfies AnalysisReply),
     });
     if (request.dataset) {
       const set = await loadLabelledSet(request.dataset, request.limit ?? 1000);

@@ -10,7 +10,16 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelAnalysis, ModelCertificates } from '../../../../shared/model-analysis.js';
 import { sortRadii } from '../../../../shared/certify-math.js';
 import { certifiedAccuracy, collectLogits, pgdRobustAccuracy } from '../../certify/index.js';
-import { DATASET_NAMES, IDX_FILE_NAMES, IDX_IMAGES_MAGIC, loadDataset, loadIdxPair, readIdxFile, type DatasetName, type Split } from '../../data/index.js';
+import {
+  DATASET_NAMES,
+  IDX_FILE_NAMES,
+  IDX_IMAGES_MAGIC,
+  loadDataset,
+  loadIdxPair,
+  readIdxFile,
+  type DatasetName,
+  type Split,
+} from '../../data/index.js';
 import { findIdxFile, GENERIC_REMEDY } from '../../data/idx.js';
 import { ModelImportError, type DenseNode } from './graph.js';
 import { buildForward } from './forward.js';
@@ -28,7 +37,9 @@ export async function loadLabelledSet(spec: string, limit: number): Promise<Labe
     return { name: `${spec} test`, split: d.test };
   }
   if (!existsSync(spec)) {
-    throw new ModelImportError(`--dataset '${spec}' is neither ${DATASET_NAMES.join(', ')} nor an existing folder or IDX file.`);
+    throw new ModelImportError(
+      `--dataset '${spec}' is neither ${DATASET_NAMES.join(', ')} nor an existing folder or IDX file.`,
+    );
   }
   const dir = statSync(spec).isDirectory();
   const imagesFile = dir ? await findIdxFile(spec, IDX_FILE_NAMES.testImages, GENERIC_REMEDY) : spec;
@@ -36,7 +47,9 @@ export async function loadLabelledSet(spec: string, limit: number): Promise<Labe
     ? await findIdxFile(spec, IDX_FILE_NAMES.testLabels, GENERIC_REMEDY)
     : join(dirname(spec), basename(spec).replace('images', 'labels').replace('idx3', 'idx1'));
   if (labelsFile === imagesFile || !existsSync(labelsFile)) {
-    throw new ModelImportError(`--dataset ${spec}: no labels file next to it (looked for ${labelsFile}); name the pair *images*/*labels* as in MNIST.`);
+    throw new ModelImportError(
+      `--dataset ${spec}: no labels file next to it (looked for ${labelsFile}); name the pair *images*/*labels* as in MNIST.`,
+    );
   }
   const head = await readIdxFile(imagesFile, IDX_IMAGES_MAGIC);
   const split = await loadIdxPair({ imagesFile, labelsFile, imageShape: [head.dims[1], head.dims[2], 1], limit });
@@ -53,8 +66,15 @@ export interface CertifyOptions {
   onStage?: (stage: string) => void;
 }
 
-export async function certifyImported(sg: ShapedGraph, analysis: ModelAnalysis, set: LabelledSet, opts: CertifyOptions): Promise<ModelCertificates> {
-  const L = analysis.input_normalization ? analysis.input_normalization.pixel_lipschitz_upper_bound : analysis.lipschitz_upper_bound;
+export async function certifyImported(
+  sg: ShapedGraph,
+  analysis: ModelAnalysis,
+  set: LabelledSet,
+  opts: CertifyOptions,
+): Promise<ModelCertificates> {
+  const L = analysis.input_normalization
+    ? analysis.input_normalization.pixel_lipschitz_upper_bound
+    : analysis.lipschitz_upper_bound;
   if (L === null) {
     throw new ModelImportError(
       `certificates need the whole network's Lipschitz bound, but ${analysis.lipschitz_covers.description} (${analysis.unsupported.map((u) => `${u.op} '${u.name}'`).join(', ')}).`,
@@ -63,7 +83,9 @@ export async function certifyImported(sg: ShapedGraph, analysis: ModelAnalysis, 
   const [h, w, c] = set.split.imageShape;
   const want = sg.inputShape;
   if (want.length === 3 ? want.join() !== [c, h, w].join() : want[0] !== h * w * c) {
-    throw new ModelImportError(`the model takes input [${want.join(', ')}] but ${set.name} has images ${c}x${h}x${w}; choose the dataset the model was trained on.`);
+    throw new ModelImportError(
+      `the model takes input [${want.join(', ')}] but ${set.name} has images ${c}x${h}x${w}; choose the dataset the model was trained on.`,
+    );
   }
   const indices = Array.from({ length: set.split.count }, (_, j) => j);
   const batch = set.split.batch(indices);
@@ -83,7 +105,12 @@ export async function certifyImported(sg: ShapedGraph, analysis: ModelAnalysis, 
     const pgd: number[] = [];
     for (const eps of opts.pgdSteps > 0 ? opts.epsilons : []) {
       opts.onStage?.(`PGD eps=${eps}`);
-      const r = await pgdRobustAccuracy(fwd.forward, x, batch.y, { eps, steps: opts.pgdSteps, stepSize: (2.5 * eps) / opts.pgdSteps, seed: opts.seed ?? 0 });
+      const r = await pgdRobustAccuracy(fwd.forward, x, batch.y, {
+        eps,
+        steps: opts.pgdSteps,
+        stepSize: (2.5 * eps) / opts.pgdSteps,
+        seed: opts.seed ?? 0,
+      });
       pgd.push(r.robustAccuracy);
     }
     return {
@@ -96,7 +123,10 @@ export async function certifyImported(sg: ShapedGraph, analysis: ModelAnalysis, 
       pgd: opts.pgdSteps > 0 ? pgd : null,
       lipschitz: L,
       // Sorted, so reports draw certified accuracy at every eps like a run's (certifiedCurvePoints).
-      radii: { lipschitz: storedRadii(report.standard.radii), pairwise: report.pairwise ? storedRadii(report.pairwise.radii) : null },
+      radii: {
+        lipschitz: storedRadii(report.standard.radii),
+        pairwise: report.pairwise ? storedRadii(report.pairwise.radii) : null,
+      },
     };
   } finally {
     fwd.dispose();
@@ -119,6 +149,7 @@ function lastDense(sg: ShapedGraph): DenseNode | undefined {
 
 function transposeToInClasses(d: DenseNode): Float64Array {
   const out = new Float64Array(d.weight.length);
-  for (let o = 0; o < d.outDim; o++) for (let i = 0; i < d.inDim; i++) out[i * d.outDim + o] = d.weight[o * d.inDim + i];
+  for (let o = 0; o < d.outDim; o++)
+    for (let i = 0; i < d.inDim; i++) out[i * d.outDim + o] = d.weight[o * d.inDim + i];
   return out;
 }

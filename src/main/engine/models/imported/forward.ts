@@ -19,7 +19,16 @@ type T4 = tf.Tensor4D;
 
 function padNHWC(x: T4, p: Pads4, value = 0, extra: [number, number] = [0, 0]): T4 {
   if (p.every((v) => v === 0) && extra[0] === 0 && extra[1] === 0) return x;
-  return tf.pad(x, [[0, 0], [p[0], p[2] + extra[0]], [p[1], p[3] + extra[1]], [0, 0]], value);
+  return tf.pad(
+    x,
+    [
+      [0, 0],
+      [p[0], p[2] + extra[0]],
+      [p[1], p[3] + extra[1]],
+      [0, 0],
+    ],
+    value,
+  );
 }
 
 function activation(n: ActivationNode, x: tf.Tensor): tf.Tensor {
@@ -62,7 +71,8 @@ function pool(node: PoolNode, x: T4, sg: ShapedGraph): T4 {
   const inS = sg.shapes.get(node.inputs[0]) as number[];
   const outS = sg.shapes.get(node.output) as number[];
   const extra = ceilExtra([inS[1], inS[2]], [outS[1], outS[2]], node, p);
-  const run = (t: T4) => tf.pool(t, node.kernelShape, node.kind === 'maxpool' ? 'max' : 'avg', 'valid', node.dilations, node.strides) as T4;
+  const run = (t: T4) =>
+    tf.pool(t, node.kernelShape, node.kind === 'maxpool' ? 'max' : 'avg', 'valid', node.dilations, node.strides) as T4;
   if (node.kind === 'maxpool') return run(padNHWC(x, p, -3e38, extra));
   if (node.countIncludePad) return run(padNHWC(x, p, 0, extra));
   // Padded zeros not counted: average = window sum / number of real inputs in the window.
@@ -85,7 +95,11 @@ export function buildForward(sg: ShapedGraph, norm?: { mean?: number[]; std?: nu
   const dense = new Map<string, { w: tf.Tensor2D; bias?: tf.Tensor1D }>();
   for (const n of g.nodes) {
     if (n.kind === 'conv') convs.set(n.name, convWeights(n, keep));
-    if (n.kind === 'dense') dense.set(n.name, { w: keep(tf.tensor2d(Float32Array.from(n.weight), [n.outDim, n.inDim])), bias: n.bias && keep(tf.tensor1d(n.bias)) });
+    if (n.kind === 'dense')
+      dense.set(n.name, {
+        w: keep(tf.tensor2d(Float32Array.from(n.weight), [n.outDim, n.inDim])),
+        bias: n.bias && keep(tf.tensor1d(n.bias)),
+      });
   }
   const C = sg.inputShape.length === 3 ? sg.inputShape[0] : 1;
   const mean = norm?.mean && keep(tf.tensor1d(norm.mean.length === 1 ? Array(C).fill(norm.mean[0]) : norm.mean));
@@ -99,7 +113,16 @@ export function buildForward(sg: ShapedGraph, norm?: { mean?: number[]; std?: nu
         const xp = padNHWC(x as T4, sg.pads.get(n.name) as Pads4);
         const cig = n.kernel.shape[2];
         const dil: [number, number] = n.dilations[0] === n.dilations[1] ? [1, 1] : n.dilations;
-        const outs = w.kernels.map((k, j) => tf.conv2d(w.kernels.length > 1 ? tf.slice(xp, [0, 0, 0, j * cig], [-1, -1, -1, cig]) : xp, k, n.strides, 'valid', 'NHWC', dil));
+        const outs = w.kernels.map((k, j) =>
+          tf.conv2d(
+            w.kernels.length > 1 ? tf.slice(xp, [0, 0, 0, j * cig], [-1, -1, -1, cig]) : xp,
+            k,
+            n.strides,
+            'valid',
+            'NHWC',
+            dil,
+          ),
+        );
         const y = outs.length > 1 ? tf.concat(outs, 3) : outs[0];
         return w.bias ? tf.add(y, w.bias) : y;
       }
@@ -149,7 +172,10 @@ export function buildForward(sg: ShapedGraph, norm?: { mean?: number[]; std?: nu
         values.set(n.output, step(n, ins as tf.Tensor[]));
       }
       const out = values.get(g.outputName);
-      if (!out) throw new Error(`the forward pass cannot reach the output '${g.outputName}': an unsupported node is on the way (${g.unsupported.map((u) => `${u.op} '${u.name}'`).join(', ')}).`);
+      if (!out)
+        throw new Error(
+          `the forward pass cannot reach the output '${g.outputName}': an unsupported node is on the way (${g.unsupported.map((u) => `${u.op} '${u.name}'`).join(', ')}).`,
+        );
       return tf.reshape(out, [x.shape[0], -1]) as tf.Tensor2D;
     });
   return { forward, dispose: () => kept.forEach((t) => t.dispose()) };

@@ -23,7 +23,8 @@ export type Pads4 = [number, number, number, number];
 export type Pair = [number, number];
 
 /** Element-wise activations and their Lipschitz constants sup |f'| (lipschitz.ts). */
-export type ActivationFn = 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'softplus' | 'elu' | 'selu' | 'clip' | 'hardSigmoid' | 'linear';
+export type ActivationFn =
+  'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'softplus' | 'elu' | 'selu' | 'clip' | 'hardSigmoid' | 'linear';
 
 interface NodeBase {
   /** Node name in the file (generated as `<op>_<index>` when the file has none). */
@@ -136,7 +137,11 @@ export interface ImportedGraph {
 export const isWeightNode = (n: GraphNode): n is WeightNode => n.kind === 'conv' || n.kind === 'dense';
 
 /** Topological order of nodes given in any order (ONNX requires it, but a damaged file may not keep it). */
-export function topologicalOrder<T extends { name: string; inputs: string[]; output: string; outputs?: string[] }>(nodes: T[], available: Set<string>, file: string): T[] {
+export function topologicalOrder<T extends { name: string; inputs: string[]; output: string; outputs?: string[] }>(
+  nodes: T[],
+  available: Set<string>,
+  file: string,
+): T[] {
   const done = new Set(available);
   const out: T[] = [];
   let pending = nodes;

@@ -18,7 +18,8 @@ export function openModel(path: string): ImportedGraph {
   if (!existsSync(path)) throw new ModelImportError(`${path}: no such file; give a .onnx file or a tfjs model.json.`);
   if (statSync(path).isDirectory()) {
     const json = join(path, 'model.json');
-    if (!existsSync(json)) throw new ModelImportError(`${path} is a folder without model.json; give a .onnx file or a tfjs model.json.`);
+    if (!existsSync(json))
+      throw new ModelImportError(`${path} is a folder without model.json; give a .onnx file or a tfjs model.json.`);
     return readTfjsModel(json);
   }
   return path.toLowerCase().endsWith('.json') ? readTfjsModel(path) : readOnnxModel(path);

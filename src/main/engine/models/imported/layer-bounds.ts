@@ -12,7 +12,13 @@
  */
 import { KernelError, type F4Report, type KernelHWIO } from '../../../../shared/bounds.js';
 import type { ImportedF4, ImportedLayer } from '../../../../shared/model-analysis.js';
-import { boundViolations, certifiedChoice, type BoundMethod, type MethodGeometry, type MethodValue } from '../../../../shared/bound-methods.js';
+import {
+  boundViolations,
+  certifiedChoice,
+  type BoundMethod,
+  type MethodGeometry,
+  type MethodValue,
+} from '../../../../shared/bound-methods.js';
 import { f4Bound, sedghiExactNorm, toeplitzBound, operatorNormEstimate } from '../../bounds/index.js';
 import { dilateKernel, splitGroups } from '../../bounds/methods/reshapes.js';
 import { spectralNorm64 } from '../../bounds/numerics/linalg64.js';
@@ -26,7 +32,12 @@ export interface LayerBoundOptions {
   toeplitzIterations?: number;
 }
 
-const f4Json = (r: F4Report): ImportedF4 => ({ matrix_norms: r.matrixNorms, min_bound: r.minBound, argmin: r.argmin, constant_sqrt_hw: r.sqrtHW });
+const f4Json = (r: F4Report): ImportedF4 => ({
+  matrix_norms: r.matrixNorms,
+  min_bound: r.minBound,
+  argmin: r.argmin,
+  constant_sqrt_hw: r.sqrtHW,
+});
 
 function timed<T>(times: Record<string, number>, key: string, f: () => T): T {
   const t0 = performance.now();
@@ -38,10 +49,16 @@ function timed<T>(times: Record<string, number>, key: string, f: () => T): T {
 }
 
 /** A computed value under its registry id (a BoundMethod: the compiler rejects an id the registry lacks); none when not computed. */
-const valueOf = (method: BoundMethod, value: number | undefined): MethodValue[] => (value === undefined ? [] : [{ method, value }]);
+const valueOf = (method: BoundMethod, value: number | undefined): MethodValue[] =>
+  value === undefined ? [] : [{ method, value }];
 
 /** The largest value over the groups (block-diagonal operator), or undefined with the reason recorded. */
-function perGroup(parts: KernelHWIO[], method: string, skipped: ImportedLayer['skipped'], f: (k: KernelHWIO) => number): number | undefined {
+function perGroup(
+  parts: KernelHWIO[],
+  method: string,
+  skipped: ImportedLayer['skipped'],
+  f: (k: KernelHWIO) => number,
+): number | undefined {
   try {
     return Math.max(...parts.map(f));
   } catch (e) {
@@ -61,33 +78,65 @@ export function convLayerBounds(node: ConvNode, sg: ShapedGraph, opts: LayerBoun
   const times: Record<string, number> = {};
   const skipped: ImportedLayer['skipped'] = [];
   const square = sh === sw;
-  if (!square) skipped.push({ method: 'f4-polyphase, operator', reason: `stride ${sh}x${sw} differs per axis; the polyphase kernel and the operator estimate need one stride.` });
-  const f4 = timed(times, 'f4', () => f4Bound(node.kernel, { stride: square ? sh : 1, dilation: dh === dw ? dh : 1, groups: node.group }));
+  if (!square)
+    skipped.push({
+      method: 'f4-polyphase, operator',
+      reason: `stride ${sh}x${sw} differs per axis; the polyphase kernel and the operator estimate need one stride.`,
+    });
+  const f4 = timed(times, 'f4', () =>
+    f4Bound(node.kernel, { stride: square ? sh : 1, dilation: dh === dw ? dh : 1, groups: node.group }),
+  );
   let parts: KernelHWIO[] = [];
   if (dh === dw) {
     const dilated = dh > 1 ? dilateKernel(node.kernel, dh) : node.kernel;
     parts = node.group > 1 ? splitGroups(dilated, node.group) : [dilated];
-  } else skipped.push({ method: 'exact, toeplitz, operator', reason: `dilation ${dh}x${dw} differs per axis; only F4 (dilation-free) is computed.` });
+  } else
+    skipped.push({
+      method: 'exact, toeplitz, operator',
+      reason: `dilation ${dh}x${dw} differs per axis; only F4 (dilation-free) is computed.`,
+    });
   const exact =
     sh === 1 && sw === 1 && parts.length
       ? timed(times, 'exact', () => perGroup(parts, 'exact', skipped, (k) => sedghiExactNorm(k, n).value))
       : undefined;
   const toeplitz = parts.length
     ? timed(times, 'toeplitz', () =>
-        perGroup(parts, 'toeplitz', skipped, (k) => toeplitzBound(k, opts.toeplitzIterations ?? affordableToeplitzIterations(k.shape, 4)).value),
+        perGroup(
+          parts,
+          'toeplitz',
+          skipped,
+          (k) => toeplitzBound(k, opts.toeplitzIterations ?? affordableToeplitzIterations(k.shape, 4)).value,
+        ),
       )
     : undefined;
   const padding = { top: pads[0], left: pads[1], bottom: pads[2], right: pads[3] };
   const operator =
     square && parts.length
       ? timed(times, 'operator', () =>
-          perGroup(parts, 'operator', skipped, (k) => operatorNormEstimate(k, { n, padding, stride: sh, iterations: opts.operatorIterations ?? 100, tol: 1e-6 }).value),
+          perGroup(
+            parts,
+            'operator',
+            skipped,
+            (k) =>
+              operatorNormEstimate(k, { n, padding, stride: sh, iterations: opts.operatorIterations ?? 100, tol: 1e-6 })
+                .value,
+          ),
         )
       : undefined;
-  skipped.push({ method: 'gram', reason: 'Gram iteration (Delattre et al. 2023) bounds the circular convolution; this layer pads with zeros, where the Toeplitz bound applies instead.' });
+  skipped.push({
+    method: 'gram',
+    reason:
+      'Gram iteration (Delattre et al. 2023) bounds the circular convolution; this layer pads with zeros, where the Toeplitz bound applies instead.',
+  });
   // The registry (shared/bound-methods.ts) says which values bound the layer as it runs and which must dominate
   // which. Per-group maxima are the layer's own values, so the registry sees an ungrouped layer.
-  const geometry: MethodGeometry = { kind: 'conv', padding: 'same', stride: square ? sh : Math.max(sh, sw), dilation: Math.max(dh, dw), n };
+  const geometry: MethodGeometry = {
+    kind: 'conv',
+    padding: 'same',
+    stride: square ? sh : Math.max(sh, sw),
+    dilation: Math.max(dh, dw),
+    n,
+  };
   const values: MethodValue[] = [
     ...valueOf('f4', f4.minBound),
     ...valueOf('f4-polyphase', f4.polyphase?.minBound),

@@ -45,7 +45,15 @@ export function activationBound(n: ActivationNode): number {
 }
 
 /** For one axis: how many windows cover each input, and each window's average weight (count_include_pad or not). */
-function axisWindows(n: number, k: number, s: number, d: number, before: number, out: number, includePad: boolean): { cover: Float64Array; colSum: Float64Array; rowSum: number } {
+function axisWindows(
+  n: number,
+  k: number,
+  s: number,
+  d: number,
+  before: number,
+  out: number,
+  includePad: boolean,
+): { cover: Float64Array; colSum: Float64Array; rowSum: number } {
   const cover = new Float64Array(n);
   const colSum = new Float64Array(n);
   let rowSum = 0;
@@ -73,7 +81,15 @@ function axisWindows(n: number, k: number, s: number, d: number, before: number,
 export function poolBound(node: PoolNode, inHW: [number, number], outHW: [number, number], pads: Pads4): number {
   let b = 1;
   for (const a of [0, 1] as const) {
-    const w = axisWindows(inHW[a], node.kernelShape[a], node.strides[a], node.dilations[a], pads[a], outHW[a], node.countIncludePad);
+    const w = axisWindows(
+      inHW[a],
+      node.kernelShape[a],
+      node.strides[a],
+      node.dilations[a],
+      pads[a],
+      outHW[a],
+      node.countIncludePad,
+    );
     if (node.kind === 'maxpool') b *= Math.sqrt(Math.max(...w.cover));
     else b *= Math.sqrt(w.rowSum * Math.max(...w.colSum));
   }

@@ -16,7 +16,17 @@ const FLOAT16 = 10;
 const DOUBLE = 11;
 const EXTERNAL = 1;
 const BYTES: Record<number, number> = { [FLOAT]: 4, [INT32]: 4, [INT64]: 8, [FLOAT16]: 2, [DOUBLE]: 8 };
-const TYPE_NAMES: Record<number, string> = { 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 8: 'STRING', 9: 'BOOL', 12: 'UINT32', 13: 'UINT64', 16: 'BFLOAT16' };
+const TYPE_NAMES: Record<number, string> = {
+  2: 'UINT8',
+  3: 'INT8',
+  4: 'UINT16',
+  5: 'INT16',
+  8: 'STRING',
+  9: 'BOOL',
+  12: 'UINT32',
+  13: 'UINT64',
+  16: 'BFLOAT16',
+};
 
 export interface DecodedTensor {
   dims: number[];
@@ -42,7 +52,9 @@ function halfToFloat(h: number): number {
 function fromBytes(bytes: Uint8Array, type: number, count: number, what: string): Float64Array {
   const size = BYTES[type];
   if (bytes.length !== count * size) {
-    throw new ModelImportError(`${what}: ${bytes.length} bytes of data for ${count} values of ${size} bytes each; the file is damaged or truncated.`);
+    throw new ModelImportError(
+      `${what}: ${bytes.length} bytes of data for ${count} values of ${size} bytes each; the file is damaged or truncated.`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float64Array(count);
@@ -58,22 +70,37 @@ function fromBytes(bytes: Uint8Array, type: number, count: number, what: string)
 }
 
 /** The external-data file of a tensor, which must lie inside the model's folder (onnx.checker's rule). */
-function readExternal(t: onnx.ITensorProto, modelFile: string, type: number, count: number, what: string): Float64Array {
+function readExternal(
+  t: onnx.ITensorProto,
+  modelFile: string,
+  type: number,
+  count: number,
+  what: string,
+): Float64Array {
   const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const location = entries.get('location');
-  if (!location) throw new ModelImportError(`${what}: external data without a 'location' entry; re-save the model with onnx.save_model(..., save_as_external_data=True).`);
+  if (!location)
+    throw new ModelImportError(
+      `${what}: external data without a 'location' entry; re-save the model with onnx.save_model(..., save_as_external_data=True).`,
+    );
   const dir = dirname(modelFile);
   const path = normalize(join(dir, location));
   if (isAbsolute(location) || relative(dir, path).startsWith('..')) {
-    throw new ModelImportError(`${what}: external data location '${location}' points outside the model's folder ${dir}; keep the data file next to the model.`);
+    throw new ModelImportError(
+      `${what}: external data location '${location}' points outside the model's folder ${dir}; keep the data file next to the model.`,
+    );
   }
   if (!existsSync(path)) {
-    throw new ModelImportError(`${what}: its external data file '${location}' is missing (looked for ${path}); copy it next to ${modelFile}.`);
+    throw new ModelImportError(
+      `${what}: its external data file '${location}' is missing (looked for ${path}); copy it next to ${modelFile}.`,
+    );
   }
   const offset = Number(entries.get('offset') ?? 0);
   const length = entries.has('length') ? Number(entries.get('length')) : count * BYTES[type];
   if (offset + length > statSync(path).size) {
-    throw new ModelImportError(`${what}: external data file ${path} is shorter than offset ${offset} + length ${length}; it is truncated.`);
+    throw new ModelImportError(
+      `${what}: external data file ${path} is shorter than offset ${offset} + length ${length}; it is truncated.`,
+    );
   }
   const bytes = new Uint8Array(length);
   const fd = openSync(path, 'r');
@@ -92,16 +119,21 @@ export function decodeTensor(t: onnx.ITensorProto, modelFile: string): DecodedTe
   const type = t.dataType ?? 0;
   const what = `${modelFile}: tensor '${t.name ?? '?'}'`;
   if (!(type in BYTES)) {
-    throw new ModelImportError(`${what} has data type ${TYPE_NAMES[type] ?? type}; weights must be FLOAT, FLOAT16 or DOUBLE (shapes INT64/INT32).`);
+    throw new ModelImportError(
+      `${what} has data type ${TYPE_NAMES[type] ?? type}; weights must be FLOAT, FLOAT16 or DOUBLE (shapes INT64/INT32).`,
+    );
   }
   let data: Float64Array;
   if (t.dataLocation === EXTERNAL) data = readExternal(t, modelFile, type, count, what);
   else if (t.rawData && t.rawData.length) data = fromBytes(t.rawData, type, count, what);
   else {
-    const field = type === FLOAT ? t.floatData : type === DOUBLE ? t.doubleData : type === INT64 ? t.int64Data : t.int32Data;
+    const field =
+      type === FLOAT ? t.floatData : type === DOUBLE ? t.doubleData : type === INT64 ? t.int64Data : t.int32Data;
     const values = (field ?? []) as unknown[];
     if (values.length !== count) {
-      throw new ModelImportError(`${what}: shape [${dims.join(', ')}] needs ${count} values but the file holds ${values.length}; the file is damaged.`);
+      throw new ModelImportError(
+        `${what}: shape [${dims.join(', ')}] needs ${count} values but the file holds ${values.length}; the file is damaged.`,
+      );
     }
     // FLOAT16 in int32_data: the low 16 bits hold the half (onnx.proto).
     data = Float64Array.from(values, (v) => (type === FLOAT16 ? halfToFloat(toNumber(v) & 0xffff) : toNumber(v)));

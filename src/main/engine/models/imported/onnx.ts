@@ -15,8 +15,14 @@ export const ONNX_OPSET_RANGE: [number, number] = [9, 21];
 
 /** Formats that are often mistaken for ONNX, by their first bytes. */
 const FOREIGN_MAGIC: [number[], string][] = [
-  [[0x50, 0x4b, 0x03, 0x04], 'a ZIP archive (a PyTorch .pt/.pth checkpoint?): export it with torch.onnx.export(model, example, "model.onnx")'],
-  [[0x89, 0x48, 0x44, 0x46], 'an HDF5 file (a Keras .h5?): convert it with tensorflowjs_converter and open the model.json'],
+  [
+    [0x50, 0x4b, 0x03, 0x04],
+    'a ZIP archive (a PyTorch .pt/.pth checkpoint?): export it with torch.onnx.export(model, example, "model.onnx")',
+  ],
+  [
+    [0x89, 0x48, 0x44, 0x46],
+    'an HDF5 file (a Keras .h5?): convert it with tensorflowjs_converter and open the model.json',
+  ],
   [[0x80, 0x02], 'a Python pickle: export the model with torch.onnx.export'],
   [[0x7b], 'JSON: open a tfjs model.json as it is (the weight shards next to it)'],
   [[0x89, 0x50, 0x4e, 0x47], 'a PNG image'],
@@ -24,7 +30,8 @@ const FOREIGN_MAGIC: [number[], string][] = [
 
 function decodeModel(bytes: Uint8Array, file: string): OnnxTypes.ModelProto {
   for (const [magic, what] of FOREIGN_MAGIC) {
-    if (magic.every((b, j) => bytes[j] === b)) throw new ModelImportError(`${file} is not an ONNX model: it is ${what}.`);
+    if (magic.every((b, j) => bytes[j] === b))
+      throw new ModelImportError(`${file} is not an ONNX model: it is ${what}.`);
   }
   let model: OnnxTypes.ModelProto;
   try {
@@ -36,7 +43,9 @@ function decodeModel(bytes: Uint8Array, file: string): OnnxTypes.ModelProto {
     );
   }
   if (!model.graph || !toNumber(model.irVersion) || !model.graph.node?.length) {
-    throw new ModelImportError(`${file} decodes as protobuf but holds no ONNX graph (ir_version or graph missing); it is not an ONNX model.`);
+    throw new ModelImportError(
+      `${file} decodes as protobuf but holds no ONNX graph (ir_version or graph missing); it is not an ONNX model.`,
+    );
   }
   return model;
 }
@@ -62,7 +71,8 @@ function inputShape(vi: OnnxTypes.IValueInfoProto): number[] | null {
 }
 
 export function readOnnxModel(file: string): ImportedGraph {
-  if (!existsSync(file) || !statSync(file).isFile()) throw new ModelImportError(`${file}: no such file; give the path of a .onnx model.`);
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw new ModelImportError(`${file}: no such file; give the path of a .onnx model.`);
   const model = decodeModel(new Uint8Array(readFileSync(file)), file);
   const opset = checkOpset(model, file);
   const g = model.graph as OnnxTypes.GraphProto;
@@ -89,7 +99,8 @@ export function readOnnxModel(file: string): ImportedGraph {
   const conv = new OnnxNodeConverter(file, consts, outputName, consumers);
   for (const r of ordered) conv.add(r.proto, r.name);
   const graph = conv.finish();
-  if ((g.output?.length ?? 0) > 1) graph.notes.push(`the graph has ${g.output?.length} outputs; only the first, '${outputName}', is analysed.`);
+  if ((g.output?.length ?? 0) > 1)
+    graph.notes.push(`the graph has ${g.output?.length} outputs; only the first, '${outputName}', is analysed.`);
   return {
     ...graph,
     format: 'onnx',

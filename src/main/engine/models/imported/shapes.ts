@@ -21,7 +21,16 @@ const prod = (s: number[]): number => s.reduce((a, b) => a * b, 1);
  * 'same'), SAME_LOWER at the beginning; ceil_mode counts a last partial window only if it starts inside the input
  * or its begin pad (PyTorch's rule, which onnxruntime follows).
  */
-export function resolveAxis(n: number, k: number, s: number, d: number, auto: AutoPad, begin: number, end: number, ceil = false): { pads: Pair; out: number } {
+export function resolveAxis(
+  n: number,
+  k: number,
+  s: number,
+  d: number,
+  auto: AutoPad,
+  begin: number,
+  end: number,
+  ceil = false,
+): { pads: Pair; out: number } {
   const span = d * (k - 1) + 1;
   if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
     const out = Math.ceil(n / s);
@@ -90,7 +99,9 @@ function nodeShape(node: GraphNode, ins: number[][], pads: Map<string, Pads4>, g
     }
     case 'batchnorm': {
       if (x[0] !== node.scale.length) {
-        throw new ModelImportError(`${file}: BatchNormalization '${node.name}' has ${node.scale.length} channels but gets shape [${x.join(', ')}].`);
+        throw new ModelImportError(
+          `${file}: BatchNormalization '${node.name}' has ${node.scale.length} channels but gets shape [${x.join(', ')}].`,
+        );
       }
       return x;
     }

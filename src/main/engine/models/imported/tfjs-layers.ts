@@ -6,7 +6,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { depthwiseToGrouped } from '../../bounds/methods/reshapes.js';
-import { ModelImportError, type ActivationFn, type GraphNode, type ImportedGraph, type Pair, type UnsupportedOp } from './graph.js';
+import {
+  ModelImportError,
+  type ActivationFn,
+  type GraphNode,
+  type ImportedGraph,
+  type Pair,
+  type UnsupportedOp,
+} from './graph.js';
 import { foldBatchNorm } from './fold.js';
 
 interface KerasLayer {
@@ -22,7 +29,10 @@ interface WeightSpec {
   quantization?: unknown;
 }
 
-const KERAS_ACTIVATIONS: Record<string, { fn: ActivationFn; alpha?: number; beta?: number; min?: number; max?: number }> = {
+const KERAS_ACTIVATIONS: Record<
+  string,
+  { fn: ActivationFn; alpha?: number; beta?: number; min?: number; max?: number }
+> = {
   relu: { fn: 'relu' },
   linear: { fn: 'linear' },
   tanh: { fn: 'tanh' },
@@ -36,32 +46,49 @@ const KERAS_ACTIVATIONS: Record<string, { fn: ActivationFn; alpha?: number; beta
 };
 
 function readJson(file: string): Record<string, unknown> {
-  if (!existsSync(file)) throw new ModelImportError(`${file}: no such file; give the path of a tfjs model.json (weight shards next to it).`);
+  if (!existsSync(file))
+    throw new ModelImportError(`${file}: no such file; give the path of a tfjs model.json (weight shards next to it).`);
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (e) {
-    throw new ModelImportError(`${file} is not valid JSON (${(e as Error).message}); a tfjs LayersModel is a model.json written by model.save or tensorflowjs_converter.`);
+    throw new ModelImportError(
+      `${file} is not valid JSON (${(e as Error).message}); a tfjs LayersModel is a model.json written by model.save or tensorflowjs_converter.`,
+    );
   }
 }
 
 /** Every weight by name, from the shards of the manifest (little-endian float32, concatenated in path order). */
 function readWeights(file: string, manifest: unknown): Map<string, { shape: number[]; data: Float32Array }> {
-  if (!Array.isArray(manifest)) throw new ModelImportError(`${file}: no weightsManifest; it is a model topology without weights. Save the model with model.save('file://...').`);
+  if (!Array.isArray(manifest))
+    throw new ModelImportError(
+      `${file}: no weightsManifest; it is a model topology without weights. Save the model with model.save('file://...').`,
+    );
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const group of manifest as { paths: string[]; weights: WeightSpec[] }[]) {
     const parts = group.paths.map((p) => {
       const path = join(dirname(file), p);
-      if (!existsSync(path)) throw new ModelImportError(`${file}: weight shard '${p}' is missing (looked for ${path}); copy it next to model.json.`);
+      if (!existsSync(path))
+        throw new ModelImportError(
+          `${file}: weight shard '${p}' is missing (looked for ${path}); copy it next to model.json.`,
+        );
       return readFileSync(path);
     });
     const bytes = Buffer.concat(parts);
     let at = 0;
     for (const w of group.weights) {
-      if (w.quantization) throw new ModelImportError(`${file}: weight '${w.name}' is quantized; convert the model without --quantize_* so bounds see the real weights.`);
-      if (w.dtype && w.dtype !== 'float32') throw new ModelImportError(`${file}: weight '${w.name}' has dtype ${w.dtype}; only float32 weights are supported.`);
+      if (w.quantization)
+        throw new ModelImportError(
+          `${file}: weight '${w.name}' is quantized; convert the model without --quantize_* so bounds see the real weights.`,
+        );
+      if (w.dtype && w.dtype !== 'float32')
+        throw new ModelImportError(
+          `${file}: weight '${w.name}' has dtype ${w.dtype}; only float32 weights are supported.`,
+        );
       const count = w.shape.reduce((a, b) => a * b, 1);
       if (at + 4 * count > bytes.length) {
-        throw new ModelImportError(`${file}: the weight shards (${group.paths.join(', ')}) hold ${bytes.length} bytes, too few for '${w.name}'; a shard is truncated.`);
+        throw new ModelImportError(
+          `${file}: the weight shards (${group.paths.join(', ')}) hold ${bytes.length} bytes, too few for '${w.name}'; a shard is truncated.`,
+        );
       }
       const data = new Float32Array(count);
       for (let j = 0; j < count; j++) data[j] = bytes.readFloatLE(at + 4 * j);
@@ -89,7 +116,10 @@ class TfjsConverter {
       const parts = name.split('/');
       if (parts[parts.length - 1] === param && parts[parts.length - 2] === layer) return w.data;
     }
-    if (required) throw new ModelImportError(`${this.file}: layer '${layer}' has no weight '${param}' in the weightsManifest; the shards do not match model.json.`);
+    if (required)
+      throw new ModelImportError(
+        `${this.file}: layer '${layer}' has no weight '${param}' in the weightsManifest; the shards do not match model.json.`,
+      );
     return undefined;
   }
 
@@ -97,8 +127,10 @@ class TfjsConverter {
     const c = l.config;
     const name = String(c.name ?? l.name);
     const op = l.class_name;
-    if (inputs.some((i) => this.unknown.has(i))) return this.skip(op, name, 'reads the output of an unsupported layer, so its input is unknown');
-    if (c.data_format === 'channels_first') return this.skip(op, name, "data_format 'channels_first' (tfjs models are channels-last)");
+    if (inputs.some((i) => this.unknown.has(i)))
+      return this.skip(op, name, 'reads the output of an unsupported layer, so its input is unknown');
+    if (c.data_format === 'channels_first')
+      return this.skip(op, name, "data_format 'channels_first' (tfjs models are channels-last)");
     const act = typeof c.activation === 'string' ? c.activation : 'linear';
     const pre = act === 'linear' ? name : `${name}/pre-activation`;
     const base = { name, op, inputs, output: pre };
@@ -107,11 +139,17 @@ class TfjsConverter {
       case 'DepthwiseConv2D': {
         const depthwise = op === 'DepthwiseConv2D';
         const k = this.weight(name, depthwise ? 'depthwise_kernel' : 'kernel') as Float32Array;
-        const shape = this.weights.get([...this.weights.keys()].find((n) => n.endsWith(`${name}/${depthwise ? 'depthwise_kernel' : 'kernel'}`)) ?? '')?.shape ?? [];
+        const shape =
+          this.weights.get(
+            [...this.weights.keys()].find((n) => n.endsWith(`${name}/${depthwise ? 'depthwise_kernel' : 'kernel'}`)) ??
+              '',
+          )?.shape ?? [];
         const hwio = { shape: shape as [number, number, number, number], data: Float64Array.from(k) };
         const g = depthwise ? depthwiseToGrouped(hwio) : { kernel: hwio, groups: Number(c.groups ?? 1) };
         if (depthwise && pair(c.dilation_rate, 1).some((d) => d > 1)) {
-          this.notes.push(`'${name}': tfjs's DepthwiseConv2D runs without its dilation_rate while Keras applies it; the bounds and the forward pass follow Keras.`);
+          this.notes.push(
+            `'${name}': tfjs's DepthwiseConv2D runs without its dilation_rate while Keras applies it; the bounds and the forward pass follow Keras.`,
+          );
         }
         this.nodes.push({
           ...base,
@@ -133,7 +171,15 @@ class TfjsConverter {
         const inDim = k.length / units;
         const weight = new Float64Array(k.length);
         for (let i = 0; i < inDim; i++) for (let o = 0; o < units; o++) weight[o * inDim + i] = k[i * units + o];
-        this.nodes.push({ ...base, kind: 'dense', weight, outDim: units, inDim, weightShape: [inDim, units], bias: c.use_bias === false ? undefined : this.weight(name, 'bias', false) });
+        this.nodes.push({
+          ...base,
+          kind: 'dense',
+          weight,
+          outDim: units,
+          inDim,
+          weightShape: [inDim, units],
+          bias: c.use_bias === false ? undefined : this.weight(name, 'bias', false),
+        });
         break;
       }
       case 'BatchNormalization':
@@ -141,7 +187,17 @@ class TfjsConverter {
       case 'MaxPooling2D':
       case 'AveragePooling2D': {
         const size = pair(c.pool_size, 2);
-        this.nodes.push({ ...base, kind: op === 'MaxPooling2D' ? 'maxpool' : 'avgpool', kernelShape: size, strides: c.strides ? pair(c.strides, 1) : size, dilations: [1, 1], autoPad: c.padding === 'same' ? 'SAME_UPPER' : 'VALID', pads: [0, 0, 0, 0], ceilMode: false, countIncludePad: false });
+        this.nodes.push({
+          ...base,
+          kind: op === 'MaxPooling2D' ? 'maxpool' : 'avgpool',
+          kernelShape: size,
+          strides: c.strides ? pair(c.strides, 1) : size,
+          dilations: [1, 1],
+          autoPad: c.padding === 'same' ? 'SAME_UPPER' : 'VALID',
+          pads: [0, 0, 0, 0],
+          ceilMode: false,
+          countIncludePad: false,
+        });
         break;
       }
       case 'GlobalAveragePooling2D':
@@ -176,7 +232,11 @@ class TfjsConverter {
     if (pre !== name) this.activation(act, `${name}/${act}`, pre, name);
   }
 
-  private batchNorm(name: string, base: { name: string; op: string; inputs: string[]; output: string }, epsilon: number): void {
+  private batchNorm(
+    name: string,
+    base: { name: string; op: string; inputs: string[]; output: string },
+    epsilon: number,
+  ): void {
     const mean = this.weight(name, 'moving_mean') as Float32Array;
     const variance = this.weight(name, 'moving_variance') as Float32Array;
     const scale = this.weight(name, 'gamma', false) ?? new Float32Array(mean.length).fill(1);
@@ -192,27 +252,64 @@ class TfjsConverter {
   readLater = new Set<string>();
 
   private activationLayer(op: string, c: Record<string, unknown>, name: string, inputs: string[]): void {
-    const which = op === 'Activation' ? String(c.activation) : op === 'LeakyReLU' ? 'leakyRelu' : op === 'ELU' ? 'elu' : op === 'Softmax' ? 'softmax' : 'relu';
+    const which =
+      op === 'Activation'
+        ? String(c.activation)
+        : op === 'LeakyReLU'
+          ? 'leakyRelu'
+          : op === 'ELU'
+            ? 'elu'
+            : op === 'Softmax'
+              ? 'softmax'
+              : 'relu';
     if (op === 'ReLU' && c.max_value !== undefined && c.max_value !== null) {
-      this.nodes.push({ name, op, inputs, output: name, kind: 'activation', fn: 'clip', min: 0, max: Number(c.max_value) });
+      this.nodes.push({
+        name,
+        op,
+        inputs,
+        output: name,
+        kind: 'activation',
+        fn: 'clip',
+        min: 0,
+        max: Number(c.max_value),
+      });
       return;
     }
     this.activation(which, name, inputs[0], name, Number(c.alpha ?? (op === 'LeakyReLU' ? 0.3 : 1)), op);
   }
 
-  private activation(which: string, name: string, input: string, output: string, alpha?: number, op = 'Activation'): void {
+  private activation(
+    which: string,
+    name: string,
+    input: string,
+    output: string,
+    alpha?: number,
+    op = 'Activation',
+  ): void {
     if (which === 'softmax' && output === this.finalLayer) {
       this.notes.push(`the final softmax '${name}' is left out: bounds and certificates use the logits.`);
       this.nodes.push({ name, op: 'Softmax', inputs: [input], output, kind: 'identity' });
       return;
     }
-    const spec = which === 'leakyRelu' ? { fn: 'leakyRelu' as const, alpha } : which === 'elu' ? { fn: 'elu' as const, alpha } : KERAS_ACTIVATIONS[which];
+    const spec =
+      which === 'leakyRelu'
+        ? { fn: 'leakyRelu' as const, alpha }
+        : which === 'elu'
+          ? { fn: 'elu' as const, alpha }
+          : KERAS_ACTIVATIONS[which];
     if (!spec) {
       this.skip(op, name, `activation '${which}' not supported`);
       this.unknown.add(output);
       return;
     }
-    this.nodes.push({ name, op: op === 'Activation' ? which : op, inputs: [input], output, kind: 'activation', ...spec });
+    this.nodes.push({
+      name,
+      op: op === 'Activation' ? which : op,
+      inputs: [input],
+      output,
+      kind: 'activation',
+      ...spec,
+    });
   }
 
   private skip(op: string, name: string, reason: string): void {
@@ -238,7 +335,9 @@ export function readTfjsModel(file: string): ImportedGraph {
   const topology = (json.modelTopology as Record<string, unknown> | undefined) ?? undefined;
   const modelConfig = (topology?.model_config as Record<string, unknown> | undefined) ?? topology;
   if (!modelConfig || typeof modelConfig !== 'object' || !('config' in modelConfig)) {
-    throw new ModelImportError(`${file}: no modelTopology with a Keras config; it is not a tfjs LayersModel (a GraphModel from tf.saved_model is not supported — export a LayersModel or ONNX).`);
+    throw new ModelImportError(
+      `${file}: no modelTopology with a Keras config; it is not a tfjs LayersModel (a GraphModel from tf.saved_model is not supported — export a LayersModel or ONNX).`,
+    );
   }
   const cfg = modelConfig.config as Record<string, unknown>;
   const layers = (Array.isArray(cfg) ? cfg : (cfg.layers as KerasLayer[])) ?? [];
@@ -249,7 +348,10 @@ export function readTfjsModel(file: string): ImportedGraph {
   const first = named.find((x) => Array.isArray(x.l.config.batch_input_shape)) ?? inputLayer;
   const bis = (first?.l.config.batch_input_shape as (number | null)[] | undefined) ?? [];
   const hwc = bis.slice(1);
-  const inputShape = hwc.every((d) => typeof d === 'number' && d > 0) && hwc.length ? (hwc.length === 3 ? [hwc[2], hwc[0], hwc[1]] : hwc) as number[] : null;
+  const inputShape =
+    hwc.every((d) => typeof d === 'number' && d > 0) && hwc.length
+      ? ((hwc.length === 3 ? [hwc[2], hwc[0], hwc[1]] : hwc) as number[])
+      : null;
   const inputName = inputLayer?.name ?? 'input';
   const body = named.filter((x) => x.l.class_name !== 'InputLayer');
   const finalLayer = body[body.length - 1]?.name ?? '';

@@ -21,7 +21,17 @@ import { cssVar, paletteColor } from '../../theme';
 import type { PlottedDataset } from '../../lib/plot';
 import { fmtNumber } from '../../lib/format';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, Legend, Title, Tooltip);
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  LogarithmicScale,
+  Filler,
+  Legend,
+  Title,
+  Tooltip,
+);
 
 export { Chart };
 
@@ -31,7 +41,11 @@ export function withAlpha(color: string, alpha: number): string {
   const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color.trim());
   if (hex) {
     let h = hex[1];
-    if (h.length === 3) h = h.split('').map((c) => c + c).join('');
+    if (h.length === 3)
+      h = h
+        .split('')
+        .map((c) => c + c)
+        .join('');
     const n = parseInt(h, 16);
     return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
   }
@@ -54,7 +68,12 @@ export interface ChartStyle {
 }
 
 export function themeStyle(): ChartStyle {
-  return { background: cssVar('--surface', '#fff'), text: cssVar('--text-muted', '#666'), grid: cssVar('--grid', 'rgba(0,0,0,0.1)'), series: paletteColor };
+  return {
+    background: cssVar('--surface', '#fff'),
+    text: cssVar('--text-muted', '#666'),
+    grid: cssVar('--grid', 'rgba(0,0,0,0.1)'),
+    series: paletteColor,
+  };
 }
 
 /** How much a series that is not the highlighted one fades while another is highlighted (hover). */
@@ -114,11 +133,29 @@ export function baseOptions(
     normalized: true,
     interaction: { mode: 'nearest', intersect: false, axis: 'x' },
     scales: {
-      x: { type: 'linear', title: { display: true, text: xLabel, color: text }, ticks: { color: text, maxRotation: 0 }, grid: { color: grid } },
-      y: { type: 'linear', title: { display: !!labels.y, text: labels.y, color: text }, ticks: { color: text }, grid: { color: grid } },
+      x: {
+        type: 'linear',
+        title: { display: true, text: xLabel, color: text },
+        ticks: { color: text, maxRotation: 0 },
+        grid: { color: grid },
+      },
+      y: {
+        type: 'linear',
+        title: { display: !!labels.y, text: labels.y, color: text },
+        ticks: { color: text },
+        grid: { color: grid },
+      },
       // Its own scale on the right (no grid lines of its own: one grid per plot).
       ...(labels.y2 !== null
-        ? { y2: { type: 'linear' as const, position: 'right' as const, title: { display: true, text: labels.y2, color: text }, ticks: { color: text }, grid: { drawOnChartArea: false } } }
+        ? {
+            y2: {
+              type: 'linear' as const,
+              position: 'right' as const,
+              title: { display: true, text: labels.y2, color: text },
+              ticks: { color: text },
+              grid: { drawOnChartArea: false },
+            },
+          }
         : {}),
     },
     plugins: {
