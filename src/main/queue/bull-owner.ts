@@ -192,8 +192,12 @@ class Owner implements SweepOwner {
   private async watchJobs(store: Store, sweepId: string): Promise<void> {
     for (const r of await store.sweeps.runs(sweepId, true)) {
       if (r.status !== 'running' && r.status !== 'queued') continue;
-      const job = await this.queue.getJob(this.jobOf.get(r.runId) ?? r.runId);
-      if (!job || (await job.getState()) !== 'failed') continue;
+      const jobId = this.jobOf.get(r.runId) ?? r.runId;
+      const seen = await this.queue.getJob(jobId);
+      if (!seen || (await seen.getState()) !== 'failed') continue;
+      // Read the job again: the first read can predate the failure (a stalled job fails when a worker next takes it,
+      // between the two calls above), and then carries no failedReason.
+      const job = (await this.queue.getJob(jobId)) ?? seen;
       const reason = job.failedReason ?? 'unknown';
       await job.remove();
       if (r.status === 'queued') {
@@ -201,6 +205,7 @@ class Owner implements SweepOwner {
         continue; // still in the store's queue: addJobs adds a fresh job next turn
       }
       if (!isHandBack(reason)) {
+        this.log(`[${r.runId}] failed on its worker: ${reason}`);
         await this.retire(r.runId);
         await store.setStatus(r.runId, {
           status: 'failed',
