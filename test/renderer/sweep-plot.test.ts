@@ -22,6 +22,11 @@ describe('sweep plot geometry', () => {
     const a = makeAxis([3, 3]);
     expect(a.min).toBeLessThan(3);
     expect(a.max).toBeGreaterThan(3);
+    // Every run certifying 0%: the axis reads 0…1, not -1…1.
+    const zero = makeAxis([0, 0, 0]);
+    expect([zero.min, zero.max]).toEqual([0, 1]);
+    expect(makeAxis([0.01, 0.01]).min).toBeGreaterThanOrEqual(0);
+    expect(makeAxis([-2, -2]).min).toBeLessThan(-2);
   });
 
   it('lays rows out across the axes, larger values up, gaps where a value is missing', () => {

@@ -33,8 +33,11 @@ export function makeAxis(values: readonly number[], options: { log?: boolean; ti
   let min = v.length ? Math.min(...v) : 0;
   let max = v.length ? Math.max(...v) : 1;
   if (min === max) {
+    // One value on the axis (e.g. every run certifies 0%): pad around it, but never below 0 for a non-negative
+    // quantity (accuracies, β), whose axis would otherwise read -1…1.
     const pad = min === 0 ? 1 : Math.abs(min) * 0.1;
-    min -= log ? min / 2 : pad;
+    const nonNegative = min >= 0;
+    min = log ? min / 2 : nonNegative ? Math.max(0, min - pad) : min - pad;
     max += log ? max : pad;
   }
   const t = (x: number) => (log ? Math.log10(x) : x);
