@@ -17,6 +17,8 @@ describe('spectrum chart series', () => {
     const [bars, norm] = spectrumSeries(s);
     expect(bars.label).toBe('conv1 singular values (4, step 5)');
     expect(norm).toMatchObject({ id: 'exact-norm', x: [3, 3], y: [0, 3], dashed: true });
+    // The marker names the operator it is exact for, never a bare "exact norm".
+    expect(norm.label).toBe('exact (circular, stride 1) 3.00000');
     expect(spectrumSeries({ ...s, step: null, histogram: null, exactNorm: null })).toEqual([]);
   });
 });

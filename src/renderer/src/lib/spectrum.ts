@@ -4,6 +4,7 @@
  * histogram's bar outline and a vertical marker at the exact norm. Pure TS.
  */
 import type { LabApi, LayerSpectrum, SpectrumHistogram } from '../../../shared/api';
+import { methodSpec } from '../../../shared/bound-methods';
 import type { PlotSeries } from './plot';
 
 export type SpectrumFetcher = (runId: string, layer: string, step: number | 'latest') => Promise<LayerSpectrum>;
@@ -38,7 +39,8 @@ export function spectrumSeries(s: LayerSpectrum): PlotSeries[] {
   if (s.exactNorm !== null) {
     out.push({
       id: 'exact-norm',
-      label: `exact norm ${s.exactNorm.toPrecision(6)}`,
+      // The spectrum is the stride-1 circular operator's (Sedghi et al.): its marker says so, like every other view.
+      label: `${methodSpec('sedghi-exact')?.label ?? 'exact (circular, stride 1)'} ${s.exactNorm.toPrecision(6)}`,
       x: [s.exactNorm, s.exactNorm],
       y: [0, top],
       colorIndex: 1,
