@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Store } from '../store/index.js';
 import { defaultJobs, LocalQueueRunner } from '../queue/local-runner.js';
 import { openRunStore } from '../queue/store-open.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage: spectral-lab queue <action> [options]
 
@@ -24,8 +25,6 @@ Options:
   -h, --help           this help
 
 Exit code: 0 done, 1 a run failed or an action was refused, 2 bad usage.`;
-
-class UsageError extends Error {}
 
 function parse(argv: string[]) {
   try {

@@ -22,6 +22,7 @@ import {
 import { OutcomesFileError, readOutcomes, saveOutcomes } from '../reproduce/outcomes-file.js';
 import type { Store } from '../store/index.js';
 import { formatDuration, ProgressBar } from './progress.js';
+import { UsageError } from './usage-error.js';
 
 const HELP = `Usage: spectral-lab reproduce --list
        spectral-lab reproduce <experiment> [--quick | --smoke] [--seeds N] [--store DIR] [--out DIR]
@@ -42,8 +43,6 @@ Options:
   -h, --help      this text
 
 Exit code: 0 done, 1 a run failed, 2 bad usage, 130 interrupted.`;
-
-class UsageError extends Error {}
 
 interface Args {
   experiment: Experiment;

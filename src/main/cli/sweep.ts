@@ -4,7 +4,6 @@
  * trained here (the local queue); with --redis URL they go to BullMQ workers on other machines and this
  * process writes their events into the store until the sweep is done.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { JsonObject } from '../../shared/api.js';
 import { expandSweep, SweepError, type ExpandedSweep } from '../../shared/sweep.js';
@@ -12,6 +11,7 @@ import type { Store } from '../store/index.js';
 import { defaultJobs, LocalQueueRunner } from '../queue/local-runner.js';
 import type { SweepOwner } from '../queue/bull-owner.js';
 import { openRunStore } from '../queue/store-open.js';
+import { readJsonFile, UsageError } from './usage-error.js';
 
 const USAGE = `Usage: spectral-lab sweep FILE [options]
        spectral-lab sweep --list | --show SWEEP [--store DIR]
@@ -40,8 +40,6 @@ Options:
 
 Exit code: 0 queued (or done), 1 a run failed, 2 bad usage or a refused sweep (nothing queued).`;
 
-class UsageError extends Error {}
-
 const OPTIONS = {
   store: { type: 'string' },
   'dry-run': { type: 'boolean' },
@@ -68,18 +66,7 @@ function parse(argv: string[]) {
 export type SweepArgs = ReturnType<typeof parse>['values'];
 
 async function readSweepFile(file: string): Promise<{ spec: JsonObject; sweep: ExpandedSweep }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read '${file}' (${(e as NodeJS.ErrnoException).code ?? String(e)}); check the path.`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`'${file}' is not valid JSON: ${(e as Error).message}.`);
-  }
+  const json = await readJsonFile(file);
   return { spec: json as JsonObject, sweep: expandSweep(json) };
 }
 

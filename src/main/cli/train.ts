@@ -2,7 +2,6 @@
  * `spectral-lab train <config.json>`: validate a run config, train it in the engine's worker thread with a
  * progress bar on stderr, record it in the run store (when available), and print a summary table.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs as parseArgv } from 'node:util';
 import { isBackendChoice } from '../../shared/backend.js';
 import { safeParseRunConfig, type RunConfig } from '../../shared/config.js';
@@ -12,6 +11,7 @@ import { checkpointFolder } from '../engine/train/checkpoint-folder.js';
 // errors.ts only (no sqlite3): `train --no-store` never loads the store.
 import { isDiskFull } from '../store/errors.js';
 import { formatDuration, ProgressBar } from './progress.js';
+import { readJsonFile, UsageError } from './usage-error.js';
 
 const USAGE = `Usage: spectral-lab train <config.json> [options]
 
@@ -39,8 +39,6 @@ interface Args {
   checkpointDir?: string;
   quiet: boolean;
 }
-
-class UsageError extends Error {}
 
 /** The options, parsed by node:util's parseArgs like every other command (bounds, export, serve). */
 function parseArgs(argv: string[]): Args | 'help' {
@@ -84,18 +82,7 @@ function parseArgs(argv: string[]): Args | 'help' {
 }
 
 async function readConfig(file: string, backend?: string): Promise<RunConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read '${file}' (${(e as NodeJS.ErrnoException).code ?? String(e)}); check the path.`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`'${file}' is not valid JSON: ${(e as Error).message}.`);
-  }
+  const json = await readJsonFile(file);
   if (backend && json && typeof json === 'object' && !Array.isArray(json))
     (json as Record<string, unknown>).backend = backend;
   const r = safeParseRunConfig(json);
