@@ -46,4 +46,21 @@ describe('RunQueue', () => {
     await tick();
     expect(launched).toEqual(['a']);
   });
+  it('a run withdrawn while the gate answers never starts, and its slot goes to the next run', async () => {
+    const launched: string[] = [];
+    let answer: (ok: boolean) => void = () => undefined;
+    const q = new RunQueue(1, (id) => launched.push(id), undefined, {
+      mayStart: (id) => (id === 'a' ? new Promise<boolean>((r) => (answer = r)) : Promise.resolve(true)),
+      dropped: () => undefined,
+    });
+    q.submit('a', true);
+    q.submit('b', true);
+    await tick();
+    expect(q.withdraw('a')).toBe(true); // a cancel while the store claim is pending
+    answer(true);
+    await tick();
+    await tick();
+    expect(launched).toEqual(['b']);
+    expect(q.state()).toMatchObject({ running: ['b'], queued: [] });
+  });
 });

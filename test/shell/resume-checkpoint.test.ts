@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabError, type LabEvent } from '../../src/shared/api.js';
 import { hostEngine } from '../../src/main/app/engine-adapter.js';
@@ -126,6 +127,8 @@ describe('resume from checkpoint', () => {
     expect(err).toBeInstanceOf(LabError);
     expect(err.message).toMatch(/cannot be resumed from a checkpoint/);
     await lab.cancelRun(runId);
+    // cancelRun answers after at most a few seconds; a worker still starting up on a busy machine ends a moment later.
+    for (let i = 0; i < 300 && (await lab.getRun(runId)).status !== 'cancelled'; i++) await sleep(100);
     const none = (await lab.resumeFromCheckpoint(runId).catch((e: unknown) => e)) as LabError;
     expect(none.message).toMatch(/has no intact checkpoint/);
     expect(none.hint).toMatch(/new experiment from this run/);

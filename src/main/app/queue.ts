@@ -16,6 +16,8 @@ export interface QueueGate {
 export class RunQueue {
   private readonly active = new Set<string>();
   private readonly waiting: string[] = [];
+  /** Runs whose slot is held while the gate (the store claim) answers: started by nobody yet. */
+  private readonly gating = new Set<string>();
 
   constructor(
     readonly maxConcurrent: number,
@@ -68,6 +70,14 @@ export class RunQueue {
 
   /** Take a queued run out of the queue (cancel before start). False if it is not waiting. */
   withdraw(runId: string): boolean {
+    // A run whose slot is held while the gate answers has not started either: a cancel now must stop it from starting
+    // (it has no worker to tell yet), and its slot goes to the next run.
+    if (this.gating.delete(runId)) {
+      this.active.delete(runId);
+      this.drain();
+      this.onChange(this.state());
+      return true;
+    }
     const idx = this.waiting.indexOf(runId);
     if (idx < 0) return false;
     this.waiting.splice(idx, 1);
@@ -103,8 +113,10 @@ export class RunQueue {
     while (this.active.size < this.maxConcurrent && this.waiting.length > 0) {
       const next = this.waiting.shift() as string;
       this.active.add(next);
-      if (this.gate) void this.pass(this.gate, next);
-      else this.launch(next);
+      if (this.gate) {
+        this.gating.add(next);
+        void this.pass(this.gate, next);
+      } else this.launch(next);
     }
   }
 
@@ -112,7 +124,7 @@ export class RunQueue {
   private async pass(gate: QueueGate, runId: string): Promise<void> {
     // A store that cannot answer should not strand the run: start it.
     const ok = await gate.mayStart(runId).catch(() => true);
-    if (!this.active.has(runId)) return;
+    if (!this.gating.delete(runId) || !this.active.has(runId)) return; // withdrawn meanwhile
     if (ok) {
       this.launch(runId);
       return;
