@@ -14,6 +14,7 @@ import {
 } from '../../shared/api.js';
 import type { RunConfig } from '../../shared/config.js';
 import type { EngineEvent } from '../../shared/events.js';
+import { isDiskFull } from '../store/errors.js';
 import { toLabEvents, type RunLiveState } from './event-map.js';
 import { liveMetrics } from './live-metrics.js';
 import type { EngineRun, ResumePoint } from './ports.js';
@@ -29,6 +30,8 @@ export interface LiveRun extends RunLiveState {
   writes: Promise<void>;
   /** Engine events of this run being translated and pushed, in order. */
   events: Promise<void>;
+  /** Set when the store's disk filled while the run trained: the run was stopped and ends as failed. */
+  storeFailure?: string;
 }
 
 export class LiveRuns {
@@ -228,6 +231,8 @@ export class LiveRuns {
     const run = this.live.get(runId);
     if (!run) return;
     // One chain per run: events are translated, stored and pushed strictly in arrival order.
+    // A run stopped because its store could not be written ends as failed (with why), not as cancelled.
+    if (event.type === 'finished' && run.storeFailure) event = { ...event, status: 'failed', reason: run.storeFailure };
     run.events = run.events.then(async () => {
       const metrics = await liveMetrics(event).catch((err: unknown) => {
         this.opts.log?.(`[${runId}] could not read the metrics of a ${event.type} event: ${errorText(err)}`);
@@ -260,7 +265,25 @@ export class LiveRuns {
     });
   }
 
+  /**
+   * A write that failed. A full or failing disk (isDiskFull) is not cured by retrying, and training on would
+   * compute steps nobody can see again: the run is stopped (as `train` does) and ends as failed. Other errors
+   * are reported and the run continues.
+   */
   private storeFailed(runId: string, err: unknown): void {
+    const run = this.live.get(runId);
+    const active = run?.handle && !FINAL_RUN_STATUSES.includes(run.status);
+    if (isDiskFull(err) && run && active) {
+      if (run.storeFailure) return;
+      run.storeFailure =
+        `the run store could not be written (${errorText(err)}); the run was stopped. The disk holding ` +
+        `${this.opts.dataDir} is full or failing: free some space there, then Resume continues the run from its ` +
+        'last checkpoint (or `spectral-lab resume RUN_ID`).';
+      this.opts.log?.(`[${runId}] ${run.storeFailure}`);
+      this.emit({ kind: 'log', runId, at: Date.now(), level: 'error', message: run.storeFailure });
+      run.handle!.cancel(run.storeFailure);
+      return;
+    }
     const message = `could not save to the store: ${errorText(err)} (the run continues; check disk space and the data folder ${this.opts.dataDir})`;
     this.opts.log?.(`[${runId}] ${message}`);
     this.emit({ kind: 'log', runId, at: Date.now(), level: 'error', message });
