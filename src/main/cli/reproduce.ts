@@ -5,21 +5,10 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { BackendName } from '../../shared/backend.js';
 import { safeParseRunConfig } from '../../shared/config.js';
-import {
-  EXPERIMENTS,
-  experimentNamed,
-  RunFailedError,
-  trainPlanned,
-  writeArtifacts,
-  type Experiment,
-  type ExperimentSize,
-  type PlanOptions,
-  type PlannedRun,
-  type RunOutcome,
-} from '../reproduce/index.js';
-import { OutcomesFileError, readOutcomes, saveOutcomes } from '../reproduce/outcomes-file.js';
+import { EXPERIMENTS, experimentNamed, RunFailedError, type Experiment, type ExperimentSize } from '../reproduce/index.js';
+import { runReproduceJob, type JobHooks, type JobProgress } from '../reproduce/job.js';
+import { OutcomesFileError } from '../reproduce/outcomes-file.js';
 import type { Store } from '../store/index.js';
 import { formatDuration, ProgressBar } from './progress.js';
 import { UsageError } from './usage-error.js';
@@ -112,20 +101,6 @@ export function listText(): string {
   return ['Experiments (spectral-lab reproduce <name> [--quick] [--seeds N]):', '', ...lines].join('\n');
 }
 
-/** The tfjs backends that work here, fastest first (the overhead experiment measures each). */
-async function usableBackends(): Promise<BackendName[]> {
-  const { DEFAULT_PROBES } = await import('../engine/backends/index.js');
-  const out: BackendName[] = [];
-  for (const p of DEFAULT_PROBES) if ((await p.unavailableReason()) === null) out.push(p.name);
-  return out;
-}
-
-/** The command line that regenerates this result (written into the result's README). */
-function commandOf(a: Args): string {
-  const size = a.size === 'full' ? '' : ` --${a.size}`;
-  return `npm run cli -- reproduce ${a.experiment.name}${size} --seeds ${a.seeds}`;
-}
-
 export async function run(argv: string[]): Promise<number> {
   let args: Args | 'help' | 'list';
   try {
@@ -154,94 +129,46 @@ async function openRunStore(dir: string | undefined) {
 
 const say = (m: string): void => void process.stderr.write(`${m}\n`);
 
-/** Trains the plan with a bar per run (steps, ETA) whose detail carries the overall progress and ETA. */
-async function trainAll(
-  a: Args,
-  store: Store,
-  planned: PlannedRun[],
-  startedAt: Date,
-  options: PlanOptions,
-): Promise<RunOutcome[]> {
+/** Progress bars of the job: one per run (steps, ETA) whose detail carries the overall progress and ETA, then one for the analysis. */
+function progressHooks(a: Args, store: Store): JobHooks {
   let bar: ProgressBar | null = null;
-  const overall = { done: 0, frac: 0, runSteps: 1 };
-  const overallText = (): string => {
-    const elapsed = (Date.now() - startedAt.getTime()) / 1000;
-    const f = planned.length ? (overall.done + overall.frac) / planned.length : 1;
-    return `overall ${(f * 100).toFixed(0)}% ETA ${formatDuration(f > 0 ? elapsed / f - elapsed : NaN)}`;
-  };
-  return trainPlanned(store, a.experiment.name, planned, {
-    dataDir: a.data,
+  let analysisBar: ProgressBar | null = null;
+  const overallText = (p: JobProgress): string =>
+    `overall ${(p.fraction * 100).toFixed(0)}% ETA ${formatDuration(p.etaSeconds ?? NaN)}`;
+  const seeds = `${a.seeds} seed${a.seeds === 1 ? '' : 's'}`;
+  return {
     warn: (m) => say(`warning: ${m}`),
-    // Saved after every run: if a later run fails, the finished ones can still be drawn (--from).
-    onProgress: async (done) =>
-      void (await saveOutcomes(store.paths.dataDir, a.experiment.name, options, startedAt, [...done])),
-    onStart(i, total, run, runId, totalSteps) {
+    onPlanned: (n, fromFile) =>
+      say(
+        fromFile === null
+          ? `reproduce ${a.experiment.name} (${a.size}, ${seeds}): ${n} runs into ${store.paths.dataDir}`
+          : `reproduce ${a.experiment.name}: ${fromFile} runs read from ${a.from}`,
+      ),
+    onRunStart(i, total, run, runId, totalSteps) {
       say(`run ${i + 1}/${total} ${runId}: ${run.arm}, seed ${run.seed}`);
-      overall.runSteps = Math.max(1, totalSteps);
       bar = new ProgressBar({ total: totalSteps, label: `run ${i + 1}/${total}` });
     },
-    onStep(step, detail) {
-      overall.frac = Math.min(1, step / overall.runSteps);
-      bar?.update(step, `${detail} · ${overallText()}`);
-    },
-    onEnd(i, o) {
-      overall.done = i + 1;
-      overall.frac = 0;
+    onStep: (p, detail) => bar?.update(p.step, `${detail} · ${overallText(p)}`),
+    onRunEnd: (o, p) =>
       bar?.finish(
-        `${o.arm} seed ${o.seed}: test ${((o.lastEval?.testAcc ?? NaN) * 100).toFixed(1)}% · ${overallText()}`,
-      );
+        `${o.arm} seed ${o.seed}: test ${((o.lastEval?.testAcc ?? NaN) * 100).toFixed(1)}% · ${overallText(p)}`,
+      ),
+    onOutcomesSaved: (file) => say(`outcomes saved to ${file}`),
+    onAnalysis(done, n, detail) {
+      analysisBar ??= new ProgressBar({ total: n, label: 'bounds' });
+      analysisBar.update(done, detail);
     },
-  });
+  };
 }
 
 async function reproduce(a: Args): Promise<number> {
-  let startedAt = new Date();
-  let runsEnded: Date | null = null;
-  let options: PlanOptions = {
-    size: a.size,
-    seeds: a.seeds,
-    backends: a.experiment.name === 'overhead' ? await usableBackends() : [],
-  };
   const store = await openRunStore(a.store);
   try {
-    let outcomes: RunOutcome[];
-    if (a.from) {
-      ({ options, outcomes, startedAt, finishedAt: runsEnded } = await readOutcomes(a.from, a.experiment.name));
-      say(
-        `reproduce ${a.experiment.name}: ${outcomes.length} runs read from ${a.from} (${options.size}, ${options.seeds} seeds)`,
-      );
-    } else {
-      const planned = a.experiment.plan(options);
-      say(
-        `reproduce ${a.experiment.name} (${a.size}, ${a.seeds} seed${a.seeds === 1 ? '' : 's'}): ${planned.length} runs into ${store.paths.dataDir}`,
-      );
-      outcomes = await trainAll(a, store, planned, startedAt, options);
-      say(
-        `outcomes saved to ${await saveOutcomes(store.paths.dataDir, a.experiment.name, options, startedAt, outcomes)}`,
-      );
-    }
-    let analysisBar: ProgressBar | null = null;
-    const artifacts = await a.experiment.analyse({
-      outcomes,
-      options,
-      progress: (done, n, detail) => {
-        analysisBar ??= new ProgressBar({ total: n, label: 'bounds' });
-        analysisBar.update(done, detail);
-      },
-    });
-    const files = await writeArtifacts(a.out, artifacts, {
-      experiment: a.experiment.name,
-      description: a.experiment.description,
-      command: commandOf({ ...a, size: options.size, seeds: options.seeds }),
-      size: options.size,
-      seeds: options.seeds,
-      backends: [...new Set(outcomes.map((o) => o.backend).filter((b): b is string => b !== null))],
-      runIds: outcomes.map((o) => o.runId),
-      store: store.paths.dataDir,
-      startedAt,
-      finishedAt: runsEnded ?? new Date(),
-      ...(a.from ? { redrawn: { at: new Date(), from: a.from } } : {}),
-    });
+    const { artifacts, files } = await runReproduceJob(
+      store,
+      { experiment: a.experiment, size: a.size, seeds: a.seeds, out: a.out, dataDir: a.data, from: a.from },
+      progressHooks(a, store),
+    );
     for (const f of artifacts.findings) console.log(`- ${f}`);
     console.log(
       `\n${files.length} files in ${a.out}:\n${files.map((f) => `  ${path.relative(process.cwd(), f)}`).join('\n')}`,

@@ -83,6 +83,7 @@ function findings(outcomes: RunOutcome[]): string[] {
 
 export const curvature: Experiment = {
   name: 'curvature',
+  title: 'Curvature bound and certificate',
   description: 'curvature bound of a softplus Lip-CNN and its certificate (every target class), with and without F4',
   cost: {
     quick: '2 arms × seeds runs of 2 epochs on 10k MNIST images, ~3 min per run here',

@@ -75,6 +75,8 @@ export interface AnalyseContext {
 
 export interface Experiment {
   name: string;
+  /** A heading in the paper's words (the workbench's Reproduce view). */
+  title: string;
   /** One line: what it measures (shown by --list). */
   description: string;
   /** What each size costs on this machine, in words (shown by --list). */

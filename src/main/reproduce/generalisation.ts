@@ -122,6 +122,7 @@ function findings(outcomes: RunOutcome[]): string[] {
 
 export const generalisation: Experiment = {
   name: 'generalisation',
+  title: 'Generalisation with the F4 regulariser',
   description:
     'weight decay alone vs weight decay + β·Σ F4 on MNIST and Fashion-MNIST small CNNs (test accuracy, generalisation gap)',
   cost: {

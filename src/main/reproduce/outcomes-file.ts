@@ -20,6 +20,14 @@ interface OutcomesFile {
   outcomes: RunOutcome[];
 }
 
+/** Where a store keeps reproduce's outcomes files (and the workbench's result folders). */
+export const reproduceFolder = (dataDir: string): string => path.join(dataDir, 'reproduce');
+
+/** The name of one reproduce call: its outcomes file is <id>.json, the workbench's result folder <id>/. */
+export function outcomesId(experiment: string, size: string, startedAt: Date): string {
+  return `${experiment}-${size}-${startedAt.toISOString().replace(/[:.]/g, '-')}`;
+}
+
 export async function saveOutcomes(
   dataDir: string,
   experiment: string,
@@ -27,10 +35,9 @@ export async function saveOutcomes(
   startedAt: Date,
   outcomes: RunOutcome[],
 ): Promise<string> {
-  const dir = path.join(dataDir, 'reproduce');
+  const dir = reproduceFolder(dataDir);
   await mkdir(dir, { recursive: true });
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const file = path.join(dir, `${experiment}-${options.size}-${stamp}.json`);
+  const file = path.join(dir, `${outcomesId(experiment, options.size, startedAt)}.json`);
   const body: OutcomesFile = {
     format: FORMAT,
     version: 1,

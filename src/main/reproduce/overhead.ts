@@ -142,6 +142,7 @@ function findings(outcomes: RunOutcome[], backends: readonly string[]): string[]
 
 export const overhead: Experiment = {
   name: 'overhead',
+  title: 'Training overhead of the regulariser',
   description:
     'training step time with and without the F4 regulariser, per backend present (wasm, cpu; native TensorFlow when installed)',
   cost: {

@@ -135,6 +135,7 @@ function findings(outcomes: RunOutcome[]): string[] {
 
 export const robustness: Experiment = {
   name: 'robustness',
+  title: 'Certified robustness against ε',
   description:
     'certified robust accuracy against ε (global-Lipschitz and pairwise certificates, PGD ceiling), MNIST Lip-CNN, with and without F4 (β grid)',
   cost: {

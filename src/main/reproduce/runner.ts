@@ -21,6 +21,8 @@ export interface RunnerHooks {
   onProgress?(outcomes: readonly RunOutcome[]): Promise<void> | void;
   /** Dataset folder for every run (config dataset.path otherwise). */
   dataDir?: string;
+  /** Aborted: the running run is cancelled (it stays in the store, cancelled) and no further run starts. */
+  signal?: AbortSignal;
 }
 
 /** The tag every run of an experiment carries (the workbench's runs list searches tags). */
@@ -39,6 +41,8 @@ export async function trainPlanned(
   const configs = planned.map((p) => parseRunConfig(p.config));
   const outcomes: RunOutcome[] = [];
   for (let i = 0; i < planned.length; i++) {
+    if (hooks.signal?.aborted)
+      throw new RunFailedError(`the experiment was cancelled after ${i} of ${planned.length} runs.`);
     outcomes.push(await trainWithRetry(store, experiment, planned[i], configs[i], i, planned.length, hooks));
     await hooks.onProgress?.(outcomes);
   }
@@ -88,8 +92,11 @@ async function trainOne(
   let backend: string | null = null;
   const stepMs: number[] = [];
   const stopOnSignal = (): void => engine.cancel('interrupted while reproducing');
+  const stopOnAbort = (): void => engine.cancel('the experiment was cancelled');
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
+  hooks.signal?.addEventListener('abort', stopOnAbort, { once: true });
+  if (hooks.signal?.aborted) stopOnAbort(); // aborted while the run was being created
   engine.on((e) => {
     recorder.record(e);
     if (e.type === 'started') {
@@ -105,6 +112,7 @@ async function trainOne(
   const finished = await engine.done;
   process.off('SIGINT', stopOnSignal);
   process.off('SIGTERM', stopOnSignal);
+  hooks.signal?.removeEventListener('abort', stopOnAbort);
   await recorder.close();
   if (finished.status !== 'completed') {
     throw new RunFailedError(

@@ -320,6 +320,7 @@ async function analyse(ctx: AnalyseContext): Promise<Artifacts> {
 
 export const tightness: Experiment = {
   name: 'tightness',
+  title: 'Tightness and cost of the bounds (Section 4, Table 1)',
   description:
     'the four F4 reshapes, their min, exact circular norm, Gram, Toeplitz and operator estimate on ResNet-18 shapes and trained nets; which reshape wins; time per layer',
   cost: {

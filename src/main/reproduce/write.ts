@@ -58,8 +58,13 @@ function indexText(a: Artifacts, p: Provenance, cpu: string): string {
   return out.join('\n');
 }
 
-/** Writes the artifacts into `outDir` (replacing what was there); returns the files written. */
-export async function writeArtifacts(outDir: string, a: Artifacts, p: Provenance): Promise<string[]> {
+/** Writes the artifacts (and `extra` files: name -> text) into `outDir`, replacing what was there; returns the files written. */
+export async function writeArtifacts(
+  outDir: string,
+  a: Artifacts,
+  p: Provenance,
+  extra: Record<string, string> = {},
+): Promise<string[]> {
   const target = path.resolve(outDir);
   const parent = path.dirname(target);
   await mkdir(parent, { recursive: true });
@@ -78,6 +83,7 @@ export async function writeArtifacts(outDir: string, a: Artifacts, p: Provenance
     }
     for (const f of a.figures) await put(`${f.file}.svg`, lineChartSvg(f.chart));
     await put('README.md', indexText(a, p, await cpuDescription()));
+    for (const [name, text] of Object.entries(extra)) await put(name, text);
     const old = `${temp}-old`;
     await rm(old, { recursive: true, force: true });
     await rename(target, old).catch((e: NodeJS.ErrnoException) => {
