@@ -9,7 +9,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run as sweepCli } from '../../src/main/cli/sweep.js';
-import { openStore } from '../../src/main/store/index.js';
+import { openStore, storePaths } from '../../src/main/store/index.js';
+import { requestControl } from '../../src/main/store/run-control.js';
 import { tempDir } from '../store/helpers.js';
 import { cli, freePort, killAll, redisSkipReason as why, startRedis } from './redis-server.js';
 import { TINY_BASE } from './tiny.js';
@@ -120,4 +121,43 @@ describe.skipIf(why !== '')('sweeps on Redis workers', () => {
     const taken = workers.flatMap((w) => [...w.log().matchAll(/\[(\S+)\] taken from the queue/g)].map((m) => m[1]));
     expect(new Set(taken).size).toBe(taken.length);
   }, 300_000);
+
+  it('cancel from the workbench reaches the remote worker training the run: it stops and is stored cancelled', async () => {
+    const dir = tempDir('redis-sweep');
+    const store = path.join(dir, 'store');
+    const file = path.join(dir, 'sweep.json');
+    const long = {
+      ...TINY_BASE,
+      epochs: 10_000,
+      maxSteps: 100_000,
+      evaluation: { ...TINY_BASE.evaluation, everySteps: 100_000 },
+    };
+    writeFileSync(file, JSON.stringify({ name: 'cancel-me', base: long, grid: { seed: [0] } }));
+    const worker = cli(['worker', '--redis', redisUrl, '--queue', 'cancel-q'], 'worker');
+    const owner = cli(['sweep', file, '--redis', redisUrl, '--queue', 'cancel-q', '--store', store], 'owner');
+    const runId = await new Promise<string>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const m = /\[(\S+)\] started on worker/.exec(owner.log());
+        if (m) {
+          clearInterval(timer);
+          resolve(m[1]);
+        }
+      }, 50);
+      void owner.exited.then(() => reject(new Error(`the owner ended early:\n${owner.log()}`)));
+    });
+    // What the workbench's Cancel does for a run another process writes (app/external-runs.ts).
+    requestControl(storePaths(store).locks, runId, 'cancel', 'the test');
+    expect(await owner.exited, owner.log()).toBe(1);
+    worker.child.kill('SIGTERM');
+    expect(owner.log()).toMatch(new RegExp(`\\[${runId}\\] cancel requested from the test: sent to its worker`));
+    expect(worker.log()).toMatch(new RegExp(`\\[${runId}\\] cancel requested from the test`));
+    const s = await openStore({ dataDir: store, readonly: true });
+    try {
+      const run = await s.getRun(runId);
+      expect(run.status).toBe('cancelled');
+      expect(run.lastStep).toBeLessThan(100_000);
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
 });

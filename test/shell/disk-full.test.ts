@@ -22,6 +22,11 @@ class FillingStore extends MemoryStore {
   }
 }
 
+const step = (n: number): EngineEvent => ({
+  type: 'step',
+  v: 1,
+  points: [{ step: n, epoch: n / 10, loss: 1, ce: 1, reg: 0, acc: 0.5, lr: 0.1, stepMs: 3 }],
+});
 const tiny = { name: 'tiny', dataset: { name: 'mnist', limitTrain: 64, validationSize: 0 }, epochs: 1 };
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
@@ -41,8 +46,8 @@ describe('a full disk while the lab trains', () => {
     service.subscribe((e) => events.push(e));
     const { runId } = await service.startRun(tiny);
     const run = engine.run(runId);
-    run.emit({ type: 'started', v: 1, runId, backend: 'cpu', totalSteps: 10, stepsPerEpoch: 10 } as EngineEvent);
-    run.emit({ type: 'step', v: 1, step: 1, epoch: 0, loss: 1, lr: 0.1, timeMs: 1 } as EngineEvent);
+    run.emit(step(1));
+    run.emit(step(2));
     await settle();
     expect(run.commands).toEqual(['cancel']);
     const status = events.filter((e) => e.kind === 'run-status').at(-1);
@@ -69,7 +74,7 @@ describe('a full disk while the lab trains', () => {
       controlWaitMs: 200,
     });
     const { runId } = await service.startRun(tiny);
-    engine.run(runId).emit({ type: 'step', v: 1, step: 1, epoch: 0, loss: 1, lr: 0.1, timeMs: 1 } as EngineEvent);
+    engine.run(runId).emit(step(1));
     await settle();
     expect(engine.run(runId).commands).toEqual([]);
     expect((await service.getRun(runId)).status).toBe('running');

@@ -11,7 +11,7 @@ import type { Store } from '../store/index.js';
 import { WORKER_STOPPED } from './bull-worker.js';
 import { openRecorder, type RunRecorder } from './recorder.js';
 import { connectRedis, parseRedisUrl, type RedisClient, type RedisConnection } from './redis-connect.js';
-import { DEFAULT_QUEUE, decodeEvent, eventStreamKey, SequenceTracker, type RunJobData } from './wire.js';
+import { controlKey, DEFAULT_QUEUE, decodeEvent, eventStreamKey, SequenceTracker, type RunJobData } from './wire.js';
 
 export interface OwnerOptions {
   redis?: string;
@@ -70,6 +70,7 @@ class Owner implements SweepOwner {
     let lastId = '0-0';
     for (;;) {
       await this.addJobs(store, sweepId, stream);
+      await this.relayControl(store);
       const reply = await this.clients[0].xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', stream, lastId);
       for (const [, entries] of reply ?? []) {
         for (const [id, fields] of entries) {
@@ -103,6 +104,16 @@ class Owner implements SweepOwner {
   async close(): Promise<void> {
     await this.queue.close().catch(() => undefined);
     for (const c of this.clients) await c.quit().catch(() => c.disconnect());
+  }
+
+  /** Pause / resume / cancel asked of a run this owner writes (a request file from the workbench) go to its worker. */
+  private async relayControl(store: Store): Promise<void> {
+    for (const runId of this.recorders.keys()) {
+      const request = store.takeControlRequest(runId);
+      if (!request) continue;
+      await this.clients[0].set(controlKey(this.queueName, runId), JSON.stringify(request), 'EX', 3600);
+      this.log(`[${runId}] ${request.action} requested from ${request.by}: sent to its worker`);
+    }
   }
 
   /** A job for every run of the sweep waiting for Redis workers (the job id is the run id: BullMQ never adds one twice). */

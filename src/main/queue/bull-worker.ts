@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { startRun, type EngineHandle } from '../engine/host.js';
 import { connectRedis, type RedisClient, type RedisConnection } from './redis-connect.js';
-import { encodeEvent, type RunJobData } from './wire.js';
+import { CONTROL_POLL_MS, controlKey, encodeEvent, type RunJobData } from './wire.js';
 
 export interface RemoteWorkerOptions {
   redis: RedisConnection;
@@ -67,6 +67,7 @@ export async function startRemoteWorker(o: RemoteWorkerOptions): Promise<RemoteW
       const fields = encodeEvent({ runId, seq: seq++, worker: WORKER_TAG, session, event });
       sent = sent.then(() => events.xadd(job.data.events, '*', ...Object.entries(fields).flat()));
     });
+    const stopControl = watchControl(events, controlKey(o.queue, runId), handle, (m) => o.log(`[${runId}] ${m}`));
     try {
       const finished = await handle.done;
       await sent;
@@ -74,6 +75,7 @@ export async function startRemoteWorker(o: RemoteWorkerOptions): Promise<RemoteW
       if ((stopping || handedBack.has(runId)) && finished.status === 'cancelled') throw new Error(WORKER_STOPPED);
       return { status: finished.status };
     } finally {
+      stopControl();
       running.delete(runId);
       handedBack.delete(runId);
     }
@@ -107,4 +109,29 @@ export async function startRemoteWorker(o: RemoteWorkerOptions): Promise<RemoteW
       resolveClosed();
     },
   };
+}
+
+/** Act on the pause / resume / cancel the owner relays for this run (wire.ts controlKey). */
+function watchControl(redis: RedisClient, key: string, handle: EngineHandle, log: (m: string) => void): () => void {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    redis
+      .getdel(key)
+      .then((text) => {
+        if (!text) return;
+        const r = JSON.parse(text) as { action?: string; by?: string };
+        const by = r.by ?? 'the workbench';
+        log(`${r.action} requested from ${by}`);
+        if (r.action === 'pause') handle.pause();
+        else if (r.action === 'resume') handle.resume();
+        else if (r.action === 'cancel') handle.cancel(`cancelled from ${by}`);
+      })
+      // Redis away for a moment: the request stays in its key and is read on a later poll.
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, CONTROL_POLL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }

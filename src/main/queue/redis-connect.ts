@@ -25,6 +25,8 @@ export interface RedisClient {
   xadd(key: string, id: string, ...fieldsAndValues: string[]): Promise<string | null>;
   xread(...args: (string | number)[]): Promise<[string, [string, string[]][]][] | null>;
   xtrim(key: string, strategy: 'MINID', threshold: string): Promise<number>;
+  set(key: string, value: string, expiry: 'EX', seconds: number): Promise<string | null>;
+  getdel(key: string): Promise<string | null>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 

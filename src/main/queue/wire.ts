@@ -21,6 +21,14 @@ export interface RunJobData {
 export const eventStreamKey = (queue: string, sweepId: string | null): string =>
   `spectral-lab:{${queue}}:events:${sweepId ?? 'runs'}`;
 
+/**
+ * Pause, resume or cancel asked for a run a remote worker trains: the workbench leaves a request file for the
+ * run's writer (store/run-control.ts), which is the owner; the owner relays it to this key, and the worker
+ * training the run polls it (GETDEL) and acts on its engine. Expiring keys leave nothing behind for a run that ended.
+ */
+export const controlKey = (queue: string, runId: string): string => `spectral-lab:{${queue}}:control:${runId}`;
+export const CONTROL_POLL_MS = 300;
+
 export interface StreamedEvent {
   runId: string;
   seq: number;
