@@ -244,3 +244,112 @@ export interface LabInfo {
   /** The Redis (password hidden) this lab sends sweeps to when asked (`serve --redis URL`); null or absent: none. */
   redis?: string | null;
 }
+
+// ---------------------------------------------------------------- reproduce the paper (issue 12)
+
+/** 'smoke': seconds, only checks the experiment runs (numbers mean nothing); 'quick': minutes; 'full': hours. */
+export type ReproduceSize = 'smoke' | 'quick' | 'full';
+
+export interface ReproduceExperimentInfo {
+  name: string;
+  /** A heading in the paper's words. */
+  title: string;
+  /** One line: what it measures. */
+  measures: string;
+  /** What the quick and the full form cost on this machine, in words. */
+  cost: { quick: string; full: string };
+  /** The arms of the quick form (each trained at every seed; runs of one arm are averaged). */
+  arms: string[];
+  /** Runs one seed adds, per size. */
+  runsPerSeed: Record<ReproduceSize, number>;
+}
+
+export interface ReproduceRequest {
+  experiment: string;
+  size: ReproduceSize;
+  /** Seeds per arm, 0 .. seeds-1 (tables give mean ± sd). */
+  seeds: number;
+  /** Draw the tables again from a finished call's saved runs (a ReproduceResultInfo id): no training. */
+  from?: string;
+}
+
+export type ReproduceState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** One reproduce call of this lab (pushed as 'reproduce' events while it runs). */
+export interface ReproduceJob {
+  /** Also its result's id (ReproduceResultInfo.id) once done. */
+  id: string;
+  experiment: string;
+  size: ReproduceSize;
+  seeds: number;
+  state: ReproduceState;
+  /** While running: training the runs, analysing them (tightness computes bounds), or writing the files. */
+  phase: 'training' | 'analysing' | 'writing' | null;
+  /** 0-based index of the current run (runCount when all are trained). */
+  runIndex: number;
+  runCount: number;
+  /** The run training now. */
+  run: {
+    runId: string;
+    arm: string;
+    seed: number;
+    step: number;
+    totalSteps: number;
+    etaSeconds: number | null;
+  } | null;
+  /** Of the whole call, 0..1, and its ETA. */
+  fraction: number;
+  etaSeconds: number | null;
+  analysis: { done: number; total: number; detail: string } | null;
+  /** The runs trained so far (in the store, tagged reproduce:<experiment>). */
+  runIds: string[];
+  startedAt: number;
+  endedAt: number | null;
+  /** failed / cancelled: what happened and what to do next. */
+  error: { message: string; hint: string } | null;
+  /** Where the tables and figures are written: <store>/reproduce/<id>/. */
+  outDir: string;
+}
+
+/** A table of a result as display text (the numbers as the Markdown table prints them). */
+export interface ReproduceTable {
+  /** File name without extension (<file>.md and <file>.csv in the result folder). */
+  file: string;
+  caption: string | null;
+  columns: string[];
+  align: ('left' | 'right' | 'center')[];
+  rows: string[][];
+  notes: string[];
+}
+
+export interface ReproduceFigure {
+  file: string;
+  caption: string;
+  /** The SVG text of <file>.svg. */
+  svg: string;
+}
+
+/** A finished (or stopped) reproduce call of this store: its saved runs, and its tables if they were drawn here. */
+export interface ReproduceResultInfo {
+  /** <experiment>-<size>-<time> (the outcomes file <store>/reproduce/<id>.json). */
+  id: string;
+  experiment: string;
+  size: ReproduceSize;
+  seeds: number;
+  startedAt: number;
+  /** The runs its outcomes file holds (fewer than planned when it failed or was cancelled). */
+  runIds: string[];
+  /** true: tables and figures are in outDir; false: only the runs are saved (draw them with ReproduceRequest.from). */
+  drawn: boolean;
+  outDir: string;
+}
+
+export interface ReproduceResult extends ReproduceResultInfo {
+  findings: string[];
+  tables: ReproduceTable[];
+  figures: ReproduceFigure[];
+  /** The command line that regenerates it. */
+  command: string;
+  /** When the tables were drawn. */
+  drawnAt: number;
+}

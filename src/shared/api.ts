@@ -20,6 +20,11 @@ import type {
   LayerSpectrum,
   Preset,
   QueueState,
+  ReproduceExperimentInfo,
+  ReproduceJob,
+  ReproduceRequest,
+  ReproduceResult,
+  ReproduceResultInfo,
   RunConfigJson,
   RunControlResult,
   DeleteRunResult,
@@ -106,6 +111,8 @@ export type LabEvent =
   | { kind: 'queue'; at: number; queue: QueueState }
   /** A model analysis (analyseModel) finished the bounds of one more weight layer. */
   | { kind: 'model-analysis'; at: number; done: number; total: number; layer: string }
+  /** The reproduce call of this lab changed (state, run, step, ETA): the whole job, so a late listener is current. */
+  | { kind: 'reproduce'; at: number; job: ReproduceJob }
   /** A command from the Electron application menu (or its shortcut) for the UI to carry out. */
   | { kind: 'menu'; at: number; command: MenuCommand };
 
@@ -191,6 +198,18 @@ export interface LabApi {
   listModelAnalyses(): Promise<ModelAnalysisSummary[]>;
   getModelAnalysis(id: string): Promise<StoredModelAnalysis>;
   deleteModelAnalysis(id: string): Promise<{ id: string; deleted: boolean }>;
+  /** The paper's experiments (`spectral-lab reproduce --list`): what each measures and costs, its arms. */
+  listReproduceExperiments(): Promise<ReproduceExperimentInfo[]>;
+  /** Starts one as ordinary runs (tagged reproduce:<name>), tables and figures to <store>/reproduce/<id>/; 'busy' while one runs. */
+  startReproduce(request: ReproduceRequest): Promise<ReproduceJob>;
+  /** The reproduce call running now, or the last one of this lab (null: none). */
+  getReproduceJob(): Promise<ReproduceJob | null>;
+  /** Cancels the running call: its current run is cancelled, nothing is written. */
+  cancelReproduce(jobId: string): Promise<ReproduceJob>;
+  /** Every reproduce call saved in this store (also the command line's), newest first. */
+  listReproduceResults(): Promise<ReproduceResultInfo[]>;
+  /** A drawn result: findings, tables, figures (SVG), where the files are. */
+  getReproduceResult(id: string): Promise<ReproduceResult>;
   /** Pushed events; returns the unsubscribe function. Not a request/response method. */
   subscribe(listener: LabEventListener): () => void;
 }
@@ -313,6 +332,27 @@ export const LAB_METHODS = {
     summary: 'one stored analysis of an imported network',
   },
   deleteModelAnalysis: { params: ['id'], required: 1, mutates: true, summary: 'delete a stored model analysis' },
+  listReproduceExperiments: {
+    params: [],
+    required: 0,
+    mutates: false,
+    summary: "the paper's experiments, what each measures and costs",
+  },
+  startReproduce: {
+    params: ['request'],
+    required: 1,
+    mutates: true,
+    summary: 'run one of the paper experiments (or draw saved runs)',
+  },
+  getReproduceJob: { params: [], required: 0, mutates: false, summary: 'the reproduce call running now, or the last' },
+  cancelReproduce: { params: ['jobId'], required: 1, mutates: true, summary: 'cancel the running reproduce call' },
+  listReproduceResults: { params: [], required: 0, mutates: false, summary: 'reproduce calls saved in the store' },
+  getReproduceResult: {
+    params: ['id'],
+    required: 1,
+    mutates: false,
+    summary: 'findings, tables and figures of a reproduce call',
+  },
 } as const satisfies Record<LabMethod, LabMethodSpec>;
 
 export const LAB_METHOD_NAMES = Object.keys(LAB_METHODS) as LabMethod[];

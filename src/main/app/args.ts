@@ -103,6 +103,19 @@ export const ARG_SCHEMAS = {
   listModelAnalyses: none,
   getModelAnalysis: z.tuple([z.string().min(1).max(200)]),
   deleteModelAnalysis: z.tuple([z.string().min(1).max(200)]),
+  listReproduceExperiments: none,
+  startReproduce: z.tuple([
+    z.strictObject({
+      experiment: z.string().min(1).max(64),
+      size: z.enum(['smoke', 'quick', 'full']),
+      seeds: z.number().int().min(1, 'at least 1 seed').max(100, 'at most 100 seeds (3 gives mean ± sd)'),
+      from: z.string().min(1).max(200).optional(),
+    }),
+  ]),
+  getReproduceJob: none,
+  cancelReproduce: z.tuple([z.string().min(1).max(200)]),
+  listReproduceResults: none,
+  getReproduceResult: z.tuple([z.string().min(1).max(200)]),
   getSeries: z.tuple([
     z
       .strictObject({

@@ -16,6 +16,7 @@ import { SqliteStorePort } from './store-adapter.js';
 import { SweepControl } from './sweeps.js';
 import type { RedisSweeps } from '../queue/redis-sweeps.js';
 import { ModelAnalysisControl } from './model-analyses.js';
+import { ReproduceControl } from './reproduce.js';
 import { labReporter } from '../report/lab-report.js';
 import { chromiumPrinter, type PdfPrinter } from '../report/pdf.js';
 
@@ -53,6 +54,7 @@ export async function createLab(opts: CreateLabOptions): Promise<LabService> {
       `run ${r.id} was left ${r.status === 'cancelled' ? 'queued' : 'running'} by a process that stopped; marked as ${r.status}.`,
     );
   const presetsDir = opts.presetsDir === undefined ? path.join(root, 'resources', 'experiments') : opts.presetsDir;
+  const reproduce = new ReproduceControl(store);
   const lab = new LabService({
     engine: hostEngine({
       checkpointRoot: storePaths(opts.dataDir).checkpoints,
@@ -70,12 +72,13 @@ export async function createLab(opts: CreateLabOptions): Promise<LabService> {
     report: labReporter(store, opts.printPdf ?? (() => chromiumPrinter())),
     sweeps: new SweepControl(store, opts.redis ?? null),
     models: new ModelAnalysisControl(store.modelAnalyses),
+    reproduce,
     // Bound late: the watch needs the service it publishes to.
     external: { control: (runId, action) => watch.control(runId, action) },
     log,
   });
   // Runs that `train --store`, scripts or another app record into the same store appear live (within ~1 s).
   // So do the runs this lab writes from Redis workers' events (written here, but not by this lab's engine).
-  const watch = watchExternalRuns(store, lab, { log, remoteRuns: (runId) => opts.redis?.writes(runId) ?? false });
+  const watch = watchExternalRuns(store, lab, { log, remoteRuns: (runId) => (opts.redis?.writes(runId) ?? false) || reproduce.writes(runId), relay: async (runId, action, by) => (await opts.redis?.control(runId, action, by)) ?? false });
   return lab;
 }

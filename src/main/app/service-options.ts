@@ -4,6 +4,7 @@ import type { Reporter } from '../report/lab-report.js';
 import type { ModelAnalysisControl } from './model-analyses.js';
 import type { EnginePort, StorePort } from './ports.js';
 import type { SweepControl } from './sweeps.js';
+import type { ReproduceControl } from './reproduce.js';
 
 export interface LabServiceOptions {
   engine: EnginePort;
@@ -24,6 +25,8 @@ export interface LabServiceOptions {
   sweeps?: SweepControl;
   /** Imported-network analyses (app/model-analyses.ts); without it the model methods answer 'unavailable'. */
   models?: ModelAnalysisControl;
+  /** The paper's experiments (app/reproduce.ts); without it the reproduce methods answer 'unavailable'. */
+  reproduce?: ReproduceControl;
   /** Runs other processes write into the same store (app/external-runs.ts): pause/resume/cancel reach them; null = not one of those. */
   external?: { control(runId: string, action: 'pause' | 'resume' | 'cancel'): Promise<RunStatus | null> };
 }

@@ -2,7 +2,8 @@
  * LabService: the LabApi over an engine and a store. Each method is answered by the module of its
  * job: the runs this lab is running and their lifecycle (live-runs.ts), starting and steering runs
  * (run-control.ts), managing stored runs (run-management.ts), reading runs (run-queries.ts), what the
- * lab tells about itself (lab-info.ts), sweeps (sweeps.ts) and imported networks (model-analyses.ts).
+ * lab tells about itself (lab-info.ts), sweeps (sweeps.ts), imported networks (model-analyses.ts) and the
+ * paper's experiments (reproduce.ts).
  */
 import {
   LabError,
@@ -13,12 +14,14 @@ import {
   type LabEventListener,
   type LayerBoundsQuery,
   type ReportOptions,
+  type ReproduceRequest,
   type RunFilter,
   type SeriesQuery,
   type SpectrumQuery,
   type StartRunOptions,
 } from '../../shared/api.js';
 import type { ModelAnalysisRequest, ModelUpload } from '../../shared/model-analysis.js';
+import type { ReproduceControl } from './reproduce.js';
 import { backendProber, getConfigSchema, getInfo, validateConfig } from './lab-info.js';
 import { LiveRuns } from './live-runs.js';
 import type { ModelAnalysisControl } from './model-analyses.js';
@@ -132,6 +135,36 @@ export class LabService implements LabApi {
     return this.opts.models;
   }
 
+  // ------------------------------------------------------------ the paper's experiments (reproduce.ts)
+
+  listReproduceExperiments() {
+    return this.reproduceControl().experiments();
+  }
+  startReproduce(request: ReproduceRequest) {
+    return this.reproduceControl().start(request, (e) => this.publish(e));
+  }
+  async getReproduceJob() {
+    return this.reproduceControl().current();
+  }
+  async cancelReproduce(jobId: string) {
+    return this.reproduceControl().cancel(jobId);
+  }
+  listReproduceResults() {
+    return this.reproduceControl().results();
+  }
+  getReproduceResult(id: string) {
+    return this.reproduceControl().result(id);
+  }
+  private reproduceControl(): ReproduceControl {
+    if (!this.opts.reproduce)
+      throw new LabError(
+        'unavailable',
+        "The paper's experiments need the run store of the app or of serve.",
+        'Use spectral-lab reproduce NAME --store DIR from a terminal.',
+      );
+    return this.opts.reproduce;
+  }
+
   // ------------------------------------------------------------ reading (run-queries.ts)
 
   listRuns(filter: RunFilter = {}) {
@@ -192,7 +225,8 @@ export class LabService implements LabApi {
   }
 
   /** Cancel queued and active runs, wait for the workers; runs that do not stop in time become 'crashed'. Then close the store. */
-  close(timeoutMs = 10_000): Promise<void> {
+  async close(timeoutMs = 10_000): Promise<void> {
+    await this.opts.reproduce?.close();
     return this.runs.close(timeoutMs);
   }
 }
