@@ -134,4 +134,41 @@ describe.skipIf(redisSkipReason !== '')('serve --redis: the lab owns sweeps run 
     const taken = [...worker.log().matchAll(/\[(\S+)\] taken from the queue/g)].map((m) => m[1]).sort();
     expect(taken).toEqual([...made.runIds].sort());
   }, 90_000);
+
+  it('Cancel in the workbench stops a run a Redis worker trains for serve: the worker stops it, the store says cancelled', async () => {
+    const { url } = await startRedis();
+    const store = path.join(tempDir('serve-redis'), 'store');
+    const serve = cli(
+      ['serve', '--port', '0', '--no-open', '--store', store, '--redis', url, '--queue', 'cancel-ui'],
+      'serve',
+    );
+    const worker = cli(['worker', '--redis', url, '--queue', 'cancel-ui'], 'worker');
+    const link = new URL((await waitForLog(serve, LINK))[0]);
+    const long = {
+      ...TINY_BASE,
+      epochs: 10_000,
+      maxSteps: 100_000,
+      evaluation: { ...TINY_BASE.evaluation, everySteps: 100_000 },
+    };
+    const made = (await call(
+      link,
+      'startSweep',
+      { name: 'long', base: long, grid: { seed: [0] } },
+      { workers: 'redis' },
+    )) as {
+      runIds: string[];
+    };
+    const [runId] = made.runIds;
+    await waitForLog(serve, new RegExp(`\\[${runId}\\] started on worker`), 30_000);
+    const result = (await call(link, 'cancelRun', runId)) as { status: string };
+    await vi.waitFor(
+      async () => expect(((await call(link, 'getRun', runId)) as { status: string }).status).toBe('cancelled'),
+      { timeout: 10_000, interval: 200 },
+    );
+    expect(['cancelled', 'running']).toContain(result.status);
+    expect(worker.log()).toMatch(new RegExp(`\\[${runId}\\] cancel requested from the workbench`));
+    serve.child.kill('SIGINT');
+    expect(await serve.exited, serve.log()).toBe(0);
+    worker.child.kill('SIGTERM');
+  }, 90_000);
 });

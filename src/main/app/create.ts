@@ -79,6 +79,10 @@ export async function createLab(opts: CreateLabOptions): Promise<LabService> {
   });
   // Runs that `train --store`, scripts or another app record into the same store appear live (within ~1 s).
   // So do the runs this lab writes from Redis workers' events (written here, but not by this lab's engine).
-  const watch = watchExternalRuns(store, lab, { log, remoteRuns: (runId) => (opts.redis?.writes(runId) ?? false) || reproduce.writes(runId), relay: async (runId, action, by) => (await opts.redis?.control(runId, action, by)) ?? false });
+  const watch = watchExternalRuns(store, lab, {
+    log,
+    remoteRuns: (runId) => (opts.redis?.writes(runId) ?? false) || reproduce.writes(runId),
+    relay: async (runId, action, by) => (await opts.redis?.control(runId, action, by)) ?? false,
+  });
   return lab;
 }

@@ -31,6 +31,8 @@ export interface ExternalRunsOptions {
   log?: (message: string) => void;
   /** Runs this process writes for another machine (a Redis worker's events): shown like other processes' runs. */
   remoteRuns?: (runId: string) => boolean;
+  /** Pass a control request to the remote worker of a run this process writes (true: sent; queue/redis-sweeps.ts). */
+  relay?: (runId: string, action: ControlAction, by: string) => Promise<boolean>;
 }
 
 interface Known {
@@ -119,13 +121,14 @@ export class ExternalRunsWatch {
   }
 
   /**
-   * Pause, resume or cancel a run that another live process on this machine writes: the request goes
-   * through the store (run-control.ts) and the status that process then records is returned (after
-   * at most controlWaitMs). Null when no other process writes the run: the caller handles it.
+   * Pause, resume or cancel a run that another live process on this machine writes (the request goes
+   * through the store, run-control.ts) or that a Redis worker trains for this process (relayed to it): the
+   * status then recorded is returned (after at most controlWaitMs). Null when neither: the caller handles it.
    */
   async control(runId: string, action: ControlAction): Promise<RunStatus | null> {
-    if (!this.store.hasOtherWriter(runId)) return null;
-    this.store.requestControl(runId, action, `the workbench (pid ${process.pid})`);
+    const by = `the workbench (pid ${process.pid})`;
+    if (this.store.hasOtherWriter(runId)) this.store.requestControl(runId, action, by);
+    else if (!(await this.opts.relay?.(runId, action, by))) return null;
     const wanted: RunStatus | null = action === 'pause' ? 'paused' : action === 'resume' ? 'running' : null;
     const reached = (s: RunStatus): boolean => s === wanted || FINAL_RUN_STATUSES.includes(s);
     const deadline = Date.now() + (this.opts.controlWaitMs ?? 5000);

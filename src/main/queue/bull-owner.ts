@@ -8,6 +8,7 @@
 import { Queue } from 'bullmq';
 import type { JsonObject } from '../../shared/api.js';
 import type { Store } from '../store/index.js';
+import type { ControlRequest } from '../store/run-control.js';
 import { WORKER_STOPPED } from './bull-worker.js';
 import { openRecorder, type RunRecorder } from './recorder.js';
 import { connectRedis, parseRedisUrl, type RedisClient, type RedisConnection } from './redis-connect.js';
@@ -28,6 +29,8 @@ export interface SweepOwner {
   close(): Promise<void>;
   /** A run this owner has written from a worker's events (the lab shows it like a run of another process). */
   writes(runId: string): boolean;
+  /** Send pause / resume / cancel to the worker training a run this owner writes (false: none here). */
+  control(runId: string, request: ControlRequest): Promise<boolean>;
 }
 
 /** Connect (a PING with a deadline) before anything is queued: an unreachable Redis is a RedisUnreachable error. */
@@ -106,14 +109,19 @@ class Owner implements SweepOwner {
     for (const c of this.clients) await c.quit().catch(() => c.disconnect());
   }
 
-  /** Pause / resume / cancel asked of a run this owner writes (a request file from the workbench) go to its worker. */
+  /** Pause / resume / cancel asked of a run this owner writes (a request file from another process) go to its worker. */
   private async relayControl(store: Store): Promise<void> {
     for (const runId of this.recorders.keys()) {
       const request = store.takeControlRequest(runId);
-      if (!request) continue;
-      await this.clients[0].set(controlKey(this.queueName, runId), JSON.stringify(request), 'EX', 3600);
-      this.log(`[${runId}] ${request.action} requested from ${request.by}: sent to its worker`);
+      if (request) await this.control(runId, request);
     }
+  }
+
+  async control(runId: string, request: ControlRequest): Promise<boolean> {
+    if (!this.recorders.has(runId)) return false;
+    await this.clients[0].set(controlKey(this.queueName, runId), JSON.stringify(request), 'EX', 3600);
+    this.log(`[${runId}] ${request.action} requested from ${request.by}: sent to its worker`);
+    return true;
   }
 
   /** A job for every run of the sweep waiting for Redis workers (the job id is the run id: BullMQ never adds one twice). */

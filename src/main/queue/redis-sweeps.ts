@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { Store } from '../store/index.js';
+import type { ControlAction } from '../store/run-control.js';
 import { settings, type Settings } from '../settings.js';
 import { connectOwner, type OwnerOptions, type SweepOwner } from './bull-owner.js';
 import { connectRedis, parseRedisUrl } from './redis-connect.js';
@@ -57,6 +58,12 @@ export class RedisSweeps {
   /** A run one of the owners wrote from a worker's events. */
   writes(runId: string): boolean {
     return this.owners.some((o) => o.writes(runId));
+  }
+
+  /** Pause, resume or cancel a run one of the owners writes: relayed to its worker (false: not ours). */
+  async control(runId: string, action: ControlAction, by: string): Promise<boolean> {
+    const owner = this.owners.find((o) => o.writes(runId));
+    return owner ? owner.control(runId, { action, by, at: Date.now() }) : false;
   }
 
   /** Stop every owner at its next turn and wait for it (before the lab closes the store). */
