@@ -124,6 +124,33 @@ describe('Electron shell (fake Electron)', () => {
     return { ...f, lab: lab as unknown as LabService };
   }
 
+  it('an unreachable Redis at start: an error box that names Redis (not the data folder), and the app exits', async () => {
+    const f = fakeElectron();
+    const boxes: [string, string][] = [];
+    let exitCode: number | null = null;
+    const electron = {
+      ...f.electron,
+      dialog: { showErrorBox: (title: string, text: string) => void boxes.push([title, text]) },
+      app: { ...f.electron.app, exit: (code: number) => void (exitCode = code) },
+    } as unknown as ElectronLike;
+    const shell = runElectronApp(electron, {
+      preloadPath: '/x/preload/index.cjs',
+      rendererDir: dir,
+      platform: 'linux',
+      log: () => undefined,
+      createLab: async () => {
+        throw Object.assign(new Error('Cannot reach Redis at redis://127.0.0.1:1: ECONNREFUSED.'), {
+          name: 'RedisUnreachable',
+        });
+      },
+    });
+    await shell.ready;
+    expect(exitCode).toBe(1);
+    expect(boxes).toHaveLength(1);
+    expect(boxes[0][0]).toBe('Spectral Lab cannot reach its Redis');
+    expect(boxes[0][1]).toMatch(/Cannot reach Redis.*without --redis and without SPECTRAL_LAB_REDIS/s);
+  });
+
   it('locks to one instance, sandboxes, and opens one isolated window on app://lab', async () => {
     const { rec, windows } = await start();
     expect(rec.lockRequested).toBe(true);

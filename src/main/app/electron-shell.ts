@@ -101,10 +101,18 @@ export function runElectronApp(electron: ElectronLike, opts: ShellOptions): Shel
       lab = await opts.createLab(app.getPath('userData'));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      electron.dialog.showErrorBox(
-        'Spectral Lab cannot open its data folder',
-        `${message}\n\nData folder: ${app.getPath('userData')}`,
-      );
+      // The lab opens its Redis (--redis URL / SPECTRAL_LAB_REDIS) before the store: say which of the two failed.
+      if (err instanceof Error && err.name === 'RedisUnreachable') {
+        electron.dialog.showErrorBox(
+          'Spectral Lab cannot reach its Redis',
+          `${message}\n\nOr start Spectral Lab without --redis and without SPECTRAL_LAB_REDIS to use the local queue only.`,
+        );
+      } else {
+        electron.dialog.showErrorBox(
+          'Spectral Lab cannot open its data folder',
+          `${message}\n\nData folder: ${app.getPath('userData')}`,
+        );
+      }
       app.exit(1);
       return;
     }
