@@ -36,8 +36,16 @@ export const F4_MATRICES: readonly F4Matrix[] = ['R', 'S', 'T', 'U'] as const;
 
 export interface F4Report extends BoundResult {
   method: 'f4' | 'f4-polyphase';
-  /** Spectral norms of R, S, T, U (not multiplied by sqrt(hw)). */
+  /**
+   * Spectral norms of R, S, T, U (not multiplied by sqrt(hw)): guaranteed upper bounds for the reshapes listed in
+   * `certified`, float32 Lanczos estimates (accurate to ~1e-7, no guarantee) for the others.
+   */
   matrixNorms: Record<F4Matrix, number>;
+  /**
+   * The reshapes whose norm is certified (always including argmin, so `value` is guaranteed). Only the smallest needs
+   * a certificate; large layers certify only it and any other within 1e-5 of it. Absent: all four are certified.
+   */
+  certified?: F4Matrix[];
   /** sqrt(h*w) of the (possibly polyphase) kernel. */
   sqrtHW: number;
   /** sqrt(hw) * min over the four norms; equals `value`. */

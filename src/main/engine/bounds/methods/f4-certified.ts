@@ -1,7 +1,11 @@
 /**
- * The certified Fantastic Four value for reports (Singla & Feizi 2021, Theorem 1): each ||X||_2 of R, S, T, U is a
- * guaranteed float64 upper bound including every rounding error (linalg64.normFromGram), so the reported value
+ * The certified Fantastic Four value for reports (Singla & Feizi 2021, Theorem 1): the ||X||_2 the value is made of
+ * is a guaranteed float64 upper bound including every rounding error (linalg64.normFromGram), so the reported value
  * is never below the true F4 value, hence never below the layer's spectral norm for any padding.
+ *
+ * Only the minimum of the four norms enters the bound. Small kernels certify all four (cheap); large ones estimate
+ * all four without Grams (f4-estimates.ts) and certify only the smallest (certifyMinimum): for a 3x3x512x512 layer
+ * one 1536-Gram and one Cholesky factorisation instead of two of each plus the Lanczos runs on the Grams.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { F4Matrix, F4Report, KernelHWIO } from '../../../../shared/bounds.js';
@@ -15,6 +19,7 @@ import {
   scaledGram,
   type ScaledGram,
 } from '../numerics/linalg64.js';
+import { f4NormEstimates } from './f4-estimates.js';
 import { realGram64 } from './gram-simd.js';
 import { dilateKernel, f4MatrixShape, f4ReshapeHost, polyphaseKernelHost, splitGroups } from './reshapes.js';
 
@@ -25,7 +30,24 @@ export interface F4BoundOptions {
   dilation?: number;
   /** Groups (PyTorch semantics; kernel [h, w, c_in/groups, c_out]). */
   groups?: number;
+  /**
+   * Which norms get a certificate: 'all' four, or the 'minimum' only (certifyMinimum); 'auto' (default) certifies
+   * all four where that costs little (CERTIFY_ALL_MAX_MACS), else the minimum. `value` is guaranteed either way.
+   */
+  certify?: CertifyMode;
 }
+
+export type CertifyMode = 'all' | 'minimum' | 'auto';
+
+/** Multiply-adds (Grams + Cholesky, planAll) up to which 'auto' certifies all four norms: ~10-20 ms. */
+const CERTIFY_ALL_MAX_MACS = 2e7;
+/**
+ * certifyMinimum stops once the best certified norm is within TIE (relative) of every remaining estimate, so
+ * `value` <= (1 + TIE + slack) * sqrt(hw) min_X ||X|| up to the estimates' ~1e-7 error.
+ */
+const TIE = 1e-5;
+/** Relative shift of the certificate above the squared estimate (f4-estimates.ts: ~1e-8 accurate on sigma). */
+const ESTIMATE_SLACK = 1e-6;
 
 export interface F4BoundReport extends F4Report {
   /** F4 of the polyphase kernel (stride > 1 only): valid for that stride, usually tighter. */
@@ -45,7 +67,8 @@ export interface F4BoundReport extends F4Report {
 export function f4Bound(kernel: KernelHWIO | tf.Tensor4D, opts: F4BoundOptions = {}): F4BoundReport {
   const t0 = performance.now();
   const { host, stride, dilation, groups } = prepare(kernel, opts, 'f4Bound');
-  const parts = splitGroupsOrSelf(host, groups).map((k) => certifiedF4(k));
+  const certify = opts.certify ?? 'auto';
+  const parts = splitGroupsOrSelf(host, groups).map((k) => certifiedF4(k, certify));
   const worst = parts.reduce((a, b) => (b.minBound > a.minBound ? b : a));
   const report: F4BoundReport = {
     ...worst,
@@ -54,7 +77,7 @@ export function f4Bound(kernel: KernelHWIO | tf.Tensor4D, opts: F4BoundOptions =
     timeMs: 0,
   };
   if (groups > 1) report.groupBounds = parts.map((p) => p.minBound);
-  if (stride > 1) report.polyphase = f4PolyphaseBound(host, stride, { dilation, groups });
+  if (stride > 1) report.polyphase = f4PolyphaseBound(host, stride, { dilation, groups, certify: opts.certify });
   report.timeMs = performance.now() - t0 - (report.polyphase?.timeMs ?? 0);
   return report;
 }
@@ -67,24 +90,27 @@ export function f4Bound(kernel: KernelHWIO | tf.Tensor4D, opts: F4BoundOptions =
 export function f4PolyphaseBound(
   kernel: KernelHWIO | tf.Tensor4D,
   stride: number,
-  opts: { dilation?: number; groups?: number } = {},
+  opts: { dilation?: number; groups?: number; certify?: CertifyMode } = {},
 ): F4Report {
   const t0 = performance.now();
   const { host, dilation, groups } = prepare(kernel, { ...opts, stride }, 'f4PolyphaseBound');
   const dilated = dilation > 1 ? dilateKernel(host, dilation) : host;
-  const parts = splitGroupsOrSelf(dilated, groups).map((k) => certifiedF4(polyphaseKernelHost(k, stride)));
+  const certify = opts.certify ?? 'auto';
+  const parts = splitGroupsOrSelf(dilated, groups).map((k) => certifiedF4(polyphaseKernelHost(k, stride), certify));
   const worst = parts.reduce((a, b) => (b.minBound > a.minBound ? b : a));
   return { ...worst, method: 'f4-polyphase', validFor: { padding: 'any', stride }, timeMs: performance.now() - t0 };
 }
 
-/** The four certified norms of one (already transformed) kernel. */
-function certifiedF4(k: KernelHWIO): F4Report {
+/** The F4 report of one (already transformed) kernel: all four norms certified, or the minimum only. */
+function certifiedF4(k: KernelHWIO, certify: CertifyMode): F4Report {
   const [h, w] = k.shape;
   const sqrtHW = Math.sqrt(h * w);
-  const { norms: matrixNorms, iterations } = certifiedMatrixNorms(k);
-  let argmin: F4Matrix = 'R';
-  for (const X of F4_MATRICES) if (matrixNorms[X] < matrixNorms[argmin]) argmin = X;
-  // The norms carry a relative upward margin of ~1e-10, far above the 1-ulp rounding of this product.
+  const plan = planAll(k);
+  const all = certify === 'all' || (certify === 'auto' && plan.cost <= CERTIFY_ALL_MAX_MACS);
+  const { norms: matrixNorms, iterations, certified } = all ? certifyAll(k, plan) : certifyMinimum(k);
+  let argmin: F4Matrix = certified[0];
+  for (const X of certified) if (matrixNorms[X] < matrixNorms[argmin]) argmin = X;
+  // The norms carry a relative upward margin of ~1e-10 or more, far above the 1-ulp rounding of this product.
   const minBound = sqrtHW * matrixNorms[argmin];
   return {
     method: 'f4',
@@ -94,10 +120,45 @@ function certifiedF4(k: KernelHWIO): F4Report {
     iterations,
     timeMs: 0,
     matrixNorms,
+    ...(certified.length < 4 ? { certified } : {}),
     sqrtHW,
     minBound,
     argmin,
   };
+}
+
+interface CertifiedNorms {
+  norms: Record<F4Matrix, number>;
+  iterations: number;
+  /** Reshapes whose norm is a guaranteed upper bound (the others are estimates). */
+  certified: F4Matrix[];
+}
+
+/** X X^T: float64 SIMD on two cores where it runs (realGram64), the blocked JS kernel otherwise. */
+const product = (X: Float64Array, n: number, m: number) => realGram64(X, n, m) ?? gram64(X, n, m);
+
+/**
+ * Only min(||R||, ||S||, ||T||, ||U||) enters the bound, and a certificate costs a Gram and a Cholesky
+ * factorisation: estimate all four (f4-estimates.ts, no Gram), then certify in increasing order of the estimates
+ * until the best certified norm c satisfies c <= (1 + TIE) est_Y for every reshape Y left. The guarantee rests on
+ * the certificate alone (min_X ||X|| <= ||X*|| <= c); the estimates only decide which certificates to compute.
+ */
+function certifyMinimum(k: KernelHWIO): CertifiedNorms {
+  const est = f4NormEstimates(k.data, k.shape);
+  const order = [...F4_MATRICES].sort((a, b) => est.sigma[a] - est.sigma[b]);
+  const norms = { ...est.sigma };
+  const certified: F4Matrix[] = [];
+  const scale = powerOfTwoScale(k.data);
+  let best = Infinity;
+  for (const X of order) {
+    if (best <= est.sigma[X] * (1 + TIE)) break;
+    const M = f4ReshapeHost(k, X);
+    const g = scaledGram(M.data, M.rows, M.cols, 'smaller', scale, product);
+    norms[X] = normFromGram(g, { estimate: est.sigma[X], slack: ESTIMATE_SLACK }).upper;
+    certified.push(X);
+    best = Math.min(best, norms[X]);
+  }
+  return { norms, iterations: est.steps, certified };
 }
 
 type Side = 'rows' | 'cols';
@@ -107,41 +168,53 @@ const DERIVES: Record<'R' | 'S', Record<Side, { X: 'T' | 'U'; inner: (h: number,
   S: { rows: { X: 'T', inner: (_h, w) => w }, cols: { X: 'U', inner: (h) => h } },
 };
 
+interface Plan {
+  /** Multiply-adds of the Grams, Cholesky factorisations and Lanczos runs. */
+  cost: number;
+  /** The side of R's and S's Grams. */
+  R: Side;
+  S: Side;
+  /** Which of them T T^T and U^T U are traced from (null: formed directly). */
+  T: 'R' | 'S' | null;
+  U: 'R' | 'S' | null;
+}
+
+const sideDims = (k: KernelHWIO, X: F4Matrix, side: Side): [number, number] => {
+  const [r, c] = f4MatrixShape(X, k.shape);
+  return side === 'rows' ? [r, c] : [c, r];
+};
+const solveCost = (n: number) => n ** 3 / 6 + 100 * n * n; // Cholesky + Lanczos
+/** T's or U's Gram formed on its smaller side, and its cost. */
+function directGram(k: KernelHWIO, X: F4Matrix): { side: Side; cost: number } {
+  const [n, m] = sideDims(k, X, 'rows');
+  const side: Side = n <= m ? 'rows' : 'cols';
+  const [a, b] = sideDims(k, X, side);
+  return { side, cost: (a * a * b) / 2 + solveCost(a) };
+}
+
 /**
- * Guaranteed upper bounds on ||R||, ||S||, ||T||, ||U|| (linalg64.normFromGram). The Grams dominate the cost
- * (n^2 m / 2), so the sides of R and S are chosen so that their partial traces give T T^T and U^T U for free
- * when that is cheaper than forming them: for a 3x3x512x512 kernel, two 1536-Grams instead of four Grams.
+ * The cheapest way to certify all four norms. The Grams dominate the cost (n^2 m / 2), so the sides of R and S are
+ * chosen so that their partial traces give T T^T and U^T U for free when that is cheaper than forming them: for a
+ * 3x3x512x512 kernel, two 1536-Grams instead of four Grams.
  */
-function certifiedMatrixNorms(k: KernelHWIO): { norms: Record<F4Matrix, number>; iterations: number } {
+function planAll(k: KernelHWIO): Plan {
   const [h, w] = k.shape;
-  const scale = powerOfTwoScale(k.data);
-  const dims = (X: F4Matrix, side: Side) => {
-    const [r, c] = f4MatrixShape(X, k.shape);
-    return side === 'rows' ? [r, c] : [c, r];
-  };
-  const solve = (n: number) => n ** 3 / 6 + 100 * n * n; // Cholesky + Lanczos
-  const direct = (X: F4Matrix) => {
-    const [n, m] = dims(X, 'rows');
-    const side: Side = n <= m ? 'rows' : 'cols';
-    const [a, b] = dims(X, side);
-    return { side, cost: (a * a * b) / 2 + solve(a) };
-  };
-  let best: { cost: number; R: Side; S: Side; T: 'R' | 'S' | null; U: 'R' | 'S' | null } | null = null;
+  let best: Plan | null = null;
   for (const R of ['rows', 'cols'] as Side[]) {
     for (const S of ['rows', 'cols'] as Side[]) {
-      const [nr, mr] = dims('R', R);
-      const [ns, ms] = dims('S', S);
-      let cost = (nr * nr * mr) / 2 + solve(nr) + (ns * ns * ms) / 2 + solve(ns);
-      const from: { T: 'R' | 'S' | null; U: 'R' | 'S' | null } = { T: null, U: null };
+      const [nr, mr] = sideDims(k, 'R', R);
+      const [ns, ms] = sideDims(k, 'S', S);
+      let cost = (nr * nr * mr) / 2 + solveCost(nr) + (ns * ns * ms) / 2 + solveCost(ns);
+      const from: Pick<Plan, 'T' | 'U'> = { T: null, U: null };
       for (const Y of ['T', 'U'] as const) {
-        let c = direct(Y).cost;
+        let c = directGram(k, Y).cost;
         for (const [src, side] of [
           ['R', R],
           ['S', S],
         ] as const) {
           const d = DERIVES[src][side];
           if (d.X !== Y) continue;
-          const cd = solve(dims(src, side)[0] / d.inner(h, w));
+          const cd = solveCost(sideDims(k, src, side)[0] / d.inner(h, w));
           if (cd < c) {
             c = cd;
             from[Y] = src;
@@ -152,7 +225,13 @@ function certifiedMatrixNorms(k: KernelHWIO): { norms: Record<F4Matrix, number>;
       if (!best || cost < best.cost) best = { cost, R, S, ...from };
     }
   }
-  const plan = best!;
+  return best!;
+}
+
+/** Guaranteed upper bounds on all of ||R||, ||S||, ||T||, ||U|| (linalg64.normFromGram), following `plan`. */
+function certifyAll(k: KernelHWIO, plan: Plan): CertifiedNorms {
+  const [h, w] = k.shape;
+  const scale = powerOfTwoScale(k.data);
   const norms = {} as Record<F4Matrix, number>;
   const grams: Partial<Record<'R' | 'S', ScaledGram>> = {};
   let iterations = 0;
@@ -161,8 +240,6 @@ function certifiedMatrixNorms(k: KernelHWIO): { norms: Record<F4Matrix, number>;
     norms[X] = r.upper;
     iterations = Math.max(iterations, r.lanczosIterations);
   };
-  // The Grams dominate: float64 SIMD on two cores where it runs (realGram64), the blocked JS kernel otherwise.
-  const product = (X: Float64Array, n: number, m: number) => realGram64(X, n, m) ?? gram64(X, n, m);
   for (const X of ['R', 'S'] as const) {
     const M = f4ReshapeHost(k, X);
     grams[X] = scaledGram(M.data, M.rows, M.cols, plan[X], scale, product);
@@ -173,10 +250,10 @@ function certifiedMatrixNorms(k: KernelHWIO): { norms: Record<F4Matrix, number>;
     if (src) record(Y, partialTrace(grams[src]!, DERIVES[src][plan[src]].inner(h, w)));
     else {
       const M = f4ReshapeHost(k, Y);
-      record(Y, scaledGram(M.data, M.rows, M.cols, direct(Y).side, scale, product));
+      record(Y, scaledGram(M.data, M.rows, M.cols, directGram(k, Y).side, scale, product));
     }
   }
-  return { norms, iterations };
+  return { norms, iterations, certified: [...F4_MATRICES] };
 }
 
 function prepare(kernel: KernelHWIO | tf.Tensor4D, opts: F4BoundOptions, label: string) {

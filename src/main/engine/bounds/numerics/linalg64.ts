@@ -227,15 +227,22 @@ export function spectralNorm64(M: Float64Array, rows: number, cols: number): Spe
   return normFromGram(scaledGram(M, rows, cols));
 }
 
-/** sigma_max of the matrix behind a ScaledGram: Lanczos estimate plus the Cholesky certificate (header). */
-export function normFromGram(g: ScaledGram): SpectralNorm64 {
+/**
+ * sigma_max of the matrix behind a ScaledGram: Lanczos estimate plus the Cholesky certificate (header).
+ * `estimate` (of sigma_max of the unscaled matrix, e.g. f4-estimates.ts) replaces the Lanczos run on G; the shift
+ * then starts `slack` (relative, on lambda) above its square, so the estimate's own error must be below ~slack / 2.
+ * It only decides where the certificate is tried: a low estimate costs a wider retry, never the guarantee.
+ */
+export function normFromGram(g: ScaledGram, hint: { estimate: number; slack: number } | null = null): SpectralNorm64 {
   const { G, n, m, frobUp, scale } = g;
   if (frobUp === 0) return { sigma: 0, upper: 0, lanczosIterations: 0, certificateAttempts: 0 };
   const gramErr = gamma(m) * frobUp + n * m * UNDERFLOW_SLACK;
-  const { value: lambdaHat, iterations } = lanczosLargestEigenvalue(G, n);
+  const { value: lambdaHat, iterations } = hint
+    ? { value: (hint.estimate * scale) ** 2, iterations: 0 }
+    : lanczosLargestEigenvalue(G, n);
   let maxDiag = 0;
   for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, G[i * n + i]);
-  const certified = certifyLambdaMax(G, n, lambdaHat, maxDiag);
+  const certified = certifyLambdaMax(G, n, lambdaHat, maxDiag, hint?.slack ?? 0);
   const lambdaUp = (certified.mu + certified.err + gramErr) * (1 + 8 * U);
   return {
     sigma: Math.sqrt(lambdaHat) / scale,
@@ -255,9 +262,10 @@ function certifyLambdaMax(
   n: number,
   lambdaHat: number,
   maxDiag: number,
+  slack: number,
 ): { mu: number; err: number; attempts: number } {
   const base = Math.max(lambdaHat, maxDiag);
-  let delta = Math.max(gamma(n + 1) * n, 1e-13);
+  let delta = Math.max(gamma(n + 1) * n, 1e-13, slack);
   for (let attempt = 1; attempt <= 6; attempt++) {
     const mu = base * (1 + delta);
     const A = new Float64Array(n * n);

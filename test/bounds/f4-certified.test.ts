@@ -1,0 +1,126 @@
+/**
+ * The certified F4 value when only the minimum is certified (f4-certified.ts certifyMinimum, the default for large
+ * layers): never below the float64 F4 value, within 1e-4 of it, on the shared vectors and on kernels chosen to trip
+ * the choice of which norm to certify (exact ties, a dominant singular value, zeros).
+ */
+import { describe, expect, it } from 'vitest';
+import { F4_MATRICES, type F4Matrix, type F4Report, type KernelHWIO } from '../../src/shared/bounds.js';
+import { f4Bound, f4PolyphaseBound } from '../../src/main/engine/bounds/methods/f4-certified.js';
+import { f4NormEstimates } from '../../src/main/engine/bounds/methods/f4-estimates.js';
+import { f4ReshapeHost, type Shape4 } from '../../src/main/engine/bounds/methods/reshapes.js';
+import { gram64, symmetricEigenvalues, transpose64 } from '../../src/main/engine/bounds/numerics/linalg64.js';
+import { caseKernel, loadVectorCases } from './f4-vectors.js';
+import { randomKernel } from './spectral-vectors.js';
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+/** ||X||_2 in float64 from the dense eigenvalues of the smaller Gram (Householder + QL): no Lanczos, no Cholesky. */
+function denseNorm(k: KernelHWIO, X: F4Matrix): number {
+  const M = f4ReshapeHost(k, X);
+  const data = Float64Array.from(M.data);
+  const [n, m, A] = M.rows <= M.cols ? [M.rows, M.cols, data] : [M.cols, M.rows, transpose64(data, M.rows, M.cols)];
+  return Math.sqrt(Math.max(0, symmetricEigenvalues(gram64(A, n, m), n)[n - 1]));
+}
+
+/** The float64 F4 value sqrt(hw) min_X ||X||_2. */
+function exactF4(k: KernelHWIO): number {
+  return Math.sqrt(k.shape[0] * k.shape[1]) * Math.min(...F4_MATRICES.map((X) => denseNorm(k, X)));
+}
+
+/** A guaranteed value (>= exact, with the argmin certified) within `gap` of the float64 F4 value. */
+function expectCertifiedMin(r: F4Report, k: KernelHWIO, gap: number, label: string): void {
+  const exact = exactF4(k);
+  expect(r.value, label).toBeGreaterThanOrEqual(exact);
+  if (exact > 0) expect(rel(r.value, exact), label).toBeLessThan(gap);
+  else expect(r.value, label).toBe(0);
+  expect(r.minBound).toBe(r.value);
+  expect(r.value).toBe(r.sqrtHW * r.matrixNorms[r.argmin]);
+  const certified = r.certified ?? F4_MATRICES;
+  expect(certified, label).toContain(r.argmin);
+  for (const X of certified) expect(r.matrixNorms[X], `${label} ${X}`).toBeGreaterThanOrEqual(denseNorm(k, X));
+}
+
+function kernelOf(shape: Shape4, f: (k: number, l: number, i: number, o: number) => number): KernelHWIO {
+  const [h, w, ci, co] = shape;
+  const data = new Float64Array(h * w * ci * co);
+  for (let k = 0; k < h; k++)
+    for (let l = 0; l < w; l++)
+      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) data[((k * w + l) * ci + i) * co + o] = f(k, l, i, o);
+  return { shape, data };
+}
+
+describe('certified minimum on the shared vectors', () => {
+  it.each(loadVectorCases().map((c) => [c.id, c] as const))('%s: stride 1 and polyphase', (id, c) => {
+    const k = caseKernel(c);
+    const r = f4Bound(k, { certify: 'minimum' });
+    expect(r.value, id).toBeGreaterThanOrEqual(c.f4.min_bound);
+    expect(rel(r.value, c.f4.min_bound), id).toBeLessThan(2e-5);
+    expectCertifiedMin(r, k, 2e-5, id);
+    const p = f4PolyphaseBound(k, 2, { certify: 'minimum' });
+    expect(p.value, `${id} polyphase`).toBeGreaterThanOrEqual(c.f4_polyphase_stride2.min_bound);
+    expect(rel(p.value, c.f4_polyphase_stride2.min_bound), `${id} polyphase`).toBeLessThan(2e-5);
+  });
+});
+
+describe('certified minimum on adversarial kernels', () => {
+  it('a 1x1 kernel: R, S, T and U are the same matrix (an exact four-way tie)', () => {
+    const k = randomKernel([1, 1, 24, 32], 5);
+    const r = f4Bound(k, { certify: 'minimum' });
+    expectCertifiedMin(r, k, 1e-5, '1x1');
+  });
+
+  it('nearly tied reshapes: a kernel symmetric in its two spatial axes, plus a 1e-7 perturbation', () => {
+    const base = randomKernel([3, 3, 16, 16], 9);
+    const [h, w, ci, co] = base.shape;
+    const at = (k: number, l: number, i: number, o: number) => base.data[((k * w + l) * ci + i) * co + o];
+    // W[k][l] = W[l][k] makes R and S share their singular values; the perturbation splits them by ~1e-7.
+    const k = kernelOf([h, w, ci, co], (a, b, i, o) => at(a, b, i, o) + at(b, a, i, o) + 1e-7 * Math.sin(a * 7 + i));
+    const r = f4Bound(k, { certify: 'minimum' });
+    expectCertifiedMin(r, k, 1e-5, 'symmetric');
+    expect(rel(r.matrixNorms.R, r.matrixNorms.S)).toBeLessThan(1e-5);
+  });
+
+  it('a dominant singular value: a rank-one kernel (all four norms equal) plus small noise', () => {
+    const noise = randomKernel([3, 3, 12, 20], 3);
+    const k = kernelOf([3, 3, 12, 20], (a, b, i, o) => {
+      const j = ((a * 3 + b) * 12 + i) * 20 + o;
+      return (1 + a) * (2 - b) * Math.cos(i) * (0.5 + o / 20) + 1e-4 * noise.data[j];
+    });
+    for (const X of F4_MATRICES) expect(rel(denseNorm(k, X), denseNorm(k, 'R'))).toBeLessThan(1e-3);
+    expectCertifiedMin(f4Bound(k, { certify: 'minimum' }), k, 1e-5, 'rank one');
+  });
+
+  it('zeros: a zero kernel is certified 0, and zero output channels change nothing', () => {
+    const zero = f4Bound({ shape: [3, 3, 8, 8], data: new Float64Array(576) }, { certify: 'minimum' });
+    expect(zero.value).toBe(0);
+    expect(zero.certified).toContain(zero.argmin);
+    const base = randomKernel([3, 3, 8, 16], 4);
+    const k = kernelOf([3, 3, 8, 16], (a, b, i, o) => (o % 2 ? 0 : base.data[((a * 3 + b) * 8 + i) * 16 + o]));
+    expectCertifiedMin(f4Bound(k, { certify: 'minimum' }), k, 1e-5, 'zero channels');
+  });
+
+  it('c_out not a multiple of 4 (the JS passes estimate) and a wide kernel: one certificate, of the true argmin', () => {
+    const odd = randomKernel([3, 3, 10, 7], 8);
+    expectCertifiedMin(f4Bound(odd, { certify: 'minimum' }), odd, 1e-5, 'odd c_out');
+    const wide = randomKernel([7, 7, 3, 16], 2);
+    const r = f4Bound(wide, { certify: 'minimum' });
+    expectCertifiedMin(r, wide, 1e-5, '7x7');
+    const norms = F4_MATRICES.map((X) => denseNorm(wide, X));
+    expect(r.certified).toEqual([F4_MATRICES[norms.indexOf(Math.min(...norms))]]);
+  });
+});
+
+describe('which norms are certified', () => {
+  it('small kernels certify all four by default; large ones only the minimum, within 1e-5 of certifying all', () => {
+    const small = f4Bound(randomKernel([3, 3, 8, 8], 1));
+    expect(small.certified).toBeUndefined();
+    const k = randomKernel([3, 3, 128, 128], 6);
+    const r = f4Bound(k);
+    expect(r.certified!.length).toBeLessThan(4);
+    const all = f4Bound(k, { certify: 'all' });
+    expect(all.certified).toBeUndefined();
+    expect(rel(r.value, all.value)).toBeLessThan(1e-5);
+    const est = f4NormEstimates(k.data, k.shape);
+    for (const X of F4_MATRICES) expect(rel(est.sigma[X], all.matrixNorms[X])).toBeLessThan(1e-6);
+  });
+});
