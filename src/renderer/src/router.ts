@@ -4,7 +4,16 @@
  */
 import { shallowRef } from 'vue';
 
-export type RouteName = 'new' | 'runs' | 'run' | 'compare' | 'bounds' | 'models' | 'sweeps' | 'not-found';
+export type RouteName =
+  | 'new'
+  | 'runs'
+  | 'run'
+  | 'compare'
+  | 'bounds'
+  | 'models'
+  | 'sweeps'
+  | 'reproduce'
+  | 'not-found';
 
 export interface Route {
   name: RouteName;
@@ -22,6 +31,7 @@ const PATTERNS: { name: RouteName; re: RegExp }[] = [
   { name: 'bounds', re: /^\/bounds(?:\/([^/]+))?$/ },
   { name: 'models', re: /^\/models$/ },
   { name: 'sweeps', re: /^\/sweeps(?:\/([^/]+))?$/ },
+  { name: 'reproduce', re: /^\/reproduce(?:\/([^/]+))?$/ },
 ];
 
 export function parseHash(hash: string): Route {
