@@ -8,9 +8,16 @@ import { F4_MATRICES, type F4Matrix, type F4Report, type KernelHWIO } from '../.
 import { f4Bound, f4PolyphaseBound } from '../../src/main/engine/bounds/methods/f4-certified.js';
 import { f4NormEstimates } from '../../src/main/engine/bounds/methods/f4-estimates.js';
 import { f4ReshapeHost, type Shape4 } from '../../src/main/engine/bounds/methods/reshapes.js';
-import { gram64, symmetricEigenvalues, transpose64 } from '../../src/main/engine/bounds/numerics/linalg64.js';
+import {
+  gram64,
+  lanczosLargestEigenvalue,
+  shiftedCholesky,
+  symmetricEigenvalues,
+  transpose64,
+} from '../../src/main/engine/bounds/numerics/linalg64.js';
 import { caseKernel, loadVectorCases } from './f4-vectors.js';
 import { randomKernel } from './spectral-vectors.js';
+import { kernelBytes, relaxedSimdAvailable } from '../../src/main/engine/kernels/index.js';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
@@ -122,5 +129,30 @@ describe('which norms are certified', () => {
     expect(rel(r.value, all.value)).toBeLessThan(1e-5);
     const est = f4NormEstimates(k.data, k.shape);
     for (const X of F4_MATRICES) expect(rel(est.sigma[X], all.matrixNorms[X])).toBeLessThan(1e-6);
+  });
+});
+
+describe('the Cholesky certificate in WebAssembly SIMD (cholesky.wat) against the JS factorisation', () => {
+  it('cholesky.wat compiles and validates fused and plain, own and shared memory', () => {
+    const wasm = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;
+    for (const fused of [true, false])
+      for (const shared of [true, false])
+        expect(wasm.validate(kernelBytes('cholesky', { fused, shared }))).toBe(fused ? relaxedSimdAvailable() : true);
+  });
+
+  it.each([
+    [5, 9],
+    [66, 40],
+    [301, 420],
+  ])('n = %i (padded to a multiple of 4; threads from 256): same verdict on both sides of lambda_max', (n, m) => {
+    const X = randomKernel([1, 1, n, m], n).data as Float64Array;
+    const G = gram64(X, n, m);
+    const { value: lambda } = lanczosLargestEigenvalue(G, n);
+    for (const d of [-1e-3, -1e-8, 1e-8, 1e-3]) {
+      const mu = lambda * (1 + d);
+      const js = shiftedCholesky(G, n, mu, { simd: false });
+      expect(js, `n=${n} d=${d}`).toBe(d > 0);
+      expect(shiftedCholesky(G, n, mu), `n=${n} d=${d}`).toBe(js);
+    }
   });
 });

@@ -12,6 +12,7 @@
  */
 
 import { choleskyInPlace, gram64, transpose64 } from './blas64.js';
+import { shiftedCholeskySucceeds } from './cholesky-simd.js';
 import { tridiagonalEigen } from './hermitian-eig.js';
 import { Lanczos } from './lanczos.js';
 
@@ -253,6 +254,21 @@ export function normFromGram(g: ScaledGram, hint: { estimate: number; slack: num
 }
 
 /**
+ * Whether Cholesky of fl(mu I - G) succeeds: float64 WebAssembly SIMD on two threads where it runs
+ * (cholesky-simd.ts), the blocked JS factorisation otherwise. Both factor the same matrix with the same products.
+ */
+export function shiftedCholesky(G: Float64Array, n: number, mu: number, opts: { simd?: boolean } = {}): boolean {
+  const simd = (opts.simd ?? true) ? shiftedCholeskySucceeds(G, n, mu) : null;
+  if (simd !== null) return simd;
+  const A = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) A[i * n + j] = -G[i * n + j];
+    A[i * n + i] = mu - G[i * n + i];
+  }
+  return choleskyInPlace(A, n);
+}
+
+/**
  * Find mu >= lambda^ with Cholesky(fl(mu I - G)) succeeding, and the rounding slack err such that
  * lambda_max(G) <= mu + err. Starts just above the Lanczos estimate; widens if the factorisation fails (the
  * estimate was low); as a last resort uses Gershgorin's bound, which needs no factorisation.
@@ -268,14 +284,9 @@ function certifyLambdaMax(
   let delta = Math.max(gamma(n + 1) * n, 1e-13, slack);
   for (let attempt = 1; attempt <= 6; attempt++) {
     const mu = base * (1 + delta);
-    const A = new Float64Array(n * n);
     let trace = 0;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) A[i * n + j] = -G[i * n + j];
-      A[i * n + i] = mu - G[i * n + i];
-      trace += Math.max(A[i * n + i], 0);
-    }
-    if (choleskyInPlace(A, n)) {
+    for (let i = 0; i < n; i++) trace += Math.max(mu - G[i * n + i], 0);
+    if (shiftedCholesky(G, n, mu)) {
       const traceUp = trace * (1 + gamma(n + 1));
       const cholErr = (gamma(n + 1) / (1 - gamma(n + 1))) * traceUp;
       const shiftErr = U * (mu + maxDiag);

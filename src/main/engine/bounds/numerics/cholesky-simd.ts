@@ -1,0 +1,112 @@
+/**
+ * Whether floating-point Cholesky of mu I - G succeeds, in float64 WebAssembly SIMD (kernels/cholesky.wat) with
+ * the panel updates split over two threads: the certificate of linalg64.certifyLambdaMax, the same algorithm as
+ * blas64.choleskyInPlace (same products, other summation order; the .wat header says why the bound still holds).
+ * Why: after the Gram, this factorisation (n^3 / 6 multiply-adds) is the largest cost of a certified F4 norm.
+ */
+import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
+import { instantiateFastest, type WasmMemory } from '../../kernels/index.js';
+
+/** Columns per panel: the panel factorisation costs ~N^2 PANEL / 4 multiply-adds on one thread, the update the rest. */
+const PANEL = 64;
+/** Below this size the factorisation takes a few ms: no thread hand-off. */
+const SPLIT_MIN = 256;
+
+type Update = (a: number, N: number, J: number, J1: number, r0: number, r1: number) => void;
+interface CholeskyKernel {
+  update: Update;
+  panel: (a: number, N: number, J: number, J1: number) => number;
+  memory: WasmMemory;
+  helper: { thread: CommandThread | null; args: Int32Array };
+}
+
+const SETUP = `
+const ex = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
+const args = new Int32Array(workerData.args);
+`;
+const BODY = `ex.update(args[0], args[1], args[2], args[3], args[4], args[5]);`;
+
+let kernel: CholeskyKernel | null | undefined;
+
+interface WasmMemoryApi {
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+}
+
+/** The compiled kernel (on shared memory with a helper thread where possible), or null without WebAssembly SIMD. */
+function choleskyKernel(): CholeskyKernel | null {
+  if (kernel !== undefined) return kernel;
+  const W = (globalThis as unknown as { WebAssembly?: WasmMemoryApi }).WebAssembly;
+  for (const shared of typeof SharedArrayBuffer !== 'undefined' ? [true, false] : [false]) {
+    let memory: WasmMemory;
+    try {
+      memory = new W!.Memory(shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 });
+    } catch {
+      continue;
+    }
+    const wasm = instantiateFastest('cholesky', shared, { env: { memory } });
+    if (!wasm) continue;
+    const args = new Int32Array(new SharedArrayBuffer(24));
+    const thread = shared ? startCommandThread(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null;
+    return (kernel = {
+      update: wasm.exports.update as Update,
+      panel: wasm.exports.panel as CholeskyKernel['panel'],
+      memory,
+      helper: { thread, args },
+    });
+  }
+  return (kernel = null);
+}
+
+/**
+ * True iff Cholesky of fl(mu I - G) (G symmetric n x n, row-major; diagonal entries fl(mu - g_ii), off-diagonal
+ * -g_ij, exactly as certifyLambdaMax forms them) runs to completion with positive pivots; null where WebAssembly
+ * SIMD is unavailable (the caller factors in JS). The matrix is padded to a multiple of 4 with an identity block:
+ * its rows factor exactly (zero products, unit pivots) and leave the leading n x n factorisation unchanged.
+ */
+export function shiftedCholeskySucceeds(G: Float64Array, n: number, mu: number): boolean | null {
+  const k = choleskyKernel();
+  if (!k) return null;
+  const N = Math.ceil(n / 4) * 4;
+  const need = N * N * 8;
+  const have = k.memory.buffer.byteLength;
+  if (have < need) k.memory.grow(Math.ceil((need - have) / 65536));
+  const A = new Float64Array(k.memory.buffer, 0, N * N);
+  for (let i = 0; i < n; i++) {
+    // Only the lower triangle is read: copy and negate row i up to the diagonal.
+    const r = i * N;
+    const g = i * n;
+    for (let j = 0; j < i; j++) A[r + j] = -G[g + j];
+    A[r + i] = mu - G[g + i];
+  }
+  for (let i = n; i < N; i++) {
+    A.fill(0, i * N, i * N + i);
+    A[i * N + i] = 1;
+  }
+  for (let J = 0; J < N; J += PANEL) {
+    const J1 = Math.min(N, J + PANEL);
+    // A failed helper may have updated part of its rows: start over on this thread (the helper is dropped).
+    if (J > 0 && !update(k, N, J, J1)) return shiftedCholeskySucceeds(G, n, mu);
+    if (!k.panel(0, N, J, J1)) return false;
+  }
+  return true;
+}
+
+/**
+ * Rows [J, N) of the panel updated by columns [0, J): the second half of the rows on the helper. False if the helper
+ * failed or stalled (then it is dropped, and its rows are in an unknown state).
+ */
+function update(k: CholeskyKernel, N: number, J: number, J1: number): boolean {
+  const t = k.helper.thread;
+  if (!t || N < SPLIT_MIN || N - J < 16) {
+    k.update(0, N, J, J1, J, N);
+    return true;
+  }
+  // Each row below the panel costs the same (J1 - J) J products; the panel's own rows a little less.
+  const s = J + Math.round((N - J) / 4) * 2;
+  k.helper.args.set([0, N, J, J1, s, N]);
+  sendCommand(t, 0);
+  k.update(0, N, J, J1, J, s);
+  if (awaitCommand(t, 60_000) === 'done') return true;
+  k.helper.thread = null;
+  return false;
+}

@@ -1,0 +1,157 @@
+;; The blocked Cholesky factorisation behind the certificates of F4's matrix norms (bounds/numerics/linalg64.ts,
+;; certifyLambdaMax): a floating-point Cholesky of mu I - G that runs to completion proves lambda_max(G) <= mu + err.
+;; Bound by bounds/numerics/cholesky-simd.ts.
+;;
+;; Why: for a 3x3x512x512 layer the factorisation of a 1536 x 1536 matrix is n^3 / 6 = 0.6 G multiply-adds; V8 runs
+;; the blocked JS loop (blas64.choleskyInPlace) at ~1.5 GMAC/s, these float64x2 lanes with a 2 x 4 register tile
+;; several times faster, and the update splits over two threads.
+;;
+;; Layout: A is a row-major N x N float64 matrix at byte offset a (only the lower triangle is read or meaningful;
+;; the upper one is scratch). N is a multiple of 4 (callers pad with an identity block, which factors exactly and
+;; leaves the factorisation of the leading part unchanged), panel bounds J, J1 multiples of 4.
+;;
+;; Left-looking by panels of columns [J, J1): `update` subtracts the contributions of columns [0, J) from rows
+;; [r0, r1) of the panel (split between threads by rows), then `panel` factors the panel column by column.
+;;
+;; Rounding: every entry is a_ij minus the same products l_ik l_jk as in the textbook algorithm, summed in another
+;; order (k panels, two lanes, fused or not): Higham, "Accuracy and Stability of Numerical Algorithms", Thm 10.3
+;; and the bound certifyLambdaMax uses hold for every order of the inner products, so this is the same certificate.
+;;
+;; Variant (kernels/index.ts): relaxed_madd is lowered to mul + add where relaxed SIMD is off.
+(module
+  ;; Imported so a helper thread can share it (shared variant): each thread updates its own rows.
+  (import "env" "memory" (memory 0))
+
+  (func $hsum (param $v v128) (result f64)
+    (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+
+  ;; A[i][j] -= s (byte address of A[i][j] given).
+  (func $sub (param $p i32) (param $s f64)
+    (f64.store (local.get $p) (f64.sub (f64.load (local.get $p)) (local.get $s))))
+
+  ;; A[i][j] -= sum_{k < J} A[i][k] A[j][k] for rows i in [r0, r1) (even count), columns j in [J, J1) (multiple of
+  ;; 4); tiles lying wholly above the diagonal are skipped. k runs in panels of 256 (2 KiB of a row), so the four
+  ;; rows of j stay in L1 while the rows i stream.
+  (func $update (export "update")
+    (param $a i32) (param $N i32) (param $J i32) (param $J1 i32) (param $r0 i32) (param $r1 i32)
+    (local $rowBytes i32) (local $k0 i32) (local $k1 i32) (local $i i32) (local $j i32) (local $k i32)
+    (local $pi0 i32) (local $pi1 i32) (local $pj i32) (local $end i32) (local $o i32)
+    (local $x0 v128) (local $x1 v128) (local $y v128)
+    (local $s00 v128) (local $s01 v128) (local $s02 v128) (local $s03 v128)
+    (local $s10 v128) (local $s11 v128) (local $s12 v128) (local $s13 v128)
+    (local.set $rowBytes (i32.shl (local.get $N) (i32.const 3)))
+    (local.set $k0 (i32.const 0))
+    (block $panels_done (loop $panels
+      (br_if $panels_done (i32.ge_u (local.get $k0) (local.get $J)))
+      (local.set $k1 (i32.add (local.get $k0) (i32.const 256)))
+      (if (i32.gt_u (local.get $k1) (local.get $J)) (then (local.set $k1 (local.get $J))))
+      (local.set $i (local.get $r0))
+      (block $rows_done (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $r1)))
+        (local.set $pi0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (local.set $pi1 (i32.add (local.get $pi0) (local.get $rowBytes)))
+        (local.set $j (local.get $J))
+        (block $cols_done (loop $cols
+          (br_if $cols_done (i32.ge_u (local.get $j) (local.get $J1)))
+          ;; the tile's lowest row i + 1 is above its first column j: all of it is upper triangle
+          (br_if $cols_done (i32.gt_u (local.get $j) (i32.add (local.get $i) (i32.const 1))))
+          (local.set $pj (i32.add (local.get $a) (i32.mul (local.get $j) (local.get $rowBytes))))
+          (local.set $s00 (f64x2.splat (f64.const 0))) (local.set $s01 (f64x2.splat (f64.const 0)))
+          (local.set $s02 (f64x2.splat (f64.const 0))) (local.set $s03 (f64x2.splat (f64.const 0)))
+          (local.set $s10 (f64x2.splat (f64.const 0))) (local.set $s11 (f64x2.splat (f64.const 0)))
+          (local.set $s12 (f64x2.splat (f64.const 0))) (local.set $s13 (f64x2.splat (f64.const 0)))
+          (local.set $k (i32.shl (local.get $k0) (i32.const 3)))
+          (local.set $end (i32.shl (local.get $k1) (i32.const 3)))
+          (block $dot_done (loop $dot
+            (br_if $dot_done (i32.ge_u (local.get $k) (local.get $end)))
+            (local.set $x0 (v128.load (i32.add (local.get $pi0) (local.get $k))))
+            (local.set $x1 (v128.load (i32.add (local.get $pi1) (local.get $k))))
+            (local.set $o (i32.add (local.get $pj) (local.get $k)))
+            (local.set $y (v128.load (local.get $o)))
+            (local.set $s00 (f64x2.relaxed_madd (local.get $x0) (local.get $y) (local.get $s00)))
+            (local.set $s10 (f64x2.relaxed_madd (local.get $x1) (local.get $y) (local.get $s10)))
+            (local.set $y (v128.load (i32.add (local.get $o) (local.get $rowBytes))))
+            (local.set $s01 (f64x2.relaxed_madd (local.get $x0) (local.get $y) (local.get $s01)))
+            (local.set $s11 (f64x2.relaxed_madd (local.get $x1) (local.get $y) (local.get $s11)))
+            (local.set $o (i32.add (local.get $o) (i32.shl (local.get $rowBytes) (i32.const 1))))
+            (local.set $y (v128.load (local.get $o)))
+            (local.set $s02 (f64x2.relaxed_madd (local.get $x0) (local.get $y) (local.get $s02)))
+            (local.set $s12 (f64x2.relaxed_madd (local.get $x1) (local.get $y) (local.get $s12)))
+            (local.set $y (v128.load (i32.add (local.get $o) (local.get $rowBytes))))
+            (local.set $s03 (f64x2.relaxed_madd (local.get $x0) (local.get $y) (local.get $s03)))
+            (local.set $s13 (f64x2.relaxed_madd (local.get $x1) (local.get $y) (local.get $s13)))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $dot)))
+          (local.set $o (i32.add (local.get $pi0) (i32.shl (local.get $j) (i32.const 3))))
+          (call $sub (local.get $o) (call $hsum (local.get $s00)))
+          (call $sub (i32.add (local.get $o) (i32.const 8)) (call $hsum (local.get $s01)))
+          (call $sub (i32.add (local.get $o) (i32.const 16)) (call $hsum (local.get $s02)))
+          (call $sub (i32.add (local.get $o) (i32.const 24)) (call $hsum (local.get $s03)))
+          (local.set $o (i32.add (local.get $o) (local.get $rowBytes)))
+          (call $sub (local.get $o) (call $hsum (local.get $s10)))
+          (call $sub (i32.add (local.get $o) (i32.const 8)) (call $hsum (local.get $s11)))
+          (call $sub (i32.add (local.get $o) (i32.const 16)) (call $hsum (local.get $s12)))
+          (call $sub (i32.add (local.get $o) (i32.const 24)) (call $hsum (local.get $s13)))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $cols)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $rows)))
+      (local.set $k0 (local.get $k1))
+      (br $panels)))
+  )
+
+  ;; sum_{k in [J, j)} A[p][k] A[q][k] for rows at byte addresses p, q (J even).
+  (func $dot (param $p i32) (param $q i32) (param $J i32) (param $j i32) (result f64)
+    (local $k i32) (local $end i32) (local $s v128) (local $t f64)
+    (local.set $s (f64x2.splat (f64.const 0)))
+    (local.set $k (i32.shl (local.get $J) (i32.const 3)))
+    (local.set $end (i32.shl (i32.and (i32.sub (local.get $j) (local.get $J)) (i32.const -2)) (i32.const 3)))
+    (local.set $end (i32.add (local.get $end) (local.get $k)))
+    (block $done (loop $pairs
+      (br_if $done (i32.ge_u (local.get $k) (local.get $end)))
+      (local.set $s (f64x2.relaxed_madd
+        (v128.load (i32.add (local.get $p) (local.get $k)))
+        (v128.load (i32.add (local.get $q) (local.get $k)))
+        (local.get $s)))
+      (local.set $k (i32.add (local.get $k) (i32.const 16)))
+      (br $pairs)))
+    (local.set $t (call $hsum (local.get $s)))
+    (if (i32.and (i32.sub (local.get $j) (local.get $J)) (i32.const 1))
+      (then (local.set $t (f64.add (local.get $t)
+        (f64.mul (f64.load (i32.add (local.get $p) (local.get $end)))
+                 (f64.load (i32.add (local.get $q) (local.get $end))))))))
+    (local.get $t))
+
+  ;; Factor the panel's columns [J, J1) for rows [J, N) after `update`: l_jj = sqrt(a_jj - sum l_jk^2),
+  ;; l_ij = (a_ij - sum l_ik l_jk) / l_jj, sums over k in [J, j). Returns 0 as soon as a pivot is not positive
+  ;; (not numerically positive definite), else 1.
+  (func $panel (export "panel") (param $a i32) (param $N i32) (param $J i32) (param $J1 i32) (result i32)
+    (local $rowBytes i32) (local $j i32) (local $i i32) (local $pj i32) (local $pi i32) (local $s f64) (local $d f64)
+    (local.set $rowBytes (i32.shl (local.get $N) (i32.const 3)))
+    (local.set $j (local.get $J))
+    (block $cols_done (loop $cols
+      (br_if $cols_done (i32.ge_u (local.get $j) (local.get $J1)))
+      (local.set $pj (i32.add (local.get $a) (i32.mul (local.get $j) (local.get $rowBytes))))
+      (local.set $s (f64.sub
+        (f64.load (i32.add (local.get $pj) (i32.shl (local.get $j) (i32.const 3))))
+        (call $dot (local.get $pj) (local.get $pj) (local.get $J) (local.get $j))))
+      (if (i32.eqz (f64.gt (local.get $s) (f64.const 0))) (then (return (i32.const 0))))
+      (local.set $d (f64.sqrt (local.get $s)))
+      (f64.store (i32.add (local.get $pj) (i32.shl (local.get $j) (i32.const 3))) (local.get $d))
+      (local.set $i (i32.add (local.get $j) (i32.const 1)))
+      (local.set $pi (i32.add (local.get $pj) (local.get $rowBytes)))
+      (block $rows_done (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $N)))
+        (f64.store (i32.add (local.get $pi) (i32.shl (local.get $j) (i32.const 3)))
+          (f64.div
+            (f64.sub
+              (f64.load (i32.add (local.get $pi) (i32.shl (local.get $j) (i32.const 3))))
+              (call $dot (local.get $pi) (local.get $pj) (local.get $J) (local.get $j)))
+            (local.get $d)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (local.set $pi (i32.add (local.get $pi) (local.get $rowBytes)))
+        (br $rows)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $cols)))
+    (i32.const 1))
+)
