@@ -67,10 +67,12 @@ describe('gramIterationBound paths agree', () => {
     }
   });
 
-  // 64 rows and more: the float32 products are split over the helper thread (gram-simd.ts).
+  // 64 rows and P^2 C >= 2^20 multiply-adds (every product at 130 rows): the float32 products are split over the
+  // helper thread (gram-simd.ts); the 66-row case stays on one thread.
   it.each([
     [[3, 3, 48, 40], 6],
     [[3, 3, 72, 66], 4],
+    [[3, 3, 130, 140], 3],
   ] as const)('float32 SIMD and float64 agree to the float32 rounding allowance, float32 above (%j)', (shape, n) => {
     const k = randomKernel([...shape], 11);
     const f32 = gramIterationBound(k, n, 6, { precision: 'float32' });

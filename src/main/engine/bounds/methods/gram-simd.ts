@@ -40,17 +40,22 @@ const BODY = `
 if (arg === 2) ex.rgram64(args[0], args[1], args[2], args[3], args[4], args[5]);
 else (arg === 0 ? ex.gram : ex.gram64)(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7]);
 `;
-/** Below this many rows a product takes well under a millisecond: not worth a thread hand-off. */
-const SPLIT_ROWS = 64;
+/**
+ * A product splits only from 64 rows and this many multiply-adds (P^2 C, the Hermitian half of a complex product):
+ * below, it takes ~0.1 ms or less on one core, no more than waking the helper and waiting for it costs on a loaded
+ * machine (measured: on the 64-channel ResNet-18 layers the hand-off took more main-thread time than the products
+ * themselves). Square products split from 128 rows.
+ */
+const SPLIT_WORK = 2 ** 20;
 
 /** A kernel export taking its operands, then the row range [a0, a1). */
 type RowProduct = (...operandsThenRows: number[]) => void;
 
 /** Run fn(...operands, 0, P) as two row ranges, the second on the helper (command `which` of BODY). */
 function splitOverHelper(fn: RowProduct, which: 0 | 1 | 2, helper: { thread: CommandThread | null; args: Int32Array }) {
-  return (operands: number[], P: number): void => {
+  return (operands: number[], P: number, C: number): void => {
     const t = helper.thread;
-    if (!t || P < SPLIT_ROWS) return fn(...operands, 0, P);
+    if (!t || P < 64 || P * P * C < SPLIT_WORK) return fn(...operands, 0, P);
     const s = Math.round(P / Math.SQRT2 / 2) * 2;
     helper.args.set([...operands, s, P]);
     sendCommand(t, which);
@@ -90,9 +95,9 @@ export function gramKernel(): GramKernel | null {
       splitOverHelper(ex[name] as RowProduct, j as 0 | 1 | 2, helper),
     );
     return (kernel = {
-      gram: (re, im, P, C, outRe, outIm) => gram([re, im, P, C, outRe, outIm], P),
-      gram64: (re, im, P, C, outRe, outIm) => gram64([re, im, P, C, outRe, outIm], P),
-      rgram64: (x, P, C, out) => rgram64([x, P, C, out], P),
+      gram: (re, im, P, C, outRe, outIm) => gram([re, im, P, C, outRe, outIm], P, C),
+      gram64: (re, im, P, C, outRe, outIm) => gram64([re, im, P, C, outRe, outIm], P, C),
+      rgram64: (x, P, C, out) => rgram64([x, P, C, out], P, C),
       sumsq: ex.sumsq as GramKernel['sumsq'],
       scale: ex.scale as GramKernel['scale'],
       memory,
