@@ -62,6 +62,8 @@ export function computeLayerBounds(
       return undefined;
     }
   };
+  // Where the exact circular norm is attained: the operator estimate starts from there (stride 1).
+  let topFrequency: [number, number] | undefined;
   if (methods.has('exact')) {
     let spectrum = opts.spectrum === true;
     if (spectrum && !spectrumAffordable(host.shape, n)) {
@@ -78,6 +80,7 @@ export function computeLayerBounds(
       // The spectrum travels on the report, not inside the BoundResult (which is serialised as it is).
       const { spectrum, ...result } = exact;
       report.exactCircular = result;
+      topFrequency = exact.frequency;
       if (spectrum) report.spectrum = spectrum;
     }
   }
@@ -96,12 +99,26 @@ export function computeLayerBounds(
         padding: geometry.padding,
         stride: geometry.stride,
         iterations: opts.operatorIterations ?? 100,
+        // Start from the circular operator's top singular vector where it is close to the layer's (large maps; the
+        // exact method's frequency saves the search at stride 1) and stop once a product adds < 1e-5: the value
+        // is still ||A y|| / ||y|| of an actual y, never above the norm (operator-power.ts).
+        start: 'auto',
+        topFrequency: geometry.stride === 1 ? topFrequency : undefined,
+        stallTol: OPERATOR_STALL_TOL,
       }),
     );
   }
   checkConsistency(report, opts.tolerance ?? 1e-5);
   return report;
 }
+
+/**
+ * Relative growth per Lanczos product below which the operator estimate stops. Measured on the 17 ResNet-18 layers:
+ * from the circular start the estimate passes the 30-step random-start value while it still grows by 2e-5 to 1e-3
+ * per product, so 1e-5 keeps it at least that tight; from a random start on small maps it grows by ~1e-4 per product
+ * at step 30, so there the iteration cap decides, as before.
+ */
+export const OPERATOR_STALL_TOL = 1e-5;
 
 /**
  * Gram iteration's strength on every layer (issue 14): within ~0.3% of the circular norm at t = 6 (Delattre et al.
