@@ -11,6 +11,7 @@
  *   gram.wat          the squaring step A A^H of Gram iteration (bounds/methods/gram-simd.ts)
  *   heap.wat          training-step kernels on the WASM backend's heap (backends/wasm-kernels/heap-simd.ts)
  *   filter-grad.wat   the direct convolution filter gradient (backends/wasm-kernels/filter-grad-simd.ts)
+ *   toeplitz.wat      the DFT stages of the Toeplitz bound's self-correlations (bounds/methods/toeplitz-heap.ts)
  *   cholesky.wat      the blocked Cholesky of the certified F4 norms' certificates (bounds/numerics/cholesky-simd.ts)
  *   relaxed-probe.wat one relaxed SIMD instruction: validates only where relaxed SIMD is on
  *
@@ -28,7 +29,8 @@ import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 import { settings } from '../../settings.js';
 
-export type KernelName = 'f4' | 'frequency' | 'gram' | 'heap' | 'filter-grad' | 'relaxed-probe' | 'cholesky';
+export type KernelName =
+  'f4' | 'frequency' | 'gram' | 'heap' | 'filter-grad' | 'relaxed-probe' | 'toeplitz' | 'cholesky';
 export interface Variant {
   /** Multiply-adds fused (relaxed SIMD) or lowered to mul + add. */
   fused: boolean;

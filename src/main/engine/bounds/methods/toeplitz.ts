@@ -10,54 +10,58 @@
  * — the max absolute row sum bounds the norm of the Gram-iterated (self-adjoint) operator, and the 2^t-th root
  * undoes the t squarings.
  *
- * Each self-correlation is computed in the frequency domain on a (2h-1) x (2w-1) grid, which holds the linear
- * correlation exactly: per frequency X(w)^H X(w) (phases and spatial flips cancel in X^H X and in |.| sums).
- * Cost: the last step dominates, ~ (2^t (k-1))^2 / 2 frequencies x P^3 with P = max(c_in, c_out).
+ * Here the normalisations are powers of two and every rounding is accounted for (toeplitz-enclosure.ts), so each
+ * value is a guaranteed upper bound on the Toeplitz norm; it exceeds the exact-arithmetic bound above by ~1e-13
+ * relative. Each self-correlation runs in the frequency domain on a (2h-1) x (2w-1) grid, which holds the linear
+ * correlation exactly (toeplitz-step.ts), in float64 WebAssembly SIMD on two cores where it runs (toeplitz-heap.ts).
+ * Cost: the last step dominates, ~ (2^t (k-1))^2 / 2 frequencies x 2 P^3 real multiply-adds, P = max(c_in, c_out).
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BoundResult, KernelHWIO } from '../../../../shared/bounds.js';
 import { KernelError, validateKernel } from '../../../../shared/bounds.js';
 import { kernelToHost } from '../numerics/host-kernel.js';
-import { frequencyGram, frequencyMatrices, type FrequencyMatrices } from '../numerics/fft2.js';
-import { unitRoots } from '../numerics/linalg64.js';
-import { float64ColumnGram } from './gram-simd.js';
+import { UNDERFLOW64, sumUpper } from '../numerics/rounding.js';
+import { correlationError, enclosedBound } from './toeplitz-enclosure.js';
+import { correlationHeap, type CorrelationHeap } from './toeplitz-heap.js';
+import { absSums, heapLayout, mirror, rescale, selfCorrelate, type HeapLayout, type Taps } from './toeplitz-step.js';
 
-/** Refuse work that would need more than this many bytes of spectra (the grid grows as 4^t). */
+/** Refuse work that would need more than this many bytes of heap (the grid grows as 4^t). */
 const MAX_BYTES = 2 ** 31;
+
+export interface ToeplitzOptions {
+  /** 'simd' (default: float64 WebAssembly SIMD where it runs, else JavaScript) or 'js' (float64 JavaScript). */
+  path?: 'simd' | 'js';
+  /** Skip the Gram of a frequency whose matrix is exactly zero (default true; the value is the same). */
+  prune?: boolean;
+}
 
 export type ToeplitzResult = BoundResult & {
   /** The bound after 1, 2, ..., t self-correlations (each is valid; the last is `value`). */
   perIteration: number[];
+  /** Where the arithmetic ran (both float64, same error bounds). */
+  path: 'simd' | 'js';
+  /** Frequency Grams computed over the t steps, and what they would be without pruning. */
+  gramsRun: number;
+  gramsFull: number;
 };
 
-export function toeplitzBound(kernel: KernelHWIO | tf.Tensor4D, iterations = 4): ToeplitzResult {
+export function toeplitzBound(
+  kernel: KernelHWIO | tf.Tensor4D,
+  iterations = 4,
+  opts: ToeplitzOptions = {},
+): ToeplitzResult {
   const t0 = performance.now();
   const host = kernelToHost(kernel);
   validateKernel(host, 'toeplitzBound');
-  if (!Number.isInteger(iterations) || iterations < 1) {
-    throw new KernelError(`toeplitzBound: iterations must be an integer >= 1, got ${iterations}.`);
+  if (!Number.isInteger(iterations) || iterations < 1 || iterations > 30) {
+    throw new KernelError(`toeplitzBound: iterations must be an integer in [1, 30], got ${iterations}.`);
   }
-  checkCost(host, iterations);
-  let Z: KernelHWIO = host;
-  let logNorm = 0;
-  const perIteration: number[] = [];
-  for (let j = 1; j <= iterations; j++) {
-    let sq = 0;
-    for (let i = 0; i < Z.data.length; i++) sq += Z.data[i] * Z.data[i];
-    if (sq === 0) {
-      // A zero kernel (or one that became zero): the layer is the zero map.
-      while (perIteration.length < iterations) perIteration.push(0);
-      break;
-    }
-    const nrm = Math.sqrt(sq);
-    logNorm = 2 * (logNorm + Math.log(nrm));
-    const scaled = new Float64Array(Z.data.length);
-    for (let i = 0; i < scaled.length; i++) scaled[i] = Z.data[i] / nrm;
-    const [h, w] = Z.shape;
-    Z = selfCorrelation(frequencyMatrices({ shape: Z.shape, data: scaled }, 2 * h - 1, 2 * w - 1));
-    const p = 2 ** -j;
-    perIteration.push(maxAbsRowSum(Z) ** p * Math.exp(logNorm * p));
-  }
+  const steps = stepShapes(host, iterations);
+  const layout = heapLayout(steps);
+  checkCost(host, iterations, layout);
+  const heap = correlationHeap(opts.path ?? 'simd');
+  heap.ensure(layout.bytes);
+  const { perIteration, gramsRun, gramsFull } = iterate(heap, layout, host, steps, opts.prune !== false);
   return {
     method: 'toeplitz-norm2toep',
     value: perIteration[iterations - 1],
@@ -66,120 +70,105 @@ export function toeplitzBound(kernel: KernelHWIO | tf.Tensor4D, iterations = 4):
     iterations,
     timeMs: performance.now() - t0,
     perIteration,
+    path: heap.path,
+    gramsRun,
+    gramsFull,
   };
 }
 
-/** max_a sum_{x,y,b} |Z[x][y][a][b]|: the l_inf operator norm of the self-adjoint correlation operator. */
-function maxAbsRowSum(Z: KernelHWIO): number {
-  const [H, W, P] = Z.shape;
-  let maxRow = 0;
-  for (let a = 0; a < P; a++) {
-    let s = 0;
-    for (let xy = 0; xy < H * W; xy++) {
-      const base = (xy * P + a) * P;
-      for (let b = 0; b < P; b++) s += Math.abs(Z.data[base + b]);
-    }
-    maxRow = Math.max(maxRow, s);
+const even = (n: number): number => n + (n % 2);
+
+/** The kernel entering each step: the original (P x Q, both padded to even with zero channels), then P x P. */
+function stepShapes(k: KernelHWIO, t: number): Taps[] {
+  const [h, w, ci, co] = k.shape;
+  const P = even(Math.max(ci, co));
+  const steps: Taps[] = [{ sh: h, sw: w, P, C: even(Math.min(ci, co)) }];
+  for (let j = 1; j < t; j++) {
+    const s = steps[j - 1];
+    steps.push({ sh: 2 * s.sh - 1, sw: 2 * s.sw - 1, P, C: P });
   }
-  return maxRow;
+  return steps;
+}
+
+/** The t steps of toeplitzEnclosure (toeplitz-enclosure.ts): the guaranteed bound after each. */
+function iterate(
+  heap: CorrelationHeap,
+  L: HeapLayout,
+  k: KernelHWIO,
+  steps: Taps[],
+  prune: boolean,
+): { perIteration: number[]; gramsRun: number; gramsFull: number } {
+  const t = steps.length;
+  const sq = loadKernel(heap, L, k, steps[0]);
+  let [gramsRun, gramsFull] = [0, 0];
+  for (const s of steps) gramsFull += (2 * s.sh - 1) * s.sw - (s.sh - 1);
+  // the zero map (no frequency has a non-zero matrix: every Gram pruned)
+  if (sq === 0) return { perIteration: new Array<number>(t).fill(0), gramsRun: 0, gramsFull };
+  const kFro = Math.sqrt(sumUpper(sq, k.data.length));
+  const k0 = Math.floor(Math.log2(kFro));
+  const s0 = steps[0];
+  rescale(heap, L.A, s0.sh * s0.sw * s0.P * s0.C, 2 ** -k0);
+  // Underflow in that rescale moves each entry by at most one subnormal: h w P Q of them, added to the last bound.
+  const loadSlack = 2 ** k0 * UNDERFLOW64 * k.data.length;
+  let yFro = kFro * 2 ** -k0;
+  const [eps, shift, out] = [[] as number[], [] as number[], [] as number[]];
+  for (let j = 0; j < t; j++) {
+    const s = steps[j];
+    const norms = selfCorrelate(heap, L, s, prune);
+    gramsRun += norms.grams;
+    const g = norms.grid;
+    const cells = g.nh * g.nw * s.P;
+    const { row, col } = absSums(heap, L.A, g, s.P);
+    eps.push(correlationError(s, norms, yFro, null));
+    out.push(enclosedBound(k0, Math.sqrt(sumUpper(row, cells) * sumUpper(col, cells)), eps, shift) + loadSlack);
+    if (j + 1 === t) break;
+    const z = Math.sqrt(sumUpper(mirror(heap, L.A, g, s.P), cells * s.P));
+    if (z === 0) {
+      // Only underflow can empty a correlation of a non-zero kernel: the bound cannot improve further.
+      while (out.length < t) out.push(out[out.length - 1]);
+      break;
+    }
+    const kj = Math.floor(Math.log2(z));
+    rescale(heap, L.A, cells * s.P, 2 ** -kj);
+    shift.push(kj);
+    // the rescale's underflow (correlationError's 2^k_j N P UNDERFLOW64, counted with k_j now known)
+    eps[j] = correlationError(s, norms, yFro, kj);
+    yFro = z * 2 ** -kj;
+  }
+  return { perIteration: out, gramsRun, gramsFull };
 }
 
 /**
- * The spatial self-correlation [2h-1, 2w-1, P, P] from the spectra: G(w) = M^H M at every frequency (conjugate
- * entries at the partner frequency of a real kernel), then an inverse DFT along v and along u, placing offset
- * (x - (h'-1), y - (w'-1)) at position (x, y) so the result is an ordinary kernel for the next step.
+ * Writes K as [x][y][a][c] (a over the larger channel side, both sides zero-padded to the step's even sizes) at
+ * L.A and returns its squared Frobenius norm (a float64 sum of h w c_in c_out squares).
  */
-function selfCorrelation(fm: FrequencyMatrices): KernelHWIO {
-  const { nh, nw } = fm;
-  const P = fm.cols;
-  const m = P * P;
-  const Gre = new Float64Array(nh * nw * m);
-  const Gim = new Float64Array(nh * nw * m);
-  const gr = new Float64Array(m);
-  const gi = new Float64Array(m);
-  // The Grams dominate the cost (half the grid x 2 P^3): float64 SIMD where it runs, the JS loop otherwise.
-  const columnGram =
-    float64ColumnGram(fm) ?? ((f: number, re: Float64Array, im: Float64Array) => frequencyGram(fm, f, 'cols', re, im));
-  for (let f = 0; f < fm.count; f++) {
-    columnGram(f, gr, gi);
-    const u = fm.u[f];
-    const v = fm.v[f];
-    const o1 = (u * nw + v) * m;
-    const o2 = (((nh - u) % nh) * nw + ((nw - v) % nw)) * m;
-    Gre.set(gr, o1);
-    Gim.set(gi, o1);
-    if (o2 !== o1) {
-      for (let j = 0; j < m; j++) {
-        Gre[o2 + j] = gr[j];
-        Gim[o2 + j] = -gi[j];
+function loadKernel(heap: CorrelationHeap, L: HeapLayout, k: KernelHWIO, s: Taps): number {
+  const [h, w, ci, co] = k.shape;
+  const f = heap.f64;
+  const base = L.A / 8;
+  f.fill(0, base, base + h * w * s.P * s.C);
+  let sq = 0;
+  for (let xy = 0; xy < h * w; xy++) {
+    for (let i = 0; i < ci; i++) {
+      for (let o = 0; o < co; o++) {
+        const v = k.data[(xy * ci + i) * co + o];
+        sq += v * v;
+        // the reference's orientation: rows are output channels unless c_in > c_out
+        const [a, c] = co >= ci ? [o, i] : [i, o];
+        f[base + xy * s.P * s.C + a * s.C + c] = v;
       }
     }
   }
-  // nh, nw are odd (2h - 1), so the centre tap (hc, wc) is a grid point. The correlation of a real kernel with
-  // itself satisfies Z(-d) = Z(d)^T, so only the columns y <= wc are transformed (half of both stages below) and
-  // the others are their mirrored transposes.
-  const hc = (nh - 1) / 2;
-  const wc = (nw - 1) / 2;
-  // Stage A: S[u][y] = sum_v w_v G[u][v] e^{+2 pi i v (y - wc) / nw} over half the v: the output is real, so
-  // v and nw - v contribute conjugate terms, and Re is taken in stage B (w_v = 2 for the paired v, else 1).
-  const [cw, sw] = unitRoots(nw);
-  const [ch, sh] = unitRoots(nh);
-  const vHalf = Math.floor(nw / 2);
-  const Sre = new Float64Array(nh * nw * m);
-  const Sim = new Float64Array(nh * nw * m);
-  for (let u = 0; u < nh; u++) {
-    for (let y = 0; y <= wc; y++) {
-      const out = (u * nw + y) * m;
-      const dy = y - wc;
-      for (let v = 0; v <= vHalf; v++) {
-        const r = (((v * dy) % nw) + nw) % nw;
-        const weight = v === 0 || 2 * v === nw ? 1 : 2;
-        const c = cw[r] * weight;
-        const s = sw[r] * weight;
-        const src = (u * nw + v) * m;
-        for (let j = 0; j < m; j++) {
-          const a = Gre[src + j];
-          const b = Gim[src + j];
-          Sre[out + j] += a * c - b * s;
-          Sim[out + j] += a * s + b * c;
-        }
-      }
-    }
-  }
-  // Stage B: Z[x][y] = Re sum_u S[u][y] e^{+2 pi i u (x - hc) / nh} / (nh nw)
-  const Z = new Float64Array(nh * nw * m);
-  const scale = 1 / (nh * nw);
-  for (let x = 0; x < nh; x++) {
-    for (let u = 0; u < nh; u++) {
-      const r = (((u * (x - hc)) % nh) + nh) % nh;
-      const c = ch[r] * scale;
-      const s = sh[r] * scale;
-      for (let y = 0; y <= wc; y++) {
-        const out = (x * nw + y) * m;
-        const src = (u * nw + y) * m;
-        for (let j = 0; j < m; j++) Z[out + j] += Sre[src + j] * c - Sim[src + j] * s;
-      }
-    }
-  }
-  for (let x = 0; x < nh; x++) {
-    for (let y = 0; y < wc; y++) {
-      const from = (x * nw + y) * m;
-      const to = ((nh - 1 - x) * nw + (nw - 1 - y)) * m;
-      for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) Z[to + a * P + b] = Z[from + b * P + a];
-    }
-  }
-  return { shape: [nh, nw, P, P], data: Z };
+  return sq;
 }
 
-function checkCost(k: KernelHWIO, t: number): void {
+function checkCost(k: KernelHWIO, t: number, L: HeapLayout): void {
+  if (L.bytes <= MAX_BYTES) return;
   const [h, w, ci, co] = k.shape;
-  const P = Math.max(ci, co);
   const side = (s: number) => 2 ** t * (s - 1) + 1;
-  const bytes = side(h) * side(w) * P * P * 8 * 5;
-  if (bytes > MAX_BYTES) {
-    throw new KernelError(
-      `toeplitzBound: ${t} iterations on a ${h}x${w} kernel with ${P} channels need ~${(bytes / 2 ** 30).toFixed(1)} GiB ` +
-        `(the self-correlation grows to ${side(h)}x${side(w)} taps of ${P}x${P}). Use fewer iterations.`,
-    );
-  }
+  throw new KernelError(
+    `toeplitzBound: ${t} iterations on a ${h}x${w} kernel with ${Math.max(ci, co)} channels need ` +
+      `~${(L.bytes / 2 ** 30).toFixed(1)} GiB (the self-correlation grows to ${side(h)}x${side(w)} taps). ` +
+      'Use fewer iterations.',
+  );
 }

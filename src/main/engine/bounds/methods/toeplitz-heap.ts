@@ -1,0 +1,241 @@
+/**
+ * The arithmetic of the Toeplitz bound's self-correlations (toeplitz-step.ts) on one float64 heap: the DFT stages
+ * (kernels/toeplitz.wat: out[f][j] = sum_k tw[f][k] in[k][j] over long rows of channel pairs) and the per-frequency
+ * Grams A A^H (gram.wat's gram64, its own instance), in WebAssembly SIMD on two cores where it runs, else the same sums in JavaScript.
+ * Both compute in float64 with the same chains of multiply-adds, so toeplitz-enclosure.ts's error bounds hold for
+ * either. All offsets are in bytes.
+ */
+import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
+import { instantiateFastest, type WasmMemory } from '../../kernels/index.js';
+import { rowGram } from '../numerics/fft2.js';
+
+export interface CorrelationHeap {
+  /** 'simd' (toeplitz.wat + gram.wat, float64) or 'js' (float64 JavaScript). */
+  path: 'simd' | 'js';
+  /** The heap as float64 (re-read after ensure, which may replace it). */
+  f64: Float64Array;
+  ensure(bytes: number): void;
+  /** Real input rows, complex output: out[f] = sum_k tw[f][k] in[k], lanes [0, n) in doubles. */
+  rmix(inp: number, inStride: number, K: number, tw: Twiddles, out: number, outIm: number, outStride: number, n: number): void;
+  /** Complex input and output. */
+  cmix(
+    inp: number,
+    inIm: number,
+    inStride: number,
+    K: number,
+    tw: Twiddles,
+    out: number,
+    outIm: number,
+    outStride: number,
+    n: number,
+  ): void;
+  /** Complex input, the real part of the output only. */
+  cmixr(inp: number, inIm: number, inStride: number, K: number, tw: Twiddles, out: number, outStride: number, n: number): void;
+  /**
+   * For each pair (src, dst) of `pairs` (flat): Z = A A^H (P x P, both triangles) of the complex P x C matrix A
+   * (P, C even), A's real part at src and imaginary part P C doubles on, Z likewise at dst.
+   */
+  grams(pairs: number[], P: number, C: number): void;
+}
+
+/** A table of F x K complex twiddles placed in the heap: real parts at re, imaginary parts at im. */
+export interface Twiddles {
+  re: number;
+  im: number;
+  F: number;
+}
+
+/** Below this many bytes per row a stage is not worth a thread hand-off. */
+const SPLIT_BYTES = 32 * 1024;
+
+let cached: CorrelationHeap | null | undefined;
+
+/** The SIMD heap where WebAssembly SIMD runs, else a JavaScript one. */
+export function correlationHeap(prefer: 'simd' | 'js' = 'simd'): CorrelationHeap {
+  if (prefer === 'simd') {
+    if (cached === undefined) cached = makeSimdHeap();
+    if (cached) return cached;
+  }
+  return makeJsHeap();
+}
+
+type Mix = (...args: number[]) => void;
+
+interface WasmMemoryApi {
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+}
+
+/** Pairs handed to the helper per command (the list lives in a shared Int32Array). */
+const LIST = 8192;
+
+/**
+ * The helper thread holds its own instances of toeplitz.wat and gram.wat on the same shared memory. Commands
+ * (control word 3): 0 rmix, 1 cmix, 2 cmixr (their lanes [j0, j1) given), 3 the Grams of list pairs [i0, i1).
+ */
+const SETUP = `
+const imports = { env: { memory: workerData.memory } };
+const tz = new WebAssembly.Instance(workerData.toeplitz, imports).exports;
+const gr = new WebAssembly.Instance(workerData.gram, imports).exports;
+const args = new Int32Array(workerData.args);
+const list = new Int32Array(workerData.list);
+`;
+const BODY = `
+if (arg === 3) {
+  const [P, C, i0, i1] = args;
+  for (let i = i0; i < i1; i++) gr.gram64(list[2 * i], list[2 * i] + 8 * P * C, P, C, list[2 * i + 1], list[2 * i + 1] + 8 * P * P, 0, P);
+} else {
+  const fn = [tz.rmix, tz.cmix, tz.cmixr][arg];
+  fn(...Array.from(args.subarray(0, fn.length)));
+}
+`;
+
+function makeSimdHeap(): CorrelationHeap | null {
+  const W = (globalThis as unknown as { WebAssembly?: WasmMemoryApi }).WebAssembly;
+  if (!W) return null;
+  for (const shared of typeof SharedArrayBuffer !== 'undefined' ? [true, false] : [false]) {
+    let memory: WasmMemory;
+    try {
+      memory = new W.Memory(shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 });
+    } catch {
+      continue;
+    }
+    const tz = instantiateFastest('toeplitz', shared, { env: { memory } });
+    const gr = instantiateFastest('gram', shared, { env: { memory } });
+    if (tz && gr && typeof gr.exports.gram64 === 'function') return simdHeap(memory, shared, tz, gr);
+  }
+  return null;
+}
+
+type Instance = { module: object; exports: Record<string, unknown> };
+
+function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance, gr: Instance): CorrelationHeap {
+  const ex = tz.exports as Record<'rmix' | 'cmix' | 'cmixr', Mix>;
+  const gram64 = gr.exports.gram64 as Mix;
+  const args = new Int32Array(new SharedArrayBuffer(64));
+  const list = new Int32Array(new SharedArrayBuffer(8 * LIST));
+  let helper: CommandThread | null = shared
+    ? startCommandThread(SETUP, BODY, {
+        toeplitz: tz.module,
+        gram: gr.module,
+        memory,
+        args: args.buffer,
+        list: list.buffer,
+      })
+    : null;
+  /** Command `which` on the helper while `mine` runs here; if the helper fails, `theirs` runs here too. */
+  const both = (which: number, mine: () => void, theirs: () => void): void => {
+    if (!helper) return (mine(), theirs());
+    sendCommand(helper, which);
+    mine();
+    if (awaitCommand(helper, 60_000) !== 'done') {
+      helper = null; // a failed or stalled helper is not reused; its share is computed here
+      theirs();
+    }
+  };
+  /** fn(...operands, j0, j1) over lanes [0, rowBytes): the upper half on the helper thread when it pays. */
+  const split = (which: 0 | 1 | 2, operands: number[], rowBytes: number): void => {
+    const fn = [ex.rmix, ex.cmix, ex.cmixr][which];
+    if (!helper || rowBytes < SPLIT_BYTES) return fn(...operands, 0, rowBytes);
+    const mid = Math.round(rowBytes / 32) * 16;
+    args.set([...operands, mid, rowBytes]);
+    both(which, () => fn(...operands, 0, mid), () => fn(...operands, mid, rowBytes));
+  };
+  const gramPairs = (pairs: number[], P: number, C: number, i0: number, i1: number): void => {
+    for (let i = i0; i < i1; i++) gram64(pairs[2 * i], pairs[2 * i] + 8 * P * C, P, C, pairs[2 * i + 1], pairs[2 * i + 1] + 8 * P * P, 0, P);
+  };
+  const heap: CorrelationHeap = {
+    path: 'simd',
+    f64: new Float64Array(memory.buffer),
+    ensure(bytes) {
+      const have = memory.buffer.byteLength;
+      if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
+      if (heap.f64.buffer !== memory.buffer || heap.f64.length * 8 !== memory.buffer.byteLength)
+        heap.f64 = new Float64Array(memory.buffer);
+    },
+    rmix: (inp, inStride, K, tw, out, outIm, outStride, n) =>
+      split(0, [inp, inStride, K, tw.re, tw.im, tw.F, out, outIm, outStride], n * 8),
+    cmix: (inp, inIm, inStride, K, tw, out, outIm, outStride, n) =>
+      split(1, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, out, outIm, outStride], n * 8),
+    cmixr: (inp, inIm, inStride, K, tw, out, outStride, n) =>
+      split(2, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, out, outStride], n * 8),
+    grams(pairs, P, C) {
+      // Every Gram costs the same: the helper takes the second half of each chunk of the list.
+      for (let c0 = 0; c0 < pairs.length / 2; c0 += LIST) {
+        const c1 = Math.min(pairs.length / 2, c0 + LIST);
+        const mid = c0 + Math.ceil((c1 - c0) / 2);
+        if (!helper || c1 - c0 < 2) {
+          gramPairs(pairs, P, C, c0, c1);
+          continue;
+        }
+        list.set(pairs.slice(2 * c0, 2 * c1));
+        args.set([P, C, mid - c0, c1 - c0]);
+        both(3, () => gramPairs(pairs, P, C, c0, mid), () => gramPairs(pairs, P, C, mid, c1));
+      }
+    },
+  };
+  return heap;
+}
+
+/** The same operations in JavaScript on an ArrayBuffer (offsets in bytes, all multiples of 8). */
+function makeJsHeap(): CorrelationHeap {
+  const heap: CorrelationHeap = {
+    path: 'js',
+    f64: new Float64Array(0),
+    ensure(bytes) {
+      if (heap.f64.length * 8 >= bytes) return;
+      const next = new Float64Array(Math.ceil(bytes / 8));
+      next.set(heap.f64);
+      heap.f64 = next;
+    },
+    rmix(inp, inStride, K, tw, out, outIm, outStride, n) {
+      const h = heap.f64;
+      for (let f = 0; f < tw.F; f++) {
+        const [o, oi] = [(out + f * outStride) / 8, (outIm + f * outStride) / 8];
+        for (let j = 0; j < n; j++) [h[o + j], h[oi + j]] = [0, 0];
+        for (let k = 0; k < K; k++) {
+          const [c, s] = [h[tw.re / 8 + f * K + k], h[tw.im / 8 + f * K + k]];
+          const p = (inp + k * inStride) / 8;
+          for (let j = 0; j < n; j++) {
+            h[o + j] += c * h[p + j];
+            h[oi + j] += s * h[p + j];
+          }
+        }
+      }
+    },
+    cmix(inp, inIm, inStride, K, tw, out, outIm, outStride, n) {
+      const h = heap.f64;
+      for (let f = 0; f < tw.F; f++) {
+        const [o, oi] = [(out + f * outStride) / 8, (outIm + f * outStride) / 8];
+        for (let j = 0; j < n; j++) [h[o + j], h[oi + j]] = [0, 0];
+        for (let k = 0; k < K; k++) {
+          const [c, s] = [h[tw.re / 8 + f * K + k], h[tw.im / 8 + f * K + k]];
+          const [p, q] = [(inp + k * inStride) / 8, (inIm + k * inStride) / 8];
+          for (let j = 0; j < n; j++) {
+            h[o + j] += c * h[p + j] - s * h[q + j];
+            h[oi + j] += c * h[q + j] + s * h[p + j];
+          }
+        }
+      }
+    },
+    cmixr(inp, inIm, inStride, K, tw, out, outStride, n) {
+      const h = heap.f64;
+      for (let f = 0; f < tw.F; f++) {
+        const o = (out + f * outStride) / 8;
+        h.fill(0, o, o + n);
+        for (let k = 0; k < K; k++) {
+          const [c, s] = [h[tw.re / 8 + f * K + k], h[tw.im / 8 + f * K + k]];
+          const [p, q] = [(inp + k * inStride) / 8, (inIm + k * inStride) / 8];
+          for (let j = 0; j < n; j++) h[o + j] += c * h[p + j] - s * h[q + j];
+        }
+      }
+    },
+    grams(pairs, P, C) {
+      const h = heap.f64;
+      for (let i = 0; i < pairs.length; i += 2) {
+        const [A, Z] = [pairs[i] / 8, pairs[i + 1] / 8];
+        rowGram(h, A, A + P * C, P, C, h.subarray(Z, Z + P * P), h.subarray(Z + P * P, Z + 2 * P * P));
+      }
+    },
+  };
+  return heap;
+}

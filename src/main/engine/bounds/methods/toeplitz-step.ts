@@ -1,0 +1,236 @@
+/**
+ * One self-correlation of the Toeplitz bound (toeplitz.ts) on a CorrelationHeap: Z = Y * Y^T, the full 2-D
+ * correlation of the real kernel Y (s_h x s_w taps of P x C channels, layout [x][y][a][c]) over its channel side c,
+ * which has (2 s_h - 1) x (2 s_w - 1) taps of P x P. On that grid the DFT holds the linear correlation exactly
+ * (no aliasing), and per frequency the correlation is one Gram: Z^(w) = M(w) M(w)^H with M the DFT of Y.
+ *
+ *   forward DFT   along y for v in [0, n_w/2] (real input), then along x for every u
+ *   Grams         M M^H for every (u, v) with v > 0, and u <= n_h/2 at v = 0 (the rest of that column is conjugate)
+ *   inverse DFT   along u for the rows x <= h_c only, then the real part along v, with the weight 2 of each v > 0
+ *                 (its partner -v is the conjugate). Z(-d) = Z(d)^T, so the rows x > h_c are mirrored transposes.
+ *
+ * Offsets are bytes; regions (heapLayout): tw the twiddles, A the kernel in and the correlation out, B the DFT stage
+ * buffers, M the frequency matrices, G their Grams.
+ */
+import type { CorrelationHeap, Twiddles } from './toeplitz-heap.js';
+
+/** The kernel going into a step: s_h x s_w taps of P x C channels (P and C even). */
+export interface Taps {
+  sh: number;
+  sw: number;
+  P: number;
+  C: number;
+}
+
+export interface Grid {
+  nh: number;
+  nw: number;
+  /** Columns v in [0, nv) of the half spectrum. */
+  nv: number;
+  /** The centre tap (offset 0) of the correlation. */
+  hc: number;
+  wc: number;
+  /** Doubles per tap in (P C) and out (P P). */
+  m: number;
+  mm: number;
+}
+
+export function gridOf(s: Taps): Grid {
+  const [nh, nw] = [2 * s.sh - 1, 2 * s.sw - 1];
+  return { nh, nw, nv: s.sw, hc: s.sh - 1, wc: s.sw - 1, m: s.P * s.C, mm: s.P * s.P };
+}
+
+export interface HeapLayout {
+  tw: number;
+  A: number;
+  B: number;
+  M: number;
+  G: number;
+  bytes: number;
+}
+
+const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
+/** Regions large enough for every step (the last is the largest: each doubles the support). */
+export function heapLayout(steps: Taps[]): HeapLayout {
+  let [tw, A, B, M, G] = [0, 0, 0, 0, 0];
+  for (const s of steps) {
+    const g = gridOf(s);
+    tw = Math.max(tw, 16 * (g.nv * s.sw + g.nh * s.sh + (g.hc + 1) * g.nh + g.nw * g.nv) + 64);
+    A = Math.max(A, 8 * s.sh * s.sw * g.m, 8 * g.nh * g.nw * g.mm);
+    B = Math.max(B, 16 * s.sh * g.nv * g.m, 16 * (g.hc + 1) * g.nv * g.mm);
+    M = Math.max(M, 16 * g.nh * g.nv * g.m);
+    G = Math.max(G, 16 * g.nh * g.nv * g.mm);
+  }
+  const at = [0, align(tw)];
+  for (const size of [A, B, M]) at.push(at[at.length - 1] + align(size));
+  return { tw: at[0], A: at[1], B: at[2], M: at[3], G: at[4], bytes: at[4] + align(G) };
+}
+
+/**
+ * What the enclosure needs of one step: the computed ||M(w)||_F^2 and each frequency's multiplicity in the grid;
+ * and the Grams computed (the others were pruned as exactly zero).
+ */
+export interface StepNorms {
+  grid: Grid;
+  m2: number[];
+  weight: number[];
+  grams: number;
+}
+
+/**
+ * Writes an F x K twiddle table w_f e^{sign 2 pi i f' k' / n} at `at` (f' = f + f0, k' = k + k0 as given by the
+ * maps) and returns it. Angles are reduced mod n before the float64 cos and sin (each within an ulp or two).
+ */
+function twiddles(
+  heap: CorrelationHeap,
+  at: number,
+  F: number,
+  K: number,
+  angle: (f: number, k: number) => [number, number],
+): Twiddles {
+  const h = heap.f64;
+  const [re, im] = [at / 8, at / 8 + F * K];
+  for (let f = 0; f < F; f++) {
+    for (let k = 0; k < K; k++) {
+      const [phi, w] = angle(f, k);
+      h[re + f * K + k] = w * Math.cos(phi);
+      h[im + f * K + k] = w * Math.sin(phi);
+    }
+  }
+  return { re: at, im: at + 8 * F * K, F };
+}
+
+/** The phase 2 pi (a b mod n) / n with a sign, and weight w. */
+const phase = (a: number, b: number, n: number, sign: number, w = 1): [number, number] => [
+  (sign * 2 * Math.PI * ((((a * b) % n) + n) % n)) / n,
+  w,
+];
+
+/**
+ * One self-correlation: Y at L.A (s's layout) -> Z (rows x <= h_c, P x P per tap) at L.A. With `prune`, a frequency
+ * whose computed M(w) is exactly zero gets the zero Gram without the product (the product would be exactly zero too:
+ * the value is the same).
+ */
+export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, prune = true): StepNorms {
+  const g = gridOf(s);
+  const { nh, nw, nv, hc, wc, m, mm } = g;
+  const N = nh * nw;
+  let at = L.tw;
+  const next = (t: Twiddles, K: number) => ((at = align(t.im + 8 * t.F * K)), t);
+  const fwd1 = next(twiddles(heap, at, nv, s.sw, (v, y) => phase(v, y, nw, -1)), s.sw);
+  const fwd2 = next(twiddles(heap, at, nh, s.sh, (u, x) => phase(u, x, nh, -1)), s.sh);
+  const inv1 = next(twiddles(heap, at, hc + 1, nh, (x, u) => phase(u, x - hc, nh, 1)), nh);
+  const inv2 = twiddles(heap, at, nw, nv, (y, v) => phase(v, y - wc, nw, 1, (v === 0 ? 1 : 2) / N));
+
+  // Forward: T[v][x] (complex, at B) from Y's rows, then M[v][u] (at M).
+  for (let x = 0; x < s.sh; x++) {
+    const out = L.B + x * 16 * m;
+    heap.rmix(L.A + x * s.sw * 8 * m, 8 * m, s.sw, fwd1, out, out + 8 * m, s.sh * 16 * m, m);
+  }
+  for (let v = 0; v < nv; v++) {
+    const inp = L.B + v * s.sh * 16 * m;
+    const out = L.M + v * nh * 16 * m;
+    heap.cmix(inp, inp + 8 * m, 16 * m, s.sh, fwd2, out, out + 8 * m, 16 * m, m);
+  }
+  // Grams, and the norms of the matrices they square.
+  const m2: number[] = [];
+  const weight: number[] = [];
+  const pairs: number[] = [];
+  const h = heap.f64;
+  for (let v = 0; v < nv; v++) {
+    for (let u = 0; u < nh; u++) {
+      const [src, dst] = [L.M + (v * nh + u) * 16 * m, L.G + (v * nh + u) * 16 * mm];
+      if (v === 0 && u > hc) continue;
+      let sq = 0;
+      for (let j = src / 8; j < src / 8 + 2 * m; j++) sq += h[j] * h[j];
+      m2.push(sq);
+      weight.push(v === 0 && u === 0 ? 1 : 2);
+      if (prune && sq === 0) h.fill(0, dst / 8, dst / 8 + 2 * mm);
+      else pairs.push(src, dst);
+    }
+  }
+  heap.grams(pairs, s.P, s.C);
+  for (let u = hc + 1; u < nh; u++) {
+    const [from, to] = [(L.G + (nh - u) * 16 * mm) / 8, (L.G + u * 16 * mm) / 8];
+    h.copyWithin(to, from, from + mm);
+    for (let j = 0; j < mm; j++) h[to + mm + j] = -h[from + mm + j];
+  }
+  // Inverse: S[v][x] (x <= h_c, at B) along u, then Z[x][y] = Re sum_v S[v][x] (weighted twiddles) at A.
+  for (let v = 0; v < nv; v++) {
+    const inp = L.G + v * nh * 16 * mm;
+    const out = L.B + v * (hc + 1) * 16 * mm;
+    heap.cmix(inp, inp + 8 * mm, 16 * mm, nh, inv1, out, out + 8 * mm, 16 * mm, mm);
+  }
+  for (let x = 0; x <= hc; x++) {
+    const inp = L.B + x * 16 * mm;
+    heap.cmixr(inp, inp + 8 * mm, (hc + 1) * 16 * mm, nv, inv2, L.A + x * nw * 8 * mm, 8 * mm, mm);
+  }
+  return { grid: g, m2, weight, grams: pairs.length / 2 };
+}
+
+/**
+ * Row and column sums of |Z| over all taps of the correlation at `A` whose rows x <= h_c were computed (the rows
+ * x > h_c are the mirrored transposes Z[n_h-1-x][n_w-1-y] = Z[x][y]^T): the largest of each, each a float64 sum of
+ * non-negative terms (sumUpper applies with n = n_h n_w P).
+ */
+export function absSums(heap: CorrelationHeap, A: number, g: Grid, P: number): { row: number; col: number } {
+  const h = heap.f64;
+  const { nw, hc, mm } = g;
+  // [rows, columns] of the rows x < h_c (counted twice: as is and mirrored) and of the centre row x = h_c
+  const sums = [0, 1, 2, 3].map(() => new Float64Array(P));
+  for (let x = 0; x <= hc; x++) {
+    const [r, c] = x < hc ? [sums[0], sums[1]] : [sums[2], sums[3]];
+    for (let y = 0; y < nw; y++) {
+      const base = A / 8 + (x * nw + y) * mm;
+      for (let a = 0; a < P; a++) {
+        let s = 0;
+        const row = base + a * P;
+        for (let b = 0; b < P; b++) {
+          const z = Math.abs(h[row + b]);
+          s += z;
+          c[b] += z;
+        }
+        r[a] += s;
+      }
+    }
+  }
+  let [row, col] = [0, 0];
+  for (let a = 0; a < P; a++) {
+    // the mirrored rows x > h_c turn columns into rows
+    row = Math.max(row, sums[0][a] + sums[2][a] + sums[1][a]);
+    col = Math.max(col, sums[1][a] + sums[3][a] + sums[0][a]);
+  }
+  return { row, col };
+}
+
+/**
+ * Completes the correlation at A (the rows x > h_c as mirrored transposes) and returns its squared Frobenius norm
+ * (a float64 sum of n_h n_w P^2 squares).
+ */
+export function mirror(heap: CorrelationHeap, A: number, g: Grid, P: number): number {
+  const h = heap.f64;
+  const { nh, nw, hc, mm } = g;
+  let [half, centre] = [0, 0];
+  for (let x = 0; x <= hc; x++) {
+    for (let y = 0; y < nw; y++) {
+      const from = A / 8 + (x * nw + y) * mm;
+      let s = 0;
+      for (let j = from; j < from + mm; j++) s += h[j] * h[j];
+      if (x === hc) {
+        centre += s;
+        continue;
+      }
+      half += s;
+      const to = A / 8 + ((nh - 1 - x) * nw + (nw - 1 - y)) * mm;
+      for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) h[to + a * P + b] = h[from + b * P + a];
+    }
+  }
+  return 2 * half + centre;
+}
+
+/** Multiplies the first `count` doubles at A by a power of two (exact but for underflow). */
+export function rescale(heap: CorrelationHeap, A: number, count: number, scale: number): void {
+  const h = heap.f64;
+  for (let j = A / 8; j < A / 8 + count; j++) h[j] *= scale;
+}

@@ -1,0 +1,226 @@
+;; The DFT stages of the Toeplitz bound (Delattre, Barthélemy & Allauzen 2024): every self-correlation goes to the
+;; frequency domain and back (engine/bounds/methods/toeplitz-heap.ts), and each stage along one axis is a small
+;; complex matrix (twiddles, F x K) times K long rows of channel pairs: out[f][j] = sum_k tw[f][k] in[k][j] for every
+;; lane j of the P x P channel block. Bound by toeplitz-heap.ts; the rounding analysis that keeps the bound
+;; guaranteed is in toeplitz-enclosure.ts.
+;;
+;; Why: V8's scalar float64 loop did these at ~1 GMAC/s and they were most of the Toeplitz time (the Grams in between
+;; run in gram.wat's gram64). Four outputs f at a time share each loaded input lane pair, in float64 (f64x2).
+;;
+;; Layout (byte offsets into the imported memory): input row k at in + k inStride (real part; imaginary part at
+;; inIm + k inStride), output row f at out + f outStride (imaginary part at outIm + f outStride), twiddle (f, k) at
+;; twRe + 8 (f K + k) and twIm + 8 (f K + k). Lanes [j0, j1) in bytes, multiples of 16, so that two threads can
+;; split one call (toeplitz-heap.ts). F need not be a multiple of 4: a last short block recomputes row F - 1.
+;;
+;; Rounding (what toeplitz-enclosure.ts assumes): each output part is a chain, started at 0, of at most 2K
+;; multiply-adds (fused or not) of a twiddle part and an input part: error <= gamma_{2K} sum_k |tw_k| |in_k| per part
+;; (Higham, Sec. 3.1), |tw_k| <= sqrt(2).
+;;
+;; Variant (kernels/index.ts): relaxed_madd / relaxed_nmadd are lowered to mul + add / sub where relaxed SIMD is off.
+(module
+  (import "env" "memory" (memory 0))
+
+  ;; The byte offset of twiddle row min(f, F - 1): a short last block repeats the last row (same values written twice).
+  (func $tw (param $tw i32) (param $f i32) (param $F i32) (param $K i32) (result i32)
+    (i32.add (local.get $tw)
+      (i32.mul (i32.mul (select (local.get $f) (i32.sub (local.get $F) (i32.const 1))
+        (i32.lt_u (local.get $f) (local.get $F))) (local.get $K)) (i32.const 8))))
+
+  (func $row (param $out i32) (param $f i32) (param $F i32) (param $stride i32) (result i32)
+    (i32.add (local.get $out)
+      (i32.mul (select (local.get $f) (i32.sub (local.get $F) (i32.const 1)) (i32.lt_u (local.get $f) (local.get $F)))
+        (local.get $stride))))
+
+  ;; cmix: complex input, complex output.
+  (func $cmix (export "cmix")
+    (param $inRe i32) (param $inIm i32) (param $inStride i32) (param $K i32)
+    (param $twRe i32) (param $twIm i32) (param $F i32)
+    (param $outRe i32) (param $outIm i32) (param $outStride i32) (param $j0 i32) (param $j1 i32)
+    (local $f i32) (local $j i32) (local $jb i32) (local $je i32) (local $k i32) (local $p i32) (local $twOff i32)
+    (local $t0 i32) (local $t1 i32) (local $t2 i32) (local $t3 i32)
+    (local $xr v128) (local $xi v128) (local $c v128) (local $s v128)
+    (local $r0 v128) (local $i0 v128) (local $r1 v128) (local $i1 v128)
+    (local $r2 v128) (local $i2 v128) (local $r3 v128) (local $i3 v128)
+    (local.set $twOff (i32.sub (local.get $twIm) (local.get $twRe)))
+    ;; lanes in blocks of 8 KB, so that the K input rows of a block stay in L2 while every row f reads them
+    (local.set $jb (local.get $j0))
+    (block $bdone (loop $bnext
+    (br_if $bdone (i32.ge_u (local.get $jb) (local.get $j1)))
+    (local.set $je (select (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1)
+      (i32.lt_u (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1))))
+    (local.set $f (i32.const 0))
+    (block $fdone (loop $fnext
+      (br_if $fdone (i32.ge_u (local.get $f) (local.get $F)))
+      (local.set $t0 (call $tw (local.get $twRe) (local.get $f) (local.get $F) (local.get $K)))
+      (local.set $t1 (call $tw (local.get $twRe) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $K)))
+      (local.set $t2 (call $tw (local.get $twRe) (i32.add (local.get $f) (i32.const 2)) (local.get $F) (local.get $K)))
+      (local.set $t3 (call $tw (local.get $twRe) (i32.add (local.get $f) (i32.const 3)) (local.get $F) (local.get $K)))
+      (local.set $j (local.get $jb))
+      (block $jdone (loop $jnext
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $je)))
+        (local.set $r0 (f64x2.splat (f64.const 0))) (local.set $i0 (f64x2.splat (f64.const 0)))
+        (local.set $r1 (f64x2.splat (f64.const 0))) (local.set $i1 (f64x2.splat (f64.const 0)))
+        (local.set $r2 (f64x2.splat (f64.const 0))) (local.set $i2 (f64x2.splat (f64.const 0)))
+        (local.set $r3 (f64x2.splat (f64.const 0))) (local.set $i3 (f64x2.splat (f64.const 0)))
+        (local.set $k (i32.const 0))
+        (local.set $p (local.get $j))
+        (block $kdone (loop $knext
+          (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
+          (local.set $xr (v128.load (i32.add (local.get $inRe) (local.get $p))))
+          (local.set $xi (v128.load (i32.add (local.get $inIm) (local.get $p))))
+          ;; (c + i s)(xr + i xi) = (c xr - s xi) + i (c xi + s xr), for each of the four rows
+          (local.set $c (v128.load64_splat (i32.add (local.get $t0) (i32.shl (local.get $k) (i32.const 3)))))
+          (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t0) (local.get $twOff)) (i32.shl (local.get $k) (i32.const 3)))))
+          (local.set $r0 (f64x2.relaxed_nmadd (local.get $s) (local.get $xi) (f64x2.relaxed_madd (local.get $c) (local.get $xr) (local.get $r0))))
+          (local.set $i0 (f64x2.relaxed_madd (local.get $s) (local.get $xr) (f64x2.relaxed_madd (local.get $c) (local.get $xi) (local.get $i0))))
+          (local.set $c (v128.load64_splat (i32.add (local.get $t1) (i32.shl (local.get $k) (i32.const 3)))))
+          (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t1) (local.get $twOff)) (i32.shl (local.get $k) (i32.const 3)))))
+          (local.set $r1 (f64x2.relaxed_nmadd (local.get $s) (local.get $xi) (f64x2.relaxed_madd (local.get $c) (local.get $xr) (local.get $r1))))
+          (local.set $i1 (f64x2.relaxed_madd (local.get $s) (local.get $xr) (f64x2.relaxed_madd (local.get $c) (local.get $xi) (local.get $i1))))
+          (local.set $c (v128.load64_splat (i32.add (local.get $t2) (i32.shl (local.get $k) (i32.const 3)))))
+          (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t2) (local.get $twOff)) (i32.shl (local.get $k) (i32.const 3)))))
+          (local.set $r2 (f64x2.relaxed_nmadd (local.get $s) (local.get $xi) (f64x2.relaxed_madd (local.get $c) (local.get $xr) (local.get $r2))))
+          (local.set $i2 (f64x2.relaxed_madd (local.get $s) (local.get $xr) (f64x2.relaxed_madd (local.get $c) (local.get $xi) (local.get $i2))))
+          (local.set $c (v128.load64_splat (i32.add (local.get $t3) (i32.shl (local.get $k) (i32.const 3)))))
+          (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t3) (local.get $twOff)) (i32.shl (local.get $k) (i32.const 3)))))
+          (local.set $r3 (f64x2.relaxed_nmadd (local.get $s) (local.get $xi) (f64x2.relaxed_madd (local.get $c) (local.get $xr) (local.get $r3))))
+          (local.set $i3 (f64x2.relaxed_madd (local.get $s) (local.get $xr) (f64x2.relaxed_madd (local.get $c) (local.get $xi) (local.get $i3))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (local.set $p (i32.add (local.get $p) (local.get $inStride)))
+          (br $knext)))
+        (v128.store (i32.add (call $row (local.get $outRe) (local.get $f) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $r0))
+        (v128.store (i32.add (call $row (local.get $outIm) (local.get $f) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $i0))
+        (v128.store (i32.add (call $row (local.get $outRe) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $r1))
+        (v128.store (i32.add (call $row (local.get $outIm) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $i1))
+        (v128.store (i32.add (call $row (local.get $outRe) (i32.add (local.get $f) (i32.const 2)) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $r2))
+        (v128.store (i32.add (call $row (local.get $outIm) (i32.add (local.get $f) (i32.const 2)) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $i2))
+        (v128.store (i32.add (call $row (local.get $outRe) (i32.add (local.get $f) (i32.const 3)) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $r3))
+        (v128.store (i32.add (call $row (local.get $outIm) (i32.add (local.get $f) (i32.const 3)) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $i3))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jnext)))
+      (local.set $f (i32.add (local.get $f) (i32.const 4)))
+      (br $fnext)))
+    (local.set $jb (local.get $je))
+    (br $bnext))))
+
+  ;; rmix: real input (the spatial kernel), complex output: (c + i s) x.
+  (func $rmix (export "rmix")
+    (param $in i32) (param $inStride i32) (param $K i32)
+    (param $twRe i32) (param $twIm i32) (param $F i32)
+    (param $outRe i32) (param $outIm i32) (param $outStride i32) (param $j0 i32) (param $j1 i32)
+    (local $f i32) (local $j i32) (local $jb i32) (local $je i32) (local $k i32) (local $p i32) (local $twOff i32) (local $kk i32)
+    (local $t0 i32) (local $t1 i32) (local $t2 i32) (local $t3 i32)
+    (local $x v128)
+    (local $r0 v128) (local $i0 v128) (local $r1 v128) (local $i1 v128)
+    (local $r2 v128) (local $i2 v128) (local $r3 v128) (local $i3 v128)
+    (local.set $twOff (i32.sub (local.get $twIm) (local.get $twRe)))
+    ;; lanes in blocks of 8 KB, so that the K input rows of a block stay in L2 while every row f reads them
+    (local.set $jb (local.get $j0))
+    (block $bdone (loop $bnext
+    (br_if $bdone (i32.ge_u (local.get $jb) (local.get $j1)))
+    (local.set $je (select (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1)
+      (i32.lt_u (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1))))
+    (local.set $f (i32.const 0))
+    (block $fdone (loop $fnext
+      (br_if $fdone (i32.ge_u (local.get $f) (local.get $F)))
+      (local.set $t0 (call $tw (local.get $twRe) (local.get $f) (local.get $F) (local.get $K)))
+      (local.set $t1 (call $tw (local.get $twRe) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $K)))
+      (local.set $t2 (call $tw (local.get $twRe) (i32.add (local.get $f) (i32.const 2)) (local.get $F) (local.get $K)))
+      (local.set $t3 (call $tw (local.get $twRe) (i32.add (local.get $f) (i32.const 3)) (local.get $F) (local.get $K)))
+      (local.set $j (local.get $jb))
+      (block $jdone (loop $jnext
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $je)))
+        (local.set $r0 (f64x2.splat (f64.const 0))) (local.set $i0 (f64x2.splat (f64.const 0)))
+        (local.set $r1 (f64x2.splat (f64.const 0))) (local.set $i1 (f64x2.splat (f64.const 0)))
+        (local.set $r2 (f64x2.splat (f64.const 0))) (local.set $i2 (f64x2.splat (f64.const 0)))
+        (local.set $r3 (f64x2.splat (f64.const 0))) (local.set $i3 (f64x2.splat (f64.const 0)))
+        (local.set $k (i32.const 0))
+        (local.set $p (i32.add (local.get $in) (local.get $j)))
+        (block $kdone (loop $knext
+          (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
+          (local.set $x (v128.load (local.get $p)))
+          (local.set $kk (i32.shl (local.get $k) (i32.const 3)))
+          (local.set $r0 (f64x2.relaxed_madd (v128.load64_splat (i32.add (local.get $t0) (local.get $kk))) (local.get $x) (local.get $r0)))
+          (local.set $i0 (f64x2.relaxed_madd (v128.load64_splat (i32.add (i32.add (local.get $t0) (local.get $twOff)) (local.get $kk))) (local.get $x) (local.get $i0)))
+          (local.set $r1 (f64x2.relaxed_madd (v128.load64_splat (i32.add (local.get $t1) (local.get $kk))) (local.get $x) (local.get $r1)))
+          (local.set $i1 (f64x2.relaxed_madd (v128.load64_splat (i32.add (i32.add (local.get $t1) (local.get $twOff)) (local.get $kk))) (local.get $x) (local.get $i1)))
+          (local.set $r2 (f64x2.relaxed_madd (v128.load64_splat (i32.add (local.get $t2) (local.get $kk))) (local.get $x) (local.get $r2)))
+          (local.set $i2 (f64x2.relaxed_madd (v128.load64_splat (i32.add (i32.add (local.get $t2) (local.get $twOff)) (local.get $kk))) (local.get $x) (local.get $i2)))
+          (local.set $r3 (f64x2.relaxed_madd (v128.load64_splat (i32.add (local.get $t3) (local.get $kk))) (local.get $x) (local.get $r3)))
+          (local.set $i3 (f64x2.relaxed_madd (v128.load64_splat (i32.add (i32.add (local.get $t3) (local.get $twOff)) (local.get $kk))) (local.get $x) (local.get $i3)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (local.set $p (i32.add (local.get $p) (local.get $inStride)))
+          (br $knext)))
+        (v128.store (i32.add (call $row (local.get $outRe) (local.get $f) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $r0))
+        (v128.store (i32.add (call $row (local.get $outIm) (local.get $f) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $i0))
+        (v128.store (i32.add (call $row (local.get $outRe) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $r1))
+        (v128.store (i32.add (call $row (local.get $outIm) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $i1))
+        (v128.store (i32.add (call $row (local.get $outRe) (i32.add (local.get $f) (i32.const 2)) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $r2))
+        (v128.store (i32.add (call $row (local.get $outIm) (i32.add (local.get $f) (i32.const 2)) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $i2))
+        (v128.store (i32.add (call $row (local.get $outRe) (i32.add (local.get $f) (i32.const 3)) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $r3))
+        (v128.store (i32.add (call $row (local.get $outIm) (i32.add (local.get $f) (i32.const 3)) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $i3))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jnext)))
+      (local.set $f (i32.add (local.get $f) (i32.const 4)))
+      (br $fnext)))
+    (local.set $jb (local.get $je))
+    (br $bnext))))
+
+  ;; cmixr: complex input, real part of the output only: c xr - s xi.
+  (func $cmixr (export "cmixr")
+    (param $inRe i32) (param $inIm i32) (param $inStride i32) (param $K i32)
+    (param $twRe i32) (param $twIm i32) (param $F i32)
+    (param $out i32) (param $outStride i32) (param $j0 i32) (param $j1 i32)
+    (local $f i32) (local $j i32) (local $jb i32) (local $je i32) (local $k i32) (local $p i32) (local $twOff i32) (local $kk i32) (local $imOff i32)
+    (local $t0 i32) (local $t1 i32) (local $t2 i32) (local $t3 i32)
+    (local $xr v128) (local $xi v128)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local.set $twOff (i32.sub (local.get $twIm) (local.get $twRe)))
+    (local.set $imOff (i32.sub (local.get $inIm) (local.get $inRe)))
+    ;; lanes in blocks of 8 KB, so that the K input rows of a block stay in L2 while every row f reads them
+    (local.set $jb (local.get $j0))
+    (block $bdone (loop $bnext
+    (br_if $bdone (i32.ge_u (local.get $jb) (local.get $j1)))
+    (local.set $je (select (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1)
+      (i32.lt_u (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1))))
+    (local.set $f (i32.const 0))
+    (block $fdone (loop $fnext
+      (br_if $fdone (i32.ge_u (local.get $f) (local.get $F)))
+      (local.set $t0 (call $tw (local.get $twRe) (local.get $f) (local.get $F) (local.get $K)))
+      (local.set $t1 (call $tw (local.get $twRe) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $K)))
+      (local.set $t2 (call $tw (local.get $twRe) (i32.add (local.get $f) (i32.const 2)) (local.get $F) (local.get $K)))
+      (local.set $t3 (call $tw (local.get $twRe) (i32.add (local.get $f) (i32.const 3)) (local.get $F) (local.get $K)))
+      (local.set $j (local.get $jb))
+      (block $jdone (loop $jnext
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $je)))
+        (local.set $r0 (f64x2.splat (f64.const 0))) (local.set $r1 (f64x2.splat (f64.const 0)))
+        (local.set $r2 (f64x2.splat (f64.const 0))) (local.set $r3 (f64x2.splat (f64.const 0)))
+        (local.set $k (i32.const 0))
+        (local.set $p (i32.add (local.get $inRe) (local.get $j)))
+        (block $kdone (loop $knext
+          (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
+          (local.set $xr (v128.load (local.get $p)))
+          (local.set $xi (v128.load (i32.add (local.get $p) (local.get $imOff))))
+          (local.set $kk (i32.shl (local.get $k) (i32.const 3)))
+          (local.set $r0 (f64x2.relaxed_nmadd (v128.load64_splat (i32.add (i32.add (local.get $t0) (local.get $twOff)) (local.get $kk))) (local.get $xi)
+            (f64x2.relaxed_madd (v128.load64_splat (i32.add (local.get $t0) (local.get $kk))) (local.get $xr) (local.get $r0))))
+          (local.set $r1 (f64x2.relaxed_nmadd (v128.load64_splat (i32.add (i32.add (local.get $t1) (local.get $twOff)) (local.get $kk))) (local.get $xi)
+            (f64x2.relaxed_madd (v128.load64_splat (i32.add (local.get $t1) (local.get $kk))) (local.get $xr) (local.get $r1))))
+          (local.set $r2 (f64x2.relaxed_nmadd (v128.load64_splat (i32.add (i32.add (local.get $t2) (local.get $twOff)) (local.get $kk))) (local.get $xi)
+            (f64x2.relaxed_madd (v128.load64_splat (i32.add (local.get $t2) (local.get $kk))) (local.get $xr) (local.get $r2))))
+          (local.set $r3 (f64x2.relaxed_nmadd (v128.load64_splat (i32.add (i32.add (local.get $t3) (local.get $twOff)) (local.get $kk))) (local.get $xi)
+            (f64x2.relaxed_madd (v128.load64_splat (i32.add (local.get $t3) (local.get $kk))) (local.get $xr) (local.get $r3))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (local.set $p (i32.add (local.get $p) (local.get $inStride)))
+          (br $knext)))
+        (v128.store (i32.add (call $row (local.get $out) (local.get $f) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $r0))
+        (v128.store (i32.add (call $row (local.get $out) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $r1))
+        (v128.store (i32.add (call $row (local.get $out) (i32.add (local.get $f) (i32.const 2)) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $r2))
+        (v128.store (i32.add (call $row (local.get $out) (i32.add (local.get $f) (i32.const 3)) (local.get $F) (local.get $outStride)) (local.get $j)) (local.get $r3))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jnext)))
+      (local.set $f (i32.add (local.get $f) (i32.const 4)))
+      (br $fnext)))
+    (local.set $jb (local.get $je))
+    (br $bnext))))
+)
