@@ -24,6 +24,7 @@ function mainEntries(): Record<string, string> {
     cli: 'src/main/cli/index.ts',
     worker: 'src/main/engine/worker.ts',
     'analysis-worker': 'src/main/engine/models/imported/analysis-worker.ts',
+    'layer-pool-worker': 'src/main/engine/bounds/layer-pool-worker.ts',
   };
   return Object.fromEntries(
     Object.entries(all)

@@ -2,6 +2,7 @@
  * `spectral-lab bounds`: per-layer spectral-norm bounds, side by side with the exact value and the time each
  * took. Without --kernels it bounds a freshly initialised ResNet-18 stack (the README's first example).
  */
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { LayerBoundsReport } from '../../shared/bounds.js';
 import { KernelError } from '../../shared/bounds.js';
@@ -9,6 +10,7 @@ import type { BackendChoice } from '../../shared/backend.js';
 import { streamSeed } from '../engine/data/rng.js';
 import { selectBackend } from '../engine/backends/index.js';
 import { computeLayerBounds, type LayerBoundMethod } from '../engine/bounds/layer-report.js';
+import { computeLayersInPool, type LayerJob } from '../engine/bounds/layer-pool.js';
 import { f4PolyphaseBound } from '../engine/bounds/methods/f4.js';
 import { gramIterationBound } from '../engine/bounds/methods/gram-iteration.js';
 import { assertFitsInMemory, readKernelFile } from './kernel-file.js';
@@ -16,6 +18,9 @@ import { heNormalKernel, resnet18Stack } from './resnet18-stack.js';
 import { ProgressBar } from './progress.js';
 import { formatLayerTables, kernelCasesJson } from './bounds-format.js';
 import { MODEL_HELP, runModel } from './bounds-model.js';
+
+/** Most layer threads by default: each holds its own backend and kernels, and 17 layers gain little beyond. */
+const MAX_WORKERS = 4;
 
 const HELP = `Usage: spectral-lab bounds [options]
        spectral-lab bounds --model FILE [--input-shape C,H,W] [--format table|json|csv] [--dataset NAME|PATH]
@@ -36,6 +41,8 @@ Options:
   --operator-iters N    power iterations for the operator estimate (default 100 with --kernels, 30 for ResNet-18)
   --seed N              seed of the random ResNet-18 weights (default 0)
   --backend NAME        auto|tensorflow-gpu|tensorflow|wasm|cpu (default auto)
+  --workers N           ResNet-18 layers computed at once, each on its own thread (default: one per core, at
+                        most ${MAX_WORKERS}); 1 computes them one after another in this thread
   -h, --help            this text
 ${MODEL_HELP}`;
 
@@ -50,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
       'operator-iters': { type: 'string' },
       seed: { type: 'string', default: '0' },
       backend: { type: 'string', default: 'auto' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       model: { type: 'string' },
       'input-shape': { type: 'string' },
@@ -133,21 +141,44 @@ export async function run(argv: string[]): Promise<number> {
 
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new KernelError(`--seed must be an integer, got '${values.seed}'.`);
-  const stack = resnet18Stack();
-  const bar = new ProgressBar({ total: stack.length, label: 'ResNet-18' });
-  const reports = stack.map((layer, j) => {
-    const kernel = heNormalKernel(layer.shapeHWIO, streamSeed(seed, 'resnetStackKernels', j));
-    const r = computeLayerBounds(layer.name, kernel, layer.geometry, { methods, operatorIterations: opIters ?? 30 });
-    bar.update(j + 1, layer.name);
-    return r;
-  });
+  const workers = values.workers !== undefined ? positiveInt(values.workers, '--workers') : defaultWorkers();
+  const jobs: LayerJob[] = resnet18Stack().map((layer, j) => ({
+    name: layer.name,
+    kernel: heNormalKernel(layer.shapeHWIO, streamSeed(seed, 'resnetStackKernels', j)),
+    geometry: layer.geometry,
+  }));
+  const bounds = { methods, operatorIterations: opIters ?? 30 };
+  const bar = new ProgressBar({ total: jobs.length, label: 'ResNet-18' });
+  // Layers are independent: on a pool of threads they finish out of order, and the bar counts them as they do.
+  const reports =
+    workers > 1
+      ? await computeLayersInPool(jobs, {
+          workers,
+          backend: values.backend as BackendChoice,
+          bounds,
+          onLayer: (done, j) => bar.update(done, jobs[j].name),
+        })
+      : jobs.map((job, j) => {
+          const r = computeLayerBounds(job.name, job.kernel, job.geometry, bounds);
+          bar.update(j + 1, job.name);
+          return r;
+        });
   bar.finish();
+  console.error(
+    `bounds: ${jobs.length} layers, whole command ${(performance.now() / 1000).toFixed(1)} s wall ` +
+      `(${Math.min(workers, jobs.length)} layer thread${workers > 1 ? 's' : ''})`,
+  );
   if (format === 'json') console.log(JSON.stringify(reports, null, 2));
   else {
     console.log(`ResNet-18 conv stack, He-normal init (seed ${seed}), input 224x224, backend ${backend.name}\n`);
     console.log(formatLayerTables(reports));
   }
   return reports.every((r) => r.consistent) ? 0 : 3;
+}
+
+function defaultWorkers(): number {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(MAX_WORKERS, cores));
 }
 
 function parseMethods(s: string | undefined): LayerBoundMethod[] | undefined {

@@ -1,0 +1,67 @@
+/**
+ * The layer pool of `bounds` (engine/bounds/layer-pool.ts) on real worker threads: the same reports as computing
+ * the layers one after another in this thread, in the layers' order, and a bad layer fails the whole run with its
+ * KernelError.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { KernelHWIO, LayerBoundsReport } from '../../src/shared/bounds.js';
+import { KernelError } from '../../src/shared/bounds.js';
+import { selectBackend } from '../../src/main/engine/backends/index.js';
+import { computeLayerBounds } from '../../src/main/engine/bounds/layer-report.js';
+import { computeLayersInPool, type LayerJob } from '../../src/main/engine/bounds/layer-pool.js';
+import { formatLayerTables } from '../../src/main/cli/bounds-format.js';
+import { heNormalKernel } from '../../src/main/cli/resnet18-stack.js';
+
+const jobs: LayerJob[] = [
+  { name: 'stem', kernel: heNormalKernel([7, 7, 3, 8], 1), geometry: { n: 32, stride: 2, padding: 'same' } },
+  { name: 'a', kernel: heNormalKernel([3, 3, 8, 8], 2), geometry: { n: 24, stride: 1, padding: 'same' } },
+  { name: 'b', kernel: heNormalKernel([3, 3, 8, 16], 3), geometry: { n: 16, stride: 2, padding: 'same' } },
+  { name: 'wide', kernel: heNormalKernel([3, 3, 16, 16], 4), geometry: { n: 8, stride: 1, padding: 'same' } },
+  { name: 'c', kernel: heNormalKernel([3, 3, 4, 8], 5), geometry: { n: 40, stride: 1, padding: 'same' } },
+];
+const bounds = { operatorIterations: 30 };
+
+/** The value columns of the table (the time table below them differs from run to run). */
+const valueTable = (reports: LayerBoundsReport[]) => formatLayerTables(reports).split('\n\n')[0];
+
+/** A report without its timings. */
+function values(r: LayerBoundsReport): unknown {
+  return JSON.parse(JSON.stringify(r, (k, v: unknown) => (k === 'timeMs' ? undefined : v)));
+}
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+});
+
+describe('computeLayersInPool', () => {
+  it('gives byte-identical values to the serial run, in the layers’ order, with progress per layer', async () => {
+    const serial = jobs.map((j) => computeLayerBounds(j.name, j.kernel, j.geometry, bounds));
+    const seen: number[] = [];
+    const pooled = await computeLayersInPool(jobs, {
+      workers: 2,
+      backend: 'wasm',
+      bounds,
+      onLayer: (done, index) => {
+        expect(done).toBe(seen.length + 1);
+        seen.push(index);
+      },
+    });
+    expect(pooled.map((r) => r.name)).toEqual(jobs.map((j) => j.name));
+    expect([...seen].sort()).toEqual(jobs.map((_, i) => i));
+    expect(valueTable(pooled)).toBe(valueTable(serial));
+    expect(pooled.map(values)).toEqual(serial.map(values));
+    expect(pooled.every((r) => r.operator && r.operator.iterations > 0)).toBe(true);
+  }, 120_000);
+
+  it('fails with the layer’s KernelError and stops its threads', async () => {
+    const bad: KernelHWIO = { shape: [3, 3, 2, 2], data: new Float64Array(36).fill(1) };
+    bad.data[4] = NaN;
+    const run = computeLayersInPool([jobs[1], { name: 'bad', kernel: bad, geometry: jobs[1].geometry }], {
+      workers: 2,
+      backend: 'wasm',
+      bounds,
+    });
+    await expect(run).rejects.toBeInstanceOf(KernelError);
+    await expect(run).rejects.toThrow(/finite weights/);
+  }, 60_000);
+});
