@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { F4_MATRICES, type F4Matrix, type F4Report, type KernelHWIO } from '../../src/shared/bounds.js';
 import { f4Bound, f4PolyphaseBound } from '../../src/main/engine/bounds/methods/f4-certified.js';
 import { f4NormEstimates } from '../../src/main/engine/bounds/methods/f4-estimates.js';
+import { reshapeGram } from '../../src/main/engine/bounds/methods/f4-gram-rows.js';
 import { f4ReshapeHost, type Shape4 } from '../../src/main/engine/bounds/methods/reshapes.js';
 import {
   gram64,
@@ -155,4 +156,25 @@ describe('the Cholesky certificate in WebAssembly SIMD (cholesky.wat) against th
       expect(shiftedCholesky(G, n, mu), `n=${n} d=${d}`).toBe(js);
     }
   });
+});
+
+describe('reshapeGram: the Gram written straight from the kernel (f4-gram-rows.ts, two threads from n = 256)', () => {
+  it.each([[[3, 3, 5, 6]], [[2, 3, 45, 90]], [[1, 1, 300, 260]]] as [Shape4][])(
+    '%j: the eigenvalues of the explicit reshape Gram, and its bookkeeping',
+    (shape) => {
+      const k = randomKernel(shape, 12);
+      for (const X of F4_MATRICES) {
+        const g = reshapeGram(k, X, 0.5)!;
+        const M = f4ReshapeHost(k, X);
+        const [n, m] = M.rows <= M.cols ? [M.rows, M.cols] : [M.cols, M.rows];
+        expect([g.n, g.m, g.scale], X).toEqual([n, m, 0.5]);
+        const scaled = M.data.map((x) => x * 0.5);
+        const A = M.rows <= M.cols ? scaled : transpose64(scaled, M.rows, M.cols);
+        const want = symmetricEigenvalues(gram64(A, n, m), n);
+        const got = symmetricEigenvalues(g.G, n);
+        for (let j = 0; j < n; j++) expect(Math.abs(got[j] - want[j]), `${X} ${j}`).toBeLessThan(1e-12 * want[n - 1]);
+        expect(g.frobUp).toBeGreaterThanOrEqual(scaled.reduce((a, x) => a + x * x, 0) * (1 - 1e-15));
+      }
+    },
+  );
 });

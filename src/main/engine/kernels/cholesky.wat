@@ -12,6 +12,8 @@
 ;;
 ;; Left-looking by panels of columns [J, J1): `update` subtracts the contributions of columns [0, J) from rows
 ;; [r0, r1) of the panel (split between threads by rows), then `panel` factors the panel column by column.
+;; The same `update` on a zeroed C with the rows of another matrix X forms -X X^T (lower triangle): the Gram whose
+;; top eigenvalue is certified, under the bound linalg64.scaledGram states (any order of the m products).
 ;;
 ;; Rounding: every entry is a_ij minus the same products l_ik l_jk as in the textbook algorithm, summed in another
 ;; order (k panels, two lanes, fused or not): Higham, "Accuracy and Stability of Numerical Algorithms", Thm 10.3
@@ -29,33 +31,35 @@
   (func $sub (param $p i32) (param $s f64)
     (f64.store (local.get $p) (f64.sub (f64.load (local.get $p)) (local.get $s))))
 
-  ;; A[i][j] -= sum_{k < J} A[i][k] A[j][k] for rows i in [r0, r1) (even count), columns j in [J, J1) (multiple of
-  ;; 4); tiles lying wholly above the diagonal are skipped. k runs in panels of 256 (2 KiB of a row), so the four
-  ;; rows of j stay in L1 while the rows i stream.
+  ;; C[i][j] -= sum_{k < K} X[i][k] X[j][k] for rows i in [r0, r1) (even count), columns j in [J, J1) (multiple of
+  ;; 4); C's rows at c + i ldc, X's at x + i ldx (bytes; K even). Tiles wholly above the diagonal are skipped. k runs
+  ;; in panels of 256 (2 KiB of a row), so the rows j stay in L1/L2 while the rows i stream. The Cholesky update is
+  ;; C = X = A, K = J.
   (func $update (export "update")
-    (param $a i32) (param $N i32) (param $J i32) (param $J1 i32) (param $r0 i32) (param $r1 i32)
+    (param $c i32) (param $ldc i32) (param $x i32) (param $ldx i32)
+    (param $J i32) (param $J1 i32) (param $r0 i32) (param $r1 i32) (param $K i32)
     (local $rowBytes i32) (local $k0 i32) (local $k1 i32) (local $i i32) (local $j i32) (local $k i32)
     (local $pi0 i32) (local $pi1 i32) (local $pj i32) (local $end i32) (local $o i32)
     (local $x0 v128) (local $x1 v128) (local $y v128)
     (local $s00 v128) (local $s01 v128) (local $s02 v128) (local $s03 v128)
     (local $s10 v128) (local $s11 v128) (local $s12 v128) (local $s13 v128)
-    (local.set $rowBytes (i32.shl (local.get $N) (i32.const 3)))
+    (local.set $rowBytes (local.get $ldx))
     (local.set $k0 (i32.const 0))
     (block $panels_done (loop $panels
-      (br_if $panels_done (i32.ge_u (local.get $k0) (local.get $J)))
+      (br_if $panels_done (i32.ge_u (local.get $k0) (local.get $K)))
       (local.set $k1 (i32.add (local.get $k0) (i32.const 256)))
-      (if (i32.gt_u (local.get $k1) (local.get $J)) (then (local.set $k1 (local.get $J))))
+      (if (i32.gt_u (local.get $k1) (local.get $K)) (then (local.set $k1 (local.get $K))))
       (local.set $i (local.get $r0))
       (block $rows_done (loop $rows
         (br_if $rows_done (i32.ge_u (local.get $i) (local.get $r1)))
-        (local.set $pi0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (local.set $pi0 (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rowBytes))))
         (local.set $pi1 (i32.add (local.get $pi0) (local.get $rowBytes)))
         (local.set $j (local.get $J))
         (block $cols_done (loop $cols
           (br_if $cols_done (i32.ge_u (local.get $j) (local.get $J1)))
           ;; the tile's lowest row i + 1 is above its first column j: all of it is upper triangle
           (br_if $cols_done (i32.gt_u (local.get $j) (i32.add (local.get $i) (i32.const 1))))
-          (local.set $pj (i32.add (local.get $a) (i32.mul (local.get $j) (local.get $rowBytes))))
+          (local.set $pj (i32.add (local.get $x) (i32.mul (local.get $j) (local.get $rowBytes))))
           (local.set $s00 (f64x2.splat (f64.const 0))) (local.set $s01 (f64x2.splat (f64.const 0)))
           (local.set $s02 (f64x2.splat (f64.const 0))) (local.set $s03 (f64x2.splat (f64.const 0)))
           (local.set $s10 (f64x2.splat (f64.const 0))) (local.set $s11 (f64x2.splat (f64.const 0)))
@@ -82,12 +86,13 @@
             (local.set $s13 (f64x2.relaxed_madd (local.get $x1) (local.get $y) (local.get $s13)))
             (local.set $k (i32.add (local.get $k) (i32.const 16)))
             (br $dot)))
-          (local.set $o (i32.add (local.get $pi0) (i32.shl (local.get $j) (i32.const 3))))
+          (local.set $o (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc)))
+            (i32.shl (local.get $j) (i32.const 3))))
           (call $sub (local.get $o) (call $hsum (local.get $s00)))
           (call $sub (i32.add (local.get $o) (i32.const 8)) (call $hsum (local.get $s01)))
           (call $sub (i32.add (local.get $o) (i32.const 16)) (call $hsum (local.get $s02)))
           (call $sub (i32.add (local.get $o) (i32.const 24)) (call $hsum (local.get $s03)))
-          (local.set $o (i32.add (local.get $o) (local.get $rowBytes)))
+          (local.set $o (i32.add (local.get $o) (local.get $ldc)))
           (call $sub (local.get $o) (call $hsum (local.get $s10)))
           (call $sub (i32.add (local.get $o) (i32.const 8)) (call $hsum (local.get $s11)))
           (call $sub (i32.add (local.get $o) (i32.const 16)) (call $hsum (local.get $s12)))

@@ -20,6 +20,7 @@ import {
   type ScaledGram,
 } from '../numerics/linalg64.js';
 import { f4NormEstimates } from './f4-estimates.js';
+import { reshapeGram } from './f4-gram-rows.js';
 import { realGram64 } from './gram-simd.js';
 import { dilateKernel, f4MatrixShape, f4ReshapeHost, polyphaseKernelHost, splitGroups } from './reshapes.js';
 
@@ -152,13 +153,18 @@ function certifyMinimum(k: KernelHWIO): CertifiedNorms {
   let best = Infinity;
   for (const X of order) {
     if (best <= est.sigma[X] * (1 + TIE)) break;
-    const M = f4ReshapeHost(k, X);
-    const g = scaledGram(M.data, M.rows, M.cols, 'smaller', scale, product);
+    const g = reshapeGram(k, X, scale) ?? reshapedGram(k, X, scale);
     norms[X] = normFromGram(g, { estimate: est.sigma[X], slack: ESTIMATE_SLACK }).upper;
     certified.push(X);
     best = Math.min(best, norms[X]);
   }
   return { norms, iterations: est.steps, certified };
+}
+
+/** The Gram of X's smaller side through an explicit reshaped copy (f4-gram-rows.ts does it in place where it can). */
+function reshapedGram(k: KernelHWIO, X: F4Matrix, scale: number): ScaledGram {
+  const M = f4ReshapeHost(k, X);
+  return scaledGram(M.data, M.rows, M.cols, 'smaller', scale, product);
 }
 
 type Side = 'rows' | 'cols';

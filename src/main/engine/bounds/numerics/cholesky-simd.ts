@@ -12,7 +12,18 @@ const PANEL = 64;
 /** Below this size the factorisation takes a few ms: no thread hand-off. */
 const SPLIT_MIN = 256;
 
-type Update = (a: number, N: number, J: number, J1: number, r0: number, r1: number) => void;
+/** cholesky.wat's update: C -= X_rows X_rows^T on rows [r0, r1) x columns [J, J1), inner length K (byte strides). */
+type Update = (
+  c: number,
+  ldc: number,
+  x: number,
+  ldx: number,
+  J: number,
+  J1: number,
+  r0: number,
+  r1: number,
+  K: number,
+) => void;
 interface CholeskyKernel {
   update: Update;
   panel: (a: number, N: number, J: number, J1: number) => number;
@@ -24,7 +35,7 @@ const SETUP = `
 const ex = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
 const args = new Int32Array(workerData.args);
 `;
-const BODY = `ex.update(args[0], args[1], args[2], args[3], args[4], args[5]);`;
+const BODY = `ex.update(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8]);`;
 
 let kernel: CholeskyKernel | null | undefined;
 
@@ -45,7 +56,7 @@ function choleskyKernel(): CholeskyKernel | null {
     }
     const wasm = instantiateFastest('cholesky', shared, { env: { memory } });
     if (!wasm) continue;
-    const args = new Int32Array(new SharedArrayBuffer(24));
+    const args = new Int32Array(new SharedArrayBuffer(48));
     const thread = shared ? startCommandThread(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null;
     return (kernel = {
       update: wasm.exports.update as Update,
@@ -85,28 +96,70 @@ export function shiftedCholeskySucceeds(G: Float64Array, n: number, mu: number):
   for (let J = 0; J < N; J += PANEL) {
     const J1 = Math.min(N, J + PANEL);
     // A failed helper may have updated part of its rows: start over on this thread (the helper is dropped).
-    if (J > 0 && !update(k, N, J, J1)) return shiftedCholeskySucceeds(G, n, mu);
+    if (J > 0 && !update(k, { c: 0, ldc: 8 * N, x: 0, ldx: 8 * N, K: J }, N, J, J1)) {
+      return shiftedCholeskySucceeds(G, n, mu);
+    }
     if (!k.panel(0, N, J, J1)) return false;
   }
   return true;
 }
 
+/** Where update reads and writes (byte offsets and strides) and the inner length. */
+interface Operands {
+  c: number;
+  ldc: number;
+  x: number;
+  ldx: number;
+  K: number;
+}
+
 /**
- * Rows [J, N) of the panel updated by columns [0, J): the second half of the rows on the helper. False if the helper
- * failed or stalled (then it is dropped, and its rows are in an unknown state).
+ * Rows [J, N) of columns [J, J1) updated: the second half of the rows on the helper. False if the helper failed or
+ * stalled (then it is dropped, and its rows are in an unknown state).
  */
-function update(k: CholeskyKernel, N: number, J: number, J1: number): boolean {
+function update(k: CholeskyKernel, o: Operands, N: number, J: number, J1: number): boolean {
   const t = k.helper.thread;
+  const run = (r0: number, r1: number) => k.update(o.c, o.ldc, o.x, o.ldx, J, J1, r0, r1, o.K);
   if (!t || N < SPLIT_MIN || N - J < 16) {
-    k.update(0, N, J, J1, J, N);
+    run(J, N);
     return true;
   }
-  // Each row below the panel costs the same (J1 - J) J products; the panel's own rows a little less.
+  // Each row below the diagonal block costs the same (J1 - J) K products; the block's own rows a little less.
   const s = J + Math.round((N - J) / 4) * 2;
-  k.helper.args.set([0, N, J, J1, s, N]);
+  k.helper.args.set([o.c, o.ldc, o.x, o.ldx, J, J1, s, N, o.K]);
   sendCommand(t, 0);
-  k.update(0, N, J, J1, J, s);
+  run(J, s);
   if (awaitCommand(t, 60_000) === 'done') return true;
   k.helper.thread = null;
   return false;
+}
+
+/**
+ * G = X X^T (n x n, both triangles, a JS array) of the n x m matrix whose rows `fill` writes (row r at r * ld of the
+ * view it is given, ld >= m; the rest of the view is zero), in float64 WebAssembly SIMD on two threads, or null
+ * where that is unavailable. Each entry is a sum of the same m products in some order, so |fl(G) - X X^T| <=
+ * gamma_m |X| |X|^T as linalg64.scaledGram requires.
+ */
+export function simdGram(n: number, m: number, fill: (X: Float64Array, ld: number) => void): Float64Array | null {
+  const k = choleskyKernel();
+  if (!k) return null;
+  const N = Math.ceil(n / 4) * 4;
+  const M = Math.ceil(m / 2) * 2;
+  const gAt = N * M; // float64 offsets: X, then C = -G
+  const need = (gAt + N * N) * 8;
+  const have = k.memory.buffer.byteLength;
+  if (have < need) k.memory.grow(Math.ceil((need - have) / 65536));
+  const heap = new Float64Array(k.memory.buffer, 0, gAt + N * N);
+  heap.fill(0);
+  fill(heap.subarray(0, gAt), M);
+  const o: Operands = { c: 8 * gAt, ldc: 8 * N, x: 0, ldx: 8 * M, K: M };
+  for (let J = 0; J < N; J += PANEL) {
+    if (!update(k, o, N, J, Math.min(N, J + PANEL))) return simdGram(n, m, fill);
+  }
+  const G = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const r = gAt + i * N;
+    for (let j = 0; j <= i; j++) G[i * n + j] = G[j * n + i] = -heap[r + j];
+  }
+  return G;
 }

@@ -198,10 +198,15 @@ export function scaledGram(
   const X = useRows ? M.map((x) => x * scale) : transpose64(M, rows, cols).map((x) => x * scale);
   const n = useRows ? rows : cols;
   const m = useRows ? cols : rows;
+  return { G: product(X, n, m), n, m, frobUp: frobeniusSquaredUpper(X, 1), scale };
+}
+
+/** Upper bound on sum_j (scale x_j)^2 (scale a power of two: exact products). */
+export function frobeniusSquaredUpper(data: ArrayLike<number>, scale: number): number {
   let frob = 0;
-  for (let j = 0; j < X.length; j++) frob += X[j] * X[j];
-  // The computed sum of squares may round low by at most gamma_{rc} relative.
-  return { G: product(X, n, m), n, m, frobUp: frob / (1 - gamma(X.length + 1)), scale };
+  for (let j = 0; j < data.length; j++) frob += data[j] * scale * (data[j] * scale);
+  // The computed sum of squares may round low by at most gamma_{len+1} relative.
+  return frob / (1 - gamma(data.length + 1));
 }
 
 /**

@@ -1,0 +1,58 @@
+/**
+ * The Gram of one F4 reshape for its certificate, formed straight from the HWIO kernel: the scaled rows of the
+ * smaller side are written into the SIMD kernel's memory in one pass and multiplied there (cholesky-simd.simdGram),
+ * with no reshaped, scaled and transposed copies in between (for a 3x3x512x512 layer those cost as much as a third
+ * of the Gram itself in V8).
+ *
+ * Rows and columns are taken in whatever order is convenient: a permuted P X Q has the Gram P (X X^T) P^T, with the
+ * same eigenvalues, and the certificate (linalg64.normFromGram) holds for whichever matrix it factors. The entry
+ * W[k][l][i][o] of the kernel goes to row a.(k, l, i, o) and column b.(k, l, i, o) for the index vectors below.
+ */
+import type { F4Matrix, KernelHWIO } from '../../../../shared/bounds.js';
+import { simdGram } from '../numerics/cholesky-simd.js';
+import { frobeniusSquaredUpper, type ScaledGram } from '../numerics/linalg64.js';
+
+type Index = [k: number, l: number, i: number, o: number];
+
+/** Row and column index vectors of each reshape's rows and columns (reshapes.f4MatrixShape, permuted). */
+function indexVectors(
+  X: F4Matrix,
+  [h, w, ci, co]: KernelHWIO['shape'],
+): { rows: [Index, number]; cols: [Index, number] } {
+  switch (X) {
+    case 'R': // rows (k, o), cols (l, i)
+      return { rows: [[co, 0, 0, 1], h * co], cols: [[0, ci, 1, 0], w * ci] };
+    case 'S': // rows (l, o), cols (k, i)
+      return { rows: [[0, co, 0, 1], w * co], cols: [[ci, 0, 1, 0], h * ci] };
+    case 'T': // rows o, cols (k, l, i)
+      return { rows: [[0, 0, 0, 1], co], cols: [[w * ci, ci, 1, 0], h * w * ci] };
+    case 'U': // rows (k, l, o), cols i
+      return { rows: [[w * co, co, 0, 1], h * w * co], cols: [[0, 0, 1, 0], ci] };
+  }
+}
+
+/**
+ * The ScaledGram (linalg64) of X = scale * reshape on its smaller side, or null where the SIMD kernel is
+ * unavailable (the caller then takes linalg64.scaledGram).
+ */
+export function reshapeGram(k: KernelHWIO, X: F4Matrix, scale: number): ScaledGram | null {
+  const [h, w, ci, co] = k.shape;
+  const { rows, cols } = indexVectors(X, k.shape);
+  const [a, b] = rows[1] <= cols[1] ? [rows, cols] : [cols, rows];
+  const [n, m] = [a[1], b[1]];
+  const W = k.data;
+  const G = simdGram(n, m, (out, ld) => {
+    // Destination of W[k][l][i][o]: ld * a.(k,l,i,o) + b.(k,l,i,o), affine in each index.
+    const [dk, dl, di, dO] = a[0].map((x, j) => ld * x + b[0][j]);
+    let p = 0;
+    for (let kk = 0; kk < h; kk++) {
+      for (let l = 0; l < w; l++) {
+        for (let i = 0; i < ci; i++) {
+          const base = kk * dk + l * dl + i * di;
+          for (let o = 0; o < co; o++) out[base + o * dO] = W[p++] * scale;
+        }
+      }
+    }
+  });
+  return G ? { G, n, m, frobUp: frobeniusSquaredUpper(W, scale), scale } : null;
+}
