@@ -6,7 +6,13 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { safeParseRunConfig } from '../../shared/config.js';
-import { EXPERIMENTS, experimentNamed, RunFailedError, type Experiment, type ExperimentSize } from '../reproduce/index.js';
+import {
+  EXPERIMENTS,
+  experimentNamed,
+  RunFailedError,
+  type Experiment,
+  type ExperimentSize,
+} from '../reproduce/index.js';
 import { runReproduceJob, type JobHooks, type JobProgress } from '../reproduce/job.js';
 import { OutcomesFileError } from '../reproduce/outcomes-file.js';
 import type { Store } from '../store/index.js';

@@ -18,6 +18,13 @@ export function experimentNamed(name: string): Experiment | undefined {
 export type { Experiment, ExperimentSize, PlanOptions, PlannedRun, RunOutcome, Artifacts } from './experiment.js';
 export { trainPlanned, experimentTag, RunFailedError } from './runner.js';
 export { writeArtifacts, cpuDescription, type Provenance } from './write.js';
-export { runReproduceJob, reproduceCommand, usableBackends, type JobHooks, type JobProgress, type JobRequest } from './job.js';
+export {
+  runReproduceJob,
+  reproduceCommand,
+  usableBackends,
+  type JobHooks,
+  type JobProgress,
+  type JobRequest,
+} from './job.js';
 export { listResults, readResult, RESULT_ID } from './result-file.js';
 export { outcomesId, reproduceFolder, OutcomesFileError } from './outcomes-file.js';

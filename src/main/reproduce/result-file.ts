@@ -92,7 +92,10 @@ async function infoOf(dir: string, id: string): Promise<ReproduceResultInfo | nu
 export async function listResults(dataDir: string): Promise<ReproduceResultInfo[]> {
   const dir = reproduceFolder(dataDir);
   const names = await readdir(dir).catch(() => [] as string[]);
-  const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).filter((id) => RESULT_ID.test(id));
+  const ids = names
+    .filter((n) => n.endsWith('.json'))
+    .map((n) => n.slice(0, -5))
+    .filter((id) => RESULT_ID.test(id));
   const infos = await Promise.all(ids.map((id) => infoOf(dir, id)));
   return infos.filter((i): i is ReproduceResultInfo => i !== null).sort((a, b) => b.startedAt - a.startedAt);
 }

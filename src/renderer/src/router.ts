@@ -4,16 +4,7 @@
  */
 import { shallowRef } from 'vue';
 
-export type RouteName =
-  | 'new'
-  | 'runs'
-  | 'run'
-  | 'compare'
-  | 'bounds'
-  | 'models'
-  | 'sweeps'
-  | 'reproduce'
-  | 'not-found';
+export type RouteName = 'new' | 'runs' | 'run' | 'compare' | 'bounds' | 'models' | 'sweeps' | 'reproduce' | 'not-found';
 
 export interface Route {
   name: RouteName;
