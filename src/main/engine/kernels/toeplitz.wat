@@ -223,4 +223,53 @@
       (br $fnext)))
     (local.set $jb (local.get $je))
     (br $bnext))))
+
+  ;; sumsq(p, n): the float64 sum of the squares of n doubles at p (n even), in two lanes: a float64 sum of n squares in
+  ;; some order (toeplitz-enclosure.ts's sumUpper holds for any order).
+  (func $sumsq (export "sumsq") (param $p i32) (param $n i32) (result f64)
+    (local $end i32) (local $v v128) (local $acc v128)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 3))))
+    (local.set $acc (f64x2.splat (f64.const 0)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $v) (local.get $v))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $next)))
+    (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+
+  ;; scale(p, n, s): multiply n doubles at p (n even) by s, a power of two (exact but for underflow).
+  (func $scale (export "scale") (param $p i32) (param $n i32) (param $s f64)
+    (local $end i32) (local $vs v128)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 3))))
+    (local.set $vs (f64x2.splat (local.get $s)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (v128.store (local.get $p) (f64x2.mul (v128.load (local.get $p)) (local.get $vs)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $next))))
+
+  ;; abssum(p, P, rows, cols): for the P x P block Z at p (P even), rows[a] += sum_b |Z[a][b]| and cols[b] += |Z[a][b]|
+  ;; (P doubles each): sums of non-negative terms in some order.
+  (func $abssum (export "abssum") (param $p i32) (param $P i32) (param $rows i32) (param $cols i32)
+    (local $a i32) (local $b i32) (local $rowBytes i32) (local $v v128) (local $acc v128) (local $at i32)
+    (local.set $rowBytes (i32.shl (local.get $P) (i32.const 3)))
+    (block $adone (loop $anext
+      (br_if $adone (i32.ge_u (local.get $a) (local.get $P)))
+      (local.set $acc (f64x2.splat (f64.const 0)))
+      (local.set $b (i32.const 0))
+      (block $bdone (loop $bnext
+        (br_if $bdone (i32.ge_u (local.get $b) (local.get $rowBytes)))
+        (local.set $v (f64x2.abs (v128.load (i32.add (local.get $p) (local.get $b)))))
+        (local.set $acc (f64x2.add (local.get $acc) (local.get $v)))
+        (local.set $at (i32.add (local.get $cols) (local.get $b)))
+        (v128.store (local.get $at) (f64x2.add (v128.load (local.get $at)) (local.get $v)))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (br $bnext)))
+      (local.set $at (i32.add (local.get $rows) (i32.shl (local.get $a) (i32.const 3))))
+      (f64.store (local.get $at) (f64.add (f64.load (local.get $at))
+        (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc)))))
+      (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
+      (local.set $a (i32.add (local.get $a) (i32.const 1)))
+      (br $anext))))
 )

@@ -36,6 +36,12 @@ export interface CorrelationHeap {
    * (P, C even), A's real part at src and imaginary part P C doubles on, Z likewise at dst.
    */
   grams(pairs: number[], P: number, C: number): void;
+  /** The float64 sum of the squares of n doubles at p (n even). */
+  sumsq(p: number, n: number): number;
+  /** Multiply n doubles at p (n even) by s. */
+  scale(p: number, n: number, s: number): void;
+  /** rows[a] += sum_b |Z[a][b]|, cols[b] += |Z[a][b]| for the P x P block Z at p (rows, cols: P doubles each). */
+  abssum(p: number, P: number, rows: number, cols: number): void;
 }
 
 /** A table of F x K complex twiddles placed in the heap: real parts at re, imaginary parts at im. */
@@ -111,6 +117,11 @@ type Instance = { module: object; exports: Record<string, unknown> };
 function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance, gr: Instance): CorrelationHeap {
   const ex = tz.exports as Record<'rmix' | 'cmix' | 'cmixr', Mix>;
   const gram64 = gr.exports.gram64 as Mix;
+  const { sumsq, scale, abssum } = tz.exports as {
+    sumsq: (p: number, n: number) => number;
+    scale: Mix;
+    abssum: Mix;
+  };
   const args = new Int32Array(new SharedArrayBuffer(64));
   const list = new Int32Array(new SharedArrayBuffer(8 * LIST));
   let helper: CommandThread | null = shared
@@ -172,6 +183,9 @@ function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance, gr: Instanc
         both(3, () => gramPairs(pairs, P, C, c0, mid), () => gramPairs(pairs, P, C, mid, c1));
       }
     },
+    sumsq,
+    scale,
+    abssum,
   };
   return heap;
 }
@@ -234,6 +248,30 @@ function makeJsHeap(): CorrelationHeap {
       for (let i = 0; i < pairs.length; i += 2) {
         const [A, Z] = [pairs[i] / 8, pairs[i + 1] / 8];
         rowGram(h, A, A + P * C, P, C, h.subarray(Z, Z + P * P), h.subarray(Z + P * P, Z + 2 * P * P));
+      }
+    },
+    sumsq(p, n) {
+      const h = heap.f64;
+      let s = 0;
+      for (let j = p / 8; j < p / 8 + n; j++) s += h[j] * h[j];
+      return s;
+    },
+    scale(p, n, s) {
+      const h = heap.f64;
+      for (let j = p / 8; j < p / 8 + n; j++) h[j] *= s;
+    },
+    abssum(p, P, rows, cols) {
+      const h = heap.f64;
+      const [r, c] = [rows / 8, cols / 8];
+      for (let a = 0; a < P; a++) {
+        let s = 0;
+        const row = p / 8 + a * P;
+        for (let b = 0; b < P; b++) {
+          const z = Math.abs(h[row + b]);
+          s += z;
+          h[c + b] += z;
+        }
+        h[r + a] += s;
       }
     },
   };

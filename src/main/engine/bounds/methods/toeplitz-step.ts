@@ -42,6 +42,8 @@ export function gridOf(s: Taps): Grid {
 
 export interface HeapLayout {
   tw: number;
+  /** Four rows of P doubles for absSums. */
+  sums: number;
   A: number;
   B: number;
   M: number;
@@ -53,8 +55,9 @@ const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 /** Regions large enough for every step (the last is the largest: each doubles the support). */
 export function heapLayout(steps: Taps[]): HeapLayout {
-  let [tw, A, B, M, G] = [0, 0, 0, 0, 0];
+  let [tw, A, B, M, G, sums] = [0, 0, 0, 0, 0, 0];
   for (const s of steps) {
+    sums = Math.max(sums, 32 * s.P);
     const g = gridOf(s);
     tw = Math.max(tw, 16 * (g.nv * s.sw + g.nh * s.sh + (g.hc + 1) * g.nh + g.nw * g.nv) + 64);
     A = Math.max(A, 8 * s.sh * s.sw * g.m, 8 * g.nh * g.nw * g.mm);
@@ -63,8 +66,8 @@ export function heapLayout(steps: Taps[]): HeapLayout {
     G = Math.max(G, 16 * g.nh * g.nv * g.mm);
   }
   const at = [0, align(tw)];
-  for (const size of [A, B, M]) at.push(at[at.length - 1] + align(size));
-  return { tw: at[0], A: at[1], B: at[2], M: at[3], G: at[4], bytes: at[4] + align(G) };
+  for (const size of [sums, A, B, M]) at.push(at[at.length - 1] + align(size));
+  return { tw: at[0], sums: at[1], A: at[2], B: at[3], M: at[4], G: at[5], bytes: at[5] + align(G) };
 }
 
 /**
@@ -142,8 +145,7 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
     for (let u = 0; u < nh; u++) {
       const [src, dst] = [L.M + (v * nh + u) * 16 * m, L.G + (v * nh + u) * 16 * mm];
       if (v === 0 && u > hc) continue;
-      let sq = 0;
-      for (let j = src / 8; j < src / 8 + 2 * m; j++) sq += h[j] * h[j];
+      const sq = heap.sumsq(src, 2 * m);
       m2.push(sq);
       weight.push(v === 0 && u === 0 ? 1 : 2);
       if (prune && sq === 0) h.fill(0, dst / 8, dst / 8 + 2 * mm);
@@ -170,31 +172,21 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
 }
 
 /**
- * Row and column sums of |Z| over all taps of the correlation at `A` whose rows x <= h_c were computed (the rows
+ * Row and column sums of |Z| over all taps of the correlation at L.A whose rows x <= h_c were computed (the rows
  * x > h_c are the mirrored transposes Z[n_h-1-x][n_w-1-y] = Z[x][y]^T): the largest of each, each a float64 sum of
  * non-negative terms (sumUpper applies with n = n_h n_w P).
  */
-export function absSums(heap: CorrelationHeap, A: number, g: Grid, P: number): { row: number; col: number } {
-  const h = heap.f64;
+export function absSums(heap: CorrelationHeap, L: HeapLayout, g: Grid, P: number): { row: number; col: number } {
   const { nw, hc, mm } = g;
   // [rows, columns] of the rows x < h_c (counted twice: as is and mirrored) and of the centre row x = h_c
-  const sums = [0, 1, 2, 3].map(() => new Float64Array(P));
+  const at = [0, 1, 2, 3].map((i) => L.sums + 8 * P * i);
+  heap.f64.fill(0, L.sums / 8, L.sums / 8 + 4 * P);
   for (let x = 0; x <= hc; x++) {
-    const [r, c] = x < hc ? [sums[0], sums[1]] : [sums[2], sums[3]];
-    for (let y = 0; y < nw; y++) {
-      const base = A / 8 + (x * nw + y) * mm;
-      for (let a = 0; a < P; a++) {
-        let s = 0;
-        const row = base + a * P;
-        for (let b = 0; b < P; b++) {
-          const z = Math.abs(h[row + b]);
-          s += z;
-          c[b] += z;
-        }
-        r[a] += s;
-      }
-    }
+    const [r, c] = x < hc ? [at[0], at[1]] : [at[2], at[3]];
+    for (let y = 0; y < nw; y++) heap.abssum(L.A + (x * nw + y) * 8 * mm, P, r, c);
   }
+  const h = heap.f64;
+  const sums = at.map((p) => h.subarray(p / 8, p / 8 + P));
   let [row, col] = [0, 0];
   for (let a = 0; a < P; a++) {
     // the mirrored rows x > h_c turn columns into rows
@@ -215,8 +207,7 @@ export function mirror(heap: CorrelationHeap, A: number, g: Grid, P: number): nu
   for (let x = 0; x <= hc; x++) {
     for (let y = 0; y < nw; y++) {
       const from = A / 8 + (x * nw + y) * mm;
-      let s = 0;
-      for (let j = from; j < from + mm; j++) s += h[j] * h[j];
+      const s = heap.sumsq(8 * from, mm);
       if (x === hc) {
         centre += s;
         continue;
@@ -229,8 +220,7 @@ export function mirror(heap: CorrelationHeap, A: number, g: Grid, P: number): nu
   return 2 * half + centre;
 }
 
-/** Multiplies the first `count` doubles at A by a power of two (exact but for underflow). */
+/** Multiplies the first `count` doubles at A (count even) by a power of two (exact but for underflow). */
 export function rescale(heap: CorrelationHeap, A: number, count: number, scale: number): void {
-  const h = heap.f64;
-  for (let j = A / 8; j < A / 8 + count; j++) h[j] *= scale;
+  heap.scale(A, count, scale);
 }

@@ -118,7 +118,7 @@ function iterate(
     gramsRun += norms.grams;
     const g = norms.grid;
     const cells = g.nh * g.nw * s.P;
-    const { row, col } = absSums(heap, L.A, g, s.P);
+    const { row, col } = absSums(heap, L, g, s.P);
     eps.push(correlationError(s, norms, yFro, null));
     out.push(enclosedBound(k0, Math.sqrt(sumUpper(row, cells) * sumUpper(col, cells)), eps, shift) + loadSlack);
     if (j + 1 === t) break;
@@ -147,15 +147,17 @@ function loadKernel(heap: CorrelationHeap, L: HeapLayout, k: KernelHWIO, s: Taps
   const f = heap.f64;
   const base = L.A / 8;
   f.fill(0, base, base + h * w * s.P * s.C);
+  // the reference's orientation: rows a are output channels unless c_in > c_out
+  const [iStride, oStride] = co >= ci ? [1, s.C] : [s.C, 1];
   let sq = 0;
   for (let xy = 0; xy < h * w; xy++) {
     for (let i = 0; i < ci; i++) {
+      const src = (xy * ci + i) * co;
+      const dst = base + xy * s.P * s.C + i * iStride;
       for (let o = 0; o < co; o++) {
-        const v = k.data[(xy * ci + i) * co + o];
+        const v = k.data[src + o];
         sq += v * v;
-        // the reference's orientation: rows are output channels unless c_in > c_out
-        const [a, c] = co >= ci ? [o, i] : [i, o];
-        f[base + xy * s.P * s.C + a * s.C + c] = v;
+        f[dst + o * oStride] = v;
       }
     }
   }
