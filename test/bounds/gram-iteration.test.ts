@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { KernelError, type KernelHWIO } from '../../src/shared/bounds.js';
-import { gramIterationBound, gramIterationBoundTensor } from '../../src/main/engine/bounds/methods/gram-iteration.js';
-import { caseKernel, loadSpectralCases, relErr } from './spectral-vectors.js';
+import { gramIterationBound, gramLeadingFrequencies } from '../../src/main/engine/bounds/methods/gram-iteration.js';
+import { gramIterationBoundTensor } from '../../src/main/engine/bounds/methods/gram-tensor.js';
+import { halfSpectrumFrequencies } from '../../src/main/engine/bounds/numerics/fft2.js';
+import { caseKernel, loadSpectralCases, randomKernel, relErr } from './spectral-vectors.js';
 
 const cases = loadSpectralCases();
 const T = ['1', '2', '4', '6'] as const;
@@ -78,6 +80,58 @@ describe('gramIterationBoundTensor (differentiable, float32)', () => {
       expect(g.isFinite().all().dataSync()[0]).toBe(1);
       tf.dispose([w, value, g]);
     }
+  });
+});
+
+describe("the regulariser's leading frequencies (gramLeadingFrequencies + a frequency subset)", () => {
+  it('give the value and gradient of the whole spectrum, on a few frequencies (every case, a random and a dominant kernel)', () => {
+    const dominant = randomKernel([3, 3, 6, 10], 5);
+    for (let j = 0; j < 60; j++) for (let tap = 0; tap < 9; tap++) dominant.data[tap * 60 + j] += 2 * dominant.data[j];
+    // [kernel, n, whether one frequency leads]: a single-tap or 1x1 kernel has the same singular values at every
+    // frequency, so all of them lead (and the maximum has a kink there: no gradient to compare).
+    const random = (c: (typeof cases)[number]) => c.id.startsWith('rand_') && c.shape_hwio[0] * c.shape_hwio[1] > 1;
+    const kernels: [KernelHWIO, number, boolean][] = [
+      ...cases.map((c) => [caseKernel(c), c.evaluations[0].n, random(c)] as [KernelHWIO, number, boolean]),
+      [randomKernel([3, 3, 16, 32], 7), 14, true],
+      [randomKernel([3, 3, 8, 8], 8), 8, true],
+      [dominant, 8, true],
+    ];
+    for (const [k, n, few] of kernels) {
+      const host = { shape: k.shape, data: Float32Array.from(k.data) };
+      const set = gramLeadingFrequencies(host, n, 6, 1e-3);
+      const all = halfSpectrumFrequencies(n, n).u.length;
+      expect(set.u.length).toBeGreaterThan(0);
+      if (few) expect(set.u.length, k.shape.join('x')).toBeLessThan(all / 4);
+      const w = tf.tensor4d(host.data, k.shape);
+      const f = (x: tf.Tensor, s?: typeof set) => gramIterationBoundTensor(x as tf.Tensor4D, n, 6, s);
+      const [full, sub] = [f(w), f(w, set)];
+      expect(relErr(sub.dataSync()[0], full.dataSync()[0]), k.shape.join('x')).toBeLessThan(2e-6);
+      if (!few) {
+        tf.dispose([w, full, sub]);
+        continue;
+      }
+      // The subset's gradient is the whole spectrum's: the full penalty's central difference along it is its norm.
+      const g = tf.grad((x) => f(x, set))(w);
+      const gn = g.norm().dataSync()[0];
+      // A small step: a larger one can cross the kink where another frequency takes over the maximum.
+      const step = tf.mul(g, 1e-3 / gn);
+      const [up, down] = [f(tf.add(w, step)), f(tf.sub(w, step))];
+      const fd = (up.dataSync()[0] - down.dataSync()[0]) / 2e-3;
+      expect(relErr(fd, gn), k.shape.join('x')).toBeLessThan(2e-2);
+      tf.dispose([w, full, sub, g, step, up, down]);
+    }
+  });
+
+  it('include every frequency within rel of the maximum, pruned or not (a zero kernel: all of them)', () => {
+    const zero: KernelHWIO = { shape: [3, 3, 2, 2], data: new Float64Array(36) };
+    expect(gramLeadingFrequencies(zero, 6, 6, 1e-3).u.length).toBe(halfSpectrumFrequencies(6, 6).u.length);
+    const k = randomKernel([3, 3, 8, 8], 3);
+    const wide = gramLeadingFrequencies(k, 8, 6, 0.5);
+    const tight = gramLeadingFrequencies(k, 8, 6, 1e-3);
+    expect(wide.u.length).toBeGreaterThan(tight.u.length);
+    expect(() =>
+      gramIterationBoundTensor(tf.zeros([3, 3, 2, 2]) as tf.Tensor4D, 8, 6, { ...tight, u: new Int32Array(0) }),
+    ).toThrow(/subset is empty/);
   });
 });
 

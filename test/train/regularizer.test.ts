@@ -1,5 +1,6 @@
 /** Regulariser kinds: every kind of the schema builds, an unknown one fails. */
 import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../src/shared/config.js';
 import { buildModel } from '../../src/main/engine/models/index.js';
 import { createRegularizer } from '../../src/main/engine/train/regularizer.js';
@@ -23,5 +24,33 @@ describe('createRegularizer', () => {
       expect(r?.layers.map((l) => l.name)).toEqual(model.linear.filter((l) => l.kind === 'conv').map((l) => l.name));
       r?.dispose();
     }
+  });
+});
+
+describe('the Gram regulariser', () => {
+  it('has the value and gradient of the whole spectrum when beforeStep picked the leading frequencies', async () => {
+    await tf.setBackend('cpu');
+    const model = buildModel('mnist-cnn', { inputShape: [28, 28, 1], activation: 'relu', seed: 3, numClasses: 10 });
+    const r = createRegularizer(model, { ...base, kind: 'gram-iteration' } as RunConfig['regularizer'], 1)!;
+    const kernels = r.layers.map((l) => l.kernel as tf.Variable);
+    const measure = () => tf.variableGrads(() => r.penalty(), kernels);
+    const full = measure(); // no beforeStep yet: every frequency
+    r.beforeStep();
+    const leading = measure();
+    expect(leading.value.dataSync()[0]).toBeCloseTo(full.value.dataSync()[0], 5);
+    for (const k of kernels) {
+      const [a, b] = [full.grads[k.name], leading.grads[k.name]];
+      expect(tf.sub(a, b).norm().dataSync()[0] / a.norm().dataSync()[0], k.name).toBeLessThan(1e-4);
+    }
+    // The subset is used once: the next penalty without a beforeStep is over every frequency again.
+    const again = measure();
+    expect(again.value.dataSync()[0]).toBe(full.value.dataSync()[0]);
+    tf.dispose([
+      full.value,
+      leading.value,
+      again.value,
+      ...[full, leading, again].flatMap((m) => Object.values(m.grads)),
+    ]);
+    r.dispose();
   });
 });

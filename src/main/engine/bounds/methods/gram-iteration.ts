@@ -17,10 +17,10 @@ import { KernelError, validateKernel } from '../../../../shared/bounds.js';
 import { kernelToHost } from '../numerics/host-kernel.js';
 import {
   frequencyMatrices,
-  frequencyMatricesTensor,
   resolveInputSize,
   rowGram,
   type FrequencyMatrices,
+  type FrequencySet,
   type InputSize,
 } from '../numerics/fft2.js';
 import { float32Squarer } from './gram-simd.js';
@@ -73,7 +73,7 @@ const sumUpper = (s: number, n: number): number => s * (1 + 2 * gamma(n + 1, U64
 /** Covers the O(t) float64 operations of the enclosure itself (each within a few ulps; t <= 30). */
 const ENCLOSURE_SLACK = 1 + 1e-13;
 
-function checkIterations(iterations: number, label: string): void {
+export function checkIterations(iterations: number, label: string): void {
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > 30) {
     throw new KernelError(`${label}: iterations must be an integer in [1, 30], got ${iterations}.`);
   }
@@ -86,29 +86,8 @@ export function gramIterationBound(
   opts: GramIterationOptions = {},
 ): GramIterationResult {
   const t0 = performance.now();
-  const host = kernelToHost(kernel);
-  validateKernel(host, 'gramIterationBound');
-  checkIterations(iterations, 'gramIterationBound');
-  const [nh, nw] = resolveInputSize(host, n, 'gramIterationBound');
-  const fm = frequencyMatrices(host, nh, nw);
-  const { squarer, precision } = pickSquarer(fm, opts.precision ?? 'auto');
-  const dftError = dftErrorBound(host);
-  const perIteration = new Array<number>(iterations).fill(0);
-  // Pruning (prune !== false): frequencies run in decreasing order of an estimate of their norm, and frequency f
-  // stops at step i once V_f(i) = min_{j<=i} bound_f(j) <= R, the largest V_g(t) of the frequencies completed so far.
-  // Why the result is unchanged: the bounds are non-increasing in i by construction (V is a running minimum), so
-  // V_f(t) <= V_f(i) <= R <= max_g V_g(t): f cannot raise the layer's maximum; and for every later step k > i,
-  // V_f(k) <= R <= the completed frequency's V_g(k), so no perIteration entry changes either.
-  const prune = opts.prune !== false;
-  let runningMax = 0;
-  let stepsRun = 0;
-  const fro2 = frobeniusSquares(fm);
-  for (const f of prune ? frequencyOrder(fro2) : fm.u.map((_, f) => f)) {
-    const bounds = frequencyBounds(squarer, fm, f, fro2[f], iterations, dftError, prune ? runningMax : -1);
-    stepsRun += bounds.steps;
-    for (let i = 0; i < bounds.values.length; i++) perIteration[i] = Math.max(perIteration[i], bounds.values[i]);
-    if (bounds.values.length === iterations) runningMax = Math.max(runningMax, bounds.values[iterations - 1]);
-  }
+  const { fm, run } = runFrequencies(kernel, n, iterations, opts, 'gramIterationBound', opts.prune === false ? -1 : 1);
+  const { perIteration, stepsRun, precision } = run;
   return {
     method: 'gram-iteration',
     value: perIteration[iterations - 1],
@@ -121,6 +100,69 @@ export function gramIterationBound(
     stepsRun,
     stepsFull: fm.count * iterations,
   };
+}
+
+/**
+ * The frequencies (of the half spectrum, fft2.halfSpectrumFrequencies) whose t-iteration bound is at least
+ * (1 - rel) times the layer's: the only ones the maximum can come from. Every other frequency g has
+ * V_g(t) < (1 - rel) max_f V_f(t), since it either completed below that or was pruned at a step i with
+ * V_g(t) <= V_g(i) <= (1 - rel) R <= (1 - rel) max (the pruning argument of runFrequencies with R scaled by
+ * 1 - rel, which prunes harder and changes no value). Used by the Gram regulariser (engine/train/regularizer.ts).
+ */
+export function gramLeadingFrequencies(
+  kernel: KernelHWIO,
+  n: InputSize,
+  iterations: number,
+  rel: number,
+): FrequencySet {
+  const { fm, run } = runFrequencies(kernel, n, iterations, {}, 'gramLeadingFrequencies', 1 - rel);
+  const top = run.perIteration[iterations - 1];
+  const keep = Array.from(run.finals.keys()).filter((f) => run.finals[f] >= (1 - rel) * top);
+  return {
+    u: Int32Array.from(keep, (f) => fm.u[f]),
+    v: Int32Array.from(keep, (f) => fm.v[f]),
+    multiplicity: Uint8Array.from(keep, (f) => fm.multiplicity[f]),
+  };
+}
+
+/**
+ * Every frequency's bounds V_f(1..t), folded into perIteration (max over f per step), and V_f(t) in finals (NaN where
+ * pruned). Pruning (keep > 0): frequencies run in decreasing order of ||M_f||_F, and frequency f stops at step i once
+ * V_f(i) = min_{j<=i} bound_f(j) <= keep * R, R the largest V_g(t) of the frequencies completed so far (keep <= 1).
+ * Why perIteration is unchanged: the bounds are non-increasing in i by construction (V is a running minimum), so
+ * V_f(t) <= V_f(i) <= R <= max_g V_g(t): f cannot raise the layer's maximum; and for every later step k > i,
+ * V_f(k) <= R <= the completed frequency's V_g(k), so no perIteration entry changes either.
+ */
+function runFrequencies(
+  kernel: KernelHWIO | tf.Tensor4D,
+  n: InputSize,
+  iterations: number,
+  opts: GramIterationOptions,
+  label: string,
+  keep: number,
+) {
+  const host = kernelToHost(kernel);
+  validateKernel(host, label);
+  checkIterations(iterations, label);
+  const [nh, nw] = resolveInputSize(host, n, label);
+  const fm = frequencyMatrices(host, nh, nw);
+  const { squarer, precision } = pickSquarer(fm, opts.precision ?? 'auto');
+  const dftError = dftErrorBound(host);
+  const perIteration = new Array<number>(iterations).fill(0);
+  const finals = new Float64Array(fm.count).fill(NaN);
+  let runningMax = 0;
+  let stepsRun = 0;
+  const fro2 = frobeniusSquares(fm);
+  for (const f of keep > 0 ? frequencyOrder(fro2) : fm.u.map((_, f) => f)) {
+    const bounds = frequencyBounds(squarer, fm, f, fro2[f], iterations, dftError, keep > 0 ? keep * runningMax : -1);
+    stepsRun += bounds.steps;
+    for (let i = 0; i < bounds.values.length; i++) perIteration[i] = Math.max(perIteration[i], bounds.values[i]);
+    if (bounds.values.length === iterations) {
+      finals[f] = bounds.values[iterations - 1];
+      runningMax = Math.max(runningMax, finals[f]);
+    }
+  }
+  return { fm, run: { perIteration, stepsRun, precision, finals } };
 }
 
 function pickSquarer(
@@ -263,48 +305,4 @@ function float64Squarer(fm: FrequencyMatrices): GramSquarer {
       for (let j = 0; j < 2 * R * R; j++) cur[j] *= scale;
     },
   };
-}
-
-/** Floor for squared Frobenius norms (a normal float32), so log and division never see 0. */
-const TINY_SQ = 1e-30;
-
-/**
- * The same bound as a differentiable tfjs scalar, for use as a training regulariser. tfjs 4.22 has no gradient
- * for FFT/RFFT, so the frequency matrices come from matMuls with real DFT matrices (frequencyMatricesTensor);
- * the iteration runs in log-space with guarded norms, so zero frequencies give finite values and gradients.
- * Float32: agrees with gramIterationBound to ~1e-5 relative; gradients flow into the kernel.
- */
-export function gramIterationBoundTensor(kernel: tf.Tensor4D, n: InputSize, iterations = 6): tf.Scalar {
-  if (kernel.rank !== 4) {
-    throw new KernelError(
-      `gramIterationBoundTensor: expected a 4-D kernel [h, w, c_in, c_out], got shape [${kernel.shape.join(', ')}].`,
-    );
-  }
-  checkIterations(iterations, 'gramIterationBoundTensor');
-  // Only the shape is checked here; the weights stay on the device.
-  const shapeOnly: KernelHWIO = { shape: kernel.shape as KernelHWIO['shape'], data: new Float64Array(0) };
-  const [nh, nw] = resolveInputSize(shapeOnly, n, 'gramIterationBoundTensor');
-  return tf.tidy(() => {
-    let { re, im } = frequencyMatricesTensor(kernel, nh, nw);
-    let r: tf.Tensor = tf.zerosLike(tf.sum(re, [1, 2]));
-    for (let i = 1; i <= iterations; i++) {
-      const logNorm = tf.mul(
-        0.5,
-        tf.log(tf.maximum(tf.add(tf.sum(tf.square(re), [1, 2]), tf.sum(tf.square(im), [1, 2])), TINY_SQ)),
-      );
-      const inv = tf.reshape(tf.exp(tf.neg(logNorm)), [-1, 1, 1]);
-      const xr = tf.mul(re, inv) as tf.Tensor3D;
-      const xi = tf.mul(im, inv) as tf.Tensor3D;
-      r = tf.mul(2, tf.add(r, logNorm));
-      // X X^H = (xr xr^T + xi xi^T) + i (xi xr^T - xr xi^T)
-      re = tf.add(tf.matMul(xr, xr, false, true), tf.matMul(xi, xi, false, true));
-      im = tf.sub(tf.matMul(xi, xr, false, true), tf.matMul(xr, xi, false, true));
-    }
-    const logFinal = tf.mul(
-      0.5,
-      tf.log(tf.maximum(tf.add(tf.sum(tf.square(re), [1, 2]), tf.sum(tf.square(im), [1, 2])), TINY_SQ)),
-    );
-    const perFreq = tf.mul(2 ** -iterations, tf.add(logFinal, r));
-    return tf.exp(tf.max(perFreq)) as tf.Scalar;
-  });
 }
