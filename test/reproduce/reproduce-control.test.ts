@@ -2,7 +2,8 @@
  * The workbench's reproduce calls (app/reproduce.ts over reproduce/job.ts) with real worker threads and a real
  * store: a call pushes its state from queued through every run to done and writes its result where the list
  * finds it; a second start while one runs is refused ('busy'); saved runs are drawn again without training; a
- * cancel stops the running run (left cancelled in the store) and writes nothing.
+ * cancel stops the running run (left cancelled in the store) and writes nothing, as does the run page's cancel
+ * of the run training now.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -105,4 +106,19 @@ describe('reproduce from the workbench', () => {
     expect(existsSync(last.outDir)).toBe(false);
     expect(readdirSync(`${s.paths.dataDir}/reproduce`).filter((f) => f.startsWith('robustness'))).toEqual([]);
   }, 120_000);
+
+  it("the run page's cancel of the run training now stops the experiment", async () => {
+    const s = store!;
+    const control = new ReproduceControl(s);
+    expect(control.control('no-such-run', 'cancel')).toBe(false);
+    let asked = false;
+    const states = await runToEnd(control, { experiment: 'curvature', size: 'smoke', seeds: 1 }, (job) => {
+      if (job.run && !asked) asked = control.control(job.run.runId, 'cancel');
+    });
+    expect(asked).toBe(true);
+    const last = states.at(-1)!;
+    expect(last.state).toBe('cancelled');
+    expect(last.error?.message).toMatch(/cancelled from the workbench/);
+    expect((await s.getRun(last.runIds[0])).status).toBe('cancelled');
+  }, 60_000);
 });

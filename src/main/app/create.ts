@@ -78,11 +78,14 @@ export async function createLab(opts: CreateLabOptions): Promise<LabService> {
     log,
   });
   // Runs that `train --store`, scripts or another app record into the same store appear live (within ~1 s).
-  // So do the runs this lab writes from Redis workers' events (written here, but not by this lab's engine).
+  // So do the runs this lab writes from Redis workers' events and its reproduce calls train (written here, but
+  // not by this lab's engine).
   const watch = watchExternalRuns(store, lab, {
     log,
     remoteRuns: (runId) => (opts.redis?.writes(runId) ?? false) || reproduce.writes(runId),
-    relay: async (runId, action, by) => (await opts.redis?.control(runId, action, by)) ?? false,
+    // The run page's pause / resume / cancel of a run a Redis worker or this lab's reproduce call trains.
+    relay: async (runId, action, by) =>
+      reproduce.control(runId, action) || ((await opts.redis?.control(runId, action, by)) ?? false),
   });
   return lab;
 }

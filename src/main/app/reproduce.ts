@@ -33,6 +33,7 @@ import {
   type JobProgress,
 } from '../reproduce/index.js';
 import type { Store } from '../store/index.js';
+import type { ControlAction } from '../store/run-control.js';
 import { errorText } from './service-options.js';
 
 /** Step updates are pushed at most this often (state changes always). */
@@ -45,6 +46,8 @@ export class ReproduceControl {
   private abort: AbortController | null = null;
   private running: Promise<void> | null = null;
   private readonly written = new Set<string>();
+  /** Pause / resume / cancel asked of a run by the run page, taken by the runner within a fraction of a second. */
+  private readonly requests = new Map<string, ControlAction>();
   private publish: (e: LabEvent) => void = () => {};
   private lastPush = 0;
 
@@ -74,6 +77,13 @@ export class ReproduceControl {
   /** True for the runs a call of this lab trains (the store watch shows them like another process's runs). */
   writes(runId: string): boolean {
     return this.written.has(runId);
+  }
+
+  /** The run page's pause / resume / cancel of the run training now (false: not one of this lab's reproduce runs). */
+  control(runId: string, action: ControlAction): boolean {
+    if (this.job?.run?.runId !== runId || this.job.state !== 'running') return false;
+    this.requests.set(runId, action);
+    return true;
   }
 
   async start(req: ReproduceRequest, publish: (e: LabEvent) => void): Promise<ReproduceJob> {
@@ -190,6 +200,11 @@ export class ReproduceControl {
     const progress = (p: JobProgress) => ({ runIndex: p.runIndex, fraction: p.fraction, etaSeconds: p.etaSeconds });
     return {
       signal,
+      takeControl: (runId) => {
+        const action = this.requests.get(runId) ?? null;
+        this.requests.delete(runId);
+        return action;
+      },
       warn: () => {}, // the run's warnings are in its log (the run page shows them)
       onPlanned: (runCount) => this.update(job, { state: 'running', phase: 'training', runCount }),
       onRunStart: (i, _total, run, runId, totalSteps) => {

@@ -11,6 +11,7 @@ import { readOutcomes, saveOutcomes } from './outcomes-file.js';
 import { resultFileText } from './result-file.js';
 import { trainPlanned } from './runner.js';
 import type { Store } from '../store/index.js';
+import type { ControlAction } from '../store/run-control.js';
 import { writeArtifacts } from './write.js';
 
 export interface JobRequest {
@@ -55,6 +56,8 @@ export interface JobHooks {
   warn(message: string): void;
   /** Aborted: the running run is cancelled and the call ends with RunFailedError (nothing written). */
   signal?: AbortSignal;
+  /** Pause / resume / cancel asked of one of its runs from this process (the run page). */
+  takeControl?(runId: string): ControlAction | null;
 }
 
 export interface JobResult {
@@ -153,6 +156,7 @@ async function trainOrRead(
   const outcomes = await trainPlanned(store, name, planned, {
     dataDir: req.dataDir,
     signal: hooks.signal,
+    takeControl: hooks.takeControl,
     warn: hooks.warn,
     // Saved after every run: if a later run fails, the finished ones can still be drawn (--from).
     onProgress: async (done) => void (await save(done)),

@@ -9,6 +9,7 @@ import { startRun, type EngineHandle } from '../engine/host.js';
 import { checkpointFolder } from '../engine/train/checkpoint-folder.js';
 import { openRecorder } from '../queue/recorder.js';
 import type { Store } from '../store/index.js';
+import type { ControlAction } from '../store/run-control.js';
 import type { PlannedRun, RunOutcome } from './experiment.js';
 
 export interface RunnerHooks {
@@ -23,6 +24,38 @@ export interface RunnerHooks {
   dataDir?: string;
   /** Aborted: the running run is cancelled (it stays in the store, cancelled) and no further run starts. */
   signal?: AbortSignal;
+  /** Pause / resume / cancel asked of a run of this process (the workbench's run page), polled while it trains. */
+  takeControl?(runId: string): ControlAction | null;
+}
+
+/** How often a training run looks for pause / resume / cancel requests. */
+const CONTROL_POLL_MS = 300;
+
+/**
+ * What stops or steers a training run: Ctrl+C, the experiment's abort signal, and requests from the workbench
+ * (through the store when another process asks, or takeControl in this one). Returns the function that unhooks them.
+ */
+function steer(engine: EngineHandle, runId: string, store: Store, hooks: RunnerHooks): () => void {
+  const stopOnSignal = (): void => engine.cancel('interrupted while reproducing');
+  const stopOnAbort = (): void => engine.cancel('the experiment was cancelled');
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  hooks.signal?.addEventListener('abort', stopOnAbort, { once: true });
+  if (hooks.signal?.aborted) stopOnAbort(); // aborted while the run was being created
+  const timer = setInterval(() => {
+    const request = store.takeControlRequest(runId);
+    const action = request?.action ?? hooks.takeControl?.(runId) ?? null;
+    if (action === 'pause') engine.pause();
+    else if (action === 'resume') engine.resume();
+    else if (action === 'cancel') engine.cancel(`the run was cancelled from ${request?.by ?? 'the workbench'}`);
+  }, CONTROL_POLL_MS);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    process.off('SIGINT', stopOnSignal);
+    process.off('SIGTERM', stopOnSignal);
+    hooks.signal?.removeEventListener('abort', stopOnAbort);
+  };
 }
 
 /** The tag every run of an experiment carries (the workbench's runs list searches tags). */
@@ -91,12 +124,7 @@ async function trainOne(
   let lastEval: EvalEvent | null = null;
   let backend: string | null = null;
   const stepMs: number[] = [];
-  const stopOnSignal = (): void => engine.cancel('interrupted while reproducing');
-  const stopOnAbort = (): void => engine.cancel('the experiment was cancelled');
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
-  hooks.signal?.addEventListener('abort', stopOnAbort, { once: true });
-  if (hooks.signal?.aborted) stopOnAbort(); // aborted while the run was being created
+  const unhook = steer(engine, record.id, store, hooks);
   engine.on((e) => {
     recorder.record(e);
     if (e.type === 'started') {
@@ -110,9 +138,7 @@ async function trainOne(
     else if (e.type === 'log' && (e.level === 'warn' || e.level === 'error')) hooks.warn(e.message);
   });
   const finished = await engine.done;
-  process.off('SIGINT', stopOnSignal);
-  process.off('SIGTERM', stopOnSignal);
-  hooks.signal?.removeEventListener('abort', stopOnAbort);
+  unhook();
   await recorder.close();
   if (finished.status !== 'completed') {
     throw new RunFailedError(
