@@ -159,7 +159,15 @@ export function simdGram(n: number, m: number, fill: (X: Float64Array, ld: numbe
   const G = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     const r = gAt + i * N;
-    for (let j = 0; j <= i; j++) G[i * n + j] = G[j * n + i] = -heap[r + j];
+    for (let j = 0; j <= i; j++) G[i * n + j] = -heap[r + j];
+  }
+  // The upper triangle by 32 x 32 tiles (a column-wise write of 19 MB would miss the cache on every entry).
+  for (let i0 = 0; i0 < n; i0 += 32) {
+    for (let j0 = 0; j0 <= i0; j0 += 32) {
+      for (let i = i0; i < Math.min(n, i0 + 32); i++) {
+        for (let j = j0; j < Math.min(i, j0 + 32); j++) G[j * n + i] = G[i * n + j];
+      }
+    }
   }
   return G;
 }
