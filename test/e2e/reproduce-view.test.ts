@@ -3,7 +3,7 @@
  * and cost; the smoke form of `curvature` (2 runs of 3 steps, seconds) runs from the Run button end to end with
  * live progress, then shows its findings and its table, written under <store>/reproduce/<id>/; its runs are in
  * the runs list under the tag reproduce:curvature; a second start while one runs is refused; after a restart the
- * finished experiment is still listed and shown.
+ * finished experiment is still listed and shown; the run page's Cancel of a run it trains stops the experiment.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,4 +102,30 @@ describe.skipIf(!HAVE_CHROMIUM)('Reproduce view', () => {
     expect(await page.textContent('[data-testid="reproduce-findings"]')).toMatch(/curvature bound K/);
     expect(browser!.errors).toEqual([]);
   }, 90_000);
+
+  it("the run page's Cancel (cancelRun) of a run the experiment trains stops the experiment", async () => {
+    const call = async (method: string, ...args: unknown[]) => {
+      const r = await fetch(new URL(`/api/${method}`, serve!.origin), {
+        method: 'POST',
+        body: JSON.stringify({ args }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${serve!.token}` },
+      });
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the reply is checked field by field below
+      return (await r.json()) as { ok: boolean; result: any };
+    };
+    // The quick form: a run of minutes, so the cancel surely lands while it trains.
+    expect((await call('startReproduce', { experiment: 'robustness', size: 'quick', seeds: 1 })).ok).toBe(true);
+    let job = (await call('getReproduceJob')).result;
+    while (!job.run) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = (await call('getReproduceJob')).result;
+    }
+    expect((await call('cancelRun', job.run.runId)).result).toEqual({ runId: job.run.runId, status: 'cancelled' });
+    while (job.state === 'running') {
+      await new Promise((r) => setTimeout(r, 100));
+      job = (await call('getReproduceJob')).result;
+    }
+    expect(job.state).toBe('cancelled');
+    expect(job.error.message).toMatch(/cancelled from the workbench/);
+  }, 60_000);
 });

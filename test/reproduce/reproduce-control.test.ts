@@ -112,7 +112,8 @@ describe('reproduce from the workbench', () => {
     const control = new ReproduceControl(s);
     expect(control.control('no-such-run', 'cancel')).toBe(false);
     let asked = false;
-    const states = await runToEnd(control, { experiment: 'curvature', size: 'smoke', seeds: 1 }, (job) => {
+    // The quick form: a run of minutes, so the request (taken within 0.3 s) surely lands while it trains.
+    const states = await runToEnd(control, { experiment: 'curvature', size: 'quick', seeds: 1 }, (job) => {
       if (job.run && !asked) asked = control.control(job.run.runId, 'cancel');
     });
     expect(asked).toBe(true);
