@@ -16,8 +16,8 @@ import {
   type F4Which,
 } from '../bounds/methods/f4.js';
 import { gramLeadingFrequencies } from '../bounds/methods/gram-iteration.js';
+import { gramValueAndGradient, type GramValueAndGradient } from '../bounds/methods/gram-gradient.js';
 import { gramIterationBoundTensor } from '../bounds/methods/gram-tensor.js';
-import type { FrequencySet } from '../bounds/numerics/fft2.js';
 import { streamSeed } from '../data/rng.js';
 import type { LinearLayer, Network } from '../models/index.js';
 
@@ -120,21 +120,22 @@ class F4Regularizer implements Regularizer {
 const GRAM_TRAIN_ITERATIONS = 6;
 
 /**
- * Frequencies within this relative distance of a layer's maximum Gram bound are differentiated. The float32 tensor
- * bound agrees with the guaranteed float64/float32 host bound to ~1e-5 relative (test/bounds/gram-iteration.test.ts),
- * so 1e-3 leaves a wide margin: the tensor's argmax is always among them.
+ * Frequencies within this relative distance of a layer's maximum Gram bound are evaluated. The float32 tensor bound
+ * agrees with the guaranteed host bound to ~1e-5 relative (test/bounds/gram-iteration.test.ts), so 1e-3 leaves a wide
+ * margin: the maximum is always among them.
  */
 const GRAM_LEADING_REL = 1e-3;
 
 /**
  * Gram iteration (Delattre et al. 2023) bounds the circular norm at the layer's input size (a dense layer is a 1x1
- * conv on a 1x1 image). Before each step (outside the tape) the host bound (gram-iteration.ts: SIMD, pruned) picks
- * each layer's leading frequencies at the current weights, and only those are differentiated: the penalty has the
- * same value and gradient as over the whole spectrum (gram-tensor.ts, header), without the ~n^2/2 matrices and
- * their backward pass that made the step ~2.8x as long (bench:train, 2026-12-07).
+ * conv on a 1x1 image). Before each step (outside the tape, at the step's weights) the host bound (gram-iteration.ts:
+ * SIMD, pruned) picks each layer's leading frequencies, and their bound and its gradient come from float64 host
+ * arithmetic (gram-gradient.ts); the penalty is that value with that gradient (tf.customGrad). Same value (to
+ * float32 rounding) and gradient as gramIterationBoundTensor over the whole spectrum (tested), whose ~20 tfjs ops
+ * per iteration and their backward pass made the step ~2.8x as long (bench:train, 2026-12-07).
  */
 class GramRegularizer implements Regularizer {
-  private leading: (FrequencySet | undefined)[] = [];
+  private atStep: GramValueAndGradient[] = [];
 
   constructor(
     readonly layers: LinearLayer[],
@@ -142,26 +143,27 @@ class GramRegularizer implements Regularizer {
   ) {}
 
   beforeStep(): void {
-    this.leading = this.layers.map((l) =>
-      withKernel(l, (k) =>
-        gramLeadingFrequencies(
-          { shape: k.shape, data: k.dataSync() as Float32Array },
-          [...l.inputSize],
-          GRAM_TRAIN_ITERATIONS,
-          GRAM_LEADING_REL,
-        ),
-      ),
+    this.atStep = this.layers.map((l) =>
+      withKernel(l, (k) => {
+        const host = { shape: k.shape, data: k.dataSync() as Float32Array };
+        const set = gramLeadingFrequencies(host, [...l.inputSize], GRAM_TRAIN_ITERATIONS, GRAM_LEADING_REL);
+        return gramValueAndGradient(host, l.inputSize[0], l.inputSize[1], GRAM_TRAIN_ITERATIONS, set);
+      }),
     );
   }
 
   penalty(): tf.Scalar {
-    // Without a beforeStep at these weights (none so far), every frequency.
-    const leading = this.leading;
-    this.leading = [];
+    // Used once: without a beforeStep at these weights (none so far), the tfjs graph over every frequency.
+    const atStep = this.atStep;
+    this.atStep = [];
     return tf.tidy(() =>
       reduce(
         this.layers.map((l, i) =>
-          withKernel(l, (k) => gramIterationBoundTensor(k, [...l.inputSize], GRAM_TRAIN_ITERATIONS, leading[i])),
+          withKernel(l, (k) =>
+            atStep[i]
+              ? withHostGradient(k, atStep[i])
+              : gramIterationBoundTensor(k, [...l.inputSize], GRAM_TRAIN_ITERATIONS),
+          ),
         ),
         this.cfg.reduce,
       ),
@@ -169,4 +171,13 @@ class GramRegularizer implements Regularizer {
   }
 
   dispose(): void {}
+}
+
+/** A scalar with the value and the gradient (with respect to `kernel`) computed on the host. */
+function withHostGradient(kernel: tf.Tensor4D, vg: GramValueAndGradient): tf.Scalar {
+  const f = tf.customGrad<tf.Scalar>(() => ({
+    value: tf.scalar(vg.value),
+    gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.tensor(Float32Array.from(vg.gradient), kernel.shape)),
+  }));
+  return f(kernel);
 }
