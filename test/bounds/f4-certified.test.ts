@@ -107,6 +107,14 @@ describe('certified minimum on adversarial kernels', () => {
     expectCertifiedMin(f4Bound(k, { certify: 'minimum' }), k, 1e-5, 'zero channels');
   });
 
+  it('weights beyond float32 range (the float32 estimates overflow or underflow): still guaranteed and tight', () => {
+    const base = randomKernel([3, 3, 8, 12], 21);
+    for (const s of [1e30, 1e-30]) {
+      const k = { shape: base.shape, data: base.data.map((x) => x * s) };
+      expectCertifiedMin(f4Bound(k, { certify: 'minimum' }), k, 1e-5, `scale ${s}`);
+    }
+  });
+
   it('c_out not a multiple of 4 (the JS passes estimate) and a wide kernel: one certificate, of the true argmin', () => {
     const odd = randomKernel([3, 3, 10, 7], 8);
     expectCertifiedMin(f4Bound(odd, { certify: 'minimum' }), odd, 1e-5, 'odd c_out');

@@ -19,7 +19,7 @@ import {
   scaledGram,
   type ScaledGram,
 } from '../numerics/linalg64.js';
-import { f4NormEstimates } from './f4-estimates.js';
+import { f4NormEstimates, type F4Estimates } from './f4-estimates.js';
 import { reshapeGram } from './f4-gram-rows.js';
 import { realGram64 } from './gram-simd.js';
 import { dilateKernel, f4MatrixShape, f4ReshapeHost, polyphaseKernelHost, splitGroups } from './reshapes.js';
@@ -149,11 +149,11 @@ const product = (X: Float64Array, n: number, m: number) => realGram64(X, n, m) ?
  * the certificate alone (min_X ||X|| <= ||X*|| <= c); the estimates only decide which certificates to compute.
  */
 function certifyMinimum(k: KernelHWIO): CertifiedNorms {
-  const est = f4NormEstimates(k.data, k.shape);
+  const scale = powerOfTwoScale(k.data);
+  const est = scaledEstimates(k, scale);
   const order = [...F4_MATRICES].sort((a, b) => est.sigma[a] - est.sigma[b]);
   const norms = { ...est.sigma };
   const certified: F4Matrix[] = [];
-  const scale = powerOfTwoScale(k.data);
   let best = Infinity;
   for (const X of order) {
     if (best <= est.sigma[X] * (1 + TIE)) break;
@@ -163,6 +163,20 @@ function certifyMinimum(k: KernelHWIO): CertifiedNorms {
     best = Math.min(best, norms[X]);
   }
   return { norms, iterations: est.steps, certified };
+}
+
+/**
+ * The float32 estimates, on a copy scaled by a power of two when the weights are so large or small that float32
+ * sums of their products would overflow or underflow (|w| outside 2^-40..2^40); sigma is divided back.
+ */
+function scaledEstimates(k: KernelHWIO, scale: number): F4Estimates {
+  if (scale >= 2 ** -40 && scale <= 2 ** 40) return f4NormEstimates(k.data, k.shape);
+  const est = f4NormEstimates(
+    k.data.map((x) => x * scale),
+    k.shape,
+  );
+  for (const X of F4_MATRICES) est.sigma[X] /= scale;
+  return est;
 }
 
 /** The Gram of X's smaller side through an explicit reshaped copy (f4-gram-rows.ts does it in place where it can). */

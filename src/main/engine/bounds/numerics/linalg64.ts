@@ -243,12 +243,14 @@ export function normFromGram(g: ScaledGram, hint: { estimate: number; slack: num
   const { G, n, m, frobUp, scale } = g;
   if (frobUp === 0) return { sigma: 0, upper: 0, lanczosIterations: 0, certificateAttempts: 0 };
   const gramErr = gamma(m) * frobUp + n * m * UNDERFLOW_SLACK;
-  const { value: lambdaHat, iterations } = hint
+  // A float32 estimate of a matrix beyond float32's range is Inf, NaN or 0: Lanczos in float64 then.
+  const usable = hint !== null && Number.isFinite(hint.estimate) && hint.estimate > 0;
+  const { value: lambdaHat, iterations } = usable
     ? { value: (hint.estimate * scale) ** 2, iterations: 0 }
     : lanczosLargestEigenvalue(G, n);
   let maxDiag = 0;
   for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, G[i * n + i]);
-  const certified = certifyLambdaMax(G, n, lambdaHat, maxDiag, hint?.slack ?? 0);
+  const certified = certifyLambdaMax(G, n, lambdaHat, maxDiag, usable ? hint.slack : 0);
   const lambdaUp = (certified.mu + certified.err + gramErr) * (1 + 8 * U);
   return {
     sigma: Math.sqrt(lambdaHat) / scale,
