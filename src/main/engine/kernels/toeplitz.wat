@@ -4,8 +4,9 @@
 ;; lane j of the P x P channel block. Bound by toeplitz-heap.ts; the rounding analysis that keeps the bound
 ;; guaranteed is in toeplitz-enclosure.ts.
 ;;
-;; Why: V8's scalar float64 loop did these at ~1 GMAC/s and they were most of the Toeplitz time (the Grams in between
-;; run in gram.wat's gram64). Four outputs f at a time share each loaded input lane pair, in float64 (f64x2).
+;; Why: V8's scalar float64 loop did these at ~1 GMAC/s and they were most of the Toeplitz time. Four outputs f at a
+;; time share each loaded input lane pair, in float64 (f64x2). The per-frequency Grams in between are herk below; the
+;; helpers sumsq, scale and abssum serve the enclosure's norms and the final row sums.
 ;;
 ;; Layout (byte offsets into the imported memory): input row k at in + k inStride (real part; imaginary part at
 ;; inIm + k inStride), output row f at out + f outStride (imaginary part at outIm + f outStride), twiddle (f, k) at
@@ -272,4 +273,103 @@
       (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
       (local.set $a (i32.add (local.get $a) (i32.const 1)))
       (br $anext))))
+
+  ;; herk(re, im, P, C, outRe, outIm, a0, a1): rows [a0, a1) (even bounds) of Z = A A^H (P x P, both triangles) for
+  ;; the complex P x C matrix A (real part at re, imaginary part at im, row-major; P and C even), in 2 x 2 blocks of
+  ;; rows (a, a + 1) x (b, b + 1), b <= a, each block also writing its conjugate-transposed mirror. Rounding: per lane
+  ;; a chain of C multiply-adds (two per column), then one lane sum: gamma_{C+1} sum_c |A_ac| |A_bc| per part.
+  ;; (gram.wat's gram64 is the same product; here the block's four results go out as pairs of lanes, without
+  ;; per-entry calls, which costs ~15-30% of the product at P = 64..128.)
+  (func $herk (export "herk")
+    (param $re i32) (param $im i32) (param $P i32) (param $C i32) (param $outRe i32) (param $outIm i32)
+    (param $a0 i32) (param $a1 i32)
+    (local $a i32) (local $b i32) (local $cc i32) (local $rowBytes i32) (local $imOff i32) (local $outOff i32)
+    (local $pa0 i32) (local $pa1 i32) (local $pb0 i32) (local $pb1 i32) (local $o i32)
+    (local $xr0 v128) (local $xi0 v128) (local $xr1 v128) (local $xi1 v128) (local $y v128)
+    (local $r00 v128) (local $i00 v128) (local $r01 v128) (local $i01 v128)
+    (local $r10 v128) (local $i10 v128) (local $r11 v128) (local $i11 v128)
+    (local.set $rowBytes (i32.shl (local.get $C) (i32.const 3)))
+    (local.set $imOff (i32.sub (local.get $im) (local.get $re)))
+    (local.set $outOff (i32.sub (local.get $outIm) (local.get $outRe)))
+    (local.set $a (local.get $a0))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $a) (local.get $a1)))
+      (local.set $pa0 (i32.add (local.get $re) (i32.mul (local.get $a) (local.get $rowBytes))))
+      (local.set $pa1 (i32.add (local.get $pa0) (local.get $rowBytes)))
+      (local.set $b (i32.const 0))
+      (block $cols_done (loop $cols
+        (br_if $cols_done (i32.gt_u (local.get $b) (local.get $a)))
+        (local.set $pb0 (i32.add (local.get $re) (i32.mul (local.get $b) (local.get $rowBytes))))
+        (local.set $pb1 (i32.add (local.get $pb0) (local.get $rowBytes)))
+        (local.set $r00 (f64x2.splat (f64.const 0))) (local.set $i00 (f64x2.splat (f64.const 0)))
+        (local.set $r01 (f64x2.splat (f64.const 0))) (local.set $i01 (f64x2.splat (f64.const 0)))
+        (local.set $r10 (f64x2.splat (f64.const 0))) (local.set $i10 (f64x2.splat (f64.const 0)))
+        (local.set $r11 (f64x2.splat (f64.const 0))) (local.set $i11 (f64x2.splat (f64.const 0)))
+        (local.set $cc (i32.const 0))
+        (block $dot_done (loop $dot
+          (br_if $dot_done (i32.ge_u (local.get $cc) (local.get $rowBytes)))
+          ;; x conj(y) = (xr yr + xi yi) + i (xi yr - xr yi)
+          (local.set $xr0 (v128.load (i32.add (local.get $pa0) (local.get $cc))))
+          (local.set $xi0 (v128.load (i32.add (i32.add (local.get $pa0) (local.get $imOff)) (local.get $cc))))
+          (local.set $xr1 (v128.load (i32.add (local.get $pa1) (local.get $cc))))
+          (local.set $xi1 (v128.load (i32.add (i32.add (local.get $pa1) (local.get $imOff)) (local.get $cc))))
+          (local.set $y (v128.load (i32.add (local.get $pb0) (local.get $cc))))
+          (local.set $r00 (f64x2.relaxed_madd (local.get $xr0) (local.get $y) (local.get $r00)))
+          (local.set $i00 (f64x2.relaxed_madd (local.get $xi0) (local.get $y) (local.get $i00)))
+          (local.set $r10 (f64x2.relaxed_madd (local.get $xr1) (local.get $y) (local.get $r10)))
+          (local.set $i10 (f64x2.relaxed_madd (local.get $xi1) (local.get $y) (local.get $i10)))
+          (local.set $y (v128.load (i32.add (i32.add (local.get $pb0) (local.get $imOff)) (local.get $cc))))
+          (local.set $r00 (f64x2.relaxed_madd (local.get $xi0) (local.get $y) (local.get $r00)))
+          (local.set $i00 (f64x2.relaxed_nmadd (local.get $xr0) (local.get $y) (local.get $i00)))
+          (local.set $r10 (f64x2.relaxed_madd (local.get $xi1) (local.get $y) (local.get $r10)))
+          (local.set $i10 (f64x2.relaxed_nmadd (local.get $xr1) (local.get $y) (local.get $i10)))
+          (local.set $y (v128.load (i32.add (local.get $pb1) (local.get $cc))))
+          (local.set $r01 (f64x2.relaxed_madd (local.get $xr0) (local.get $y) (local.get $r01)))
+          (local.set $i01 (f64x2.relaxed_madd (local.get $xi0) (local.get $y) (local.get $i01)))
+          (local.set $r11 (f64x2.relaxed_madd (local.get $xr1) (local.get $y) (local.get $r11)))
+          (local.set $i11 (f64x2.relaxed_madd (local.get $xi1) (local.get $y) (local.get $i11)))
+          (local.set $y (v128.load (i32.add (i32.add (local.get $pb1) (local.get $imOff)) (local.get $cc))))
+          (local.set $r01 (f64x2.relaxed_madd (local.get $xi0) (local.get $y) (local.get $r01)))
+          (local.set $i01 (f64x2.relaxed_nmadd (local.get $xr0) (local.get $y) (local.get $i01)))
+          (local.set $r11 (f64x2.relaxed_madd (local.get $xi1) (local.get $y) (local.get $r11)))
+          (local.set $i11 (f64x2.relaxed_nmadd (local.get $xr1) (local.get $y) (local.get $i11)))
+          (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
+          (br $dot)))
+        ;; lane sums as pairs: (s_j0, s_j1) = (lane 0 + lane 1) of (s_j0, s_j1), one pair per row and part
+        (local.set $r00 (call $pairSum (local.get $r00) (local.get $r01)))
+        (local.set $i00 (call $pairSum (local.get $i00) (local.get $i01)))
+        (local.set $r10 (call $pairSum (local.get $r10) (local.get $r11)))
+        (local.set $i10 (call $pairSum (local.get $i10) (local.get $i11)))
+        ;; Z[a][b, b+1] and Z[a+1][b, b+1]
+        (local.set $o (i32.add (local.get $outRe)
+          (i32.shl (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 3))))
+        (v128.store (local.get $o) (local.get $r00))
+        (v128.store (i32.add (local.get $o) (local.get $outOff)) (local.get $i00))
+        (local.set $o (i32.add (local.get $o) (i32.shl (local.get $P) (i32.const 3))))
+        (v128.store (local.get $o) (local.get $r10))
+        (v128.store (i32.add (local.get $o) (local.get $outOff)) (local.get $i10))
+        ;; the mirror Z[b + j][a, a+1] = conj(Z[a, a+1][b + j]) of an off-diagonal block
+        (if (i32.lt_u (local.get $b) (local.get $a))
+          (then
+            (local.set $o (i32.add (local.get $outRe)
+              (i32.shl (i32.add (i32.mul (local.get $b) (local.get $P)) (local.get $a)) (i32.const 3))))
+            (v128.store (local.get $o)
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $r00) (local.get $r10)))
+            (v128.store (i32.add (local.get $o) (local.get $outOff)) (f64x2.neg
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $i00) (local.get $i10))))
+            (local.set $o (i32.add (local.get $o) (i32.shl (local.get $P) (i32.const 3))))
+            (v128.store (local.get $o)
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $r00) (local.get $r10)))
+            (v128.store (i32.add (local.get $o) (local.get $outOff)) (f64x2.neg
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $i00) (local.get $i10))))))
+        (local.set $b (i32.add (local.get $b) (i32.const 2)))
+        (br $cols)))
+      (local.set $a (i32.add (local.get $a) (i32.const 2)))
+      (br $rows))))
+
+  ;; (u0 + u1, v0 + v1)
+  (func $pairSum (param $u v128) (param $v v128) (result v128)
+    (f64x2.add
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u) (local.get $v))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u) (local.get $v))))
 )

@@ -10,7 +10,8 @@
  * ||T(Z_t)||_2 <= sqrt(r c) with r, c the largest row and column sums of |Z_t| over all taps (Delattre et al.'s
  * l_inf bound; r = c in exact arithmetic since Z(-d) = Z(d)^T). Hence, from B = sqrt(r c + eps_t) down to
  * B <- sqrt(2^k_j B + eps_j) for j = t-1 .. 1, ||T(K)||_2 <= 2^k_0 B: each step's rounding enters once, added
- * before a square root, so the float64 errors (~1e-16 relative) move the bound by ~1e-13 at most.
+ * before a square root, so the float64 errors (~1e-16 relative, times the generous constants below) move the
+ * bound by ~1e-13 to 1e-10 relative.
  */
 import { ENCLOSURE_SLACK, UNDERFLOW64, gamma, sumUpper } from '../numerics/rounding.js';
 import type { StepNorms, Taps } from './toeplitz-step.js';
@@ -23,7 +24,7 @@ import type { StepNorms, Taps } from './toeplitz-step.js';
  *  - forward DFT (two stages of K = s_w, s_h complex multiply-adds, twiddles within a few ulps, |twiddle| = 1):
  *    |fl(M) - M| <= 16 gamma_{2(s_h+s_w)+20} sum_{x,y} |Y_xy| entrywise, so ||fl(M) - M||_F <= D =
  *    16 gamma_{..} sqrt(s_h s_w) ||Y||_F (Cauchy-Schwarz over the taps);
- *  - Gram (a chain of 2C + 2 roundings per part, gram.wat's gram64 or fft2.rowGram): ||F(w)||_F <= sqrt(2)
+ *  - Gram (a chain of 2C + 2 roundings per part, toeplitz.wat's herk or fft2.rowGram): ||F(w)||_F <= sqrt(2)
  *    gamma_{2C+2} ||fl(M)||_F^2, so ||H(w)||_F <= D (2 ||fl(M)||_F + D) + ||F(w)||_F;
  *  - ||T(IDFT(H))||_2 <= sum_d ||IDFT(H)_d||_F <= sqrt(N) (sum_d ||IDFT(H)_d||_F^2)^(1/2) = (sum_w ||H(w)||_F^2)^(1/2)
  *    (Parseval on the N = n_h n_w grid; each half-spectrum frequency counts with its multiplicity);

@@ -1,7 +1,7 @@
 /**
  * The arithmetic of the Toeplitz bound's self-correlations (toeplitz-step.ts) on one float64 heap: the DFT stages
  * (kernels/toeplitz.wat: out[f][j] = sum_k tw[f][k] in[k][j] over long rows of channel pairs) and the per-frequency
- * Grams A A^H (gram.wat's gram64, its own instance), in WebAssembly SIMD on two cores where it runs, else the same sums in JavaScript.
+ * Grams A A^H (herk), in WebAssembly SIMD on two cores where it runs, else the same sums in JavaScript.
  * Both compute in float64 with the same chains of multiply-adds, so toeplitz-enclosure.ts's error bounds hold for
  * either. All offsets are in bytes.
  */
@@ -10,13 +10,22 @@ import { instantiateFastest, type WasmMemory } from '../../kernels/index.js';
 import { rowGram } from '../numerics/fft2.js';
 
 export interface CorrelationHeap {
-  /** 'simd' (toeplitz.wat + gram.wat, float64) or 'js' (float64 JavaScript). */
+  /** 'simd' (toeplitz.wat, float64) or 'js' (float64 JavaScript). */
   path: 'simd' | 'js';
   /** The heap as float64 (re-read after ensure, which may replace it). */
   f64: Float64Array;
   ensure(bytes: number): void;
   /** Real input rows, complex output: out[f] = sum_k tw[f][k] in[k], lanes [0, n) in doubles. */
-  rmix(inp: number, inStride: number, K: number, tw: Twiddles, out: number, outIm: number, outStride: number, n: number): void;
+  rmix(
+    inp: number,
+    inStride: number,
+    K: number,
+    tw: Twiddles,
+    out: number,
+    outIm: number,
+    outStride: number,
+    n: number,
+  ): void;
   /** Complex input and output. */
   cmix(
     inp: number,
@@ -30,7 +39,16 @@ export interface CorrelationHeap {
     n: number,
   ): void;
   /** Complex input, the real part of the output only. */
-  cmixr(inp: number, inIm: number, inStride: number, K: number, tw: Twiddles, out: number, outStride: number, n: number): void;
+  cmixr(
+    inp: number,
+    inIm: number,
+    inStride: number,
+    K: number,
+    tw: Twiddles,
+    out: number,
+    outStride: number,
+    n: number,
+  ): void;
   /**
    * For each pair (src, dst) of `pairs` (flat): Z = A A^H (P x P, both triangles) of the complex P x C matrix A
    * (P, C even), A's real part at src and imaginary part P C doubles on, Z likewise at dst.
@@ -75,20 +93,19 @@ interface WasmMemoryApi {
 const LIST = 8192;
 
 /**
- * The helper thread holds its own instances of toeplitz.wat and gram.wat on the same shared memory. Commands
+ * The helper thread holds its own instance of toeplitz.wat on the same shared memory. Commands
  * (control word 3): 0 rmix, 1 cmix, 2 cmixr (their lanes [j0, j1) given), 3 the Grams of list pairs [i0, i1).
  */
 const SETUP = `
 const imports = { env: { memory: workerData.memory } };
 const tz = new WebAssembly.Instance(workerData.toeplitz, imports).exports;
-const gr = new WebAssembly.Instance(workerData.gram, imports).exports;
 const args = new Int32Array(workerData.args);
 const list = new Int32Array(workerData.list);
 `;
 const BODY = `
 if (arg === 3) {
   const [P, C, i0, i1] = args;
-  for (let i = i0; i < i1; i++) gr.gram64(list[2 * i], list[2 * i] + 8 * P * C, P, C, list[2 * i + 1], list[2 * i + 1] + 8 * P * P, 0, P);
+  for (let i = i0; i < i1; i++) tz.herk(list[2 * i], list[2 * i] + 8 * P * C, P, C, list[2 * i + 1], list[2 * i + 1] + 8 * P * P, 0, P);
 } else {
   const fn = [tz.rmix, tz.cmix, tz.cmixr][arg];
   fn(...Array.from(args.subarray(0, fn.length)));
@@ -106,28 +123,26 @@ function makeSimdHeap(): CorrelationHeap | null {
       continue;
     }
     const tz = instantiateFastest('toeplitz', shared, { env: { memory } });
-    const gr = instantiateFastest('gram', shared, { env: { memory } });
-    if (tz && gr && typeof gr.exports.gram64 === 'function') return simdHeap(memory, shared, tz, gr);
+    if (tz) return simdHeap(memory, shared, tz);
   }
   return null;
 }
 
 type Instance = { module: object; exports: Record<string, unknown> };
 
-function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance, gr: Instance): CorrelationHeap {
+function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance): CorrelationHeap {
   const ex = tz.exports as Record<'rmix' | 'cmix' | 'cmixr', Mix>;
-  const gram64 = gr.exports.gram64 as Mix;
-  const { sumsq, scale, abssum } = tz.exports as {
+  const { sumsq, scale, abssum, herk } = tz.exports as {
     sumsq: (p: number, n: number) => number;
     scale: Mix;
     abssum: Mix;
+    herk: Mix;
   };
   const args = new Int32Array(new SharedArrayBuffer(64));
   const list = new Int32Array(new SharedArrayBuffer(8 * LIST));
   let helper: CommandThread | null = shared
     ? startCommandThread(SETUP, BODY, {
         toeplitz: tz.module,
-        gram: gr.module,
         memory,
         args: args.buffer,
         list: list.buffer,
@@ -149,10 +164,15 @@ function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance, gr: Instanc
     if (!helper || rowBytes < SPLIT_BYTES) return fn(...operands, 0, rowBytes);
     const mid = Math.round(rowBytes / 32) * 16;
     args.set([...operands, mid, rowBytes]);
-    both(which, () => fn(...operands, 0, mid), () => fn(...operands, mid, rowBytes));
+    both(
+      which,
+      () => fn(...operands, 0, mid),
+      () => fn(...operands, mid, rowBytes),
+    );
   };
   const gramPairs = (pairs: number[], P: number, C: number, i0: number, i1: number): void => {
-    for (let i = i0; i < i1; i++) gram64(pairs[2 * i], pairs[2 * i] + 8 * P * C, P, C, pairs[2 * i + 1], pairs[2 * i + 1] + 8 * P * P, 0, P);
+    for (let i = i0; i < i1; i++)
+      herk(pairs[2 * i], pairs[2 * i] + 8 * P * C, P, C, pairs[2 * i + 1], pairs[2 * i + 1] + 8 * P * P, 0, P);
   };
   const heap: CorrelationHeap = {
     path: 'simd',
@@ -180,7 +200,11 @@ function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance, gr: Instanc
         }
         list.set(pairs.slice(2 * c0, 2 * c1));
         args.set([P, C, mid - c0, c1 - c0]);
-        both(3, () => gramPairs(pairs, P, C, c0, mid), () => gramPairs(pairs, P, C, mid, c1));
+        both(
+          3,
+          () => gramPairs(pairs, P, C, c0, mid),
+          () => gramPairs(pairs, P, C, mid, c1),
+        );
       }
     },
     sumsq,

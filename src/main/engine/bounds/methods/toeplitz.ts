@@ -11,8 +11,8 @@
  * undoes the t squarings.
  *
  * Here the normalisations are powers of two and every rounding is accounted for (toeplitz-enclosure.ts), so each
- * value is a guaranteed upper bound on the Toeplitz norm; it exceeds the exact-arithmetic bound above by ~1e-13
- * relative. Each self-correlation runs in the frequency domain on a (2h-1) x (2w-1) grid, which holds the linear
+ * value is a guaranteed upper bound on the Toeplitz norm; it exceeds the exact-arithmetic bound above by
+ * ~1e-13 to 1e-10 relative. Each self-correlation runs in the frequency domain on a (2h-1) x (2w-1) grid, which holds the linear
  * correlation exactly (toeplitz-step.ts), in float64 WebAssembly SIMD on two cores where it runs (toeplitz-heap.ts).
  * Cost: the last step dominates, ~ (2^t (k-1))^2 / 2 frequencies x 2 P^3 real multiply-adds, P = max(c_in, c_out).
  */
