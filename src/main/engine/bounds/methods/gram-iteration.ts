@@ -115,7 +115,10 @@ export function gramLeadingFrequencies(
   iterations: number,
   rel: number,
 ): FrequencySet {
-  const { fm, run } = runFrequencies(kernel, n, iterations, {}, 'gramLeadingFrequencies', 1 - rel);
+  // Float32 squares from 8 rows (its enclosure is as rigorous, and only a 1 - rel margin is needed): twice as fast
+  // as float64 JavaScript on mnist-cnn's 16 -> 32 layer.
+  const precision = Math.min(kernel.shape[2], kernel.shape[3]) >= 8 ? 'float32' : 'float64';
+  const { fm, run } = runFrequencies(kernel, n, iterations, { precision }, 'gramLeadingFrequencies', 1 - rel);
   const top = run.perIteration[iterations - 1];
   const keep = Array.from(run.finals.keys()).filter((f) => run.finals[f] >= (1 - rel) * top);
   return {
@@ -211,6 +214,10 @@ function frequencyBounds(
   const { rows: R, cols: C } = fm;
   if (m2 === 0) return { values: new Array<number>(t).fill(dftError), steps: 0 };
   const fro = Math.sqrt(sumUpper(m2, 2 * R * C));
+  // "Iteration 0": ||M_f||_{S_p} <= ||M_f||_F <= fro + dftError for every p, so a frequency already at most the
+  // running maximum stops before its first square (the pruning argument of runFrequencies with i = 0; on one-row
+  // matrices, where the Frobenius norm is the norm, every frequency but the leading ones).
+  if (fro * ENCLOSURE_SLACK + dftError <= stopAt) return { values: [], steps: 0 };
   const k0 = Math.floor(Math.log2(fro));
   sq.load(f, 2 ** -k0);
   // Rounding M_f 2^-k0 to the squares' precision errs by <= u |x| per part (plus underflow) .
