@@ -10,6 +10,7 @@ import { selectBackend } from '../../src/main/engine/backends/index.js';
 import { computeLayerBounds } from '../../src/main/engine/bounds/layer-report.js';
 import { computeLayersInPool, type LayerJob } from '../../src/main/engine/bounds/layer-pool.js';
 import { formatLayerTables } from '../../src/main/cli/bounds-format.js';
+import { allowCommandThreads, startCommandThread } from '../../src/main/engine/command-thread.js';
 import { heNormalKernel } from '../../src/main/cli/resnet18-stack.js';
 
 const jobs: LayerJob[] = [
@@ -64,4 +65,18 @@ describe('computeLayersInPool', () => {
     await expect(run).rejects.toBeInstanceOf(KernelError);
     await expect(run).rejects.toThrow(/finite weights/);
   }, 60_000);
+});
+
+describe('allowCommandThreads (what a pool thread turns off)', () => {
+  it('makes startCommandThread decline, so callers compute the helper’s half themselves', async () => {
+    allowCommandThreads(false);
+    try {
+      expect(startCommandThread('', '', {})).toBeNull();
+    } finally {
+      allowCommandThreads(true);
+    }
+    const t = startCommandThread('', '', {});
+    expect(t).not.toBeNull();
+    await t!.worker.terminate();
+  });
 });

@@ -44,13 +44,23 @@ ${body}
 `;
 }
 
+let commandThreadsAllowed = true;
+
+/**
+ * Whether this thread may start command threads (default yes). A thread of the bounds layer pool turns them off: it
+ * already has a core to itself, and every caller computes the helper's half itself when it gets null.
+ */
+export function allowCommandThreads(allowed: boolean): void {
+  commandThreadsAllowed = allowed;
+}
+
 /**
  * Start a command thread (unref'd: it never keeps a finished process alive), or null where threads or shared
  * memory are unavailable. `data` is passed as workerData (structured clone: WebAssembly modules and shared
  * memories are shared, not copied).
  */
 export function startCommandThread(setup: string, body: string, data: Record<string, unknown>): CommandThread | null {
-  if (typeof SharedArrayBuffer === 'undefined') return null;
+  if (!commandThreadsAllowed || typeof SharedArrayBuffer === 'undefined') return null;
   try {
     const ctrlBuf = new SharedArrayBuffer(16);
     const { port1, port2 } = new MessageChannel();

@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { KernelError } from '../../../shared/bounds.js';
 import { selectBackend } from '../backends/index.js';
+import { allowCommandThreads } from '../command-thread.js';
 import { computeLayerBounds } from './layer-report.js';
 import type { PoolReply, PoolRequest } from './layer-pool.js';
 
@@ -13,6 +14,7 @@ const post = (r: PoolReply) => parentPort?.postMessage(r);
 async function handle(m: PoolRequest): Promise<void> {
   try {
     if (m.kind === 'init') {
+      allowCommandThreads(m.innerThreads);
       await selectBackend(m.backend);
       return post({ kind: 'ready' });
     }

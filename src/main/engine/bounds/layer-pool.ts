@@ -31,13 +31,18 @@ export interface LayerPoolOptions {
   workers: number;
   backend: BackendChoice;
   bounds: LayerBoundsOptions;
+  /**
+   * Keep the methods' own second threads (the WASM backend's pool, F4's and the SIMD kernels' helper threads) in each
+   * pool thread. Default off: with a layer per core they only compete with the other layers for the cores.
+   */
+  innerThreads?: boolean;
   /** Called as each layer finishes (in completion order): how many are done, and which one this was. */
   onLayer?: (done: number, index: number, report: LayerBoundsReport) => void;
 }
 
 /** Messages between the pool and its threads. */
 export type PoolRequest =
-  | { kind: 'init'; backend: BackendChoice }
+  | { kind: 'init'; backend: BackendChoice; innerThreads: boolean }
   | { kind: 'layer'; index: number; job: LayerJob; bounds: LayerBoundsOptions };
 export type PoolReply =
   | { kind: 'ready' }
@@ -76,7 +81,7 @@ export async function computeLayersInPool(jobs: LayerJob[], opts: LayerPoolOptio
         worker.postMessage({ kind: 'layer', index, job: jobs[index], bounds: opts.bounds } satisfies PoolRequest);
       };
       for (let t = 0; t < count; t++) {
-        const worker = spawnPoolWorker();
+        const worker = spawnPoolWorker(opts.innerThreads ?? false);
         workers.push(worker);
         worker.on('message', (r: PoolReply) => {
           if (r.kind === 'ready') return handOut(worker);
@@ -92,7 +97,11 @@ export async function computeLayersInPool(jobs: LayerJob[], opts: LayerPoolOptio
           if (done < jobs.length)
             reject(new Error(`a bounds thread exited (code ${code}) before its layers were done.`));
         });
-        worker.postMessage({ kind: 'init', backend: opts.backend } satisfies PoolRequest);
+        worker.postMessage({
+          kind: 'init',
+          backend: opts.backend,
+          innerThreads: opts.innerThreads ?? false,
+        } satisfies PoolRequest);
       }
     });
   } finally {
@@ -101,8 +110,8 @@ export async function computeLayersInPool(jobs: LayerJob[], opts: LayerPoolOptio
   return reports;
 }
 
-function spawnPoolWorker(): Worker {
-  const env = { ...process.env, ...ONE_THREAD_ENV };
+function spawnPoolWorker(innerThreads: boolean): Worker {
+  const env = innerThreads ? process.env : { ...process.env, ...ONE_THREAD_ENV };
   if (!import.meta.url.endsWith('.ts')) {
     // The bundler may put this code in a chunk one folder below the entry (out/main/chunks/).
     const candidates = [
