@@ -136,9 +136,9 @@ function update(k: CholeskyKernel, o: Operands, N: number, J: number, J1: number
 
 /**
  * G = X X^T (n x n, both triangles, a JS array) of the n x m matrix whose rows `fill` writes (row r at r * ld of the
- * view it is given, ld >= m; the rest of the view is zero), in float64 WebAssembly SIMD on two threads, or null
- * where that is unavailable. Each entry is a sum of the same m products in some order, so |fl(G) - X X^T| <=
- * gamma_m |X| |X|^T as linalg64.scaledGram requires.
+ * view it is given, ld >= m; it must write all n m entries, the padding is zeroed here), in float64 WebAssembly SIMD
+ * on two threads, or null where that is unavailable. Each entry is a sum of the same m products in some order, so
+ * |fl(G) - X X^T| <= gamma_m |X| |X|^T as linalg64.scaledGram requires.
  */
 export function simdGram(n: number, m: number, fill: (X: Float64Array, ld: number) => void): Float64Array | null {
   const k = choleskyKernel();
@@ -150,7 +150,9 @@ export function simdGram(n: number, m: number, fill: (X: Float64Array, ld: numbe
   const have = k.memory.buffer.byteLength;
   if (have < need) k.memory.grow(Math.ceil((need - have) / 65536));
   const heap = new Float64Array(k.memory.buffer, 0, gAt + N * N);
-  heap.fill(0);
+  // fill writes every entry of the n x m block; the padding and C (which update subtracts from) start at zero.
+  for (let r = 0; r < n; r++) heap.fill(0, r * M + m, r * M + M);
+  heap.fill(0, n * M);
   fill(heap.subarray(0, gAt), M);
   const o: Operands = { c: 8 * gAt, ldc: 8 * N, x: 0, ldx: 8 * M, K: M };
   for (let J = 0; J < N; J += PANEL) {
