@@ -38,7 +38,10 @@ function indexVectors(
 export function reshapeGram(k: KernelHWIO, X: F4Matrix, scale: number): ScaledGram | null {
   const [h, w, ci, co] = k.shape;
   const { rows, cols } = indexVectors(X, k.shape);
-  const [a, b] = rows[1] <= cols[1] ? [rows, cols] : [cols, rows];
+  // The smaller side; on a tie (R, S of square layers) the one whose columns hold o, so the copy runs contiguously.
+  const oInColumns = (x: [Index, number]) => x[0][3] === 0;
+  const rowsFirst = rows[1] < cols[1] || (rows[1] === cols[1] && oInColumns(rows));
+  const [a, b] = rowsFirst ? [rows, cols] : [cols, rows];
   const [n, m] = [a[1], b[1]];
   const W = k.data;
   const G = simdGram(n, m, (out, ld) => {
