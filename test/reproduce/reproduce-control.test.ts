@@ -3,10 +3,11 @@
  * store: a call pushes its state from queued through every run to done and writes its result where the list
  * finds it; a second start while one runs is refused ('busy'); saved runs are drawn again without training; a
  * cancel stops the running run (left cancelled in the store) and writes nothing, as does the run page's cancel
- * of the run training now.
+ * of the run training now, and a cancel during the analysis (which computes bounds in this process, after the
+ * experiment list loaded the backend probes here: fails without tf.ready() in usableBackends).
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabError, type LabEvent, type ReproduceJob } from '../../src/shared/api.js';
 import { safeParseRunConfig } from '../../src/shared/config.js';
 import { ReproduceControl } from '../../src/main/app/reproduce.js';
@@ -19,6 +20,9 @@ const validateConfig = (c: unknown) => {
 };
 
 let store: Store | null = null;
+beforeAll(async () => {
+  store = await openStore({ dataDir: tempDir('reproduce-control'), validateConfig });
+});
 afterAll(async () => {
   await store?.close();
 });
@@ -44,8 +48,8 @@ async function runToEnd(
 
 describe('reproduce from the workbench', () => {
   it('runs a call to done, refuses a second meanwhile, lists and draws its result, and redraws saved runs', async () => {
-    store = await openStore({ dataDir: tempDir('reproduce-control'), validateConfig });
-    const control = new ReproduceControl(store);
+    const s = store!;
+    const control = new ReproduceControl(s);
     const names = (await control.experiments()).map((e) => e.name);
     expect(names).toEqual(['tightness', 'generalisation', 'robustness', 'curvature', 'overhead']);
 
@@ -68,7 +72,7 @@ describe('reproduce from the workbench', () => {
     expect(last.runIds).toHaveLength(2);
     for (const id of last.runIds) {
       expect(control.writes(id)).toBe(true);
-      expect((await store.getRun(id)).tags).toContain('reproduce:curvature');
+      expect((await s.getRun(id)).tags).toContain('reproduce:curvature');
     }
 
     const [info] = await control.results();
@@ -80,10 +84,10 @@ describe('reproduce from the workbench', () => {
     expect(result.tables[0].columns.length).toBe(result.tables[0].rows[0].length);
 
     // Drawn again from the saved runs: no run trained, the same result folder rewritten.
-    const runsBefore = (await store.listRuns({})).total;
+    const runsBefore = (await s.listRuns({})).total;
     const redraw = await runToEnd(control, { experiment: 'curvature', size: 'quick', seeds: 3, from: last.id });
     expect(redraw.at(-1)).toMatchObject({ state: 'done', id: last.id, size: 'smoke', seeds: 1, runCount: 0 });
-    expect((await store.listRuns({})).total).toBe(runsBefore);
+    expect((await s.listRuns({})).total).toBe(runsBefore);
     await expect(control.result('../../etc')).rejects.toMatchObject({ code: 'not-found' });
   }, 120_000);
 
@@ -121,5 +125,21 @@ describe('reproduce from the workbench', () => {
     expect(last.state).toBe('cancelled');
     expect(last.error?.message).toMatch(/cancelled from the workbench/);
     expect((await s.getRun(last.runIds[0])).status).toBe('cancelled');
+  }, 60_000);
+
+  it('a cancel while the runs are analysed stops the analysis and writes nothing', async () => {
+    const s = store!;
+    const control = new ReproduceControl(s);
+    // Listing the experiments loads the backend probes into this process: the analysis computes bounds here after it.
+    await control.experiments();
+    const states = await runToEnd(control, { experiment: 'tightness', size: 'smoke', seeds: 1 }, (job) => {
+      if (job.state === 'running' && (job.analysis?.done ?? 0) >= 2) control.cancel(job.id);
+    });
+    const last = states.at(-1)!;
+    expect(states.some((j) => j.phase === 'analysing')).toBe(true);
+    expect(last).toMatchObject({ state: 'cancelled', runCount: 2 });
+    expect(last.error?.message).toMatch(/cancelled while analysing/);
+    for (const id of last.runIds) expect((await s.getRun(id)).status).toBe('completed');
+    expect(existsSync(last.outDir)).toBe(false);
   }, 60_000);
 });

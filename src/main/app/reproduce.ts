@@ -38,6 +38,8 @@ import { errorText } from './service-options.js';
 
 /** Step updates are pushed at most this often (state changes always). */
 const PUSH_MS = 250;
+/** How long closing the lab waits for a cancelled call to end (a worker still running ends with the process). */
+const CLOSE_WAIT_MS = 5_000;
 
 const names = (): string => EXPERIMENTS.map((e) => e.name).join(', ');
 
@@ -172,10 +174,12 @@ export class ReproduceControl {
     return r;
   }
 
-  /** Cancels a running call and waits for it to end (the lab is closing). */
+  /** Cancels a running call and waits for it to end (the lab is closing), at most CLOSE_WAIT_MS. */
   async close(): Promise<void> {
     this.abort?.abort();
-    await this.running;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise((r) => (timer = setTimeout(r, CLOSE_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   /** The saved outcomes file named by a ReproduceRequest.from, checked: its size and seeds. */

@@ -9,7 +9,7 @@ import type { BackendName } from '../../shared/backend.js';
 import type { Artifacts, Experiment, ExperimentSize, PlanOptions, PlannedRun, RunOutcome } from './experiment.js';
 import { readOutcomes, saveOutcomes } from './outcomes-file.js';
 import { resultFileText } from './result-file.js';
-import { trainPlanned } from './runner.js';
+import { RunFailedError, trainPlanned } from './runner.js';
 import type { Store } from '../store/index.js';
 import type { ControlAction } from '../store/run-control.js';
 import { writeArtifacts } from './write.js';
@@ -86,6 +86,10 @@ export function usableBackends(): Promise<BackendName[]> {
     const { DEFAULT_PROBES } = await import('../engine/backends/index.js');
     const out: BackendName[] = [];
     for (const p of DEFAULT_PROBES) if ((await p.unavailableReason()) === null) out.push(p.name);
+    // Loading the probes registers their backends in this process (wasm above cpu) without starting them; the
+    // analyses that compute bounds here (tightness) would then fail with "backend 'wasm' has not yet been
+    // initialized". tf.ready() starts the best one that works, as tfjs asks.
+    await (await import('@tensorflow/tfjs')).ready();
     return out;
   })();
   return backendsFound;
@@ -186,12 +190,21 @@ export async function runReproduceJob(store: Store, req: JobRequest, hooks: JobH
     hooks,
     req.startedAt ?? new Date(),
   );
+  // A cancel after the runs stops the analysis at its next progress report (tightness bounds 17 shapes per seed).
+  const stopIfCancelled = (): void => {
+    if (hooks.signal?.aborted) throw new RunFailedError('the experiment was cancelled while analysing its runs.');
+  };
+  stopIfCancelled();
   hooks.onPhase?.('analysing');
   const artifacts = await req.experiment.analyse({
     outcomes,
     options,
-    progress: (done, n, detail) => hooks.onAnalysis?.(done, n, detail),
+    progress: (done, n, detail) => {
+      stopIfCancelled();
+      hooks.onAnalysis?.(done, n, detail);
+    },
   });
+  stopIfCancelled();
   hooks.onPhase?.('writing');
   const command = reproduceCommand(req.experiment.name, options.size, options.seeds);
   const provenance = {
