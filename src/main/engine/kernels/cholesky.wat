@@ -127,10 +127,11 @@
                  (f64.load (i32.add (local.get $q) (local.get $end))))))))
     (local.get $t))
 
-  ;; Factor the panel's columns [J, J1) for rows [J, N) after `update`: l_jj = sqrt(a_jj - sum l_jk^2),
+  ;; Factor the panel's columns [J, J1) for rows [J, rEnd) after `update`: l_jj = sqrt(a_jj - sum l_jk^2),
   ;; l_ij = (a_ij - sum l_ik l_jk) / l_jj, sums over k in [J, j). Returns 0 as soon as a pivot is not positive
-  ;; (not numerically positive definite), else 1.
-  (func $panel (export "panel") (param $a i32) (param $N i32) (param $J i32) (param $J1 i32) (result i32)
+  ;; (not numerically positive definite), else 1. Rows from rEnd on are left to `solveRows`.
+  (func $panel (export "panel") (param $a i32) (param $N i32) (param $J i32) (param $J1 i32) (param $rEnd i32)
+    (result i32)
     (local $rowBytes i32) (local $j i32) (local $i i32) (local $pj i32) (local $pi i32) (local $s f64) (local $d f64)
     (local.set $rowBytes (i32.shl (local.get $N) (i32.const 3)))
     (local.set $j (local.get $J))
@@ -146,7 +147,7 @@
       (local.set $i (i32.add (local.get $j) (i32.const 1)))
       (local.set $pi (i32.add (local.get $pj) (local.get $rowBytes)))
       (block $rows_done (loop $rows
-        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $N)))
+        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rEnd)))
         (f64.store (i32.add (local.get $pi) (i32.shl (local.get $j) (i32.const 3)))
           (f64.div
             (f64.sub
@@ -159,4 +160,32 @@
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $cols)))
     (i32.const 1))
+
+  ;; The panel's columns [J, J1) of rows [r0, r1) (all >= J1), once `panel` has factored the diagonal block: the same
+  ;; l_ij = (a_ij - sum_{k in [J, j)} l_ik l_jk) / l_jj as `panel`, row by row (each row's segment stays in L1), so
+  ;; the rows below the block split between threads.
+  (func $solveRows (export "solveRows")
+    (param $a i32) (param $N i32) (param $J i32) (param $J1 i32) (param $r0 i32) (param $r1 i32)
+    (local $rowBytes i32) (local $i i32) (local $j i32) (local $pi i32) (local $pj i32) (local $at i32)
+    (local.set $rowBytes (i32.shl (local.get $N) (i32.const 3)))
+    (local.set $i (local.get $r0))
+    (local.set $pi (i32.add (local.get $a) (i32.mul (local.get $r0) (local.get $rowBytes))))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $i) (local.get $r1)))
+      (local.set $j (local.get $J))
+      (local.set $pj (i32.add (local.get $a) (i32.mul (local.get $J) (local.get $rowBytes))))
+      (block $cols_done (loop $cols
+        (br_if $cols_done (i32.ge_u (local.get $j) (local.get $J1)))
+        (local.set $at (i32.add (local.get $pi) (i32.shl (local.get $j) (i32.const 3))))
+        (f64.store (local.get $at)
+          (f64.div
+            (f64.sub (f64.load (local.get $at)) (call $dot (local.get $pi) (local.get $pj) (local.get $J) (local.get $j)))
+            (f64.load (i32.add (local.get $pj) (i32.shl (local.get $j) (i32.const 3))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (local.set $pj (i32.add (local.get $pj) (local.get $rowBytes)))
+        (br $cols)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (local.set $pi (i32.add (local.get $pi) (local.get $rowBytes)))
+      (br $rows)))
+  )
 )

@@ -26,7 +26,8 @@ type Update = (
 ) => void;
 interface CholeskyKernel {
   update: Update;
-  panel: (a: number, N: number, J: number, J1: number) => number;
+  panel: (a: number, N: number, J: number, J1: number, rEnd: number) => number;
+  solveRows: (a: number, N: number, J: number, J1: number, r0: number, r1: number) => void;
   memory: WasmMemory;
   helper: { thread: CommandThread | null; args: Int32Array };
 }
@@ -35,7 +36,10 @@ const SETUP = `
 const ex = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
 const args = new Int32Array(workerData.args);
 `;
-const BODY = `ex.update(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8]);`;
+const BODY = `
+if (arg === 0) ex.update(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8]);
+else ex.solveRows(args[0], args[1], args[2], args[3], args[4], args[5]);
+`;
 
 let kernel: CholeskyKernel | null | undefined;
 
@@ -61,6 +65,7 @@ function choleskyKernel(): CholeskyKernel | null {
     return (kernel = {
       update: wasm.exports.update as Update,
       panel: wasm.exports.panel as CholeskyKernel['panel'],
+      solveRows: wasm.exports.solveRows as CholeskyKernel['solveRows'],
       memory,
       helper: { thread, args },
     });
@@ -99,7 +104,12 @@ export function shiftedCholeskySucceeds(G: Float64Array, n: number, mu: number):
     if (J > 0 && !update(k, { c: 0, ldc: 8 * N, x: 0, ldx: 8 * N, K: J }, N, J, J1)) {
       return shiftedCholeskySucceeds(G, n, mu);
     }
-    if (!k.panel(0, N, J, J1)) return false;
+    if (!k.panel(0, N, J, J1, J1)) return false;
+    // The rows below the diagonal block: independent triangular solves, split like the update.
+    const rows = (r0: number, r1: number) => [0, N, J, J1, r0, r1];
+    if (J1 < N && !onTwoThreads(k, 1, rows, J1, N, J1 + Math.round((N - J1) / 4) * 2, N)) {
+      return shiftedCholeskySucceeds(G, n, mu);
+    }
   }
   return true;
 }
@@ -118,17 +128,35 @@ interface Operands {
  * stalled (then it is dropped, and its rows are in an unknown state).
  */
 function update(k: CholeskyKernel, o: Operands, N: number, J: number, J1: number): boolean {
+  const args = (r0: number, r1: number) => [o.c, o.ldc, o.x, o.ldx, J, J1, r0, r1, o.K];
+  // Each row below the diagonal block costs the same (J1 - J) K products; the block's own rows a little less.
+  return onTwoThreads(k, 0, args, J, N, J + Math.round((N - J) / 4) * 2, N);
+}
+
+/**
+ * Command `which` of BODY (0 update, 1 solveRows) with args(r0, s) here while the helper runs args(s, r1); all of
+ * [r0, r1) here when there is no helper or the matrix is small. False if the helper failed or stalled (it is
+ * dropped; its rows are in an unknown state, so the caller starts over).
+ */
+function onTwoThreads(
+  k: CholeskyKernel,
+  which: 0 | 1,
+  args: (r0: number, r1: number) => number[],
+  r0: number,
+  r1: number,
+  s: number,
+  N: number,
+): boolean {
+  const run = (a: number[]) =>
+    which === 0 ? (k.update as (...x: number[]) => void)(...a) : (k.solveRows as (...x: number[]) => void)(...a);
   const t = k.helper.thread;
-  const run = (r0: number, r1: number) => k.update(o.c, o.ldc, o.x, o.ldx, J, J1, r0, r1, o.K);
-  if (!t || N < SPLIT_MIN || N - J < 16) {
-    run(J, N);
+  if (!t || N < SPLIT_MIN || r1 - r0 < 16) {
+    run(args(r0, r1));
     return true;
   }
-  // Each row below the diagonal block costs the same (J1 - J) K products; the block's own rows a little less.
-  const s = J + Math.round((N - J) / 4) * 2;
-  k.helper.args.set([o.c, o.ldc, o.x, o.ldx, J, J1, s, N, o.K]);
-  sendCommand(t, 0);
-  run(J, s);
+  k.helper.args.set(args(s, r1));
+  sendCommand(t, which);
+  run(args(r0, s));
   if (awaitCommand(t, 60_000) === 'done') return true;
   k.helper.thread = null;
   return false;
