@@ -98,6 +98,16 @@ export async function benchGramToeplitz(
   ref: ReferenceCommand,
   repeats: number,
 ): Promise<string[]> {
+  return [...(await benchGram(stack, kernels, ref, repeats)), ...(await benchToeplitz(stack, kernels, ref, repeats))];
+}
+
+/** The Gram iteration rows (BENCH_ONLY=gram runs them alone). */
+export async function benchGram(
+  stack: StackLayer[],
+  kernels: KernelHWIO[],
+  ref: ReferenceCommand,
+  repeats: number,
+): Promise<string[]> {
   const lines: string[] = [];
   const gramTs = stack.map(() => GRAM_ITERATIONS);
   const g = await race('gram', stack, kernels, gramTs, ref, repeats);
@@ -144,8 +154,12 @@ export async function benchGramToeplitz(
     ),
   );
   lines.push(`  per repeat, PyTorch total / ours total: ${g.perRepeat.map((x) => x.toFixed(2)).join(' ')}`);
-
-  lines.push(...(await benchToeplitz(stack, kernels, ref, repeats)));
+  // The absolute sums too: the Gram column of `npm run bounds` is the same work, layer by layer.
+  const total = (r: number) => ({ wall: g.sum(g.ours[r].map((x) => x.wall)), cpu: g.sum(g.ours[r].map((x) => x.cpu)) });
+  lines.push(
+    `  per repeat, 17-layer sums: ours ${g.ours.map((_, r) => `${total(r).wall.toFixed(1)} s (CPU ${total(r).cpu.toFixed(1)} s)`).join(', ')}; ` +
+      `PyTorch ${g.theirs.map((t) => `${g.sum(t.seconds).toFixed(1)} s`).join(', ')}`,
+  );
   return lines;
 }
 

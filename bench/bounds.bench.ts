@@ -21,7 +21,7 @@ import { sedghiExactNorm } from '../src/main/engine/bounds/methods/sedghi.js';
 import { heNormalKernel, resnet18Stack } from '../src/main/cli/resnet18-stack.js';
 import { renderTable } from '../src/main/cli/bounds-format.js';
 import { settings } from '../src/main/settings.js';
-import { benchGramToeplitz, benchToeplitz, timeBoundsCommand } from './bounds-gram-toeplitz.js';
+import { benchGram, benchGramToeplitz, benchToeplitz, timeBoundsCommand } from './bounds-gram-toeplitz.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = settings().python;
@@ -100,10 +100,12 @@ async function main(): Promise<void> {
 
   // --- the reference process (PyTorch and numpy), same weights, kept up for interleaved timings.
   const ref = await startReference(dir);
-  // BENCH_ONLY=toeplitz: the Toeplitz rows alone (bounds-gram-toeplitz.ts), to measure that method by itself.
-  if (process.env.BENCH_ONLY === 'toeplitz') {
-    console.log(`bench:bounds (Toeplitz only) — ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores`);
-    console.log((await benchToeplitz(stack, kernels, ref, REPEATS)).join('\n'));
+  // BENCH_ONLY=toeplitz or gram: those rows alone (bounds-gram-toeplitz.ts), to measure that method by itself.
+  const only = process.env.BENCH_ONLY;
+  if (only === 'toeplitz' || only === 'gram') {
+    console.log(`bench:bounds (${only} only) — ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores`);
+    const rows = only === 'gram' ? benchGram : benchToeplitz;
+    console.log((await rows(stack, kernels, ref, REPEATS)).join('\n'));
     ref.close();
     rmSync(dir, { recursive: true, force: true });
     return;
