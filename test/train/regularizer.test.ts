@@ -28,31 +28,41 @@ describe('createRegularizer', () => {
 });
 
 describe('the Gram regulariser', () => {
-  it('has the value and gradient of the whole-spectrum graph when beforeStep computed them on the host', async () => {
-    await tf.setBackend('cpu');
-    const model = buildModel('mnist-cnn', { inputShape: [28, 28, 1], activation: 'relu', seed: 3, numClasses: 10 });
-    const r = createRegularizer(model, { ...base, kind: 'gram-iteration' } as RunConfig['regularizer'], 1)!;
-    const kernels = r.layers.map((l) => l.kernel as tf.Variable);
-    const measure = () => tf.variableGrads(() => r.penalty(), kernels);
-    const full = measure(); // no beforeStep yet: every frequency
-    r.beforeStep();
-    const leading = measure();
-    // float64 on the host against the float32 graph: equal to float32 rounding.
-    const [a0, b0] = [full.value.dataSync()[0], leading.value.dataSync()[0]];
-    expect(Math.abs(b0 - a0) / a0).toBeLessThan(2e-5);
-    for (const k of kernels) {
-      const [a, b] = [full.grads[k.name], leading.grads[k.name]];
-      expect(tf.sub(a, b).norm().dataSync()[0] / a.norm().dataSync()[0], k.name).toBeLessThan(1e-3);
-    }
-    // The subset is used once: the next penalty without a beforeStep is over every frequency again.
-    const again = measure();
-    expect(again.value.dataSync()[0]).toBe(full.value.dataSync()[0]);
-    tf.dispose([
-      full.value,
-      leading.value,
-      again.value,
-      ...[full, leading, again].flatMap((m) => Object.values(m.grads)),
-    ]);
-    r.dispose();
-  });
+  // mnist-cnn's convs (1 -> 16 at 28x28, 16 -> 32 at 14x14); lip-cnn's with its dense layers: 100 -> 10 on the
+  // host, 512 -> 100 (past the host's work limit) on the tfjs graph.
+  it.each([
+    ['mnist-cnn', [28, 28, 1], false],
+    ['lip-cnn', [16, 16, 1], true],
+  ] as const)(
+    'has the value and gradient of the whole-spectrum graph when beforeStep computed them on the host (%s, input %j, includeDense %s)',
+    async (arch, inputShape, includeDense) => {
+      await tf.setBackend('cpu');
+      const model = buildModel(arch, { inputShape: [...inputShape], activation: 'relu', seed: 3, numClasses: 10 });
+      const cfg = { ...base, kind: 'gram-iteration', includeDense } as RunConfig['regularizer'];
+      const r = createRegularizer(model, cfg, 1)!;
+      expect(r.layers.length).toBe(includeDense ? 4 : 2);
+      const kernels = r.layers.map((l) => l.kernel as tf.Variable);
+      const measure = () => tf.variableGrads(() => r.penalty(), kernels);
+      const full = measure(); // no beforeStep yet: every frequency
+      r.beforeStep();
+      const leading = measure();
+      // float64 on the host against the float32 graph: equal to float32 rounding.
+      const [a0, b0] = [full.value.dataSync()[0], leading.value.dataSync()[0]];
+      expect(Math.abs(b0 - a0) / a0).toBeLessThan(2e-5);
+      for (const k of kernels) {
+        const [a, b] = [full.grads[k.name], leading.grads[k.name]];
+        expect(tf.sub(a, b).norm().dataSync()[0] / a.norm().dataSync()[0], k.name).toBeLessThan(1e-3);
+      }
+      // The subset is used once: the next penalty without a beforeStep is over every frequency again.
+      const again = measure();
+      expect(again.value.dataSync()[0]).toBe(full.value.dataSync()[0]);
+      tf.dispose([
+        full.value,
+        leading.value,
+        again.value,
+        ...[full, leading, again].flatMap((m) => Object.values(m.grads)),
+      ]);
+      r.dispose();
+    },
+  );
 });

@@ -125,6 +125,7 @@ const GRAM_TRAIN_ITERATIONS = 6;
  * margin: the maximum is always among them.
  */
 const GRAM_LEADING_REL = 1e-3;
+const HOST_GRADIENT_MAX_WORK = 2 ** 22;
 
 /**
  * Gram iteration (Delattre et al. 2023) bounds the circular norm at the layer's input size (a dense layer is a 1x1
@@ -135,7 +136,7 @@ const GRAM_LEADING_REL = 1e-3;
  * per iteration and their backward pass made the step ~2.8x as long (bench:train, 2026-12-07).
  */
 class GramRegularizer implements Regularizer {
-  private atStep: GramValueAndGradient[] = [];
+  private atStep: (GramValueAndGradient | undefined)[] = [];
 
   constructor(
     readonly layers: LinearLayer[],
@@ -145,6 +146,10 @@ class GramRegularizer implements Regularizer {
   beforeStep(): void {
     this.atStep = this.layers.map((l) =>
       withKernel(l, (k) => {
+        // The host gradient is float64 JavaScript (~R^2 C complex multiply-adds per leading frequency, R <= C the
+        // channel counts): past ~4M of them (e.g. a 3136 -> 128 dense layer, 51M) the tfjs graph is faster.
+        const [ci, co] = k.shape.slice(2);
+        if (Math.min(ci, co) ** 2 * Math.max(ci, co) > HOST_GRADIENT_MAX_WORK) return undefined;
         const host = { shape: k.shape, data: k.dataSync() as Float32Array };
         const set = gramLeadingFrequencies(host, [...l.inputSize], GRAM_TRAIN_ITERATIONS, GRAM_LEADING_REL);
         return gramValueAndGradient(host, l.inputSize[0], l.inputSize[1], GRAM_TRAIN_ITERATIONS, set);
@@ -153,7 +158,8 @@ class GramRegularizer implements Regularizer {
   }
 
   penalty(): tf.Scalar {
-    // Used once: without a beforeStep at these weights (none so far), the tfjs graph over every frequency.
+    // Used once: without a beforeStep at these weights (none so far) or for a large layer, the tfjs graph over
+    // every frequency.
     const atStep = this.atStep;
     this.atStep = [];
     return tf.tidy(() =>
