@@ -51,7 +51,7 @@ const CERTIFY_ALL_MAX_MACS = 1e6;
  * `value` <= (1 + TIE + slack) * sqrt(hw) min_X ||X|| up to the estimates' ~1e-7 error.
  */
 const TIE = 1e-5;
-/** Relative shift of the certificate above the squared estimate (f4-estimates.ts: ~1e-8 accurate on sigma). */
+/** Relative shift of the certificate above the squared estimate (f4-estimates.ts: sigma within ~1e-7 of converged). */
 const ESTIMATE_SLACK = 1e-6;
 
 export interface F4BoundReport extends F4Report {
