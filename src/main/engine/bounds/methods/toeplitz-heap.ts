@@ -26,13 +26,33 @@ export interface CorrelationHeap {
     outStride: number,
     n: number,
   ): void;
-  /** Complex input and output. */
-  cmix(
+  /**
+   * The forward DFT along u from real cos / sin tables tw[u][k] (u < F): rows u and (nh - u) mod nh of
+   * out = sum_k in[k] e^{-2 pi i u k / nh} at once (toeplitz.wat cmixpm).
+   */
+  cmixPair(
     inp: number,
     inIm: number,
     inStride: number,
     K: number,
     tw: Twiddles,
+    nh: number,
+    out: number,
+    outIm: number,
+    outStride: number,
+    n: number,
+  ): void;
+  /**
+   * The inverse DFT along u from the pairs (u, -u), u < K, of the nh input rows: out[x] = sum_u c[x][u] (in[u] +
+   * in[-u]) + i s[x][u] (in[u] - in[-u]) for x < F (toeplitz.wat cmixpminv).
+   */
+  cmixPairInv(
+    inp: number,
+    inIm: number,
+    inStride: number,
+    K: number,
+    tw: Twiddles,
+    nh: number,
     out: number,
     outIm: number,
     outStride: number,
@@ -94,7 +114,8 @@ const LIST = 8192;
 
 /**
  * The helper thread holds its own instance of toeplitz.wat on the same shared memory. Commands
- * (control word 3): 0 rmix, 1 cmix, 2 cmixr (their lanes [j0, j1) given), 3 the Grams of list pairs [i0, i1).
+ * (control word 3): 0 rmix, 1 cmixpm, 2 cmixr, 4 cmixpminv (their lanes [j0, j1) given), 3 the Grams of list
+ * pairs [i0, i1).
  */
 const SETUP = `
 const imports = { env: { memory: workerData.memory } };
@@ -107,7 +128,7 @@ if (arg === 3) {
   const [P, C, i0, i1] = args;
   for (let i = i0; i < i1; i++) tz.herk(list[2 * i], list[2 * i] + 8 * P * C, P, C, list[2 * i + 1], list[2 * i + 1] + 8 * P * P, 0, P);
 } else {
-  const fn = [tz.rmix, tz.cmix, tz.cmixr][arg];
+  const fn = [tz.rmix, tz.cmixpm, tz.cmixr, null, tz.cmixpminv][arg];
   fn(...Array.from(args.subarray(0, fn.length)));
 }
 `;
@@ -131,7 +152,7 @@ function makeSimdHeap(): CorrelationHeap | null {
 type Instance = { module: object; exports: Record<string, unknown> };
 
 function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance): CorrelationHeap {
-  const ex = tz.exports as Record<'rmix' | 'cmix' | 'cmixr', Mix>;
+  const ex = tz.exports as Record<'rmix' | 'cmixpm' | 'cmixr' | 'cmixpminv', Mix>;
   const { sumsq, scale, abssum, herk } = tz.exports as {
     sumsq: (p: number, n: number) => number;
     scale: Mix;
@@ -159,8 +180,8 @@ function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance): Correlatio
     }
   };
   /** fn(...operands, j0, j1) over lanes [0, rowBytes): the upper half on the helper thread when it pays. */
-  const split = (which: 0 | 1 | 2, operands: number[], rowBytes: number): void => {
-    const fn = [ex.rmix, ex.cmix, ex.cmixr][which];
+  const split = (which: 0 | 1 | 2 | 4, operands: number[], rowBytes: number): void => {
+    const fn = [ex.rmix, ex.cmixpm, ex.cmixr, ex.cmixr, ex.cmixpminv][which];
     if (!helper || rowBytes < SPLIT_BYTES) return fn(...operands, 0, rowBytes);
     const mid = Math.round(rowBytes / 32) * 16;
     args.set([...operands, mid, rowBytes]);
@@ -185,8 +206,10 @@ function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance): Correlatio
     },
     rmix: (inp, inStride, K, tw, out, outIm, outStride, n) =>
       split(0, [inp, inStride, K, tw.re, tw.im, tw.F, out, outIm, outStride], n * 8),
-    cmix: (inp, inIm, inStride, K, tw, out, outIm, outStride, n) =>
-      split(1, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, out, outIm, outStride], n * 8),
+    cmixPair: (inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n) =>
+      split(1, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, nh, out, outIm, outStride], n * 8),
+    cmixPairInv: (inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n) =>
+      split(4, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, nh, out, outIm, outStride], n * 8),
     cmixr: (inp, inIm, inStride, K, tw, out, outStride, n) =>
       split(2, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, out, outStride], n * 8),
     grams(pairs, P, C) {
@@ -240,17 +263,38 @@ function makeJsHeap(): CorrelationHeap {
         }
       }
     },
-    cmix(inp, inIm, inStride, K, tw, out, outIm, outStride, n) {
+    cmixPair(inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n) {
       const h = heap.f64;
-      for (let f = 0; f < tw.F; f++) {
-        const [o, oi] = [(out + f * outStride) / 8, (outIm + f * outStride) / 8];
-        for (let j = 0; j < n; j++) [h[o + j], h[oi + j]] = [0, 0];
-        for (let k = 0; k < K; k++) {
-          const [c, s] = [h[tw.re / 8 + f * K + k], h[tw.im / 8 + f * K + k]];
-          const [p, q] = [(inp + k * inStride) / 8, (inIm + k * inStride) / 8];
+      for (let u = 0; u < tw.F; u++) {
+        const [o, oi] = [(out + u * outStride) / 8, (outIm + u * outStride) / 8];
+        const g = ((nh - u) % nh) * outStride;
+        const [p, q] = [(out + g) / 8, (outIm + g) / 8];
+        for (let j = 0; j < n; j++) {
+          let [ar, ai, br, bi] = [0, 0, 0, 0];
+          for (let k = 0; k < K; k++) {
+            const [c, s] = [h[tw.re / 8 + u * K + k], h[tw.im / 8 + u * K + k]];
+            const [xr, xi] = [h[(inp + k * inStride) / 8 + j], h[(inIm + k * inStride) / 8 + j]];
+            [ar, ai, br, bi] = [ar + c * xr, ai + c * xi, br + s * xr, bi + s * xi];
+          }
+          [h[o + j], h[oi + j], h[p + j], h[q + j]] = [ar + bi, ai - br, ar - bi, ai + br];
+        }
+      }
+    },
+    cmixPairInv(inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n) {
+      const h = heap.f64;
+      for (let x = 0; x < tw.F; x++) {
+        const [o, oi] = [(out + x * outStride) / 8, (outIm + x * outStride) / 8];
+        h.fill(0, o, o + n);
+        h.fill(0, oi, oi + n);
+        for (let u = 0; u < K; u++) {
+          const [c, s] = [h[tw.re / 8 + x * K + u], h[tw.im / 8 + x * K + u]];
+          const [p, q] = [(inp + u * inStride) / 8, (inp + ((nh - u) % nh) * inStride) / 8];
+          const d = (inIm - inp) / 8;
           for (let j = 0; j < n; j++) {
-            h[o + j] += c * h[p + j] - s * h[q + j];
-            h[oi + j] += c * h[q + j] + s * h[p + j];
+            const [sr, si] = [h[p + j] + h[q + j], h[p + d + j] + h[q + d + j]];
+            const [dr, di] = [h[p + j] - h[q + j], h[p + d + j] - h[q + d + j]];
+            h[o + j] += c * sr - s * di;
+            h[oi + j] += c * si + s * dr;
           }
         }
       }

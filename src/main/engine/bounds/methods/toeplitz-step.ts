@@ -121,9 +121,20 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
   const N = nh * nw;
   let at = L.tw;
   const next = (t: Twiddles, K: number) => ((at = align(t.im + 8 * t.F * K)), t);
-  const fwd1 = next(twiddles(heap, at, nv, s.sw, (v, y) => phase(v, y, nw, -1)), s.sw);
-  const fwd2 = next(twiddles(heap, at, nh, s.sh, (u, x) => phase(u, x, nh, -1)), s.sh);
-  const inv1 = next(twiddles(heap, at, hc + 1, nh, (x, u) => phase(u, x - hc, nh, 1)), nh);
+  const fwd1 = next(
+    twiddles(heap, at, nv, s.sw, (v, y) => phase(v, y, nw, -1)),
+    s.sw,
+  );
+  // The DFTs along u go by pairs (u, -u): cos and sin of +2 pi u x / nh, u <= h_c (the weight 1/2 at u = 0 of the
+  // inverse counts its pair, itself, once).
+  const fwd2 = next(
+    twiddles(heap, at, hc + 1, s.sh, (u, x) => phase(u, x, nh, 1)),
+    s.sh,
+  );
+  const inv1 = next(
+    twiddles(heap, at, hc + 1, hc + 1, (x, u) => phase(u, x - hc, nh, 1, u === 0 ? 0.5 : 1)),
+    hc + 1,
+  );
   const inv2 = twiddles(heap, at, nw, nv, (y, v) => phase(v, y - wc, nw, 1, (v === 0 ? 1 : 2) / N));
 
   // Forward: T[v][x] (complex, at B) from Y's rows, then M[v][u] (at M).
@@ -134,7 +145,7 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
   for (let v = 0; v < nv; v++) {
     const inp = L.B + v * s.sh * 16 * m;
     const out = L.M + v * nh * 16 * m;
-    heap.cmix(inp, inp + 8 * m, 16 * m, s.sh, fwd2, out, out + 8 * m, 16 * m, m);
+    heap.cmixPair(inp, inp + 8 * m, 16 * m, s.sh, fwd2, nh, out, out + 8 * m, 16 * m, m);
   }
   // Grams, and the norms of the matrices they square.
   const m2: number[] = [];
@@ -162,7 +173,7 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
   for (let v = 0; v < nv; v++) {
     const inp = L.G + v * nh * 16 * mm;
     const out = L.B + v * (hc + 1) * 16 * mm;
-    heap.cmix(inp, inp + 8 * mm, 16 * mm, nh, inv1, out, out + 8 * mm, 16 * mm, mm);
+    heap.cmixPairInv(inp, inp + 8 * mm, 16 * mm, hc + 1, inv1, nh, out, out + 8 * mm, 16 * mm, mm);
   }
   for (let x = 0; x <= hc; x++) {
     const inp = L.B + x * 16 * mm;
