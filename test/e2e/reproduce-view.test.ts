@@ -3,7 +3,8 @@
  * and cost; the smoke form of `curvature` (2 runs of 3 steps, seconds) runs from the Run button end to end with
  * live progress, then shows its findings and its table, written under <store>/reproduce/<id>/; its runs are in
  * the runs list under the tag reproduce:curvature; a second start while one runs is refused; after a restart the
- * finished experiment is still listed and shown; the run page's Cancel of a run it trains stops the experiment.
+ * finished experiment is still listed and shown, and its saved runs are drawn again when their tables are gone;
+ * the run page's Cancel of a run it trains stops the experiment.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,6 +101,16 @@ describe.skipIf(!HAVE_CHROMIUM)('Reproduce view', () => {
     await page.click('[data-testid="reproduce-show"]');
     await page.waitForSelector('[data-testid="reproduce-table"]');
     expect(await page.textContent('[data-testid="reproduce-findings"]')).toMatch(/curvature bound K/);
+
+    // Saved runs without drawn tables (as the command line leaves them): drawn here, without training.
+    const id = await page.getAttribute('[data-testid="reproduce-result"]', 'data-result-id');
+    rmSync(join(dataDir, 'reproduce', id!), { recursive: true });
+    await page.goto(`${serve.link.href}#/reproduce`);
+    await page.click('[data-testid="reproduce-draw"]');
+    await page.waitForSelector(`[data-testid="reproduce-result"][data-result-id="${id}"]`, { timeout: 30_000 });
+    expect(await page.textContent('[data-testid="reproduce-findings"]')).toMatch(/curvature bound K/);
+    expect(await page.locator('[data-testid="reproduce-job-runs"]').textContent()).toMatch(/^0 runs/);
+    expect(readdirSync(join(dataDir, 'reproduce', id!))).toContain('result.json');
     expect(browser!.errors).toEqual([]);
   }, 90_000);
 
