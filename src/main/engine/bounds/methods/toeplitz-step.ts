@@ -4,10 +4,11 @@
  * which has (2 s_h - 1) x (2 s_w - 1) taps of P x P. On that grid the DFT holds the linear correlation exactly
  * (no aliasing), and per frequency the correlation is one Gram: Z^(w) = M(w) M(w)^H with M the DFT of Y.
  *
- *   forward DFT   along y for v in [0, n_w/2] (real input), then along x for every u
+ *   forward DFT   along y for v in [0, n_w/2] (real input), then along x for every u, by pairs (u, -u)
  *   Grams         M M^H for every (u, v) with v > 0, and u <= n_h/2 at v = 0 (the rest of that column is conjugate)
- *   inverse DFT   along u for the rows x <= h_c only, then the real part along v, with the weight 2 of each v > 0
- *                 (its partner -v is the conjugate). Z(-d) = Z(d)^T, so the rows x > h_c are mirrored transposes.
+ *   inverse DFT   along u (by pairs) for the rows x <= h_c only, then the real part along v, with the weight 2 of
+ *                 each v > 0 (its partner -v is the conjugate). Z(-d) = Z(d)^T: the rows x > h_c are mirrored
+ *                 transposes.
  *
  * Offsets are bytes; regions (heapLayout): tw the twiddles, A the kernel in and the correlation out, B the DFT stage
  * buffers, M the frequency matrices, G their Grams.
