@@ -10,6 +10,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { F4Matrix, F4Report, KernelHWIO } from '../../../../shared/bounds.js';
 import { F4_MATRICES, KernelError, validateKernel } from '../../../../shared/bounds.js';
+import { simdGram } from '../numerics/cholesky-simd.js';
 import { kernelToHost } from '../numerics/host-kernel.js';
 import {
   gram64,
@@ -21,7 +22,6 @@ import {
 } from '../numerics/linalg64.js';
 import { f4NormEstimates, type F4Estimates } from './f4-estimates.js';
 import { reshapeGram } from './f4-gram-rows.js';
-import { realGram64 } from './gram-simd.js';
 import { dilateKernel, f4MatrixShape, f4ReshapeHost, polyphaseKernelHost, splitGroups } from './reshapes.js';
 
 export interface F4BoundOptions {
@@ -139,8 +139,11 @@ interface CertifiedNorms {
   certified: F4Matrix[];
 }
 
-/** X X^T: float64 SIMD on two cores where it runs (realGram64), the blocked JS kernel otherwise. */
-const product = (X: Float64Array, n: number, m: number) => realGram64(X, n, m) ?? gram64(X, n, m);
+/** X X^T of a row-major n x m X: float64 SIMD where it runs (cholesky-simd.simdGram), the blocked JS kernel otherwise. */
+const product = (X: Float64Array, n: number, m: number) =>
+  simdGram(n, m, (out, ld) => {
+    for (let r = 0; r < n; r++) out.set(X.subarray(r * m, r * m + m), r * ld);
+  }) ?? gram64(X, n, m);
 
 /**
  * Only min(||R||, ||S||, ||T||, ||U||) enters the bound, and a certificate costs a Gram and a Cholesky
