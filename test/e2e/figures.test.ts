@@ -73,6 +73,13 @@ async function download(p: Page, click: () => Promise<void>): Promise<{ name: st
   return { name: d.suggestedFilename(), bytes: readFileSync(file) };
 }
 
+/** A chart's export, chosen from its toolbar's Export menu (the menu closes again). */
+async function exportFrom(p: Page, chart: string, kind: 'png' | 'png300' | 'svg' | 'csv'): Promise<void> {
+  await p.click(`[data-testid=${chart}-export]`);
+  await p.click(`[data-testid=${chart}-export-${kind}]`);
+  await p.waitForSelector(`[data-testid=${chart}-export-${kind}]`, { state: 'detached' });
+}
+
 /** RGBA of the top-left pixel of an 8-bit RGBA PNG (for the first pixel every PNG filter predicts 0). */
 function firstPixel(png: Uint8Array): number[] {
   const idat = Buffer.concat(
@@ -117,7 +124,7 @@ describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
     expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
     await screenshot(page, 'figures-run-dark');
     const css = await cssSize(page, 'chart-loss');
-    const two = await download(page, () => page.click('[data-testid=chart-loss-export-png]'));
+    const two = await download(page, () => exportFrom(page, 'chart-loss', 'png'));
     expect(two.name).toBe('baseline-50-1_loss.png');
     const info = pngInfo(two.bytes);
     expect(info.dpi).toEqual({ x: 192, y: 192 });
@@ -127,7 +134,7 @@ describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
     expect(firstPixel(two.bytes)).toEqual([255, 255, 255, 255]);
     writeFileSync(path.join(tmp, 'loss.png'), two.bytes);
 
-    const hi = await download(page, () => page.click('[data-testid=chart-loss-export-png300]'));
+    const hi = await download(page, () => exportFrom(page, 'chart-loss', 'png300'));
     expect(hi.name).toBe('baseline-50-1_loss_300dpi.png');
     const hiInfo = pngInfo(hi.bytes);
     expect(hiInfo.dpi).toEqual({ x: 300, y: 300 });
@@ -140,7 +147,7 @@ describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
   });
 
   it('exports an SVG in the paper style with its title naming the run and the legend outside the plot', async () => {
-    const svg = (await download(page, () => page.click('[data-testid=chart-accuracy-export-svg]'))).bytes.toString(
+    const svg = (await download(page, () => exportFrom(page, 'chart-accuracy', 'svg'))).bytes.toString(
       'utf8',
     );
     expect(svg).toContain('<title>Accuracy: baseline_50% &amp; #1</title>');
@@ -151,6 +158,21 @@ describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
     const xs = [...legend.matchAll(/ x1?="([\d.]+)"/g)].map((m) => Number(m[1]));
     expect(xs.length).toBeGreaterThan(0);
     for (const x of xs) expect(x).toBeGreaterThan(plotRight);
+  });
+
+  it("keeps the accuracy chart's title and controls on one line on a 1400 px wide page", async () => {
+    expect(page.viewportSize()?.width).toBe(1400);
+    const box = async (sel: string) => {
+      const b = await page.locator(`[data-testid=chart-accuracy] ${sel}`).first().boundingBox();
+      if (!b) throw new Error(`no ${sel} in the accuracy chart's toolbar`);
+      return b;
+    };
+    const title = await box('.title');
+    const lastControl = await box('[data-testid=chart-accuracy-export]');
+    const toolbar = await box('.toolbar');
+    // One line: the last control (the Export menu) sits beside the title, not under it.
+    expect(Math.abs(lastControl.y + lastControl.height / 2 - (title.y + title.height / 2))).toBeLessThan(6);
+    expect(toolbar.height).toBeLessThan(2 * title.height);
   });
 
   it('fits the accuracy axis to the data, offers the full 0–1 range, and zooms in y by dragging a box', async () => {
@@ -222,7 +244,7 @@ describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
     const html = await download(page, () => page.click('[data-testid=view-compare] [data-testid=report-html]'));
     expect(html.name).toBe('compare-3-runs_report.html');
     // A chart of the comparison names its runs in the figure's title and file name.
-    const svg = await download(page, () => page.click('[data-testid=compare-accuracy-export-svg]'));
+    const svg = await download(page, () => exportFrom(page, 'compare-accuracy', 'svg'));
     expect(svg.name).toBe('baseline-50-1-f4-0-01-quoted-loose_eval-test-acc.svg');
     expect(svg.bytes.toString('utf8')).toContain(
       '<title>Test accuracy: baseline_50% &amp; #1, F4 β=0.01, &quot;quoted&quot;, loose</title>',
@@ -240,7 +262,7 @@ describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
     expect(
       Number((await page.getAttribute('[data-testid=chart-loss]', 'data-y-range'))?.split(',')[1]),
     ).toBeLessThanOrEqual(2.5);
-    const svg = (await download(page, () => page.click('[data-testid=chart-loss-export-svg]'))).bytes.toString('utf8');
+    const svg = (await download(page, () => exportFrom(page, 'chart-loss', 'svg'))).bytes.toString('utf8');
     expect(svg).toContain('<title>Loss: loose</title>');
     expect(svg.match(/rotate\(-90\)/g)).toHaveLength(2);
     expect(svg).toMatch(/rotate\(-90\)" text-anchor="middle" fill="[^"]+">regulariser \(before β\)<\/text>/);

@@ -149,6 +149,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () =>
       expect(await pointCount(page, 'chart-loss')).toBe(frozen);
       await screenshot(page, 'run-paused');
       // The bound chart holds every evaluation, the first one too (pushed before the layer was known).
+      await page.click('[data-testid=chart-bounds-export]');
       const [download] = await Promise.all([
         page.waitForEvent('download'),
         page.click('[data-testid=chart-bounds-export-csv]'),
