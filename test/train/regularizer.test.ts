@@ -65,4 +65,18 @@ describe('the Gram regulariser', () => {
       r.dispose();
     },
   );
+  it('leaves a non-finite kernel to the graph: no throw before the step, a NaN penalty (the run ends as diverged)', async () => {
+    await tf.setBackend('cpu');
+    const model = buildModel('mnist-cnn', { inputShape: [28, 28, 1], activation: 'relu', seed: 3, numClasses: 10 });
+    const r = createRegularizer(model, { ...base, kind: 'gram-iteration' } as RunConfig['regularizer'], 1)!;
+    const k = r.layers[1].kernel as tf.Variable;
+    const data = k.dataSync().slice();
+    data[0] = NaN;
+    k.assign(tf.tensor(data, k.shape));
+    expect(() => r.beforeStep()).not.toThrow();
+    const p = r.penalty();
+    expect(Number.isNaN(p.dataSync()[0])).toBe(true);
+    tf.dispose(p);
+    r.dispose();
+  });
 });

@@ -151,6 +151,8 @@ class GramRegularizer implements Regularizer {
         const [ci, co] = k.shape.slice(2);
         if (Math.min(ci, co) ** 2 * Math.max(ci, co) > HOST_GRADIENT_MAX_WORK) return undefined;
         const host = { shape: k.shape, data: k.dataSync() as Float32Array };
+        // Non-finite weights (the host bound refuses them): the graph, whose NaN loss ends the run as diverged.
+        if (!host.data.every(Number.isFinite)) return undefined;
         const set = gramLeadingFrequencies(host, [...l.inputSize], GRAM_TRAIN_ITERATIONS, GRAM_LEADING_REL);
         return gramValueAndGradient(host, l.inputSize[0], l.inputSize[1], GRAM_TRAIN_ITERATIONS, set);
       }),
