@@ -7,7 +7,8 @@
  *   A^T y (q) = sum_{r, k : s r + k - p = q} W[k] y(r) = sum_j W'[j] z(q + j - (h - 1 - p)),
  * where W'[j] = W[h - 1 - j]^T (spatially flipped, channels swapped) and z is y with s - 1 zeros after every
  * sample: a stride-1 correlation with pad h - 1 - p before (it needs p <= h - 1, else undefined is returned and the
- * caller keeps conv2dTranspose).
+ * caller keeps conv2dTranspose). With a stride s the correlation multiplies the s^2 - 1 zeros too (s^2 times the
+ * forward's work), so operator-power.ts uses it at stride 1 only.
  */
 import * as tf from '@tensorflow/tfjs';
 
