@@ -147,9 +147,7 @@ describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
   });
 
   it('exports an SVG in the paper style with its title naming the run and the legend outside the plot', async () => {
-    const svg = (await download(page, () => exportFrom(page, 'chart-accuracy', 'svg'))).bytes.toString(
-      'utf8',
-    );
+    const svg = (await download(page, () => exportFrom(page, 'chart-accuracy', 'svg'))).bytes.toString('utf8');
     expect(svg).toContain('<title>Accuracy: baseline_50% &amp; #1</title>');
     expect(svg).toMatch(/<rect width="100%" height="100%" fill="#ffffff"\/>/);
     const clip = /<clipPath id="plot-area"><rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/.exec(svg);

@@ -16,10 +16,13 @@ import {
   Tooltip,
   type ChartDataset,
   type ChartOptions,
+  type Scale,
+  type Tick,
 } from 'chart.js';
 import { cssVar, paletteColor } from '../../theme';
 import type { PlottedDataset } from '../../lib/plot';
 import { fmtNumber } from '../../lib/format';
+import { fmtLogTick, isDecade, logTickLabels } from './log-ticks';
 
 Chart.register(
   LineController,
@@ -172,5 +175,33 @@ export function baseOptions(
         },
       },
     },
+  };
+}
+
+/** Least distance (px) between two labels of a log axis: a line of 12 px text on a y axis, a label's width on x. */
+const LOG_LABEL_GAP = { x: 56, y: 18 } as const;
+
+/**
+ * The tick callback of a logarithmic axis: labels only where they fit (log-ticks.ts); of the unlabelled ticks only
+ * the decades keep a grid line. Chart.js calls it once per tick with the whole list; the choice is made once per list.
+ */
+export function logTickCallback(axis: 'x' | 'y') {
+  const chosen = new WeakMap<Tick[], Set<number>>();
+  return function (this: Scale, value: number | string, index: number, ticks: Tick[]): string | null {
+    let keep = chosen.get(ticks);
+    if (!keep) {
+      const pixels = axis === 'x' ? this.width : this.height;
+      keep = logTickLabels(
+        ticks.map((t) => t.value),
+        this.min,
+        this.max,
+        pixels,
+        LOG_LABEL_GAP[axis],
+      );
+      chosen.set(ticks, keep);
+    }
+    if (keep.has(index)) return fmtLogTick(Number(value));
+    // An unlabelled decade keeps its grid line; other unlabelled ticks are dropped (null), grid line too.
+    return isDecade(Number(value)) ? '' : null;
   };
 }
