@@ -152,6 +152,27 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare a sweep of 150 runs', () => {
     expect(browser!.errors).toEqual([]);
   });
 
+  it('says "no radii" inside the certified chart\'s plot area, clear of its y-axis labels', async () => {
+    const page = browser!.page;
+    const empty = page.locator('[data-testid=compare-certified-empty]');
+    await empty.scrollIntoViewIfNeeded();
+    const box = async (l: ReturnType<Page['locator']>) => {
+      const b = await l.boundingBox();
+      if (!b) throw new Error('not drawn');
+      return b;
+    };
+    const canvas = await box(page.locator('[data-testid=compare-certified] canvas'));
+    const area = await box(empty);
+    const text = await box(empty.locator('span'));
+    // The y axis (ticks 0 to 1 and its title) is left of the plot area, the ε axis below it.
+    expect(area.x - canvas.x).toBeGreaterThan(30);
+    expect(area.y + area.height).toBeLessThan(canvas.y + canvas.height - 20);
+    expect(text.x).toBeGreaterThanOrEqual(area.x);
+    expect(text.x + text.width).toBeLessThanOrEqual(area.x + area.width + 0.5);
+    // Centred in it.
+    expect(Math.abs(text.x + text.width / 2 - (area.x + area.width / 2))).toBeLessThan(2);
+  });
+
   it('zooms with reads of at most one point per device pixel of the drawn width, per run', async () => {
     const page = browser!.page;
     const asked: { runIds: string[]; budget: number }[] = [];
