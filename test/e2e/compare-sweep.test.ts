@@ -104,6 +104,11 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare a sweep of 150 runs', () => {
     expect(await plotHeight(page)).toBe(twoRuns);
     // One line per seed group (mean ± sd), one legend entry each.
     await expect.poll(() => legend(page).getAttribute('data-entries')).toBe('25');
+    // The groups' labels drop the fields they all share (named once above them); the tooltip keeps the full label.
+    const first = legend(page).locator('li[data-series]').first();
+    expect((await first.locator('.label').textContent())?.trim()).toBe('β=0.01 (seeds 0, 1, 2, 3, 4, 5) mean ± sd');
+    expect(await first.getAttribute('title')).toMatch(/^mnist · mnist-cnn · f4-min · β=0\.01 \(seeds/);
+    expect(await page.textContent('[data-testid=compare-loss-legend-shared]')).toContain('mnist · mnist-cnn · f4-min');
     expect(await page.locator('[data-testid^=summary-row-]').count()).toBe(150);
     await page.evaluate(() => window.scrollTo(0, 0));
     await shots(page, '150-runs-grouped');
@@ -111,8 +116,11 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare a sweep of 150 runs', () => {
     await page.check('[data-testid=compare-every-run]');
     await expect.poll(() => legend(page).getAttribute('data-entries'), { timeout: 30_000 }).toBe('150');
     expect(await plotHeight(page)).toBe(twoRuns);
-    // Listed under their seed groups.
+    // Listed under their seed groups, by what differs in their names ("compare-150 · " dropped).
     expect(await legend(page).locator('[data-legend-group]').count()).toBe(25);
+    const labels = await legend(page).locator('li[data-series] .label').allTextContents();
+    expect(labels[0].trim()).toBe('beta=0.01, seed=0');
+    for (const l of labels) expect(l.trim()).toMatch(/^beta=0\.\d+, seed=\d$/);
     const box = await legend(page).evaluate((el) => ({
       scroll: el.scrollHeight,
       client: el.clientHeight,
