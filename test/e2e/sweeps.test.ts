@@ -48,6 +48,10 @@ async function recordSweep(dataDir: string): Promise<Record<string, string>> {
     await w.finish('completed');
     await w.close();
   }
+  // One more run waiting for a Redis worker (no sweep): the Queue panel marks it.
+  const waiting = await store.createRun({ name: 'waits-for-redis', config: {} });
+  await store.sweeps.enqueue(waiting.id, 'redis');
+  ids.waiting = waiting.id;
   await store.close();
   return ids;
 }
@@ -93,6 +97,17 @@ describe.skipIf(!HAVE_CHROMIUM)('Sweeps view', () => {
     const opened = decodeURIComponent(await page.evaluate(() => location.hash.slice('#/run/'.length)));
     expect(opened).toBe(ids['0.1/1']); // the one dominated run is the only unringed point
     expect(onFront).not.toContain(opened);
+  });
+
+  it('marks the runs queued for Redis workers in the Queue panel', async () => {
+    const page = browser!.page;
+    await page.goto(`${serve!.link.href}#/sweeps`);
+    const badge = page.locator(`[data-testid="queue-redis-${ids.waiting}"]`);
+    await badge.waitFor();
+    expect((await badge.textContent())?.trim()).toBe('Redis');
+    // This serve has no --redis: the tooltip says how a worker takes it.
+    expect(await badge.getAttribute('title')).toMatch(/spectral-lab worker --redis URL/);
+    expect(await page.locator('[data-testid="queue-table"] .badge.redis').count()).toBe(1);
   });
 
   it('lists every refused key of a new sweep and queues nothing', async () => {
