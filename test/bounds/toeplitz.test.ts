@@ -60,6 +60,22 @@ describe('toeplitzBound: guaranteed where the bound is tight', () => {
   });
 });
 
+describe('toeplitzBound: weights of any magnitude', () => {
+  it('scales with the kernel from 1e-300 to 1e+300 (no square of a weight is formed before normalising)', () => {
+    const c = byId('rand_3x3_ci8_co8');
+    const base = toeplitzBound(caseKernel(c), 3).perIteration;
+    for (const scale of [1e-300, 1e-170, 1e170, 1e300]) {
+      const k = caseKernel(c);
+      const scaled: KernelHWIO = { shape: k.shape, data: k.data.map((x) => x * scale) };
+      const r = toeplitzBound(scaled, 3).perIteration;
+      for (let j = 0; j < 3; j++)
+        expect(relErr(r[j], base[j] * scale), `scale ${scale} t=${j + 1}`).toBeLessThan(1e-12);
+      const exact = Math.max(...exactValues(c)) * scale;
+      for (const v of r) expect(v).toBeGreaterThanOrEqual(exact * (1 - 1e-14));
+    }
+  });
+});
+
 describe('toeplitzBound: paths and pruning give the same value', () => {
   it('WebAssembly SIMD and JavaScript (both float64) agree at every t, on square, wide, tall and odd shapes', () => {
     for (const id of ['rand_3x3_ci16_co8', 'rand_3x3_ci3_co32', 'rand_5x3_ci6_co4', 'rand_7x7_ci3_co8']) {
@@ -68,7 +84,8 @@ describe('toeplitzBound: paths and pruning give the same value', () => {
       const js = toeplitzBound(k, 3, { path: 'js' });
       expect(simd.path).toBe('simd');
       expect(js.path).toBe('js');
-      for (let j = 0; j < 3; j++) expect(relErr(simd.perIteration[j], js.perIteration[j]), `${id} t=${j + 1}`).toBeLessThan(1e-12);
+      for (let j = 0; j < 3; j++)
+        expect(relErr(simd.perIteration[j], js.perIteration[j]), `${id} t=${j + 1}`).toBeLessThan(1e-12);
     }
   });
 

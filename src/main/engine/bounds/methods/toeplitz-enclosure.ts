@@ -63,5 +63,6 @@ export function enclosedBound(k0: number, last: number, eps: number[], shift: nu
   const j = eps.length;
   let B = Math.sqrt(last + eps[j - 1]);
   for (let i = j - 2; i >= 0; i--) B = Math.sqrt(2 ** shift[i] * B + eps[i]);
-  return 2 ** k0 * B * ENCLOSURE_SLACK;
+  // 2^k0 in two halves: k0 may be below -1022 (2^k0 alone would round) for kernels of subnormal size
+  return 2 ** Math.ceil(k0 / 2) * (2 ** Math.floor(k0 / 2) * B) * ENCLOSURE_SLACK;
 }

@@ -99,18 +99,24 @@ function iterate(
   prune: boolean,
 ): { perIteration: number[]; gramsRun: number; gramsFull: number } {
   const t = steps.length;
-  const sq = loadKernel(heap, L, k, steps[0]);
+  const maxAbs = loadKernel(heap, L, k, steps[0]);
   let [gramsRun, gramsFull] = [0, 0];
   for (const s of steps) gramsFull += (2 * s.sh - 1) * s.sw - (s.sh - 1);
   // the zero map (no frequency has a non-zero matrix: every Gram pruned)
-  if (sq === 0) return { perIteration: new Array<number>(t).fill(0), gramsRun: 0, gramsFull };
-  const kFro = Math.sqrt(sumUpper(sq, k.data.length));
-  const k0 = Math.floor(Math.log2(kFro));
+  if (maxAbs === 0) return { perIteration: new Array<number>(t).fill(0), gramsRun: 0, gramsFull };
+  // Y_0 = K 2^-k0 with its largest entry in [1, 2): no square of K is formed before (they could overflow or
+  // underflow for weights beyond ~1e+-154). Scaling up is exact; scaling down may underflow, by at most one
+  // subnormal per entry: h w P Q of them, added to each bound (loadSlack), with the final product's own underflow.
+  const k0 = Math.floor(Math.log2(maxAbs));
   const s0 = steps[0];
-  rescale(heap, L.A, s0.sh * s0.sw * s0.P * s0.C, 2 ** -k0);
-  // Underflow in that rescale moves each entry by at most one subnormal: h w P Q of them, added to the last bound.
-  const loadSlack = 2 ** k0 * UNDERFLOW64 * k.data.length;
-  let yFro = kFro * 2 ** -k0;
+  const count = s0.sh * s0.sw * s0.P * s0.C;
+  for (let left = k0; left !== 0;) {
+    const step = Math.max(-1000, Math.min(1000, left));
+    rescale(heap, L.A, count, 2 ** -step);
+    left -= step;
+  }
+  const loadSlack = 2 ** k0 * UNDERFLOW64 * k.data.length + 4 * UNDERFLOW64;
+  let yFro = Math.sqrt(sumUpper(heap.sumsq(L.A, count), count));
   const [eps, shift, out] = [[] as number[], [] as number[], [] as number[]];
   for (let j = 0; j < t; j++) {
     const s = steps[j];
@@ -140,7 +146,7 @@ function iterate(
 
 /**
  * Writes K as [x][y][a][c] (a over the larger channel side, both sides zero-padded to the step's even sizes) at
- * L.A and returns its squared Frobenius norm (a float64 sum of h w c_in c_out squares).
+ * L.A and returns its largest absolute entry.
  */
 function loadKernel(heap: CorrelationHeap, L: HeapLayout, k: KernelHWIO, s: Taps): number {
   const [h, w, ci, co] = k.shape;
@@ -149,19 +155,19 @@ function loadKernel(heap: CorrelationHeap, L: HeapLayout, k: KernelHWIO, s: Taps
   f.fill(0, base, base + h * w * s.P * s.C);
   // the reference's orientation: rows a are output channels unless c_in > c_out
   const [iStride, oStride] = co >= ci ? [1, s.C] : [s.C, 1];
-  let sq = 0;
+  let maxAbs = 0;
   for (let xy = 0; xy < h * w; xy++) {
     for (let i = 0; i < ci; i++) {
       const src = (xy * ci + i) * co;
       const dst = base + xy * s.P * s.C + i * iStride;
       for (let o = 0; o < co; o++) {
         const v = k.data[src + o];
-        sq += v * v;
+        maxAbs = Math.max(maxAbs, Math.abs(v));
         f[dst + o * oStride] = v;
       }
     }
   }
-  return sq;
+  return maxAbs;
 }
 
 function checkCost(k: KernelHWIO, t: number, L: HeapLayout): void {
