@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KernelError, type KernelHWIO } from '../../src/shared/bounds.js';
 import { toeplitzBound } from '../../src/main/engine/bounds/methods/toeplitz.js';
+import { kernelBytes, relaxedSimdAvailable, variantText } from '../../src/main/engine/kernels/index.js';
 import { caseKernel, exactValues, loadSpectralCases, relErr } from './spectral-vectors.js';
 
 const cases = loadSpectralCases();
@@ -105,6 +106,19 @@ describe('toeplitzBound: paths and pruning give the same value', () => {
     const k32: KernelHWIO = { shape: k.shape, data: Float32Array.from(k.data) };
     const k64: KernelHWIO = { shape: k.shape, data: Float64Array.from(k32.data) };
     expect(toeplitzBound(k32, 2).perIteration).toEqual(toeplitzBound(k64, 2).perIteration);
+  });
+});
+
+describe('kernels/toeplitz.wat', () => {
+  const validate = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly
+    .validate;
+  it('compiles and validates fused and plain, own and shared memory (the plain variant has no relaxed SIMD)', () => {
+    for (const fused of [true, false]) {
+      for (const shared of [false, true]) {
+        expect(validate(kernelBytes('toeplitz', { fused, shared }))).toBe(fused ? relaxedSimdAvailable() : true);
+        expect(/\(f64x2\.relaxed_/.test(variantText('toeplitz', { fused, shared }))).toBe(fused);
+      }
+    }
   });
 });
 
