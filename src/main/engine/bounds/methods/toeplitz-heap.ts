@@ -159,8 +159,10 @@ function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance): Correlatio
     abssum: Mix;
     herk: Mix;
   };
-  const args = new Int32Array(new SharedArrayBuffer(64));
-  const list = new Int32Array(new SharedArrayBuffer(8 * LIST));
+  // shared with the helper thread (plain buffers where there is none: no SharedArrayBuffer, e.g. a renderer)
+  const buffer = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const args = new Int32Array(buffer(64));
+  const list = new Int32Array(buffer(8 * LIST));
   let helper: CommandThread | null = shared
     ? startCommandThread(SETUP, BODY, {
         toeplitz: tz.module,
