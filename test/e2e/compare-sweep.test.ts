@@ -110,6 +110,22 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare a sweep of 150 runs', () => {
     expect(await first.getAttribute('title')).toMatch(/^mnist · mnist-cnn · f4-min · β=0\.01 \(seeds/);
     expect(await page.textContent('[data-testid=compare-loss-legend-shared]')).toContain('mnist · mnist-cnn · f4-min');
     expect(await page.locator('[data-testid^=summary-row-]').count()).toBe(150);
+    // The config differences: a row per run, a column per swept field, nothing to scroll sideways.
+    const diff = page.locator('[data-testid=config-diff]');
+    expect(await diff.getAttribute('data-layout')).toBe('by-run');
+    expect(await diff.locator('[data-testid^=diff-run-]').count()).toBe(150);
+    expect((await diff.locator('thead th').allTextContents()).map((t) => t.trim())).toEqual([
+      'Run',
+      'regularizer.beta',
+      'seed',
+    ]);
+    expect(await diff.locator(`[data-testid=diff-run-${ids[7]}] td`).allTextContents()).toEqual([
+      expect.stringContaining('beta=0.02, seed=1'),
+      '0.02',
+      '1',
+    ]);
+    const scroll = await diff.locator('.tall').evaluate((el) => ({ sw: el.scrollWidth, cw: el.clientWidth }));
+    expect(scroll.sw).toBeLessThanOrEqual(scroll.cw);
     await page.evaluate(() => window.scrollTo(0, 0));
     await shots(page, '150-runs-grouped');
 
