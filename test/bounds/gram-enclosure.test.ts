@@ -136,6 +136,58 @@ describe('gram.wat (both variants) within gamma_{C/2+2} of the float64 product',
   }
 });
 
+describe('gram.wat Gauss form (sumdiff, xgram, gcombine; both variants) within the allowance gram-simd.ts states', () => {
+  for (const fused of [false, true]) {
+    it(fused ? 'fused' : 'plain', () => {
+      const W = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => WasmMemory } })
+        .WebAssembly;
+      const memory = new W.Memory({ initial: 1 });
+      const made = instantiateKernel('gram', { fused }, { env: { memory } });
+      if (!made) {
+        expect(fused, 'the plain variant runs wherever WebAssembly SIMD does').toBe(true);
+        return;
+      }
+      type Fn = (...args: number[]) => void;
+      const [sumdiff, xgram, gcombine] = (['sumdiff', 'xgram', 'gcombine'] as const).map((n) => made.exports[n] as Fn);
+      const heap = new Float32Array(memory.buffer);
+      const [P, C] = [8, 20];
+      // X = A + iB (A at 0, B at P C), S and D after them, T1..T3 and Z (re, im) after those: offsets in floats.
+      heap.set(Float32Array.from(randomKernel([1, 1, 2 * P, C], 4).data), 0);
+      const [A, B, S, D] = [0, P * C, 2 * P * C, 3 * P * C];
+      const T = [4 * P * C, 4 * P * C + P * P, 4 * P * C + 2 * P * P];
+      const [Zr, Zi] = [4 * P * C + 3 * P * P, 4 * P * C + 4 * P * P];
+      sumdiff(A * 4, B * 4, S * 4, D * 4, P * C);
+      xgram(A * 4, A * 4, P, C, T[0] * 4, 0, P);
+      xgram(B * 4, B * 4, P, C, T[1] * 4, 0, P);
+      xgram(S * 4, D * 4, P, C, T[2] * 4, 0, P);
+      gcombine(T[0] * 4, T[1] * 4, T[2] * 4, P, Zr * 4, Zi * 4);
+      const gamma = (k: number) => (k * 2 ** -24) / (1 - k * 2 ** -24);
+      const k = C / 4 + 2;
+      for (let a = 0; a < P; a++) {
+        for (let b = 0; b < P; b++) {
+          let [re, im, m] = [0, 0, 0];
+          for (let c = 0; c < C; c++) {
+            const [xr, xi, yr, yi] = [
+              heap[A + a * C + c],
+              heap[B + a * C + c],
+              heap[A + b * C + c],
+              heap[B + b * C + c],
+            ];
+            re += xr * yr + xi * yi;
+            im += xi * yr - xr * yi;
+            m += Math.hypot(xr, xi) * Math.hypot(yr, yi);
+          }
+          expect(Math.abs(heap[Zr + a * P + b] - re), `re ${a} ${b}`).toBeLessThanOrEqual(gamma(k + 1) * m);
+          expect(Math.abs(heap[Zi + a * P + b] - im), `im ${a} ${b}`).toBeLessThanOrEqual(4 * gamma(k + 5) * m);
+          // Hermitian exactly: the mirror is the conjugate, the diagonal real.
+          expect(heap[Zr + b * P + a]).toBe(heap[Zr + a * P + b]);
+          expect(heap[Zi + b * P + a]).toBe(a === b ? 0 : -heap[Zi + a * P + b]);
+        }
+      }
+    });
+  }
+});
+
 describe("gram.wat gram64 (the Toeplitz bound's float64 Grams)", () => {
   it("gives frequencyGram's M^H M to float64 rounding, odd sizes padded", async () => {
     const { float64ColumnGram } = await import('../../src/main/engine/bounds/methods/gram-simd.js');

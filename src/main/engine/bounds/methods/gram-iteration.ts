@@ -54,8 +54,11 @@ export type GramIterationResult = BoundResult & {
 export interface GramSquarer {
   /** Unit roundoff of the squares' arithmetic. */
   unit: number;
-  /** k such that each entry's real and imaginary parts are sums with error <= gamma_k sum |x_ac| |y_bc|. */
+  /** k and c with ||fl(X X^H) - X X^H||_F <= c gamma_k ||X||_F^2 (c = errorFactor, k = chain(columns of X)). */
   chain: (cols: number) => number;
+  errorFactor: number;
+  /** How many chains of chain(cols) operations feed one part of fl(X X^H) (for the underflow allowance). */
+  underflowChains: number;
   /** Absolute error allowance of one operation near underflow (the smallest subnormal). */
   underflow: number;
   /** Whether load() rounds the float64 matrix (to float32). */
@@ -195,8 +198,9 @@ function dftErrorBound(k: KernelHWIO): number {
  * Guaranteed upper bounds V_f(1..t) (running minima) for frequency f, stopping early once one is <= stopAt.
  *
  * gramEnclosure. Let Y_0 = fl(M_f 2^-k0) and, for i >= 1, Z_i = fl(Y_{i-1} Y_{i-1}^H) = Y_{i-1} Y_{i-1}^H + E_i and
- * Y_i = Z_i 2^-k_i (exact powers of two). With |E_i| <= sqrt(2) gamma_k |Y_{i-1}| |Y_{i-1}|^T entrywise (real and
- * imaginary parts, GramSquarer.chain), ||E_i||_F <= eps_i = sqrt(2) gamma_k ||Y_{i-1}||_F^2. Schatten norms obey
+ * Y_i = Z_i 2^-k_i (exact powers of two). The squarer's arithmetic gives ||E_i||_F <= eps_i = c gamma_k ||Y_{i-1}||_F^2
+ * (GramSquarer.errorFactor and chain: c = sqrt(2) for a direct complex product, sqrt(17) for the Gauss form of
+ * gram-simd.ts). Schatten norms obey
  * the triangle inequality, ||X X^H||_{S_q} = ||X||_{S_2q}^2, and ||.||_{S_q} <= ||.||_F for q >= 2, so
  *   ||Y_{i-1}||_{S_2q}^2 <= 2^k_i ||Y_i||_{S_q} + eps_i,   ||Y_i||_{S_2} = ||Y_i||_F,
  * and from B_i = ||Y_i||_F upwards, B_{j-1} = sqrt(2^k_j B_j + eps_j) bounds ||Y_0||_{S_p}, p = 2^(i+1) <= 2^(t+1).
@@ -235,7 +239,7 @@ function frequencyBounds(
     const k = sq.chain(cols);
     cols = R;
     // eps_i, plus underflow in the k operations of each of the 2 R^2 parts and in the rescale below.
-    eps.push(Math.SQRT2 * gamma(k, sq.unit) * s + sq.underflow * 2 * (R + 4) * (k + 2));
+    eps.push(sq.errorFactor * gamma(k, sq.unit) * s + sq.underflow * 2 * (R + 4) * (k + 2) * sq.underflowChains);
     const z = sumUpper(sq.sumSquares(), 2 * R * R);
     const ki = z > 0 ? Math.floor(Math.log2(Math.sqrt(z))) : 0;
     if (ki !== 0) sq.rescale(2 ** -ki);
@@ -287,8 +291,11 @@ function float64Squarer(fm: FrequencyMatrices): GramSquarer {
   let curCols = C;
   return {
     unit: U64,
-    // rowGram adds x_r y_r + x_i y_i per column: 2 C rounded products summed in some order.
+    // rowGram adds x_r y_r + x_i y_i per column: 2 C rounded products summed in some order, so each part errs by
+    // <= gamma_k sum_c |x_ac| |x_bc| and ||E||_F <= sqrt(2) gamma_k ||X||_F^2 (gramEnclosure).
     chain: (cols) => 2 * cols + 1,
+    errorFactor: Math.SQRT2,
+    underflowChains: 1,
     underflow: 2 ** -1074,
     loadRounds: false,
     load(f, scale) {
