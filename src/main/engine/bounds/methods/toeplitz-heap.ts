@@ -80,6 +80,8 @@ export interface CorrelationHeap {
   scale(p: number, n: number, s: number): void;
   /** rows[a] += sum_b |Z[a][b]|, cols[b] += |Z[a][b]| for the P x P block Z at p (rows, cols: P doubles each). */
   abssum(p: number, P: number, rows: number, cols: number): void;
+  /** Stop the helper thread; the heap is not used again. */
+  release(): void;
 }
 
 /** A table of F x K complex twiddles placed in the heap: real parts at re, imaginary parts at im. */
@@ -93,12 +95,27 @@ export interface Twiddles {
 const SPLIT_BYTES = 32 * 1024;
 
 let cached: CorrelationHeap | null | undefined;
+let idle: ReturnType<typeof setTimeout> | undefined;
+/**
+ * A WebAssembly memory never shrinks, and a 512-channel layer grows it to ~650 MB: a long-lived process (the app's
+ * engine thread) lets the heap and its helper thread go after this long unused; the next call makes a new one.
+ */
+const RELEASE_AFTER_MS = 10_000;
 
 /** The SIMD heap where WebAssembly SIMD runs, else a JavaScript one. */
 export function correlationHeap(prefer: 'simd' | 'js' = 'simd'): CorrelationHeap {
   if (prefer === 'simd') {
     if (cached === undefined) cached = makeSimdHeap();
-    if (cached) return cached;
+    if (cached) {
+      // (a synchronous caller finishes before the timer can fire)
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        cached?.release();
+        cached = undefined;
+      }, RELEASE_AFTER_MS);
+      idle.unref?.();
+      return cached;
+    }
   }
   return makeJsHeap();
 }
@@ -235,6 +252,10 @@ function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance): Correlatio
     sumsq,
     scale,
     abssum,
+    release() {
+      if (helper) void helper.worker.terminate();
+      helper = null;
+    },
   };
   return heap;
 }
@@ -329,6 +350,9 @@ function makeJsHeap(): CorrelationHeap {
     scale(p, n, s) {
       const h = heap.f64;
       for (let j = p / 8; j < p / 8 + n; j++) h[j] *= s;
+    },
+    release() {
+      heap.f64 = new Float64Array(0);
     },
     abssum(p, P, rows, cols) {
       const h = heap.f64;
