@@ -15,6 +15,9 @@
 ;; summed as (l0 + l1) + (l2 + l3). So |fl(Z_ab) - Z_ab| <= gamma_{C/2+2} sum_c |A_ac| |A_bc| per part (Higham,
 ;; "Accuracy and Stability of Numerical Algorithms", Sec. 3.1), fused or not.
 ;;
+;; The same Z in the Gauss (3-multiplication) form, 1.5 instead of 2 P^2 C multiply-adds: sumdiff, three xgram
+;; products and gcombine (each described below; the allowance of the composition is derived in gram-simd.ts).
+;;
 ;; Variant (kernels/index.ts): relaxed_madd / relaxed_nmadd are lowered to mul + add / sub where relaxed SIMD is
 ;; off.
 (module
