@@ -7,6 +7,7 @@
 import type { Chart, ChartOptions, Plugin } from 'chart.js';
 import { legendWidth, plotToCsv, plotToSvg } from '../../lib/chart-export';
 import { downloadBlob, downloadText } from '../../lib/download';
+import { slug } from '../../lib/format';
 import { withDpi } from '../../lib/png-phys';
 import type { PlottedDataset } from '../../lib/plot';
 import { Chart as ChartJs, toChartDatasets, type ChartStyle } from './chartjs';
@@ -20,6 +21,34 @@ export interface ExportMeta {
   xLabel: string;
   yLabel: string;
   y2Label: string | null;
+}
+
+/** Runs an export's title names; more are counted ("a, b, c and 4 more"). */
+const MAX_NAMED = 3;
+
+/** An export's title (the chart's, with the runs it shows) and file name (run name(s) and metric). */
+export function exportMetaOf(c: {
+  title: string;
+  metric: string;
+  runs: readonly string[];
+  xLabel: string;
+  yLabel: string;
+  y2Label: string | null;
+}): ExportMeta {
+  const { runs } = c;
+  // Many runs: the title names the first few, the file name counts them (file names stay short).
+  const named =
+    runs.length > MAX_NAMED
+      ? `${runs.slice(0, MAX_NAMED).join(', ')} and ${runs.length - MAX_NAMED} more`
+      : runs.join(', ');
+  const stem = runs.length > MAX_NAMED ? `compare-${runs.length}-runs` : slug(runs.join('+')).slice(0, 80);
+  return {
+    title: runs.length ? `${c.title}: ${named}` : c.title,
+    fileStem: [runs.length ? stem : null, slug(c.metric || c.title)].filter(Boolean).join('_'),
+    xLabel: c.xLabel,
+    yLabel: c.yLabel || 'value',
+    y2Label: c.y2Label,
+  };
 }
 
 /** CSS pixels are 1/96 inch: a 2× PNG is 192 dpi, and 300 dpi is 3.125 device pixels per CSS pixel. */
