@@ -130,25 +130,35 @@ interface WasmMemoryApi {
 const LIST = 8192;
 
 /**
- * The helper thread holds its own instance of toeplitz.wat on the same shared memory. Commands
- * (control word 3): 0 rmix, 1 cmixpm, 2 cmixr, 4 cmixpminv (their lanes [j0, j1) given), 3 the Grams of list
- * pairs [i0, i1).
+ * The helper thread holds its own instance of toeplitz.wat on the same shared memory. Commands (control word 3):
+ * 0 rmix, 1 cmixpm, 2 cmixr, 4 cmixpminv over chunks of lanes, 3 the Grams of the list's pairs. Both threads claim
+ * the next chunk or pair from a shared counter (args[COUNTER]) until none is left, so a helper that gets its core
+ * late (a loaded machine) or an odd number of Grams costs no idle time here. Every item writes its own outputs, so
+ * a failed helper's items are simply computed again.
  */
+const COUNTER = 15;
 const SETUP = `
 const imports = { env: { memory: workerData.memory } };
 const tz = new WebAssembly.Instance(workerData.toeplitz, imports).exports;
 const args = new Int32Array(workerData.args);
 const list = new Int32Array(workerData.list);
+const claim = () => Atomics.add(args, ${COUNTER}, 1);
 `;
 const BODY = `
 if (arg === 3) {
-  const [P, C, i0, i1] = args;
-  for (let i = i0; i < i1; i++) tz.herk(list[2 * i], list[2 * i] + 8 * P * C, P, C, list[2 * i + 1], list[2 * i + 1] + 8 * P * P, 0, P);
+  const [P, C, n] = args;
+  for (let i = claim(); i < n; i = claim())
+    tz.herk(list[2 * i], list[2 * i] + 8 * P * C, P, C, list[2 * i + 1], list[2 * i + 1] + 8 * P * P, 0, P);
 } else {
   const fn = [tz.rmix, tz.cmixpm, tz.cmixr, null, tz.cmixpminv][arg];
-  fn(...Array.from(args.subarray(0, fn.length)));
+  const k = fn.length - 2;
+  const ops = Array.from(args.subarray(0, k));
+  const [rowBytes, chunk] = [args[k], args[k + 1]];
+  for (let c = claim(); c * chunk < rowBytes; c = claim()) fn(...ops, c * chunk, Math.min(rowBytes, (c + 1) * chunk));
 }
 `;
+/** Lanes per claimed chunk of a DFT stage: two of the kernels' 8 KB blocks. */
+const CHUNK_BYTES = 16 * 1024;
 
 function makeSimdHeap(): CorrelationHeap | null {
   const W = (globalThis as unknown as { WebAssembly?: WasmMemoryApi }).WebAssembly;
@@ -188,31 +198,30 @@ function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance): Correlatio
         list: list.buffer,
       })
     : null;
-  /** Command `which` on the helper while `mine` runs here; if the helper fails, `theirs` runs here too. */
-  const both = (which: number, mine: () => void, theirs: () => void): void => {
-    if (!helper) return (mine(), theirs());
+  /**
+   * Command `which` on the helper while this thread claims items too (work(claim): until claim() passes the last
+   * item); if the helper fails or stalls, all items are computed again here (each writes only its own outputs).
+   */
+  const shareWork = (which: number, work: (claim: () => number) => void): void => {
+    Atomics.store(args, COUNTER, 0);
+    if (!helper) return work(() => Atomics.add(args, COUNTER, 1));
     sendCommand(helper, which);
-    mine();
+    work(() => Atomics.add(args, COUNTER, 1));
     if (awaitCommand(helper, 60_000) !== 'done') {
-      helper = null; // a failed or stalled helper is not reused; its share is computed here
-      theirs();
+      helper = null; // a failed or stalled helper is not reused
+      let next = 0;
+      work(() => next++);
     }
   };
-  /** fn(...operands, j0, j1) over lanes [0, rowBytes): the upper half on the helper thread when it pays. */
+  /** fn(...operands, j0, j1) over lanes [0, rowBytes), in chunks shared with the helper when it pays. */
   const split = (which: 0 | 1 | 2 | 4, operands: number[], rowBytes: number): void => {
     const fn = [ex.rmix, ex.cmixpm, ex.cmixr, ex.cmixr, ex.cmixpminv][which];
     if (!helper || rowBytes < SPLIT_BYTES) return fn(...operands, 0, rowBytes);
-    const mid = Math.round(rowBytes / 32) * 16;
-    args.set([...operands, mid, rowBytes]);
-    both(
-      which,
-      () => fn(...operands, 0, mid),
-      () => fn(...operands, mid, rowBytes),
-    );
-  };
-  const gramPairs = (pairs: number[], P: number, C: number, i0: number, i1: number): void => {
-    for (let i = i0; i < i1; i++)
-      herk(pairs[2 * i], pairs[2 * i] + 8 * P * C, P, C, pairs[2 * i + 1], pairs[2 * i + 1] + 8 * P * P, 0, P);
+    args.set([...operands, rowBytes, CHUNK_BYTES]);
+    shareWork(which, (claim) => {
+      for (let c = claim(); c * CHUNK_BYTES < rowBytes; c = claim())
+        fn(...operands, c * CHUNK_BYTES, Math.min(rowBytes, (c + 1) * CHUNK_BYTES));
+    });
   };
   const heap: CorrelationHeap = {
     path: 'simd',
@@ -232,21 +241,20 @@ function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance): Correlatio
     cmixr: (inp, inIm, inStride, K, tw, out, outStride, n) =>
       split(2, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, out, outStride], n * 8),
     grams(pairs, P, C) {
-      // Every Gram costs the same: the helper takes the second half of each chunk of the list.
       for (let c0 = 0; c0 < pairs.length / 2; c0 += LIST) {
-        const c1 = Math.min(pairs.length / 2, c0 + LIST);
-        const mid = c0 + Math.ceil((c1 - c0) / 2);
-        if (!helper || c1 - c0 < 2) {
-          gramPairs(pairs, P, C, c0, c1);
+        const chunk = pairs.slice(2 * c0, 2 * Math.min(pairs.length / 2, c0 + LIST));
+        const n = chunk.length / 2;
+        const gram = (i: number) =>
+          herk(chunk[2 * i], chunk[2 * i] + 8 * P * C, P, C, chunk[2 * i + 1], chunk[2 * i + 1] + 8 * P * P, 0, P);
+        if (!helper || n < 2) {
+          for (let i = 0; i < n; i++) gram(i);
           continue;
         }
-        list.set(pairs.slice(2 * c0, 2 * c1));
-        args.set([P, C, mid - c0, c1 - c0]);
-        both(
-          3,
-          () => gramPairs(pairs, P, C, c0, mid),
-          () => gramPairs(pairs, P, C, mid, c1),
-        );
+        list.set(chunk);
+        args.set([P, C, n]);
+        shareWork(3, (claim) => {
+          for (let i = claim(); i < n; i = claim()) gram(i);
+        });
       }
     },
     sumsq,
