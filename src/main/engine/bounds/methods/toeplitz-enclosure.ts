@@ -27,7 +27,10 @@ import type { StepNorms, Taps } from './toeplitz-step.js';
  *  - Gram (a chain of 2C + 2 roundings per part, toeplitz.wat's herk or fft2.rowGram): ||F(w)||_F <= sqrt(2)
  *    gamma_{2C+2} ||fl(M)||_F^2, so ||H(w)||_F <= D (2 ||fl(M)||_F + D) + ||F(w)||_F;
  *  - ||T(IDFT(H))||_2 <= sum_d ||IDFT(H)_d||_F <= sqrt(N) (sum_d ||IDFT(H)_d||_F^2)^(1/2) = (sum_w ||H(w)||_F^2)^(1/2)
- *    (Parseval on the N = n_h n_w grid; each half-spectrum frequency counts with its multiplicity);
+ *    (Parseval on the N = n_h n_w grid; each half-spectrum frequency counts with its multiplicity), times sqrt(2):
+ *    the taps x > h_c are mirrored transposes of computed ones, i.e. the inverse DFT of fl(G) with the imaginary
+ *    parts of its diagonals negated (zero in exact arithmetic, so that H has the same norm), and the two sets of
+ *    taps (N_1 + N_2 = N) give (sqrt(N_1) + sqrt(N_2)) / sqrt(N) <= sqrt(2) times the bound;
  *  - inverse DFT (stages of n_h and n_v terms, weights w_v / N <= 2 / N): |R_d| <= 16 gamma_{2(n_h+n_v)+20} / N
  *    sum_w |fl(G(w))| entrywise, so ||T(R)||_2 <= sum_d ||R_d||_F <= 16 gamma_{..} sum_w ||fl(G(w))||_F, with
  *    ||fl(G(w))||_F <= (1 + sqrt(2) gamma_{2C+2}) ||fl(M)||_F^2;
@@ -50,7 +53,7 @@ export function correlationError(s: Taps, norms: StepNorms, yFro: number, rescal
   });
   const ops = 4 * (s.sh + s.sw + nh + nv + s.C) + 64;
   const underflow = UNDERFLOW64 * ops * N * N * s.P * (1 + (rescaleShift === null ? 0 : 2 ** rescaleShift));
-  const fromH = Math.sqrt(sumUpper(h2, norms.m2.length)) * ENCLOSURE_SLACK;
+  const fromH = Math.SQRT2 * Math.sqrt(sumUpper(h2, norms.m2.length)) * ENCLOSURE_SLACK;
   const fromR = 16 * gamma(2 * (nh + nv) + 20) * sumUpper(gSum, norms.m2.length);
   return (fromH + fromR + underflow) * ENCLOSURE_SLACK;
 }
