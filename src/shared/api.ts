@@ -171,6 +171,10 @@ export interface LabApi {
   getCertifiedRadii(runId: string, query?: CertifiedRadiiQuery): Promise<CertifiedRadii>;
   diffConfigs(runIds: string[], options?: { all?: boolean }): Promise<ConfigDiff>;
   runSummaries(runIds: string[]): Promise<RunSummary[]>;
+  /** getRun of several runs in one call, in request order (Compare reads a sweep's runs at once). */
+  getRuns(runIds: string[]): Promise<RunDetail[]>;
+  /** getCertifiedRadii of several runs in one call, in request order. */
+  getCertifiedRadiiOfRuns(runIds: string[], query?: CertifiedRadiiQuery): Promise<CertifiedRadii[]>;
   /** The report of runs (one: a run's report; several: a comparison) as HTML or PDF; 'unavailable' when nothing can print the PDF. */
   getReport(runIds: string[], options: ReportOptions): Promise<ReportFile>;
   setTags(runId: string, tags: string[]): Promise<{ runId: string; tags: string[] }>;
@@ -286,6 +290,18 @@ export const LAB_METHODS = {
     summary: 'config fields that differ between runs',
   },
   runSummaries: { params: ['runIds'], required: 1, mutates: false, summary: 'final and best metrics of runs' },
+  getRuns: {
+    params: ['runIds'],
+    required: 1,
+    mutates: false,
+    summary: 'several runs with config, status and series names',
+  },
+  getCertifiedRadiiOfRuns: {
+    params: ['runIds', 'query'],
+    required: 1,
+    mutates: false,
+    summary: 'sorted certified radii of an evaluation of several runs',
+  },
   getReport: {
     params: ['runIds', 'options'],
     required: 2,

@@ -97,8 +97,18 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare a sweep of 150 runs', () => {
     expect(twoRuns).toBeGreaterThan(150);
 
     await page.goto(`${serve!.link.href}#/sweeps`);
+    // The runs and their certified radii are read in one call each, not one per run.
+    const calls: string[] = [];
+    const onCall = (r: Request) => {
+      const m = /\/api\/(getRuns?|getCertifiedRadii(?:OfRuns)?)$/.exec(new URL(r.url()).pathname);
+      if (m) calls.push(m[1]);
+    };
+    page.on('request', onCall);
     await page.click('[data-testid=sweep-compare]');
     await page.waitForSelector('[data-testid=view-compare] [data-testid=config-diff]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid=compare-certified-empty]');
+    page.off('request', onCall);
+    expect(calls.sort()).toEqual(['getCertifiedRadiiOfRuns', 'getRuns']);
     expect(await page.textContent('[data-testid=view-compare]')).toContain('150 run(s)');
     expect(await page.locator('[data-testid=view-compare] [role=alert]').count()).toBe(0);
     expect(await plotHeight(page)).toBe(twoRuns);
@@ -236,8 +246,9 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare a sweep of 150 runs', () => {
     let calls = 0;
     const count = (r: Request) =>
       void (
-        /\/api\/(getRun|runSummaries|diffConfigs|getSeries|getCertifiedRadii)$/.test(new URL(r.url()).pathname) &&
-        calls++
+        /\/api\/(getRuns?|runSummaries|diffConfigs|getSeries|getCertifiedRadii(OfRuns)?)$/.test(
+          new URL(r.url()).pathname,
+        ) && calls++
       );
     await page.goto(`${serve!.link.href}#/runs`);
     await page.waitForSelector('[data-testid=view-runs]');

@@ -35,6 +35,9 @@ const reportRunIds = z
     `a report takes at most ${MAX_REPORT_RUNS} runs; select fewer runs, or write the report of more with \`spectral-lab export --filter TEXT --format html\``,
   );
 const config = z.record(z.string(), z.unknown());
+const certifiedRadiiQuery = z
+  .strictObject({ step: z.union([z.number().int().min(0), z.literal('latest')]).optional() })
+  .optional();
 
 const none = z.tuple([]);
 
@@ -140,10 +143,8 @@ export const ARG_SCHEMAS = {
       })
       .optional(),
   ]),
-  getCertifiedRadii: z.tuple([
-    runId,
-    z.strictObject({ step: z.union([z.number().int().min(0), z.literal('latest')]).optional() }).optional(),
-  ]),
+  getCertifiedRadii: z.tuple([runId, certifiedRadiiQuery]),
+  getCertifiedRadiiOfRuns: z.tuple([runIds, certifiedRadiiQuery]),
   getSpectrum: z.tuple([
     runId,
     z.strictObject({
@@ -153,6 +154,7 @@ export const ARG_SCHEMAS = {
   ]),
   diffConfigs: z.tuple([runIds, z.strictObject({ all: z.boolean().optional() }).optional()]),
   runSummaries: z.tuple([runIds]),
+  getRuns: z.tuple([runIds]),
   getReport: z
     .tuple([
       reportRunIds,

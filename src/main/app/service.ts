@@ -191,6 +191,12 @@ export class LabService implements LabApi {
   runSummaries(runIds: string[]) {
     return queries.runSummaries(this.runs, runIds);
   }
+  getRuns(runIds: string[]) {
+    return Promise.all(runIds.map((id) => queries.getRun(this.runs, id)));
+  }
+  getCertifiedRadiiOfRuns(runIds: string[], query: CertifiedRadiiQuery = {}) {
+    return Promise.all(runIds.map((id) => queries.getCertifiedRadii(this.runs, id, query)));
+  }
   getReport(runIds: string[], options: ReportOptions) {
     return queries.getReport(this.runs, runIds, options);
   }
