@@ -4,6 +4,8 @@
  * KernelError.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import type { KernelHWIO, LayerBoundsReport } from '../../src/shared/bounds.js';
 import { KernelError } from '../../src/shared/bounds.js';
 import { selectBackend } from '../../src/main/engine/backends/index.js';
@@ -79,4 +81,22 @@ describe('allowCommandThreads (what a pool thread turns off)', () => {
     expect(t).not.toBeNull();
     await t!.worker.terminate();
   });
+});
+
+describe('bounds --workers', () => {
+  it('refuses a count below 1 before any work starts', () => {
+    const root = resolve(__dirname, '../..');
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'src/main/cli/index.ts'), 'bounds', '--workers', '0'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--workers must be a positive integer, got '0'/);
+    expect(r.stderr).not.toMatch(/backend:/);
+    expect(r.stdout).toBe('');
+  }, 60_000);
 });

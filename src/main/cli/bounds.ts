@@ -38,7 +38,8 @@ Options:
   --n LIST              input sizes for --kernels cases without evaluations (default 8,16,32)
   --format table|json   output format (default table)
   --methods LIST        subset of exact,gram,toeplitz,operator (F4 always runs; default: all)
-  --operator-iters N    power iterations for the operator estimate (default 100 with --kernels, 30 for ResNet-18)
+  --operator-iters N    most Lanczos products A^T A for the operator estimate (default 100 with --kernels, 30 for
+                        ResNet-18); it stops earlier once converged
   --seed N              seed of the random ResNet-18 weights (default 0)
   --backend NAME        auto|tensorflow-gpu|tensorflow|wasm|cpu (default auto)
   --workers N           ResNet-18 layers computed at once, each on its own thread (default: one per core, at
@@ -102,6 +103,7 @@ export async function run(argv: string[]): Promise<number> {
   const methods = parseMethods(values.methods);
   const opIters =
     values['operator-iters'] !== undefined ? positiveInt(values['operator-iters'], '--operator-iters') : undefined;
+  const workers = values.workers !== undefined ? positiveInt(values.workers, '--workers') : defaultWorkers();
   const backend = await selectBackend(values.backend as BackendChoice);
   console.error(`backend: ${backend.summary}`);
 
@@ -141,7 +143,6 @@ export async function run(argv: string[]): Promise<number> {
 
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new KernelError(`--seed must be an integer, got '${values.seed}'.`);
-  const workers = values.workers !== undefined ? positiveInt(values.workers, '--workers') : defaultWorkers();
   const jobs: LayerJob[] = resnet18Stack().map((layer, j) => ({
     name: layer.name,
     kernel: heNormalKernel(layer.shapeHWIO, streamSeed(seed, 'resnetStackKernels', j)),
