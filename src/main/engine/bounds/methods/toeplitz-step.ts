@@ -10,8 +10,9 @@
  *                 each v > 0 (its partner -v is the conjugate). Z(-d) = Z(d)^T: the rows x > h_c are mirrored
  *                 transposes.
  *
- * Offsets are bytes; regions (heapLayout): tw the twiddles, A the kernel in and the correlation out, B the DFT stage
- * buffers, M the frequency matrices, G their Grams.
+ * Offsets are bytes; regions (heapLayout): tw the twiddles, A the kernel in and the correlation out, M the frequency
+ * matrices and then the inverse DFT's first stage S, G the forward DFT's first stage T and then the Grams (each
+ * region's first use is dead before its second).
  */
 import type { CorrelationHeap, Twiddles } from './toeplitz-heap.js';
 
@@ -46,7 +47,6 @@ export interface HeapLayout {
   /** Four rows of P doubles for absSums. */
   sums: number;
   A: number;
-  B: number;
   M: number;
   G: number;
   bytes: number;
@@ -56,19 +56,18 @@ const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 /** Regions large enough for every step (the last is the largest: each doubles the support). */
 export function heapLayout(steps: Taps[]): HeapLayout {
-  let [tw, A, B, M, G, sums] = [0, 0, 0, 0, 0, 0];
+  let [tw, A, M, G, sums] = [0, 0, 0, 0, 0];
   for (const s of steps) {
     sums = Math.max(sums, 32 * s.P);
     const g = gridOf(s);
     tw = Math.max(tw, 16 * (g.nv * s.sw + g.nh * s.sh + (g.hc + 1) * g.nh + g.nw * g.nv) + 64);
     A = Math.max(A, 8 * s.sh * s.sw * g.m, 8 * g.nh * g.nw * g.mm);
-    B = Math.max(B, 16 * s.sh * g.nv * g.m, 16 * (g.hc + 1) * g.nv * g.mm);
-    M = Math.max(M, 16 * g.nh * g.nv * g.m);
-    G = Math.max(G, 16 * g.nh * g.nv * g.mm);
+    M = Math.max(M, 16 * g.nh * g.nv * g.m, 16 * (g.hc + 1) * g.nv * g.mm); // M, then S
+    G = Math.max(G, 16 * g.nh * g.nv * g.mm, 16 * s.sh * g.nv * g.m); // T, then the Grams
   }
   const at = [0, align(tw)];
-  for (const size of [sums, A, B, M]) at.push(at[at.length - 1] + align(size));
-  return { tw: at[0], sums: at[1], A: at[2], B: at[3], M: at[4], G: at[5], bytes: at[5] + align(G) };
+  for (const size of [sums, A, M]) at.push(at[at.length - 1] + align(size));
+  return { tw: at[0], sums: at[1], A: at[2], M: at[3], G: at[4], bytes: at[4] + align(G) };
 }
 
 /**
@@ -138,13 +137,13 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
   );
   const inv2 = twiddles(heap, at, nw, nv, (y, v) => phase(v, y - wc, nw, 1, (v === 0 ? 1 : 2) / N));
 
-  // Forward: T[v][x] (complex, at B) from Y's rows, then M[v][u] (at M).
+  // Forward: T[v][x] (complex, at G) from Y's rows, then M[v][u] (at M).
   for (let x = 0; x < s.sh; x++) {
-    const out = L.B + x * 16 * m;
+    const out = L.G + x * 16 * m;
     heap.rmix(L.A + x * s.sw * 8 * m, 8 * m, s.sw, fwd1, out, out + 8 * m, s.sh * 16 * m, m);
   }
   for (let v = 0; v < nv; v++) {
-    const inp = L.B + v * s.sh * 16 * m;
+    const inp = L.G + v * s.sh * 16 * m;
     const out = L.M + v * nh * 16 * m;
     heap.cmixPair(inp, inp + 8 * m, 16 * m, s.sh, fwd2, nh, out, out + 8 * m, 16 * m, m);
   }
@@ -170,14 +169,14 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
     h.copyWithin(to, from, from + mm);
     for (let j = 0; j < mm; j++) h[to + mm + j] = -h[from + mm + j];
   }
-  // Inverse: S[v][x] (x <= h_c, at B) along u, then Z[x][y] = Re sum_v S[v][x] (weighted twiddles) at A.
+  // Inverse: S[v][x] (x <= h_c, at M) along u, then Z[x][y] = Re sum_v S[v][x] (weighted twiddles) at A.
   for (let v = 0; v < nv; v++) {
     const inp = L.G + v * nh * 16 * mm;
-    const out = L.B + v * (hc + 1) * 16 * mm;
+    const out = L.M + v * (hc + 1) * 16 * mm;
     heap.cmixPairInv(inp, inp + 8 * mm, 16 * mm, hc + 1, inv1, nh, out, out + 8 * mm, 16 * mm, mm);
   }
   for (let x = 0; x <= hc; x++) {
-    const inp = L.B + x * 16 * mm;
+    const inp = L.M + x * 16 * mm;
     heap.cmixr(inp, inp + 8 * mm, (hc + 1) * 16 * mm, nv, inv2, L.A + x * nw * 8 * mm, 8 * mm, mm);
   }
   return { grid: g, m2, weight, grams: pairs.length / 2 };
