@@ -215,6 +215,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the workbench in Chromium against serve', () =>
       await waitForPoints(page, id, 4);
       const plotted = await pointCount(page, id);
       const save = async (kind: string) => {
+        await page.click(`[data-testid=${id}-export]`); // the toolbar's Export menu
         const [download] = await Promise.all([
           page.waitForEvent('download'),
           page.click(`[data-testid=${id}-export-${kind}]`),
