@@ -18,8 +18,21 @@ interface GramKernel {
   gram64: Product;
   /** The real Gram X X^T of a float64 P x C matrix (P, C even). */
   rgram64: (x: number, P: number, C: number, out: number) => void;
-  /** T = U V^T, rows on and below the diagonal, of float32 P x C matrices (P, C multiples of 4), gram.wat's xgram. */
-  xgram: (u: number, v: number, P: number, C: number, out: number) => void;
+  /**
+   * The Gauss form's three real products of X = re + i im (float32 P x C, P and C multiples of 4; s = re + im,
+   * d = re - im at s, d): t1 = re re^T, t2 = im im^T, t3 = s d^T, rows on and below the diagonal (gram.wat's xgram).
+   */
+  xgram3: (
+    re: number,
+    im: number,
+    s: number,
+    d: number,
+    P: number,
+    C: number,
+    t1: number,
+    t2: number,
+    t3: number,
+  ) => void;
   /** s = a + b, d = a - b for n float32 values. */
   sumdiff: (a: number, b: number, s: number, d: number, n: number) => void;
   /** Z = A A^H from the Gauss form's three products (gram.wat's gcombine). */
@@ -44,7 +57,12 @@ const args = new Int32Array(workerData.args);
 `;
 const BODY = `
 if (arg === 2) ex.rgram64(args[0], args[1], args[2], args[3], args[4], args[5]);
-else if (arg === 3) ex.xgram(args[0], args[1], args[2], args[3], args[4], args[5], args[6]);
+else if (arg === 3) {
+  const [re, im, s, d, P, C, t1, t2, t3, a0, a1] = args;
+  ex.xgram(re, re, P, C, t1, a0, a1);
+  ex.xgram(im, im, P, C, t2, a0, a1);
+  ex.xgram(s, d, P, C, t3, a0, a1);
+}
 else (arg === 0 ? ex.gram : ex.gram64)(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7]);
 `;
 /**
@@ -60,17 +78,18 @@ type RowProduct = (...operandsThenRows: number[]) => void;
 
 /**
  * Run fn(...operands, 0, P) as two row ranges, the second on the helper (command `which` of BODY); the split row is a
- * multiple of `rows` (the kernel's block height).
+ * multiple of `rows` (the kernel's block height); `workPerEntry` scales P^2 C to the complex product's work.
  */
 function splitOverHelper(
   fn: RowProduct,
   which: 0 | 1 | 2 | 3,
   helper: { thread: CommandThread | null; args: Int32Array },
   rows = 2,
+  workPerEntry = 1,
 ) {
   return (operands: number[], P: number, C: number): void => {
     const t = helper.thread;
-    if (!t || P < 64 || P * P * C < SPLIT_WORK) return fn(...operands, 0, P);
+    if (!t || P < 64 || P * P * C * workPerEntry < SPLIT_WORK) return fn(...operands, 0, P);
     const s = Math.round(P / Math.SQRT2 / rows) * rows;
     helper.args.set([...operands, s, P]);
     sendCommand(t, which);
@@ -101,7 +120,7 @@ export function gramKernel(): GramKernel | null {
     const wasm = instantiateFastest('gram', shared, { env: { memory } });
     if (!wasm) continue;
     const ex = wasm.exports;
-    const args = new Int32Array(new SharedArrayBuffer(32));
+    const args = new Int32Array(new SharedArrayBuffer(64));
     const helper = {
       thread: shared ? startCommandThread(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null,
       args,
@@ -109,12 +128,24 @@ export function gramKernel(): GramKernel | null {
     const [gram, gram64, rgram64] = (['gram', 'gram64', 'rgram64'] as const).map((name, j) =>
       splitOverHelper(ex[name] as RowProduct, j as 0 | 1 | 2, helper),
     );
-    const xgram = splitOverHelper(ex.xgram as RowProduct, 3, helper, 4);
+    const x = ex.xgram as RowProduct;
+    // The three products in one hand-off: 1.5 P^2 C multiply-adds against the complex product's 2 P^2 C.
+    const xgram3 = splitOverHelper(
+      (re, im, s, d, P, C, t1, t2, t3, a0, a1) => {
+        x(re, re, P, C, t1, a0, a1);
+        x(im, im, P, C, t2, a0, a1);
+        x(s, d, P, C, t3, a0, a1);
+      },
+      3,
+      helper,
+      4,
+      0.75,
+    );
     return (kernel = {
       gram: (re, im, P, C, outRe, outIm) => gram([re, im, P, C, outRe, outIm], P, C),
       gram64: (re, im, P, C, outRe, outIm) => gram64([re, im, P, C, outRe, outIm], P, C),
       rgram64: (x, P, C, out) => rgram64([x, P, C, out], P, C),
-      xgram: (u, v, P, C, out) => xgram([u, v, P, C, out], P, C),
+      xgram3: (re, im, s, d, P, C, t1, t2, t3) => xgram3([re, im, s, d, P, C, t1, t2, t3], P, C),
       sumdiff: ex.sumdiff as GramKernel['sumdiff'],
       gcombine: ex.gcombine as GramKernel['gcombine'],
       sumsq: ex.sumsq as GramKernel['sumsq'],
@@ -205,9 +236,7 @@ export function float32Squarer(fm: FrequencyMatrices): GramSquarer | null {
       sq.underflowChains = gauss ? 3 : 1;
       if (gauss) {
         k.sumdiff(re, im, S, D, P * curCols);
-        k.xgram(re, re, P, curCols, T[0]);
-        k.xgram(im, im, P, curCols, T[1]);
-        k.xgram(S, D, P, curCols, T[2]);
+        k.xgram3(re, im, S, D, P, curCols, T[0], T[1], T[2]);
         k.gcombine(T[0], T[1], T[2], P, at[next], at[next] + P * P * 4);
       } else {
         k.gram(re, im, P, curCols, at[next], at[next] + P * P * 4);
