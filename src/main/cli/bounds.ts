@@ -9,7 +9,7 @@ import { KernelError } from '../../shared/bounds.js';
 import type { BackendChoice } from '../../shared/backend.js';
 import { streamSeed } from '../engine/data/rng.js';
 import { selectBackend } from '../engine/backends/index.js';
-import { computeLayerBounds, type LayerBoundMethod } from '../engine/bounds/layer-report.js';
+import { computeLayerBounds, OPERATOR_STALL_TOL, type LayerBoundMethod } from '../engine/bounds/layer-report.js';
 import { computeLayersInPool, type LayerJob } from '../engine/bounds/layer-pool.js';
 import { f4PolyphaseBound } from '../engine/bounds/methods/f4.js';
 import { gramIterationBound } from '../engine/bounds/methods/gram-iteration.js';
@@ -148,7 +148,7 @@ export async function run(argv: string[]): Promise<number> {
     kernel: heNormalKernel(layer.shapeHWIO, streamSeed(seed, 'resnetStackKernels', j)),
     geometry: layer.geometry,
   }));
-  const bounds = { methods, operatorIterations: opIters ?? 30 };
+  const bounds = { methods, operatorIterations: opIters ?? 30, operatorStallTol: OPERATOR_STALL_TOL };
   const bar = new ProgressBar({ total: jobs.length, label: 'ResNet-18' });
   // Layers are independent: on a pool of threads they finish out of order, and the bar counts them as they do.
   const reports =

@@ -21,6 +21,11 @@ export interface LayerBoundsOptions {
   gramIterations?: number;
   toeplitzIterations?: number;
   operatorIterations?: number;
+  /**
+   * Stop the operator estimate once one Lanczos product raises it by less than this (relative; from the circular
+   * start only). Default: off, so it runs to convergence or operatorIterations; `bounds` passes OPERATOR_STALL_TOL.
+   */
+  operatorStallTol?: number;
   /** Relative slack for float32 methods when checking upper >= exact. */
   tolerance?: number;
   /**
@@ -100,11 +105,11 @@ export function computeLayerBounds(
         stride: geometry.stride,
         iterations: opts.operatorIterations ?? 100,
         // Start from the circular operator's top singular vector where it is close to the layer's (large maps; the
-        // exact method's frequency saves the search at stride 1) and stop once a product adds < 1e-5: the value
-        // is still ||A y|| / ||y|| of an actual y, a lower value up to float32 rounding (operator-power.ts).
+        // exact method's frequency saves the search at stride 1), and stop once a product adds < operatorStallTol if
+        // given: the value is still ||A y|| / ||y|| of an actual y, a lower value up to float32 rounding.
         start: 'auto',
         topFrequency: geometry.stride === 1 ? topFrequency : undefined,
-        stallTol: OPERATOR_STALL_TOL,
+        stallTol: opts.operatorStallTol,
       }),
     );
   }
