@@ -171,6 +171,11 @@ describe.skipIf(!HAVE_CHROMIUM)('figures and reports in Chromium', () => {
     // One line: the last control (the Export menu) sits beside the title, not under it.
     expect(Math.abs(lastControl.y + lastControl.height / 2 - (title.y + title.height / 2))).toBeLessThan(6);
     expect(toolbar.height).toBeLessThan(2 * title.height);
+    // Side by side in the grid, the Loss and Accuracy cards start at the same height.
+    const tops = await Promise.all(
+      ['chart-loss', 'chart-accuracy'].map(async (id) => (await page.locator(`[data-testid=${id}]`).boundingBox())?.y),
+    );
+    expect(tops[1]).toBeCloseTo(tops[0] as number, 0);
   });
 
   it('fits the accuracy axis to the data, offers the full 0–1 range, and zooms in y by dragging a box', async () => {
