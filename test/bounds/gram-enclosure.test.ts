@@ -213,26 +213,3 @@ describe("gram.wat gram64 (the Toeplitz bound's float64 Grams)", () => {
     }
   });
 });
-
-describe("gram.wat rgram64 (the certified F4's Grams)", () => {
-  it("gives blas64.gram64's X X^T within gamma_m |X||X|^T, odd sizes, split over two cores", async () => {
-    const { realGram64 } = await import('../../src/main/engine/bounds/methods/gram-simd.js');
-    const { gram64 } = await import('../../src/main/engine/bounds/numerics/blas64.js');
-    for (const [n, m] of [
-      [5, 7],
-      [67, 33],
-    ] as const) {
-      const X = randomKernel([1, 1, n, m], 17).data as Float64Array;
-      const G = realGram64(X, n, m)!;
-      const ref = gram64(X, n, m);
-      const g = (m * 2 ** -53) / (1 - m * 2 ** -53);
-      for (let a = 0; a < n; a++) {
-        for (let b = 0; b < n; b++) {
-          let abs = 0;
-          for (let c = 0; c < m; c++) abs += Math.abs(X[a * m + c] * X[b * m + c]);
-          expect(Math.abs(G[a * n + b] - ref[a * n + b])).toBeLessThanOrEqual(2 * g * abs);
-        }
-      }
-    }
-  });
-});

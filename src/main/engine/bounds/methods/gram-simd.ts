@@ -16,8 +16,6 @@ interface GramKernel {
   gram: Product;
   /** The same on float64 data (C even). */
   gram64: Product;
-  /** The real Gram X X^T of a float64 P x C matrix (P, C even). */
-  rgram64: (x: number, P: number, C: number, out: number) => void;
   /**
    * The Gauss form's three real products of X = re + i im (float32 P x C, P and C multiples of 4; s = re + im,
    * d = re - im at s, d): t1 = re re^T, t2 = im im^T, t3 = s d^T, rows on and below the diagonal (gram.wat's xgram).
@@ -56,8 +54,7 @@ const ex = new WebAssembly.Instance(workerData.module, { env: { memory: workerDa
 const args = new Int32Array(workerData.args);
 `;
 const BODY = `
-if (arg === 2) ex.rgram64(args[0], args[1], args[2], args[3], args[4], args[5]);
-else if (arg === 3) {
+if (arg === 2) {
   const [re, im, s, d, P, C, t1, t2, t3, a0, a1] = args;
   ex.xgram(re, re, P, C, t1, a0, a1);
   ex.xgram(im, im, P, C, t2, a0, a1);
@@ -82,7 +79,7 @@ type RowProduct = (...operandsThenRows: number[]) => void;
  */
 function splitOverHelper(
   fn: RowProduct,
-  which: 0 | 1 | 2 | 3,
+  which: 0 | 1 | 2,
   helper: { thread: CommandThread | null; args: Int32Array },
   rows = 2,
   workPerEntry = 1,
@@ -125,8 +122,8 @@ export function gramKernel(): GramKernel | null {
       thread: shared ? startCommandThread(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null,
       args,
     };
-    const [gram, gram64, rgram64] = (['gram', 'gram64', 'rgram64'] as const).map((name, j) =>
-      splitOverHelper(ex[name] as RowProduct, j as 0 | 1 | 2, helper),
+    const [gram, gram64] = (['gram', 'gram64'] as const).map((name, j) =>
+      splitOverHelper(ex[name] as RowProduct, j as 0 | 1, helper),
     );
     const x = ex.xgram as RowProduct;
     // The three products in one hand-off: 1.5 P^2 C multiply-adds against the complex product's 2 P^2 C.
@@ -136,7 +133,7 @@ export function gramKernel(): GramKernel | null {
         x(im, im, P, C, t2, a0, a1);
         x(s, d, P, C, t3, a0, a1);
       },
-      3,
+      2,
       helper,
       4,
       0.75,
@@ -144,7 +141,6 @@ export function gramKernel(): GramKernel | null {
     return (kernel = {
       gram: (re, im, P, C, outRe, outIm) => gram([re, im, P, C, outRe, outIm], P, C),
       gram64: (re, im, P, C, outRe, outIm) => gram64([re, im, P, C, outRe, outIm], P, C),
-      rgram64: (x, P, C, out) => rgram64([x, P, C, out], P, C),
       xgram3: (re, im, s, d, P, C, t1, t2, t3) => xgram3([re, im, s, d, P, C, t1, t2, t3], P, C),
       sumdiff: ex.sumdiff as GramKernel['sumdiff'],
       gcombine: ex.gcombine as GramKernel['gcombine'],
@@ -282,27 +278,4 @@ export function float64ColumnGram(
       im.set(heap.subarray(zIm + a * P, zIm + a * P + C), a * C);
     }
   };
-}
-
-/**
- * G = X X^T (n x n, both triangles) of the row-major float64 n x m matrix X in float64 SIMD on two cores, as
- * blas64.gram64 computes it (same sums in another order, within the same gamma_m error bound), or null where
- * WebAssembly SIMD is unavailable. For the certified F4 (f4-certified.ts), whose cost is these Grams.
- */
-export function realGram64(X: Float64Array, n: number, m: number): Float64Array | null {
-  const k = gramKernel();
-  if (!k) return null;
-  const [P, C] = [roundUp(n, 2), roundUp(m, 2)];
-  const bytesX = P * C * 8;
-  const need = bytesX + P * P * 8;
-  const have = k.memory.buffer.byteLength;
-  if (have < need) k.memory.grow(Math.ceil((need - have) / 65536));
-  const heap = new Float64Array(k.memory.buffer);
-  heap.fill(0, 0, P * C);
-  if (C === m) heap.set(X.subarray(0, n * m), 0);
-  else for (let r = 0; r < n; r++) heap.set(X.subarray(r * m, r * m + m), r * C);
-  k.rgram64(0, P, C, bytesX);
-  const G = new Float64Array(n * n);
-  for (let r = 0; r < n; r++) G.set(heap.subarray(bytesX / 8 + r * P, bytesX / 8 + r * P + n), r * n);
-  return G;
 }
