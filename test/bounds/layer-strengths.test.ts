@@ -9,6 +9,7 @@ import {
   computeLayerBounds,
   GRAM_ITERATIONS,
   toeplitzIterationsFor,
+  toeplitzMultiplyAdds,
 } from '../../src/main/engine/bounds/layer-report.js';
 import { randomKernel } from './spectral-vectors.js';
 
@@ -17,14 +18,31 @@ describe('layer bounds at full strength', () => {
     const s1 = { n: 14, stride: 1, padding: 'same' as const };
     expect(toeplitzIterationsFor([3, 3, 64, 128], s1)).toBe(4);
     expect(toeplitzIterationsFor([3, 3, 256, 256], s1)).toBe(2);
-    // Strided layers keep the bound (striding keeps a subset of rows) at the cost-bounded count; grouped ones are
-    // not described by it.
-    expect(toeplitzIterationsFor([3, 3, 128, 256], { ...s1, stride: 2 })).toBe(
-      affordableToeplitzIterations([3, 3, 128, 256], 4),
-    );
-    expect(toeplitzIterationsFor([7, 7, 3, 64], { ...s1, stride: 2 })).toBe(2);
+    // Strided layers keep the bound (striding keeps a subset of rows) at 2 iterations where that costs no more than
+    // the widest stride-1 layer (all four of ResNet-18's); grouped ones are not described by it.
+    for (const shape of [
+      [7, 7, 3, 64],
+      [3, 3, 64, 128],
+      [3, 3, 128, 256],
+      [3, 3, 256, 512],
+    ]) {
+      expect(toeplitzIterationsFor(shape, { ...s1, stride: 2 }), shape.join('x')).toBe(2);
+    }
+    expect(toeplitzIterationsFor([3, 3, 512, 1024], { ...s1, stride: 2 })).toBe(1);
     expect(toeplitzIterationsFor([3, 3, 16, 64], { ...s1, groups: 4 })).toBe(0);
     expect(GRAM_ITERATIONS).toBe(6);
+  });
+
+  it('affords Toeplitz iterations by the multiply-adds of the float64 kernels', () => {
+    // 512->512 at t = 2: 25 + 81 frequencies of 512^3 Gram multiply-adds (measured 15.3 GMAC with the DFTs).
+    expect(toeplitzMultiplyAdds([3, 3, 512, 512], 2)).toBe((25 + 81) * 512 ** 3);
+    // The first step's Gram is over the smaller channel side, later ones over the larger.
+    expect(toeplitzMultiplyAdds([3, 3, 256, 512], 1)).toBe(25 * 512 ** 2 * 256);
+    expect(affordableToeplitzIterations([3, 3, 512, 512], 4)).toBe(2);
+    expect(affordableToeplitzIterations([3, 3, 128, 256], 4)).toBe(3);
+    expect(affordableToeplitzIterations([7, 7, 3, 64], 4)).toBe(4);
+    expect(affordableToeplitzIterations([7, 7, 3, 64], 4, 1e9)).toBe(3);
+    expect(affordableToeplitzIterations([3, 3, 512, 1024], 4)).toBe(1);
   });
 
   it('reports per method the iterations run and the time, through JSON', () => {

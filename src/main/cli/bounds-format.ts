@@ -136,7 +136,7 @@ export function formatLayerTables(
     '',
     ...legend,
     'F4/ref = F4 over the best lower value of the operator it is judged against (ref): the layer as it runs where known, never the stride-1 circular norm for a strided or zero-padded layer.',
-    '(it) = iterations run: Gram iteration 6 on every layer; Toeplitz 4 up to 128 channels, 2 on wider stride-1 layers (each an upper bound);',
+    '(it) = iterations run: Gram iteration 6 on every layer; Toeplitz 4 up to 128 channels, 2 on wider stride-1 layers and on strided ones (each an upper bound);',
     "  the operator estimate: Lanczos products with A^T A, from the circular operator's top singular vector on maps >= 8 kernels wide (stopped once one adds < 1e-5), else from a random vector.",
     ...(skipped.length ? ['', 'Skipped:', ...skipped] : []),
     ...(violations.length ? ['', 'VIOLATIONS:', ...violations] : []),
