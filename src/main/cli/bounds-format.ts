@@ -1,6 +1,6 @@
 /** Output of `bounds`: aligned text tables for people, and JSON named like the reference vectors for machines. */
-import type { F4Report, LayerBoundsReport } from '../../shared/bounds.js';
-import { reportResults } from '../../shared/bounds.js';
+import type { F4Matrix, F4Report, LayerBoundsReport } from '../../shared/bounds.js';
+import { F4_MATRICES, reportResults } from '../../shared/bounds.js';
 import {
   BOUND_METHODS,
   CERTIFIED_TOKEN,
@@ -26,6 +26,23 @@ export function renderTable(header: Cell[], rows: Cell[][], rightAlignFrom = 1):
 
 const num = (v: number | undefined, digits = 4): string => (v === undefined ? '—' : v.toPrecision(digits + 1));
 const ms = (v: number | undefined): string => (v === undefined ? '—' : v < 10 ? v.toFixed(2) : v.toFixed(0));
+
+/** The reshapes whose norm F4 certified (F4Report.certified; absent means all four), the others being estimates. */
+export function certifiedNorms(f4: F4Report): F4Matrix[] {
+  return f4.certified ? F4_MATRICES.filter((m) => f4.certified?.includes(m)) : [...F4_MATRICES];
+}
+
+/** A layer report with `certified` spelled out on its F4 reports, so JSON readers need not know that absent = all. */
+export function withCertifiedNorms(r: LayerBoundsReport): LayerBoundsReport {
+  const spell = (f4: F4Report): F4Report => ({ ...f4, certified: certifiedNorms(f4) });
+  return { ...r, f4: spell(r.f4), ...(r.f4Polyphase ? { f4Polyphase: spell(r.f4Polyphase) } : {}) };
+}
+
+/** Mark after a certified norm in the table (CERTIFIED_MARK_LEGEND says what it means). */
+const CERTIFIED_MARK = '*';
+const CERTIFIED_MARK_LEGEND =
+  `‖R‖..‖U‖: ${CERTIFIED_MARK} = certified (a guaranteed upper bound, rounding accounted); unmarked = float32 Lanczos estimate ` +
+  '(~1e-7, no guarantee). F4 itself is always certified: its argmin is.';
 
 function shape(r: LayerBoundsReport): string {
   const [h, w, ci, co] = r.shapeHWIO;
@@ -73,15 +90,13 @@ export function formatLayerTables(
   const valueRows = reports.map((r) => {
     const f4: F4Report = r.f4;
     const ref = tightnessReference('f4', reportResults(r), geometryOf(r), registry);
+    const certified = certifiedNorms(f4);
     return [
       r.name,
       shape(r),
       String(r.geometry.stride),
       nOf(r),
-      num(f4.matrixNorms.R),
-      num(f4.matrixNorms.S),
-      num(f4.matrixNorms.T),
-      num(f4.matrixNorms.U),
+      ...F4_MATRICES.map((m) => `${num(f4.matrixNorms[m])}${certified.includes(m) ? CERTIFIED_MARK : ' '}`),
       `${num(f4.minBound)} (${f4.argmin})`,
       ...columns.map((m) => num(columnValue(m, r, registry))),
       ref ? (f4.minBound / ref.value).toFixed(3) : '—',
@@ -135,6 +150,7 @@ export function formatLayerTables(
     times,
     '',
     ...legend,
+    CERTIFIED_MARK_LEGEND,
     'F4/ref = F4 over the best lower value of the operator it is judged against (ref): the layer as it runs where known, never the stride-1 circular norm for a strided or zero-padded layer.',
     '(it) = iterations run: Gram iteration 6 on every layer; Toeplitz 4 up to 128 channels, 2 on wider stride-1 layers and on strided ones (each an upper bound);',
     "  the operator estimate: Lanczos products with A^T A, from the circular operator's top singular vector on maps >= 8 kernels wide (stopped once one adds < 1e-5), else from a random vector.",
@@ -160,12 +176,14 @@ export function kernelCasesJson(
       f4: f4 && {
         constant_sqrt_hw: f4.sqrtHW,
         matrix_norms: f4.matrixNorms,
+        certified: certifiedNorms(f4),
         min_bound: f4.minBound,
         argmin: f4.argmin,
       },
       f4_polyphase_stride2: poly && {
         constant_sqrt_hw: poly.sqrtHW,
         matrix_norms: poly.matrixNorms,
+        certified: certifiedNorms(poly),
         min_bound: poly.minBound,
         argmin: poly.argmin,
       },

@@ -16,7 +16,7 @@ import { gramIterationBound } from '../engine/bounds/methods/gram-iteration.js';
 import { assertFitsInMemory, readKernelFile } from './kernel-file.js';
 import { heNormalKernel, resnet18Stack } from './resnet18-stack.js';
 import { ProgressBar } from './progress.js';
-import { formatLayerTables, kernelCasesJson } from './bounds-format.js';
+import { formatLayerTables, kernelCasesJson, withCertifiedNorms } from './bounds-format.js';
 import { MODEL_HELP, runModel } from './bounds-model.js';
 
 /** Most layer threads by default: each holds its own backend and kernels, and 17 layers gain little beyond. */
@@ -169,7 +169,7 @@ export async function run(argv: string[]): Promise<number> {
     `bounds: ${jobs.length} layers, whole command ${(performance.now() / 1000).toFixed(1)} s wall ` +
       `(${Math.min(workers, jobs.length)} layer thread${workers > 1 ? 's' : ''})`,
   );
-  if (format === 'json') console.log(JSON.stringify(reports, null, 2));
+  if (format === 'json') console.log(JSON.stringify(reports.map(withCertifiedNorms), null, 2));
   else {
     console.log(`ResNet-18 conv stack, He-normal init (seed ${seed}), input 224x224, backend ${backend.name}\n`);
     console.log(formatLayerTables(reports));
