@@ -93,9 +93,11 @@ describe.skipIf(redisSkipReason !== '')('serve --redis: the lab owns sweeps run 
 
     // The next serve --redis owns the sweep again; a worker trains it.
     const serve = cli(serveArgs, 'serve 2');
-    const worker = cli(['worker', '--redis', url, '--stalled-ms', '4000'], 'worker');
     link = new URL((await waitForLog(serve, LINK))[0]);
+    // Listen before the worker starts: a run that ended before the stream connected would never be announced on it.
     const events = listen(link);
+    await vi.waitFor(() => expect(events.text()).toContain(': connected'), { timeout: 5000, interval: 50 });
+    const worker = cli(['worker', '--redis', url, '--stalled-ms', '4000'], 'worker');
     await waitForLog(serve, new RegExp(`sweep ${made.sweepId}: done \\(2 completed\\)`), 50_000);
     // Shown live like any run: the event stream tells the UI each run completed (the store is polled about once a second).
     await vi.waitFor(
