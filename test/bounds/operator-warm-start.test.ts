@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { correlationAdjoint } from '../../src/main/engine/bounds/methods/operator-adjoint.js';
+import { correlationAdjoint, phaseAdjoint } from '../../src/main/engine/bounds/methods/operator-adjoint.js';
 import { operatorNormEstimate } from '../../src/main/engine/bounds/methods/operator-power.js';
 import { caseKernel, loadSpectralCases, relErr } from './spectral-vectors.js';
 
@@ -18,6 +18,8 @@ describe('correlationAdjoint: the adjoint of a zero-padded strided conv2d as a f
     [7, 7, 3, 4, 16, 2],
     [3, 5, 2, 3, 10, 3],
     [1, 1, 3, 2, 6, 2],
+    [2, 3, 3, 2, 11, 3],
+    [3, 3, 2, 3, 7, 4],
   ];
   for (const [kh, kw, ci, co, n, s] of shapes) {
     it(`${kh}x${kw} ${ci}->${co}, n=${n}, stride ${s}: equals conv2dTranspose and satisfies <Ax, y> = <x, A^T y>`, () => {
@@ -42,18 +44,28 @@ describe('correlationAdjoint: the adjoint of a zero-padded strided conv2d as a f
         const x = tf.randomNormal([1, n, n, ci], 0, 1, 'float32', 5) as tf.Tensor4D;
         const Ax = tf.conv2d(x, W, s, p);
         const y = tf.randomNormal(Ax.shape, 0, 1, 'float32', 7) as tf.Tensor4D;
-        const adj = correlationAdjoint(W, { nh: n, nw: n, stride: s, rows: [pt, pb], cols: [pl, pr] });
-        expect(adj, `pads ${pads}`).toBeDefined();
-        const mine = adj!.apply(y);
+        const geometry = {
+          nh: n,
+          nw: n,
+          stride: s,
+          rows: [pt, pb] as [number, number],
+          cols: [pl, pr] as [number, number],
+        };
         const ref = tf.conv2dTranspose(y, W, [1, n, n, ci], s, p);
-        expect(mine.shape).toEqual([1, n, n, ci]);
-        const diff = tf.max(tf.abs(tf.sub(mine, ref))).dataSync()[0];
-        expect(diff, `pads ${pads}`).toBeLessThan(1e-4);
         const lhs = tf.sum(tf.mul(Ax, y)).dataSync()[0];
-        const rhs = tf.sum(tf.mul(x, mine)).dataSync()[0];
-        expect(Math.abs(lhs - rhs) / Math.max(1, Math.abs(lhs))).toBeLessThan(1e-4);
-        adj!.dispose();
-        tf.dispose([x, Ax, y, mine, ref]);
+        // The flipped-kernel correlation and the split by stride phase (both the same operator as conv2dTranspose).
+        for (const adj of [correlationAdjoint(W, geometry), phaseAdjoint(W, geometry)]) {
+          expect(adj, `pads ${pads}`).toBeDefined();
+          const mine = adj!.apply(y);
+          expect(mine.shape).toEqual([1, n, n, ci]);
+          const diff = tf.max(tf.abs(tf.sub(mine, ref))).dataSync()[0];
+          expect(diff, `pads ${pads}`).toBeLessThan(1e-4);
+          const rhs = tf.sum(tf.mul(x, mine)).dataSync()[0];
+          expect(Math.abs(lhs - rhs) / Math.max(1, Math.abs(lhs))).toBeLessThan(1e-4);
+          adj!.dispose();
+          mine.dispose();
+        }
+        tf.dispose([x, Ax, y, ref]);
       }
       W.dispose();
     });

@@ -16,12 +16,22 @@ let wide: LayerBoundsReport;
 beforeAll(async () => {
   await selectBackend('wasm');
   // F4 only: 3x3x4x8 is cheap enough to certify all four norms; 3x3x64x64 certifies the minimum (and ties) only.
-  small = computeLayerBounds('small', heNormalKernel([3, 3, 4, 8], 1), { n: 8, stride: 2, padding: 'same' }, {
-    methods: [],
-  });
-  wide = computeLayerBounds('wide', heNormalKernel([3, 3, 64, 64], 2), { n: 8, stride: 1, padding: 'same' }, {
-    methods: [],
-  });
+  small = computeLayerBounds(
+    'small',
+    heNormalKernel([3, 3, 4, 8], 1),
+    { n: 8, stride: 2, padding: 'same' },
+    {
+      methods: [],
+    },
+  );
+  wide = computeLayerBounds(
+    'wide',
+    heNormalKernel([3, 3, 64, 64], 2),
+    { n: 8, stride: 1, padding: 'same' },
+    {
+      methods: [],
+    },
+  );
 });
 
 describe('certified F4 norms in the bounds output', () => {

@@ -22,7 +22,7 @@ import {
 } from '../numerics/power-iteration.js';
 import { Lanczos } from '../numerics/lanczos.js';
 import { mulberry32 } from '../../data/rng.js';
-import { correlationAdjoint } from './operator-adjoint.js';
+import { zeroPadAdjoint } from './operator-adjoint.js';
 import { circularTopFrequency, circularWarmStart, ritzVector } from './operator-warm-start.js';
 
 export interface ExplicitPadding {
@@ -272,10 +272,7 @@ function layerOperator(
     [pl, pr],
     [0, 0],
   ];
-  // Stride 1 only: for a stride s the correlation runs over the zero-upsampled y, s^2 times the forward's work, and
-  // measured slower than conv2dTranspose on three of ResNet-18's four strided layers.
-  const adjoint =
-    g.circular || stride > 1 ? undefined : correlationAdjoint(W, { nh, nw, stride, rows: [pt, pb], cols: [pl, pr] });
+  const adjoint = g.circular ? undefined : zeroPadAdjoint(W, { nh, nw, stride, rows: [pt, pb], cols: [pl, pr] });
   const op: PowerOperator = g.circular
     ? {
         apply: (v) =>
@@ -287,8 +284,8 @@ function layerOperator(
           }),
       }
     : {
-        // Zero padding: tfjs takes the explicit pads; the adjoint is a forward correlation with the flipped kernel
-        // (operator-adjoint.ts, several times cheaper than conv2dTranspose), or conv2dTranspose with the same pads.
+        // Zero padding: tfjs takes the explicit pads; the adjoint is forward convolutions (operator-adjoint.ts, up to
+        // several times cheaper than conv2dTranspose) where zeroPadAdjoint finds them faster, else conv2dTranspose.
         apply: (v) => tf.conv2d(v as tf.Tensor4D, W, stride, zeroPads),
         applyT: (u) =>
           adjoint
