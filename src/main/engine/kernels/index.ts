@@ -189,3 +189,29 @@ export function instantiateFastest(
   }
   return null;
 }
+
+interface WasmMemoryApi {
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+}
+
+/**
+ * A kernel on a memory of its own (one page, grown on demand): shared where SharedArrayBuffer exists, so a helper
+ * thread (command-thread.ts) can work in the same memory, else plain; null where WebAssembly SIMD is unavailable.
+ */
+export function instantiateOnOwnMemory(
+  name: KernelName,
+): { module: object; exports: Record<string, unknown>; fused: boolean; memory: WasmMemory; shared: boolean } | null {
+  const W = (globalThis as unknown as { WebAssembly?: WasmMemoryApi }).WebAssembly;
+  if (!W) return null;
+  for (const shared of typeof SharedArrayBuffer !== 'undefined' ? [true, false] : [false]) {
+    let memory: WasmMemory;
+    try {
+      memory = new W.Memory(shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 });
+    } catch {
+      continue;
+    }
+    const made = instantiateFastest(name, shared, { env: { memory } });
+    if (made) return { ...made, memory, shared };
+  }
+  return null;
+}

@@ -5,7 +5,7 @@
  * rounding is accounted for by gramEnclosure (gram-iteration.ts), so the bound stays guaranteed.
  */
 import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
-import { instantiateFastest, type WasmMemory } from '../../kernels/index.js';
+import { instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
 import type { FrequencyMatrices } from '../numerics/fft2.js';
 import type { GramSquarer } from './gram-iteration.js';
 
@@ -99,57 +99,44 @@ function splitOverHelper(
   };
 }
 
-interface WasmMemoryApi {
-  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
-}
-
 /** The compiled kernel, or null where WebAssembly SIMD is unavailable (the float64 JS path is used then). */
 export function gramKernel(): GramKernel | null {
   if (kernel !== undefined) return kernel;
-  const W = (globalThis as unknown as { WebAssembly?: WasmMemoryApi }).WebAssembly;
-  for (const shared of typeof SharedArrayBuffer !== 'undefined' ? [true, false] : [false]) {
-    let memory: WasmMemory;
-    try {
-      memory = new W!.Memory(shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 });
-    } catch {
-      continue;
-    }
-    const wasm = instantiateFastest('gram', shared, { env: { memory } });
-    if (!wasm) continue;
-    const ex = wasm.exports;
-    const args = new Int32Array(new SharedArrayBuffer(64));
-    const helper = {
-      thread: shared ? startCommandThread(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null,
-      args,
-    };
-    const [gram, gram64] = (['gram', 'gram64'] as const).map((name, j) =>
-      splitOverHelper(ex[name] as RowProduct, j as 0 | 1, helper),
-    );
-    const x = ex.xgram as RowProduct;
-    // The three products in one hand-off: 1.5 P^2 C multiply-adds against the complex product's 2 P^2 C.
-    const xgram3 = splitOverHelper(
-      (re, im, s, d, P, C, t1, t2, t3, a0, a1) => {
-        x(re, re, P, C, t1, a0, a1);
-        x(im, im, P, C, t2, a0, a1);
-        x(s, d, P, C, t3, a0, a1);
-      },
-      2,
-      helper,
-      4,
-      0.75,
-    );
-    return (kernel = {
-      gram: (re, im, P, C, outRe, outIm) => gram([re, im, P, C, outRe, outIm], P, C),
-      gram64: (re, im, P, C, outRe, outIm) => gram64([re, im, P, C, outRe, outIm], P, C),
-      xgram3: (re, im, s, d, P, C, t1, t2, t3) => xgram3([re, im, s, d, P, C, t1, t2, t3], P, C),
-      sumdiff: ex.sumdiff as GramKernel['sumdiff'],
-      gcombine: ex.gcombine as GramKernel['gcombine'],
-      sumsq: ex.sumsq as GramKernel['sumsq'],
-      scale: ex.scale as GramKernel['scale'],
-      memory,
-    });
-  }
-  return (kernel = null);
+  const wasm = instantiateOnOwnMemory('gram');
+  if (!wasm) return (kernel = null);
+  const { memory, shared } = wasm;
+  const ex = wasm.exports;
+  const args = new Int32Array(new SharedArrayBuffer(64));
+  const helper = {
+    thread: shared ? startCommandThread(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null,
+    args,
+  };
+  const [gram, gram64] = (['gram', 'gram64'] as const).map((name, j) =>
+    splitOverHelper(ex[name] as RowProduct, j as 0 | 1, helper),
+  );
+  const x = ex.xgram as RowProduct;
+  // The three products in one hand-off: 1.5 P^2 C multiply-adds against the complex product's 2 P^2 C.
+  const xgram3 = splitOverHelper(
+    (re, im, s, d, P, C, t1, t2, t3, a0, a1) => {
+      x(re, re, P, C, t1, a0, a1);
+      x(im, im, P, C, t2, a0, a1);
+      x(s, d, P, C, t3, a0, a1);
+    },
+    2,
+    helper,
+    4,
+    0.75,
+  );
+  return (kernel = {
+    gram: (re, im, P, C, outRe, outIm) => gram([re, im, P, C, outRe, outIm], P, C),
+    gram64: (re, im, P, C, outRe, outIm) => gram64([re, im, P, C, outRe, outIm], P, C),
+    xgram3: (re, im, s, d, P, C, t1, t2, t3) => xgram3([re, im, s, d, P, C, t1, t2, t3], P, C),
+    sumdiff: ex.sumdiff as GramKernel['sumdiff'],
+    gcombine: ex.gcombine as GramKernel['gcombine'],
+    sumsq: ex.sumsq as GramKernel['sumsq'],
+    scale: ex.scale as GramKernel['scale'],
+    memory,
+  });
 }
 
 const U32 = 2 ** -24;

@@ -6,7 +6,7 @@
  * either. All offsets are in bytes.
  */
 import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
-import { instantiateFastest, type WasmMemory } from '../../kernels/index.js';
+import { instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
 import { rowGram } from '../numerics/fft2.js';
 
 export interface CorrelationHeap {
@@ -122,10 +122,6 @@ export function correlationHeap(prefer: 'simd' | 'js' = 'simd'): CorrelationHeap
 
 type Mix = (...args: number[]) => void;
 
-interface WasmMemoryApi {
-  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
-}
-
 /** Pairs handed to the helper per command (the list lives in a shared Int32Array). */
 const LIST = 8192;
 
@@ -161,19 +157,8 @@ if (arg === 3) {
 const CHUNK_BYTES = 16 * 1024;
 
 function makeSimdHeap(): CorrelationHeap | null {
-  const W = (globalThis as unknown as { WebAssembly?: WasmMemoryApi }).WebAssembly;
-  if (!W) return null;
-  for (const shared of typeof SharedArrayBuffer !== 'undefined' ? [true, false] : [false]) {
-    let memory: WasmMemory;
-    try {
-      memory = new W.Memory(shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 });
-    } catch {
-      continue;
-    }
-    const tz = instantiateFastest('toeplitz', shared, { env: { memory } });
-    if (tz) return simdHeap(memory, shared, tz);
-  }
-  return null;
+  const tz = instantiateOnOwnMemory('toeplitz');
+  return tz && simdHeap(tz.memory, tz.shared, tz);
 }
 
 type Instance = { module: object; exports: Record<string, unknown> };

@@ -5,7 +5,7 @@
  * Why: after the Gram, this factorisation (n^3 / 6 multiply-adds) is the largest cost of a certified F4 norm.
  */
 import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
-import { instantiateFastest, type WasmMemory } from '../../kernels/index.js';
+import { instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
 
 /** Columns per panel: the panel factorisation costs ~N^2 PANEL / 4 multiply-adds on one thread, the update the rest. */
 const PANEL = 64;
@@ -43,34 +43,21 @@ else ex.solveRows(args[0], args[1], args[2], args[3], args[4], args[5]);
 
 let kernel: CholeskyKernel | null | undefined;
 
-interface WasmMemoryApi {
-  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
-}
-
 /** The compiled kernel (on shared memory with a helper thread where possible), or null without WebAssembly SIMD. */
 function choleskyKernel(): CholeskyKernel | null {
   if (kernel !== undefined) return kernel;
-  const W = (globalThis as unknown as { WebAssembly?: WasmMemoryApi }).WebAssembly;
-  for (const shared of typeof SharedArrayBuffer !== 'undefined' ? [true, false] : [false]) {
-    let memory: WasmMemory;
-    try {
-      memory = new W!.Memory(shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 });
-    } catch {
-      continue;
-    }
-    const wasm = instantiateFastest('cholesky', shared, { env: { memory } });
-    if (!wasm) continue;
-    const args = new Int32Array(new SharedArrayBuffer(48));
-    const thread = shared ? startCommandThread(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null;
-    return (kernel = {
-      update: wasm.exports.update as Update,
-      panel: wasm.exports.panel as CholeskyKernel['panel'],
-      solveRows: wasm.exports.solveRows as CholeskyKernel['solveRows'],
-      memory,
-      helper: { thread, args },
-    });
-  }
-  return (kernel = null);
+  const wasm = instantiateOnOwnMemory('cholesky');
+  if (!wasm) return (kernel = null);
+  const { memory, shared } = wasm;
+  const args = new Int32Array(new SharedArrayBuffer(48));
+  const thread = shared ? startCommandThread(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null;
+  return (kernel = {
+    update: wasm.exports.update as Update,
+    panel: wasm.exports.panel as CholeskyKernel['panel'],
+    solveRows: wasm.exports.solveRows as CholeskyKernel['solveRows'],
+    memory,
+    helper: { thread, args },
+  });
 }
 
 /**
