@@ -28,20 +28,15 @@ const step = (n: number): EngineEvent => ({
   points: [{ step: n, epoch: n / 10, loss: 1, ce: 1, reg: 0, acc: 0.5, lr: 0.1, stepMs: 3 }],
 });
 const tiny = { name: 'tiny', dataset: { name: 'mnist', limitTrain: 64, validationSize: 0 }, epochs: 1 };
+const lab = (engine: FakeEngine, store: MemoryStore) =>
+  new LabService({ engine, store, dataDir: '/data/lab', shell: 'test', version: '0', controlWaitMs: 200 });
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
 describe('a full disk while the lab trains', () => {
   it('stops the run and ends it as failed, saying to free space and resume', async () => {
     const engine = new FakeEngine();
     const store = new FillingStore(1);
-    const service = new LabService({
-      engine,
-      store,
-      dataDir: '/data/lab',
-      shell: 'test',
-      version: '0',
-      controlWaitMs: 200,
-    });
+    const service = lab(engine, store);
     const events: LabEvent[] = [];
     service.subscribe((e) => events.push(e));
     const { runId } = await service.startRun(tiny);
@@ -65,14 +60,7 @@ describe('a full disk while the lab trains', () => {
     store.record = async () => {
       throw Object.assign(new Error('SQLITE_BUSY: database is locked'), { code: 'SQLITE_BUSY' });
     };
-    const service = new LabService({
-      engine,
-      store,
-      dataDir: '/data/lab',
-      shell: 'test',
-      version: '0',
-      controlWaitMs: 200,
-    });
+    const service = lab(engine, store);
     const { runId } = await service.startRun(tiny);
     engine.run(runId).emit(step(1));
     await settle();
