@@ -128,10 +128,25 @@ async function serveRemote(owner: SweepOwner, store: Store, sweepId: string): Pr
   }
 }
 
+/** --serve SWEEP: hand an existing sweep's waiting runs to the Redis workers. `open` opens the run store (run closes it). */
+async function serveSweep(values: SweepArgs, sweepId: string, open: () => Promise<Store>): Promise<number> {
+  if (!values.redis) throw new UsageError('--serve SWEEP needs --redis URL: the Redis the workers take runs from.');
+  const owner = await (await import('../queue/bull-owner.js')).connectOwner(values);
+  try {
+    const store = await open();
+    const info = await store.sweeps.get(sweepId);
+    console.log(`sweep ${info.id} "${info.name}": ${info.items} runs, ${info.counts.queued ?? 0} waiting`);
+    return await serveRemote(owner, store, info.id);
+  } finally {
+    await owner.close();
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
   let store: Store | null = null;
   try {
     const { values, positionals } = parse(argv);
+    const openStore = (): Promise<Store> => openRunStore(values.store, (m) => console.error(`warning: ${m}`));
     if (values.help) {
       console.log(USAGE);
       return 0;
@@ -141,21 +156,10 @@ export async function run(argv: string[]): Promise<number> {
     if (values.run && values.redis)
       throw new UsageError('--run trains here and --redis sends the runs to workers: pick one.');
     if (values.list || values.show) {
-      store = await openRunStore(values.store, (m) => console.error(`warning: ${m}`));
+      store = await openStore();
       return values.list ? await list(store) : await show(store, values.show as string);
     }
-    if (values.serve) {
-      if (!values.redis) throw new UsageError('--serve SWEEP needs --redis URL: the Redis the workers take runs from.');
-      const owner = await (await import('../queue/bull-owner.js')).connectOwner(values);
-      try {
-        store = await openRunStore(values.store, (m) => console.error(`warning: ${m}`));
-        const info = await store.sweeps.get(values.serve);
-        console.log(`sweep ${info.id} "${info.name}": ${info.items} runs, ${info.counts.queued ?? 0} waiting`);
-        return await serveRemote(owner, store, info.id);
-      } finally {
-        await owner.close();
-      }
-    }
+    if (values.serve) return await serveSweep(values, values.serve, async () => (store = await openStore()));
     if (positionals.length !== 1)
       throw new UsageError(
         positionals.length === 0
@@ -173,7 +177,7 @@ export async function run(argv: string[]): Promise<number> {
     // Redis is checked before the store is touched: an unreachable server leaves nothing queued.
     const redis = values.redis ? await (await import('../queue/bull-owner.js')).connectOwner(values) : null;
     try {
-      store = await openRunStore(values.store, (m) => console.error(`warning: ${m}`));
+      store = await openStore();
       const made = await store.sweeps.create({
         name: sweep.name,
         spec,
