@@ -100,19 +100,7 @@ export function runElectronApp(electron: ElectronLike, opts: ShellOptions): Shel
     try {
       lab = await opts.createLab(app.getPath('userData'));
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      // The lab opens its Redis (--redis URL / SPECTRAL_LAB_REDIS) before the store: say which of the two failed.
-      if (err instanceof Error && err.name === 'RedisUnreachable') {
-        electron.dialog.showErrorBox(
-          'Spectral Lab cannot reach its Redis',
-          `${message}\n\nOr start Spectral Lab without --redis and without SPECTRAL_LAB_REDIS to use the local queue only.`,
-        );
-      } else {
-        electron.dialog.showErrorBox(
-          'Spectral Lab cannot open its data folder',
-          `${message}\n\nData folder: ${app.getPath('userData')}`,
-        );
-      }
+      showOpenLabError(electron, err);
       app.exit(1);
       return;
     }
@@ -133,6 +121,23 @@ export function runElectronApp(electron: ElectronLike, opts: ShellOptions): Shel
   })();
 
   return { ready, lab: () => lab };
+}
+
+/** The lab could not start: a dialog that says what failed and what to do next. */
+function showOpenLabError(electron: ElectronLike, err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  // The lab opens its Redis (--redis URL / SPECTRAL_LAB_REDIS) before the store: say which of the two failed.
+  if (err instanceof Error && err.name === 'RedisUnreachable') {
+    electron.dialog.showErrorBox(
+      'Spectral Lab cannot reach its Redis',
+      `${message}\n\nOr start Spectral Lab without --redis and without SPECTRAL_LAB_REDIS to use the local queue only.`,
+    );
+  } else {
+    electron.dialog.showErrorBox(
+      'Spectral Lab cannot open its data folder',
+      `${message}\n\nData folder: ${electron.app.getPath('userData')}`,
+    );
+  }
 }
 
 /** Every page: no webviews, navigation only within the app's origins, external links in the browser. */
