@@ -99,6 +99,9 @@ function readWeights(file: string, manifest: unknown): Map<string, { shape: numb
   return out;
 }
 
+/** The fields every graph node of one Keras layer shares (output is the pre-activation when the layer has one). */
+type NodeBase = { name: string; op: string; inputs: string[]; output: string };
+
 class TfjsConverter {
   readonly nodes: GraphNode[] = [];
   readonly unsupported: UnsupportedOp[] = [];
@@ -136,52 +139,12 @@ class TfjsConverter {
     const base = { name, op, inputs, output: pre };
     switch (op) {
       case 'Conv2D':
-      case 'DepthwiseConv2D': {
-        const depthwise = op === 'DepthwiseConv2D';
-        const k = this.weight(name, depthwise ? 'depthwise_kernel' : 'kernel') as Float32Array;
-        const shape =
-          this.weights.get(
-            [...this.weights.keys()].find((n) => n.endsWith(`${name}/${depthwise ? 'depthwise_kernel' : 'kernel'}`)) ??
-              '',
-          )?.shape ?? [];
-        const hwio = { shape: shape as [number, number, number, number], data: Float64Array.from(k) };
-        const g = depthwise ? depthwiseToGrouped(hwio) : { kernel: hwio, groups: Number(c.groups ?? 1) };
-        if (depthwise && pair(c.dilation_rate, 1).some((d) => d > 1)) {
-          this.notes.push(
-            `'${name}': tfjs's DepthwiseConv2D runs without its dilation_rate while Keras applies it; the bounds and the forward pass follow Keras.`,
-          );
-        }
-        this.nodes.push({
-          ...base,
-          kind: 'conv',
-          kernel: g.kernel,
-          weightShape: shape,
-          bias: c.use_bias === false ? undefined : this.weight(name, 'bias', false),
-          strides: pair(c.strides, 1),
-          dilations: pair(c.dilation_rate, 1),
-          group: g.groups,
-          autoPad: c.padding === 'same' ? 'SAME_UPPER' : 'VALID',
-          pads: [0, 0, 0, 0],
-        });
+      case 'DepthwiseConv2D':
+        this.conv(op, c, base);
         break;
-      }
-      case 'Dense': {
-        const k = this.weight(name, 'kernel') as Float32Array;
-        const units = Number(c.units);
-        const inDim = k.length / units;
-        const weight = new Float64Array(k.length);
-        for (let i = 0; i < inDim; i++) for (let o = 0; o < units; o++) weight[o * inDim + i] = k[i * units + o];
-        this.nodes.push({
-          ...base,
-          kind: 'dense',
-          weight,
-          outDim: units,
-          inDim,
-          weightShape: [inDim, units],
-          bias: c.use_bias === false ? undefined : this.weight(name, 'bias', false),
-        });
+      case 'Dense':
+        this.dense(c, base);
         break;
-      }
       case 'BatchNormalization':
         return this.batchNorm(name, base, Number(c.epsilon ?? 1e-3));
       case 'MaxPooling2D':
@@ -232,11 +195,56 @@ class TfjsConverter {
     if (pre !== name) this.activation(act, `${name}/${act}`, pre, name);
   }
 
-  private batchNorm(
-    name: string,
-    base: { name: string; op: string; inputs: string[]; output: string },
-    epsilon: number,
-  ): void {
+  /** Conv2D and DepthwiseConv2D (the latter as a grouped convolution, one group per input channel). */
+  private conv(op: string, c: Record<string, unknown>, base: NodeBase): void {
+    const name = base.name;
+    const depthwise = op === 'DepthwiseConv2D';
+    const k = this.weight(name, depthwise ? 'depthwise_kernel' : 'kernel') as Float32Array;
+    const shape =
+      this.weights.get(
+        [...this.weights.keys()].find((n) => n.endsWith(`${name}/${depthwise ? 'depthwise_kernel' : 'kernel'}`)) ?? '',
+      )?.shape ?? [];
+    const hwio = { shape: shape as [number, number, number, number], data: Float64Array.from(k) };
+    const g = depthwise ? depthwiseToGrouped(hwio) : { kernel: hwio, groups: Number(c.groups ?? 1) };
+    if (depthwise && pair(c.dilation_rate, 1).some((d) => d > 1)) {
+      this.notes.push(
+        `'${name}': tfjs's DepthwiseConv2D runs without its dilation_rate while Keras applies it; the bounds and the forward pass follow Keras.`,
+      );
+    }
+    this.nodes.push({
+      ...base,
+      kind: 'conv',
+      kernel: g.kernel,
+      weightShape: shape,
+      bias: c.use_bias === false ? undefined : this.weight(name, 'bias', false),
+      strides: pair(c.strides, 1),
+      dilations: pair(c.dilation_rate, 1),
+      group: g.groups,
+      autoPad: c.padding === 'same' ? 'SAME_UPPER' : 'VALID',
+      pads: [0, 0, 0, 0],
+    });
+  }
+
+  /** Dense: Keras stores the kernel [in, out]; the graph wants [out, in]. */
+  private dense(c: Record<string, unknown>, base: NodeBase): void {
+    const name = base.name;
+    const k = this.weight(name, 'kernel') as Float32Array;
+    const units = Number(c.units);
+    const inDim = k.length / units;
+    const weight = new Float64Array(k.length);
+    for (let i = 0; i < inDim; i++) for (let o = 0; o < units; o++) weight[o * inDim + i] = k[i * units + o];
+    this.nodes.push({
+      ...base,
+      kind: 'dense',
+      weight,
+      outDim: units,
+      inDim,
+      weightShape: [inDim, units],
+      bias: c.use_bias === false ? undefined : this.weight(name, 'bias', false),
+    });
+  }
+
+  private batchNorm(name: string, base: NodeBase, epsilon: number): void {
     const mean = this.weight(name, 'moving_mean') as Float32Array;
     const variance = this.weight(name, 'moving_variance') as Float32Array;
     const scale = this.weight(name, 'gamma', false) ?? new Float32Array(mean.length).fill(1);
