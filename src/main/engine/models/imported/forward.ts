@@ -86,12 +86,40 @@ function flatten(x: tf.Tensor, chw: boolean): tf.Tensor2D {
   return tf.reshape(chw ? tf.transpose(x, [0, 3, 1, 2]) : x, [x.shape[0], -1]) as tf.Tensor2D;
 }
 
+/** Convolution on the explicitly padded input, one tf.conv2d per group (tfjs has no grouped convolution). */
+function conv(n: ConvNode, w: ConvWeights, x: T4, sg: ShapedGraph): tf.Tensor {
+  const xp = padNHWC(x, sg.pads.get(n.name) as Pads4);
+  const cig = n.kernel.shape[2];
+  // Unequal dilations stay in tfjs's conv2d; equal ones are already in the zero-inserted kernel (convWeights).
+  const dil: [number, number] = n.dilations[0] === n.dilations[1] ? [1, 1] : n.dilations;
+  const outs = w.kernels.map((k, j) =>
+    tf.conv2d(
+      w.kernels.length > 1 ? tf.slice(xp, [0, 0, 0, j * cig], [-1, -1, -1, cig]) : xp,
+      k,
+      n.strides,
+      'valid',
+      'NHWC',
+      dil,
+    ),
+  );
+  const y = outs.length > 1 ? tf.concat(outs, 3) : outs[0];
+  return w.bias ? tf.add(y, w.bias) : y;
+}
+
+/** Reshape to `out` ([c, h, w] or [n]) in the source's layout; NHWC image out. */
+function reshape(x: tf.Tensor, out: number[], chw: boolean): tf.Tensor {
+  const flat = flatten(x, chw);
+  if (out.length === 1) return flat;
+  const [c, h, w] = out;
+  return chw ? tf.transpose(tf.reshape(flat, [-1, c, h, w]), [0, 2, 3, 1]) : tf.reshape(flat, [-1, h, w, c]);
+}
+
 export function buildForward(sg: ShapedGraph, norm?: { mean?: number[]; std?: number[] }): ImportedForward {
   const g = sg.graph;
   const chw = g.layout === 'chw';
   const kept: tf.Tensor[] = [];
   const keep = <X extends tf.Tensor>(t: X): X => (kept.push(t), t);
-  const convs = new Map<string, { kernels: T4[]; bias?: tf.Tensor1D }>();
+  const convs = new Map<string, ConvWeights>();
   const dense = new Map<string, { w: tf.Tensor2D; bias?: tf.Tensor1D }>();
   for (const n of g.nodes) {
     if (n.kind === 'conv') convs.set(n.name, convWeights(n, keep));
@@ -108,24 +136,8 @@ export function buildForward(sg: ShapedGraph, norm?: { mean?: number[]; std?: nu
   const step = (n: GraphNode, ins: tf.Tensor[]): tf.Tensor => {
     const x = ins[0];
     switch (n.kind) {
-      case 'conv': {
-        const w = convs.get(n.name) as { kernels: T4[]; bias?: tf.Tensor1D };
-        const xp = padNHWC(x as T4, sg.pads.get(n.name) as Pads4);
-        const cig = n.kernel.shape[2];
-        const dil: [number, number] = n.dilations[0] === n.dilations[1] ? [1, 1] : n.dilations;
-        const outs = w.kernels.map((k, j) =>
-          tf.conv2d(
-            w.kernels.length > 1 ? tf.slice(xp, [0, 0, 0, j * cig], [-1, -1, -1, cig]) : xp,
-            k,
-            n.strides,
-            'valid',
-            'NHWC',
-            dil,
-          ),
-        );
-        const y = outs.length > 1 ? tf.concat(outs, 3) : outs[0];
-        return w.bias ? tf.add(y, w.bias) : y;
-      }
+      case 'conv':
+        return conv(n, convs.get(n.name) as ConvWeights, x as T4, sg);
       case 'dense': {
         const d = dense.get(n.name) as { w: tf.Tensor2D; bias?: tf.Tensor1D };
         const y = tf.matMul(x as tf.Tensor2D, d.w, false, true);
@@ -147,13 +159,8 @@ export function buildForward(sg: ShapedGraph, norm?: { mean?: number[]; std?: nu
         return tf.add(x, ins[1]);
       case 'flatten':
         return flatten(x, chw);
-      case 'reshape': {
-        const out = sg.shapes.get(n.output) as number[];
-        const flat = flatten(x, chw);
-        if (out.length === 1) return flat;
-        const [c, h, w] = out;
-        return chw ? tf.transpose(tf.reshape(flat, [-1, c, h, w]), [0, 2, 3, 1]) : tf.reshape(flat, [-1, h, w, c]);
-      }
+      case 'reshape':
+        return reshape(x, sg.shapes.get(n.output) as number[], chw);
       default:
         return x;
     }
@@ -181,7 +188,13 @@ export function buildForward(sg: ShapedGraph, norm?: { mean?: number[]; std?: nu
   return { forward, dispose: () => kept.forEach((t) => t.dispose()) };
 }
 
-function convWeights(n: ConvNode, keep: <X extends tf.Tensor>(t: X) => X): { kernels: T4[]; bias?: tf.Tensor1D } {
+/** A convolution's tf weights: one kernel per group. */
+interface ConvWeights {
+  kernels: T4[];
+  bias?: tf.Tensor1D;
+}
+
+function convWeights(n: ConvNode, keep: <X extends tf.Tensor>(t: X) => X): ConvWeights {
   // Equal dilations: the zero-inserted kernel (tfjs cannot combine dilation with a stride > 1).
   const k = n.dilations[0] === n.dilations[1] && n.dilations[0] > 1 ? dilateKernel(n.kernel, n.dilations[0]) : n.kernel;
   const parts = n.group > 1 ? splitGroups(k, n.group) : [k];
