@@ -68,6 +68,64 @@ function perGroup(
   }
 }
 
+/** The layer's kernel, dilated, one per group; none when the dilation differs per axis (reason recorded). */
+function groupKernels(node: ConvNode, skipped: ImportedLayer['skipped']): KernelHWIO[] {
+  const [dh, dw] = node.dilations;
+  if (dh !== dw) {
+    skipped.push({
+      method: 'exact, toeplitz, operator',
+      reason: `dilation ${dh}x${dw} differs per axis; only F4 (dilation-free) is computed.`,
+    });
+    return [];
+  }
+  const dilated = dh > 1 ? dilateKernel(node.kernel, dh) : node.kernel;
+  return node.group > 1 ? splitGroups(dilated, node.group) : [dilated];
+}
+
+/**
+ * Sedghi's exact circular norm (stride 1), the Toeplitz bound and the operator estimate (one stride for both
+ * axes), each the largest over the groups' kernels `parts`; none without kernels.
+ */
+function zeroPadValues(
+  node: ConvNode,
+  parts: KernelHWIO[],
+  n: [number, number],
+  pads: Pads4,
+  opts: LayerBoundOptions,
+  times: Record<string, number>,
+  skipped: ImportedLayer['skipped'],
+): { exact?: number; toeplitz?: number; operator?: number } {
+  if (!parts.length) return {};
+  const [sh, sw] = node.strides;
+  const exact =
+    sh === 1 && sw === 1
+      ? timed(times, 'exact', () => perGroup(parts, 'exact', skipped, (k) => sedghiExactNorm(k, n).value))
+      : undefined;
+  const toeplitz = timed(times, 'toeplitz', () =>
+    perGroup(
+      parts,
+      'toeplitz',
+      skipped,
+      (k) => toeplitzBound(k, opts.toeplitzIterations ?? affordableToeplitzIterations(k.shape, 4)).value,
+    ),
+  );
+  const padding = { top: pads[0], left: pads[1], bottom: pads[2], right: pads[3] };
+  const operator =
+    sh === sw
+      ? timed(times, 'operator', () =>
+          perGroup(
+            parts,
+            'operator',
+            skipped,
+            (k) =>
+              operatorNormEstimate(k, { n, padding, stride: sh, iterations: opts.operatorIterations ?? 100, tol: 1e-6 })
+                .value,
+          ),
+        )
+      : undefined;
+  return { exact, toeplitz, operator };
+}
+
 export function convLayerBounds(node: ConvNode, sg: ShapedGraph, opts: LayerBoundOptions = {}): ImportedLayer {
   const input = sg.shapes.get(node.inputs[0]) as number[];
   const output = sg.shapes.get(node.output) as number[];
@@ -86,43 +144,8 @@ export function convLayerBounds(node: ConvNode, sg: ShapedGraph, opts: LayerBoun
   const f4 = timed(times, 'f4', () =>
     f4Bound(node.kernel, { stride: square ? sh : 1, dilation: dh === dw ? dh : 1, groups: node.group }),
   );
-  let parts: KernelHWIO[] = [];
-  if (dh === dw) {
-    const dilated = dh > 1 ? dilateKernel(node.kernel, dh) : node.kernel;
-    parts = node.group > 1 ? splitGroups(dilated, node.group) : [dilated];
-  } else
-    skipped.push({
-      method: 'exact, toeplitz, operator',
-      reason: `dilation ${dh}x${dw} differs per axis; only F4 (dilation-free) is computed.`,
-    });
-  const exact =
-    sh === 1 && sw === 1 && parts.length
-      ? timed(times, 'exact', () => perGroup(parts, 'exact', skipped, (k) => sedghiExactNorm(k, n).value))
-      : undefined;
-  const toeplitz = parts.length
-    ? timed(times, 'toeplitz', () =>
-        perGroup(
-          parts,
-          'toeplitz',
-          skipped,
-          (k) => toeplitzBound(k, opts.toeplitzIterations ?? affordableToeplitzIterations(k.shape, 4)).value,
-        ),
-      )
-    : undefined;
-  const padding = { top: pads[0], left: pads[1], bottom: pads[2], right: pads[3] };
-  const operator =
-    square && parts.length
-      ? timed(times, 'operator', () =>
-          perGroup(
-            parts,
-            'operator',
-            skipped,
-            (k) =>
-              operatorNormEstimate(k, { n, padding, stride: sh, iterations: opts.operatorIterations ?? 100, tol: 1e-6 })
-                .value,
-          ),
-        )
-      : undefined;
+  const parts = groupKernels(node, skipped);
+  const { exact, toeplitz, operator } = zeroPadValues(node, parts, n, pads, opts, times, skipped);
   skipped.push({
     method: 'gram',
     reason:
