@@ -182,56 +182,18 @@ function fillFrequencyMatrices<D extends Float64Array | Float32Array>(
   const { cos: cosV, sin: sinV } = twiddles(vList, nw, w);
   const { cos: cosU, sin: sinU } = twiddles(set.u, nh, h);
   const partner = uPartners(set, nh, nw);
-
-  // A multiple of 4 so that the SIMD stage 2 (dft) sees whole f32x4 lanes (m is then a multiple of 4 too).
-  // The SIMD stage 2 is one call per (frequency, block): larger blocks (T up to 256 KB per part) amortise it.
-  const B =
-    4 * Math.floor(Math.max(64, Math.min(dft ? 2048 : 512, Math.floor((dft ? DFT_BLOCK : 16384) / (h * nv)))) / 4);
-  const tSize = h * nv * B;
-  const s4 = dft ? dft.scratch / 4 : 0;
-  if (dft && (m % 4 || 2 * tSize + 2 * h > kernelCopyAt(h, nw))) {
-    throw new KernelError('frequencyMatrices32: needs c_in * c_out divisible by 4 and dftScratchFloats() of scratch.');
-  }
-  const cs = dft ? dft.heap.subarray(s4 + 2 * tSize, s4 + 2 * tSize + h) : new Float64Array(h);
-  const sn = dft ? dft.heap.subarray(s4 + 2 * tSize + h, s4 + 2 * tSize + 2 * h) : new Float64Array(h);
-  const Tre = dft ? dft.heap.subarray(s4, s4 + tSize) : new Float64Array(tSize);
-  const Tim = dft ? dft.heap.subarray(s4 + tSize, s4 + 2 * tSize) : new Float64Array(tSize);
+  const { B, tSize, cs, sn, Tre, Tim, wAt } = dftBuffers(h, nw, nv, m, W, dft);
   const block = 2 * rows * cols;
   // Every entry is assigned below, so a reused buffer (`out`, e.g. a caller's scratch) needs no clearing; a
   // reused buffer also skips the page faults of first touch (~1 ms per MB here).
   const data = alloc(count * block);
-  const wAt = s4 + kernelCopyAt(h, nw);
-  if (dft) dft.heap.set(W, wAt);
   for (let j0 = 0; j0 < m; j0 += B) {
     const jb = Math.min(B, m - j0);
     // Stage 1: T[k][v] = sum_l W[k,l] e^{-2 pi i v l / n_w} for this block of channel pairs.
     Tre.fill(0);
     Tim.fill(0);
-    if (dft) {
-      for (let k = 0; k < h; k++) {
-        for (let vi = 0; vi < nv; vi++) {
-          const t = 4 * (s4 + (k * nv + vi) * B);
-          for (let l = 0; l < w; l++) {
-            dft.taps(4 * (wAt + (k * w + l) * m + j0), cosV[vi * w + l], sinV[vi * w + l], t, t + 4 * tSize, 4 * jb);
-          }
-        }
-      }
-    }
-    for (let k = 0; k < (dft ? 0 : h); k++) {
-      for (let vi = 0; vi < nv; vi++) {
-        const t = (k * nv + vi) * B;
-        for (let l = 0; l < w; l++) {
-          const c = cosV[vi * w + l];
-          const s = sinV[vi * w + l];
-          const src = (k * w + l) * m + j0;
-          for (let jj = 0; jj < jb; jj++) {
-            const x = W[src + jj];
-            Tre[t + jj] += c * x;
-            Tim[t + jj] += s * x;
-          }
-        }
-      }
-    }
+    if (dft) heapTaps(dft, { h, w, nv, m, B, tSize, wAt }, cosV, sinV, j0, jb);
+    else jsTaps(W, Tre, Tim, { h, w, nv, m, B }, cosV, sinV, j0, jb);
     // Stage 2: K(u,v) = sum_k T[k][v] e^{-2 pi i u k / n_h}. (u,v) and (-u,v) share the products of T with
     // cos and sin: with P = sum a cos, Q = sum b sin, R = sum b cos, S = sum a sin (T = a + ib),
     // K(u,v) = (P + Q) + i(R - S) and K(-u,v) = (P - Q) + i(R + S); the sums over k stay in registers.
@@ -250,21 +212,7 @@ function fillFrequencyMatrices<D extends Float64Array | Float32Array>(
       const gRe = g >= 0 ? g * block + j0 : -1;
       const gIm = gRe + rows * cols;
       if (dft) {
-        // (No closure here: esbuild's keepNames wraps every closure created in this hot loop.)
-        const d0 = dft.data;
-        dft.combine(
-          dft.scratch + 4 * t0,
-          dft.scratch + 4 * (tSize + t0),
-          4 * tStep,
-          dft.scratch + 8 * tSize,
-          dft.scratch + 8 * tSize + 4 * h,
-          h,
-          d0 + 4 * oRe,
-          d0 + 4 * oIm,
-          gRe >= 0 ? d0 + 4 * gRe : -1,
-          gRe >= 0 ? d0 + 4 * gIm : -1,
-          jb,
-        );
+        heapCombine(dft, tSize, h, t0, tStep, oRe, oIm, gRe, gIm, jb);
         continue;
       }
       for (let jj = 0; jj < jb; jj++) {
@@ -290,6 +238,128 @@ function fillFrequencyMatrices<D extends Float64Array | Float32Array>(
     }
   }
   return { ...set, nh, nw, rows, cols, transposed, count, data };
+}
+
+/**
+ * The DFT's working buffers for blocks of B channel pairs: stage 1's T (re, im; h x n_v x B each) and stage 2's
+ * twiddle row (cs, sn), float64 on the JS path; in the heap's scratch for `dft`, which also gets the kernel W as
+ * float32 at `wAt` (floats from the heap's start).
+ */
+function dftBuffers(
+  h: number,
+  nw: number,
+  nv: number,
+  m: number,
+  W: KernelHWIO['data'],
+  dft?: HeapDft,
+): {
+  B: number;
+  tSize: number;
+  cs: Float64Array | Float32Array;
+  sn: Float64Array | Float32Array;
+  Tre: Float64Array | Float32Array;
+  Tim: Float64Array | Float32Array;
+  wAt: number;
+} {
+  // A multiple of 4 so that the SIMD stage 2 (dft) sees whole f32x4 lanes (m is then a multiple of 4 too).
+  // The SIMD stage 2 is one call per (frequency, block): larger blocks (T up to 256 KB per part) amortise it.
+  const B =
+    4 * Math.floor(Math.max(64, Math.min(dft ? 2048 : 512, Math.floor((dft ? DFT_BLOCK : 16384) / (h * nv)))) / 4);
+  const tSize = h * nv * B;
+  const s4 = dft ? dft.scratch / 4 : 0;
+  if (dft && (m % 4 || 2 * tSize + 2 * h > kernelCopyAt(h, nw))) {
+    throw new KernelError('frequencyMatrices32: needs c_in * c_out divisible by 4 and dftScratchFloats() of scratch.');
+  }
+  const cs = dft ? dft.heap.subarray(s4 + 2 * tSize, s4 + 2 * tSize + h) : new Float64Array(h);
+  const sn = dft ? dft.heap.subarray(s4 + 2 * tSize + h, s4 + 2 * tSize + 2 * h) : new Float64Array(h);
+  const Tre = dft ? dft.heap.subarray(s4, s4 + tSize) : new Float64Array(tSize);
+  const Tim = dft ? dft.heap.subarray(s4 + tSize, s4 + 2 * tSize) : new Float64Array(tSize);
+  const wAt = s4 + kernelCopyAt(h, nw);
+  if (dft) dft.heap.set(W, wAt);
+  return { B, tSize, cs, sn, Tre, Tim, wAt };
+}
+
+/** Stage 1 in float64 JS for channel pairs j0 .. j0 + jb: T[k][v] += W[k,l] e^{-2 pi i v l / n_w} over l. */
+function jsTaps(
+  W: KernelHWIO['data'],
+  Tre: Float64Array | Float32Array,
+  Tim: Float64Array | Float32Array,
+  g: { h: number; w: number; nv: number; m: number; B: number },
+  cosV: Float64Array,
+  sinV: Float64Array,
+  j0: number,
+  jb: number,
+): void {
+  const { h, w, nv, m, B } = g;
+  for (let k = 0; k < h; k++) {
+    for (let vi = 0; vi < nv; vi++) {
+      const t = (k * nv + vi) * B;
+      for (let l = 0; l < w; l++) {
+        const c = cosV[vi * w + l];
+        const s = sinV[vi * w + l];
+        const src = (k * w + l) * m + j0;
+        for (let jj = 0; jj < jb; jj++) {
+          const x = W[src + jj];
+          Tre[t + jj] += c * x;
+          Tim[t + jj] += s * x;
+        }
+      }
+    }
+  }
+}
+
+/** Stage 1 in the heap (dft.taps, float32 lanes) for channel pairs j0 .. j0 + jb, on the kernel copy at wAt. */
+function heapTaps(
+  dft: HeapDft,
+  g: { h: number; w: number; nv: number; m: number; B: number; tSize: number; wAt: number },
+  cosV: Float64Array,
+  sinV: Float64Array,
+  j0: number,
+  jb: number,
+): void {
+  const { h, w, nv, m, B, tSize, wAt } = g;
+  const s4 = dft.scratch / 4;
+  for (let k = 0; k < h; k++) {
+    for (let vi = 0; vi < nv; vi++) {
+      const t = 4 * (s4 + (k * nv + vi) * B);
+      for (let l = 0; l < w; l++) {
+        dft.taps(4 * (wAt + (k * w + l) * m + j0), cosV[vi * w + l], sinV[vi * w + l], t, t + 4 * tSize, 4 * jb);
+      }
+    }
+  }
+}
+
+/**
+ * Stage 2 in the heap (dft.combine) for one frequency and one block: the same operands as the JS loop, as byte
+ * offsets (T at t0 with stride tStep, outputs oRe/oIm and the (-u, v) partner's gRe/gIm, -1 when none).
+ */
+function heapCombine(
+  dft: HeapDft,
+  tSize: number,
+  h: number,
+  t0: number,
+  tStep: number,
+  oRe: number,
+  oIm: number,
+  gRe: number,
+  gIm: number,
+  jb: number,
+): void {
+  // (No closure here: esbuild's keepNames wraps every closure created in this hot loop.)
+  const d0 = dft.data;
+  dft.combine(
+    dft.scratch + 4 * t0,
+    dft.scratch + 4 * (tSize + t0),
+    4 * tStep,
+    dft.scratch + 8 * tSize,
+    dft.scratch + 8 * tSize + 4 * h,
+    h,
+    d0 + 4 * oRe,
+    d0 + 4 * oIm,
+    gRe >= 0 ? d0 + 4 * gRe : -1,
+    gRe >= 0 ? d0 + 4 * gIm : -1,
+    jb,
+  );
 }
 
 /** Twiddle factors e^{-2 pi i x k / n} of each x for taps k < taps, as cos and sin tables (one row per x). */
