@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelHWIO } from '../../../../shared/bounds.js';
 import { KernelError } from '../../../../shared/bounds.js';
-import { frequencyMatricesTensor, resolveInputSize, type InputSize } from '../numerics/fft2.js';
+import { resolveInputSize, type InputSize } from '../numerics/fft2.js';
+import { frequencyMatricesTensor } from '../numerics/fft2-tensor.js';
 import { checkIterations } from './gram-iteration.js';
 
 /** Floor for squared Frobenius norms (a normal float32), so log and division never see 0. */

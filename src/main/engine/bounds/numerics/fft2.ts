@@ -7,9 +7,13 @@
  * conjugate pair is computed (`multiplicity` says whether its partner exists). Each matrix is stored with the
  * smaller channel side as rows, so every method iterates on the smaller Gram matrix K K^H.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { KernelHWIO } from '../../../../shared/bounds.js';
 import { KernelError, validateInputSize } from '../../../../shared/bounds.js';
+import { distinctColumns, halfSpectrumFrequencies, twiddles, uPartners, type FrequencySet } from './frequency-set.js';
+
+// The frequency sets (frequency-set.ts) and the Grams (frequency-gram.ts), re-exported: one import for their users.
+export { distinctColumns, halfSpectrumFrequencies, type FrequencySet };
+export { frequencyGram, rowGram } from './frequency-gram.js';
 
 export type InputSize = number | [number, number];
 
@@ -34,35 +38,6 @@ export function resolveInputSize(kernel: KernelHWIO, n: InputSize, label = 'kern
     );
   }
   return [nh, nw];
-}
-
-export interface FrequencySet {
-  u: Int32Array;
-  v: Int32Array;
-  /** 2 if (-u,-v) is a different frequency with the same singular values, 1 if (u,v) is its own conjugate. */
-  multiplicity: Uint8Array;
-}
-
-/**
- * One frequency of each conjugate pair {(u,v), (-u mod n_h, -v mod n_w)}: about n_h n_w / 2 of them. Chosen by
- * column: every u for 0 < v < n_w / 2, and half of the self-conjugate columns v = 0 (and v = n_w / 2), so the
- * separable DFT's first stage (along w) runs for only floor(n_w / 2) + 1 values of v.
- */
-export function halfSpectrumFrequencies(nh: number, nw: number): FrequencySet {
-  const u: number[] = [];
-  const v: number[] = [];
-  const m: number[] = [];
-  for (let a = 0; a < nh; a++) {
-    for (let b = 0; 2 * b <= nw; b++) {
-      const ca = (nh - a) % nh;
-      const cb = (nw - b) % nw;
-      if (cb === b && ca < a) continue;
-      u.push(a);
-      v.push(b);
-      m.push(ca === a && cb === b ? 1 : 2);
-    }
-  }
-  return { u: Int32Array.from(u), v: Int32Array.from(v), multiplicity: Uint8Array.from(m) };
 }
 
 /**
@@ -362,111 +337,6 @@ function heapCombine(
   );
 }
 
-/** Twiddle factors e^{-2 pi i x k / n} of each x for taps k < taps, as cos and sin tables (one row per x). */
-function twiddles(xs: ArrayLike<number>, n: number, taps: number): { cos: Float64Array; sin: Float64Array } {
-  const cos = new Float64Array(xs.length * taps);
-  const sin = new Float64Array(xs.length * taps);
-  for (let i = 0; i < xs.length; i++) {
-    for (let k = 0; k < taps; k++) {
-      const phi = (2 * Math.PI * ((xs[i] * k) % n)) / n;
-      cos[i * taps + k] = Math.cos(phi);
-      sin[i * taps + k] = -Math.sin(phi);
-    }
-  }
-  return { cos, sin };
-}
-
-/** partner[f]: the index of (-u, v) when it is in the set and is another frequency, else -1. */
-function uPartners(set: FrequencySet, nh: number, nw: number): Int32Array {
-  const count = set.u.length;
-  const index = new Map<number, number>();
-  for (let f = 0; f < count; f++) index.set(set.u[f] * nw + set.v[f], f);
-  const partner = new Int32Array(count).fill(-1);
-  for (let f = 0; f < count; f++) {
-    const g = index.get(((nh - set.u[f]) % nh) * nw + set.v[f]);
-    if (g !== undefined && g !== f) partner[f] = g;
-  }
-  return partner;
-}
-
-/**
- * The Gram matrix of frequency f as a full Hermitian matrix (re, im row-major): side 'rows' gives M M^H
- * (rows x rows, the smaller one), side 'cols' gives M^H M (cols x cols).
- */
-export function frequencyGram(
-  fm: FrequencyMatrices,
-  f: number,
-  side: 'rows' | 'cols',
-  re: Float64Array,
-  im: Float64Array,
-): void {
-  const { rows: R, cols: C, data } = fm;
-  const off = f * 2 * R * C;
-  const offIm = off + R * C;
-  if (side === 'rows') {
-    rowGram(data, off, offIm, R, C, re, im);
-    return;
-  }
-  re.fill(0, 0, C * C);
-  im.fill(0, 0, C * C);
-  for (let r = 0; r < R; r++) {
-    const pr = off + r * C;
-    const pi = offIm + r * C;
-    for (let c1 = 0; c1 < C; c1++) {
-      const a = data[pr + c1];
-      const b = data[pi + c1];
-      const g = c1 * C;
-      for (let c2 = c1; c2 < C; c2++) {
-        const x = data[pr + c2];
-        const y = data[pi + c2];
-        re[g + c2] += a * x + b * y;
-        im[g + c2] += a * y - b * x;
-      }
-    }
-  }
-  for (let c1 = 0; c1 < C; c1++) {
-    for (let c2 = 0; c2 < c1; c2++) {
-      re[c1 * C + c2] = re[c2 * C + c1];
-      im[c1 * C + c2] = -im[c2 * C + c1];
-    }
-  }
-}
-
-/**
- * A A^H (R x R, full Hermitian) of the complex R x C matrix A stored split in `data` (real part at offRe,
- * imaginary part at offIm, both row-major): entry (a, b) is the dot product of row a with conj(row b).
- */
-export function rowGram(
-  data: Float64Array,
-  offRe: number,
-  offIm: number,
-  R: number,
-  C: number,
-  re: Float64Array,
-  im: Float64Array,
-): void {
-  for (let a = 0; a < R; a++) {
-    const pa = a * C;
-    for (let b = 0; b <= a; b++) {
-      let sr = 0;
-      let si = 0;
-      const pb = b * C;
-      for (let c = 0; c < C; c++) {
-        const xr = data[offRe + pa + c];
-        const xi = data[offIm + pa + c];
-        const yr = data[offRe + pb + c];
-        const yi = data[offIm + pb + c];
-        sr += xr * yr + xi * yi;
-        si += xi * yr - xr * yi;
-      }
-      re[a * R + b] = sr;
-      im[a * R + b] = si;
-      re[b * R + a] = sr;
-      im[b * R + a] = -si;
-    }
-  }
-}
-
 /** W[k,l,i,o] -> W'[k,l,o,i], so that the smaller channel side comes first. */
 function transposeChannels(kernel: KernelHWIO): Float64Array {
   const [h, w, ci, co] = kernel.shape;
@@ -476,69 +346,4 @@ function transposeChannels(kernel: KernelHWIO): Float64Array {
     for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[base + o * ci + i] = kernel.data[base + i * co + o];
   }
   return out;
-}
-
-/** Real DFT matrices C[u,k] = cos(2 pi u k / n), S[u,k] = sin(2 pi u k / n) for u < nFreq, k < size. */
-function dftMatrices(nFreq: number, size: number, n: number): [tf.Tensor2D, tf.Tensor2D] {
-  const c = new Float32Array(nFreq * size);
-  const s = new Float32Array(nFreq * size);
-  for (let u = 0; u < nFreq; u++) {
-    for (let k = 0; k < size; k++) {
-      const phi = (2 * Math.PI * ((u * k) % n)) / n;
-      c[u * size + k] = Math.cos(phi);
-      s[u * size + k] = Math.sin(phi);
-    }
-  }
-  return [tf.tensor2d(c, [nFreq, size]), tf.tensor2d(s, [nFreq, size])];
-}
-
-/**
- * The same matrices as tfjs tensors [F, rows, cols] (real, imaginary), built from matMuls with real DFT
- * matrices so that gradients flow back to the kernel (tfjs 4.22 registers no gradient for FFT/RFFT, Real,
- * Imag or Complex). Frequencies: all u, and v = 0 .. floor(n_w/2) — every conjugate pair at least once.
- */
-export function frequencyMatricesTensor(
-  kernel: tf.Tensor4D,
-  nh: number,
-  nw: number,
-): { re: tf.Tensor3D; im: tf.Tensor3D } {
-  const [h, w, ci, co] = kernel.shape;
-  const nv = Math.floor(nw / 2) + 1;
-  const m = ci * co;
-  return tf.tidy(() => {
-    const [Cw, Sw] = dftMatrices(nv, w, nw);
-    const [Ch, Sh] = dftMatrices(nh, h, nh);
-    // Along w: [w, h*m] -> [nv, h*m]
-    const byW = tf.transpose(tf.reshape(kernel, [h, w, m]), [1, 0, 2]).reshape([w, h * m]);
-    const tc = tf
-      .matMul(Cw, byW)
-      .reshape([nv, h, m])
-      .transpose([1, 0, 2])
-      .reshape([h, nv * m]);
-    const ts = tf
-      .matMul(Sw, byW)
-      .reshape([nv, h, m])
-      .transpose([1, 0, 2])
-      .reshape([h, nv * m]);
-    // e^{-i(a+b)} = (cos a cos b - sin a sin b) - i (sin a cos b + cos a sin b)
-    const re = tf.sub(tf.matMul(Ch, tc), tf.matMul(Sh, ts));
-    const im = tf.neg(tf.add(tf.matMul(Sh, tc), tf.matMul(Ch, ts)));
-    const shape: [number, number, number] = [nh * nv, ci, co];
-    const orient = (x: tf.Tensor): tf.Tensor3D =>
-      ci > co ? (tf.transpose(x.reshape(shape), [0, 2, 1]) as tf.Tensor3D) : (x.reshape(shape) as tf.Tensor3D);
-    return { re: orient(re), im: orient(im) };
-  });
-}
-
-/** The distinct columns v of a frequency set, in first-seen order, and each column's place in that list. */
-export function distinctColumns(set: FrequencySet, nw: number): { vIndex: Int32Array; vList: number[] } {
-  const vIndex = new Int32Array(nw).fill(-1);
-  const vList: number[] = [];
-  for (let f = 0; f < set.v.length; f++) {
-    if (vIndex[set.v[f]] < 0) {
-      vIndex[set.v[f]] = vList.length;
-      vList.push(set.v[f]);
-    }
-  }
-  return { vIndex, vList };
 }
