@@ -149,19 +149,8 @@ function directFilterGrad(
     const dW = backend.makeOutput([...filterShape], 'float32') as TensorInfo;
     // Views after the last allocation (an allocation may grow the heap and detach earlier views).
     const heap = new Float32Array(backendMemory(backend)!.buffer);
-    if (!samePlace) {
-      const src = heapOffset(backend, x.dataId) / 4;
-      const dst = heapOffset(backend, xPad.dataId) / 4;
-      heap.fill(0, dst, dst + n * hp * wp * ci);
-      const validRows = Math.min(h, hp - top);
-      const run = Math.min(w, wp - left) * ci;
-      for (let b = 0; b < n; b++) {
-        for (let y = 0; y < validRows; y++) {
-          const from = src + (b * h + y) * w * ci;
-          heap.copyWithin(dst + ((b * hp + y + top) * wp + left) * ci, from, from + run);
-        }
-      }
-    }
+    if (!samePlace)
+      padInput(heap, heapOffset(backend, x.dataId) / 4, heapOffset(backend, xPad.dataId) / 4, info, hp, wp, ci);
     const table = backend.typedArrayFromHeap(offsets) as Int32Array;
     for (let a = 0, r = 0; a < kh; a++)
       for (let b = 0; b < kw; b++) for (let i = 0; i < ci; i++) table[r++] = 4 * ((a * wp + b) * ci + i);
@@ -195,33 +184,74 @@ function directFilterGrad(
     const dWAt = heapOffset(backend, dW.dataId);
     const heapNow = () => new Float32Array(memory.buffer);
     heapNow().fill(0, dWAt / 4, dWAt / 4 + rows * co);
-    let helped = false;
-    if (helper && part) {
-      const partAt = heapOffset(backend, part.dataId);
-      heapNow().fill(0, partAt / 4, partAt / 4 + rows * co);
-      try {
-        helper.start(simd.module, 'filterGrad', call(partAt, half, n - half));
-        helped = true;
-      } catch {
-        helped = false;
-      }
-      simd.filterGrad(...(call(dWAt, 0, half) as Parameters<FilterGradSimd['filterGrad']>));
-      try {
-        if (helped) helper.finish();
-      } catch {
-        helped = false;
-      }
-      if (helped) {
-        const heapView = heapNow();
-        for (let j = 0; j < rows * co; j++) heapView[dWAt / 4 + j] += heapView[partAt / 4 + j];
-      } else {
-        simd.filterGrad(...(call(dWAt, half, n - half) as Parameters<FilterGradSimd['filterGrad']>));
-      }
-    } else {
-      simd.filterGrad(...(call(dWAt, 0, n) as Parameters<FilterGradSimd['filterGrad']>));
-    }
+    if (helper && part)
+      sumOnTwoThreads(simd, helper, call, heapNow, dWAt, heapOffset(backend, part.dataId), half, n, rows * co);
+    else simd.filterGrad(...(call(dWAt, 0, n) as Parameters<FilterGradSimd['filterGrad']>));
     return dW;
   });
+}
+
+/**
+ * x (NHWC at float index `src`) into the zero-padded buffer at `dst` ([n, hp, wp, ci]): zeros, then each image
+ * row that the taps reach copied to its padded place.
+ */
+function padInput(
+  heap: Float32Array,
+  src: number,
+  dst: number,
+  info: ReturnType<typeof conv2dInfo>,
+  hp: number,
+  wp: number,
+  ci: number,
+): void {
+  const { batchSize: n, inHeight: h, inWidth: w } = info;
+  const { top, left } = info.padInfo;
+  heap.fill(0, dst, dst + n * hp * wp * ci);
+  const validRows = Math.min(h, hp - top);
+  const run = Math.min(w, wp - left) * ci;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < validRows; y++) {
+      const from = src + (b * h + y) * w * ci;
+      heap.copyWithin(dst + ((b * hp + y + top) * wp + left) * ci, from, from + run);
+    }
+  }
+}
+
+/**
+ * Images [0, half) here into dW, [half, n) on the helper thread into `part`, then dW += part; if the helper
+ * fails to start or finish, this thread does the second half too (same sums as one thread in that case).
+ */
+function sumOnTwoThreads(
+  simd: FilterGradSimd,
+  helper: NonNullable<ReturnType<typeof heapHelper>>,
+  call: (dWAt: number, from: number, count: number) => number[],
+  heapNow: () => Float32Array,
+  dWAt: number,
+  partAt: number,
+  half: number,
+  n: number,
+  size: number,
+): void {
+  let helped = false;
+  heapNow().fill(0, partAt / 4, partAt / 4 + size);
+  try {
+    helper.start(simd.module, 'filterGrad', call(partAt, half, n - half));
+    helped = true;
+  } catch {
+    helped = false;
+  }
+  simd.filterGrad(...(call(dWAt, 0, half) as Parameters<FilterGradSimd['filterGrad']>));
+  try {
+    if (helped) helper.finish();
+  } catch {
+    helped = false;
+  }
+  if (helped) {
+    const heapView = heapNow();
+    for (let j = 0; j < size; j++) heapView[dWAt / 4 + j] += heapView[partAt / 4 + j];
+  } else {
+    simd.filterGrad(...(call(dWAt, half, n - half) as Parameters<FilterGradSimd['filterGrad']>));
+  }
 }
 
 export const conv2DBackpropFilterConfig: KernelConfig = {
