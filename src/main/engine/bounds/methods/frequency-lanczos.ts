@@ -77,15 +77,6 @@ export interface RacingResult {
   ritz?: Float64Array[];
 }
 
-interface State {
-  f: number;
-  /** The frequency's Lanczos run on M_f M_f^H (complex vectors of R rows). */
-  run: Lanczos;
-  theta: number;
-  upper: number;
-  done: boolean;
-}
-
 /**
  * w = M M^H q for frequency f; y (length cols) is scratch. Two rows per sweep: each pass over the row pair
  * reuses the loaded y entries, about 1.5x faster in V8 than one row at a time.
@@ -103,10 +94,26 @@ function gramProduct(
   wr: Float64Array,
   wi: Float64Array,
 ): void {
+  adjointProduct(D, off, R, C, qr, qi, qo, yr, yi);
+  matrixProduct(D, off, R, C, yr, yi, wr, wi);
+}
+
+/** y = M^H q (M: R x C at `off`, split re/im; q at qo in qr, qi), two rows of M per sweep. */
+function adjointProduct(
+  D: Float64Array,
+  off: number,
+  R: number,
+  C: number,
+  qr: Float64Array,
+  qi: Float64Array,
+  qo: number,
+  yr: Float64Array,
+  yi: Float64Array,
+): void {
   const offIm = off + R * C;
   yr.fill(0, 0, C);
   yi.fill(0, 0, C);
-  // y = M^H q: y_c += conj(M_rc) q_r
+  // y_c += conj(M_rc) q_r
   let r = 0;
   for (; r + 1 < R; r += 2) {
     const a0 = qr[qo + r];
@@ -138,8 +145,22 @@ function gramProduct(
       yi[c] += a * b0 - b * a0;
     }
   }
-  // w = M y
-  for (r = 0; r + 1 < R; r += 2) {
+}
+
+/** w = M y (M: R x C at `off`, split re/im), two rows of M per sweep. */
+function matrixProduct(
+  D: Float64Array,
+  off: number,
+  R: number,
+  C: number,
+  yr: Float64Array,
+  yi: Float64Array,
+  wr: Float64Array,
+  wi: Float64Array,
+): void {
+  const offIm = off + R * C;
+  let r = 0;
+  for (; r + 1 < R; r += 2) {
     const p0 = off + r * C;
     const i0 = offIm + r * C;
     const p1 = p0 + C;
@@ -210,7 +231,8 @@ export function raceTopSingularValue(
     });
   let products = 0;
 
-  const states: State[] = [];
+  // Frequency f's Lanczos run on M_f M_f^H (complex vectors of R rows).
+  const runs: Lanczos[] = [];
   for (let f = 0; f < fm.count; f++) {
     // Room for the screening steps and the first extra chunk, which most frequencies need.
     const run = new Lanczos(R, {
@@ -220,61 +242,96 @@ export function raceTopSingularValue(
       initialBasis: minSteps + 4,
     });
     run.start(opts.startVectors?.[f] ?? randomStart(R, rng));
-    states.push({ f, run, theta: 0, upper: Infinity, done: false });
+    runs.push(run);
   }
-
-  const step = (st: State): void => {
-    product(st.f, st.run.qr, st.run.qi, st.run.offset, wr, wi);
-    products++;
-    st.run.step(wr, wi);
+  const theta = new Float64Array(fm.count);
+  const upper = new Float64Array(fm.count).fill(Infinity);
+  const out = raceRounds({
+    count: fm.count,
+    firstChunk: minSteps,
+    laterChunk: Math.min(kmax, 3),
+    lam,
+    slack,
+    theta,
+    upper,
+    exhausted: (f) => runs[f].exhausted,
+    advance: (f, chunk) => {
+      const run = runs[f];
+      for (let s = 0; s < chunk && !run.exhausted; s++) {
+        // Explicit restart from the top Ritz vector (rare: only when kmax steps did not converge).
+        if (run.k >= kmax) run.restart();
+        product(f, run.qr, run.qi, run.offset, wr, wi);
+        products++;
+        run.step(wr, wi);
+      }
+      [theta[f], upper[f]] = ritzBracket(run.alpha, run.beta, run.k, run.steps, run.exhausted, minSteps, kappa, work);
+      return run.steps >= maxSteps;
+    },
+  });
+  return {
+    lower: Math.sqrt(out.lower),
+    upper: Math.sqrt(out.upper),
+    argmax: out.best,
+    maxSteps: runs.reduce((m, run) => Math.max(m, run.steps), 0),
+    products,
+    converged: out.upper <= out.lower * lam,
+    survivors: out.survivors,
+    ...(opts.ritzVectors ? { ritz: runs.map((run) => run.ritzVector()) } : {}),
   };
+}
 
-  const analyse = (st: State): void => {
-    const { run } = st;
-    [st.theta, st.upper] = ritzBracket(run.alpha, run.beta, run.k, run.steps, run.exhausted, minSteps, kappa, work);
-  };
+/** A race over `count` frequencies (the header's rule), whatever runs each frequency's Lanczos steps. */
+export interface RaceRounds {
+  count: number;
+  /** Steps of the first round (minSteps: every frequency runs them before any is ruled out), then of each later one. */
+  firstChunk: number;
+  laterChunk: number;
+  /** (1 + tol)^2: a frequency is settled, and the race over, once upper <= lower * lam. */
+  lam: number;
+  /** 1 + margin: a frequency is ruled out once upper * slack < the best lower value. */
+  slack: number;
+  /** Each frequency's bracket on lambda = sigma^2, written by `advance` (start at 0 and Infinity). */
+  theta: Float64Array;
+  upper: Float64Array;
+  /** Up to `chunk` more steps of frequency f and its new bracket; true when f may step no more (its cap). */
+  advance: (f: number, chunk: number) => boolean;
+  /** Frequency f's Krylov space is exhausted (theta is then exact). */
+  exhausted: (f: number) => boolean;
+}
 
-  let active = states;
-  let chunk = minSteps;
+/**
+ * The racing loop shared by raceTopSingularValue and the float32 screening (frequency-screen.ts): rounds of
+ * steps over the frequencies still in, each round dropping those whose upper estimate is below the best lower
+ * value, until the best is within tol or every remaining frequency is settled. `lower`, `upper` on lambda.
+ */
+export function raceRounds(r: RaceRounds): { best: number; lower: number; upper: number; survivors: number[] } {
+  const { theta, upper: up, lam, slack } = r;
+  let active = Array.from({ length: r.count }, (_, f) => f);
+  const done = new Uint8Array(r.count);
+  let chunk = r.firstChunk;
   let best = 0;
   let lower = 0;
   let upper = Infinity;
   for (;;) {
-    for (const st of active) {
-      if (st.done || st.run.exhausted) continue;
-      for (let s = 0; s < chunk && !st.run.exhausted; s++) {
-        // Explicit restart from the top Ritz vector (rare: only when kmax steps did not converge).
-        if (st.run.k >= kmax) st.run.restart();
-        step(st);
-      }
-      analyse(st);
-      if (st.upper <= st.theta * lam || st.run.steps >= maxSteps) st.done = true;
+    for (const f of active) {
+      if (done[f] || r.exhausted(f)) continue;
+      const capped = r.advance(f, chunk);
+      if (up[f] <= theta[f] * lam || capped) done[f] = 1;
     }
-    for (const st of active) {
-      if (st.theta > lower) {
-        lower = st.theta;
-        best = st.f;
+    for (const f of active) {
+      if (theta[f] > lower) {
+        lower = theta[f];
+        best = f;
       }
     }
-    active = active.filter((st) => st.upper * slack >= lower || st.f === best);
+    active = active.filter((f) => up[f] * slack >= lower || f === best);
     upper = 0;
-    for (const st of active) upper = Math.max(upper, st.upper);
-    if (upper <= lower * lam || active.every((st) => st.done || st.run.exhausted)) break;
-    chunk = Math.min(kmax, 3);
+    for (const f of active) upper = Math.max(upper, up[f]);
+    if (upper <= lower * lam || active.every((f) => done[f] || r.exhausted(f))) break;
+    chunk = r.laterChunk;
   }
-  return {
-    lower: Math.sqrt(lower),
-    upper: Math.sqrt(upper),
-    argmax: best,
-    maxSteps: states.reduce((m, s) => Math.max(m, s.run.steps), 0),
-    products,
-    converged: upper <= lower * lam,
-    survivors: active
-      .filter((st) => st.upper * slack >= lower)
-      .sort((a, b) => b.theta - a.theta)
-      .map((st) => st.f),
-    ...(opts.ritzVectors ? { ritz: states.map((st) => st.run.ritzVector()) } : {}),
-  };
+  const survivors = active.filter((f) => up[f] * slack >= lower).sort((a, b) => theta[b] - theta[a]);
+  return { best, lower, upper, survivors };
 }
 
 /** A random complex start (re then im), drawn re/im interleaved per row. */

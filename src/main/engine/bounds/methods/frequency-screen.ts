@@ -1,10 +1,10 @@
 /**
  * The float32 screening phase of the exact circular norm (sedghi.ts): the race of frequency-lanczos.ts — same
- * bracket (ritzBracket), same rule (minSteps for everyone before anything is ruled out), later rounds in smaller
- * chunks — but with its Lanczos vectors kept in the WebAssembly heap beside the float32 frequency matrices, so
- * the SIMD Gram product (or the fused step, frequency-simd.ts) reads q and writes w in place.
+ * loop (raceRounds), same bracket (ritzBracket), later rounds in smaller chunks — but with its Lanczos vectors
+ * kept in the WebAssembly heap beside the float32 frequency matrices, so the SIMD Gram product (or the fused
+ * step, frequency-simd.ts) reads q and writes w in place.
  *
- * Why a separate loop: with R = 64 the product takes ~5 us, and the generic race spent as much again per step on
+ * Why its own Lanczos steps (the loop is shared): with R = 64 the product takes ~5 us, and the generic race spent as much again per step on
  * copying vectors between JS and the heap and on a 10-vector basis per frequency (16 MB of fresh memory for the
  * 1570 frequencies of a 56x56 input). Screening needs only the three-term recurrence (reorthogonalize 'local',
  * see frequency-lanczos.ts), so each frequency keeps two vectors: q_{k-1} and q_k. No restarts: a frequency that
@@ -15,7 +15,7 @@
  * converged to that level, which is far finer than anything the margin has to resolve.
  */
 import { mulberry32 } from '../../data/rng.js';
-import { ritzBracket } from './frequency-lanczos.js';
+import { raceRounds, ritzBracket } from './frequency-lanczos.js';
 
 export interface ScreenProblem {
   rows: number;
@@ -73,14 +73,18 @@ export function screenRace(pb: ScreenProblem, opts: ScreenOptions): ScreenResult
   const upper = new Float64Array(count).fill(Infinity);
   const work = { d: new Float64Array(K), e: new Float64Array(K), z: new Float64Array(K) };
 
-  let active = Array.from({ length: count }, (_, f) => f);
-  const done = new Uint8Array(count);
-  let chunk = minSteps;
-  let lower = 0;
-  let best = 0;
-  for (;;) {
-    for (const f of active) {
-      if (done[f] || lz.exhausted[f]) continue;
+  const race = raceRounds({
+    count,
+    firstChunk: minSteps,
+    // Later rounds in small chunks rule frequencies out sooner (chunks of 1 instead of 3 save ~4% of the products
+    // at R >= 128, ~11% at R = 64); at R = 64 a product costs about as much as the analysis, so 2 there.
+    laterChunk: R >= 128 ? 1 : 2,
+    lam,
+    slack,
+    theta,
+    upper,
+    exhausted: (f) => lz.exhausted[f] === 1,
+    advance: (f, chunk) => {
       for (let s = 0; s < chunk && !lz.exhausted[f] && lz.steps[f] < K; s++) lz.step(f);
       [theta[f], upper[f]] = ritzBracket(
         lz.alpha,
@@ -94,28 +98,14 @@ export function screenRace(pb: ScreenProblem, opts: ScreenOptions): ScreenResult
         f * K,
         f * (K + 1),
       );
-      if (upper[f] <= theta[f] * lam || lz.steps[f] >= K) done[f] = 1;
-    }
-    for (const f of active) {
-      if (theta[f] > lower) {
-        lower = theta[f];
-        best = f;
-      }
-    }
-    active = active.filter((f) => upper[f] * slack >= lower || f === best);
-    if (active.every((f) => done[f] || lz.exhausted[f])) break;
-    let up = 0;
-    for (const f of active) up = Math.max(up, upper[f]);
-    if (up <= lower * lam) break;
-    // Later rounds in small chunks rule frequencies out sooner (chunks of 1 instead of 3 save ~4% of the products
-    // at R >= 128, ~11% at R = 64); at R = 64 a product costs about as much as the analysis, so 2 there.
-    chunk = R >= 128 ? 1 : 2;
-  }
+      return lz.steps[f] >= K;
+    },
+  });
   let maxSteps = 0;
   for (let f = 0; f < count; f++) maxSteps = Math.max(maxSteps, lz.steps[f]);
   return {
-    survivors: active.filter((f) => upper[f] * slack >= lower).sort((a, b) => theta[b] - theta[a]),
-    lower: Math.sqrt(lower),
+    survivors: race.survivors,
+    lower: Math.sqrt(race.lower),
     products: lz.products,
     maxSteps,
   };
