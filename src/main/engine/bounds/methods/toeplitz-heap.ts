@@ -7,7 +7,7 @@
  */
 import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
 import { instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
-import { rowGram } from '../numerics/fft2.js';
+import { makeJsHeap } from './toeplitz-heap-js.js';
 
 export interface CorrelationHeap {
   /** 'simd' (toeplitz.wat, float64) or 'js' (float64 JavaScript). */
@@ -175,35 +175,18 @@ function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance): Correlatio
   const buffer = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const args = new Int32Array(buffer(64));
   const list = new Int32Array(buffer(8 * LIST));
-  let helper: CommandThread | null = shared
-    ? startCommandThread(SETUP, BODY, {
-        toeplitz: tz.module,
-        memory,
-        args: args.buffer,
-        list: list.buffer,
-      })
-    : null;
-  /**
-   * Command `which` on the helper while this thread claims items too (work(claim): until claim() passes the last
-   * item); if the helper fails or stalls, all items are computed again here (each writes only its own outputs).
-   */
-  const shareWork = (which: number, work: (claim: () => number) => void): void => {
-    Atomics.store(args, COUNTER, 0);
-    if (!helper) return work(() => Atomics.add(args, COUNTER, 1));
-    sendCommand(helper, which);
-    work(() => Atomics.add(args, COUNTER, 1));
-    if (awaitCommand(helper, 60_000) !== 'done') {
-      helper = null; // a failed or stalled helper is not reused
-      let next = 0;
-      work(() => next++);
-    }
+  const helper: Helper = {
+    thread: shared
+      ? startCommandThread(SETUP, BODY, { toeplitz: tz.module, memory, args: args.buffer, list: list.buffer })
+      : null,
+    args,
   };
   /** fn(...operands, j0, j1) over lanes [0, rowBytes), in chunks shared with the helper when it pays. */
   const split = (which: 0 | 1 | 2 | 4, operands: number[], rowBytes: number): void => {
     const fn = [ex.rmix, ex.cmixpm, ex.cmixr, ex.cmixr, ex.cmixpminv][which];
-    if (!helper || rowBytes < SPLIT_BYTES) return fn(...operands, 0, rowBytes);
+    if (!helper.thread || rowBytes < SPLIT_BYTES) return fn(...operands, 0, rowBytes);
     args.set([...operands, rowBytes, CHUNK_BYTES]);
-    shareWork(which, (claim) => {
+    shareWork(helper, which, (claim) => {
       for (let c = claim(); c * CHUNK_BYTES < rowBytes; c = claim())
         fn(...operands, c * CHUNK_BYTES, Math.min(rowBytes, (c + 1) * CHUNK_BYTES));
     });
@@ -225,142 +208,56 @@ function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance): Correlatio
       split(4, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, nh, out, outIm, outStride], n * 8),
     cmixr: (inp, inIm, inStride, K, tw, out, outStride, n) =>
       split(2, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, out, outStride], n * 8),
-    grams(pairs, P, C) {
-      for (let c0 = 0; c0 < pairs.length / 2; c0 += LIST) {
-        const chunk = pairs.slice(2 * c0, 2 * Math.min(pairs.length / 2, c0 + LIST));
-        const n = chunk.length / 2;
-        const gram = (i: number) =>
-          herk(chunk[2 * i], chunk[2 * i] + 8 * P * C, P, C, chunk[2 * i + 1], chunk[2 * i + 1] + 8 * P * P, 0, P);
-        if (!helper || n < 2) {
-          for (let i = 0; i < n; i++) gram(i);
-          continue;
-        }
-        list.set(chunk);
-        args.set([P, C, n]);
-        shareWork(3, (claim) => {
-          for (let i = claim(); i < n; i = claim()) gram(i);
-        });
-      }
-    },
+    grams: (pairs, P, C) => simdGrams(helper, list, herk, pairs, P, C),
     sumsq,
     scale,
     abssum,
     release() {
-      if (helper) void helper.worker.terminate();
-      helper = null;
+      if (helper.thread) void helper.thread.worker.terminate();
+      helper.thread = null;
     },
   };
   return heap;
 }
 
-/** The same operations in JavaScript on an ArrayBuffer (offsets in bytes, all multiples of 8). */
-function makeJsHeap(): CorrelationHeap {
-  const heap: CorrelationHeap = {
-    path: 'js',
-    f64: new Float64Array(0),
-    ensure(bytes) {
-      if (heap.f64.length * 8 >= bytes) return;
-      const next = new Float64Array(Math.ceil(bytes / 8));
-      next.set(heap.f64);
-      heap.f64 = next;
-    },
-    rmix(inp, inStride, K, tw, out, outIm, outStride, n) {
-      const h = heap.f64;
-      for (let f = 0; f < tw.F; f++) {
-        const [o, oi] = [(out + f * outStride) / 8, (outIm + f * outStride) / 8];
-        for (let j = 0; j < n; j++) [h[o + j], h[oi + j]] = [0, 0];
-        for (let k = 0; k < K; k++) {
-          const [c, s] = [h[tw.re / 8 + f * K + k], h[tw.im / 8 + f * K + k]];
-          const p = (inp + k * inStride) / 8;
-          for (let j = 0; j < n; j++) {
-            h[o + j] += c * h[p + j];
-            h[oi + j] += s * h[p + j];
-          }
-        }
-      }
-    },
-    cmixPair(inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n) {
-      const h = heap.f64;
-      for (let u = 0; u < tw.F; u++) {
-        const [o, oi] = [(out + u * outStride) / 8, (outIm + u * outStride) / 8];
-        const g = ((nh - u) % nh) * outStride;
-        const [p, q] = [(out + g) / 8, (outIm + g) / 8];
-        for (let j = 0; j < n; j++) {
-          let [ar, ai, br, bi] = [0, 0, 0, 0];
-          for (let k = 0; k < K; k++) {
-            const [c, s] = [h[tw.re / 8 + u * K + k], h[tw.im / 8 + u * K + k]];
-            const [xr, xi] = [h[(inp + k * inStride) / 8 + j], h[(inIm + k * inStride) / 8 + j]];
-            [ar, ai, br, bi] = [ar + c * xr, ai + c * xi, br + s * xr, bi + s * xi];
-          }
-          [h[o + j], h[oi + j], h[p + j], h[q + j]] = [ar + bi, ai - br, ar - bi, ai + br];
-        }
-      }
-    },
-    cmixPairInv(inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n) {
-      const h = heap.f64;
-      for (let x = 0; x < tw.F; x++) {
-        const [o, oi] = [(out + x * outStride) / 8, (outIm + x * outStride) / 8];
-        h.fill(0, o, o + n);
-        h.fill(0, oi, oi + n);
-        for (let u = 0; u < K; u++) {
-          const [c, s] = [h[tw.re / 8 + x * K + u], h[tw.im / 8 + x * K + u]];
-          const [p, q] = [(inp + u * inStride) / 8, (inp + ((nh - u) % nh) * inStride) / 8];
-          const d = (inIm - inp) / 8;
-          for (let j = 0; j < n; j++) {
-            const [sr, si] = [h[p + j] + h[q + j], h[p + d + j] + h[q + d + j]];
-            const [dr, di] = [h[p + j] - h[q + j], h[p + d + j] - h[q + d + j]];
-            h[o + j] += c * sr - s * di;
-            h[oi + j] += c * si + s * dr;
-          }
-        }
-      }
-    },
-    cmixr(inp, inIm, inStride, K, tw, out, outStride, n) {
-      const h = heap.f64;
-      for (let f = 0; f < tw.F; f++) {
-        const o = (out + f * outStride) / 8;
-        h.fill(0, o, o + n);
-        for (let k = 0; k < K; k++) {
-          const [c, s] = [h[tw.re / 8 + f * K + k], h[tw.im / 8 + f * K + k]];
-          const [p, q] = [(inp + k * inStride) / 8, (inIm + k * inStride) / 8];
-          for (let j = 0; j < n; j++) h[o + j] += c * h[p + j] - s * h[q + j];
-        }
-      }
-    },
-    grams(pairs, P, C) {
-      const h = heap.f64;
-      for (let i = 0; i < pairs.length; i += 2) {
-        const [A, Z] = [pairs[i] / 8, pairs[i + 1] / 8];
-        rowGram(h, A, A + P * C, P, C, h.subarray(Z, Z + P * P), h.subarray(Z + P * P, Z + 2 * P * P));
-      }
-    },
-    sumsq(p, n) {
-      const h = heap.f64;
-      let s = 0;
-      for (let j = p / 8; j < p / 8 + n; j++) s += h[j] * h[j];
-      return s;
-    },
-    scale(p, n, s) {
-      const h = heap.f64;
-      for (let j = p / 8; j < p / 8 + n; j++) h[j] *= s;
-    },
-    release() {
-      heap.f64 = new Float64Array(0);
-    },
-    abssum(p, P, rows, cols) {
-      const h = heap.f64;
-      const [r, c] = [rows / 8, cols / 8];
-      for (let a = 0; a < P; a++) {
-        let s = 0;
-        const row = p / 8 + a * P;
-        for (let b = 0; b < P; b++) {
-          const z = Math.abs(h[row + b]);
-          s += z;
-          h[c + b] += z;
-        }
-        h[r + a] += s;
-      }
-    },
-  };
-  return heap;
+/** The helper thread (null without one, or once it failed) and the shared argument words. */
+interface Helper {
+  thread: CommandThread | null;
+  args: Int32Array;
+}
+
+/**
+ * Command `which` on the helper while this thread claims items too (work(claim): until claim() passes the last
+ * item); if the helper fails or stalls, all items are computed again here (each writes only its own outputs).
+ */
+function shareWork(helper: Helper, which: number, work: (claim: () => number) => void): void {
+  const { args } = helper;
+  Atomics.store(args, COUNTER, 0);
+  if (!helper.thread) return work(() => Atomics.add(args, COUNTER, 1));
+  sendCommand(helper.thread, which);
+  work(() => Atomics.add(args, COUNTER, 1));
+  if (awaitCommand(helper.thread, 60_000) !== 'done') {
+    helper.thread = null; // a failed or stalled helper is not reused
+    let next = 0;
+    work(() => next++);
+  }
+}
+
+/** CorrelationHeap.grams in SIMD (herk), LIST pairs at a time, shared with the helper from two pairs up. */
+function simdGrams(helper: Helper, list: Int32Array, herk: Mix, pairs: number[], P: number, C: number): void {
+  for (let c0 = 0; c0 < pairs.length / 2; c0 += LIST) {
+    const chunk = pairs.slice(2 * c0, 2 * Math.min(pairs.length / 2, c0 + LIST));
+    const n = chunk.length / 2;
+    const gram = (i: number) =>
+      herk(chunk[2 * i], chunk[2 * i] + 8 * P * C, P, C, chunk[2 * i + 1], chunk[2 * i + 1] + 8 * P * P, 0, P);
+    if (!helper.thread || n < 2) {
+      for (let i = 0; i < n; i++) gram(i);
+      continue;
+    }
+    list.set(chunk);
+    helper.args.set([P, C, n]);
+    shareWork(helper, 3, (claim) => {
+      for (let i = claim(); i < n; i = claim()) gram(i);
+    });
+  }
 }

@@ -1,0 +1,179 @@
+/**
+ * The Toeplitz bound's correlation heap (toeplitz-heap.ts) in float64 JavaScript, where WebAssembly SIMD does not
+ * run: the same DFT stages and Grams with the same chains of multiply-adds as kernels/toeplitz.wat, so
+ * toeplitz-enclosure.ts's error bounds hold for either.
+ */
+import { rowGram } from '../numerics/frequency-gram.js';
+import type { CorrelationHeap, Twiddles } from './toeplitz-heap.js';
+
+/** The same operations in JavaScript on an ArrayBuffer (offsets in bytes, all multiples of 8). */
+export function makeJsHeap(): CorrelationHeap {
+  const heap: CorrelationHeap = {
+    path: 'js',
+    f64: new Float64Array(0),
+    ensure(bytes) {
+      if (heap.f64.length * 8 >= bytes) return;
+      const next = new Float64Array(Math.ceil(bytes / 8));
+      next.set(heap.f64);
+      heap.f64 = next;
+    },
+    rmix(inp, inStride, K, tw, out, outIm, outStride, n) {
+      jsRmix(heap.f64, inp, inStride, K, tw, out, outIm, outStride, n);
+    },
+    cmixPair(inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n) {
+      jsCmixPair(heap.f64, inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n);
+    },
+    cmixPairInv(inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n) {
+      jsCmixPairInv(heap.f64, inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n);
+    },
+    cmixr(inp, inIm, inStride, K, tw, out, outStride, n) {
+      jsCmixr(heap.f64, inp, inIm, inStride, K, tw, out, outStride, n);
+    },
+    grams(pairs, P, C) {
+      const h = heap.f64;
+      for (let i = 0; i < pairs.length; i += 2) {
+        const [A, Z] = [pairs[i] / 8, pairs[i + 1] / 8];
+        rowGram(h, A, A + P * C, P, C, h.subarray(Z, Z + P * P), h.subarray(Z + P * P, Z + 2 * P * P));
+      }
+    },
+    sumsq(p, n) {
+      const h = heap.f64;
+      let s = 0;
+      for (let j = p / 8; j < p / 8 + n; j++) s += h[j] * h[j];
+      return s;
+    },
+    scale(p, n, s) {
+      const h = heap.f64;
+      for (let j = p / 8; j < p / 8 + n; j++) h[j] *= s;
+    },
+    release() {
+      heap.f64 = new Float64Array(0);
+    },
+    abssum(p, P, rows, cols) {
+      const h = heap.f64;
+      const [r, c] = [rows / 8, cols / 8];
+      for (let a = 0; a < P; a++) {
+        let s = 0;
+        const row = p / 8 + a * P;
+        for (let b = 0; b < P; b++) {
+          const z = Math.abs(h[row + b]);
+          s += z;
+          h[c + b] += z;
+        }
+        h[r + a] += s;
+      }
+    },
+  };
+  return heap;
+}
+
+/** CorrelationHeap.rmix on h (offsets in bytes). */
+function jsRmix(
+  h: Float64Array,
+  inp: number,
+  inStride: number,
+  K: number,
+  tw: Twiddles,
+  out: number,
+  outIm: number,
+  outStride: number,
+  n: number,
+): void {
+  for (let f = 0; f < tw.F; f++) {
+    const [o, oi] = [(out + f * outStride) / 8, (outIm + f * outStride) / 8];
+    for (let j = 0; j < n; j++) [h[o + j], h[oi + j]] = [0, 0];
+    for (let k = 0; k < K; k++) {
+      const [c, s] = [h[tw.re / 8 + f * K + k], h[tw.im / 8 + f * K + k]];
+      const p = (inp + k * inStride) / 8;
+      for (let j = 0; j < n; j++) {
+        h[o + j] += c * h[p + j];
+        h[oi + j] += s * h[p + j];
+      }
+    }
+  }
+}
+
+/** CorrelationHeap.cmixPair on h: rows u and (nh - u) mod nh at once. */
+function jsCmixPair(
+  h: Float64Array,
+  inp: number,
+  inIm: number,
+  inStride: number,
+  K: number,
+  tw: Twiddles,
+  nh: number,
+  out: number,
+  outIm: number,
+  outStride: number,
+  n: number,
+): void {
+  for (let u = 0; u < tw.F; u++) {
+    const [o, oi] = [(out + u * outStride) / 8, (outIm + u * outStride) / 8];
+    const g = ((nh - u) % nh) * outStride;
+    const [p, q] = [(out + g) / 8, (outIm + g) / 8];
+    for (let j = 0; j < n; j++) {
+      let [ar, ai, br, bi] = [0, 0, 0, 0];
+      for (let k = 0; k < K; k++) {
+        const [c, s] = [h[tw.re / 8 + u * K + k], h[tw.im / 8 + u * K + k]];
+        const [xr, xi] = [h[(inp + k * inStride) / 8 + j], h[(inIm + k * inStride) / 8 + j]];
+        [ar, ai, br, bi] = [ar + c * xr, ai + c * xi, br + s * xr, bi + s * xi];
+      }
+      [h[o + j], h[oi + j], h[p + j], h[q + j]] = [ar + bi, ai - br, ar - bi, ai + br];
+    }
+  }
+}
+
+/** CorrelationHeap.cmixPairInv on h: the inverse DFT along u from the pairs (u, -u). */
+function jsCmixPairInv(
+  h: Float64Array,
+  inp: number,
+  inIm: number,
+  inStride: number,
+  K: number,
+  tw: Twiddles,
+  nh: number,
+  out: number,
+  outIm: number,
+  outStride: number,
+  n: number,
+): void {
+  for (let x = 0; x < tw.F; x++) {
+    const [o, oi] = [(out + x * outStride) / 8, (outIm + x * outStride) / 8];
+    h.fill(0, o, o + n);
+    h.fill(0, oi, oi + n);
+    for (let u = 0; u < K; u++) {
+      const [c, s] = [h[tw.re / 8 + x * K + u], h[tw.im / 8 + x * K + u]];
+      const [p, q] = [(inp + u * inStride) / 8, (inp + ((nh - u) % nh) * inStride) / 8];
+      const d = (inIm - inp) / 8;
+      for (let j = 0; j < n; j++) {
+        const [sr, si] = [h[p + j] + h[q + j], h[p + d + j] + h[q + d + j]];
+        const [dr, di] = [h[p + j] - h[q + j], h[p + d + j] - h[q + d + j]];
+        h[o + j] += c * sr - s * di;
+        h[oi + j] += c * si + s * dr;
+      }
+    }
+  }
+}
+
+/** CorrelationHeap.cmixr on h: the real part of the output only. */
+function jsCmixr(
+  h: Float64Array,
+  inp: number,
+  inIm: number,
+  inStride: number,
+  K: number,
+  tw: Twiddles,
+  out: number,
+  outStride: number,
+  n: number,
+): void {
+  for (let f = 0; f < tw.F; f++) {
+    const o = (out + f * outStride) / 8;
+    h.fill(0, o, o + n);
+    for (let k = 0; k < K; k++) {
+      const [c, s] = [h[tw.re / 8 + f * K + k], h[tw.im / 8 + f * K + k]];
+      const [p, q] = [(inp + k * inStride) / 8, (inIm + k * inStride) / 8];
+      for (let j = 0; j < n; j++) h[o + j] += c * h[p + j] - s * h[q + j];
+    }
+  }
+}
