@@ -47,115 +47,135 @@ Options:
   -h, --help            this text
 ${MODEL_HELP}`;
 
+const OPTIONS = {
+  kernels: { type: 'string' },
+  n: { type: 'string' },
+  format: { type: 'string', default: 'table' },
+  methods: { type: 'string' },
+  'operator-iters': { type: 'string' },
+  seed: { type: 'string', default: '0' },
+  backend: { type: 'string', default: 'auto' },
+  workers: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  model: { type: 'string' },
+  'input-shape': { type: 'string' },
+  mean: { type: 'string' },
+  std: { type: 'string' },
+  dataset: { type: 'string' },
+  eps: { type: 'string' },
+  limit: { type: 'string' },
+  'pgd-steps': { type: 'string' },
+  store: { type: 'string' },
+  name: { type: 'string' },
+} as const;
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>['values'];
+
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      kernels: { type: 'string' },
-      n: { type: 'string' },
-      format: { type: 'string', default: 'table' },
-      methods: { type: 'string' },
-      'operator-iters': { type: 'string' },
-      seed: { type: 'string', default: '0' },
-      backend: { type: 'string', default: 'auto' },
-      workers: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      model: { type: 'string' },
-      'input-shape': { type: 'string' },
-      mean: { type: 'string' },
-      std: { type: 'string' },
-      dataset: { type: 'string' },
-      eps: { type: 'string' },
-      limit: { type: 'string' },
-      'pgd-steps': { type: 'string' },
-      store: { type: 'string' },
-      name: { type: 'string' },
-    },
-    strict: true,
-  });
+  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
   if (values.help) {
     console.log(HELP);
     return 0;
   }
-  if (values.model) {
-    const opIters =
-      values['operator-iters'] !== undefined ? positiveInt(values['operator-iters'], '--operator-iters') : undefined;
-    const v = values;
-    console.error(`backend: ${(await selectBackend(v.backend as BackendChoice)).summary}`);
-    return runModel({
-      model: v.model as string,
-      format: v.format,
-      inputShape: v['input-shape'],
-      mean: v.mean,
-      std: v.std,
-      dataset: v.dataset,
-      eps: v.eps,
-      limit: v.limit,
-      pgdSteps: v['pgd-steps'],
-      operatorIters: opIters,
-      store: v.store,
-      name: v.name,
-    });
-  }
+  const opIters =
+    values['operator-iters'] !== undefined ? positiveInt(values['operator-iters'], '--operator-iters') : undefined;
+  if (values.model) return boundModel(values, values.model, opIters);
   const format = values.format;
   if (format !== 'table' && format !== 'json')
     throw new KernelError(`--format must be 'table' or 'json', got '${format}'.`);
   const methods = parseMethods(values.methods);
-  const opIters =
-    values['operator-iters'] !== undefined ? positiveInt(values['operator-iters'], '--operator-iters') : undefined;
   const workers = values.workers !== undefined ? positiveInt(values.workers, '--workers') : defaultWorkers();
   const backend = await selectBackend(values.backend as BackendChoice);
   console.error(`backend: ${backend.summary}`);
-
-  if (values.kernels) {
-    const cases = readKernelFile(values.kernels);
-    const defaultNs = values.n ? values.n.split(',').map((s) => positiveInt(s, '--n')) : [8, 16, 32];
-    const work = cases.flatMap((c) => (c.ns.length ? c.ns : defaultNs).map((n) => ({ c, n })));
-    for (const { c, n } of work) assertFitsInMemory(c, n, methods);
-    const bar = new ProgressBar({ total: work.length, label: 'bounds' });
-    const reports = new Map<string, LayerBoundsReport[]>();
-    // The reference file keys Gram iteration by t; compute every t it lists so outputs compare field by field.
-    const gramByT = new Map<string, Record<string, number>>();
-    work.forEach(({ c, n }, j) => {
-      const r = computeLayerBounds(
-        c.id,
-        c.kernel,
-        { n, stride: 1, padding: 'same' },
-        { methods, operatorIterations: opIters ?? 100 },
-      );
-      reports.set(c.id, [...(reports.get(c.id) ?? []), r]);
-      if (format === 'json' && (!methods || methods.includes('gram'))) {
-        const ts = c.gramIterations.length ? c.gramIterations : [6];
-        gramByT.set(
-          `${c.id}@${n}`,
-          Object.fromEntries(ts.map((t) => [String(t), gramIterationBound(c.kernel, n, t).value])),
-        );
-      }
-      bar.update(j + 1, `${c.id} n=${n}`);
-    });
-    bar.finish();
-    if (format === 'json') {
-      const polyphase = new Map(cases.map((c) => [c.id, f4PolyphaseBound(c.kernel, 2)]));
-      console.log(JSON.stringify(kernelCasesJson(cases, reports, polyphase, gramByT), null, 2));
-    } else console.log(formatLayerTables([...reports.values()].flat()));
-    return [...reports.values()].flat().every((r) => r.consistent) ? 0 : 3;
-  }
-
+  if (values.kernels) return boundKernelCases(values.kernels, values.n, format, methods, opIters);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new KernelError(`--seed must be an integer, got '${values.seed}'.`);
+  const reports = await boundResNet18(seed, { methods, opIters, workers, backend: values.backend as BackendChoice });
+  if (format === 'json') console.log(JSON.stringify(reports.map(withCertifiedNorms), null, 2));
+  else {
+    console.log(`ResNet-18 conv stack, He-normal init (seed ${seed}), input 224x224, backend ${backend.name}\n`);
+    console.log(formatLayerTables(reports));
+  }
+  return reports.every((r) => r.consistent) ? 0 : 3;
+}
+
+/** `--model FILE`: the researcher's own network (bounds-model.ts). */
+async function boundModel(v: Values, model: string, operatorIters: number | undefined): Promise<number> {
+  console.error(`backend: ${(await selectBackend(v.backend as BackendChoice)).summary}`);
+  return runModel({
+    model,
+    format: v.format,
+    inputShape: v['input-shape'],
+    mean: v.mean,
+    std: v.std,
+    dataset: v.dataset,
+    eps: v.eps,
+    limit: v.limit,
+    pgdSteps: v['pgd-steps'],
+    operatorIters,
+    store: v.store,
+    name: v.name,
+  });
+}
+
+/** `--kernels FILE`: each case at each of its sizes, one after another. */
+function boundKernelCases(
+  file: string,
+  nList: string | undefined,
+  format: 'table' | 'json',
+  methods: LayerBoundMethod[] | undefined,
+  opIters: number | undefined,
+): number {
+  const cases = readKernelFile(file);
+  const defaultNs = nList ? nList.split(',').map((s) => positiveInt(s, '--n')) : [8, 16, 32];
+  const work = cases.flatMap((c) => (c.ns.length ? c.ns : defaultNs).map((n) => ({ c, n })));
+  for (const { c, n } of work) assertFitsInMemory(c, n, methods);
+  const bar = new ProgressBar({ total: work.length, label: 'bounds' });
+  const reports = new Map<string, LayerBoundsReport[]>();
+  // The reference file keys Gram iteration by t; compute every t it lists so outputs compare field by field.
+  const gramByT = new Map<string, Record<string, number>>();
+  work.forEach(({ c, n }, j) => {
+    const r = computeLayerBounds(
+      c.id,
+      c.kernel,
+      { n, stride: 1, padding: 'same' },
+      { methods, operatorIterations: opIters ?? 100 },
+    );
+    reports.set(c.id, [...(reports.get(c.id) ?? []), r]);
+    if (format === 'json' && (!methods || methods.includes('gram'))) {
+      const ts = c.gramIterations.length ? c.gramIterations : [6];
+      gramByT.set(
+        `${c.id}@${n}`,
+        Object.fromEntries(ts.map((t) => [String(t), gramIterationBound(c.kernel, n, t).value])),
+      );
+    }
+    bar.update(j + 1, `${c.id} n=${n}`);
+  });
+  bar.finish();
+  if (format === 'json') {
+    const polyphase = new Map(cases.map((c) => [c.id, f4PolyphaseBound(c.kernel, 2)]));
+    console.log(JSON.stringify(kernelCasesJson(cases, reports, polyphase, gramByT), null, 2));
+  } else console.log(formatLayerTables([...reports.values()].flat()));
+  return [...reports.values()].flat().every((r) => r.consistent) ? 0 : 3;
+}
+
+/** The README's example: a He-initialised ResNet-18 stack at 224x224, its layers on a pool of threads. */
+async function boundResNet18(
+  seed: number,
+  o: { methods: LayerBoundMethod[] | undefined; opIters: number | undefined; workers: number; backend: BackendChoice },
+): Promise<LayerBoundsReport[]> {
   const jobs: LayerJob[] = resnet18Stack().map((layer, j) => ({
     name: layer.name,
     kernel: heNormalKernel(layer.shapeHWIO, streamSeed(seed, 'resnetStackKernels', j)),
     geometry: layer.geometry,
   }));
-  const bounds = { methods, operatorIterations: opIters ?? 30, operatorStallTol: OPERATOR_STALL_TOL };
+  const bounds = { methods: o.methods, operatorIterations: o.opIters ?? 30, operatorStallTol: OPERATOR_STALL_TOL };
   const bar = new ProgressBar({ total: jobs.length, label: 'ResNet-18' });
   // Layers are independent: on a pool of threads they finish out of order, and the bar counts them as they do.
   const reports =
-    workers > 1
+    o.workers > 1
       ? await computeLayersInPool(jobs, {
-          workers,
-          backend: values.backend as BackendChoice,
+          workers: o.workers,
+          backend: o.backend,
           bounds,
           onLayer: (done, j) => bar.update(done, jobs[j].name),
         })
@@ -167,14 +187,9 @@ export async function run(argv: string[]): Promise<number> {
   bar.finish();
   console.error(
     `bounds: ${jobs.length} layers, whole command ${(performance.now() / 1000).toFixed(1)} s wall ` +
-      `(${Math.min(workers, jobs.length)} layer thread${workers > 1 ? 's' : ''})`,
+      `(${Math.min(o.workers, jobs.length)} layer thread${o.workers > 1 ? 's' : ''})`,
   );
-  if (format === 'json') console.log(JSON.stringify(reports.map(withCertifiedNorms), null, 2));
-  else {
-    console.log(`ResNet-18 conv stack, He-normal init (seed ${seed}), input 224x224, backend ${backend.name}\n`);
-    console.log(formatLayerTables(reports));
-  }
-  return reports.every((r) => r.consistent) ? 0 : 3;
+  return reports;
 }
 
 function defaultWorkers(): number {
