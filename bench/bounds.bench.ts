@@ -60,9 +60,12 @@ async function startReference(dir: string): Promise<Reference> {
         'or set SPECTRAL_LAB_PYTHON to a Python that has torch and numpy.',
     );
   };
+  // One 'error' listener for the process's life (one per call piled up past Node's limit of 10): it ends the wait.
+  let failed: (() => void) | null = null;
+  child.once('error', () => failed?.());
   const next = async (): Promise<unknown> => {
     const r = await new Promise<IteratorResult<string> | null>((resolve) => {
-      child.once('error', () => resolve(null));
+      failed = () => resolve(null);
       void lines.next().then(resolve);
     });
     if (!r || r.done) throw fail();
