@@ -182,7 +182,7 @@ export const BOUND_METHODS = [
     id: 'operator-power',
     label: 'operator estimate',
     column: 'operator est',
-    paper: 'power iteration on the convolution and its adjoint, as the layer runs (its padding and stride)',
+    paper: 'Lanczos on A^T A with the convolution and its adjoint, as the layer runs (its padding and stride)',
     kind: 'estimate (lower)',
     order: 8,
     computed: true,

@@ -26,9 +26,9 @@ const HELP = `Usage: spectral-lab bounds [options]
        spectral-lab bounds --model FILE [--input-shape C,H,W] [--format table|json|csv] [--dataset NAME|PATH]
 
 Per-layer spectral-norm bounds: the four Fantastic Four norms ||R||, ||S||, ||T||, ||U||, the F4 bound
-sqrt(hw)*min, Sedghi's exact circular norm, Gram iteration, the Toeplitz bound, the operator power-iteration
-estimate (the layer as it runs: zero padding, its stride), the certified bound (the smallest valid for the layer),
-F4 over the best lower value of the same operator (F4/ref) and the time of each.
+sqrt(hw)*min, Sedghi's exact circular norm, Gram iteration, the Toeplitz bound, the operator's Lanczos
+estimate (the layer as it runs: zero padding, its stride), the certified bound (the smallest valid for the
+layer), F4 over the best lower value of the same operator (F4/ref) and the time of each.
 
 Without --kernels: a randomly initialised (He-normal, --seed) ResNet-18 stack of 17 conv layers at 224x224.
 
