@@ -141,6 +141,33 @@ describe('which norms are certified', () => {
   });
 });
 
+describe('estimates with dominated runs stopped early (f4NormEstimates dominatedMargin)', () => {
+  it.each([
+    [[3, 3, 64, 64], 2],
+    [[3, 3, 128, 64], 7],
+  ] as [Shape4, number][])('%j seed %i: fewer passes, the same minimum and the same certified value', (shape, seed) => {
+    const k = randomKernel(shape, seed);
+    const margin = 2e-5;
+    const full = f4NormEstimates(k.data, k.shape);
+    const cut = f4NormEstimates(k.data, k.shape, { dominatedMargin: margin });
+    expect(full.dominated).toEqual([]);
+    expect(cut.dominated.length).toBeGreaterThan(0);
+    expect(cut.steps).toBeLessThanOrEqual(full.steps);
+    const min = Math.min(...F4_MATRICES.map((X) => cut.sigma[X]));
+    for (const X of F4_MATRICES) {
+      if (!cut.dominated.includes(X)) expect(cut.sigma[X]).toBe(full.sigma[X]);
+      else {
+        // A Ritz value stopped early: below the converged one (float32 rounding aside), above the minimum's margin.
+        expect(cut.sigma[X]).toBeLessThanOrEqual(full.sigma[X] * (1 + 1e-7));
+        expect(cut.sigma[X]).toBeGreaterThan(min * (1 + margin));
+      }
+    }
+    const r = f4Bound(k);
+    expectCertifiedMin(r, k, 1e-5, `${shape.join('x')} seed ${seed}`);
+    expect(r.certified!.every((X) => !cut.dominated.includes(X))).toBe(true);
+  });
+});
+
 describe('the Cholesky certificate in WebAssembly SIMD (cholesky.wat) against the JS factorisation', () => {
   it('cholesky.wat compiles and validates fused and plain, own and shared memory', () => {
     const wasm = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;

@@ -29,6 +29,11 @@ export interface F4Estimates {
   sigma: Record<F4Matrix, number>;
   /** Fused passes run (each one step of all four Lanczos runs). */
   steps: number;
+  /**
+   * Runs stopped before converging because they cannot be the minimum (opts.dominatedMargin): their sigma is the
+   * Ritz value reached, a lower estimate of the norm (up to float32 rounding), not a converged one.
+   */
+  dominated: F4Matrix[];
 }
 
 /** z_X = X^T X v_X for all four reshapes. */
@@ -37,12 +42,15 @@ type GramProduct = (v: Vecs, z: Vecs) => void;
 /**
  * Lanczos on X^T X for the four reshapes. A run stops when its top Ritz value moved by <= tol relative over four
  * steps, twice in a row (or its Krylov space is invariant); the passes go on until every run has stopped, at most
- * maxSteps.
+ * maxSteps. With dominatedMargin d, a run also stops once its Ritz value theta_X exceeds (1 + d)^2 theta_Y of a
+ * converged run Y: a Ritz value never exceeds lambda_max(X^T X) (up to the float32 products' ~1e-7), so
+ * ||X|| > (1 + d) ||Y|| and X is not the minimum (f4-certified.ts needs only the minimum converged). On the
+ * 3x3x512x512 layers the slowest of the four is often a non-minimal one (U, or the larger of R and S).
  */
 export function f4NormEstimates(
   W: ArrayLike<number>,
   shape: Shape4,
-  opts: { maxSteps?: number; tol?: number; seed?: number } = {},
+  opts: { maxSteps?: number; tol?: number; seed?: number; dominatedMargin?: number } = {},
 ): F4Estimates {
   const len = hostVectorLengths(shape);
   const maxSteps = opts.maxSteps ?? 160;
@@ -54,6 +62,7 @@ export function f4NormEstimates(
   const theta = {} as Record<F4Matrix, number>;
   const stable = {} as Record<F4Matrix, number>;
   const done = new Set<F4Matrix>();
+  const dominated: F4Matrix[] = [];
   const v = {} as Vecs;
   const z = {} as Vecs;
   F4_MATRICES.forEach((X, j) => {
@@ -84,11 +93,29 @@ export function f4NormEstimates(
       theta[X] = next;
       if (run.exhausted || full || stable[X] >= 2) done.add(X);
     }
+    if (opts.dominatedMargin !== undefined) dropDominated(theta, done, dominated, opts.dominatedMargin);
   }
   for (const X of F4_MATRICES) if (!done.has(X)) theta[X] = runs[X].topRitz(work).theta1;
   const sigma = {} as Record<F4Matrix, number>;
   for (const X of F4_MATRICES) sigma[X] = Math.sqrt(Math.max(0, theta[X]));
-  return { sigma, steps };
+  return { sigma, steps, dominated };
+}
+
+/** Stop the runs whose last Ritz value is above (1 + margin)^2 times that of a run already stopped (see above). */
+function dropDominated(
+  theta: Record<F4Matrix, number>,
+  done: Set<F4Matrix>,
+  dominated: F4Matrix[],
+  margin: number,
+): void {
+  let floor = Infinity;
+  for (const Y of done) floor = Math.min(floor, theta[Y]);
+  for (const X of F4_MATRICES) {
+    if (!done.has(X) && theta[X] > floor * (1 + margin) ** 2) {
+      done.add(X);
+      dominated.push(X);
+    }
+  }
 }
 
 /** The fused product in WebAssembly SIMD where F4's passes run (c_out % 4 == 0), else the JS passes. */
