@@ -7,11 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { F4_MATRICES, type F4Matrix, type F4Report, type KernelHWIO } from '../../src/shared/bounds.js';
 import { f4Bound, f4PolyphaseBound } from '../../src/main/engine/bounds/methods/f4-certified.js';
 import { f4NormEstimates } from '../../src/main/engine/bounds/methods/f4-estimates.js';
-import { reshapeGram } from '../../src/main/engine/bounds/methods/f4-gram-rows.js';
+import { kernelScale, reshapeGram } from '../../src/main/engine/bounds/methods/f4-gram-rows.js';
 import { f4ReshapeHost, type Shape4 } from '../../src/main/engine/bounds/methods/reshapes.js';
 import {
+  frobeniusSquaredUpper,
   gram64,
   lanczosLargestEigenvalue,
+  powerOfTwoScale,
   shiftedCholesky,
   symmetricEigenvalues,
   transpose64,
@@ -165,6 +167,25 @@ describe('estimates with dominated runs stopped early (f4NormEstimates dominated
     const r = f4Bound(k);
     expectCertifiedMin(r, k, 1e-5, `${shape.join('x')} seed ${seed}`);
     expect(r.certified!.every((X) => !cut.dominated.includes(X))).toBe(true);
+  });
+});
+
+describe('kernelScale: the scale and Frobenius bound of a kernel in one read', () => {
+  it('bit for bit powerOfTwoScale and frobeniusSquaredUpper, float32 and float64, huge, tiny and odd lengths', () => {
+    for (const [shape, factor] of [
+      [[3, 3, 64, 64], 1],
+      [[3, 3, 5, 7], 1e30],
+      [[2, 3, 7, 5], 1e-30],
+      [[1, 1, 1, 3], 2 ** -140],
+    ] as [Shape4, number][]) {
+      const k = randomKernel(shape, 3);
+      for (const data of [Float32Array.from(k.data, (x) => x * factor), Float64Array.from(k.data, (x) => x * factor)]) {
+        const scale = powerOfTwoScale(data);
+        expect(kernelScale(data)).toEqual({ scale, frobUp: frobeniusSquaredUpper(data, scale) });
+      }
+    }
+    expect(kernelScale(new Float32Array(9))).toEqual({ scale: 1, frobUp: 0 });
+    expect(() => kernelScale(Float32Array.from([1, 2, NaN, 4, 5]))).toThrow(/finite/);
   });
 });
 

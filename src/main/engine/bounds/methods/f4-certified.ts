@@ -21,7 +21,7 @@ import {
   type ScaledGram,
 } from '../numerics/linalg64.js';
 import { f4NormEstimates, type F4Estimates } from './f4-estimates.js';
-import { reshapeGram } from './f4-gram-rows.js';
+import { kernelScale, reshapeGram } from './f4-gram-rows.js';
 import { dilateKernel, f4MatrixShape, f4ReshapeHost, polyphaseKernelHost, splitGroups } from './reshapes.js';
 
 export interface F4BoundOptions {
@@ -152,7 +152,7 @@ const product = (X: Float64Array, n: number, m: number) =>
  * the certificate alone (min_X ||X|| <= ||X*|| <= c); the estimates only decide which certificates to compute.
  */
 function certifyMinimum(k: KernelHWIO): CertifiedNorms {
-  const scale = powerOfTwoScale(k.data);
+  const { scale, frobUp } = kernelScale(k.data);
   const est = scaledEstimates(k, scale);
   const order = [...F4_MATRICES].sort((a, b) => est.sigma[a] - est.sigma[b]);
   const norms = { ...est.sigma };
@@ -160,7 +160,7 @@ function certifyMinimum(k: KernelHWIO): CertifiedNorms {
   let best = Infinity;
   for (const X of order) {
     if (best <= est.sigma[X] * (1 + TIE)) break;
-    const g = reshapeGram(k, X, scale) ?? reshapedGram(k, X, scale);
+    const g = reshapeGram(k, X, scale, frobUp) ?? reshapedGram(k, X, scale);
     norms[X] = normFromGram(g, { estimate: est.sigma[X], slack: ESTIMATE_SLACK }).upper;
     certified.push(X);
     best = Math.min(best, norms[X]);

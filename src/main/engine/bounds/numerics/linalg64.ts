@@ -277,9 +277,14 @@ export function frobeniusSquaredUpper(data: ArrayLike<number>, scale: number): n
       : data instanceof Float64Array
         ? sumSquares64(data, scale)
         : sumSquaresAny(data, scale);
+  return sumOfSquaresUpper(frob, data.length);
+}
+
+/** An upper bound on a sum of len squares from its computed value (scaled power-of-two products: exact inputs). */
+export function sumOfSquaresUpper(computed: number, len: number): number {
   // The computed sum of squares may round low by at most gamma_{len+1} relative (one rounding per square, at most
   // len - 1 per sum whatever the order of the additions).
-  return frob / (1 - gamma(data.length + 1));
+  return computed / (1 - gamma(len + 1));
 }
 
 /**
