@@ -18,6 +18,8 @@ export class RunQueue {
   private readonly waiting: string[] = [];
   /** Runs whose slot is held while the gate (the store claim) answers: started by nobody yet. */
   private readonly gating = new Set<string>();
+  /** Slots held by work that trains outside this queue: a reproduce call of the lab (app/reproduce.ts). */
+  private held = 0;
 
   constructor(
     readonly maxConcurrent: number,
@@ -33,13 +35,42 @@ export class RunQueue {
 
   /** Check before creating the run record, so a refused start leaves nothing behind. */
   assertCanStartNow(): void {
-    if (this.active.size >= this.maxConcurrent) {
+    if (this.used() >= this.maxConcurrent) {
       throw new LabError(
         'busy',
-        `${this.active.size} run(s) are already active (the limit is ${this.maxConcurrent}).`,
-        'Queue the run instead (it starts when the active runs end), or cancel an active run.',
+        this.held
+          ? `A reproduce experiment of this lab is training (the limit is ${this.maxConcurrent} at once).`
+          : `${this.active.size} run(s) are already active (the limit is ${this.maxConcurrent}).`,
+        'Queue the run instead (it starts when the slot is free), or cancel what is active.',
       );
     }
+  }
+
+  /**
+   * Take a slot for work that trains outside the queue (a reproduce call): it counts like an active run until
+   * unhold(), so runs started now or queued do not train beside it on the same cores beyond maxConcurrent.
+   */
+  hold(): void {
+    if (this.used() >= this.maxConcurrent) {
+      throw new LabError(
+        'busy',
+        `${this.active.size} run(s) are active (the limit is ${this.maxConcurrent} at once); an experiment needs a free slot.`,
+        'Wait for them to end or cancel them, then start the experiment (or start serve with --max-concurrent 2).',
+      );
+    }
+    this.held++;
+    this.onChange(this.state());
+  }
+
+  unhold(): void {
+    if (this.held === 0) return;
+    this.held--;
+    this.drain();
+    this.onChange(this.state());
+  }
+
+  private used(): number {
+    return this.active.size + this.held;
   }
 
   submit(runId: string, queue: boolean): { status: 'running' | 'queued'; queuePosition: number | null } {
@@ -110,7 +141,7 @@ export class RunQueue {
   }
 
   private drain(): void {
-    while (this.active.size < this.maxConcurrent && this.waiting.length > 0) {
+    while (this.used() < this.maxConcurrent && this.waiting.length > 0) {
       const next = this.waiting.shift() as string;
       this.active.add(next);
       if (this.gate) {

@@ -88,13 +88,23 @@ export class ReproduceControl {
     return true;
   }
 
-  async start(req: ReproduceRequest, publish: (e: LabEvent) => void): Promise<ReproduceJob> {
+  /** Refuses ('busy') while a call of this lab is queued or running: one experiment at a time. */
+  assertIdle(): void {
     if (this.job && (this.job.state === 'queued' || this.job.state === 'running'))
       throw new LabError(
         'busy',
         `The experiment '${this.job.experiment}' (${this.job.size}) is running: run ${Math.min(this.job.runIndex + 1, this.job.runCount)} of ${this.job.runCount}.`,
         'One experiment runs at a time: wait for it to finish, or cancel it in the Reproduce view, then start this one.',
       );
+  }
+
+  /** Starts a call; `ended` is called once when it is over (done, failed or cancelled), not when start throws. */
+  async start(
+    req: ReproduceRequest,
+    publish: (e: LabEvent) => void,
+    ended: () => void = () => {},
+  ): Promise<ReproduceJob> {
+    this.assertIdle();
     const experiment = experimentNamed(req.experiment);
     if (!experiment)
       throw new LabError(
@@ -140,10 +150,12 @@ export class ReproduceControl {
         resultFile: true,
       },
       this.hooks(job, this.abort.signal),
-    ).then(
-      () => this.update(job, { state: 'done', phase: null, fraction: 1, etaSeconds: 0, endedAt: Date.now() }),
-      (err: unknown) => this.update(job, { ...endOf(err, experiment.name), phase: null, endedAt: Date.now() }),
-    );
+    )
+      .then(
+        () => this.update(job, { state: 'done', phase: null, fraction: 1, etaSeconds: 0, endedAt: Date.now() }),
+        (err: unknown) => this.update(job, { ...endOf(err, experiment.name), phase: null, endedAt: Date.now() }),
+      )
+      .finally(ended);
     return { ...job };
   }
 

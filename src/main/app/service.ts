@@ -140,8 +140,23 @@ export class LabService implements LabApi {
   listReproduceExperiments() {
     return this.reproduceControl().experiments();
   }
-  startReproduce(request: ReproduceRequest) {
-    return this.reproduceControl().start(request, (e) => this.publish(e));
+  async startReproduce(request: ReproduceRequest) {
+    const control = this.reproduceControl();
+    control.assertIdle();
+    // A call that trains takes a slot of the run queue for as long as it runs (its runs do not pass through the
+    // queue); redrawing saved outcomes (request.from) trains nothing.
+    if (request.from) return control.start(request, (e) => this.publish(e));
+    this.runs.queue.hold();
+    try {
+      return await control.start(
+        request,
+        (e) => this.publish(e),
+        () => this.runs.queue.unhold(),
+      );
+    } catch (err) {
+      this.runs.queue.unhold();
+      throw err;
+    }
   }
   async getReproduceJob() {
     return this.reproduceControl().current();
