@@ -24,6 +24,7 @@ import {
   type InputSize,
 } from '../numerics/fft2.js';
 import { float32Squarer } from './gram-simd.js';
+import { ENCLOSURE_SLACK, gamma, sumUpper, U64 } from '../numerics/rounding.js';
 
 export type GramPrecision = 'float32' | 'float64';
 
@@ -68,13 +69,6 @@ export interface GramSquarer {
   square(): void;
   rescale(scale: number): void;
 }
-
-const U64 = 2 ** -53;
-const gamma = (k: number, u: number): number => (k * u) / (1 - k * u);
-/** Upper bound on a float64 sum of n non-negative terms from its computed value (terms exact or rounded once). */
-const sumUpper = (s: number, n: number): number => s * (1 + 2 * gamma(n + 1, U64));
-/** Covers the O(t) float64 operations of the enclosure itself (each within a few ulps; t <= 30). */
-const ENCLOSURE_SLACK = 1 + 1e-13;
 
 export function checkIterations(iterations: number, label: string): void {
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > 30) {

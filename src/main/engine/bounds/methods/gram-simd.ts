@@ -6,6 +6,7 @@
  */
 import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
 import { instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
+import { U32 } from '../numerics/rounding.js';
 import type { FrequencyMatrices } from '../numerics/fft2.js';
 import type { GramSquarer } from './gram-iteration.js';
 
@@ -139,7 +140,6 @@ export function gramKernel(): GramKernel | null {
   });
 }
 
-const U32 = 2 ** -24;
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
 /**

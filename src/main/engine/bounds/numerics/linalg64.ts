@@ -15,11 +15,11 @@ import { choleskyInPlace, gram64, transpose64 } from './blas64.js';
 import { shiftedCholeskySucceeds } from './cholesky-simd.js';
 import { tridiagonalEigen } from './hermitian-eig.js';
 import { Lanczos } from './lanczos.js';
+import { gamma, U64 } from './rounding.js';
 
 export { gram64, transpose64 } from './blas64.js';
 
-const U = 2 ** -53; // unit roundoff of float64
-const gamma = (k: number): number => (k * U) / (1 - k * U);
+const U = U64;
 /** Absolute slack for underflow in products (|fl(xy) - xy| <= u|xy| + 2^-1075): far below any scaled value. */
 const UNDERFLOW_SLACK = 1e-280;
 
