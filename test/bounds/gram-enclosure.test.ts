@@ -191,7 +191,8 @@ describe('gram.wat Gauss form (sumdiff, xgram, gcombine; both variants) within t
 describe("gram.wat gram64 (the Toeplitz bound's float64 Grams)", () => {
   it("gives frequencyGram's M^H M to float64 rounding, odd sizes padded", async () => {
     const { float64ColumnGram } = await import('../../src/main/engine/bounds/methods/gram-simd.js');
-    const { frequencyGram, frequencyMatrices } = await import('../../src/main/engine/bounds/numerics/fft2.js');
+    const { frequencyMatrices } = await import('../../src/main/engine/bounds/numerics/fft2.js');
+    const { frequencyGram } = await import('../../src/main/engine/bounds/numerics/frequency-gram.js');
     // 70 columns: the float64 products are split over the helper thread too.
     for (const shape of [
       [3, 3, 5, 7],

@@ -4,7 +4,7 @@ import { KernelError, type KernelHWIO } from '../../src/shared/bounds.js';
 import { gramIterationBound, gramLeadingFrequencies } from '../../src/main/engine/bounds/methods/gram-iteration.js';
 import { gramIterationBoundTensor } from '../../src/main/engine/bounds/methods/gram-tensor.js';
 import { gramValueAndGradient } from '../../src/main/engine/bounds/methods/gram-gradient.js';
-import { halfSpectrumFrequencies } from '../../src/main/engine/bounds/numerics/fft2.js';
+import { halfSpectrumFrequencies } from '../../src/main/engine/bounds/numerics/frequency-set.js';
 import { caseKernel, loadSpectralCases, randomKernel, relErr } from './spectral-vectors.js';
 
 const cases = loadSpectralCases();

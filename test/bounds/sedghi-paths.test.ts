@@ -6,11 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sedghiExactNorm } from '../../src/main/engine/bounds/methods/sedghi.js';
-import {
-  frequencyGram,
-  frequencyMatrices,
-  halfSpectrumFrequencies,
-} from '../../src/main/engine/bounds/numerics/fft2.js';
+import { frequencyMatrices } from '../../src/main/engine/bounds/numerics/fft2.js';
+import { frequencyGram } from '../../src/main/engine/bounds/numerics/frequency-gram.js';
+import { halfSpectrumFrequencies } from '../../src/main/engine/bounds/numerics/frequency-set.js';
 import { correlationTaps, forEachCorrelationGram } from '../../src/main/engine/bounds/methods/correlation-gram.js';
 import { subsetFrequencyMatrices } from '../../src/main/engine/bounds/methods/frequency-subset.js';
 import { gramHeap, gramSimd } from '../../src/main/engine/bounds/methods/frequency-simd.js';

@@ -11,7 +11,7 @@
  * Everything stays in float64 (sums of products; the dense path promises full float64 accuracy).
  */
 import type { KernelHWIO } from '../../../../shared/bounds.js';
-import { distinctColumns, type FrequencySet } from '../numerics/fft2.js';
+import { distinctColumns, type FrequencySet } from '../numerics/frequency-set.js';
 import { unitRoots } from '../numerics/linalg64.js';
 
 /** g_ab[dk, dl] for a <= b (pair p = b(b+1)/2 + a), taps (dk + h - 1) * (2w - 1) + (dl + w - 1). */

@@ -5,7 +5,8 @@
  * many frequencies. Same layout and orientation as frequencyMatrices (fft2.ts).
  */
 import type { KernelHWIO } from '../../../../shared/bounds.js';
-import { frequencyMatrices, type FrequencyMatrices, type FrequencySet } from '../numerics/fft2.js';
+import { frequencyMatrices, type FrequencyMatrices } from '../numerics/fft2.js';
+import type { FrequencySet } from '../numerics/frequency-set.js';
 
 /** Up to this many frequencies the direct DFT is used. */
 const DIRECT_MAX = 4;

@@ -12,7 +12,7 @@
  * The bound of several frequencies is their maximum; its gradient is its argmax's.
  */
 import type { KernelHWIO } from '../../../../shared/bounds.js';
-import type { FrequencySet } from '../numerics/fft2.js';
+import type { FrequencySet } from '../numerics/frequency-set.js';
 import { subsetFrequencyMatrices } from './frequency-subset.js';
 
 export interface GramValueAndGradient {

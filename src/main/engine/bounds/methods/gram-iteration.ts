@@ -15,14 +15,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { BoundResult, KernelHWIO } from '../../../../shared/bounds.js';
 import { KernelError, validateKernel } from '../../../../shared/bounds.js';
 import { kernelToHost } from '../numerics/host-kernel.js';
-import {
-  frequencyMatrices,
-  resolveInputSize,
-  rowGram,
-  type FrequencyMatrices,
-  type FrequencySet,
-  type InputSize,
-} from '../numerics/fft2.js';
+import { frequencyMatrices, resolveInputSize, type FrequencyMatrices, type InputSize } from '../numerics/fft2.js';
+import { rowGram } from '../numerics/frequency-gram.js';
+import type { FrequencySet } from '../numerics/frequency-set.js';
 import { float32Squarer } from './gram-simd.js';
 import { ENCLOSURE_SLACK, gamma, sumUpper, U64 } from '../numerics/rounding.js';
 

@@ -11,10 +11,6 @@ import type { KernelHWIO } from '../../../../shared/bounds.js';
 import { KernelError, validateInputSize } from '../../../../shared/bounds.js';
 import { distinctColumns, halfSpectrumFrequencies, twiddles, uPartners, type FrequencySet } from './frequency-set.js';
 
-// The frequency sets (frequency-set.ts) and the Grams (frequency-gram.ts), re-exported: one import for their users.
-export { distinctColumns, halfSpectrumFrequencies, type FrequencySet };
-export { frequencyGram, rowGram } from './frequency-gram.js';
-
 export type InputSize = number | [number, number];
 
 /** Checks n against the kernel (both sides for a rectangular input) and returns [n_h, n_w]. */
