@@ -4,7 +4,7 @@
  * toeplitz-enclosure.ts's error bounds hold for either.
  */
 import { rowGram } from '../numerics/frequency-gram.js';
-import type { CorrelationHeap, Twiddles } from './toeplitz-heap.js';
+import type { CorrelationHeap, PairStageArgs, RealPartStageArgs, RealStageArgs } from './toeplitz-heap.js';
 
 /** The same operations in JavaScript on an ArrayBuffer (offsets in bytes, all multiples of 8). */
 export function makeJsHeap(): CorrelationHeap {
@@ -17,18 +17,10 @@ export function makeJsHeap(): CorrelationHeap {
       next.set(heap.f64);
       heap.f64 = next;
     },
-    rmix(inp, inStride, K, tw, out, outIm, outStride, n) {
-      jsRmix(heap.f64, inp, inStride, K, tw, out, outIm, outStride, n);
-    },
-    cmixPair(inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n) {
-      jsCmixPair(heap.f64, inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n);
-    },
-    cmixPairInv(inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n) {
-      jsCmixPairInv(heap.f64, inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n);
-    },
-    cmixr(inp, inIm, inStride, K, tw, out, outStride, n) {
-      jsCmixr(heap.f64, inp, inIm, inStride, K, tw, out, outStride, n);
-    },
+    rmix: (...args) => jsRmix(heap.f64, ...args),
+    cmixPair: (...args) => jsCmixPair(heap.f64, ...args),
+    cmixPairInv: (...args) => jsCmixPairInv(heap.f64, ...args),
+    cmixr: (...args) => jsCmixr(heap.f64, ...args),
     grams(pairs, P, C) {
       const h = heap.f64;
       for (let i = 0; i < pairs.length; i += 2) {
@@ -68,17 +60,7 @@ export function makeJsHeap(): CorrelationHeap {
 }
 
 /** CorrelationHeap.rmix on h (offsets in bytes). */
-function jsRmix(
-  h: Float64Array,
-  inp: number,
-  inStride: number,
-  K: number,
-  tw: Twiddles,
-  out: number,
-  outIm: number,
-  outStride: number,
-  n: number,
-): void {
+function jsRmix(h: Float64Array, ...[inp, inStride, K, tw, out, outIm, outStride, n]: RealStageArgs): void {
   for (let f = 0; f < tw.F; f++) {
     const [o, oi] = [(out + f * outStride) / 8, (outIm + f * outStride) / 8];
     for (let j = 0; j < n; j++) [h[o + j], h[oi + j]] = [0, 0];
@@ -96,16 +78,7 @@ function jsRmix(
 /** CorrelationHeap.cmixPair on h: rows u and (nh - u) mod nh at once. */
 function jsCmixPair(
   h: Float64Array,
-  inp: number,
-  inIm: number,
-  inStride: number,
-  K: number,
-  tw: Twiddles,
-  nh: number,
-  out: number,
-  outIm: number,
-  outStride: number,
-  n: number,
+  ...[inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n]: PairStageArgs
 ): void {
   for (let u = 0; u < tw.F; u++) {
     const [o, oi] = [(out + u * outStride) / 8, (outIm + u * outStride) / 8];
@@ -126,16 +99,7 @@ function jsCmixPair(
 /** CorrelationHeap.cmixPairInv on h: the inverse DFT along u from the pairs (u, -u). */
 function jsCmixPairInv(
   h: Float64Array,
-  inp: number,
-  inIm: number,
-  inStride: number,
-  K: number,
-  tw: Twiddles,
-  nh: number,
-  out: number,
-  outIm: number,
-  outStride: number,
-  n: number,
+  ...[inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n]: PairStageArgs
 ): void {
   for (let x = 0; x < tw.F; x++) {
     const [o, oi] = [(out + x * outStride) / 8, (outIm + x * outStride) / 8];
@@ -156,17 +120,7 @@ function jsCmixPairInv(
 }
 
 /** CorrelationHeap.cmixr on h: the real part of the output only. */
-function jsCmixr(
-  h: Float64Array,
-  inp: number,
-  inIm: number,
-  inStride: number,
-  K: number,
-  tw: Twiddles,
-  out: number,
-  outStride: number,
-  n: number,
-): void {
+function jsCmixr(h: Float64Array, ...[inp, inIm, inStride, K, tw, out, outStride, n]: RealPartStageArgs): void {
   for (let f = 0; f < tw.F; f++) {
     const o = (out + f * outStride) / 8;
     h.fill(0, o, o + n);

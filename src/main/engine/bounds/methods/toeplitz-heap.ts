@@ -16,59 +16,19 @@ export interface CorrelationHeap {
   f64: Float64Array;
   ensure(bytes: number): void;
   /** Real input rows, complex output: out[f] = sum_k tw[f][k] in[k], lanes [0, n) in doubles. */
-  rmix(
-    inp: number,
-    inStride: number,
-    K: number,
-    tw: Twiddles,
-    out: number,
-    outIm: number,
-    outStride: number,
-    n: number,
-  ): void;
+  rmix(...args: RealStageArgs): void;
   /**
    * The forward DFT along u from real cos / sin tables tw[u][k] (u < F): rows u and (nh - u) mod nh of
    * out = sum_k in[k] e^{-2 pi i u k / nh} at once (toeplitz.wat cmixpm).
    */
-  cmixPair(
-    inp: number,
-    inIm: number,
-    inStride: number,
-    K: number,
-    tw: Twiddles,
-    nh: number,
-    out: number,
-    outIm: number,
-    outStride: number,
-    n: number,
-  ): void;
+  cmixPair(...args: PairStageArgs): void;
   /**
    * The inverse DFT along u from the pairs (u, -u), u < K, of the nh input rows: out[x] = sum_u c[x][u] (in[u] +
    * in[-u]) + i s[x][u] (in[u] - in[-u]) for x < F (toeplitz.wat cmixpminv).
    */
-  cmixPairInv(
-    inp: number,
-    inIm: number,
-    inStride: number,
-    K: number,
-    tw: Twiddles,
-    nh: number,
-    out: number,
-    outIm: number,
-    outStride: number,
-    n: number,
-  ): void;
+  cmixPairInv(...args: PairStageArgs): void;
   /** Complex input, the real part of the output only. */
-  cmixr(
-    inp: number,
-    inIm: number,
-    inStride: number,
-    K: number,
-    tw: Twiddles,
-    out: number,
-    outStride: number,
-    n: number,
-  ): void;
+  cmixr(...args: RealPartStageArgs): void;
   /**
    * For each pair (src, dst) of `pairs` (flat): Z = A A^H (P x P, both triangles) of the complex P x C matrix A
    * (P, C even), A's real part at src and imaginary part P C doubles on, Z likewise at dst.
@@ -83,6 +43,42 @@ export interface CorrelationHeap {
   /** Stop the helper thread; the heap is not used again. */
   release(): void;
 }
+
+/** A DFT stage with real input rows (stride inStride, K of them) and complex output rows; n lanes in doubles. */
+export type RealStageArgs = [
+  inp: number,
+  inStride: number,
+  K: number,
+  tw: Twiddles,
+  out: number,
+  outIm: number,
+  outStride: number,
+  n: number,
+];
+/** A DFT stage along u of nh rows with complex input and output rows (cmixPair, cmixPairInv). */
+export type PairStageArgs = [
+  inp: number,
+  inIm: number,
+  inStride: number,
+  K: number,
+  tw: Twiddles,
+  nh: number,
+  out: number,
+  outIm: number,
+  outStride: number,
+  n: number,
+];
+/** A DFT stage with complex input rows of which only the real part of the output is kept (cmixr). */
+export type RealPartStageArgs = [
+  inp: number,
+  inIm: number,
+  inStride: number,
+  K: number,
+  tw: Twiddles,
+  out: number,
+  outStride: number,
+  n: number,
+];
 
 /** A table of F x K complex twiddles placed in the heap: real parts at re, imaginary parts at im. */
 export interface Twiddles {
