@@ -35,7 +35,7 @@ function indexVectors(
  * linalg64's powerOfTwoScale(W) and frobeniusSquaredUpper(W, scale) of a kernel in one read where W is float32 (each
  * pass over a 9 MB kernel from memory costs ~5 ms on 3x3x512x512). Bit for bit the same: squares of float32 values
  * are exact in float64 and every partial sum stays in its normal range (2^-298 .. 2^256 n), so scaling by the power
- * of two s commutes with each rounding, and s^2 sum_j x_j^2 summed in sumSquares32's order is sum_j (s x_j)^2.
+ * of two s commutes with each rounding, and s^2 sum_j x_j^2 summed in linalg64's sumSquares order is sum_j (s x_j)^2.
  */
 export function kernelScale(W: KernelHWIO['data']): { scale: number; frobUp: number } {
   if (!(W instanceof Float32Array)) {

@@ -178,11 +178,10 @@ export interface ScaledGram {
 
 /**
  * The two passes over a whole kernel that every certified F4 norm makes (powerOfTwoScale, frobeniusSquaredUpper),
- * one loop per array type with four accumulators: a single loop fed Float32Array and Float64Array goes megamorphic,
- * and one running max or sum waits on its own latency every element (5.5-6 ms per 3x3x512x512 kernel, ~2 ms so).
- * max is exact in any order; a sum of n terms in any order rounds by at most gamma_(n-1) of the sum of |terms|.
+ * with four accumulators: one running max or sum waits on its own latency every element. max is exact in any order;
+ * a sum of n terms in any order rounds by at most gamma_(n-1) of the sum of |terms|.
  */
-function maxAbs32(d: Float32Array): number {
+function maxAbs(d: ArrayLike<number>): number {
   let a = 0, b = 0, c = 0, e = 0; // prettier-ignore
   let j = 0;
   for (; j + 3 < d.length; j += 4) {
@@ -194,25 +193,8 @@ function maxAbs32(d: Float32Array): number {
   for (; j < d.length; j++) a = Math.max(a, Math.abs(d[j]));
   return Math.max(a, b, c, e);
 }
-function maxAbs64(d: Float64Array): number {
-  let a = 0, b = 0, c = 0, e = 0; // prettier-ignore
-  let j = 0;
-  for (; j + 3 < d.length; j += 4) {
-    a = Math.max(a, Math.abs(d[j]));
-    b = Math.max(b, Math.abs(d[j + 1]));
-    c = Math.max(c, Math.abs(d[j + 2]));
-    e = Math.max(e, Math.abs(d[j + 3]));
-  }
-  for (; j < d.length; j++) a = Math.max(a, Math.abs(d[j]));
-  return Math.max(a, b, c, e);
-}
-function maxAbsAny(d: ArrayLike<number>): number {
-  let a = 0;
-  for (let j = 0; j < d.length; j++) a = Math.max(a, Math.abs(d[j]));
-  return a;
-}
-/** sum_j (s d_j)^2 in the order of maxAbs32 (s a power of two: s d_j is exact, each square rounds once). */
-function sumSquares32(d: Float32Array, s: number): number {
+/** sum_j (s d_j)^2 in the order of maxAbs (s a power of two: s d_j is exact, each square rounds once). */
+function sumSquares(d: ArrayLike<number>, s: number): number {
   let a = 0, b = 0, c = 0, e = 0; // prettier-ignore
   let j = 0;
   for (; j + 3 < d.length; j += 4) {
@@ -224,33 +206,14 @@ function sumSquares32(d: Float32Array, s: number): number {
   }
   for (; j < d.length; j++) a += d[j] * s * (d[j] * s);
   return a + b + (c + e);
-}
-function sumSquares64(d: Float64Array, s: number): number {
-  let a = 0, b = 0, c = 0, e = 0; // prettier-ignore
-  let j = 0;
-  for (; j + 3 < d.length; j += 4) {
-    const x = d[j] * s, y = d[j + 1] * s, z = d[j + 2] * s, w = d[j + 3] * s; // prettier-ignore
-    a += x * x;
-    b += y * y;
-    c += z * z;
-    e += w * w;
-  }
-  for (; j < d.length; j++) a += d[j] * s * (d[j] * s);
-  return a + b + (c + e);
-}
-function sumSquaresAny(d: ArrayLike<number>, s: number): number {
-  let a = 0;
-  for (let j = 0; j < d.length; j++) a += d[j] * s * (d[j] * s);
-  return a;
 }
 
 /** Exact power-of-two scale making max |entry| <= 1 (1 for a zero matrix). */
 export function powerOfTwoScale(data: ArrayLike<number>): number {
-  const maxAbs =
-    data instanceof Float32Array ? maxAbs32(data) : data instanceof Float64Array ? maxAbs64(data) : maxAbsAny(data);
-  if (!Number.isFinite(maxAbs))
+  const max = maxAbs(data);
+  if (!Number.isFinite(max))
     throw new Error('linalg64: the matrix has NaN or Inf entries; bounds need finite weights.');
-  return maxAbs === 0 ? 1 : 2 ** -Math.ceil(Math.log2(maxAbs));
+  return max === 0 ? 1 : 2 ** -Math.ceil(Math.log2(max));
 }
 
 export function scaledGram(
@@ -271,13 +234,7 @@ export function scaledGram(
 
 /** Upper bound on sum_j (scale x_j)^2 (scale a power of two: exact products). */
 export function frobeniusSquaredUpper(data: ArrayLike<number>, scale: number): number {
-  const frob =
-    data instanceof Float32Array
-      ? sumSquares32(data, scale)
-      : data instanceof Float64Array
-        ? sumSquares64(data, scale)
-        : sumSquaresAny(data, scale);
-  return sumOfSquaresUpper(frob, data.length);
+  return sumOfSquaresUpper(sumSquares(data, scale), data.length);
 }
 
 /** An upper bound on a sum of len squares from its computed value (scaled power-of-two products: exact inputs). */
