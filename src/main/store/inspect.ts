@@ -85,9 +85,13 @@ export async function inspectDatabaseFile(file: string, options: InspectOptions 
   let db: SqliteDb | undefined;
   try {
     db = await SqliteDb.open(file, options.immutable ? 'immutable' : 'readonly');
+    // One read transaction, so the three answers come from one snapshot: read one by one, they could straddle
+    // another process's first migration (application id still 0, its tables already there: "another application").
+    await db.run('BEGIN');
     const appId = (await db.get<{ application_id: number }>('PRAGMA application_id'))?.application_id ?? 0;
     const version = (await db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
     const objects = (await db.get<{ n: number }>('SELECT count(*) AS n FROM sqlite_schema'))?.n ?? 0;
+    await db.run('COMMIT');
     if (appId === APPLICATION_ID) {
       if (version > LATEST_VERSION) {
         throw new StoreError(
