@@ -10,7 +10,7 @@ import type { KernelHWIO, LayerBoundsReport } from '../../src/shared/bounds.js';
 import { KernelError } from '../../src/shared/bounds.js';
 import { selectBackend } from '../../src/main/engine/backends/index.js';
 import { computeLayerBounds } from '../../src/main/engine/bounds/layer-report.js';
-import { computeLayersInPool, type LayerJob } from '../../src/main/engine/bounds/layer-pool.js';
+import { computeLayersInPool, startLayerPool, type LayerJob } from '../../src/main/engine/bounds/layer-pool.js';
 import { formatLayerTables } from '../../src/main/cli/bounds-format.js';
 import { allowCommandThreads, startCommandThread } from '../../src/main/engine/command-thread.js';
 import { heNormalKernel } from '../../src/main/cli/resnet18-stack.js';
@@ -66,6 +66,31 @@ describe('computeLayersInPool', () => {
     });
     await expect(run).rejects.toBeInstanceOf(KernelError);
     await expect(run).rejects.toThrow(/finite weights/);
+  }, 60_000);
+});
+
+describe('startLayerPool', () => {
+  it('starts its threads before it is given layers, and computes them once they are', async () => {
+    const pool = startLayerPool({ workers: 2, backend: 'wasm' }, jobs.length);
+    try {
+      expect(pool.threads).toBe(2);
+      // The caller's own preparation runs while the threads start; the layers come afterwards.
+      await new Promise((r) => setTimeout(r, 50));
+      const pooled = await pool.compute(jobs.slice(0, 3), { bounds });
+      const serial = jobs.slice(0, 3).map((j) => computeLayerBounds(j.name, j.kernel, j.geometry, bounds));
+      expect(pooled.map(values)).toEqual(serial.map(values));
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
+
+  it('reports a thread that cannot start (no such backend here) when layers are handed to it', async () => {
+    const pool = startLayerPool({ workers: 2, backend: 'tensorflow-gpu' }, jobs.length);
+    try {
+      await expect(pool.compute(jobs.slice(0, 2), { bounds })).rejects.toThrow(/tensorflow/i);
+    } finally {
+      await pool.close();
+    }
   }, 60_000);
 });
 

@@ -10,7 +10,7 @@ import type { BackendChoice } from '../../shared/backend.js';
 import { streamSeed } from '../engine/data/rng.js';
 import { selectBackend } from '../engine/backends/index.js';
 import { computeLayerBounds, OPERATOR_STALL_TOL, type LayerBoundMethod } from '../engine/bounds/layer-report.js';
-import { computeLayersInPool, type LayerJob } from '../engine/bounds/layer-pool.js';
+import { startLayerPool, type LayerJob, type LayerPool } from '../engine/bounds/layer-pool.js';
 import { f4PolyphaseBound } from '../engine/bounds/methods/f4.js';
 import { gramIterationBound } from '../engine/bounds/methods/gram-iteration.js';
 import { assertFitsInMemory, readKernelFile } from './kernel-file.js';
@@ -84,12 +84,24 @@ export async function run(argv: string[]): Promise<number> {
     throw new KernelError(`--format must be 'table' or 'json', got '${format}'.`);
   const methods = parseMethods(values.methods);
   const workers = values.workers !== undefined ? positiveInt(values.workers, '--workers') : defaultWorkers();
-  const backend = await selectBackend(values.backend as BackendChoice);
-  console.error(`backend: ${backend.summary}`);
-  if (values.kernels) return boundKernelCases(values.kernels, values.n, format, methods, opIters);
   const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) throw new KernelError(`--seed must be an integer, got '${values.seed}'.`);
-  const reports = await boundResNet18(seed, { methods, opIters, workers, backend: values.backend as BackendChoice });
+  if (!values.kernels && !Number.isInteger(seed))
+    throw new KernelError(`--seed must be an integer, got '${values.seed}'.`);
+  // The layer threads start first: their start-up (about a second) overlaps this thread's backend and weights.
+  const pool =
+    !values.kernels && workers > 1
+      ? startLayerPool({ workers, backend: values.backend as BackendChoice }, resnet18Stack().length)
+      : undefined;
+  let reports: LayerBoundsReport[];
+  let backend: Awaited<ReturnType<typeof selectBackend>>;
+  try {
+    backend = await selectBackend(values.backend as BackendChoice);
+    console.error(`backend: ${backend.summary}`);
+    if (values.kernels) return await boundKernelCases(values.kernels, values.n, format, methods, opIters);
+    reports = await boundResNet18(seed, { methods, opIters, pool });
+  } finally {
+    await pool?.close();
+  }
   if (format === 'json') console.log(JSON.stringify(reports.map(withCertifiedNorms), null, 2));
   else {
     console.log(`ResNet-18 conv stack, He-normal init (seed ${seed}), input 224x224, backend ${backend.name}\n`);
@@ -161,7 +173,7 @@ function boundKernelCases(
 /** The README's example: a He-initialised ResNet-18 stack at 224x224, its layers on a pool of threads. */
 async function boundResNet18(
   seed: number,
-  o: { methods: LayerBoundMethod[] | undefined; opIters: number | undefined; workers: number; backend: BackendChoice },
+  o: { methods: LayerBoundMethod[] | undefined; opIters: number | undefined; pool: LayerPool | undefined },
 ): Promise<LayerBoundsReport[]> {
   const jobs: LayerJob[] = resnet18Stack().map((layer, j) => ({
     name: layer.name,
@@ -171,23 +183,18 @@ async function boundResNet18(
   const bounds = { methods: o.methods, operatorIterations: o.opIters ?? 30, operatorStallTol: OPERATOR_STALL_TOL };
   const bar = new ProgressBar({ total: jobs.length, label: 'ResNet-18' });
   // Layers are independent: on a pool of threads they finish out of order, and the bar counts them as they do.
-  const reports =
-    o.workers > 1
-      ? await computeLayersInPool(jobs, {
-          workers: o.workers,
-          backend: o.backend,
-          bounds,
-          onLayer: (done, j) => bar.update(done, jobs[j].name),
-        })
-      : jobs.map((job, j) => {
-          const r = computeLayerBounds(job.name, job.kernel, job.geometry, bounds);
-          bar.update(j + 1, job.name);
-          return r;
-        });
+  const reports = o.pool
+    ? await o.pool.compute(jobs, { bounds, onLayer: (done, j) => bar.update(done, jobs[j].name) })
+    : jobs.map((job, j) => {
+        const r = computeLayerBounds(job.name, job.kernel, job.geometry, bounds);
+        bar.update(j + 1, job.name);
+        return r;
+      });
   bar.finish();
+  const threads = o.pool?.threads ?? 1;
   console.error(
     `bounds: ${jobs.length} layers, whole command ${(performance.now() / 1000).toFixed(1)} s wall ` +
-      `(${Math.min(o.workers, jobs.length)} layer thread${o.workers > 1 ? 's' : ''})`,
+      `(${threads} layer thread${threads > 1 ? 's' : ''})`,
   );
   return reports;
 }

@@ -26,19 +26,24 @@ export interface LayerJob {
   geometry: LayerGeometry;
 }
 
-export interface LayerPoolOptions {
+export interface LayerPoolThreads {
   /** Threads (each computes whole layers); at most one per layer is started. */
   workers: number;
   backend: BackendChoice;
-  bounds: LayerBoundsOptions;
   /**
    * Keep the methods' own second threads (the WASM backend's pool, F4's and the SIMD kernels' helper threads) in each
    * pool thread. Default off: with a layer per core they only compete with the other layers for the cores.
    */
   innerThreads?: boolean;
+}
+
+export interface LayerPoolWork {
+  bounds: LayerBoundsOptions;
   /** Called as each layer finishes (in completion order): how many are done, and which one this was. */
   onLayer?: (done: number, index: number, report: LayerBoundsReport) => void;
 }
+
+export type LayerPoolOptions = LayerPoolThreads & LayerPoolWork;
 
 /** Messages between the pool and its threads. */
 export type PoolRequest =
@@ -65,48 +70,113 @@ export function layerCost(job: LayerJob): number {
   return h * w * Math.max(ci, co) ** 3 + nh * nw * h * w * ci * co;
 }
 
-export async function computeLayersInPool(jobs: LayerJob[], opts: LayerPoolOptions): Promise<LayerBoundsReport[]> {
-  const reports: LayerBoundsReport[] = new Array(jobs.length);
-  const order = jobs.map((_, i) => i).sort((a, b) => layerCost(jobs[b]) - layerCost(jobs[a]) || a - b);
-  const count = Math.max(1, Math.min(opts.workers, jobs.length));
+/** A started pool: its threads load their backend while the caller prepares the layers (about a second here). */
+export interface LayerPool {
+  /** How many threads it started. */
+  threads: number;
+  /** Compute these layers (one call per pool); reports come back in the layers' order. */
+  compute(jobs: LayerJob[], work: LayerPoolWork): Promise<LayerBoundsReport[]>;
+  /** Stop the threads (always call it, also after a failure). */
+  close(): Promise<void>;
+}
+
+/**
+ * Start `workers` threads (capped at `maxLayers`) now, so that their start-up (module loading, backend selection)
+ * overlaps whatever the caller does before handing them layers.
+ */
+export function startLayerPool(threads: LayerPoolThreads, maxLayers = Infinity): LayerPool {
+  const count = Math.max(1, Math.min(threads.workers, maxLayers));
+  const innerThreads = threads.innerThreads ?? false;
   const workers: Worker[] = [];
+  const ready: Promise<void>[] = [];
+  for (let t = 0; t < count; t++) {
+    const worker = spawnPoolWorker(innerThreads);
+    workers.push(worker);
+    ready.push(firstReply(worker));
+    worker.postMessage({ kind: 'init', backend: threads.backend, innerThreads } satisfies PoolRequest);
+  }
+  // A thread that fails to start is reported by compute(); until then its rejection must not go unhandled.
+  for (const r of ready) r.catch(() => undefined);
+  return {
+    threads: count,
+    compute: (jobs, work) => computeOnThreads(workers, ready, jobs, work),
+    close: async () => {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+export async function computeLayersInPool(jobs: LayerJob[], opts: LayerPoolOptions): Promise<LayerBoundsReport[]> {
+  const pool = startLayerPool(opts, jobs.length);
+  try {
+    return await pool.compute(jobs, opts);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** The thread's answer to 'init': ready, or why it cannot compute. */
+function firstReply(worker: Worker): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onMessage = (r: PoolReply) => {
+      off();
+      if (r.kind === 'ready') resolve();
+      else if (r.kind === 'error') reject(r.user ? new KernelError(r.message) : new Error(r.message));
+    };
+    const onError = (err: Error) => {
+      off();
+      reject(new Error(`a bounds thread crashed: ${err.message}`));
+    };
+    const onExit = (code: number) => {
+      off();
+      reject(new Error(`a bounds thread exited (code ${code}) while starting.`));
+    };
+    const off = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+}
+
+/** Hand the layers out dearest first, one at a time per thread, as each thread becomes free. */
+async function computeOnThreads(
+  workers: Worker[],
+  ready: Promise<void>[],
+  jobs: LayerJob[],
+  work: LayerPoolWork,
+): Promise<LayerBoundsReport[]> {
+  const reports: LayerBoundsReport[] = new Array(jobs.length);
+  if (jobs.length === 0) return reports;
+  const order = jobs.map((_, i) => i).sort((a, b) => layerCost(jobs[b]) - layerCost(jobs[a]) || a - b);
   let next = 0;
   let done = 0;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      if (jobs.length === 0) return resolve();
-      const handOut = (worker: Worker) => {
-        if (next >= order.length) return;
-        const index = order[next++];
-        worker.postMessage({ kind: 'layer', index, job: jobs[index], bounds: opts.bounds } satisfies PoolRequest);
-      };
-      for (let t = 0; t < count; t++) {
-        const worker = spawnPoolWorker(opts.innerThreads ?? false);
-        workers.push(worker);
-        worker.on('message', (r: PoolReply) => {
-          if (r.kind === 'ready') return handOut(worker);
-          if (r.kind === 'error') return reject(r.user ? new KernelError(r.message) : new Error(r.message));
-          reports[r.index] = r.report;
-          done++;
-          opts.onLayer?.(done, r.index, r.report);
-          if (done === jobs.length) resolve();
-          else handOut(worker);
-        });
-        worker.on('error', (err) => reject(new Error(`a bounds thread crashed: ${err.message}`)));
-        worker.on('exit', (code) => {
-          if (done < jobs.length)
-            reject(new Error(`a bounds thread exited (code ${code}) before its layers were done.`));
-        });
-        worker.postMessage({
-          kind: 'init',
-          backend: opts.backend,
-          innerThreads: opts.innerThreads ?? false,
-        } satisfies PoolRequest);
-      }
+  await new Promise<void>((resolve, reject) => {
+    const handOut = (worker: Worker) => {
+      if (next >= order.length) return;
+      const index = order[next++];
+      worker.postMessage({ kind: 'layer', index, job: jobs[index], bounds: work.bounds } satisfies PoolRequest);
+    };
+    workers.forEach((worker, t) => {
+      worker.on('message', (r: PoolReply) => {
+        if (r.kind === 'ready') return;
+        if (r.kind === 'error') return reject(r.user ? new KernelError(r.message) : new Error(r.message));
+        reports[r.index] = r.report;
+        done++;
+        work.onLayer?.(done, r.index, r.report);
+        if (done === jobs.length) resolve();
+        else handOut(worker);
+      });
+      worker.on('error', (err) => reject(new Error(`a bounds thread crashed: ${err.message}`)));
+      worker.on('exit', (code) => {
+        if (done < jobs.length) reject(new Error(`a bounds thread exited (code ${code}) before its layers were done.`));
+      });
+      ready[t].then(() => handOut(worker), reject);
     });
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
+  });
   return reports;
 }
 
