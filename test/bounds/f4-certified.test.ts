@@ -21,6 +21,7 @@ import {
 import { caseKernel, loadVectorCases } from './f4-vectors.js';
 import { randomKernel } from './spectral-vectors.js';
 import { kernelBytes, relaxedSimdAvailable } from '../../src/main/engine/kernels/index.js';
+import { residentGram } from '../../src/main/engine/bounds/numerics/cholesky-simd.js';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
@@ -211,6 +212,37 @@ describe('the Cholesky certificate in WebAssembly SIMD (cholesky.wat) against th
       expect(js, `n=${n} d=${d}`).toBe(d > 0);
       expect(shiftedCholesky(G, n, mu), `n=${n} d=${d}`).toBe(js);
     }
+  });
+});
+
+describe('residentGram: the Gram factored where it was formed (cholesky-simd.ts)', () => {
+  it.each([
+    [5, 9],
+    [301, 420],
+  ])("n = %i: the Gram of X, the JS factorisation's verdicts on it, retries form it again", (n, m) => {
+    const X = randomKernel([1, 1, n, m], n + 1).data as Float64Array;
+    const r = residentGram(n, m, (out, ld) => {
+      for (let i = 0; i < n; i++) out.set(X.subarray(i * m, i * m + m), i * ld);
+    })!;
+    const G = r.toArray();
+    const want = gram64(X, n, m);
+    const { value: lambda } = lanczosLargestEigenvalue(G, n);
+    for (let j = 0; j < n * n; j++) expect(Math.abs(G[j] - want[j])).toBeLessThanOrEqual(1e-13 * lambda);
+    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) expect(G[j * n + i]).toBe(G[i * n + j]);
+    expect(r.diag).toEqual(Float64Array.from({ length: n }, (_, i) => G[i * n + i]));
+    // Fail, succeed, fail, succeed: every call after the first factors a Gram formed again from X.
+    for (const d of [-1e-3, 1e-8, -1e-8, 1e-3]) {
+      const mu = lambda * (1 + d);
+      expect(r.shiftedCholesky(mu), `d=${d}`).toBe(shiftedCholesky(G, n, mu, { simd: false }));
+    }
+    expect(r.toArray()).toEqual(G);
+  });
+
+  it('refuses to be read once a later Gram has overwritten it', () => {
+    const one = residentGram(4, 4, (out) => out.fill(1))!;
+    residentGram(4, 4, (out) => out.fill(2));
+    expect(() => one.shiftedCholesky(100)).toThrow(/overwritten/);
+    expect(() => one.toArray()).toThrow(/overwritten/);
   });
 });
 

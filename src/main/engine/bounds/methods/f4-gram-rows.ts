@@ -1,15 +1,15 @@
 /**
  * The Gram of one F4 reshape for its certificate, formed straight from the HWIO kernel: the scaled rows of the
- * smaller side are written into the SIMD kernel's memory in one pass and multiplied there (cholesky-simd.simdGram),
- * with no reshaped, scaled and transposed copies in between (for a 3x3x512x512 layer those cost as much as a third
- * of the Gram itself in V8).
+ * smaller side are written into the SIMD kernel's memory in one pass and multiplied there, where the certificate
+ * then factors it (cholesky-simd.residentGram), with no reshaped, scaled and transposed copies in between (for a
+ * 3x3x512x512 layer those cost as much as a third of the Gram itself in V8).
  *
  * Rows and columns are taken in whatever order is convenient: a permuted P X Q has the Gram P (X X^T) P^T, with the
  * same eigenvalues, and the certificate (linalg64.normFromGram) holds for whichever matrix it factors. The entry
  * W[k][l][i][o] of the kernel goes to row a.(k, l, i, o) and column b.(k, l, i, o) for the index vectors below.
  */
 import type { F4Matrix, KernelHWIO } from '../../../../shared/bounds.js';
-import { simdGram } from '../numerics/cholesky-simd.js';
+import { residentGram } from '../numerics/cholesky-simd.js';
 import { frobeniusSquaredUpper, powerOfTwoScale, sumOfSquaresUpper, type ScaledGram } from '../numerics/linalg64.js';
 
 type Index = [k: number, l: number, i: number, o: number];
@@ -78,7 +78,7 @@ export function reshapeGram(k: KernelHWIO, X: F4Matrix, scale: number, frobUp?: 
   const [a, b] = rowsFirst ? [rows, cols] : [cols, rows];
   const [n, m] = [a[1], b[1]];
   const W = k.data;
-  const G = simdGram(n, m, (out, ld) => {
+  const resident = residentGram(n, m, (out, ld) => {
     // Destination of W[k][l][i][o]: ld * a.(k,l,i,o) + b.(k,l,i,o), affine in each index.
     const [dk, dl, di, dO] = a[0].map((x, j) => ld * x + b[0][j]);
     let p = 0;
@@ -91,5 +91,17 @@ export function reshapeGram(k: KernelHWIO, X: F4Matrix, scale: number, frobUp?: 
       }
     }
   });
-  return G ? { G, n, m, frobUp: frobUp ?? frobeniusSquaredUpper(W, scale), scale } : null;
+  if (!resident) return null;
+  let G: Float64Array | undefined;
+  return {
+    // Made only where the whole matrix is read; the certificate factors the resident Gram in place.
+    get G() {
+      return (G ??= resident.toArray());
+    },
+    n,
+    m,
+    frobUp: frobUp ?? frobeniusSquaredUpper(W, scale),
+    scale,
+    resident,
+  };
 }

@@ -69,11 +69,9 @@ function choleskyKernel(): CholeskyKernel | null {
 export function shiftedCholeskySucceeds(G: Float64Array, n: number, mu: number): boolean | null {
   const k = choleskyKernel();
   if (!k) return null;
+  generation++;
   const N = Math.ceil(n / 4) * 4;
-  const need = N * N * 8;
-  const have = k.memory.buffer.byteLength;
-  if (have < need) k.memory.grow(Math.ceil((need - have) / 65536));
-  const A = new Float64Array(k.memory.buffer, 0, N * N);
+  const A = kernelHeap(k, N * N);
   for (let i = 0; i < n; i++) {
     // Only the lower triangle is read: copy and negate row i up to the diagonal.
     const r = i * N;
@@ -81,22 +79,39 @@ export function shiftedCholeskySucceeds(G: Float64Array, n: number, mu: number):
     for (let j = 0; j < i; j++) A[r + j] = -G[g + j];
     A[r + i] = mu - G[g + i];
   }
+  padWithIdentity(A, 0, n, N);
+  return factorInPlace(k, 0, N) ?? shiftedCholeskySucceeds(G, n, mu);
+}
+
+/** A float64 view of the kernel's first `floats` floats, the memory grown to hold them. */
+function kernelHeap(k: CholeskyKernel, floats: number): Float64Array {
+  const have = k.memory.buffer.byteLength;
+  if (have < floats * 8) k.memory.grow(Math.ceil((floats * 8 - have) / 65536));
+  return new Float64Array(k.memory.buffer, 0, floats);
+}
+
+/** Rows [n, N) of the N x N matrix at float offset `at`: zero left of the diagonal, 1 on it. */
+function padWithIdentity(A: Float64Array, at: number, n: number, N: number): void {
   for (let i = n; i < N; i++) {
-    A.fill(0, i * N, i * N + i);
-    A[i * N + i] = 1;
+    A.fill(0, at + i * N, at + i * N + i);
+    A[at + i * N + i] = 1;
   }
+}
+
+/**
+ * Cholesky in place of the N x N lower triangle at float offset `at` of the kernel's memory: true if every pivot is
+ * positive, false at the first that is not, null if the helper thread failed mid-way (it is dropped; the matrix is
+ * then in an unknown state and the caller forms it again).
+ */
+function factorInPlace(k: CholeskyKernel, at: number, N: number): boolean | null {
+  const a = 8 * at;
   for (let J = 0; J < N; J += PANEL) {
     const J1 = Math.min(N, J + PANEL);
-    // A failed helper may have updated part of its rows: start over on this thread (the helper is dropped).
-    if (J > 0 && !update(k, { c: 0, ldc: 8 * N, x: 0, ldx: 8 * N, K: J }, N, J, J1)) {
-      return shiftedCholeskySucceeds(G, n, mu);
-    }
-    if (!k.panel(0, N, J, J1, J1)) return false;
+    if (J > 0 && !update(k, { c: a, ldc: 8 * N, x: a, ldx: 8 * N, K: J }, N, J, J1)) return null;
+    if (!k.panel(a, N, J, J1, J1)) return false;
     // The rows below the diagonal block: independent triangular solves, split like the update.
-    const rows = (r0: number, r1: number) => [0, N, J, J1, r0, r1];
-    if (J1 < N && !onTwoThreads(k, 1, rows, J1, N, J1 + Math.round((N - J1) / 4) * 2, N)) {
-      return shiftedCholeskySucceeds(G, n, mu);
-    }
+    const rows = (r0: number, r1: number) => [a, N, J, J1, r0, r1];
+    if (J1 < N && !onTwoThreads(k, 1, rows, J1, N, J1 + Math.round((N - J1) / 4) * 2, N)) return null;
   }
   return true;
 }
@@ -150,41 +165,101 @@ function onTwoThreads(
 }
 
 /**
- * G = X X^T (n x n, both triangles, a JS array) of the n x m matrix whose rows `fill` writes (row r at r * ld of the
- * view it is given, ld >= m; it must write all n m entries, the padding is zeroed here), in float64 WebAssembly SIMD
- * on two threads, or null where that is unavailable. Each entry is a sum of the same m products in some order, so
- * |fl(G) - X X^T| <= gamma_m |X| |X|^T as linalg64.scaledGram requires.
+ * A Gram G = X X^T left where residentGram formed it, in the kernel's memory (as C = -G, lower triangle), so its
+ * certificate factors it there: no n^2 copy out to JavaScript and back in (for a 1536 Gram, 19 MB each way, ~10% of
+ * the Gram's own time). Valid until the kernel's memory is next used (by any Gram or factorisation): then every
+ * method throws.
  */
-export function simdGram(n: number, m: number, fill: (X: Float64Array, ld: number) => void): Float64Array | null {
+export interface ResidentGram {
+  n: number;
+  /** g_ii, i < n. */
+  diag: Float64Array;
+  /**
+   * shiftedCholeskySucceeds(G, n, mu) without the copy: the same matrix fl(mu I - G) (C's entries are -g_ij exactly,
+   * and mu + c_ii = fl(mu - g_ii)), factored in place. A second call forms G again from X first (the factorisation
+   * overwrote it): a retry costs a Gram, which is only needed when the estimate behind mu was low.
+   */
+  shiftedCholesky(mu: number): boolean;
+  /** G as a JS array, both triangles (formed again first if a factorisation used it up). */
+  toArray(): Float64Array;
+}
+
+/** Bumped by every use of the kernel's memory, so a ResidentGram knows when it has been overwritten. */
+let generation = 0;
+
+/**
+ * G = X X^T (n x n) of the n x m matrix whose rows `fill` writes (row r at r * ld of the view it is given, ld >= m;
+ * it must write all n m entries, the padding is zeroed here), in float64 WebAssembly SIMD on two threads, kept in
+ * the kernel's memory (ResidentGram), or null where that is unavailable. Each entry is a sum of the same m products
+ * in some order, so |fl(G) - X X^T| <= gamma_m |X| |X|^T as linalg64.scaledGram requires.
+ */
+export function residentGram(n: number, m: number, fill: (X: Float64Array, ld: number) => void): ResidentGram | null {
   const k = choleskyKernel();
   if (!k) return null;
+  const mine = ++generation;
   const N = Math.ceil(n / 4) * 4;
   const M = Math.ceil(m / 2) * 2;
   const gAt = N * M; // float64 offsets: X, then C = -G
-  const need = (gAt + N * N) * 8;
-  const have = k.memory.buffer.byteLength;
-  if (have < need) k.memory.grow(Math.ceil((need - have) / 65536));
-  const heap = new Float64Array(k.memory.buffer, 0, gAt + N * N);
+  const heap = kernelHeap(k, gAt + N * N);
   // fill writes every entry of the n x m block; the padding and C (which update subtracts from) start at zero.
   for (let r = 0; r < n; r++) heap.fill(0, r * M + m, r * M + M);
-  heap.fill(0, n * M);
+  heap.fill(0, n * M, gAt);
   fill(heap.subarray(0, gAt), M);
   const o: Operands = { c: 8 * gAt, ldc: 8 * N, x: 0, ldx: 8 * M, K: M };
-  for (let J = 0; J < N; J += PANEL) {
-    if (!update(k, o, N, J, Math.min(N, J + PANEL))) return simdGram(n, m, fill);
-  }
-  const G = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const r = gAt + i * N;
-    for (let j = 0; j <= i; j++) G[i * n + j] = -heap[r + j];
-  }
-  // The upper triangle by 32 x 32 tiles (a column-wise write of 19 MB would miss the cache on every entry).
-  for (let i0 = 0; i0 < n; i0 += 32) {
-    for (let j0 = 0; j0 <= i0; j0 += 32) {
-      for (let i = i0; i < Math.min(n, i0 + 32); i++) {
-        for (let j = j0; j < Math.min(i, j0 + 32); j++) G[j * n + i] = G[i * n + j];
-      }
+  const form = () => {
+    heap.fill(0, gAt);
+    for (let J = 0; J < N; J += PANEL) {
+      // A failed helper may have written part of its rows: form it again on this thread (the helper is dropped).
+      if (!update(k, o, N, J, Math.min(N, J + PANEL))) return form();
     }
-  }
-  return G;
+  };
+  form();
+  let formed = true; // C holds -G, not a factorisation of it
+  /** Check the Gram is still there, and form it again if a factorisation used it up. */
+  const formedAgain = () => {
+    if (generation !== mine) {
+      throw new Error(
+        'cholesky-simd: this resident Gram was overwritten by a later Gram or factorisation; ' +
+          'use it before forming the next.',
+      );
+    }
+    if (!formed) form();
+    formed = true;
+  };
+  const diag = new Float64Array(n);
+  for (let i = 0; i < n; i++) diag[i] = -heap[gAt + i * N + i];
+  const shiftedCholesky = (mu: number): boolean => {
+    formedAgain();
+    for (let i = 0; i < n; i++) heap[gAt + i * N + i] = mu - diag[i];
+    padWithIdentity(heap, gAt, n, N);
+    formed = false;
+    return factorInPlace(k, gAt, N) ?? shiftedCholesky(mu);
+  };
+  return {
+    n,
+    diag,
+    shiftedCholesky,
+    toArray() {
+      formedAgain();
+      const G = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        const r = gAt + i * N;
+        for (let j = 0; j <= i; j++) G[i * n + j] = -heap[r + j];
+      }
+      // The upper triangle by 32 x 32 tiles (a column-wise write of 19 MB would miss the cache on every entry).
+      for (let i0 = 0; i0 < n; i0 += 32) {
+        for (let j0 = 0; j0 <= i0; j0 += 32) {
+          for (let i = i0; i < Math.min(n, i0 + 32); i++) {
+            for (let j = j0; j < Math.min(i, j0 + 32); j++) G[j * n + i] = G[i * n + j];
+          }
+        }
+      }
+      return G;
+    },
+  };
+}
+
+/** residentGram's G as a JS array (both triangles), or null where the SIMD kernel is unavailable. */
+export function simdGram(n: number, m: number, fill: (X: Float64Array, ld: number) => void): Float64Array | null {
+  return residentGram(n, m, fill)?.toArray() ?? null;
 }

@@ -12,7 +12,7 @@
  */
 
 import { choleskyInPlace, gram64, transpose64 } from './blas64.js';
-import { shiftedCholeskySucceeds } from './cholesky-simd.js';
+import { shiftedCholeskySucceeds, type ResidentGram } from './cholesky-simd.js';
 import { tridiagonalEigen } from './hermitian-eig.js';
 import { Lanczos } from './lanczos.js';
 import { gamma, U64 } from './rounding.js';
@@ -174,6 +174,12 @@ export interface ScaledGram {
   /** Upper bound on ||X||_F^2. */
   frobUp: number;
   scale: number;
+  /**
+   * Where G was left in the Cholesky kernel's memory (cholesky-simd.residentGram): its certificate is factored
+   * there, and G above is only made (on first read) where the whole matrix is needed (Lanczos without an estimate,
+   * Gershgorin).
+   */
+  resident?: Pick<ResidentGram, 'diag' | 'shiftedCholesky'>;
 }
 
 /**
@@ -275,17 +281,15 @@ export function spectralNorm64(M: Float64Array, rows: number, cols: number): Spe
  * It only decides where the certificate is tried: a low estimate costs a wider retry, never the guarantee.
  */
 export function normFromGram(g: ScaledGram, hint: { estimate: number; slack: number } | null = null): SpectralNorm64 {
-  const { G, n, m, frobUp, scale } = g;
+  const { n, m, frobUp, scale } = g;
   if (frobUp === 0) return { sigma: 0, upper: 0, lanczosIterations: 0, certificateAttempts: 0 };
   const gramErr = gamma(m) * frobUp + n * m * UNDERFLOW_SLACK;
   // A float32 estimate of a matrix beyond float32's range is Inf, NaN or 0: Lanczos in float64 then.
   const usable = hint !== null && Number.isFinite(hint.estimate) && hint.estimate > 0;
   const { value: lambdaHat, iterations } = usable
     ? { value: (hint.estimate * scale) ** 2, iterations: 0 }
-    : lanczosLargestEigenvalue(G, n);
-  let maxDiag = 0;
-  for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, G[i * n + i]);
-  const certified = certifyLambdaMax(G, n, lambdaHat, maxDiag, usable ? hint.slack : 0);
+    : lanczosLargestEigenvalue(g.G, n);
+  const certified = certifyLambdaMax(g, lambdaHat, usable ? hint.slack : 0);
   const lambdaUp = (certified.mu + certified.err + gramErr) * (1 + 8 * U);
   return {
     sigma: Math.sqrt(lambdaHat) / scale,
@@ -316,19 +320,21 @@ export function shiftedCholesky(G: Float64Array, n: number, mu: number, opts: { 
  * estimate was low); as a last resort uses Gershgorin's bound, which needs no factorisation.
  */
 function certifyLambdaMax(
-  G: Float64Array,
-  n: number,
+  g: ScaledGram,
   lambdaHat: number,
-  maxDiag: number,
   slack: number,
 ): { mu: number; err: number; attempts: number } {
+  const n = g.n;
+  const diag = g.resident?.diag ?? Float64Array.from({ length: n }, (_, i) => g.G[i * n + i]);
+  let maxDiag = 0;
+  for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, diag[i]);
   const base = Math.max(lambdaHat, maxDiag);
   let delta = Math.max(gamma(n + 1) * n, 1e-13, slack);
   for (let attempt = 1; attempt <= 6; attempt++) {
     const mu = base * (1 + delta);
     let trace = 0;
-    for (let i = 0; i < n; i++) trace += Math.max(mu - G[i * n + i], 0);
-    if (shiftedCholesky(G, n, mu)) {
+    for (let i = 0; i < n; i++) trace += Math.max(mu - diag[i], 0);
+    if (g.resident ? g.resident.shiftedCholesky(mu) : shiftedCholesky(g.G, n, mu)) {
       const traceUp = trace * (1 + gamma(n + 1));
       const cholErr = (gamma(n + 1) / (1 - gamma(n + 1))) * traceUp;
       const shiftErr = U * (mu + maxDiag);
@@ -337,6 +343,7 @@ function certifyLambdaMax(
     delta *= 32;
   }
   // Gershgorin: lambda_max(G) <= max_i sum_j |g_ij|; the computed row sums may round low by gamma_n.
+  const G = g.G;
   let rowMax = 0;
   for (let i = 0; i < n; i++) {
     let s = 0;
