@@ -164,29 +164,93 @@
 
   ;; The panel's columns [J, J1) of rows [r0, r1) (all >= J1), once `panel` has factored the diagonal block: the same
   ;; l_ij = (a_ij - sum_{k in [J, j)} l_ik l_jk) / l_jj as `panel`, row by row (each row's segment stays in L1), so
-  ;; the rows below the block split between threads.
+  ;; the rows below the block split between threads. Rows go four at a time, sharing each load of row j: one row's
+  ;; sum is a chain of dependent multiply-adds (latency-bound, ~1/4 of the core's rate), four rows are four chains.
+  ;; Each row's sum is formed exactly as $dot forms it (lanes over even / odd k, then the odd tail), so the factor
+  ;; is bit for bit the one-row-at-a-time factor.
   (func $solveRows (export "solveRows")
     (param $a i32) (param $N i32) (param $J i32) (param $J1 i32) (param $r0 i32) (param $r1 i32)
     (local $rowBytes i32) (local $i i32) (local $j i32) (local $pi i32) (local $pj i32) (local $at i32)
+    (local $k i32) (local $end i32) (local $odd i32) (local $y v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local.set $rowBytes (i32.shl (local.get $N) (i32.const 3)))
     (local.set $i (local.get $r0))
     (local.set $pi (i32.add (local.get $a) (i32.mul (local.get $r0) (local.get $rowBytes))))
-    (block $rows_done (loop $rows
-      (br_if $rows_done (i32.ge_u (local.get $i) (local.get $r1)))
+    (block $quads_done (loop $quads
+      (br_if $quads_done (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $r1)))
       (local.set $j (local.get $J))
       (local.set $pj (i32.add (local.get $a) (i32.mul (local.get $J) (local.get $rowBytes))))
       (block $cols_done (loop $cols
         (br_if $cols_done (i32.ge_u (local.get $j) (local.get $J1)))
-        (local.set $at (i32.add (local.get $pi) (i32.shl (local.get $j) (i32.const 3))))
-        (f64.store (local.get $at)
-          (f64.div
-            (f64.sub (f64.load (local.get $at)) (call $dot (local.get $pi) (local.get $pj) (local.get $J) (local.get $j)))
-            (f64.load (i32.add (local.get $pj) (i32.shl (local.get $j) (i32.const 3))))))
+        (local.set $s0 (f64x2.splat (f64.const 0))) (local.set $s1 (f64x2.splat (f64.const 0)))
+        (local.set $s2 (f64x2.splat (f64.const 0))) (local.set $s3 (f64x2.splat (f64.const 0)))
+        (local.set $k (i32.shl (local.get $J) (i32.const 3)))
+        (local.set $odd (i32.and (i32.sub (local.get $j) (local.get $J)) (i32.const 1)))
+        (local.set $end (i32.add (local.get $k)
+          (i32.shl (i32.and (i32.sub (local.get $j) (local.get $J)) (i32.const -2)) (i32.const 3))))
+        (block $pairs_done (loop $pairs
+          (br_if $pairs_done (i32.ge_u (local.get $k) (local.get $end)))
+          (local.set $y (v128.load (i32.add (local.get $pj) (local.get $k))))
+          (local.set $at (i32.add (local.get $pi) (local.get $k)))
+          (local.set $s0 (f64x2.relaxed_madd (v128.load (local.get $at)) (local.get $y) (local.get $s0)))
+          (local.set $at (i32.add (local.get $at) (local.get $rowBytes)))
+          (local.set $s1 (f64x2.relaxed_madd (v128.load (local.get $at)) (local.get $y) (local.get $s1)))
+          (local.set $at (i32.add (local.get $at) (local.get $rowBytes)))
+          (local.set $s2 (f64x2.relaxed_madd (v128.load (local.get $at)) (local.get $y) (local.get $s2)))
+          (local.set $at (i32.add (local.get $at) (local.get $rowBytes)))
+          (local.set $s3 (f64x2.relaxed_madd (v128.load (local.get $at)) (local.get $y) (local.get $s3)))
+          (local.set $k (i32.add (local.get $k) (i32.const 16)))
+          (br $pairs)))
+        (local.set $at (local.get $pi))
+        (call $solveOne
+          (local.get $at) (local.get $pj) (local.get $j) (local.get $end) (local.get $odd) (local.get $s0))
+        (local.set $at (i32.add (local.get $at) (local.get $rowBytes)))
+        (call $solveOne
+          (local.get $at) (local.get $pj) (local.get $j) (local.get $end) (local.get $odd) (local.get $s1))
+        (local.set $at (i32.add (local.get $at) (local.get $rowBytes)))
+        (call $solveOne
+          (local.get $at) (local.get $pj) (local.get $j) (local.get $end) (local.get $odd) (local.get $s2))
+        (local.set $at (i32.add (local.get $at) (local.get $rowBytes)))
+        (call $solveOne
+          (local.get $at) (local.get $pj) (local.get $j) (local.get $end) (local.get $odd) (local.get $s3))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (local.set $pj (i32.add (local.get $pj) (local.get $rowBytes)))
         (br $cols)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (local.set $pi (i32.add (local.get $pi) (i32.shl (local.get $rowBytes) (i32.const 2))))
+      (br $quads)))
+    ;; the last r1 - r0 mod 4 rows one at a time
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $i) (local.get $r1)))
+      (local.set $j (local.get $J))
+      (local.set $pj (i32.add (local.get $a) (i32.mul (local.get $J) (local.get $rowBytes))))
+      (block $cols1_done (loop $cols1
+        (br_if $cols1_done (i32.ge_u (local.get $j) (local.get $J1)))
+        (local.set $at (i32.add (local.get $pi) (i32.shl (local.get $j) (i32.const 3))))
+        (f64.store (local.get $at)
+          (f64.div
+            (f64.sub (f64.load (local.get $at))
+              (call $dot (local.get $pi) (local.get $pj) (local.get $J) (local.get $j)))
+            (f64.load (i32.add (local.get $pj) (i32.shl (local.get $j) (i32.const 3))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (local.set $pj (i32.add (local.get $pj) (local.get $rowBytes)))
+        (br $cols1)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (local.set $pi (i32.add (local.get $pi) (local.get $rowBytes)))
       (br $rows)))
   )
+
+  ;; l_ij = (a_ij - t) / l_jj for row i at byte address p, t the lanes of s summed plus, if odd, the tail product
+  ;; l_ik l_jk at byte offset `tail` (as $dot ends its sum).
+  (func $solveOne (param $p i32) (param $pj i32) (param $j i32) (param $tail i32) (param $odd i32) (param $s v128)
+    (local $t f64) (local $at i32)
+    (local.set $t (call $hsum (local.get $s)))
+    (if (local.get $odd)
+      (then (local.set $t (f64.add (local.get $t)
+        (f64.mul (f64.load (i32.add (local.get $p) (local.get $tail)))
+                 (f64.load (i32.add (local.get $pj) (local.get $tail))))))))
+    (local.set $at (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 3))))
+    (f64.store (local.get $at)
+      (f64.div (f64.sub (f64.load (local.get $at)) (local.get $t))
+        (f64.load (i32.add (local.get $pj) (i32.shl (local.get $j) (i32.const 3)))))))
 )
