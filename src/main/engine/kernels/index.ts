@@ -13,6 +13,8 @@
  *   filter-grad.wat   the direct convolution filter gradient (backends/wasm-kernels/filter-grad-simd.ts)
  *   toeplitz.wat      the DFT stages of the Toeplitz bound's self-correlations (bounds/methods/toeplitz-heap.ts)
  *   cholesky.wat      the blocked Cholesky of the certified F4 norms' certificates (bounds/numerics/cholesky-simd.ts)
+ *   operator-gemm.wat the convolution and its adjoint as matrix products for the operator estimate
+ *                     (bounds/methods/operator-gemm.ts)
  *   relaxed-probe.wat one relaxed SIMD instruction: validates only where relaxed SIMD is on
  *
  * Variants, made from the one text by two documented substitutions (see variantText):
@@ -30,7 +32,7 @@ import wabtInit from 'wabt';
 import { settings } from '../../settings.js';
 
 export type KernelName =
-  'f4' | 'frequency' | 'gram' | 'heap' | 'filter-grad' | 'relaxed-probe' | 'toeplitz' | 'cholesky';
+  'f4' | 'frequency' | 'gram' | 'heap' | 'filter-grad' | 'relaxed-probe' | 'toeplitz' | 'cholesky' | 'operator-gemm';
 export interface Variant {
   /** Multiply-adds fused (relaxed SIMD) or lowered to mul + add. */
   fused: boolean;

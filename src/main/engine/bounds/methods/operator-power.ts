@@ -23,6 +23,7 @@ import {
 import { Lanczos } from '../numerics/lanczos.js';
 import { mulberry32 } from '../../data/rng.js';
 import { zeroPadAdjoint } from './operator-adjoint.js';
+import { gemmLayerOperator } from './operator-gemm.js';
 import { circularTopFrequency, circularWarmStart, ritzVector } from './operator-warm-start.js';
 
 export interface ExplicitPadding {
@@ -200,24 +201,34 @@ export function operatorNormEstimate(kernel: KernelHWIO | tf.Tensor4D, opts: Ope
   const oh = Math.floor((ph - h) / stride) + 1;
   const ow = Math.floor((pw - w) / stride) + 1;
 
-  const W = tf.tensor4d(Float32Array.from(host.data), [h, w, ci, co]);
-  const { op, dispose } = layerOperator(W, { nh, nw, ph, pw, stride, circular, pads: [pt, pb, pl, pr] });
   const method = opts.method ?? 'lanczos';
+  // Lanczos takes its products from the WebAssembly GEMM operator (operator-gemm.ts) where it runs, else from tfjs.
+  const gemm =
+    method === 'lanczos' ? gemmLayerOperator(host, { nh, nw, oh, ow, stride, top: pt, left: pl, circular }) : null;
+  const W = gemm ? undefined : tf.tensor4d(Float32Array.from(host.data), [h, w, ci, co]);
+  const layer = W ? layerOperator(W, { nh, nw, ph, pw, stride, circular, pads: [pt, pb, pl, pr] }) : undefined;
   const start =
     method === 'lanczos' ? circularStart(host, opts, { nh, nw, oh, ow, stride, pt, pl, circular }) : undefined;
   let run: { sigma: number; iterations: number; converged: boolean };
   try {
     run =
-      method === 'power'
-        ? powerRun(op, [1, oh, ow, co], [1, nh, nw, ci], maxIter ?? 3000, tol, opts.seed ?? 17)
-        : lanczosRun(op, [1, nh, nw, ci], maxIter ?? 300, tol, start ?? randomUnit(nh * nw * ci, opts.seed ?? 17), {
-            // From a random start Lanczos has plateaus (measured on ResNet-18 layers at 14x14: < 1e-5 per product at
-            // step 27, then growing again), so a stall only ends the run from the circular start.
-            stallTol: start ? opts.stallTol : undefined,
-          });
+      method === 'power' && layer
+        ? powerRun(layer.op, [1, oh, ow, co], [1, nh, nw, ci], maxIter ?? 3000, tol, opts.seed ?? 17)
+        : lanczosRun(
+            gemm ?? tfjsProducts(layer!.op, [1, nh, nw, ci]),
+            nh * nw * ci,
+            maxIter ?? 300,
+            tol,
+            start ?? randomUnit(nh * nw * ci, opts.seed ?? 17),
+            {
+              // From a random start Lanczos has plateaus (measured on ResNet-18 layers at 14x14: < 1e-5 per product at
+              // step 27, then growing again), so a stall only ends the run from the circular start.
+              stallTol: start ? opts.stallTol : undefined,
+            },
+          );
   } finally {
-    W.dispose();
-    dispose();
+    W?.dispose();
+    layer?.dispose();
   }
   const validPadding: PaddingMode = circular
     ? 'circular'
@@ -325,17 +336,22 @@ function powerRun(op: PowerOperator, uShape: number[], vShape: number[], maxIter
  * lower value (up to the float32 rounding of that one convolution), not the Ritz value of the float64 recurrence.
  */
 function lanczosRun(
-  op: PowerOperator,
-  vShape: number[],
+  op: LayerProducts,
+  dim: number,
   maxIter: number,
   tol: number,
   start: Float64Array,
   opts: { stallTol?: number } = {},
 ) {
-  const dim = vShape.reduce((a, b) => a * b, 1);
   const kmax = Math.min(dim, maxIter);
   // Invariant at 1e-7: the products are float32.
-  const run = new Lanczos(dim, { maxBasis: kmax + 1, initialBasis: 16, invariantTol: 1e-7 });
+  // The three-term part first ('full-residual'): half the sweeps over the basis of plain 'full' (lanczos.ts).
+  const run = new Lanczos(dim, {
+    maxBasis: kmax + 1,
+    initialBasis: 16,
+    invariantTol: 1e-7,
+    reorthogonalize: 'full-residual',
+  });
   run.start(start);
   const work = { d: new Float64Array(kmax + 1), e: new Float64Array(kmax + 1), z: new Float64Array(kmax + 1) };
   let theta = 0;
@@ -343,10 +359,7 @@ function lanczosRun(
   let stalledSteps = 0;
   let converged = false;
   while (run.k < kmax) {
-    const product = tf.tidy(() => op.applyT(op.apply(tf.tensor(Float32Array.from(run.current()), vShape))));
-    const w = Float64Array.from(product.dataSync() as Float32Array);
-    product.dispose();
-    run.step(w);
+    run.step(op.normalProduct(run.current()));
     const rz = run.topRitz(work);
     theta = Math.max(rz.theta1, 0);
     const rho = run.beta[run.k] * Math.abs(rz.lastComponent);
@@ -363,14 +376,32 @@ function lanczosRun(
     }
     previous = theta;
   }
-  return { sigma: attainedNorm(op, ritzVector(run, dim), vShape), iterations: run.k, converged };
+  return { sigma: attainedNorm(op, ritzVector(run, dim)), iterations: run.k, converged };
+}
+
+/** The products Lanczos needs, on float64 host vectors: A^T A v, and A v in float32. */
+interface LayerProducts {
+  normalProduct(v: Float64Array): Float64Array;
+  apply(v: Float64Array): Float32Array;
+}
+
+/** LayerProducts through tfjs ops (where the WebAssembly GEMM operator does not run). */
+function tfjsProducts(op: PowerOperator, vShape: number[]): LayerProducts {
+  const read = (t: tf.Tensor) => {
+    const data = t.dataSync() as Float32Array;
+    t.dispose();
+    return data;
+  };
+  return {
+    normalProduct: (v) =>
+      Float64Array.from(read(tf.tidy(() => op.applyT(op.apply(tf.tensor(Float32Array.from(v), vShape)))))),
+    apply: (v) => read(tf.tidy(() => op.apply(tf.tensor(Float32Array.from(v), vShape)))),
+  };
 }
 
 /** ||A y|| / ||y||, accumulated in float64 from the float32 product. */
-function attainedNorm(op: PowerOperator, y: Float64Array, vShape: number[]): number {
-  const out = tf.tidy(() => op.apply(tf.tensor(Float32Array.from(y), vShape)));
-  const ay = out.dataSync();
-  out.dispose();
+function attainedNorm(op: LayerProducts, y: Float64Array): number {
+  const ay = op.apply(y);
   const y32 = Float32Array.from(y);
   let num = 0;
   let den = 0;

@@ -1,0 +1,198 @@
+/**
+ * The products of the operator estimate (operator-power.ts) without tfjs: the layer's convolution A and its adjoint
+ * A^T as float32 matrix products in WebAssembly SIMD (kernels/operator-gemm.wat).
+ *
+ * With X the gathered input (im2col: row r = output position, column t ci + i = input channel i at tap t, zero where
+ * the tap falls into zero padding, wrapped for circular padding) and B the kernel as a (taps ci) x co matrix,
+ *   A x = X B                       (one row per output position),
+ *   A^T y = scatter(Y B^T),         (row r of Y B^T, column t ci + i, added onto the input position tap t of r read),
+ * since A = S^T-gather: A^T y (q) = sum_{r, t : src(r, t) = q} W[t] y(r). Any stride and padding use the same
+ * gather map src(r, t), so the adjoint needs neither conv2dTranspose nor a flipped kernel.
+ *
+ * Why: each Lanczos step of the estimate is one A^T A product, and on one core tfjs-wasm's convolutions (XNNPACK,
+ * unfused multiply and add) plus its per-call tensors were ~25-29 ms per product on the 512-channel layers; the
+ * fused 4 x 8 tiles here do the same multiply-adds in less (measured in the operator section of docs/benchmarks.md).
+ */
+import { instantiateFastest, type WasmMemory } from '../../kernels/index.js';
+import type { KernelHWIO } from '../../../../shared/bounds.js';
+
+export interface GemmGeometry {
+  nh: number;
+  nw: number;
+  /** Output size. */
+  oh: number;
+  ow: number;
+  stride: number;
+  /** Pads before the first row and column. */
+  top: number;
+  left: number;
+  circular: boolean;
+}
+
+/** A and A^T A on float64 host vectors (NHWC, batch 1), the products in float32. */
+export interface GemmOperator {
+  /** w = A^T A v. */
+  normalProduct(v: Float64Array): Float64Array;
+  /** A v (float32 rounding of v, as a float32 convolution would see it). */
+  apply(v: Float64Array): Float32Array;
+}
+
+type Gemm = (
+  a: number,
+  lda: number,
+  bp: number,
+  ldp: number,
+  c: number,
+  ldc: number,
+  m: number,
+  kc: number,
+  nb: number,
+  accum: number,
+) => void;
+
+/** gather(v, x, src, m, taps, seg, ld) and scatter(g, out, src, m, taps, ci, ld) of operator-gemm.wat. */
+type Gather = (a: number, b: number, src: number, m: number, taps: number, c: number, ld: number) => void;
+
+/**
+ * Cache blocking of the products: a chunk of KC columns of X (and the matching KC rows of each 8-column panel of B,
+ * 16 KiB, kept in L1 while all the chunk's rows pass) and at most MC rows of X per call (MC KC float32 = 512 KiB,
+ * kept in L2 while every panel passes over it).
+ */
+const KC = 512;
+const MC = 256;
+
+/** More than this many bytes of operands: the tfjs path instead (it computes the products without im2col copies). */
+const MAX_BYTES = 1 << 30;
+
+const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
+
+/** The GEMM operator of this layer, or null where WebAssembly SIMD is unavailable or the operands are too large. */
+export function gemmLayerOperator(kernel: KernelHWIO, g: GemmGeometry): GemmOperator | null {
+  const [h, w, ci, co] = kernel.shape;
+  const taps = h * w;
+  const M = g.oh * g.ow;
+  const Mp = roundUp(M, 4);
+  const Kf = taps * ci;
+  // Forward: X (Mp x Kfp) . Bf (Kfp x Nf); adjoint: Y (Mp x Nf, its first Kap columns read) . Ba (Kap x Na).
+  const Kfp = roundUp(Kf, 4);
+  const Nf = roundUp(co, 8);
+  const Kap = roundUp(co, 4);
+  const Na = roundUp(Kf, 8);
+  const size = g.nh * g.nw * ci;
+  // B, B^T, X, Y, G, the gather map, the input v and A^T y in float32.
+  const floats = [Kfp * Nf, Kap * Na, Mp * Kfp, Mp * Nf, Mp * Na, M * taps, size, size];
+  const bytes = floats.reduce((a, b) => a + 4 * b, 0);
+  if (bytes > MAX_BYTES) return null;
+  const memory = newMemory(Math.ceil(bytes / 65536) + 1);
+  if (!memory) return null;
+  const made = instantiateFastest('operator-gemm', false, { env: { memory } });
+  if (!made) return null;
+  const gemm = made.exports.gemm as Gemm;
+  const gather = made.exports.gather as Gather;
+  const scatter = made.exports.scatter as Gather;
+  const [bf, ba, xOff, yOff, gOff, srcOff, vOff, outOff] = offsets(floats);
+  const heap = new Float32Array(memory.buffer);
+  packPanels(heap, bf / 4, Kfp, Nf, (k, n) => (k < Kf && n < co ? kernel.data[k * co + n] : 0));
+  // B^T: row o, column t ci + i = W[t][i][o].
+  packPanels(heap, ba / 4, Kap, Na, (k, n) => (k < co && n < Kf ? kernel.data[n * co + k] : 0));
+  new Int32Array(memory.buffer, srcOff, M * taps).set(gatherMap(h, w, g));
+  const Y = heap.subarray(yOff / 4, yOff / 4 + Mp * Nf);
+  const v32 = heap.subarray(vOff / 4, vOff / 4 + size);
+  const out32 = heap.subarray(outOff / 4, outOff / 4 + size);
+  const product = (a: number, lda: number, K: number, bp: number, N: number, c: number) => {
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = Math.min(KC, K - k0);
+      for (let m0 = 0; m0 < Mp; m0 += MC) {
+        gemm(
+          a + m0 * lda + 4 * k0,
+          lda,
+          bp + 32 * k0,
+          32 * K,
+          c + m0 * 4 * N,
+          4 * N,
+          Math.min(MC, Mp - m0),
+          kc,
+          N / 8,
+          k0 > 0 ? 1 : 0,
+        );
+      }
+    }
+  };
+  const forward = (v: Float64Array) => {
+    v32.set(v);
+    gather(vOff, xOff, srcOff, M, taps, 4 * ci, 4 * Kfp);
+    product(xOff, 4 * Kfp, Kfp, bf, Nf, yOff);
+  };
+  return {
+    apply(v) {
+      forward(v);
+      const out = new Float32Array(M * co);
+      for (let r = 0; r < M; r++) out.set(Y.subarray(r * Nf, r * Nf + co), r * co);
+      return out;
+    },
+    normalProduct(v) {
+      forward(v);
+      product(yOff, 4 * Nf, Kap, ba, Na, gOff);
+      out32.fill(0);
+      scatter(gOff, outOff, srcOff, M, taps, ci, 4 * Na);
+      return new Float64Array(out32);
+    },
+  };
+}
+
+function newMemory(pages: number): WasmMemory | null {
+  const W = (globalThis as unknown as { WebAssembly?: { Memory: new (d: { initial: number }) => WasmMemory } })
+    .WebAssembly;
+  try {
+    return W ? new W.Memory({ initial: pages }) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Byte offsets of consecutive float32 arrays, each 64-byte aligned. */
+function offsets(floats: number[]): number[] {
+  const out: number[] = [];
+  let at = 0;
+  for (const f of floats) {
+    out.push(at);
+    at = roundUp(at + 4 * f, 64);
+  }
+  return out;
+}
+
+/** B (K x N, entry(k, n)) in panels of 8 columns: panel j, row k at base + j K 8 + 8 k (the kernel's layout). */
+function packPanels(heap: Float32Array, base: number, K: number, N: number, entry: (k: number, n: number) => number) {
+  for (let j = 0; j < N / 8; j++) {
+    for (let k = 0; k < K; k++) {
+      const at = base + (j * K + k) * 8;
+      for (let l = 0; l < 8; l++) heap[at + l] = entry(k, 8 * j + l);
+    }
+  }
+}
+
+/**
+ * src[r taps + t]: the input position (row-major over nh x nw) that tap t of output r reads, or -1 in zero padding.
+ * tf.conv2d's correlation: output (y, x) reads input (s y + a - top, s x + b - left) at tap (a, b).
+ */
+export function gatherMap(h: number, w: number, g: GemmGeometry): Int32Array {
+  const src = new Int32Array(g.oh * g.ow * h * w);
+  const wrap = (i: number, n: number) => ((i % n) + n) % n;
+  let at = 0;
+  for (let y = 0; y < g.oh; y++) {
+    for (let x = 0; x < g.ow; x++) {
+      for (let a = 0; a < h; a++) {
+        for (let b = 0; b < w; b++) {
+          let i = g.stride * y + a - g.top;
+          let j = g.stride * x + b - g.left;
+          if (g.circular) {
+            i = wrap(i, g.nh);
+            j = wrap(j, g.nw);
+          }
+          src[at++] = i < 0 || j < 0 || i >= g.nh || j >= g.nw ? -1 : i * g.nw + j;
+        }
+      }
+    }
+  }
+  return src;
+}
