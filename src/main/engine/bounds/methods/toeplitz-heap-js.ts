@@ -3,7 +3,6 @@
  * run: the same DFT stages and Grams with the same chains of multiply-adds as kernels/toeplitz.wat, so
  * toeplitz-enclosure.ts's error bounds hold for either.
  */
-import { rowGram } from '../numerics/frequency-gram.js';
 import type { CorrelationHeap, PairStageArgs, RealPartStageArgs, RealStageArgs } from './toeplitz-heap.js';
 
 /** The same operations in JavaScript on an ArrayBuffer (offsets in bytes, all multiples of 8). */
@@ -22,11 +21,7 @@ export function makeJsHeap(): CorrelationHeap {
     cmixPairInv: (...args) => jsCmixPairInv(heap.f64, ...args),
     cmixr: (...args) => jsCmixr(heap.f64, ...args),
     grams(pairs, P, C) {
-      const h = heap.f64;
-      for (let i = 0; i < pairs.length; i += 2) {
-        const [A, Z] = [pairs[i] / 8, pairs[i + 1] / 8];
-        rowGram(h, A, A + P * C, P, C, h.subarray(Z, Z + P * P), h.subarray(Z + P * P, Z + 2 * P * P));
-      }
+      for (let i = 0; i < pairs.length; i += 2) jsGauss(heap.f64, pairs[i] / 8, P, C, pairs[i + 1] / 8);
     },
     sumsq(p, n) {
       const h = heap.f64;
@@ -57,6 +52,32 @@ export function makeJsHeap(): CorrelationHeap {
     },
   };
   return heap;
+}
+
+/**
+ * Z = A A^H at z (P x P real part, then the imaginary part) of the complex P x C matrix A at a (real part, then the
+ * imaginary part), by toeplitz.wat gauss's sums: Re Z_ab = T1 + T2 and Im Z_ab = T3 - (T1 - T2) with T1 = X_a . X_b,
+ * T2 = Y_a . Y_b and T3 = (X + Y)_a . (X - Y)_b, for b <= a, mirrored (offsets in doubles).
+ */
+function jsGauss(h: Float64Array, a: number, P: number, C: number, z: number): void {
+  const im = a + P * C;
+  const [zi, n] = [z + P * P, P * C];
+  const [sum, diff] = [new Float64Array(n), new Float64Array(n)];
+  for (let j = 0; j < n; j++) [sum[j], diff[j]] = [h[a + j] + h[im + j], h[a + j] - h[im + j]];
+  for (let r = 0; r < P; r++) {
+    for (let b = 0; b <= r; b++) {
+      let [t1, t2, t3] = [0, 0, 0];
+      for (let c = 0; c < C; c++) {
+        const [x, y] = [r * C + c, b * C + c];
+        t1 += h[a + x] * h[a + y];
+        t2 += h[im + x] * h[im + y];
+        t3 += sum[x] * diff[y];
+      }
+      const [re, imz] = [t1 + t2, t3 - (t1 - t2)];
+      [h[z + r * P + b], h[zi + r * P + b]] = [re, imz];
+      [h[z + b * P + r], h[zi + b * P + r]] = [re, -imz];
+    }
+  }
 }
 
 /** CorrelationHeap.rmix on h (offsets in bytes). */

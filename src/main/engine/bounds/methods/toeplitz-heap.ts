@@ -1,7 +1,7 @@
 /**
  * The arithmetic of the Toeplitz bound's self-correlations (toeplitz-step.ts) on one float64 heap: the DFT stages
  * (kernels/toeplitz.wat: out[f][j] = sum_k tw[f][k] in[k][j] over long rows of channel pairs) and the per-frequency
- * Grams A A^H (herk), in WebAssembly SIMD on two cores where it runs, else the same sums in JavaScript.
+ * Grams A A^H (gauss), in WebAssembly SIMD on two cores where it runs, else the same sums in JavaScript.
  * Both compute in float64 with the same chains of multiply-adds, so toeplitz-enclosure.ts's error bounds hold for
  * either. All offsets are in bytes.
  */
@@ -31,9 +31,10 @@ export interface CorrelationHeap {
   cmixr(...args: RealPartStageArgs): void;
   /**
    * For each pair (src, dst) of `pairs` (flat): Z = A A^H (P x P, both triangles) of the complex P x C matrix A
-   * (P, C even), A's real part at src and imaginary part P C doubles on, Z likewise at dst.
+   * (P, C even), A's real part at src and imaginary part P C doubles on, Z likewise at dst; by Gauss's three real
+   * products (toeplitz.wat gauss), with 4 P C doubles of scratch at `scratch` (2 P C per thread).
    */
-  grams(pairs: number[], P: number, C: number): void;
+  grams(pairs: number[], P: number, C: number, scratch: number): void;
   /** The float64 sum of the squares of n doubles at p (n even). */
   sumsq(p: number, n: number): number;
   /** Multiply n doubles at p (n even) by s. */
@@ -138,9 +139,9 @@ const claim = () => Atomics.add(args, ${COUNTER}, 1);
 `;
 const BODY = `
 if (arg === 3) {
-  const [P, C, n] = args;
+  const [P, C, n, scratch] = args;
   for (let i = claim(); i < n; i = claim())
-    tz.herk(list[2 * i], list[2 * i] + 8 * P * C, P, C, list[2 * i + 1], list[2 * i + 1] + 8 * P * P, 0, P);
+    tz.gauss(list[2 * i], list[2 * i] + 8 * P * C, P, C, list[2 * i + 1], list[2 * i + 1] + 8 * P * P, scratch + 16 * P * C);
 } else {
   const fn = [tz.rmix, tz.cmixpm, tz.cmixr, null, tz.cmixpminv][arg];
   const k = fn.length - 2;
@@ -161,11 +162,11 @@ type Instance = { module: object; exports: Record<string, unknown> };
 
 function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance): CorrelationHeap {
   const ex = tz.exports as Record<'rmix' | 'cmixpm' | 'cmixr' | 'cmixpminv', Mix>;
-  const { sumsq, scale, abssum, herk } = tz.exports as {
+  const { sumsq, scale, abssum, gauss } = tz.exports as {
     sumsq: (p: number, n: number) => number;
     scale: Mix;
     abssum: Mix;
-    herk: Mix;
+    gauss: Mix;
   };
   // shared with the helper thread (plain buffers where there is none: no SharedArrayBuffer, e.g. a renderer)
   const buffer = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
@@ -204,7 +205,7 @@ function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance): Correlatio
       split(4, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, nh, out, outIm, outStride], n * 8),
     cmixr: (inp, inIm, inStride, K, tw, out, outStride, n) =>
       split(2, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, out, outStride], n * 8),
-    grams: (pairs, P, C) => simdGrams(helper, list, herk, pairs, P, C),
+    grams: (pairs, P, C, scratch) => simdGrams(helper, list, gauss, pairs, P, C, scratch),
     sumsq,
     scale,
     abssum,
@@ -239,19 +240,30 @@ function shareWork(helper: Helper, which: number, work: (claim: () => number) =>
   }
 }
 
-/** CorrelationHeap.grams in SIMD (herk), LIST pairs at a time, shared with the helper from two pairs up. */
-function simdGrams(helper: Helper, list: Int32Array, herk: Mix, pairs: number[], P: number, C: number): void {
+/**
+ * CorrelationHeap.grams in SIMD (gauss), LIST pairs at a time, shared with the helper from two pairs up (the helper
+ * takes the second half of the scratch).
+ */
+function simdGrams(
+  helper: Helper,
+  list: Int32Array,
+  gauss: Mix,
+  pairs: number[],
+  P: number,
+  C: number,
+  scratch: number,
+): void {
   for (let c0 = 0; c0 < pairs.length / 2; c0 += LIST) {
     const chunk = pairs.slice(2 * c0, 2 * Math.min(pairs.length / 2, c0 + LIST));
     const n = chunk.length / 2;
     const gram = (i: number) =>
-      herk(chunk[2 * i], chunk[2 * i] + 8 * P * C, P, C, chunk[2 * i + 1], chunk[2 * i + 1] + 8 * P * P, 0, P);
+      gauss(chunk[2 * i], chunk[2 * i] + 8 * P * C, P, C, chunk[2 * i + 1], chunk[2 * i + 1] + 8 * P * P, scratch);
     if (!helper.thread || n < 2) {
       for (let i = 0; i < n; i++) gram(i);
       continue;
     }
     list.set(chunk);
-    helper.args.set([P, C, n]);
+    helper.args.set([P, C, n, scratch]);
     shareWork(helper, 3, (claim) => {
       for (let i = claim(); i < n; i = claim()) gram(i);
     });

@@ -10,9 +10,9 @@
  *                 each v > 0 (its partner -v is the conjugate). Z(-d) = Z(d)^T: the rows x > h_c are mirrored
  *                 transposes.
  *
- * Offsets are bytes; regions (heapLayout): tw the twiddles, A the kernel in and the correlation out, M the frequency
- * matrices and then the inverse DFT's first stage S, G the forward DFT's first stage T and then the Grams (each
- * region's first use is dead before its second).
+ * Offsets are bytes; regions (heapLayout): tw the twiddles, sums absSums' rows, W the Grams' scratch, A the kernel in
+ * and the correlation out, M the frequency matrices and then the inverse DFT's first stage S, G the forward DFT's
+ * first stage T and then the Grams (each region's first use is dead before its second).
  */
 import type { CorrelationHeap, Twiddles } from './toeplitz-heap.js';
 
@@ -46,6 +46,8 @@ export interface HeapLayout {
   tw: number;
   /** Four rows of P doubles for absSums. */
   sums: number;
+  /** The Grams' scratch (CorrelationHeap.grams): 2 P C doubles per thread, two threads. */
+  W: number;
   A: number;
   M: number;
   G: number;
@@ -56,9 +58,10 @@ const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 /** Regions large enough for every step (the last is the largest: each doubles the support). */
 export function heapLayout(steps: Taps[]): HeapLayout {
-  let [tw, A, M, G, sums] = [0, 0, 0, 0, 0];
+  let [tw, A, M, G, sums, W] = [0, 0, 0, 0, 0, 0];
   for (const s of steps) {
     sums = Math.max(sums, 32 * s.P);
+    W = Math.max(W, 32 * s.P * s.C);
     const g = gridOf(s);
     tw = Math.max(tw, 16 * (g.nv * s.sw + g.nh * s.sh + (g.hc + 1) * g.nh + g.nw * g.nv) + 64);
     A = Math.max(A, 8 * s.sh * s.sw * g.m, 8 * g.nh * g.nw * g.mm);
@@ -66,8 +69,8 @@ export function heapLayout(steps: Taps[]): HeapLayout {
     G = Math.max(G, 16 * g.nh * g.nv * g.mm, 16 * s.sh * g.nv * g.m); // T, then the Grams
   }
   const at = [0, align(tw)];
-  for (const size of [sums, A, M]) at.push(at[at.length - 1] + align(size));
-  return { tw: at[0], sums: at[1], A: at[2], M: at[3], G: at[4], bytes: at[4] + align(G) };
+  for (const size of [sums, W, A, M]) at.push(at[at.length - 1] + align(size));
+  return { tw: at[0], sums: at[1], W: at[2], A: at[3], M: at[4], G: at[5], bytes: at[5] + align(G) };
 }
 
 /**
@@ -163,7 +166,7 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
       else pairs.push(src, dst);
     }
   }
-  heap.grams(pairs, s.P, s.C);
+  heap.grams(pairs, s.P, s.C, L.W);
   for (let u = hc + 1; u < nh; u++) {
     const [from, to] = [(L.G + (nh - u) * 16 * mm) / 8, (L.G + u * 16 * mm) / 8];
     h.copyWithin(to, from, from + mm);
