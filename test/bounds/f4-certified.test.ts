@@ -171,6 +171,24 @@ describe('estimates with dominated runs stopped early (f4NormEstimates dominated
   });
 });
 
+describe('R and S alone once T and U have stopped (f4.wat applyRS / applyTRS)', () => {
+  it.each([
+    [[3, 3, 64, 64], 4],
+    [[3, 3, 256, 256], 5], // 2.4 MB: half the c_out blocks on the helper thread
+  ] as [Shape4, number][])(
+    '%j seed %i: T and U stop early, R and S bit for bit as with the four-way passes',
+    (shape, seed) => {
+      const k = randomKernel(shape, seed);
+      const full = f4NormEstimates(k.data, k.shape);
+      const cut = f4NormEstimates(k.data, k.shape, { dominatedMargin: 2e-5 });
+      // Their Ritz values are 20-35% above R's and S's upper estimates theta + beta after 8 steps.
+      expect(cut.dominated).toEqual(expect.arrayContaining(['T', 'U']));
+      expect(cut.steps).toBeLessThanOrEqual(full.steps);
+      for (const X of ['R', 'S'] as const) if (!cut.dominated.includes(X)) expect(cut.sigma[X]).toBe(full.sigma[X]);
+    },
+  );
+});
+
 describe('kernelScale: the scale and Frobenius bound of a kernel in one read', () => {
   it('bit for bit powerOfTwoScale and frobeniusSquaredUpper, float32 and float64, huge, tiny and odd lengths', () => {
     for (const [shape, factor] of [

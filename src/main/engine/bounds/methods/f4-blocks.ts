@@ -103,7 +103,12 @@ export interface SimdBlock {
   apply: (...a: number[]) => void;
   applyName: string;
   args: [number[], number[]][];
+  /** The arguments of applyRS and applyTRS (R and S alone), where the block allows them (see rsPasses). */
+  rs: [number[], number[]][] | null;
 }
+
+/** Whether f4.wat's R-and-S passes run on a block: c_in even, c_out block a multiple of 8. */
+const rsPasses = (ci: number, bw: number) => ci % 2 === 0 && bw % 8 === 0;
 
 /** The module's parameter order: W h w ci co, then T R S U inputs, then T R S U outputs (byte offsets). */
 const PARAM_ORDER: F4Matrix[] = ['T', 'R', 'S', 'U'];
@@ -170,7 +175,15 @@ export function simdBlocks(p: F4SimdPasses, L: SimdLayout, [h, w, ci, co]: Shape
         [...head, ...uB, ...PARAM_ORDER.map((X) => 4 * vOut[X])],
       ];
     }) as [number[], number[]][];
-    blocks.push({ apply: applyFor(p, bw), applyName: `apply${UNROLLS.find((U) => bw % (4 * U) === 0) ?? 1}`, args });
+    // The same offsets without T's and U's (PARAM_ORDER puts R and S second and third).
+    const RS = (a: number[], at: number) => [...a.slice(0, 5), a[at + 1], a[at + 2], a[at + 5], a[at + 6]];
+    const rs = rsPasses(ci, bw) ? args.map(([a, t]) => [RS(a, 5), RS(t, 5)] as [number[], number[]]) : null;
+    blocks.push({
+      apply: applyFor(p, bw),
+      applyName: `apply${UNROLLS.find((U) => bw % (4 * U) === 0) ?? 1}`,
+      args,
+      rs,
+    });
   }
   return blocks;
 }
@@ -193,12 +206,23 @@ export function startHelper(
       kernel: heap.slice(wAt + hwci * oSplit, wAt + hwci * co),
       kernelAt: wAt + hwci * oSplit,
       inputs: parity.map((s) => PARAM_ORDER.map((X) => [vAt[s][X], len.v[X]])) as HelperJob['inputs'],
-      calls: parity.map((s) =>
-        theirs.flatMap((b) => [
-          [b.applyName, b.args[s][0]],
-          ['applyT', b.args[s][1]],
-        ]),
-      ) as HelperJob['calls'],
+      calls: [
+        ...parity.map((s) =>
+          theirs.flatMap((b) => [
+            [b.applyName, b.args[s][0]],
+            ['applyT', b.args[s][1]],
+          ]),
+        ),
+        // R and S alone (f4-estimates.ts), where every one of these blocks allows it
+        ...(theirs.every((b) => b.rs)
+          ? parity.map((s) =>
+              theirs.flatMap((b) => [
+                ['applyRS', b.rs![s][0]],
+                ['applyTRS', b.rs![s][1]],
+              ]),
+            )
+          : []),
+      ] as HelperJob['calls'],
       outputs: parity.map((s) => [
         ...PARAM_ORDER.map((X) => [...u1(X), false]),
         ...PARAM_ORDER.map((X) => [vAt[1 - s][X], len.v[X], true]),

@@ -36,16 +36,23 @@ export interface F4Estimates {
   dominated: F4Matrix[];
 }
 
-/** z_X = X^T X v_X for all four reshapes. */
-type GramProduct = (v: Vecs, z: Vecs) => void;
+/**
+ * z_X = X^T X v_X for all four reshapes, or (rsOnly, where the product can) for R and S alone: then z_T and z_U are
+ * left as they are. Returns whether it ran R and S alone.
+ */
+type GramProduct = (v: Vecs, z: Vecs, rsOnly: boolean) => boolean;
 
 /**
  * Lanczos on X^T X for the four reshapes. A run stops when its top Ritz value moved by <= tol relative over four
  * steps, twice in a row (or its Krylov space is invariant); the passes go on until every run has stopped, at most
- * maxSteps. With dominatedMargin d, a run also stops once its Ritz value theta_X exceeds (1 + d)^2 theta_Y of a
- * converged run Y: a Ritz value never exceeds lambda_max(X^T X) (up to the float32 products' ~1e-7), so
- * ||X|| > (1 + d) ||Y|| and X is not the minimum (f4-certified.ts needs only the minimum converged). On the
- * 3x3x512x512 layers the slowest of the four is often a non-minimal one (U, or the larger of R and S).
+ * maxSteps. With dominatedMargin d, a run also stops once its Ritz value theta_X exceeds (1 + d)^2 up_Y of another
+ * run Y: a Ritz value never exceeds lambda_max(X^T X) (up to the float32 products' ~1e-7), and up_Y is theta_Y for a
+ * converged Y, else theta_Y + beta_Y (beta_Y the norm of its last Lanczos residual), the upper estimate of
+ * lambda_max of Zhou & Li ("Bounding the spectrum of large Hermitian matrices", 2011): then ||X|| > (1 + d) ||Y||
+ * and X is not the minimum (f4-certified.ts needs only the minimum converged). Nothing guaranteed rests on this
+ * choice (f4-certified.ts certifies what it reports); an upper estimate that fell short could only make it certify
+ * a larger norm than the minimum. On ResNet-18's 3x3 layers T and U stop so after 8 steps (their Ritz values are
+ * 20-35% above R's and S's upper estimates), and from then on the passes run R and S alone (f4.wat applyRS).
  */
 export function f4NormEstimates(
   W: ArrayLike<number>,
@@ -60,6 +67,7 @@ export function f4NormEstimates(
   const product = gramProduct(W, shape);
   const runs = {} as Record<F4Matrix, Lanczos>;
   const theta = {} as Record<F4Matrix, number>;
+  const upper = {} as Record<F4Matrix, number>;
   const stable = {} as Record<F4Matrix, number>;
   const done = new Set<F4Matrix>();
   const dominated: F4Matrix[] = [];
@@ -71,6 +79,7 @@ export function f4NormEstimates(
     runs[X] = new Lanczos(n, { maxBasis: kMax + 1, initialBasis: 16, invariantTol: 1e-10, reorthogonalize: 'local' });
     runs[X].start(randomUnitVector(n, (opts.seed ?? 2024) + j));
     theta[X] = 0;
+    upper[X] = Infinity;
     stable[X] = 0;
     v[X] = new Float64Array(n);
     z[X] = new Float64Array(n);
@@ -79,7 +88,7 @@ export function f4NormEstimates(
   let steps = 0;
   while (done.size < 4 && steps < maxSteps) {
     for (const X of F4_MATRICES) v[X].set(done.has(X) ? v[X] : runs[X].current());
-    product(v, z);
+    product(v, z, done.has('T') && done.has('U'));
     steps++;
     for (const X of F4_MATRICES) {
       if (done.has(X)) continue;
@@ -91,9 +100,10 @@ export function f4NormEstimates(
       const next = run.topRitz(work).theta1;
       stable[X] = Math.abs(next - theta[X]) <= tol * Math.abs(next) ? stable[X] + 1 : 0;
       theta[X] = next;
+      upper[X] = next + run.beta[run.k];
       if (run.exhausted || full || stable[X] >= 2) done.add(X);
     }
-    if (opts.dominatedMargin !== undefined) dropDominated(theta, done, dominated, opts.dominatedMargin);
+    if (opts.dominatedMargin !== undefined) dropDominated(theta, upper, done, dominated, opts.dominatedMargin);
   }
   for (const X of F4_MATRICES) if (!done.has(X)) theta[X] = runs[X].topRitz(work).theta1;
   const sigma = {} as Record<F4Matrix, number>;
@@ -101,17 +111,22 @@ export function f4NormEstimates(
   return { sigma, steps, dominated };
 }
 
-/** Stop the runs whose last Ritz value is above (1 + margin)^2 times that of a run already stopped (see above). */
+/**
+ * Stop the runs whose last Ritz value is above (1 + margin)^2 times the upper estimate of another run (see above):
+ * its Ritz value if stopped, else theta + beta (Infinity before its first check).
+ */
 function dropDominated(
   theta: Record<F4Matrix, number>,
+  upper: Record<F4Matrix, number>,
   done: Set<F4Matrix>,
   dominated: F4Matrix[],
   margin: number,
 ): void {
-  let floor = Infinity;
-  for (const Y of done) floor = Math.min(floor, theta[Y]);
   for (const X of F4_MATRICES) {
-    if (!done.has(X) && theta[X] > floor * (1 + margin) ** 2) {
+    if (done.has(X) || !(theta[X] > 0)) continue;
+    let floor = Infinity;
+    for (const Y of F4_MATRICES) if (Y !== X) floor = Math.min(floor, done.has(Y) ? theta[Y] : upper[Y]);
+    if (theta[X] > floor * (1 + margin) ** 2) {
       done.add(X);
       dominated.push(X);
     }
@@ -128,6 +143,7 @@ function gramProduct(W: ArrayLike<number>, shape: Shape4): GramProduct {
     return (v, z) => {
       applyAll(W, shape, v, y);
       applyTAll(W, shape, y, z);
+      return false;
     };
   }
   const [h, w, ci, co] = shape;
@@ -142,31 +158,39 @@ function gramProduct(W: ArrayLike<number>, shape: Shape4): GramProduct {
   const blocks = simdBlocks(p, L, shape, width);
   const half = Math.ceil(blocks.length / 2);
   let helper = split && blocks.length >= 2 ? startHelper(p, L, blocks.slice(half), shape, half * width) : null;
-  const run = (bs: typeof blocks) => {
+  const run = (bs: typeof blocks, rs: boolean) => {
     for (const b of bs) {
-      b.apply(...b.args[0][0]);
-      p.applyT(...b.args[0][1]);
+      if (rs) {
+        p.applyRS(...b.rs![0][0]);
+        p.applyTRS(...b.rs![0][1]);
+      } else {
+        b.apply(...b.args[0][0]);
+        p.applyT(...b.args[0][1]);
+      }
     }
   };
-  return (v, z) => {
-    for (const X of F4_MATRICES) {
+  return (v, z, rsOnly) => {
+    const rs = rsOnly && blocks.every((b) => b.rs) && (!helper || helper.rs);
+    const active = rs ? (['R', 'S'] as const) : F4_MATRICES;
+    for (const X of active) {
       heap.set(v[X], vAt[0][X]);
       heap.fill(0, uAt[X], uAt[X] + len.u[X]);
       heap.fill(0, vAt[1][X], vAt[1][X] + len.v[X]);
     }
     if (helper) {
-      helper.start(0, heap);
-      run(blocks.slice(0, half));
+      helper.start(0, heap, rs);
+      run(blocks.slice(0, half), rs);
       try {
         helper.finish(0, heap);
       } catch {
         helper = null; // stalled or failed: its blocks run here from now on (their outputs were not merged)
-        run(blocks.slice(half));
+        run(blocks.slice(half), rs);
       }
-    } else run(blocks);
-    for (const X of F4_MATRICES) {
+    } else run(blocks, rs);
+    for (const X of active) {
       const at = vAt[1][X];
       for (let j = 0; j < len.v[X]; j++) z[X][j] = heap[at + j];
     }
+    return rs;
   };
 }

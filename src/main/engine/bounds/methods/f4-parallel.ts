@@ -23,20 +23,28 @@ export interface HelperJob {
   /** The helper's block of the kernel (its own buffer: it is transferred), placed at float offset kernelAt. */
   kernel: Float32Array;
   kernelAt: number;
-  /** Per parity s of the ping-ponged v regions: v ranges sent, pass calls run, ranges returned (zeroed first). */
+  /**
+   * Per parity s of the ping-ponged v regions: v ranges sent, pass calls run, ranges returned (zeroed first).
+   * calls[s] are the four-way passes, calls[2 + s] (if given) R's and S's alone.
+   */
   inputs: [Range[], Range[]];
-  calls: [Array<[name: string, args: number[]]>, Array<[name: string, args: number[]]>];
+  calls: Array<Array<[name: string, args: number[]]>>;
   outputs: [OutRange[], OutRange[]];
 }
 
 export interface F4Helper {
-  /** Send the v ranges of parity s and start the helper's passes. */
-  start(s: 0 | 1, heap: Float32Array): void;
+  /** Whether the helper can run R's and S's passes alone (the job gave them). */
+  rs: boolean;
+  /** Send the v ranges of parity s and start the helper's passes (R's and S's alone with rs). */
+  start(s: 0 | 1, heap: Float32Array, rs?: boolean): void;
   /** Wait for them and merge their outputs into `heap`. Throws if the helper failed or stalled. */
   finish(s: 0 | 1, heap: Float32Array): void;
 }
 
-/** The helper's code (command-thread.ts): command 0 loads a job, command 1 + s runs parity s's passes. */
+/**
+ * The helper's code (command-thread.ts): command 0 loads a job, command 1 + c runs the passes calls[c] (parity
+ * c % 2).
+ */
 const SETUP = `
 const ex = new WebAssembly.Instance(workerData.module).exports;
 let job = null, heap = null, xch = null;
@@ -51,11 +59,11 @@ if (arg === 0) {
   job.kernel = null;
   xch = new Float32Array(job.exchange);
 } else {
-  const s = arg - 1;
+  const s = (arg - 1) % 2;
   let at = 0;
   for (const [h, n] of job.inputs[s]) { heap.set(xch.subarray(at, at + n), h); at += n; }
   for (const [h, n] of job.outputs[s]) heap.fill(0, h, h + n);
-  for (const [name, args] of job.calls[s]) ex[name](...args);
+  for (const [name, args] of job.calls[arg - 1]) ex[name](...args);
   for (const [h, n] of job.outputs[s]) { xch.set(heap.subarray(h, h + n), at); at += n; }
 }
 `;
@@ -94,13 +102,14 @@ export function f4Helper(p: F4SimdPasses, job: HelperJob): F4Helper | null {
   // The first command also waits for the thread to start (tens of ms; far more on a loaded machine).
   awaitDone(t, 30_000);
   return {
-    start(s, heap) {
+    rs: job.calls.length === 4,
+    start(s, heap, rs = false) {
       let at = 0;
       for (const [h, n] of job.inputs[s]) {
         xch.set(heap.subarray(h, h + n), at);
         at += n;
       }
-      sendCommand(t, 1 + s);
+      sendCommand(t, 1 + s + (rs ? 2 : 0));
     },
     finish(s, heap) {
       awaitDone(t, 10_000);

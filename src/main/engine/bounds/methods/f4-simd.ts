@@ -16,6 +16,9 @@ export interface F4SimdPasses {
   /** apply by unroll factor (see UNROLLS and applyFor). */
   apply: Record<Unroll, Pass>;
   applyT: Pass;
+  /** apply2 and applyT for R and S alone (f4.wat: c_in even, c_out % 8 == 0; w h wd ci co inR inS outR outS). */
+  applyRS: Pass;
+  applyTRS: Pass;
   /** See blockCopy in f4.wat. */
   blockCopy: (src: number, dst: number, np: number, co: number, bw: number) => void;
   memory: WasmMemory;
@@ -35,7 +38,16 @@ export function createF4SimdPasses(fma: boolean): F4SimdPasses | null {
   const ex = wasm.exports;
   const apply = Object.fromEntries(UNROLLS.map((U) => [U, ex[`apply${U}`] as Pass])) as Record<Unroll, Pass>;
   const blockCopy = ex.blockCopy as F4SimdPasses['blockCopy'];
-  return { apply, applyT: ex.applyT as Pass, blockCopy, memory: ex.mem as WasmMemory, module: wasm.module, fma };
+  return {
+    apply,
+    applyT: ex.applyT as Pass,
+    applyRS: ex.applyRS as Pass,
+    applyTRS: ex.applyTRS as Pass,
+    blockCopy,
+    memory: ex.mem as WasmMemory,
+    module: wasm.module,
+    fma,
+  };
 }
 
 /**
