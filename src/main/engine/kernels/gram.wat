@@ -6,9 +6,13 @@
 ;; real multiply-adds with the Hermitian half; V8 runs the float64 JS loop at ~1 GMAC/s, these 4-wide float32 lanes
 ;; (fused where relaxed SIMD is on) several times faster, reading half the bytes.
 ;;
-;; Layout (byte offsets into this module's memory): A's real part (P rows x C columns, row-major) at re, its
-;; imaginary part at im; Z (P x P, row-major) written at outRe, outIm. P must be even, C a multiple of 4 (callers pad
-;; with zero rows and columns, which change neither the singular values nor any sum).
+;; Layout (byte offsets into this module's memory): A's real part (P rows x C columns) at re, its imaginary part at
+;; im; Z (P x P) written at outRe, outIm. P and C are multiples of 4 (callers pad with zero rows and columns, which
+;; change neither the singular values nor any sum). The float32 matrices are in panels of 4 rows: the panel of rows
+;; 4k .. 4k + 3 is 16 C contiguous bytes, four columns of its four rows per 64 bytes, so the entry (r, c) is at
+;; $panelAt(r, c, C) = 16 C (r >> 2) + 64 (c >> 2) + 16 (r & 3) + 4 (c & 3). Why: the products' inner loops then
+;; load every operand at a fixed offset from one pointer that steps 64 bytes, instead of computing an address per
+;; load (~1/5 less time for xgram, issue 14: its loop issued more instructions than its multiply-adds needed).
 ;;
 ;; Rounding (what gramEnclosure assumes): every entry of Z is, per lane, a chain of C/2 multiply-adds started at 0
 ;; (two terms per column: xr yr + xi yi for the real part, xi yr - xr yi for the imaginary part), then the four lanes
@@ -25,14 +29,41 @@
   ;; computes its own range of rows [a0, a1) of the same product (gram-simd.ts).
   (import "env" "memory" (memory 0))
 
-  ;; The sum of the four lanes of v, in the order the rounding analysis assumes.
-  (func $lanes (param $v v128) (result f32)
-    (f32.add
-      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
-      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
-
   (func $lanes64 (param $v v128) (result f64)
     (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+
+  ;; The lane sums of four vectors at once, each as (l0 + l1) + (l2 + l3) (the order the rounding analysis assumes):
+  ;; their 4 x 4 transpose, added row by row, gives [sum p, sum q, sum r, sum s]. One call per four sums (V8 inlines
+  ;; no WebAssembly calls here; a call per sum cost ~1/7 of xgram's time at 64 columns).
+  (func $lanes4 (param $p v128) (param $q v128) (param $r v128) (param $s v128) (result v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    ;; (p0 q0 p1 q1), (p2 q2 p3 q3) and the same of r, s
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $p) (local.get $q)))
+    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $p) (local.get $q)))
+    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r) (local.get $s)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r) (local.get $s)))
+    ;; (lane 0 of each) + (lane 1 of each), plus (lane 2) + (lane 3)
+    (f32x4.add
+      (f32x4.add
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2))
+        (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+      (f32x4.add
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3))
+        (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))))
+
+  ;; v = (Z_ab, Z_a,b+1, Z_a+1,b, Z_a+1,b+1) stored at `at` (row a, column b) and, `down` bytes further, row a + 1
+  ;; (down = 4 P row-major, 16 in a panel).
+  (func $storePairs (param $at i32) (param $down i32) (param $v v128)
+    (v128.store64_lane 0 (local.get $at) (local.get $v))
+    (v128.store64_lane 1 (i32.add (local.get $at) (local.get $down)) (local.get $v)))
+
+  ;; Byte offset of the entry (r, c) of a float32 matrix of C columns in panels of 4 rows (see Layout).
+  (func $panelAt (param $r i32) (param $c i32) (param $C i32) (result i32)
+    (i32.add
+      (i32.add (i32.mul (i32.shr_u (local.get $r) (i32.const 2)) (i32.mul (local.get $C) (i32.const 16)))
+        (i32.shl (i32.shr_u (local.get $c) (i32.const 2)) (i32.const 6)))
+      (i32.add (i32.shl (i32.and (local.get $r) (i32.const 3)) (i32.const 4))
+        (i32.shl (i32.and (local.get $c) (i32.const 3)) (i32.const 2)))))
 
   (func $put64 (param $outRe i32) (param $outIm i32) (param $P i32) (param $a i32) (param $b i32)
     (param $re f64) (param $im f64)
@@ -40,14 +71,6 @@
     (local.set $at (i32.mul (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 8)))
     (f64.store (i32.add (local.get $outRe) (local.get $at)) (local.get $re))
     (f64.store (i32.add (local.get $outIm) (local.get $at)) (local.get $im)))
-
-  ;; Z[a][b] = (re, im) at row a, column b of Z.
-  (func $put (param $outRe i32) (param $outIm i32) (param $P i32) (param $a i32) (param $b i32)
-    (param $re f32) (param $im f32)
-    (local $at i32)
-    (local.set $at (i32.mul (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 4)))
-    (f32.store (i32.add (local.get $outRe) (local.get $at)) (local.get $re))
-    (f32.store (i32.add (local.get $outIm) (local.get $at)) (local.get $im)))
 
   ;; sumsq(p, n): the sum of squares of n float32 values at p (n a multiple of 4) in float64. Each square of a float32
   ;; is
@@ -82,103 +105,83 @@
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $next))))
 
-  ;; gram(re, im, P, C, outRe, outIm, a0, a1): rows [a0, a1) (even bounds) of Z = A A^H, computed in 2 x 2 blocks
-  ;; of rows (a, a + 1) x (b, b + 1) with
-  ;; b <= a; an off-diagonal block also writes its conjugate-transposed mirror (Z is Hermitian).
+  ;; gram(re, im, P, C, outRe, outIm, a0, a1): rows [a0, a1) (even bounds) of Z = A A^H (A and Z in panels),
+  ;; computed in 2 x 2 blocks of rows (a, a + 1) x (b, b + 1) with b <= a; an off-diagonal block also writes its
+  ;; conjugate-transposed mirror (Z is Hermitian). Rows a and a + 1 share a panel (a even): 16 bytes apart.
   (func $gram (export "gram")
     (param $re i32) (param $im i32) (param $P i32) (param $C i32) (param $outRe i32) (param $outIm i32)
     (param $a0 i32) (param $a1 i32)
-    (local $a i32) (local $b i32) (local $cc i32) (local $rowBytes i32)
-    ;; real (p) and imaginary (q) parts of rows a, a + 1 and b, b + 1
-    (local $pa0 i32) (local $pa1 i32) (local $pb0 i32) (local $pb1 i32)
-    (local $qa0 i32) (local $qa1 i32) (local $qb0 i32) (local $qb1 i32) (local $imOff i32)
+    (local $a i32) (local $b i32) (local $cc i32) (local $panelBytes i32) (local $at i32)
+    ;; real (p) and imaginary (q) parts of rows a and b (a + 1, b + 1 at offset 16)
+    (local $pa i32) (local $pb i32) (local $qa i32) (local $qb i32) (local $imOff i32)
     ;; rows a, a + 1 (re, im) at four columns, and one part of row b or b + 1
     (local $xr0 v128) (local $xi0 v128) (local $xr1 v128) (local $xi1 v128) (local $y v128)
     ;; real and imaginary sums of the four pairs (a + i, b + j) as sij
     (local $r00 v128) (local $i00 v128) (local $r01 v128) (local $i01 v128)
     (local $r10 v128) (local $i10 v128) (local $r11 v128) (local $i11 v128)
-    (local $z00r f32) (local $z00i f32) (local $z01r f32) (local $z01i f32)
-    (local $z10r f32) (local $z10i f32) (local $z11r f32) (local $z11i f32)
-    (local.set $rowBytes (i32.mul (local.get $C) (i32.const 4)))
+    (local $vr v128) (local $vi v128)
+    (local.set $panelBytes (i32.mul (local.get $C) (i32.const 16)))
     (local.set $imOff (i32.sub (local.get $im) (local.get $re)))
     (local.set $a (local.get $a0))
     (block $rows_done (loop $rows
       (br_if $rows_done (i32.ge_u (local.get $a) (local.get $a1)))
-      (local.set $pa0 (i32.add (local.get $re) (i32.mul (local.get $a) (local.get $rowBytes))))
-      (local.set $pa1 (i32.add (local.get $pa0) (local.get $rowBytes)))
-      (local.set $qa0 (i32.add (local.get $pa0) (local.get $imOff)))
-      (local.set $qa1 (i32.add (local.get $pa1) (local.get $imOff)))
+      (local.set $pa (i32.add (local.get $re) (call $panelAt (local.get $a) (i32.const 0) (local.get $C))))
+      (local.set $qa (i32.add (local.get $pa) (local.get $imOff)))
       (local.set $b (i32.const 0))
       (block $cols_done (loop $cols
         (br_if $cols_done (i32.gt_u (local.get $b) (local.get $a)))
-        (local.set $pb0 (i32.add (local.get $re) (i32.mul (local.get $b) (local.get $rowBytes))))
-        (local.set $pb1 (i32.add (local.get $pb0) (local.get $rowBytes)))
-        (local.set $qb0 (i32.add (local.get $pb0) (local.get $imOff)))
-        (local.set $qb1 (i32.add (local.get $pb1) (local.get $imOff)))
+        (local.set $pb (i32.add (local.get $re) (call $panelAt (local.get $b) (i32.const 0) (local.get $C))))
+        (local.set $qb (i32.add (local.get $pb) (local.get $imOff)))
         (local.set $r00 (f32x4.splat (f32.const 0))) (local.set $i00 (f32x4.splat (f32.const 0)))
         (local.set $r01 (f32x4.splat (f32.const 0))) (local.set $i01 (f32x4.splat (f32.const 0)))
         (local.set $r10 (f32x4.splat (f32.const 0))) (local.set $i10 (f32x4.splat (f32.const 0)))
         (local.set $r11 (f32x4.splat (f32.const 0))) (local.set $i11 (f32x4.splat (f32.const 0)))
         (local.set $cc (i32.const 0))
         (block $dot_done (loop $dot
-          (br_if $dot_done (i32.ge_u (local.get $cc) (local.get $rowBytes)))
+          (br_if $dot_done (i32.ge_u (local.get $cc) (local.get $panelBytes)))
           ;; x conj(y) = (xr yr + xi yi) + i (xi yr - xr yi); one column of y live at a time, so the 8 sums, the 4
           ;; x columns and y fit the 16 SIMD registers V8 allocates from
-          (local.set $xr0 (v128.load (i32.add (local.get $pa0) (local.get $cc))))
-          (local.set $xi0 (v128.load (i32.add (local.get $qa0) (local.get $cc))))
-          (local.set $xr1 (v128.load (i32.add (local.get $pa1) (local.get $cc))))
-          (local.set $xi1 (v128.load (i32.add (local.get $qa1) (local.get $cc))))
-          (local.set $y (v128.load (i32.add (local.get $pb0) (local.get $cc))))
+          (local.set $xr0 (v128.load (i32.add (local.get $pa) (local.get $cc))))
+          (local.set $xi0 (v128.load (i32.add (local.get $qa) (local.get $cc))))
+          (local.set $xr1 (v128.load offset=16 (i32.add (local.get $pa) (local.get $cc))))
+          (local.set $xi1 (v128.load offset=16 (i32.add (local.get $qa) (local.get $cc))))
+          (local.set $y (v128.load (i32.add (local.get $pb) (local.get $cc))))
           (local.set $r00 (f32x4.relaxed_madd (local.get $xr0) (local.get $y) (local.get $r00)))
           (local.set $i00 (f32x4.relaxed_madd (local.get $xi0) (local.get $y) (local.get $i00)))
           (local.set $r10 (f32x4.relaxed_madd (local.get $xr1) (local.get $y) (local.get $r10)))
           (local.set $i10 (f32x4.relaxed_madd (local.get $xi1) (local.get $y) (local.get $i10)))
-          (local.set $y (v128.load (i32.add (local.get $qb0) (local.get $cc))))
+          (local.set $y (v128.load (i32.add (local.get $qb) (local.get $cc))))
           (local.set $r00 (f32x4.relaxed_madd (local.get $xi0) (local.get $y) (local.get $r00)))
           (local.set $i00 (f32x4.relaxed_nmadd (local.get $xr0) (local.get $y) (local.get $i00)))
           (local.set $r10 (f32x4.relaxed_madd (local.get $xi1) (local.get $y) (local.get $r10)))
           (local.set $i10 (f32x4.relaxed_nmadd (local.get $xr1) (local.get $y) (local.get $i10)))
-          (local.set $y (v128.load (i32.add (local.get $pb1) (local.get $cc))))
+          (local.set $y (v128.load offset=16 (i32.add (local.get $pb) (local.get $cc))))
           (local.set $r01 (f32x4.relaxed_madd (local.get $xr0) (local.get $y) (local.get $r01)))
           (local.set $i01 (f32x4.relaxed_madd (local.get $xi0) (local.get $y) (local.get $i01)))
           (local.set $r11 (f32x4.relaxed_madd (local.get $xr1) (local.get $y) (local.get $r11)))
           (local.set $i11 (f32x4.relaxed_madd (local.get $xi1) (local.get $y) (local.get $i11)))
-          (local.set $y (v128.load (i32.add (local.get $qb1) (local.get $cc))))
+          (local.set $y (v128.load offset=16 (i32.add (local.get $qb) (local.get $cc))))
           (local.set $r01 (f32x4.relaxed_madd (local.get $xi0) (local.get $y) (local.get $r01)))
           (local.set $i01 (f32x4.relaxed_nmadd (local.get $xr0) (local.get $y) (local.get $i01)))
           (local.set $r11 (f32x4.relaxed_madd (local.get $xi1) (local.get $y) (local.get $r11)))
           (local.set $i11 (f32x4.relaxed_nmadd (local.get $xr1) (local.get $y) (local.get $i11)))
-          (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
+          (local.set $cc (i32.add (local.get $cc) (i32.const 64)))
           (br $dot)))
-        (local.set $z00r (call $lanes (local.get $r00))) (local.set $z00i (call $lanes (local.get $i00)))
-        (local.set $z01r (call $lanes (local.get $r01))) (local.set $z01i (call $lanes (local.get $i01)))
-        (local.set $z10r (call $lanes (local.get $r10))) (local.set $z10i (call $lanes (local.get $i10)))
-        (local.set $z11r (call $lanes (local.get $r11))) (local.set $z11i (call $lanes (local.get $i11)))
-        (call $put (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $a) (local.get $b)
-          (local.get $z00r) (local.get $z00i))
-        (call $put (local.get $outRe) (local.get $outIm) (local.get $P)
-          (local.get $a) (i32.add (local.get $b) (i32.const 1))
-          (local.get $z01r) (local.get $z01i))
-        (call $put (local.get $outRe) (local.get $outIm) (local.get $P)
-          (i32.add (local.get $a) (i32.const 1)) (local.get $b)
-          (local.get $z10r) (local.get $z10i))
-        (call $put (local.get $outRe) (local.get $outIm) (local.get $P)
-          (i32.add (local.get $a) (i32.const 1)) (i32.add (local.get $b) (i32.const 1))
-          (local.get $z11r) (local.get $z11i))
-        ;; the mirror Z[b + j][a + i] = conj(Z[a + i][b + j]) of an off-diagonal block
+        ;; (Z_ab, Z_a,b+1, Z_a+1,b, Z_a+1,b+1), real and imaginary parts
+        (local.set $vr (call $lanes4 (local.get $r00) (local.get $r01) (local.get $r10) (local.get $r11)))
+        (local.set $vi (call $lanes4 (local.get $i00) (local.get $i01) (local.get $i10) (local.get $i11)))
+        (local.set $at (call $panelAt (local.get $a) (local.get $b) (local.get $P)))
+        (call $storePairs (i32.add (local.get $outRe) (local.get $at)) (i32.const 16) (local.get $vr))
+        (call $storePairs (i32.add (local.get $outIm) (local.get $at)) (i32.const 16) (local.get $vi))
+        ;; the mirror Z[b + j][a + i] = conj(Z[a + i][b + j]) of an off-diagonal block: (Z_ab, Z_a+1,b) on row b,
+        ;; (Z_a,b+1, Z_a+1,b+1) on row b + 1, the imaginary part negated (exact)
         (if (i32.lt_u (local.get $b) (local.get $a))
           (then
-            (call $put (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $b) (local.get $a)
-              (local.get $z00r) (f32.neg (local.get $z00i)))
-            (call $put (local.get $outRe) (local.get $outIm) (local.get $P)
-              (i32.add (local.get $b) (i32.const 1)) (local.get $a)
-              (local.get $z01r) (f32.neg (local.get $z01i)))
-            (call $put (local.get $outRe) (local.get $outIm) (local.get $P)
-              (local.get $b) (i32.add (local.get $a) (i32.const 1))
-              (local.get $z10r) (f32.neg (local.get $z10i)))
-            (call $put (local.get $outRe) (local.get $outIm) (local.get $P)
-              (i32.add (local.get $b) (i32.const 1)) (i32.add (local.get $a) (i32.const 1))
-              (local.get $z11r) (f32.neg (local.get $z11i)))))
+            (local.set $at (call $panelAt (local.get $b) (local.get $a) (local.get $P)))
+            (call $storePairs (i32.add (local.get $outRe) (local.get $at)) (i32.const 16)
+              (i8x16.shuffle 0 1 2 3 8 9 10 11 4 5 6 7 12 13 14 15 (local.get $vr) (local.get $vr)))
+            (call $storePairs (i32.add (local.get $outIm) (local.get $at)) (i32.const 16)
+              (f32x4.neg (i8x16.shuffle 0 1 2 3 8 9 10 11 4 5 6 7 12 13 14 15 (local.get $vi) (local.get $vi))))))
         (local.set $b (i32.add (local.get $b) (i32.const 2)))
         (br $cols)))
       (local.set $a (i32.add (local.get $a) (i32.const 2)))
@@ -286,68 +289,61 @@
       (br $rows))))
 
   ;; xgram(u, v, P, C, out, a0, a1): rows [a0, a1) (multiples of 4) of the real product T = U V^T of two float32 P x C
-  ;; matrices (C a multiple of 4), blocks of 4 x 2 entries (a + i, b + j) with b <= a + 3, so every entry on or
-  ;; below the diagonal (and a few above it) is written at out + 4 (row P + column). The three real products of the
-  ;; Gauss form of A A^H (gram-simd.ts). Rounding: per lane C/4 multiply-adds started at 0, then the lanes summed
-  ;; as (l0 + l1) + (l2 + l3): |fl(T_ab) - T_ab| <= gamma_{C/4+2} sum_c |u_ac| |v_bc|.
+  ;; matrices in panels (C a multiple of 4), blocks of 4 x 2 entries (a + i, b + j) with b <= a + 3, so every entry
+  ;; on or below the diagonal (and a few above it) is written, row-major, at out + 4 (row P + column). The three real
+  ;; products of the Gauss form of A A^H (gram-simd.ts). Rounding: per lane C/4 multiply-adds started at 0, then the
+  ;; lanes summed as (l0 + l1) + (l2 + l3): |fl(T_ab) - T_ab| <= gamma_{C/4+2} sum_c |u_ac| |v_bc|.
   (func $xgram (export "xgram")
     (param $u i32) (param $v i32) (param $P i32) (param $C i32) (param $out i32) (param $a0 i32) (param $a1 i32)
-    (local $a i32) (local $b i32) (local $cc i32) (local $rowBytes i32)
-    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $q0 i32) (local $q1 i32)
+    (local $a i32) (local $b i32) (local $panelBytes i32)
+    ;; the panel of rows a .. a + 3, its end, the moving pointers into it and into rows b, b + 1 (16 bytes apart)
+    (local $p0 i32) (local $end i32) (local $p i32) (local $q i32)
     (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $y v128)
     (local $s00 v128) (local $s10 v128) (local $s20 v128) (local $s30 v128)
     (local $s01 v128) (local $s11 v128) (local $s21 v128) (local $s31 v128)
     (local $at i32)
-    (local.set $rowBytes (i32.mul (local.get $C) (i32.const 4)))
+    (local.set $panelBytes (i32.mul (local.get $C) (i32.const 16)))
     (local.set $a (local.get $a0))
     (block $rows_done (loop $rows
       (br_if $rows_done (i32.ge_u (local.get $a) (local.get $a1)))
-      (local.set $p0 (i32.add (local.get $u) (i32.mul (local.get $a) (local.get $rowBytes))))
-      (local.set $p1 (i32.add (local.get $p0) (local.get $rowBytes)))
-      (local.set $p2 (i32.add (local.get $p1) (local.get $rowBytes)))
-      (local.set $p3 (i32.add (local.get $p2) (local.get $rowBytes)))
+      (local.set $p0 (i32.add (local.get $u) (call $panelAt (local.get $a) (i32.const 0) (local.get $C))))
+      (local.set $end (i32.add (local.get $p0) (local.get $panelBytes)))
       (local.set $b (i32.const 0))
       (block $cols_done (loop $cols
         (br_if $cols_done (i32.gt_u (local.get $b) (i32.add (local.get $a) (i32.const 3))))
-        (local.set $q0 (i32.add (local.get $v) (i32.mul (local.get $b) (local.get $rowBytes))))
-        (local.set $q1 (i32.add (local.get $q0) (local.get $rowBytes)))
+        (local.set $p (local.get $p0))
+        (local.set $q (i32.add (local.get $v) (call $panelAt (local.get $b) (i32.const 0) (local.get $C))))
         (local.set $s00 (f32x4.splat (f32.const 0))) (local.set $s10 (f32x4.splat (f32.const 0)))
         (local.set $s20 (f32x4.splat (f32.const 0))) (local.set $s30 (f32x4.splat (f32.const 0)))
         (local.set $s01 (f32x4.splat (f32.const 0))) (local.set $s11 (f32x4.splat (f32.const 0)))
         (local.set $s21 (f32x4.splat (f32.const 0))) (local.set $s31 (f32x4.splat (f32.const 0)))
-        (local.set $cc (i32.const 0))
-        (block $dot_done (loop $dot
-          (br_if $dot_done (i32.ge_u (local.get $cc) (local.get $rowBytes)))
-          (local.set $x0 (v128.load (i32.add (local.get $p0) (local.get $cc))))
-          (local.set $x1 (v128.load (i32.add (local.get $p1) (local.get $cc))))
-          (local.set $x2 (v128.load (i32.add (local.get $p2) (local.get $cc))))
-          (local.set $x3 (v128.load (i32.add (local.get $p3) (local.get $cc))))
-          (local.set $y (v128.load (i32.add (local.get $q0) (local.get $cc))))
+        ;; C >= 4: at least one group of four columns
+        (loop $dot
+          (local.set $x0 (v128.load (local.get $p)))
+          (local.set $x1 (v128.load offset=16 (local.get $p)))
+          (local.set $x2 (v128.load offset=32 (local.get $p)))
+          (local.set $x3 (v128.load offset=48 (local.get $p)))
+          (local.set $y (v128.load (local.get $q)))
           (local.set $s00 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s00)))
           (local.set $s10 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s10)))
           (local.set $s20 (f32x4.relaxed_madd (local.get $x2) (local.get $y) (local.get $s20)))
           (local.set $s30 (f32x4.relaxed_madd (local.get $x3) (local.get $y) (local.get $s30)))
-          (local.set $y (v128.load (i32.add (local.get $q1) (local.get $cc))))
+          (local.set $y (v128.load offset=16 (local.get $q)))
           (local.set $s01 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s01)))
           (local.set $s11 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s11)))
           (local.set $s21 (f32x4.relaxed_madd (local.get $x2) (local.get $y) (local.get $s21)))
           (local.set $s31 (f32x4.relaxed_madd (local.get $x3) (local.get $y) (local.get $s31)))
-          (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
-          (br $dot)))
-        ;; row a + i, columns b and b + 1: out[(a + i) P + b] and the next float
+          (local.set $p (i32.add (local.get $p) (i32.const 64)))
+          (local.set $q (i32.add (local.get $q) (i32.const 64)))
+          (br_if $dot (i32.lt_u (local.get $p) (local.get $end))))
+        ;; rows a + i, a + i + 1 at columns b, b + 1: two floats each, from one reduction of four sums
         (local.set $at (i32.add (local.get $out)
           (i32.mul (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 4))))
-        (f32.store (local.get $at) (call $lanes (local.get $s00)))
-        (f32.store offset=4 (local.get $at) (call $lanes (local.get $s01)))
-        (local.set $at (i32.add (local.get $at) (i32.mul (local.get $P) (i32.const 4))))
-        (f32.store (local.get $at) (call $lanes (local.get $s10)))
-        (f32.store offset=4 (local.get $at) (call $lanes (local.get $s11)))
-        (local.set $at (i32.add (local.get $at) (i32.mul (local.get $P) (i32.const 4))))
-        (f32.store (local.get $at) (call $lanes (local.get $s20)))
-        (f32.store offset=4 (local.get $at) (call $lanes (local.get $s21)))
-        (local.set $at (i32.add (local.get $at) (i32.mul (local.get $P) (i32.const 4))))
-        (f32.store (local.get $at) (call $lanes (local.get $s30)))
-        (f32.store offset=4 (local.get $at) (call $lanes (local.get $s31)))
+        (call $storePairs (local.get $at) (i32.mul (local.get $P) (i32.const 4))
+          (call $lanes4 (local.get $s00) (local.get $s01) (local.get $s10) (local.get $s11)))
+        (call $storePairs (i32.add (local.get $at) (i32.mul (local.get $P) (i32.const 8)))
+          (i32.mul (local.get $P) (i32.const 4))
+          (call $lanes4 (local.get $s20) (local.get $s21) (local.get $s30) (local.get $s31)))
         (local.set $b (i32.add (local.get $b) (i32.const 2)))
         (br $cols)))
       (local.set $a (i32.add (local.get $a) (i32.const 4)))
@@ -367,30 +363,125 @@
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $next))))
 
-  ;; gcombine(t1, t2, t3, P, outRe, outIm): Z = A A^H from the Gauss form's three real products (xgram, lower
-  ;; triangles): Re Z_ab = t1 + t2, Im Z_ab = (t3 - t1) + t2 for b < a (0 on the diagonal), mirrored as
-  ;; Z_ba = conj(Z_ab).
+  ;; gcombine(t1, t2, t3, P, outRe, outIm): Z = A A^H from the Gauss form's three real products (xgram, row-major:
+  ;; every 4 x 4 block on or below the diagonal written), Z in panels: Re Z_ab = t1 + t2, Im Z_ab = (t3 - t1) + t2
+  ;; for b < a (0 on the diagonal), mirrored as Z_ba = conj(Z_ab). A 4 x 4 block of Z is 64 contiguous bytes, its
+  ;; rows 16 apart. Off-diagonal blocks four columns at a time, their mirror as the 4 x 4 transpose (instead of 16
+  ;; column-strided scalar stores, which took ~a third of xgram's time at P = 128); diagonal blocks entry by entry
+  ;; (gcombineDiagonal). The same roundings per entry either way.
   (func $gcombine (export "gcombine")
     (param $t1 i32) (param $t2 i32) (param $t3 i32) (param $P i32) (param $outRe i32) (param $outIm i32)
-    (local $a i32) (local $b i32) (local $lo i32) (local $hi i32) (local $x1 f32) (local $x2 f32) (local $im f32)
+    (local $a i32) (local $b i32) (local $lo i32) (local $at i32) (local $rowBytes i32)
+    (local $re0 v128) (local $re1 v128) (local $re2 v128) (local $re3 v128)
+    (local $im0 v128) (local $im1 v128) (local $im2 v128) (local $im3 v128)
+    (local.set $rowBytes (i32.mul (local.get $P) (i32.const 4)))
     (block $rows_done (loop $rows
       (br_if $rows_done (i32.ge_u (local.get $a) (local.get $P)))
+      (call $gcombineDiagonal (local.get $t1) (local.get $t2) (local.get $t3) (local.get $P)
+        (local.get $outRe) (local.get $outIm) (local.get $a))
       (local.set $b (i32.const 0))
+      (block $cols_done (loop $cols
+        (br_if $cols_done (i32.ge_u (local.get $b) (local.get $a)))
+        ;; rows a .. a + 3 of the block (a, b): t at lo (row-major), Z at at (panel)
+        (local.set $lo (i32.mul (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 4)))
+        (local.set $at (call $panelAt (local.get $a) (local.get $b) (local.get $P)))
+        (local.set $re0 (call $reRow (local.get $t1) (local.get $t2) (local.get $lo)
+          (i32.add (local.get $outRe) (local.get $at))))
+        (local.set $im0 (call $imRow (local.get $t1) (local.get $t2) (local.get $t3) (local.get $lo)
+          (i32.add (local.get $outIm) (local.get $at))))
+        (local.set $lo (i32.add (local.get $lo) (local.get $rowBytes)))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $re1 (call $reRow (local.get $t1) (local.get $t2) (local.get $lo)
+          (i32.add (local.get $outRe) (local.get $at))))
+        (local.set $im1 (call $imRow (local.get $t1) (local.get $t2) (local.get $t3) (local.get $lo)
+          (i32.add (local.get $outIm) (local.get $at))))
+        (local.set $lo (i32.add (local.get $lo) (local.get $rowBytes)))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $re2 (call $reRow (local.get $t1) (local.get $t2) (local.get $lo)
+          (i32.add (local.get $outRe) (local.get $at))))
+        (local.set $im2 (call $imRow (local.get $t1) (local.get $t2) (local.get $t3) (local.get $lo)
+          (i32.add (local.get $outIm) (local.get $at))))
+        (local.set $lo (i32.add (local.get $lo) (local.get $rowBytes)))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $re3 (call $reRow (local.get $t1) (local.get $t2) (local.get $lo)
+          (i32.add (local.get $outRe) (local.get $at))))
+        (local.set $im3 (call $imRow (local.get $t1) (local.get $t2) (local.get $t3) (local.get $lo)
+          (i32.add (local.get $outIm) (local.get $at))))
+        ;; the mirror block (b, a): Z_ba = conj(Z_ab), the transpose with the imaginary part negated (exact)
+        (local.set $at (call $panelAt (local.get $b) (local.get $a) (local.get $P)))
+        (call $storeTransposed (i32.add (local.get $outRe) (local.get $at))
+          (local.get $re0) (local.get $re1) (local.get $re2) (local.get $re3))
+        (call $storeTransposed (i32.add (local.get $outIm) (local.get $at))
+          (f32x4.neg (local.get $im0)) (f32x4.neg (local.get $im1))
+          (f32x4.neg (local.get $im2)) (f32x4.neg (local.get $im3)))
+        (local.set $b (i32.add (local.get $b) (i32.const 4)))
+        (br $cols)))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (br $rows))))
+
+  ;; Four entries of a row of gcombine's real part: t1 + t2 at byte offset lo, stored at `to` and returned.
+  (func $reRow (param $t1 i32) (param $t2 i32) (param $lo i32) (param $to i32) (result v128)
+    (local $v v128)
+    (local.set $v (f32x4.add (v128.load (i32.add (local.get $t1) (local.get $lo)))
+      (v128.load (i32.add (local.get $t2) (local.get $lo)))))
+    (v128.store (local.get $to) (local.get $v))
+    (local.get $v))
+
+  ;; The same of its imaginary part: (t3 - t1) + t2.
+  (func $imRow (param $t1 i32) (param $t2 i32) (param $t3 i32) (param $lo i32) (param $to i32) (result v128)
+    (local $v v128)
+    (local.set $v
+      (f32x4.add
+        (f32x4.sub (v128.load (i32.add (local.get $t3) (local.get $lo)))
+          (v128.load (i32.add (local.get $t1) (local.get $lo))))
+        (v128.load (i32.add (local.get $t2) (local.get $lo)))))
+    (v128.store (local.get $to) (local.get $v))
+    (local.get $v))
+
+  ;; The 4 x 4 transpose of rows r0 .. r3 stored as the 4 x 4 panel block at `at` (its rows 16 bytes apart).
+  (func $storeTransposed (param $at i32) (param $r0 v128) (param $r1 v128) (param $r2 v128) (param $r3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    ;; lanes (r0[0] r1[0] r0[1] r1[1]), (r0[2] r1[2] r0[3] r1[3]) and the same of r2, r3
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+    (v128.store (local.get $at)
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+    (v128.store offset=16 (local.get $at)
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+    (v128.store offset=32 (local.get $at)
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+    (v128.store offset=48 (local.get $at)
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))))
+
+  ;; The diagonal block (a .. a + 3)^2 of gcombine entry by entry: its upper half is the conjugate of its lower half
+  ;; (t3 is not symmetric), the diagonal's imaginary part exactly 0.
+  (func $gcombineDiagonal
+    (param $t1 i32) (param $t2 i32) (param $t3 i32) (param $P i32) (param $outRe i32) (param $outIm i32)
+    (param $a0 i32)
+    (local $a i32) (local $b i32) (local $lo i32) (local $at i32) (local $mirror i32)
+    (local $x1 f32) (local $x2 f32) (local $im f32)
+    (local.set $a (local.get $a0))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $a) (i32.add (local.get $a0) (i32.const 4))))
+      (local.set $b (local.get $a0))
       (block $cols_done (loop $cols
         (br_if $cols_done (i32.gt_u (local.get $b) (local.get $a)))
         (local.set $lo (i32.mul (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 4)))
-        (local.set $hi (i32.mul (i32.add (i32.mul (local.get $b) (local.get $P)) (local.get $a)) (i32.const 4)))
+        (local.set $at (call $panelAt (local.get $a) (local.get $b) (local.get $P)))
+        (local.set $mirror (call $panelAt (local.get $b) (local.get $a) (local.get $P)))
         (local.set $x1 (f32.load (i32.add (local.get $t1) (local.get $lo))))
         (local.set $x2 (f32.load (i32.add (local.get $t2) (local.get $lo))))
         (local.set $im (f32.add (f32.sub (f32.load (i32.add (local.get $t3) (local.get $lo))) (local.get $x1))
           (local.get $x2)))
-        (f32.store (i32.add (local.get $outRe) (local.get $lo)) (f32.add (local.get $x1) (local.get $x2)))
-        (f32.store (i32.add (local.get $outRe) (local.get $hi)) (f32.add (local.get $x1) (local.get $x2)))
-        (f32.store (i32.add (local.get $outIm) (local.get $lo)) (local.get $im))
-        (f32.store (i32.add (local.get $outIm) (local.get $hi)) (f32.neg (local.get $im)))
+        (f32.store (i32.add (local.get $outRe) (local.get $at)) (f32.add (local.get $x1) (local.get $x2)))
+        (f32.store (i32.add (local.get $outRe) (local.get $mirror)) (f32.add (local.get $x1) (local.get $x2)))
+        (f32.store (i32.add (local.get $outIm) (local.get $at)) (local.get $im))
+        (f32.store (i32.add (local.get $outIm) (local.get $mirror)) (f32.neg (local.get $im)))
         ;; Z is Hermitian: its diagonal is real, and 0 is exact there
         (if (i32.eq (local.get $a) (local.get $b))
-          (then (f32.store (i32.add (local.get $outIm) (local.get $lo)) (f32.const 0))))
+          (then (f32.store (i32.add (local.get $outIm) (local.get $at)) (f32.const 0))))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $cols)))
       (local.set $a (i32.add (local.get $a) (i32.const 1)))

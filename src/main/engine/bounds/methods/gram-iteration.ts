@@ -188,7 +188,7 @@ function dftErrorBound(k: KernelHWIO): number {
  *
  * gramEnclosure. Let Y_0 = fl(M_f 2^-k0) and, for i >= 1, Z_i = fl(Y_{i-1} Y_{i-1}^H) = Y_{i-1} Y_{i-1}^H + E_i and
  * Y_i = Z_i 2^-k_i (exact powers of two). The squarer's arithmetic gives ||E_i||_F <= eps_i = c gamma_k ||Y_{i-1}||_F^2
- * (GramSquarer.errorFactor and chain: c = sqrt(2) for a direct complex product, sqrt(17) for the Gauss form of
+ * (GramSquarer.errorFactor and chain: c = sqrt(2) for a direct complex product, sqrt(10) for the Gauss form of
  * gram-simd.ts). Schatten norms obey
  * the triangle inequality, ||X X^H||_{S_q} = ||X||_{S_2q}^2, and ||.||_{S_q} <= ||.||_F for q >= 2, so
  *   ||Y_{i-1}||_{S_2q}^2 <= 2^k_i ||Y_i||_{S_q} + eps_i,   ||Y_i||_{S_2} = ||Y_i||_F,

@@ -142,9 +142,13 @@ export function gramKernel(): GramKernel | null {
 
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
+/** Index (in floats) of the entry (r, c) of a float32 matrix of C columns in gram.wat's panels of 4 rows. */
+export const panelAt = (r: number, c: number, C: number): number =>
+  (r >> 2) * 4 * C + (c >> 2) * 16 + (r & 3) * 4 + (c & 3);
+
 /**
  * Buffers in the kernel's memory: A (P x C4, the frequency matrix rounded to float32, zero-padded), two P x P
- * buffers the squares alternate between, and the Gauss form's scratch: S = A_re + A_im, D = A_re - A_im and its
+ * buffers the squares alternate between (these three in gram.wat's panels of 4 rows, see panelAt), and the Gauss form's scratch: S = A_re + A_im, D = A_re - A_im and its
  * three real products. P = rows rounded up to 4 (xgram's block height, and the next step's column count).
  *
  * Each square is Z = X X^H in the Gauss (3-multiplication) form, 1.5 P^2 C real multiply-adds for the lower
@@ -154,16 +158,17 @@ const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
  *   |fl T1 - T1| + |fl T2 - T2| <= gamma_k m_ab                           (Cauchy-Schwarz on (re, im) pairs)
  *   |fl T3 - T3| <= gamma_{k+2} sum_c |Xr + Xi|_ac |Xr - Xi|_bc <= 2 gamma_{k+2} m_ab   (S and D rounded once)
  *   Re: one more rounding of |T1 + T2| <= m_ab; Im: two more of |T3 - T1| <= 3 m_ab and of that plus T2, <= 4 m_ab,
- * so |Re err| <= gamma_{k+1} m_ab and |Im err| <= (3 gamma_{k+2} + 7u) m_ab <= 4 gamma_{k+5} m_ab, and
- * sum_ab m_ab^2 <= ||X||_F^4: ||fl(Z) - Z||_F <= sqrt(17) gamma_{k+5} ||X||_F^2 (GramSquarer.errorFactor, chain).
+ * so |Re err| <= gamma_{k+1} m_ab and |Im err| <= (3 gamma_{k+2} + 7u) m_ab <= 3 gamma_{k+5} m_ab (as
+ * 3 gamma_{k+5} - 3 gamma_{k+2} >= 9u), and sum_ab m_ab^2 <= ||X||_F^4:
+ * ||fl(Z) - Z||_F <= sqrt(1 + 9) gamma_{k+5} ||X||_F^2 (GramSquarer.errorFactor, chain).
  */
 /**
- * Squares from this one on (1-based) take the Gauss form. The first squares keep the direct product: their
- * matrices have flat spectra, where ||X||_F^2 is ~sqrt(P) times ||X X^H||_F, so the larger rounding allowance
- * would loosen the bound most there (measured at 256 channels, Gauss on every step: 7.7e-4 above the float64 bound
- * instead of 4.8e-4).
+ * Squares from this one on (1-based) take the Gauss form: every square. Its allowance sqrt(10) gamma_{C/4+7} is
+ * ~1.2x the direct form's sqrt(2) gamma_{C/2+2} at 512 columns (equal near 128, smaller below), and the squares
+ * are the time: 0.75x the multiply-adds, and xgram runs more of them per second than gram (issue 14, measured).
  */
-const GAUSS_FROM = 3;
+const GAUSS_FROM = 2;
+const GAUSS_ERROR_FACTOR = Math.sqrt(10);
 
 export function float32Squarer(fm: FrequencyMatrices): GramSquarer | null {
   const k = gramKernel();
@@ -189,7 +194,7 @@ export function float32Squarer(fm: FrequencyMatrices): GramSquarer | null {
   const sq: GramSquarer = {
     unit: U32,
     // Direct: per lane C/2 fused or unfused multiply-adds and two levels of lane sums (gram.wat's gram), c = sqrt(2).
-    // Gauss: per lane C/4 and two levels (gram.wat's xgram), + 5 and c = sqrt(17) (see above).
+    // Gauss: per lane C/4 and two levels (gram.wat's xgram), + 5 and c = sqrt(10) (see above).
     chain: (cols) => (step >= GAUSS_FROM ? roundUp(cols, 4) / 4 + 2 + 5 : roundUp(cols, 4) / 2 + 2),
     errorFactor: Math.SQRT2,
     underflowChains: 1,
@@ -202,9 +207,11 @@ export function float32Squarer(fm: FrequencyMatrices): GramSquarer | null {
       heap.fill(0, 0, bytesA / 4);
       const src = f * 2 * R * C;
       for (let r = 0; r < R; r++) {
+        const row = panelAt(r, 0, C4);
         for (let c = 0; c < C; c++) {
-          heap[r * C4 + c] = fm.data[src + r * C + c] * scale;
-          heap[P * C4 + r * C4 + c] = fm.data[src + R * C + r * C + c] * scale;
+          const at = row + panelAt(0, c, C4);
+          heap[at] = fm.data[src + r * C + c] * scale;
+          heap[P * C4 + at] = fm.data[src + R * C + r * C + c] * scale;
         }
       }
     },
@@ -214,7 +221,7 @@ export function float32Squarer(fm: FrequencyMatrices): GramSquarer | null {
       const [re, im] = [at[cur], at[cur] + P * curCols * 4];
       step++;
       const gauss = step >= GAUSS_FROM;
-      sq.errorFactor = gauss ? Math.sqrt(17) : Math.SQRT2;
+      sq.errorFactor = gauss ? GAUSS_ERROR_FACTOR : Math.SQRT2;
       // Each part of Z comes from up to three chains and two more roundings in the Gauss form.
       sq.underflowChains = gauss ? 3 : 1;
       if (gauss) {
