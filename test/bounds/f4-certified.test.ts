@@ -204,7 +204,14 @@ describe('kernelScale: the scale and Frobenius bound of a kernel in one read', (
       }
     }
     expect(kernelScale(new Float32Array(9))).toEqual({ scale: 1, frobUp: 0 });
-    expect(() => kernelScale(Float32Array.from([1, 2, NaN, 4, 5]))).toThrow(/finite/);
+    // NaN or Inf among the four running maxima or in the tail
+    for (const bad of [
+      [1, 2, NaN, 4, 5],
+      [1, 2, 3, 4, NaN],
+      [1, -Infinity, 3, 4, 5],
+      [1, 2, 3, 4, 5, 6, Infinity],
+    ])
+      expect(() => kernelScale(Float32Array.from(bad))).toThrow(/finite/);
   });
 });
 

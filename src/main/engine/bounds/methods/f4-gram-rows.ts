@@ -42,27 +42,31 @@ export function kernelScale(W: KernelHWIO['data']): { scale: number; frobUp: num
     const scale = powerOfTwoScale(W);
     return { scale, frobUp: frobeniusSquaredUpper(W, scale) };
   }
-  let [m0, m1, m2, m3, a, b, c, e] = [0, 0, 0, 0, 0, 0, 0, 0];
+  let m0 = 0, m1 = 0, m2 = 0, m3 = 0, a = 0, b = 0, c = 0, e = 0; // prettier-ignore
   let j = 0;
+  // The running maxima by comparisons, not Math.max (2-3x faster in V8 here): a NaN never enters them, but it makes
+  // the sum of squares NaN, which is checked below.
   for (; j + 3 < W.length; j += 4) {
     const x = W[j], y = W[j + 1], z = W[j + 2], w = W[j + 3]; // prettier-ignore
-    m0 = Math.max(m0, Math.abs(x));
-    m1 = Math.max(m1, Math.abs(y));
-    m2 = Math.max(m2, Math.abs(z));
-    m3 = Math.max(m3, Math.abs(w));
+    const ax = Math.abs(x), ay = Math.abs(y), az = Math.abs(z), aw = Math.abs(w); // prettier-ignore
+    if (ax > m0) m0 = ax;
+    if (ay > m1) m1 = ay;
+    if (az > m2) m2 = az;
+    if (aw > m3) m3 = aw;
     a += x * x;
     b += y * y;
     c += z * z;
     e += w * w;
   }
   for (; j < W.length; j++) {
-    m0 = Math.max(m0, Math.abs(W[j]));
+    if (Math.abs(W[j]) > m0) m0 = Math.abs(W[j]);
     a += W[j] * W[j];
   }
   const maxAbs = Math.max(m0, m1, m2, m3);
-  if (!Number.isFinite(maxAbs)) return { scale: powerOfTwoScale(W), frobUp: NaN }; // powerOfTwoScale throws
+  const sum = a + b + (c + e);
+  if (!Number.isFinite(maxAbs) || Number.isNaN(sum)) return { scale: powerOfTwoScale(W), frobUp: NaN }; // it throws
   const scale = maxAbs === 0 ? 1 : 2 ** -Math.ceil(Math.log2(maxAbs));
-  return { scale, frobUp: sumOfSquaresUpper((a + b + (c + e)) * scale * scale, W.length) };
+  return { scale, frobUp: sumOfSquaresUpper(sum * scale * scale, W.length) };
 }
 
 /**
