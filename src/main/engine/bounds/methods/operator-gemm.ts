@@ -15,6 +15,7 @@
  */
 import { instantiateFastest, type WasmMemory } from '../../kernels/index.js';
 import type { KernelHWIO } from '../../../../shared/bounds.js';
+import type { Orthogonalizer } from '../numerics/lanczos.js';
 
 export interface GemmGeometry {
   nh: number;
@@ -31,10 +32,15 @@ export interface GemmGeometry {
 
 /** A and A^T A on float64 host vectors (NHWC, batch 1), the products in float32. */
 export interface GemmOperator {
-  /** w = A^T A v. */
+  /** w = A^T A v, in float64 in the kernel's memory: valid (and free to overwrite) until the next product. */
   normalProduct(v: Float64Array): Float64Array;
   /** A v (float32 rounding of v, as a float32 convolution would see it). */
   apply(v: Float64Array): Float32Array;
+  /**
+   * A Lanczos basis of `basisVectors` vectors in the same memory and its Gram-Schmidt pass in float64 SIMD (cgs of
+   * operator-gemm.wat), where asked for and affordable.
+   */
+  orthogonalizer?: Orthogonalizer;
 }
 
 type Gemm = (
@@ -63,11 +69,17 @@ const MC = 256;
 
 /** More than this many bytes of operands: the tfjs path instead (it computes the products without im2col copies). */
 const MAX_BYTES = 1 << 30;
+/** A larger Lanczos basis stays in numerics/lanczos.ts's own arrays, which grow only as steps are taken. */
+const MAX_BASIS_BYTES = 1 << 29;
 
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
 /** The GEMM operator of this layer, or null where WebAssembly SIMD is unavailable or the operands are too large. */
-export function gemmLayerOperator(kernel: KernelHWIO, g: GemmGeometry): GemmOperator | null {
+export function gemmLayerOperator(
+  kernel: KernelHWIO,
+  g: GemmGeometry,
+  opts: { basisVectors?: number } = {},
+): GemmOperator | null {
   const [h, w, ci, co] = kernel.shape;
   const taps = h * w;
   const M = g.oh * g.ow;
@@ -79,8 +91,23 @@ export function gemmLayerOperator(kernel: KernelHWIO, g: GemmGeometry): GemmOper
   const Kap = roundUp(co, 4);
   const Na = roundUp(Kf, 8);
   const size = g.nh * g.nw * ci;
-  // B, B^T, X, Y, G, the gather map, the input v and A^T y in float32.
-  const floats = [Kfp * Nf, Kap * Na, Mp * Kfp, Mp * Nf, Mp * Na, M * taps, size, size];
+  // cgs takes two float64 lanes at a time.
+  const basis =
+    opts.basisVectors && size % 2 === 0 && 8 * size * opts.basisVectors <= MAX_BASIS_BYTES ? opts.basisVectors : 0;
+  // B, B^T, X, Y, G, the gather map, the input v and A^T y in float32, then (float64) A^T y, h and the basis.
+  const floats = [
+    Kfp * Nf,
+    Kap * Na,
+    Mp * Kfp,
+    Mp * Nf,
+    Mp * Na,
+    M * taps,
+    size,
+    size,
+    2 * size,
+    2 * (basis + 4),
+    2 * basis * size,
+  ];
   const bytes = floats.reduce((a, b) => a + 4 * b, 0);
   if (bytes > MAX_BYTES) return null;
   const memory = newMemory(Math.ceil(bytes / 65536) + 1);
@@ -90,7 +117,8 @@ export function gemmLayerOperator(kernel: KernelHWIO, g: GemmGeometry): GemmOper
   const gemm = made.exports.gemm as Gemm;
   const gather = made.exports.gather as Gather;
   const scatter = made.exports.scatter as Gather;
-  const [bf, ba, xOff, yOff, gOff, srcOff, vOff, outOff] = offsets(floats);
+  const cgs = made.exports.cgs as (q: number, count: number, n: number, w: number, h: number) => void;
+  const [bf, ba, xOff, yOff, gOff, srcOff, vOff, outOff, wOff, hOff, qOff] = offsets(floats);
   const heap = new Float32Array(memory.buffer);
   packPanels(heap, bf / 4, Kfp, Nf, (k, n) => (k < Kf && n < co ? kernel.data[k * co + n] : 0));
   // B^T: row o, column t ci + i = W[t][i][o].
@@ -99,6 +127,7 @@ export function gemmLayerOperator(kernel: KernelHWIO, g: GemmGeometry): GemmOper
   const Y = heap.subarray(yOff / 4, yOff / 4 + Mp * Nf);
   const v32 = heap.subarray(vOff / 4, vOff / 4 + size);
   const out32 = heap.subarray(outOff / 4, outOff / 4 + size);
+  const w64 = new Float64Array(memory.buffer, wOff, size);
   const product = (a: number, lda: number, K: number, bp: number, N: number, c: number) => {
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = Math.min(KC, K - k0);
@@ -135,8 +164,20 @@ export function gemmLayerOperator(kernel: KernelHWIO, g: GemmGeometry): GemmOper
       product(yOff, 4 * Nf, Kap, ba, Na, gOff);
       out32.fill(0);
       scatter(gOff, outOff, srcOff, M, taps, ci, 4 * Na);
-      return new Float64Array(out32);
+      w64.set(out32);
+      return w64;
     },
+    orthogonalizer: basis
+      ? {
+          basis: new Float64Array(memory.buffer, qOff, basis * size),
+          project(count, w) {
+            const inPlace = w.buffer === memory.buffer && w.byteOffset === wOff;
+            if (!inPlace) w64.set(w);
+            cgs(qOff, count, size, wOff, hOff);
+            if (!inPlace) w.set(w64);
+          },
+        }
+      : undefined,
   };
 }
 

@@ -20,7 +20,7 @@ import {
   powerIterate,
   type PowerOperator,
 } from '../numerics/power-iteration.js';
-import { Lanczos } from '../numerics/lanczos.js';
+import { Lanczos, type Orthogonalizer } from '../numerics/lanczos.js';
 import { mulberry32 } from '../../data/rng.js';
 import { zeroPadAdjoint } from './operator-adjoint.js';
 import { gemmLayerOperator } from './operator-gemm.js';
@@ -204,7 +204,13 @@ export function operatorNormEstimate(kernel: KernelHWIO | tf.Tensor4D, opts: Ope
   const method = opts.method ?? 'lanczos';
   // Lanczos takes its products from the WebAssembly GEMM operator (operator-gemm.ts) where it runs, else from tfjs.
   const gemm =
-    method === 'lanczos' ? gemmLayerOperator(host, { nh, nw, oh, ow, stride, top: pt, left: pl, circular }) : null;
+    method === 'lanczos'
+      ? gemmLayerOperator(
+          host,
+          { nh, nw, oh, ow, stride, top: pt, left: pl, circular },
+          { basisVectors: Math.min(nh * nw * ci, maxIter ?? 300) + 1 },
+        )
+      : null;
   const W = gemm ? undefined : tf.tensor4d(Float32Array.from(host.data), [h, w, ci, co]);
   const layer = W ? layerOperator(W, { nh, nw, ph, pw, stride, circular, pads: [pt, pb, pl, pr] }) : undefined;
   const start =
@@ -351,6 +357,7 @@ function lanczosRun(
     initialBasis: 16,
     invariantTol: 1e-7,
     reorthogonalize: 'full-residual',
+    orthogonalizer: op.orthogonalizer,
   });
   run.start(start);
   const work = { d: new Float64Array(kmax + 1), e: new Float64Array(kmax + 1), z: new Float64Array(kmax + 1) };
@@ -379,10 +386,14 @@ function lanczosRun(
   return { sigma: attainedNorm(op, ritzVector(run, dim)), iterations: run.k, converged };
 }
 
-/** The products Lanczos needs, on float64 host vectors: A^T A v, and A v in float32. */
+/**
+ * The products Lanczos needs, on float64 host vectors: A^T A v (overwritten by the next one), and A v in float32;
+ * with them, where they bring one, a basis store and Gram-Schmidt pass for the run (operator-gemm.ts).
+ */
 interface LayerProducts {
   normalProduct(v: Float64Array): Float64Array;
   apply(v: Float64Array): Float32Array;
+  orthogonalizer?: Orthogonalizer;
 }
 
 /** LayerProducts through tfjs ops (where the WebAssembly GEMM operator does not run). */

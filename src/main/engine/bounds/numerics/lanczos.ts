@@ -29,12 +29,23 @@ export interface LanczosOptions {
    * long runs on large n, e.g. the operator estimate's A^T A). The same Krylov space and T_k up to rounding.
    */
   reorthogonalize?: 'full' | 'local' | 'full-residual';
+  /** With 'full-residual': the basis storage and its Gram-Schmidt pass from elsewhere (e.g. WebAssembly SIMD). */
+  orthogonalizer?: Orthogonalizer;
   /** Basis vectors kept at most (the caller restarts before k reaches maxBasis - 1); default n + 1. */
   maxBasis?: number;
   /** Basis vectors allocated up front (the basis doubles when it runs out); default maxBasis. */
   initialBasis?: number;
   /** The Krylov space counts as invariant once beta <= invariantTol * max(|alpha|, beta) seen. Default 1e-12. */
   invariantTol?: number;
+}
+
+/**
+ * Where 'full-residual' keeps its basis and how it projects: `basis` holds maxBasis vectors of n values (never
+ * grown); project(count, w) is one classical Gram-Schmidt pass, w -= sum_{j < count} (q_j . w) q_j.
+ */
+export interface Orthogonalizer {
+  basis: Float64Array;
+  project(count: number, w: Float64Array): void;
 }
 
 export class Lanczos {
@@ -55,6 +66,7 @@ export class Lanczos {
   private readonly maxBasis: number;
   private readonly local: boolean;
   private readonly residualFirst: boolean;
+  private readonly orthogonalizer?: Orthogonalizer;
   private readonly tol: number;
 
   constructor(n: number, opts: LanczosOptions = {}) {
@@ -62,7 +74,13 @@ export class Lanczos {
     this.complex = opts.complex ?? false;
     this.maxBasis = Math.max(2, opts.maxBasis ?? n + 1);
     const slots = Math.min(this.maxBasis, opts.initialBasis ?? this.maxBasis);
-    this.qr = new Float64Array(slots * n);
+    this.orthogonalizer = opts.reorthogonalize === 'full-residual' ? opts.orthogonalizer : undefined;
+    if (this.orthogonalizer && this.orthogonalizer.basis.length < this.maxBasis * n) {
+      throw new Error(`Lanczos: the orthogonalizer's basis holds fewer than maxBasis = ${this.maxBasis} vectors.`);
+    }
+    this.qr = this.orthogonalizer
+      ? this.orthogonalizer.basis.subarray(0, this.maxBasis * n)
+      : new Float64Array(slots * n);
     this.qi = new Float64Array(this.complex ? slots * n : 0);
     this.alpha = new Float64Array(this.maxBasis);
     this.beta = new Float64Array(this.maxBasis + 1);
@@ -139,34 +157,41 @@ export class Lanczos {
     const b = k > 0 ? this.beta[k] : 0;
     const p = k > 0 ? o - n : o;
     for (let r = 0; r < n; r++) w[r] -= a * qr[o + r] + b * qr[p + r];
-    const h = new Float64Array(k + 4);
     let before = normSquared(w, null, n);
     for (let pass = 0; pass < 2; pass++) {
-      // Four basis vectors per sweep: four independent sums (a single dot product waits on each addition).
-      for (let j = 0; j <= k; j += 4) {
-        const [o0, o1, o2, o3] = [j, j + 1, j + 2, j + 3].map((i) => Math.min(i, k) * n);
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        for (let r = 0; r < n; r++) {
-          const x = w[r];
-          s0 += qr[o0 + r] * x;
-          s1 += qr[o1 + r] * x;
-          s2 += qr[o2 + r] * x;
-          s3 += qr[o3 + r] * x;
-        }
-        // Past q_k the sums repeat q_k's: only the first of them counts.
-        h.set([s0, j + 1 <= k ? s1 : 0, j + 2 <= k ? s2 : 0, j + 3 <= k ? s3 : 0], j);
-      }
-      for (let j = 0; j <= k; j += 4) {
-        const [o0, o1, o2, o3] = [j, j + 1, j + 2, j + 3].map((i) => Math.min(i, k) * n);
-        const [h0, h1, h2, h3] = [h[j], h[j + 1], h[j + 2], h[j + 3]];
-        for (let r = 0; r < n; r++) w[r] -= h0 * qr[o0 + r] + h1 * qr[o1 + r] + h2 * qr[o2 + r] + h3 * qr[o3 + r];
-      }
+      if (this.orthogonalizer) this.orthogonalizer.project(k + 1, w);
+      else this.projectClassical(k, w);
       const after = normSquared(w, null, n);
       if (after > 0.5 * before) break;
       before = after;
+    }
+  }
+
+  /** w -= sum_{j <= k} (q_j . w) q_j, four basis vectors per sweep over w. */
+  private projectClassical(k: number, w: Float64Array): void {
+    const { n, qr } = this;
+    const h = new Float64Array(k + 4);
+    // Four independent sums per sweep (a single dot product waits on each addition).
+    for (let j = 0; j <= k; j += 4) {
+      const [o0, o1, o2, o3] = [j, j + 1, j + 2, j + 3].map((i) => Math.min(i, k) * n);
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let r = 0; r < n; r++) {
+        const x = w[r];
+        s0 += qr[o0 + r] * x;
+        s1 += qr[o1 + r] * x;
+        s2 += qr[o2 + r] * x;
+        s3 += qr[o3 + r] * x;
+      }
+      // Past q_k the sums repeat q_k's: only the first of them counts.
+      h.set([s0, j + 1 <= k ? s1 : 0, j + 2 <= k ? s2 : 0, j + 3 <= k ? s3 : 0], j);
+    }
+    for (let j = 0; j <= k; j += 4) {
+      const [o0, o1, o2, o3] = [j, j + 1, j + 2, j + 3].map((i) => Math.min(i, k) * n);
+      const [h0, h1, h2, h3] = [h[j], h[j + 1], h[j + 2], h[j + 3]];
+      for (let r = 0; r < n; r++) w[r] -= h0 * qr[o0 + r] + h1 * qr[o1 + r] + h2 * qr[o2 + r] + h3 * qr[o3 + r];
     }
   }
 
