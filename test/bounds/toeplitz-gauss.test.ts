@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { correlationHeap } from '../../src/main/engine/bounds/methods/toeplitz-heap.js';
 import { gamma } from '../../src/main/engine/bounds/numerics/rounding.js';
+import { kernelBytes, relaxedSimdAvailable, variantText } from '../../src/main/engine/kernels/index.js';
 
 /** x y exactly as hi + lo (Dekker's product, Veltkamp's split). */
 function twoProduct(x: number, y: number): [number, number] {
@@ -108,4 +109,16 @@ describe("the Toeplitz Grams (Gauss's three real products) within toeplitz-enclo
       });
     }
   }
+});
+
+describe('kernels/toeplitz-gram.wat', () => {
+  const validate = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly
+    .validate;
+  it('compiles and validates plain (no relaxed SIMD in its text) and, where relaxed SIMD runs, fused; own and shared memory', () => {
+    for (const shared of [false, true]) {
+      expect(validate(kernelBytes('toeplitz-gram', { fused: false, shared }))).toBe(true);
+      expect(/\(f64x2\.relaxed_/.test(variantText('toeplitz-gram', { fused: false, shared }))).toBe(false);
+      if (relaxedSimdAvailable()) expect(validate(kernelBytes('toeplitz-gram', { fused: true, shared }))).toBe(true);
+    }
+  });
 });

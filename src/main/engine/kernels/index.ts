@@ -12,6 +12,7 @@
  *   heap.wat          training-step kernels on the WASM backend's heap (backends/wasm-kernels/heap-simd.ts)
  *   filter-grad.wat   the direct convolution filter gradient (backends/wasm-kernels/filter-grad-simd.ts)
  *   toeplitz.wat      the DFT stages of the Toeplitz bound's self-correlations (bounds/methods/toeplitz-heap.ts)
+ *   toeplitz-gram.wat the Toeplitz bound's per-frequency Grams, on toeplitz.wat's memory (bounds/methods/toeplitz-heap.ts)
  *   cholesky.wat      the blocked Cholesky of the certified F4 norms' certificates (bounds/numerics/cholesky-simd.ts)
  *   operator-gemm.wat the convolution and its adjoint as matrix products for the operator estimate
  *                     (bounds/methods/operator-gemm.ts)
@@ -32,7 +33,16 @@ import wabtInit from 'wabt';
 import { settings } from '../../settings.js';
 
 export type KernelName =
-  'f4' | 'frequency' | 'gram' | 'heap' | 'filter-grad' | 'relaxed-probe' | 'toeplitz' | 'cholesky' | 'operator-gemm';
+  | 'f4'
+  | 'frequency'
+  | 'gram'
+  | 'heap'
+  | 'filter-grad'
+  | 'relaxed-probe'
+  | 'toeplitz'
+  | 'toeplitz-gram'
+  | 'cholesky'
+  | 'operator-gemm';
 export interface Variant {
   /** Multiply-adds fused (relaxed SIMD) or lowered to mul + add. */
   fused: boolean;

@@ -6,7 +6,7 @@
  * either. All offsets are in bytes.
  */
 import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
-import { instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
+import { instantiateKernel, instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
 import { makeJsHeap } from './toeplitz-heap-js.js';
 
 export interface CorrelationHeap {
@@ -123,7 +123,8 @@ type Mix = (...args: number[]) => void;
 const LIST = 8192;
 
 /**
- * The helper thread holds its own instance of toeplitz.wat on the same shared memory. Commands (control word 3):
+ * The helper thread holds its own instances of toeplitz.wat and toeplitz-gram.wat on the same shared memory. Commands
+ * (control word 3):
  * 0 rmix, 1 cmixpm, 2 cmixr, 4 cmixpminv over chunks of lanes, 3 the Grams of the list's pairs. Both threads claim
  * the next chunk or pair from a shared counter (args[COUNTER]) until none is left, so a helper that gets its core
  * late (a loaded machine) or an odd number of Grams costs no idle time here. Every item writes its own outputs, so
@@ -133,6 +134,7 @@ const COUNTER = 15;
 const SETUP = `
 const imports = { env: { memory: workerData.memory } };
 const tz = new WebAssembly.Instance(workerData.toeplitz, imports).exports;
+const tg = new WebAssembly.Instance(workerData.gram, imports).exports;
 const args = new Int32Array(workerData.args);
 const list = new Int32Array(workerData.list);
 const claim = () => Atomics.add(args, ${COUNTER}, 1);
@@ -141,7 +143,7 @@ const BODY = `
 if (arg === 3) {
   const [P, C, n, scratch] = args;
   for (let i = claim(); i < n; i = claim())
-    tz.gauss(list[2 * i], list[2 * i] + 8 * P * C, P, C, list[2 * i + 1], list[2 * i + 1] + 8 * P * P, scratch + 16 * P * C);
+    tg.gauss(list[2 * i], list[2 * i] + 8 * P * C, P, C, list[2 * i + 1], list[2 * i + 1] + 8 * P * P, scratch + 16 * P * C);
 } else {
   const fn = [tz.rmix, tz.cmixpm, tz.cmixr, null, tz.cmixpminv][arg];
   const k = fn.length - 2;
@@ -155,26 +157,35 @@ const CHUNK_BYTES = 16 * 1024;
 
 function makeSimdHeap(): CorrelationHeap | null {
   const tz = instantiateOnOwnMemory('toeplitz');
-  return tz && simdHeap(tz.memory, tz.shared, tz);
+  // the Grams' module on the same memory, in the same variant (fused or plain) as the DFT stages
+  const gram =
+    tz && instantiateKernel('toeplitz-gram', { fused: tz.fused, shared: tz.shared }, { env: { memory: tz.memory } });
+  return tz && gram && simdHeap(tz.memory, tz.shared, tz, gram);
 }
 
 type Instance = { module: object; exports: Record<string, unknown> };
 
-function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance): CorrelationHeap {
+function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance, gram: Instance): CorrelationHeap {
   const ex = tz.exports as Record<'rmix' | 'cmixpm' | 'cmixr' | 'cmixpminv', Mix>;
-  const { sumsq, scale, abssum, gauss } = tz.exports as {
+  const { sumsq, scale, abssum } = tz.exports as {
     sumsq: (p: number, n: number) => number;
     scale: Mix;
     abssum: Mix;
-    gauss: Mix;
   };
+  const { gauss } = gram.exports as { gauss: Mix };
   // shared with the helper thread (plain buffers where there is none: no SharedArrayBuffer, e.g. a renderer)
   const buffer = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const args = new Int32Array(buffer(64));
   const list = new Int32Array(buffer(8 * LIST));
   const helper: Helper = {
     thread: shared
-      ? startCommandThread(SETUP, BODY, { toeplitz: tz.module, memory, args: args.buffer, list: list.buffer })
+      ? startCommandThread(SETUP, BODY, {
+          toeplitz: tz.module,
+          gram: gram.module,
+          memory,
+          args: args.buffer,
+          list: list.buffer,
+        })
       : null,
     args,
   };

@@ -1,0 +1,167 @@
+;; The per-frequency Grams Z = A A^H of the Toeplitz bound's self-correlations (Delattre, Barthélemy & Allauzen 2024;
+;; engine/bounds/methods/toeplitz-step.ts), on the same memory as toeplitz.wat's DFT stages (toeplitz-heap.ts
+;; instantiates both). They are most of the bound's arithmetic: P x C complex matrices, P up to 512 channels, one per
+;; frequency of the half spectrum. The rounding analysis that keeps the bound guaranteed is in toeplitz-enclosure.ts.
+;;
+;; Variant (kernels/index.ts): relaxed_madd is lowered to mul + add where relaxed SIMD is off.
+(module
+  (import "env" "memory" (memory 0))
+
+  ;; gauss(re, im, P, C, outRe, outIm, sd): Z = A A^H (P x P, both triangles) of the complex P x C matrix A = X + iY
+  ;; (X at re, Y at im, row-major; P and C even) by Gauss's three real products instead of four: with the dot
+  ;; products over the C columns
+  ;;   T1 = X_a . X_b,  T2 = Y_a . Y_b,  T3 = (X + Y)_a . (X - Y)_b,
+  ;;   Re Z_ab = T1 + T2,  Im Z_ab = Y_a . X_b - X_a . Y_b = T3 - (T1 - T2),
+  ;; as three passes of gaussPass over the blocks b <= a (each writing the mirror b > a of what it finishes), with
+  ;; X + Y and X - Y in the scratch sd (2 P C doubles). Why three passes: the three products of one block at once
+  ;; need twelve accumulators, which with the loaded operands spill out of V8's fifteen SIMD registers (measured 1.7x
+  ;; slower than four products); one product at a time runs eight accumulators at the FMA peak.
+  ;; Rounding (toeplitz-enclosure.ts): per lane a chain of C / 2 multiply-adds, one lane sum, then one add (Re) or two
+  ;; (Im), the operands X + Y and X - Y rounded once: |error| <= gamma_{C+1} m_ab (Re) and
+  ;; gamma_{C+4} (sum_c |X_a X_b| + |Y_a Y_b| + |X + Y|_a |X - Y|_b) <= 3 gamma_{C+4} m_ab (Im), m_ab = sum_c |A_ac| |A_bc|.
+  (func $gauss (export "gauss")
+    (param $re i32) (param $im i32) (param $P i32) (param $C i32) (param $outRe i32) (param $outIm i32) (param $sd i32)
+    (local $n i32)
+    (local.set $n (i32.mul (local.get $P) (local.get $C)))
+    (call $sumdiff (local.get $re) (local.get $im) (local.get $sd)
+      (i32.add (local.get $sd) (i32.shl (local.get $n) (i32.const 3))) (local.get $n))
+    (call $gaussPass (local.get $re) (local.get $re) (local.get $P) (local.get $C) (local.get $outRe) (local.get $outIm) (i32.const 0))
+    (call $gaussPass (local.get $im) (local.get $im) (local.get $P) (local.get $C) (local.get $outRe) (local.get $outIm) (i32.const 1))
+    (call $gaussPass (local.get $sd) (i32.add (local.get $sd) (i32.shl (local.get $n) (i32.const 3)))
+      (local.get $P) (local.get $C) (local.get $outRe) (local.get $outIm) (i32.const 2)))
+
+  ;; sumdiff(re, im, sum, diff, n): sum = re + im and diff = re - im for n doubles (n even), one rounding each.
+  (func $sumdiff (param $re i32) (param $im i32) (param $sum i32) (param $diff i32) (param $n i32)
+    (local $j i32) (local $end i32) (local $x v128) (local $y v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 3)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $j) (local.get $end)))
+      (local.set $x (v128.load (i32.add (local.get $re) (local.get $j))))
+      (local.set $y (v128.load (i32.add (local.get $im) (local.get $j))))
+      (v128.store (i32.add (local.get $sum) (local.get $j)) (f64x2.add (local.get $x) (local.get $y)))
+      (v128.store (i32.add (local.get $diff) (local.get $j)) (f64x2.sub (local.get $x) (local.get $y)))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $next))))
+
+  ;; gaussPass(L, R, P, C, outRe, outIm, mode): T_ab = L_a . R_b for the blocks of rows (a, a + 1) x (b, b + 1), b <= a
+  ;; (L, R row-major P x C), stored by gaussStore's mode. Rows (a, a + 1) against four rows b .. b + 3 (eight
+  ;; accumulators, six loaded operands per column pair) where b + 2 <= a, else (the diagonal block) against two. Rows b
+  ;; go in bands of 64, which stay in L2 while every row pair a >= b reads them.
+  (func $gaussPass
+    (param $L i32) (param $R i32) (param $P i32) (param $C i32) (param $outRe i32) (param $outIm i32) (param $mode i32)
+    (local $a i32) (local $b i32) (local $b0 i32) (local $bEnd i32) (local $cc i32) (local $rowBytes i32)
+    (local $pa0 i32) (local $pa1 i32) (local $pb i32) (local $x0 v128) (local $x1 v128) (local $y v128)
+    (local $g00 v128) (local $g01 v128) (local $g02 v128) (local $g03 v128)
+    (local $g10 v128) (local $g11 v128) (local $g12 v128) (local $g13 v128)
+    (local.set $rowBytes (i32.shl (local.get $C) (i32.const 3)))
+    (block $bands_done (loop $bands
+      (br_if $bands_done (i32.ge_u (local.get $b0) (local.get $P)))
+      (local.set $a (local.get $b0))
+      (block $rows_done (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $a) (local.get $P)))
+        (local.set $pa0 (i32.add (local.get $L) (i32.mul (local.get $a) (local.get $rowBytes))))
+        (local.set $pa1 (i32.add (local.get $pa0) (local.get $rowBytes)))
+        (local.set $bEnd (select (i32.add (local.get $b0) (i32.const 64)) (i32.add (local.get $a) (i32.const 1))
+          (i32.lt_u (i32.add (local.get $b0) (i32.const 64)) (i32.add (local.get $a) (i32.const 1)))))
+        (local.set $b (local.get $b0))
+        (block $cols_done (loop $cols
+          (br_if $cols_done (i32.ge_u (local.get $b) (local.get $bEnd)))
+          (local.set $pb (i32.add (local.get $R) (i32.mul (local.get $b) (local.get $rowBytes))))
+          (local.set $g00 (f64x2.splat (f64.const 0))) (local.set $g01 (f64x2.splat (f64.const 0)))
+          (local.set $g02 (f64x2.splat (f64.const 0))) (local.set $g03 (f64x2.splat (f64.const 0)))
+          (local.set $g10 (f64x2.splat (f64.const 0))) (local.set $g11 (f64x2.splat (f64.const 0)))
+          (local.set $g12 (f64x2.splat (f64.const 0))) (local.set $g13 (f64x2.splat (f64.const 0)))
+          (local.set $cc (i32.const 0))
+          (if (i32.le_u (i32.add (local.get $b) (i32.const 2)) (local.get $a))
+            (then
+              (block $dot_done (loop $dot
+                (br_if $dot_done (i32.ge_u (local.get $cc) (local.get $rowBytes)))
+                (local.set $x0 (v128.load (i32.add (local.get $pa0) (local.get $cc))))
+                (local.set $x1 (v128.load (i32.add (local.get $pa1) (local.get $cc))))
+                (local.set $y (v128.load (i32.add (local.get $pb) (local.get $cc))))
+                (local.set $g00 (f64x2.relaxed_madd (local.get $x0) (local.get $y) (local.get $g00)))
+                (local.set $g10 (f64x2.relaxed_madd (local.get $x1) (local.get $y) (local.get $g10)))
+                (local.set $y (v128.load (i32.add (i32.add (local.get $pb) (local.get $rowBytes)) (local.get $cc))))
+                (local.set $g01 (f64x2.relaxed_madd (local.get $x0) (local.get $y) (local.get $g01)))
+                (local.set $g11 (f64x2.relaxed_madd (local.get $x1) (local.get $y) (local.get $g11)))
+                (local.set $y (v128.load (i32.add (i32.add (local.get $pb) (i32.shl (local.get $rowBytes) (i32.const 1))) (local.get $cc))))
+                (local.set $g02 (f64x2.relaxed_madd (local.get $x0) (local.get $y) (local.get $g02)))
+                (local.set $g12 (f64x2.relaxed_madd (local.get $x1) (local.get $y) (local.get $g12)))
+                (local.set $y (v128.load (i32.add (i32.add (local.get $pb) (i32.mul (local.get $rowBytes) (i32.const 3))) (local.get $cc))))
+                (local.set $g03 (f64x2.relaxed_madd (local.get $x0) (local.get $y) (local.get $g03)))
+                (local.set $g13 (f64x2.relaxed_madd (local.get $x1) (local.get $y) (local.get $g13)))
+                (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
+                (br $dot)))
+              (call $gaussStore (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $a) (i32.add (local.get $b) (i32.const 2))
+                (call $pairSum (local.get $g02) (local.get $g03)) (call $pairSum (local.get $g12) (local.get $g13)) (local.get $mode)))
+            (else
+              (block $dot_done (loop $dot
+                (br_if $dot_done (i32.ge_u (local.get $cc) (local.get $rowBytes)))
+                (local.set $x0 (v128.load (i32.add (local.get $pa0) (local.get $cc))))
+                (local.set $x1 (v128.load (i32.add (local.get $pa1) (local.get $cc))))
+                (local.set $y (v128.load (i32.add (local.get $pb) (local.get $cc))))
+                (local.set $g00 (f64x2.relaxed_madd (local.get $x0) (local.get $y) (local.get $g00)))
+                (local.set $g10 (f64x2.relaxed_madd (local.get $x1) (local.get $y) (local.get $g10)))
+                (local.set $y (v128.load (i32.add (i32.add (local.get $pb) (local.get $rowBytes)) (local.get $cc))))
+                (local.set $g01 (f64x2.relaxed_madd (local.get $x0) (local.get $y) (local.get $g01)))
+                (local.set $g11 (f64x2.relaxed_madd (local.get $x1) (local.get $y) (local.get $g11)))
+                (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
+                (br $dot)))))
+          (call $gaussStore (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $a) (local.get $b)
+            (call $pairSum (local.get $g00) (local.get $g01)) (call $pairSum (local.get $g10) (local.get $g11)) (local.get $mode))
+          (local.set $b (i32.add (local.get $b) (i32.const 4)))
+          (br $cols)))
+        (local.set $a (i32.add (local.get $a) (i32.const 2)))
+        (br $rows)))
+      (local.set $b0 (i32.add (local.get $b0) (i32.const 64)))
+      (br $bands))))
+
+  ;; The products t0 = (T[a][b], T[a][b + 1]) and t1 = (T[a + 1][b], T[a + 1][b + 1]) of one 2 x 2 block (b <= a), by
+  ;; gauss's pass: mode 0 (T1) Re Z = T1; mode 1 (T2) Re Z = T1 + T2 and, where Im Z goes, T1 - T2; mode 2 (T3)
+  ;; Im Z = T3 - (T1 - T2). Re Z and Im Z with their mirrors.
+  (func $gaussStore (param $outRe i32) (param $outIm i32) (param $P i32) (param $a i32) (param $b i32)
+    (param $t0 v128) (param $t1 v128) (param $mode i32)
+    (local $o i32) (local $next i32) (local $u0 v128) (local $u1 v128)
+    (local.set $o (i32.shl (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 3)))
+    (local.set $next (i32.add (local.get $o) (i32.shl (local.get $P) (i32.const 3))))
+    (if (i32.eqz (local.get $mode))
+      (then (call $block2 (local.get $outRe) (local.get $P) (local.get $a) (local.get $b) (local.get $t0) (local.get $t1) (f64.const 1)))
+      (else (if (i32.eq (local.get $mode) (i32.const 1))
+        (then
+          (local.set $u0 (v128.load (i32.add (local.get $outRe) (local.get $o))))
+          (local.set $u1 (v128.load (i32.add (local.get $outRe) (local.get $next))))
+          (call $block2 (local.get $outRe) (local.get $P) (local.get $a) (local.get $b)
+            (f64x2.add (local.get $u0) (local.get $t0)) (f64x2.add (local.get $u1) (local.get $t1)) (f64.const 1))
+          (v128.store (i32.add (local.get $outIm) (local.get $o)) (f64x2.sub (local.get $u0) (local.get $t0)))
+          (v128.store (i32.add (local.get $outIm) (local.get $next)) (f64x2.sub (local.get $u1) (local.get $t1))))
+        (else
+          (call $block2 (local.get $outIm) (local.get $P) (local.get $a) (local.get $b)
+            (f64x2.sub (local.get $t0) (v128.load (i32.add (local.get $outIm) (local.get $o))))
+            (f64x2.sub (local.get $t1) (v128.load (i32.add (local.get $outIm) (local.get $next))))
+            (f64.const -1)))))))
+
+  ;; Z[a][b, b+1] = r0 and Z[a+1][b, b+1] = r1 (one part of a 2 x 2 block), and for b < a the mirror
+  ;; Z[b + j][a, a+1] = sign Z[a, a+1][b + j] (sign 1 for the real part, -1 for the imaginary part: exact)
+  (func $block2 (param $out i32) (param $P i32) (param $a i32) (param $b i32) (param $r0 v128) (param $r1 v128)
+    (param $sign f64)
+    (local $o i32) (local $s v128)
+    (local.set $o (i32.add (local.get $out)
+      (i32.shl (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 3))))
+    (v128.store (local.get $o) (local.get $r0))
+    (v128.store (i32.add (local.get $o) (i32.shl (local.get $P) (i32.const 3))) (local.get $r1))
+    (if (i32.lt_u (local.get $b) (local.get $a))
+      (then
+        (local.set $s (f64x2.splat (local.get $sign)))
+        (local.set $o (i32.add (local.get $out)
+          (i32.shl (i32.add (i32.mul (local.get $b) (local.get $P)) (local.get $a)) (i32.const 3))))
+        (v128.store (local.get $o) (f64x2.mul (local.get $s)
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $r0) (local.get $r1))))
+        (v128.store (i32.add (local.get $o) (i32.shl (local.get $P) (i32.const 3))) (f64x2.mul (local.get $s)
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $r0) (local.get $r1)))))))
+
+  ;; (u0 + u1, v0 + v1)
+  (func $pairSum (param $u v128) (param $v v128) (result v128)
+    (f64x2.add
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u) (local.get $v))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u) (local.get $v))))
+)
