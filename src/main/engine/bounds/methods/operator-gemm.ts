@@ -120,9 +120,9 @@ export function gemmLayerOperator(
   const cgs = made.exports.cgs as (q: number, count: number, n: number, w: number, h: number) => void;
   const [bf, ba, xOff, yOff, gOff, srcOff, vOff, outOff, wOff, hOff, qOff] = offsets(floats);
   const heap = new Float32Array(memory.buffer);
-  packPanels(heap, bf / 4, Kfp, Nf, (k, n) => (k < Kf && n < co ? kernel.data[k * co + n] : 0));
-  // B^T: row o, column t ci + i = W[t][i][o].
-  packPanels(heap, ba / 4, Kap, Na, (k, n) => (k < co && n < Kf ? kernel.data[n * co + k] : 0));
+  // The kernel (HWIO) is the Kf x co matrix B, row t ci + i; B^T has row o, column t ci + i = W[t][i][o].
+  packPanels(heap, bf / 4, Kfp, kernel.data, [Kf, co], false);
+  packPanels(heap, ba / 4, Kap, kernel.data, [Kf, co], true);
   new Int32Array(memory.buffer, srcOff, M * taps).set(gatherMap(h, w, g));
   const Y = heap.subarray(yOff / 4, yOff / 4 + Mp * Nf);
   const v32 = heap.subarray(vOff / 4, vOff / 4 + size);
@@ -202,12 +202,25 @@ function offsets(floats: number[]): number[] {
   return out;
 }
 
-/** B (K x N, entry(k, n)) in panels of 8 columns: panel j, row k at base + j K 8 + 8 k (the kernel's layout). */
-function packPanels(heap: Float32Array, base: number, K: number, N: number, entry: (k: number, n: number) => number) {
-  for (let j = 0; j < N / 8; j++) {
-    for (let k = 0; k < K; k++) {
-      const at = base + (j * K + k) * 8;
-      for (let l = 0; l < 8; l++) heap[at + l] = entry(k, 8 * j + l);
+/**
+ * B = S (or S^T) in panels of 8 columns, entry (k, n) at base + 8 (K floor(n / 8) + k) + n mod 8 (the kernel's
+ * layout; K = B's padded row count), S being rows x cols row-major. Only S's entries are written: the padding rows
+ * and columns stay the zeros of a fresh memory.
+ */
+function packPanels(
+  heap: Float32Array,
+  base: number,
+  K: number,
+  S: ArrayLike<number>,
+  [rows, cols]: [number, number],
+  transpose: boolean,
+) {
+  for (let r = 0; r < rows; r++) {
+    if (transpose) {
+      const at = base + 8 * K * (r >> 3) + (r & 7);
+      for (let c = 0; c < cols; c++) heap[at + 8 * c] = S[r * cols + c];
+    } else {
+      for (let c = 0; c < cols; c++) heap[base + 8 * (K * (c >> 3) + r) + (c & 7)] = S[r * cols + c];
     }
   }
 }
