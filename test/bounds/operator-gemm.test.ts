@@ -191,3 +191,40 @@ describe("Lanczos 'full-residual' against 'full'", () => {
     }
   });
 });
+
+describe('the GEMM operator as a Lanczos basis store (orthogonalizer)', () => {
+  it('runs the same Lanczos on A^T A as the JavaScript passes, with the basis in the kernel memory', () => {
+    const kernel = randomKernel([3, 3, 6, 8], 11);
+    const g: GemmGeometry = { nh: 6, nw: 6, oh: 6, ow: 6, stride: 1, top: 1, left: 1, circular: false };
+    const dim = g.nh * g.nw * 6;
+    const work = (k: number) => ({ d: new Float64Array(k), e: new Float64Array(k), z: new Float64Array(k) });
+    const thetas = [true, false].map((inKernel) => {
+      const op = gemmLayerOperator(kernel, g, { basisVectors: 21 })!;
+      expect(op.orthogonalizer).toBeDefined();
+      const run = new Lanczos(dim, {
+        maxBasis: 21,
+        reorthogonalize: 'full-residual',
+        orthogonalizer: inKernel ? op.orthogonalizer : undefined,
+      });
+      run.start(Float64Array.from({ length: dim }, (_, i) => Math.cos(0.7 * i)));
+      const out: number[] = [];
+      while (run.k < 20 && !run.exhausted) {
+        run.step(op.normalProduct(run.current()));
+        out.push(run.topRitz(work(run.k)).theta1);
+      }
+      if (inKernel) expect(run.qr.buffer).toBe(op.orthogonalizer!.basis.buffer);
+      return out;
+    });
+    expect(thetas[0].length).toBe(20);
+    thetas[0].forEach((t, i) => expect(Math.abs(t - thetas[1][i]) / t).toBeLessThan(1e-12));
+  });
+
+  it('is not offered for an odd vector length (two float64 lanes per step) nor without basisVectors', () => {
+    const kernel = randomKernel([3, 3, 3, 4], 5);
+    const odd: GemmGeometry = { nh: 5, nw: 5, oh: 5, ow: 5, stride: 1, top: 1, left: 1, circular: false };
+    expect(gemmLayerOperator(kernel, odd, { basisVectors: 8 })!.orthogonalizer).toBeUndefined();
+    const even: GemmGeometry = { ...odd, nh: 4, nw: 4, oh: 4, ow: 4 };
+    expect(gemmLayerOperator(kernel, even)!.orthogonalizer).toBeUndefined();
+    expect(gemmLayerOperator(kernel, even, { basisVectors: 8 })!.orthogonalizer!.basis.length).toBe(8 * 48);
+  });
+});
