@@ -95,7 +95,9 @@ export class Lanczos {
     let norm = 0;
     for (let i = 0; i < (this.complex ? 2 * n : n); i++) norm += x[i] * x[i];
     norm = Math.sqrt(norm);
-    this.qr.fill(0);
+    // A basis from an orthogonalizer is left as it is: only q_0..q_k are ever read, and clearing all maxBasis vectors
+    // of a large n (first touch of fresh memory) costs more than the short runs that use a few of them.
+    if (!this.orthogonalizer) this.qr.fill(0);
     this.qi.fill(0);
     for (let i = 0; i < n; i++) this.qr[i] = x[i] / norm;
     if (this.complex) for (let i = 0; i < n; i++) this.qi[i] = x[n + i] / norm;
