@@ -111,14 +111,16 @@ describe("the Toeplitz Grams (Gauss's three real products) within toeplitz-enclo
   }
 });
 
-describe('kernels/toeplitz-gram.wat', () => {
+describe('kernels/toeplitz-gram.wat and toeplitz-inverse.wat', () => {
   const validate = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly
     .validate;
   it('compiles and validates plain (no relaxed SIMD in its text) and, where relaxed SIMD runs, fused; own and shared memory', () => {
-    for (const shared of [false, true]) {
-      expect(validate(kernelBytes('toeplitz-gram', { fused: false, shared }))).toBe(true);
-      expect(/\(f64x2\.relaxed_/.test(variantText('toeplitz-gram', { fused: false, shared }))).toBe(false);
-      if (relaxedSimdAvailable()) expect(validate(kernelBytes('toeplitz-gram', { fused: true, shared }))).toBe(true);
+    for (const name of ['toeplitz-gram', 'toeplitz-inverse'] as const) {
+      for (const shared of [false, true]) {
+        expect(validate(kernelBytes(name, { fused: false, shared }))).toBe(true);
+        expect(/\(f64x2\.relaxed_/.test(variantText(name, { fused: false, shared }))).toBe(false);
+        if (relaxedSimdAvailable()) expect(validate(kernelBytes(name, { fused: true, shared }))).toBe(true);
+      }
     }
   });
 });

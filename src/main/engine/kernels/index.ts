@@ -11,8 +11,8 @@
  *   gram.wat          the squaring step A A^H of Gram iteration (bounds/methods/gram-simd.ts)
  *   heap.wat          training-step kernels on the WASM backend's heap (backends/wasm-kernels/heap-simd.ts)
  *   filter-grad.wat   the direct convolution filter gradient (backends/wasm-kernels/filter-grad-simd.ts)
- *   toeplitz.wat      the DFT stages of the Toeplitz bound's self-correlations (bounds/methods/toeplitz-heap.ts)
- *   toeplitz-gram.wat the Toeplitz bound's per-frequency Grams, on toeplitz.wat's memory (bounds/methods/toeplitz-heap.ts)
+ *   toeplitz.wat      the forward DFT stages of the Toeplitz bound's self-correlations (bounds/methods/toeplitz-heap.ts),
+ *   toeplitz-gram.wat its per-frequency Grams and toeplitz-inverse.wat its inverse DFT stages, on the same memory
  *   cholesky.wat      the blocked Cholesky of the certified F4 norms' certificates (bounds/numerics/cholesky-simd.ts)
  *   operator-gemm.wat the convolution and its adjoint as matrix products for the operator estimate
  *                     (bounds/methods/operator-gemm.ts)
@@ -41,6 +41,7 @@ export type KernelName =
   | 'relaxed-probe'
   | 'toeplitz'
   | 'toeplitz-gram'
+  | 'toeplitz-inverse'
   | 'cholesky'
   | 'operator-gemm';
 export interface Variant {

@@ -1,8 +1,8 @@
-;; The DFT stages of the Toeplitz bound (Delattre, Barthélemy & Allauzen 2024): every self-correlation goes to the
-;; frequency domain and back (engine/bounds/methods/toeplitz-heap.ts), and each stage along one axis is a small
-;; complex matrix (twiddles, F x K) times K long rows of channel pairs: out[f][j] = sum_k tw[f][k] in[k][j] for every
-;; lane j of the P x P channel block. Bound by toeplitz-heap.ts; the rounding analysis that keeps the bound
-;; guaranteed is in toeplitz-enclosure.ts.
+;; The forward DFT stages of the Toeplitz bound (Delattre, Barthélemy & Allauzen 2024): every self-correlation goes to
+;; the frequency domain and back (engine/bounds/methods/toeplitz-heap.ts; the way back is toeplitz-inverse.wat), and
+;; each stage along one axis is a small complex matrix (twiddles, F x K) times K long rows of channel pairs:
+;; out[f][j] = sum_k tw[f][k] in[k][j] for every lane j of the P x P channel block. Bound by toeplitz-heap.ts; the
+;; rounding analysis that keeps the bound guaranteed is in toeplitz-enclosure.ts.
 ;;
 ;; Why: V8's scalar float64 loop did these at ~1 GMAC/s and they were most of the Toeplitz time. Four outputs f at a
 ;; time share each loaded input lane pair, in float64 (f64x2). The per-frequency Grams in between are
@@ -10,8 +10,9 @@
 ;;
 ;; Layout (byte offsets into the imported memory): input row k at in + k inStride (real part; imaginary part at
 ;; inIm + k inStride), output row f at out + f outStride (imaginary part at outIm + f outStride), twiddle (f, k) at
-;; twRe + 8 (f K + k) and twIm + 8 (f K + k). Lanes [j0, j1) in bytes, multiples of 16, so that two threads can
-;; split one call (toeplitz-heap.ts). F need not be a multiple of 4: a last short block recomputes row F - 1.
+;; twRe + 8 (f K + k) and twIm + 8 (f K + k). Lanes [j0, j1) in bytes, multiples of 32 (P and C are even), so that
+;; two threads can split one call (toeplitz-heap.ts). F need not be a multiple of 4: a last single row goes alone
+;; (rmix1; toeplitz-inverse.wat's cmixr1, cmixpminv1), another short block recomputes row F - 1.
 ;;
 ;; Rounding (what toeplitz-enclosure.ts assumes): each output part is a chain, started at 0, of at most 2K
 ;; multiply-adds (fused or not) of a twiddle part and an input part: error <= gamma_{2K} sum_k |tw_k| |in_k| per part
@@ -119,102 +120,6 @@
     (local.set $u (select (local.get $f) (i32.sub (local.get $F) (i32.const 1)) (i32.lt_u (local.get $f) (local.get $F))))
     (select (i32.sub (local.get $nh) (local.get $u)) (i32.const 0) (local.get $u)))
 
-  ;; cmixpminv(inRe, inIm, inStride, K, twC, twS, F, nh, outRe, outIm, outStride, j0, j1): the inverse DFT along u,
-  ;; out[x] = sum_u in[u] e^{+i phi_xu} over all nh rows u, from the pairs (u, -u), u in [0, K):
-  ;;   in[u] e^{i phi} + in[-u] e^{-i phi} = c (in[u] + in[-u]) + i s (in[u] - in[-u]),  c, s = twC, twS[x][u],
-  ;; with c = 1/2, s = 0 at u = 0 (whose pair is itself: exact). Four rows x at a time; half the multiply-adds of a
-  ;; complex matrix. Rounding: one add, then a chain of 2K multiply-adds: gamma_{2K+1} sum_u |in_u| per part.
-  (func $cmixpminv (export "cmixpminv")
-    (param $inRe i32) (param $inIm i32) (param $inStride i32) (param $K i32)
-    (param $twC i32) (param $twS i32) (param $F i32) (param $nh i32)
-    (param $outRe i32) (param $outIm i32) (param $outStride i32) (param $j0 i32) (param $j1 i32)
-    (local $f i32) (local $j i32) (local $jb i32) (local $je i32) (local $k i32) (local $p i32) (local $q i32) (local $kk i32)
-    (local $twOff i32) (local $imOff i32) (local $t0 i32) (local $t1 i32) (local $t2 i32) (local $t3 i32)
-    (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $outOff i32)
-    (local $sr v128) (local $si v128) (local $dr v128) (local $di v128) (local $c v128) (local $s v128)
-    (local $r0 v128) (local $i0 v128) (local $r1 v128) (local $i1 v128)
-    (local $r2 v128) (local $i2 v128) (local $r3 v128) (local $i3 v128)
-    (local.set $twOff (i32.sub (local.get $twS) (local.get $twC)))
-    (local.set $outOff (i32.sub (local.get $outIm) (local.get $outRe)))
-    (local.set $imOff (i32.sub (local.get $inIm) (local.get $inRe)))
-    (local.set $jb (local.get $j0))
-    (block $bdone (loop $bnext
-    (br_if $bdone (i32.ge_u (local.get $jb) (local.get $j1)))
-    (local.set $je (select (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1)
-      (i32.lt_u (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1))))
-    (local.set $f (i32.const 0))
-    (block $fdone (loop $fnext
-      (br_if $fdone (i32.ge_u (local.get $f) (local.get $F)))
-      (local.set $t0 (call $tw (local.get $twC) (local.get $f) (local.get $F) (local.get $K)))
-      (local.set $t1 (call $tw (local.get $twC) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $K)))
-      (local.set $t2 (call $tw (local.get $twC) (i32.add (local.get $f) (i32.const 2)) (local.get $F) (local.get $K)))
-      (local.set $t3 (call $tw (local.get $twC) (i32.add (local.get $f) (i32.const 3)) (local.get $F) (local.get $K)))
-      ;; the output rows of this block, once (a call in the lane loop spills every live SIMD register)
-      (local.set $o0 (call $row (local.get $outRe) (local.get $f) (local.get $F) (local.get $outStride)))
-      (local.set $o1 (call $row (local.get $outRe) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $outStride)))
-      (local.set $o2 (call $row (local.get $outRe) (i32.add (local.get $f) (i32.const 2)) (local.get $F) (local.get $outStride)))
-      (local.set $o3 (call $row (local.get $outRe) (i32.add (local.get $f) (i32.const 3)) (local.get $F) (local.get $outStride)))
-      (local.set $j (local.get $jb))
-      (block $jdone (loop $jnext
-        (br_if $jdone (i32.ge_u (local.get $j) (local.get $je)))
-        (local.set $r0 (f64x2.splat (f64.const 0))) (local.set $i0 (f64x2.splat (f64.const 0)))
-        (local.set $r1 (f64x2.splat (f64.const 0))) (local.set $i1 (f64x2.splat (f64.const 0)))
-        (local.set $r2 (f64x2.splat (f64.const 0))) (local.set $i2 (f64x2.splat (f64.const 0)))
-        (local.set $r3 (f64x2.splat (f64.const 0))) (local.set $i3 (f64x2.splat (f64.const 0)))
-        (local.set $k (i32.const 0))
-        (local.set $p (i32.add (local.get $inRe) (local.get $j)))
-        (local.set $q (local.get $p))
-        (block $kdone (loop $knext
-          (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
-          (local.set $sr (v128.load (local.get $p)))
-          (local.set $si (v128.load (i32.add (local.get $p) (local.get $imOff))))
-          (local.set $dr (v128.load (local.get $q)))
-          (local.set $di (v128.load (i32.add (local.get $q) (local.get $imOff))))
-          (local.set $c (f64x2.add (local.get $sr) (local.get $dr)))
-          (local.set $dr (f64x2.sub (local.get $sr) (local.get $dr)))
-          (local.set $sr (local.get $c))
-          (local.set $c (f64x2.add (local.get $si) (local.get $di)))
-          (local.set $di (f64x2.sub (local.get $si) (local.get $di)))
-          (local.set $si (local.get $c))
-          (local.set $kk (i32.shl (local.get $k) (i32.const 3)))
-          ;; re += c sr - s di, im += c si + s dr
-          (local.set $c (v128.load64_splat (i32.add (local.get $t0) (local.get $kk))))
-          (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t0) (local.get $twOff)) (local.get $kk))))
-          (local.set $r0 (f64x2.relaxed_nmadd (local.get $s) (local.get $di) (f64x2.relaxed_madd (local.get $c) (local.get $sr) (local.get $r0))))
-          (local.set $i0 (f64x2.relaxed_madd (local.get $s) (local.get $dr) (f64x2.relaxed_madd (local.get $c) (local.get $si) (local.get $i0))))
-          (local.set $c (v128.load64_splat (i32.add (local.get $t1) (local.get $kk))))
-          (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t1) (local.get $twOff)) (local.get $kk))))
-          (local.set $r1 (f64x2.relaxed_nmadd (local.get $s) (local.get $di) (f64x2.relaxed_madd (local.get $c) (local.get $sr) (local.get $r1))))
-          (local.set $i1 (f64x2.relaxed_madd (local.get $s) (local.get $dr) (f64x2.relaxed_madd (local.get $c) (local.get $si) (local.get $i1))))
-          (local.set $c (v128.load64_splat (i32.add (local.get $t2) (local.get $kk))))
-          (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t2) (local.get $twOff)) (local.get $kk))))
-          (local.set $r2 (f64x2.relaxed_nmadd (local.get $s) (local.get $di) (f64x2.relaxed_madd (local.get $c) (local.get $sr) (local.get $r2))))
-          (local.set $i2 (f64x2.relaxed_madd (local.get $s) (local.get $dr) (f64x2.relaxed_madd (local.get $c) (local.get $si) (local.get $i2))))
-          (local.set $c (v128.load64_splat (i32.add (local.get $t3) (local.get $kk))))
-          (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t3) (local.get $twOff)) (local.get $kk))))
-          (local.set $r3 (f64x2.relaxed_nmadd (local.get $s) (local.get $di) (f64x2.relaxed_madd (local.get $c) (local.get $sr) (local.get $r3))))
-          (local.set $i3 (f64x2.relaxed_madd (local.get $s) (local.get $dr) (f64x2.relaxed_madd (local.get $c) (local.get $si) (local.get $i3))))
-          (local.set $k (i32.add (local.get $k) (i32.const 1)))
-          (local.set $p (i32.add (local.get $p) (local.get $inStride)))
-          ;; the row of -u = nh - k for the next k >= 1
-          (local.set $q (i32.add (local.get $inRe)
-            (i32.add (local.get $j) (i32.mul (i32.sub (local.get $nh) (local.get $k)) (local.get $inStride)))))
-          (br $knext)))
-        (v128.store (i32.add (local.get $o0) (local.get $j)) (local.get $r0))
-        (v128.store (i32.add (i32.add (local.get $o0) (local.get $outOff)) (local.get $j)) (local.get $i0))
-        (v128.store (i32.add (local.get $o1) (local.get $j)) (local.get $r1))
-        (v128.store (i32.add (i32.add (local.get $o1) (local.get $outOff)) (local.get $j)) (local.get $i1))
-        (v128.store (i32.add (local.get $o2) (local.get $j)) (local.get $r2))
-        (v128.store (i32.add (i32.add (local.get $o2) (local.get $outOff)) (local.get $j)) (local.get $i2))
-        (v128.store (i32.add (local.get $o3) (local.get $j)) (local.get $r3))
-        (v128.store (i32.add (i32.add (local.get $o3) (local.get $outOff)) (local.get $j)) (local.get $i3))
-        (local.set $j (i32.add (local.get $j) (i32.const 16)))
-        (br $jnext)))
-      (local.set $f (i32.add (local.get $f) (i32.const 4)))
-      (br $fnext)))
-    (local.set $jb (local.get $je))
-    (br $bnext))))
-
   ;; rmix: real input (the spatial kernel), complex output: (c + i s) x.
   (func $rmix (export "rmix")
     (param $in i32) (param $inStride i32) (param $K i32)
@@ -237,6 +142,13 @@
     (local.set $f (i32.const 0))
     (block $fdone (loop $fnext
       (br_if $fdone (i32.ge_u (local.get $f) (local.get $F)))
+      (if (i32.eq (i32.sub (local.get $F) (local.get $f)) (i32.const 1))
+        (then
+          (call $rmix1 (local.get $in) (local.get $inStride) (local.get $K)
+            (call $tw (local.get $twRe) (local.get $f) (local.get $F) (local.get $K)) (local.get $twOff)
+            (call $row (local.get $outRe) (local.get $f) (local.get $F) (local.get $outStride)) (local.get $outOff)
+            (local.get $jb) (local.get $je))
+          (br $fdone)))
       (local.set $t0 (call $tw (local.get $twRe) (local.get $f) (local.get $F) (local.get $K)))
       (local.set $t1 (call $tw (local.get $twRe) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $K)))
       (local.set $t2 (call $tw (local.get $twRe) (i32.add (local.get $f) (i32.const 2)) (local.get $F) (local.get $K)))
@@ -285,69 +197,40 @@
     (local.set $jb (local.get $je))
     (br $bnext))))
 
-  ;; cmixr: complex input, real part of the output only: c xr - s xi.
-  (func $cmixr (export "cmixr")
-    (param $inRe i32) (param $inIm i32) (param $inStride i32) (param $K i32)
-    (param $twRe i32) (param $twIm i32) (param $F i32)
-    (param $out i32) (param $outStride i32) (param $j0 i32) (param $j1 i32)
-    (local $f i32) (local $j i32) (local $jb i32) (local $je i32) (local $k i32) (local $p i32) (local $twOff i32) (local $kk i32) (local $imOff i32)
-    (local $t0 i32) (local $t1 i32) (local $t2 i32) (local $t3 i32)
-    (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32)
-    (local $xr v128) (local $xi v128)
-    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
-    (local.set $twOff (i32.sub (local.get $twIm) (local.get $twRe)))
-    (local.set $imOff (i32.sub (local.get $inIm) (local.get $inRe)))
-    ;; lanes in blocks of 8 KB, so that the K input rows of a block stay in L2 while every row f reads them
-    (local.set $jb (local.get $j0))
-    (block $bdone (loop $bnext
-    (br_if $bdone (i32.ge_u (local.get $jb) (local.get $j1)))
-    (local.set $je (select (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1)
-      (i32.lt_u (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1))))
-    (local.set $f (i32.const 0))
-    (block $fdone (loop $fnext
-      (br_if $fdone (i32.ge_u (local.get $f) (local.get $F)))
-      (local.set $t0 (call $tw (local.get $twRe) (local.get $f) (local.get $F) (local.get $K)))
-      (local.set $t1 (call $tw (local.get $twRe) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $K)))
-      (local.set $t2 (call $tw (local.get $twRe) (i32.add (local.get $f) (i32.const 2)) (local.get $F) (local.get $K)))
-      (local.set $t3 (call $tw (local.get $twRe) (i32.add (local.get $f) (i32.const 3)) (local.get $F) (local.get $K)))
-      ;; the output rows of this block, once (a call in the lane loop spills every live SIMD register)
-      (local.set $o0 (call $row (local.get $out) (local.get $f) (local.get $F) (local.get $outStride)))
-      (local.set $o1 (call $row (local.get $out) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $outStride)))
-      (local.set $o2 (call $row (local.get $out) (i32.add (local.get $f) (i32.const 2)) (local.get $F) (local.get $outStride)))
-      (local.set $o3 (call $row (local.get $out) (i32.add (local.get $f) (i32.const 3)) (local.get $F) (local.get $outStride)))
-      (local.set $j (local.get $jb))
-      (block $jdone (loop $jnext
-        (br_if $jdone (i32.ge_u (local.get $j) (local.get $je)))
-        (local.set $r0 (f64x2.splat (f64.const 0))) (local.set $r1 (f64x2.splat (f64.const 0)))
-        (local.set $r2 (f64x2.splat (f64.const 0))) (local.set $r3 (f64x2.splat (f64.const 0)))
-        (local.set $k (i32.const 0))
-        (local.set $p (i32.add (local.get $inRe) (local.get $j)))
-        (block $kdone (loop $knext
-          (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
-          (local.set $xr (v128.load (local.get $p)))
-          (local.set $xi (v128.load (i32.add (local.get $p) (local.get $imOff))))
-          (local.set $kk (i32.shl (local.get $k) (i32.const 3)))
-          (local.set $r0 (f64x2.relaxed_nmadd (v128.load64_splat (i32.add (i32.add (local.get $t0) (local.get $twOff)) (local.get $kk))) (local.get $xi)
-            (f64x2.relaxed_madd (v128.load64_splat (i32.add (local.get $t0) (local.get $kk))) (local.get $xr) (local.get $r0))))
-          (local.set $r1 (f64x2.relaxed_nmadd (v128.load64_splat (i32.add (i32.add (local.get $t1) (local.get $twOff)) (local.get $kk))) (local.get $xi)
-            (f64x2.relaxed_madd (v128.load64_splat (i32.add (local.get $t1) (local.get $kk))) (local.get $xr) (local.get $r1))))
-          (local.set $r2 (f64x2.relaxed_nmadd (v128.load64_splat (i32.add (i32.add (local.get $t2) (local.get $twOff)) (local.get $kk))) (local.get $xi)
-            (f64x2.relaxed_madd (v128.load64_splat (i32.add (local.get $t2) (local.get $kk))) (local.get $xr) (local.get $r2))))
-          (local.set $r3 (f64x2.relaxed_nmadd (v128.load64_splat (i32.add (i32.add (local.get $t3) (local.get $twOff)) (local.get $kk))) (local.get $xi)
-            (f64x2.relaxed_madd (v128.load64_splat (i32.add (local.get $t3) (local.get $kk))) (local.get $xr) (local.get $r3))))
-          (local.set $k (i32.add (local.get $k) (i32.const 1)))
-          (local.set $p (i32.add (local.get $p) (local.get $inStride)))
-          (br $knext)))
-        (v128.store (i32.add (local.get $o0) (local.get $j)) (local.get $r0))
-        (v128.store (i32.add (local.get $o1) (local.get $j)) (local.get $r1))
-        (v128.store (i32.add (local.get $o2) (local.get $j)) (local.get $r2))
-        (v128.store (i32.add (local.get $o3) (local.get $j)) (local.get $r3))
-        (local.set $j (i32.add (local.get $j) (i32.const 16)))
-        (br $jnext)))
-      (local.set $f (i32.add (local.get $f) (i32.const 4)))
-      (br $fnext)))
-    (local.set $jb (local.get $je))
-    (br $bnext))))
+  ;; rmix's last row f = F - 1 when F = 4 q + 1 (every F here but 3: s_w = 2^j + 1), alone instead of in a block of
+  ;; four that computes it four times: the same chain per output, over two lane vectors at a time (lanes [jb, je) are
+  ;; multiples of 32 bytes: P and C are even). t: the row's twiddles (twOff on to the imaginary parts), o: its output
+  ;; row (outOff on to the imaginary part).
+  (func $rmix1 (param $in i32) (param $inStride i32) (param $K i32) (param $t i32) (param $twOff i32)
+    (param $o i32) (param $outOff i32) (param $jb i32) (param $je i32)
+    (local $j i32) (local $k i32) (local $p i32) (local $c v128) (local $s v128) (local $x0 v128) (local $x1 v128)
+    (local $r0 v128) (local $i0 v128) (local $r1 v128) (local $i1 v128)
+    (local.set $j (local.get $jb))
+    (block $jdone (loop $jnext
+      (br_if $jdone (i32.ge_u (local.get $j) (local.get $je)))
+      (local.set $r0 (f64x2.splat (f64.const 0))) (local.set $i0 (f64x2.splat (f64.const 0)))
+      (local.set $r1 (f64x2.splat (f64.const 0))) (local.set $i1 (f64x2.splat (f64.const 0)))
+      (local.set $p (i32.add (local.get $in) (local.get $j)))
+      (local.set $k (i32.const 0))
+      (block $kdone (loop $knext
+        (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
+        (local.set $c (v128.load64_splat (i32.add (local.get $t) (i32.shl (local.get $k) (i32.const 3)))))
+        (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t) (local.get $twOff)) (i32.shl (local.get $k) (i32.const 3)))))
+        (local.set $x0 (v128.load (local.get $p)))
+        (local.set $x1 (v128.load offset=16 (local.get $p)))
+        (local.set $r0 (f64x2.relaxed_madd (local.get $c) (local.get $x0) (local.get $r0)))
+        (local.set $i0 (f64x2.relaxed_madd (local.get $s) (local.get $x0) (local.get $i0)))
+        (local.set $r1 (f64x2.relaxed_madd (local.get $c) (local.get $x1) (local.get $r1)))
+        (local.set $i1 (f64x2.relaxed_madd (local.get $s) (local.get $x1) (local.get $i1)))
+        (local.set $p (i32.add (local.get $p) (local.get $inStride)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $knext)))
+      (v128.store (i32.add (local.get $o) (local.get $j)) (local.get $r0))
+      (v128.store offset=16 (i32.add (local.get $o) (local.get $j)) (local.get $r1))
+      (v128.store (i32.add (i32.add (local.get $o) (local.get $outOff)) (local.get $j)) (local.get $i0))
+      (v128.store offset=16 (i32.add (i32.add (local.get $o) (local.get $outOff)) (local.get $j)) (local.get $i1))
+      (local.set $j (i32.add (local.get $j) (i32.const 32)))
+      (br $jnext))))
 
   ;; sumsq(p, n): the float64 sum of the squares of n doubles at p (n even), in two lanes: a float64 sum of n squares in
   ;; some order (toeplitz-enclosure.ts's sumUpper holds for any order).

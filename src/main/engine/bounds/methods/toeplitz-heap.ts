@@ -1,7 +1,8 @@
 /**
  * The arithmetic of the Toeplitz bound's self-correlations (toeplitz-step.ts) on one float64 heap: the DFT stages
- * (kernels/toeplitz.wat: out[f][j] = sum_k tw[f][k] in[k][j] over long rows of channel pairs) and the per-frequency
- * Grams A A^H (gauss), in WebAssembly SIMD on two cores where it runs, else the same sums in JavaScript.
+ * (kernels/toeplitz.wat forward, toeplitz-inverse.wat back: out[f][j] = sum_k tw[f][k] in[k][j] over long rows of
+ * channel pairs) and the per-frequency Grams A A^H (toeplitz-gram.wat gauss), in WebAssembly SIMD on two cores where
+ * it runs, else the same sums in JavaScript.
  * Both compute in float64 with the same chains of multiply-adds, so toeplitz-enclosure.ts's error bounds hold for
  * either. All offsets are in bytes.
  */
@@ -123,8 +124,7 @@ type Mix = (...args: number[]) => void;
 const LIST = 8192;
 
 /**
- * The helper thread holds its own instances of toeplitz.wat and toeplitz-gram.wat on the same shared memory. Commands
- * (control word 3):
+ * The helper thread holds its own instances of the three kernels on the same shared memory. Commands (control word 3):
  * 0 rmix, 1 cmixpm, 2 cmixr, 4 cmixpminv over chunks of lanes, 3 the Grams of the list's pairs. Both threads claim
  * the next chunk or pair from a shared counter (args[COUNTER]) until none is left, so a helper that gets its core
  * late (a loaded machine) or an odd number of Grams costs no idle time here. Every item writes its own outputs, so
@@ -135,6 +135,7 @@ const SETUP = `
 const imports = { env: { memory: workerData.memory } };
 const tz = new WebAssembly.Instance(workerData.toeplitz, imports).exports;
 const tg = new WebAssembly.Instance(workerData.gram, imports).exports;
+const ti = new WebAssembly.Instance(workerData.inverse, imports).exports;
 const args = new Int32Array(workerData.args);
 const list = new Int32Array(workerData.list);
 const claim = () => Atomics.add(args, ${COUNTER}, 1);
@@ -145,7 +146,7 @@ if (arg === 3) {
   for (let i = claim(); i < n; i = claim())
     tg.gauss(list[2 * i], list[2 * i] + 8 * P * C, P, C, list[2 * i + 1], list[2 * i + 1] + 8 * P * P, scratch + 16 * P * C);
 } else {
-  const fn = [tz.rmix, tz.cmixpm, tz.cmixr, null, tz.cmixpminv][arg];
+  const fn = [tz.rmix, tz.cmixpm, ti.cmixr, null, ti.cmixpminv][arg];
   const k = fn.length - 2;
   const ops = Array.from(args.subarray(0, k));
   const [rowBytes, chunk] = [args[k], args[k + 1]];
@@ -157,16 +158,22 @@ const CHUNK_BYTES = 16 * 1024;
 
 function makeSimdHeap(): CorrelationHeap | null {
   const tz = instantiateOnOwnMemory('toeplitz');
-  // the Grams' module on the same memory, in the same variant (fused or plain) as the DFT stages
-  const gram =
-    tz && instantiateKernel('toeplitz-gram', { fused: tz.fused, shared: tz.shared }, { env: { memory: tz.memory } });
-  return tz && gram && simdHeap(tz.memory, tz.shared, tz, gram);
+  if (!tz) return null;
+  // the Grams and the inverse DFT on the same memory, in the same variant (fused or plain) as the forward stages
+  const [gram, inverse] = (['toeplitz-gram', 'toeplitz-inverse'] as const).map((name) =>
+    instantiateKernel(name, { fused: tz.fused, shared: tz.shared }, { env: { memory: tz.memory } }),
+  );
+  return gram && inverse && simdHeap(tz.memory, tz.shared, { forward: tz, gram, inverse });
 }
 
 type Instance = { module: object; exports: Record<string, unknown> };
 
-function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance, gram: Instance): CorrelationHeap {
-  const ex = tz.exports as Record<'rmix' | 'cmixpm' | 'cmixr' | 'cmixpminv', Mix>;
+function simdHeap(
+  memory: WasmMemory,
+  shared: boolean,
+  { forward: tz, gram, inverse }: Record<'forward' | 'gram' | 'inverse', Instance>,
+): CorrelationHeap {
+  const ex = { ...tz.exports, ...inverse.exports } as Record<'rmix' | 'cmixpm' | 'cmixr' | 'cmixpminv', Mix>;
   const { sumsq, scale, abssum } = tz.exports as {
     sumsq: (p: number, n: number) => number;
     scale: Mix;
@@ -182,6 +189,7 @@ function simdHeap(memory: WasmMemory, shared: boolean, tz: Instance, gram: Insta
       ? startCommandThread(SETUP, BODY, {
           toeplitz: tz.module,
           gram: gram.module,
+          inverse: inverse.module,
           memory,
           args: args.buffer,
           list: list.buffer,
