@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { KernelHWIO } from '../../src/shared/bounds.js';
 import { gemmLayerOperator, type GemmGeometry } from '../../src/main/engine/bounds/methods/operator-gemm.js';
+import { operatorNormEstimate } from '../../src/main/engine/bounds/methods/operator-power.js';
 import { instantiateKernel, relaxedSimdAvailable, type WasmMemory } from '../../src/main/engine/kernels/index.js';
 import { Lanczos } from '../../src/main/engine/bounds/numerics/lanczos.js';
 import { symmetricEigenvalues } from '../../src/main/engine/bounds/numerics/linalg64.js';
@@ -226,5 +227,20 @@ describe('the GEMM operator as a Lanczos basis store (orthogonalizer)', () => {
     const even: GemmGeometry = { ...odd, nh: 4, nw: 4, oh: 4, ow: 4 };
     expect(gemmLayerOperator(kernel, even)!.orthogonalizer).toBeUndefined();
     expect(gemmLayerOperator(kernel, even, { basisVectors: 8 })!.orthogonalizer!.basis.length).toBe(8 * 48);
+  });
+});
+
+describe('operatorNormEstimate: WebAssembly products against tfjs products', () => {
+  it.each([
+    ['same, stride 1', { n: 10, padding: 'same' as const, stride: 1 }],
+    ['same, stride 2', { n: 12, padding: 'same' as const, stride: 2 }],
+    ['circular, stride 1', { n: 8, padding: 'circular' as const, stride: 1 }],
+  ])('%s: the same Lanczos value to float32 rounding', (_, geometry) => {
+    const kernel = randomKernel([3, 3, 8, 16], 3);
+    const [wasm, tfjs] = (['auto', 'tfjs'] as const).map((products) =>
+      operatorNormEstimate(kernel, { ...geometry, iterations: 40, tol: 1e-6, products }),
+    );
+    expect(wasm.iterations).toBe(tfjs.iterations);
+    expect(relNorm([wasm.value], [tfjs.value])).toBeLessThan(1e-6);
   });
 });

@@ -1,11 +1,11 @@
 /**
  * The norm of the layer as it really runs — zero padding ('same' with TensorFlow's split, 'valid', explicit or
- * PyTorch-style symmetric pads), circular padding, any stride — by Krylov iteration on A^T A with A = tf.conv2d
- * and A^T its adjoint (the transposed convolution with the same pads). Circular padding is made explicit by
- * wrapping, so its adjoint is conv2dTranspose followed by folding the wrapped borders back.
+ * PyTorch-style symmetric pads), circular padding, any stride — by Krylov iteration on A^T A with A the layer's
+ * convolution (tf.conv2d's correlation) and A^T its adjoint.
  *
- * Default: Lanczos (products in float32 on the active tfjs backend, recurrence in float64 with full
- * reorthogonalisation); `method: 'power'` runs plain power iteration (power-iteration.ts). Either way the value
+ * Default: Lanczos, products in float32 — by WebAssembly SIMD matrix products (operator-gemm.ts) where they run,
+ * else by tfjs ops on the active backend (operator-tfjs.ts) — and the recurrence in float64 with full
+ * reorthogonalisation; `method: 'power'` runs plain power iteration on the tfjs ops. Either way the value
  * is a Rayleigh quotient of A^T A, so it never exceeds ||A||_2 (up to float32 rounding): a lower estimate
  * (kind 'estimate (lower)') that converges to the norm.
  */
@@ -14,15 +14,9 @@ import type { BoundResult, KernelHWIO, PaddingMode } from '../../../../shared/bo
 import { KernelError, validateKernel } from '../../../../shared/bounds.js';
 import { kernelToHost } from '../numerics/host-kernel.js';
 import { resolveInputSize } from '../numerics/fft2.js';
-import {
-  createPowerVectors,
-  disposePowerVectors,
-  powerIterate,
-  type PowerOperator,
-} from '../numerics/power-iteration.js';
-import { Lanczos, type Orthogonalizer } from '../numerics/lanczos.js';
+import { Lanczos } from '../numerics/lanczos.js';
 import { mulberry32 } from '../../data/rng.js';
-import { zeroPadAdjoint } from './operator-adjoint.js';
+import { layerOperator, powerRun, tfjsProducts, type LayerProducts } from './operator-tfjs.js';
 import { gemmLayerOperator } from './operator-gemm.js';
 import { circularTopFrequency, circularWarmStart, ritzVector } from './operator-warm-start.js';
 
@@ -48,7 +42,7 @@ export interface OperatorNormOptions {
   tol?: number;
   seed?: number;
   /**
-   * 'lanczos' (default): Lanczos on A^T A with the products done by tf.conv2d / conv2dTranspose in float32 and
+   * 'lanczos' (default): Lanczos on A^T A with the products in float32 (operator-gemm.ts, or tfjs) and
    * the recurrence in float64 with full reorthogonalisation — the same Krylov space as power iteration, but the
    * optimal polynomial in it, so tens instead of thousands of products. 'power': plain power iteration
    * (power-iteration.ts), as in spectral normalisation.
@@ -69,6 +63,11 @@ export interface OperatorNormOptions {
    * value, just a less tight one.
    */
   stallTol?: number;
+  /**
+   * Lanczos's products: 'auto' (default) the WebAssembly matrix products of operator-gemm.ts where WebAssembly SIMD
+   * runs, else tfjs; 'tfjs' the tfjs ops on the active backend (operator-tfjs.ts) always (for comparisons and tests).
+   */
+  products?: 'auto' | 'tfjs';
 }
 
 export type OperatorNormResult = BoundResult & {
@@ -86,9 +85,6 @@ export type OperatorNormResult = BoundResult & {
  * circular one (on layer3.1.conv1 it stalls 0.1 % below), and the random start is as good or better.
  */
 const WARM_MIN_SIZE = 8;
-
-/** Power iterations between convergence checks (each check reads one number back from the device). */
-const CHECK_EVERY = 10;
 
 /** [top, bottom] pads of one spatial dimension and its output size. */
 function padsFor(padding: OperatorPadding, dim: 0 | 1, n: number, k: number, s: number): [number, number] {
@@ -113,49 +109,6 @@ function padsFor(padding: OperatorPadding, dim: 0 | 1, n: number, k: number, s: 
     }
   }
   return pair;
-}
-
-/** Wrap-pad rows (axis 1) or columns (axis 2) of an NHWC tensor. */
-function wrapPad(x: tf.Tensor4D, axis: 1 | 2, before: number, after: number): tf.Tensor4D {
-  const n = x.shape[axis];
-  const parts: tf.Tensor4D[] = [];
-  const slice = (start: number, size: number) => {
-    const begin = [0, 0, 0, 0];
-    const sz = [-1, -1, -1, -1];
-    begin[axis] = start;
-    sz[axis] = size;
-    return tf.slice(x, begin, sz) as tf.Tensor4D;
-  };
-  if (before > 0) parts.push(slice(n - before, before));
-  parts.push(x);
-  if (after > 0) parts.push(slice(0, after));
-  return parts.length === 1 ? x : (tf.concat(parts, axis) as tf.Tensor4D);
-}
-
-/** Adjoint of wrapPad: the wrapped borders are added back onto the rows they were copied from. */
-function wrapFold(g: tf.Tensor4D, axis: 1 | 2, before: number, after: number): tf.Tensor4D {
-  const n = g.shape[axis] - before - after;
-  const slice = (start: number, size: number) => {
-    const begin = [0, 0, 0, 0];
-    const sz = [-1, -1, -1, -1];
-    begin[axis] = start;
-    sz[axis] = size;
-    return tf.slice(g, begin, sz) as tf.Tensor4D;
-  };
-  const padAxis = (t: tf.Tensor4D, lo: number, hi: number) => {
-    const p: [number, number][] = [
-      [0, 0],
-      [0, 0],
-      [0, 0],
-      [0, 0],
-    ];
-    p[axis] = [lo, hi];
-    return tf.pad(t, p);
-  };
-  let out: tf.Tensor4D = slice(before, n);
-  if (before > 0) out = tf.add(out, padAxis(slice(0, before), n - before, 0));
-  if (after > 0) out = tf.add(out, padAxis(slice(before + n, after), 0, n - after));
-  return out;
 }
 
 export function operatorNormEstimate(kernel: KernelHWIO | tf.Tensor4D, opts: OperatorNormOptions): OperatorNormResult {
@@ -204,7 +157,7 @@ export function operatorNormEstimate(kernel: KernelHWIO | tf.Tensor4D, opts: Ope
   const method = opts.method ?? 'lanczos';
   // Lanczos takes its products from the WebAssembly GEMM operator (operator-gemm.ts) where it runs, else from tfjs.
   const gemm =
-    method === 'lanczos'
+    method === 'lanczos' && opts.products !== 'tfjs'
       ? gemmLayerOperator(
           host,
           { nh, nw, oh, ow, stride, top: pt, left: pl, circular },
@@ -275,65 +228,6 @@ function circularStart(
   return circularWarmStart(host, { nh, nw, stride, top: g.pt, left: g.pl, taper: !g.circular }, frequency);
 }
 
-/** A (the layer's convolution) and A^T as tfjs ops on NHWC batches of one; dispose() frees what they hold. */
-function layerOperator(
-  W: tf.Tensor4D,
-  g: { nh: number; nw: number; ph: number; pw: number; stride: number; circular: boolean; pads: number[] },
-): { op: PowerOperator; dispose: () => void } {
-  const { nh, nw, ph, pw, stride } = g;
-  const [pt, pb, pl, pr] = g.pads;
-  const ci = W.shape[2];
-  const zeroPads: [[number, number], [number, number], [number, number], [number, number]] = [
-    [0, 0],
-    [pt, pb],
-    [pl, pr],
-    [0, 0],
-  ];
-  const adjoint = g.circular ? undefined : zeroPadAdjoint(W, { nh, nw, stride, rows: [pt, pb], cols: [pl, pr] });
-  const op: PowerOperator = g.circular
-    ? {
-        apply: (v) =>
-          tf.tidy(() => tf.conv2d(wrapPad(wrapPad(v as tf.Tensor4D, 1, pt, pb), 2, pl, pr), W, stride, 'valid')),
-        applyT: (u) =>
-          tf.tidy(() => {
-            const g = tf.conv2dTranspose(u as tf.Tensor4D, W, [1, ph, pw, ci], stride, 'valid');
-            return wrapFold(wrapFold(g, 1, pt, pb), 2, pl, pr);
-          }),
-      }
-    : {
-        // Zero padding: tfjs takes the explicit pads; the adjoint is forward convolutions (operator-adjoint.ts, up to
-        // several times cheaper than conv2dTranspose) where zeroPadAdjoint finds them faster, else conv2dTranspose.
-        apply: (v) => tf.conv2d(v as tf.Tensor4D, W, stride, zeroPads),
-        applyT: (u) =>
-          adjoint
-            ? adjoint.apply(u as tf.Tensor4D)
-            : tf.conv2dTranspose(u as tf.Tensor4D, W, [1, nh, nw, ci], stride, zeroPads),
-      };
-  return { op, dispose: () => adjoint?.dispose() };
-}
-
-function powerRun(op: PowerOperator, uShape: number[], vShape: number[], maxIter: number, tol: number, seed: number) {
-  const vecs = createPowerVectors(uShape, vShape, { seed });
-  let sigma = 0;
-  let iterations = 0;
-  let converged = false;
-  try {
-    while (iterations < maxIter) {
-      const step = Math.min(CHECK_EVERY, maxIter - iterations);
-      powerIterate(op, vecs, step);
-      iterations += step;
-      const next = vecs.sigma.dataSync()[0];
-      // The estimate increases monotonically in exact arithmetic; stop when it has stalled over `step` iterations.
-      converged = Math.abs(next - sigma) <= tol * next * step;
-      sigma = next;
-      if (converged) break;
-    }
-  } finally {
-    disposePowerVectors(vecs);
-  }
-  return { sigma, iterations, converged };
-}
-
 /**
  * Lanczos (numerics/lanczos.ts) on A^T A from `start` (random, or the circular warm start). Stop when theta + rho
  * (rho = beta_{k+1} |z_k|, the Ritz residual) is within tol of theta, when the Krylov space is invariant, when float32
@@ -384,30 +278,6 @@ function lanczosRun(
     previous = theta;
   }
   return { sigma: attainedNorm(op, ritzVector(run, dim)), iterations: run.k, converged };
-}
-
-/**
- * The products Lanczos needs, on float64 host vectors: A^T A v (overwritten by the next one), and A v in float32;
- * with them, where they bring one, a basis store and Gram-Schmidt pass for the run (operator-gemm.ts).
- */
-interface LayerProducts {
-  normalProduct(v: Float64Array): Float64Array;
-  apply(v: Float64Array): Float32Array;
-  orthogonalizer?: Orthogonalizer;
-}
-
-/** LayerProducts through tfjs ops (where the WebAssembly GEMM operator does not run). */
-function tfjsProducts(op: PowerOperator, vShape: number[]): LayerProducts {
-  const read = (t: tf.Tensor) => {
-    const data = t.dataSync() as Float32Array;
-    t.dispose();
-    return data;
-  };
-  return {
-    normalProduct: (v) =>
-      Float64Array.from(read(tf.tidy(() => op.applyT(op.apply(tf.tensor(Float32Array.from(v), vShape)))))),
-    apply: (v) => read(tf.tidy(() => op.apply(tf.tensor(Float32Array.from(v), vShape)))),
-  };
 }
 
 /** ||A y|| / ||y||, accumulated in float64 from the float32 product. */
