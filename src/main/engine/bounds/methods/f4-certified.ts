@@ -101,7 +101,10 @@ export function f4PolyphaseBound(
   const { host, dilation, groups } = prepare(kernel, { ...opts, stride }, 'f4PolyphaseBound');
   const dilated = dilation > 1 ? dilateKernel(host, dilation) : host;
   const certify = opts.certify ?? 'auto';
-  const parts = splitGroupsOrSelf(dilated, groups).map((k) => certifiedF4(polyphaseKernelHost(k, stride), certify));
+  const parts = splitGroupsOrSelf(dilated, groups).map((k) => {
+    const type = k.data instanceof Float32Array ? Float32Array : Float64Array;
+    return certifiedF4(polyphaseKernelHost(k, stride, type), certify);
+  });
   const worst = parts.reduce((a, b) => (b.minBound > a.minBound ? b : a));
   return { ...worst, method: 'f4-polyphase', validFor: { padding: 'any', stride }, timeMs: performance.now() - t0 };
 }

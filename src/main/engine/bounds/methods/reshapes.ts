@@ -117,14 +117,20 @@ export function f4VectorShapes(X: F4Matrix, shape: Shape4): { u: Shape4; v: Shap
  * Space-to-depth (polyphase) kernel for stride s: L'[o,(i,r1,r2),q1,q2] = L[o,i,s*q1+r1,s*q2+r2], the kernel
  * zero-padded to a multiple of s. A stride-s convolution with L equals a stride-1 convolution with L' on the
  * space-to-depth input, so F4 of L' bounds the strided layer (reference vectors: f4_polyphase_stride2).
+ * The entries are copies, so `ArrayType` Float32Array loses nothing for a float32 kernel (and lets the certified F4
+ * take its float32 paths: one read for scale and Frobenius bound, a plain copy into the SIMD passes).
  */
-export function polyphaseKernelHost(kernel: KernelHWIO, s: number): KernelHWIO {
+export function polyphaseKernelHost(
+  kernel: KernelHWIO,
+  s: number,
+  ArrayType: Float64ArrayConstructor | Float32ArrayConstructor = Float64Array,
+): KernelHWIO {
   checkFactor(s, 'stride');
   const [h, w, ci, co] = kernel.shape;
   const hq = Math.ceil(h / s);
   const wq = Math.ceil(w / s);
   const ci2 = ci * s * s;
-  const data = new Float64Array(hq * wq * ci2 * co);
+  const data = new ArrayType(hq * wq * ci2 * co);
   for (let k = 0; k < h; k++) {
     for (let l = 0; l < w; l++) {
       const q1 = Math.floor(k / s);
