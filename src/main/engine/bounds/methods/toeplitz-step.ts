@@ -150,23 +150,27 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
     const out = L.M + v * nh * 16 * m;
     heap.cmixPair(inp, inp + 8 * m, 16 * m, s.sh, fwd2, nh, out, out + 8 * m, 16 * m, m);
   }
-  // Grams, and the norms of the matrices they square.
-  const m2: number[] = [];
+  // Grams (dst of each frequency, -1 where pruned), and the norms of the matrices they square: each computed
+  // ||fl(M(w))||_F^2 is read off its Gram, whose real diagonal sums the squares of the parts of fl(M)'s rows (the
+  // Gram's chains), so the trace is a float64 sum of those 2 m squares in some order, as a direct pass over M would
+  // give (sumUpper applies alike), without that pass. A pruned M is exactly zero.
   const weight: number[] = [];
+  const grams: number[] = [];
   const pairs: number[] = [];
   const h = heap.f64;
   for (let v = 0; v < nv; v++) {
     for (let u = 0; u < nh; u++) {
       const [src, dst] = [L.M + (v * nh + u) * 16 * m, L.G + (v * nh + u) * 16 * mm];
       if (v === 0 && u > hc) continue;
-      const sq = heap.sumsq(src, 2 * m);
-      m2.push(sq);
       weight.push(v === 0 && u === 0 ? 1 : 2);
-      if (prune && sq === 0) h.fill(0, dst / 8, dst / 8 + 2 * mm);
+      const zero = prune && allZero(h, src / 8, 2 * m);
+      if (zero) h.fill(0, dst / 8, dst / 8 + 2 * mm);
       else pairs.push(src, dst);
+      grams.push(zero ? -1 : dst / 8);
     }
   }
   heap.grams(pairs, s.P, s.C, L.W);
+  const m2 = grams.map((at) => (at < 0 ? 0 : trace(h, at, s.P)));
   for (let u = hc + 1; u < nh; u++) {
     const [from, to] = [(L.G + (nh - u) * 16 * mm) / 8, (L.G + u * 16 * mm) / 8];
     h.copyWithin(to, from, from + mm);
@@ -183,6 +187,19 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
     heap.cmixr(inp, inp + 8 * mm, (hc + 1) * 16 * mm, nv, inv2, L.A + x * nw * 8 * mm, 8 * mm, mm);
   }
   return { grid: g, m2, weight, grams: pairs.length / 2 };
+}
+
+/** Whether the n doubles at h[at] are all zero (stops at the first that is not: a frequency is rarely zero). */
+function allZero(h: Float64Array, at: number, n: number): boolean {
+  for (let j = at; j < at + n; j++) if (h[j] !== 0) return false;
+  return true;
+}
+
+/** The float64 sum of the diagonal of the P x P block at h[at]. */
+function trace(h: Float64Array, at: number, P: number): number {
+  let t = 0;
+  for (let a = 0; a < P; a++) t += h[at + a * (P + 1)];
+  return t;
 }
 
 /**
