@@ -2,9 +2,14 @@
 ;; matrix A, on float32 data. Bound by engine/bounds/methods/gram-simd.ts; the rounding analysis that turns its
 ;; output into a guaranteed upper bound is in engine/bounds/methods/gram-iteration.ts (gramEnclosure).
 ;;
-;; Why: each of the t steps of Gram iteration is one P x P complex product per frequency (P = min channels), 2 P^3
-;; real multiply-adds with the Hermitian half; V8 runs the float64 JS loop at ~1 GMAC/s, these 4-wide float32 lanes
-;; (fused where relaxed SIMD is on) several times faster, reading half the bytes.
+;; Why: each of the t steps of Gram iteration is one P x P complex product per frequency (P = min channels); V8 runs
+;; the float64 JS loop at ~1 GMAC/s, these 4-wide float32 lanes (fused where relaxed SIMD is on) over 20 GMAC/s on
+;; one core, reading half the bytes.
+;;
+;; Z is computed in the Gauss (3-multiplication) form, 1.5 P^2 C real multiply-adds for its Hermitian half instead
+;; of the direct form's 2 P^2 C: sumdiff, three xgram products and gcombine (each described below; the allowance
+;; of the composition is derived in gram-simd.ts). gram64 is the direct form on float64 data (the Toeplitz bound's
+;; Grams, gram-simd.ts float64ColumnGram).
 ;;
 ;; Layout (byte offsets into this module's memory): A's real part (P rows x C columns) at re, its imaginary part at
 ;; im; Z (P x P) written at outRe, outIm. P and C are multiples of 4 (callers pad with zero rows and columns, which
@@ -13,14 +18,7 @@
 ;; $panelAt(r, c, C) = 16 C (r >> 2) + 64 (c >> 2) + 16 (r & 3) + 4 (c & 3). Why: the products' inner loops then
 ;; load every operand at a fixed offset from one pointer that steps 64 bytes, instead of computing an address per
 ;; load (~1/5 less time for xgram, issue 14: its loop issued more instructions than its multiply-adds needed).
-;;
-;; Rounding (what gramEnclosure assumes): every entry of Z is, per lane, a chain of C/2 multiply-adds started at 0
-;; (two terms per column: xr yr + xi yi for the real part, xi yr - xr yi for the imaginary part), then the four lanes
-;; summed as (l0 + l1) + (l2 + l3). So |fl(Z_ab) - Z_ab| <= gamma_{C/2+2} sum_c |A_ac| |A_bc| per part (Higham,
-;; "Accuracy and Stability of Numerical Algorithms", Sec. 3.1), fused or not.
-;;
-;; The same Z in the Gauss (3-multiplication) form, 1.5 instead of 2 P^2 C multiply-adds: sumdiff, three xgram
-;; products and gcombine (each described below; the allowance of the composition is derived in gram-simd.ts).
+;; gram64's float64 matrices are row-major.
 ;;
 ;; Variant (kernels/index.ts): relaxed_madd / relaxed_nmadd are lowered to mul + add / sub where relaxed SIMD is
 ;; off.
@@ -51,8 +49,7 @@
         (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3))
         (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))))
 
-  ;; v = (Z_ab, Z_a,b+1, Z_a+1,b, Z_a+1,b+1) stored at `at` (row a, column b) and, `down` bytes further, row a + 1
-  ;; (down = 4 P row-major, 16 in a panel).
+  ;; v = (Z_ab, Z_a,b+1, Z_a+1,b, Z_a+1,b+1) stored at `at` (row a, column b) and, `down` bytes further, row a + 1.
   (func $storePairs (param $at i32) (param $down i32) (param $v v128)
     (v128.store64_lane 0 (local.get $at) (local.get $v))
     (v128.store64_lane 1 (i32.add (local.get $at) (local.get $down)) (local.get $v)))
@@ -104,88 +101,6 @@
       (v128.store (local.get $p) (f32x4.mul (v128.load (local.get $p)) (local.get $vs)))
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $next))))
-
-  ;; gram(re, im, P, C, outRe, outIm, a0, a1): rows [a0, a1) (even bounds) of Z = A A^H (A and Z in panels),
-  ;; computed in 2 x 2 blocks of rows (a, a + 1) x (b, b + 1) with b <= a; an off-diagonal block also writes its
-  ;; conjugate-transposed mirror (Z is Hermitian). Rows a and a + 1 share a panel (a even): 16 bytes apart.
-  (func $gram (export "gram")
-    (param $re i32) (param $im i32) (param $P i32) (param $C i32) (param $outRe i32) (param $outIm i32)
-    (param $a0 i32) (param $a1 i32)
-    (local $a i32) (local $b i32) (local $cc i32) (local $panelBytes i32) (local $at i32)
-    ;; real (p) and imaginary (q) parts of rows a and b (a + 1, b + 1 at offset 16)
-    (local $pa i32) (local $pb i32) (local $qa i32) (local $qb i32) (local $imOff i32)
-    ;; rows a, a + 1 (re, im) at four columns, and one part of row b or b + 1
-    (local $xr0 v128) (local $xi0 v128) (local $xr1 v128) (local $xi1 v128) (local $y v128)
-    ;; real and imaginary sums of the four pairs (a + i, b + j) as sij
-    (local $r00 v128) (local $i00 v128) (local $r01 v128) (local $i01 v128)
-    (local $r10 v128) (local $i10 v128) (local $r11 v128) (local $i11 v128)
-    (local $vr v128) (local $vi v128)
-    (local.set $panelBytes (i32.mul (local.get $C) (i32.const 16)))
-    (local.set $imOff (i32.sub (local.get $im) (local.get $re)))
-    (local.set $a (local.get $a0))
-    (block $rows_done (loop $rows
-      (br_if $rows_done (i32.ge_u (local.get $a) (local.get $a1)))
-      (local.set $pa (i32.add (local.get $re) (call $panelAt (local.get $a) (i32.const 0) (local.get $C))))
-      (local.set $qa (i32.add (local.get $pa) (local.get $imOff)))
-      (local.set $b (i32.const 0))
-      (block $cols_done (loop $cols
-        (br_if $cols_done (i32.gt_u (local.get $b) (local.get $a)))
-        (local.set $pb (i32.add (local.get $re) (call $panelAt (local.get $b) (i32.const 0) (local.get $C))))
-        (local.set $qb (i32.add (local.get $pb) (local.get $imOff)))
-        (local.set $r00 (f32x4.splat (f32.const 0))) (local.set $i00 (f32x4.splat (f32.const 0)))
-        (local.set $r01 (f32x4.splat (f32.const 0))) (local.set $i01 (f32x4.splat (f32.const 0)))
-        (local.set $r10 (f32x4.splat (f32.const 0))) (local.set $i10 (f32x4.splat (f32.const 0)))
-        (local.set $r11 (f32x4.splat (f32.const 0))) (local.set $i11 (f32x4.splat (f32.const 0)))
-        (local.set $cc (i32.const 0))
-        (block $dot_done (loop $dot
-          (br_if $dot_done (i32.ge_u (local.get $cc) (local.get $panelBytes)))
-          ;; x conj(y) = (xr yr + xi yi) + i (xi yr - xr yi); one column of y live at a time, so the 8 sums, the 4
-          ;; x columns and y fit the 16 SIMD registers V8 allocates from
-          (local.set $xr0 (v128.load (i32.add (local.get $pa) (local.get $cc))))
-          (local.set $xi0 (v128.load (i32.add (local.get $qa) (local.get $cc))))
-          (local.set $xr1 (v128.load offset=16 (i32.add (local.get $pa) (local.get $cc))))
-          (local.set $xi1 (v128.load offset=16 (i32.add (local.get $qa) (local.get $cc))))
-          (local.set $y (v128.load (i32.add (local.get $pb) (local.get $cc))))
-          (local.set $r00 (f32x4.relaxed_madd (local.get $xr0) (local.get $y) (local.get $r00)))
-          (local.set $i00 (f32x4.relaxed_madd (local.get $xi0) (local.get $y) (local.get $i00)))
-          (local.set $r10 (f32x4.relaxed_madd (local.get $xr1) (local.get $y) (local.get $r10)))
-          (local.set $i10 (f32x4.relaxed_madd (local.get $xi1) (local.get $y) (local.get $i10)))
-          (local.set $y (v128.load (i32.add (local.get $qb) (local.get $cc))))
-          (local.set $r00 (f32x4.relaxed_madd (local.get $xi0) (local.get $y) (local.get $r00)))
-          (local.set $i00 (f32x4.relaxed_nmadd (local.get $xr0) (local.get $y) (local.get $i00)))
-          (local.set $r10 (f32x4.relaxed_madd (local.get $xi1) (local.get $y) (local.get $r10)))
-          (local.set $i10 (f32x4.relaxed_nmadd (local.get $xr1) (local.get $y) (local.get $i10)))
-          (local.set $y (v128.load offset=16 (i32.add (local.get $pb) (local.get $cc))))
-          (local.set $r01 (f32x4.relaxed_madd (local.get $xr0) (local.get $y) (local.get $r01)))
-          (local.set $i01 (f32x4.relaxed_madd (local.get $xi0) (local.get $y) (local.get $i01)))
-          (local.set $r11 (f32x4.relaxed_madd (local.get $xr1) (local.get $y) (local.get $r11)))
-          (local.set $i11 (f32x4.relaxed_madd (local.get $xi1) (local.get $y) (local.get $i11)))
-          (local.set $y (v128.load offset=16 (i32.add (local.get $qb) (local.get $cc))))
-          (local.set $r01 (f32x4.relaxed_madd (local.get $xi0) (local.get $y) (local.get $r01)))
-          (local.set $i01 (f32x4.relaxed_nmadd (local.get $xr0) (local.get $y) (local.get $i01)))
-          (local.set $r11 (f32x4.relaxed_madd (local.get $xi1) (local.get $y) (local.get $r11)))
-          (local.set $i11 (f32x4.relaxed_nmadd (local.get $xr1) (local.get $y) (local.get $i11)))
-          (local.set $cc (i32.add (local.get $cc) (i32.const 64)))
-          (br $dot)))
-        ;; (Z_ab, Z_a,b+1, Z_a+1,b, Z_a+1,b+1), real and imaginary parts
-        (local.set $vr (call $lanes4 (local.get $r00) (local.get $r01) (local.get $r10) (local.get $r11)))
-        (local.set $vi (call $lanes4 (local.get $i00) (local.get $i01) (local.get $i10) (local.get $i11)))
-        (local.set $at (call $panelAt (local.get $a) (local.get $b) (local.get $P)))
-        (call $storePairs (i32.add (local.get $outRe) (local.get $at)) (i32.const 16) (local.get $vr))
-        (call $storePairs (i32.add (local.get $outIm) (local.get $at)) (i32.const 16) (local.get $vi))
-        ;; the mirror Z[b + j][a + i] = conj(Z[a + i][b + j]) of an off-diagonal block: (Z_ab, Z_a+1,b) on row b,
-        ;; (Z_a,b+1, Z_a+1,b+1) on row b + 1, the imaginary part negated (exact)
-        (if (i32.lt_u (local.get $b) (local.get $a))
-          (then
-            (local.set $at (call $panelAt (local.get $b) (local.get $a) (local.get $P)))
-            (call $storePairs (i32.add (local.get $outRe) (local.get $at)) (i32.const 16)
-              (i8x16.shuffle 0 1 2 3 8 9 10 11 4 5 6 7 12 13 14 15 (local.get $vr) (local.get $vr)))
-            (call $storePairs (i32.add (local.get $outIm) (local.get $at)) (i32.const 16)
-              (f32x4.neg (i8x16.shuffle 0 1 2 3 8 9 10 11 4 5 6 7 12 13 14 15 (local.get $vi) (local.get $vi))))))
-        (local.set $b (i32.add (local.get $b) (i32.const 2)))
-        (br $cols)))
-      (local.set $a (i32.add (local.get $a) (i32.const 2)))
-      (br $rows))))
 
   ;; gram64(re, im, P, C, outRe, outIm, a0, a1): the same product on float64 data (P even, C a multiple of 2; per lane C
   ;; multiply-adds, then one lane sum: error gamma_{C+1}), for the float64 path of the Toeplitz bound.
@@ -288,16 +203,23 @@
       (local.set $a (i32.add (local.get $a) (i32.const 2)))
       (br $rows))))
 
-  ;; xgram(u, v, P, C, out, a0, a1): rows [a0, a1) (multiples of 4) of the real product T = U V^T of two float32 P x C
-  ;; matrices in panels (C a multiple of 4), blocks of 4 x 2 entries (a + i, b + j) with b <= a + 3, so every entry
-  ;; on or below the diagonal (and a few above it) is written, row-major, at out + 4 (row P + column). The three real
-  ;; products of the Gauss form of A A^H (gram-simd.ts). Rounding: per lane C/4 multiply-adds started at 0, then the
-  ;; lanes summed as (l0 + l1) + (l2 + l3): |fl(T_ab) - T_ab| <= gamma_{C/4+2} sum_c |u_ac| |v_bc|.
+  ;; xgram(u, v, P, C, chunkBytes, out, a0, a1): rows [a0, a1) (multiples of 4) of the real product T = U V^T of two
+  ;; float32 P x C matrices in panels (C a multiple of 4), blocks of 4 x 2 entries (a + i, b + j) with b <= a + 3, so
+  ;; every entry on or below the diagonal (and a few above it) is written, row-major, at out + 4 (row P + column). The
+  ;; three real products of the Gauss form of A A^H (gram-simd.ts). The columns are summed in q = 16 C / chunkBytes
+  ;; chunks (chunkBytes a multiple of 64 dividing 16 C), each per lane by L = C / (4 q) multiply-adds started at 0
+  ;; and its lanes summed as (l0 + l1) + (l2 + l3), the chunks' sums added in turn (the first to 0, exactly). Every
+  ;; product goes through at most L + 2 + (q - 1) roundings: |fl(T_ab) - T_ab| <= gamma_{C/(4q)+q+1} sum_c |u_ac| |v_bc|
+  ;; (q = 2 halves the allowance at 128+ columns for ~2 % more time).
   (func $xgram (export "xgram")
-    (param $u i32) (param $v i32) (param $P i32) (param $C i32) (param $out i32) (param $a0 i32) (param $a1 i32)
+    (param $u i32) (param $v i32) (param $P i32) (param $C i32) (param $chunkBytes i32) (param $out i32)
+    (param $a0 i32) (param $a1 i32)
     (local $a i32) (local $b i32) (local $panelBytes i32)
-    ;; the panel of rows a .. a + 3, its end, the moving pointers into it and into rows b, b + 1 (16 bytes apart)
-    (local $p0 i32) (local $end i32) (local $p i32) (local $q i32)
+    ;; the panel of rows a .. a + 3, its end, the moving pointers into it and into rows b, b + 1 (16 bytes apart),
+    ;; the end of the current chunk
+    (local $p0 i32) (local $end i32) (local $p i32) (local $q i32) (local $stop i32)
+    ;; the block's sums over the chunks so far: (T_ab, T_a,b+1, T_a+1,b, T_a+1,b+1) and the same of rows a + 2, a + 3
+    (local $z01 v128) (local $z23 v128)
     (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $y v128)
     (local $s00 v128) (local $s10 v128) (local $s20 v128) (local $s30 v128)
     (local $s01 v128) (local $s11 v128) (local $s21 v128) (local $s31 v128)
@@ -313,37 +235,45 @@
         (br_if $cols_done (i32.gt_u (local.get $b) (i32.add (local.get $a) (i32.const 3))))
         (local.set $p (local.get $p0))
         (local.set $q (i32.add (local.get $v) (call $panelAt (local.get $b) (i32.const 0) (local.get $C))))
-        (local.set $s00 (f32x4.splat (f32.const 0))) (local.set $s10 (f32x4.splat (f32.const 0)))
-        (local.set $s20 (f32x4.splat (f32.const 0))) (local.set $s30 (f32x4.splat (f32.const 0)))
-        (local.set $s01 (f32x4.splat (f32.const 0))) (local.set $s11 (f32x4.splat (f32.const 0)))
-        (local.set $s21 (f32x4.splat (f32.const 0))) (local.set $s31 (f32x4.splat (f32.const 0)))
-        ;; C >= 4: at least one group of four columns
-        (loop $dot
-          (local.set $x0 (v128.load (local.get $p)))
-          (local.set $x1 (v128.load offset=16 (local.get $p)))
-          (local.set $x2 (v128.load offset=32 (local.get $p)))
-          (local.set $x3 (v128.load offset=48 (local.get $p)))
-          (local.set $y (v128.load (local.get $q)))
-          (local.set $s00 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s00)))
-          (local.set $s10 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s10)))
-          (local.set $s20 (f32x4.relaxed_madd (local.get $x2) (local.get $y) (local.get $s20)))
-          (local.set $s30 (f32x4.relaxed_madd (local.get $x3) (local.get $y) (local.get $s30)))
-          (local.set $y (v128.load offset=16 (local.get $q)))
-          (local.set $s01 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s01)))
-          (local.set $s11 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s11)))
-          (local.set $s21 (f32x4.relaxed_madd (local.get $x2) (local.get $y) (local.get $s21)))
-          (local.set $s31 (f32x4.relaxed_madd (local.get $x3) (local.get $y) (local.get $s31)))
-          (local.set $p (i32.add (local.get $p) (i32.const 64)))
-          (local.set $q (i32.add (local.get $q) (i32.const 64)))
-          (br_if $dot (i32.lt_u (local.get $p) (local.get $end))))
-        ;; rows a + i, a + i + 1 at columns b, b + 1: two floats each, from one reduction of four sums
+        (local.set $z01 (f32x4.splat (f32.const 0)))
+        (local.set $z23 (f32x4.splat (f32.const 0)))
+        (loop $chunk
+          (local.set $stop (i32.add (local.get $p) (local.get $chunkBytes)))
+          (local.set $s00 (f32x4.splat (f32.const 0))) (local.set $s10 (f32x4.splat (f32.const 0)))
+          (local.set $s20 (f32x4.splat (f32.const 0))) (local.set $s30 (f32x4.splat (f32.const 0)))
+          (local.set $s01 (f32x4.splat (f32.const 0))) (local.set $s11 (f32x4.splat (f32.const 0)))
+          (local.set $s21 (f32x4.splat (f32.const 0))) (local.set $s31 (f32x4.splat (f32.const 0)))
+          ;; chunkBytes >= 64: at least one group of four columns
+          (loop $dot
+            (local.set $x0 (v128.load (local.get $p)))
+            (local.set $x1 (v128.load offset=16 (local.get $p)))
+            (local.set $x2 (v128.load offset=32 (local.get $p)))
+            (local.set $x3 (v128.load offset=48 (local.get $p)))
+            (local.set $y (v128.load (local.get $q)))
+            (local.set $s00 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s00)))
+            (local.set $s10 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s10)))
+            (local.set $s20 (f32x4.relaxed_madd (local.get $x2) (local.get $y) (local.get $s20)))
+            (local.set $s30 (f32x4.relaxed_madd (local.get $x3) (local.get $y) (local.get $s30)))
+            (local.set $y (v128.load offset=16 (local.get $q)))
+            (local.set $s01 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s01)))
+            (local.set $s11 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s11)))
+            (local.set $s21 (f32x4.relaxed_madd (local.get $x2) (local.get $y) (local.get $s21)))
+            (local.set $s31 (f32x4.relaxed_madd (local.get $x3) (local.get $y) (local.get $s31)))
+            (local.set $p (i32.add (local.get $p) (i32.const 64)))
+            (local.set $q (i32.add (local.get $q) (i32.const 64)))
+            (br_if $dot (i32.lt_u (local.get $p) (local.get $stop))))
+          ;; the chunk's sums, four per reduction, added to the block's
+          (local.set $z01 (f32x4.add (local.get $z01)
+            (call $lanes4 (local.get $s00) (local.get $s01) (local.get $s10) (local.get $s11))))
+          (local.set $z23 (f32x4.add (local.get $z23)
+            (call $lanes4 (local.get $s20) (local.get $s21) (local.get $s30) (local.get $s31))))
+        (br_if $chunk (i32.lt_u (local.get $p) (local.get $end))))
+        ;; rows a + i, a + i + 1 at columns b, b + 1: two floats each
         (local.set $at (i32.add (local.get $out)
           (i32.mul (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 4))))
-        (call $storePairs (local.get $at) (i32.mul (local.get $P) (i32.const 4))
-          (call $lanes4 (local.get $s00) (local.get $s01) (local.get $s10) (local.get $s11)))
+        (call $storePairs (local.get $at) (i32.mul (local.get $P) (i32.const 4)) (local.get $z01))
         (call $storePairs (i32.add (local.get $at) (i32.mul (local.get $P) (i32.const 8)))
-          (i32.mul (local.get $P) (i32.const 4))
-          (call $lanes4 (local.get $s20) (local.get $s21) (local.get $s30) (local.get $s31)))
+          (i32.mul (local.get $P) (i32.const 4)) (local.get $z23))
         (local.set $b (i32.add (local.get $b) (i32.const 2)))
         (br $cols)))
       (local.set $a (i32.add (local.get $a) (i32.const 4)))

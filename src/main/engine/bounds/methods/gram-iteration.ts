@@ -15,7 +15,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { BoundResult, KernelHWIO } from '../../../../shared/bounds.js';
 import { KernelError, validateKernel } from '../../../../shared/bounds.js';
 import { kernelToHost } from '../numerics/host-kernel.js';
-import { frequencyMatrices, resolveInputSize, type FrequencyMatrices, type InputSize } from '../numerics/fft2.js';
+import {
+  frequencyMatrices,
+  resolveInputSize,
+  reusableFrequencyBuffer,
+  type FrequencyMatrices,
+  type InputSize,
+} from '../numerics/fft2.js';
 import { rowGram } from '../numerics/frequency-gram.js';
 import type { FrequencySet } from '../numerics/frequency-set.js';
 import { float32Squarer } from './gram-simd.js';
@@ -140,7 +146,7 @@ function runFrequencies(
   validateKernel(host, label);
   checkIterations(iterations, label);
   const [nh, nw] = resolveInputSize(host, n, label);
-  const fm = frequencyMatrices(host, nh, nw);
+  const fm = frequencyMatrices(host, nh, nw, undefined, reusableFrequencyBuffer(host, nh, nw));
   const { squarer, precision } = pickSquarer(fm, opts.precision ?? 'auto');
   const dftError = dftErrorBound(host);
   const perIteration = new Array<number>(iterations).fill(0);

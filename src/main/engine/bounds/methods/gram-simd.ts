@@ -1,7 +1,7 @@
 /**
  * The squaring step of Gram iteration on float32 data in WebAssembly SIMD (kernels/gram.wat): a GramSquarer for
- * gram-iteration.ts whose matrices live in the kernel's memory. Why: each step is 2 P^3 real multiply-adds per
- * frequency; 4-wide float32 lanes do several times more per second than V8's scalar float64 loop. Every float32
+ * gram-iteration.ts whose matrices live in the kernel's memory. Why: each step is 1.5 P^2 C real multiply-adds per
+ * frequency (C = P after the first); 4-wide float32 lanes do several times more per second than V8's scalar float64 loop. Every float32
  * rounding is accounted for by gramEnclosure (gram-iteration.ts), so the bound stays guaranteed.
  */
 import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
@@ -10,16 +10,15 @@ import { U32 } from '../numerics/rounding.js';
 import type { FrequencyMatrices } from '../numerics/fft2.js';
 import type { GramSquarer } from './gram-iteration.js';
 
-/** Z = A A^H (gram.wat's layout, byte offsets), all P rows. */
+/** Z = A A^H on float64 data (gram.wat's gram64, row-major, byte offsets, C even), all P rows. */
 type Product = (re: number, im: number, P: number, C: number, outRe: number, outIm: number) => void;
 
 interface GramKernel {
-  gram: Product;
-  /** The same on float64 data (C even). */
   gram64: Product;
   /**
    * The Gauss form's three real products of X = re + i im (float32 P x C, P and C multiples of 4; s = re + im,
-   * d = re - im at s, d): t1 = re re^T, t2 = im im^T, t3 = s d^T, rows on and below the diagonal (gram.wat's xgram).
+   * d = re - im at s, d): t1 = re re^T, t2 = im im^T, t3 = s d^T, rows on and below the diagonal, the columns summed
+   * in chunks of `chunkBytes` (gram.wat's xgram).
    */
   xgram3: (
     re: number,
@@ -28,6 +27,7 @@ interface GramKernel {
     d: number,
     P: number,
     C: number,
+    chunkBytes: number,
     t1: number,
     t2: number,
     t3: number,
@@ -56,12 +56,12 @@ const args = new Int32Array(workerData.args);
 `;
 const BODY = `
 if (arg === 2) {
-  const [re, im, s, d, P, C, t1, t2, t3, a0, a1] = args;
-  ex.xgram(re, re, P, C, t1, a0, a1);
-  ex.xgram(im, im, P, C, t2, a0, a1);
-  ex.xgram(s, d, P, C, t3, a0, a1);
+  const [re, im, s, d, P, C, q, t1, t2, t3, a0, a1] = args;
+  ex.xgram(re, re, P, C, q, t1, a0, a1);
+  ex.xgram(im, im, P, C, q, t2, a0, a1);
+  ex.xgram(s, d, P, C, q, t3, a0, a1);
 }
-else (arg === 0 ? ex.gram : ex.gram64)(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7]);
+else ex.gram64(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7]);
 `;
 /**
  * A product splits only from 64 rows and this many multiply-adds (P^2 C, the Hermitian half of a complex product):
@@ -80,7 +80,7 @@ type RowProduct = (...operandsThenRows: number[]) => void;
  */
 function splitOverHelper(
   fn: RowProduct,
-  which: 0 | 1 | 2,
+  which: 1 | 2,
   helper: { thread: CommandThread | null; args: Int32Array },
   rows = 2,
   workPerEntry = 1,
@@ -112,16 +112,14 @@ export function gramKernel(): GramKernel | null {
     thread: shared ? startCommandThread(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null,
     args,
   };
-  const [gram, gram64] = (['gram', 'gram64'] as const).map((name, j) =>
-    splitOverHelper(ex[name] as RowProduct, j as 0 | 1, helper),
-  );
+  const gram64 = splitOverHelper(ex.gram64 as RowProduct, 1, helper);
   const x = ex.xgram as RowProduct;
   // The three products in one hand-off: 1.5 P^2 C multiply-adds against the complex product's 2 P^2 C.
   const xgram3 = splitOverHelper(
-    (re, im, s, d, P, C, t1, t2, t3, a0, a1) => {
-      x(re, re, P, C, t1, a0, a1);
-      x(im, im, P, C, t2, a0, a1);
-      x(s, d, P, C, t3, a0, a1);
+    (re, im, s, d, P, C, q, t1, t2, t3, a0, a1) => {
+      x(re, re, P, C, q, t1, a0, a1);
+      x(im, im, P, C, q, t2, a0, a1);
+      x(s, d, P, C, q, t3, a0, a1);
     },
     2,
     helper,
@@ -129,9 +127,8 @@ export function gramKernel(): GramKernel | null {
     0.75,
   );
   return (kernel = {
-    gram: (re, im, P, C, outRe, outIm) => gram([re, im, P, C, outRe, outIm], P, C),
     gram64: (re, im, P, C, outRe, outIm) => gram64([re, im, P, C, outRe, outIm], P, C),
-    xgram3: (re, im, s, d, P, C, t1, t2, t3) => xgram3([re, im, s, d, P, C, t1, t2, t3], P, C),
+    xgram3: (re, im, s, d, P, C, q, t1, t2, t3) => xgram3([re, im, s, d, P, C, q, t1, t2, t3], P, C),
     sumdiff: ex.sumdiff as GramKernel['sumdiff'],
     gcombine: ex.gcombine as GramKernel['gcombine'],
     sumsq: ex.sumsq as GramKernel['sumsq'],
@@ -148,13 +145,14 @@ export const panelAt = (r: number, c: number, C: number): number =>
 
 /**
  * Buffers in the kernel's memory: A (P x C4, the frequency matrix rounded to float32, zero-padded), two P x P
- * buffers the squares alternate between (these three in gram.wat's panels of 4 rows, see panelAt), and the Gauss form's scratch: S = A_re + A_im, D = A_re - A_im and its
- * three real products. P = rows rounded up to 4 (xgram's block height, and the next step's column count).
+ * buffers the squares alternate between (these three in gram.wat's panels of 4 rows, see panelAt), and the Gauss
+ * form's scratch: S = A_re + A_im, D = A_re - A_im and its three real products. P = rows rounded up to 4 (xgram's
+ * block height, and the next step's column count).
  *
  * Each square is Z = X X^H in the Gauss (3-multiplication) form, 1.5 P^2 C real multiply-adds for the lower
  * triangle instead of 2 P^2 C: T1 = Xr Xr^T, T2 = Xi Xi^T, T3 = (Xr + Xi)(Xr - Xi)^T, Re Z = T1 + T2,
- * Im Z = T3 - T1 + T2 (= Xi Xr^T - Xr Xi^T). Measured 0.65x the time of the direct complex kernel at P = 512.
- * Rounding, with k = C/4 + 2 (xgram's chain) and sum_c |x_ac| |x_bc| =: m_ab (complex moduli):
+ * Im Z = T3 - T1 + T2 (= Xi Xr^T - Xr Xi^T).
+ * Rounding, with k = xgramChain(C) and sum_c |x_ac| |x_bc| =: m_ab (complex moduli):
  *   |fl T1 - T1| + |fl T2 - T2| <= gamma_k m_ab                           (Cauchy-Schwarz on (re, im) pairs)
  *   |fl T3 - T3| <= gamma_{k+2} sum_c |Xr + Xi|_ac |Xr - Xi|_bc <= 2 gamma_{k+2} m_ab   (S and D rounded once)
  *   Re: one more rounding of |T1 + T2| <= m_ab; Im: two more of |T3 - T1| <= 3 m_ab and of that plus T2, <= 4 m_ab,
@@ -162,13 +160,19 @@ export const panelAt = (r: number, c: number, C: number): number =>
  * 3 gamma_{k+5} - 3 gamma_{k+2} >= 9u), and sum_ab m_ab^2 <= ||X||_F^4:
  * ||fl(Z) - Z||_F <= sqrt(1 + 9) gamma_{k+5} ||X||_F^2 (GramSquarer.errorFactor, chain).
  */
-/**
- * Squares from this one on (1-based) take the Gauss form: every square. Its allowance sqrt(10) gamma_{C/4+7} is
- * ~1.2x the direct form's sqrt(2) gamma_{C/2+2} at 512 columns (equal near 128, smaller below), and the squares
- * are the time: 0.75x the multiply-adds, and xgram runs more of them per second than gram (issue 14, measured).
- */
-const GAUSS_FROM = 2;
 const GAUSS_ERROR_FACTOR = Math.sqrt(10);
+
+/**
+ * xgram sums the columns in this many chunks: 2 from 64 columns (C a multiple of 8), one more lane reduction per
+ * block of 8 entries (time within the noise, measured) for about half the chain. Every square, the first included,
+ * takes the Gauss form (0.75x the multiply-adds of the direct complex product): with 2 chunks its allowance
+ * sqrt(10) gamma_{C/8+8} is below the direct product's sqrt(2) gamma_{C/2+2} from 128 columns (228u vs 365u at
+ * 512) and about equal at 64 (51u vs 48u), so the bounds got no looser (issue 14: up to 7.5e-4 tighter at 512
+ * channels).
+ */
+const xgramChunks = (C: number): number => (C >= 64 && C % 8 === 0 ? 2 : 1);
+/** Roundings per product in xgram (gram.wat): C/(4q) multiply-adds per lane, two lane sums, q - 1 chunk sums. */
+const xgramChain = (C: number): number => C / (4 * xgramChunks(C)) + 2 + xgramChunks(C) - 1;
 
 export function float32Squarer(fm: FrequencyMatrices): GramSquarer | null {
   const k = gramKernel();
@@ -190,20 +194,18 @@ export function float32Squarer(fm: FrequencyMatrices): GramSquarer | null {
   const heap = new Float32Array(k.memory.buffer);
   let cur = 0;
   let curCols = C4;
-  let step = 0;
   const sq: GramSquarer = {
     unit: U32,
-    // Direct: per lane C/2 fused or unfused multiply-adds and two levels of lane sums (gram.wat's gram), c = sqrt(2).
-    // Gauss: per lane C/4 and two levels (gram.wat's xgram), + 5 and c = sqrt(10) (see above).
-    chain: (cols) => (step >= GAUSS_FROM ? roundUp(cols, 4) / 4 + 2 + 5 : roundUp(cols, 4) / 2 + 2),
-    errorFactor: Math.SQRT2,
-    underflowChains: 1,
+    // xgramChain (gram.wat's xgram), + 5 and c = sqrt(10) (see above).
+    chain: (cols) => xgramChain(roundUp(cols, 4)) + 5,
+    errorFactor: GAUSS_ERROR_FACTOR,
+    // Each part of Z comes from up to three chains and two more roundings.
+    underflowChains: 3,
     underflow: 2 ** -149,
     loadRounds: true,
     load(f, scale) {
       cur = 0;
       curCols = C4;
-      step = 0;
       heap.fill(0, 0, bytesA / 4);
       const src = f * 2 * R * C;
       for (let r = 0; r < R; r++) {
@@ -219,18 +221,9 @@ export function float32Squarer(fm: FrequencyMatrices): GramSquarer | null {
     square() {
       const next = cur === 1 ? 2 : 1;
       const [re, im] = [at[cur], at[cur] + P * curCols * 4];
-      step++;
-      const gauss = step >= GAUSS_FROM;
-      sq.errorFactor = gauss ? GAUSS_ERROR_FACTOR : Math.SQRT2;
-      // Each part of Z comes from up to three chains and two more roundings in the Gauss form.
-      sq.underflowChains = gauss ? 3 : 1;
-      if (gauss) {
-        k.sumdiff(re, im, S, D, P * curCols);
-        k.xgram3(re, im, S, D, P, curCols, T[0], T[1], T[2]);
-        k.gcombine(T[0], T[1], T[2], P, at[next], at[next] + P * P * 4);
-      } else {
-        k.gram(re, im, P, curCols, at[next], at[next] + P * P * 4);
-      }
+      k.sumdiff(re, im, S, D, P * curCols);
+      k.xgram3(re, im, S, D, P, curCols, (16 * curCols) / xgramChunks(curCols), T[0], T[1], T[2]);
+      k.gcombine(T[0], T[1], T[2], P, at[next], at[next] + P * P * 4);
       cur = next;
       curCols = P;
     },
