@@ -30,25 +30,6 @@
   (func $lanes64 (param $v v128) (result f64)
     (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
 
-  ;; The lane sums of four vectors at once, each as (l0 + l1) + (l2 + l3) (the order the rounding analysis assumes):
-  ;; their 4 x 4 transpose, added row by row, gives [sum p, sum q, sum r, sum s]. One call per four sums (V8 inlines
-  ;; no WebAssembly calls here; a call per sum cost ~1/7 of xgram's time at 64 columns).
-  (func $lanes4 (param $p v128) (param $q v128) (param $r v128) (param $s v128) (result v128)
-    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
-    ;; (p0 q0 p1 q1), (p2 q2 p3 q3) and the same of r, s
-    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $p) (local.get $q)))
-    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $p) (local.get $q)))
-    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r) (local.get $s)))
-    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r) (local.get $s)))
-    ;; (lane 0 of each) + (lane 1 of each), plus (lane 2) + (lane 3)
-    (f32x4.add
-      (f32x4.add
-        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2))
-        (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
-      (f32x4.add
-        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3))
-        (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))))
-
   ;; v = (Z_ab, Z_a,b+1, Z_a+1,b, Z_a+1,b+1) stored at `at` (row a, column b) and, `down` bytes further, row a + 1.
   (func $storePairs (param $at i32) (param $down i32) (param $v v128)
     (v128.store64_lane 0 (local.get $at) (local.get $v))
@@ -220,6 +201,8 @@
     (local $p0 i32) (local $end i32) (local $p i32) (local $q i32) (local $stop i32)
     ;; the block's sums over the chunks so far: (T_ab, T_a,b+1, T_a+1,b, T_a+1,b+1) and the same of rows a + 2, a + 3
     (local $z01 v128) (local $z23 v128)
+    ;; the lane reduction's round and transposed lanes
+    (local $round i32) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $y v128)
     (local $s00 v128) (local $s10 v128) (local $s20 v128) (local $s30 v128)
     (local $s01 v128) (local $s11 v128) (local $s21 v128) (local $s31 v128)
@@ -262,11 +245,35 @@
             (local.set $p (i32.add (local.get $p) (i32.const 64)))
             (local.set $q (i32.add (local.get $q) (i32.const 64)))
             (br_if $dot (i32.lt_u (local.get $p) (local.get $stop))))
-          ;; the chunk's sums, four per reduction, added to the block's
-          (local.set $z01 (f32x4.add (local.get $z01)
-            (call $lanes4 (local.get $s00) (local.get $s01) (local.get $s10) (local.get $s11))))
-          (local.set $z23 (f32x4.add (local.get $z23)
-            (call $lanes4 (local.get $s20) (local.get $s21) (local.get $s30) (local.get $s31))))
+          ;; The chunk's sums added to the block's, each sum's lanes as (l0 + l1) + (l2 + l3), four at once: the 4 x 4
+          ;; transpose of (s00, s01, s10, s11) added row by row is (sum s00, sum s01, sum s10, sum s11). Inline (V8
+          ;; inlines no WebAssembly calls here: a call per four sums took ~1/4 of xgram's time at 128 columns), and
+          ;; twice by one loop: the second round sees rows a + 2, a + 3 moved into s0j, s1j and z23 swapped with z01.
+          (local.set $round (i32.const 0))
+          (loop $reduce
+            ;; (s00 s01 pairs of lanes 0, 1), (the same of lanes 2, 3) and the same of s10, s11
+            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $s00) (local.get $s01)))
+            (local.set $t1
+              (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $s00) (local.get $s01)))
+            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $s10) (local.get $s11)))
+            (local.set $t3
+              (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $s10) (local.get $s11)))
+            ;; (lane 0 of each) + (lane 1 of each), plus (lane 2) + (lane 3), added to the block's sums
+            (local.set $t0
+              (f32x4.add
+                (f32x4.add
+                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2))
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+                (f32x4.add
+                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3))
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))))
+            (local.set $t0 (f32x4.add (local.get $z01) (local.get $t0)))
+            (local.set $z01 (local.get $z23))
+            (local.set $z23 (local.get $t0))
+            (local.set $s00 (local.get $s20)) (local.set $s01 (local.get $s21))
+            (local.set $s10 (local.get $s30)) (local.set $s11 (local.get $s31))
+            (local.set $round (i32.add (local.get $round) (i32.const 1)))
+            (br_if $reduce (i32.lt_u (local.get $round) (i32.const 2))))
         (br_if $chunk (i32.lt_u (local.get $p) (local.get $end))))
         ;; rows a + i, a + i + 1 at columns b, b + 1: two floats each
         (local.set $at (i32.add (local.get $out)
