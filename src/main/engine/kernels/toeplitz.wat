@@ -232,6 +232,48 @@
       (local.set $j (i32.add (local.get $j) (i32.const 32)))
       (br $jnext))))
 
+  ;; transpose(from, to, P): to[a][b] = from[b][a] for a P x P block of doubles (P even), in 16 x 16 tiles (the tile's
+  ;; source rows stay in cache and their pages in the TLB while it is read across) of 2 x 2 blocks: two loaded rows,
+  ;; two shuffled stores. The mirrored taps Z(-d) = Z(d)^T of a correlation (toeplitz-step.ts mirror); exact.
+  (func $transpose (export "transpose") (param $from i32) (param $to i32) (param $P i32)
+    (local $a0 i32) (local $b0 i32) (local $a1 i32) (local $b1 i32) (local $a i32) (local $b i32) (local $row i32)
+    (local $src i32) (local $dst i32) (local $r0 v128) (local $r1 v128)
+    (local.set $row (i32.shl (local.get $P) (i32.const 3)))
+    (block $a0done (loop $a0next
+      (br_if $a0done (i32.ge_u (local.get $a0) (local.get $P)))
+      (local.set $a1 (select (i32.add (local.get $a0) (i32.const 16)) (local.get $P)
+        (i32.lt_u (i32.add (local.get $a0) (i32.const 16)) (local.get $P))))
+      (local.set $b0 (i32.const 0))
+      (block $b0done (loop $b0next
+        (br_if $b0done (i32.ge_u (local.get $b0) (local.get $P)))
+        (local.set $b1 (select (i32.add (local.get $b0) (i32.const 16)) (local.get $P)
+          (i32.lt_u (i32.add (local.get $b0) (i32.const 16)) (local.get $P))))
+        (local.set $a (local.get $a0))
+        (block $adone (loop $anext
+          (br_if $adone (i32.ge_u (local.get $a) (local.get $a1)))
+          (local.set $b (local.get $b0))
+          (block $bdone (loop $bnext
+            (br_if $bdone (i32.ge_u (local.get $b) (local.get $b1)))
+            ;; (Z[b][a], Z[b][a+1]) and (Z[b+1][a], Z[b+1][a+1]) -> rows a and a + 1 of the transpose at columns b, b+1
+            (local.set $src (i32.add (local.get $from)
+              (i32.shl (i32.add (i32.mul (local.get $b) (local.get $P)) (local.get $a)) (i32.const 3))))
+            (local.set $r0 (v128.load (local.get $src)))
+            (local.set $r1 (v128.load (i32.add (local.get $src) (local.get $row))))
+            (local.set $dst (i32.add (local.get $to)
+              (i32.shl (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 3))))
+            (v128.store (local.get $dst)
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $r0) (local.get $r1)))
+            (v128.store (i32.add (local.get $dst) (local.get $row))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $r0) (local.get $r1)))
+            (local.set $b (i32.add (local.get $b) (i32.const 2)))
+            (br $bnext)))
+          (local.set $a (i32.add (local.get $a) (i32.const 2)))
+          (br $anext)))
+        (local.set $b0 (i32.add (local.get $b0) (i32.const 16)))
+        (br $b0next)))
+      (local.set $a0 (i32.add (local.get $a0) (i32.const 16)))
+      (br $a0next))))
+
   ;; sumsq(p, n): the float64 sum of the squares of n doubles at p (n even), in two lanes: a float64 sum of n squares in
   ;; some order (toeplitz-enclosure.ts's sumUpper holds for any order).
   (func $sumsq (export "sumsq") (param $p i32) (param $n i32) (result f64)

@@ -36,6 +36,11 @@ export function makeJsHeap(): CorrelationHeap {
     release() {
       heap.f64 = new Float64Array(0);
     },
+    transpose(from, to, P) {
+      const h = heap.f64;
+      const [f, t] = [from / 8, to / 8];
+      for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) h[t + a * P + b] = h[f + b * P + a];
+    },
     abssum(p, P, rows, cols) {
       const h = heap.f64;
       const [r, c] = [rows / 8, cols / 8];

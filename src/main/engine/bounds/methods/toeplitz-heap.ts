@@ -42,6 +42,8 @@ export interface CorrelationHeap {
   scale(p: number, n: number, s: number): void;
   /** rows[a] += sum_b |Z[a][b]|, cols[b] += |Z[a][b]| for the P x P block Z at p (rows, cols: P doubles each). */
   abssum(p: number, P: number, rows: number, cols: number): void;
+  /** to[a][b] = from[b][a] for a P x P block of doubles (P even). */
+  transpose(from: number, to: number, P: number): void;
   /** Stop the helper thread; the heap is not used again. */
   release(): void;
 }
@@ -174,10 +176,11 @@ function simdHeap(
   { forward: tz, gram, inverse }: Record<'forward' | 'gram' | 'inverse', Instance>,
 ): CorrelationHeap {
   const ex = { ...tz.exports, ...inverse.exports } as Record<'rmix' | 'cmixpm' | 'cmixr' | 'cmixpminv', Mix>;
-  const { sumsq, scale, abssum } = tz.exports as {
+  const { sumsq, scale, abssum, transpose } = tz.exports as {
     sumsq: (p: number, n: number) => number;
     scale: Mix;
     abssum: Mix;
+    transpose: Mix;
   };
   const { gauss } = gram.exports as { gauss: Mix };
   // shared with the helper thread (plain buffers where there is none: no SharedArrayBuffer, e.g. a renderer)
@@ -228,6 +231,7 @@ function simdHeap(
     sumsq,
     scale,
     abssum,
+    transpose,
     release() {
       if (helper.thread) void helper.thread.worker.terminate();
       helper.thread = null;

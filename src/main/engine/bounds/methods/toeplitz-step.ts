@@ -232,7 +232,6 @@ export function absSums(heap: CorrelationHeap, L: HeapLayout, g: Grid, P: number
  * (a float64 sum of n_h n_w P^2 squares).
  */
 export function mirror(heap: CorrelationHeap, A: number, g: Grid, P: number): number {
-  const h = heap.f64;
   const { nh, nw, hc, mm } = g;
   let [half, centre] = [0, 0];
   for (let x = 0; x <= hc; x++) {
@@ -244,8 +243,7 @@ export function mirror(heap: CorrelationHeap, A: number, g: Grid, P: number): nu
         continue;
       }
       half += s;
-      const to = A / 8 + ((nh - 1 - x) * nw + (nw - 1 - y)) * mm;
-      for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) h[to + a * P + b] = h[from + b * P + a];
+      heap.transpose(8 * from, A + 8 * ((nh - 1 - x) * nw + (nw - 1 - y)) * mm, P);
     }
   }
   return 2 * half + centre;

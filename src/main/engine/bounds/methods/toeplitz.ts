@@ -156,14 +156,20 @@ function loadKernel(heap: CorrelationHeap, L: HeapLayout, k: KernelHWIO, s: Taps
   // the reference's orientation: rows a are output channels unless c_in > c_out
   const [iStride, oStride] = co >= ci ? [1, s.C] : [s.C, 1];
   let maxAbs = 0;
+  // in 32 x 32 tiles of (i, o): where the copy transposes (oStride = C), a tile's destination rows stay in cache
   for (let xy = 0; xy < h * w; xy++) {
-    for (let i = 0; i < ci; i++) {
-      const src = (xy * ci + i) * co;
-      const dst = base + xy * s.P * s.C + i * iStride;
-      for (let o = 0; o < co; o++) {
-        const v = k.data[src + o];
-        maxAbs = Math.max(maxAbs, Math.abs(v));
-        f[dst + o * oStride] = v;
+    for (let i0 = 0; i0 < ci; i0 += 32) {
+      for (let o0 = 0; o0 < co; o0 += 32) {
+        const [i1, o1] = [Math.min(ci, i0 + 32), Math.min(co, o0 + 32)];
+        for (let i = i0; i < i1; i++) {
+          const src = (xy * ci + i) * co;
+          const dst = base + xy * s.P * s.C + i * iStride;
+          for (let o = o0; o < o1; o++) {
+            const v = k.data[src + o];
+            maxAbs = Math.max(maxAbs, Math.abs(v));
+            f[dst + o * oStride] = v;
+          }
+        }
       }
     }
   }
