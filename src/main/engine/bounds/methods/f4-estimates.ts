@@ -149,7 +149,12 @@ function gramProduct(W: ArrayLike<number>, shape: Shape4): GramProduct {
   const [h, w, ci, co] = shape;
   const hwci = h * w * ci;
   // Long runs, as in f4-host.simdPowerIterate: L2-sized c_out blocks, half of them on a helper thread.
-  const split = 4 * hwci * co >= PARALLEL_MIN_BYTES && f4HelperAvailable(p);
+  const bytes = 4 * hwci * co;
+  const split = bytes >= PARALLEL_MIN_BYTES && f4HelperAvailable(p);
+  // Within 8x of that size, start the helper thread already (f4HelperAvailable does not wait for it): a network's
+  // later layers are usually the larger ones, and the thread's start-up (tens of ms of a Node worker booting) then
+  // runs on the other core while this thread works, instead of being waited for by the first large layer.
+  if (!split && bytes * 8 >= PARALLEL_MIN_BYTES) f4HelperAvailable(p);
   const width = simdBlockWidth(co, split, hwci, 1000);
   const zeros = (n: Record<F4Matrix, number>) =>
     Object.fromEntries(F4_MATRICES.map((X) => [X, new Float64Array(n[X])])) as Vecs;
