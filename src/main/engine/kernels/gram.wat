@@ -72,6 +72,43 @@
     (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))
     (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))))
 
+  ;; sumsq64(p, n): the sum of squares of n float64 values at p (n even), in float64, two lanes: each square and
+  ;; sum rounded once, n / 2 + 1 roundings per term (the Frobenius norms of the frequency matrices, gram-simd.ts).
+  (func $sumsq64 (export "sumsq64") (param $p i32) (param $n i32) (result f64)
+    (local $end i32) (local $v v128) (local $acc v128)
+    (local.set $end (i32.add (local.get $p) (i32.mul (local.get $n) (i32.const 8))))
+    (local.set $acc (f64x2.splat (f64.const 0)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $v) (local.get $v))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $next)))
+    (call $lanes64 (local.get $acc)))
+
+  ;; load64(src, scale, R, C, C4, dst): the R x C float64 matrix at src (row-major) times scale, rounded to float32
+  ;; (f32.demote_f64: to nearest, as a JavaScript Float32Array store rounds) into the panels of the R x C4 float32
+  ;; matrix at dst (its padding is left as it is).
+  (func $load64 (export "load64")
+    (param $src i32) (param $scale f64) (param $R i32) (param $C i32) (param $C4 i32) (param $dst i32)
+    (local $r i32) (local $c i32) (local $row i32)
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $r) (local.get $R)))
+      (local.set $row (i32.add (local.get $dst) (call $panelAt (local.get $r) (i32.const 0) (local.get $C4))))
+      (local.set $c (i32.const 0))
+      (block $cols_done (loop $cols
+        (br_if $cols_done (i32.ge_u (local.get $c) (local.get $C)))
+        (f32.store
+          (i32.add (local.get $row)
+            (i32.add (i32.shl (i32.shr_u (local.get $c) (i32.const 2)) (i32.const 6))
+              (i32.shl (i32.and (local.get $c) (i32.const 3)) (i32.const 2))))
+          (f32.demote_f64 (f64.mul (f64.load (local.get $src)) (local.get $scale))))
+        (local.set $src (i32.add (local.get $src) (i32.const 8)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $cols)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows))))
+
   ;; scale(p, n, s): multiply n float32 values at p (n a multiple of 4) by s, a power of two (exact but for underflow).
   (func $scale (export "scale") (param $p i32) (param $n i32) (param $s f32)
     (local $end i32) (local $vs v128)

@@ -17,6 +17,7 @@ import { KernelError, validateKernel } from '../../../../shared/bounds.js';
 import { kernelToHost } from '../numerics/host-kernel.js';
 import {
   frequencyMatrices,
+  frequencyMatrixCount,
   resolveInputSize,
   reusableFrequencyBuffer,
   type FrequencyMatrices,
@@ -24,7 +25,7 @@ import {
 } from '../numerics/fft2.js';
 import { rowGram } from '../numerics/frequency-gram.js';
 import type { FrequencySet } from '../numerics/frequency-set.js';
-import { float32Squarer } from './gram-simd.js';
+import { float32Squares } from './gram-simd.js';
 import { ENCLOSURE_SLACK, gamma, sumUpper, U64 } from '../numerics/rounding.js';
 
 export type GramPrecision = 'float32' | 'float64';
@@ -65,6 +66,8 @@ export interface GramSquarer {
   underflow: number;
   /** Whether load() rounds the float64 matrix (to float32). */
   loadRounds: boolean;
+  /** ||fl64(M_f)||_F^2 summed in float64 (any order: sumUpper bounds it). */
+  frequencySumSquares(f: number): number;
   load(f: number, scale: number): void;
   sumSquares(): number;
   square(): void;
@@ -146,14 +149,15 @@ function runFrequencies(
   validateKernel(host, label);
   checkIterations(iterations, label);
   const [nh, nw] = resolveInputSize(host, n, label);
-  const fm = frequencyMatrices(host, nh, nw, undefined, reusableFrequencyBuffer(host, nh, nw));
-  const { squarer, precision } = pickSquarer(fm, opts.precision ?? 'auto');
+  const { fm, squarer, precision } = pickSquarer(host, nh, nw, opts.precision ?? 'auto');
   const dftError = dftErrorBound(host);
   const perIteration = new Array<number>(iterations).fill(0);
   const finals = new Float64Array(fm.count).fill(NaN);
   let runningMax = 0;
   let stepsRun = 0;
-  const fro2 = frobeniusSquares(fm);
+  // ||M_f||_F^2 (= ||M_f||_{S_2}^2, the bound of "iteration 0"): the scale gramEnclosure starts from, and the order
+  // pruning runs the frequencies in (decreasing).
+  const fro2 = Float64Array.from(fm.u, (_, f) => squarer.frequencySumSquares(f));
   for (const f of keep > 0 ? frequencyOrder(fro2) : fm.u.map((_, f) => f)) {
     const bounds = frequencyBounds(squarer, fm, f, fro2[f], iterations, dftError, keep > 0 ? keep * runningMax : -1);
     stepsRun += bounds.steps;
@@ -166,15 +170,23 @@ function runFrequencies(
   return { fm, run: { perIteration, stepsRun, precision, finals } };
 }
 
+/** The frequency matrices (written where the chosen squares read them) and their squarer. */
 function pickSquarer(
-  fm: FrequencyMatrices,
+  host: KernelHWIO,
+  nh: number,
+  nw: number,
   precision: GramPrecision | 'auto',
-): { squarer: GramSquarer; precision: GramPrecision } {
-  if (precision === 'float32' || (precision === 'auto' && fm.rows >= 32)) {
-    const squarer = float32Squarer(fm);
-    if (squarer) return { squarer, precision: 'float32' };
+): { fm: FrequencyMatrices; squarer: GramSquarer; precision: GramPrecision } {
+  const [, , ci, co] = host.shape;
+  if (precision === 'float32' || (precision === 'auto' && Math.min(ci, co) >= 32)) {
+    const squares = float32Squares(Math.min(ci, co), Math.max(ci, co), frequencyMatrixCount(nh, nw));
+    if (squares) {
+      const fm = frequencyMatrices(host, nh, nw, undefined, squares.data);
+      return { fm, squarer: squares.squarer(fm), precision: 'float32' };
+    }
   }
-  return { squarer: float64Squarer(fm), precision: 'float64' };
+  const fm = frequencyMatrices(host, nh, nw, undefined, reusableFrequencyBuffer(host, nh, nw));
+  return { fm, squarer: float64Squarer(fm), precision: 'float64' };
 }
 
 /**
@@ -252,22 +264,6 @@ function frequencyBounds(
 }
 
 /**
- * Each frequency matrix's squared Frobenius norm ||M_f||_F^2 (= ||M_f||_{S_2}^2, the bound of "iteration 0"): the
- * scale gramEnclosure starts from, and the order pruning runs the frequencies in (decreasing).
- */
-function frobeniusSquares(fm: FrequencyMatrices): Float64Array {
-  const { data, count } = fm;
-  const n = 2 * fm.rows * fm.cols;
-  const out = new Float64Array(count);
-  for (let f = 0; f < count; f++) {
-    let s = 0;
-    for (let j = f * n, end = j + n; j < end; j++) s += data[j] * data[j];
-    out[f] = s;
-  }
-  return out;
-}
-
-/**
  * Frequencies in decreasing order of ||M_f||_F: the likely maximum runs first and sets the running maximum the
  * others are pruned against. Measured on the 17 ResNet-18 layers, it prunes as many steps as a two-step power
  * estimate of sigma_max(M_f) did (within 2 %, sometimes more) at no cost: the norms are needed anyway, where the
@@ -293,6 +289,11 @@ function float64Squarer(fm: FrequencyMatrices): GramSquarer {
     underflowChains: 1,
     underflow: 2 ** -1074,
     loadRounds: false,
+    frequencySumSquares(f) {
+      let s = 0;
+      for (let j = f * 2 * R * C, end = j + 2 * R * C; j < end; j++) s += fm.data[j] * fm.data[j];
+      return s;
+    },
     load(f, scale) {
       const off = f * 2 * R * C;
       for (let j = 0; j < 2 * R * C; j++) A[j] = fm.data[off + j] * scale;
