@@ -125,14 +125,14 @@ describe('gemmLayerOperator against tfjs conv2d and its gradient', () => {
 
 describe('operator-gemm.wat gemm, fused and plain', () => {
   const variants = relaxedSimdAvailable() ? [true, false] : [false];
-  it.each(variants)('fused %s: C = X B in 4 x 8 tiles, with accumulation over chunks of k', (fused) => {
+  it.each(variants)('fused %s: C = X B in 6 x 8 tiles, with accumulation over chunks of k', (fused) => {
     const W = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => WasmMemory } })
       .WebAssembly;
     const memory = new W.Memory({ initial: 4 });
     const made = instantiateKernel('operator-gemm', { fused }, { env: { memory } });
     expect(made).not.toBeNull();
     const gemm = made!.exports.gemm as (...a: number[]) => void;
-    const [m, k, n] = [8, 12, 16];
+    const [m, k, n] = [12, 12, 16];
     const heap = new Float32Array(memory.buffer);
     const X = Float32Array.from({ length: m * k }, (_, i) => Math.cos(i * 0.37));
     const B = Float32Array.from({ length: k * n }, (_, i) => Math.sin(i * 0.53));

@@ -11,7 +11,7 @@
  *
  * Why: each Lanczos step of the estimate is one A^T A product, and on one core tfjs-wasm's convolutions (XNNPACK,
  * unfused multiply and add) plus its per-call tensors were ~25-29 ms per product on the 512-channel layers; the
- * fused 4 x 8 tiles here do the same multiply-adds in less (measured in the operator section of docs/benchmarks.md).
+ * fused 6 x 8 tiles here do the same multiply-adds at ~17-24 GMAC/s on one core (the report of issue 14).
  */
 import { instantiateFastest, type WasmMemory } from '../../kernels/index.js';
 import type { KernelHWIO } from '../../../../shared/bounds.js';
@@ -61,11 +61,11 @@ type Gather = (a: number, b: number, src: number, m: number, taps: number, c: nu
 
 /**
  * Cache blocking of the products: a chunk of KC columns of X (and the matching KC rows of each 8-column panel of B,
- * 16 KiB, kept in L1 while all the chunk's rows pass) and at most MC rows of X per call (MC KC float32 = 512 KiB,
- * kept in L2 while every panel passes over it).
+ * 16 KiB, kept in L1 while all the chunk's rows pass) and at most MC rows of X per call (MC KC float32 ~ 512 KiB,
+ * kept in L2 while every panel passes over it; MC a multiple of the kernel's 6-row tiles).
  */
 const KC = 512;
-const MC = 256;
+const MC = 252;
 
 /** More than this many bytes of operands: the tfjs path instead (it computes the products without im2col copies). */
 const MAX_BYTES = 1 << 30;
@@ -83,7 +83,8 @@ export function gemmLayerOperator(
   const [h, w, ci, co] = kernel.shape;
   const taps = h * w;
   const M = g.oh * g.ow;
-  const Mp = roundUp(M, 4);
+  // gemm's tiles are 6 rows high.
+  const Mp = roundUp(M, 6);
   const Kf = taps * ci;
   // Forward: X (Mp x Kfp) . Bf (Kfp x Nf); adjoint: Y (Mp x Nf, its first Kap columns read) . Ba (Kap x Na).
   const Kfp = roundUp(Kf, 4);
