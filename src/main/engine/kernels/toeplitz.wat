@@ -11,8 +11,8 @@
 ;; Layout (byte offsets into the imported memory): input row k at in + k inStride (real part; imaginary part at
 ;; inIm + k inStride), output row f at out + f outStride (imaginary part at outIm + f outStride), twiddle (f, k) at
 ;; twRe + 8 (f K + k) and twIm + 8 (f K + k). Lanes [j0, j1) in bytes, multiples of 32 (P and C are even), so that
-;; two threads can split one call (toeplitz-heap.ts). F need not be a multiple of 4: a last single row goes alone
-;; (rmix1; toeplitz-inverse.wat's cmixr1, cmixpminv1), another short block recomputes row F - 1.
+;; two threads can split one call (toeplitz-heap.ts). F need not be a multiple of 4 (or 2): a last single row goes
+;; alone (rmix1, cmixpm1; toeplitz-inverse.wat's cmixr1, cmixpminv1), another short block recomputes row F - 1.
 ;;
 ;; Rounding (what toeplitz-enclosure.ts assumes): each output part is a chain, started at 0, of at most 2K
 ;; multiply-adds (fused or not) of a twiddle part and an input part: error <= gamma_{2K} sum_k |tw_k| |in_k| per part
@@ -61,6 +61,14 @@
     (local.set $f (i32.const 0))
     (block $fdone (loop $fnext
       (br_if $fdone (i32.ge_u (local.get $f) (local.get $F)))
+      (if (i32.eq (i32.sub (local.get $F) (local.get $f)) (i32.const 1))
+        (then
+          (call $cmixpm1 (local.get $inRe) (local.get $imOff) (local.get $inStride) (local.get $K)
+            (call $tw (local.get $twC) (local.get $f) (local.get $F) (local.get $K)) (local.get $twOff)
+            (call $row (local.get $outRe) (local.get $f) (local.get $F) (local.get $outStride))
+            (call $row (local.get $outRe) (call $neg (local.get $f) (local.get $F) (local.get $nh)) (local.get $nh) (local.get $outStride))
+            (local.get $outOff) (local.get $jb) (local.get $je))
+          (br $fdone)))
       (local.set $t0 (call $tw (local.get $twC) (local.get $f) (local.get $F) (local.get $K)))
       (local.set $t1 (call $tw (local.get $twC) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $K)))
       ;; the output rows u, -u of this pair, once (a call in the lane loop spills every live SIMD register)
@@ -113,6 +121,54 @@
       (br $fnext)))
     (local.set $jb (local.get $je))
     (br $bnext))))
+
+  ;; cmixpm's last u = F - 1 when F is odd (always here: F = s_h), alone instead of twice in a pair: the same chains, over
+  ;; two lane vectors at a time (lanes are multiples of 32 bytes). t: its twiddles (cos, twOff on to sin), o and n: the
+  ;; output rows u and -u (outOff on to the imaginary parts); the input's imaginary part imOff on.
+  (func $cmixpm1 (param $in i32) (param $imOff i32) (param $inStride i32) (param $K i32) (param $t i32) (param $twOff i32)
+    (param $o i32) (param $n i32) (param $outOff i32) (param $jb i32) (param $je i32)
+    (local $j i32) (local $k i32) (local $p i32) (local $c v128) (local $s v128) (local $xr v128) (local $xi v128)
+    (local $ar0 v128) (local $ai0 v128) (local $br0 v128) (local $bi0 v128)
+    (local $ar1 v128) (local $ai1 v128) (local $br1 v128) (local $bi1 v128)
+    (local.set $j (local.get $jb))
+    (block $jdone (loop $jnext
+      (br_if $jdone (i32.ge_u (local.get $j) (local.get $je)))
+      (local.set $ar0 (f64x2.splat (f64.const 0))) (local.set $ai0 (f64x2.splat (f64.const 0)))
+      (local.set $br0 (f64x2.splat (f64.const 0))) (local.set $bi0 (f64x2.splat (f64.const 0)))
+      (local.set $ar1 (f64x2.splat (f64.const 0))) (local.set $ai1 (f64x2.splat (f64.const 0)))
+      (local.set $br1 (f64x2.splat (f64.const 0))) (local.set $bi1 (f64x2.splat (f64.const 0)))
+      (local.set $p (i32.add (local.get $in) (local.get $j)))
+      (local.set $k (i32.const 0))
+      (block $kdone (loop $knext
+        (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
+        (local.set $c (v128.load64_splat (i32.add (local.get $t) (i32.shl (local.get $k) (i32.const 3)))))
+        (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t) (local.get $twOff)) (i32.shl (local.get $k) (i32.const 3)))))
+        (local.set $xr (v128.load (local.get $p)))
+        (local.set $xi (v128.load (i32.add (local.get $p) (local.get $imOff))))
+        (local.set $ar0 (f64x2.relaxed_madd (local.get $c) (local.get $xr) (local.get $ar0)))
+        (local.set $ai0 (f64x2.relaxed_madd (local.get $c) (local.get $xi) (local.get $ai0)))
+        (local.set $br0 (f64x2.relaxed_madd (local.get $s) (local.get $xr) (local.get $br0)))
+        (local.set $bi0 (f64x2.relaxed_madd (local.get $s) (local.get $xi) (local.get $bi0)))
+        (local.set $xr (v128.load offset=16 (local.get $p)))
+        (local.set $xi (v128.load offset=16 (i32.add (local.get $p) (local.get $imOff))))
+        (local.set $ar1 (f64x2.relaxed_madd (local.get $c) (local.get $xr) (local.get $ar1)))
+        (local.set $ai1 (f64x2.relaxed_madd (local.get $c) (local.get $xi) (local.get $ai1)))
+        (local.set $br1 (f64x2.relaxed_madd (local.get $s) (local.get $xr) (local.get $br1)))
+        (local.set $bi1 (f64x2.relaxed_madd (local.get $s) (local.get $xi) (local.get $bi1)))
+        (local.set $p (i32.add (local.get $p) (local.get $inStride)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $knext)))
+      ;; out[u] = (ar + bi) + i (ai - br), out[-u] = (ar - bi) + i (ai + br)
+      (v128.store (i32.add (local.get $o) (local.get $j)) (f64x2.add (local.get $ar0) (local.get $bi0)))
+      (v128.store offset=16 (i32.add (local.get $o) (local.get $j)) (f64x2.add (local.get $ar1) (local.get $bi1)))
+      (v128.store (i32.add (i32.add (local.get $o) (local.get $outOff)) (local.get $j)) (f64x2.sub (local.get $ai0) (local.get $br0)))
+      (v128.store offset=16 (i32.add (i32.add (local.get $o) (local.get $outOff)) (local.get $j)) (f64x2.sub (local.get $ai1) (local.get $br1)))
+      (v128.store (i32.add (local.get $n) (local.get $j)) (f64x2.sub (local.get $ar0) (local.get $bi0)))
+      (v128.store offset=16 (i32.add (local.get $n) (local.get $j)) (f64x2.sub (local.get $ar1) (local.get $bi1)))
+      (v128.store (i32.add (i32.add (local.get $n) (local.get $outOff)) (local.get $j)) (f64x2.add (local.get $ai0) (local.get $br0)))
+      (v128.store offset=16 (i32.add (i32.add (local.get $n) (local.get $outOff)) (local.get $j)) (f64x2.add (local.get $ai1) (local.get $br1)))
+      (local.set $j (i32.add (local.get $j) (i32.const 32)))
+      (br $jnext))))
 
   ;; (nh - min(f, F - 1)) mod nh: the row of -u
   (func $neg (param $f i32) (param $F i32) (param $nh i32) (result i32)

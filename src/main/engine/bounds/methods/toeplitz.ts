@@ -14,7 +14,8 @@
  * value is a guaranteed upper bound on the Toeplitz norm; it exceeds the exact-arithmetic bound above by
  * ~1e-13 to 1e-10 relative. Each self-correlation runs in the frequency domain on a (2h-1) x (2w-1) grid, which holds the linear
  * correlation exactly (toeplitz-step.ts), in float64 WebAssembly SIMD on two cores where it runs (toeplitz-heap.ts).
- * Cost: the last step dominates, ~ (2^t (k-1))^2 / 2 frequencies x 2 P^3 real multiply-adds, P = max(c_in, c_out).
+ * Cost: the last step dominates, ~ (2^t (k-1))^2 / 2 frequencies x 1.5 P^3 real multiply-adds (each Gram's lower
+ * half by Gauss's three real products, kernels/toeplitz-gram.wat), P = max(c_in, c_out).
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BoundResult, KernelHWIO } from '../../../../shared/bounds.js';
