@@ -1,8 +1,9 @@
 /**
  * The squaring step of Gram iteration on float32 data in WebAssembly SIMD (kernels/gram.wat): a GramSquarer for
  * gram-iteration.ts whose matrices live in the kernel's memory. Why: each step is 1.5 P^2 C real multiply-adds per
- * frequency (C = P after the first); 4-wide float32 lanes do several times more per second than V8's scalar float64 loop. Every float32
- * rounding is accounted for by gramEnclosure (gram-iteration.ts), so the bound stays guaranteed.
+ * frequency (C = P after the first); 4-wide float32 lanes do several times more per second than V8's scalar
+ * float64 loop. Every float32 rounding is accounted for by gramEnclosure (gram-iteration.ts), so the bound stays
+ * guaranteed.
  */
 import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
 import { instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
@@ -170,11 +171,11 @@ const GAUSS_ERROR_FACTOR = Math.sqrt(10);
 
 /**
  * xgram sums the columns in this many chunks: 2 from 64 columns (C a multiple of 8), one more lane reduction per
- * block of 8 entries (time within the noise, measured) for about half the chain. Every square, the first included,
- * takes the Gauss form (0.75x the multiply-adds of the direct complex product): with 2 chunks its allowance
- * sqrt(10) gamma_{C/8+8} is below the direct product's sqrt(2) gamma_{C/2+2} from 128 columns (228u vs 365u at
- * 512) and about equal at 64 (51u vs 48u), so the bounds got no looser (issue 14: up to 7.5e-4 tighter at 512
- * channels).
+ * block of 8 entries (xgram ~7 % slower at 64 columns, within the noise from 128, measured) for about half the
+ * chain. Every square, the first included, takes the Gauss form (0.75x the multiply-adds of the direct complex
+ * product): with 2 chunks its allowance sqrt(10) gamma_{C/8+8} is below the direct product's sqrt(2) gamma_{C/2+2}
+ * from 128 columns (228u vs 365u at 512) and about equal at 64 (51u vs 48u), so the bounds got no looser (issue 14:
+ * up to 7.5e-4 tighter at 512 channels).
  */
 const xgramChunks = (C: number): number => (C >= 64 && C % 8 === 0 ? 2 : 1);
 /** Roundings per product in xgram (gram.wat): C/(4q) multiply-adds per lane, two lane sums, q - 1 chunk sums. */
