@@ -34,6 +34,8 @@ export interface F4Estimates {
    * Ritz value reached, a lower estimate of the norm (up to float32 rounding), not a converged one.
    */
   dominated: F4Matrix[];
+  /** Of the steps, those whose pass ran R and S alone (T's and U's runs had stopped). */
+  rsSteps: number;
 }
 
 /**
@@ -45,14 +47,15 @@ type GramProduct = (v: Vecs, z: Vecs, rsOnly: boolean) => boolean;
 /**
  * Lanczos on X^T X for the four reshapes. A run stops when its top Ritz value moved by <= tol relative over four
  * steps, twice in a row (or its Krylov space is invariant); the passes go on until every run has stopped, at most
- * maxSteps. With dominatedMargin d, a run also stops once its Ritz value theta_X exceeds (1 + d)^2 up_Y of another
- * run Y: a Ritz value never exceeds lambda_max(X^T X) (up to the float32 products' ~1e-7), and up_Y is theta_Y for a
- * converged Y, else theta_Y + beta_Y (beta_Y the norm of its last Lanczos residual), the upper estimate of
- * lambda_max of Zhou & Li ("Bounding the spectrum of large Hermitian matrices", 2011): then ||X|| > (1 + d) ||Y||
- * and X is not the minimum (f4-certified.ts needs only the minimum converged). Nothing guaranteed rests on this
- * choice (f4-certified.ts certifies what it reports); an upper estimate that fell short could only make it certify
- * a larger norm than the minimum. On ResNet-18's 3x3 layers T and U stop so after 8 steps (their Ritz values are
- * 20-35% above R's and S's upper estimates), and from then on the passes run R and S alone (f4.wat applyRS).
+ * maxSteps. With dominatedMargin d, a run also stops once its Ritz value theta_X exceeds (1 + d)^2 theta_Y of a
+ * converged run Y: a Ritz value never exceeds lambda_max(X^T X) (up to the float32 products' ~1e-7), so
+ * ||X|| > (1 + d) ||Y|| and X is not the minimum (f4-certified.ts needs only the minimum converged). On the
+ * 3x3x512x512 layers the slowest of the four is often a non-minimal one (U, or the larger of R and S).
+ *
+ * Once T's and U's runs have stopped, the passes run R and S alone (f4.wat applyRS / applyTRS: the same R and S
+ * values at about half the work). T and U are not stopped any earlier on purpose: their values are reported
+ * (F4Report.matrixNorms, as estimates accurate to ~1e-7), and stopping them once a Ritz value is above R's or S's
+ * upper estimate theta + beta (Zhou & Li 2011) after 8 steps, as tried, left them 1e-3..3e-2 low on ResNet-18.
  */
 export function f4NormEstimates(
   W: ArrayLike<number>,
@@ -67,7 +70,6 @@ export function f4NormEstimates(
   const product = gramProduct(W, shape);
   const runs = {} as Record<F4Matrix, Lanczos>;
   const theta = {} as Record<F4Matrix, number>;
-  const upper = {} as Record<F4Matrix, number>;
   const stable = {} as Record<F4Matrix, number>;
   const done = new Set<F4Matrix>();
   const dominated: F4Matrix[] = [];
@@ -79,16 +81,16 @@ export function f4NormEstimates(
     runs[X] = new Lanczos(n, { maxBasis: kMax + 1, initialBasis: 16, invariantTol: 1e-10, reorthogonalize: 'local' });
     runs[X].start(randomUnitVector(n, (opts.seed ?? 2024) + j));
     theta[X] = 0;
-    upper[X] = Infinity;
     stable[X] = 0;
     v[X] = new Float64Array(n);
     z[X] = new Float64Array(n);
   });
   const work = { d: new Float64Array(maxSteps), e: new Float64Array(maxSteps), z: new Float64Array(maxSteps) };
   let steps = 0;
+  let rsSteps = 0;
   while (done.size < 4 && steps < maxSteps) {
     for (const X of F4_MATRICES) v[X].set(done.has(X) ? v[X] : runs[X].current());
-    product(v, z, done.has('T') && done.has('U'));
+    if (product(v, z, done.has('T') && done.has('U'))) rsSteps++;
     steps++;
     for (const X of F4_MATRICES) {
       if (done.has(X)) continue;
@@ -100,33 +102,27 @@ export function f4NormEstimates(
       const next = run.topRitz(work).theta1;
       stable[X] = Math.abs(next - theta[X]) <= tol * Math.abs(next) ? stable[X] + 1 : 0;
       theta[X] = next;
-      upper[X] = next + run.beta[run.k];
       if (run.exhausted || full || stable[X] >= 2) done.add(X);
     }
-    if (opts.dominatedMargin !== undefined) dropDominated(theta, upper, done, dominated, opts.dominatedMargin);
+    if (opts.dominatedMargin !== undefined) dropDominated(theta, done, dominated, opts.dominatedMargin);
   }
   for (const X of F4_MATRICES) if (!done.has(X)) theta[X] = runs[X].topRitz(work).theta1;
   const sigma = {} as Record<F4Matrix, number>;
   for (const X of F4_MATRICES) sigma[X] = Math.sqrt(Math.max(0, theta[X]));
-  return { sigma, steps, dominated };
+  return { sigma, steps, dominated, rsSteps };
 }
 
-/**
- * Stop the runs whose last Ritz value is above (1 + margin)^2 times the upper estimate of another run (see above):
- * its Ritz value if stopped, else theta + beta (Infinity before its first check).
- */
+/** Stop the runs whose last Ritz value is above (1 + margin)^2 times that of a run already stopped (see above). */
 function dropDominated(
   theta: Record<F4Matrix, number>,
-  upper: Record<F4Matrix, number>,
   done: Set<F4Matrix>,
   dominated: F4Matrix[],
   margin: number,
 ): void {
+  let floor = Infinity;
+  for (const Y of done) floor = Math.min(floor, theta[Y]);
   for (const X of F4_MATRICES) {
-    if (done.has(X) || !(theta[X] > 0)) continue;
-    let floor = Infinity;
-    for (const Y of F4_MATRICES) if (Y !== X) floor = Math.min(floor, done.has(Y) ? theta[Y] : upper[Y]);
-    if (theta[X] > floor * (1 + margin) ** 2) {
+    if (!done.has(X) && theta[X] > floor * (1 + margin) ** 2) {
       done.add(X);
       dominated.push(X);
     }
