@@ -92,8 +92,12 @@
                 (local.set $g13 (f64x2.relaxed_madd (local.get $x1) (local.get $y) (local.get $g13)))
                 (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
                 (br $dot)))
+              ;; lane sums as pairs, inline (a call would spill the accumulators): (T[a][b + 2], T[a][b + 3]), row a + 1's
               (call $gaussStore (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $a) (i32.add (local.get $b) (i32.const 2))
-                (call $pairSum (local.get $g02) (local.get $g03)) (call $pairSum (local.get $g12) (local.get $g13)) (local.get $mode)))
+                  (f64x2.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $g02) (local.get $g03))
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $g02) (local.get $g03)))
+                  (f64x2.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $g12) (local.get $g13))
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $g12) (local.get $g13))) (local.get $mode)))
             (else
               (block $dot_done (loop $dot
                 (br_if $dot_done (i32.ge_u (local.get $cc) (local.get $rowBytes)))
@@ -107,8 +111,12 @@
                 (local.set $g11 (f64x2.relaxed_madd (local.get $x1) (local.get $y) (local.get $g11)))
                 (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
                 (br $dot)))))
+          ;; (T[a][b], T[a][b + 1]) and (T[a + 1][b], T[a + 1][b + 1])
           (call $gaussStore (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $a) (local.get $b)
-            (call $pairSum (local.get $g00) (local.get $g01)) (call $pairSum (local.get $g10) (local.get $g11)) (local.get $mode))
+              (f64x2.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $g00) (local.get $g01))
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $g00) (local.get $g01)))
+              (f64x2.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $g10) (local.get $g11))
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $g10) (local.get $g11))) (local.get $mode))
           (local.set $b (i32.add (local.get $b) (i32.const 4)))
           (br $cols)))
         (local.set $a (i32.add (local.get $a) (i32.const 2)))
@@ -118,50 +126,38 @@
 
   ;; The products t0 = (T[a][b], T[a][b + 1]) and t1 = (T[a + 1][b], T[a + 1][b + 1]) of one 2 x 2 block (b <= a), by
   ;; gauss's pass: mode 0 (T1) Re Z = T1; mode 1 (T2) Re Z = T1 + T2 and, where Im Z goes, T1 - T2; mode 2 (T3)
-  ;; Im Z = T3 - (T1 - T2). Re Z and Im Z with their mirrors.
+  ;; Im Z = T3 - (T1 - T2). The part it finishes goes to rows a, a + 1 and, for b < a, to its mirror
+  ;; Z[b + j][a, a + 1] = sign Z[a, a + 1][b + j] (sign 1 for Re, -1 for Im: exact). One function, no calls: a call
+  ;; here spills the pass's SIMD registers.
   (func $gaussStore (param $outRe i32) (param $outIm i32) (param $P i32) (param $a i32) (param $b i32)
     (param $t0 v128) (param $t1 v128) (param $mode i32)
-    (local $o i32) (local $next i32) (local $u0 v128) (local $u1 v128)
+    (local $o i32) (local $next i32) (local $u0 v128) (local $u1 v128) (local $out i32) (local $s v128)
     (local.set $o (i32.shl (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 3)))
     (local.set $next (i32.add (local.get $o) (i32.shl (local.get $P) (i32.const 3))))
-    (if (i32.eqz (local.get $mode))
-      (then (call $block2 (local.get $outRe) (local.get $P) (local.get $a) (local.get $b) (local.get $t0) (local.get $t1) (f64.const 1)))
-      (else (if (i32.eq (local.get $mode) (i32.const 1))
-        (then
-          (local.set $u0 (v128.load (i32.add (local.get $outRe) (local.get $o))))
-          (local.set $u1 (v128.load (i32.add (local.get $outRe) (local.get $next))))
-          (call $block2 (local.get $outRe) (local.get $P) (local.get $a) (local.get $b)
-            (f64x2.add (local.get $u0) (local.get $t0)) (f64x2.add (local.get $u1) (local.get $t1)) (f64.const 1))
-          (v128.store (i32.add (local.get $outIm) (local.get $o)) (f64x2.sub (local.get $u0) (local.get $t0)))
-          (v128.store (i32.add (local.get $outIm) (local.get $next)) (f64x2.sub (local.get $u1) (local.get $t1))))
-        (else
-          (call $block2 (local.get $outIm) (local.get $P) (local.get $a) (local.get $b)
-            (f64x2.sub (local.get $t0) (v128.load (i32.add (local.get $outIm) (local.get $o))))
-            (f64x2.sub (local.get $t1) (v128.load (i32.add (local.get $outIm) (local.get $next))))
-            (f64.const -1)))))))
-
-  ;; Z[a][b, b+1] = r0 and Z[a+1][b, b+1] = r1 (one part of a 2 x 2 block), and for b < a the mirror
-  ;; Z[b + j][a, a+1] = sign Z[a, a+1][b + j] (sign 1 for the real part, -1 for the imaginary part: exact)
-  (func $block2 (param $out i32) (param $P i32) (param $a i32) (param $b i32) (param $r0 v128) (param $r1 v128)
-    (param $sign f64)
-    (local $o i32) (local $s v128)
-    (local.set $o (i32.add (local.get $out)
-      (i32.shl (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 3))))
-    (v128.store (local.get $o) (local.get $r0))
-    (v128.store (i32.add (local.get $o) (i32.shl (local.get $P) (i32.const 3))) (local.get $r1))
+    (local.set $out (local.get $outRe))
+    (local.set $s (f64x2.splat (f64.const 1)))
+    (if (i32.eq (local.get $mode) (i32.const 1))
+      (then
+        (local.set $u0 (v128.load (i32.add (local.get $outRe) (local.get $o))))
+        (local.set $u1 (v128.load (i32.add (local.get $outRe) (local.get $next))))
+        (v128.store (i32.add (local.get $outIm) (local.get $o)) (f64x2.sub (local.get $u0) (local.get $t0)))
+        (v128.store (i32.add (local.get $outIm) (local.get $next)) (f64x2.sub (local.get $u1) (local.get $t1)))
+        (local.set $t0 (f64x2.add (local.get $u0) (local.get $t0)))
+        (local.set $t1 (f64x2.add (local.get $u1) (local.get $t1)))))
+    (if (i32.eq (local.get $mode) (i32.const 2))
+      (then
+        (local.set $out (local.get $outIm))
+        (local.set $s (f64x2.splat (f64.const -1)))
+        (local.set $t0 (f64x2.sub (local.get $t0) (v128.load (i32.add (local.get $outIm) (local.get $o)))))
+        (local.set $t1 (f64x2.sub (local.get $t1) (v128.load (i32.add (local.get $outIm) (local.get $next)))))))
+    (v128.store (i32.add (local.get $out) (local.get $o)) (local.get $t0))
+    (v128.store (i32.add (local.get $out) (local.get $next)) (local.get $t1))
     (if (i32.lt_u (local.get $b) (local.get $a))
       (then
-        (local.set $s (f64x2.splat (local.get $sign)))
         (local.set $o (i32.add (local.get $out)
           (i32.shl (i32.add (i32.mul (local.get $b) (local.get $P)) (local.get $a)) (i32.const 3))))
         (v128.store (local.get $o) (f64x2.mul (local.get $s)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $r0) (local.get $r1))))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))))
         (v128.store (i32.add (local.get $o) (i32.shl (local.get $P) (i32.const 3))) (f64x2.mul (local.get $s)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $r0) (local.get $r1)))))))
-
-  ;; (u0 + u1, v0 + v1)
-  (func $pairSum (param $u v128) (param $v v128) (result v128)
-    (f64x2.add
-      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u) (local.get $v))
-      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u) (local.get $v))))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))))))
 )
