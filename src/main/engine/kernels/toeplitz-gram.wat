@@ -16,9 +16,11 @@
   ;; X + Y and X - Y in the scratch sd (2 P C doubles). Why three passes: the three products of one block at once
   ;; need twelve accumulators, which with the loaded operands spill out of V8's fifteen SIMD registers (measured 1.7x
   ;; slower than four products); one product at a time runs eight accumulators at the FMA peak.
-  ;; Rounding (toeplitz-enclosure.ts): per lane a chain of C / 2 multiply-adds, one lane sum, then one add (Re) or two
-  ;; (Im), the operands X + Y and X - Y rounded once: |error| <= gamma_{C+1} m_ab (Re) and
-  ;; gamma_{C+4} (sum_c |X_a X_b| + |Y_a Y_b| + |X + Y|_a |X - Y|_b) <= 3 gamma_{C+4} m_ab (Im), m_ab = sum_c |A_ac| |A_bc|.
+  ;; Rounding (toeplitz-enclosure.ts): each lane sums every other column in a chain of C / 2 multiply-adds (a product
+  ;; rounded once more where they are not fused), then one lane sum, then one add (Re) or two (Im), T3's operands X + Y
+  ;; and X - Y rounded once each: a product's term meets at most C / 2 + 2 roundings in Re and C / 2 + 4 in Im, so
+  ;; |error| <= gamma_{C/2+3} m_ab (Re) and gamma_{C/2+5} (sum_c |X_a X_b| + |Y_a Y_b| + |X + Y|_a |X - Y|_b)
+  ;; <= 3 gamma_{C/2+5} m_ab (Im), m_ab = sum_c |A_ac| |A_bc| (one rounding to spare in each).
   (func $gauss (export "gauss")
     (param $re i32) (param $im i32) (param $P i32) (param $C i32) (param $outRe i32) (param $outIm i32) (param $sd i32)
     (local $n i32)

@@ -24,11 +24,12 @@ import type { StepNorms, Taps } from './toeplitz-step.js';
  *  - forward DFT (two stages of K = s_w, s_h complex multiply-adds, twiddles within a few ulps, |twiddle| = 1):
  *    |fl(M) - M| <= 16 gamma_{2(s_h+s_w)+20} sum_{x,y} |Y_xy| entrywise, so ||fl(M) - M||_F <= D =
  *    16 gamma_{..} sqrt(s_h s_w) ||Y||_F (Cauchy-Schwarz over the taps);
- *  - Gram (Gauss's three real products, toeplitz.wat's gauss or its JavaScript copy: Re = T1 + T2 and
- *    Im = T3 - (T1 - T2) from dot products of C terms, T3's operands X + Y and X - Y rounded once): with
- *    m_ab = sum_c |A_ac| |A_bc| <= ||A_a|| ||A_b|| (A = fl(M), rows a, b), |F_ab| <= gamma_{C+1} m_ab (Re) and
- *    gamma_{C+4} (sum_c |X_a X_b| + |Y_a Y_b| + |X + Y|_a |X - Y|_b) <= 3 gamma_{C+4} m_ab (Im; |x| + |y| <=
- *    sqrt(2) |x + iy|), so ||F(w)||_F <= sqrt(1 + 9) gamma_{C+4} ||fl(M)||_F^2 and
+ *  - Gram (Gauss's three real products, toeplitz-gram.wat's gauss or its JavaScript copy: Re = T1 + T2 and
+ *    Im = T3 - (T1 - T2) from dot products of C terms summed as two chains of C / 2 (even and odd columns), T3's
+ *    operands X + Y and X - Y rounded once; each term meets at most C / 2 + 4 roundings): with
+ *    m_ab = sum_c |A_ac| |A_bc| <= ||A_a|| ||A_b|| (A = fl(M), rows a, b), |F_ab| <= gamma_{C/2+3} m_ab (Re) and
+ *    gamma_{C/2+5} (sum_c |X_a X_b| + |Y_a Y_b| + |X + Y|_a |X - Y|_b) <= 3 gamma_{C/2+5} m_ab (Im; |x| + |y| <=
+ *    sqrt(2) |x + iy|), so ||F(w)||_F <= sqrt(1 + 9) gamma_{C/2+5} ||fl(M)||_F^2 and
  *    ||H(w)||_F <= D (2 ||fl(M)||_F + D) + ||F(w)||_F;
  *  - ||T(IDFT(H))||_2 <= sum_d ||IDFT(H)_d||_F <= sqrt(N) (sum_d ||IDFT(H)_d||_F^2)^(1/2) = (sum_w ||H(w)||_F^2)^(1/2)
  *    (Parseval on the N = n_h n_w grid; each half-spectrum frequency counts with its multiplicity), times sqrt(2):
@@ -37,7 +38,7 @@ import type { StepNorms, Taps } from './toeplitz-step.js';
  *    of taps (N_1 + N_2 = N) give (sqrt(N_1) + sqrt(N_2)) / sqrt(N) <= sqrt(2) times the bound;
  *  - inverse DFT (stages of n_h and n_v terms, weights w_v / N <= 2 / N): |R_d| <= 16 gamma_{2(n_h+n_v)+20} / N
  *    sum_w |fl(G(w))| entrywise, so ||T(R)||_2 <= sum_d ||R_d||_F <= 16 gamma_{..} sum_w ||fl(G(w))||_F, with
- *    ||fl(G(w))||_F <= (1 + sqrt(10) gamma_{C+4}) ||fl(M)||_F^2;
+ *    ||fl(G(w))||_F <= (1 + sqrt(10) gamma_{C/2+5}) ||fl(M)||_F^2;
  *  - underflow: every operation's absolute error allowance (UNDERFLOW64) times the operations per entry, the
  *    entries per row and the taps, and the rescale's 2^k_j N P UNDERFLOW64 (rescaleShift = k_j, or null at the last
  *    step).
@@ -46,7 +47,7 @@ export function correlationError(s: Taps, norms: StepNorms, yFro: number, rescal
   const { nh, nw, nv, m } = norms.grid;
   const N = nh * nw;
   const D = 16 * gamma(2 * (s.sh + s.sw) + 20) * Math.sqrt(s.sh * s.sw) * yFro;
-  const gGram = Math.sqrt(10) * gamma(s.C + 4);
+  const gGram = Math.sqrt(10) * gamma(s.C / 2 + 5);
   let [h2, gSum] = [0, 0];
   norms.m2.forEach((sq, f) => {
     const M2 = sumUpper(sq, 2 * m);
