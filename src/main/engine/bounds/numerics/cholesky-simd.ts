@@ -131,8 +131,20 @@ interface Operands {
  */
 function update(k: CholeskyKernel, o: Operands, N: number, J: number, J1: number): boolean {
   const args = (r0: number, r1: number) => [o.c, o.ldc, o.x, o.ldx, J, J1, r0, r1, o.K];
-  // Each row below the diagonal block costs the same (J1 - J) K products; the block's own rows a little less.
-  return onTwoThreads(k, 0, args, J, N, J + Math.round((N - J) / 4) * 2, N);
+  return onTwoThreads(k, 0, args, J, N, balancedSplit(N, J, J1), N);
+}
+
+/**
+ * The row s splitting update's rows [J, N) into two halves of equal cost (s - J even: update takes rows in pairs).
+ * Each row below the diagonal block costs the same D = J1 - J columns of products, a row i of the block only the
+ * i - J + 2 left of the diagonal, D / 2 on average: halving the rows instead left the first thread (which gets the
+ * block) up to a quarter less work than the helper on the last panels. The block's cost to row J + x is ~x^2 / 2.
+ */
+function balancedSplit(N: number, J: number, J1: number): number {
+  const D = J1 - J;
+  const half = D / 4 + (N - J1) / 2; // half of D (D / 2) + (N - J1) D, in units of D products
+  const x = half >= D / 2 ? D + (half - D / 2) : Math.sqrt(2 * D * half);
+  return Math.min(N, J + Math.round(x / 2) * 2);
 }
 
 /**
