@@ -157,6 +157,37 @@ describe('gram.wat Gauss form (sumdiff, xgram, gcombine; both variants) within t
   }
 });
 
+describe('float32Squares with the frequency matrices outside the kernel memory (too large for it)', () => {
+  it('rounds, sums and squares them as the resident path does', async () => {
+    const { float32Squares } = await import('../../src/main/engine/bounds/methods/gram-simd.js');
+    const { frequencyMatrices, frequencyMatrixCount } = await import('../../src/main/engine/bounds/numerics/fft2.js');
+    // 40 x 44 matrices: rows = the smaller channel side
+    const k = randomKernel([3, 3, 40, 44], 21);
+    const made = [undefined, 0].map((residentBytes) => {
+      const squares = float32Squares(40, 44, frequencyMatrixCount(5, 5), residentBytes);
+      expect(squares, 'WebAssembly SIMD runs under the test runner').not.toBeNull();
+      const fm = frequencyMatrices(k, 5, 5, undefined, squares!.data);
+      return { fm, sq: squares!.squarer(fm) };
+    });
+    expect(made[0].fm.data.buffer).not.toBe(made[1].fm.data.buffer);
+    for (let f = 0; f < made[0].fm.count; f++) {
+      const [a, b] = made.map(({ sq }) => {
+        const sums = [sq.frequencySumSquares(f)];
+        sq.load(f, 0.5);
+        sums.push(sq.sumSquares());
+        for (let i = 0; i < 3; i++) {
+          sq.square();
+          sums.push(sq.sumSquares());
+        }
+        return sums;
+      });
+      // The float64 Frobenius norm is summed in another order; the float32 data and its squares are identical.
+      expect(relErr(a[0], b[0])).toBeLessThan(1e-14);
+      expect(a.slice(1)).toEqual(b.slice(1));
+    }
+  });
+});
+
 describe("gram.wat gram64 (the Toeplitz bound's float64 Grams)", () => {
   it("gives frequencyGram's M^H M to float64 rounding, odd sizes padded", async () => {
     const { float64ColumnGram } = await import('../../src/main/engine/bounds/methods/gram-simd.js');

@@ -25,7 +25,7 @@ import {
 } from '../numerics/fft2.js';
 import { rowGram } from '../numerics/frequency-gram.js';
 import type { FrequencySet } from '../numerics/frequency-set.js';
-import { float32Squares } from './gram-simd.js';
+import { float32Squares, hostSumSquares } from './gram-simd.js';
 import { ENCLOSURE_SLACK, gamma, sumUpper, U64 } from '../numerics/rounding.js';
 
 export type GramPrecision = 'float32' | 'float64';
@@ -289,11 +289,7 @@ function float64Squarer(fm: FrequencyMatrices): GramSquarer {
     underflowChains: 1,
     underflow: 2 ** -1074,
     loadRounds: false,
-    frequencySumSquares(f) {
-      let s = 0;
-      for (let j = f * 2 * R * C, end = j + 2 * R * C; j < end; j++) s += fm.data[j] * fm.data[j];
-      return s;
-    },
+    frequencySumSquares: (f) => hostSumSquares(fm.data, f * 2 * R * C, 2 * R * C),
     load(f, scale) {
       const off = f * 2 * R * C;
       for (let j = 0; j < 2 * R * C; j++) A[j] = fm.data[off + j] * scale;

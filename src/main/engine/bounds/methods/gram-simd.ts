@@ -196,40 +196,59 @@ function squaresLayout(R: number, C: number) {
   return { P, C4, bytesA, at, S, D, T, end: roundUp(T[2] + bytesT, 16) };
 }
 
-/** The kernel's memory is addressed with i32 offsets: buffers beyond 2^31 bytes are not placed there. */
+/** The kernel's memory is addressed with i32 offsets: frequency matrices beyond 2^31 bytes stay in JavaScript. */
 const MAX_KERNEL_BYTES = 2 ** 31;
 
 /**
  * Float32 squares of up to `count` R x C frequency matrices: `data` (count * 2 R C float64) is where frequencyMatrices
- * must write them (its `out`), in the kernel's memory after the squares' buffers, so that the rounding to float32 and
- * the Frobenius norms run in WebAssembly (~3x less time than JavaScript's loops over the 100+ MB of a ResNet-18 layer,
- * measured); squarer(fm) then squares those matrices. Null where WebAssembly SIMD is unavailable or the matrices do
- * not fit the kernel's memory (the float64 path takes them then).
+ * must write them (its `out`): in the kernel's memory after the squares' buffers, so that their rounding to float32
+ * and their Frobenius norms run in WebAssembly (~3x less time than JavaScript's loops over the 100+ MB of a ResNet-18
+ * layer, measured), or, where they do not fit there (`residentBytes`, default 2^31), a JavaScript array that the
+ * same steps read in JavaScript. squarer(fm) then squares those matrices. Null where WebAssembly SIMD is unavailable.
  */
 export function float32Squares(
   R: number,
   C: number,
   count: number,
+  residentBytes = MAX_KERNEL_BYTES,
 ): { data: Float64Array; squarer: (fm: FrequencyMatrices) => GramSquarer } | null {
   const k = gramKernel();
   if (!k) return null;
   const L = squaresLayout(R, C);
-  const need = L.end + count * 2 * R * C * 8;
-  if (need > MAX_KERNEL_BYTES) return null;
-  const have = k.memory.buffer.byteLength;
-  try {
-    if (have < need) k.memory.grow(Math.ceil((need - have) / 65536));
-  } catch {
-    return null; // the memory cannot grow that far here
-  }
-  const data = new Float64Array(k.memory.buffer, L.end, count * 2 * R * C);
-  return { data, squarer: (fm) => float32Squarer(k, L, fm) };
+  const n = count * 2 * R * C;
+  const resident = L.end + 8 * n <= residentBytes && grow(k.memory, L.end + 8 * n);
+  if (!resident && !grow(k.memory, L.end)) return null;
+  const data = resident ? new Float64Array(k.memory.buffer, L.end, n) : new Float64Array(n);
+  return { data, squarer: (fm) => float32Squarer(k, L, fm, resident) };
 }
 
-function float32Squarer(k: GramKernel, L: ReturnType<typeof squaresLayout>, fm: FrequencyMatrices): GramSquarer {
+/** Grow the memory to at least `bytes`; false where it cannot grow that far. */
+function grow(memory: WasmMemory, bytes: number): boolean {
+  const have = memory.buffer.byteLength;
+  try {
+    if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** ||M_f||_F^2 in float64 JavaScript, the n values of M_f from data[from] (the float64 squares use it too). */
+export function hostSumSquares(data: Float64Array, from: number, n: number): number {
+  let s = 0;
+  for (let j = from; j < from + n; j++) s += data[j] * data[j];
+  return s;
+}
+
+function float32Squarer(
+  k: GramKernel,
+  L: ReturnType<typeof squaresLayout>,
+  fm: FrequencyMatrices,
+  resident: boolean,
+): GramSquarer {
   const { rows: R, cols: C } = fm;
   const { P, C4, bytesA, at, S, D, T, end } = L;
-  if (fm.data.buffer !== k.memory.buffer || fm.data.byteOffset !== end) {
+  if (resident && (fm.data.buffer !== k.memory.buffer || fm.data.byteOffset !== end)) {
     throw new Error('float32Squares: the frequency matrices must be written to its `data` (frequencyMatrices out).');
   }
   const heap = new Float32Array(k.memory.buffer);
@@ -244,14 +263,27 @@ function float32Squarer(k: GramKernel, L: ReturnType<typeof squaresLayout>, fm: 
     underflowChains: 3,
     underflow: 2 ** -149,
     loadRounds: true,
-    frequencySumSquares: (f) => k.sumsq64(end + f * 2 * R * C * 8, 2 * R * C),
+    frequencySumSquares: (f) =>
+      resident ? k.sumsq64(end + f * 2 * R * C * 8, 2 * R * C) : hostSumSquares(fm.data, f * 2 * R * C, 2 * R * C),
     load(f, scale) {
       cur = 0;
       curCols = C4;
       heap.fill(0, 0, bytesA / 4);
-      const src = end + f * 2 * R * C * 8;
-      k.load64(src, scale, R, C, C4, 0);
-      k.load64(src + R * C * 8, scale, R, C, C4, P * C4 * 4);
+      if (resident) {
+        const src = end + f * 2 * R * C * 8;
+        k.load64(src, scale, R, C, C4, 0);
+        k.load64(src + R * C * 8, scale, R, C, C4, P * C4 * 4);
+        return;
+      }
+      // load64's rounding in JavaScript: x * scale stored to a Float32Array rounds to nearest, as f32.demote_f64
+      const src = f * 2 * R * C;
+      for (let r = 0; r < R; r++) {
+        for (let c = 0; c < C; c++) {
+          const to = panelAt(r, c, C4);
+          heap[to] = fm.data[src + r * C + c] * scale;
+          heap[P * C4 + to] = fm.data[src + R * C + r * C + c] * scale;
+        }
+      }
     },
     sumSquares: () => k.sumsq(at[cur], 2 * P * curCols),
     square() {
