@@ -1,6 +1,6 @@
 /**
  * The Toeplitz bound's correlation heap (toeplitz-heap.ts) in float64 JavaScript, where WebAssembly SIMD does not
- * run: the same DFT stages and Grams with the same chains of multiply-adds as kernels/toeplitz.wat, so
+ * run: the same DFT stages and Grams with the same chains of multiply-adds as kernels/toeplitz*.wat, so
  * toeplitz-enclosure.ts's error bounds hold for either.
  */
 import type { CorrelationHeap, PairStageArgs, RealPartStageArgs, RealStageArgs } from './toeplitz-heap.js';
@@ -61,7 +61,7 @@ export function makeJsHeap(): CorrelationHeap {
 
 /**
  * Z = A A^H at z (P x P real part, then the imaginary part) of the complex P x C matrix A at a (real part, then the
- * imaginary part), by toeplitz.wat gauss's sums: Re Z_ab = T1 + T2 and Im Z_ab = T3 - (T1 - T2) with T1 = X_a . X_b,
+ * imaginary part), by toeplitz-gram.wat gauss's sums: Re Z_ab = T1 + T2 and Im Z_ab = T3 - (T1 - T2) with T1 = X_a . X_b,
  * T2 = Y_a . Y_b and T3 = (X + Y)_a . (X - Y)_b, for b <= a, mirrored (offsets in doubles).
  */
 function jsGauss(h: Float64Array, a: number, P: number, C: number, z: number): void {
