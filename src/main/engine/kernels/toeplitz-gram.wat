@@ -46,7 +46,7 @@
       (br $next))))
 
   ;; gaussPass(L, R, P, C, outRe, outIm, mode): T_ab = L_a . R_b for the blocks of rows (a, a + 1) x (b, b + 1), b <= a
-  ;; (L, R row-major P x C), stored by gaussStore's mode. Rows (a, a + 1) against four rows b .. b + 3 (eight
+  ;; (L, R row-major P x C), stored by the mode (below). Rows (a, a + 1) against four rows b .. b + 3 (eight
   ;; accumulators, six loaded operands per column pair) where b + 2 <= a, else (the diagonal block) against two. Rows b
   ;; go in bands of 64, which stay in L2 while every row pair a >= b reads them.
   (func $gaussPass
@@ -55,6 +55,8 @@
     (local $pa0 i32) (local $pa1 i32) (local $pb i32) (local $x0 v128) (local $x1 v128) (local $y v128)
     (local $g00 v128) (local $g01 v128) (local $g02 v128) (local $g03 v128)
     (local $g10 v128) (local $g11 v128) (local $g12 v128) (local $g13 v128)
+    (local $n i32) (local $col i32) (local $o i32) (local $next i32) (local $out i32)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $u0 v128) (local $u1 v128) (local $s v128)
     (local.set $rowBytes (i32.shl (local.get $C) (i32.const 3)))
     (block $bands_done (loop $bands
       (br_if $bands_done (i32.ge_u (local.get $b0) (local.get $P)))
@@ -74,6 +76,7 @@
           (local.set $g10 (f64x2.splat (f64.const 0))) (local.set $g11 (f64x2.splat (f64.const 0)))
           (local.set $g12 (f64x2.splat (f64.const 0))) (local.set $g13 (f64x2.splat (f64.const 0)))
           (local.set $cc (i32.const 0))
+          (local.set $n (i32.const 1))
           (if (i32.le_u (i32.add (local.get $b) (i32.const 2)) (local.get $a))
             (then
               (block $dot_done (loop $dot
@@ -94,12 +97,7 @@
                 (local.set $g13 (f64x2.relaxed_madd (local.get $x1) (local.get $y) (local.get $g13)))
                 (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
                 (br $dot)))
-              ;; lane sums as pairs, inline (a call would spill the accumulators): (T[a][b + 2], T[a][b + 3]), row a + 1's
-              (call $gaussStore (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $a) (i32.add (local.get $b) (i32.const 2))
-                  (f64x2.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $g02) (local.get $g03))
-                    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $g02) (local.get $g03)))
-                  (f64x2.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $g12) (local.get $g13))
-                    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $g12) (local.get $g13))) (local.get $mode)))
+              (local.set $n (i32.const 2)))
             (else
               (block $dot_done (loop $dot
                 (br_if $dot_done (i32.ge_u (local.get $cc) (local.get $rowBytes)))
@@ -113,53 +111,61 @@
                 (local.set $g11 (f64x2.relaxed_madd (local.get $x1) (local.get $y) (local.get $g11)))
                 (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
                 (br $dot)))))
-          ;; (T[a][b], T[a][b + 1]) and (T[a + 1][b], T[a + 1][b + 1])
-          (call $gaussStore (local.get $outRe) (local.get $outIm) (local.get $P) (local.get $a) (local.get $b)
-              (f64x2.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $g00) (local.get $g01))
-                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $g00) (local.get $g01)))
-              (f64x2.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $g10) (local.get $g11))
-                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $g10) (local.get $g11))) (local.get $mode))
+          ;; lane sums as pairs: t0 = (T[a][b], T[a][b + 1]), t1 = (T[a + 1][b], T[a + 1][b + 1]); t2, t3 at b + 2
+          (local.set $t0
+            (f64x2.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $g00) (local.get $g01))
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $g00) (local.get $g01))))
+          (local.set $t1
+            (f64x2.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $g10) (local.get $g11))
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $g10) (local.get $g11))))
+          (local.set $t2
+            (f64x2.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $g02) (local.get $g03))
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $g02) (local.get $g03))))
+          (local.set $t3
+            (f64x2.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $g12) (local.get $g13))
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $g12) (local.get $g13))))
+          ;; the n finished 2 x 2 blocks, inline (a call here would spill the pass's SIMD registers): by the pass's
+          ;; mode, 0 (T1) Re Z = T1; 1 (T2) Re Z = T1 + T2 and, where Im Z goes, T1 - T2; 2 (T3) Im Z = T3 - (T1 - T2).
+          ;; The part it finishes goes to rows a, a + 1 and, for col < a, to its mirror Z[col + j][a, a + 1] =
+          ;; sign Z[a, a + 1][col + j] (sign 1 for Re, -1 for Im: exact).
+          (local.set $col (local.get $b))
+          (loop $store
+            (local.set $o (i32.shl (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $col)) (i32.const 3)))
+            (local.set $next (i32.add (local.get $o) (i32.shl (local.get $P) (i32.const 3))))
+            (local.set $out (local.get $outRe))
+            (local.set $s (f64x2.splat (f64.const 1)))
+            (if (i32.eq (local.get $mode) (i32.const 1))
+              (then
+                (local.set $u0 (v128.load (i32.add (local.get $outRe) (local.get $o))))
+                (local.set $u1 (v128.load (i32.add (local.get $outRe) (local.get $next))))
+                (v128.store (i32.add (local.get $outIm) (local.get $o)) (f64x2.sub (local.get $u0) (local.get $t0)))
+                (v128.store (i32.add (local.get $outIm) (local.get $next)) (f64x2.sub (local.get $u1) (local.get $t1)))
+                (local.set $t0 (f64x2.add (local.get $u0) (local.get $t0)))
+                (local.set $t1 (f64x2.add (local.get $u1) (local.get $t1)))))
+            (if (i32.eq (local.get $mode) (i32.const 2))
+              (then
+                (local.set $out (local.get $outIm))
+                (local.set $s (f64x2.splat (f64.const -1)))
+                (local.set $t0 (f64x2.sub (local.get $t0) (v128.load (i32.add (local.get $outIm) (local.get $o)))))
+                (local.set $t1 (f64x2.sub (local.get $t1) (v128.load (i32.add (local.get $outIm) (local.get $next)))))))
+            (v128.store (i32.add (local.get $out) (local.get $o)) (local.get $t0))
+            (v128.store (i32.add (local.get $out) (local.get $next)) (local.get $t1))
+            (if (i32.lt_u (local.get $col) (local.get $a))
+              (then
+                (local.set $o (i32.add (local.get $out)
+                  (i32.shl (i32.add (i32.mul (local.get $col) (local.get $P)) (local.get $a)) (i32.const 3))))
+                (v128.store (local.get $o) (f64x2.mul (local.get $s)
+                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))))
+                (v128.store (i32.add (local.get $o) (i32.shl (local.get $P) (i32.const 3))) (f64x2.mul (local.get $s)
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1))))))
+            (local.set $t0 (local.get $t2))
+            (local.set $t1 (local.get $t3))
+            (local.set $col (i32.add (local.get $col) (i32.const 2)))
+            (br_if $store (i32.lt_u (local.get $col) (i32.add (local.get $b) (i32.shl (local.get $n) (i32.const 1))))))
           (local.set $b (i32.add (local.get $b) (i32.const 4)))
           (br $cols)))
         (local.set $a (i32.add (local.get $a) (i32.const 2)))
         (br $rows)))
       (local.set $b0 (i32.add (local.get $b0) (i32.const 64)))
       (br $bands))))
-
-  ;; The products t0 = (T[a][b], T[a][b + 1]) and t1 = (T[a + 1][b], T[a + 1][b + 1]) of one 2 x 2 block (b <= a), by
-  ;; gauss's pass: mode 0 (T1) Re Z = T1; mode 1 (T2) Re Z = T1 + T2 and, where Im Z goes, T1 - T2; mode 2 (T3)
-  ;; Im Z = T3 - (T1 - T2). The part it finishes goes to rows a, a + 1 and, for b < a, to its mirror
-  ;; Z[b + j][a, a + 1] = sign Z[a, a + 1][b + j] (sign 1 for Re, -1 for Im: exact). One function, no calls: a call
-  ;; here spills the pass's SIMD registers.
-  (func $gaussStore (param $outRe i32) (param $outIm i32) (param $P i32) (param $a i32) (param $b i32)
-    (param $t0 v128) (param $t1 v128) (param $mode i32)
-    (local $o i32) (local $next i32) (local $u0 v128) (local $u1 v128) (local $out i32) (local $s v128)
-    (local.set $o (i32.shl (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 3)))
-    (local.set $next (i32.add (local.get $o) (i32.shl (local.get $P) (i32.const 3))))
-    (local.set $out (local.get $outRe))
-    (local.set $s (f64x2.splat (f64.const 1)))
-    (if (i32.eq (local.get $mode) (i32.const 1))
-      (then
-        (local.set $u0 (v128.load (i32.add (local.get $outRe) (local.get $o))))
-        (local.set $u1 (v128.load (i32.add (local.get $outRe) (local.get $next))))
-        (v128.store (i32.add (local.get $outIm) (local.get $o)) (f64x2.sub (local.get $u0) (local.get $t0)))
-        (v128.store (i32.add (local.get $outIm) (local.get $next)) (f64x2.sub (local.get $u1) (local.get $t1)))
-        (local.set $t0 (f64x2.add (local.get $u0) (local.get $t0)))
-        (local.set $t1 (f64x2.add (local.get $u1) (local.get $t1)))))
-    (if (i32.eq (local.get $mode) (i32.const 2))
-      (then
-        (local.set $out (local.get $outIm))
-        (local.set $s (f64x2.splat (f64.const -1)))
-        (local.set $t0 (f64x2.sub (local.get $t0) (v128.load (i32.add (local.get $outIm) (local.get $o)))))
-        (local.set $t1 (f64x2.sub (local.get $t1) (v128.load (i32.add (local.get $outIm) (local.get $next)))))))
-    (v128.store (i32.add (local.get $out) (local.get $o)) (local.get $t0))
-    (v128.store (i32.add (local.get $out) (local.get $next)) (local.get $t1))
-    (if (i32.lt_u (local.get $b) (local.get $a))
-      (then
-        (local.set $o (i32.add (local.get $out)
-          (i32.shl (i32.add (i32.mul (local.get $b) (local.get $P)) (local.get $a)) (i32.const 3))))
-        (v128.store (local.get $o) (f64x2.mul (local.get $s)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))))
-        (v128.store (i32.add (local.get $o) (i32.shl (local.get $P) (i32.const 3))) (f64x2.mul (local.get $s)
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))))))
 )
