@@ -8,21 +8,22 @@ import type { LayerBoundsReport } from '../../shared/bounds.js';
 import { KernelError } from '../../shared/bounds.js';
 import type { BackendChoice } from '../../shared/backend.js';
 import { streamSeed } from '../engine/data/rng.js';
-import { selectBackend } from '../engine/backends/index.js';
-import { computeLayerBounds, OPERATOR_STALL_TOL, type LayerBoundMethod } from '../engine/bounds/layer-report.js';
+import { OPERATOR_STALL_TOL, type LayerBoundMethod } from '../engine/bounds/layer-options.js';
 import { startLayerPool, type LayerJob, type LayerPool } from '../engine/bounds/layer-pool.js';
-import { f4PolyphaseBound } from '../engine/bounds/methods/f4.js';
-import { gramIterationBound } from '../engine/bounds/methods/gram-iteration.js';
 import { assertFitsInMemory, readKernelFile } from './kernel-file.js';
 import { heNormalKernel, resnet18Stack } from './resnet18-stack.js';
 import { ProgressBar } from './progress.js';
 import { formatLayerTables, kernelCasesJson, withCertifiedNorms } from './bounds-format.js';
-import { MODEL_HELP, runModel } from './bounds-model.js';
+
+// The methods, the backends and TensorFlow.js load only where this thread computes (import() below): with the
+// layer pool, the threads compute, and their start-up runs while this thread has nothing heavy to load.
+const loadBackends = () => import('../engine/backends/index.js');
+const loadLayerReport = () => import('../engine/bounds/layer-report.js');
 
 /** Most layer threads by default: each holds its own backend and kernels, and 17 layers gain little beyond. */
 const MAX_WORKERS = 4;
 
-const HELP = `Usage: spectral-lab bounds [options]
+const help = (modelHelp: string) => `Usage: spectral-lab bounds [options]
        spectral-lab bounds --model FILE [--input-shape C,H,W] [--format table|json|csv] [--dataset NAME|PATH]
 
 Per-layer spectral-norm bounds: the four Fantastic Four norms ||R||, ||S||, ||T||, ||U||, the F4 bound
@@ -45,7 +46,7 @@ Options:
   --workers N           ResNet-18 layers computed at once, each on its own thread (default: one per core, at
                         most ${MAX_WORKERS}); 1 computes them one after another in this thread
   -h, --help            this text
-${MODEL_HELP}`;
+${modelHelp}`;
 
 const OPTIONS = {
   kernels: { type: 'string' },
@@ -73,7 +74,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: tru
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
   if (values.help) {
-    console.log(HELP);
+    console.log(help((await import('./bounds-model.js')).MODEL_HELP));
     return 0;
   }
   const opIters =
@@ -93,9 +94,9 @@ export async function run(argv: string[]): Promise<number> {
       ? startLayerPool({ workers, backend: values.backend as BackendChoice }, resnet18Stack().length)
       : undefined;
   let reports: LayerBoundsReport[];
-  let backend: Awaited<ReturnType<typeof selectBackend>>;
+  let backend: { name: string; summary: string };
   try {
-    backend = await selectBackend(values.backend as BackendChoice);
+    backend = await (pool?.backend ?? (await loadBackends()).selectBackend(values.backend as BackendChoice));
     console.error(`backend: ${backend.summary}`);
     if (values.kernels) return await boundKernelCases(values.kernels, values.n, format, methods, opIters);
     reports = await boundResNet18(seed, { methods, opIters, pool });
@@ -112,7 +113,8 @@ export async function run(argv: string[]): Promise<number> {
 
 /** `--model FILE`: the researcher's own network (bounds-model.ts). */
 async function boundModel(v: Values, model: string, operatorIters: number | undefined): Promise<number> {
-  console.error(`backend: ${(await selectBackend(v.backend as BackendChoice)).summary}`);
+  console.error(`backend: ${(await (await loadBackends()).selectBackend(v.backend as BackendChoice)).summary}`);
+  const { runModel } = await import('./bounds-model.js');
   return runModel({
     model,
     format: v.format,
@@ -130,13 +132,16 @@ async function boundModel(v: Values, model: string, operatorIters: number | unde
 }
 
 /** `--kernels FILE`: each case at each of its sizes, one after another. */
-function boundKernelCases(
+async function boundKernelCases(
   file: string,
   nList: string | undefined,
   format: 'table' | 'json',
   methods: LayerBoundMethod[] | undefined,
   opIters: number | undefined,
-): number {
+): Promise<number> {
+  const { computeLayerBounds } = await loadLayerReport();
+  const { f4PolyphaseBound } = await import('../engine/bounds/methods/f4.js');
+  const { gramIterationBound } = await import('../engine/bounds/methods/gram-iteration.js');
   const cases = readKernelFile(file);
   const defaultNs = nList ? nList.split(',').map((s) => positiveInt(s, '--n')) : [8, 16, 32];
   const work = cases.flatMap((c) => (c.ns.length ? c.ns : defaultNs).map((n) => ({ c, n })));
@@ -183,13 +188,17 @@ async function boundResNet18(
   const bounds = { methods: o.methods, operatorIterations: o.opIters ?? 30, operatorStallTol: OPERATOR_STALL_TOL };
   const bar = new ProgressBar({ total: jobs.length, label: 'ResNet-18' });
   // Layers are independent: on a pool of threads they finish out of order, and the bar counts them as they do.
+  const computeInThisThread = async () => {
+    const { computeLayerBounds } = await loadLayerReport();
+    return jobs.map((job, j) => {
+      const r = computeLayerBounds(job.name, job.kernel, job.geometry, bounds);
+      bar.update(j + 1, job.name);
+      return r;
+    });
+  };
   const reports = o.pool
     ? await o.pool.compute(jobs, { bounds, onLayer: (done, j) => bar.update(done, jobs[j].name) })
-    : jobs.map((job, j) => {
-        const r = computeLayerBounds(job.name, job.kernel, job.geometry, bounds);
-        bar.update(j + 1, job.name);
-        return r;
-      });
+    : await computeInThisThread();
   bar.finish();
   const threads = o.pool?.threads ?? 1;
   console.error(

@@ -15,8 +15,8 @@ async function handle(m: PoolRequest): Promise<void> {
   try {
     if (m.kind === 'init') {
       allowCommandThreads(m.innerThreads);
-      await selectBackend(m.backend);
-      return post({ kind: 'ready' });
+      const backend = await selectBackend(m.backend);
+      return post({ kind: 'ready', backend: { name: backend.name, summary: backend.summary } });
     }
     const { name, kernel, geometry } = m.job;
     post({ kind: 'report', index: m.index, report: computeLayerBounds(name, kernel, geometry, m.bounds) });

@@ -15,10 +15,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { BackendChoice } from '../../../shared/backend.js';
+import type { BackendChoice, BackendName } from '../../../shared/backend.js';
 import type { KernelHWIO, LayerBoundsReport, LayerGeometry } from '../../../shared/bounds.js';
 import { KernelError } from '../../../shared/bounds.js';
-import type { LayerBoundsOptions } from './layer-report.js';
+import type { LayerBoundsOptions } from './layer-options.js';
 
 export interface LayerJob {
   name: string;
@@ -45,12 +45,18 @@ export interface LayerPoolWork {
 
 export type LayerPoolOptions = LayerPoolThreads & LayerPoolWork;
 
+export interface PoolBackend {
+  name: BackendName;
+  summary: string;
+}
+
 /** Messages between the pool and its threads. */
 export type PoolRequest =
   | { kind: 'init'; backend: BackendChoice; innerThreads: boolean }
   | { kind: 'layer'; index: number; job: LayerJob; bounds: LayerBoundsOptions };
 export type PoolReply =
-  | { kind: 'ready' }
+  /** The backend the thread selected (what the shell prints: the threads compute, not the shell). */
+  | { kind: 'ready'; backend: PoolBackend }
   | { kind: 'report'; index: number; report: LayerBoundsReport }
   /** user: the input is at fault (a KernelError in the thread), otherwise a bug. */
   | { kind: 'error'; user: boolean; message: string };
@@ -74,6 +80,8 @@ export function layerCost(job: LayerJob): number {
 export interface LayerPool {
   /** How many threads it started. */
   threads: number;
+  /** The backend the first thread selected; rejects as compute() would if it cannot start. */
+  backend: Promise<PoolBackend>;
   /** Compute these layers (one call per pool); reports come back in the layers' order. */
   compute(jobs: LayerJob[], work: LayerPoolWork): Promise<LayerBoundsReport[]>;
   /** Stop the threads (always call it, also after a failure). */
@@ -88,7 +96,7 @@ export function startLayerPool(threads: LayerPoolThreads, maxLayers = Infinity):
   const count = Math.max(1, Math.min(threads.workers, maxLayers));
   const innerThreads = threads.innerThreads ?? false;
   const workers: Worker[] = [];
-  const ready: Promise<void>[] = [];
+  const ready: Promise<PoolBackend>[] = [];
   for (let t = 0; t < count; t++) {
     const worker = spawnPoolWorker(innerThreads);
     workers.push(worker);
@@ -99,6 +107,7 @@ export function startLayerPool(threads: LayerPoolThreads, maxLayers = Infinity):
   for (const r of ready) r.catch(() => undefined);
   return {
     threads: count,
+    backend: ready[0],
     compute: (jobs, work) => computeOnThreads(workers, ready, jobs, work),
     close: async () => {
       await Promise.all(workers.map((w) => w.terminate()));
@@ -116,11 +125,11 @@ export async function computeLayersInPool(jobs: LayerJob[], opts: LayerPoolOptio
 }
 
 /** The thread's answer to 'init': ready, or why it cannot compute. */
-function firstReply(worker: Worker): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+function firstReply(worker: Worker): Promise<PoolBackend> {
+  return new Promise<PoolBackend>((resolve, reject) => {
     const onMessage = (r: PoolReply) => {
       off();
-      if (r.kind === 'ready') resolve();
+      if (r.kind === 'ready') resolve(r.backend);
       else if (r.kind === 'error') reject(r.user ? new KernelError(r.message) : new Error(r.message));
     };
     const onError = (err: Error) => {
@@ -145,7 +154,7 @@ function firstReply(worker: Worker): Promise<void> {
 /** Hand the layers out dearest first, one at a time per thread, as each thread becomes free. */
 async function computeOnThreads(
   workers: Worker[],
-  ready: Promise<void>[],
+  ready: Promise<PoolBackend>[],
   jobs: LayerJob[],
   work: LayerPoolWork,
 ): Promise<LayerBoundsReport[]> {

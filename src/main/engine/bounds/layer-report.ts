@@ -12,28 +12,7 @@ import { gramIterationBound } from './methods/gram-iteration.js';
 import { toeplitzBound } from './methods/toeplitz.js';
 import { operatorNormEstimate } from './methods/operator-power.js';
 import { kernelToHost } from './numerics/host-kernel.js';
-
-export type LayerBoundMethod = 'exact' | 'gram' | 'toeplitz' | 'operator';
-
-export interface LayerBoundsOptions {
-  /** Which methods beyond F4 to run (F4 always runs). Default: all. */
-  methods?: LayerBoundMethod[];
-  gramIterations?: number;
-  toeplitzIterations?: number;
-  operatorIterations?: number;
-  /**
-   * Stop the operator estimate once one Lanczos product raises it by less than this (relative; from the circular
-   * start only). Default: off, so it runs to convergence or operatorIterations; `bounds` passes OPERATOR_STALL_TOL.
-   */
-  operatorStallTol?: number;
-  /** Relative slack for float32 methods when checking upper >= exact. */
-  tolerance?: number;
-  /**
-   * Keep every singular value of the exact (Sedghi) computation in `report.spectrum`: the dense per-frequency
-   * eigenvalues give the norm and the spectrum at once, so a histogram costs no second exact run.
-   */
-  spectrum?: boolean;
-}
+import type { LayerBoundMethod, LayerBoundsOptions } from './layer-options.js';
 
 const ALL_METHODS: LayerBoundMethod[] = ['exact', 'gram', 'toeplitz', 'operator'];
 
@@ -116,14 +95,6 @@ export function computeLayerBounds(
   checkConsistency(report, opts.tolerance ?? 1e-5);
   return report;
 }
-
-/**
- * Relative growth per Lanczos product below which the operator estimate stops. Measured on the 17 ResNet-18 layers:
- * from the circular start the estimate passes the 30-step random-start value while it still grows by 2e-5 to 1e-3
- * per product, so 1e-5 keeps it at least that tight. From a random start (small maps) the stall test is off and the
- * iteration cap decides, as before.
- */
-export const OPERATOR_STALL_TOL = 1e-5;
 
 /**
  * Gram iteration's strength on every layer (issue 14): within ~0.3% of the circular norm at t = 6 (Delattre et al.
