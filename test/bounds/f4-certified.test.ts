@@ -267,6 +267,19 @@ describe('residentGram: the Gram factored where it was formed (cholesky-simd.ts)
     expect(r.toArray()).toEqual(G);
   });
 
+  it('forms a Gram over whatever the memory held (C is not zeroed first): NaN left by an earlier Gram never leaks', () => {
+    const [n, m] = [301, 420];
+    residentGram(n, m, (out) => out.fill(NaN))!.toArray(); // every entry of C is now NaN
+    const X = randomKernel([1, 1, n, m], 7).data as Float64Array;
+    const G = residentGram(n, m, (out, ld) => {
+      for (let i = 0; i < n; i++) out.set(X.subarray(i * m, i * m + m), i * ld);
+    })!.toArray();
+    const want = gram64(X, n, m);
+    let worst = 0;
+    for (let j = 0; j < n * n; j++) worst = Math.max(worst, Math.abs(G[j] - want[j]));
+    expect(worst).toBeLessThanOrEqual(1e-13 * m);
+  });
+
   it('refuses to be read once a later Gram has overwritten it', () => {
     const one = residentGram(4, 4, (out) => out.fill(1))!;
     residentGram(4, 4, (out) => out.fill(2));

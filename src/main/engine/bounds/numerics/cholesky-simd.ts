@@ -12,7 +12,10 @@ const PANEL = 64;
 /** Below this size the factorisation takes a few ms: no thread hand-off. */
 const SPLIT_MIN = 256;
 
-/** cholesky.wat's update: C -= X_rows X_rows^T on rows [r0, r1) x columns [J, J1), inner length K (byte strides). */
+/**
+ * cholesky.wat's update: C -= X_rows X_rows^T on rows [r0, r1) x columns [J, J1), inner length K (byte strides);
+ * fresh = 1: C = -X_rows X_rows^T whatever C held (a Gram's formation).
+ */
 type Update = (
   c: number,
   ldc: number,
@@ -23,6 +26,7 @@ type Update = (
   r0: number,
   r1: number,
   K: number,
+  fresh: number,
 ) => void;
 interface CholeskyKernel {
   update: Update;
@@ -37,7 +41,7 @@ const ex = new WebAssembly.Instance(workerData.module, { env: { memory: workerDa
 const args = new Int32Array(workerData.args);
 `;
 const BODY = `
-if (arg === 0) ex.update(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8]);
+if (arg === 0) ex.update(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9]);
 else ex.solveRows(args[0], args[1], args[2], args[3], args[4], args[5]);
 `;
 
@@ -107,7 +111,7 @@ function factorInPlace(k: CholeskyKernel, at: number, N: number): boolean | null
   const a = 8 * at;
   for (let J = 0; J < N; J += PANEL) {
     const J1 = Math.min(N, J + PANEL);
-    if (J > 0 && !update(k, { c: a, ldc: 8 * N, x: a, ldx: 8 * N, K: J }, N, J, J1)) return null;
+    if (J > 0 && !update(k, { c: a, ldc: 8 * N, x: a, ldx: 8 * N, K: J, fresh: 0 }, N, J, J1)) return null;
     if (!k.panel(a, N, J, J1, J1)) return false;
     // The rows below the diagonal block: independent triangular solves, split like the update.
     const rows = (r0: number, r1: number) => [a, N, J, J1, r0, r1];
@@ -116,13 +120,14 @@ function factorInPlace(k: CholeskyKernel, at: number, N: number): boolean | null
   return true;
 }
 
-/** Where update reads and writes (byte offsets and strides) and the inner length. */
+/** Where update reads and writes (byte offsets and strides), the inner length, and whether C is formed afresh. */
 interface Operands {
   c: number;
   ldc: number;
   x: number;
   ldx: number;
   K: number;
+  fresh: 0 | 1;
 }
 
 /**
@@ -130,7 +135,7 @@ interface Operands {
  * stalled (then it is dropped, and its rows are in an unknown state).
  */
 function update(k: CholeskyKernel, o: Operands, N: number, J: number, J1: number): boolean {
-  const args = (r0: number, r1: number) => [o.c, o.ldc, o.x, o.ldx, J, J1, r0, r1, o.K];
+  const args = (r0: number, r1: number) => [o.c, o.ldc, o.x, o.ldx, J, J1, r0, r1, o.K, o.fresh];
   return onTwoThreads(k, 0, args, J, N, balancedSplit(N, J, J1), N);
 }
 
@@ -213,13 +218,13 @@ export function residentGram(n: number, m: number, fill: (X: Float64Array, ld: n
   const M = Math.ceil(m / 2) * 2;
   const gAt = N * M; // float64 offsets: X, then C = -G
   const heap = kernelHeap(k, gAt + N * N);
-  // fill writes every entry of the n x m block; the padding and C (which update subtracts from) start at zero.
+  // fill writes every entry of the n x m block; the padding starts at zero. C is not zeroed: update's fresh mode
+  // stores -sum over whatever it held (cholesky.wat), and only its lower triangle, which update writes, is read.
   for (let r = 0; r < n; r++) heap.fill(0, r * M + m, r * M + M);
   heap.fill(0, n * M, gAt);
   fill(heap.subarray(0, gAt), M);
-  const o: Operands = { c: 8 * gAt, ldc: 8 * N, x: 0, ldx: 8 * M, K: M };
+  const o: Operands = { c: 8 * gAt, ldc: 8 * N, x: 0, ldx: 8 * M, K: M, fresh: 1 };
   const form = () => {
-    heap.fill(0, gAt);
     for (let J = 0; J < N; J += PANEL) {
       // A failed helper may have written part of its rows: form it again on this thread (the helper is dropped).
       if (!update(k, o, N, J, Math.min(N, J + PANEL))) return form();
