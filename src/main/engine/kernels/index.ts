@@ -16,6 +16,7 @@
  *   cholesky.wat      the blocked Cholesky of the certified F4 norms' certificates (bounds/numerics/cholesky-simd.ts)
  *   operator-gemm.wat the convolution and its adjoint as matrix products for the operator estimate
  *                     (bounds/methods/operator-gemm.ts)
+ *   operator-lanczos.wat its Lanczos steps' vector passes (Gram-Schmidt, three-term part, norms), same memory
  *   relaxed-probe.wat one relaxed SIMD instruction: validates only where relaxed SIMD is on
  *
  * Variants, made from the one text by two documented substitutions (see variantText):
@@ -43,7 +44,8 @@ export type KernelName =
   | 'toeplitz-gram'
   | 'toeplitz-inverse'
   | 'cholesky'
-  | 'operator-gemm';
+  | 'operator-gemm'
+  | 'operator-lanczos';
 export interface Variant {
   /** Multiply-adds fused (relaxed SIMD) or lowered to mul + add. */
   fused: boolean;

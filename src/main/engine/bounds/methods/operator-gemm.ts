@@ -15,7 +15,7 @@
  */
 import { instantiateFastest, type WasmMemory } from '../../kernels/index.js';
 import type { KernelHWIO } from '../../../../shared/bounds.js';
-import type { Orthogonalizer } from '../numerics/lanczos.js';
+import type { LanczosPasses, Orthogonalizer } from '../numerics/lanczos.js';
 
 export interface GemmGeometry {
   nh: number;
@@ -37,8 +37,8 @@ export interface GemmOperator {
   /** A v (float32 rounding of v, as a float32 convolution would see it). */
   apply(v: Float64Array): Float32Array;
   /**
-   * A Lanczos basis of `basisVectors` vectors in the same memory and its Gram-Schmidt pass in float64 SIMD (cgs of
-   * operator-gemm.wat), where asked for and affordable.
+   * A Lanczos basis of `basisVectors` vectors in the same memory, its Gram-Schmidt pass and the step's other vector
+   * passes in float64 SIMD (operator-lanczos.wat), where asked for and affordable.
    */
   orthogonalizer?: Orthogonalizer;
 }
@@ -118,7 +118,7 @@ export function gemmLayerOperator(
   const gemm = made.exports.gemm as Gemm;
   const gather = made.exports.gather as Gather;
   const scatter = made.exports.scatter as Gather;
-  const cgs = made.exports.cgs as (q: number, count: number, n: number, w: number, h: number) => void;
+  const passes = basis ? instantiateFastest('operator-lanczos', false, { env: { memory } }) : null;
   const [bf, ba, xOff, yOff, gOff, srcOff, vOff, outOff, wOff, hOff, qOff] = offsets(floats);
   const heap = new Float32Array(memory.buffer);
   // The kernel (HWIO) is the Kf x co matrix B, row t ci + i; B^T has row o, column t ci + i = W[t][i][o].
@@ -168,17 +168,48 @@ export function gemmLayerOperator(
       w64.set(out32);
       return w64;
     },
-    orthogonalizer: basis
-      ? {
-          basis: new Float64Array(memory.buffer, qOff, basis * size),
-          project(count, w) {
-            const inPlace = w.buffer === memory.buffer && w.byteOffset === wOff;
-            if (!inPlace) w64.set(w);
-            cgs(qOff, count, size, wOff, hOff);
-            if (!inPlace) w.set(w64);
-          },
-        }
+    orthogonalizer: passes
+      ? lanczosPasses(passes.exports, memory, { q: qOff, vectors: basis, w: wOff, h: hOff, n: size })
       : undefined,
+  };
+}
+
+/**
+ * The basis (q) of the Lanczos run in the kernel's memory and the passes of operator-lanczos.wat on it. Each pass
+ * works on the residual at w: a w from elsewhere is copied in and back.
+ */
+function lanczosPasses(
+  exports: Record<string, unknown>,
+  memory: WasmMemory,
+  at: { q: number; vectors: number; w: number; h: number; n: number },
+): Orthogonalizer & { passes: LanczosPasses } {
+  const { q, h, n } = at;
+  const cgs = exports.cgs as (q: number, count: number, n: number, w: number, h: number) => number;
+  const residual = exports.residual as (q: number, k: number, n: number, w: number, beta: number, out: number) => void;
+  const scale = exports.scale as (dst: number, w: number, n: number, b: number) => void;
+  const w64 = new Float64Array(memory.buffer, at.w, n);
+  const out = new Float64Array(memory.buffer, h, 2);
+  const inKernel = <T>(w: Float64Array, pass: () => T): T => {
+    const inPlace = w.buffer === memory.buffer && w.byteOffset === at.w;
+    if (!inPlace) w64.set(w);
+    const result = pass();
+    if (!inPlace) w.set(w64);
+    return result;
+  };
+  const project = (count: number, w: Float64Array) => inKernel(w, () => cgs(q, count, n, at.w, h));
+  return {
+    basis: new Float64Array(memory.buffer, q, at.vectors * n),
+    project,
+    passes: {
+      residual(k, beta, w) {
+        inKernel(w, () => residual(q, k, n, at.w, beta, h));
+        return [out[0], out[1]];
+      },
+      project,
+      store(j, w, b) {
+        inKernel(w, () => scale(q + 8 * j * n, at.w, n, b));
+      },
+    },
   };
 }
 

@@ -46,6 +46,22 @@ export interface LanczosOptions {
 export interface Orthogonalizer {
   basis: Float64Array;
   project(count: number, w: Float64Array): void;
+  /** Optional: every other vector pass of a step too, so the step itself loops over no vector. */
+  passes?: LanczosPasses;
+}
+
+/**
+ * The vector passes of a 'full-residual' step where the basis lives (e.g. WebAssembly SIMD: operator-gemm.ts), each
+ * returning the squared norm it leaves, so no pass is spent on norms alone. The same step as the JavaScript loops,
+ * up to the order of float64 sums.
+ */
+export interface LanczosPasses {
+  /** alpha_k = q_k . w, then w -= alpha_k q_k + beta_k q_{k-1} (beta_0 = 0): returns [alpha_k, ||w||^2]. */
+  residual(k: number, beta: number, w: Float64Array): [number, number];
+  /** project() of the orthogonalizer, returning ||w||^2 after the pass. */
+  project(count: number, w: Float64Array): number;
+  /** q_j = w / b. */
+  store(j: number, w: Float64Array, b: number): void;
 }
 
 export class Lanczos {
@@ -117,6 +133,8 @@ export class Lanczos {
 
   /** One step, given w = A q_k (wr, and wi for complex runs; both overwritten with the residual). */
   step(wr: Float64Array, wi?: Float64Array): void {
+    const passes = this.residualFirst ? this.orthogonalizer?.passes : undefined;
+    if (passes) return this.stepWith(passes, wr);
     const { n, k, qr, qi } = this;
     const im = this.complex ? wi! : null;
     const o = k * n;
@@ -135,18 +153,37 @@ export class Lanczos {
       before = after;
     }
     const b = Math.sqrt(normSquared(wr, im, n));
-    this.k = k + 1;
-    this.steps++;
-    this.beta[k + 1] = b;
-    this.scale = Math.max(this.scale, Math.abs(a), b);
-    if (b <= this.tol * this.scale || this.k >= n) {
-      this.exhausted = true;
-      return;
-    }
+    if (this.close(k, a, b)) return;
     const next = (k + 1) * n;
     if (next + n > this.qr.length) this.grow();
     for (let r = 0; r < n; r++) this.qr[next + r] = wr[r] / b;
     if (im) for (let r = 0; r < n; r++) this.qi[next + r] = im[r] / b;
+  }
+
+  /** The step of 'full-residual' with the orthogonalizer's passes: the same passes and DGKS test as below. */
+  private stepWith(passes: LanczosPasses, w: Float64Array): void {
+    const k = this.k;
+    const [a, residual] = passes.residual(k, k > 0 ? this.beta[k] : 0, w);
+    this.alpha[k] = a;
+    let before = residual;
+    let after = residual;
+    for (let pass = 0; pass < 2; pass++) {
+      after = passes.project(k + 1, w);
+      if (after > 0.5 * before) break;
+      before = after;
+    }
+    const b = Math.sqrt(after);
+    if (!this.close(k, a, b)) passes.store(k + 1, w, b);
+  }
+
+  /** T_k gains alpha_k and beta_{k+1}; true when the Krylov space is exhausted (then no q_{k+1} is stored). */
+  private close(k: number, a: number, b: number): boolean {
+    this.k = k + 1;
+    this.steps++;
+    this.beta[k + 1] = b;
+    this.scale = Math.max(this.scale, Math.abs(a), b);
+    if (b <= this.tol * this.scale || this.k >= this.n) this.exhausted = true;
+    return this.exhausted;
   }
 
   /**
