@@ -24,6 +24,7 @@ const KERNELS: Array<[KernelName, { fused: boolean; shared?: boolean }[]]> = [
   ['frequency', [{ fused: true }, { fused: false }]],
   ['heap', [{ fused: false }, { fused: false, shared: true }]],
   ['filter-grad', [true, false].flatMap((fused) => [{ fused }, { fused, shared: true }])],
+  ['dft64', [true, false].flatMap((fused) => [{ fused }, { fused, shared: true }])],
 ];
 
 describe('kernels as WebAssembly text', () => {

@@ -17,6 +17,7 @@
  *   operator-gemm.wat the convolution and its adjoint as matrix products for the operator estimate
  *                     (bounds/methods/operator-gemm.ts)
  *   operator-lanczos.wat its Lanczos steps' vector passes (Gram-Schmidt, three-term part, norms), same memory
+ *   dft64.wat         the float64 2-D DFT of a kernel, the per-frequency matrices (bounds/numerics/fft2-heap.ts)
  *   relaxed-probe.wat one relaxed SIMD instruction: validates only where relaxed SIMD is on
  *
  * Variants, made from the one text by two documented substitutions (see variantText):
@@ -45,7 +46,8 @@ export type KernelName =
   | 'toeplitz-inverse'
   | 'cholesky'
   | 'operator-gemm'
-  | 'operator-lanczos';
+  | 'operator-lanczos'
+  | 'dft64';
 export interface Variant {
   /** Multiply-adds fused (relaxed SIMD) or lowered to mul + add. */
   fused: boolean;

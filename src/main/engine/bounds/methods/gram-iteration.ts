@@ -181,7 +181,7 @@ function pickSquarer(
   if (precision === 'float32' || (precision === 'auto' && Math.min(ci, co) >= 32)) {
     const squares = float32Squares(Math.min(ci, co), Math.max(ci, co), frequencyMatrixCount(nh, nw));
     if (squares) {
-      const fm = frequencyMatrices(host, nh, nw, undefined, squares.data);
+      const fm = frequencyMatrices(host, nh, nw, undefined, squares.heap ?? squares.data);
       return { fm, squarer: squares.squarer(fm), precision: 'float32' };
     }
   }
@@ -193,6 +193,8 @@ function pickSquarer(
  * An absolute bound on ||M_f - fl(M_f)||_F for the float64 DFT of fft2.ts (two separable stages of h and w complex
  * multiply-adds with twiddles within an ulp): each entry errs by at most gamma_{h+w+10} sum_{k,l} |W_kl| times a
  * small constant for the complex products (8 here, generously), and sum_{k,l} |W_kl| <= sqrt(hw) ||W_..||_2.
+ * The SIMD DFT (fft2-heap.ts, dft64.wat) does the same operations in the same order; where relaxed SIMD fuses a
+ * multiply-add it rounds once instead of twice, so the same count of roundings bounds it.
  */
 function dftErrorBound(k: KernelHWIO): number {
   const [h, w] = k.shape;

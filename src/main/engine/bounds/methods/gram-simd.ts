@@ -8,7 +8,7 @@
 import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
 import { instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
 import { U32 } from '../numerics/rounding.js';
-import type { FrequencyMatrices } from '../numerics/fft2.js';
+import type { FrequencyMatrices, HeapOut } from '../numerics/fft2.js';
 import type { GramSquarer } from './gram-iteration.js';
 
 /** Z = A A^H on float64 data (gram.wat's gram64, row-major, byte offsets, C even), all P rows. */
@@ -211,7 +211,7 @@ export function float32Squares(
   C: number,
   count: number,
   residentBytes = MAX_KERNEL_BYTES,
-): { data: Float64Array; squarer: (fm: FrequencyMatrices) => GramSquarer } | null {
+): { data: Float64Array; heap?: HeapOut; squarer: (fm: FrequencyMatrices) => GramSquarer } | null {
   const k = gramKernel();
   if (!k) return null;
   const L = squaresLayout(R, C);
@@ -219,7 +219,9 @@ export function float32Squares(
   const resident = L.end + 8 * n <= residentBytes && grow(k.memory, L.end + 8 * n);
   if (!resident && !grow(k.memory, L.end)) return null;
   const data = resident ? new Float64Array(k.memory.buffer, L.end, n) : new Float64Array(n);
-  return { data, squarer: (fm) => float32Squarer(k, L, fm, resident) };
+  // heap: frequencyMatrices computes them there in float64 SIMD (fft2-heap.ts).
+  const heap = resident ? { memory: k.memory, at: L.end } : undefined;
+  return { data, ...(heap ? { heap } : {}), squarer: (fm) => float32Squarer(k, L, fm, resident) };
 }
 
 /** Grow the memory to at least `bytes`; false where it cannot grow that far. */

@@ -22,7 +22,8 @@ import type * as tf from '@tensorflow/tfjs';
 import type { BoundResult, KernelHWIO } from '../../../../shared/bounds.js';
 import { KernelError, validateKernel } from '../../../../shared/bounds.js';
 import { kernelToHost } from '../numerics/host-kernel.js';
-import { frequencyMatrices, resolveInputSize, type InputSize } from '../numerics/fft2.js';
+// The matrices are dropped before each call returns: their buffer is kept for the next (reusableFrequencyBuffer).
+import { frequencyMatrices, resolveInputSize, reusableFrequencyBuffer, type InputSize } from '../numerics/fft2.js';
 import { halfSpectrumFrequencies } from '../numerics/frequency-set.js';
 import { frequencyGram } from '../numerics/frequency-gram.js';
 import { correlationGramCost, correlationTaps, formGramCost, forEachCorrelationGram } from './correlation-gram.js';
@@ -148,27 +149,11 @@ function largestOverFrequencies(host: KernelHWIO, nh: number, nw: number, tol: n
   if (screened) {
     ({ race, frequency } = screened);
   } else {
-    const fm = frequencyMatrices(host, nh, nw, undefined, scratchFor(host, nh, nw));
+    const fm = frequencyMatrices(host, nh, nw, undefined, reusableFrequencyBuffer(host, nh, nw));
     race = raceTopSingularValue(fm, { tol, seed });
     frequency = [fm.u[race.argmax], fm.v[race.argmax]];
   }
   return { value: race.lower, bracket: [race.lower, race.upper], frequency, iterations: race.maxSteps };
-}
-
-/**
- * The frequency matrices are only needed during one call, so their buffer is kept for the next call: writing
- * 100+ MB of fresh memory costs ~0.1 s of page faults, a third of the whole computation for ResNet layers.
- * Buffers above SCRATCH_MAX_BYTES are not kept.
- */
-const SCRATCH_MAX_BYTES = 2 ** 29;
-let scratch: Float64Array | undefined;
-
-function scratchFor(k: KernelHWIO, nh: number, nw: number): Float64Array | undefined {
-  const [, , ci, co] = k.shape;
-  const need = (Math.floor((nh * nw) / 2) + 2) * 2 * ci * co;
-  if (need * 8 > SCRATCH_MAX_BYTES) return undefined;
-  if (!scratch || scratch.length < need) scratch = new Float64Array(need);
-  return scratch;
 }
 
 /**
@@ -211,7 +196,7 @@ function denseSpectrum(
   if (correlationGramCost(host.shape, set.u.length) < formGramCost(host.shape, set.u.length)) {
     forEachCorrelationGram(correlationTaps(host), nh, nw, set, visit);
   } else {
-    const fm = frequencyMatrices(host, nh, nw, set, scratchFor(host, nh, nw));
+    const fm = frequencyMatrices(host, nh, nw, set, reusableFrequencyBuffer(host, nh, nw));
     const gr = new Float64Array(R * R);
     const gi = new Float64Array(R * R);
     for (let f = 0; f < fm.count; f++) {

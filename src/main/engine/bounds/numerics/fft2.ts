@@ -9,9 +9,11 @@
  */
 import type { KernelHWIO } from '../../../../shared/bounds.js';
 import { KernelError, validateInputSize } from '../../../../shared/bounds.js';
+import { heapDft64, ownDftMemory, type HeapOut } from './fft2-heap.js';
 import { distinctColumns, halfSpectrumFrequencies, twiddles, uPartners, type FrequencySet } from './frequency-set.js';
 
 export type InputSize = number | [number, number];
+export type { HeapOut } from './fft2-heap.js';
 
 /** Checks n against the kernel (both sides for a rectangular input) and returns [n_h, n_w]. */
 export function resolveInputSize(kernel: KernelHWIO, n: InputSize, label = 'kernel'): [number, number] {
@@ -55,17 +57,32 @@ export interface FrequencyMatrices extends FrequencySet {
  * The DFT is done separably (along w for the needed v, then along h per frequency), which costs
  * O(count * h * c_in * c_out) — about the size of the output, like an FFT for these small kernels. The channel
  * pairs are processed in blocks small enough to stay in cache, and both stages are fused per block. If `out` is
- * large enough, the matrices are written into it (and alias it).
+ * large enough, the matrices are written into it (and alias it); an `out` in a WebAssembly memory (HeapOut) has
+ * them computed there in float64 SIMD (fft2-heap.ts, the same operations), else in JavaScript: use the returned
+ * `data` (growing a memory that is not shared detaches its earlier views).
  */
 export function frequencyMatrices(
   kernel: KernelHWIO,
   nh: number,
   nw: number,
   freqs?: FrequencySet,
-  out?: Float64Array,
+  out?: Float64Array | HeapOut,
 ): FrequencyMatrices {
-  return fillFrequencyMatrices(kernel, nh, nw, freqs, (n) =>
-    out && out.length >= n ? out.subarray(0, n) : new Float64Array(n),
+  const heap = out && !(out instanceof Float64Array) ? out : undefined;
+  const fits = (n: number) => heap && heap.at + 8 * n <= heap.memory.buffer.byteLength;
+  return fillFrequencyMatrices(
+    kernel,
+    nh,
+    nw,
+    freqs,
+    (n) =>
+      out instanceof Float64Array && out.length >= n
+        ? out.subarray(0, n)
+        : fits(n)
+          ? new Float64Array(heap!.memory.buffer, heap!.at, n)
+          : new Float64Array(n),
+    undefined,
+    heap,
   );
 }
 
@@ -137,12 +154,19 @@ let reusable: Float64Array | undefined;
 /**
  * An `out` for frequencyMatrices that this thread keeps for its next call, for callers that drop the matrices before
  * they return: writing 100+ MB of fresh memory costs ~0.1 s of page faults (a ResNet-18 layer's matrices), a
- * sixth of its Gram iteration. Undefined (a fresh buffer) above 2^29 bytes.
+ * sixth of its Gram iteration. In a WebAssembly memory of this thread's (the float64 SIMD DFT, fft2-heap.ts) where
+ * WebAssembly SIMD runs, else a Float64Array; undefined (a fresh buffer) above 2^29 bytes.
  */
-export function reusableFrequencyBuffer(kernel: KernelHWIO, nh: number, nw: number): Float64Array | undefined {
+export function reusableFrequencyBuffer(
+  kernel: KernelHWIO,
+  nh: number,
+  nw: number,
+): Float64Array | HeapOut | undefined {
   const [, , ci, co] = kernel.shape;
   const need = frequencyMatrixCount(nh, nw) * 2 * ci * co;
   if (need * 8 > REUSABLE_MAX_BYTES) return undefined;
+  const memory = ownDftMemory();
+  if (memory) return { memory, at: 0 };
   if (!reusable || reusable.length < need) reusable = new Float64Array(need);
   return reusable;
 }
@@ -154,6 +178,7 @@ function fillFrequencyMatrices<D extends Float64Array | Float32Array>(
   freqs: FrequencySet | undefined,
   alloc: (n: number) => D,
   dft?: HeapDft,
+  heap64?: HeapOut,
 ): Omit<FrequencyMatrices, 'data'> & { data: D } {
   const [h, w, ci, co] = kernel.shape;
   const set = freqs ?? halfSpectrumFrequencies(nh, nw);
@@ -170,6 +195,12 @@ function fillFrequencyMatrices<D extends Float64Array | Float32Array>(
   const { cos: cosV, sin: sinV } = twiddles(vList, nw, w);
   const { cos: cosU, sin: sinU } = twiddles(set.u, nh, h);
   const partner = uPartners(set, nh, nw);
+  if (heap64) {
+    const column = (f: number) => vIndex[set.v[f]];
+    const plan = { h, w, m, count, column, nv, cosV, sinV, cosU, sinU, partner };
+    const data = heapDft64(W, plan, heap64) as D | null;
+    if (data) return { ...set, nh, nw, rows, cols, transposed, count, data };
+  }
   const { B, tSize, cs, sn, Tre, Tim, wAt } = dftBuffers(h, nw, nv, m, W, dft);
   const block = 2 * rows * cols;
   // Every entry is assigned below, so a reused buffer (`out`, e.g. a caller's scratch) needs no clearing; a
