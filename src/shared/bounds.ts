@@ -71,6 +71,27 @@ export class KernelError extends Error {
 
 /** Reject what no bound can be computed for, naming the problem and what to do next. */
 export function validateKernel(k: KernelHWIO, label = 'kernel'): void {
+  validateKernelShape(k, label);
+  const s = k.shape;
+  const j = firstNonFinite(k.data);
+  if (j >= 0) {
+    const [h, w, ci, co] = s;
+    const o = j % co;
+    const i = Math.floor(j / co) % ci;
+    const l = Math.floor(j / (co * ci)) % w;
+    const kk = Math.floor(j / (co * ci * w)) % h;
+    throw new KernelError(
+      `${label}: weight W[${kk}][${l}][${i}][${o}] is ${k.data[j]}; bounds need finite weights. ` +
+        'Check the checkpoint or the training run that produced it (a diverged run yields NaN/Inf).',
+    );
+  }
+}
+
+/**
+ * validateKernel's checks of the shape and the number of weights alone, for a caller whose own first read of the
+ * weights finds any NaN or Inf (then it calls validateKernel for the message): one pass less over a large kernel.
+ */
+export function validateKernelShape(k: KernelHWIO, label = 'kernel'): void {
   const s = k.shape as unknown as number[];
   if (!Array.isArray(s) || s.length !== 4) {
     throw new KernelError(
@@ -86,18 +107,6 @@ export function validateKernel(k: KernelHWIO, label = 'kernel'): void {
   const size = s[0] * s[1] * s[2] * s[3];
   if (k.data.length !== size) {
     throw new KernelError(`${label}: shape [${s.join(', ')}] needs ${size} weights but ${k.data.length} were given.`);
-  }
-  const j = firstNonFinite(k.data);
-  if (j >= 0) {
-    const [h, w, ci, co] = s;
-    const o = j % co;
-    const i = Math.floor(j / co) % ci;
-    const l = Math.floor(j / (co * ci)) % w;
-    const kk = Math.floor(j / (co * ci * w)) % h;
-    throw new KernelError(
-      `${label}: weight W[${kk}][${l}][${i}][${o}] is ${k.data[j]}; bounds need finite weights. ` +
-        'Check the checkpoint or the training run that produced it (a diverged run yields NaN/Inf).',
-    );
   }
 }
 

@@ -277,6 +277,28 @@ describe('bad input and edge cases', () => {
     const inf = Float64Array.from(good.data);
     inf[0] = Infinity;
     expect(() => f4PolyphaseBound({ shape: good.shape, data: inf }, 2)).toThrow(/is Infinity/);
+    // Float32 kernels are checked by the certificate's own first read (kernelScale), small (all four certified) and
+    // large (the minimum), through every path that copies the weights: groups, polyphase, dilation.
+    for (const shape of [
+      [3, 3, 2, 4],
+      [3, 3, 64, 64],
+    ] as [number, number, number, number][]) {
+      const size = shape.reduce((a, b) => a * b);
+      const [ci, co] = [shape[2], shape[3]];
+      const at = ((2 * 3 + 2) * ci + ci - 2) * co + co - 3; // W[2][2][c_in - 2][c_out - 3]
+      const where = `W\\[2\\]\\[2\\]\\[${ci - 2}\\]\\[${co - 3}\\]`;
+      for (const bad of [NaN, -Infinity]) {
+        const data = Float32Array.from({ length: size }, (_, j) => Math.sin(j));
+        data[at] = bad;
+        const k = { shape, data };
+        const is = new RegExp(`${where} is ${bad}; bounds need finite weights`);
+        expect(() => f4Bound(k), `${shape} ${bad}`).toThrow(KernelError);
+        expect(() => f4Bound(k), `${shape} ${bad}`).toThrow(is);
+        expect(() => f4Bound(k, { groups: 2 })).toThrow(is);
+        expect(() => f4PolyphaseBound(k, 2)).toThrow(is);
+        expect(() => f4PolyphaseBound(k, 2, { dilation: 2 })).toThrow(is);
+      }
+    }
     expect(() => f4Bound(good, { stride: 0 })).toThrow(/stride must be a positive integer/);
     expect(() => f4Bound(good, { groups: 3 })).toThrow(/does not divide c_out/);
     expect(() => f4PolyphaseBound(good, 1.5)).toThrow(/stride must be a positive integer/);

@@ -37,9 +37,19 @@ function indexVectors(
  * are exact in float64 and every partial sum stays in its normal range (2^-298 .. 2^256 n), so scaling by the power
  * of two s commutes with each rounding, and s^2 sum_j x_j^2 summed in linalg64's sumSquares order is sum_j (s x_j)^2.
  */
-export function kernelScale(W: KernelHWIO['data']): { scale: number; frobUp: number } {
+export function kernelScale(
+  W: KernelHWIO['data'],
+  /** Called (it must throw) where W holds NaN or Inf; by default powerOfTwoScale's error is thrown. */
+  nonFinite?: () => never,
+): { scale: number; frobUp: number } {
   if (!(W instanceof Float32Array)) {
-    const scale = powerOfTwoScale(W);
+    let scale: number;
+    try {
+      scale = powerOfTwoScale(W); // throws only on NaN or Inf
+    } catch (e) {
+      nonFinite?.();
+      throw e;
+    }
     return { scale, frobUp: frobeniusSquaredUpper(W, scale) };
   }
   let m0 = 0, m1 = 0, m2 = 0, m3 = 0, a = 0, b = 0, c = 0, e = 0; // prettier-ignore
@@ -64,7 +74,7 @@ export function kernelScale(W: KernelHWIO['data']): { scale: number; frobUp: num
   }
   const maxAbs = Math.max(m0, m1, m2, m3);
   const sum = a + b + (c + e);
-  if (!Number.isFinite(maxAbs) || Number.isNaN(sum)) return { scale: powerOfTwoScale(W), frobUp: NaN }; // it throws
+  if (!Number.isFinite(maxAbs) || Number.isNaN(sum)) return nonFinite?.() ?? { scale: powerOfTwoScale(W), frobUp: NaN }; // it throws
   const scale = maxAbs === 0 ? 1 : 2 ** -Math.ceil(Math.log2(maxAbs));
   return { scale, frobUp: sumOfSquaresUpper(sum * scale * scale, W.length) };
 }
