@@ -6,14 +6,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KernelHWIO } from '../../src/shared/bounds.js';
-import { frequencyMatrices, reusableFrequencyBuffer } from '../../src/main/engine/bounds/numerics/fft2.js';
+import {
+  frequencyMatrices,
+  reusableFrequencyBuffer,
+  type FrequencyMatrices,
+} from '../../src/main/engine/bounds/numerics/fft2.js';
 import { halfSpectrumFrequencies } from '../../src/main/engine/bounds/numerics/frequency-set.js';
 import { gamma } from '../../src/main/engine/bounds/numerics/rounding.js';
 import type { WasmMemory } from '../../src/main/engine/kernels/index.js';
 import { randomKernel } from './spectral-vectors.js';
 
-const Memory = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => WasmMemory } }).WebAssembly
-  .Memory;
+const Memory = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => WasmMemory } }).WebAssembly.Memory;
 
 /** sum_{k,l} |W[k,l,j]| per channel pair j in the matrices' order (rows = the smaller channel side). */
 function absSums(k: KernelHWIO): Float64Array {
@@ -21,7 +24,8 @@ function absSums(k: KernelHWIO): Float64Array {
   const sums = new Float64Array(ci * co);
   for (let t = 0; t < h * w; t++) {
     for (let i = 0; i < ci; i++) {
-      for (let o = 0; o < co; o++) sums[ci > co ? o * ci + i : i * co + o] += Math.abs(k.data[t * ci * co + i * co + o]);
+      for (let o = 0; o < co; o++)
+        sums[ci > co ? o * ci + i : i * co + o] += Math.abs(k.data[t * ci * co + i * co + o]);
     }
   }
   return sums;
@@ -42,6 +46,18 @@ function expectClose(k: KernelHWIO, a: Float64Array, b: Float64Array, label: str
     if (!(Math.abs(a[i] - b[i]) <= allow * A[j])) {
       expect.fail(`${label}: entry ${i} is ${b[i]}, JavaScript ${a[i]} (allowed ${allow * A[j]})`);
     }
+  }
+}
+
+/** The DFT's ||M_f||_F^2 (where it ran in WebAssembly) are the squares of its matrices summed in some order. */
+function expectSumSquares(fm: FrequencyMatrices, label: string): void {
+  if ((fm.rows * fm.cols) % 2) return expect(fm.sumSquares, `${label}: odd c_in c_out, in JavaScript`).toBeUndefined();
+  const n = 2 * fm.rows * fm.cols;
+  expect(fm.sumSquares?.length, label).toBe(fm.count);
+  for (let f = 0; f < fm.count; f++) {
+    let s = 0;
+    for (let j = f * n; j < (f + 1) * n; j++) s += fm.data[j] * fm.data[j];
+    expect(Math.abs(fm.sumSquares![f] - s), `${label} f=${f}`).toBeLessThanOrEqual(2 * gamma(n + 1) * s);
   }
 }
 
@@ -67,8 +83,14 @@ describe('frequencyMatrices into a WebAssembly memory (float64 SIMD)', () => {
         const label = `${shape.join('x')} n=${String(n)} ${shared ? 'shared' : 'own'}`;
         expect(heap.data.buffer, label).toBe(memory.buffer);
         expect(heap.data.byteOffset, label).toBe(at);
-        expect([heap.rows, heap.cols, heap.transposed, heap.count]).toEqual([js.rows, js.cols, js.transposed, js.count]);
+        expect([heap.rows, heap.cols, heap.transposed, heap.count]).toEqual([
+          js.rows,
+          js.cols,
+          js.transposed,
+          js.count,
+        ]);
         expectClose(k, js.data, heap.data, label);
+        expectSumSquares(heap, label);
       }
     }
   });
@@ -89,6 +111,11 @@ describe('frequencyMatrices into a WebAssembly memory (float64 SIMD)', () => {
     // A larger kernel next: the same memory grows; the earlier matrices are not needed any more.
     const big = randomKernel([3, 3, 32, 40], 6);
     const bigJs = frequencyMatrices(big, 9, 9);
-    expectClose(big, bigJs.data, frequencyMatrices(big, 9, 9, undefined, reusableFrequencyBuffer(big, 9, 9)).data, 'big');
+    expectClose(
+      big,
+      bigJs.data,
+      frequencyMatrices(big, 9, 9, undefined, reusableFrequencyBuffer(big, 9, 9)).data,
+      'big',
+    );
   });
 });

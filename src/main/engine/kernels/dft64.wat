@@ -76,13 +76,18 @@
   ;; Stage 2 for one frequency (u, v) and a block (fft2.ts, the same names): for n bytes of channel pairs,
   ;;   P = sum_k a cs_k, Q = sum_k b sn_k, R = sum_k b cs_k, S = sum_k a sn_k
   ;; with (a, b) = T at tRe / tIm + k tStep; then K(u,v) = (P + Q, R - S) and, when gRe >= 0, its mirror
-  ;; K(-u,v) = (P - Q, R + S). cs, sn: the h twiddles of u as float64.
+  ;; K(-u,v) = (P - Q, R + S). cs, sn: the h twiddles of u as float64. The squares of the stored values are added
+  ;; to the float64 at sqF (and, for the mirror, at sqG): ||M||_F^2 summed over the blocks, in another order than
+  ;; a pass over M would take, which a bound on a sum of squares in any order covers (rounding.ts sumUpper), without
+  ;; reading the 100+ MB again (gram-simd.ts frequencySumSquares).
   (func (export "combine")
     (param $tRe i32) (param $tIm i32) (param $tStep i32) (param $cs i32) (param $sn i32) (param $h i32)
     (param $outRe i32) (param $outIm i32) (param $gRe i32) (param $gIm i32) (param $n i32)
+    (param $sqF i32) (param $sqG i32)
     (local $jj i32) (local $k i32) (local $tp i32)
     (local $p v128) (local $q v128) (local $r v128) (local $s v128)
     (local $a v128) (local $b v128) (local $c v128) (local $sk v128)
+    (local $x v128) (local $y v128) (local $accF v128) (local $accG v128)
     (block $lanes_done (loop $lanes
       (br_if $lanes_done (i32.ge_u (local.get $jj) (local.get $n)))
       (local.set $p (f64x2.splat (f64.const 0))) (local.set $q (f64x2.splat (f64.const 0)))
@@ -102,12 +107,29 @@
         (local.set $tp (i32.add (local.get $tp) (local.get $tStep)))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $taps)))
-      (v128.store (i32.add (local.get $outRe) (local.get $jj)) (f64x2.add (local.get $p) (local.get $q)))
-      (v128.store (i32.add (local.get $outIm) (local.get $jj)) (f64x2.sub (local.get $r) (local.get $s)))
+      (local.set $x (f64x2.add (local.get $p) (local.get $q)))
+      (local.set $y (f64x2.sub (local.get $r) (local.get $s)))
+      (v128.store (i32.add (local.get $outRe) (local.get $jj)) (local.get $x))
+      (v128.store (i32.add (local.get $outIm) (local.get $jj)) (local.get $y))
+      (local.set $accF (f64x2.relaxed_madd (local.get $x) (local.get $x) (local.get $accF)))
+      (local.set $accF (f64x2.relaxed_madd (local.get $y) (local.get $y) (local.get $accF)))
       (if (i32.ge_s (local.get $gRe) (i32.const 0)) (then
-        (v128.store (i32.add (local.get $gRe) (local.get $jj)) (f64x2.sub (local.get $p) (local.get $q)))
-        (v128.store (i32.add (local.get $gIm) (local.get $jj)) (f64x2.add (local.get $r) (local.get $s)))))
+        (local.set $x (f64x2.sub (local.get $p) (local.get $q)))
+        (local.set $y (f64x2.add (local.get $r) (local.get $s)))
+        (v128.store (i32.add (local.get $gRe) (local.get $jj)) (local.get $x))
+        (v128.store (i32.add (local.get $gIm) (local.get $jj)) (local.get $y))
+        (local.set $accG (f64x2.relaxed_madd (local.get $x) (local.get $x) (local.get $accG)))
+        (local.set $accG (f64x2.relaxed_madd (local.get $y) (local.get $y) (local.get $accG)))))
       (local.set $jj (i32.add (local.get $jj) (i32.const 16)))
       (br $lanes)))
+    (call $addLanes (local.get $sqF) (local.get $accF))
+    (if (i32.ge_s (local.get $gRe) (i32.const 0)) (then (call $addLanes (local.get $sqG) (local.get $accG))))
   )
+
+  ;; *at += lane 0 + lane 1 of v (once per call: a wasm call here costs nothing).
+  (func $addLanes (param $at i32) (param $v v128)
+    (f64.store (local.get $at)
+      (f64.add
+        (f64.add (f64.load (local.get $at)) (f64x2.extract_lane 0 (local.get $v)))
+        (f64x2.extract_lane 1 (local.get $v)))))
 )

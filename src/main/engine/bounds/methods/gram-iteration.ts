@@ -291,7 +291,7 @@ function float64Squarer(fm: FrequencyMatrices): GramSquarer {
     underflowChains: 1,
     underflow: 2 ** -1074,
     loadRounds: false,
-    frequencySumSquares: (f) => hostSumSquares(fm.data, f * 2 * R * C, 2 * R * C),
+    frequencySumSquares: (f) => fm.sumSquares?.[f] ?? hostSumSquares(fm.data, f * 2 * R * C, 2 * R * C),
     load(f, scale) {
       const off = f * 2 * R * C;
       for (let j = 0; j < 2 * R * C; j++) A[j] = fm.data[off + j] * scale;

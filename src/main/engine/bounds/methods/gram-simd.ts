@@ -265,8 +265,10 @@ function float32Squarer(
     underflowChains: 3,
     underflow: 2 ** -149,
     loadRounds: true,
+    // Summed by the DFT where it ran in WebAssembly (fft2-heap.ts), else here.
     frequencySumSquares: (f) =>
-      resident ? k.sumsq64(end + f * 2 * R * C * 8, 2 * R * C) : hostSumSquares(fm.data, f * 2 * R * C, 2 * R * C),
+      fm.sumSquares?.[f] ??
+      (resident ? k.sumsq64(end + f * 2 * R * C * 8, 2 * R * C) : hostSumSquares(fm.data, f * 2 * R * C, 2 * R * C)),
     load(f, scale) {
       cur = 0;
       curCols = C4;

@@ -42,6 +42,8 @@ interface Dft64 {
     gRe: number,
     gIm: number,
     n: number,
+    sqF: number,
+    sqG: number,
   ) => void;
 }
 
@@ -84,12 +86,17 @@ const T_BYTES = 2 ** 20;
 const roundUp = (x: number, q: number) => Math.ceil(x / q) * q;
 
 /**
- * The matrices of `plan` for kernel data W (h x w x m, channel pairs in output order) at out, in fft2.ts's layout;
+ * The matrices of `plan` for kernel data W (h x w x m, channel pairs in output order) at out, in fft2.ts's layout,
+ * and their ||M_f||_F^2 (FrequencyMatrices.sumSquares, summed as they are stored);
  * the stage-1 buffers, twiddles and a float64 copy of W go after them (the memory grows as needed, which detaches
  * earlier views of a memory that is not shared: use the returned view). Null where the kernel cannot run here, m
  * is odd, or the memory cannot hold it all (the caller computes in JavaScript then).
  */
-export function heapDft64(W: ArrayLike<number>, plan: DftPlan, out: HeapOut): Float64Array | null {
+export function heapDft64(
+  W: ArrayLike<number>,
+  plan: DftPlan,
+  out: HeapOut,
+): { data: Float64Array; sumSquares: Float64Array } | null {
   const { h, w, m, count, nv } = plan;
   if (m % 2 || out.at % 16) return null;
   const k = kernelOn(out.memory);
@@ -100,11 +107,13 @@ export function heapDft64(W: ArrayLike<number>, plan: DftPlan, out: HeapOut): Fl
   const T = roundUp(out.at + 8 * n, 16);
   const twV = T + 16 * tSize;
   const twU = twV + 16 * nv * w;
-  const wAt = twU + 16 * count * h;
+  const sq = twU + 16 * count * h;
+  const wAt = roundUp(sq + 8 * count, 16);
   const end = wAt + 8 * h * w * m;
   if (end > MAX_BYTES || !grow(out.memory, end)) return null;
   const heap = new Float64Array(out.memory.buffer);
   writeTwiddles(heap, plan, twV / 8, twU / 8);
+  heap.fill(0, sq / 8, sq / 8 + count);
   heap.set(W, wAt / 8);
   const blockBytes = 16 * m;
   for (let j0 = 0; j0 < m; j0 += B) {
@@ -124,10 +133,26 @@ export function heapDft64(W: ArrayLike<number>, plan: DftPlan, out: HeapOut): Fl
       const oRe = out.at + f * blockBytes + 8 * j0;
       const gRe = g >= 0 ? out.at + g * blockBytes + 8 * j0 : -1;
       const cs = twU + 16 * f * h;
-      k.combine(t0, t0 + 8 * tSize, 8 * nv * B, cs, cs + 8 * h, h, oRe, oRe + 8 * m, gRe, gRe + 8 * m, 8 * jb);
+      const sqF = sq + 8 * f;
+      k.combine(
+        t0,
+        t0 + 8 * tSize,
+        8 * nv * B,
+        cs,
+        cs + 8 * h,
+        h,
+        oRe,
+        oRe + 8 * m,
+        gRe,
+        gRe + 8 * m,
+        8 * jb,
+        sqF,
+        sq + 8 * g,
+      );
     }
   }
-  return new Float64Array(out.memory.buffer, out.at, n);
+  const sumSquares = new Float64Array(out.memory.buffer, sq, count).slice();
+  return { data: new Float64Array(out.memory.buffer, out.at, n), sumSquares };
 }
 
 /** Stage 1's twiddles per column (w cos, then w sin) at twV and stage 2's per frequency (h cos, h -sin) at twU. */

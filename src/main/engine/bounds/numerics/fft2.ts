@@ -51,6 +51,8 @@ export interface FrequencyMatrices extends FrequencySet {
   transposed: boolean;
   count: number;
   data: Float64Array;
+  /** ||M_f||_F^2 per frequency, the squares of `data` summed in float64 in some order (rounding.ts sumUpper), if known. */
+  sumSquares?: Float64Array;
 }
 
 /**
@@ -198,8 +200,9 @@ function fillFrequencyMatrices<D extends Float64Array | Float32Array>(
   if (heap64) {
     const column = (f: number) => vIndex[set.v[f]];
     const plan = { h, w, m, count, column, nv, cosV, sinV, cosU, sinU, partner };
-    const data = heapDft64(W, plan, heap64) as D | null;
-    if (data) return { ...set, nh, nw, rows, cols, transposed, count, data };
+    const made = heapDft64(W, plan, heap64);
+    if (made)
+      return { ...set, nh, nw, rows, cols, transposed, count, data: made.data as D, sumSquares: made.sumSquares };
   }
   const { B, tSize, cs, sn, Tre, Tim, wAt } = dftBuffers(h, nw, nv, m, W, dft);
   const block = 2 * rows * cols;
