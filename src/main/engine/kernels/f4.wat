@@ -543,13 +543,20 @@
             (local.set $zS1 (f32x4.relaxed_madd (local.get $u) (local.get $x1) (local.get $zS1)))
             (local.set $off (i32.add (local.get $off) (i32.const 16)))
             (br $o2)))
-          ;; z_X[col] += the four lanes of the sums, added in lane order (as applyT)
-          (f32.store (local.get $colR) (f32.add (f32.load (local.get $colR)) (call $lanes (local.get $zR0))))
-          (f32.store (local.get $colS) (f32.add (f32.load (local.get $colS)) (call $lanes (local.get $zS0))))
-          (f32.store offset=4 (local.get $colR)
-            (f32.add (f32.load offset=4 (local.get $colR)) (call $lanes (local.get $zR1))))
-          (f32.store offset=4 (local.get $colS)
-            (f32.add (f32.load offset=4 (local.get $colS)) (call $lanes (local.get $zS1))))
+          ;; z_X[col] += the four lanes of the sums, added in lane order (as applyT), inline as there: V8 inlines no
+          ;; WebAssembly calls, and with 64-column blocks a call per sum was a large part of a pair's ~50 cycles.
+          (f32.store (local.get $colR) (f32.add (f32.load (local.get $colR))
+            (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $zR0)) (f32x4.extract_lane 1 (local.get $zR0)))
+              (f32x4.extract_lane 2 (local.get $zR0))) (f32x4.extract_lane 3 (local.get $zR0)))))
+          (f32.store (local.get $colS) (f32.add (f32.load (local.get $colS))
+            (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $zS0)) (f32x4.extract_lane 1 (local.get $zS0)))
+              (f32x4.extract_lane 2 (local.get $zS0))) (f32x4.extract_lane 3 (local.get $zS0)))))
+          (f32.store offset=4 (local.get $colR) (f32.add (f32.load offset=4 (local.get $colR))
+            (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $zR1)) (f32x4.extract_lane 1 (local.get $zR1)))
+              (f32x4.extract_lane 2 (local.get $zR1))) (f32x4.extract_lane 3 (local.get $zR1)))))
+          (f32.store offset=4 (local.get $colS) (f32.add (f32.load offset=4 (local.get $colS))
+            (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $zS1)) (f32x4.extract_lane 1 (local.get $zS1)))
+              (f32x4.extract_lane 2 (local.get $zS1))) (f32x4.extract_lane 3 (local.get $zS1)))))
           (local.set $wp (i32.add (local.get $pt) (local.get $row)))
           (local.set $colR (i32.add (local.get $colR) (i32.const 8)))
           (local.set $colS (i32.add (local.get $colS) (i32.const 8)))
@@ -560,13 +567,6 @@
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br $over_k)))
   )
-
-  ;; ((z0 + z1) + z2) + z3 of a vector's lanes, the order applyT sums them in.
-  (func $lanes (param $z v128) (result f32)
-    (f32.add
-      (f32.add (f32.add (f32x4.extract_lane 0 (local.get $z)) (f32x4.extract_lane 1 (local.get $z)))
-        (f32x4.extract_lane 2 (local.get $z)))
-      (f32x4.extract_lane 3 (local.get $z))))
 
   ;; The kernel at src (np rows of co floats) into c_out blocks at dst, as f4-blocks.ts copyBlocked lays them out:
   ;; block o0 at np o0 floats, its rows min(bw, co - o0) floats. Row by row with memory.copy: the source is read
