@@ -127,8 +127,9 @@ function jsCmixPair(
 /** CorrelationHeap.cmixPairInv on h: the inverse DFT along u from the pairs (u, -u). */
 function jsCmixPairInv(
   h: Float64Array,
-  ...[inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n]: PairStageArgs
+  ...[inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n]: [...PairStageArgs, scratch: number]
 ): void {
+  // (the kernel's scratch for the pairs' sums is not needed here: the sums are formed inline, the same values)
   for (let x = 0; x < tw.F; x++) {
     const [o, oi] = [(out + x * outStride) / 8, (outIm + x * outStride) / 8];
     h.fill(0, o, o + n);

@@ -25,9 +25,10 @@ export interface CorrelationHeap {
   cmixPair(...args: PairStageArgs): void;
   /**
    * The inverse DFT along u from the pairs (u, -u), u < K, of the nh input rows: out[x] = sum_u c[x][u] (in[u] +
-   * in[-u]) + i s[x][u] (in[u] - in[-u]) for x < F (toeplitz.wat cmixpminv).
+   * in[-u]) + i s[x][u] (in[u] - in[-u]) for x < F (toeplitz-inverse.wat cmixpminv), with pairScratchBytes(K) of
+   * scratch at `scratch` (the helper thread takes the next as many).
    */
-  cmixPairInv(...args: PairStageArgs): void;
+  cmixPairInv(...args: [...PairStageArgs, scratch: number]): void;
   /** Complex input, the real part of the output only. */
   cmixr(...args: RealPartStageArgs): void;
   /**
@@ -83,6 +84,13 @@ export type RealPartStageArgs = [
   outStride: number,
   n: number,
 ];
+
+/**
+ * Scratch bytes per thread of cmixPairInv along K pairs: the pairs' sums and differences for a block of 8 KB of lanes
+ * (32 KB per pair) and four rows' twiddles (64 bytes per pair), toeplitz-inverse.wat cmixpminv.
+ */
+export const pairScratchBytes = (K: number): number => K * PAIR_SCRATCH_PER_K;
+const PAIR_SCRATCH_PER_K = 32768 + 64;
 
 /** A table of F x K complex twiddles placed in the heap: real parts at re, imaginary parts at im. */
 export interface Twiddles {
@@ -151,6 +159,8 @@ if (arg === 3) {
   const fn = [tz.rmix, tz.cmixpm, ti.cmixr, null, ti.cmixpminv][arg];
   const k = fn.length - 2;
   const ops = Array.from(args.subarray(0, k));
+  // cmixpminv: this thread's scratch is the one after the caller's (pairScratchBytes of K = ops[3])
+  if (arg === 4) ops[k - 1] += ops[3] * ${PAIR_SCRATCH_PER_K};
   const [rowBytes, chunk] = [args[k], args[k + 1]];
   for (let c = claim(); c * chunk < rowBytes; c = claim()) fn(...ops, c * chunk, Math.min(rowBytes, (c + 1) * chunk));
 }
@@ -223,8 +233,8 @@ function simdHeap(
       split(0, [inp, inStride, K, tw.re, tw.im, tw.F, out, outIm, outStride], n * 8),
     cmixPair: (inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n) =>
       split(1, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, nh, out, outIm, outStride], n * 8),
-    cmixPairInv: (inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n) =>
-      split(4, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, nh, out, outIm, outStride], n * 8),
+    cmixPairInv: (inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n, scratch) =>
+      split(4, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, nh, out, outIm, outStride, scratch], n * 8),
     cmixr: (inp, inIm, inStride, K, tw, out, outStride, n) =>
       split(2, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, out, outStride], n * 8),
     grams: (pairs, P, C, scratch) => simdGrams(helper, list, gauss, pairs, P, C, scratch),

@@ -10,11 +10,12 @@
  *                 each v > 0 (its partner -v is the conjugate). Z(-d) = Z(d)^T: the rows x > h_c are mirrored
  *                 transposes.
  *
- * Offsets are bytes; regions (heapLayout): tw the twiddles, sums absSums' rows, W the Grams' scratch, A the kernel in
- * and the correlation out, M the frequency matrices and then the inverse DFT's first stage S, G the forward DFT's
- * first stage T and then the Grams (each region's first use is dead before its second).
+ * Offsets are bytes; regions (heapLayout): tw the twiddles, sums absSums' rows, W the Grams' scratch, inv the inverse
+ * DFT's scratch along u, A the kernel in and the correlation out, M the frequency matrices and then the inverse DFT's
+ * first stage S, G the forward DFT's first stage T and then the Grams (each region's first use is dead before its
+ * second).
  */
-import type { CorrelationHeap, Twiddles } from './toeplitz-heap.js';
+import { pairScratchBytes, type CorrelationHeap, type Twiddles } from './toeplitz-heap.js';
 
 /** The kernel going into a step: s_h x s_w taps of P x C channels (P and C even). */
 export interface Taps {
@@ -48,6 +49,8 @@ export interface HeapLayout {
   sums: number;
   /** The Grams' scratch (CorrelationHeap.grams): 2 P C doubles per thread, two threads. */
   W: number;
+  /** cmixPairInv's scratch: pairScratchBytes(h_c + 1) per thread, two threads. */
+  inv: number;
   A: number;
   M: number;
   G: number;
@@ -58,19 +61,20 @@ const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 /** Regions large enough for every step (the last is the largest: each doubles the support). */
 export function heapLayout(steps: Taps[]): HeapLayout {
-  let [tw, A, M, G, sums, W] = [0, 0, 0, 0, 0, 0];
+  let [tw, A, M, G, sums, W, inv] = [0, 0, 0, 0, 0, 0, 0];
   for (const s of steps) {
     sums = Math.max(sums, 32 * s.P);
     W = Math.max(W, 32 * s.P * s.C);
     const g = gridOf(s);
+    inv = Math.max(inv, 2 * pairScratchBytes(g.hc + 1));
     tw = Math.max(tw, 16 * (g.nv * s.sw + g.nh * s.sh + (g.hc + 1) * g.nh + g.nw * g.nv) + 64);
     A = Math.max(A, 8 * s.sh * s.sw * g.m, 8 * g.nh * g.nw * g.mm);
     M = Math.max(M, 16 * g.nh * g.nv * g.m, 16 * (g.hc + 1) * g.nv * g.mm); // M, then S
     G = Math.max(G, 16 * g.nh * g.nv * g.mm, 16 * s.sh * g.nv * g.m); // T, then the Grams
   }
   const at = [0, align(tw)];
-  for (const size of [sums, W, A, M]) at.push(at[at.length - 1] + align(size));
-  return { tw: at[0], sums: at[1], W: at[2], A: at[3], M: at[4], G: at[5], bytes: at[5] + align(G) };
+  for (const size of [sums, W, inv, A, M]) at.push(at[at.length - 1] + align(size));
+  return { tw: at[0], sums: at[1], W: at[2], inv: at[3], A: at[4], M: at[5], G: at[6], bytes: at[6] + align(G) };
 }
 
 /**
@@ -180,7 +184,7 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
   for (let v = 0; v < nv; v++) {
     const inp = L.G + v * nh * 16 * mm;
     const out = L.M + v * (hc + 1) * 16 * mm;
-    heap.cmixPairInv(inp, inp + 8 * mm, 16 * mm, hc + 1, inv1, nh, out, out + 8 * mm, 16 * mm, mm);
+    heap.cmixPairInv(inp, inp + 8 * mm, 16 * mm, hc + 1, inv1, nh, out, out + 8 * mm, 16 * mm, mm, L.inv);
   }
   for (let x = 0; x <= hc; x++) {
     const inp = L.M + x * 16 * mm;
