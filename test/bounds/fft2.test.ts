@@ -106,6 +106,8 @@ describe('frequencyMatrices into a WebAssembly memory (float64 SIMD)', () => {
     };
     const out = reusableFrequencyBuffer(k, 6, 6);
     expect(out, 'WebAssembly SIMD runs under the test runner').not.toBeInstanceOf(Float64Array);
+    // Odd c_in c_out: computed in JavaScript, into a kept array.
+    expect(reusableFrequencyBuffer(randomKernel([3, 3, 5, 7], 1), 6, 6)).toBeInstanceOf(Float64Array);
     const js = frequencyMatrices(k, 6, 6, set);
     expectClose(k, js.data, frequencyMatrices(k, 6, 6, set, out).data, 'subset');
     // A larger kernel next: the same memory grows; the earlier matrices are not needed any more.

@@ -167,7 +167,8 @@ export function reusableFrequencyBuffer(
   const [, , ci, co] = kernel.shape;
   const need = frequencyMatrixCount(nh, nw) * 2 * ci * co;
   if (need * 8 > REUSABLE_MAX_BYTES) return undefined;
-  const memory = ownDftMemory();
+  // The SIMD DFT takes channel pairs two by two: an odd c_in c_out is computed in JavaScript, into the array.
+  const memory = (ci * co) % 2 === 0 ? ownDftMemory() : null;
   if (memory) return { memory, at: 0 };
   if (!reusable || reusable.length < need) reusable = new Float64Array(need);
   return reusable;
