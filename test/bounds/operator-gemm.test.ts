@@ -230,6 +230,35 @@ describe('the GEMM operator as a Lanczos basis store (orthogonalizer)', () => {
   });
 });
 
+describe("a released operator's memory, reused by the next one", () => {
+  it('gives the same products bit for bit as a fresh memory, whatever the layer before left in it', () => {
+    const big = randomKernel([3, 3, 8, 16], 21);
+    const small = randomKernel([3, 3, 5, 3], 22);
+    const gBig: GemmGeometry = { nh: 9, nw: 9, oh: 9, ow: 9, stride: 1, top: 1, left: 1, circular: false };
+    const gSmall: GemmGeometry = { nh: 7, nw: 6, oh: 4, ow: 3, stride: 2, top: 1, left: 1, circular: false };
+    const v = Float64Array.from({ length: 7 * 6 * 5 }, (_, i) => Math.sin(1.3 * i));
+    // Fresh: an operator left unreleased takes any memory an earlier test released.
+    gemmLayerOperator(small, gSmall);
+    const fresh = gemmLayerOperator(small, gSmall, { basisVectors: 4 })!;
+    const want = Float64Array.from(fresh.normalProduct(v));
+    const wantA = fresh.apply(v);
+    // The larger layer fills the memory (and its padding regions) with other values, then hands it on.
+    const before = gemmLayerOperator(big, gBig, { basisVectors: 6 })!;
+    before.normalProduct(Float64Array.from({ length: 9 * 9 * 8 }, (_, i) => 1 + Math.cos(i)));
+    before.release();
+    const reused = gemmLayerOperator(small, gSmall, { basisVectors: 4 })!;
+    expect(Array.from(reused.normalProduct(v))).toEqual(Array.from(want));
+    expect(Array.from(reused.apply(v))).toEqual(Array.from(wantA));
+    reused.release();
+    expect(() => reused.normalProduct(v)).toThrow(/released; make a new one/);
+    // And a larger layer after a smaller one grows the kept memory.
+    const grown = gemmLayerOperator(big, gBig, { basisVectors: 6 })!;
+    const vb = Float64Array.from({ length: 9 * 9 * 8 }, (_, i) => Math.cos(0.3 * i));
+    const freshBig = gemmLayerOperator(big, gBig, { basisVectors: 6 })!;
+    expect(Array.from(grown.normalProduct(vb))).toEqual(Array.from(freshBig.normalProduct(vb)));
+  });
+});
+
 describe('operatorNormEstimate: WebAssembly products against tfjs products', () => {
   it.each([
     ['same, stride 1', { n: 10, padding: 'same' as const, stride: 1 }],

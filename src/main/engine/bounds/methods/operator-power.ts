@@ -186,6 +186,7 @@ export function operatorNormEstimate(kernel: KernelHWIO | tf.Tensor4D, opts: Ope
             },
           );
   } finally {
+    gemm?.release();
     W?.dispose();
     layer?.dispose();
   }
