@@ -33,15 +33,26 @@ export function halfSpectrumFrequencies(nh: number, nw: number): FrequencySet {
   return { u: Int32Array.from(u), v: Int32Array.from(v), multiplicity: Uint8Array.from(m) };
 }
 
-/** Twiddle factors e^{-2 pi i x k / n} of each x for taps k < taps, as cos and sin tables (one row per x). */
+/**
+ * Twiddle factors e^{-2 pi i x k / n} of each x for taps k < taps, as cos and sin tables (one row per x). The phase
+ * index (x k) mod n takes only n values: their cos and sin are computed once (the same phi, so the same numbers),
+ * where one Math.cos and Math.sin per entry took ~11 ms for the 7 x 7 stem's 25 202 frequencies at 224.
+ */
 export function twiddles(xs: ArrayLike<number>, n: number, taps: number): { cos: Float64Array; sin: Float64Array } {
+  const unitCos = new Float64Array(n);
+  const unitSin = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const phi = (2 * Math.PI * j) / n;
+    unitCos[j] = Math.cos(phi);
+    unitSin[j] = -Math.sin(phi);
+  }
   const cos = new Float64Array(xs.length * taps);
   const sin = new Float64Array(xs.length * taps);
   for (let i = 0; i < xs.length; i++) {
     for (let k = 0; k < taps; k++) {
-      const phi = (2 * Math.PI * ((xs[i] * k) % n)) / n;
-      cos[i * taps + k] = Math.cos(phi);
-      sin[i * taps + k] = -Math.sin(phi);
+      const j = (xs[i] * k) % n;
+      cos[i * taps + k] = unitCos[j];
+      sin[i * taps + k] = unitSin[j];
     }
   }
   return { cos, sin };
@@ -50,12 +61,12 @@ export function twiddles(xs: ArrayLike<number>, n: number, taps: number): { cos:
 /** partner[f]: the index of (-u, v) when it is in the set and is another frequency, else -1. */
 export function uPartners(set: FrequencySet, nh: number, nw: number): Int32Array {
   const count = set.u.length;
-  const index = new Map<number, number>();
-  for (let f = 0; f < count; f++) index.set(set.u[f] * nw + set.v[f], f);
+  const index = new Int32Array(nh * nw).fill(-1);
+  for (let f = 0; f < count; f++) index[set.u[f] * nw + set.v[f]] = f;
   const partner = new Int32Array(count).fill(-1);
   for (let f = 0; f < count; f++) {
-    const g = index.get(((nh - set.u[f]) % nh) * nw + set.v[f]);
-    if (g !== undefined && g !== f) partner[f] = g;
+    const g = index[((nh - set.u[f]) % nh) * nw + set.v[f]];
+    if (g >= 0 && g !== f) partner[f] = g;
   }
   return partner;
 }
