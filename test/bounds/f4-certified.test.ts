@@ -3,7 +3,7 @@
  * layers): never below the float64 F4 value, within 1e-4 of it, on the shared vectors and on kernels chosen to trip
  * the choice of which norm to certify (exact ties, a dominant singular value, zeros).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { F4_MATRICES, type F4Matrix, type F4Report, type KernelHWIO } from '../../src/shared/bounds.js';
 import { f4Bound, f4PolyphaseBound } from '../../src/main/engine/bounds/methods/f4-certified.js';
 import { f4NormEstimates } from '../../src/main/engine/bounds/methods/f4-estimates.js';
@@ -21,7 +21,7 @@ import {
 import { caseKernel, loadVectorCases } from './f4-vectors.js';
 import { randomKernel } from './spectral-vectors.js';
 import { kernelBytes, relaxedSimdAvailable } from '../../src/main/engine/kernels/index.js';
-import { residentGram } from '../../src/main/engine/bounds/numerics/cholesky-simd.js';
+import { choleskyHelperStarted, residentGram } from '../../src/main/engine/bounds/numerics/cholesky-simd.js';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
@@ -265,6 +265,21 @@ describe('residentGram: the Gram factored where it was formed (cholesky-simd.ts)
       expect(r.shiftedCholesky(mu), `d=${d}`).toBe(shiftedCholesky(G, n, mu, { simd: false }));
     }
     expect(r.toArray()).toEqual(G);
+  });
+
+  it('a helper thread still starting is not waited for; once started it takes its share, with the same verdicts', async () => {
+    const [n, m] = [301, 420];
+    const X = randomKernel([1, 1, n, m], 9).data as Float64Array;
+    const fill = (out: Float64Array, ld: number) => {
+      for (let i = 0; i < n; i++) out.set(X.subarray(i * m, i * m + m), i * ld);
+    };
+    const G = gram64(X, n, m);
+    const { value: lambda } = lanczosLargestEigenvalue(G, n);
+    const verdicts = () => [-1e-8, 1e-8].map((d) => residentGram(n, m, fill)!.shiftedCholesky(lambda * (1 + d)));
+    const before = verdicts(); // on one thread if the helper has not started yet
+    await vi.waitFor(() => expect(choleskyHelperStarted()).toBe(true), { timeout: 20_000, interval: 20 });
+    expect(verdicts()).toEqual([false, true]);
+    expect(before).toEqual([false, true]);
   });
 
   it('forms a Gram over whatever the memory held (C is not zeroed first): NaN left by an earlier Gram never leaks', () => {

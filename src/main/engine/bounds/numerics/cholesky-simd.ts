@@ -36,9 +36,12 @@ interface CholeskyKernel {
   helper: { thread: CommandThread | null; args: Int32Array };
 }
 
+/** args[READY] is set by the helper once it has started: until then its share of the rows runs here. */
+const READY = 11;
 const SETUP = `
 const ex = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
 const args = new Int32Array(workerData.args);
+Atomics.store(args, ${READY}, 1);
 `;
 const BODY = `
 if (arg === 0) ex.update(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9]);
@@ -85,6 +88,12 @@ export function shiftedCholeskySucceeds(G: Float64Array, n: number, mu: number):
   }
   padWithIdentity(A, 0, n, N);
   return factorInPlace(k, 0, N) ?? shiftedCholeskySucceeds(G, n, mu);
+}
+
+/** Whether the helper thread has started and takes its share of the rows (false where there is none). */
+export function choleskyHelperStarted(): boolean {
+  const k = choleskyKernel();
+  return !!k?.helper.thread && Atomics.load(k.helper.args, READY) === 1;
 }
 
 /** A float64 view of the kernel's first `floats` floats, the memory grown to hold them. */
@@ -154,8 +163,8 @@ function balancedSplit(N: number, J: number, J1: number): number {
 
 /**
  * Command `which` of BODY (0 update, 1 solveRows) with args(r0, s) here while the helper runs args(s, r1); all of
- * [r0, r1) here when there is no helper or the matrix is small. False if the helper failed or stalled (it is
- * dropped; its rows are in an unknown state, so the caller starts over).
+ * [r0, r1) here when there is no helper (or it has not started yet) or the matrix is small. False if the helper
+ * failed or stalled (it is dropped; its rows are in an unknown state, so the caller starts over).
  */
 function onTwoThreads(
   k: CholeskyKernel,
@@ -169,7 +178,8 @@ function onTwoThreads(
   const run = (a: number[]) =>
     which === 0 ? (k.update as (...x: number[]) => void)(...a) : (k.solveRows as (...x: number[]) => void)(...a);
   const t = k.helper.thread;
-  if (!t || N < SPLIT_MIN || r1 - r0 < 16) {
+  // A helper still starting (a Node worker takes tens of ms, far more on a loaded machine) is not waited for.
+  if (!t || N < SPLIT_MIN || r1 - r0 < 16 || Atomics.load(k.helper.args, READY) !== 1) {
     run(args(r0, r1));
     return true;
   }
