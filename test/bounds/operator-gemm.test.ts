@@ -10,6 +10,7 @@ import { gemmLayerOperator, type GemmGeometry } from '../../src/main/engine/boun
 import { operatorNormEstimate } from '../../src/main/engine/bounds/methods/operator-power.js';
 import { instantiateKernel, relaxedSimdAvailable, type WasmMemory } from '../../src/main/engine/kernels/index.js';
 import { Lanczos } from '../../src/main/engine/bounds/numerics/lanczos.js';
+import { ritzCoefficients, ritzVector } from '../../src/main/engine/bounds/methods/operator-warm-start.js';
 import { symmetricEigenvalues } from '../../src/main/engine/bounds/numerics/linalg64.js';
 import { randomKernel } from './spectral-vectors.js';
 
@@ -213,7 +214,15 @@ describe('the GEMM operator as a Lanczos basis store (orthogonalizer)', () => {
         run.step(op.normalProduct(run.current()));
         out.push(run.topRitz(work(run.k)).theta1);
       }
-      if (inKernel) expect(run.qr.buffer).toBe(op.orthogonalizer!.basis.buffer);
+      if (inKernel) {
+        expect(run.qr.buffer).toBe(op.orthogonalizer!.basis.buffer);
+        // The Ritz vector's attained norm formed in the kernel memory, as operator-power.ts's attainedNorm would.
+        const y = ritzVector(run, dim);
+        const ay = op.apply(y);
+        const y32 = Float32Array.from(y);
+        const want = Math.sqrt(ay.reduce((s, x) => s + x * x, 0) / y32.reduce((s, x) => s + x * x, 0));
+        expect(Math.abs(op.attainedNormOf!(ritzCoefficients(run)) - want) / want).toBeLessThan(1e-12);
+      }
       return out;
     });
     expect(thetas[0].length).toBe(20);

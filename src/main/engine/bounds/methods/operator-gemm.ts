@@ -41,6 +41,8 @@ export interface GemmOperator {
    * passes in float64 SIMD (operator-lanczos.wat), where asked for and affordable.
    */
   orthogonalizer?: Orthogonalizer;
+  /** ||A y|| / ||y|| of y = Q z, Q the orthogonalizer's basis (LayerProducts.attainedNormOf); with an orthogonalizer. */
+  attainedNormOf?(z: Float64Array): number;
   /** Hands the memory to this thread's next operator: this one (and every view it gave) is done. */
   release(): void;
 }
@@ -208,6 +210,32 @@ export function gemmLayerOperator(
     },
     orthogonalizer: passes
       ? lanczosPasses(passes.exports, memory, { q: qOff, vectors: basis, w: wOff, h: hOff, n: size })
+      : undefined,
+    attainedNormOf: passes
+      ? (z) => {
+          live();
+          // y = Q z in the residual's place (free after the run's last step): update of w = 0 by -z (operator-lanczos.wat).
+          const h64 = new Float64Array(memory.buffer, hOff, z.length);
+          h64.set(z);
+          for (let j = 0; j < z.length; j++) h64[j] = -h64[j];
+          w64.fill(0);
+          (passes.exports.update as (q: number, count: number, n: number, w: number, h: number) => number)(
+            qOff,
+            z.length,
+            size,
+            wOff,
+            hOff,
+          );
+          forward(w64);
+          // As attainedNorm (operator-power.ts): both sums in float64, of the float32 y and of its float32 image.
+          let num = 0;
+          let den = 0;
+          for (let r = 0; r < M; r++) {
+            for (let o = r * Nf; o < r * Nf + co; o++) num += Y[o] * Y[o];
+          }
+          for (let i = 0; i < size; i++) den += v32[i] * v32[i];
+          return den > 0 ? Math.sqrt(num / den) : 0;
+        }
       : undefined,
     release() {
       if (released) return;

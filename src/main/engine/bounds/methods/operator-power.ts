@@ -18,7 +18,7 @@ import { Lanczos } from '../numerics/lanczos.js';
 import { mulberry32 } from '../../data/rng.js';
 import { layerOperator, powerRun, tfjsProducts, type LayerProducts } from './operator-tfjs.js';
 import { gemmLayerOperator } from './operator-gemm.js';
-import { circularTopFrequency, circularWarmStart, ritzVector } from './operator-warm-start.js';
+import { circularTopFrequency, circularWarmStart, ritzCoefficients, ritzVector } from './operator-warm-start.js';
 
 export interface ExplicitPadding {
   top: number;
@@ -278,10 +278,11 @@ function lanczosRun(
     }
     previous = theta;
   }
-  return { sigma: attainedNorm(op, ritzVector(run, dim)), iterations: run.k, converged };
+  const sigma = op.attainedNormOf ? op.attainedNormOf(ritzCoefficients(run)) : attainedNorm(op, ritzVector(run, dim));
+  return { sigma, iterations: run.k, converged };
 }
 
-/** ||A y|| / ||y||, accumulated in float64 from the float32 product. */
+/** ||A y|| / ||y||, accumulated in float64 from the float32 product (the float32 y that product saw). */
 function attainedNorm(op: LayerProducts, y: Float64Array): number {
   const ay = op.apply(y);
   const y32 = Float32Array.from(y);

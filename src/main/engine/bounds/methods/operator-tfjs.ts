@@ -134,6 +134,11 @@ export interface LayerProducts {
   normalProduct(v: Float64Array): Float64Array;
   apply(v: Float64Array): Float32Array;
   orthogonalizer?: Orthogonalizer;
+  /**
+   * With an orthogonalizer: ||A y|| / ||y|| (as attainedNorm in operator-power.ts computes it) of y = Q z, Q the
+   * orthogonalizer's basis and z the given coefficients, formed where the basis is (no host copy of y).
+   */
+  attainedNormOf?(z: Float64Array): number;
 }
 
 /** LayerProducts through tfjs ops (where the WebAssembly GEMM operator does not run). */

@@ -149,8 +149,8 @@ function multiplyGram(
   }
 }
 
-/** y = Q z for the top eigenvector z of T_k: the vector whose Rayleigh quotient the top Ritz value is (complex runs: re then im). */
-export function ritzVector(run: Lanczos, n: number): Float64Array {
+/** The top eigenvector z of T_k (k values): the coefficients of the top Ritz vector Q z in the Lanczos basis. */
+export function ritzCoefficients(run: Lanczos): Float64Array {
   const k = run.k;
   const d = Float64Array.from(run.alpha.subarray(0, k));
   const e = new Float64Array(k);
@@ -160,9 +160,16 @@ export function ritzVector(run: Lanczos, n: number): Float64Array {
   tridiagonalEigen(d, e, k, z, k);
   let top = 0;
   for (let i = 1; i < k; i++) if (d[i] > d[top]) top = i;
+  return Float64Array.from({ length: k }, (_, j) => z[j * k + top]);
+}
+
+/** y = Q z for the top eigenvector z of T_k: the vector whose Rayleigh quotient the top Ritz value is (complex runs: re then im). */
+export function ritzVector(run: Lanczos, n: number): Float64Array {
+  const k = run.k;
+  const z = ritzCoefficients(run);
   const y = new Float64Array(run.complex ? 2 * n : n);
   for (let j = 0; j < k; j++) {
-    const c = z[j * k + top];
+    const c = z[j];
     for (let r = 0; r < n; r++) y[r] += c * run.qr[j * n + r];
     if (run.complex) for (let r = 0; r < n; r++) y[n + r] += c * run.qi[j * n + r];
   }
