@@ -105,7 +105,7 @@ const SPLIT_BYTES = 32 * 1024;
 let cached: CorrelationHeap | null | undefined;
 let idle: ReturnType<typeof setTimeout> | undefined;
 /**
- * A WebAssembly memory never shrinks, and a 512-channel layer grows it to ~550 MB: a long-lived process (the app's
+ * A WebAssembly memory never shrinks, and a 512-channel layer grows it to ~340 MB: a long-lived process (the app's
  * engine thread) lets the heap and its helper thread go after this long unused; the next call makes a new one.
  */
 const RELEASE_AFTER_MS = 10_000;

@@ -10,10 +10,14 @@
  *                 each v > 0 (its partner -v is the conjugate). Z(-d) = Z(d)^T: the rows x > h_c are mirrored
  *                 transposes.
  *
+ * The columns v go one at a time from the first forward stage to the inverse stage along u, so that only one
+ * column's frequency matrices and Grams are held (and their memory touched: a 512-channel step touched ~470 MB, ~0.2 s
+ * of first-touch page faults in each thread that runs one, ~270 MB now).
+ *
  * Offsets are bytes; regions (heapLayout): tw the twiddles, sums absSums' rows, W the Grams' scratch, inv the inverse
- * DFT's scratch along u, A the kernel in and the correlation out, M the frequency matrices and then the inverse DFT's
- * first stage S, G the forward DFT's first stage T and then the Grams (each region's first use is dead before its
- * second).
+ * DFT's scratch along u, A the kernel in and the correlation out, T the forward DFT's first stage T[v] and, in the same
+ * slot once T[v] is used, the inverse DFT's first stage S[v] (s_h rows each: h_c + 1 = s_h), M one column's frequency
+ * matrices, G their Grams.
  */
 import { pairScratchBytes, type CorrelationHeap, type Twiddles } from './toeplitz-heap.js';
 
@@ -52,6 +56,9 @@ export interface HeapLayout {
   /** cmixPairInv's scratch: pairScratchBytes(h_c + 1) per thread, two threads. */
   inv: number;
   A: number;
+  /** Slot v (s_h rows of P P complex lanes): T[v], then S[v]. */
+  T: number;
+  /** One column v: n_h frequency matrices, and their Grams. */
   M: number;
   G: number;
   bytes: number;
@@ -61,7 +68,7 @@ const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 /** Regions large enough for every step (the last is the largest: each doubles the support). */
 export function heapLayout(steps: Taps[]): HeapLayout {
-  let [tw, A, M, G, sums, W, inv] = [0, 0, 0, 0, 0, 0, 0];
+  let [tw, A, T, M, G, sums, W, inv] = [0, 0, 0, 0, 0, 0, 0, 0];
   for (const s of steps) {
     sums = Math.max(sums, 32 * s.P);
     W = Math.max(W, 32 * s.P * s.C);
@@ -69,12 +76,14 @@ export function heapLayout(steps: Taps[]): HeapLayout {
     inv = Math.max(inv, 2 * pairScratchBytes(g.hc + 1));
     tw = Math.max(tw, 16 * (g.nv * s.sw + g.nh * s.sh + (g.hc + 1) * g.nh + g.nw * g.nv) + 64);
     A = Math.max(A, 8 * s.sh * s.sw * g.m, 8 * g.nh * g.nw * g.mm);
-    M = Math.max(M, 16 * g.nh * g.nv * g.m, 16 * (g.hc + 1) * g.nv * g.mm); // M, then S
-    G = Math.max(G, 16 * g.nh * g.nv * g.mm, 16 * s.sh * g.nv * g.m); // T, then the Grams
+    T = Math.max(T, 16 * s.sh * g.nv * g.mm); // T[v] (s_h rows of m lanes), then S[v] (of mm >= m)
+    M = Math.max(M, 16 * g.nh * g.m);
+    G = Math.max(G, 16 * g.nh * g.mm);
   }
   const at = [0, align(tw)];
-  for (const size of [sums, W, inv, A, M]) at.push(at[at.length - 1] + align(size));
-  return { tw: at[0], sums: at[1], W: at[2], inv: at[3], A: at[4], M: at[5], G: at[6], bytes: at[6] + align(G) };
+  for (const size of [sums, W, inv, A, T, M]) at.push(at[at.length - 1] + align(size));
+  const [sumsAt, WAt, invAt, AAt, TAt, MAt, GAt] = at.slice(1);
+  return { tw: 0, sums: sumsAt, W: WAt, inv: invAt, A: AAt, T: TAt, M: MAt, G: GAt, bytes: GAt + align(G) };
 }
 
 /**
@@ -144,53 +153,69 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
   );
   const inv2 = twiddles(heap, at, nw, nv, (y, v) => phase(v, y - wc, nw, 1, (v === 0 ? 1 : 2) / N));
 
-  // Forward: T[v][x] (complex, at G) from Y's rows, then M[v][u] (at M).
+  // Forward along y: T[v][x] (complex, slot v of T) from Y's rows.
+  const slot = s.sh * 16 * mm;
   for (let x = 0; x < s.sh; x++) {
-    const out = L.G + x * 16 * m;
-    heap.rmix(L.A + x * s.sw * 8 * m, 8 * m, s.sw, fwd1, out, out + 8 * m, s.sh * 16 * m, m);
+    const out = L.T + x * 16 * m;
+    heap.rmix(L.A + x * s.sw * 8 * m, 8 * m, s.sw, fwd1, out, out + 8 * m, slot, m);
   }
-  for (let v = 0; v < nv; v++) {
-    const inp = L.G + v * s.sh * 16 * m;
-    const out = L.M + v * nh * 16 * m;
-    heap.cmixPair(inp, inp + 8 * m, 16 * m, s.sh, fwd2, nh, out, out + 8 * m, 16 * m, m);
+  const [weight, m2] = [[] as number[], [] as number[]];
+  let grams = 0;
+  for (let v = 0; v < nv; v++) grams += column(heap, L, s, g, v, { fwd2, inv1 }, prune, weight, m2);
+  // Inverse along v: Z[x][y] = Re sum_v S[v][x] (weighted twiddles) at A.
+  for (let x = 0; x <= hc; x++) {
+    const inp = L.T + x * 16 * mm;
+    heap.cmixr(inp, inp + 8 * mm, slot, nv, inv2, L.A + x * nw * 8 * mm, 8 * mm, mm);
   }
-  // Grams (dst of each frequency, -1 where pruned), and the norms of the matrices they square: each computed
-  // ||fl(M(w))||_F^2 is read off its Gram, whose real diagonal sums the squares of the parts of fl(M)'s rows (the
-  // Gram's chains), so the trace is a float64 sum of those 2 m squares in some order, as a direct pass over M would
-  // give (sumUpper applies alike), without that pass. A pruned M is exactly zero.
-  const weight: number[] = [];
-  const grams: number[] = [];
-  const pairs: number[] = [];
+  return { grid: g, m2, weight, grams };
+}
+
+/**
+ * Column v, from T[v] to S[v] (which takes T[v]'s slot): its frequency matrices M[u] along u (at M), their Grams (at
+ * G; dst -1 where pruned), and the inverse DFT along u. Appends each Gram's weight and ||M||_F^2 (below) in the order
+ * (v, u); returns the Grams computed.
+ *
+ * Each computed ||fl(M(w))||_F^2 is read off its Gram, whose real diagonal sums the squares of the parts of fl(M)'s rows
+ * (the Gram's chains), so the trace is a float64 sum of those 2 m squares in some order, as a direct pass over M would
+ * give (sumUpper applies alike), without that pass. A pruned M is exactly zero.
+ */
+function column(
+  heap: CorrelationHeap,
+  L: HeapLayout,
+  s: Taps,
+  g: Grid,
+  v: number,
+  tw: { fwd2: Twiddles; inv1: Twiddles },
+  prune: boolean,
+  weight: number[],
+  m2: number[],
+): number {
+  const { nh, hc, m, mm } = g;
   const h = heap.f64;
-  for (let v = 0; v < nv; v++) {
-    for (let u = 0; u < nh; u++) {
-      const [src, dst] = [L.M + (v * nh + u) * 16 * m, L.G + (v * nh + u) * 16 * mm];
-      if (v === 0 && u > hc) continue;
-      weight.push(v === 0 && u === 0 ? 1 : 2);
-      const zero = prune && allZero(h, src / 8, 2 * m);
-      if (zero) h.fill(0, dst / 8, dst / 8 + 2 * mm);
-      else pairs.push(src, dst);
-      grams.push(zero ? -1 : dst / 8);
-    }
+  const inp = L.T + v * s.sh * 16 * mm;
+  heap.cmixPair(inp, inp + 8 * m, 16 * m, s.sh, tw.fwd2, nh, L.M, L.M + 8 * m, 16 * m, m);
+  const pairs: number[] = [];
+  const dsts: number[] = [];
+  // at v = 0, only u <= h_c: the rest of that column is conjugate (copied below)
+  for (let u = 0; u < (v === 0 ? hc + 1 : nh); u++) {
+    const [src, dst] = [L.M + u * 16 * m, L.G + u * 16 * mm];
+    weight.push(v === 0 && u === 0 ? 1 : 2);
+    const zero = prune && allZero(h, src / 8, 2 * m);
+    if (zero) h.fill(0, dst / 8, dst / 8 + 2 * mm);
+    else pairs.push(src, dst);
+    dsts.push(zero ? -1 : dst / 8);
   }
   heap.grams(pairs, s.P, s.C, L.W);
-  const m2 = grams.map((at) => (at < 0 ? 0 : trace(h, at, s.P)));
-  for (let u = hc + 1; u < nh; u++) {
-    const [from, to] = [(L.G + (nh - u) * 16 * mm) / 8, (L.G + u * 16 * mm) / 8];
-    h.copyWithin(to, from, from + mm);
-    for (let j = 0; j < mm; j++) h[to + mm + j] = -h[from + mm + j];
+  for (const at of dsts) m2.push(at < 0 ? 0 : trace(h, at, s.P));
+  if (v === 0) {
+    for (let u = hc + 1; u < nh; u++) {
+      const [from, to] = [(L.G + (nh - u) * 16 * mm) / 8, (L.G + u * 16 * mm) / 8];
+      h.copyWithin(to, from, from + mm);
+      for (let j = 0; j < mm; j++) h[to + mm + j] = -h[from + mm + j];
+    }
   }
-  // Inverse: S[v][x] (x <= h_c, at M) along u, then Z[x][y] = Re sum_v S[v][x] (weighted twiddles) at A.
-  for (let v = 0; v < nv; v++) {
-    const inp = L.G + v * nh * 16 * mm;
-    const out = L.M + v * (hc + 1) * 16 * mm;
-    heap.cmixPairInv(inp, inp + 8 * mm, 16 * mm, hc + 1, inv1, nh, out, out + 8 * mm, 16 * mm, mm, L.inv);
-  }
-  for (let x = 0; x <= hc; x++) {
-    const inp = L.M + x * 16 * mm;
-    heap.cmixr(inp, inp + 8 * mm, (hc + 1) * 16 * mm, nv, inv2, L.A + x * nw * 8 * mm, 8 * mm, mm);
-  }
-  return { grid: g, m2, weight, grams: pairs.length / 2 };
+  heap.cmixPairInv(L.G, L.G + 8 * mm, 16 * mm, hc + 1, tw.inv1, nh, inp, inp + 8 * mm, 16 * mm, mm, L.inv);
+  return pairs.length / 2;
 }
 
 /** Whether the n doubles at h[at] are all zero (stops at the first that is not: a frequency is rarely zero). */
