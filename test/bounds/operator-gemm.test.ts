@@ -96,6 +96,10 @@ const CASES: Case[] = [
     pads: [3, 0, 1, 2],
   },
   { label: '1x1', shape: [1, 1, 16, 9], n: [5, 5], stride: 1, pads: [0, 0, 0, 0] },
+  // 323 output rows: two row blocks of the products, the second 71 rows and one padding row.
+  { label: 'more rows than one block', shape: [3, 3, 2, 3], n: [19, 17], stride: 1, pads: [1, 1, 1, 1] },
+  // 3 x 3 x 60 = 540 columns of X: two chunks of k, the second accumulating.
+  { label: 'more columns than one chunk', shape: [3, 3, 60, 4], n: [5, 5], stride: 1, pads: [1, 1, 1, 1] },
   { label: 'circular stride 1', shape: [3, 3, 4, 8], n: [6, 6], stride: 1, pads: [1, 1, 1, 1], circular: true },
   { label: 'circular stride 2', shape: [3, 3, 8, 4], n: [8, 8], stride: 2, pads: [1, 1, 1, 1], circular: true },
 ];
