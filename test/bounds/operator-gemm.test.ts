@@ -98,6 +98,11 @@ const CASES: Case[] = [
   { label: '1x1', shape: [1, 1, 16, 9], n: [5, 5], stride: 1, pads: [0, 0, 0, 0] },
   // 323 output rows: two row blocks of the products, the second 71 rows and one padding row.
   { label: 'more rows than one block', shape: [3, 3, 2, 3], n: [19, 17], stride: 1, pads: [1, 1, 1, 1] },
+  // 49 and 32 output rows (6 q + 1, 6 q + 2) with whole groups of four panels: the last rows by gemm1, unpadded;
+  // 3 x 3 x 64 = 576 columns: gemm1 accumulating over two chunks of k too.
+  { label: '7 x 7 output, the last row alone', shape: [3, 3, 3, 32], n: [7, 7], stride: 1, pads: [1, 1, 1, 1] },
+  { label: '8 x 4 output, the last two rows alone', shape: [3, 3, 3, 32], n: [8, 4], stride: 1, pads: [1, 1, 1, 1] },
+  { label: 'the last row alone, two chunks of k', shape: [3, 3, 64, 32], n: [7, 7], stride: 1, pads: [1, 1, 1, 1] },
   // 3 x 3 x 60 = 540 columns of X: two chunks of k, the second accumulating.
   { label: 'more columns than one chunk', shape: [3, 3, 60, 4], n: [5, 5], stride: 1, pads: [1, 1, 1, 1] },
   { label: 'circular stride 1', shape: [3, 3, 4, 8], n: [6, 6], stride: 1, pads: [1, 1, 1, 1], circular: true },

@@ -152,6 +152,9 @@ export function gemmLayerOperator(
   const gemm = made.exports.gemm as Gemm;
   const gather = made.exports.gather as Gather;
   const scatter = made.exports.scatter as Gather;
+  const gemm1 = made.exports.gemm1 as (...args: number[]) => void;
+  // M = 6 q + 1 or 6 q + 2 rows (the 7 x 7 layers: 49): the last rows one by one (gemm1), not padded to a 6-row tile.
+  const singles = M % 6 <= 2 && (Nf / 8) % 4 === 0 && (Na / 8) % 4 === 0 ? M % 6 : 0;
   const passes = basis ? instantiateFastest('operator-lanczos', false, { env: { memory } }) : null;
   const [bf, ba, xOff, yOff, gOff, srcOff, vOff, outOff, wOff, hOff, qOff] = offsets(floats);
   const heap = new Float32Array(memory.buffer);
@@ -167,9 +170,14 @@ export function gemmLayerOperator(
   const w64 = new Float64Array(memory.buffer, wOff, size);
   // C (m rows at c) = A (m rows at a) . B, the k chunks in order: each entry's chain of multiply-adds is the same
   // whatever the blocking of the rows.
-  const product = (a: number, lda: number, K: number, bp: number, N: number, c: number, m: number) => {
+  // The last `single` of the m rows by gemm1.
+  const product = (a: number, lda: number, K: number, bp: number, N: number, c: number, m: number, single: number) => {
     for (let k0 = 0; k0 < K; k0 += KC) {
-      gemm(a + 4 * k0, lda, bp + 32 * k0, 32 * K, c, 4 * N, m, Math.min(KC, K - k0), N / 8, k0 > 0 ? 1 : 0);
+      const [kc, accum] = [Math.min(KC, K - k0), k0 > 0 ? 1 : 0];
+      if (m > single) gemm(a + 4 * k0, lda, bp + 32 * k0, 32 * K, c, 4 * N, m - single, kc, N / 8, accum);
+      for (let r = m - single; r < m; r++) {
+        gemm1(a + r * lda + 4 * k0, bp + 32 * k0, 32 * K, c + r * 4 * N, kc, N / 8, accum);
+      }
     }
   };
   /**
@@ -179,14 +187,15 @@ export function gemmLayerOperator(
    */
   const blocks = (adjoint: boolean) => {
     for (let m0 = 0; m0 < Mp; m0 += MC) {
-      const m = Math.min(MC, Mp - m0);
-      const real = Math.min(m, M - m0);
+      const real = Math.min(MC, M - m0);
+      const single = real < MC ? singles : 0;
+      const m = single ? real : Math.min(MC, Mp - m0);
       gather(vOff, xOff, srcOff + 4 * m0 * taps, real, taps, 4 * ci, 4 * Kfp);
       // The padding rows of the last block (to whole 6-row tiles): zeros, whatever the block before left there.
       if (real < m) heap.fill(0, xOff / 4 + real * Kfp, xOff / 4 + m * Kfp);
-      product(xOff, 4 * Kfp, Kfp, bf, Nf, yOff + 4 * m0 * Nf, m);
+      product(xOff, 4 * Kfp, Kfp, bf, Nf, yOff + 4 * m0 * Nf, m, single);
       if (!adjoint) continue;
-      product(yOff + 4 * m0 * Nf, 4 * Nf, Kap, ba, Na, gOff, m);
+      product(yOff + 4 * m0 * Nf, 4 * Nf, Kap, ba, Na, gOff, m, single);
       scatter(gOff, outOff, srcOff + 4 * m0 * taps, real, taps, ci, 4 * Na);
     }
   };
