@@ -10,6 +10,7 @@ export function makeJsHeap(): CorrelationHeap {
   const heap: CorrelationHeap = {
     path: 'js',
     f64: new Float64Array(0),
+    threads: 1,
     ensure(bytes) {
       if (heap.f64.length * 8 >= bytes) return;
       const next = new Float64Array(Math.ceil(bytes / 8));

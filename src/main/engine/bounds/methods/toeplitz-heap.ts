@@ -15,6 +15,8 @@ export interface CorrelationHeap {
   path: 'simd' | 'js';
   /** The heap as float64 (re-read after ensure, which may replace it). */
   f64: Float64Array;
+  /** Threads sharing the work: 2 with a helper thread, else 1. */
+  readonly threads: number;
   ensure(bytes: number): void;
   /** Real input rows, complex output: out[f] = sum_k tw[f][k] in[k], lanes [0, n) in doubles. */
   rmix(...args: RealStageArgs): void;
@@ -223,6 +225,9 @@ function simdHeap(
   const heap: CorrelationHeap = {
     path: 'simd',
     f64: new Float64Array(memory.buffer),
+    get threads() {
+      return helper.thread ? 2 : 1;
+    },
     ensure(bytes) {
       const have = memory.buffer.byteLength;
       if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));

@@ -10,9 +10,9 @@
  *                 each v > 0 (its partner -v is the conjugate). Z(-d) = Z(d)^T: the rows x > h_c are mirrored
  *                 transposes.
  *
- * The columns v go one at a time from the first forward stage to the inverse stage along u, so that only one
- * column's frequency matrices and Grams are held (and their memory touched: a 512-channel step touched ~470 MB, ~0.2 s
- * of first-touch page faults in each thread that runs one, ~270 MB now).
+ * The columns v go one at a time (two where two threads share the Grams) from the first forward stage to the inverse
+ * stage along u, so that only one column's frequency matrices and Grams are held (and their memory touched: a
+ * 512-channel step touched ~470 MB, ~0.2 s of first-touch page faults in each thread that runs one, ~270 MB now).
  *
  * Offsets are bytes; regions (heapLayout): tw the twiddles, sums absSums' rows, W the Grams' scratch, inv the inverse
  * DFT's scratch along u, A the kernel in and the correlation out, T the forward DFT's first stage T[v] and, in the same
@@ -58,16 +58,20 @@ export interface HeapLayout {
   A: number;
   /** Slot v (s_h rows of P P complex lanes): T[v], then S[v]. */
   T: number;
-  /** One column v: n_h frequency matrices, and their Grams. */
+  /** `columns` columns v: n_h frequency matrices each, and their Grams. */
   M: number;
   G: number;
+  columns: number;
   bytes: number;
 }
 
 const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
-/** Regions large enough for every step (the last is the largest: each doubles the support). */
-export function heapLayout(steps: Taps[]): HeapLayout {
+/**
+ * Regions large enough for every step (the last is the largest: each doubles the support), with `columns` columns v
+ * per pass: 2 where two threads share the Grams (toeplitz-heap.ts; a column of n_h Grams is odd, a pair is even).
+ */
+export function heapLayout(steps: Taps[], columns = 1): HeapLayout {
   let [tw, A, T, M, G, sums, W, inv] = [0, 0, 0, 0, 0, 0, 0, 0];
   for (const s of steps) {
     sums = Math.max(sums, 32 * s.P);
@@ -77,13 +81,13 @@ export function heapLayout(steps: Taps[]): HeapLayout {
     tw = Math.max(tw, 16 * (g.nv * s.sw + g.nh * s.sh + (g.hc + 1) * g.nh + g.nw * g.nv) + 64);
     A = Math.max(A, 8 * s.sh * s.sw * g.m, 8 * g.nh * g.nw * g.mm);
     T = Math.max(T, 16 * s.sh * g.nv * g.mm); // T[v] (s_h rows of m lanes), then S[v] (of mm >= m)
-    M = Math.max(M, 16 * g.nh * g.m);
-    G = Math.max(G, 16 * g.nh * g.mm);
+    M = Math.max(M, 16 * columns * g.nh * g.m);
+    G = Math.max(G, 16 * columns * g.nh * g.mm);
   }
   const at = [0, align(tw)];
   for (const size of [sums, W, inv, A, T, M]) at.push(at[at.length - 1] + align(size));
   const [sumsAt, WAt, invAt, AAt, TAt, MAt, GAt] = at.slice(1);
-  return { tw: 0, sums: sumsAt, W: WAt, inv: invAt, A: AAt, T: TAt, M: MAt, G: GAt, bytes: GAt + align(G) };
+  return { tw: 0, sums: sumsAt, W: WAt, inv: invAt, A: AAt, T: TAt, M: MAt, G: GAt, columns, bytes: GAt + align(G) };
 }
 
 /**
@@ -161,7 +165,9 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
   }
   const [weight, m2] = [[] as number[], [] as number[]];
   let grams = 0;
-  for (let v = 0; v < nv; v++) grams += column(heap, L, s, g, v, { fwd2, inv1 }, prune, weight, m2);
+  for (let v = 0; v < nv; v += L.columns) {
+    grams += columns(heap, L, s, g, [v, Math.min(nv, v + L.columns)], { fwd2, inv1 }, prune, weight, m2);
+  }
   // Inverse along v: Z[x][y] = Re sum_v S[v][x] (weighted twiddles) at A.
   for (let x = 0; x <= hc; x++) {
     const inp = L.T + x * 16 * mm;
@@ -171,20 +177,20 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
 }
 
 /**
- * Column v, from T[v] to S[v] (which takes T[v]'s slot): its frequency matrices M[u] along u (at M), their Grams (at
- * G; dst -1 where pruned), and the inverse DFT along u. Appends each Gram's weight and ||M||_F^2 (below) in the order
- * (v, u); returns the Grams computed.
+ * Columns v in [v0, v1), each from T[v] to S[v] (which takes T[v]'s slot): their frequency matrices M[u] along u (at
+ * M), their Grams (at G; dst -1 where pruned), and the inverse DFT along u. Appends each Gram's weight and
+ * ||M||_F^2 (below) in the order (v, u); returns the Grams computed.
  *
  * Each computed ||fl(M(w))||_F^2 is read off its Gram, whose real diagonal sums the squares of the parts of fl(M)'s rows
  * (the Gram's chains), so the trace is a float64 sum of those 2 m squares in some order, as a direct pass over M would
  * give (sumUpper applies alike), without that pass. A pruned M is exactly zero.
  */
-function column(
+function columns(
   heap: CorrelationHeap,
   L: HeapLayout,
   s: Taps,
   g: Grid,
-  v: number,
+  [v0, v1]: [number, number],
   tw: { fwd2: Twiddles; inv1: Twiddles },
   prune: boolean,
   weight: number[],
@@ -192,29 +198,33 @@ function column(
 ): number {
   const { nh, hc, m, mm } = g;
   const h = heap.f64;
-  const inp = L.T + v * s.sh * 16 * mm;
-  heap.cmixPair(inp, inp + 8 * m, 16 * m, s.sh, tw.fwd2, nh, L.M, L.M + 8 * m, 16 * m, m);
+  const slot = (v: number) => L.T + v * s.sh * 16 * mm;
+  const [Mv, Gv] = [(v: number) => L.M + (v - v0) * nh * 16 * m, (v: number) => L.G + (v - v0) * nh * 16 * mm];
   const pairs: number[] = [];
   const dsts: number[] = [];
-  // at v = 0, only u <= h_c: the rest of that column is conjugate (copied below)
-  for (let u = 0; u < (v === 0 ? hc + 1 : nh); u++) {
-    const [src, dst] = [L.M + u * 16 * m, L.G + u * 16 * mm];
-    weight.push(v === 0 && u === 0 ? 1 : 2);
-    const zero = prune && allZero(h, src / 8, 2 * m);
-    if (zero) h.fill(0, dst / 8, dst / 8 + 2 * mm);
-    else pairs.push(src, dst);
-    dsts.push(zero ? -1 : dst / 8);
+  for (let v = v0; v < v1; v++) {
+    heap.cmixPair(slot(v), slot(v) + 8 * m, 16 * m, s.sh, tw.fwd2, nh, Mv(v), Mv(v) + 8 * m, 16 * m, m);
+    // at v = 0, only u <= h_c: the rest of that column is conjugate (copied below)
+    for (let u = 0; u < (v === 0 ? hc + 1 : nh); u++) {
+      const [src, dst] = [Mv(v) + u * 16 * m, Gv(v) + u * 16 * mm];
+      weight.push(v === 0 && u === 0 ? 1 : 2);
+      const zero = prune && allZero(h, src / 8, 2 * m);
+      if (zero) h.fill(0, dst / 8, dst / 8 + 2 * mm);
+      else pairs.push(src, dst);
+      dsts.push(zero ? -1 : dst / 8);
+    }
   }
   heap.grams(pairs, s.P, s.C, L.W);
   for (const at of dsts) m2.push(at < 0 ? 0 : trace(h, at, s.P));
-  if (v === 0) {
-    for (let u = hc + 1; u < nh; u++) {
-      const [from, to] = [(L.G + (nh - u) * 16 * mm) / 8, (L.G + u * 16 * mm) / 8];
-      h.copyWithin(to, from, from + mm);
-      for (let j = 0; j < mm; j++) h[to + mm + j] = -h[from + mm + j];
-    }
+  for (let u = hc + 1; v0 === 0 && u < nh; u++) {
+    const [from, to] = [(Gv(0) + (nh - u) * 16 * mm) / 8, (Gv(0) + u * 16 * mm) / 8];
+    h.copyWithin(to, from, from + mm);
+    for (let j = 0; j < mm; j++) h[to + mm + j] = -h[from + mm + j];
   }
-  heap.cmixPairInv(L.G, L.G + 8 * mm, 16 * mm, hc + 1, tw.inv1, nh, inp, inp + 8 * mm, 16 * mm, mm, L.inv);
+  for (let v = v0; v < v1; v++) {
+    const out = slot(v);
+    heap.cmixPairInv(Gv(v), Gv(v) + 8 * mm, 16 * mm, hc + 1, tw.inv1, nh, out, out + 8 * mm, 16 * mm, mm, L.inv);
+  }
   return pairs.length / 2;
 }
 

@@ -58,9 +58,9 @@ export function toeplitzBound(
     throw new KernelError(`toeplitzBound: iterations must be an integer in [1, 30], got ${iterations}.`);
   }
   const steps = stepShapes(host, iterations);
-  const layout = heapLayout(steps);
-  checkCost(host, iterations, layout);
+  checkCost(host, iterations, heapLayout(steps, 2));
   const heap = correlationHeap(opts.path ?? 'simd');
+  const layout = heapLayout(steps, heap.threads);
   heap.ensure(layout.bytes);
   const { perIteration, gramsRun, gramsFull } = iterate(heap, layout, host, steps, opts.prune !== false);
   return {
