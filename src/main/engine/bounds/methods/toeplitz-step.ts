@@ -99,6 +99,8 @@ export interface StepNorms {
   m2: number[];
   weight: number[];
   grams: number;
+  /** The last step's absSums (its correlation is summed row by row as computed, not kept). */
+  sums?: { row: number; col: number };
 }
 
 /**
@@ -135,7 +137,7 @@ const phase = (a: number, b: number, n: number, sign: number, w = 1): [number, n
  * whose computed M(w) is exactly zero gets the zero Gram without the product (the product would be exactly zero too:
  * the value is the same).
  */
-export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, prune = true): StepNorms {
+export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, prune = true, last = false): StepNorms {
   const g = gridOf(s);
   const { nh, nw, nv, hc, wc, m, mm } = g;
   const N = nh * nw;
@@ -168,11 +170,15 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
   for (let v = 0; v < nv; v += L.columns) {
     grams += columns(heap, L, s, g, [v, Math.min(nv, v + L.columns)], { fwd2, inv1 }, prune, weight, m2);
   }
-  // Inverse along v: Z[x][y] = Re sum_v S[v][x] (weighted twiddles) at A.
-  for (let x = 0; x <= hc; x++) {
-    const inp = L.T + x * 16 * mm;
-    heap.cmixr(inp, inp + 8 * mm, slot, nv, inv2, L.A + x * nw * 8 * mm, 8 * mm, mm);
-  }
+  // Inverse along v: Z[x][y] = Re sum_v S[v][x] (weighted twiddles) at A. The last step's rows go to A's first row one
+  // at a time, each summed (absSums, same order) before the next: only a row of taps is touched, not h_c + 1 of them.
+  const zRow = (x: number): number => {
+    const [inp, out] = [L.T + x * 16 * mm, last ? L.A : L.A + x * nw * 8 * mm];
+    heap.cmixr(inp, inp + 8 * mm, slot, nv, inv2, out, 8 * mm, mm);
+    return out;
+  };
+  if (last) return { grid: g, m2, weight, grams, sums: absSums(heap, L, g, s.P, zRow) };
+  for (let x = 0; x <= hc; x++) zRow(x);
   return { grid: g, m2, weight, grams };
 }
 
@@ -246,14 +252,21 @@ function trace(h: Float64Array, at: number, P: number): number {
  * x > h_c are the mirrored transposes Z[n_h-1-x][n_w-1-y] = Z[x][y]^T): the largest of each, each a float64 sum of
  * non-negative terms (sumUpper applies with n = n_h n_w P).
  */
-export function absSums(heap: CorrelationHeap, L: HeapLayout, g: Grid, P: number): { row: number; col: number } {
+export function absSums(
+  heap: CorrelationHeap,
+  L: HeapLayout,
+  g: Grid,
+  P: number,
+  rowAt = (x: number): number => L.A + x * g.nw * 8 * g.mm,
+): { row: number; col: number } {
   const { nw, hc, mm } = g;
   // [rows, columns] of the rows x < h_c (counted twice: as is and mirrored) and of the centre row x = h_c
   const at = [0, 1, 2, 3].map((i) => L.sums + 8 * P * i);
   heap.f64.fill(0, L.sums / 8, L.sums / 8 + 4 * P);
   for (let x = 0; x <= hc; x++) {
     const [r, c] = x < hc ? [at[0], at[1]] : [at[2], at[3]];
-    for (let y = 0; y < nw; y++) heap.abssum(L.A + (x * nw + y) * 8 * mm, P, r, c);
+    const at0 = rowAt(x);
+    for (let y = 0; y < nw; y++) heap.abssum(at0 + y * 8 * mm, P, r, c);
   }
   const h = heap.f64;
   const sums = at.map((p) => h.subarray(p / 8, p / 8 + P));

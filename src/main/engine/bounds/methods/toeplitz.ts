@@ -121,11 +121,11 @@ function iterate(
   const [eps, shift, out] = [[] as number[], [] as number[], [] as number[]];
   for (let j = 0; j < t; j++) {
     const s = steps[j];
-    const norms = selfCorrelate(heap, L, s, prune);
+    const norms = selfCorrelate(heap, L, s, prune, j + 1 === t);
     gramsRun += norms.grams;
     const g = norms.grid;
     const cells = g.nh * g.nw * s.P;
-    const { row, col } = absSums(heap, L, g, s.P);
+    const { row, col } = norms.sums ?? absSums(heap, L, g, s.P);
     eps.push(correlationError(s, norms, yFro, null));
     out.push(enclosedBound(k0, Math.sqrt(sumUpper(row, cells) * sumUpper(col, cells)), eps, shift) + loadSlack);
     if (j + 1 === t) break;
