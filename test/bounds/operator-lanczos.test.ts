@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { instantiateKernel, relaxedSimdAvailable, type WasmMemory } from '../../src/main/engine/kernels/index.js';
 import { mulberry32 } from '../../src/main/engine/data/rng.js';
+import { ritzNorms } from '../../src/main/engine/bounds/methods/operator-gemm-lanczos.js';
 
 type Residual = (q: number, k: number, n: number, w: number, beta: number, out: number) => void;
 type Pass = (q: number, count: number, n: number, w: number, h: number) => number;
@@ -28,7 +29,7 @@ function setup(fused: boolean, n: number, vectors: number) {
   // Arbitrary (not orthonormal) basis vectors and residual: the passes are plain linear algebra on any values.
   for (let i = 0; i < n * (vectors + 1); i++) f64[i] = rng() - 0.5;
   const view = (at: number, len: number) => new Float64Array(memory.buffer, at, len);
-  return { exports: made.exports, q, w, h, view };
+  return { exports: made.exports, q, w, h, view, memory };
 }
 
 const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, x, i) => s + x * b[i], 0);
@@ -75,5 +76,42 @@ describe.each(variants)('operator-lanczos.wat (fused %s)', (fused) => {
     const w2 = Float64Array.from(view(w, n));
     (exports.scale as Scale)(q + 8 * 6 * n, w, n, 3.7);
     expect(Array.from(basis(6))).toEqual(Array.from(w2, (x) => x / 3.7));
+  });
+});
+
+describe.each(variants)('ritzNorms (fused %s): ||A y|| / ||y|| from the kept forward outputs', (fused) => {
+  it('combines the kept A q_j by z, and takes the product only where one is missing', () => {
+    const [n, k, outputs] = [24, 5, 10];
+    const { exports, q, w, h, view, memory } = setup(fused, n, k + 1);
+    const y = h + 8 * (k + 8);
+    const ys = y + 4 * outputs;
+    const f32 = (at: number, len: number) => new Float32Array(view(0, 1).buffer, at, len);
+    const rng = mulberry32(3);
+    const Aq = Array.from({ length: k }, () => Float32Array.from({ length: outputs }, () => rng() - 0.5));
+    let products = 0;
+    const norms = ritzNorms(exports, memory, {
+      ...{ q, w, h, n, y, ys, outputs },
+      live: () => {},
+      forward: () => {
+        products++;
+        return -1;
+      },
+    });
+    Aq.forEach((a, j) => {
+      f32(y, outputs).set(a);
+      norms.keepForward(j);
+    });
+    const z = Float64Array.from([0.9, -0.3, 0.2, 0.05, -0.01]);
+    const yv = new Float64Array(n);
+    for (let j = 0; j < k; j++) view(q + 8 * j * n, n).forEach((x, r) => (yv[r] += z[j] * x));
+    const ay = new Float64Array(outputs);
+    for (let j = 0; j < k; j++) Aq[j].forEach((x, r) => (ay[r] += z[j] * x));
+    const want = Math.sqrt(dot(ay, ay) / dot(yv, yv));
+    close(norms.attainedNormOf(z), want, 1e-13);
+    expect(products).toBe(0);
+    // That call ended the run: without kept outputs the product is taken (and y formed for it).
+    expect(norms.attainedNormOf(z)).toBe(-1);
+    expect(products).toBe(1);
+    view(w, n).forEach((x, r) => close(x, yv[r]));
   });
 });

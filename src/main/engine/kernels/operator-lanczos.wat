@@ -166,6 +166,34 @@
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
       (br $copy))))
 
+  ;; combinedNorm(ys, count, len, h) -> ||sum_{j < count} h_j y_j||^2 of float32 vectors y_j (len values each, len
+  ;; even, consecutive at ys), summed in float64: each entry the chain over j in order, then its square added. The
+  ;; forward outputs A q_j of a Lanczos run combined by the Ritz coefficients: A y without another product.
+  (func $combinedNorm (export "combinedNorm") (param $ys i32) (param $count i32) (param $len i32) (param $h i32)
+    (result f64)
+    (local $r i32) (local $end i32) (local $j i32) (local $at i32) (local $stride i32) (local $acc v128) (local $s v128)
+    (local.set $stride (i32.shl (local.get $len) (i32.const 2)))
+    (local.set $end (i32.add (local.get $ys) (local.get $stride)))
+    (local.set $s (f64x2.splat (f64.const 0)))
+    (local.set $r (local.get $ys))
+    (block $done (loop $entries
+      (br_if $done (i32.ge_u (local.get $r) (local.get $end)))
+      (local.set $acc (f64x2.splat (f64.const 0)))
+      (local.set $at (local.get $r))
+      (local.set $j (i32.const 0))
+      (block $sum_done (loop $sum
+        (br_if $sum_done (i32.ge_u (local.get $j) (local.get $count)))
+        (local.set $acc (f64x2.relaxed_madd
+          (v128.load64_splat (i32.add (local.get $h) (i32.shl (local.get $j) (i32.const 3))))
+          (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $at))) (local.get $acc)))
+        (local.set $at (i32.add (local.get $at) (local.get $stride)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $sum)))
+      (local.set $s (f64x2.relaxed_madd (local.get $acc) (local.get $acc) (local.get $s)))
+      (local.set $r (i32.add (local.get $r) (i32.const 8)))
+      (br $entries)))
+    (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+
   ;; The address of basis vector j, or of the last one past the end (its coefficient is then 0).
   (func $vector (param $q i32) (param $j i32) (param $vec i32) (param $last i32) (result i32)
     (select (local.get $last) (i32.add (local.get $q) (i32.mul (local.get $j) (local.get $vec)))

@@ -15,7 +15,8 @@
  */
 import { instantiateFastest, type WasmMemory } from '../../kernels/index.js';
 import type { KernelHWIO } from '../../../../shared/bounds.js';
-import type { LanczosPasses, Orthogonalizer } from '../numerics/lanczos.js';
+import type { Orthogonalizer } from '../numerics/lanczos.js';
+import { lanczosPasses, ritzNorms } from './operator-gemm-lanczos.js';
 
 export interface GemmGeometry {
   nh: number;
@@ -43,6 +44,8 @@ export interface GemmOperator {
   orthogonalizer?: Orthogonalizer;
   /** ||A y|| / ||y|| of y = Q z, Q the orthogonalizer's basis (LayerProducts.attainedNormOf); with an orthogonalizer. */
   attainedNormOf?(z: Float64Array): number;
+  /** Keep the last product's A v as A q_j (LayerProducts.keepForward): with an orthogonalizer. */
+  keepForward?(j: number): void;
   /** Hands the memory to this thread's next operator: this one (and every view it gave) is done. */
   release(): void;
 }
@@ -75,6 +78,8 @@ const MC = 252;
 const MAX_BYTES = 1 << 30;
 /** A larger Lanczos basis stays in numerics/lanczos.ts's own arrays, which grow only as steps are taken. */
 const MAX_BASIS_BYTES = 1 << 29;
+/** Most bytes of kept forward outputs A q_j (ritzNorms): 25 MB on a 56 x 56 x 64 layer at 31 vectors; not conv1's 100. */
+const KEEP_FORWARD_BYTES = 1 << 25;
 
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
@@ -141,6 +146,8 @@ export function gemmLayerOperator(
     2 * size,
     2 * (basis + 4),
     2 * basis * size,
+    // The forward outputs A q_j of the run (operator-gemm-lanczos.ts ritzNorms), where they fit in KEEP_FORWARD_BYTES.
+    basis && 4 * basis * M * Nf <= KEEP_FORWARD_BYTES ? basis * M * Nf : 0,
   ];
   const bytes = floats.reduce((a, b) => a + 4 * b, 0);
   if (bytes > MAX_BYTES) return null;
@@ -156,7 +163,7 @@ export function gemmLayerOperator(
   // M = 6 q + 1 or 6 q + 2 rows (the 7 x 7 layers: 49): the last rows one by one (gemm1), not padded to a 6-row tile.
   const singles = M % 6 <= 2 && (Nf / 8) % 4 === 0 && (Na / 8) % 4 === 0 ? M % 6 : 0;
   const passes = basis ? instantiateFastest('operator-lanczos', false, { env: { memory } }) : null;
-  const [bf, ba, xOff, yOff, gOff, srcOff, vOff, outOff, wOff, hOff, qOff] = offsets(floats);
+  const [bf, ba, xOff, yOff, gOff, srcOff, vOff, outOff, wOff, hOff, qOff, ysOff] = offsets(floats);
   const heap = new Float32Array(memory.buffer);
   // The padding of B, B^T and X (rows and columns no pack or gather writes) must be zeros, as in a fresh memory.
   if (used) heap.fill(0, 0, (xOff + 4 * rows * Kfp) / 4);
@@ -226,75 +233,33 @@ export function gemmLayerOperator(
     orthogonalizer: passes
       ? lanczosPasses(passes.exports, memory, { q: qOff, vectors: basis, w: wOff, h: hOff, n: size })
       : undefined,
-    attainedNormOf: passes
-      ? (z) => {
-          live();
-          // y = Q z in the residual's place (free after the run's last step): update of w = 0 by -z (operator-lanczos.wat).
-          const h64 = new Float64Array(memory.buffer, hOff, z.length);
-          h64.set(z);
-          for (let j = 0; j < z.length; j++) h64[j] = -h64[j];
-          w64.fill(0);
-          (passes.exports.update as (q: number, count: number, n: number, w: number, h: number) => number)(
-            qOff,
-            z.length,
-            size,
-            wOff,
-            hOff,
-          );
-          forward(w64);
-          // As attainedNorm (operator-power.ts): both sums in float64, of the float32 y and of its float32 image.
-          let num = 0;
-          let den = 0;
-          for (let r = 0; r < M; r++) {
-            for (let o = r * Nf; o < r * Nf + co; o++) num += Y[o] * Y[o];
-          }
-          for (let i = 0; i < size; i++) den += v32[i] * v32[i];
-          return den > 0 ? Math.sqrt(num / den) : 0;
-        }
-      : undefined,
+    ...(passes
+      ? ritzNorms(passes.exports, memory, {
+          q: qOff,
+          w: wOff,
+          h: hOff,
+          n: size,
+          y: yOff,
+          ys: floats[11] ? ysOff : -1,
+          outputs: M * Nf,
+          live,
+          forward: () => {
+            forward(w64);
+            // As attainedNorm (operator-power.ts): both sums in float64, of the float32 y and of its float32 image.
+            let num = 0;
+            let den = 0;
+            for (let r = 0; r < M; r++) {
+              for (let o = r * Nf; o < r * Nf + co; o++) num += Y[o] * Y[o];
+            }
+            for (let i = 0; i < size; i++) den += v32[i] * v32[i];
+            return den > 0 ? Math.sqrt(num / den) : 0;
+          },
+        })
+      : {}),
     release() {
       if (released) return;
       released = true;
       if (memory.buffer.byteLength <= KEEP_BYTES) idle = memory;
-    },
-  };
-}
-
-/**
- * The basis (q) of the Lanczos run in the kernel's memory and the passes of operator-lanczos.wat on it. Each pass
- * works on the residual at w: a w from elsewhere is copied in and back.
- */
-function lanczosPasses(
-  exports: Record<string, unknown>,
-  memory: WasmMemory,
-  at: { q: number; vectors: number; w: number; h: number; n: number },
-): Orthogonalizer & { passes: LanczosPasses } {
-  const { q, h, n } = at;
-  const cgs = exports.cgs as (q: number, count: number, n: number, w: number, h: number) => number;
-  const residual = exports.residual as (q: number, k: number, n: number, w: number, beta: number, out: number) => void;
-  const scale = exports.scale as (dst: number, w: number, n: number, b: number) => void;
-  const w64 = new Float64Array(memory.buffer, at.w, n);
-  const out = new Float64Array(memory.buffer, h, 2);
-  const inKernel = <T>(w: Float64Array, pass: () => T): T => {
-    const inPlace = w.buffer === memory.buffer && w.byteOffset === at.w;
-    if (!inPlace) w64.set(w);
-    const result = pass();
-    if (!inPlace) w.set(w64);
-    return result;
-  };
-  const project = (count: number, w: Float64Array) => inKernel(w, () => cgs(q, count, n, at.w, h));
-  return {
-    basis: new Float64Array(memory.buffer, q, at.vectors * n),
-    project,
-    passes: {
-      residual(k, beta, w) {
-        inKernel(w, () => residual(q, k, n, at.w, beta, h));
-        return [out[0], out[1]];
-      },
-      project,
-      store(j, w, b) {
-        inKernel(w, () => scale(q + 8 * j * n, at.w, n, b));
-      },
     },
   };
 }

@@ -261,7 +261,9 @@ function lanczosRun(
   let stalledSteps = 0;
   let converged = false;
   while (run.k < kmax) {
-    run.step(op.normalProduct(run.current()));
+    const w = op.normalProduct(run.current());
+    op.keepForward?.(run.k);
+    run.step(w);
     const rz = run.topRitz(work);
     theta = Math.max(rz.theta1, 0);
     const rho = run.beta[run.k] * Math.abs(rz.lastComponent);

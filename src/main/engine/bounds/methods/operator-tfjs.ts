@@ -139,6 +139,8 @@ export interface LayerProducts {
    * orthogonalizer's basis and z the given coefficients, formed where the basis is (no host copy of y).
    */
   attainedNormOf?(z: Float64Array): number;
+  /** With attainedNormOf: keep the last product's forward output as A q_j (called right after q_j's product). */
+  keepForward?(j: number): void;
 }
 
 /** LayerProducts through tfjs ops (where the WebAssembly GEMM operator does not run). */
