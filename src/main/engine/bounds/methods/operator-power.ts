@@ -233,8 +233,9 @@ function circularStart(
  * Lanczos (numerics/lanczos.ts) on A^T A from `start` (random, or the circular warm start). Stop when theta + rho
  * (rho = beta_{k+1} |z_k|, the Ritz residual) is within tol of theta, when the Krylov space is invariant, when float32
  * products stop the Ritz value from moving, or when one step raised it by less than stallTol. The value returned is
- * ||A y|| / ||y|| for the top Ritz vector y, computed from one more product: attained by an actual input, so a true
- * lower value (up to the float32 rounding of that one convolution), not the Ritz value of the float64 recurrence.
+ * ||A y|| / ||y|| for the top Ritz vector y, from one more product (or, with the GEMM operator, from the forward
+ * outputs of the run's products: operator-gemm-lanczos.ts ritzNorms): attained by an actual input, so a true lower
+ * value (up to the float32 rounding of the convolutions), not the Ritz value of the float64 recurrence.
  */
 function lanczosRun(
   op: LayerProducts,
