@@ -306,6 +306,21 @@ describe('residentGram: the Gram factored where it was formed (cholesky-simd.ts)
 });
 
 describe('reshapeGram: the Gram written straight from the kernel (f4-gram-rows.ts, two threads from n = 256)', () => {
+  it.each([[[3, 3, 96, 96]], [[3, 3, 5, 8]], [[2, 1, 7, 12]]] as [Shape4][])(
+    "%j float32: X written by cholesky.wat's widen, bit for bit the JavaScript loop's (float64 copy of the kernel)",
+    (shape) => {
+      const k32 = { shape, data: Float32Array.from(randomKernel(shape, 4).data) };
+      const k64 = { shape, data: Float64Array.from(k32.data) };
+      for (const X of F4_MATRICES) {
+        for (const scale of [0.25, 2 ** 70]) {
+          const g32 = reshapeGram(k32, X, scale)!.G;
+          const g64 = reshapeGram(k64, X, scale)!.G;
+          expect(g32, `${X} ${scale}`).toEqual(g64);
+        }
+      }
+    },
+  );
+
   it.each([[[3, 3, 5, 6]], [[2, 3, 45, 90]], [[1, 1, 300, 260]]] as [Shape4][])(
     '%j: the eigenvalues of the explicit reshape Gram, and its bookkeeping',
     (shape) => {

@@ -117,6 +117,41 @@
       (br $panels)))
   )
 
+  ;; The rows of a Gram's X written from a float32 HWIO kernel at byte offset src (f4-gram-rows.ts): its c_out-long
+  ;; runs q in [q0, q1), q = (k wd + l) ci + i, each to X at byte offset dst + k dk + l dl + i di, every entry widened
+  ;; to float64 and multiplied by scale (a power of two: exact, the same number as JavaScript's W[p] * scale). c_out a
+  ;; multiple of 4. Why: the JavaScript loop writing 19 MB of X for a 3x3x512x512 kernel took ~8 ms on one thread.
+  (func $widen (export "widen")
+    (param $src i32) (param $dst i32) (param $wd i32) (param $ci i32) (param $co i32)
+    (param $dk i32) (param $dl i32) (param $di i32) (param $q0 i32) (param $q1 i32) (param $scale f64)
+    (local $q i32) (local $p i32) (local $d i32) (local $end i32) (local $v v128) (local $s v128)
+    (local.set $s (f64x2.splat (local.get $scale)))
+    (local.set $q (local.get $q0))
+    (block $runs_done (loop $runs
+      (br_if $runs_done (i32.ge_u (local.get $q) (local.get $q1)))
+      (local.set $p (i32.add (local.get $src) (i32.mul (local.get $q) (i32.shl (local.get $co) (i32.const 2)))))
+      (local.set $end (i32.add (local.get $p) (i32.shl (local.get $co) (i32.const 2))))
+      ;; q = (k wd + l) ci + i
+      (local.set $d (i32.add (local.get $dst)
+        (i32.add
+          (i32.mul (i32.div_u (local.get $q) (i32.mul (local.get $wd) (local.get $ci))) (local.get $dk))
+          (i32.add
+            (i32.mul (i32.rem_u (i32.div_u (local.get $q) (local.get $ci)) (local.get $wd)) (local.get $dl))
+            (i32.mul (i32.rem_u (local.get $q) (local.get $ci)) (local.get $di))))))
+      (block $o_done (loop $o
+        (br_if $o_done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (v128.load (local.get $p)))
+        (v128.store (local.get $d) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $v)) (local.get $s)))
+        (v128.store offset=16 (local.get $d) (f64x2.mul
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
+          (local.get $s)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $d (i32.add (local.get $d) (i32.const 32)))
+        (br $o)))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $runs)))
+  )
+
   ;; sum_{k in [J, j)} A[p][k] A[q][k] for rows at byte addresses p, q (J even).
   (func $dot (param $p i32) (param $q i32) (param $J i32) (param $j i32) (result f64)
     (local $k i32) (local $end i32) (local $s v128) (local $t f64)

@@ -92,9 +92,12 @@ export function reshapeGram(k: KernelHWIO, X: F4Matrix, scale: number, frobUp?: 
   const [a, b] = rowsFirst ? [rows, cols] : [cols, rows];
   const [n, m] = [a[1], b[1]];
   const W = k.data;
-  const resident = residentGram(n, m, (out, ld) => {
+  const resident = residentGram(n, m, (out, ld, widen) => {
     // Destination of W[k][l][i][o]: ld * a.(k,l,i,o) + b.(k,l,i,o), affine in each index.
     const [dk, dl, di, dO] = a[0].map((x, j) => ld * x + b[0][j]);
+    // Where o indexes X's columns (R and S of square layers, U) each run of c_out weights lands contiguously: the
+    // kernel's widen writes them (~8 ms of JavaScript for a 3x3x512x512 kernel, on one thread).
+    if (dO === 1 && W instanceof Float32Array && widen(W, k.shape, [dk, dl, di], scale)) return;
     let p = 0;
     for (let kk = 0; kk < h; kk++) {
       for (let l = 0; l < w; l++) {

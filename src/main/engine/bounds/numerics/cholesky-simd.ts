@@ -32,6 +32,8 @@ interface CholeskyKernel {
   update: Update;
   panel: (a: number, N: number, J: number, J1: number, rEnd: number) => number;
   solveRows: (a: number, N: number, J: number, J1: number, r0: number, r1: number) => void;
+  /** cholesky.wat's widen (byte offsets; the last argument is scale). */
+  widen: (...args: number[]) => void;
   memory: WasmMemory;
   helper: { thread: CommandThread | null; args: Int32Array };
 }
@@ -45,7 +47,8 @@ Atomics.store(args, ${READY}, 1);
 `;
 const BODY = `
 if (arg === 0) ex.update(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9]);
-else ex.solveRows(args[0], args[1], args[2], args[3], args[4], args[5]);
+else if (arg === 1) ex.solveRows(args[0], args[1], args[2], args[3], args[4], args[5]);
+else ex.widen(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], 2 ** args[10]);
 `;
 
 let kernel: CholeskyKernel | null | undefined;
@@ -62,6 +65,7 @@ function choleskyKernel(): CholeskyKernel | null {
     update: wasm.exports.update as Update,
     panel: wasm.exports.panel as CholeskyKernel['panel'],
     solveRows: wasm.exports.solveRows as CholeskyKernel['solveRows'],
+    widen: wasm.exports.widen as CholeskyKernel['widen'],
     memory,
     helper: { thread, args },
   });
@@ -162,21 +166,23 @@ function balancedSplit(N: number, J: number, J1: number): number {
 }
 
 /**
- * Command `which` of BODY (0 update, 1 solveRows) with args(r0, s) here while the helper runs args(s, r1); all of
+ * Command `which` of BODY (0 update, 1 solveRows, 2 widen) with args(r0, s) here while the helper runs args(s, r1); all of
  * [r0, r1) here when there is no helper (or it has not started yet) or the matrix is small. False if the helper
  * failed or stalled (it is dropped; its rows are in an unknown state, so the caller starts over).
  */
 function onTwoThreads(
   k: CholeskyKernel,
-  which: 0 | 1,
+  which: 0 | 1 | 2,
   args: (r0: number, r1: number) => number[],
   r0: number,
   r1: number,
   s: number,
   N: number,
 ): boolean {
-  const run = (a: number[]) =>
-    which === 0 ? (k.update as (...x: number[]) => void)(...a) : (k.solveRows as (...x: number[]) => void)(...a);
+  const run = (a: number[]) => {
+    if (which === 2) k.widen(...a.slice(0, 10), 2 ** a[10]);
+    else (which === 0 ? (k.update as (...x: number[]) => void) : (k.solveRows as (...x: number[]) => void))(...a);
+  };
   const t = k.helper.thread;
   // A helper still starting (a Node worker takes tens of ms, far more on a loaded machine) is not waited for.
   if (!t || N < SPLIT_MIN || r1 - r0 < 16 || Atomics.load(k.helper.args, READY) !== 1) {
@@ -220,19 +226,26 @@ let generation = 0;
  * the kernel's memory (ResidentGram), or null where that is unavailable. Each entry is a sum of the same m products
  * in some order, so |fl(G) - X X^T| <= gamma_m |X| |X|^T as linalg64.scaledGram requires.
  */
-export function residentGram(n: number, m: number, fill: (X: Float64Array, ld: number) => void): ResidentGram | null {
+export function residentGram(
+  n: number,
+  m: number,
+  fill: (X: Float64Array, ld: number, widen: WidenRuns) => void,
+): ResidentGram | null {
   const k = choleskyKernel();
   if (!k) return null;
   const mine = ++generation;
   const N = Math.ceil(n / 4) * 4;
   const M = Math.ceil(m / 2) * 2;
   const gAt = N * M; // float64 offsets: X, then C = -G
-  const heap = kernelHeap(k, gAt + N * N);
+  let heap = kernelHeap(k, gAt + N * N);
   // fill writes every entry of the n x m block; the padding starts at zero. C is not zeroed: update's fresh mode
   // stores -sum over whatever it held (cholesky.wat), and only its lower triangle, which update writes, is read.
   for (let r = 0; r < n; r++) heap.fill(0, r * M + m, r * M + M);
   heap.fill(0, n * M, gAt);
-  fill(heap.subarray(0, gAt), M);
+  fill(heap.subarray(0, gAt), M, (W, shape, strides, scale) =>
+    widenRuns(k, 8 * (gAt + N * N), N, W, shape, strides, scale),
+  );
+  heap = kernelHeap(k, gAt + N * N); // widen may have grown the memory
   const o: Operands = { c: 8 * gAt, ldc: 8 * N, x: 0, ldx: 8 * M, K: M, fresh: 1 };
   const form = () => {
     for (let J = 0; J < N; J += PANEL) {
@@ -284,6 +297,40 @@ export function residentGram(n: number, m: number, fill: (X: Float64Array, ld: n
       return G;
     },
   };
+}
+
+/**
+ * What residentGram's fill may call to write X from a float32 HWIO kernel W = [h, w, c_in, c_out]: each c_out-long
+ * run q = (k w + l) c_in + i of W goes, times scale, to X's float offset k dk + l dl + i di (strides in X's floats,
+ * ld included), by cholesky.wat's widen on two threads. False, with nothing written, where it does not apply (c_out
+ * not a multiple of 4, scale not a power of two): then fill writes X itself.
+ */
+export type WidenRuns = (
+  W: Float32Array,
+  shape: [number, number, number, number],
+  strides: [dk: number, dl: number, di: number],
+  scale: number,
+) => boolean;
+
+/** WidenRuns with W's copy placed at byte offset wAt (after C), N the Gram's padded size (for onTwoThreads). */
+function widenRuns(
+  k: CholeskyKernel,
+  wAt: number,
+  N: number,
+  W: Float32Array,
+  [h, w, ci, co]: [number, number, number, number],
+  [dk, dl, di]: [number, number, number],
+  scale: number,
+): boolean {
+  const e = Math.log2(scale);
+  if (co % 4 !== 0 || !Number.isInteger(e) || Math.abs(e) > 1000) return false;
+  kernelHeap(k, wAt / 8 + Math.ceil(W.length / 2));
+  new Float32Array(k.memory.buffer, wAt, W.length).set(W);
+  const Q = h * w * ci;
+  const args = (q0: number, q1: number) => [wAt, 0, w, ci, co, 8 * dk, 8 * dl, 8 * di, q0, q1, e];
+  // A failed helper may have written part of its runs: write them all here (the helper is dropped).
+  if (!onTwoThreads(k, 2, args, 0, Q, Q >> 1, N)) k.widen(...args(0, Q).slice(0, 10), scale);
+  return true;
 }
 
 /** residentGram's G as a JS array (both triangles), or null where the SIMD kernel is unavailable. */
