@@ -253,7 +253,7 @@
   ;; src + 4 (r taps + t)), or zeros where it is -1 (zero padding).
   (func $gather (export "gather")
     (param $v i32) (param $x i32) (param $src i32) (param $m i32) (param $taps i32) (param $seg i32) (param $ld i32)
-    (local $r i32) (local $t i32) (local $q i32) (local $row i32) (local $dst i32)
+    (local $r i32) (local $t i32) (local $q i32) (local $row i32) (local $len i32)
     (local.set $r (i32.const 0))
     (block $rows_done (loop $rows
       (br_if $rows_done (i32.ge_u (local.get $r) (local.get $m)))
@@ -262,23 +262,42 @@
       (block $taps_done (loop $tap
         (br_if $taps_done (i32.ge_u (local.get $t) (local.get $taps)))
         (local.set $q (i32.load (local.get $src)))
-        (local.set $dst (i32.add (local.get $row) (i32.mul (local.get $t) (local.get $seg))))
+        (local.set $len (call $run (local.get $src) (local.get $q) (i32.sub (local.get $taps) (local.get $t))))
         (if (i32.lt_s (local.get $q) (i32.const 0))
-          (then (memory.fill (local.get $dst) (i32.const 0) (local.get $seg)))
-          (else (memory.copy (local.get $dst) (i32.add (local.get $v) (i32.mul (local.get $q) (local.get $seg)))
-            (local.get $seg))))
-        (local.set $src (i32.add (local.get $src) (i32.const 4)))
-        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+          (then (memory.fill (i32.add (local.get $row) (i32.mul (local.get $t) (local.get $seg))) (i32.const 0)
+            (i32.mul (local.get $len) (local.get $seg))))
+          (else (memory.copy (i32.add (local.get $row) (i32.mul (local.get $t) (local.get $seg)))
+            (i32.add (local.get $v) (i32.mul (local.get $q) (local.get $seg))) (i32.mul (local.get $len) (local.get $seg)))))
+        (local.set $src (i32.add (local.get $src) (i32.shl (local.get $len) (i32.const 2))))
+        (local.set $t (i32.add (local.get $t) (local.get $len)))
         (br $tap)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rows))))
 
+  ;; The taps from the one at src (reading position q, -1 for zero padding) on that read consecutive positions q, q + 1,
+  ;; ... (or all padding), at most `left`: their columns of X are consecutive too, so one copy (gather) or one sweep
+  ;; (scatter) serves them all (a row of the kernel: 3 taps of 3 x 3 layers, 7 of the 7 x 7 stem, whose 12-byte
+  ;; segments were one memory.copy each).
+  (func $run (param $src i32) (param $q i32) (param $left i32) (result i32)
+    (local $len i32) (local $next i32)
+    (local.set $len (i32.const 1))
+    (block $done (loop $more
+      (br_if $done (i32.ge_u (local.get $len) (local.get $left)))
+      (local.set $next (i32.load (i32.add (local.get $src) (i32.shl (local.get $len) (i32.const 2)))))
+      (br_if $done (i32.eqz (select (i32.lt_s (local.get $next) (i32.const 0))
+        (i32.eq (local.get $next) (i32.add (local.get $q) (local.get $len))) (i32.lt_s (local.get $q) (i32.const 0)))))
+      (local.set $len (i32.add (local.get $len) (i32.const 1)))
+      (br $more)))
+    (local.get $len))
+
   ;; scatter(g, out, src, m, taps, ci, ld): the adjoint of gather, out (zeroed by the caller) += for each row r of G
-  ;; (ld bytes) and tap t, the ci float32 at column t ci onto the position src[r taps + t] (skipped where -1). Four
-  ;; lanes at a time where ci is a multiple of 4.
+  ;; (ld bytes) and tap t, the ci float32 at column t ci onto the position src[r taps + t] (skipped where -1); a run
+  ;; of taps onto consecutive positions in one sweep, four lanes at a time and the rest one by one. Each out entry
+  ;; gets its terms in the order of r and t, as without the runs.
   (func $scatter (export "scatter")
     (param $g i32) (param $out i32) (param $src i32) (param $m i32) (param $taps i32) (param $ci i32) (param $ld i32)
     (local $r i32) (local $t i32) (local $q i32) (local $from i32) (local $to i32) (local $end i32) (local $seg i32)
+    (local $len i32)
     (local.set $seg (i32.shl (local.get $ci) (i32.const 2)))
     (local.set $r (i32.const 0))
     (block $rows_done (loop $rows
@@ -287,30 +306,28 @@
       (block $taps_done (loop $tap
         (br_if $taps_done (i32.ge_u (local.get $t) (local.get $taps)))
         (local.set $q (i32.load (local.get $src)))
+        (local.set $len (call $run (local.get $src) (local.get $q) (i32.sub (local.get $taps) (local.get $t))))
         (if (i32.ge_s (local.get $q) (i32.const 0))
           (then
             (local.set $from
               (i32.add (i32.add (local.get $g) (i32.mul (local.get $r) (local.get $ld))) (i32.mul
                 (local.get $t) (local.get $seg))))
             (local.set $to (i32.add (local.get $out) (i32.mul (local.get $q) (local.get $seg))))
-            (local.set $end (i32.add (local.get $to) (local.get $seg)))
-            (if (i32.and (local.get $ci) (i32.const 3))
-              (then
-                (block $s_done (loop $s
-                  (br_if $s_done (i32.ge_u (local.get $to) (local.get $end)))
-                  (f32.store (local.get $to) (f32.add (f32.load (local.get $to)) (f32.load (local.get $from))))
-                  (local.set $to (i32.add (local.get $to) (i32.const 4)))
-                  (local.set $from (i32.add (local.get $from) (i32.const 4)))
-                  (br $s))))
-              (else
-                (block $v_done (loop $vec
-                  (br_if $v_done (i32.ge_u (local.get $to) (local.get $end)))
-                  (v128.store (local.get $to) (f32x4.add (v128.load (local.get $to)) (v128.load (local.get $from))))
-                  (local.set $to (i32.add (local.get $to) (i32.const 16)))
-                  (local.set $from (i32.add (local.get $from) (i32.const 16)))
-                  (br $vec)))))))
-        (local.set $src (i32.add (local.get $src) (i32.const 4)))
-        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (local.set $end (i32.add (local.get $to) (i32.mul (local.get $len) (local.get $seg))))
+            (block $v_done (loop $vec
+              (br_if $v_done (i32.gt_u (i32.add (local.get $to) (i32.const 16)) (local.get $end)))
+              (v128.store (local.get $to) (f32x4.add (v128.load (local.get $to)) (v128.load (local.get $from))))
+              (local.set $to (i32.add (local.get $to) (i32.const 16)))
+              (local.set $from (i32.add (local.get $from) (i32.const 16)))
+              (br $vec)))
+            (block $s_done (loop $s
+              (br_if $s_done (i32.ge_u (local.get $to) (local.get $end)))
+              (f32.store (local.get $to) (f32.add (f32.load (local.get $to)) (f32.load (local.get $from))))
+              (local.set $to (i32.add (local.get $to) (i32.const 4)))
+              (local.set $from (i32.add (local.get $from) (i32.const 4)))
+              (br $s)))))
+        (local.set $src (i32.add (local.get $src) (i32.shl (local.get $len) (i32.const 2))))
+        (local.set $t (i32.add (local.get $t) (local.get $len)))
         (br $tap)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rows))))
