@@ -150,7 +150,10 @@ function jsCmixPairInv(
 }
 
 /** CorrelationHeap.cmixr on h: the real part of the output only. */
-function jsCmixr(h: Float64Array, ...[inp, inIm, inStride, K, tw, out, outStride, n]: RealPartStageArgs): void {
+function jsCmixr(
+  h: Float64Array,
+  ...[inp, inIm, inStride, K, tw, out, outStride, n]: [...RealPartStageArgs, scratch: number]
+): void {
   for (let f = 0; f < tw.F; f++) {
     const o = (out + f * outStride) / 8;
     h.fill(0, o, o + n);

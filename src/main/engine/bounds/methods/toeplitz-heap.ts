@@ -31,8 +31,8 @@ export interface CorrelationHeap {
    * scratch at `scratch` (the helper thread takes the next as many).
    */
   cmixPairInv(...args: [...PairStageArgs, scratch: number]): void;
-  /** Complex input, the real part of the output only. */
-  cmixr(...args: RealPartStageArgs): void;
+  /** Complex input, the real part of the output only; 64 K bytes of scratch at `scratch` (the helper takes the next). */
+  cmixr(...args: [...RealPartStageArgs, scratch: number]): void;
   /**
    * For each pair (src, dst) of `pairs` (flat): Z = A A^H (P x P, both triangles) of the complex P x C matrix A
    * (P, C even), A's real part at src and imaginary part P C doubles on, Z likewise at dst; by Gauss's three real
@@ -161,8 +161,9 @@ if (arg === 3) {
   const fn = [tz.rmix, tz.cmixpm, ti.cmixr, null, ti.cmixpminv][arg];
   const k = fn.length - 2;
   const ops = Array.from(args.subarray(0, k));
-  // cmixpminv: this thread's scratch is the one after the caller's (pairScratchBytes of K = ops[3])
+  // cmixpminv, cmixr: this thread's scratch is the one after the caller's (pairScratchBytes, 64 bytes per K = ops[3])
   if (arg === 4) ops[k - 1] += ops[3] * ${PAIR_SCRATCH_PER_K};
+  if (arg === 2) ops[k - 1] += ops[3] * 64;
   const [rowBytes, chunk] = [args[k], args[k + 1]];
   for (let c = claim(); c * chunk < rowBytes; c = claim()) fn(...ops, c * chunk, Math.min(rowBytes, (c + 1) * chunk));
 }
@@ -240,8 +241,8 @@ function simdHeap(
       split(1, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, nh, out, outIm, outStride], n * 8),
     cmixPairInv: (inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n, scratch) =>
       split(4, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, nh, out, outIm, outStride, scratch], n * 8),
-    cmixr: (inp, inIm, inStride, K, tw, out, outStride, n) =>
-      split(2, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, out, outStride], n * 8),
+    cmixr: (inp, inIm, inStride, K, tw, out, outStride, n, scratch) =>
+      split(2, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, out, outStride, scratch], n * 8),
     grams: (pairs, P, C, scratch) => simdGrams(helper, list, gauss, pairs, P, C, scratch),
     sumsq,
     scale,

@@ -53,7 +53,7 @@ export interface HeapLayout {
   sums: number;
   /** The Grams' scratch (CorrelationHeap.grams): 2 P C doubles per thread, two threads. */
   W: number;
-  /** cmixPairInv's scratch: pairScratchBytes(h_c + 1) per thread, two threads. */
+  /** cmixPairInv's scratch: pairScratchBytes(h_c + 1) per thread, two threads; cmixr's 64 n_v bytes per thread. */
   inv: number;
   A: number;
   /** Slot v (s_h rows of P P complex lanes): T[v], then S[v]. */
@@ -77,7 +77,7 @@ export function heapLayout(steps: Taps[], columns = 1): HeapLayout {
     sums = Math.max(sums, 32 * s.P);
     W = Math.max(W, 32 * s.P * s.C);
     const g = gridOf(s);
-    inv = Math.max(inv, 2 * pairScratchBytes(g.hc + 1));
+    inv = Math.max(inv, 2 * pairScratchBytes(g.hc + 1), 2 * 64 * g.nv);
     tw = Math.max(tw, 16 * (g.nv * s.sw + g.nh * s.sh + (g.hc + 1) * g.nh + g.nw * g.nv) + 64);
     A = Math.max(A, 8 * s.sh * s.sw * g.m, 8 * g.nh * g.nw * g.mm);
     T = Math.max(T, 16 * s.sh * g.nv * g.mm); // T[v] (s_h rows of m lanes), then S[v] (of mm >= m)
@@ -174,7 +174,7 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
   // at a time, each summed (absSums, same order) before the next: only a row of taps is touched, not h_c + 1 of them.
   const zRow = (x: number): number => {
     const [inp, out] = [L.T + x * 16 * mm, last ? L.A : L.A + x * nw * 8 * mm];
-    heap.cmixr(inp, inp + 8 * mm, slot, nv, inv2, out, 8 * mm, mm);
+    heap.cmixr(inp, inp + 8 * mm, slot, nv, inv2, out, 8 * mm, mm, L.inv);
     return out;
   };
   if (last) return { grid: g, m2, weight, grams, sums: absSums(heap, L, g, s.P, zRow) };
