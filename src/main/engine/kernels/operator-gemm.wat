@@ -248,6 +248,52 @@
       (local.set $jb (i32.add (local.get $jb) (i32.const 4)))
       (br $panels))))
 
+  ;; pack(s, dst, rows, cols, k, transpose): the kernel S (rows x cols float32, row-major, at s) into gemm's panels of
+  ;; 8 columns at dst (gemm's layout; k = B's padded row count): B = S, entry (r, c) at 8 (k floor(c / 8) + r) + c mod
+  ;; 8 (a panel's rows copied whole), or B = S^T, entry (c, r) at 8 (k floor(r / 8) + c) + r mod 8. Only S's entries
+  ;; are written: the padding rows and columns must be zeros already. Exact copies.
+  (func $pack (export "pack")
+    (param $s i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $k i32) (param $transpose i32)
+    (local $r i32) (local $c i32) (local $from i32) (local $to i32) (local $width i32) (local $end i32)
+    (if (local.get $transpose)
+      (then
+        (local.set $r (i32.const 0))
+        (block $rows_done (loop $rows
+          (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+          (local.set $to (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (i32.shl (local.get $k) (i32.const 3))
+            (i32.shr_u (local.get $r) (i32.const 3))) (i32.and (local.get $r) (i32.const 7))) (i32.const 2))))
+          (local.set $from (i32.add (local.get $s) (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
+          (local.set $end (i32.add (local.get $from) (i32.shl (local.get $cols) (i32.const 2))))
+          (block $cols_done (loop $each
+            (br_if $cols_done (i32.ge_u (local.get $from) (local.get $end)))
+            (f32.store (local.get $to) (f32.load (local.get $from)))
+            (local.set $from (i32.add (local.get $from) (i32.const 4)))
+            (local.set $to (i32.add (local.get $to) (i32.const 32)))
+            (br $each)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $rows)))
+        (return)))
+    (local.set $c (i32.const 0))
+    (block $panels_done (loop $panels
+      (br_if $panels_done (i32.ge_u (local.get $c) (local.get $cols)))
+      (local.set $width (i32.sub (local.get $cols) (local.get $c)))
+      (local.set $to (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $k) (local.get $c)) (i32.const 2))))
+      (local.set $from (i32.add (local.get $s) (i32.shl (local.get $c) (i32.const 2))))
+      (local.set $r (i32.const 0))
+      (block $rows_done (loop $row
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+        (if (i32.ge_u (local.get $width) (i32.const 8))
+          (then
+            (v128.store (local.get $to) (v128.load (local.get $from)))
+            (v128.store offset=16 (local.get $to) (v128.load offset=16 (local.get $from))))
+          (else (memory.copy (local.get $to) (local.get $from) (i32.shl (local.get $width) (i32.const 2)))))
+        (local.set $from (i32.add (local.get $from) (i32.shl (local.get $cols) (i32.const 2))))
+        (local.set $to (i32.add (local.get $to) (i32.const 32)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row)))
+      (local.set $c (i32.add (local.get $c) (i32.const 8)))
+      (br $panels))))
+
   ;; gather(v, x, src, m, taps, seg, ld): the im2col of v (float32, ci channels per position, seg = 4 ci bytes): row r
   ;; of X (ld bytes) is, for each tap t, the seg bytes of the position src[r taps + t] reads (an i32 at
   ;; src + 4 (r taps + t)), or zeros where it is -1 (zero padding).
@@ -267,7 +313,8 @@
           (then (memory.fill (i32.add (local.get $row) (i32.mul (local.get $t) (local.get $seg))) (i32.const 0)
             (i32.mul (local.get $len) (local.get $seg))))
           (else (memory.copy (i32.add (local.get $row) (i32.mul (local.get $t) (local.get $seg)))
-            (i32.add (local.get $v) (i32.mul (local.get $q) (local.get $seg))) (i32.mul (local.get $len) (local.get $seg)))))
+            (i32.add (local.get $v) (i32.mul (local.get $q) (local.get $seg)))
+            (i32.mul (local.get $len) (local.get $seg)))))
         (local.set $src (i32.add (local.get $src) (i32.shl (local.get $len) (i32.const 2))))
         (local.set $t (i32.add (local.get $t) (local.get $len)))
         (br $tap)))

@@ -148,6 +148,8 @@ export function gemmLayerOperator(
     2 * basis * size,
     // The forward outputs A q_j of the run (operator-gemm-lanczos.ts ritzNorms), where they fit in KEEP_FORWARD_BYTES.
     basis && 4 * basis * M * Nf <= KEEP_FORWARD_BYTES ? basis * M * Nf : 0,
+    // The kernel as float32, for the pack into panels.
+    Kf * co,
   ];
   const bytes = floats.reduce((a, b) => a + 4 * b, 0);
   if (bytes > MAX_BYTES) return null;
@@ -163,13 +165,19 @@ export function gemmLayerOperator(
   // M = 6 q + 1 or 6 q + 2 rows (the 7 x 7 layers: 49): the last rows one by one (gemm1), not padded to a 6-row tile.
   const singles = M % 6 <= 2 && (Nf / 8) % 4 === 0 && (Na / 8) % 4 === 0 ? M % 6 : 0;
   const passes = basis ? instantiateFastest('operator-lanczos', false, { env: { memory } }) : null;
-  const [bf, ba, xOff, yOff, gOff, srcOff, vOff, outOff, wOff, hOff, qOff, ysOff] = offsets(floats);
+  const [bf, ba, xOff, yOff, gOff, srcOff, vOff, outOff, wOff, hOff, qOff, ysOff, sOff] = offsets(floats);
   const heap = new Float32Array(memory.buffer);
-  // The padding of B, B^T and X (rows and columns no pack or gather writes) must be zeros, as in a fresh memory.
-  if (used) heap.fill(0, 0, (xOff + 4 * rows * Kfp) / 4);
+  // The padding of B, B^T and X (rows and columns no pack or gather writes) must be zeros, as in a fresh memory;
+  // X's padding rows are zeroed by each product (blocks).
+  if (used && (Kfp > Kf || Nf > co)) heap.fill(0, bf / 4, bf / 4 + Kfp * Nf);
+  if (used && (Kap > co || Na > Kf)) heap.fill(0, ba / 4, ba / 4 + Kap * Na);
+  if (used && Kfp > Kf) heap.fill(0, xOff / 4, xOff / 4 + rows * Kfp);
   // The kernel (HWIO) is the Kf x co matrix B, row t ci + i; B^T has row o, column t ci + i = W[t][i][o].
-  packPanels(heap, bf / 4, Kfp, kernel.data, [Kf, co], false);
-  packPanels(heap, ba / 4, Kap, kernel.data, [Kf, co], true);
+  // B and B^T: the kernel copied in (rounded to float32 as any float32 array rounds it), packed by the kernel.
+  heap.set(kernel.data, sOff / 4);
+  const pack = made.exports.pack as (s: number, dst: number, rows: number, cols: number, k: number, t: number) => void;
+  pack(sOff, bf, Kf, co, Kfp, 0);
+  pack(sOff, ba, Kf, co, Kap, 1);
   new Int32Array(memory.buffer, srcOff, M * taps).set(gatherMap(h, w, g));
   const Y = heap.subarray(yOff / 4, yOff / 4 + Mp * Nf);
   const v32 = heap.subarray(vOff / 4, vOff / 4 + size);
@@ -283,29 +291,6 @@ function offsets(floats: number[]): number[] {
     at = roundUp(at + 4 * f, 64);
   }
   return out;
-}
-
-/**
- * B = S (or S^T) in panels of 8 columns, entry (k, n) at base + 8 (K floor(n / 8) + k) + n mod 8 (the kernel's
- * layout; K = B's padded row count), S being rows x cols row-major. Only S's entries are written: the padding rows
- * and columns stay the zeros of a fresh memory.
- */
-function packPanels(
-  heap: Float32Array,
-  base: number,
-  K: number,
-  S: ArrayLike<number>,
-  [rows, cols]: [number, number],
-  transpose: boolean,
-) {
-  for (let r = 0; r < rows; r++) {
-    if (transpose) {
-      const at = base + 8 * K * (r >> 3) + (r & 7);
-      for (let c = 0; c < cols; c++) heap[at + 8 * c] = S[r * cols + c];
-    } else {
-      for (let c = 0; c < cols; c++) heap[base + 8 * (K * (c >> 3) + r) + (c & 7)] = S[r * cols + c];
-    }
-  }
 }
 
 /**
