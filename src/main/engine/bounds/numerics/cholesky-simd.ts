@@ -324,7 +324,11 @@ function widenRuns(
 ): boolean {
   const e = Math.log2(scale);
   if (co % 4 !== 0 || !Number.isInteger(e) || Math.abs(e) > 1000) return false;
-  kernelHeap(k, wAt / 8 + Math.ceil(W.length / 2));
+  try {
+    kernelHeap(k, wAt / 8 + Math.ceil(W.length / 2));
+  } catch {
+    return false; // no room for W's copy beside X and C (the memory's 4 GiB): the caller's fill writes X
+  }
   new Float32Array(k.memory.buffer, wAt, W.length).set(W);
   const Q = h * w * ci;
   const args = (q0: number, q1: number) => [wAt, 0, w, ci, co, 8 * dk, 8 * dl, 8 * di, q0, q1, e];
