@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { F4_MATRICES, type F4Matrix, type F4Report, type KernelHWIO } from '../../src/shared/bounds.js';
 import { f4Bound, f4PolyphaseBound } from '../../src/main/engine/bounds/methods/f4-certified.js';
 import { f4NormEstimates } from '../../src/main/engine/bounds/methods/f4-estimates.js';
-import { kernelScale, reshapeGram } from '../../src/main/engine/bounds/methods/f4-gram-rows.js';
+import { kernelScale, reshapeGram, stagedScale } from '../../src/main/engine/bounds/methods/f4-gram-rows.js';
 import { f4ReshapeHost, type Shape4 } from '../../src/main/engine/bounds/methods/reshapes.js';
 import {
   frobeniusSquaredUpper,
@@ -21,11 +21,19 @@ import {
 import { caseKernel, loadVectorCases } from './f4-vectors.js';
 import { randomKernel } from './spectral-vectors.js';
 import { kernelBytes } from '../../src/main/engine/kernels/index.js';
-import { choleskyHelperStarted, residentGram } from '../../src/main/engine/bounds/numerics/cholesky-simd.js';
+import {
+  choleskyHelperStarted,
+  residentGram,
+  unstageKernel,
+} from '../../src/main/engine/bounds/numerics/cholesky-simd.js';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 /** ||X||_2 in float64 from the dense eigenvalues of the smaller Gram (Householder + QL): no Lanczos, no Cholesky. */
+const fail = (): never => {
+  throw new Error('non-finite');
+};
+
 function denseNorm(k: KernelHWIO, X: F4Matrix): number {
   const M = f4ReshapeHost(k, X);
   const data = Float64Array.from(M.data);
@@ -316,10 +324,37 @@ describe('reshapeGram: the Gram written straight from the kernel (f4-gram-rows.t
           const g32 = reshapeGram(k32, X, scale)!.G;
           const g64 = reshapeGram(k64, X, scale)!.G;
           expect(g32, `${X} ${scale}`).toEqual(g64);
+          // widened from the copy stagedScale left beyond every reshape's X and C
+          expect(stagedScale(k32, fail)).not.toBeNull();
+          expect(reshapeGram(k32, X, scale)!.G, `${X} ${scale} staged`).toEqual(g64);
+          unstageKernel();
         }
       }
     },
   );
+
+  it('stagedScale: kernelScale read in SIMD from the staged copy (same scale, frobUp to the last bits), NaN and Inf', () => {
+    for (const [shape, factor] of [
+      [[3, 3, 64, 64], 1],
+      [[3, 3, 5, 8], 1e30],
+      [[2, 3, 7, 4], 1e-30],
+      [[1, 1, 1, 4], 2 ** -140],
+    ] as [Shape4, number][]) {
+      const data = Float32Array.from(randomKernel(shape, 3).data, (x) => x * factor);
+      const want = kernelScale(data);
+      const got = stagedScale({ shape, data }, fail)!;
+      unstageKernel();
+      expect(got.scale, `${shape}`).toBe(want.scale);
+      expect(Math.abs(got.frobUp - want.frobUp)).toBeLessThanOrEqual(1e-14 * want.frobUp);
+    }
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const data = Float32Array.from({ length: 72 }, (_, j) => (j === 37 ? bad : Math.cos(j)));
+      expect(() => stagedScale({ shape: [3, 3, 2, 4], data }, fail), String(bad)).toThrow(/non-finite/);
+      unstageKernel();
+    }
+    expect(stagedScale({ shape: [1, 1, 2, 3], data: new Float32Array(6) }, fail)).toBeNull(); // length not 4k
+    expect(stagedScale({ shape: [1, 1, 2, 2], data: new Float64Array(4) }, fail)).toBeNull();
+  });
 
   it.each([[[3, 3, 5, 6]], [[2, 3, 45, 90]], [[1, 1, 300, 260]]] as [Shape4][])(
     '%j: the eigenvalues of the explicit reshape Gram, and its bookkeeping',

@@ -152,6 +152,37 @@
       (br $runs)))
   )
 
+  ;; max |w| and the float64 sum of the squares of n float32 values at byte offset src (n a multiple of 4), stored as
+  ;; two f64 at byte offset dst (f4-gram-rows.ts stagedScale: kernelScale's read in SIMD). Each square of a float32
+  ;; value is exact in float64, so only the sum rounds (any order: sumOfSquaresUpper). A NaN makes both NaN (f32x4.max
+  ;; and f32.max propagate it), an Inf both Inf.
+  (func $scan (export "scan") (param $src i32) (param $n i32) (param $dst i32)
+    (local $p i32) (local $end i32) (local $v v128) (local $h v128) (local $m v128) (local $a v128) (local $b v128)
+    (local.set $m (f32x4.splat (f32.const 0)))
+    (local.set $a (f64x2.splat (f64.const 0)))
+    (local.set $b (f64x2.splat (f64.const 0)))
+    (local.set $p (local.get $src))
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $values
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $m (f32x4.max (local.get $m) (f32x4.abs (local.get $v))))
+      (local.set $h (f64x2.promote_low_f32x4 (local.get $v)))
+      (local.set $a (f64x2.relaxed_madd (local.get $h) (local.get $h) (local.get $a)))
+      (local.set $h (f64x2.promote_low_f32x4
+        (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+      (local.set $b (f64x2.relaxed_madd (local.get $h) (local.get $h) (local.get $b)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $values)))
+    (f64.store (local.get $dst) (f64.promote_f32
+      (f32.max
+        (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
+        (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m))))))
+    (local.set $a (f64x2.add (local.get $a) (local.get $b)))
+    (f64.store offset=8 (local.get $dst)
+      (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a))))
+  )
+
   ;; sum_{k in [J, j)} A[p][k] A[q][k] for rows at byte addresses p, q (J even).
   (func $dot (param $p i32) (param $q i32) (param $J i32) (param $j i32) (result f64)
     (local $k i32) (local $end i32) (local $s v128) (local $t f64)

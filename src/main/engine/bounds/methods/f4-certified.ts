@@ -10,11 +10,11 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { F4Matrix, F4Report, KernelHWIO } from '../../../../shared/bounds.js';
 import { F4_MATRICES, KernelError, validateKernel, validateKernelShape } from '../../../../shared/bounds.js';
-import { simdGram } from '../numerics/cholesky-simd.js';
+import { simdGram, unstageKernel } from '../numerics/cholesky-simd.js';
 import { kernelToHost } from '../numerics/host-kernel.js';
 import { gram64, normFromGram, partialTrace, scaledGram, type ScaledGram } from '../numerics/linalg64.js';
 import { f4NormEstimates, type F4Estimates } from './f4-estimates.js';
-import { kernelScale, reshapeGram } from './f4-gram-rows.js';
+import { kernelScale, reshapeGram, stagedScale } from './f4-gram-rows.js';
 import { dilateKernel, f4MatrixShape, f4ReshapeHost, polyphaseKernelHost, splitGroups } from './reshapes.js';
 
 export interface F4BoundOptions {
@@ -109,10 +109,17 @@ export function f4PolyphaseBound(
 function certifiedF4(k: KernelHWIO, certify: CertifyMode, nonFinite: () => never): F4Report {
   const [h, w] = k.shape;
   const sqrtHW = Math.sqrt(h * w);
-  const scan = kernelScale(k.data, nonFinite);
   const plan = planAll(k);
   const all = certify === 'all' || (certify === 'auto' && plan.cost <= CERTIFY_ALL_MAX_MACS);
-  const { norms: matrixNorms, iterations, certified } = all ? certifyAll(k, plan, scan.scale) : certifyMinimum(k, scan);
+  let result: CertifiedNorms;
+  try {
+    // Large kernels are read in SIMD from the copy their Gram's X is then written from (f4-gram-rows.stagedScale).
+    const scan = (all ? null : stagedScale(k, nonFinite)) ?? kernelScale(k.data, nonFinite);
+    result = all ? certifyAll(k, plan, scan.scale) : certifyMinimum(k, scan);
+  } finally {
+    unstageKernel();
+  }
+  const { norms: matrixNorms, iterations, certified } = result;
   let argmin: F4Matrix = certified[0];
   for (const X of certified) if (matrixNorms[X] < matrixNorms[argmin]) argmin = X;
   // The norms carry a relative upward margin of ~1e-10 or more, far above the 1-ulp rounding of this product.

@@ -9,7 +9,7 @@
  * W[k][l][i][o] of the kernel goes to row a.(k, l, i, o) and column b.(k, l, i, o) for the index vectors below.
  */
 import type { F4Matrix, KernelHWIO } from '../../../../shared/bounds.js';
-import { residentGram } from '../numerics/cholesky-simd.js';
+import { residentGram, stageKernel } from '../numerics/cholesky-simd.js';
 import { frobeniusSquaredUpper, powerOfTwoScale, sumOfSquaresUpper, type ScaledGram } from '../numerics/linalg64.js';
 
 type Index = [k: number, l: number, i: number, o: number];
@@ -77,6 +77,30 @@ export function kernelScale(
   if (!Number.isFinite(maxAbs) || Number.isNaN(sum)) return nonFinite?.() ?? { scale: powerOfTwoScale(W), frobUp: NaN }; // it throws
   const scale = maxAbs === 0 ? 1 : 2 ** -Math.ceil(Math.log2(maxAbs));
   return { scale, frobUp: sumOfSquaresUpper(sum * scale * scale, W.length) };
+}
+
+/**
+ * kernelScale of a float32 kernel read in WebAssembly SIMD from its copy in the Cholesky kernel's memory
+ * (cholesky-simd.stageKernel), placed beyond the X and C of every reshape's Gram so reshapeGram's X is then
+ * widened from it without a second copy; or null where that does not apply (then call kernelScale). The same scale;
+ * frobUp from the same squares summed in another order (sumOfSquaresUpper holds for any). The caller unstages the
+ * kernel (cholesky-simd.unstageKernel) when done.
+ */
+export function stagedScale(k: KernelHWIO, nonFinite: () => never): { scale: number; frobUp: number } | null {
+  const W = k.data;
+  if (!(W instanceof Float32Array)) return null;
+  let floats = 0; // X and C of the largest Gram (residentGram's layout)
+  for (const X of ['R', 'S', 'T', 'U'] as const) {
+    const { rows, cols } = indexVectors(X, k.shape);
+    const [n, m] = rows[1] <= cols[1] ? [rows[1], cols[1]] : [cols[1], rows[1]];
+    const N = Math.ceil(n / 4) * 4;
+    floats = Math.max(floats, N * Math.ceil(m / 2) * 2 + N * N);
+  }
+  const s = stageKernel(W, 8 * floats);
+  if (!s) return null;
+  if (!Number.isFinite(s.maxAbs) || !Number.isFinite(s.sumSquares)) nonFinite();
+  const scale = s.maxAbs === 0 ? 1 : 2 ** -Math.ceil(Math.log2(s.maxAbs));
+  return { scale, frobUp: sumOfSquaresUpper(s.sumSquares * scale * scale, W.length) };
 }
 
 /**

@@ -34,6 +34,7 @@ interface CholeskyKernel {
   solveRows: (a: number, N: number, J: number, J1: number, r0: number, r1: number) => void;
   /** cholesky.wat's widen (byte offsets; the last argument is scale). */
   widen: (...args: number[]) => void;
+  scan: (src: number, n: number, dst: number) => void;
   memory: WasmMemory;
   helper: { thread: CommandThread | null; args: Int32Array };
 }
@@ -66,6 +67,7 @@ function choleskyKernel(): CholeskyKernel | null {
     panel: wasm.exports.panel as CholeskyKernel['panel'],
     solveRows: wasm.exports.solveRows as CholeskyKernel['solveRows'],
     widen: wasm.exports.widen as CholeskyKernel['widen'],
+    scan: wasm.exports.scan as CholeskyKernel['scan'],
     memory,
     helper: { thread, args },
   });
@@ -102,6 +104,7 @@ export function choleskyHelperStarted(): boolean {
 
 /** A float64 view of the kernel's first `floats` floats, the memory grown to hold them. */
 function kernelHeap(k: CholeskyKernel, floats: number): Float64Array {
+  if (staged && floats * 8 > staged.at) staged = null; // its user may write over the staged kernel
   const have = k.memory.buffer.byteLength;
   if (have < floats * 8) k.memory.grow(Math.ceil((floats * 8 - have) / 65536));
   return new Float64Array(k.memory.buffer, 0, floats);
@@ -312,6 +315,36 @@ export type WidenRuns = (
   scale: number,
 ) => boolean;
 
+/** The float32 kernel stageKernel left at byte offset `at`, until a use of the memory reaches it (kernelHeap). */
+let staged: { W: Float32Array; at: number } | null = null;
+
+/**
+ * Copy a float32 kernel into the kernel's memory at byte offset `at` and read it once there (cholesky.wat scan):
+ * max |w| and the float64 sum of the squares (NaN or Inf if a weight is). The caller places it clear of the X and
+ * C of the Grams it forms next, whose widenRuns then read it from there instead of copying it again. Null where the
+ * kernel is unavailable, the length is not a multiple of 4 or the memory cannot hold it.
+ */
+export function stageKernel(W: Float32Array, at: number): { maxAbs: number; sumSquares: number } | null {
+  const k = choleskyKernel();
+  if (!k || W.length % 4 !== 0 || at % 16 !== 0) return null;
+  const end = at + 4 * W.length;
+  try {
+    kernelHeap(k, end / 8 + 2);
+  } catch {
+    return null;
+  }
+  new Float32Array(k.memory.buffer, at, W.length).set(W);
+  k.scan(at, W.length, end);
+  const out = new Float64Array(k.memory.buffer, end, 2);
+  staged = { W, at };
+  return { maxAbs: out[0], sumSquares: out[1] };
+}
+
+/** Forget the staged kernel (its caller is done with it: the array may change after). */
+export function unstageKernel(): void {
+  staged = null;
+}
+
 /** WidenRuns with W's copy placed at byte offset wAt (after C), N the Gram's padded size (for onTwoThreads). */
 function widenRuns(
   k: CholeskyKernel,
@@ -324,12 +357,16 @@ function widenRuns(
 ): boolean {
   const e = Math.log2(scale);
   if (co % 4 !== 0 || !Number.isInteger(e) || Math.abs(e) > 1000) return false;
-  try {
-    kernelHeap(k, wAt / 8 + Math.ceil(W.length / 2));
-  } catch {
-    return false; // no room for W's copy beside X and C (the memory's 4 GiB): the caller's fill writes X
+  if (staged?.W === W && staged.at >= wAt)
+    wAt = staged.at; // already there (stageKernel), clear of X and C
+  else {
+    try {
+      kernelHeap(k, wAt / 8 + Math.ceil(W.length / 2));
+    } catch {
+      return false; // no room for W's copy beside X and C (the memory's 4 GiB): the caller's fill writes X
+    }
+    new Float32Array(k.memory.buffer, wAt, W.length).set(W);
   }
-  new Float32Array(k.memory.buffer, wAt, W.length).set(W);
   const Q = h * w * ci;
   const args = (q0: number, q1: number) => [wAt, 0, w, ci, co, 8 * dk, 8 * dl, 8 * di, q0, q1, e];
   // A failed helper may have written part of its runs: write them all here (the helper is dropped).
