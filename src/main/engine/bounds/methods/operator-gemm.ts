@@ -110,30 +110,44 @@ function memoryFor(bytes: number): { memory: WasmMemory; used: boolean } | null 
   return memory && { memory, used: false };
 }
 
-/** The GEMM operator of this layer, or null where WebAssembly SIMD is unavailable or the operands are too large. */
-export function gemmLayerOperator(
-  kernel: KernelHWIO,
-  g: GemmGeometry,
-  opts: { basisVectors?: number } = {},
-): GemmOperator | null {
+/** Sizes of the products (all counts of float32 values); the memory holds `floats`, in order (see gemmLayerOperator). */
+interface GemmLayout {
+  taps: number;
+  ci: number;
+  co: number;
+  /** Output positions (rows of X), padded to 6-row tiles; rows of X and G held at once (one block). */
+  M: number;
+  Mp: number;
+  rows: number;
+  /** Forward: X (Mp x Kfp) . Bf (Kfp x Nf); adjoint: Y (Mp x Nf, its first Kap columns read) . Ba (Kap x Na). */
+  Kf: number;
+  Kfp: number;
+  Nf: number;
+  Kap: number;
+  Na: number;
+  /** Input values (nh nw ci) and Lanczos basis vectors kept in the memory (0: none). */
+  size: number;
+  basis: number;
+  /** M = 6 q + 1 or 6 q + 2 rows (the 7 x 7 layers: 49): the last rows one by one (gemm1), not padded to a tile. */
+  singles: number;
+  floats: number[];
+}
+
+function gemmLayout(kernel: KernelHWIO, g: GemmGeometry, basisVectors: number | undefined): GemmLayout {
   const [h, w, ci, co] = kernel.shape;
   const taps = h * w;
   const M = g.oh * g.ow;
   // gemm's tiles are 6 rows high.
   const Mp = roundUp(M, 6);
   const Kf = taps * ci;
-  // Forward: X (Mp x Kfp) . Bf (Kfp x Nf); adjoint: Y (Mp x Nf, its first Kap columns read) . Ba (Kap x Na).
-  const Kfp = roundUp(Kf, 4);
-  const Nf = roundUp(co, 8);
-  const Kap = roundUp(co, 4);
-  const Na = roundUp(Kf, 8);
+  const [Kfp, Nf, Kap, Na] = [roundUp(Kf, 4), roundUp(co, 8), roundUp(co, 4), roundUp(Kf, 8)];
   const size = g.nh * g.nw * ci;
   // cgs takes two float64 lanes at a time.
-  const basis =
-    opts.basisVectors && size % 2 === 0 && 8 * size * opts.basisVectors <= MAX_BASIS_BYTES ? opts.basisVectors : 0;
-  // B, B^T, X, Y, G, the gather map, the input v and A^T y in float32, then (float64) A^T y, h and the basis.
-  // X and G hold one block of MC rows at a time (see `blocks`).
+  const basis = basisVectors && size % 2 === 0 && 8 * size * basisVectors <= MAX_BASIS_BYTES ? basisVectors : 0;
+  // X and G hold one block of MC rows at a time (see rowBlocks).
   const rows = Math.min(Mp, MC);
+  const singles = M % 6 <= 2 && (Nf / 8) % 4 === 0 && (Na / 8) % 4 === 0 ? M % 6 : 0;
+  // B, B^T, X, Y, G, the gather map, the input v and A^T y in float32, then (float64) A^T y, h and the basis.
   const floats = [
     Kfp * Nf,
     Kap * Na,
@@ -151,41 +165,28 @@ export function gemmLayerOperator(
     // The kernel as float32, for the pack into panels.
     Kf * co,
   ];
-  const bytes = floats.reduce((a, b) => a + 4 * b, 0);
-  if (bytes > MAX_BYTES) return null;
-  const got = memoryFor(bytes);
-  if (!got) return null;
-  const { memory, used } = got;
-  const made = instantiateFastest('operator-gemm', false, { env: { memory } });
-  if (!made) return null;
-  const gemm = made.exports.gemm as Gemm;
-  const gather = made.exports.gather as Gather;
-  const scatter = made.exports.scatter as Gather;
-  const gemm1 = made.exports.gemm1 as (...args: number[]) => void;
-  // M = 6 q + 1 or 6 q + 2 rows (the 7 x 7 layers: 49): the last rows one by one (gemm1), not padded to a 6-row tile.
-  const singles = M % 6 <= 2 && (Nf / 8) % 4 === 0 && (Na / 8) % 4 === 0 ? M % 6 : 0;
-  const passes = basis ? instantiateFastest('operator-lanczos', false, { env: { memory } }) : null;
-  const [bf, ba, xOff, yOff, gOff, srcOff, vOff, outOff, wOff, hOff, qOff, ysOff, sOff] = offsets(floats);
-  const heap = new Float32Array(memory.buffer);
-  // The padding of B, B^T and X (rows and columns no pack or gather writes) must be zeros, as in a fresh memory;
-  // X's padding rows are zeroed by each product (blocks).
-  if (used && (Kfp > Kf || Nf > co)) heap.fill(0, bf / 4, bf / 4 + Kfp * Nf);
-  if (used && (Kap > co || Na > Kf)) heap.fill(0, ba / 4, ba / 4 + Kap * Na);
-  if (used && Kfp > Kf) heap.fill(0, xOff / 4, xOff / 4 + rows * Kfp);
-  // The kernel (HWIO) is the Kf x co matrix B, row t ci + i; B^T has row o, column t ci + i = W[t][i][o].
-  // B and B^T: the kernel copied in (rounded to float32 as any float32 array rounds it), packed by the kernel.
-  heap.set(kernel.data, sOff / 4);
-  const pack = made.exports.pack as (s: number, dst: number, rows: number, cols: number, k: number, t: number) => void;
-  pack(sOff, bf, Kf, co, Kfp, 0);
-  pack(sOff, ba, Kf, co, Kap, 1);
-  new Int32Array(memory.buffer, srcOff, M * taps).set(gatherMap(h, w, g));
-  const Y = heap.subarray(yOff / 4, yOff / 4 + Mp * Nf);
-  const v32 = heap.subarray(vOff / 4, vOff / 4 + size);
-  const out32 = heap.subarray(outOff / 4, outOff / 4 + size);
-  const w64 = new Float64Array(memory.buffer, wOff, size);
+  return { taps, ci, co, M, Mp, rows, Kf, Kfp, Nf, Kap, Na, size, basis, singles, floats };
+}
+
+/**
+ * The products by blocks of MC output rows: a block's im2col rows are gathered, multiplied, and (adjoint) its rows
+ * of G = Y B^T multiplied and scattered while they are still in L2, instead of passes over the whole X and G
+ * (7 MB each on a 56 x 56 x 64 layer) between the steps. Rows scatter in the same order, so the sums are unchanged.
+ * blocks(adjoint): Y = A v32 (all rows), and with adjoint out32 += A^T Y.
+ */
+function rowBlocks(
+  exports: Record<string, unknown>,
+  heap: Float32Array,
+  L: GemmLayout,
+  at: { bf: number; ba: number; x: number; y: number; g: number; src: number; v: number; out: number },
+): (adjoint: boolean) => void {
+  const { M, Mp, taps, ci, Kfp, Nf, Kap, Na, singles } = L;
+  const gemm = exports.gemm as Gemm;
+  const gemm1 = exports.gemm1 as (...args: number[]) => void;
+  const gather = exports.gather as Gather;
+  const scatter = exports.scatter as Gather;
   // C (m rows at c) = A (m rows at a) . B, the k chunks in order: each entry's chain of multiply-adds is the same
-  // whatever the blocking of the rows.
-  // The last `single` of the m rows by gemm1.
+  // whatever the blocking of the rows. The last `single` of the m rows by gemm1.
   const product = (a: number, lda: number, K: number, bp: number, N: number, c: number, m: number, single: number) => {
     for (let k0 = 0; k0 < K; k0 += KC) {
       const [kc, accum] = [Math.min(KC, K - k0), k0 > 0 ? 1 : 0];
@@ -195,25 +196,58 @@ export function gemmLayerOperator(
       }
     }
   };
-  /**
-   * The products by blocks of MC output rows: a block's im2col rows are gathered, multiplied, and (adjoint) its rows
-   * of G = Y B^T multiplied and scattered while they are still in L2, instead of passes over the whole X and G
-   * (7 MB each on a 56 x 56 x 64 layer) between the steps. Rows scatter in the same order, so the sums are unchanged.
-   */
-  const blocks = (adjoint: boolean) => {
+  return (adjoint) => {
     for (let m0 = 0; m0 < Mp; m0 += MC) {
       const real = Math.min(MC, M - m0);
       const single = real < MC ? singles : 0;
       const m = single ? real : Math.min(MC, Mp - m0);
-      gather(vOff, xOff, srcOff + 4 * m0 * taps, real, taps, 4 * ci, 4 * Kfp);
+      gather(at.v, at.x, at.src + 4 * m0 * taps, real, taps, 4 * ci, 4 * Kfp);
       // The padding rows of the last block (to whole 6-row tiles): zeros, whatever the block before left there.
-      if (real < m) heap.fill(0, xOff / 4 + real * Kfp, xOff / 4 + m * Kfp);
-      product(xOff, 4 * Kfp, Kfp, bf, Nf, yOff + 4 * m0 * Nf, m, single);
+      if (real < m) heap.fill(0, at.x / 4 + real * Kfp, at.x / 4 + m * Kfp);
+      product(at.x, 4 * Kfp, Kfp, at.bf, Nf, at.y + 4 * m0 * Nf, m, single);
       if (!adjoint) continue;
-      product(yOff + 4 * m0 * Nf, 4 * Nf, Kap, ba, Na, gOff, m, single);
-      scatter(gOff, outOff, srcOff + 4 * m0 * taps, real, taps, ci, 4 * Na);
+      product(at.y + 4 * m0 * Nf, 4 * Nf, Kap, at.ba, Na, at.g, m, single);
+      scatter(at.g, at.out, at.src + 4 * m0 * taps, real, taps, ci, 4 * Na);
     }
   };
+}
+
+/** The GEMM operator of this layer, or null where WebAssembly SIMD is unavailable or the operands are too large. */
+export function gemmLayerOperator(
+  kernel: KernelHWIO,
+  g: GemmGeometry,
+  opts: { basisVectors?: number } = {},
+): GemmOperator | null {
+  const L = gemmLayout(kernel, g, opts.basisVectors);
+  const { M, Mp, rows, Kf, Kfp, Nf, Kap, Na, co, size, basis, floats } = L;
+  const bytes = floats.reduce((a, b) => a + 4 * b, 0);
+  if (bytes > MAX_BYTES) return null;
+  const got = memoryFor(bytes);
+  if (!got) return null;
+  const { memory, used } = got;
+  const made = instantiateFastest('operator-gemm', false, { env: { memory } });
+  if (!made) return null;
+  const passes = basis ? instantiateFastest('operator-lanczos', false, { env: { memory } }) : null;
+  const [bf, ba, xOff, yOff, gOff, srcOff, vOff, outOff, wOff, hOff, qOff, ysOff, sOff] = offsets(floats);
+  const heap = new Float32Array(memory.buffer);
+  // The padding of B, B^T and X (rows and columns no pack or gather writes) must be zeros, as in a fresh memory;
+  // X's padding rows are zeroed by each product (rowBlocks).
+  if (used && (Kfp > Kf || Nf > co)) heap.fill(0, bf / 4, bf / 4 + Kfp * Nf);
+  if (used && (Kap > co || Na > Kf)) heap.fill(0, ba / 4, ba / 4 + Kap * Na);
+  if (used && Kfp > Kf) heap.fill(0, xOff / 4, xOff / 4 + rows * Kfp);
+  // The kernel (HWIO) is the Kf x co matrix B, row t ci + i; B^T has row o, column t ci + i = W[t][i][o]: the kernel
+  // copied in (rounded to float32 as any float32 array rounds it), packed into panels by the kernel.
+  heap.set(kernel.data, sOff / 4);
+  const pack = made.exports.pack as (s: number, dst: number, rows: number, cols: number, k: number, t: number) => void;
+  pack(sOff, bf, Kf, co, Kfp, 0);
+  pack(sOff, ba, Kf, co, Kap, 1);
+  new Int32Array(memory.buffer, srcOff, M * L.taps).set(gatherMap(kernel.shape[0], kernel.shape[1], g));
+  const Y = heap.subarray(yOff / 4, yOff / 4 + Mp * Nf);
+  const v32 = heap.subarray(vOff / 4, vOff / 4 + size);
+  const out32 = heap.subarray(outOff / 4, outOff / 4 + size);
+  const w64 = new Float64Array(memory.buffer, wOff, size);
+  const at = { bf, ba, x: xOff, y: yOff, g: gOff, src: srcOff, v: vOff, out: outOff };
+  const blocks = rowBlocks(made.exports, heap, L, at);
   const forward = (v: Float64Array) => {
     v32.set(v);
     blocks(false);
@@ -243,24 +277,10 @@ export function gemmLayerOperator(
       : undefined,
     ...(passes
       ? ritzNorms(passes.exports, memory, {
-          q: qOff,
-          w: wOff,
-          h: hOff,
-          n: size,
-          y: yOff,
-          ys: floats[11] ? ysOff : -1,
-          outputs: M * Nf,
-          live,
+          ...{ q: qOff, w: wOff, h: hOff, n: size, y: yOff, ys: floats[11] ? ysOff : -1, outputs: M * Nf, live },
           forward: () => {
             forward(w64);
-            // As attainedNorm (operator-power.ts): both sums in float64, of the float32 y and of its float32 image.
-            let num = 0;
-            let den = 0;
-            for (let r = 0; r < M; r++) {
-              for (let o = r * Nf; o < r * Nf + co; o++) num += Y[o] * Y[o];
-            }
-            for (let i = 0; i < size; i++) den += v32[i] * v32[i];
-            return den > 0 ? Math.sqrt(num / den) : 0;
+            return attainedRatio(Y, v32, L);
           },
         })
       : {}),
@@ -270,6 +290,17 @@ export function gemmLayerOperator(
       if (memory.buffer.byteLength <= KEEP_BYTES) idle = memory;
     },
   };
+}
+
+/** ||Y|| / ||v|| as attainedNorm (operator-power.ts) sums them: in float64, of the float32 input and its image. */
+function attainedRatio(Y: Float32Array, v32: Float32Array, { M, Nf, co }: GemmLayout): number {
+  let num = 0;
+  let den = 0;
+  for (let r = 0; r < M; r++) {
+    for (let o = r * Nf; o < r * Nf + co; o++) num += Y[o] * Y[o];
+  }
+  for (let i = 0; i < v32.length; i++) den += v32[i] * v32[i];
+  return den > 0 ? Math.sqrt(num / den) : 0;
 }
 
 function newMemory(pages: number): WasmMemory | null {
