@@ -101,10 +101,12 @@ function topRightSingularVector(M: { re: Float64Array; im: Float64Array }, rows:
   for (let j = 0; j < cols; j++) start[j] = 1 + ((j * 0.618034) % 1);
   run.start(start);
   const u = { re: new Float64Array(rows), im: new Float64Array(rows) };
+  const wr = new Float64Array(cols);
+  const wi = new Float64Array(cols);
   while (run.k < steps && !run.exhausted) {
     const o = run.offset;
-    const wr = new Float64Array(cols);
-    const wi = new Float64Array(cols);
+    wr.fill(0);
+    wi.fill(0);
     multiplyGram(M, rows, cols, run.qr.subarray(o, o + cols), run.qi.subarray(o, o + cols), u, wr, wi);
     run.step(wr, wi);
   }
@@ -185,12 +187,13 @@ function planeWaves(v: Float64Array, freqs: [number, number][], ci: number, g: W
     for (let r1 = 0; r1 < g.nw; r1++) {
       const t = taper(r0, g.nh) * taper(r1, g.nw);
       const at = (r0 * g.nw + r1) * ci;
-      freqs.forEach(([fu, fv], m) => {
+      for (let m = 0; m < freqs.length; m++) {
+        const [fu, fv] = freqs[m];
         const phase = 2 * Math.PI * ((fu * r0) / g.nh + (fv * r1) / g.nw);
         const c = Math.cos(phase) * t;
         const sn = Math.sin(phase) * t;
         for (let i = 0; i < ci; i++) x[at + i] += v[m * ci + i] * c - v[cols + m * ci + i] * sn;
-      });
+      }
     }
   }
   return x;
