@@ -78,8 +78,11 @@ const MC = 252;
 const MAX_BYTES = 1 << 30;
 /** A larger Lanczos basis stays in numerics/lanczos.ts's own arrays, which grow only as steps are taken. */
 const MAX_BASIS_BYTES = 1 << 29;
-/** Most bytes of kept forward outputs A q_j (ritzNorms): 25 MB on a 56 x 56 x 64 layer at 31 vectors; not conv1's 100. */
-const KEEP_FORWARD_BYTES = 1 << 25;
+/**
+ * Most bytes of kept forward outputs A q_j (ritzNorms): 25 MB on a 56 x 56 x 64 layer at 31 vectors, 100 MB on the
+ * 7 x 7 stem. Only the slots of the steps taken are touched (4 on the stem), the rest is address space.
+ */
+const KEEP_FORWARD_BYTES = 1 << 27;
 
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
