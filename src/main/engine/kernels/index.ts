@@ -104,6 +104,22 @@ function operand(text: string, at: number, what: string): [number, number] {
   throw new Error(`${what}: unbalanced parentheses.`);
 }
 
+/** Grow a kernel's memory to at least `bytes` (whole 64 KiB pages); throws a RangeError where it cannot. */
+export function growMemoryTo(memory: WasmMemory, bytes: number): void {
+  const have = memory.buffer.byteLength;
+  if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
+}
+
+/** growMemoryTo, answering false instead of throwing where the memory cannot grow that far. */
+export function tryGrowMemoryTo(memory: WasmMemory, bytes: number): boolean {
+  try {
+    growMemoryTo(memory, bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Lower relaxed_madd / relaxed_nmadd (folded form) to their unfused definitions, nested ones included. */
 export function unfuse(text: string, where = 'kernel'): string {
   const m = /\((f32x4|f64x2)\.relaxed_(n?)madd\b/.exec(text);

@@ -4,7 +4,7 @@
  * 4-wide float32 lanes do the same four products several times faster. Used for c_out % 4 == 0 (every ResNet/VGG
  * layer); otherwise the JS passes run.
  */
-import { instantiateKernel, relaxedSimdAvailable, type WasmMemory } from '../../kernels/index.js';
+import { growMemoryTo, instantiateKernel, relaxedSimdAvailable, type WasmMemory } from '../../kernels/index.js';
 
 /** apply's unroll factors over o (exports apply2 and apply1 of f4.wat; the largest dividing c_out / 4 is used). */
 export const UNROLLS = [2, 1] as const;
@@ -66,7 +66,6 @@ export function applyFor(p: F4SimdPasses, co: number): Pass {
 
 /** Grow the module's memory to at least `bytes` and return a float32 view of all of it. */
 export function simdHeap(p: F4SimdPasses, bytes: number): Float32Array {
-  const have = p.memory.buffer.byteLength;
-  if (have < bytes) p.memory.grow(Math.ceil((bytes - have) / 65536));
+  growMemoryTo(p.memory, bytes);
   return new Float32Array(p.memory.buffer);
 }

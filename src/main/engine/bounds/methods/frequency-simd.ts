@@ -5,7 +5,7 @@
  * 4-wide float32 lanes do several times more than V8's scalar float64 loop and read half the bytes. Float32 only
  * screens frequencies: the survivors are confirmed in float64 (gram64, sedghi.ts).
  */
-import { instantiateFastest, type WasmMemory } from '../../kernels/index.js';
+import { growMemoryTo, instantiateFastest, type WasmMemory } from '../../kernels/index.js';
 import type { HeapDft } from '../numerics/fft2.js';
 
 export interface GramSimd {
@@ -53,7 +53,6 @@ export function gramSimd(): GramSimd | null {
 
 /** Grow the module's memory to at least `bytes` and return a float32 view of all of it. */
 export function gramHeap(k: GramSimd, bytes: number): Float32Array {
-  const have = k.memory.buffer.byteLength;
-  if (have < bytes) k.memory.grow(Math.ceil((bytes - have) / 65536));
+  growMemoryTo(k.memory, bytes);
   return new Float32Array(k.memory.buffer);
 }

@@ -6,7 +6,7 @@
  * guaranteed.
  */
 import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
-import { instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
+import { growMemoryTo, instantiateOnOwnMemory, tryGrowMemoryTo, type WasmMemory } from '../../kernels/index.js';
 import { U32 } from '../numerics/rounding.js';
 import type { FrequencyMatrices, HeapOut } from '../numerics/fft2.js';
 import type { GramSquarer } from './gram-iteration.js';
@@ -216,23 +216,12 @@ export function float32Squares(
   if (!k) return null;
   const L = squaresLayout(R, C);
   const n = count * 2 * R * C;
-  const resident = L.end + 8 * n <= residentBytes && grow(k.memory, L.end + 8 * n);
-  if (!resident && !grow(k.memory, L.end)) return null;
+  const resident = L.end + 8 * n <= residentBytes && tryGrowMemoryTo(k.memory, L.end + 8 * n);
+  if (!resident && !tryGrowMemoryTo(k.memory, L.end)) return null;
   const data = resident ? new Float64Array(k.memory.buffer, L.end, n) : new Float64Array(n);
   // heap: frequencyMatrices computes them there in float64 SIMD (fft2-heap.ts).
   const heap = resident ? { memory: k.memory, at: L.end } : undefined;
   return { data, ...(heap ? { heap } : {}), squarer: (fm) => float32Squarer(k, L, fm, resident) };
-}
-
-/** Grow the memory to at least `bytes`; false where it cannot grow that far. */
-function grow(memory: WasmMemory, bytes: number): boolean {
-  const have = memory.buffer.byteLength;
-  try {
-    if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** ||M_f||_F^2 in float64 JavaScript, the n values of M_f from data[from] (the float64 squares use it too). */
@@ -318,8 +307,7 @@ export function float64ColumnGram(
   const [P, R2] = [roundUp(C, 2), roundUp(R, 2)];
   const bytesA = 2 * P * R2 * 8;
   const need = bytesA + 2 * P * P * 8;
-  const have = k.memory.buffer.byteLength;
-  if (have < need) k.memory.grow(Math.ceil((need - have) / 65536));
+  growMemoryTo(k.memory, need);
   const heap = new Float64Array(k.memory.buffer);
   heap.fill(0, 0, bytesA / 8);
   const [aIm, zRe, zIm] = [P * R2, bytesA / 8, bytesA / 8 + P * P];

@@ -7,7 +7,7 @@
  * either. All offsets are in bytes.
  */
 import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
-import { instantiateKernel, instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
+import { growMemoryTo, instantiateKernel, instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
 import { makeJsHeap } from './toeplitz-heap-js.js';
 
 export interface CorrelationHeap {
@@ -230,8 +230,7 @@ function simdHeap(
       return helper.thread ? 2 : 1;
     },
     ensure(bytes) {
-      const have = memory.buffer.byteLength;
-      if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
+      growMemoryTo(memory, bytes);
       if (heap.f64.buffer !== memory.buffer || heap.f64.length * 8 !== memory.buffer.byteLength)
         heap.f64 = new Float64Array(memory.buffer);
     },

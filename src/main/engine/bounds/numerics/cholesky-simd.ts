@@ -5,7 +5,7 @@
  * Why: after the Gram, this factorisation (n^3 / 6 multiply-adds) is the largest cost of a certified F4 norm.
  */
 import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
-import { instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
+import { growMemoryTo, instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
 
 /** Columns per panel: the panel factorisation costs ~N^2 PANEL / 4 multiply-adds on one thread, the update the rest. */
 const PANEL = 64;
@@ -105,8 +105,7 @@ export function choleskyHelperStarted(): boolean {
 /** A float64 view of the kernel's first `floats` floats, the memory grown to hold them. */
 function kernelHeap(k: CholeskyKernel, floats: number): Float64Array {
   if (staged && floats * 8 > staged.at) staged = null; // its user may write over the staged kernel
-  const have = k.memory.buffer.byteLength;
-  if (have < floats * 8) k.memory.grow(Math.ceil((floats * 8 - have) / 65536));
+  growMemoryTo(k.memory, floats * 8);
   return new Float64Array(k.memory.buffer, 0, floats);
 }
 

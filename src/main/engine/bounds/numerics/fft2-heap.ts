@@ -4,7 +4,7 @@
  * keeps for its next call (fft2.reusableFrequencyBuffer). Same two stages, same operations in the same order as
  * fft2.ts's JavaScript loops, on f64x2 lanes: ~0.1 s per ResNet-18 layer in JavaScript (its 100+ MB of matrices).
  */
-import { instantiateFastest, instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
+import { instantiateFastest, instantiateOnOwnMemory, tryGrowMemoryTo, type WasmMemory } from '../../kernels/index.js';
 
 /** Where frequencyMatrices writes its float64 matrices: byte offset `at` (a multiple of 16) of `memory`. */
 export interface HeapOut {
@@ -110,7 +110,7 @@ export function heapDft64(
   const sq = twU + 16 * count * h;
   const wAt = roundUp(sq + 8 * count, 16);
   const end = wAt + 8 * h * w * m;
-  if (end > MAX_BYTES || !grow(out.memory, end)) return null;
+  if (end > MAX_BYTES || !tryGrowMemoryTo(out.memory, end)) return null;
   const heap = new Float64Array(out.memory.buffer);
   writeTwiddles(heap, plan, twV / 8, twU / 8);
   heap.fill(0, sq / 8, sq / 8 + count);
@@ -167,16 +167,5 @@ function writeTwiddles(heap: Float64Array, plan: DftPlan, twV: number, twU: numb
       heap[twU + 2 * f * h + kk] = plan.cosU[f * h + kk];
       heap[twU + 2 * f * h + h + kk] = -plan.sinU[f * h + kk];
     }
-  }
-}
-
-/** Grow the memory to at least `bytes`; false where it cannot grow that far. */
-function grow(memory: WasmMemory, bytes: number): boolean {
-  const have = memory.buffer.byteLength;
-  try {
-    if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
-    return true;
-  } catch {
-    return false;
   }
 }
