@@ -13,7 +13,7 @@
  * unfused multiply and add) plus its per-call tensors were ~25-29 ms per product on the 512-channel layers; the
  * fused 6 x 8 tiles here do the same multiply-adds at ~17-24 GMAC/s on one core (the report of issue 14).
  */
-import { instantiateFastest, type WasmMemory } from '../../kernels/index.js';
+import { instantiateFastest, tryGrowMemoryTo, type WasmMemory } from '../../kernels/index.js';
 import type { KernelHWIO } from '../../../../shared/bounds.js';
 import type { Orthogonalizer } from '../numerics/lanczos.js';
 import { lanczosPasses, ritzNorms } from './operator-gemm-lanczos.js';
@@ -100,15 +100,8 @@ function memoryFor(bytes: number): { memory: WasmMemory; used: boolean } | null 
   const pages = Math.ceil(bytes / 65536) + 1;
   const kept = idle;
   idle = null;
-  if (kept) {
-    const have = kept.buffer.byteLength / 65536;
-    try {
-      if (have < pages) kept.grow(pages - have);
-      return { memory: kept, used: true };
-    } catch {
-      // No room to grow it: a fresh memory below, or null.
-    }
-  }
+  // No room to grow a kept memory: a fresh one below, or null.
+  if (kept && tryGrowMemoryTo(kept, pages * 65536)) return { memory: kept, used: true };
   const memory = newMemory(pages);
   return memory && { memory, used: false };
 }
