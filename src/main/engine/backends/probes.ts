@@ -2,7 +2,7 @@
  * One probe per backend: is it usable here, and how to make it the active tfjs backend.
  * Native TensorFlow (tfjs-node / tfjs-node-gpu) is preferred: multi-threaded MKL/CUDA kernels.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../../../shared/backend.js';
 import { installedVersion, loadOptionalPackage } from './optional-package.js';
 import { startWasmBackend } from './wasm-setup.js';
@@ -21,14 +21,19 @@ export interface BackendProbe {
   activate(): Promise<Activation>;
 }
 
+/**
+ * The @tensorflow/tfjs release installed, read from its package: the engine's bounds path imports only tfjs-core
+ * (the layers, converter and data packages cost ~0.2 s per thread to load and the bounds never use them).
+ */
+const tfjsVersion = (): string => installedVersion('@tensorflow/tfjs') ?? tf.version_core;
+
 function tfVersions(): Record<string, string> {
-  const v: Record<string, string> = { '@tensorflow/tfjs': tf.version.tfjs, '@tensorflow/tfjs-core': tf.version_core };
-  return v;
+  return { '@tensorflow/tfjs': tfjsVersion(), '@tensorflow/tfjs-core': tf.version_core };
 }
 
 /** tfjs-node only works with the @tensorflow/tfjs release it was built against. */
 function versionMismatch(pkg: string, version: string): string | null {
-  const tfjs = tf.version.tfjs;
+  const tfjs = tfjsVersion();
   return version === tfjs ? null : `${pkg} ${version} does not match @tensorflow/tfjs ${tfjs} — install ${pkg}@${tfjs}`;
 }
 
@@ -70,7 +75,7 @@ export const wasmProbe: BackendProbe = {
   name: 'wasm',
   async unavailableReason() {
     return installedVersion('@tensorflow/tfjs-backend-wasm') === null
-      ? 'package not installed — npm install @tensorflow/tfjs-backend-wasm@' + tf.version.tfjs
+      ? 'package not installed — npm install @tensorflow/tfjs-backend-wasm@' + tfjsVersion()
       : null;
   },
   async activate() {
@@ -93,9 +98,17 @@ export const cpuProbe: BackendProbe = {
     return null;
   },
   async activate() {
+    // Registers the 'cpu' backend (the full @tensorflow/tfjs package would on import; tfjs-core alone does not).
+    await import('@tensorflow/tfjs-backend-cpu');
     if (!(await tf.setBackend('cpu')))
       throw new Error("tf.setBackend('cpu') failed; @tensorflow/tfjs is broken, reinstall it (npm ci).");
-    return { versions: { ...tfVersions(), '@tensorflow/tfjs-backend-cpu': tf.version.tfjs }, threads: 1 };
+    return {
+      versions: {
+        ...tfVersions(),
+        '@tensorflow/tfjs-backend-cpu': installedVersion('@tensorflow/tfjs-backend-cpu') ?? tf.version_core,
+      },
+      threads: 1,
+    };
   },
 };
 

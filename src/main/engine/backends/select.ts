@@ -86,7 +86,7 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
 
 async function reactivate(name: BackendName): Promise<void> {
   const probe = DEFAULT_PROBES.find((p) => p.name === name);
-  const tf = await import('@tensorflow/tfjs');
+  const tf = await import('@tensorflow/tfjs-core');
   const tfName = name === 'tensorflow-gpu' ? 'tensorflow' : name;
   if (probe && tf.getBackend() !== tfName) await probe.activate();
 }

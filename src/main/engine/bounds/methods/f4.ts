@@ -12,7 +12,7 @@
  *  - 'tensor': tfjs ops only (power-iteration.ts on a transpose-free view), for device backends.
  * The certified value for reports is f4Bound (f4-certified.ts), re-exported here.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { F4Matrix } from '../../../../shared/bounds.js';
 import { F4_MATRICES, KernelError } from '../../../../shared/bounds.js';
 import { streamSeed } from '../../data/rng.js';

@@ -11,7 +11,7 @@
  * forward's work), so it serves stride 1 only; wide strided layers split the adjoint by stride phase (phaseAdjoint)
  * and zeroPadAdjoint picks between them.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 export interface ZeroPadGeometry {
   nh: number;

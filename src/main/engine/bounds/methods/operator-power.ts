@@ -9,7 +9,7 @@
  * is a Rayleigh quotient of A^T A, so it never exceeds ||A||_2 (up to float32 rounding): a lower estimate
  * (kind 'estimate (lower)') that converges to the norm.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BoundResult, KernelHWIO, PaddingMode } from '../../../../shared/bounds.js';
 import { KernelError, validateKernel } from '../../../../shared/bounds.js';
 import { kernelToHost } from '../numerics/host-kernel.js';

@@ -4,7 +4,7 @@
  * padding made explicit by wrapping, its adjoint folding the wrapped borders back). Power iteration runs on these
  * (power-iteration.ts), and Lanczos where the WebAssembly products of operator-gemm.ts do not run.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   createPowerVectors,
   disposePowerVectors,

@@ -8,7 +8,7 @@
  * Three forms: the paper's exact matrices as differentiable tfjs ops (transpose + reshape), the same on the host
  * in float64 (for certificates), and a transpose-free "block view" used by the power iteration (see below).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { F4Matrix, KernelHWIO } from '../../../../shared/bounds.js';
 import { KernelError } from '../../../../shared/bounds.js';
 

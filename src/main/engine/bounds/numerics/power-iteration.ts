@@ -7,7 +7,7 @@
  * non-trainable tf.Variables updated outside the differentiated function, so d sigma / d M = u v^T (the
  * standard spectral-normalisation gradient) and no gradient flows into the iteration itself.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { streamSeed } from '../../data/rng.js';
 
 export interface PowerOperator {
