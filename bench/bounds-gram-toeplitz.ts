@@ -5,17 +5,12 @@
  * ratios are printed per repeat. Our CPU time is printed beside the wall time: on a loaded machine it is the
  * steadier measure of the work done.
  */
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { KernelHWIO } from '../src/shared/bounds.js';
 import { gramIterationBound } from '../src/main/engine/bounds/methods/gram-iteration.js';
 import { toeplitzBound } from '../src/main/engine/bounds/methods/toeplitz.js';
 import { GRAM_ITERATIONS, toeplitzIterationsFor } from '../src/main/engine/bounds/layer-report.js';
 import type { StackLayer } from '../src/main/cli/resnet18-stack.js';
 import { renderTable } from '../src/main/cli/bounds-format.js';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface ReferenceCommand {
   command(cmd: string): Promise<unknown>;
@@ -250,17 +245,4 @@ export async function benchToeplitz(
       `${Math.min(...tp.theirs.map((x) => tp.sum(x.seconds))).toFixed(2)} s`,
   );
   return lines;
-}
-
-/** `npm run bounds` as the README runs it (the same node flags as package.json's script): wall and CPU seconds. */
-export function timeBoundsCommand(): { wall: number; cpu: number; ok: boolean } {
-  const args = ['--experimental-wasm-relaxed-simd', '--import', 'tsx', 'src/main/cli/index.ts', 'bounds'];
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S', process.execPath, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    maxBuffer: 64 * 2 ** 20,
-  });
-  const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
-  if (!m) return { wall: NaN, cpu: NaN, ok: false };
-  return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), ok: r.status === 0 };
 }

@@ -21,7 +21,8 @@ import { sedghiExactNorm } from '../src/main/engine/bounds/methods/sedghi.js';
 import { heNormalKernel, resnet18Stack } from '../src/main/cli/resnet18-stack.js';
 import { renderTable } from '../src/main/cli/bounds-format.js';
 import { settings } from '../src/main/settings.js';
-import { benchGram, benchGramToeplitz, benchToeplitz, timeBoundsCommand } from './bounds-gram-toeplitz.js';
+import { benchGram, benchGramToeplitz, benchToeplitz } from './bounds-gram-toeplitz.js';
+import { benchBoundsCommand, benchCertifiedF4 } from './bounds-commands.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = settings().python;
@@ -32,6 +33,8 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
  * CPU from the next block.
  */
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 250));
+
+const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
 
 /** Seconds one call of fn takes. */
 function time(fn: () => void): number {
@@ -105,6 +108,15 @@ async function main(): Promise<void> {
   const ref = await startReference(dir);
   // BENCH_ONLY=toeplitz or gram: those rows alone (bounds-gram-toeplitz.ts), to measure that method by itself.
   const only = process.env.BENCH_ONLY;
+  // BENCH_ONLY=commands: the certified F4 and `npm run bounds` alone (bounds-commands.ts), no reference needed.
+  if (only === 'commands') {
+    ref.close();
+    rmSync(dir, { recursive: true, force: true });
+    console.log(`bench:bounds (commands only) — ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores`);
+    console.log(benchCertifiedF4(kernels, REPEATS, verdict).join('\n'));
+    console.log(benchBoundsCommand(REPEATS, verdict).join('\n'));
+    return;
+  }
   if (only === 'toeplitz' || only === 'gram') {
     console.log(`bench:bounds (${only} only) — ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores`);
     const rows = only === 'gram' ? benchGram : benchToeplitz;
@@ -213,7 +225,6 @@ async function main(): Promise<void> {
   );
   const f4Err = Math.max(...f4Values.map((v, j) => Math.abs(v - refOut.f4_values[j]) / refOut.f4_values[j]));
 
-  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   console.log('\nSummary (best of repeats; ratio > 1 means Spectral Lab is faster)');
   console.log(
     renderTable(
@@ -255,12 +266,9 @@ async function main(): Promise<void> {
       `F4 per step ${perRepeat(stepOurs, stepTheirs)}`,
   );
   console.log(`\n${gramToeplitz.join('\n')}`);
-  // --- the README's first command as a user runs it, every method at the strengths above.
-  const cmd = timeBoundsCommand();
-  console.log(
-    `\nnpm run bounds (17 layers, every method): ${cmd.wall.toFixed(1)} s wall, ${cmd.cpu.toFixed(1)} s CPU` +
-      `${cmd.ok ? '' : ' (the command failed or reported an inconsistency)'}; target < 15 s: ${verdict(cmd.wall < 15)}`,
-  );
+  // --- the certified F4 and the README's first command as a user runs them, every method at the strengths above.
+  console.log(`\n${benchCertifiedF4(kernels, REPEATS, verdict).join('\n')}`);
+  console.log(`\n${benchBoundsCommand(REPEATS, verdict).join('\n')}`);
   tf.dispose([...tensors, ...vars]);
   states.forEach(disposeF4State);
 }
