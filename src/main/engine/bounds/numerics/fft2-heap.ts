@@ -5,6 +5,7 @@
  * fft2.ts's JavaScript loops, on f64x2 lanes: ~0.1 s per ResNet-18 layer in JavaScript (its 100+ MB of matrices).
  */
 import { instantiateFastest, instantiateOnOwnMemory, tryGrowMemoryTo, type WasmMemory } from '../../kernels/index.js';
+import type { CombineArgs } from './fft2.js';
 
 /** Where frequencyMatrices writes its float64 matrices: byte offset `at` (a multiple of 16) of `memory`. */
 export interface HeapOut {
@@ -30,21 +31,7 @@ export interface DftPlan {
 
 interface Dft64 {
   taps: (x: number, xStep: number, tw: number, w: number, tre: number, tim: number, n: number) => void;
-  combine: (
-    tRe: number,
-    tIm: number,
-    tStep: number,
-    cs: number,
-    sn: number,
-    h: number,
-    oRe: number,
-    oIm: number,
-    gRe: number,
-    gIm: number,
-    n: number,
-    sqF: number,
-    sqG: number,
-  ) => void;
+  combine: (...args: [...CombineArgs, n: number, sqF: number, sqG: number]) => void;
 }
 
 const instances = new WeakMap<WasmMemory, Dft64 | null>();

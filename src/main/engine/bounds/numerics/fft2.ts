@@ -93,23 +93,28 @@ export function frequencyMatrices(
  * the matrices go to byte offset `data`, the stage-1 buffers and twiddles to `scratch` (dftScratchFloats(h, n_w)
  * floats), and `combine` does the loop over channel pairs with the same operands as the JS loop, in bytes.
  */
+/**
+ * The leading arguments of the DFT's second stage in both kernels (frequency.wat's float32 combine and dft64.wat's):
+ * byte offsets of the stage-1 sums and their stride, the twiddles, the kernel height, and the two output matrices.
+ */
+export type CombineArgs = [
+  tRe: number,
+  tIm: number,
+  tStep: number,
+  cs: number,
+  sn: number,
+  h: number,
+  oRe: number,
+  oIm: number,
+  gRe: number,
+  gIm: number,
+];
+
 export interface HeapDft {
   heap: Float32Array;
   data: number;
   scratch: number;
-  combine: (
-    tRe: number,
-    tIm: number,
-    tStep: number,
-    cs: number,
-    sn: number,
-    h: number,
-    oRe: number,
-    oIm: number,
-    gRe: number,
-    gIm: number,
-    jb: number,
-  ) => void;
+  combine: (...args: [...CombineArgs, jb: number]) => void;
   /** Stage 1 over `n` bytes of lanes: tre += c x, tim += s x (the kernel is copied to the scratch as float32). */
   taps: (x: number, c: number, s: number, tre: number, tim: number, n: number) => void;
 }
