@@ -274,6 +274,26 @@ describe.skipIf(!HAVE_CHROMIUM)('bound views on a strided-layer run (issue 10)',
     expect(browser.errors).toEqual([]);
   }, 120_000);
 
+  it("names the operator of an alarm right even while the layer table (each layer's stride) is on its way", async () => {
+    // Held back, the geometries arrive after the series; a view that judged the series first would take the
+    // strided layer for stride 1 and name the wrong operator in its alarm (and could flag a true value).
+    await page.route('**/api/getLayerBounds', async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    try {
+      await page.goto(`${serve.origin}/#/bounds/${injected.id}`);
+      const seen = new Set<string>();
+      for (const t0 = Date.now(); Date.now() - t0 < 3500; await page.waitForTimeout(50))
+        for (const a of await page.locator('[data-testid=bound-alarm]').allTextContents()) seen.add(a);
+      await expect.poll(() => heat(page, 'data-alarm-cells')).toBe(1);
+      expect(seen.size).toBeGreaterThan(0);
+      for (const a of seen) expect(a).toMatch(/\(zero padding, stride 2\)$/);
+    } finally {
+      await page.unroute('**/api/getLayerBounds');
+    }
+  }, 60_000);
+
   it('flags a stored upper bound injected below the operator estimate in the heatmap and the Alarms card', async () => {
     await page.goto(`${serve.origin}/#/bounds/${injected.id}`);
     await page.waitForSelector('[data-testid=tightness-heatmap]');
