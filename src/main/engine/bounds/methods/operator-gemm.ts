@@ -15,7 +15,7 @@
  */
 import { instantiateFastest, tryGrowMemoryTo, type WasmMemory } from '../../kernels/index.js';
 import type { KernelHWIO } from '../../../../shared/bounds.js';
-import type { Orthogonalizer } from '../numerics/lanczos.js';
+import type { LayerProducts } from './operator-tfjs.js';
 import { lanczosPasses, ritzNorms } from './operator-gemm-lanczos.js';
 
 export interface GemmGeometry {
@@ -31,21 +31,8 @@ export interface GemmGeometry {
   circular: boolean;
 }
 
-/** A and A^T A on float64 host vectors (NHWC, batch 1), the products in float32. */
-export interface GemmOperator {
-  /** w = A^T A v, in float64 in the kernel's memory: valid (and free to overwrite) until the next product. */
-  normalProduct(v: Float64Array): Float64Array;
-  /** A v (float32 rounding of v, as a float32 convolution would see it). */
-  apply(v: Float64Array): Float32Array;
-  /**
-   * A Lanczos basis of `basisVectors` vectors in the same memory, its Gram-Schmidt pass and the step's other vector
-   * passes in float64 SIMD (operator-lanczos.wat), where asked for and affordable.
-   */
-  orthogonalizer?: Orthogonalizer;
-  /** ||A y|| / ||y|| of y = Q z, Q the orthogonalizer's basis (LayerProducts.attainedNormOf); with an orthogonalizer. */
-  attainedNormOf?(z: Float64Array): number;
-  /** Keep the last product's A v as A q_j (LayerProducts.keepForward): with an orthogonalizer. */
-  keepForward?(j: number): void;
+/** A and A^T A on float64 host vectors (NHWC, batch 1), the products in float32, in the kernel's memory. */
+export interface GemmOperator extends LayerProducts {
   /** Hands the memory to this thread's next operator: this one (and every view it gave) is done. */
   release(): void;
 }

@@ -17,17 +17,20 @@ import { zeroPadAdjoint } from './operator-adjoint.js';
 /** Power iterations between convergence checks (each check reads one number back from the device). */
 const CHECK_EVERY = 10;
 
+/** `size` rows (axis 1) or columns (axis 2) of an NHWC tensor from `start`. */
+function sliceAxis(x: tf.Tensor4D, axis: 1 | 2, start: number, size: number): tf.Tensor4D {
+  const begin = [0, 0, 0, 0];
+  const sz = [-1, -1, -1, -1];
+  begin[axis] = start;
+  sz[axis] = size;
+  return tf.slice(x, begin, sz) as tf.Tensor4D;
+}
+
 /** Wrap-pad rows (axis 1) or columns (axis 2) of an NHWC tensor. */
 function wrapPad(x: tf.Tensor4D, axis: 1 | 2, before: number, after: number): tf.Tensor4D {
   const n = x.shape[axis];
   const parts: tf.Tensor4D[] = [];
-  const slice = (start: number, size: number) => {
-    const begin = [0, 0, 0, 0];
-    const sz = [-1, -1, -1, -1];
-    begin[axis] = start;
-    sz[axis] = size;
-    return tf.slice(x, begin, sz) as tf.Tensor4D;
-  };
+  const slice = (start: number, size: number) => sliceAxis(x, axis, start, size);
   if (before > 0) parts.push(slice(n - before, before));
   parts.push(x);
   if (after > 0) parts.push(slice(0, after));
@@ -37,13 +40,7 @@ function wrapPad(x: tf.Tensor4D, axis: 1 | 2, before: number, after: number): tf
 /** Adjoint of wrapPad: the wrapped borders are added back onto the rows they were copied from. */
 function wrapFold(g: tf.Tensor4D, axis: 1 | 2, before: number, after: number): tf.Tensor4D {
   const n = g.shape[axis] - before - after;
-  const slice = (start: number, size: number) => {
-    const begin = [0, 0, 0, 0];
-    const sz = [-1, -1, -1, -1];
-    begin[axis] = start;
-    sz[axis] = size;
-    return tf.slice(g, begin, sz) as tf.Tensor4D;
-  };
+  const slice = (start: number, size: number) => sliceAxis(g, axis, start, size);
   const padAxis = (t: tf.Tensor4D, lo: number, hi: number) => {
     const p: [number, number][] = [
       [0, 0],
