@@ -4,12 +4,9 @@
  * one 'finished' (failed) event, so callers never wait forever.
  */
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { startEntryWorker } from './entry-worker.js';
 import { parseRunConfig, type RunConfig } from '../../shared/config.js';
 import {
   emptySummary,
@@ -59,25 +56,11 @@ export interface EngineHandle {
   terminate(): Promise<void>;
 }
 
-/**
- * worker.ts beside this file when running from TypeScript sources (tsx, vitest), worker.js in a build. Loader
- * hooks are not inherited by worker threads on Node 20, so a TS worker starts from a tiny bootstrap that
- * registers tsx in that thread first.
- */
+/** worker.ts beside this file (entry-worker.ts: worker.js in a build, a bundle of the sources otherwise). */
 function spawnWorker(workerUrl?: URL | string, wasmThreads?: number): Worker {
   const options = wasmThreads ? { env: { ...process.env, SPECTRAL_LAB_WASM_THREADS: String(wasmThreads) } } : {};
   if (workerUrl) return new Worker(workerUrl, options);
-  if (!import.meta.url.endsWith('.ts')) {
-    // The bundler may put this code in a chunk one folder below the entry (out/main/chunks/).
-    const candidates = [new URL('./worker.js', import.meta.url), new URL('../worker.js', import.meta.url)];
-    return new Worker(candidates.find((u) => existsSync(fileURLToPath(u))) ?? candidates[0], options);
-  }
-  const target = new URL('./worker.ts', import.meta.url).href;
-  // Resolved here, not in the thread: an eval'd worker resolves bare names from the working folder.
-  const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsxApi = pathToFileURL(path.join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-  return new Worker(bootstrap, { eval: true, ...options });
+  return startEntryWorker(import.meta.url, 'worker', options);
 }
 
 export function startRun(configInput: unknown, opts: StartRunOptions = {}): EngineHandle {

@@ -7,17 +7,14 @@
  * Inside a pool thread the methods' own second threads (the WASM backend's pool, F4's and the SIMD kernels' helper
  * threads) are switched off: with one layer per core they would only compete with the other layer for it.
  *
- * Under tsx (sources, tests) a worker starts from a bootstrap that registers tsx in that thread first (loader hooks
- * are not inherited by worker threads on Node 20); in a build it is out/main/layer-pool-worker.js.
+ * The threads run layer-pool-worker.ts (entry-worker.ts: out/main/layer-pool-worker.js in a build, a bundle of the
+ * sources otherwise).
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { BackendChoice, BackendName } from '../../../shared/backend.js';
 import type { KernelHWIO, LayerBoundsReport, LayerGeometry } from '../../../shared/bounds.js';
 import { KernelError } from '../../../shared/bounds.js';
+import { startEntryWorker } from '../entry-worker.js';
 import type { LayerBoundsOptions } from './layer-options.js';
 
 export interface LayerJob {
@@ -191,20 +188,5 @@ async function computeOnThreads(
 
 function spawnPoolWorker(innerThreads: boolean): Worker {
   const env = innerThreads ? process.env : { ...process.env, ...ONE_THREAD_ENV };
-  if (!import.meta.url.endsWith('.ts')) {
-    // The bundler may put this code in a chunk one folder below the entry (out/main/chunks/).
-    const candidates = [
-      new URL('./layer-pool-worker.js', import.meta.url),
-      new URL('../layer-pool-worker.js', import.meta.url),
-    ];
-    return new Worker(candidates.find((u) => existsSync(fileURLToPath(u))) ?? candidates[0], { env });
-  }
-  const target = new URL('./layer-pool-worker.ts', import.meta.url).href;
-  // Resolved here, not in the thread: an eval'd worker resolves bare names from the working folder.
-  const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsxApi = pathToFileURL(path.join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
-  return new Worker(
-    `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`,
-    { eval: true, env },
-  );
+  return startEntryWorker(import.meta.url, 'layer-pool-worker', { env });
 }

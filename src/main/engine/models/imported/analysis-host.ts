@@ -1,14 +1,10 @@
 /**
- * Runs a model analysis in its own worker thread (analysis-worker.ts) and resolves with the ModelAnalysis. Under
- * tsx (sources, tests) the worker starts from a bootstrap that registers tsx in that thread first (loader hooks
- * are not inherited by worker threads on Node 20); in a build it is out/main/analysis-worker.js.
+ * Runs a model analysis in its own worker thread (analysis-worker.ts; entry-worker.ts starts it from a build or the
+ * sources) and resolves with the ModelAnalysis.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ModelAnalysis, ModelAnalysisRequest } from '../../../../shared/model-analysis.js';
+import { startEntryWorker } from '../../entry-worker.js';
 import { ModelImportError } from './graph.js';
 
 export interface AnalysisJob {
@@ -25,20 +21,7 @@ export type AnalysisReply =
   | { kind: 'error'; user: boolean; message: string };
 
 function spawnAnalysisWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) {
-    const candidates = [
-      new URL('./analysis-worker.js', import.meta.url),
-      new URL('../analysis-worker.js', import.meta.url),
-    ];
-    return new Worker(candidates.find((u) => existsSync(fileURLToPath(u))) ?? candidates[0]);
-  }
-  const target = new URL('./analysis-worker.ts', import.meta.url).href;
-  const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsxApi = pathToFileURL(path.join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
-  return new Worker(
-    `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`,
-    { eval: true },
-  );
+  return startEntryWorker(import.meta.url, 'analysis-worker');
 }
 
 export function analyseInWorker(
