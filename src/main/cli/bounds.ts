@@ -88,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
   const seed = Number(values.seed);
   if (!values.kernels && !Number.isInteger(seed))
     throw new KernelError(`--seed must be an integer, got '${values.seed}'.`);
-  // The layer threads start first: their start-up (about a second) overlaps this thread's backend and weights.
+  // The layer threads start first: their start-up (~0.3 s) overlaps this thread's weights (~0.3 s) and backend.
   const pool =
     !values.kernels && workers > 1
       ? startLayerPool({ workers, backend: values.backend as BackendChoice }, resnet18Stack().length)
@@ -96,10 +96,11 @@ export async function run(argv: string[]): Promise<number> {
   let reports: LayerBoundsReport[];
   let backend: { name: string; summary: string };
   try {
+    const jobs = values.kernels ? [] : resnet18Jobs(seed);
     backend = await (pool?.backend ?? (await loadBackends()).selectBackend(values.backend as BackendChoice));
     console.error(`backend: ${backend.summary}`);
     if (values.kernels) return await boundKernelCases(values.kernels, values.n, format, methods, opIters);
-    reports = await boundResNet18(seed, { methods, opIters, pool });
+    reports = await boundResNet18(jobs, { methods, opIters, pool });
   } finally {
     await pool?.close();
   }
@@ -175,16 +176,20 @@ async function boundKernelCases(
   return [...reports.values()].flat().every((r) => r.consistent) ? 0 : 3;
 }
 
-/** The README's example: a He-initialised ResNet-18 stack at 224x224, its layers on a pool of threads. */
-async function boundResNet18(
-  seed: number,
-  o: { methods: LayerBoundMethod[] | undefined; opIters: number | undefined; pool: LayerPool | undefined },
-): Promise<LayerBoundsReport[]> {
-  const jobs: LayerJob[] = resnet18Stack().map((layer, j) => ({
+/** The README's example: a He-initialised ResNet-18 stack at 224x224. */
+function resnet18Jobs(seed: number): LayerJob[] {
+  return resnet18Stack().map((layer, j) => ({
     name: layer.name,
     kernel: heNormalKernel(layer.shapeHWIO, streamSeed(seed, 'resnetStackKernels', j)),
     geometry: layer.geometry,
   }));
+}
+
+/** The stack's layers on a pool of threads (or in this thread). */
+async function boundResNet18(
+  jobs: LayerJob[],
+  o: { methods: LayerBoundMethod[] | undefined; opIters: number | undefined; pool: LayerPool | undefined },
+): Promise<LayerBoundsReport[]> {
   const bounds = { methods: o.methods, operatorIterations: o.opIters ?? 30, operatorStallTol: OPERATOR_STALL_TOL };
   const bar = new ProgressBar({ total: jobs.length, label: 'ResNet-18' });
   // Layers are independent: on a pool of threads they finish out of order, and the bar counts them as they do.
