@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { correlationAdjoint, phaseAdjoint } from '../../src/main/engine/bounds/methods/operator-adjoint.js';
 import { operatorNormEstimate } from '../../src/main/engine/bounds/methods/operator-power.js';
+import { multiplyGram, planeWaves } from '../../src/main/engine/bounds/methods/operator-warm-start.js';
+import { mulberry32 } from '../../src/main/engine/data/rng.js';
 import { caseKernel, loadSpectralCases, relErr } from './spectral-vectors.js';
 
 const cases = loadSpectralCases();
@@ -121,5 +123,105 @@ describe("operatorNormEstimate with start 'circular'", () => {
     expect(r.iterations).toBeLessThan(full.iterations);
     expect(r.value).toBeLessThanOrEqual(e.zero_same_s1_exact * (1 + 1e-6));
     expect(relErr(r.value, e.zero_same_s1_exact)).toBeLessThan(1e-2);
+  });
+});
+
+/** Seeded values in [-1, 1), a few of them exact zeros (the sums must keep their signs and order there too). */
+function seeded(length: number, seed: number): Float64Array {
+  const rng = mulberry32(seed);
+  return Float64Array.from({ length }, (_, i) => (i % 7 === 3 ? 0 : 2 * rng() - 1));
+}
+
+describe('the warm start: its blocked loops give the row-at-a-time values bit for bit', () => {
+  it('multiplyGram (four rows of M per sweep) equals w = M^H (M q) one row at a time, for any row count', () => {
+    for (const [rows, cols] of [
+      [1, 3],
+      [2, 5],
+      [3, 4],
+      [4, 12],
+      [5, 7],
+      [6, 1],
+      [7, 16],
+      [9, 12],
+      [13, 36],
+    ]) {
+      const M = { re: seeded(rows * cols, rows), im: seeded(rows * cols, rows + 100) };
+      const [qr, qi] = [seeded(cols, 7), seeded(cols, 8)];
+      const u = { re: new Float64Array(rows), im: new Float64Array(rows) };
+      const [wr, wi] = [new Float64Array(cols), new Float64Array(cols)];
+      multiplyGram(M, rows, cols, qr, qi, u, wr, wi);
+      const [er, ei] = [new Float64Array(cols), new Float64Array(cols)];
+      for (let o = 0; o < rows; o++) {
+        let sr = 0;
+        let si = 0;
+        for (let j = 0; j < cols; j++) {
+          sr += M.re[o * cols + j] * qr[j] - M.im[o * cols + j] * qi[j];
+          si += M.re[o * cols + j] * qi[j] + M.im[o * cols + j] * qr[j];
+        }
+        expect([u.re[o], u.im[o]], `u_${o}, ${rows} x ${cols}`).toEqual([sr, si]);
+        for (let j = 0; j < cols; j++) {
+          er[j] += M.re[o * cols + j] * sr + M.im[o * cols + j] * si;
+          ei[j] += M.re[o * cols + j] * si - M.im[o * cols + j] * sr;
+        }
+      }
+      expect(Array.from(wr), `${rows} x ${cols}`).toEqual(Array.from(er));
+      expect(Array.from(wi), `${rows} x ${cols}`).toEqual(Array.from(ei));
+    }
+  });
+
+  it('planeWaves (tabulated phase terms and tapers) equals the formula evaluated at each position', () => {
+    // Stride 1 (one frequency) and stride 2 and 3 cosets (s^2 frequencies), square and not, tapered and not.
+    const cases: [number, number, number, [number, number][], boolean][] = [
+      [6, 6, 3, [[1, 2]], true],
+      [
+        8,
+        10,
+        2,
+        [
+          [1, 3],
+          [5, 3],
+          [1, 8],
+          [5, 8],
+        ],
+        true,
+      ],
+      [
+        9,
+        6,
+        5,
+        [
+          [2, 1],
+          [5, 1],
+          [8, 1],
+          [2, 3],
+          [5, 3],
+          [8, 3],
+          [2, 5],
+          [5, 5],
+          [8, 5],
+        ],
+        false,
+      ],
+    ];
+    for (const [nh, nw, ci, freqs, taper] of cases) {
+      const v = seeded(2 * freqs.length * ci, nh * nw);
+      const x = planeWaves(v, freqs, ci, { nh, nw, stride: 1, top: 0, left: 0, taper });
+      const t = (r: number, n: number) => (taper ? Math.sin((Math.PI * (r + 1)) / (n + 1)) : 1);
+      const cols = freqs.length * ci;
+      for (let r0 = 0; r0 < nh; r0++) {
+        for (let r1 = 0; r1 < nw; r1++) {
+          for (let i = 0; i < ci; i++) {
+            let want = 0;
+            freqs.forEach(([fu, fv], m) => {
+              const phase = 2 * Math.PI * ((fu * r0) / nh + (fv * r1) / nw);
+              const c = Math.cos(phase) * (t(r0, nh) * t(r1, nw));
+              const sn = Math.sin(phase) * (t(r0, nh) * t(r1, nw));
+              want += v[m * ci + i] * c - v[cols + m * ci + i] * sn;
+            });
+            expect(x[(r0 * nw + r1) * ci + i], `${nh}x${nw} at (${r0}, ${r1}, ${i})`).toBe(want);
+          }
+        }
+      }
+    }
   });
 });

@@ -113,8 +113,12 @@ function topRightSingularVector(M: { re: Float64Array; im: Float64Array }, rows:
   return ritzVector(run, cols);
 }
 
-/** w = M^H (M q), through u = M q. */
-function multiplyGram(
+/**
+ * w = M^H (M q), through u = M q. Four rows of M per sweep over q (and over w): the four sums of u and the four
+ * terms added onto each w_j stay in the order of the row-at-a-time loops (the same w bit for bit), but four
+ * independent chains of additions run side by side instead of one.
+ */
+export function multiplyGram(
   M: { re: Float64Array; im: Float64Array },
   rows: number,
   cols: number,
@@ -124,29 +128,68 @@ function multiplyGram(
   wr: Float64Array,
   wi: Float64Array,
 ): void {
-  for (let o = 0; o < rows; o++) {
-    let sr = 0;
-    let si = 0;
-    const row = o * cols;
+  const { re, im } = M;
+  const last = (rows - 1) * cols;
+  for (let o = 0; o < rows; o += 4) {
+    // Rows past the last repeat it: their sums are computed and dropped.
+    const r0 = o * cols;
+    const r1 = Math.min(r0 + cols, last);
+    const r2 = Math.min(r0 + 2 * cols, last);
+    const r3 = Math.min(r0 + 3 * cols, last);
+    let s0r = 0;
+    let s0i = 0;
+    let s1r = 0;
+    let s1i = 0;
+    let s2r = 0;
+    let s2i = 0;
+    let s3r = 0;
+    let s3i = 0;
     for (let j = 0; j < cols; j++) {
-      const ar = M.re[row + j];
-      const ai = M.im[row + j];
-      sr += ar * qr[j] - ai * qi[j];
-      si += ar * qi[j] + ai * qr[j];
+      const xr = qr[j];
+      const xi = qi[j];
+      s0r += re[r0 + j] * xr - im[r0 + j] * xi;
+      s0i += re[r0 + j] * xi + im[r0 + j] * xr;
+      s1r += re[r1 + j] * xr - im[r1 + j] * xi;
+      s1i += re[r1 + j] * xi + im[r1 + j] * xr;
+      s2r += re[r2 + j] * xr - im[r2 + j] * xi;
+      s2i += re[r2 + j] * xi + im[r2 + j] * xr;
+      s3r += re[r3 + j] * xr - im[r3 + j] * xi;
+      s3i += re[r3 + j] * xi + im[r3 + j] * xr;
     }
-    u.re[o] = sr;
-    u.im[o] = si;
+    u.re[o] = s0r;
+    u.im[o] = s0i;
+    if (o + 1 < rows) [u.re[o + 1], u.im[o + 1]] = [s1r, s1i];
+    if (o + 2 < rows) [u.re[o + 2], u.im[o + 2]] = [s2r, s2i];
+    if (o + 3 < rows) [u.re[o + 3], u.im[o + 3]] = [s3r, s3i];
   }
-  for (let o = 0; o < rows; o++) {
-    const row = o * cols;
-    const ur = u.re[o];
-    const ui = u.im[o];
+  for (let o = 0; o < rows; o += 4) {
+    const r0 = o * cols;
+    const r1 = Math.min(r0 + cols, last);
+    const r2 = Math.min(r0 + 2 * cols, last);
+    const r3 = Math.min(r0 + 3 * cols, last);
+    // A row past the last adds re u + im u with u = 0: zeros, which leave w as it is.
+    const u0r = u.re[o];
+    const u0i = u.im[o];
+    const u1r = o + 1 < rows ? u.re[o + 1] : 0;
+    const u1i = o + 1 < rows ? u.im[o + 1] : 0;
+    const u2r = o + 2 < rows ? u.re[o + 2] : 0;
+    const u2i = o + 2 < rows ? u.im[o + 2] : 0;
+    const u3r = o + 3 < rows ? u.re[o + 3] : 0;
+    const u3i = o + 3 < rows ? u.im[o + 3] : 0;
     for (let j = 0; j < cols; j++) {
-      const ar = M.re[row + j];
-      const ai = M.im[row + j];
-      // conj(a) u
-      wr[j] += ar * ur + ai * ui;
-      wi[j] += ar * ui - ai * ur;
+      // conj(a) u, added row by row.
+      wr[j] =
+        wr[j] +
+        (re[r0 + j] * u0r + im[r0 + j] * u0i) +
+        (re[r1 + j] * u1r + im[r1 + j] * u1i) +
+        (re[r2 + j] * u2r + im[r2 + j] * u2i) +
+        (re[r3 + j] * u3r + im[r3 + j] * u3i);
+      wi[j] =
+        wi[j] +
+        (re[r0 + j] * u0i - im[r0 + j] * u0r) +
+        (re[r1 + j] * u1i - im[r1 + j] * u1r) +
+        (re[r2 + j] * u2i - im[r2 + j] * u2r) +
+        (re[r3 + j] * u3i - im[r3 + j] * u3r);
     }
   }
 }
@@ -178,21 +221,36 @@ export function ritzVector(run: Lanczos, n: number): Float64Array {
   return y;
 }
 
-/** x[r, c] = taper(r) Re(sum_m v_m[c] e^{2 pi i f_m . r / n}), NHWC with batch 1. */
-function planeWaves(v: Float64Array, freqs: [number, number][], ci: number, g: WarmStartGeometry): Float64Array {
+/**
+ * x[r, c] = taper(r) Re(sum_m v_m[c] e^{2 pi i f_m . r / n}), NHWC with batch 1. The phase's two terms and the taper of
+ * each row and column are tabulated once (the same float64 values as computed in place, so the same x bit for bit):
+ * only the cosine and sine of each (position, frequency) remain per position.
+ */
+export function planeWaves(v: Float64Array, freqs: [number, number][], ci: number, g: WarmStartGeometry): Float64Array {
+  const { nh, nw } = g;
   const cols = freqs.length * ci;
-  const x = new Float64Array(g.nh * g.nw * ci);
-  const taper = (r: number, n: number) => (g.taper ? Math.sin((Math.PI * (r + 1)) / (n + 1)) : 1);
-  for (let r0 = 0; r0 < g.nh; r0++) {
-    for (let r1 = 0; r1 < g.nw; r1++) {
-      const t = taper(r0, g.nh) * taper(r1, g.nw);
-      const at = (r0 * g.nw + r1) * ci;
+  const x = new Float64Array(nh * nw * ci);
+  const taper = (n: number) =>
+    Float64Array.from({ length: n }, (_, r) => (g.taper ? Math.sin((Math.PI * (r + 1)) / (n + 1)) : 1));
+  const [rowTaper, colTaper] = [taper(nh), taper(nw)];
+  // rowTerm[m nh + r0] = (fu_m r0) / nh, colTerm[m nw + r1] = (fv_m r1) / nw.
+  const rowTerm = new Float64Array(freqs.length * nh);
+  const colTerm = new Float64Array(freqs.length * nw);
+  freqs.forEach(([fu, fv], m) => {
+    for (let r0 = 0; r0 < nh; r0++) rowTerm[m * nh + r0] = (fu * r0) / nh;
+    for (let r1 = 0; r1 < nw; r1++) colTerm[m * nw + r1] = (fv * r1) / nw;
+  });
+  for (let r0 = 0; r0 < nh; r0++) {
+    for (let r1 = 0; r1 < nw; r1++) {
+      const t = rowTaper[r0] * colTaper[r1];
+      const at = (r0 * nw + r1) * ci;
       for (let m = 0; m < freqs.length; m++) {
-        const [fu, fv] = freqs[m];
-        const phase = 2 * Math.PI * ((fu * r0) / g.nh + (fv * r1) / g.nw);
+        const phase = 2 * Math.PI * (rowTerm[m * nh + r0] + colTerm[m * nw + r1]);
         const c = Math.cos(phase) * t;
         const sn = Math.sin(phase) * t;
-        for (let i = 0; i < ci; i++) x[at + i] += v[m * ci + i] * c - v[cols + m * ci + i] * sn;
+        const re = m * ci;
+        const im = cols + m * ci;
+        for (let i = 0; i < ci; i++) x[at + i] += v[re + i] * c - v[im + i] * sn;
       }
     }
   }
