@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { correlationHeap } from '../../src/main/engine/bounds/methods/toeplitz-heap.js';
-import { gamma } from '../../src/main/engine/bounds/numerics/rounding.js';
+import { columns4, correlationHeap } from '../../src/main/engine/bounds/methods/toeplitz-heap.js';
+import { U32, gamma } from '../../src/main/engine/bounds/numerics/rounding.js';
 import { kernelBytes, relaxedSimdAvailable, variantText } from '../../src/main/engine/kernels/index.js';
 
 /** x y exactly as hi + lo (Dekker's product, Veltkamp's split). */
@@ -109,6 +109,90 @@ describe("the Toeplitz Grams (Gauss's three real products) within toeplitz-enclo
       });
     }
   }
+});
+
+/** The exact Z = A A^H's entry (a, b) of A = re + i im by dot2, and m_ab = sum_c |A_ac| |A_bc| (rounded up). */
+function exactEntry(re: Float64Array, im: Float64Array, C: number, a: number, b: number) {
+  const cols = Array.from({ length: C }, (_, c) => [a * C + c, b * C + c]);
+  const pairs = (f: (i: number, j: number) => [number, number][]) => cols.flatMap(([i, j]) => f(i, j));
+  const exRe = dot2(
+    pairs((i, j) => [
+      [re[i], re[j]],
+      [im[i], im[j]],
+    ]),
+  );
+  const exIm = dot2(
+    pairs((i, j) => [
+      [im[i], re[j]],
+      [-re[i], im[j]],
+    ]),
+  );
+  let m = 0;
+  for (const [i, j] of cols) m += Math.hypot(re[i], im[i]) * Math.hypot(re[j], im[j]);
+  return { exRe, exIm, m: m * (1 + 1e-12) };
+}
+
+describe('gauss32 (float32 Grams of the last step) within toeplitz-enclosure.ts gram32Allowance, entrywise', () => {
+  // C4 = C rounded up to 4 (zero columns); blocks of 64 columns: C = 130 and 260 take 3 and 5 blocks
+  for (const [P, C] of [
+    [2, 2],
+    [6, 4],
+    [10, 30],
+    [130, 8],
+    [68, 66],
+    [8, 260],
+    [4, 130],
+  ]) {
+    it(`P = ${P}, C = ${C}: against the exact Gram of the float32-rounded matrix`, () => {
+      const heap = correlationHeap('simd');
+      if (!heap.grams32) throw new Error('the SIMD heap has float32 Grams');
+      const { re, im } = matrix(P, C, 7000 * P + C);
+      const [src, dst, scratch] = [64, 64 + 16 * P * C, 64 + 16 * P * C + 16 * P * P];
+      heap.ensure(scratch + 32 * P * (C + 2) + 64);
+      const h = heap.f64;
+      h.set(re, src / 8);
+      h.set(im, src / 8 + P * C);
+      heap.grams32([src, dst], P, C, scratch);
+      const [re32, im32] = [re.map(Math.fround), im.map(Math.fround)];
+      const C4 = columns4(C);
+      const g = (1 + gamma(64 / 4 + 5, U32)) * (1 + gamma(Math.ceil(C4 / 64) + 3)) - 1;
+      const under = 6 * C4 * 2 ** -149;
+      let [worst, beyond64] = [0, false];
+      for (let a = 0; a < P; a++) {
+        for (let b = 0; b < P; b++) {
+          const { exRe, exIm, m } = exactEntry(re32, im32, C, a, b);
+          const errRe = Math.abs(h[dst / 8 + a * P + b] - exRe);
+          const errIm = Math.abs(h[dst / 8 + P * P + a * P + b] - exIm);
+          expect(errRe, `Re Z[${a}][${b}]`).toBeLessThanOrEqual(g * m + under);
+          expect(errIm, `Im Z[${a}][${b}]`).toBeLessThanOrEqual(3 * g * m + under);
+          worst = Math.max(worst, errRe / (g * m), errIm / (3 * g * m));
+          beyond64 ||= errRe > gamma(C / 2 + 3) * m;
+        }
+      }
+      // something to find, and float32 arithmetic indeed (errors beyond the float64 kernel's allowance)
+      if (P * C > 4) expect(worst).toBeGreaterThan(0);
+      if (P * C > 4) expect(beyond64).toBe(true);
+    });
+  }
+
+  it('several Grams at once (the helper thread, where there is one, takes some) equal each computed alone', () => {
+    const heap = correlationHeap('simd');
+    const [P, C, n] = [34, 18, 5];
+    const [inBytes, outBytes] = [16 * P * C, 16 * P * P];
+    const scratch = 64 + n * (inBytes + 2 * outBytes);
+    heap.ensure(scratch + 32 * P * (C + 2) + 64);
+    const pairs = Array.from({ length: n }, (_, i) => [64 + i * inBytes, 64 + n * inBytes + i * outBytes]).flat();
+    for (let i = 0; i < n; i++) {
+      const { re, im } = matrix(P, C, 31 * i + 5);
+      heap.f64.set(re, pairs[2 * i] / 8);
+      heap.f64.set(im, pairs[2 * i] / 8 + P * C);
+    }
+    heap.grams32?.(pairs, P, C, scratch);
+    const together = heap.f64.slice(pairs[1] / 8, pairs[1] / 8 + (n * outBytes) / 8);
+    const alone = pairs.map((at, j) => (j % 2 ? at + n * outBytes : at));
+    for (let i = 0; i < n; i++) heap.grams32?.([alone[2 * i], alone[2 * i + 1]], P, C, scratch);
+    expect(heap.f64.slice(alone[1] / 8, alone[1] / 8 + (n * outBytes) / 8)).toEqual(together);
+  });
 });
 
 describe('kernels/toeplitz-gram.wat and toeplitz-inverse.wat', () => {

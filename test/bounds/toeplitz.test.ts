@@ -11,10 +11,13 @@ const byId = (id: string) => {
   return c;
 };
 
+// The float64 enclosure throughout (lastStep 'float64'); the default float32 last step: toeplitz-float32.test.ts.
+const f64 = { lastStep: 'float64' } as const;
+
 describe('toeplitzBound against the reference (every case, t = 1..4)', () => {
   for (const c of cases) {
     it(`${c.id}: the reference's values, and never below any exact norm of the case`, () => {
-      const r = toeplitzBound(caseKernel(c), 4);
+      const r = toeplitzBound(caseKernel(c), 4, f64);
       expect(r.kind).toBe('upper bound');
       expect(r.validFor).toEqual({ padding: 'any', stride: 1 });
       expect(r.value).toBe(r.perIteration[3]);
@@ -31,9 +34,9 @@ describe('toeplitzBound against the reference (every case, t = 1..4)', () => {
 
   it('computes t iterations directly (t = 2 equals the second of four)', () => {
     const c = cases[0];
-    const two = toeplitzBound(caseKernel(c), 2);
+    const two = toeplitzBound(caseKernel(c), 2, f64);
     expect(two.iterations).toBe(2);
-    expect(two.value).toBe(toeplitzBound(caseKernel(c), 4).perIteration[1]);
+    expect(two.value).toBe(toeplitzBound(caseKernel(c), 4, f64).perIteration[1]);
   });
 
   it('gives 0 for a zero kernel', () => {
@@ -44,7 +47,7 @@ describe('toeplitzBound against the reference (every case, t = 1..4)', () => {
 
 describe('toeplitzBound: guaranteed where the bound is tight', () => {
   it('a frequency exactly zero (the difference kernel [1, -1] at v = 0): >= the Toeplitz norm 2 at every t', () => {
-    const r = toeplitzBound(caseKernel(byId('diff_1x2_ci1_co1')), 4);
+    const r = toeplitzBound(caseKernel(byId('diff_1x2_ci1_co1')), 4, f64);
     for (const v of r.perIteration) {
       expect(v).toBeGreaterThanOrEqual(2);
       expect(v).toBeLessThan(2 * (1 + 1e-10));
@@ -53,7 +56,7 @@ describe('toeplitzBound: guaranteed where the bound is tight', () => {
 
   it('a dominant frequency (a constant kernel: all its energy at w = 0, norm 9 x 4 = 36): >= 36 at every t', () => {
     const ones: KernelHWIO = { shape: [3, 3, 4, 4], data: new Float64Array(144).fill(1) };
-    const r = toeplitzBound(ones, 4);
+    const r = toeplitzBound(ones, 4, f64);
     for (const v of r.perIteration) {
       expect(v).toBeGreaterThanOrEqual(36);
       expect(v).toBeLessThan(36 * (1 + 1e-10));
@@ -64,11 +67,11 @@ describe('toeplitzBound: guaranteed where the bound is tight', () => {
 describe('toeplitzBound: weights of any magnitude', () => {
   it('scales with the kernel from 1e-300 to 1e+300 (no square of a weight is formed before normalising)', () => {
     const c = byId('rand_3x3_ci8_co8');
-    const base = toeplitzBound(caseKernel(c), 3).perIteration;
+    const base = toeplitzBound(caseKernel(c), 3, f64).perIteration;
     for (const scale of [1e-300, 1e-170, 1e170, 1e300]) {
       const k = caseKernel(c);
       const scaled: KernelHWIO = { shape: k.shape, data: k.data.map((x) => x * scale) };
-      const r = toeplitzBound(scaled, 3).perIteration;
+      const r = toeplitzBound(scaled, 3, f64).perIteration;
       for (let j = 0; j < 3; j++)
         expect(relErr(r[j], base[j] * scale), `scale ${scale} t=${j + 1}`).toBeLessThan(1e-12);
       const exact = Math.max(...exactValues(c)) * scale;
@@ -81,7 +84,7 @@ describe('toeplitzBound: paths and pruning give the same value', () => {
   it('WebAssembly SIMD and JavaScript (both float64) agree at every t, on square, wide, tall and odd shapes', () => {
     for (const id of ['rand_3x3_ci16_co8', 'rand_3x3_ci3_co32', 'rand_5x3_ci6_co4', 'rand_7x7_ci3_co8']) {
       const k = caseKernel(byId(id));
-      const simd = toeplitzBound(k, 3, { path: 'simd' });
+      const simd = toeplitzBound(k, 3, { path: 'simd', ...f64 });
       const js = toeplitzBound(k, 3, { path: 'js' });
       expect(simd.path).toBe('simd');
       expect(js.path).toBe('js');
@@ -99,7 +102,7 @@ describe('toeplitzBound: paths and pruning give the same value', () => {
       () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5,
     );
     const k: KernelHWIO = { shape: [3, 3, 40, 96], data };
-    const simd = toeplitzBound(k, 2, { path: 'simd' });
+    const simd = toeplitzBound(k, 2, { path: 'simd', ...f64 });
     const js = toeplitzBound(k, 2, { path: 'js' });
     for (let j = 0; j < 2; j++)
       expect(relErr(simd.perIteration[j], js.perIteration[j]), `t=${j + 1}`).toBeLessThan(1e-12);

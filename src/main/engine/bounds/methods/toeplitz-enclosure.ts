@@ -11,9 +11,10 @@
  * l_inf bound; r = c in exact arithmetic since Z(-d) = Z(d)^T). Hence, from B = sqrt(r c + eps_t) down to
  * B <- sqrt(2^k_j B + eps_j) for j = t-1 .. 1, ||T(K)||_2 <= 2^k_0 B: each step's rounding enters once, added
  * before a square root, so the float64 errors (~1e-16 relative, times the generous constants below) move the
- * bound by ~1e-13 to 1e-10 relative.
+ * bound by ~1e-13 to 1e-10 relative; float32 Grams at the last step (~6e-8, gram32Allowance) by ~1e-6 to 1e-4.
  */
-import { ENCLOSURE_SLACK, UNDERFLOW64, gamma, sumUpper } from '../numerics/rounding.js';
+import { ENCLOSURE_SLACK, U32, UNDERFLOW64, gamma, sumUpper } from '../numerics/rounding.js';
+import { columns4 } from './toeplitz-heap.js';
 import type { StepNorms, Taps } from './toeplitz-step.js';
 
 /**
@@ -41,26 +42,72 @@ import type { StepNorms, Taps } from './toeplitz-step.js';
  *    ||fl(G(w))||_F <= (1 + sqrt(10) gamma_{C/2+5}) ||fl(M)||_F^2;
  *  - underflow: every operation's absolute error allowance (UNDERFLOW64) times the operations per entry, the
  *    entries per row and the taps, and the rescale's 2^k_j N P UNDERFLOW64 (rescaleShift = k_j, or null at the last
- *    step).
+ *    step);
+ *  - float32 Grams (norms.gram, the last step where the SIMD heap runs): gram32Allowance below.
  */
 export function correlationError(s: Taps, norms: StepNorms, yFro: number, rescaleShift: number | null): number {
   const { nh, nw, nv, m } = norms.grid;
   const N = nh * nw;
   const D = 16 * gamma(2 * (s.sh + s.sw) + 20) * Math.sqrt(s.sh * s.sw) * yFro;
-  const gGram = Math.sqrt(10) * gamma(s.C / 2 + 5);
+  const gram = norms.gram === 'float32' ? gram32Allowance(s) : gram64Allowance(s, m);
   let [h2, gSum] = [0, 0];
   norms.m2.forEach((sq, f) => {
-    const M2 = sumUpper(sq, 2 * m);
-    const Mf = Math.sqrt(M2);
-    const H = D * (2 * Mf + D) + gGram * M2;
+    const { H, G } = gram(sq, D);
     h2 += norms.weight[f] * H * H;
-    gSum += norms.weight[f] * M2 * (1 + gGram);
+    gSum += norms.weight[f] * G;
   });
   const ops = 4 * (s.sh + s.sw + nh + nv + s.C) + 64;
   const underflow = UNDERFLOW64 * ops * N * N * s.P * (1 + (rescaleShift === null ? 0 : 2 ** rescaleShift));
   const fromH = Math.SQRT2 * Math.sqrt(sumUpper(h2, norms.m2.length)) * ENCLOSURE_SLACK;
   const fromR = 16 * gamma(2 * (nh + nv) + 20) * sumUpper(gSum, norms.m2.length);
   return (fromH + fromR + underflow) * ENCLOSURE_SLACK;
+}
+
+/**
+ * Per frequency, from the computed ||fl(M)||_F^2 (`sq`, a float64 sum of 2 m squares) and D: the bounds H on ||H(w)||_F
+ * and G on ||fl(G(w))||_F of correlationError's float64 Grams.
+ */
+function gram64Allowance(s: Taps, m: number): (sq: number, D: number) => { H: number; G: number } {
+  const gGram = Math.sqrt(10) * gamma(s.C / 2 + 5);
+  return (sq, D) => {
+    const M2 = sumUpper(sq, 2 * m);
+    return { H: D * (2 * Math.sqrt(M2) + D) + gGram * M2, G: M2 * (1 + gGram) };
+  };
+}
+
+/** A float32 operation's absolute error allowance near underflow (2^-150 with gradual underflow, doubled). */
+const UNDERFLOW32 = 2 ** -149;
+/** Columns per float32 block of toeplitz-gram.wat gauss32 (chains of 16 multiply-adds per lane). */
+const BLOCK32 = 64;
+
+/**
+ * The Gram terms of correlationError where the Grams are gauss32's (toeplitz-gram.wat): A = fl32(fl(M)) and the
+ * three real products in float32 chains flushed to float64. Per frequency, from the computed trace `sq` of the
+ * float32 Gram and the forward DFT's D:
+ *  - every term of T1, T2, T3 meets at most BLOCK32 / 4 + 1 (chain, a product unfused) + 2 (lane sums) + 2 (X + Y,
+ *    X - Y) float32 roundings and ceil(C4 / BLOCK32) + 2 float64 ones (the blocks' sum, then Re or Im), so with
+ *    g = (1 + gamma32_{B/4+5})(1 + gamma64_{ceil(C4/B)+3}) - 1 gauss's argument gives |F_ab| <= g m_ab (Re) and
+ *    3 g m_ab (Im), ||F||_F <= sqrt(10) g ||A||_F^2, plus underflow: each of the C4 products of a T errs by at most
+ *    UNDERFLOW32 (sums of float32 values are exact there), <= 8 P C4 UNDERFLOW32 over Z (Re, Im);
+ *  - the trace: each diagonal T1 + T2 sums non-negative terms, so ||A||_F^2 <= A2 = (sumUpper(sq, P) +
+ *    4 P C4 UNDERFLOW32) / (1 - g);
+ *  - the rounding of M: ||A - fl(M)||_F <= u32 ||fl(M)||_F + e0 (e0 = sqrt(2 P C) UNDERFLOW32, the subnormals), so
+ *    ||fl(M)||_F <= (sqrt(A2) + e0) / (1 - u32) and ||A - M||_F <= D32 = D + u32 ||fl(M)||_F + e0;
+ *  - H(w) = A A^H - M M^H + F = (A - M) A^H + M (A - M)^H + F: ||H||_F <= D32 (2 sqrt(A2) + D32) + ||F||_F, and
+ *    ||fl(G)||_F <= (1 + sqrt(10) g) A2 + 8 P C4 UNDERFLOW32 for the inverse DFT's term (G).
+ */
+function gram32Allowance(s: Taps): (sq: number, D: number) => { H: number; G: number } {
+  const C4 = columns4(s.C);
+  const g = (1 + gamma(BLOCK32 / 4 + 5, U32)) * (1 + gamma(Math.ceil(C4 / BLOCK32) + 3)) - 1;
+  const fUnder = 8 * s.P * C4 * UNDERFLOW32;
+  const e0 = Math.sqrt(2 * s.P * s.C) * UNDERFLOW32;
+  return (sq, D) => {
+    const A2 = (sumUpper(sq, s.P) + 4 * s.P * C4 * UNDERFLOW32) / (1 - g);
+    const Af = Math.sqrt(A2);
+    const D32 = D + (U32 * (Af + e0)) / (1 - U32) + e0;
+    const F = Math.sqrt(10) * g * A2 + fUnder;
+    return { H: D32 * (2 * Af + D32) + F, G: A2 + F };
+  };
 }
 
 /**

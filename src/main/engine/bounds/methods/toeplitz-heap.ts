@@ -4,7 +4,8 @@
  * channel pairs) and the per-frequency Grams A A^H (toeplitz-gram.wat gauss), in WebAssembly SIMD on two cores where
  * it runs, else the same sums in JavaScript.
  * Both compute in float64 with the same chains of multiply-adds, so toeplitz-enclosure.ts's error bounds hold for
- * either. All offsets are in bytes.
+ * either; the SIMD heap also has float32 Grams (gauss32, for the last step; their own allowance). All offsets are in
+ * bytes.
  */
 import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
 import { growMemoryTo, instantiateKernel, instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
@@ -39,6 +40,11 @@ export interface CorrelationHeap {
    * products (toeplitz.wat gauss), with 4 P C doubles of scratch at `scratch` (2 P C per thread).
    */
   grams(pairs: number[], P: number, C: number, scratch: number): void;
+  /**
+   * grams with A rounded to float32 and the products in float32 (toeplitz-gram.wat gauss32), Z still float64; 16 P C4
+   * bytes of scratch per thread (C4 = C rounded up to a multiple of 4). Absent where only float64 runs (JavaScript).
+   */
+  grams32?: (pairs: number[], P: number, C: number, scratch: number) => void;
   /** The float64 sum of the squares of n doubles at p (n even). */
   sumsq(p: number, n: number): number;
   /** Multiply n doubles at p (n even) by s. */
@@ -94,6 +100,9 @@ export type RealPartStageArgs = [
 export const pairScratchBytes = (K: number): number => K * PAIR_SCRATCH_PER_K;
 const PAIR_SCRATCH_PER_K = 32768 + 64;
 
+/** C4: the float32 Grams' row length (gauss32 pads the rows of C columns, C even, with zeros to a multiple of 4). */
+export const columns4 = (C: number): number => C + (C % 4);
+
 /** A table of F x K complex twiddles placed in the heap: real parts at re, imaginary parts at im. */
 export interface Twiddles {
   re: number;
@@ -137,10 +146,10 @@ const LIST = 8192;
 
 /**
  * The helper thread holds its own instances of the three kernels on the same shared memory. Commands (control word 3):
- * 0 rmix, 1 cmixpm, 2 cmixr, 4 cmixpminv over chunks of lanes, 3 the Grams of the list's pairs. Both threads claim
- * the next chunk or pair from a shared counter (args[COUNTER]) until none is left, so a helper that gets its core
- * late (a loaded machine) or an odd number of Grams costs no idle time here. Every item writes its own outputs, so
- * a failed helper's items are simply computed again.
+ * 0 rmix, 1 cmixpm, 2 cmixr, 4 cmixpminv over chunks of lanes, 3 the Grams of the list's pairs (5 in float32). Both
+ * threads claim the next chunk or pair from a shared counter (args[COUNTER]) until none is left, so a helper that gets
+ * its core late (a loaded machine) or an odd number of Grams costs no idle time here. Every item writes its own
+ * outputs, so a failed helper's items are simply computed again.
  */
 const COUNTER = 15;
 const SETUP = `
@@ -153,10 +162,11 @@ const list = new Int32Array(workerData.list);
 const claim = () => Atomics.add(args, ${COUNTER}, 1);
 `;
 const BODY = `
-if (arg === 3) {
-  const [P, C, n, scratch] = args;
+if (arg === 3 || arg === 5) {
+  const [P, C, n, scratch, own] = args;
+  const gauss = arg === 3 ? tg.gauss : tg.gauss32;
   for (let i = claim(); i < n; i = claim())
-    tg.gauss(list[2 * i], list[2 * i] + 8 * P * C, P, C, list[2 * i + 1], list[2 * i + 1] + 8 * P * P, scratch + 16 * P * C);
+    gauss(list[2 * i], list[2 * i] + 8 * P * C, P, C, list[2 * i + 1], list[2 * i + 1] + 8 * P * P, scratch + own);
 } else {
   const fn = [tz.rmix, tz.cmixpm, ti.cmixr, null, ti.cmixpminv][arg];
   const k = fn.length - 2;
@@ -195,7 +205,7 @@ function simdHeap(
     abssum: Mix;
     transpose: Mix;
   };
-  const { gauss } = gram.exports as { gauss: Mix };
+  const { gauss, gauss32 } = gram.exports as Record<'gauss' | 'gauss32', Mix>;
   // shared with the helper thread (plain buffers where there is none: no SharedArrayBuffer, e.g. a renderer)
   const buffer = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const args = new Int32Array(buffer(64));
@@ -242,7 +252,10 @@ function simdHeap(
       split(4, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, nh, out, outIm, outStride, scratch], n * 8),
     cmixr: (inp, inIm, inStride, K, tw, out, outStride, n, scratch) =>
       split(2, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, out, outStride, scratch], n * 8),
-    grams: (pairs, P, C, scratch) => simdGrams(helper, list, gauss, pairs, P, C, scratch),
+    grams: (pairs, P, C, scratch) =>
+      simdGrams(helper, list, { gauss, command: 3, own: 16 * P * C }, pairs, P, C, scratch),
+    grams32: (pairs, P, C, scratch) =>
+      simdGrams(helper, list, { gauss: gauss32, command: 5, own: 16 * P * columns4(C) }, pairs, P, C, scratch),
     sumsq,
     scale,
     abssum,
@@ -279,13 +292,13 @@ function shareWork(helper: Helper, which: number, work: (claim: () => number) =>
 }
 
 /**
- * CorrelationHeap.grams in SIMD (gauss), LIST pairs at a time, shared with the helper from two pairs up (the helper
- * takes the second half of the scratch).
+ * CorrelationHeap.grams in SIMD (gauss, helper command 3) or grams32 (gauss32, command 5), LIST pairs at a time,
+ * shared with the helper from two pairs up (the helper's scratch is `own` bytes on: each thread's share).
  */
 function simdGrams(
   helper: Helper,
   list: Int32Array,
-  gauss: Mix,
+  { gauss, command, own }: { gauss: Mix; command: 3 | 5; own: number },
   pairs: number[],
   P: number,
   C: number,
@@ -301,8 +314,8 @@ function simdGrams(
       continue;
     }
     list.set(chunk);
-    helper.args.set([P, C, n, scratch]);
-    shareWork(helper, 3, (claim) => {
+    helper.args.set([P, C, n, scratch, own]);
+    shareWork(helper, command, (claim) => {
       for (let i = claim(); i < n; i = claim()) gram(i);
     });
   }

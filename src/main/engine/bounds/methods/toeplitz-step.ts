@@ -19,7 +19,7 @@
  * slot once T[v] is used, the inverse DFT's first stage S[v] (s_h rows each: h_c + 1 = s_h), M one column's frequency
  * matrices, G their Grams.
  */
-import { pairScratchBytes, type CorrelationHeap, type Twiddles } from './toeplitz-heap.js';
+import { columns4, pairScratchBytes, type CorrelationHeap, type Twiddles } from './toeplitz-heap.js';
 
 /** The kernel going into a step: s_h x s_w taps of P x C channels (P and C even). */
 export interface Taps {
@@ -51,7 +51,7 @@ export interface HeapLayout {
   tw: number;
   /** Four rows of P doubles for absSums. */
   sums: number;
-  /** The Grams' scratch (CorrelationHeap.grams): 2 P C doubles per thread, two threads. */
+  /** The Grams' scratch: 2 P C doubles per thread (grams), or 4 P C4 floats (grams32), two threads. */
   W: number;
   /** cmixPairInv's scratch: pairScratchBytes(h_c + 1) per thread, two threads; cmixr's 64 n_v bytes per thread. */
   inv: number;
@@ -75,7 +75,7 @@ export function heapLayout(steps: Taps[], columns = 1): HeapLayout {
   let [tw, A, T, M, G, sums, W, inv] = [0, 0, 0, 0, 0, 0, 0, 0];
   for (const s of steps) {
     sums = Math.max(sums, 32 * s.P);
-    W = Math.max(W, 32 * s.P * s.C);
+    W = Math.max(W, 32 * s.P * columns4(s.C));
     const g = gridOf(s);
     inv = Math.max(inv, 2 * pairScratchBytes(g.hc + 1), 2 * 64 * g.nv);
     tw = Math.max(tw, 16 * (g.nv * s.sw + g.nh * s.sh + (g.hc + 1) * g.nh + g.nw * g.nv) + 64);
@@ -91,11 +91,13 @@ export function heapLayout(steps: Taps[], columns = 1): HeapLayout {
 }
 
 /**
- * What the enclosure needs of one step: the computed ||M(w)||_F^2 and each frequency's multiplicity in the grid;
- * and the Grams computed (the others were pruned as exactly zero).
+ * What the enclosure needs of one step: the computed ||M(w)||_F^2 (the trace of its computed Gram) and each
+ * frequency's multiplicity in the grid; and the Grams computed (the others were pruned as exactly zero).
  */
 export interface StepNorms {
   grid: Grid;
+  /** The Grams' arithmetic: float64 (grams), or M rounded to float32 and float32 products (grams32). */
+  gram: GramPrecision;
   m2: number[];
   weight: number[];
   grams: number;
@@ -132,12 +134,21 @@ const phase = (a: number, b: number, n: number, sign: number, w = 1): [number, n
   w,
 ];
 
+export type GramPrecision = 'float64' | 'float32';
+
 /**
  * One self-correlation: Y at L.A (s's layout) -> Z (rows x <= h_c, P x P per tap) at L.A. With `prune`, a frequency
  * whose computed M(w) is exactly zero gets the zero Gram without the product (the product would be exactly zero too:
- * the value is the same).
+ * the value is the same). `gram` 'float32' needs heap.grams32.
  */
-export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, prune = true, last = false): StepNorms {
+export function selfCorrelate(
+  heap: CorrelationHeap,
+  L: HeapLayout,
+  s: Taps,
+  prune = true,
+  last = false,
+  gram: GramPrecision = 'float64',
+): StepNorms {
   const g = gridOf(s);
   const { nh, nw, nv, hc, wc, m, mm } = g;
   const N = nh * nw;
@@ -168,7 +179,7 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
   const [weight, m2] = [[] as number[], [] as number[]];
   let grams = 0;
   for (let v = 0; v < nv; v += L.columns) {
-    grams += columns(heap, L, s, g, [v, Math.min(nv, v + L.columns)], { fwd2, inv1 }, prune, weight, m2);
+    grams += columns(heap, L, s, g, [v, Math.min(nv, v + L.columns)], { fwd2, inv1 }, { prune, gram }, weight, m2);
   }
   // Inverse along v: Z[x][y] = Re sum_v S[v][x] (weighted twiddles) at A. The last step's rows go to A's first row one
   // at a time, each summed (absSums, same order) before the next: only a row of taps is touched, not h_c + 1 of them.
@@ -177,9 +188,9 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
     heap.cmixr(inp, inp + 8 * mm, slot, nv, inv2, out, 8 * mm, mm, L.inv);
     return out;
   };
-  if (last) return { grid: g, m2, weight, grams, sums: absSums(heap, L, g, s.P, zRow) };
+  if (last) return { grid: g, gram, m2, weight, grams, sums: absSums(heap, L, g, s.P, zRow) };
   for (let x = 0; x <= hc; x++) zRow(x);
-  return { grid: g, m2, weight, grams };
+  return { grid: g, gram, m2, weight, grams };
 }
 
 /**
@@ -189,7 +200,8 @@ export function selfCorrelate(heap: CorrelationHeap, L: HeapLayout, s: Taps, pru
  *
  * Each computed ||fl(M(w))||_F^2 is read off its Gram, whose real diagonal sums the squares of the parts of fl(M)'s rows
  * (the Gram's chains), so the trace is a float64 sum of those 2 m squares in some order, as a direct pass over M would
- * give (sumUpper applies alike), without that pass. A pruned M is exactly zero.
+ * give (sumUpper applies alike), without that pass; of float32 Grams, the float32 chains' allowance applies instead
+ * (toeplitz-enclosure.ts). A pruned M is exactly zero.
  */
 function columns(
   heap: CorrelationHeap,
@@ -198,7 +210,7 @@ function columns(
   g: Grid,
   [v0, v1]: [number, number],
   tw: { fwd2: Twiddles; inv1: Twiddles },
-  prune: boolean,
+  { prune, gram }: { prune: boolean; gram: GramPrecision },
   weight: number[],
   m2: number[],
 ): number {
@@ -220,7 +232,9 @@ function columns(
       dsts.push(zero ? -1 : dst / 8);
     }
   }
-  heap.grams(pairs, s.P, s.C, L.W);
+  const grams = gram === 'float32' ? heap.grams32 : heap.grams;
+  if (!grams) throw new Error('selfCorrelate: float32 Grams need the SIMD heap.');
+  grams(pairs, s.P, s.C, L.W);
   for (const at of dsts) m2.push(at < 0 ? 0 : trace(h, at, s.P));
   for (let u = hc + 1; v0 === 0 && u < nh; u++) {
     const [from, to] = [(Gv(0) + (nh - u) * 16 * mm) / 8, (Gv(0) + u * 16 * mm) / 8];

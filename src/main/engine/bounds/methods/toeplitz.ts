@@ -12,10 +12,14 @@
  *
  * Here the normalisations are powers of two and every rounding is accounted for (toeplitz-enclosure.ts), so each
  * value is a guaranteed upper bound on the Toeplitz norm; it exceeds the exact-arithmetic bound above by
- * ~1e-13 to 1e-10 relative. Each self-correlation runs in the frequency domain on a (2h-1) x (2w-1) grid, which holds the linear
- * correlation exactly (toeplitz-step.ts), in float64 WebAssembly SIMD on two cores where it runs (toeplitz-heap.ts).
- * Cost: the last step dominates, ~ (2^t (k-1))^2 / 2 frequencies x 1.5 P^3 real multiply-adds (each Gram's lower
- * half by Gauss's three real products, kernels/toeplitz-gram.wat), P = max(c_in, c_out).
+ * ~1e-13 to 1e-10 relative with float64 Grams throughout, and ~3e-6 to 4e-5 (ResNet-18's layers) with the last
+ * step's Grams in float32 (lastStep below). Each self-correlation runs in the frequency domain on a (2h-1) x (2w-1)
+ * grid, which holds the linear correlation exactly (toeplitz-step.ts), in WebAssembly SIMD on two cores where it runs
+ * (toeplitz-heap.ts). Cost: the last step dominates, ~ (2^t (k-1))^2 / 2 frequencies x 1.5 P^3 real multiply-adds (each Gram's lower
+ * half by Gauss's three real products, kernels/toeplitz-gram.wat), P = max(c_in, c_out). Those Grams go twice as many
+ * per instruction in float32 (lastStep, the default where the SIMD heap runs: ~0.55x their float64 time): only the
+ * last step's eps_t grows (float32 allowance, toeplitz-enclosure.ts), and the 2^t-th root divides its relative share
+ * of the value by 2^t.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BoundResult, KernelHWIO } from '../../../../shared/bounds.js';
@@ -24,7 +28,16 @@ import { kernelToHost } from '../numerics/host-kernel.js';
 import { UNDERFLOW64, sumUpper } from '../numerics/rounding.js';
 import { correlationError, enclosedBound } from './toeplitz-enclosure.js';
 import { correlationHeap, type CorrelationHeap } from './toeplitz-heap.js';
-import { absSums, heapLayout, mirror, rescale, selfCorrelate, type HeapLayout, type Taps } from './toeplitz-step.js';
+import {
+  absSums,
+  heapLayout,
+  mirror,
+  rescale,
+  selfCorrelate,
+  type GramPrecision,
+  type HeapLayout,
+  type Taps,
+} from './toeplitz-step.js';
 
 /** Refuse work that would need more than this many bytes of heap (the grid grows as 4^t). */
 const MAX_BYTES = 2 ** 31;
@@ -34,13 +47,20 @@ export interface ToeplitzOptions {
   path?: 'simd' | 'js';
   /** Skip the Gram of a frequency whose matrix is exactly zero (default true; the value is the same). */
   prune?: boolean;
+  /**
+   * The last self-correlation's Grams: 'float32' (default; SIMD only: the JavaScript path is float64 throughout) or
+   * 'float64'. The earlier steps are float64 either way.
+   */
+  lastStep?: GramPrecision;
 }
 
 export type ToeplitzResult = BoundResult & {
   /** The bound after 1, 2, ..., t self-correlations (each is valid; the last is `value`). */
   perIteration: number[];
-  /** Where the arithmetic ran (both float64, same error bounds). */
+  /** Where the arithmetic ran (float64 but for the last step's Grams, lastStepPrecision). */
   path: 'simd' | 'js';
+  /** The last self-correlation's Grams: float32 products (with their own allowance) or float64. */
+  lastStepPrecision: GramPrecision;
   /** Frequency Grams computed over the t steps, and what they would be without pruning. */
   gramsRun: number;
   gramsFull: number;
@@ -62,7 +82,11 @@ export function toeplitzBound(
   const heap = correlationHeap(opts.path ?? 'simd');
   const layout = heapLayout(steps, heap.threads);
   heap.ensure(layout.bytes);
-  const { perIteration, gramsRun, gramsFull } = iterate(heap, layout, host, steps, opts.prune !== false);
+  const lastStep = (opts.lastStep ?? 'float32') === 'float32' && heap.grams32 ? 'float32' : 'float64';
+  const { perIteration, gramsRun, gramsFull } = iterate(heap, layout, host, steps, {
+    prune: opts.prune !== false,
+    lastStep,
+  });
   return {
     method: 'toeplitz-norm2toep',
     value: perIteration[iterations - 1],
@@ -72,6 +96,7 @@ export function toeplitzBound(
     timeMs: performance.now() - t0,
     perIteration,
     path: heap.path,
+    lastStepPrecision: lastStep,
     gramsRun,
     gramsFull,
   };
@@ -97,7 +122,7 @@ function iterate(
   L: HeapLayout,
   k: KernelHWIO,
   steps: Taps[],
-  prune: boolean,
+  { prune, lastStep }: { prune: boolean; lastStep: GramPrecision },
 ): { perIteration: number[]; gramsRun: number; gramsFull: number } {
   const t = steps.length;
   const maxAbs = loadKernel(heap, L, k, steps[0]);
@@ -121,7 +146,8 @@ function iterate(
   const [eps, shift, out] = [[] as number[], [] as number[], [] as number[]];
   for (let j = 0; j < t; j++) {
     const s = steps[j];
-    const norms = selfCorrelate(heap, L, s, prune, j + 1 === t);
+    const last = j + 1 === t;
+    const norms = selfCorrelate(heap, L, s, prune, last, last ? lastStep : 'float64');
     gramsRun += norms.grams;
     const g = norms.grid;
     const cells = g.nh * g.nw * s.P;
