@@ -121,7 +121,7 @@ describe('gram.wat Gauss form (sumdiff, xgram, gcombine; both variants) within t
       const [A, B, S, D] = [0, P * C, 2 * P * C, 3 * P * C];
       const T = [4 * P * C, 4 * P * C + P * P, 4 * P * C + 2 * P * P];
       const [Zr, Zi] = [4 * P * C + 3 * P * P, 4 * P * C + 4 * P * P];
-      sumdiff(A * 4, B * 4, S * 4, D * 4, P * C);
+      sumdiff(A * 4, B * 4, S * 4, D * 4, P * C, 1);
       const chunkBytes = (16 * C) / q;
       xgram(A * 4, A * 4, P, C, chunkBytes, T[0] * 4, 0, P);
       xgram(B * 4, B * 4, P, C, chunkBytes, T[1] * 4, 0, P);

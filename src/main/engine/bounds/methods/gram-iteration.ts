@@ -158,12 +158,13 @@ function runFrequencies(
   // ||M_f||_F^2 (= ||M_f||_{S_2}^2, the bound of "iteration 0"): the scale gramEnclosure starts from, and the order
   // pruning runs the frequencies in (decreasing).
   const fro2 = Float64Array.from(fm.u, (_, f) => squarer.frequencySumSquares(f));
+  const run = frequencyRun(squarer, fm.rows, fm.cols, iterations, dftError);
   for (const f of keep > 0 ? frequencyOrder(fro2) : fm.u.map((_, f) => f)) {
-    const bounds = frequencyBounds(squarer, fm, f, fro2[f], iterations, dftError, keep > 0 ? keep * runningMax : -1);
-    stepsRun += bounds.steps;
-    for (let i = 0; i < bounds.values.length; i++) perIteration[i] = Math.max(perIteration[i], bounds.values[i]);
-    if (bounds.values.length === iterations) {
-      finals[f] = bounds.values[iterations - 1];
+    const count = frequencyBounds(run, f, fro2[f], keep > 0 ? keep * runningMax : -1);
+    stepsRun += run.steps;
+    for (let i = 0; i < count; i++) perIteration[i] = Math.max(perIteration[i], run.values[i]);
+    if (count === iterations) {
+      finals[f] = run.values[iterations - 1];
       runningMax = Math.max(runningMax, finals[f]);
     }
   }
@@ -204,7 +205,50 @@ function dftErrorBound(k: KernelHWIO): number {
 }
 
 /**
- * Guaranteed upper bounds V_f(1..t) (running minima) for frequency f, stopping early once one is <= stopAt.
+ * What frequencyBounds needs besides the frequency, shared by all the layer's frequencies: the squarer, the
+ * per-step rounding allowances (hoisted: they depend only on the step's column count, C for the first square and R
+ * after), and the arrays the bounds and their recurrence are written to (no arrays per frequency: on 3 x 64
+ * matrices, ResNet-18's conv1, allocating them cost as much as the squares).
+ */
+interface FrequencyRun {
+  sq: GramSquarer;
+  R: number;
+  C: number;
+  t: number;
+  dftError: number;
+  /** eps_i = epsGain s + epsFloor (gramEnclosure), for the first square and for the later ones. */
+  epsGain: [number, number];
+  epsFloor: [number, number];
+  shift: Float64Array;
+  eps: Float64Array;
+  /** V_f(1..i) of the last frequencyBounds call, and the squares it ran. */
+  values: Float64Array;
+  steps: number;
+}
+
+function frequencyRun(sq: GramSquarer, R: number, C: number, t: number, dftError: number): FrequencyRun {
+  // eps_i, plus underflow in the k operations of each of the 2 R^2 parts and in the rescale (frequencyBounds).
+  const gain = (cols: number) => sq.errorFactor * gamma(sq.chain(cols), sq.unit);
+  const floor = (cols: number) => sq.underflow * 2 * (R + 4) * (sq.chain(cols) + 2) * sq.underflowChains;
+  const arrays = [0, 1, 2].map(() => new Float64Array(t));
+  return {
+    sq,
+    R,
+    C,
+    t,
+    dftError,
+    epsGain: [gain(C), gain(R)],
+    epsFloor: [floor(C), floor(R)],
+    shift: arrays[0],
+    eps: arrays[1],
+    values: arrays[2],
+    steps: 0,
+  };
+}
+
+/**
+ * Guaranteed upper bounds V_f(1..i) (running minima) for frequency f into run.values, i returned, stopping early
+ * once one is <= stopAt.
  *
  * gramEnclosure. Let Y_0 = fl(M_f 2^-k0) and, for i >= 1, Z_i = fl(Y_{i-1} Y_{i-1}^H) = Y_{i-1} Y_{i-1}^H + E_i and
  * Y_i = Z_i 2^-k_i (exact powers of two). The squarer's arithmetic gives ||E_i||_F <= eps_i = c gamma_k ||Y_{i-1}||_F^2
@@ -215,54 +259,45 @@ function dftErrorBound(k: KernelHWIO): number {
  * and from B_i = ||Y_i||_F upwards, B_{j-1} = sqrt(2^k_j B_j + eps_j) bounds ||Y_0||_{S_p}, p = 2^(i+1) <= 2^(t+1).
  * Finally ||M_f||_{S_p} <= 2^k0 (B_0 + ||Y_0 - M_f 2^-k0||_F) + ||M_f - fl64(M_f)||_F (the DFT's rounding).
  */
-function frequencyBounds(
-  sq: GramSquarer,
-  fm: FrequencyMatrices,
-  f: number,
-  m2: number,
-  t: number,
-  dftError: number,
-  stopAt: number,
-): { values: number[]; steps: number } {
-  const { rows: R, cols: C } = fm;
-  if (m2 === 0) return { values: new Array<number>(t).fill(dftError), steps: 0 };
+function frequencyBounds(run: FrequencyRun, f: number, m2: number, stopAt: number): number {
+  const { sq, R, C, t, dftError, shift, eps, values } = run;
+  run.steps = 0;
+  if (m2 === 0) {
+    values.fill(dftError);
+    return t;
+  }
   const fro = Math.sqrt(sumUpper(m2, 2 * R * C));
   // "Iteration 0": ||M_f||_{S_p} <= ||M_f||_F <= fro + dftError for every p, so a frequency already at most the
   // running maximum stops before its first square (the pruning argument of runFrequencies with i = 0; on one-row
   // matrices, where the Frobenius norm is the norm, every frequency but the leading ones).
-  if (fro * ENCLOSURE_SLACK + dftError <= stopAt) return { values: [], steps: 0 };
+  if (fro * ENCLOSURE_SLACK + dftError <= stopAt) return 0;
   const k0 = Math.floor(Math.log2(fro));
   sq.load(f, 2 ** -k0);
   // Rounding M_f 2^-k0 to the squares' precision errs by <= u |x| per part (plus underflow) .
   const loadError = sq.loadRounds
     ? sq.unit * fro * 2 ** -k0 * ENCLOSURE_SLACK + sq.underflow * Math.sqrt(2 * R * C)
     : 0;
-  const shift: number[] = [];
-  const eps: number[] = [];
   let s = sumUpper(sq.sumSquares(), 2 * R * C);
-  let cols = C;
-  const values: number[] = [];
   let best = Infinity;
   for (let i = 1; i <= t; i++) {
     sq.square();
-    const k = sq.chain(cols);
-    cols = R;
-    // eps_i, plus underflow in the k operations of each of the 2 R^2 parts and in the rescale below.
-    eps.push(sq.errorFactor * gamma(k, sq.unit) * s + sq.underflow * 2 * (R + 4) * (k + 2) * sq.underflowChains);
+    const later = i > 1 ? 1 : 0;
+    eps[i - 1] = run.epsGain[later] * s + run.epsFloor[later];
     const z = sumUpper(sq.sumSquares(), 2 * R * R);
     const ki = z > 0 ? Math.floor(Math.log2(Math.sqrt(z))) : 0;
     if (ki !== 0) sq.rescale(2 ** -ki);
-    shift.push(ki);
+    shift[i - 1] = ki;
     // The rescale is exact but for underflow, which moves each of the 2 R^2 parts by at most one subnormal.
     s = (Math.sqrt(z) * 2 ** -ki + 2 * (R + 4) * sq.underflow) ** 2 * ENCLOSURE_SLACK;
     let B = Math.sqrt(s);
     for (let j = i - 1; j >= 0; j--) B = Math.sqrt(2 ** shift[j] * B + eps[j]);
     const bound = 2 ** k0 * (B + loadError) * ENCLOSURE_SLACK + dftError;
     best = Math.min(best, bound);
-    values.push(best);
-    if (best <= stopAt && i < t) return { values, steps: i };
+    values[i - 1] = best;
+    run.steps = i;
+    if (best <= stopAt && i < t) return i;
   }
-  return { values, steps: t };
+  return t;
 }
 
 /**
@@ -275,13 +310,21 @@ function frequencyOrder(fro2: Float64Array): number[] {
   return Array.from(fro2.keys()).sort((a, b) => fro2[b] - fro2[a] || a - b);
 }
 
-/** The squares in float64 JavaScript (fft2.rowGram: only the lower triangle is summed, the rest mirrored). */
+/**
+ * The squares in float64 JavaScript (fft2.rowGram: only the lower triangle is summed, the rest mirrored). On small
+ * matrices (3 x 64 on ResNet-18's conv1, 25 000 frequencies) the per-call work is what costs: load() sums the
+ * squares as it copies (the same terms in the same order as sumSquares would), and the squares' output views are
+ * made once.
+ */
 function float64Squarer(fm: FrequencyMatrices): GramSquarer {
   const { rows: R, cols: C } = fm;
   const A = new Float64Array(2 * R * C);
   const bufs = [new Float64Array(2 * R * R), new Float64Array(2 * R * R)];
+  const halves = bufs.map((b) => [b.subarray(0, R * R), b.subarray(R * R)]);
   let cur: Float64Array = A;
   let curCols = C;
+  // sumSquares() of the matrix load() made, summed as it was made (undefined once it is squared or rescaled)
+  let loadedSum: number | undefined;
   return {
     unit: U64,
     // rowGram adds x_r y_r + x_i y_i per column: 2 C rounded products summed in some order, so each part errs by
@@ -293,24 +336,34 @@ function float64Squarer(fm: FrequencyMatrices): GramSquarer {
     loadRounds: false,
     frequencySumSquares: (f) => fm.sumSquares?.[f] ?? hostSumSquares(fm.data, f * 2 * R * C, 2 * R * C),
     load(f, scale) {
+      const { data } = fm;
       const off = f * 2 * R * C;
-      for (let j = 0; j < 2 * R * C; j++) A[j] = fm.data[off + j] * scale;
+      let s = 0;
+      for (let j = 0; j < 2 * R * C; j++) {
+        const x = data[off + j] * scale;
+        A[j] = x;
+        s += x * x;
+      }
+      loadedSum = s;
       cur = A;
       curCols = C;
     },
     sumSquares() {
+      if (loadedSum !== undefined) return loadedSum;
       let s = 0;
       for (let j = 0; j < 2 * R * curCols; j++) s += cur[j] * cur[j];
       return s;
     },
     square() {
-      const next = cur === bufs[0] ? bufs[1] : bufs[0];
-      rowGram(cur, 0, R * curCols, R, curCols, next.subarray(0, R * R), next.subarray(R * R));
-      cur = next;
+      const next = cur === bufs[0] ? 1 : 0;
+      rowGram(cur, 0, R * curCols, R, curCols, halves[next][0], halves[next][1]);
+      loadedSum = undefined;
+      cur = bufs[next];
       curCols = R;
     },
     rescale(scale) {
-      for (let j = 0; j < 2 * R * R; j++) cur[j] *= scale;
+      loadedSum = undefined;
+      for (let j = 0; j < 2 * R * curCols; j++) cur[j] *= scale;
     },
   };
 }

@@ -33,8 +33,8 @@ interface GramKernel {
     t2: number,
     t3: number,
   ) => void;
-  /** s = a + b, d = a - b for n float32 values. */
-  sumdiff: (a: number, b: number, s: number, d: number, n: number) => void;
+  /** a and b times scale (a power of two) in place, then s = a + b, d = a - b, for n float32 values. */
+  sumdiff: (a: number, b: number, s: number, d: number, n: number, scale: number) => void;
   /** Z = A A^H from the Gauss form's three products (gram.wat's gcombine). */
   gcombine: (t1: number, t2: number, t3: number, P: number, outRe: number, outIm: number) => void;
   /** Sum of squares in float64 of n float32 values (n a multiple of 4) at byte offset p. */
@@ -243,8 +243,16 @@ function float32Squarer(
     throw new Error('float32Squares: the frequency matrices must be written to its `data` (frequencyMatrices out).');
   }
   const heap = new Float32Array(k.memory.buffer);
+  // A's padding (rows R..P, columns C..C4) stays 0: load() writes the R x C entries only, the squares elsewhere.
+  heap.fill(0, 0, bytesA / 4);
   let cur = 0;
   let curCols = C4;
+  // A rescale waits for the next square, whose sumdiff pass applies it (none after a frequency's last square).
+  let pending = 1;
+  const flush = () => {
+    if (pending !== 1) k.scale(at[cur], 2 * P * curCols, pending);
+    pending = 1;
+  };
   const sq: GramSquarer = {
     unit: U32,
     // xgramChain (gram.wat's xgram), + 5 and c = sqrt(10) (see above).
@@ -261,7 +269,7 @@ function float32Squarer(
     load(f, scale) {
       cur = 0;
       curCols = C4;
-      heap.fill(0, 0, bytesA / 4);
+      pending = 1;
       if (resident) {
         const src = end + f * 2 * R * C * 8;
         k.load64(src, scale, R, C, C4, 0);
@@ -278,17 +286,25 @@ function float32Squarer(
         }
       }
     },
-    sumSquares: () => k.sumsq(at[cur], 2 * P * curCols),
+    sumSquares() {
+      flush();
+      return k.sumsq(at[cur], 2 * P * curCols);
+    },
     square() {
       const next = cur === 1 ? 2 : 1;
-      const [re, im] = [at[cur], at[cur] + P * curCols * 4];
-      k.sumdiff(re, im, S, D, P * curCols);
+      const re = at[cur];
+      const im = re + P * curCols * 4;
+      k.sumdiff(re, im, S, D, P * curCols, pending);
+      pending = 1;
       k.xgram3(re, im, S, D, P, curCols, (16 * curCols) / xgramChunks(curCols), T[0], T[1], T[2]);
       k.gcombine(T[0], T[1], T[2], P, at[next], at[next] + P * P * 4);
       cur = next;
       curCols = P;
     },
-    rescale: (s) => k.scale(at[cur], 2 * P * curCols, s),
+    rescale(s) {
+      flush();
+      pending = s;
+    },
   };
   return sq;
 }
