@@ -1,9 +1,9 @@
 /**
  * The engine's WebAssembly kernels. Each is written as WebAssembly text beside this file (*.wat: the only source)
- * and compiled here with wabt on first use, in memory: ~0.1-0.2 s for the first modules of a process (while wabt's
- * own code warms up), ~2 ms per module after, measured here; nothing compiles until a kernel is first asked for.
- * Nothing generated is kept, so an edited .wat takes effect on the next run; the main build copies the .wat files
- * next to its bundle (electron.vite.config.ts).
+ * and compiled with wabt into binaries kept between processes (binary-cache.ts, named by the text's hash): where
+ * every variant's binary is there, wabt is not even loaded; otherwise the missing ones are compiled once, here, at
+ * import (~0.1-0.2 s while wabt's own code warms up). An edited .wat takes effect on the next run; the main build
+ * copies the .wat files next to its bundle (electron.vite.config.ts).
  *
  *   f4.wat            the fused F4 power-iteration passes (bounds/methods/f4-simd.ts)
  *   frequency.wat     the Gram product of one frequency matrix, the DFT stages and the screening Lanczos step
@@ -29,10 +29,12 @@
  *    (`(memory 0 65536 shared)`): the threaded backend's heap is a shared WebAssembly.Memory, which a module can
  *    import only as such.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 import { settings } from '../../settings.js';
+import { binaryKey, readBinary, writeBinary } from './binary-cache.js';
 
 export type KernelName =
   | 'f4'
@@ -66,8 +68,6 @@ export interface WasmMemory {
   grow(pages: number): number;
 }
 
-// wabt's factory is asynchronous (an Emscripten module); awaiting it here keeps every kernel getter synchronous.
-const wabt = await wabtInit();
 const FEATURES = { simd: true, relaxed_simd: true, bulk_memory: true, threads: true };
 
 /** The kernel's .wat: beside this module in the sources, in kernels/ beside the entry or its chunk in a build. */
@@ -148,24 +148,83 @@ export function variantText(name: KernelName, variant: Variant): string {
   return variant.fused ? text : unfuse(text, `${name}.wat`);
 }
 
+/** Every variant's binary, by variantId; filled at import (below), so that kernelBytes stays synchronous. */
 const compiled = new Map<string, Uint8Array>();
+/** Why a variant failed to compile (wabt's message with file:line), thrown when it is asked for. */
+const failed = new Map<string, Error>();
 
-/** The binary of one variant, compiled once per process. Throws with wabt's message (file:line) on a text error. */
+const variantId = (name: string, v: Variant) => `${name}/${v.fused ? 'fused' : 'plain'}/${v.shared ? 'shared' : 'own'}`;
+
+/** The binary of one variant. Throws with wabt's message (file:line) on a text error. */
 export function kernelBytes(name: KernelName, variant: Variant): Uint8Array {
-  const key = `${name}/${variant.fused ? 'fused' : 'plain'}/${variant.shared ? 'shared' : 'own'}`;
-  const have = compiled.get(key);
-  if (have) return have;
-  const module = wabt.parseWat(`${name}.wat`, variantText(name, variant), FEATURES);
+  const id = variantId(name, variant);
+  const bytes = compiled.get(id);
+  if (bytes) return bytes;
+  throw failed.get(id) ?? new Error(`${name}.wat: no such kernel variant (${id}); ${variantTextError(name, variant)}`);
+}
+
+function variantTextError(name: KernelName, variant: Variant): string {
+  try {
+    variantText(name, variant);
+    return 'its text was added after this process started.';
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+type Wabt = Awaited<ReturnType<typeof wabtInit>>;
+
+function compileText(wabt: Wabt, name: string, text: string): Uint8Array {
+  const module = wabt.parseWat(`${name}.wat`, text, FEATURES);
   try {
     // validate takes the feature set too (wabt.js; its typings omit the argument).
     (module.validate as (features: object) => void).call(module, FEATURES);
-    const bytes = module.toBinary({}).buffer;
-    compiled.set(key, bytes);
-    return bytes;
+    return module.toBinary({}).buffer;
   } finally {
     module.destroy();
   }
 }
+
+/**
+ * Every variant of every kernel beside this module: from the cache where it is there, else compiled now (wabt's
+ * factory is asynchronous, an Emscripten module: awaiting it at import keeps every kernel getter synchronous) and
+ * stored for the next process.
+ */
+async function loadAll(): Promise<void> {
+  const dir = path.dirname(kernelFile('f4'));
+  const missing: { id: string; name: KernelName; variant: Variant; key: string }[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.wat'))) {
+    const name = file.slice(0, -4) as KernelName;
+    const source = readFileSync(path.join(dir, file), 'utf8');
+    // Keyed by the source and what makes a variant's text from it (this module's code), so that a cached binary is
+    // found without making the text (the unfused variants take ~10 ms of string work in all).
+    const sourceKey = binaryKey(`${VARIANT_CODE}\n${source}`, FEATURES);
+    for (const v of [false, true].flatMap((fused) => [false, true].map((shared) => ({ fused, shared })))) {
+      if (v.shared && !source.includes(HEAP_IMPORT)) continue; // a kernel with its own memory: no shared variant
+      const id = variantId(name, v);
+      const key = binaryKey(`${id}\n${sourceKey}`, FEATURES);
+      const bytes = readBinary(key);
+      if (bytes) compiled.set(id, bytes);
+      else missing.push({ id, name, variant: v, key });
+    }
+  }
+  if (missing.length === 0) return;
+  const wabt = await wabtInit();
+  for (const m of missing) {
+    try {
+      const bytes = compileText(wabt, m.name, variantText(m.name, m.variant));
+      compiled.set(m.id, bytes);
+      writeBinary(m.key, bytes);
+    } catch (err) {
+      failed.set(m.id, err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}
+
+/** The code that turns a kernel's source into a variant's text: part of every binary's cache key. */
+const VARIANT_CODE = [variantText, unfuse, operand].map((f) => f.toString()).join('\n');
+
+await loadAll();
 
 const webAssembly = (): WasmApi | undefined => (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
