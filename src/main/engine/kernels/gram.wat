@@ -345,15 +345,21 @@
   ;; Why the scale here: the previous square's rescale rides on this pass over the matrix instead of one of its own.
   (func $sumdiff (export "sumdiff")
     (param $a i32) (param $b i32) (param $s i32) (param $d i32) (param $n i32) (param $scale f32)
-    (local $i i32) (local $end i32) (local $x v128) (local $y v128) (local $vs v128)
+    (local $i i32) (local $end i32) (local $x v128) (local $y v128) (local $vs v128) (local $rescale i32)
     (local.set $end (i32.mul (local.get $n) (i32.const 4)))
     (local.set $vs (f32x4.splat (local.get $scale)))
+    ;; with nothing to rescale (each frequency's first square, and others: 45 % of the squares at 64 channels, 25 % at
+    ;; 128) a and b are only read
+    (local.set $rescale (f32.ne (local.get $scale) (f32.const 1)))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-      (local.set $x (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (local.get $vs)))
-      (local.set $y (f32x4.mul (v128.load (i32.add (local.get $b) (local.get $i))) (local.get $vs)))
-      (v128.store (i32.add (local.get $a) (local.get $i)) (local.get $x))
-      (v128.store (i32.add (local.get $b) (local.get $i)) (local.get $y))
+      (local.set $x (v128.load (i32.add (local.get $a) (local.get $i))))
+      (local.set $y (v128.load (i32.add (local.get $b) (local.get $i))))
+      (if (local.get $rescale) (then
+        (local.set $x (f32x4.mul (local.get $x) (local.get $vs)))
+        (local.set $y (f32x4.mul (local.get $y) (local.get $vs)))
+        (v128.store (i32.add (local.get $a) (local.get $i)) (local.get $x))
+        (v128.store (i32.add (local.get $b) (local.get $i)) (local.get $y))))
       (v128.store (i32.add (local.get $s) (local.get $i)) (f32x4.add (local.get $x) (local.get $y)))
       (v128.store (i32.add (local.get $d) (local.get $i)) (f32x4.sub (local.get $x) (local.get $y)))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))

@@ -219,6 +219,7 @@ interface FrequencyRun {
   /** eps_i = epsGain s + epsFloor (gramEnclosure), for the first square and for the later ones. */
   epsGain: [number, number];
   epsFloor: [number, number];
+  /** 2^k_i and eps_i of the squares so far. */
   shift: Float64Array;
   eps: Float64Array;
   /** V_f(1..i) of the last frequencyBounds call, and the squares it ran. */
@@ -285,12 +286,13 @@ function frequencyBounds(run: FrequencyRun, f: number, m2: number, stopAt: numbe
     eps[i - 1] = run.epsGain[later] * s + run.epsFloor[later];
     const z = sumUpper(sq.sumSquares(), 2 * R * R);
     const ki = z > 0 ? Math.floor(Math.log2(Math.sqrt(z))) : 0;
-    if (ki !== 0) sq.rescale(2 ** -ki);
-    shift[i - 1] = ki;
+    const down = 2 ** -ki;
+    if (ki !== 0) sq.rescale(down);
+    shift[i - 1] = 2 ** ki;
     // The rescale is exact but for underflow, which moves each of the 2 R^2 parts by at most one subnormal.
-    s = (Math.sqrt(z) * 2 ** -ki + 2 * (R + 4) * sq.underflow) ** 2 * ENCLOSURE_SLACK;
+    s = (Math.sqrt(z) * down + 2 * (R + 4) * sq.underflow) ** 2 * ENCLOSURE_SLACK;
     let B = Math.sqrt(s);
-    for (let j = i - 1; j >= 0; j--) B = Math.sqrt(2 ** shift[j] * B + eps[j]);
+    for (let j = i - 1; j >= 0; j--) B = Math.sqrt(shift[j] * B + eps[j]);
     const bound = 2 ** k0 * (B + loadError) * ENCLOSURE_SLACK + dftError;
     best = Math.min(best, bound);
     values[i - 1] = best;
