@@ -264,8 +264,9 @@
       (block $cols_done (loop $cols
         (br_if $cols_done (i32.gt_u (local.get $b) (i32.add (local.get $a) (i32.const 3))))
         (local.set $p (local.get $p0))
-        (local.set $q (i32.add (local.get $v) (i32.add (i32.mul (i32.shr_u (local.get $b) (i32.const 2)) (local.get $panelBytes))
-          (i32.shl (i32.and (local.get $b) (i32.const 3)) (i32.const 4)))))
+        (local.set $q (i32.add (local.get $v)
+          (i32.add (i32.mul (i32.shr_u (local.get $b) (i32.const 2)) (local.get $panelBytes))
+            (i32.shl (i32.and (local.get $b) (i32.const 3)) (i32.const 4)))))
         (local.set $z01 (f32x4.splat (f32.const 0)))
         (local.set $z23 (f32x4.splat (f32.const 0)))
         (loop $chunk
@@ -464,7 +465,8 @@
     (call $storeTransposed (i32.add (local.get $outRe) (local.get $at))
       (local.get $re0) (local.get $re1) (local.get $re2) (local.get $re3))
     (call $storeTransposed (i32.add (local.get $outIm) (local.get $at))
-      (f32x4.neg (local.get $im0)) (f32x4.neg (local.get $im1)) (f32x4.neg (local.get $im2)) (f32x4.neg (local.get $im3)))
+      (f32x4.neg (local.get $im0)) (f32x4.neg (local.get $im1))
+      (f32x4.neg (local.get $im2)) (f32x4.neg (local.get $im3)))
     (local.set $lanes (v128.const i32x4 0 1 2 3))
     (local.set $i (i32.const 0))
     (loop $rows
