@@ -157,7 +157,8 @@ function runFrequencies(
   let stepsRun = 0;
   // ||M_f||_F^2 (= ||M_f||_{S_2}^2, the bound of "iteration 0"): the scale gramEnclosure starts from, and the order
   // pruning runs the frequencies in (decreasing).
-  const fro2 = Float64Array.from(fm.u, (_, f) => squarer.frequencySumSquares(f));
+  const fro2 = new Float64Array(fm.count);
+  for (let f = 0; f < fm.count; f++) fro2[f] = squarer.frequencySumSquares(f);
   const run = frequencyRun(squarer, fm.rows, fm.cols, iterations, dftError);
   for (const f of keep > 0 ? frequencyOrder(fro2) : fm.u.map((_, f) => f)) {
     const count = frequencyBounds(run, f, fro2[f], keep > 0 ? keep * runningMax : -1);
