@@ -369,25 +369,29 @@
   ;; gcombine(t1, t2, t3, P, outRe, outIm): Z = A A^H from the Gauss form's three real products (xgram, row-major:
   ;; every 4 x 4 block on or below the diagonal written), Z in panels: Re Z_ab = t1 + t2, Im Z_ab = (t3 - t1) + t2
   ;; for b < a (0 on the diagonal), mirrored as Z_ba = conj(Z_ab). A 4 x 4 block of Z is 64 contiguous bytes, its
-  ;; rows 16 apart. Off-diagonal blocks four columns at a time, their mirror as the 4 x 4 transpose (instead of 16
-  ;; column-strided scalar stores, which took ~a third of xgram's time at P = 128); diagonal blocks entry by entry
-  ;; (gcombineDiagonal). The same roundings per entry either way.
+  ;; rows 16 apart: each block on and below the diagonal four columns at a time, its mirror as the 4 x 4 transpose
+  ;; (instead of 16 column-strided scalar stores, which took ~a third of xgram's time at P = 128), the diagonal blocks
+  ;; then keeping their own entries on and below the diagonal (t3 is not symmetric, the diagonal is real). The same
+  ;; roundings per entry either way; all inline (V8 inlines no WebAssembly calls: a call per transpose cost ~1/4 of
+  ;; gcombine's time, measured).
   (func $gcombine (export "gcombine")
     (param $t1 i32) (param $t2 i32) (param $t3 i32) (param $P i32) (param $outRe i32) (param $outIm i32)
     (local $a i32) (local $b i32) (local $lo i32) (local $at i32) (local $rowBytes i32) (local $round i32)
-    (local $x1 v128) (local $x2 v128)
+    (local $x1 v128) (local $x2 v128) (local $lanes v128) (local $row v128)
     (local $re0 v128) (local $re1 v128) (local $re2 v128) (local $re3 v128)
     (local $im0 v128) (local $im1 v128) (local $im2 v128) (local $im3 v128)
+    ;; the rows being transposed (re, then -im) and their pairs of lanes
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
     (local.set $rowBytes (i32.mul (local.get $P) (i32.const 4)))
+    (local.set $lanes (v128.const i32x4 0 1 2 3))
     (block $rows_done (loop $rows
       (br_if $rows_done (i32.ge_u (local.get $a) (local.get $P)))
-      (call $gcombineDiagonal (local.get $t1) (local.get $t2) (local.get $t3) (local.get $P)
-        (local.get $outRe) (local.get $outIm) (local.get $a))
       (local.set $b (i32.const 0))
       (block $cols_done (loop $cols
-        (br_if $cols_done (i32.ge_u (local.get $b) (local.get $a)))
+        (br_if $cols_done (i32.gt_u (local.get $b) (local.get $a)))
         ;; rows a .. a + 3 of the block (a, b): t at lo (row-major), Z at at (panel), a row per round, the rows
-        ;; kept in re0 .. re3 (im0 .. im3) by shifting them up each round (inline: V8 inlines no calls here)
+        ;; kept in re0 .. re3 (im0 .. im3) by shifting them up each round
         (local.set $lo (i32.mul (i32.add (i32.mul (local.get $a) (local.get $P)) (local.get $b)) (i32.const 4)))
         ;; $panelAt(a, b, P) = 4 P a + 16 b for a, b multiples of 4, inline (as in xgram)
         (local.set $at (i32.add (i32.mul (local.get $a) (local.get $rowBytes)) (i32.shl (local.get $b) (i32.const 4))))
@@ -406,83 +410,53 @@
           (local.set $at (i32.add (local.get $at) (i32.const 16)))
           (local.set $round (i32.add (local.get $round) (i32.const 1)))
           (br_if $row (i32.lt_u (local.get $round) (i32.const 4))))
-        ;; the mirror block (b, a): Z_ba = conj(Z_ab), the transpose with the imaginary part negated (exact)
+        ;; the mirror block (b, a): Z_ba = conj(Z_ab), the transpose with the imaginary part negated (exact); the
+        ;; real part in the first round, the imaginary part in the second
         (local.set $at (i32.add (i32.mul (local.get $b) (local.get $rowBytes)) (i32.shl (local.get $a) (i32.const 4))))
-        (call $storeTransposed (i32.add (local.get $outRe) (local.get $at))
-          (local.get $re0) (local.get $re1) (local.get $re2) (local.get $re3))
-        (call $storeTransposed (i32.add (local.get $outIm) (local.get $at))
-          (f32x4.neg (local.get $im0)) (f32x4.neg (local.get $im1))
-          (f32x4.neg (local.get $im2)) (f32x4.neg (local.get $im3)))
+        (local.set $lo (i32.add (local.get $outRe) (local.get $at)))
+        (local.set $v0 (local.get $re0)) (local.set $v1 (local.get $re1))
+        (local.set $v2 (local.get $re2)) (local.set $v3 (local.get $re3))
+        (local.set $round (i32.const 0))
+        (loop $mirror
+          ;; lanes (v0[0] v1[0] v0[1] v1[1]), (v0[2] v1[2] v0[3] v1[3]) and the same of v2, v3
+          (local.set $p0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+          (local.set $p1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+          (local.set $p2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+          (local.set $p3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+          (v128.store (local.get $lo)
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $p0) (local.get $p2)))
+          (v128.store offset=16 (local.get $lo)
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $p0) (local.get $p2)))
+          (v128.store offset=32 (local.get $lo)
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $p1) (local.get $p3)))
+          (v128.store offset=48 (local.get $lo)
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $p1) (local.get $p3)))
+          (local.set $lo (i32.add (local.get $outIm) (local.get $at)))
+          (local.set $v0 (f32x4.neg (local.get $im0))) (local.set $v1 (f32x4.neg (local.get $im1)))
+          (local.set $v2 (f32x4.neg (local.get $im2))) (local.set $v3 (f32x4.neg (local.get $im3)))
+          (local.set $round (i32.add (local.get $round) (i32.const 1)))
+          (br_if $mirror (i32.lt_u (local.get $round) (i32.const 2))))
+        ;; a diagonal block now holds its mirror: row i keeps its own real parts at j <= i, imaginary parts at j < i,
+        ;; +0 at j = i
+        (if (i32.eq (local.get $b) (local.get $a)) (then
+          (local.set $round (i32.const 0))
+          (loop $diagonal
+            (local.set $row (i32x4.splat (local.get $round)))
+            (v128.store (i32.add (local.get $outRe) (local.get $at))
+              (v128.bitselect (local.get $re0) (v128.load (i32.add (local.get $outRe) (local.get $at)))
+                (i32x4.le_s (local.get $lanes) (local.get $row))))
+            (v128.store (i32.add (local.get $outIm) (local.get $at))
+              (v128.and
+                (v128.bitselect (local.get $im0) (v128.load (i32.add (local.get $outIm) (local.get $at)))
+                  (i32x4.lt_s (local.get $lanes) (local.get $row)))
+                (i32x4.ne (local.get $lanes) (local.get $row))))
+            (local.set $re0 (local.get $re1)) (local.set $re1 (local.get $re2)) (local.set $re2 (local.get $re3))
+            (local.set $im0 (local.get $im1)) (local.set $im1 (local.get $im2)) (local.set $im2 (local.get $im3))
+            (local.set $at (i32.add (local.get $at) (i32.const 16)))
+            (local.set $round (i32.add (local.get $round) (i32.const 1)))
+            (br_if $diagonal (i32.lt_u (local.get $round) (i32.const 4))))))
         (local.set $b (i32.add (local.get $b) (i32.const 4)))
         (br $cols)))
       (local.set $a (i32.add (local.get $a) (i32.const 4)))
       (br $rows))))
-
-  ;; The 4 x 4 transpose of rows r0 .. r3 stored as the 4 x 4 panel block at `at` (its rows 16 bytes apart).
-  (func $storeTransposed (param $at i32) (param $r0 v128) (param $r1 v128) (param $r2 v128) (param $r3 v128)
-    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
-    ;; lanes (r0[0] r1[0] r0[1] r1[1]), (r0[2] r1[2] r0[3] r1[3]) and the same of r2, r3
-    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
-    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
-    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
-    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
-    (v128.store (local.get $at)
-      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
-    (v128.store offset=16 (local.get $at)
-      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
-    (v128.store offset=32 (local.get $at)
-      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
-    (v128.store offset=48 (local.get $at)
-      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))))
-
-  ;; The diagonal block (a0 .. a0 + 3)^2 of gcombine: its upper half is the conjugate of its lower half (t3 is not
-  ;; symmetric), the diagonal's imaginary part exactly 0. Row by row, four entries at once: first the block's mirror
-  ;; is stored (Z_ij = conj(Z_ji) for every i, j: the transposed rows, imaginary part negated), then each row keeps
-  ;; its entries j <= i (j < i for the imaginary part, 0 at j = i) from its own sums: the same roundings per entry as
-  ;; one by one, without a call per entry.
-  (func $gcombineDiagonal
-    (param $t1 i32) (param $t2 i32) (param $t3 i32) (param $P i32) (param $outRe i32) (param $outIm i32)
-    (param $a0 i32)
-    (local $lo i32) (local $at i32) (local $i i32) (local $row v128) (local $lanes v128)
-    (local $x1 v128) (local $x2 v128)
-    (local $re0 v128) (local $re1 v128) (local $re2 v128) (local $re3 v128)
-    (local $im0 v128) (local $im1 v128) (local $im2 v128) (local $im3 v128)
-    ;; rows a0 .. a0 + 3 of the sums, kept in re0 .. re3 (im0 .. im3) by shifting them up each round, as gcombine
-    (local.set $lo (i32.mul (i32.add (i32.mul (local.get $a0) (local.get $P)) (local.get $a0)) (i32.const 4)))
-    (loop $sums
-      (local.set $x1 (v128.load (i32.add (local.get $t1) (local.get $lo))))
-      (local.set $x2 (v128.load (i32.add (local.get $t2) (local.get $lo))))
-      (local.set $re0 (local.get $re1)) (local.set $re1 (local.get $re2)) (local.set $re2 (local.get $re3))
-      (local.set $im0 (local.get $im1)) (local.set $im1 (local.get $im2)) (local.set $im2 (local.get $im3))
-      (local.set $re3 (f32x4.add (local.get $x1) (local.get $x2)))
-      (local.set $im3 (f32x4.add
-        (f32x4.sub (v128.load (i32.add (local.get $t3) (local.get $lo))) (local.get $x1)) (local.get $x2)))
-      (local.set $lo (i32.add (local.get $lo) (i32.mul (local.get $P) (i32.const 4))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $sums (i32.lt_u (local.get $i) (i32.const 4))))
-    (local.set $at (i32.add (i32.mul (i32.shr_u (local.get $a0) (i32.const 2)) (i32.mul (local.get $P) (i32.const 16)))
-      (i32.shl (local.get $a0) (i32.const 4))))
-    (call $storeTransposed (i32.add (local.get $outRe) (local.get $at))
-      (local.get $re0) (local.get $re1) (local.get $re2) (local.get $re3))
-    (call $storeTransposed (i32.add (local.get $outIm) (local.get $at))
-      (f32x4.neg (local.get $im0)) (f32x4.neg (local.get $im1))
-      (f32x4.neg (local.get $im2)) (f32x4.neg (local.get $im3)))
-    (local.set $lanes (v128.const i32x4 0 1 2 3))
-    (local.set $i (i32.const 0))
-    (loop $rows
-      (local.set $row (i32x4.splat (local.get $i)))
-      ;; row i's own real parts at j <= i, imaginary parts at j < i, +0 at j = i
-      (v128.store (i32.add (local.get $outRe) (local.get $at))
-        (v128.bitselect (local.get $re0) (v128.load (i32.add (local.get $outRe) (local.get $at)))
-          (i32x4.le_s (local.get $lanes) (local.get $row))))
-      (v128.store (i32.add (local.get $outIm) (local.get $at))
-        (v128.and
-          (v128.bitselect (local.get $im0) (v128.load (i32.add (local.get $outIm) (local.get $at)))
-            (i32x4.lt_s (local.get $lanes) (local.get $row)))
-          (i32x4.ne (local.get $lanes) (local.get $row))))
-      (local.set $re0 (local.get $re1)) (local.set $re1 (local.get $re2)) (local.set $re2 (local.get $re3))
-      (local.set $im0 (local.get $im1)) (local.set $im1 (local.get $im2)) (local.set $im2 (local.get $im3))
-      (local.set $at (i32.add (local.get $at) (i32.const 16)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $rows (i32.lt_u (local.get $i) (i32.const 4)))))
 )
