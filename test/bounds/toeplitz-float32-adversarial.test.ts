@@ -63,7 +63,7 @@ const families: Record<string, (P: number, C: number, seed: number) => Complex> 
   gaussian: (P, C, seed) => fill(P, C, seed, (r) => [r.n(), r.n()]),
   // magnitudes 2^-160 .. 2^20 in every row: float32 subnormals (< 2^-126), flushes to zero (< 2^-150), cancellation
   range: (P, C, seed) =>
-    fill(P, C, seed, (r) => [2 ** (-160 + 180 * r.u()) * Math.sign(r.u() - 0.5), 2 ** (-160 + 180 * r.u()) * -1]),
+    fill(P, C, seed, (r) => [2 ** (-160 + 180 * r.u()) * Math.sign(r.u() - 0.5), 2 ** (-160 + 180 * r.u()) * r.n()]),
   // |entries| ~2^-68 .. 2^-62: nearly every product a float32 subnormal (< 2^-126), whose gradual underflow (<= 2^-150
   // per product) is what the allowance charges: a flush to zero would err ~1e6 times more
   tiny: (P, C, seed) => fill(P, C, seed, (r) => [2 ** (-68 + 6 * r.u()) * r.n(), 2 ** (-68 + 6 * r.u()) * r.n()]),
@@ -92,12 +92,12 @@ const families: Record<string, (P: number, C: number, seed: number) => Complex> 
   },
   // each lane's chain starts with 1 and then adds delta^2 just under half an ulp of 1, lost 15 times in a row (the
   // classic worst case of recursive summation): ~15 u32 of an allowed g ~ 21 u32 where the chains restart every 64
-  // columns as claimed; without the flush the chain of C / 4 terms would lose (C / 4 - 1) u32 (> 1/2 of g at C = 128)
+  // columns as claimed; without the flush a chain of C / 4 terms would lose ~(C / 4 - 1) u32, more than g from C = 96
   swamp: (P, C, seed) => {
     const delta = Math.fround(0.99 * 2 ** -12);
-    return fill(P, C, seed, (r, c) => [c < 4 ? 1 : delta, c < 4 ? 0 : delta * Math.fround(r.u() < 0.5 ? 0 : 1)]);
+    return fill(P, C, seed, (r, c) => [c < 4 ? 1 : delta, c < 4 || r.u() < 0.5 ? 0 : delta]);
   },
-  // |entries| ~ 2^55: products ~2^110, the Grams' terms up to ~2^122 < 2^128 for C <= 512 (beyond anything the
+  // |entries| ~ 2^55: products ~2^110, the Grams' sums up to ~2^122 < 2^128 for C <= 1026 (beyond anything the
   // engine passes: its M is a DFT of a kernel normalised to [1, 2), so |M| < 2 s_h s_w)
   huge: (P, C, seed) => fill(P, C, seed, (r) => [2 ** 55 * r.n(), 2 ** 55 * r.n()]),
 };
