@@ -323,7 +323,7 @@ function frequencyOrder(fro2: Float64Array, leading: number): number[] {
 /**
  * Matrices up to this size (float64 real and imaginary parts) run, after the LEADING ones of largest norm, in storage
  * order. Why: read in order of norm, these few-kilobyte matrices come from all over the spectrum (conv1: 25 000 of
- * 3 KB, 77 MB), and waiting for memory cost ~1/8 of the layer's Gram time (reading ahead in software did not help,
+ * 3 KB, 77 MB), and waiting for memory cost ~1/10 of the layer's Gram time (reading ahead in software did not help,
  * measured); in storage order the hardware streams them. The leading frequencies set the running maximum, so
  * pruning keeps its strength (conv1: 45 675 steps instead of 46 219) and, as for any order, no value changes.
  * Larger matrices stream within themselves and keep the full order.
