@@ -88,13 +88,23 @@ async function waitFor<T>(what: string, fn: () => Promise<T | null>, ms: number)
   }
 }
 
+/**
+ * TINY_BASE's 6 steps end within a poll of the store now that an engine thread starts in a fraction of a second:
+ * the run to be killed must still be training when the poll sees it.
+ */
+const KILLABLE_BASE = { ...TINY_BASE, maxSteps: 240, evaluation: { ...TINY_BASE.evaluation, everySteps: 240 } };
+
 describe('local queue across a restart', () => {
   it('a killed `queue run` leaves its run crashed and the other queued; a restart and a retry finish the sweep', async () => {
     const dir = tempDir('sweep-cli');
     const store = path.join(dir, 'store');
     let c = capture();
     expect(
-      await sweepCli([sweepFile(dir, { name: 'restart', base: TINY_BASE, grid: { seed: [0, 1] } }), '--store', store]),
+      await sweepCli([
+        sweepFile(dir, { name: 'restart', base: KILLABLE_BASE, grid: { seed: [0, 1] } }),
+        '--store',
+        store,
+      ]),
       c.err(),
     ).toBe(0);
     const runIds = [...c.out().matchAll(/^ {2}(\S+) {2}seed=\d$/gm)].map((m) => m[1]);
