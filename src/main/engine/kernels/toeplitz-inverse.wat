@@ -26,14 +26,17 @@
   ;; Per block of 8 KB of lanes, the K sums and differences go once into the scratch sc (pairsums: K x 32 KB, then
   ;; 64 K bytes of twiddles), where every block of four rows x reads them at fixed offsets (four loads per sixteen
   ;; multiply-adds, no adds: the rows were recombined for every block of four before, and the loop was the slowest
-  ;; stage per multiply-add). The input is only read, so a chunk of lanes computed twice gives the same values.
+  ;; stage per multiply-add). The scratch holds each lane vector's K pairs together (64 K contiguous bytes), not in
+  ;; 4K rows 8 KB apart: those fell in the same L1 set (toeplitz.wat, gather), more rows than its 12 ways from K = 3,
+  ;; so that every load came from L2 (2.4x slower at 64-128 channels). The input is only read, so a chunk of lanes
+  ;; computed twice gives the same values.
   ;; Rounding: one add, then a chain of 2K multiply-adds: gamma_{2K+1} sum_u |in_u| per part.
   (func $cmixpminv (export "cmixpminv")
     (param $inRe i32) (param $inIm i32) (param $inStride i32) (param $K i32)
     (param $twC i32) (param $twS i32) (param $F i32) (param $nh i32)
     (param $outRe i32) (param $outIm i32) (param $outStride i32) (param $sc i32) (param $j0 i32) (param $j1 i32)
     (local $f i32) (local $j i32) (local $jb i32) (local $je i32) (local $k i32) (local $p i32) (local $tp i32)
-    (local $twOff i32) (local $imOff i32) (local $tws i32) (local $kEnd i32)
+    (local $twOff i32) (local $imOff i32) (local $tws i32) (local $kEnd i32) (local $rec i32)
     (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $outOff i32)
     (local $sr v128) (local $si v128) (local $dr v128) (local $di v128) (local $c v128) (local $s v128)
     (local $r0 v128) (local $i0 v128) (local $r1 v128) (local $i1 v128)
@@ -42,7 +45,7 @@
     (local.set $outOff (i32.sub (local.get $outIm) (local.get $outRe)))
     (local.set $imOff (i32.sub (local.get $inIm) (local.get $inRe)))
     (local.set $tws (i32.add (local.get $sc) (i32.shl (local.get $K) (i32.const 15))))
-    (local.set $kEnd (i32.add (local.get $sc) (i32.shl (local.get $K) (i32.const 15))))
+    (local.set $rec (i32.shl (local.get $K) (i32.const 6)))
     (local.set $jb (local.get $j0))
     (block $bdone (loop $bnext
     (br_if $bdone (i32.ge_u (local.get $jb) (local.get $j1)))
@@ -74,15 +77,17 @@
         (local.set $r1 (f64x2.splat (f64.const 0))) (local.set $i1 (f64x2.splat (f64.const 0)))
         (local.set $r2 (f64x2.splat (f64.const 0))) (local.set $i2 (f64x2.splat (f64.const 0)))
         (local.set $r3 (f64x2.splat (f64.const 0))) (local.set $i3 (f64x2.splat (f64.const 0)))
-        (local.set $p (i32.add (local.get $sc) (i32.sub (local.get $j) (local.get $jb))))
+        (local.set $p (i32.add (local.get $sc)
+          (i32.mul (i32.shr_u (i32.sub (local.get $j) (local.get $jb)) (i32.const 4)) (local.get $rec))))
+        (local.set $kEnd (i32.add (local.get $p) (local.get $rec)))
         (local.set $tp (local.get $tws))
         (block $kdone (loop $knext
           (br_if $kdone (i32.ge_u (local.get $p) (local.get $kEnd)))
           ;; re += c sr - s di, im += c si + s dr
           (local.set $sr (v128.load (local.get $p)))
-          (local.set $si (v128.load offset=8192 (local.get $p)))
-          (local.set $dr (v128.load offset=16384 (local.get $p)))
-          (local.set $di (v128.load offset=24576 (local.get $p)))
+          (local.set $si (v128.load offset=16 (local.get $p)))
+          (local.set $dr (v128.load offset=32 (local.get $p)))
+          (local.set $di (v128.load offset=48 (local.get $p)))
           (local.set $c (v128.load64_splat offset=0 (local.get $tp)))
           (local.set $s (v128.load64_splat offset=32 (local.get $tp)))
           (local.set $r0 (f64x2.relaxed_nmadd (local.get $s) (local.get $di) (f64x2.relaxed_madd (local.get $c) (local.get $sr) (local.get $r0))))
@@ -99,7 +104,7 @@
           (local.set $s (v128.load64_splat offset=56 (local.get $tp)))
           (local.set $r3 (f64x2.relaxed_nmadd (local.get $s) (local.get $di) (f64x2.relaxed_madd (local.get $c) (local.get $sr) (local.get $r3))))
           (local.set $i3 (f64x2.relaxed_madd (local.get $s) (local.get $dr) (f64x2.relaxed_madd (local.get $c) (local.get $si) (local.get $i3))))
-          (local.set $p (i32.add (local.get $p) (i32.const 32768)))
+          (local.set $p (i32.add (local.get $p) (i32.const 64)))
           (local.set $tp (i32.add (local.get $tp) (i32.const 64)))
           (br $knext)))
         (v128.store (i32.add (local.get $o0) (local.get $j)) (local.get $r0))
@@ -118,27 +123,52 @@
     (br $bnext))))
 
   ;; pairsums: for u in [0, K), lanes [jb, je) (at most 8 KB): in[u] + in[-u] and in[u] - in[-u] (real and imaginary
-  ;; parts) into sc + 32 KB u: sum re, sum im, difference re, difference im, 8 KB each. Row -u is (nh - u) mod nh.
+  ;; parts) into sc + 64 (K q + u), q = (j - jb) / 16 the lane vector: sum re, sum im, difference re, difference im,
+  ;; 16 bytes each. Row -u is (nh - u) mod nh.
   (func $pairsums (param $in i32) (param $imOff i32) (param $inStride i32) (param $K i32) (param $nh i32) (param $sc i32)
     (param $jb i32) (param $je i32)
-    (local $k i32) (local $p i32) (local $q i32) (local $o i32) (local $j i32) (local $a v128) (local $b v128)
+    (local $k i32) (local $p i32) (local $q i32) (local $o i32) (local $j i32) (local $rec i32) (local $a v128) (local $b v128)
+    (local.set $rec (i32.shl (local.get $K) (i32.const 6)))
     (block $kdone (loop $knext
       (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
       (local.set $p (i32.add (local.get $in) (i32.mul (local.get $k) (local.get $inStride))))
       (local.set $q (select (i32.add (local.get $in) (i32.mul (i32.sub (local.get $nh) (local.get $k)) (local.get $inStride)))
         (local.get $p) (local.get $k)))
-      (local.set $o (i32.sub (i32.add (local.get $sc) (i32.shl (local.get $k) (i32.const 15))) (local.get $jb)))
+      (local.set $o (i32.add (local.get $sc) (i32.shl (local.get $k) (i32.const 6))))
       (local.set $j (local.get $jb))
       (block $jdone (loop $jnext
         (br_if $jdone (i32.ge_u (local.get $j) (local.get $je)))
         (local.set $a (v128.load (i32.add (local.get $p) (local.get $j))))
         (local.set $b (v128.load (i32.add (local.get $q) (local.get $j))))
-        (v128.store (i32.add (local.get $o) (local.get $j)) (f64x2.add (local.get $a) (local.get $b)))
-        (v128.store offset=16384 (i32.add (local.get $o) (local.get $j)) (f64x2.sub (local.get $a) (local.get $b)))
+        (v128.store (local.get $o) (f64x2.add (local.get $a) (local.get $b)))
+        (v128.store offset=32 (local.get $o) (f64x2.sub (local.get $a) (local.get $b)))
         (local.set $a (v128.load (i32.add (i32.add (local.get $p) (local.get $imOff)) (local.get $j))))
         (local.set $b (v128.load (i32.add (i32.add (local.get $q) (local.get $imOff)) (local.get $j))))
-        (v128.store offset=8192 (i32.add (local.get $o) (local.get $j)) (f64x2.add (local.get $a) (local.get $b)))
-        (v128.store offset=24576 (i32.add (local.get $o) (local.get $j)) (f64x2.sub (local.get $a) (local.get $b)))
+        (v128.store offset=16 (local.get $o) (f64x2.add (local.get $a) (local.get $b)))
+        (v128.store offset=48 (local.get $o) (f64x2.sub (local.get $a) (local.get $b)))
+        (local.set $o (i32.add (local.get $o) (local.get $rec)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jnext)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $knext))))
+
+;; gather(in, imOff, inStride, K, sc, jb, je): lanes [jb, je) (at most 8 KB) of the K complex rows in + k inStride
+  ;; (imaginary parts imOff on) to sc + 32 (K q + k), q = (j - jb) / 16 the lane vector: real part, then imaginary part
+  ;; (toeplitz.wat's gather: the modules are separate).
+  (func $gather (param $in i32) (param $imOff i32) (param $inStride i32) (param $K i32) (param $sc i32)
+    (param $jb i32) (param $je i32)
+    (local $k i32) (local $p i32) (local $o i32) (local $j i32) (local $rec i32)
+    (local.set $rec (i32.shl (local.get $K) (i32.const 5)))
+    (block $kdone (loop $knext
+      (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
+      (local.set $p (i32.add (local.get $in) (i32.mul (local.get $k) (local.get $inStride))))
+      (local.set $o (i32.add (local.get $sc) (i32.shl (local.get $k) (i32.const 5))))
+      (local.set $j (local.get $jb))
+      (block $jdone (loop $jnext
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $je)))
+        (v128.store (local.get $o) (v128.load (i32.add (local.get $p) (local.get $j))))
+        (v128.store offset=16 (local.get $o) (v128.load (i32.add (i32.add (local.get $p) (local.get $imOff)) (local.get $j))))
+        (local.set $o (i32.add (local.get $o) (local.get $rec)))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $jnext)))
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
@@ -164,32 +194,48 @@
       (br $inext))))
 
   ;; cmixr: complex input, real part of the output only: c xr - s xi. sc: 64 K bytes of scratch for the four rows'
-  ;; twiddles interleaved per k (twiddles4), read at fixed offsets from one address.
+  ;; twiddles interleaved per k (twiddles4), read at fixed offsets from one address, then, from K = 7 rows, K x 16 KB
+  ;; for gather's copy of a block of 8 KB of lanes of the K input rows, lane vector by lane vector (as toeplitz.wat
+  ;; cmixpm).
   (func $cmixr (export "cmixr")
     (param $inRe i32) (param $inIm i32) (param $inStride i32) (param $K i32)
     (param $twRe i32) (param $twIm i32) (param $F i32)
     (param $out i32) (param $outStride i32) (param $sc i32) (param $j0 i32) (param $j1 i32)
     (local $f i32) (local $j i32) (local $jb i32) (local $je i32) (local $k i32) (local $p i32) (local $twOff i32) (local $kk i32) (local $imOff i32)
-    (local $tp i32) (local $pEnd i32)
-    (local $t0 i32) (local $t1 i32) (local $t2 i32) (local $t3 i32)
+    (local $tp i32) (local $pEnd i32) (local $q i32) (local $gs i32) (local $gat i32) (local $base i32)
+    (local $kStep i32) (local $imStep i32) (local $jMul i32) (local $vStep i32) (local $kEnd i32)
     (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32)
     (local $xr v128) (local $xi v128) (local $yr v128) (local $yi v128) (local $c v128) (local $s v128)
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
     (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
     (local.set $twOff (i32.sub (local.get $twIm) (local.get $twRe)))
     (local.set $imOff (i32.sub (local.get $inIm) (local.get $inRe)))
-    ;; lanes in blocks of 8 KB, so that the K input rows of a block stay in L2 while every row f reads them
+    (local.set $gs (i32.add (local.get $sc) (i32.shl (local.get $K) (i32.const 6))))
+    ;; lane j of row k at base + jMul (j - jb) + k kStep (imaginary part imStep on; lane j + 16 vStep on): in place, or
+    ;; in gather's copy
+    (local.set $gat (i32.ge_u (local.get $K) (i32.const 7)))
+    (local.set $kStep (select (i32.const 32) (local.get $inStride) (local.get $gat)))
+    (local.set $imStep (select (i32.const 16) (local.get $imOff) (local.get $gat)))
+    (local.set $jMul (select (i32.shl (local.get $K) (i32.const 1)) (i32.const 1) (local.get $gat)))
+    (local.set $vStep (select (i32.shl (local.get $K) (i32.const 5)) (i32.const 16) (local.get $gat)))
+    (local.set $kEnd (i32.mul (local.get $K) (local.get $kStep)))
+    ;; lanes in blocks of 8 KB, so that the K input rows of a block (or their copy) stay in L2 while every row f reads
+    ;; them
     (local.set $jb (local.get $j0))
     (block $bdone (loop $bnext
     (br_if $bdone (i32.ge_u (local.get $jb) (local.get $j1)))
     (local.set $je (select (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1)
       (i32.lt_u (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1))))
+    (if (local.get $gat) (then (call $gather (local.get $inRe) (local.get $imOff) (local.get $inStride) (local.get $K)
+      (local.get $gs) (local.get $jb) (local.get $je))))
+    (local.set $base (select (local.get $gs) (i32.add (local.get $inRe) (local.get $jb)) (local.get $gat)))
     (local.set $f (i32.const 0))
     (block $fdone (loop $fnext
       (br_if $fdone (i32.ge_u (local.get $f) (local.get $F)))
       (if (i32.eq (i32.sub (local.get $F) (local.get $f)) (i32.const 1))
         (then
-          (call $cmixr1 (local.get $inRe) (local.get $imOff) (local.get $inStride) (local.get $K)
+          (call $cmixr1 (local.get $base) (local.get $jMul) (local.get $kStep) (local.get $imStep) (local.get $vStep)
+            (local.get $K)
             (call $tw (local.get $twRe) (local.get $f) (local.get $F) (local.get $K)) (local.get $twOff)
             (call $row (local.get $out) (local.get $f) (local.get $F) (local.get $outStride)) (local.get $jb) (local.get $je))
           (br $fdone)))
@@ -209,14 +255,15 @@
         (local.set $q0 (f64x2.splat (f64.const 0))) (local.set $q1 (f64x2.splat (f64.const 0)))
         (local.set $q2 (f64x2.splat (f64.const 0))) (local.set $q3 (f64x2.splat (f64.const 0)))
         (local.set $tp (local.get $sc))
-        (local.set $p (i32.add (local.get $inRe) (local.get $j)))
-        (local.set $pEnd (i32.add (local.get $p) (i32.mul (local.get $K) (local.get $inStride))))
+        (local.set $p (i32.add (local.get $base) (i32.mul (i32.sub (local.get $j) (local.get $jb)) (local.get $jMul))))
+        (local.set $q (i32.add (local.get $p) (local.get $vStep)))
+        (local.set $pEnd (i32.add (local.get $p) (local.get $kEnd)))
         (block $kdone (loop $knext
           (br_if $kdone (i32.ge_u (local.get $p) (local.get $pEnd)))
           (local.set $xr (v128.load (local.get $p)))
-          (local.set $yr (v128.load offset=16 (local.get $p)))
-          (local.set $xi (v128.load (i32.add (local.get $p) (local.get $imOff))))
-          (local.set $yi (v128.load offset=16 (i32.add (local.get $p) (local.get $imOff))))
+          (local.set $xi (v128.load (i32.add (local.get $p) (local.get $imStep))))
+          (local.set $yr (v128.load (local.get $q)))
+          (local.set $yi (v128.load (i32.add (local.get $q) (local.get $imStep))))
           (local.set $c (v128.load64_splat offset=0 (local.get $tp)))
           (local.set $s (v128.load64_splat offset=32 (local.get $tp)))
           (local.set $r0 (f64x2.relaxed_nmadd (local.get $s) (local.get $xi)
@@ -242,7 +289,8 @@
           (local.set $q3 (f64x2.relaxed_nmadd (local.get $s) (local.get $yi)
             (f64x2.relaxed_madd (local.get $c) (local.get $yr) (local.get $q3))))
           (local.set $tp (i32.add (local.get $tp) (i32.const 64)))
-          (local.set $p (i32.add (local.get $p) (local.get $inStride)))
+          (local.set $p (i32.add (local.get $p) (local.get $kStep)))
+          (local.set $q (i32.add (local.get $q) (local.get $kStep)))
           (br $knext)))
         (v128.store (i32.add (local.get $o0) (local.get $j)) (local.get $r0))
         (v128.store offset=16 (i32.add (local.get $o0) (local.get $j)) (local.get $q0))
@@ -262,25 +310,28 @@
   ;; The last row f = F - 1 of a stage when F = 4 q + 1 (every F here but 3), alone instead of in a block of four that
   ;; computes it four times: the same chain per output, over two lane vectors at a time (lanes [jb, je) are multiples
   ;; of 32 bytes: P is even). t: the row's twiddles (twOff on to the imaginary parts), o: its output row.
-  ;; cmixr1: re = c xr - s xi.
-  (func $cmixr1 (param $in i32) (param $imOff i32) (param $inStride i32) (param $K i32) (param $t i32) (param $twOff i32)
-    (param $o i32) (param $jb i32) (param $je i32)
-    (local $j i32) (local $k i32) (local $p i32) (local $c v128) (local $s v128) (local $r0 v128) (local $r1 v128)
+  ;; cmixr1: re = c xr - s xi, the input read as cmixr reads it (base, jMul, kStep, imStep, vStep).
+  (func $cmixr1 (param $base i32) (param $jMul i32) (param $kStep i32) (param $imStep i32) (param $vStep i32)
+    (param $K i32) (param $t i32) (param $twOff i32) (param $o i32) (param $jb i32) (param $je i32)
+    (local $j i32) (local $k i32) (local $p i32) (local $q i32)
+    (local $c v128) (local $s v128) (local $r0 v128) (local $r1 v128)
     (local.set $j (local.get $jb))
     (block $jdone (loop $jnext
       (br_if $jdone (i32.ge_u (local.get $j) (local.get $je)))
       (local.set $r0 (f64x2.splat (f64.const 0))) (local.set $r1 (f64x2.splat (f64.const 0)))
-      (local.set $p (i32.add (local.get $in) (local.get $j)))
+      (local.set $p (i32.add (local.get $base) (i32.mul (i32.sub (local.get $j) (local.get $jb)) (local.get $jMul))))
+      (local.set $q (i32.add (local.get $p) (local.get $vStep)))
       (local.set $k (i32.const 0))
       (block $kdone (loop $knext
         (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
         (local.set $c (v128.load64_splat (i32.add (local.get $t) (i32.shl (local.get $k) (i32.const 3)))))
         (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t) (local.get $twOff)) (i32.shl (local.get $k) (i32.const 3)))))
-        (local.set $r0 (f64x2.relaxed_nmadd (local.get $s) (v128.load (i32.add (local.get $p) (local.get $imOff)))
+        (local.set $r0 (f64x2.relaxed_nmadd (local.get $s) (v128.load (i32.add (local.get $p) (local.get $imStep)))
           (f64x2.relaxed_madd (local.get $c) (v128.load (local.get $p)) (local.get $r0))))
-        (local.set $r1 (f64x2.relaxed_nmadd (local.get $s) (v128.load offset=16 (i32.add (local.get $p) (local.get $imOff)))
-          (f64x2.relaxed_madd (local.get $c) (v128.load offset=16 (local.get $p)) (local.get $r1))))
-        (local.set $p (i32.add (local.get $p) (local.get $inStride)))
+        (local.set $r1 (f64x2.relaxed_nmadd (local.get $s) (v128.load (i32.add (local.get $q) (local.get $imStep)))
+          (f64x2.relaxed_madd (local.get $c) (v128.load (local.get $q)) (local.get $r1))))
+        (local.set $p (i32.add (local.get $p) (local.get $kStep)))
+        (local.set $q (i32.add (local.get $q) (local.get $kStep)))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $knext)))
       (v128.store (i32.add (local.get $o) (local.get $j)) (local.get $r0))
@@ -288,33 +339,37 @@
       (local.set $j (i32.add (local.get $j) (i32.const 32)))
       (br $jnext))))
 
-  ;; cmixpminv1: re = c (in[u] + in[-u]) - s (Im in[u] - Im in[-u]), im likewise, from pairsums' scratch sc (lanes
-  ;; [jb, je) of the block at sc + j - jb); o: the output row (lane j at o + j).
+  ;; cmixpminv1: re = c (in[u] + in[-u]) - s (Im in[u] - Im in[-u]), im likewise, from pairsums' scratch sc (lane j's
+  ;; pairs at sc + 4 K (j - jb)); o: the output row (lane j at o + j).
   (func $cmixpminv1 (param $sc i32) (param $K i32) (param $t i32) (param $twOff i32) (param $o i32) (param $outOff i32)
     (param $jb i32) (param $je i32)
-    (local $j i32) (local $k i32) (local $p i32) (local $c v128) (local $s v128)
+    (local $j i32) (local $k i32) (local $p i32) (local $q i32) (local $rec i32) (local $c v128) (local $s v128)
     (local $r0 v128) (local $i0 v128) (local $r1 v128) (local $i1 v128)
+    (local.set $rec (i32.shl (local.get $K) (i32.const 6)))
     (local.set $j (local.get $jb))
     (block $jdone (loop $jnext
       (br_if $jdone (i32.ge_u (local.get $j) (local.get $je)))
       (local.set $r0 (f64x2.splat (f64.const 0))) (local.set $i0 (f64x2.splat (f64.const 0)))
       (local.set $r1 (f64x2.splat (f64.const 0))) (local.set $i1 (f64x2.splat (f64.const 0)))
-      (local.set $p (i32.add (local.get $sc) (i32.sub (local.get $j) (local.get $jb))))
+      (local.set $p (i32.add (local.get $sc)
+        (i32.mul (i32.shr_u (i32.sub (local.get $j) (local.get $jb)) (i32.const 4)) (local.get $rec))))
+      (local.set $q (i32.add (local.get $p) (local.get $rec)))
       (local.set $k (i32.const 0))
       (block $kdone (loop $knext
         (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
         (local.set $c (v128.load64_splat (i32.add (local.get $t) (i32.shl (local.get $k) (i32.const 3)))))
         (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t) (local.get $twOff)) (i32.shl (local.get $k) (i32.const 3)))))
-        (local.set $r0 (f64x2.relaxed_nmadd (local.get $s) (v128.load offset=24576 (local.get $p))
+        (local.set $r0 (f64x2.relaxed_nmadd (local.get $s) (v128.load offset=48 (local.get $p))
           (f64x2.relaxed_madd (local.get $c) (v128.load (local.get $p)) (local.get $r0))))
-        (local.set $i0 (f64x2.relaxed_madd (local.get $s) (v128.load offset=16384 (local.get $p))
-          (f64x2.relaxed_madd (local.get $c) (v128.load offset=8192 (local.get $p)) (local.get $i0))))
-        (local.set $r1 (f64x2.relaxed_nmadd (local.get $s) (v128.load offset=24592 (local.get $p))
-          (f64x2.relaxed_madd (local.get $c) (v128.load offset=16 (local.get $p)) (local.get $r1))))
-        (local.set $i1 (f64x2.relaxed_madd (local.get $s) (v128.load offset=16400 (local.get $p))
-          (f64x2.relaxed_madd (local.get $c) (v128.load offset=8208 (local.get $p)) (local.get $i1))))
+        (local.set $i0 (f64x2.relaxed_madd (local.get $s) (v128.load offset=32 (local.get $p))
+          (f64x2.relaxed_madd (local.get $c) (v128.load offset=16 (local.get $p)) (local.get $i0))))
+        (local.set $r1 (f64x2.relaxed_nmadd (local.get $s) (v128.load offset=48 (local.get $q))
+          (f64x2.relaxed_madd (local.get $c) (v128.load (local.get $q)) (local.get $r1))))
+        (local.set $i1 (f64x2.relaxed_madd (local.get $s) (v128.load offset=32 (local.get $q))
+          (f64x2.relaxed_madd (local.get $c) (v128.load offset=16 (local.get $q)) (local.get $i1))))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (local.set $p (i32.add (local.get $p) (i32.const 32768)))
+        (local.set $p (i32.add (local.get $p) (i32.const 64)))
+        (local.set $q (i32.add (local.get $q) (i32.const 64)))
         (br $knext)))
       (v128.store (i32.add (local.get $o) (local.get $j)) (local.get $r0))
       (v128.store offset=16 (i32.add (local.get $o) (local.get $j)) (local.get $r1))

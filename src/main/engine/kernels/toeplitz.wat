@@ -13,6 +13,15 @@
 ;; twRe + 8 (f K + k) and twIm + 8 (f K + k). Lanes [j0, j1) in bytes, multiples of 32 (P and C are even), so that
 ;; two threads can split one call (toeplitz-heap.ts). F need not be a multiple of 4 (or 2): a last single row goes
 ;; alone (rmix1, cmixpm1; toeplitz-inverse.wat's cmixr1, cmixpminv1), another short block recomputes row F - 1.
+;; sc: the stage's scratch (toeplitz-heap.ts stageScratchBytes), each thread its own.
+;;
+;; Input rows in place or copied (gather): the rows of a stage lie a multiple of 4 KB apart (P and C even, as the
+;; heap's regions), so lane j of every row falls in the same L1 set. From K = 7 rows (2K = 14 real and imaginary
+;; streams against the 12 ways of a 48 KB L1), a stage read them in place from L2 at every load, so it first copies
+;; each block of 8 KB of lanes to the scratch lane vector by lane vector (K x 16 or 32 contiguous bytes per vector),
+;; which every output row then reads in order: 1.4x (rmix) to 3x (cmixpm) faster at K = 9 and 17, 64-256 channels.
+;; Below that the copy is pure overhead (up to 1.5x slower at K = 3, 5 and 512 channels), and the rows are read in
+;; place. Either way each output is the same chain as before (the copy moves values; the order is unchanged).
 ;;
 ;; Rounding (what toeplitz-enclosure.ts assumes): each output part is a chain, started at 0, of at most 2K
 ;; multiply-adds (fused or not) of a twiddle part and an input part: error <= gamma_{2K} sum_k |tw_k| |in_k| per part
@@ -33,44 +42,56 @@
       (i32.mul (select (local.get $f) (i32.sub (local.get $F) (i32.const 1)) (i32.lt_u (local.get $f) (local.get $F)))
         (local.get $stride))))
 
-;; cmixpm(inRe, inIm, inStride, K, twC, twS, F, nh, outRe, outIm, outStride, j0, j1): the DFT along u of the
+;; cmixpm(inRe, inIm, inStride, K, twC, twS, F, nh, outRe, outIm, outStride, sc, j0, j1): the DFT along u of the
   ;; forward transform, both frequencies u and -u of each pair at once (half the multiply-adds of a complex matrix):
   ;; with A = sum_k c[u][k] in[k] and B = sum_k s[u][k] in[k] (c, s = cos, sin of 2 pi u k / nh),
   ;;   out[u] = sum_k in[k] e^{-2 pi i u k / nh} = (A_r + B_i) + i (A_i - B_r),  out[-u] = (A_r - B_i) + i (A_i + B_r),
   ;; for u in [0, F), rows u and (nh - u) mod nh (at u = 0, s = 0 and both are the same row, written twice alike).
+  ;; From K = 7 rows, each block of 8 KB of lanes of the K input rows is first copied to sc lane vector by lane vector
+  ;; (gather: 32 K contiguous bytes per vector, K x 16 KB in all), which every pair of rows u then reads in order. The
+  ;; input is only read, so a chunk of lanes computed twice gives the same values.
   ;; Rounding: chains of K multiply-adds, then one add: gamma_{K+1} sum_k (|c| + |s|) |in_k| per part.
   (func $cmixpm (export "cmixpm")
     (param $inRe i32) (param $inIm i32) (param $inStride i32) (param $K i32)
     (param $twC i32) (param $twS i32) (param $F i32) (param $nh i32)
-    (param $outRe i32) (param $outIm i32) (param $outStride i32) (param $j0 i32) (param $j1 i32)
-    (local $f i32) (local $j i32) (local $jb i32) (local $je i32) (local $k i32) (local $p i32) (local $kk i32)
-    (local $twOff i32) (local $imOff i32) (local $outOff i32) (local $t0 i32) (local $t1 i32)
+    (param $outRe i32) (param $outIm i32) (param $outStride i32) (param $sc i32) (param $j0 i32) (param $j1 i32)
+    (local $f i32) (local $j i32) (local $jb i32) (local $je i32) (local $p i32) (local $pEnd i32)
+    (local $gat i32) (local $base i32) (local $kStep i32) (local $imStep i32) (local $jMul i32) (local $kEnd i32)
+    (local $twOff i32) (local $outOff i32) (local $t0 i32) (local $t1 i32) (local $w0 i32) (local $w1 i32)
     (local $o0 i32) (local $n0 i32) (local $o1 i32) (local $n1 i32)
     (local $xr v128) (local $xi v128) (local $c v128) (local $s v128)
     (local $ar0 v128) (local $ai0 v128) (local $br0 v128) (local $bi0 v128)
     (local $ar1 v128) (local $ai1 v128) (local $br1 v128) (local $bi1 v128)
     (local.set $twOff (i32.sub (local.get $twS) (local.get $twC)))
-    (local.set $imOff (i32.sub (local.get $inIm) (local.get $inRe)))
     (local.set $outOff (i32.sub (local.get $outIm) (local.get $outRe)))
-    ;; lanes in blocks of 8 KB, so that the K input rows of a block stay in L2 while every row f reads them
+    ;; lane j of row k at base + jMul (j - jb) + k kStep (its imaginary part imStep on): in place, or in gather's copy
+    (local.set $gat (i32.ge_u (local.get $K) (i32.const 7)))
+    (local.set $kStep (select (i32.const 32) (local.get $inStride) (local.get $gat)))
+    (local.set $imStep (select (i32.const 16) (i32.sub (local.get $inIm) (local.get $inRe)) (local.get $gat)))
+    (local.set $jMul (select (i32.shl (local.get $K) (i32.const 1)) (i32.const 1) (local.get $gat)))
+    (local.set $kEnd (i32.mul (local.get $K) (local.get $kStep)))
     (local.set $jb (local.get $j0))
     (block $bdone (loop $bnext
     (br_if $bdone (i32.ge_u (local.get $jb) (local.get $j1)))
     (local.set $je (select (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1)
       (i32.lt_u (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1))))
+    (if (local.get $gat) (then (call $gather (local.get $inRe) (i32.sub (local.get $inIm) (local.get $inRe)) (local.get $inStride) (local.get $K)
+      (local.get $sc) (local.get $jb) (local.get $je) (i32.const 32))))
+    (local.set $base (select (local.get $sc) (i32.add (local.get $inRe) (local.get $jb)) (local.get $gat)))
     (local.set $f (i32.const 0))
     (block $fdone (loop $fnext
       (br_if $fdone (i32.ge_u (local.get $f) (local.get $F)))
       (if (i32.eq (i32.sub (local.get $F) (local.get $f)) (i32.const 1))
         (then
-          (call $cmixpm1 (local.get $inRe) (local.get $imOff) (local.get $inStride) (local.get $K)
+          (call $cmixpm1 (local.get $base) (local.get $jMul) (local.get $kStep) (local.get $imStep)
+            (select (i32.shl (local.get $K) (i32.const 5)) (i32.const 16) (local.get $gat)) (local.get $K)
             (call $tw (local.get $twC) (local.get $f) (local.get $F) (local.get $K)) (local.get $twOff)
             (call $row (local.get $outRe) (local.get $f) (local.get $F) (local.get $outStride))
             (call $row (local.get $outRe) (call $neg (local.get $f) (local.get $F) (local.get $nh)) (local.get $nh) (local.get $outStride))
             (local.get $outOff) (local.get $jb) (local.get $je))
           (br $fdone)))
-      (local.set $t0 (call $tw (local.get $twC) (local.get $f) (local.get $F) (local.get $K)))
-      (local.set $t1 (call $tw (local.get $twC) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $K)))
+      (local.set $w0 (call $tw (local.get $twC) (local.get $f) (local.get $F) (local.get $K)))
+      (local.set $w1 (call $tw (local.get $twC) (i32.add (local.get $f) (i32.const 1)) (local.get $F) (local.get $K)))
       ;; the output rows u, -u of this pair, once (a call in the lane loop spills every live SIMD register)
       (local.set $o0 (call $row (local.get $outRe) (local.get $f) (local.get $F) (local.get $outStride)))
       (local.set $n0 (call $row (local.get $outRe) (call $neg (local.get $f) (local.get $F) (local.get $nh)) (local.get $nh) (local.get $outStride)))
@@ -84,27 +105,29 @@
         (local.set $br0 (f64x2.splat (f64.const 0))) (local.set $bi0 (f64x2.splat (f64.const 0)))
         (local.set $ar1 (f64x2.splat (f64.const 0))) (local.set $ai1 (f64x2.splat (f64.const 0)))
         (local.set $br1 (f64x2.splat (f64.const 0))) (local.set $bi1 (f64x2.splat (f64.const 0)))
-        (local.set $k (i32.const 0))
-        (local.set $p (i32.add (local.get $inRe) (local.get $j)))
+        (local.set $p (i32.add (local.get $base) (i32.mul (i32.sub (local.get $j) (local.get $jb)) (local.get $jMul))))
+        (local.set $pEnd (i32.add (local.get $p) (local.get $kEnd)))
+        (local.set $t0 (local.get $w0))
+        (local.set $t1 (local.get $w1))
         (block $kdone (loop $knext
-          (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
+          (br_if $kdone (i32.ge_u (local.get $p) (local.get $pEnd)))
           (local.set $xr (v128.load (local.get $p)))
-          (local.set $xi (v128.load (i32.add (local.get $p) (local.get $imOff))))
-          (local.set $kk (i32.shl (local.get $k) (i32.const 3)))
-          (local.set $c (v128.load64_splat (i32.add (local.get $t0) (local.get $kk))))
-          (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t0) (local.get $twOff)) (local.get $kk))))
+          (local.set $xi (v128.load (i32.add (local.get $p) (local.get $imStep))))
+          (local.set $c (v128.load64_splat (local.get $t0)))
+          (local.set $s (v128.load64_splat (i32.add (local.get $t0) (local.get $twOff))))
           (local.set $ar0 (f64x2.relaxed_madd (local.get $c) (local.get $xr) (local.get $ar0)))
           (local.set $ai0 (f64x2.relaxed_madd (local.get $c) (local.get $xi) (local.get $ai0)))
           (local.set $br0 (f64x2.relaxed_madd (local.get $s) (local.get $xr) (local.get $br0)))
           (local.set $bi0 (f64x2.relaxed_madd (local.get $s) (local.get $xi) (local.get $bi0)))
-          (local.set $c (v128.load64_splat (i32.add (local.get $t1) (local.get $kk))))
-          (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t1) (local.get $twOff)) (local.get $kk))))
+          (local.set $c (v128.load64_splat (local.get $t1)))
+          (local.set $s (v128.load64_splat (i32.add (local.get $t1) (local.get $twOff))))
           (local.set $ar1 (f64x2.relaxed_madd (local.get $c) (local.get $xr) (local.get $ar1)))
           (local.set $ai1 (f64x2.relaxed_madd (local.get $c) (local.get $xi) (local.get $ai1)))
           (local.set $br1 (f64x2.relaxed_madd (local.get $s) (local.get $xr) (local.get $br1)))
           (local.set $bi1 (f64x2.relaxed_madd (local.get $s) (local.get $xi) (local.get $bi1)))
-          (local.set $k (i32.add (local.get $k) (i32.const 1)))
-          (local.set $p (i32.add (local.get $p) (local.get $inStride)))
+          (local.set $t0 (i32.add (local.get $t0) (i32.const 8)))
+          (local.set $t1 (i32.add (local.get $t1) (i32.const 8)))
+          (local.set $p (i32.add (local.get $p) (local.get $kStep)))
           (br $knext)))
         ;; out[u] = (ar + bi) + i (ai - br), out[-u] = (ar - bi) + i (ai + br)
         (v128.store (i32.add (local.get $o0) (local.get $j)) (f64x2.add (local.get $ar0) (local.get $bi0)))
@@ -122,12 +145,39 @@
     (local.set $jb (local.get $je))
     (br $bnext))))
 
+  ;; gather(in, imOff, inStride, K, sc, jb, je, size): lanes [jb, je) (at most 8 KB) of the K rows in + k inStride
+  ;; to sc + size (K q + k), q = (j - jb) / 16 the lane vector: size 32, complex rows (the real part, then the
+  ;; imaginary part imOff on), or 16, real rows (imOff unused).
+  (func $gather (param $in i32) (param $imOff i32) (param $inStride i32) (param $K i32) (param $sc i32)
+    (param $jb i32) (param $je i32) (param $size i32)
+    (local $k i32) (local $p i32) (local $o i32) (local $j i32) (local $rec i32)
+    (local.set $rec (i32.mul (local.get $K) (local.get $size)))
+    (block $kdone (loop $knext
+      (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
+      (local.set $p (i32.add (local.get $in) (i32.mul (local.get $k) (local.get $inStride))))
+      (local.set $o (i32.add (local.get $sc) (i32.mul (local.get $k) (local.get $size))))
+      (local.set $j (local.get $jb))
+      (block $jdone (loop $jnext
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $je)))
+        (v128.store (local.get $o) (v128.load (i32.add (local.get $p) (local.get $j))))
+        (if (i32.eq (local.get $size) (i32.const 32))
+          (then (v128.store offset=16 (local.get $o)
+            (v128.load (i32.add (i32.add (local.get $p) (local.get $imOff)) (local.get $j))))))
+        (local.set $o (i32.add (local.get $o) (local.get $rec)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jnext)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $knext))))
+
   ;; cmixpm's last u = F - 1 when F is odd (always here: F = s_h), alone instead of twice in a pair: the same chains, over
-  ;; two lane vectors at a time (lanes are multiples of 32 bytes). t: its twiddles (cos, twOff on to sin), o and n: the
-  ;; output rows u and -u (outOff on to the imaginary parts); the input's imaginary part imOff on.
-  (func $cmixpm1 (param $in i32) (param $imOff i32) (param $inStride i32) (param $K i32) (param $t i32) (param $twOff i32)
+  ;; two lane vectors at a time (lanes are multiples of 32 bytes), read as cmixpm reads them (base, jMul, kStep, imStep;
+  ;; lane j + 16 vStep on). t: its twiddles (cos, twOff on to sin), o and n: the output rows u and -u (outOff on to the
+  ;; imaginary parts).
+  (func $cmixpm1 (param $base i32) (param $jMul i32) (param $kStep i32) (param $imStep i32) (param $vStep i32)
+    (param $K i32) (param $t i32) (param $twOff i32)
     (param $o i32) (param $n i32) (param $outOff i32) (param $jb i32) (param $je i32)
-    (local $j i32) (local $k i32) (local $p i32) (local $c v128) (local $s v128) (local $xr v128) (local $xi v128)
+    (local $j i32) (local $k i32) (local $p i32) (local $q i32)
+    (local $c v128) (local $s v128) (local $xr v128) (local $xi v128)
     (local $ar0 v128) (local $ai0 v128) (local $br0 v128) (local $bi0 v128)
     (local $ar1 v128) (local $ai1 v128) (local $br1 v128) (local $bi1 v128)
     (local.set $j (local.get $jb))
@@ -137,25 +187,27 @@
       (local.set $br0 (f64x2.splat (f64.const 0))) (local.set $bi0 (f64x2.splat (f64.const 0)))
       (local.set $ar1 (f64x2.splat (f64.const 0))) (local.set $ai1 (f64x2.splat (f64.const 0)))
       (local.set $br1 (f64x2.splat (f64.const 0))) (local.set $bi1 (f64x2.splat (f64.const 0)))
-      (local.set $p (i32.add (local.get $in) (local.get $j)))
+      (local.set $p (i32.add (local.get $base) (i32.mul (i32.sub (local.get $j) (local.get $jb)) (local.get $jMul))))
+      (local.set $q (i32.add (local.get $p) (local.get $vStep)))
       (local.set $k (i32.const 0))
       (block $kdone (loop $knext
         (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
         (local.set $c (v128.load64_splat (i32.add (local.get $t) (i32.shl (local.get $k) (i32.const 3)))))
         (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t) (local.get $twOff)) (i32.shl (local.get $k) (i32.const 3)))))
         (local.set $xr (v128.load (local.get $p)))
-        (local.set $xi (v128.load (i32.add (local.get $p) (local.get $imOff))))
+        (local.set $xi (v128.load (i32.add (local.get $p) (local.get $imStep))))
         (local.set $ar0 (f64x2.relaxed_madd (local.get $c) (local.get $xr) (local.get $ar0)))
         (local.set $ai0 (f64x2.relaxed_madd (local.get $c) (local.get $xi) (local.get $ai0)))
         (local.set $br0 (f64x2.relaxed_madd (local.get $s) (local.get $xr) (local.get $br0)))
         (local.set $bi0 (f64x2.relaxed_madd (local.get $s) (local.get $xi) (local.get $bi0)))
-        (local.set $xr (v128.load offset=16 (local.get $p)))
-        (local.set $xi (v128.load offset=16 (i32.add (local.get $p) (local.get $imOff))))
+        (local.set $xr (v128.load (local.get $q)))
+        (local.set $xi (v128.load (i32.add (local.get $q) (local.get $imStep))))
         (local.set $ar1 (f64x2.relaxed_madd (local.get $c) (local.get $xr) (local.get $ar1)))
         (local.set $ai1 (f64x2.relaxed_madd (local.get $c) (local.get $xi) (local.get $ai1)))
         (local.set $br1 (f64x2.relaxed_madd (local.get $s) (local.get $xr) (local.get $br1)))
         (local.set $bi1 (f64x2.relaxed_madd (local.get $s) (local.get $xi) (local.get $bi1)))
-        (local.set $p (i32.add (local.get $p) (local.get $inStride)))
+        (local.set $p (i32.add (local.get $p) (local.get $kStep)))
+        (local.set $q (i32.add (local.get $q) (local.get $kStep)))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $knext)))
       ;; out[u] = (ar + bi) + i (ai - br), out[-u] = (ar - bi) + i (ai + br)
@@ -176,11 +228,13 @@
     (local.set $u (select (local.get $f) (i32.sub (local.get $F) (i32.const 1)) (i32.lt_u (local.get $f) (local.get $F))))
     (select (i32.sub (local.get $nh) (local.get $u)) (i32.const 0) (local.get $u)))
 
-  ;; rmix: real input (the spatial kernel), complex output: (c + i s) x.
+  ;; rmix: real input (the spatial kernel), complex output: (c + i s) x. From K = 7 rows, each block of 8 KB of lanes of
+  ;; the K input rows is first copied lane vector by lane vector to sc (gather: K x 8 KB).
   (func $rmix (export "rmix")
     (param $in i32) (param $inStride i32) (param $K i32)
     (param $twRe i32) (param $twIm i32) (param $F i32)
-    (param $outRe i32) (param $outIm i32) (param $outStride i32) (param $j0 i32) (param $j1 i32)
+    (param $outRe i32) (param $outIm i32) (param $outStride i32) (param $sc i32) (param $j0 i32) (param $j1 i32)
+    (local $gat i32) (local $base i32) (local $kStep i32) (local $jMul i32)
     (local $f i32) (local $j i32) (local $jb i32) (local $je i32) (local $k i32) (local $p i32) (local $twOff i32) (local $kk i32)
     (local $t0 i32) (local $t1 i32) (local $t2 i32) (local $t3 i32)
     (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $outOff i32)
@@ -189,18 +243,27 @@
     (local $r2 v128) (local $i2 v128) (local $r3 v128) (local $i3 v128)
     (local.set $twOff (i32.sub (local.get $twIm) (local.get $twRe)))
     (local.set $outOff (i32.sub (local.get $outIm) (local.get $outRe)))
-    ;; lanes in blocks of 8 KB, so that the K input rows of a block stay in L2 while every row f reads them
+    ;; lane j of row k at base + jMul (j - jb) + k kStep: in place, or in gather's copy (16 bytes per row)
+    (local.set $gat (i32.ge_u (local.get $K) (i32.const 7)))
+    (local.set $kStep (select (i32.const 16) (local.get $inStride) (local.get $gat)))
+    (local.set $jMul (select (local.get $K) (i32.const 1) (local.get $gat)))
+    ;; lanes in blocks of 8 KB, so that the K input rows of a block (or their copy) stay in L2 while every row f reads
+    ;; them
     (local.set $jb (local.get $j0))
     (block $bdone (loop $bnext
     (br_if $bdone (i32.ge_u (local.get $jb) (local.get $j1)))
     (local.set $je (select (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1)
       (i32.lt_u (i32.add (local.get $jb) (i32.const 8192)) (local.get $j1))))
+    (if (local.get $gat) (then (call $gather (local.get $in) (i32.const 0) (local.get $inStride) (local.get $K)
+      (local.get $sc) (local.get $jb) (local.get $je) (i32.const 16))))
+    (local.set $base (select (local.get $sc) (i32.add (local.get $in) (local.get $jb)) (local.get $gat)))
     (local.set $f (i32.const 0))
     (block $fdone (loop $fnext
       (br_if $fdone (i32.ge_u (local.get $f) (local.get $F)))
       (if (i32.eq (i32.sub (local.get $F) (local.get $f)) (i32.const 1))
         (then
-          (call $rmix1 (local.get $in) (local.get $inStride) (local.get $K)
+          (call $rmix1 (local.get $base) (local.get $jMul) (local.get $kStep)
+            (select (i32.mul (local.get $K) (i32.const 16)) (i32.const 16) (local.get $gat)) (local.get $K)
             (call $tw (local.get $twRe) (local.get $f) (local.get $F) (local.get $K)) (local.get $twOff)
             (call $row (local.get $outRe) (local.get $f) (local.get $F) (local.get $outStride)) (local.get $outOff)
             (local.get $jb) (local.get $je))
@@ -222,7 +285,7 @@
         (local.set $r2 (f64x2.splat (f64.const 0))) (local.set $i2 (f64x2.splat (f64.const 0)))
         (local.set $r3 (f64x2.splat (f64.const 0))) (local.set $i3 (f64x2.splat (f64.const 0)))
         (local.set $k (i32.const 0))
-        (local.set $p (i32.add (local.get $in) (local.get $j)))
+        (local.set $p (i32.add (local.get $base) (i32.mul (i32.sub (local.get $j) (local.get $jb)) (local.get $jMul))))
         (block $kdone (loop $knext
           (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
           (local.set $x (v128.load (local.get $p)))
@@ -236,7 +299,7 @@
           (local.set $r3 (f64x2.relaxed_madd (v128.load64_splat (i32.add (local.get $t3) (local.get $kk))) (local.get $x) (local.get $r3)))
           (local.set $i3 (f64x2.relaxed_madd (v128.load64_splat (i32.add (i32.add (local.get $t3) (local.get $twOff)) (local.get $kk))) (local.get $x) (local.get $i3)))
           (local.set $k (i32.add (local.get $k) (i32.const 1)))
-          (local.set $p (i32.add (local.get $p) (local.get $inStride)))
+          (local.set $p (i32.add (local.get $p) (local.get $kStep)))
           (br $knext)))
         (v128.store (i32.add (local.get $o0) (local.get $j)) (local.get $r0))
         (v128.store (i32.add (i32.add (local.get $o0) (local.get $outOff)) (local.get $j)) (local.get $i0))
@@ -255,30 +318,34 @@
 
   ;; rmix's last row f = F - 1 when F = 4 q + 1 (every F here but 3: s_w = 2^j + 1), alone instead of in a block of
   ;; four that computes it four times: the same chain per output, over two lane vectors at a time (lanes [jb, je) are
-  ;; multiples of 32 bytes: P and C are even). t: the row's twiddles (twOff on to the imaginary parts), o: its output
-  ;; row (outOff on to the imaginary part).
-  (func $rmix1 (param $in i32) (param $inStride i32) (param $K i32) (param $t i32) (param $twOff i32)
-    (param $o i32) (param $outOff i32) (param $jb i32) (param $je i32)
-    (local $j i32) (local $k i32) (local $p i32) (local $c v128) (local $s v128) (local $x0 v128) (local $x1 v128)
+  ;; multiples of 32 bytes: P and C are even). Lane j of row k at base + jMul (j - jb) + k kStep, lane j + 16 vStep on
+  ;; (as rmix reads it). t: the row's twiddles (twOff on to the imaginary parts), o: its output row (outOff on to the
+  ;; imaginary part).
+  (func $rmix1 (param $base i32) (param $jMul i32) (param $kStep i32) (param $vStep i32) (param $K i32) (param $t i32)
+    (param $twOff i32) (param $o i32) (param $outOff i32) (param $jb i32) (param $je i32)
+    (local $j i32) (local $k i32) (local $p i32) (local $q i32)
+    (local $c v128) (local $s v128) (local $x0 v128) (local $x1 v128)
     (local $r0 v128) (local $i0 v128) (local $r1 v128) (local $i1 v128)
     (local.set $j (local.get $jb))
     (block $jdone (loop $jnext
       (br_if $jdone (i32.ge_u (local.get $j) (local.get $je)))
       (local.set $r0 (f64x2.splat (f64.const 0))) (local.set $i0 (f64x2.splat (f64.const 0)))
       (local.set $r1 (f64x2.splat (f64.const 0))) (local.set $i1 (f64x2.splat (f64.const 0)))
-      (local.set $p (i32.add (local.get $in) (local.get $j)))
+      (local.set $p (i32.add (local.get $base) (i32.mul (i32.sub (local.get $j) (local.get $jb)) (local.get $jMul))))
+      (local.set $q (i32.add (local.get $p) (local.get $vStep)))
       (local.set $k (i32.const 0))
       (block $kdone (loop $knext
         (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
         (local.set $c (v128.load64_splat (i32.add (local.get $t) (i32.shl (local.get $k) (i32.const 3)))))
         (local.set $s (v128.load64_splat (i32.add (i32.add (local.get $t) (local.get $twOff)) (i32.shl (local.get $k) (i32.const 3)))))
         (local.set $x0 (v128.load (local.get $p)))
-        (local.set $x1 (v128.load offset=16 (local.get $p)))
+        (local.set $x1 (v128.load (local.get $q)))
         (local.set $r0 (f64x2.relaxed_madd (local.get $c) (local.get $x0) (local.get $r0)))
         (local.set $i0 (f64x2.relaxed_madd (local.get $s) (local.get $x0) (local.get $i0)))
         (local.set $r1 (f64x2.relaxed_madd (local.get $c) (local.get $x1) (local.get $r1)))
         (local.set $i1 (f64x2.relaxed_madd (local.get $s) (local.get $x1) (local.get $i1)))
-        (local.set $p (i32.add (local.get $p) (local.get $inStride)))
+        (local.set $p (i32.add (local.get $p) (local.get $kStep)))
+        (local.set $q (i32.add (local.get $q) (local.get $kStep)))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $knext)))
       (v128.store (i32.add (local.get $o) (local.get $j)) (local.get $r0))

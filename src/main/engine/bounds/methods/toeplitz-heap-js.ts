@@ -89,7 +89,10 @@ function jsGauss(h: Float64Array, a: number, P: number, C: number, z: number): v
 }
 
 /** CorrelationHeap.rmix on h (offsets in bytes). */
-function jsRmix(h: Float64Array, ...[inp, inStride, K, tw, out, outIm, outStride, n]: RealStageArgs): void {
+function jsRmix(
+  h: Float64Array,
+  ...[inp, inStride, K, tw, out, outIm, outStride, n]: [...RealStageArgs, scratch: number]
+): void {
   for (let f = 0; f < tw.F; f++) {
     const [o, oi] = [(out + f * outStride) / 8, (outIm + f * outStride) / 8];
     for (let j = 0; j < n; j++) [h[o + j], h[oi + j]] = [0, 0];
@@ -107,7 +110,7 @@ function jsRmix(h: Float64Array, ...[inp, inStride, K, tw, out, outIm, outStride
 /** CorrelationHeap.cmixPair on h: rows u and (nh - u) mod nh at once. */
 function jsCmixPair(
   h: Float64Array,
-  ...[inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n]: PairStageArgs
+  ...[inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n]: [...PairStageArgs, scratch: number]
 ): void {
   for (let u = 0; u < tw.F; u++) {
     const [o, oi] = [(out + u * outStride) / 8, (outIm + u * outStride) / 8];

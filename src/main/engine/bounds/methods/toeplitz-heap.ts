@@ -19,20 +19,22 @@ export interface CorrelationHeap {
   /** Threads sharing the work: 2 with a helper thread, else 1. */
   readonly threads: number;
   ensure(bytes: number): void;
-  /** Real input rows, complex output: out[f] = sum_k tw[f][k] in[k], lanes [0, n) in doubles. */
-  rmix(...args: RealStageArgs): void;
+  /**
+   * Real input rows, complex output: out[f] = sum_k tw[f][k] in[k], lanes [0, n) in doubles. Each stage takes
+   * stageScratchBytes(K) of scratch at `scratch` (the helper thread takes the next as many).
+   */
+  rmix(...args: [...RealStageArgs, scratch: number]): void;
   /**
    * The forward DFT along u from real cos / sin tables tw[u][k] (u < F): rows u and (nh - u) mod nh of
    * out = sum_k in[k] e^{-2 pi i u k / nh} at once (toeplitz.wat cmixpm).
    */
-  cmixPair(...args: PairStageArgs): void;
+  cmixPair(...args: [...PairStageArgs, scratch: number]): void;
   /**
    * The inverse DFT along u from the pairs (u, -u), u < K, of the nh input rows: out[x] = sum_u c[x][u] (in[u] +
-   * in[-u]) + i s[x][u] (in[u] - in[-u]) for x < F (toeplitz-inverse.wat cmixpminv), with pairScratchBytes(K) of
-   * scratch at `scratch` (the helper thread takes the next as many).
+   * in[-u]) + i s[x][u] (in[u] - in[-u]) for x < F (toeplitz-inverse.wat cmixpminv).
    */
   cmixPairInv(...args: [...PairStageArgs, scratch: number]): void;
-  /** Complex input, the real part of the output only; 64 K bytes of scratch at `scratch` (the helper takes the next). */
+  /** Complex input, the real part of the output only. */
   cmixr(...args: [...RealPartStageArgs, scratch: number]): void;
   /**
    * For each pair (src, dst) of `pairs` (flat): Z = A A^H (P x P, both triangles) of the complex P x C matrix A
@@ -94,11 +96,14 @@ export type RealPartStageArgs = [
 ];
 
 /**
- * Scratch bytes per thread of cmixPairInv along K pairs: the pairs' sums and differences for a block of 8 KB of lanes
- * (32 KB per pair) and four rows' twiddles (64 bytes per pair), toeplitz-inverse.wat cmixpminv.
+ * Scratch bytes per thread of a DFT stage over K input rows: the most, cmixPairInv's, the pairs' sums and differences
+ * for a block of 8 KB of lanes (32 KB per pair) and four rows' twiddles (64 bytes per pair), toeplitz-inverse.wat
+ * cmixpminv; cmixr's four rows' twiddles (64 bytes per row), and from K = 7 rows the other stages' copy of a block of
+ * their K rows (8 or 16 KB per row), lane by lane (toeplitz.wat, gather: rows a multiple of 4 KB apart, read in place,
+ * all fall in the same L1 set).
  */
-export const pairScratchBytes = (K: number): number => K * PAIR_SCRATCH_PER_K;
-const PAIR_SCRATCH_PER_K = 32768 + 64;
+export const stageScratchBytes = (K: number): number => K * STAGE_SCRATCH_PER_K;
+const STAGE_SCRATCH_PER_K = 32768 + 64;
 
 /** C4: the float32 Grams' row length (gauss32 pads the rows of C columns, C even, with zeros to a multiple of 4). */
 export const columns4 = (C: number): number => C + (C % 4);
@@ -171,9 +176,8 @@ if (arg === 3 || arg === 5) {
   const fn = [tz.rmix, tz.cmixpm, ti.cmixr, null, ti.cmixpminv][arg];
   const k = fn.length - 2;
   const ops = Array.from(args.subarray(0, k));
-  // cmixpminv, cmixr: this thread's scratch is the one after the caller's (pairScratchBytes, 64 bytes per K = ops[3])
-  if (arg === 4) ops[k - 1] += ops[3] * ${PAIR_SCRATCH_PER_K};
-  if (arg === 2) ops[k - 1] += ops[3] * 64;
+  // this thread's scratch is the one after the caller's (stageScratchBytes of K = ops[2] for rmix, else ops[3])
+  ops[k - 1] += ops[arg === 0 ? 2 : 3] * ${STAGE_SCRATCH_PER_K};
   const [rowBytes, chunk] = [args[k], args[k + 1]];
   for (let c = claim(); c * chunk < rowBytes; c = claim()) fn(...ops, c * chunk, Math.min(rowBytes, (c + 1) * chunk));
 }
@@ -244,10 +248,10 @@ function simdHeap(
       if (heap.f64.buffer !== memory.buffer || heap.f64.length * 8 !== memory.buffer.byteLength)
         heap.f64 = new Float64Array(memory.buffer);
     },
-    rmix: (inp, inStride, K, tw, out, outIm, outStride, n) =>
-      split(0, [inp, inStride, K, tw.re, tw.im, tw.F, out, outIm, outStride], n * 8),
-    cmixPair: (inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n) =>
-      split(1, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, nh, out, outIm, outStride], n * 8),
+    rmix: (inp, inStride, K, tw, out, outIm, outStride, n, scratch) =>
+      split(0, [inp, inStride, K, tw.re, tw.im, tw.F, out, outIm, outStride, scratch], n * 8),
+    cmixPair: (inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n, scratch) =>
+      split(1, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, nh, out, outIm, outStride, scratch], n * 8),
     cmixPairInv: (inp, inIm, inStride, K, tw, nh, out, outIm, outStride, n, scratch) =>
       split(4, [inp, inIm, inStride, K, tw.re, tw.im, tw.F, nh, out, outIm, outStride, scratch], n * 8),
     cmixr: (inp, inIm, inStride, K, tw, out, outStride, n, scratch) =>

@@ -14,12 +14,12 @@
  * stage along u, so that only one column's frequency matrices and Grams are held (and their memory touched: a
  * 512-channel step touched ~470 MB, ~0.2 s of first-touch page faults in each thread that runs one, ~270 MB now).
  *
- * Offsets are bytes; regions (heapLayout): tw the twiddles, sums absSums' rows, W the Grams' scratch, inv the inverse
- * DFT's scratch along u, A the kernel in and the correlation out, T the forward DFT's first stage T[v] and, in the same
+ * Offsets are bytes; regions (heapLayout): tw the twiddles, sums absSums' rows, W the Grams' scratch, inv the DFT
+ * stages' scratch, A the kernel in and the correlation out, T the forward DFT's first stage T[v] and, in the same
  * slot once T[v] is used, the inverse DFT's first stage S[v] (s_h rows each: h_c + 1 = s_h), M one column's frequency
  * matrices, G their Grams.
  */
-import { columns4, pairScratchBytes, type CorrelationHeap, type Twiddles } from './toeplitz-heap.js';
+import { columns4, stageScratchBytes, type CorrelationHeap, type Twiddles } from './toeplitz-heap.js';
 
 /** The kernel going into a step: s_h x s_w taps of P x C channels (P and C even). */
 export interface Taps {
@@ -53,7 +53,7 @@ export interface HeapLayout {
   sums: number;
   /** The Grams' scratch: 2 P C doubles per thread (grams), or 4 P C4 floats (grams32), two threads. */
   W: number;
-  /** cmixPairInv's scratch: pairScratchBytes(h_c + 1) per thread, two threads; cmixr's 64 n_v bytes per thread. */
+  /** The DFT stages' scratch: stageScratchBytes of their K (h_c + 1 = s_h or n_v = s_w) per thread, two threads. */
   inv: number;
   A: number;
   /** Slot v (s_h rows of P P complex lanes): T[v], then S[v]. */
@@ -77,7 +77,7 @@ export function heapLayout(steps: Taps[], columns = 1): HeapLayout {
     sums = Math.max(sums, 32 * s.P);
     W = Math.max(W, 32 * s.P * columns4(s.C));
     const g = gridOf(s);
-    inv = Math.max(inv, 2 * pairScratchBytes(g.hc + 1), 2 * 64 * g.nv);
+    inv = Math.max(inv, 2 * stageScratchBytes(Math.max(g.hc + 1, g.nv)));
     tw = Math.max(tw, 16 * (g.nv * s.sw + g.nh * s.sh + (g.hc + 1) * g.nh + g.nw * g.nv) + 64);
     A = Math.max(A, 8 * s.sh * s.sw * g.m, 8 * g.nh * g.nw * g.mm);
     T = Math.max(T, 16 * s.sh * g.nv * g.mm); // T[v] (s_h rows of m lanes), then S[v] (of mm >= m)
@@ -174,7 +174,7 @@ export function selfCorrelate(
   const slot = s.sh * 16 * mm;
   for (let x = 0; x < s.sh; x++) {
     const out = L.T + x * 16 * m;
-    heap.rmix(L.A + x * s.sw * 8 * m, 8 * m, s.sw, fwd1, out, out + 8 * m, slot, m);
+    heap.rmix(L.A + x * s.sw * 8 * m, 8 * m, s.sw, fwd1, out, out + 8 * m, slot, m, L.inv);
   }
   const [weight, m2] = [[] as number[], [] as number[]];
   let grams = 0;
@@ -221,7 +221,7 @@ function columns(
   const pairs: number[] = [];
   const dsts: number[] = [];
   for (let v = v0; v < v1; v++) {
-    heap.cmixPair(slot(v), slot(v) + 8 * m, 16 * m, s.sh, tw.fwd2, nh, Mv(v), Mv(v) + 8 * m, 16 * m, m);
+    heap.cmixPair(slot(v), slot(v) + 8 * m, 16 * m, s.sh, tw.fwd2, nh, Mv(v), Mv(v) + 8 * m, 16 * m, m, L.inv);
     // at v = 0, only u <= h_c: the rest of that column is conjugate (copied below)
     for (let u = 0; u < (v === 0 ? hc + 1 : nh); u++) {
       const [src, dst] = [Mv(v) + u * 16 * m, Gv(v) + u * 16 * mm];
