@@ -252,115 +252,109 @@
   ;; multiple of 4), each stored re[R] then im[R]:
   ;;   w = G_f qc (gram), alpha = Re qc^H w, w -= (qp^H w) qp (unless first), w -= (qc^H w) qc,
   ;;   out = [alpha, |w|^2], then qp is overwritten by w / |w|.
-  ;; Moving this O(R) work next to the product saves the ~5 us per step it took in JavaScript at R = 64.
-  (func (export "step")
+  ;; Moving this O(R) work next to the product saves the ~5 us per step it took in JavaScript at R = 64. The seven
+  ;; passes over the vectors run as four: each dot product shares the pass that last wrote w (or that reads the
+  ;; same w), its lanes summed in the same order, so every value is the one of the pass-by-pass sequence above.
+  (func $step (export "step")
     (param $m i32) (param $rows i32) (param $cols i32) (param $qc i32) (param $qp i32) (param $y i32) (param $w i32)
     (param $first i32) (param $out i32)
     (local $j i32) (local $imag i32)
-    ;; x + i xi: a lane of q; u + i v: of w; two sums; h = hr + i hi, the projection coefficient (splatted)
-    (local $x v128) (local $xi v128) (local $u v128) (local $v v128) (local $s1 v128) (local $s2 v128)
-    (local $hr v128) (local $hi v128)
+    ;; x + i xi: a lane of qc (z + i zi: of qp); u + i v: of w; alpha's sum a, two more sums; the projection
+    ;; coefficient h = hr + i hi (splatted)
+    (local $x v128) (local $xi v128) (local $z v128) (local $zi v128) (local $u v128) (local $v v128)
+    (local $a v128) (local $s1 v128) (local $s2 v128) (local $hr v128) (local $hi v128)
     (call $gram (local.get $m) (local.get $rows) (local.get $cols) (local.get $qc) (local.get $y) (local.get $w))
     (local.set $imag (i32.mul (local.get $rows) (i32.const 4)))
-    ;; alpha = Re qc^H w = sum x u + xi v
-    (local.set $s1 (f32x4.splat (f32.const 0)))
+    (local.set $a (f32x4.splat (f32.const 0)))
+    (local.set $s1 (f32x4.splat (f32.const 0))) (local.set $s2 (f32x4.splat (f32.const 0)))
     (local.set $j (i32.const 0))
-    (block $alpha_done (loop $alpha
-      (br_if $alpha_done (i32.ge_u (local.get $j) (local.get $imag)))
-      (local.set $x (v128.load (i32.add (local.get $qc) (local.get $j))))
-      (local.set $xi (v128.load (i32.add (i32.add (local.get $qc) (local.get $imag)) (local.get $j))))
-      (local.set $u (v128.load (i32.add (local.get $w) (local.get $j))))
-      (local.set $v (v128.load (i32.add (i32.add (local.get $w) (local.get $imag)) (local.get $j))))
-      (local.set $s1 (f32x4.relaxed_madd (local.get $x) (local.get $u) (local.get $s1)))
-      (local.set $s1 (f32x4.relaxed_madd (local.get $xi) (local.get $v) (local.get $s1)))
-      (local.set $j (i32.add (local.get $j) (i32.const 16)))
-      (br $alpha)))
-    (f32.store
-      (local.get $out)
-      (f32.add
-        (f32.add
-          (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1)))
-          (f32x4.extract_lane 2 (local.get $s1)))
-        (f32x4.extract_lane 3 (local.get $s1))))
-    (if (i32.eqz (local.get $first)) (then
-      ;; h = qp^H w = sum (x - i xi)(u + i v): hr = x u + xi v, hi = x v - xi u; then w -= h qp
-      (local.set $s1 (f32x4.splat (f32.const 0))) (local.set $s2 (f32x4.splat (f32.const 0)))
-      (local.set $j (i32.const 0))
-      (block $qp_dot_done (loop $qp_dot
-        (br_if $qp_dot_done (i32.ge_u (local.get $j) (local.get $imag)))
-        (local.set $x (v128.load (i32.add (local.get $qp) (local.get $j))))
-        (local.set $xi (v128.load (i32.add (i32.add (local.get $qp) (local.get $imag)) (local.get $j))))
+    (if (local.get $first) (then
+      ;; alpha = Re qc^H w = sum x u + xi v; and h = qc^H w on the same w: hr = x u + xi v, hi = x v - xi u
+      (block $first_done (loop $first_dots
+        (br_if $first_done (i32.ge_u (local.get $j) (local.get $imag)))
+        (local.set $x (v128.load (i32.add (local.get $qc) (local.get $j))))
+        (local.set $xi (v128.load (i32.add (i32.add (local.get $qc) (local.get $imag)) (local.get $j))))
         (local.set $u (v128.load (i32.add (local.get $w) (local.get $j))))
         (local.set $v (v128.load (i32.add (i32.add (local.get $w) (local.get $imag)) (local.get $j))))
+        (local.set $a (f32x4.relaxed_madd (local.get $x) (local.get $u) (local.get $a)))
+        (local.set $a (f32x4.relaxed_madd (local.get $xi) (local.get $v) (local.get $a)))
         (local.set $s1 (f32x4.relaxed_madd (local.get $x) (local.get $u) (local.get $s1)))
         (local.set $s1 (f32x4.relaxed_madd (local.get $xi) (local.get $v) (local.get $s1)))
         (local.set $s2 (f32x4.relaxed_madd (local.get $x) (local.get $v) (local.get $s2)))
         (local.set $s2 (f32x4.relaxed_nmadd (local.get $xi) (local.get $u) (local.get $s2)))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
-        (br $qp_dot)))
-      (local.set $hr
-        (f32x4.splat
-          (f32.add
-            (f32.add
-              (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1)))
-              (f32x4.extract_lane 2 (local.get $s1)))
-            (f32x4.extract_lane 3 (local.get $s1)))))
-      (local.set $hi
-        (f32x4.splat
-          (f32.add
-            (f32.add
-              (f32.add (f32x4.extract_lane 0 (local.get $s2)) (f32x4.extract_lane 1 (local.get $s2)))
-              (f32x4.extract_lane 2 (local.get $s2)))
-            (f32x4.extract_lane 3 (local.get $s2)))))
-      ;; u -= hr x - hi xi; v -= hr xi + hi x
-      (local.set $j (i32.const 0))
-      (block $qp_sub_done (loop $qp_sub
-        (br_if $qp_sub_done (i32.ge_u (local.get $j) (local.get $imag)))
-        (local.set $x (v128.load (i32.add (local.get $qp) (local.get $j))))
-        (local.set $xi (v128.load (i32.add (i32.add (local.get $qp) (local.get $imag)) (local.get $j))))
+        (br $first_dots))))
+    (else
+      ;; alpha as above, and h = qp^H w = sum (z - i zi)(u + i v) on the same w
+      (block $pair_done (loop $pair_dots
+        (br_if $pair_done (i32.ge_u (local.get $j) (local.get $imag)))
+        (local.set $x (v128.load (i32.add (local.get $qc) (local.get $j))))
+        (local.set $xi (v128.load (i32.add (i32.add (local.get $qc) (local.get $imag)) (local.get $j))))
+        (local.set $z (v128.load (i32.add (local.get $qp) (local.get $j))))
+        (local.set $zi (v128.load (i32.add (i32.add (local.get $qp) (local.get $imag)) (local.get $j))))
         (local.set $u (v128.load (i32.add (local.get $w) (local.get $j))))
         (local.set $v (v128.load (i32.add (i32.add (local.get $w) (local.get $imag)) (local.get $j))))
-        (local.set $u (f32x4.relaxed_nmadd (local.get $hr) (local.get $x) (local.get $u)))
-        (local.set $u (f32x4.relaxed_madd (local.get $hi) (local.get $xi) (local.get $u)))
-        (local.set $v (f32x4.relaxed_nmadd (local.get $hr) (local.get $xi) (local.get $v)))
-        (local.set $v (f32x4.relaxed_nmadd (local.get $hi) (local.get $x) (local.get $v)))
-        (v128.store (i32.add (local.get $w) (local.get $j)) (local.get $u))
-        (v128.store (i32.add (i32.add (local.get $w) (local.get $imag)) (local.get $j)) (local.get $v))
+        (local.set $a (f32x4.relaxed_madd (local.get $x) (local.get $u) (local.get $a)))
+        (local.set $a (f32x4.relaxed_madd (local.get $xi) (local.get $v) (local.get $a)))
+        (local.set $s1 (f32x4.relaxed_madd (local.get $z) (local.get $u) (local.get $s1)))
+        (local.set $s1 (f32x4.relaxed_madd (local.get $zi) (local.get $v) (local.get $s1)))
+        (local.set $s2 (f32x4.relaxed_madd (local.get $z) (local.get $v) (local.get $s2)))
+        (local.set $s2 (f32x4.relaxed_nmadd (local.get $zi) (local.get $u) (local.get $s2)))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
-        (br $qp_sub)))))
-    ;; h = qc^H w = sum (x - i xi)(u + i v): hr = x u + xi v, hi = x v - xi u; then w -= h qc
-    (local.set $s1 (f32x4.splat (f32.const 0))) (local.set $s2 (f32x4.splat (f32.const 0)))
-    (local.set $j (i32.const 0))
-    (block $qc_dot_done (loop $qc_dot
-      (br_if $qc_dot_done (i32.ge_u (local.get $j) (local.get $imag)))
-      (local.set $x (v128.load (i32.add (local.get $qc) (local.get $j))))
-      (local.set $xi (v128.load (i32.add (i32.add (local.get $qc) (local.get $imag)) (local.get $j))))
-      (local.set $u (v128.load (i32.add (local.get $w) (local.get $j))))
-      (local.set $v (v128.load (i32.add (i32.add (local.get $w) (local.get $imag)) (local.get $j))))
-      (local.set $s1 (f32x4.relaxed_madd (local.get $x) (local.get $u) (local.get $s1)))
-      (local.set $s1 (f32x4.relaxed_madd (local.get $xi) (local.get $v) (local.get $s1)))
-      (local.set $s2 (f32x4.relaxed_madd (local.get $x) (local.get $v) (local.get $s2)))
-      (local.set $s2 (f32x4.relaxed_nmadd (local.get $xi) (local.get $u) (local.get $s2)))
-      (local.set $j (i32.add (local.get $j) (i32.const 16)))
-      (br $qc_dot)))
-    (local.set $hr
-      (f32x4.splat
-        (f32.add
+        (br $pair_dots)))
+      (local.set $hr (f32x4.splat (f32.add
           (f32.add
             (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1)))
             (f32x4.extract_lane 2 (local.get $s1)))
           (f32x4.extract_lane 3 (local.get $s1)))))
-    (local.set $hi
-      (f32x4.splat
-        (f32.add
+      (local.set $hi (f32x4.splat (f32.add
           (f32.add
             (f32.add (f32x4.extract_lane 0 (local.get $s2)) (f32x4.extract_lane 1 (local.get $s2)))
             (f32x4.extract_lane 2 (local.get $s2)))
           (f32x4.extract_lane 3 (local.get $s2)))))
-    ;; u -= hr x - hi xi; v -= hr xi + hi x
+      ;; w -= h qp (u -= hr z - hi zi; v -= hr zi + hi z), then h = qc^H w on the new w
+      (local.set $s1 (f32x4.splat (f32.const 0))) (local.set $s2 (f32x4.splat (f32.const 0)))
+      (local.set $j (i32.const 0))
+      (block $qp_done (loop $qp_sub
+        (br_if $qp_done (i32.ge_u (local.get $j) (local.get $imag)))
+        (local.set $z (v128.load (i32.add (local.get $qp) (local.get $j))))
+        (local.set $zi (v128.load (i32.add (i32.add (local.get $qp) (local.get $imag)) (local.get $j))))
+        (local.set $u (v128.load (i32.add (local.get $w) (local.get $j))))
+        (local.set $v (v128.load (i32.add (i32.add (local.get $w) (local.get $imag)) (local.get $j))))
+        (local.set $u (f32x4.relaxed_nmadd (local.get $hr) (local.get $z) (local.get $u)))
+        (local.set $u (f32x4.relaxed_madd (local.get $hi) (local.get $zi) (local.get $u)))
+        (local.set $v (f32x4.relaxed_nmadd (local.get $hr) (local.get $zi) (local.get $v)))
+        (local.set $v (f32x4.relaxed_nmadd (local.get $hi) (local.get $z) (local.get $v)))
+        (v128.store (i32.add (local.get $w) (local.get $j)) (local.get $u))
+        (v128.store (i32.add (i32.add (local.get $w) (local.get $imag)) (local.get $j)) (local.get $v))
+        (local.set $x (v128.load (i32.add (local.get $qc) (local.get $j))))
+        (local.set $xi (v128.load (i32.add (i32.add (local.get $qc) (local.get $imag)) (local.get $j))))
+        (local.set $s1 (f32x4.relaxed_madd (local.get $x) (local.get $u) (local.get $s1)))
+        (local.set $s1 (f32x4.relaxed_madd (local.get $xi) (local.get $v) (local.get $s1)))
+        (local.set $s2 (f32x4.relaxed_madd (local.get $x) (local.get $v) (local.get $s2)))
+        (local.set $s2 (f32x4.relaxed_nmadd (local.get $xi) (local.get $u) (local.get $s2)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $qp_sub)))))
+    (f32.store (local.get $out) (f32.add
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $a)) (f32x4.extract_lane 1 (local.get $a)))
+            (f32x4.extract_lane 2 (local.get $a)))
+          (f32x4.extract_lane 3 (local.get $a))))
+    (local.set $hr (f32x4.splat (f32.add
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1)))
+            (f32x4.extract_lane 2 (local.get $s1)))
+          (f32x4.extract_lane 3 (local.get $s1)))))
+    (local.set $hi (f32x4.splat (f32.add
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $s2)) (f32x4.extract_lane 1 (local.get $s2)))
+            (f32x4.extract_lane 2 (local.get $s2)))
+          (f32x4.extract_lane 3 (local.get $s2)))))
+    ;; w -= h qc (u -= hr x - hi xi; v -= hr xi + hi x), and |w|^2 of the new w
+    (local.set $s1 (f32x4.splat (f32.const 0)))
     (local.set $j (i32.const 0))
-    (block $qc_sub_done (loop $qc_sub
-      (br_if $qc_sub_done (i32.ge_u (local.get $j) (local.get $imag)))
+    (block $qc_done (loop $qc_sub
+      (br_if $qc_done (i32.ge_u (local.get $j) (local.get $imag)))
       (local.set $x (v128.load (i32.add (local.get $qc) (local.get $j))))
       (local.set $xi (v128.load (i32.add (i32.add (local.get $qc) (local.get $imag)) (local.get $j))))
       (local.set $u (v128.load (i32.add (local.get $w) (local.get $j))))
@@ -371,45 +365,48 @@
       (local.set $v (f32x4.relaxed_nmadd (local.get $hi) (local.get $x) (local.get $v)))
       (v128.store (i32.add (local.get $w) (local.get $j)) (local.get $u))
       (v128.store (i32.add (i32.add (local.get $w) (local.get $imag)) (local.get $j)) (local.get $v))
-      (local.set $j (i32.add (local.get $j) (i32.const 16)))
-      (br $qc_sub)))
-    ;; |w|^2, then qp = w / |w|
-    (local.set $s1 (f32x4.splat (f32.const 0)))
-    (local.set $j (i32.const 0))
-    (block $norm_done (loop $norm
-      (br_if $norm_done (i32.ge_u (local.get $j) (local.get $imag)))
-      (local.set $u (v128.load (i32.add (local.get $w) (local.get $j))))
-      (local.set $v (v128.load (i32.add (i32.add (local.get $w) (local.get $imag)) (local.get $j))))
       (local.set $s1 (f32x4.relaxed_madd (local.get $u) (local.get $u) (local.get $s1)))
       (local.set $s1 (f32x4.relaxed_madd (local.get $v) (local.get $v) (local.get $s1)))
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
-      (br $norm)))
-    (f32.store
-      (i32.add (local.get $out) (i32.const 4))
-      (f32.add
-        (f32.add
-          (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1)))
-          (f32x4.extract_lane 2 (local.get $s1)))
-        (f32x4.extract_lane 3 (local.get $s1))))
-    (local.set $hr
-      (f32x4.splat
-        (f32.div
-          (f32.const 1)
-          (f32.sqrt
-            (f32.add
-              (f32.add
-                (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1)))
-                (f32x4.extract_lane 2 (local.get $s1)))
-              (f32x4.extract_lane 3 (local.get $s1)))))))
+      (br $qc_sub)))
+    ;; out[1] = |w|^2, then qp = w / |w|
+    (f32.store (i32.add (local.get $out) (i32.const 4)) (f32.add
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1)))
+            (f32x4.extract_lane 2 (local.get $s1)))
+          (f32x4.extract_lane 3 (local.get $s1))))
+    (local.set $hr (f32x4.splat (f32.div (f32.const 1) (f32.sqrt (f32.add
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $s1)) (f32x4.extract_lane 1 (local.get $s1)))
+            (f32x4.extract_lane 2 (local.get $s1)))
+          (f32x4.extract_lane 3 (local.get $s1)))))))
     (local.set $j (i32.const 0))
     (block $scale_done (loop $scale
       (br_if $scale_done (i32.ge_u (local.get $j) (local.get $imag)))
-      (v128.store (i32.add (local.get $qp) (local.get $j))
-        (f32x4.mul (v128.load (i32.add (local.get $w) (local.get $j))) (local.get $hr)))
+      (v128.store (i32.add (local.get $qp) (local.get $j)) (f32x4.mul (v128.load (i32.add (local.get $w) (local.get $j))) (local.get $hr)))
       (v128.store (i32.add (i32.add (local.get $qp) (local.get $imag)) (local.get $j))
         (f32x4.mul (v128.load (i32.add (i32.add (local.get $w) (local.get $imag)) (local.get $j))) (local.get $hr)))
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $scale)))
+  )
+
+  ;; steps(m, R, C, q0, q1, y, w, first, out, n): n screening steps in a row (one call instead of n from
+  ;; JavaScript), q_k in slot q0 and q_(k-1) in slot q1 to begin with, the slots swapping after every step as
+  ;; frequency-screen.ts does; step s writes its [alpha, |w|^2] at out + 8 s. `first`: the first step is k = 0.
+  (func (export "steps")
+    (param $m i32) (param $rows i32) (param $cols i32) (param $q0 i32) (param $q1 i32) (param $y i32) (param $w i32)
+    (param $first i32) (param $out i32) (param $n i32)
+    (local $s i32) (local $t i32)
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $s) (local.get $n)))
+      (call $step (local.get $m) (local.get $rows) (local.get $cols) (local.get $q0) (local.get $q1) (local.get $y)
+        (local.get $w) (i32.and (local.get $first) (i32.eqz (local.get $s)))
+        (i32.add (local.get $out) (i32.mul (local.get $s) (i32.const 8))))
+      (local.set $t (local.get $q0))
+      (local.set $q0 (local.get $q1))
+      (local.set $q1 (local.get $t))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br $each)))
   )
 
   ;; gram64(m, R, C, q, y, w): the same product on float64 data (f64x2 lanes; C even), for the float64

@@ -8,7 +8,7 @@
  * copying vectors between JS and the heap and on a 10-vector basis per frequency (16 MB of fresh memory for the
  * 1570 frequencies of a 56x56 input). Screening needs only the three-term recurrence (reorthogonalize 'local',
  * see frequency-lanczos.ts), so each frequency keeps two vectors: q_{k-1} and q_k. No restarts: a frequency that
- * has not settled after `maxSteps` simply survives the screen and is decided in float64. With the fused step the
+ * has not settled after `maxSteps` simply survives the screen and is decided in float64. With the fused steps the
  * vectors and their dot products are float32 too: rounding of ~1e-7 sqrt(R) relative, far below the screening
  * margin (1e-4 on sigma^2). By Paige's analysis of finite-precision Lanczos the Ritz values stay inside the
  * spectrum up to that rounding and the residual estimates beta_k |z_k| stay accurate until a Ritz value has
@@ -28,12 +28,17 @@ export interface ScreenProblem {
   /** w (at byte offset `w`) = M_f M_f^H q for q at byte offset `q` (rows real parts, then rows imaginary parts). */
   product: (f: number, q: number, w: number) => void;
   /**
-   * Optional: the whole step in one call (frequency-simd.ts stepBody) — product, alpha, the two projections,
-   * [alpha, |w|^2] written as float32 at byte offset `out`, and w / |w| written over q_{k-1}.
+   * Optional: n whole steps in one call (frequency-simd.ts steps) — each the product, alpha, the two projections,
+   * [alpha, |w|^2] written as float32 at byte offset `out` + 8 s for step s, and w / |w| written over q_{k-1} —
+   * with q_k at byte offset q0 and q_{k-1} at q1 to begin with (they swap after every step); `first`: k = 0.
    */
-  fusedStep?: (f: number, qc: number, qp: number, first: boolean) => void;
+  fusedSteps?: (f: number, q0: number, q1: number, first: boolean, n: number) => void;
+  /** Byte offset of room for FUSED_STEPS_MAX pairs [alpha, |w|^2] (with fusedSteps). */
   out?: number;
 }
+
+/** Most steps per fusedSteps call (the room `out` needs). */
+export const FUSED_STEPS_MAX = 8;
 
 export interface ScreenOptions {
   seed: number;
@@ -85,7 +90,7 @@ export function screenRace(pb: ScreenProblem, opts: ScreenOptions): ScreenResult
     upper,
     exhausted: (f) => lz.exhausted[f] === 1,
     advance: (f, chunk) => {
-      for (let s = 0; s < chunk && !lz.exhausted[f] && lz.steps[f] < K; s++) lz.step(f);
+      lz.run(f, chunk);
       [theta[f], upper[f]] = ritzBracket(
         lz.alpha,
         lz.beta,
@@ -162,7 +167,37 @@ class LanczosState {
     this.scale = new Float64Array(count);
   }
 
-  /** One Lanczos step: w = G q_k, alpha_k = Re q_k^H w, w -= (q_{k-1}^H w) q_{k-1} + (q_k^H w) q_k, q_{k+1} = w / |w|. */
+  /** Up to n more steps of frequency f (not past K, nor past its exhaustion). */
+  run(f: number, n: number): void {
+    if (!this.pb.fusedSteps) {
+      for (let s = 0; s < n && !this.exhausted[f] && this.steps[f] < this.K; s++) this.step(f);
+      return;
+    }
+    // A step with k + 1 = R exhausts the space: never more than R - k steps. Steps past an exhaustion that
+    // |w| ~ 0 signals mid-call are computed and dropped (never recorded; the frequency steps no more).
+    let left = Math.min(n, this.K - this.steps[f], this.R - this.steps[f]);
+    while (left > 0 && !this.exhausted[f]) {
+      const batch = Math.min(left, FUSED_STEPS_MAX);
+      left -= batch;
+      this.fusedRun(f, batch);
+    }
+  }
+
+  /** `batch` fused steps in one call, then their [alpha, |w|^2] recorded in order (as `step` would). */
+  private fusedRun(f: number, batch: number): void {
+    const { pb, R, v0 } = this;
+    const heap = pb.heap;
+    const qc = v0 + f * 4 * R + this.cur[f] * 2 * R;
+    const qp = v0 + f * 4 * R + (1 - this.cur[f]) * 2 * R;
+    pb.fusedSteps!(f, 4 * qc, 4 * qp, this.steps[f] === 0, batch);
+    for (let s = 0; s < batch; s++) {
+      this.products++;
+      if (!this.record(f, heap[this.out4 + 2 * s], Math.sqrt(heap[this.out4 + 2 * s + 1]))) return;
+      this.cur[f] = 1 - this.cur[f];
+    }
+  }
+
+  /** One unfused step: w = G q_k, alpha_k = Re q_k^H w, w -= (q_{k-1}^H w) q_{k-1} + (q_k^H w) q_k, q_{k+1} = w / |w|. */
   step(f: number): void {
     const { pb, R, v0, w0 } = this;
     const heap = pb.heap;
@@ -170,11 +205,6 @@ class LanczosState {
     const qc = v0 + f * 4 * R + this.cur[f] * 2 * R;
     const qp = v0 + f * 4 * R + (1 - this.cur[f]) * 2 * R;
     this.products++;
-    if (pb.fusedStep) {
-      pb.fusedStep(f, 4 * qc, 4 * qp, k === 0);
-      if (this.record(f, heap[this.out4], Math.sqrt(heap[this.out4 + 1]))) this.cur[f] = 1 - this.cur[f];
-      return;
-    }
     pb.product(f, 4 * qc, pb.w);
     let a = 0;
     for (let r = 0; r < R; r++) a += heap[qc + r] * heap[w0 + r] + heap[qc + R + r] * heap[w0 + R + r];

@@ -1,6 +1,6 @@
 /**
  * The Gram product w = M M^H q of one frequency matrix (frequency-lanczos.ts), the two DFT stages (fft2.ts) and
- * the screening Lanczos step (frequency-screen.ts) as WebAssembly SIMD: the kernel text is kernels/frequency.wat
+ * the screening Lanczos steps (frequency-screen.ts) as WebAssembly SIMD: the kernel text is kernels/frequency.wat
  * (layout and math there). Why: the racing phase runs ~10 Gram products at every one of the n^2/2 frequencies;
  * 4-wide float32 lanes do several times more than V8's scalar float64 loop and read half the bytes. Float32 only
  * screens frequencies: the survivors are confirmed in float64 (gram64, sedghi.ts).
@@ -29,6 +29,19 @@ export interface GramSimd {
     first: number,
     out: number,
   ) => void;
+  /** steps(m, R, C, q0, q1, y, w, first, out, n): n steps in a row, see steps in frequency.wat (byte offsets). */
+  steps: (
+    m: number,
+    R: number,
+    C: number,
+    q0: number,
+    q1: number,
+    y: number,
+    w: number,
+    first: number,
+    out: number,
+    n: number,
+  ) => void;
   memory: WasmMemory;
 }
 
@@ -45,6 +58,7 @@ export function gramSimd(): GramSimd | null {
     combine: ex.combine as GramSimd['combine'],
     taps: ex.taps as GramSimd['taps'],
     step: ex.step as GramSimd['step'],
+    steps: ex.steps as GramSimd['steps'],
     gram64: ex.gram64 as GramSimd['gram64'],
     memory: ex.mem as WasmMemory,
   };

@@ -8,7 +8,7 @@ import type { KernelHWIO } from '../../../../shared/bounds.js';
 import { dftScratchFloats, frequencyMatrices32, frequencyMatrixCount } from '../numerics/fft2.js';
 import { raceTopSingularValue, type RacingOptions, type RacingResult } from './frequency-lanczos.js';
 import { gramHeap, gramSimd, type GramSimd } from './frequency-simd.js';
-import { screenRace, screenVectorFloats } from './frequency-screen.js';
+import { FUSED_STEPS_MAX, screenRace, screenVectorFloats } from './frequency-screen.js';
 import { subsetFrequencyMatrices } from './frequency-subset.js';
 
 /**
@@ -38,7 +38,7 @@ const SCREEN_MARGIN = 1e-4;
 const SIMD_MAX_BYTES = 2 ** 30;
 
 /**
- * Heap layout (bytes): y (2C floats, the product's scratch), w (2R) and the step's [alpha, |w|^2], the DFT's
+ * Heap layout (bytes): y (2C floats, the product's scratch), w (2R) and the steps' [alpha, |w|^2] pairs, the DFT's
  * scratch (fft2.ts), the screening's Lanczos vectors (frequency-screen.ts), then the matrices, 64-byte aligned.
  */
 function heapLayout(
@@ -50,7 +50,7 @@ function heapLayout(
 ): { y: number; w: number; t: number; v: number; m: number } {
   const up = (x: number, a: number) => Math.ceil(x / a) * a;
   const w = 8 * C;
-  const t = up(w + 8 * R + 16, 64);
+  const t = up(w + 8 * R + 8 * FUSED_STEPS_MAX, 64);
   const v = up(t + 4 * dftScratchFloats(shape, nw), 64);
   return { y: 0, w, t, v, m: up(v + 4 * screenVectorFloats(R, frequencyMatrixCount(nh, nw)), 64) };
 }
@@ -122,7 +122,7 @@ function screenedRace(
   return { race, frequency: [fm.u[race.argmax], fm.v[race.argmax]] };
 }
 
-/** Phase 1: every frequency raced in float32 in the heap (frequency-screen.ts), with the fused step when R % 4 = 0. */
+/** Phase 1: every frequency raced in float32 in the heap (frequency-screen.ts), with fused steps when R % 4 = 0. */
 function screenFloat32(
   simd: GramSimd,
   heap: Float32Array,
@@ -145,8 +145,8 @@ function screenFloat32(
       product: (f, q, w) => simd.gram(L.m + f * block, R, C, q, L.y, w),
       ...(R % 4 === 0
         ? {
-            fusedStep: (f: number, qc: number, qp: number, first: boolean) =>
-              simd.step(L.m + f * block, R, C, qc, qp, L.y, L.w, first ? 1 : 0, L.w + 8 * R),
+            fusedSteps: (f: number, q0: number, q1: number, first: boolean, n: number) =>
+              simd.steps(L.m + f * block, R, C, q0, q1, L.y, L.w, first ? 1 : 0, L.w + 8 * R, n),
           }
         : {}),
     },
