@@ -9,7 +9,8 @@
  * | SPECTRAL_LAB_WASM_FMA     | 0 or 1           | 1                         | fused multiply-adds (relaxed SIMD) in the     |
  * |                           |                  |                           | WebAssembly kernels where the engine has them |
  * | SPECTRAL_LAB_WASM_HELPER  | 0 or 1           | 1                         | a helper thread for the engine's own SIMD     |
- * |                           |                  |                           | kernels on the threaded backend's heap        |
+ * |                           |                  |                           | kernels: the threaded backend's heap, Gram    |
+ * |                           |                  |                           | iteration, Toeplitz, certified F4 (Cholesky)  |
  * | SPECTRAL_LAB_F4_THREADS   | 1 or 2           | 2                         | threads of F4's SIMD power iteration on large |
  * |                           |                  |                           | kernels (bounds/methods/f4-parallel.ts)       |
  * | SPECTRAL_LAB_DATA         | a folder         | ~/.spectral-lab/datasets  | where datasets are downloaded and looked for  |

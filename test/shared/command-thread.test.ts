@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { awaitCommand, sendCommand, startCommandThread } from '../../src/main/engine/command-thread.js';
+import {
+  awaitCommand,
+  sendCommand,
+  startCommandThread,
+  startKernelHelper,
+} from '../../src/main/engine/command-thread.js';
 
 describe("command thread (the helpers of the engine's SIMD kernels)", () => {
   it('runs commands in order with their argument and data, reports a throwing command as failed, and a hung one as stalled', () => {
@@ -25,5 +30,20 @@ describe("command thread (the helpers of the engine's SIMD kernels)", () => {
     t!.port.postMessage({});
     sendCommand(t!, 3);
     expect(awaitCommand(t!, 200)).toBe('stalled'); // and terminated
+  });
+
+  it('starts a kernel helper only where SPECTRAL_LAB_WASM_HELPER allows it', async () => {
+    const saved = process.env.SPECTRAL_LAB_WASM_HELPER;
+    try {
+      process.env.SPECTRAL_LAB_WASM_HELPER = '0';
+      expect(startKernelHelper('', '', {})).toBeNull();
+      process.env.SPECTRAL_LAB_WASM_HELPER = '1';
+      const t = startKernelHelper('', '', {});
+      expect(t).not.toBeNull();
+      await t!.worker.terminate();
+    } finally {
+      if (saved === undefined) delete process.env.SPECTRAL_LAB_WASM_HELPER;
+      else process.env.SPECTRAL_LAB_WASM_HELPER = saved;
+    }
   });
 });

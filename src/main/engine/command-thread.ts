@@ -1,7 +1,7 @@
 /**
- * A worker thread that runs one command at a time while the caller stays synchronous: the two helper threads of
- * the engine's own WebAssembly kernels (bounds/f4-parallel.ts, backends/wasm-kernels/heap-helper.ts) are built on
- * it. Why synchronous: their callers (F4's power iteration, a tfjs kernel function) must return a result, not a
+ * A worker thread that runs one command at a time while the caller stays synchronous: the helper threads of the
+ * engine's own WebAssembly kernels (F4's power iteration, Gram iteration's squares, the Toeplitz bound's stages, the
+ * certified F4's factorisation, the training heap's kernels) are built on it. Why synchronous: their callers (F4's power iteration, a tfjs kernel function) must return a result, not a
  * promise, so the caller posts the command's data on a MessagePort (read by the worker with
  * receiveMessageOnPort), bumps a sequence number in shared memory, and waits for it with Atomics.wait.
  *
@@ -11,6 +11,7 @@
  * `arg` (control word 3) in scope.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { settings } from '../settings.js';
 
 export interface CommandThread {
   worker: Worker;
@@ -75,6 +76,16 @@ export function startCommandThread(setup: string, body: string, data: Record<str
   } catch {
     return null;
   }
+}
+
+/**
+ * The helper thread of one of the engine's SIMD kernels (Gram iteration, the Toeplitz bound, the certified F4's
+ * factorisation, the training heap): a command thread unless SPECTRAL_LAB_WASM_HELPER=0 (settings.ts: on a shared
+ * box, one thread per computation) or this thread may start none. F4's power iteration has its own setting
+ * (SPECTRAL_LAB_F4_THREADS).
+ */
+export function startKernelHelper(setup: string, body: string, data: Record<string, unknown>): CommandThread | null {
+  return settings().wasmHelper ? startCommandThread(setup, body, data) : null;
 }
 
 /** Start the next command with argument `arg` (its data posted on t.port beforehand). */

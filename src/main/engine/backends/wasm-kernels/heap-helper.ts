@@ -9,9 +9,8 @@
  * Unavailable (null) with the single-threaded build, whose memory is not shared, or with
  * SPECTRAL_LAB_WASM_HELPER=0.
  */
-import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
+import { awaitCommand, sendCommand, startKernelHelper, type CommandThread } from '../../command-thread.js';
 import type { WasmMemoryLike } from './heap-simd.js';
-import { settings } from '../../../settings.js';
 
 /** The helper's code (command-thread.ts): instantiate modules on the shared memory as they come, run a call. */
 const SETUP = `
@@ -47,13 +46,13 @@ export interface HeapHelper {
 }
 
 function startThread(memory: WasmMemoryLike): Thread | null {
-  const t = startCommandThread(SETUP, BODY, { memory });
+  const t = startKernelHelper(SETUP, BODY, { memory });
   return t && { ...t, modules: new WeakMap(), running: false };
 }
 
 /** The helper for `memory` (started on first use), or null where the memory is not shared or threads are off. */
 export function heapHelper(memory: WasmMemoryLike): HeapHelper | null {
-  if (!settings().wasmHelper || memory.buffer instanceof ArrayBuffer) return null;
+  if (memory.buffer instanceof ArrayBuffer) return null;
   if (!threads.has(memory)) threads.set(memory, startThread(memory));
   const t = threads.get(memory);
   if (!t) return null;

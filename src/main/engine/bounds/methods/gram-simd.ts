@@ -5,7 +5,7 @@
  * float64 loop. Every float32 rounding is accounted for by gramEnclosure (gram-iteration.ts), so the bound stays
  * guaranteed.
  */
-import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
+import { awaitCommand, sendCommand, startKernelHelper, type CommandThread } from '../../command-thread.js';
 import { growMemoryTo, instantiateOnOwnMemory, tryGrowMemoryTo, type WasmMemory } from '../../kernels/index.js';
 import { U32 } from '../numerics/rounding.js';
 import type { FrequencyMatrices, HeapOut } from '../numerics/fft2.js';
@@ -114,7 +114,7 @@ export function gramKernel(): GramKernel | null {
   const ex = wasm.exports;
   const args = new Int32Array(new SharedArrayBuffer(64));
   const helper = {
-    thread: shared ? startCommandThread(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null,
+    thread: shared ? startKernelHelper(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null,
     args,
   };
   const gram64 = splitOverHelper(ex.gram64 as RowProduct, 1, helper);

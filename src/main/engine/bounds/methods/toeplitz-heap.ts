@@ -7,7 +7,7 @@
  * either; the SIMD heap also has float32 Grams (gauss32, for the last step; their own allowance). All offsets are in
  * bytes.
  */
-import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
+import { awaitCommand, sendCommand, startKernelHelper, type CommandThread } from '../../command-thread.js';
 import { growMemoryTo, instantiateKernel, instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
 import { makeJsHeap } from './toeplitz-heap-js.js';
 
@@ -216,7 +216,7 @@ function simdHeap(
   const list = new Int32Array(buffer(8 * LIST));
   const helper: Helper = {
     thread: shared
-      ? startCommandThread(SETUP, BODY, {
+      ? startKernelHelper(SETUP, BODY, {
           toeplitz: tz.module,
           gram: gram.module,
           inverse: inverse.module,

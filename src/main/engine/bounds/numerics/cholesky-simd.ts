@@ -4,7 +4,7 @@
  * blas64.choleskyInPlace (same products, other summation order; the .wat header says why the bound still holds).
  * Why: after the Gram, this factorisation (n^3 / 6 multiply-adds) is the largest cost of a certified F4 norm.
  */
-import { awaitCommand, sendCommand, startCommandThread, type CommandThread } from '../../command-thread.js';
+import { awaitCommand, sendCommand, startKernelHelper, type CommandThread } from '../../command-thread.js';
 import { growMemoryTo, instantiateOnOwnMemory, type WasmMemory } from '../../kernels/index.js';
 
 /** Columns per panel: the panel factorisation costs ~N^2 PANEL / 4 multiply-adds on one thread, the update the rest. */
@@ -61,7 +61,7 @@ function choleskyKernel(): CholeskyKernel | null {
   if (!wasm) return (kernel = null);
   const { memory, shared } = wasm;
   const args = new Int32Array(new SharedArrayBuffer(48));
-  const thread = shared ? startCommandThread(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null;
+  const thread = shared ? startKernelHelper(SETUP, BODY, { module: wasm.module, memory, args: args.buffer }) : null;
   return (kernel = {
     update: wasm.exports.update as Update,
     panel: wasm.exports.panel as CholeskyKernel['panel'],
