@@ -291,7 +291,8 @@ export function simdPowerIterate(
       : null;
   let mine = helper ? blocks.slice(0, half) : blocks;
   // On a loaded machine the helper may wait for a core: once the main thread has spent more time waiting for it
-  // than computing its own half, it runs both halves itself for the rest of the call.
+  // than computing its own half, it runs both halves itself for the rest of the call. The first pass is not
+  // counted: the helper loads its kernel block during it (and the first time, starts).
   let worked = 0,
     waited = 0;
   const yNorm = {} as Record<F4Matrix, number>;
@@ -316,9 +317,11 @@ export function simdPowerIterate(
         // The helper stalled or failed: start over on this thread (vecs.u, vecs.v are only written at the end).
         return simdPowerIterate(p, W, shape, vecs, iterations, { split, threads: false });
       }
-      worked += t1 - t0;
-      waited += performance.now() - t1;
-      if (t >= 2 && waited > worked && !opts.threads) {
+      if (t > 0) {
+        worked += t1 - t0;
+        waited += performance.now() - t1;
+      }
+      if (t >= 3 && waited > worked && !opts.threads) {
         helper = null;
         mine = blocks;
       }
