@@ -230,6 +230,9 @@ function normalizeInto(x: Float64Array, dst: Float64Array): number {
   return n;
 }
 
+/** Passes in a row in which the helper thread was slower than this one before it is dropped (simdPowerIterate). */
+const SLOW_PASSES = 4;
+
 /**
  * u <- X v / ||X v||, v <- X^T u / ||X^T u|| for all four reshapes, `iterations` times: in WebAssembly SIMD when
  * c_out % 4 == 0 (f4-simd.ts), else in JS.
@@ -290,11 +293,11 @@ export function simdPowerIterate(
       ? startHelper(p, L, blocks.slice(half), shape, half * width)
       : null;
   let mine = helper ? blocks.slice(0, half) : blocks;
-  // On a loaded machine the helper may wait for a core: once the main thread has spent more time waiting for it
-  // than computing its own half, it runs both halves itself for the rest of the call. The first pass is not
-  // counted: the helper loads its kernel block during it (and the first time, starts).
-  let worked = 0,
-    waited = 0;
+  // On a loaded machine the helper may wait for a core: once the main thread has waited for it longer than it
+  // computed its own half in SLOW_PASSES passes in a row, it runs both halves itself for the rest of the call. Not
+  // cumulative: the first passes may wait long once (the helper loads its kernel block during the first, wakes up
+  // from sleep, and the first time starts), which dropped the helper on most 512-channel calls.
+  let slow = 0;
   const yNorm = {} as Record<F4Matrix, number>;
   let s = 0; // v is in vAt[s]
   for (let t = 0; t < iterations; t++) {
@@ -317,11 +320,8 @@ export function simdPowerIterate(
         // The helper stalled or failed: start over on this thread (vecs.u, vecs.v are only written at the end).
         return simdPowerIterate(p, W, shape, vecs, iterations, { split, threads: false });
       }
-      if (t > 0) {
-        worked += t1 - t0;
-        waited += performance.now() - t1;
-      }
-      if (t >= 3 && waited > worked && !opts.threads) {
+      slow = performance.now() - t1 > t1 - t0 ? slow + 1 : 0;
+      if (slow >= SLOW_PASSES && !opts.threads) {
         helper = null;
         mine = blocks;
       }
