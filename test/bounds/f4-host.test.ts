@@ -17,22 +17,19 @@ function weights(shape: Shape4, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, j) => Math.sin(j * 0.731 + seed) * 0.2);
 }
 
-it('the F4 helper thread starts, loads a job and runs module calls on it (no silent fallback to one thread)', () => {
+it('the F4 helper thread starts and runs module calls in the shared memory (no silent fallback to one thread)', () => {
   const p = f4SimdPasses()!;
-  // Its kernel [1, 2, 3, 4] at float 0; the call copies it (blockCopy, one row of 4) to float 16, which comes back.
-  const helper = f4Helper(p, {
-    heapBytes: 1 << 16,
-    kernel: new Float32Array([1, 2, 3, 4]),
-    kernelAt: 0,
-    inputs: [[], []],
-    calls: [[['blockCopy', [0, 64, 1, 4, 4]]], [['blockCopy', [0, 64, 1, 4, 4]]]],
-    outputs: [[[16, 4, false]], [[16, 4, false]]],
-  });
+  expect(p.shared).toBe(true);
+  // The call copies [1, 2, 3, 4] at float 0 (blockCopy, one row of 4) to float 16, which is added to float 32.
+  const heap = simdHeap(p, 1 << 16);
+  heap.fill(0, 0, 64);
+  heap.set([1, 2, 3, 4], 0);
+  const call: [string, number[]] = ['blockCopy', [0, 64, 1, 4, 4]];
+  const helper = f4Helper(p, { calls: [[call], [call]], zero: [[16, 4]], sums: [[[16, 32, 4]], [[16, 32, 4]]] });
   expect(helper).not.toBeNull();
-  const heap = new Float32Array(32);
-  helper!.start(0, heap);
+  helper!.start(0);
   helper!.finish(0, heap);
-  expect(Array.from(heap.subarray(16, 20))).toEqual([1, 2, 3, 4]);
+  expect(Array.from(heap.subarray(32, 36))).toEqual([1, 2, 3, 4]);
 });
 
 it('the SIMD passes compile under Node with fused multiply-adds (relaxed SIMD; the benchmark relies on it)', () => {

@@ -1,63 +1,61 @@
 import { describe, expect, it } from 'vitest';
 import { f4Helper, type HelperJob } from '../../src/main/engine/bounds/methods/f4-parallel.js';
-import { f4SimdPasses } from '../../src/main/engine/bounds/methods/f4-simd.js';
+import { f4SimdPasses, simdHeap } from '../../src/main/engine/bounds/methods/f4-simd.js';
 
 const p = f4SimdPasses()!;
 
 /**
- * A job whose pass copies the 4 floats sent at float 16 to float 32 (blockCopy: one row of 4) in parity 0, and the
- * helper's own kernel block [1, 2, 3, 4] (at float 8) there in parity 1; float 32 comes back, summed in (`add`).
+ * A job in the passes' shared memory: its pass copies the 4 floats at float 16 (parity 0) or at float 20 (parity 1)
+ * to its sums at float 32 (blockCopy: one row of 4), which finish adds to float 40 (parity 0) or 44 (parity 1).
  */
 function copyJob(name = 'blockCopy'): HelperJob {
   return {
-    heapBytes: 1 << 16,
-    kernel: new Float32Array([1, 2, 3, 4]),
-    kernelAt: 8,
-    inputs: [[[16, 4]], [[16, 4]]],
-    calls: [[[name, [64, 128, 1, 4, 4]]], [[name, [32, 128, 1, 4, 4]]]],
-    outputs: [[[32, 4, true]], [[32, 4, true]]],
+    calls: [[[name, [64, 128, 1, 4, 4]]], [[name, [80, 128, 1, 4, 4]]]],
+    zero: [[32, 4]],
+    sums: [[[32, 40, 4]], [[32, 44, 4]]],
   };
 }
 
-describe('F4 helper thread: one job served pass after pass (spin hand-over)', () => {
-  it('runs hundreds of passes, each on the vectors sent with it, alternating parities', () => {
+describe('F4 helper thread: passes served in a loop, in the memory of the passes', () => {
+  it('runs hundreds of passes, each on what this thread wrote before it, alternating parities', () => {
+    const heap = simdHeap(p, 1 << 16);
     const helper = f4Helper(p, copyJob())!;
     expect(helper).not.toBeNull();
-    const heap = new Float32Array(64);
     for (let n = 0; n < 300; n++) {
       const s = (n % 2) as 0 | 1;
-      heap.set([n, n + 0.5, -n, 7], 16);
-      heap.fill(1, 32, 36);
-      helper.start(s, heap);
+      heap.set([n, n + 0.5, -n, 7, 2 * n, 1, 2, 3], 16);
+      heap.fill(1, 32, 48); // its sums are zeroed by the helper, z (40..48) is summed into
+      helper.start(s);
       helper.finish(s, heap);
-      const want = s === 0 ? [n + 1, n + 1.5, 1 - n, 8] : [2, 3, 4, 5];
-      expect(Array.from(heap.subarray(32, 36)), `pass ${n}`).toEqual(want);
+      const z = Array.from(heap.subarray(40 + 4 * s, 44 + 4 * s));
+      expect(z, `pass ${n}`).toEqual(s === 0 ? [n + 1, n + 1.5, 1 - n, 8] : [2 * n + 1, 2, 3, 4]);
     }
   });
 
-  it('a new job stops the one before: the old helper refuses to finish, the new one works', () => {
+  it('a new job replaces the one before: the old helper refuses to finish, the new one works', () => {
+    const heap = simdHeap(p, 1 << 16);
     const first = f4Helper(p, copyJob())!;
-    const heap = new Float32Array(64);
-    first.start(1, heap);
+    first.start(1);
     first.finish(1, heap);
     const second = f4Helper(p, copyJob())!;
     expect(() => first.finish(1, heap)).toThrow(/another job/);
-    heap.fill(0, 32, 36);
-    second.start(1, heap);
-    second.finish(1, heap);
-    expect(Array.from(heap.subarray(32, 36))).toEqual([1, 2, 3, 4]);
+    heap.set([5, 6, 7, 8], 16);
+    heap.fill(0, 40, 44);
+    second.start(0);
+    second.finish(0, heap);
+    expect(Array.from(heap.subarray(40, 44))).toEqual([5, 6, 7, 8]);
   });
 
   it('a pass that throws is reported as failed, and the thread serves the next job', () => {
+    const heap = simdHeap(p, 1 << 16);
     const broken = f4Helper(p, copyJob('noSuchExport'))!;
-    const heap = new Float32Array(64);
-    broken.start(0, heap);
+    broken.start(0);
     expect(() => broken.finish(0, heap)).toThrow(/failed/);
     const next = f4Helper(p, copyJob())!;
-    expect(next).not.toBeNull();
-    heap.fill(0, 32, 36);
-    next.start(1, heap);
+    heap.set([1, 2, 3, 4], 20);
+    heap.fill(0, 44, 48);
+    next.start(1);
     next.finish(1, heap);
-    expect(Array.from(heap.subarray(32, 36))).toEqual([1, 2, 3, 4]);
+    expect(Array.from(heap.subarray(44, 48))).toEqual([1, 2, 3, 4]);
   });
 });

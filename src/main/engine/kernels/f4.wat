@@ -23,7 +23,9 @@
 ;; in*, the four output vectors out*. Variant (kernels/index.ts): relaxed_madd is lowered to mul + add where
 ;; relaxed SIMD is off.
 (module
-  (memory (export "mem") 1)
+  ;; The memory is imported so that F4's helper thread can share it (the shared variant, kernels/index.ts): each
+  ;; thread runs its own c_out blocks on the one copy of the kernel and the vectors (f4-parallel.ts).
+  (import "env" "memory" (memory 0))
 
   (func (export "apply2")
     (param $w i32) (param $h i32) (param $wd i32) (param $ci i32) (param $co i32)

@@ -87,12 +87,12 @@ export function copyBlocked(
 /** Where the SIMD path keeps W (in c_out blocks), u_X and the two v_X buffers in the module's memory (float offsets). */
 export interface SimdLayout {
   heap: Float32Array;
-  /** Floats in use (the helper's heap). */
-  top: number;
   wAt: number;
   uAt: Record<F4Matrix, number>;
   /** v in and v out: they swap every iteration. */
   vAt: [Record<F4Matrix, number>, Record<F4Matrix, number>];
+  /** Where a helper thread sums its part of each z (f4-parallel.ts). */
+  zAt: Record<F4Matrix, number>;
   len: { u: Record<F4Matrix, number>; v: Record<F4Matrix, number> };
   /** The u vectors the call started from (taken again for a zero y). */
   u0: Vecs;
@@ -138,11 +138,13 @@ export function simdLayout(
     {} as Record<F4Matrix, number>,
     {} as Record<F4Matrix, number>,
   ];
+  const zAt = {} as Record<F4Matrix, number>;
   for (const X of F4_MATRICES) {
     uAt[X] = alloc(len.u[X]);
     vAt[0][X] = alloc(len.v[X]);
     vAt[1][X] = alloc(len.v[X]);
   }
+  for (const X of F4_MATRICES) zAt[X] = alloc(len.v[X]);
   // Blocks are laid out from a plain copy of the kernel placed after everything else (memcpy, then blockCopy).
   const heap = simdHeap(p, (top + (width === co ? 0 : hwci * co)) * 4);
   if (width === co) heap.set(W, wAt);
@@ -157,7 +159,7 @@ export function simdLayout(
     copyBlocked(vecs.u[X], heap, uAt[X], co, width, true);
     u0[X].set(heap.subarray(uAt[X], uAt[X] + len.u[X]));
   }
-  return { heap, top, wAt, uAt, vAt, len, u0 };
+  return { heap, wAt, uAt, vAt, zAt, len, u0 };
 }
 
 export function simdBlocks(p: F4SimdPasses, L: SimdLayout, [h, w, ci, co]: Shape4, width: number): SimdBlock[] {
@@ -188,29 +190,22 @@ export function simdBlocks(p: F4SimdPasses, L: SimdLayout, [h, w, ci, co]: Shape
   return blocks;
 }
 
-/** Two threads: the main thread runs the first blocks, a helper `theirs` (kernel columns from oSplit); null if none starts. */
-export function startHelper(
-  p: F4SimdPasses,
-  L: SimdLayout,
-  theirs: SimdBlock[],
-  [h, w, ci, co]: Shape4,
-  oSplit: number,
-): F4Helper | null {
-  const { heap, uAt, vAt, len, wAt, top } = L;
-  const hwci = h * w * ci;
-  const u1 = (X: F4Matrix) => [uAt[X] + (len.u[X] / co) * oSplit, (len.u[X] / co) * (co - oSplit)] as const;
+/**
+ * Two threads: this one runs the first blocks, a helper the blocks `theirs`, in the same memory; null if none
+ * starts. The helper's applyT passes sum z at zAt instead of at v's output region (f4-parallel.ts).
+ */
+export function startHelper(p: F4SimdPasses, L: SimdLayout, theirs: SimdBlock[]): F4Helper | null {
+  const { vAt, zAt, len } = L;
   const parity = [0, 1] as const;
+  // applyT's last 4 arguments (T R S U outputs), applyTRS's last 2 (R S): the helper's own sums
+  const toZ = (a: number[], Xs: F4Matrix[]) => [...a.slice(0, a.length - Xs.length), ...Xs.map((X) => 4 * zAt[X])];
   try {
     return f4Helper(p, {
-      heapBytes: top * 4,
-      kernel: heap.slice(wAt + hwci * oSplit, wAt + hwci * co),
-      kernelAt: wAt + hwci * oSplit,
-      inputs: parity.map((s) => PARAM_ORDER.map((X) => [vAt[s][X], len.v[X]])) as HelperJob['inputs'],
       calls: [
         ...parity.map((s) =>
           theirs.flatMap((b) => [
             [b.applyName, b.args[s][0]],
-            ['applyT', b.args[s][1]],
+            ['applyT', toZ(b.args[s][1], PARAM_ORDER)],
           ]),
         ),
         // R and S alone (f4-estimates.ts), where every one of these blocks allows it
@@ -218,15 +213,13 @@ export function startHelper(
           ? parity.map((s) =>
               theirs.flatMap((b) => [
                 ['applyRS', b.rs![s][0]],
-                ['applyTRS', b.rs![s][1]],
+                ['applyTRS', toZ(b.rs![s][1], ['R', 'S'])],
               ]),
             )
           : []),
       ] as HelperJob['calls'],
-      outputs: parity.map((s) => [
-        ...PARAM_ORDER.map((X) => [...u1(X), false]),
-        ...PARAM_ORDER.map((X) => [vAt[1 - s][X], len.v[X], true]),
-      ]) as HelperJob['outputs'],
+      zero: PARAM_ORDER.map((X) => [zAt[X], len.v[X]]),
+      sums: parity.map((s) => PARAM_ORDER.map((X) => [zAt[X], vAt[1 - s][X], len.v[X]])) as HelperJob['sums'],
     });
   } catch {
     return null;

@@ -160,7 +160,7 @@ function gramProduct(W: ArrayLike<number>, shape: Shape4): GramProduct {
   const { heap, uAt, vAt } = L;
   const blocks = simdBlocks(p, L, shape, width);
   const half = Math.ceil(blocks.length / 2);
-  let helper = split && blocks.length >= 2 ? startHelper(p, L, blocks.slice(half), shape, half * width) : null;
+  let helper = split && blocks.length >= 2 ? startHelper(p, L, blocks.slice(half)) : null;
   const run = (bs: typeof blocks, rs: boolean) => {
     for (const b of bs) {
       if (rs) {
@@ -181,7 +181,7 @@ function gramProduct(W: ArrayLike<number>, shape: Shape4): GramProduct {
       heap.fill(0, vAt[1][X], vAt[1][X] + len.v[X]);
     }
     if (helper) {
-      helper.start(0, heap, rs);
+      helper.start(0, rs);
       run(blocks.slice(0, half), rs);
       try {
         helper.finish(0, heap);

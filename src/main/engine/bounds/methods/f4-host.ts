@@ -288,10 +288,7 @@ export function simdPowerIterate(
   const { heap, uAt, vAt, len } = L;
   const blocks = simdBlocks(p, L, shape, width);
   const half = Math.ceil(blocks.length / 2);
-  let helper =
-    split && blocks.length >= 2 && opts.threads !== false
-      ? startHelper(p, L, blocks.slice(half), shape, half * width)
-      : null;
+  let helper = split && blocks.length >= 2 && opts.threads !== false ? startHelper(p, L, blocks.slice(half)) : null;
   let mine = helper ? blocks.slice(0, half) : blocks;
   // On a loaded machine the helper may wait for a core: once the main thread has waited for it longer than it
   // computed its own half in SLOW_PASSES passes in a row, it runs both halves itself for the rest of the call. Not
@@ -307,7 +304,7 @@ export function simdPowerIterate(
       heap.fill(0, vOut[X], vOut[X] + len.v[X]);
     }
     const t0 = performance.now();
-    helper?.start(s as 0 | 1, heap);
+    helper?.start(s as 0 | 1);
     for (const b of mine) {
       b.apply(...b.args[s][0]);
       p.applyT(...b.args[s][1]);

@@ -22,6 +22,8 @@ export interface F4SimdPasses {
   /** See blockCopy in f4.wat. */
   blockCopy: (src: number, dst: number, np: number, co: number, bw: number) => void;
   memory: WasmMemory;
+  /** Whether the memory is shared (a helper thread can then run blocks in it). */
+  shared: boolean;
   /** The compiled module, for instances in other threads (f4-parallel.ts). */
   module: object;
   /** Whether its multiply-adds are fused (relaxed SIMD; see relaxedSimdAvailable). */
@@ -30,24 +32,43 @@ export interface F4SimdPasses {
 
 let passes: F4SimdPasses | null | undefined;
 
-/** The passes compiled with (fma) or without fused multiply-adds; null where that module does not compile here. */
+interface WasmMemoryApi {
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+}
+
+/**
+ * The passes compiled with (fma) or without fused multiply-adds, on a memory of their own: shared where
+ * SharedArrayBuffer exists (F4's helper thread then works in it, f4-parallel.ts), else plain; null where that
+ * module does not compile here.
+ */
 export function createF4SimdPasses(fma: boolean): F4SimdPasses | null {
   if (fma && !relaxedSimdAvailable()) return null;
-  const wasm = instantiateKernel('f4', { fused: fma });
-  if (!wasm) return null;
-  const ex = wasm.exports;
-  const apply = Object.fromEntries(UNROLLS.map((U) => [U, ex[`apply${U}`] as Pass])) as Record<Unroll, Pass>;
-  const blockCopy = ex.blockCopy as F4SimdPasses['blockCopy'];
-  return {
-    apply,
-    applyT: ex.applyT as Pass,
-    applyRS: ex.applyRS as Pass,
-    applyTRS: ex.applyTRS as Pass,
-    blockCopy,
-    memory: ex.mem as WasmMemory,
-    module: wasm.module,
-    fma,
-  };
+  const W = (globalThis as unknown as { WebAssembly?: WasmMemoryApi }).WebAssembly;
+  if (!W) return null;
+  for (const shared of typeof SharedArrayBuffer !== 'undefined' ? [true, false] : [false]) {
+    let memory: WasmMemory;
+    try {
+      memory = new W.Memory(shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 });
+    } catch {
+      continue;
+    }
+    const wasm = instantiateKernel('f4', { fused: fma, shared }, { env: { memory } });
+    if (!wasm) continue;
+    const ex = wasm.exports;
+    const apply = Object.fromEntries(UNROLLS.map((U) => [U, ex[`apply${U}`] as Pass])) as Record<Unroll, Pass>;
+    return {
+      apply,
+      applyT: ex.applyT as Pass,
+      applyRS: ex.applyRS as Pass,
+      applyTRS: ex.applyTRS as Pass,
+      blockCopy: ex.blockCopy as F4SimdPasses['blockCopy'],
+      memory,
+      shared,
+      module: wasm.module,
+      fma,
+    };
+  }
+  return null;
 }
 
 /**
