@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { f4Helper, type HelperJob } from '../../src/main/engine/bounds/methods/f4-parallel.js';
 import { f4SimdPasses, simdHeap } from '../../src/main/engine/bounds/methods/f4-simd.js';
+import { createHostVectors, hostSigmas, simdPowerIterate } from '../../src/main/engine/bounds/methods/f4-host.js';
+import { F4_MATRICES } from '../../src/shared/bounds.js';
+import type { Shape4 } from '../../src/main/engine/bounds/methods/reshapes.js';
 
 const p = f4SimdPasses()!;
 
@@ -57,5 +60,21 @@ describe('F4 helper thread: passes served in a loop, in the memory of the passes
     next.start(1);
     next.finish(1, heap);
     expect(Array.from(heap.subarray(44, 48))).toEqual([1, 2, 3, 4]);
+  });
+});
+
+// sigma and u are formed from ||y|| of the last step only (f4-host.ts normaliseStep): sigma must be u^T X v of the
+// vectors returned, on one thread and split between two.
+describe.each([false, true])('SIMD power iteration (split %s): sigma is that of the vectors it returns', (split) => {
+  it.each([1, 2, 7])('after %i steps', (steps) => {
+    const shape: Shape4 = [3, 3, 8, 32];
+    const W = Float32Array.from({ length: 3 * 3 * 8 * 32 }, (_, j) => Math.sin(j * 0.37) * 0.3);
+    const vecs = createHostVectors(shape, 11);
+    simdPowerIterate(p, W, shape, vecs, steps, { split, threads: split });
+    const exact = hostSigmas(W, shape, vecs);
+    for (const X of F4_MATRICES) {
+      expect(Math.abs(vecs.sigma[X] - exact[X]) / exact[X], X).toBeLessThan(1e-5);
+      expect(Math.hypot(...vecs.u[X]), X).toBeCloseTo(1, 6);
+    }
   });
 });
