@@ -45,16 +45,18 @@ function matrix(P: number, C: number, seed: number): { re: Float64Array; im: Flo
   return { re, im };
 }
 
+/** P x C: P crosses gauss's 64-row bands and its 2 x 4 blocks' diagonal edge; C = 2 is a single column pair. */
+const GRAM_SHAPES: [number, number][] = [
+  [2, 2],
+  [6, 4],
+  [10, 30],
+  [130, 8],
+  [68, 66],
+];
+
 describe("the Toeplitz Grams (Gauss's three real products) within toeplitz-enclosure.ts's allowance, entrywise", () => {
-  // P crosses gauss's 64-row bands and its 2 x 4 blocks' diagonal edge; C = 2 is a single column pair.
   for (const path of ['simd', 'js'] as const) {
-    for (const [P, C] of [
-      [2, 2],
-      [6, 4],
-      [10, 30],
-      [130, 8],
-      [68, 66],
-    ]) {
+    for (const [P, C] of GRAM_SHAPES) {
       it(`${path}: P = ${P}, C = ${C}`, () => {
         const heap = correlationHeap(path);
         expect(heap.path).toBe(path);
@@ -134,15 +136,7 @@ function exactEntry(re: Float64Array, im: Float64Array, C: number, a: number, b:
 
 describe('gauss32 (float32 Grams of the last step) within toeplitz-enclosure.ts gram32Allowance, entrywise', () => {
   // C4 = C rounded up to 4 (zero columns); blocks of 64 columns: C = 130 and 260 take 3 and 5 blocks
-  for (const [P, C] of [
-    [2, 2],
-    [6, 4],
-    [10, 30],
-    [130, 8],
-    [68, 66],
-    [8, 260],
-    [4, 130],
-  ]) {
+  for (const [P, C] of [...GRAM_SHAPES, [8, 260], [4, 130]]) {
     it(`P = ${P}, C = ${C}: against the exact Gram of the float32-rounded matrix`, () => {
       const heap = correlationHeap('simd');
       if (!heap.grams32) throw new Error('the SIMD heap has float32 Grams');

@@ -282,6 +282,8 @@ export function instantiateFastest(
   return null;
 }
 
+const withFused = <T extends object>(made: T | null, fused: boolean) => made && { ...made, fused };
+
 interface WasmMemoryApi {
   Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
 }
@@ -289,9 +291,12 @@ interface WasmMemoryApi {
 /**
  * A kernel on a memory of its own (one page, grown on demand): shared where SharedArrayBuffer exists, so a helper
  * thread (command-thread.ts) can work in the same memory, else plain; null where WebAssembly SIMD is unavailable.
+ * The fastest variant (instantiateFastest), or exactly the `fused` one where the caller needs that one (F4's passes
+ * compare both).
  */
 export function instantiateOnOwnMemory(
   name: KernelName,
+  fused?: boolean,
 ): { module: object; exports: Record<string, unknown>; fused: boolean; memory: WasmMemory; shared: boolean } | null {
   const W = (globalThis as unknown as { WebAssembly?: WasmMemoryApi }).WebAssembly;
   if (!W) return null;
@@ -302,7 +307,11 @@ export function instantiateOnOwnMemory(
     } catch {
       continue;
     }
-    const made = instantiateFastest(name, shared, { env: { memory } });
+    const imports = { env: { memory } };
+    const made =
+      fused === undefined
+        ? instantiateFastest(name, shared, imports)
+        : withFused(instantiateKernel(name, { fused, shared }, imports), fused);
     if (made) return { ...made, memory, shared };
   }
   return null;

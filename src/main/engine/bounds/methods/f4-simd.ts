@@ -4,7 +4,7 @@
  * 4-wide float32 lanes do the same four products several times faster. Used for c_out % 4 == 0 (every ResNet/VGG
  * layer); otherwise the JS passes run.
  */
-import { growMemoryTo, instantiateKernel, relaxedSimdAvailable, type WasmMemory } from '../../kernels/index.js';
+import { growMemoryTo, instantiateOnOwnMemory, relaxedSimdAvailable, type WasmMemory } from '../../kernels/index.js';
 
 /** apply's unroll factors over o (exports apply2 and apply1 of f4.wat; the largest dividing c_out / 4 is used). */
 export const UNROLLS = [2, 1] as const;
@@ -32,10 +32,6 @@ export interface F4SimdPasses {
 
 let passes: F4SimdPasses | null | undefined;
 
-interface WasmMemoryApi {
-  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
-}
-
 /**
  * The passes compiled with (fma) or without fused multiply-adds, on a memory of their own: shared where
  * SharedArrayBuffer exists (F4's helper thread then works in it, f4-parallel.ts), else plain; null where that
@@ -43,32 +39,21 @@ interface WasmMemoryApi {
  */
 export function createF4SimdPasses(fma: boolean): F4SimdPasses | null {
   if (fma && !relaxedSimdAvailable()) return null;
-  const W = (globalThis as unknown as { WebAssembly?: WasmMemoryApi }).WebAssembly;
-  if (!W) return null;
-  for (const shared of typeof SharedArrayBuffer !== 'undefined' ? [true, false] : [false]) {
-    let memory: WasmMemory;
-    try {
-      memory = new W.Memory(shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 });
-    } catch {
-      continue;
-    }
-    const wasm = instantiateKernel('f4', { fused: fma, shared }, { env: { memory } });
-    if (!wasm) continue;
-    const ex = wasm.exports;
-    const apply = Object.fromEntries(UNROLLS.map((U) => [U, ex[`apply${U}`] as Pass])) as Record<Unroll, Pass>;
-    return {
-      apply,
-      applyT: ex.applyT as Pass,
-      applyRS: ex.applyRS as Pass,
-      applyTRS: ex.applyTRS as Pass,
-      blockCopy: ex.blockCopy as F4SimdPasses['blockCopy'],
-      memory,
-      shared,
-      module: wasm.module,
-      fma,
-    };
-  }
-  return null;
+  const wasm = instantiateOnOwnMemory('f4', fma);
+  if (!wasm) return null;
+  const ex = wasm.exports;
+  const apply = Object.fromEntries(UNROLLS.map((U) => [U, ex[`apply${U}`] as Pass])) as Record<Unroll, Pass>;
+  return {
+    apply,
+    applyT: ex.applyT as Pass,
+    applyRS: ex.applyRS as Pass,
+    applyTRS: ex.applyTRS as Pass,
+    blockCopy: ex.blockCopy as F4SimdPasses['blockCopy'],
+    memory: wasm.memory,
+    shared: wasm.shared,
+    module: wasm.module,
+    fma,
+  };
 }
 
 /**
