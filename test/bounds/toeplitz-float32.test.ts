@@ -73,6 +73,12 @@ describe('toeplitzBound: the last step precision option', () => {
     expect(js.value).toBe(toeplitzBound(k, 2, { path: 'js' }).value);
   });
 
+  it('refuses an unknown precision or path, naming the ones there are', () => {
+    const bad = (o: object) => () => toeplitzBound(k, 2, o as never);
+    expect(bad({ lastStep: 'float16' })).toThrow(/lastStep must be 'float32' or 'float64', got 'float16'/);
+    expect(bad({ path: 'gpu' })).toThrow(/path must be 'simd' or 'js', got 'gpu'/);
+  });
+
   it('pruned zero frequencies give the same float32 value as their computed (zero) Grams', () => {
     const d = caseKernel(cases.find((c) => c.id === 'diff_1x2_ci1_co1') as (typeof cases)[number]);
     const pruned = toeplitzBound(d, 3);

@@ -77,6 +77,14 @@ export function toeplitzBound(
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > 30) {
     throw new KernelError(`toeplitzBound: iterations must be an integer in [1, 30], got ${iterations}.`);
   }
+  for (const [key, value, allowed] of [
+    ['path', opts.path, ['simd', 'js']],
+    ['lastStep', opts.lastStep, ['float32', 'float64']],
+  ] as const) {
+    if (value !== undefined && !(allowed as readonly string[]).includes(value)) {
+      throw new KernelError(`toeplitzBound: ${key} must be '${allowed.join("' or '")}', got '${String(value)}'.`);
+    }
+  }
   const steps = stepShapes(host, iterations);
   checkCost(host, iterations, heapLayout(steps, 2));
   const heap = correlationHeap(opts.path ?? 'simd');
